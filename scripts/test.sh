@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: Rust lints and tests, then the
+# end-to-end suite that starts the real `warden` binary and drives it with the
+# pinned aws CLI and boto3 (installed into ./.venv by this script).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> python virtualenv with pinned AWS clients"
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "==> cargo test"
+cargo test --workspace --quiet
+
+echo "==> build the warden binary for the end-to-end suite"
+cargo build --quiet -p warden
+export WARDEN_BIN="$PWD/target/debug/warden"
+
+echo "==> end-to-end suite (real binary, aws CLI, boto3)"
+.venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
