@@ -1,1 +1,282 @@
-//! warden-store
+//! Persistence for warden, behind the [`Store`] trait.
+//!
+//! warden keeps its authoritative model in memory (authentication and
+//! authorization never touch the database) and persists every change as a
+//! small typed record. A store therefore only needs two things: hand back every
+//! record at start-up, and apply a batch of puts and deletes atomically and
+//! durably. That keeps the trait tiny, so PostgreSQL can follow SQLite without
+//! touching the domain.
+//!
+//! Records are keyed by `(kind, account, key)`: the account is part of the key
+//! from day one because warden serves many accounts.
+
+use std::path::Path;
+
+use parking_lot::Mutex;
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// One persisted entity: a JSON document under a typed key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The entity kind, e.g. `user`, `group`, `access_key`.
+    pub kind: String,
+    /// The 12-digit account id the entity belongs to (empty for global rows).
+    pub account: String,
+    /// The entity key within its kind and account.
+    pub key: String,
+    /// The entity as JSON. Secrets inside it are already sealed by the caller.
+    pub value: String,
+}
+
+/// One change in a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mutation {
+    /// Insert or replace a record.
+    Put(Record),
+    /// Remove a record if present.
+    Delete {
+        kind: String,
+        account: String,
+        key: String,
+    },
+}
+
+/// Errors from a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("could not create data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the database schema version {found} is newer than this warden understands ({known})")]
+    SchemaTooNew { found: i64, known: i64 },
+}
+
+/// Durable storage of records.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Every record, for rebuilding the in-memory model at start-up.
+    fn load_all(&self) -> Result<Vec<Record>, StoreError>;
+    /// Applies the batch atomically. When this returns `Ok`, the batch is on
+    /// disk (for durable stores): callers answer success only afterwards.
+    fn apply(&self, batch: &[Mutation]) -> Result<(), StoreError>;
+    /// Removes every record (dev-mode reset).
+    fn clear(&self) -> Result<(), StoreError>;
+}
+
+/// Schema migrations, applied in order at start. Index + 1 is the version.
+const MIGRATIONS: &[&str] = &["CREATE TABLE records (
+        kind    TEXT NOT NULL,
+        account TEXT NOT NULL,
+        key     TEXT NOT NULL,
+        value   TEXT NOT NULL,
+        PRIMARY KEY (kind, account, key)
+    ) WITHOUT ROWID;"];
+
+/// The embedded SQLite store: one file, WAL mode, `synchronous=FULL` so a
+/// committed transaction survives a crash or power loss.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `DIR/warden.db` and runs pending migrations.
+    pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        Self::open_file(&dir.join("warden.db"))
+    }
+
+    /// Opens a database file directly.
+    pub fn open_file(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database (tests, dev mode).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+        // WAL lets the single writer commit without blocking readers; FULL
+        // syncs the WAL on every commit, which is what "durable before the
+        // reply" needs.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);")?;
+    let current: i64 = tx
+        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let known = MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known,
+        });
+    }
+    for sql in MIGRATIONS.iter().skip(current as usize) {
+        tx.execute_batch(sql)?;
+    }
+    tx.execute("DELETE FROM schema_version", [])?;
+    tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [known])?;
+    tx.commit()?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn load_all(&self) -> Result<Vec<Record>, StoreError> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare("SELECT kind, account, key, value FROM records ORDER BY kind, account, key")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Record {
+                kind: r.get(0)?,
+                account: r.get(1)?,
+                key: r.get(2)?,
+                value: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn apply(&self, batch: &[Mutation]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction()?;
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT INTO records (kind, account, key, value) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (kind, account, key) DO UPDATE SET value = excluded.value",
+            )?;
+            let mut del = tx.prepare_cached(
+                "DELETE FROM records WHERE kind = ?1 AND account = ?2 AND key = ?3",
+            )?;
+            for m in batch {
+                match m {
+                    Mutation::Put(r) => {
+                        put.execute(params![r.kind, r.account, r.key, r.value])?;
+                    }
+                    Mutation::Delete { kind, account, key } => {
+                        del.execute(params![kind, account, key])?;
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        self.conn.lock().execute("DELETE FROM records", [])?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(kind: &str, key: &str, value: &str) -> Record {
+        Record {
+            kind: kind.into(),
+            account: "123456789012".into(),
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn batch_round_trips_through_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = SqliteStore::open_dir(dir.path()).unwrap();
+            s.apply(&[
+                Mutation::Put(rec("user", "alice", "{\"a\":1}")),
+                Mutation::Put(rec("user", "bob", "{\"b\":1}")),
+            ])
+            .unwrap();
+            s.apply(&[
+                Mutation::Put(rec("user", "alice", "{\"a\":2}")),
+                Mutation::Delete {
+                    kind: "user".into(),
+                    account: "123456789012".into(),
+                    key: "bob".into(),
+                },
+            ])
+            .unwrap();
+        }
+        let s = SqliteStore::open_dir(dir.path()).unwrap();
+        assert_eq!(
+            s.load_all().unwrap(),
+            vec![rec("user", "alice", "{\"a\":2}")]
+        );
+    }
+
+    #[test]
+    fn failed_batch_leaves_nothing_behind() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        s.apply(&[Mutation::Put(rec("user", "keep", "1"))]).unwrap();
+        // Sabotage the table so the second statement of the batch fails.
+        s.conn
+            .lock()
+            .execute_batch("CREATE TRIGGER no_bad BEFORE INSERT ON records WHEN NEW.key = 'bad' BEGIN SELECT RAISE(ABORT, 'no'); END;")
+            .unwrap();
+        let err = s.apply(&[
+            Mutation::Put(rec("user", "good", "1")),
+            Mutation::Put(rec("user", "bad", "1")),
+        ]);
+        assert!(err.is_err());
+        let keys: Vec<_> = s.load_all().unwrap().into_iter().map(|r| r.key).collect();
+        assert_eq!(keys, vec!["keep"]);
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("warden.db");
+        drop(SqliteStore::open_file(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute("UPDATE schema_version SET version = 99", [])
+            .unwrap();
+        drop(conn);
+        assert!(matches!(
+            SqliteStore::open_file(&path),
+            Err(StoreError::SchemaTooNew { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn wal_and_full_sync_are_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open_dir(dir.path()).unwrap();
+        let conn = s.conn.lock();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2);
+    }
+}
