@@ -1,0 +1,244 @@
+"""Virtual MFA: CreateVirtualMFADevice, EnableMFADevice (two consecutive TOTP codes),
+ListMFADevices, ListVirtualMFADevices, ResyncMFADevice, DeactivateMFADevice,
+DeleteVirtualMFADevice.
+
+AWS texts: LocalStack's AWS-recorded test_iam_mfa.snapshot.json; statuses from botocore's
+IAM model (InvalidAuthenticationCode 403, DeleteConflict 409, EntityAlreadyExists 409).
+TOTP codes are computed here with hmac/hashlib (RFC 6238, SHA-1, 30 s, 6 digits).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+
+from e2e_util import (
+    ACCOUNT_ID,
+    assert_cli_error,
+    hotp,
+    raises_aws,
+    totp,
+    two_consecutive_codes,
+    unique,
+    wait_next_window,
+)
+
+B32_RE = re.compile(rb"^[A-Z2-7]+=*$")
+BAD_PATH = (
+    "The specified value for path is invalid. It must begin and end with / and contain only "
+    "alphanumeric characters and/or / characters."
+)
+
+
+def serial(name: str, path: str = "/") -> str:
+    return f"arn:aws:iam::{ACCOUNT_ID}:mfa{path}{name}"
+
+
+def wrong_codes(seed) -> tuple[str, str]:
+    """Two valid-looking codes that are certainly not the device's codes for now +/- a few windows."""
+    key = base64.b32decode(seed + b"=" * (-len(seed) % 8))
+    near = {hotp(key, int(time.time() // 30) + d) for d in range(-10, 11)}
+    bad = [c for c in (f"{i:06d}" for i in range(100000, 100100)) if c not in near]
+    return bad[0], bad[1]
+
+
+def test_create_virtual_mfa_device_shape(iam):
+    name = unique("mfa")
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
+    assert d["SerialNumber"] == serial(name)
+    seed = d["Base32StringSeed"]
+    assert isinstance(seed, bytes) and B32_RE.match(seed), seed
+    assert len(base64.b32decode(seed + b"=" * (-len(seed) % 8))) >= 10  # at least 80 bits
+    png = d["QRCodePNG"]
+    assert isinstance(png, bytes) and png.startswith(b"\x89PNG\r\n\x1a\n")
+    listed = iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
+    assert {"SerialNumber": d["SerialNumber"]} in listed
+    # Two devices get different seeds.
+    d2 = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"))["VirtualMFADevice"]
+    assert d2["Base32StringSeed"] != seed
+
+
+def test_create_virtual_mfa_device_with_path(iam):
+    name = unique("mfa-p")
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName=name, Path="/test-path/")["VirtualMFADevice"]
+    assert d["SerialNumber"] == serial(name, "/test-path/")
+    iam.delete_virtual_mfa_device(SerialNumber=d["SerialNumber"])
+    assert d["SerialNumber"] not in [x["SerialNumber"] for x in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
+
+
+def test_create_virtual_mfa_device_errors(iam):
+    name = unique("mfa-e")
+    iam.create_virtual_mfa_device(VirtualMFADeviceName=name)
+    with raises_aws("EntityAlreadyExists", "MFA device already exists.", 409):
+        iam.create_virtual_mfa_device(VirtualMFADeviceName=name)
+    with raises_aws("ValidationError", BAD_PATH, 400):
+        iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("m"), Path="invalid-path/")
+    with raises_aws("ValidationError", BAD_PATH, 400):
+        iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("m"), Path="/invalid-path")
+    missing = serial("nonexistent-device")
+    with raises_aws("NoSuchEntity", f"MFA Device with serial number {missing} does not exist.", 404):
+        iam.delete_virtual_mfa_device(SerialNumber=missing)
+
+
+def test_enable_list_deactivate_delete(iam):
+    user = unique("mfa-user")
+    u = iam.create_user(UserName=user)["User"]
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"))["VirtualMFADevice"]
+    sn = d["SerialNumber"]
+    assert iam.list_mfa_devices(UserName=user)["MFADevices"] == []
+    c1, c2 = two_consecutive_codes(d["Base32StringSeed"])
+    assert iam.enable_mfa_device(UserName=user, SerialNumber=sn, AuthenticationCode1=c1, AuthenticationCode2=c2)[
+        "ResponseMetadata"
+    ]["HTTPStatusCode"] == 200
+
+    listed = iam.list_mfa_devices(UserName=user)
+    assert listed["IsTruncated"] is False
+    assert [(m["UserName"], m["SerialNumber"]) for m in listed["MFADevices"]] == [(user, sn)]
+    assert "EnableDate" in listed["MFADevices"][0]
+
+    assigned = [x for x in iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"] if x["SerialNumber"] == sn]
+    assert len(assigned) == 1
+    assert assigned[0]["User"]["UserName"] == user
+    assert assigned[0]["User"]["UserId"] == u["UserId"]
+    assert assigned[0]["User"]["Arn"] == u["Arn"]
+    assert "EnableDate" in assigned[0]
+    assert sn not in [x["SerialNumber"] for x in iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]]
+    assert sn in [x["SerialNumber"] for x in iam.list_virtual_mfa_devices(AssignmentStatus="Any")["VirtualMFADevices"]]
+
+    # Cannot delete a device that is still assigned.
+    with raises_aws("DeleteConflict", status=409):
+        iam.delete_virtual_mfa_device(SerialNumber=sn)
+
+    iam.deactivate_mfa_device(UserName=user, SerialNumber=sn)
+    assert iam.list_mfa_devices(UserName=user)["MFADevices"] == []
+    assert sn not in [x["SerialNumber"] for x in iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]]
+    assert sn in [x["SerialNumber"] for x in iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]]
+
+    iam.delete_virtual_mfa_device(SerialNumber=sn)
+    assert sn not in [x["SerialNumber"] for x in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
+
+
+def test_enable_with_wrong_codes(iam):
+    user = unique("mfa-bad")
+    iam.create_user(UserName=user)
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"))["VirtualMFADevice"]
+    b1, b2 = wrong_codes(d["Base32StringSeed"])
+    with raises_aws("InvalidAuthenticationCode", status=403):
+        iam.enable_mfa_device(UserName=user, SerialNumber=d["SerialNumber"], AuthenticationCode1=b1, AuthenticationCode2=b2)
+    # Two codes that are each valid but not consecutive (same code twice) are refused too.
+    cur = totp(d["Base32StringSeed"])
+    with raises_aws("InvalidAuthenticationCode", status=403):
+        iam.enable_mfa_device(UserName=user, SerialNumber=d["SerialNumber"], AuthenticationCode1=cur, AuthenticationCode2=cur)
+    assert iam.list_mfa_devices(UserName=user)["MFADevices"] == []
+    assert d["SerialNumber"] in [
+        x["SerialNumber"] for x in iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
+    ]
+
+
+def test_enable_errors(iam):
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"))["VirtualMFADevice"]
+    c1, c2 = two_consecutive_codes(d["Base32StringSeed"])
+    with raises_aws("NoSuchEntity", "The user with name nonexistent-user cannot be found.", 404):
+        iam.enable_mfa_device(
+            UserName="nonexistent-user", SerialNumber=d["SerialNumber"], AuthenticationCode1=c1, AuthenticationCode2=c2
+        )
+    with raises_aws("NoSuchEntity", "The user with name nonexistent-user cannot be found.", 404):
+        iam.deactivate_mfa_device(UserName="nonexistent-user", SerialNumber=d["SerialNumber"])
+    user = unique("mfa-u")
+    iam.create_user(UserName=user)
+    missing = serial("nonexistent-mfa")
+    with raises_aws("NoSuchEntity", f"MFA Device with serial number {missing} does not exist.", 404):
+        iam.deactivate_mfa_device(UserName=user, SerialNumber=missing)
+
+
+def test_device_in_use_by_another_user(iam):
+    a, b = unique("mfa-a"), unique("mfa-b")
+    iam.create_user(UserName=a)
+    iam.create_user(UserName=b)
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"))["VirtualMFADevice"]
+    c1, c2 = two_consecutive_codes(d["Base32StringSeed"])
+    iam.enable_mfa_device(UserName=a, SerialNumber=d["SerialNumber"], AuthenticationCode1=c1, AuthenticationCode2=c2)
+    with raises_aws("EntityAlreadyExists", "MFA Device is already in use.", 409):
+        iam.enable_mfa_device(UserName=b, SerialNumber=d["SerialNumber"], AuthenticationCode1=c1, AuthenticationCode2=c2)
+    assert iam.list_mfa_devices(UserName=b)["MFADevices"] == []
+    assert [m["SerialNumber"] for m in iam.list_mfa_devices(UserName=a)["MFADevices"]] == [d["SerialNumber"]]
+
+
+def test_resync(iam):
+    user = unique("mfa-rs")
+    iam.create_user(UserName=user)
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"))["VirtualMFADevice"]
+    seed, sn = d["Base32StringSeed"], d["SerialNumber"]
+    c1, c2 = two_consecutive_codes(seed)
+    iam.enable_mfa_device(UserName=user, SerialNumber=sn, AuthenticationCode1=c1, AuthenticationCode2=c2)
+    b1, b2 = wrong_codes(seed)
+    with raises_aws("InvalidAuthenticationCode", status=403):
+        iam.resync_mfa_device(UserName=user, SerialNumber=sn, AuthenticationCode1=b1, AuthenticationCode2=b2)
+    # A person reads the current code, waits for the next one and types both: fresh windows only,
+    # since the ones used to enable the device are spent.
+    wait_next_window()
+    now = time.time()
+    r1, r2 = totp(seed, now), totp(seed, now + 30)
+    resp = iam.resync_mfa_device(UserName=user, SerialNumber=sn, AuthenticationCode1=r1, AuthenticationCode2=r2)
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert [m["SerialNumber"] for m in iam.list_mfa_devices(UserName=user)["MFADevices"]] == [sn]
+
+
+def test_cli_mfa(aws, iam, tmp_path):
+    user = unique("cli-mfa")
+    iam.create_user(UserName=user)
+    name = unique("cli-dev")
+    seed_file = tmp_path / "seed.txt"
+    rc, out, err = aws(
+        "iam",
+        "create-virtual-mfa-device",
+        "--virtual-mfa-device-name",
+        name,
+        "--outfile",
+        str(seed_file),
+        "--bootstrap-method",
+        "Base32StringSeed",
+    )
+    assert rc == 0, err
+    sn = out["VirtualMFADevice"]["SerialNumber"]
+    assert sn == serial(name)
+    seed = seed_file.read_bytes().strip()
+    assert B32_RE.match(seed), seed
+
+    png_file = tmp_path / "qr.png"
+    rc, out, err = aws(
+        "iam",
+        "create-virtual-mfa-device",
+        "--virtual-mfa-device-name",
+        unique("cli-dev-qr"),
+        "--outfile",
+        str(png_file),
+        "--bootstrap-method",
+        "QRCodePNG",
+    )
+    assert rc == 0, err
+    assert png_file.read_bytes().startswith(b"\x89PNG")
+
+    b1, b2 = wrong_codes(seed)
+    res = aws("iam", "enable-mfa-device", "--user-name", user, "--serial-number", sn,
+              "--authentication-code1", b1, "--authentication-code2", b2)
+    assert_cli_error(res, "InvalidAuthenticationCode", "EnableMFADevice")
+
+    c1, c2 = two_consecutive_codes(seed)
+    rc, _, err = aws("iam", "enable-mfa-device", "--user-name", user, "--serial-number", sn,
+                     "--authentication-code1", c1, "--authentication-code2", c2)
+    assert rc == 0, err
+    rc, out, err = aws("iam", "list-mfa-devices", "--user-name", user)
+    assert rc == 0, err
+    assert [m["SerialNumber"] for m in out["MFADevices"]] == [sn]
+    rc, out, err = aws("iam", "list-virtual-mfa-devices", "--assignment-status", "Assigned")
+    assert rc == 0, err
+    assert sn in [x["SerialNumber"] for x in out["VirtualMFADevices"]]
+    res = aws("iam", "delete-virtual-mfa-device", "--serial-number", sn)
+    assert_cli_error(res, "DeleteConflict", "DeleteVirtualMFADevice")
+    rc, _, err = aws("iam", "deactivate-mfa-device", "--user-name", user, "--serial-number", sn)
+    assert rc == 0, err
+    rc, _, err = aws("iam", "delete-virtual-mfa-device", "--serial-number", sn)
+    assert rc == 0, err
+    assert sn not in [x["SerialNumber"] for x in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]

@@ -1,0 +1,245 @@
+"""STS: GetCallerIdentity, GetSessionToken (durations, MFA, restrictions), GetAccessKeyInfo,
+tampered tokens.
+
+Sources: botocore's STS model documentation for GetSessionToken (900..129600 s for users;
+root sessions capped at one hour: "If the duration is longer than one hour, the session for
+Amazon Web Services account owners defaults to one hour"; no IAM calls without MFA; no STS
+calls except AssumeRole/GetCallerIdentity...). Observed AWS errors in public issue threads:
+IAM with non-MFA GetSessionToken credentials -> InvalidClientTokenId (99designs/aws-vault #15,
+#1056; aws/aws-sdk-js #460); GetSessionToken with session credentials -> AccessDenied
+"Cannot call GetSessionToken with session credentials" (aws/aws-sdk-net #1704,
+aws/aws-sdk-php #1876); wrong MFA code -> AccessDenied "MultiFactorAuthentication failed with
+invalid MFA one time pass code." (widely quoted CLI output).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+
+import pytest
+
+from e2e_util import (
+    ACCOUNT_ID,
+    ROOT,
+    ROOT_ARN,
+    Creds,
+    assert_cli_error,
+    create_user_with_key,
+    make_client,
+    raises_aws,
+    signed_call,
+    totp,
+    two_consecutive_codes,
+    unique,
+    wait_next_window,
+)
+
+ASIA_RE = re.compile(r"^ASIA[A-Z0-9]{16}$")
+INVALID_TOKEN_PREFIX = "The security token included in the request is invalid"
+MFA_FAILED = "MultiFactorAuthentication failed with invalid MFA one time pass code."
+
+
+def sts_for(server, creds):
+    return make_client("sts", server.url, creds)
+
+
+def iam_for(server, creds):
+    return make_client("iam", server.url, creds)
+
+
+def session_creds(resp) -> Creds:
+    c = resp["Credentials"]
+    return Creds(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+
+
+def expires_in(resp) -> float:
+    return resp["Credentials"]["Expiration"].timestamp() - time.time()
+
+
+def test_get_caller_identity_root(sts):
+    r = sts.get_caller_identity()
+    assert r["Account"] == ACCOUNT_ID
+    assert r["Arn"] == ROOT_ARN
+    assert r["UserId"] == ACCOUNT_ID
+
+
+def test_get_caller_identity_user(server, iam):
+    user, creds = create_user_with_key(iam)
+    r = sts_for(server, creds).get_caller_identity()
+    assert (r["Account"], r["Arn"], r["UserId"]) == (ACCOUNT_ID, user["Arn"], user["UserId"])
+
+
+def test_get_session_token_user_defaults_and_use(server, iam):
+    user, creds = create_user_with_key(iam)
+    r = sts_for(server, creds).get_session_token()
+    c = r["Credentials"]
+    assert ASIA_RE.match(c["AccessKeyId"]), c["AccessKeyId"]
+    assert len(c["SecretAccessKey"]) == 40
+    assert c["SessionToken"] and len(c["SessionToken"]) >= 16
+    assert abs(expires_in(r) - 43200) < 120  # default 12 hours
+    temp = session_creds(r)
+    ident = sts_for(server, temp).get_caller_identity()
+    assert (ident["Account"], ident["Arn"], ident["UserId"]) == (ACCOUNT_ID, user["Arn"], user["UserId"])
+    # GetAccessKeyInfo answers the account for the temporary key too.
+    assert sts_for(server, creds).get_access_key_info(AccessKeyId=c["AccessKeyId"])["Account"] == ACCOUNT_ID
+
+
+@pytest.mark.parametrize("seconds", [900, 129600])
+def test_get_session_token_user_duration_bounds_ok(server, iam, seconds):
+    _, creds = create_user_with_key(iam)
+    r = sts_for(server, creds).get_session_token(DurationSeconds=seconds)
+    assert abs(expires_in(r) - seconds) < 120
+
+
+def test_get_session_token_duration_out_of_range(server, iam):
+    _, creds = create_user_with_key(iam)
+    with raises_aws(
+        "ValidationError",
+        "1 validation error detected: Value '129601' at 'durationSeconds' failed to satisfy constraint: "
+        "Member must have value less than or equal to 129600",
+        400,
+    ):
+        sts_for(server, creds).get_session_token(DurationSeconds=129601)
+    # botocore refuses < 900 client-side, so send it raw.
+    r = signed_call(
+        server.url, "sts", {"Action": "GetSessionToken", "Version": "2011-06-15", "DurationSeconds": "899"}, creds
+    )
+    assert r.status == 400, r.body
+    assert r.error() == (
+        "ValidationError",
+        "1 validation error detected: Value '899' at 'durationSeconds' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 900",
+    )
+
+
+def test_get_session_token_root_durations(server, sts):
+    assert abs(expires_in(sts.get_session_token()) - 3600) < 120  # root default: 1 hour
+    assert abs(expires_in(sts.get_session_token(DurationSeconds=900)) - 900) < 120
+    # Longer requests from the account owner are capped at one hour, not refused.
+    r = sts.get_session_token(DurationSeconds=7200)
+    assert abs(expires_in(r) - 3600) < 120
+    ident = sts_for(server, session_creds(r)).get_caller_identity()
+    assert ident["Arn"] == ROOT_ARN and ident["Account"] == ACCOUNT_ID
+
+
+def test_session_without_mfa_cannot_call_iam(server, iam, sts):
+    _, creds = create_user_with_key(iam)
+    user_temp = session_creds(sts_for(server, creds).get_session_token(DurationSeconds=900))
+    root_temp = session_creds(sts.get_session_token(DurationSeconds=900))
+    for temp in (user_temp, root_temp):
+        with raises_aws("InvalidClientTokenId", status=403, message_prefix=INVALID_TOKEN_PREFIX):
+            iam_for(server, temp).list_users()
+    with raises_aws("InvalidClientTokenId", status=403, message_prefix=INVALID_TOKEN_PREFIX):
+        iam_for(server, user_temp).change_password(OldPassword="Whatever-Passw0rd!", NewPassword="Other-Passw0rd!1")
+
+
+def test_get_session_token_with_session_credentials_is_refused(server, iam):
+    _, creds = create_user_with_key(iam)
+    temp = session_creds(sts_for(server, creds).get_session_token(DurationSeconds=900))
+    with raises_aws("AccessDenied", "Cannot call GetSessionToken with session credentials", 403):
+        sts_for(server, temp).get_session_token()
+
+
+def test_tampered_and_mismatched_session_tokens(server, iam):
+    _, creds = create_user_with_key(iam)
+    temp = session_creds(sts_for(server, creds).get_session_token(DurationSeconds=900))
+    tok = temp.session_token
+    mid = len(tok) // 2
+    flipped = tok[:mid] + ("A" if tok[mid] != "A" else "B") + tok[mid + 1 :]
+    for bad in (flipped, tok[:-4], tok + "AAAA", "not-a-token"):
+        with raises_aws("InvalidClientTokenId", status=403, message_prefix=INVALID_TOKEN_PREFIX):
+            sts_for(server, Creds(temp.access_key_id, temp.secret_access_key, bad)).get_caller_identity()
+    # Without the token, the temporary key id is unknown.
+    with raises_aws("InvalidClientTokenId", status=403, message_prefix=INVALID_TOKEN_PREFIX):
+        sts_for(server, Creds(temp.access_key_id, temp.secret_access_key)).get_caller_identity()
+    # A token from another session does not go with this key id.
+    other = session_creds(sts_for(server, creds).get_session_token(DurationSeconds=900))
+    with pytest.raises(Exception) as exc:
+        sts_for(server, Creds(temp.access_key_id, temp.secret_access_key, other.session_token)).get_caller_identity()
+    assert exc.value.response["Error"]["Code"] in ("InvalidClientTokenId", "SignatureDoesNotMatch")
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    # Wrong secret with a valid token.
+    with raises_aws("SignatureDoesNotMatch", status=403):
+        sts_for(server, Creds(temp.access_key_id, "x" * 40, temp.session_token)).get_caller_identity()
+    # The untouched credentials still work.
+    assert sts_for(server, temp).get_caller_identity()["Account"] == ACCOUNT_ID
+
+
+@pytest.mark.skip(
+    reason="ExpiredToken needs a session older than its DurationSeconds (minimum 900 s) and the "
+    "server contract offers no clock or duration override; too slow for this suite"
+)
+def test_expired_session_token():  # pragma: no cover
+    pass
+
+
+def test_mfa_session(server, iam):
+    user, creds = create_user_with_key(iam)
+    name = user["UserName"]
+    iam.create_login_profile(UserName=name, Password="Mfa-Session-Passw0rd!")
+    dev = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("sts-mfa"))["VirtualMFADevice"]
+    seed, sn = dev["Base32StringSeed"], dev["SerialNumber"]
+    c1, c2 = two_consecutive_codes(seed)
+    iam.enable_mfa_device(UserName=name, SerialNumber=sn, AuthenticationCode1=c1, AuthenticationCode2=c2)
+    me = sts_for(server, creds)
+
+    with raises_aws("AccessDenied", MFA_FAILED, 403):
+        me.get_session_token(SerialNumber=sn, TokenCode="000000" if totp(seed) != "000000" else "111111")
+
+    wait_next_window()  # the codes used to enable the device are spent
+    r = me.get_session_token(SerialNumber=sn, TokenCode=totp(seed), DurationSeconds=900)
+    temp = session_creds(r)
+    assert ASIA_RE.match(temp.access_key_id)
+    assert sts_for(server, temp).get_caller_identity()["Arn"] == user["Arn"]
+    # With MFA, IAM calls pass the token check: self-service ChangePassword works,
+    # anything else is the normal authorization decision (AccessDenied), not InvalidClientTokenId.
+    mfa_iam = iam_for(server, temp)
+    mfa_iam.change_password(OldPassword="Mfa-Session-Passw0rd!", NewPassword="Mfa-Session-Passw0rd!2")
+    with raises_aws("AccessDenied", status=403):
+        mfa_iam.list_users()
+    # STS calls other than GetCallerIdentity/AssumeRole remain refused for session credentials.
+    with raises_aws("AccessDenied", "Cannot call GetSessionToken with session credentials", 403):
+        sts_for(server, temp).get_session_token()
+
+
+def test_get_access_key_info(server, iam, sts):
+    _, creds = create_user_with_key(iam)
+    assert sts.get_access_key_info(AccessKeyId=creds.access_key_id)["Account"] == ACCOUNT_ID
+    assert sts.get_access_key_info(AccessKeyId=ROOT.access_key_id)["Account"] == ACCOUNT_ID
+    # Any IAM user may call it (no permission needed for this STS call).
+    assert sts_for(server, creds).get_access_key_info(AccessKeyId=ROOT.access_key_id)["Account"] == ACCOUNT_ID
+
+
+def test_cli_sts(aws, server, iam):
+    user, creds = create_user_with_key(iam)
+    rc, out, err = aws("sts", "get-caller-identity")
+    assert rc == 0, err
+    assert out == {"UserId": ACCOUNT_ID, "Account": ACCOUNT_ID, "Arn": ROOT_ARN}
+
+    rc, out, err = aws("sts", "get-session-token", "--duration-seconds", "900", creds=creds)
+    assert rc == 0, err
+    c = out["Credentials"]
+    assert ASIA_RE.match(c["AccessKeyId"])
+    exp = dt.datetime.fromisoformat(c["Expiration"].replace("Z", "+00:00"))
+    assert abs(exp.timestamp() - time.time() - 900) < 120
+    temp = Creds(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+
+    rc, out, err = aws("sts", "get-caller-identity", creds=temp)
+    assert rc == 0, err
+    assert out["Arn"] == user["Arn"]
+
+    res = aws("iam", "list-users", creds=temp)
+    assert_cli_error(res, "InvalidClientTokenId", "ListUsers")
+    assert INVALID_TOKEN_PREFIX in res.stderr
+
+    res = aws("sts", "get-session-token", creds=temp)
+    assert_cli_error(res, "AccessDenied", "GetSessionToken", "Cannot call GetSessionToken with session credentials")
+
+    res = aws("sts", "get-session-token", "--duration-seconds", "200000", creds=creds)
+    assert_cli_error(res, "ValidationError", "GetSessionToken")
+
+    rc, out, err = aws("sts", "get-access-key-info", "--access-key-id", creds.access_key_id)
+    assert rc == 0, err
+    assert out == {"Account": ACCOUNT_ID}
