@@ -238,7 +238,7 @@ class Warden:
 def make_client(service: str, endpoint: str, creds: Creds = ROOT, **cfg: Any):
     config = Config(
         retries={"max_attempts": 1},
-        connect_timeout=5,
+        connect_timeout=cfg.pop("connect_timeout", 5),
         read_timeout=cfg.pop("read_timeout", 30),
         **cfg,
     )
@@ -477,14 +477,17 @@ def sign_query_request(
     method: str = "POST",
     region: str = REGION,
     when: _dt.datetime | None = None,
+    body: bytes | None = None,
 ) -> botocore.awsrequest.AWSPreparedRequest:
-    """Build a SigV4-signed Query-protocol request (form body for POST, query string for GET)."""
+    """Build a SigV4-signed Query-protocol request (form body for POST, query string for GET).
+
+    `body` replaces the form body (still correctly signed) to send malformed input."""
     encoded = urllib.parse.urlencode(params)
     if method == "POST":
         req = botocore.awsrequest.AWSRequest(
             method="POST",
             url=endpoint + "/",
-            data=encoded.encode(),
+            data=body if body is not None else encoded.encode(),
             headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
         )
     else:

@@ -1,0 +1,137 @@
+"""Dev mode (`warden serve --dev`), a drop-in for a moto server in tests: unknown keys act as the
+default account's root user, warden-issued keys are verified as usual, POST /moto-api/reset wipes
+state, POST /moto-api/reset-auth N lets N requests through then refuses unknown keys. None of it
+is reachable in normal mode.
+
+moto's own contract for these endpoints (moto/moto_api): reset answers {"status": "ok"};
+reset-auth answers {"status": "ok", "PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT": "<old>"}.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from e2e_util import (
+    ACCOUNT_ID,
+    ROOT_ARN,
+    Creds,
+    make_client,
+    raises_aws,
+    raw_request,
+    run_aws,
+    unique,
+)
+
+STRANGER = Creds("AKIASTRANGERKEY00001", "stranger-secret-that-nobody-issued-0000")
+STRANGER2 = Creds("AKIASTRANGERKEY00002", "another-secret-that-nobody-issued-00000")
+
+
+def post(w, path: str, body: bytes = b""):
+    return raw_request(w.url, "POST", path, body, {"Content-Type": "text/plain"})
+
+
+@pytest.fixture(scope="module")
+def dev(module_warden_factory):
+    return module_warden_factory(dev=True)
+
+
+def test_unknown_keys_act_as_root(dev):
+    post(dev, "/moto-api/reset")
+    ident = make_client("sts", dev.url, STRANGER).get_caller_identity()
+    assert ident["Arn"] == ROOT_ARN and ident["Account"] == ACCOUNT_ID
+    iam = make_client("iam", dev.url, STRANGER2)
+    name = unique("dev-user")
+    iam.create_user(UserName=name)
+    # A different unknown key sees the same account.
+    assert make_client("iam", dev.url, STRANGER).get_user(UserName=name)["User"]["UserName"] == name
+    # The aws CLI with made-up keys works too (the moto use case).
+    res = run_aws(dev.url, "iam", "get-user", "--user-name", name, creds=STRANGER)
+    assert res.returncode == 0, res.stderr
+    assert res.json["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/{name}"
+
+
+def test_issued_keys_are_verified(dev):
+    post(dev, "/moto-api/reset")
+    iam = make_client("iam", dev.url, STRANGER)
+    name = unique("dev-keyed")
+    user = iam.create_user(UserName=name)["User"]
+    k = iam.create_access_key(UserName=name)["AccessKey"]
+    creds = Creds(k["AccessKeyId"], k["SecretAccessKey"])
+    assert make_client("sts", dev.url, creds).get_caller_identity()["Arn"] == user["Arn"]
+    with raises_aws("SignatureDoesNotMatch", status=403):
+        make_client("sts", dev.url, Creds(k["AccessKeyId"], "w" * 40)).get_caller_identity()
+    # An issued user key is a user, not root: IAM is denied to it.
+    with raises_aws("AccessDenied", status=403):
+        make_client("iam", dev.url, creds).list_users()
+
+
+def test_reset_wipes_state(dev):
+    iam = make_client("iam", dev.url, STRANGER)
+    name, group = unique("dev-wipe"), unique("dev-wipe-g")
+    iam.create_user(UserName=name)
+    iam.create_group(GroupName=group)
+    k = iam.create_access_key(UserName=name)["AccessKey"]
+    r = post(dev, "/moto-api/reset")
+    assert r.status == 200, r.body
+    assert json.loads(r.body) == {"status": "ok"}
+    with raises_aws("NoSuchEntity", f"The user with name {name} cannot be found.", 404):
+        iam.get_user(UserName=name)
+    with raises_aws("NoSuchEntity", f"The group with name {group} cannot be found.", 404):
+        iam.get_group(GroupName=group)
+    assert iam.list_users()["Users"] == []
+    # The deleted user's key is now just an unknown key: in dev mode that means root.
+    ident = make_client("sts", dev.url, Creds(k["AccessKeyId"], k["SecretAccessKey"])).get_caller_identity()
+    assert ident["Arn"] == ROOT_ARN
+
+
+def test_reset_auth_semantics(dev):
+    post(dev, "/moto-api/reset")
+    r = post(dev, "/moto-api/reset-auth", b"2")
+    assert r.status == 200, r.body
+    first = json.loads(r.body)
+    assert first["status"] == "ok"
+    assert isinstance(first["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"], str)
+
+    sts = make_client("sts", dev.url, STRANGER)
+    assert sts.get_caller_identity()["Arn"] == ROOT_ARN
+    assert sts.get_caller_identity()["Arn"] == ROOT_ARN
+    # The third request with an unknown key is refused, as in normal mode.
+    with raises_aws("InvalidClientTokenId", status=403):
+        sts.get_caller_identity()
+    with raises_aws("InvalidClientTokenId", status=403):
+        make_client("iam", dev.url, STRANGER2).list_users()
+    # Keys warden issued still work (the env root keys are warden's root keys).
+    assert make_client("sts", dev.url).get_caller_identity()["Arn"] == ROOT_ARN
+
+    r = post(dev, "/moto-api/reset-auth", b"5")
+    assert json.loads(r.body) == {"status": "ok", "PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT": "2"}
+    assert sts.get_caller_identity()["Arn"] == ROOT_ARN
+    # Leave the module's server with a generous allowance for later tests.
+    post(dev, "/moto-api/reset-auth", b"1000000")
+
+
+def test_dev_state_is_ephemeral(warden_factory):
+    w = warden_factory(dev=True)
+    iam = make_client("iam", w.url, STRANGER)
+    name = unique("dev-eph")
+    iam.create_user(UserName=name)
+    w.restart()
+    with raises_aws("NoSuchEntity", status=404):
+        make_client("iam", w.url, STRANGER).get_user(UserName=name)
+
+
+def test_normal_mode_has_no_moto_api(server, iam):
+    name = unique("normal-keep")
+    iam.create_user(UserName=name)
+    for path, body in (("/moto-api/reset", b""), ("/moto-api/reset-auth", b"100")):
+        r = post(server, path, body)
+        assert r.status != 200 or b'"status"' not in r.body, (path, r.status, r.body)
+        assert r.status < 500, (path, r.status, r.body)
+    # Nothing was wiped, and unknown keys are still refused.
+    assert iam.get_user(UserName=name)["User"]["UserName"] == name
+    with raises_aws("InvalidClientTokenId", status=403):
+        make_client("sts", server.url, STRANGER).get_caller_identity()
+    with raises_aws("InvalidClientTokenId", status=403):
+        make_client("iam", server.url, STRANGER).list_users()
