@@ -1,0 +1,266 @@
+//! Input constraints from the service models (required, length, range,
+//! pattern, enum) and the AWS-style `ValidationError` they produce.
+//!
+//! The generated code holds one `static` rule set per constrained shape and
+//! one lazily compiled regex per distinct pattern; decoding feeds every
+//! present value through [`Violations`], which collects the messages in the
+//! order AWS reports them and renders
+//! `N validation error(s) detected: ...; ...`.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::error::ApiError;
+
+/// A model pattern: the Java source AWS quotes in its messages, and the
+/// regex it was translated to at generation time (anchored, `\uXXXX` as
+/// `\x{XXXX}`, `\w`/`\d` restricted to ASCII as in Java).
+#[derive(Debug)]
+pub struct PatternRule {
+    /// The pattern exactly as the model (and AWS's message) spells it.
+    pub java: &'static str,
+    /// The compiled translation; `None` when the pattern uses a construct the
+    /// `regex` crate lacks (look-around), in which case it is not enforced.
+    pub regex: &'static LazyLock<Option<Regex>>,
+}
+
+impl PatternRule {
+    /// Whether `value` matches the whole pattern. An uncompilable pattern
+    /// accepts everything: refusing valid input would be worse than letting
+    /// a handler see an odd value.
+    pub fn matches(&self, value: &str) -> bool {
+        match LazyLock::force(self.regex) {
+            Some(re) => re.is_match(value),
+            None => true,
+        }
+    }
+
+    /// Whether the translated pattern compiled (tested for every pattern).
+    pub fn compiles(&self) -> bool {
+        LazyLock::force(self.regex).is_some()
+    }
+}
+
+/// Compiles a translated model pattern. Used by the generated `LazyLock`s.
+pub fn compile_pattern(translated: &str) -> Option<Regex> {
+    Regex::new(translated).ok()
+}
+
+/// Constraints of a string shape.
+#[derive(Debug)]
+pub struct StrRules {
+    /// Minimum length in characters.
+    pub min: Option<u64>,
+    /// Maximum length in characters.
+    pub max: Option<u64>,
+    /// Pattern the whole value must match.
+    pub pattern: Option<PatternRule>,
+    /// Allowed values (empty: any).
+    pub enum_values: &'static [&'static str],
+    /// Sensitive shapes (passwords, secrets) are never echoed in messages.
+    pub sensitive: bool,
+}
+
+impl StrRules {
+    /// A string shape without constraints.
+    pub const NONE: StrRules = StrRules {
+        min: None,
+        max: None,
+        pattern: None,
+        enum_values: &[],
+        sensitive: false,
+    };
+}
+
+/// Constraints of an integer or long shape.
+#[derive(Debug)]
+pub struct IntRules {
+    /// Minimum value, inclusive.
+    pub min: Option<i64>,
+    /// Maximum value, inclusive.
+    pub max: Option<i64>,
+}
+
+impl IntRules {
+    /// A numeric shape without constraints.
+    pub const NONE: IntRules = IntRules {
+        min: None,
+        max: None,
+    };
+}
+
+/// Constraints on the number of elements of a list or map shape (and the
+/// length of a blob).
+#[derive(Debug)]
+pub struct LenRules {
+    /// Minimum number of elements.
+    pub min: Option<u64>,
+    /// Maximum number of elements.
+    pub max: Option<u64>,
+}
+
+impl LenRules {
+    /// A collection without constraints.
+    pub const NONE: LenRules = LenRules {
+        min: None,
+        max: None,
+    };
+}
+
+/// Collected constraint violations of one request.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Violations {
+    messages: Vec<String>,
+}
+
+impl Violations {
+    /// No violations yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether nothing was violated.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// The individual messages (`Value 'x' at 'path' failed to ...`).
+    pub fn messages(&self) -> &[String] {
+        &self.messages
+    }
+
+    fn push(&mut self, shown: Option<&str>, path: &str, constraint: &str) {
+        let msg = match shown {
+            Some(v) => {
+                format!("Value '{v}' at '{path}' failed to satisfy constraint: Member must {constraint}")
+            }
+            None => {
+                format!("Value at '{path}' failed to satisfy constraint: Member must {constraint}")
+            }
+        };
+        self.messages.push(msg);
+    }
+
+    /// Records a complete violation message (for values that could not be
+    /// read as their type at all).
+    pub fn push_raw(&mut self, message: String) {
+        self.messages.push(message);
+    }
+
+    /// A required member is absent.
+    pub fn missing(&mut self, path: &str) {
+        self.messages.push(format!(
+            "Value null at '{path}' failed to satisfy constraint: Member must not be null"
+        ));
+    }
+
+    /// Checks a string against its shape's constraints. The order (pattern,
+    /// then length, then enum) is the order AWS lists them in.
+    pub fn check_str(&mut self, path: &str, value: &str, rules: &StrRules) {
+        let shown = if rules.sensitive { None } else { Some(value) };
+        if let Some(p) = &rules.pattern {
+            if !p.matches(value) {
+                self.push(
+                    shown,
+                    path,
+                    &format!("satisfy regular expression pattern: {}", p.java),
+                );
+            }
+        }
+        // AWS counts characters (code points), not bytes.
+        let len = value.chars().count() as u64;
+        self.check_len_inner(shown, path, len, rules.min, rules.max);
+        if !rules.enum_values.is_empty() && !rules.enum_values.contains(&value) {
+            self.push(
+                shown,
+                path,
+                &format!("satisfy enum value set: [{}]", rules.enum_values.join(", ")),
+            );
+        }
+    }
+
+    /// Checks a number against its shape's range.
+    pub fn check_int(&mut self, path: &str, value: i64, rules: &IntRules) {
+        let shown = value.to_string();
+        if let Some(min) = rules.min {
+            if value < min {
+                self.push(
+                    Some(&shown),
+                    path,
+                    &format!("have value greater than or equal to {min}"),
+                );
+            }
+        }
+        if let Some(max) = rules.max {
+            if value > max {
+                self.push(
+                    Some(&shown),
+                    path,
+                    &format!("have value less than or equal to {max}"),
+                );
+            }
+        }
+    }
+
+    /// Checks the element count of a list or map (or a blob's length);
+    /// `shown` is the value as AWS would print it, if it prints it.
+    pub fn check_len(&mut self, path: &str, shown: Option<&str>, len: u64, rules: &LenRules) {
+        self.check_len_inner(shown, path, len, rules.min, rules.max);
+    }
+
+    fn check_len_inner(
+        &mut self,
+        shown: Option<&str>,
+        path: &str,
+        len: u64,
+        min: Option<u64>,
+        max: Option<u64>,
+    ) {
+        if let Some(min) = min {
+            if len < min {
+                self.push(
+                    shown,
+                    path,
+                    &format!("have length greater than or equal to {min}"),
+                );
+            }
+        }
+        if let Some(max) = max {
+            if len > max {
+                self.push(
+                    shown,
+                    path,
+                    &format!("have length less than or equal to {max}"),
+                );
+            }
+        }
+    }
+
+    /// The `ValidationError` for the collected violations, if any:
+    /// `1 validation error detected: A` or `2 validation errors detected: A; B`.
+    pub fn into_error(self) -> Option<ApiError> {
+        match self.messages.len() {
+            0 => None,
+            1 => Some(ApiError::validation(format!(
+                "1 validation error detected: {}",
+                self.messages.join("; ")
+            ))),
+            n => Some(ApiError::validation(format!(
+                "{n} validation errors detected: {}",
+                self.messages.join("; ")
+            ))),
+        }
+    }
+}
+
+/// Lower-camel-cases a model member name for a violation path, as AWS does:
+/// only the first character is lowered (`UserName` -> `userName`,
+/// `SAMLMetadataDocument` -> `sAMLMetadataDocument`).
+pub fn lower_camel(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

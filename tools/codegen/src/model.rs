@@ -1,0 +1,255 @@
+//! The subset of the botocore service-model format the generator reads.
+//!
+//! Models are read as `serde_json::Value` and converted here, so that member
+//! order (which is the XML element order AWS answers with) is kept: the
+//! workspace enables serde_json's `preserve_order`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::CodegenError;
+
+/// The wire protocol of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// AWS Query (form parameters in, XML out).
+    Query,
+    /// AWS JSON 1.1 (JSON in and out, `X-Amz-Target` header).
+    Json,
+}
+
+/// One service model.
+#[derive(Debug)]
+pub struct Model {
+    pub api_version: String,
+    pub protocol: Protocol,
+    pub xml_namespace: Option<String>,
+    pub target_prefix: Option<String>,
+    pub endpoint_prefix: String,
+    /// Operations by name (sorted: the generated order).
+    pub operations: BTreeMap<String, Operation>,
+    /// Shapes by name.
+    pub shapes: BTreeMap<String, Shape>,
+}
+
+#[derive(Debug)]
+pub struct Operation {
+    pub name: String,
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub result_wrapper: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct MemberDef {
+    pub name: String,
+    pub shape: String,
+    pub location_name: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum ShapeKind {
+    Structure {
+        members: Vec<MemberDef>,
+        required: Vec<String>,
+    },
+    List {
+        member: String,
+        member_location: Option<String>,
+        flattened: bool,
+    },
+    Map {
+        key: String,
+        value: String,
+        key_location: Option<String>,
+        value_location: Option<String>,
+        flattened: bool,
+    },
+    String,
+    Integer,
+    Long,
+    Boolean,
+    Timestamp,
+    Blob,
+    Double,
+}
+
+#[derive(Debug)]
+pub struct ErrorInfo {
+    pub code: String,
+    pub status: u16,
+    pub sender: bool,
+}
+
+#[derive(Debug)]
+pub struct Shape {
+    pub kind: ShapeKind,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub pattern: Option<String>,
+    pub enum_values: Vec<String>,
+    pub sensitive: bool,
+    pub exception: bool,
+    /// A server-side (5xx) exception without an explicit `error` block.
+    pub fault: bool,
+    pub error: Option<ErrorInfo>,
+}
+
+fn str_of(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn bad(what: impl Into<String>) -> CodegenError {
+    CodegenError::Model(what.into())
+}
+
+impl Model {
+    pub fn parse(text: &str) -> Result<Model, CodegenError> {
+        let root: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let meta = root.get("metadata").ok_or_else(|| bad("no metadata"))?;
+        let protocol = match str_of(meta, "protocol").as_deref() {
+            Some("query") => Protocol::Query,
+            Some("json") => Protocol::Json,
+            other => return Err(bad(format!("unsupported protocol {other:?}"))),
+        };
+        let mut operations = BTreeMap::new();
+        let ops = root
+            .get("operations")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("no operations"))?;
+        for (name, op) in ops {
+            let input = op.get("input").and_then(|i| str_of(i, "shape"));
+            let output = op.get("output").and_then(|o| str_of(o, "shape"));
+            let result_wrapper = op.get("output").and_then(|o| str_of(o, "resultWrapper"));
+            operations.insert(
+                name.clone(),
+                Operation {
+                    name: name.clone(),
+                    input,
+                    output,
+                    result_wrapper,
+                },
+            );
+        }
+        let mut shapes = BTreeMap::new();
+        let raw_shapes = root
+            .get("shapes")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("no shapes"))?;
+        for (name, s) in raw_shapes {
+            shapes.insert(name.clone(), parse_shape(name, s)?);
+        }
+        Ok(Model {
+            api_version: str_of(meta, "apiVersion").ok_or_else(|| bad("no apiVersion"))?,
+            protocol,
+            xml_namespace: str_of(meta, "xmlNamespace"),
+            target_prefix: str_of(meta, "targetPrefix"),
+            endpoint_prefix: str_of(meta, "endpointPrefix")
+                .ok_or_else(|| bad("no endpointPrefix"))?,
+            operations,
+            shapes,
+        })
+    }
+
+    pub fn shape(&self, name: &str) -> Result<&Shape, CodegenError> {
+        self.shapes
+            .get(name)
+            .ok_or_else(|| bad(format!("unknown shape {name}")))
+    }
+}
+
+fn parse_shape(name: &str, s: &Value) -> Result<Shape, CodegenError> {
+    let ty = str_of(s, "type").ok_or_else(|| bad(format!("shape {name} has no type")))?;
+    let ref_shape = |key: &str| -> Result<String, CodegenError> {
+        s.get(key)
+            .and_then(|m| str_of(m, "shape"))
+            .ok_or_else(|| bad(format!("shape {name} has no {key}")))
+    };
+    let ref_location = |key: &str| s.get(key).and_then(|m| str_of(m, "locationName"));
+    let flattened = s.get("flattened").and_then(Value::as_bool).unwrap_or(false);
+    let kind = match ty.as_str() {
+        "structure" => {
+            let mut members = Vec::new();
+            if let Some(ms) = s.get("members").and_then(Value::as_object) {
+                for (mname, m) in ms {
+                    members.push(MemberDef {
+                        name: mname.clone(),
+                        shape: str_of(m, "shape")
+                            .ok_or_else(|| bad(format!("member {name}.{mname} has no shape")))?,
+                        location_name: str_of(m, "locationName"),
+                    });
+                }
+            }
+            let required = s
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            ShapeKind::Structure { members, required }
+        }
+        "list" => ShapeKind::List {
+            member: ref_shape("member")?,
+            member_location: ref_location("member"),
+            flattened,
+        },
+        "map" => ShapeKind::Map {
+            key: ref_shape("key")?,
+            value: ref_shape("value")?,
+            key_location: ref_location("key"),
+            value_location: ref_location("value"),
+            flattened,
+        },
+        "string" => ShapeKind::String,
+        "integer" => ShapeKind::Integer,
+        "long" => ShapeKind::Long,
+        "boolean" => ShapeKind::Boolean,
+        "timestamp" => ShapeKind::Timestamp,
+        "blob" => ShapeKind::Blob,
+        "double" | "float" => ShapeKind::Double,
+        other => return Err(bad(format!("shape {name}: unsupported type {other}"))),
+    };
+    let num = |key: &str| {
+        s.get(key)
+            .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+    };
+    let error = s.get("error").and_then(|e| {
+        Some(ErrorInfo {
+            code: str_of(e, "code")?,
+            status: e
+                .get("httpStatusCode")
+                .and_then(Value::as_u64)
+                .and_then(|c| u16::try_from(c).ok())
+                .unwrap_or(400),
+            sender: e
+                .get("senderFault")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        })
+    });
+    Ok(Shape {
+        kind,
+        min: num("min"),
+        max: num("max"),
+        pattern: str_of(s, "pattern"),
+        enum_values: s
+            .get("enum")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        sensitive: s.get("sensitive").and_then(Value::as_bool).unwrap_or(false),
+        exception: s.get("exception").and_then(Value::as_bool).unwrap_or(false),
+        fault: s.get("fault").and_then(Value::as_bool).unwrap_or(false),
+        error,
+    })
+}
