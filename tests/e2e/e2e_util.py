@@ -432,7 +432,10 @@ class RawResponse:
         return None
 
     def xml(self) -> ET.Element:
-        return ET.fromstring(self.body)
+        try:
+            return ET.fromstring(self.body)
+        except ET.ParseError as e:
+            raise AssertionError(f"HTTP {self.status}: body is not XML ({e}): {self.body[:300]!r}") from None
 
     def error(self) -> tuple[str | None, str | None]:
         """(Code, Message) from an ErrorResponse envelope, namespace-agnostic."""
