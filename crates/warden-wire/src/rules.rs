@@ -23,6 +23,9 @@ pub struct PatternRule {
     /// The compiled translation; `None` when the pattern uses a construct the
     /// `regex` crate lacks (look-around), in which case it is not enforced.
     pub regex: &'static LazyLock<Option<Regex>>,
+    /// A substring the value must not contain: the half of a Java
+    /// look-ahead (`-(?!-)`) that the `regex` crate cannot express.
+    pub forbid: Option<&'static str>,
 }
 
 impl PatternRule {
@@ -30,6 +33,9 @@ impl PatternRule {
     /// accepts everything: refusing valid input would be worse than letting
     /// a handler see an odd value.
     pub fn matches(&self, value: &str) -> bool {
+        if self.forbid.is_some_and(|f| value.contains(f)) {
+            return false;
+        }
         match LazyLock::force(self.regex) {
             Some(re) => re.is_match(value),
             None => true,

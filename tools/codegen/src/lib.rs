@@ -18,7 +18,9 @@ pub mod model;
 pub mod names;
 
 use model::{Model, Protocol, ShapeKind};
-use names::{field_name, lower_camel, screaming, snake_case, translate_pattern, type_name};
+use names::{
+    field_name, lower_camel, pattern_forbids, screaming, snake_case, translate_pattern, type_name,
+};
 
 /// Why generation failed.
 #[derive(Debug, thiserror::Error)]
@@ -555,7 +557,8 @@ impl<'a> ServiceGen<'a> {
         for (java, pn) in &self.pattern_names {
             let _ = writeln!(
                 s,
-                "crate::rules::PatternRule {{ java: {java:?}, regex: &{pn} }},"
+                "crate::rules::PatternRule {{ java: {java:?}, regex: &{pn}, forbid: {:?} }},",
+                pattern_forbids(java)
             );
         }
         s.push_str("];\n\n");
@@ -573,8 +576,9 @@ impl<'a> ServiceGen<'a> {
                 ShapeKind::String => {
                     let pattern = match &shape.pattern {
                         Some(p) => format!(
-                            "Some(crate::rules::PatternRule {{ java: {p:?}, regex: &{} }})",
-                            self.pattern_names.get(p).map(String::as_str).unwrap_or("")
+                            "Some(crate::rules::PatternRule {{ java: {p:?}, regex: &{}, forbid: {:?} }})",
+                            self.pattern_names.get(p).map(String::as_str).unwrap_or(""),
+                            pattern_forbids(p)
                         ),
                         None => "None".into(),
                     };

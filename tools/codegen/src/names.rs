@@ -82,6 +82,11 @@ pub fn lower_camel(name: &str) -> String {
 /// `\w` / `\d` become their ASCII classes, as in Java without
 /// `UNICODE_CHARACTER_CLASS`.
 pub fn translate_pattern(java: &str) -> String {
+    // The one look-ahead in the models, `-(?!-)` ("a hyphen not followed by
+    // another"), is not supported by the regex crate; it is matched as a
+    // plain `-` here and the "no `--`" half is enforced separately (see
+    // [`pattern_forbids`]).
+    let java = java.replace("-(?!-)", "-");
     let chars: Vec<char> = java.chars().collect();
     let mut out = String::from("^(?:");
     let mut in_class = false;
@@ -137,6 +142,11 @@ pub fn translate_pattern(java: &str) -> String {
     }
     out.push_str(")$");
     out
+}
+
+/// A substring the pattern forbids that the translated regex cannot express.
+pub fn pattern_forbids(java: &str) -> Option<&'static str> {
+    java.contains("-(?!-)").then_some("--")
 }
 
 fn hex4(chars: &[char]) -> Option<()> {

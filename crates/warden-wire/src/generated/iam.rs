@@ -74,7 +74,7 @@ static PATTERN_5: ::std::sync::LazyLock<Option<::regex::Regex>> =
     ::std::sync::LazyLock::new(|| crate::rules::compile_pattern("^(?:^[A-Za-z][A-Za-z0-9/_-]*$)$"));
 static PATTERN_3: ::std::sync::LazyLock<Option<::regex::Regex>> =
     ::std::sync::LazyLock::new(|| {
-        crate::rules::compile_pattern("^(?:^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$)$")
+        crate::rules::compile_pattern("^(?:^[a-z0-9]([a-z0-9]|-){1,61}[a-z0-9]$)$")
     });
 static PATTERN_14: ::std::sync::LazyLock<Option<::regex::Regex>> =
     ::std::sync::LazyLock::new(|| crate::rules::compile_pattern("^(?:^[a-zA-Z0-9:/+=,.@_-]+$)$"));
@@ -102,110 +102,137 @@ pub static PATTERNS: &[crate::rules::PatternRule] = &[
     crate::rules::PatternRule {
         java: "((/[A-Za-z0-9\\.,\\+@=_-]+)*)/",
         regex: &PATTERN_18,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
         regex: &PATTERN_16,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[ -~]+",
         regex: &PATTERN_17,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[A-Z0-9]+",
         regex: &PATTERN_20,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\d]+",
         regex: &PATTERN_6,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
         regex: &PATTERN_26,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
         regex: &PATTERN_25,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
         regex: &PATTERN_8,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+",
         regex: &PATTERN_22,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
         regex: &PATTERN_7,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\u0020-\\u00FF]+",
         regex: &PATTERN_10,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\w+=,.@-]+",
         regex: &PATTERN_0,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\w+=/:,.@-]+",
         regex: &PATTERN_23,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\w-]*",
         regex: &PATTERN_24,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\w-]+",
         regex: &PATTERN_9,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\w._-]+",
         regex: &PATTERN_1,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "[\\w]+",
         regex: &PATTERN_2,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "\\d{12}",
         regex: &PATTERN_4,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "\\u002F[\\u0021-\\u007F]*",
         regex: &PATTERN_15,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "^[A-Za-z][A-Za-z0-9/_-]*$",
         regex: &PATTERN_5,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
         regex: &PATTERN_3,
+        forbid: Some("--"),
     },
     crate::rules::PatternRule {
         java: "^[a-zA-Z0-9:/+=,.@_-]+$",
         regex: &PATTERN_14,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "^[a-zA-Z0-9:_.-]+$",
         regex: &PATTERN_11,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "^http(s?)://[a-zA-Z0-9._/-]*(\\?[a-zA-Z0-9._=&-]*)?(#[a-zA-Z0-9._/-]*)?$",
         regex: &PATTERN_21,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*",
         regex: &PATTERN_12,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "^p-[0-9a-zA-Z_]{8,128}$",
         regex: &PATTERN_13,
+        forbid: None,
     },
     crate::rules::PatternRule {
         java: "v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
         regex: &PATTERN_19,
+        forbid: None,
     },
 ];
 
@@ -229,6 +256,7 @@ static STR_ATTACHMENT_NAME: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]+",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -357,6 +385,7 @@ static STR_SAML_PROVIDER_NAME_TYPE: crate::rules::StrRules = crate::rules::StrRu
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w._-]+",
         regex: &PATTERN_1,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -367,6 +396,7 @@ static STR_ACCESS_KEY_ID_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w]+",
         regex: &PATTERN_2,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -377,6 +407,7 @@ static STR_ACCOUNT_ALIAS_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
         regex: &PATTERN_3,
+        forbid: Some("--"),
     }),
     enum_values: &[],
     sensitive: false,
@@ -387,6 +418,7 @@ static STR_ACCOUNT_ID_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "\\d{12}",
         regex: &PATTERN_4,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -397,6 +429,7 @@ static STR_ACCOUNT_PROPERTY_KEY_TYPE: crate::rules::StrRules = crate::rules::Str
     pattern: Some(crate::rules::PatternRule {
         java: "^[A-Za-z][A-Za-z0-9/_-]*$",
         regex: &PATTERN_5,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -435,6 +468,7 @@ static STR_AUTHENTICATION_CODE_TYPE: crate::rules::StrRules = crate::rules::StrR
     pattern: Some(crate::rules::PatternRule {
         java: "[\\d]+",
         regex: &PATTERN_6,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -445,6 +479,7 @@ static STR_CERTIFICATE_BODY_TYPE: crate::rules::StrRules = crate::rules::StrRule
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
         regex: &PATTERN_7,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -455,6 +490,7 @@ static STR_CERTIFICATE_CHAIN_TYPE: crate::rules::StrRules = crate::rules::StrRul
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
         regex: &PATTERN_7,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -465,6 +501,7 @@ static STR_CERTIFICATE_ID_TYPE: crate::rules::StrRules = crate::rules::StrRules 
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w]+",
         regex: &PATTERN_2,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -500,6 +537,7 @@ static STR_CUSTOM_SUFFIX_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]+",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -510,6 +548,7 @@ static STR_DELEGATION_REQUEST_DESCRIPTION_TYPE: crate::rules::StrRules = crate::
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
         regex: &PATTERN_8,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -520,6 +559,7 @@ static STR_DELEGATION_REQUEST_ID_TYPE: crate::rules::StrRules = crate::rules::St
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w-]+",
         regex: &PATTERN_9,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -537,6 +577,7 @@ static STR_EXISTING_USER_NAME_TYPE: crate::rules::StrRules = crate::rules::StrRu
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]+",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -554,6 +595,7 @@ static STR_GROUP_NAME_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]+",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -571,6 +613,7 @@ static STR_INSTANCE_PROFILE_NAME_TYPE: crate::rules::StrRules = crate::rules::St
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]+",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -603,6 +646,7 @@ static STR_MARKER_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0020-\\u00FF]+",
         regex: &PATTERN_10,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -629,6 +673,7 @@ static STR_NOTES_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
         regex: &PATTERN_8,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -639,6 +684,7 @@ static STR_NOTIFICATION_CHANNEL_TYPE: crate::rules::StrRules = crate::rules::Str
     pattern: Some(crate::rules::PatternRule {
         java: "^[a-zA-Z0-9:_.-]+$",
         regex: &PATTERN_11,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -649,6 +695,7 @@ static STR_ORGANIZATIONS_ENTITY_PATH_TYPE: crate::rules::StrRules = crate::rules
     pattern: Some(crate::rules::PatternRule {
         java: "^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*",
         regex: &PATTERN_12,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -659,6 +706,7 @@ static STR_ORGANIZATIONS_POLICY_ID_TYPE: crate::rules::StrRules = crate::rules::
     pattern: Some(crate::rules::PatternRule {
         java: "^p-[0-9a-zA-Z_]{8,128}$",
         regex: &PATTERN_13,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -669,6 +717,7 @@ static STR_OWNER_ID_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^[a-zA-Z0-9:/+=,.@_-]+$",
         regex: &PATTERN_14,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -683,6 +732,7 @@ static STR_PASSWORD_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
         regex: &PATTERN_7,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: true,
@@ -693,6 +743,7 @@ static STR_PATH_PREFIX_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "\\u002F[\\u0021-\\u007F]*",
         regex: &PATTERN_15,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -703,6 +754,7 @@ static STR_PATH_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
         regex: &PATTERN_16,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -720,6 +772,7 @@ static STR_POLICY_DOCUMENT_TYPE: crate::rules::StrRules = crate::rules::StrRules
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
         regex: &PATTERN_7,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -730,6 +783,7 @@ static STR_POLICY_NAME_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]+",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -744,6 +798,7 @@ static STR_POLICY_PARAMETER_NAME_TYPE: crate::rules::StrRules = crate::rules::St
     pattern: Some(crate::rules::PatternRule {
         java: "[ -~]+",
         regex: &PATTERN_17,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -754,6 +809,7 @@ static STR_POLICY_PARAMETER_VALUE_TYPE: crate::rules::StrRules = crate::rules::S
     pattern: Some(crate::rules::PatternRule {
         java: "[ -~]+",
         regex: &PATTERN_17,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -764,6 +820,7 @@ static STR_POLICY_PATH_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "((/[A-Za-z0-9\\.,\\+@=_-]+)*)/",
         regex: &PATTERN_18,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -781,6 +838,7 @@ static STR_POLICY_VERSION_ID_TYPE: crate::rules::StrRules = crate::rules::StrRul
     pattern: Some(crate::rules::PatternRule {
         java: "v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
         regex: &PATTERN_19,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -791,6 +849,7 @@ static STR_PRIVATE_KEY_ID_TYPE: crate::rules::StrRules = crate::rules::StrRules 
     pattern: Some(crate::rules::PatternRule {
         java: "[A-Z0-9]+",
         regex: &PATTERN_20,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -801,6 +860,7 @@ static STR_PRIVATE_KEY_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
         regex: &PATTERN_7,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: true,
@@ -811,6 +871,7 @@ static STR_PUBLIC_KEY_ID_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w]+",
         regex: &PATTERN_2,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -821,6 +882,7 @@ static STR_PUBLIC_KEY_MATERIAL_TYPE: crate::rules::StrRules = crate::rules::StrR
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
         regex: &PATTERN_7,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -831,6 +893,7 @@ static STR_REDIRECT_URL_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^http(s?)://[a-zA-Z0-9._/-]*(\\?[a-zA-Z0-9._=&-]*)?(#[a-zA-Z0-9._/-]*)?$",
         regex: &PATTERN_21,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -845,6 +908,7 @@ static STR_REQUEST_MESSAGE_TYPE: crate::rules::StrRules = crate::rules::StrRules
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
         regex: &PATTERN_8,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -855,6 +919,7 @@ static STR_REQUESTOR_WORKFLOW_ID_TYPE: crate::rules::StrRules = crate::rules::St
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+",
         regex: &PATTERN_22,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -865,6 +930,7 @@ static STR_ROLE_DESCRIPTION_TYPE: crate::rules::StrRules = crate::rules::StrRule
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
         regex: &PATTERN_8,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -879,6 +945,7 @@ static STR_ROLE_NAME_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]+",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -889,6 +956,7 @@ static STR_SERIAL_NUMBER_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=/:,.@-]+",
         regex: &PATTERN_23,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -899,6 +967,7 @@ static STR_SERVER_CERTIFICATE_NAME_TYPE: crate::rules::StrRules = crate::rules::
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]+",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -913,6 +982,7 @@ static STR_SERVICE_NAMESPACE_TYPE: crate::rules::StrRules = crate::rules::StrRul
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w-]*",
         regex: &PATTERN_24,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -923,6 +993,7 @@ static STR_SERVICE_SPECIFIC_CREDENTIAL_ID: crate::rules::StrRules = crate::rules
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w]+",
         regex: &PATTERN_2,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -967,6 +1038,7 @@ static STR_TAG_KEY_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
         regex: &PATTERN_25,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -981,6 +1053,7 @@ static STR_TAG_VALUE_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
         regex: &PATTERN_26,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -998,6 +1071,7 @@ static STR_USER_NAME_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]+",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -1008,6 +1082,7 @@ static STR_VIRTUAL_MFA_DEVICE_NAME: crate::rules::StrRules = crate::rules::StrRu
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]+",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,

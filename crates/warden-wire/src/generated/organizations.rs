@@ -68,24 +68,24 @@ static PATTERN_11: ::std::sync::LazyLock<Option<::regex::Regex>> =
 
 /// Every pattern of the model (for the test that they all compile).
 pub static PATTERNS: &[crate::rules::PatternRule] = &[
-crate::rules::PatternRule { java: "[\\s\\S]*", regex: &PATTERN_6 },
-crate::rules::PatternRule { java: "[\\u0020-\\u007E]+", regex: &PATTERN_2 },
-crate::rules::PatternRule { java: "[\\w+=,.@-]*", regex: &PATTERN_15 },
-crate::rules::PatternRule { java: "[\\w+=,.@-]{1,64}", regex: &PATTERN_13 },
-crate::rules::PatternRule { java: "[^\\s@]+@[^\\s@]+\\.[^\\s@]+", regex: &PATTERN_4 },
-crate::rules::PatternRule { java: "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$", regex: &PATTERN_16 },
-crate::rules::PatternRule { java: "^(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$", regex: &PATTERN_1 },
-crate::rules::PatternRule { java: "^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$", regex: &PATTERN_10 },
-crate::rules::PatternRule { java: "^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(^p-[0-9a-zA-Z_]{8,128})|(^rp-[0-9a-zA-Z_]{4,128})|(^rt-[0-9a-zA-Z_]{8,32})$", regex: &PATTERN_17 },
-crate::rules::PatternRule { java: "^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$", regex: &PATTERN_8 },
-crate::rules::PatternRule { java: "^[ -~]+$", regex: &PATTERN_12 },
-crate::rules::PatternRule { java: "^\\d{12}$", regex: &PATTERN_0 },
-crate::rules::PatternRule { java: "^car-[a-z0-9]{8,32}$", regex: &PATTERN_3 },
-crate::rules::PatternRule { java: "^h-[0-9a-z]{8,32}$", regex: &PATTERN_5 },
-crate::rules::PatternRule { java: "^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$", regex: &PATTERN_7 },
-crate::rules::PatternRule { java: "^p-[0-9a-zA-Z_]{8,128}$", regex: &PATTERN_9 },
-crate::rules::PatternRule { java: "^r-[0-9a-z]{4,32}$", regex: &PATTERN_14 },
-crate::rules::PatternRule { java: "^rt-[0-9a-z]{8,32}$", regex: &PATTERN_11 },
+crate::rules::PatternRule { java: "[\\s\\S]*", regex: &PATTERN_6, forbid: None },
+crate::rules::PatternRule { java: "[\\u0020-\\u007E]+", regex: &PATTERN_2, forbid: None },
+crate::rules::PatternRule { java: "[\\w+=,.@-]*", regex: &PATTERN_15, forbid: None },
+crate::rules::PatternRule { java: "[\\w+=,.@-]{1,64}", regex: &PATTERN_13, forbid: None },
+crate::rules::PatternRule { java: "[^\\s@]+@[^\\s@]+\\.[^\\s@]+", regex: &PATTERN_4, forbid: None },
+crate::rules::PatternRule { java: "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$", regex: &PATTERN_16, forbid: None },
+crate::rules::PatternRule { java: "^(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$", regex: &PATTERN_1, forbid: None },
+crate::rules::PatternRule { java: "^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$", regex: &PATTERN_10, forbid: None },
+crate::rules::PatternRule { java: "^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(^p-[0-9a-zA-Z_]{8,128})|(^rp-[0-9a-zA-Z_]{4,128})|(^rt-[0-9a-zA-Z_]{8,32})$", regex: &PATTERN_17, forbid: None },
+crate::rules::PatternRule { java: "^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$", regex: &PATTERN_8, forbid: None },
+crate::rules::PatternRule { java: "^[ -~]+$", regex: &PATTERN_12, forbid: None },
+crate::rules::PatternRule { java: "^\\d{12}$", regex: &PATTERN_0, forbid: None },
+crate::rules::PatternRule { java: "^car-[a-z0-9]{8,32}$", regex: &PATTERN_3, forbid: None },
+crate::rules::PatternRule { java: "^h-[0-9a-z]{8,32}$", regex: &PATTERN_5, forbid: None },
+crate::rules::PatternRule { java: "^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$", regex: &PATTERN_7, forbid: None },
+crate::rules::PatternRule { java: "^p-[0-9a-zA-Z_]{8,128}$", regex: &PATTERN_9, forbid: None },
+crate::rules::PatternRule { java: "^r-[0-9a-z]{4,32}$", regex: &PATTERN_14, forbid: None },
+crate::rules::PatternRule { java: "^rt-[0-9a-z]{8,32}$", regex: &PATTERN_11, forbid: None },
 ];
 
 static STR_ACCOUNT_ID: crate::rules::StrRules = crate::rules::StrRules {
@@ -94,6 +94,7 @@ static STR_ACCOUNT_ID: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^\\d{12}$",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -117,6 +118,7 @@ static STR_CHILD_ID: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$",
         regex: &PATTERN_1,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -134,6 +136,7 @@ static STR_CREATE_ACCOUNT_NAME: crate::rules::StrRules = crate::rules::StrRules 
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0020-\\u007E]+",
         regex: &PATTERN_2,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: true,
@@ -144,6 +147,7 @@ static STR_CREATE_ACCOUNT_REQUEST_ID: crate::rules::StrRules = crate::rules::Str
     pattern: Some(crate::rules::PatternRule {
         java: "^car-[a-z0-9]{8,32}$",
         regex: &PATTERN_3,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -182,6 +186,7 @@ static STR_EMAIL: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[^\\s@]+@[^\\s@]+\\.[^\\s@]+",
         regex: &PATTERN_4,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: true,
@@ -192,6 +197,7 @@ static STR_HANDSHAKE_ID: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^h-[0-9a-z]{8,32}$",
         regex: &PATTERN_5,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -202,6 +208,7 @@ static STR_HANDSHAKE_NOTES: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\s\\S]*",
         regex: &PATTERN_6,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: true,
@@ -212,6 +219,7 @@ static STR_HANDSHAKE_PARTY_ID: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\s\\S]*",
         regex: &PATTERN_6,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: true,
@@ -240,6 +248,7 @@ static STR_NEXT_TOKEN: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\s\\S]*",
         regex: &PATTERN_6,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -257,6 +266,7 @@ static STR_ORGANIZATIONAL_UNIT_ID: crate::rules::StrRules = crate::rules::StrRul
     pattern: Some(crate::rules::PatternRule {
         java: "^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$",
         regex: &PATTERN_7,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -267,6 +277,7 @@ static STR_ORGANIZATIONAL_UNIT_NAME: crate::rules::StrRules = crate::rules::StrR
     pattern: Some(crate::rules::PatternRule {
         java: "[\\s\\S]*",
         regex: &PATTERN_6,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -277,6 +288,7 @@ static STR_PARENT_ID: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$",
         regex: &PATTERN_8,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -287,6 +299,7 @@ static STR_POLICY_CONTENT: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\s\\S]*",
         regex: &PATTERN_6,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -297,6 +310,7 @@ static STR_POLICY_DESCRIPTION: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\s\\S]*",
         regex: &PATTERN_6,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -307,6 +321,7 @@ static STR_POLICY_ID: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^p-[0-9a-zA-Z_]{8,128}$",
         regex: &PATTERN_9,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -317,6 +332,7 @@ static STR_POLICY_NAME: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\s\\S]*",
         regex: &PATTERN_6,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -327,6 +343,7 @@ static STR_POLICY_TARGET_ID: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$",
         regex: &PATTERN_10,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -360,6 +377,7 @@ static STR_RESOURCE_POLICY_CONTENT: crate::rules::StrRules = crate::rules::StrRu
     pattern: Some(crate::rules::PatternRule {
         java: "[\\s\\S]*",
         regex: &PATTERN_6,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -370,6 +388,7 @@ static STR_RESPONSIBILITY_TRANSFER_ID: crate::rules::StrRules = crate::rules::St
     pattern: Some(crate::rules::PatternRule {
         java: "^rt-[0-9a-z]{8,32}$",
         regex: &PATTERN_11,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -380,6 +399,7 @@ static STR_RESPONSIBILITY_TRANSFER_NAME: crate::rules::StrRules = crate::rules::
     pattern: Some(crate::rules::PatternRule {
         java: "^[ -~]+$",
         regex: &PATTERN_12,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: true,
@@ -397,6 +417,7 @@ static STR_ROLE_NAME: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]{1,64}",
         regex: &PATTERN_13,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -407,6 +428,7 @@ static STR_ROOT_ID: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^r-[0-9a-z]{4,32}$",
         regex: &PATTERN_14,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -417,6 +439,7 @@ static STR_SERVICE_PRINCIPAL: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]*",
         regex: &PATTERN_15,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -427,6 +450,7 @@ static STR_TAG_KEY: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
         regex: &PATTERN_16,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -437,11 +461,12 @@ static STR_TAG_VALUE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
         regex: &PATTERN_16,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
 };
-static STR_TAGGABLE_RESOURCE_ID: crate::rules::StrRules = crate::rules::StrRules { min: None, max: Some(130), pattern: Some(crate::rules::PatternRule { java: "^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(^p-[0-9a-zA-Z_]{8,128})|(^rp-[0-9a-zA-Z_]{4,128})|(^rt-[0-9a-zA-Z_]{8,32})$", regex: &PATTERN_17 }), enum_values: &[], sensitive: false };
+static STR_TAGGABLE_RESOURCE_ID: crate::rules::StrRules = crate::rules::StrRules { min: None, max: Some(130), pattern: Some(crate::rules::PatternRule { java: "^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(^p-[0-9a-zA-Z_]{8,128})|(^rp-[0-9a-zA-Z_]{4,128})|(^rt-[0-9a-zA-Z_]{8,32})$", regex: &PATTERN_17, forbid: None }), enum_values: &[], sensitive: false };
 
 /// The `AcceptHandshakeRequest` shape.
 #[derive(Debug, Clone, PartialEq, Default)]

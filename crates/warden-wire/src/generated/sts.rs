@@ -51,17 +51,17 @@ static PATTERN_10: ::std::sync::LazyLock<Option<::regex::Regex>> = ::std::sync::
 
 /// Every pattern of the model (for the test that they all compile).
 pub static PATTERNS: &[crate::rules::PatternRule] = &[
-crate::rules::PatternRule { java: "[\\d]*", regex: &PATTERN_9 },
-crate::rules::PatternRule { java: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*", regex: &PATTERN_8 },
-crate::rules::PatternRule { java: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+", regex: &PATTERN_7 },
-crate::rules::PatternRule { java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+", regex: &PATTERN_1 },
-crate::rules::PatternRule { java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*", regex: &PATTERN_4 },
-crate::rules::PatternRule { java: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+", regex: &PATTERN_6 },
-crate::rules::PatternRule { java: "[\\w+=,.@-]*", regex: &PATTERN_3 },
-crate::rules::PatternRule { java: "[\\w+=,.@:\\/-]*", regex: &PATTERN_2 },
-crate::rules::PatternRule { java: "[\\w+=/:,.@-]*", regex: &PATTERN_5 },
-crate::rules::PatternRule { java: "[\\w]*", regex: &PATTERN_0 },
-crate::rules::PatternRule { java: "[\\x21\\x23-\\x2B\\x2D-\\x5B\\x5D-\\x7E]+( [\\x21\\x23-\\x2B\\x2D-\\x5B\\x5D-\\x7E]+)*", regex: &PATTERN_10 },
+crate::rules::PatternRule { java: "[\\d]*", regex: &PATTERN_9, forbid: None },
+crate::rules::PatternRule { java: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*", regex: &PATTERN_8, forbid: None },
+crate::rules::PatternRule { java: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+", regex: &PATTERN_7, forbid: None },
+crate::rules::PatternRule { java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+", regex: &PATTERN_1, forbid: None },
+crate::rules::PatternRule { java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*", regex: &PATTERN_4, forbid: None },
+crate::rules::PatternRule { java: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+", regex: &PATTERN_6, forbid: None },
+crate::rules::PatternRule { java: "[\\w+=,.@-]*", regex: &PATTERN_3, forbid: None },
+crate::rules::PatternRule { java: "[\\w+=,.@:\\/-]*", regex: &PATTERN_2, forbid: None },
+crate::rules::PatternRule { java: "[\\w+=/:,.@-]*", regex: &PATTERN_5, forbid: None },
+crate::rules::PatternRule { java: "[\\w]*", regex: &PATTERN_0, forbid: None },
+crate::rules::PatternRule { java: "[\\x21\\x23-\\x2B\\x2D-\\x5B\\x5D-\\x7E]+( [\\x21\\x23-\\x2B\\x2D-\\x5B\\x5D-\\x7E]+)*", regex: &PATTERN_10, forbid: None },
 ];
 
 static LEN_PROVIDED_CONTEXTS_LIST_TYPE: crate::rules::LenRules = crate::rules::LenRules {
@@ -92,11 +92,12 @@ static STR_ACCESS_KEY_ID_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w]*",
         regex: &PATTERN_0,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
 };
-static STR_ARN_TYPE: crate::rules::StrRules = crate::rules::StrRules { min: Some(20), max: Some(2048), pattern: Some(crate::rules::PatternRule { java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+", regex: &PATTERN_1 }), enum_values: &[], sensitive: false };
+static STR_ARN_TYPE: crate::rules::StrRules = crate::rules::StrRules { min: Some(20), max: Some(2048), pattern: Some(crate::rules::PatternRule { java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+", regex: &PATTERN_1, forbid: None }), enum_values: &[], sensitive: false };
 static STR_CLIENT_TOKEN_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     min: Some(4),
     max: Some(20000),
@@ -128,6 +129,7 @@ static STR_EXTERNAL_ID_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@:\\/-]*",
         regex: &PATTERN_2,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -153,6 +155,7 @@ static STR_ROLE_SESSION_NAME_TYPE: crate::rules::StrRules = crate::rules::StrRul
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]*",
         regex: &PATTERN_3,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -168,6 +171,7 @@ static STR_SCOPED_SESSION_DESCRIPTION_TYPE: crate::rules::StrRules = crate::rule
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
         regex: &PATTERN_4,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -178,6 +182,7 @@ static STR_SERIAL_NUMBER_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=/:,.@-]*",
         regex: &PATTERN_5,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -188,6 +193,7 @@ static STR_SESSION_POLICY_DOCUMENT_TYPE: crate::rules::StrRules = crate::rules::
     pattern: Some(crate::rules::PatternRule {
         java: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
         regex: &PATTERN_6,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -198,6 +204,7 @@ static STR_SOURCE_IDENTITY_TYPE: crate::rules::StrRules = crate::rules::StrRules
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]*",
         regex: &PATTERN_3,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -212,6 +219,7 @@ static STR_TAG_KEY_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
         regex: &PATTERN_7,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -226,6 +234,7 @@ static STR_TAG_VALUE_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
         regex: &PATTERN_8,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -236,6 +245,7 @@ static STR_TOKEN_CODE_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\d]*",
         regex: &PATTERN_9,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -254,6 +264,7 @@ static STR_UNRESTRICTED_SESSION_POLICY_DOCUMENT_TYPE: crate::rules::StrRules =
         pattern: Some(crate::rules::PatternRule {
             java: "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
             regex: &PATTERN_6,
+            forbid: None,
         }),
         enum_values: &[],
         sensitive: false,
@@ -271,6 +282,7 @@ static STR_USER_NAME_TYPE: crate::rules::StrRules = crate::rules::StrRules {
     pattern: Some(crate::rules::PatternRule {
         java: "[\\w+=,.@-]*",
         regex: &PATTERN_3,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
@@ -299,6 +311,7 @@ static STR_WEB_IDENTITY_TOKEN_SCOPE_TYPE: crate::rules::StrRules = crate::rules:
         java:
             "[\\x21\\x23-\\x2B\\x2D-\\x5B\\x5D-\\x7E]+( [\\x21\\x23-\\x2B\\x2D-\\x5B\\x5D-\\x7E]+)*",
         regex: &PATTERN_10,
+        forbid: None,
     }),
     enum_values: &[],
     sensitive: false,
