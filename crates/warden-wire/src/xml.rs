@@ -57,6 +57,21 @@ impl XmlWriter {
         self.end(name);
     }
 
+    /// A policy-document element: IAM returns policy documents URL-encoded
+    /// inside the XML (botocore's `json_decode_policies` unquotes them), so
+    /// handlers return the plain JSON and it is encoded here. Unreserved
+    /// characters stay as they are; everything else, space included, is
+    /// percent-encoded (never `+`, which `unquote` would keep).
+    pub fn url_encoded_text(&mut self, name: &str, text: &str) {
+        const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'_')
+            .remove(b'.')
+            .remove(b'~');
+        let encoded = percent_encoding::utf8_percent_encode(text, SET).to_string();
+        self.text(name, &encoded);
+    }
+
     /// An integer element.
     pub fn int(&mut self, name: &str, value: i64) {
         self.start(name);

@@ -217,3 +217,25 @@ fn json_error_body() {
     assert_eq!(v["__type"], "AccessDeniedException");
     assert_eq!(v["message"], "no \"way\"");
 }
+
+#[test]
+fn policy_documents_are_url_encoded_like_aws() {
+    let out = warden_wire::iam::GetUserPolicyResponse {
+        user_name: "bob".into(),
+        policy_name: "p".into(),
+        policy_document: "{\"Version\": \"2012-10-17\", \"Statement\": []}".into(),
+    };
+    let xml = render_response(
+        "GetUserPolicy",
+        IAM_NS,
+        Some("GetUserPolicyResult"),
+        &out,
+        "r",
+    );
+    assert!(
+        xml.contains(
+            "<PolicyDocument>%7B%22Version%22%3A%20%222012-10-17%22%2C%20%22Statement%22%3A%20%5B%5D%7D</PolicyDocument>"
+        ),
+        "{xml}"
+    );
+}

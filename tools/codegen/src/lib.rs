@@ -78,6 +78,9 @@ pub const SERVICES: &[ServiceSpec] = &[
 /// The botocore release the models come from (see `scripts/update-models.sh`).
 pub const BOTOCORE_VERSION: &str = "1.44.8";
 
+/// The string shape whose values IAM renders URL-encoded (policy documents).
+const POLICY_DOCUMENT_SHAPE: &str = "policyDocumentType";
+
 /// Where the models live, relative to the workspace root.
 pub const MODELS_DIR: &str = "crates/warden-wire/models";
 /// Where the generated code goes, relative to the workspace root.
@@ -633,9 +636,17 @@ impl<'a> ServiceGen<'a> {
         for m in members {
             let ty = self.rust_type(&m.shape)?;
             let req = required.contains(&m.name);
+            let encoded = if m.shape == POLICY_DOCUMENT_SHAPE
+                && self.model.protocol == Protocol::Query
+                && self.output_structs.contains(name)
+            {
+                " Plain JSON: it is URL-encoded on the wire, as AWS does"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 s,
-                "/// `{}`{}.",
+                "/// `{}`{}.{encoded}",
                 m.name,
                 if req { " (required)" } else { "" }
             );
@@ -815,6 +826,11 @@ impl<'a> ServiceGen<'a> {
     ) -> Result<String, CodegenError> {
         let shape = self.model.shape(name)?;
         Ok(match &shape.kind {
+            // IAM answers policy documents URL-encoded; the shape name is
+            // what botocore keys its decoding on.
+            ShapeKind::String if name == POLICY_DOCUMENT_SHAPE => {
+                format!("w.url_encoded_text({elem:?}, {v});")
+            }
             ShapeKind::String => format!("w.text({elem:?}, {v});"),
             ShapeKind::Integer => format!("w.int({elem:?}, i64::from(*{v}));"),
             ShapeKind::Long => format!("w.int({elem:?}, *{v});"),

@@ -4340,7 +4340,7 @@ pub struct GetGroupPolicyResponse {
     pub group_name: String,
     /// `PolicyName` (required).
     pub policy_name: String,
-    /// `PolicyDocument` (required).
+    /// `PolicyDocument` (required). Plain JSON: it is URL-encoded on the wire, as AWS does
     pub policy_document: String,
 }
 
@@ -4356,7 +4356,7 @@ impl crate::xml::XmlEncode for GetGroupPolicyResponse {
         }
         {
             let v = &self.policy_document;
-            w.text("PolicyDocument", v);
+            w.url_encoded_text("PolicyDocument", v);
         }
     }
 }
@@ -4938,7 +4938,7 @@ pub struct GetRolePolicyResponse {
     pub role_name: String,
     /// `PolicyName` (required).
     pub policy_name: String,
-    /// `PolicyDocument` (required).
+    /// `PolicyDocument` (required). Plain JSON: it is URL-encoded on the wire, as AWS does
     pub policy_document: String,
 }
 
@@ -4954,7 +4954,7 @@ impl crate::xml::XmlEncode for GetRolePolicyResponse {
         }
         {
             let v = &self.policy_document;
-            w.text("PolicyDocument", v);
+            w.url_encoded_text("PolicyDocument", v);
         }
     }
 }
@@ -5485,7 +5485,7 @@ pub struct GetUserPolicyResponse {
     pub user_name: String,
     /// `PolicyName` (required).
     pub policy_name: String,
-    /// `PolicyDocument` (required).
+    /// `PolicyDocument` (required). Plain JSON: it is URL-encoded on the wire, as AWS does
     pub policy_document: String,
 }
 
@@ -5501,7 +5501,7 @@ impl crate::xml::XmlEncode for GetUserPolicyResponse {
         }
         {
             let v = &self.policy_document;
-            w.text("PolicyDocument", v);
+            w.url_encoded_text("PolicyDocument", v);
         }
     }
 }
@@ -5643,7 +5643,7 @@ impl crate::xml::XmlEncode for GroupDetail {
 pub struct InlinePolicy {
     /// `PolicyName` (required).
     pub policy_name: String,
-    /// `PolicyDocument` (required).
+    /// `PolicyDocument` (required). Plain JSON: it is URL-encoded on the wire, as AWS does
     pub policy_document: String,
 }
 
@@ -5655,7 +5655,7 @@ impl crate::xml::XmlEncode for InlinePolicy {
         }
         {
             let v = &self.policy_document;
-            w.text("PolicyDocument", v);
+            w.url_encoded_text("PolicyDocument", v);
         }
     }
 }
@@ -8462,7 +8462,7 @@ impl crate::xml::XmlEncode for Policy {
 pub struct PolicyDetail {
     /// `PolicyName`.
     pub policy_name: Option<String>,
-    /// `PolicyDocument`.
+    /// `PolicyDocument`. Plain JSON: it is URL-encoded on the wire, as AWS does
     pub policy_document: Option<String>,
 }
 
@@ -8472,7 +8472,7 @@ impl crate::xml::XmlEncode for PolicyDetail {
             w.text("PolicyName", v);
         }
         if let Some(v) = &self.policy_document {
-            w.text("PolicyDocument", v);
+            w.url_encoded_text("PolicyDocument", v);
         }
     }
 }
@@ -8669,7 +8669,7 @@ impl crate::xml::XmlEncode for PolicyUser {
 /// The `PolicyVersion` shape.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyVersion {
-    /// `Document`.
+    /// `Document`. Plain JSON: it is URL-encoded on the wire, as AWS does
     pub document: Option<String>,
     /// `VersionId`.
     pub version_id: Option<String>,
@@ -8682,7 +8682,7 @@ pub struct PolicyVersion {
 impl crate::xml::XmlEncode for PolicyVersion {
     fn encode_xml(&self, w: &mut crate::xml::XmlWriter) {
         if let Some(v) = &self.document {
-            w.text("Document", v);
+            w.url_encoded_text("Document", v);
         }
         if let Some(v) = &self.version_id {
             w.text("VersionId", v);
@@ -9215,7 +9215,7 @@ pub struct Role {
     pub arn: String,
     /// `CreateDate` (required).
     pub create_date: ::time::OffsetDateTime,
-    /// `AssumeRolePolicyDocument`.
+    /// `AssumeRolePolicyDocument`. Plain JSON: it is URL-encoded on the wire, as AWS does
     pub assume_role_policy_document: Option<String>,
     /// `Description`.
     pub description: Option<String>,
@@ -9256,7 +9256,7 @@ impl crate::xml::XmlEncode for Role {
             w.timestamp("CreateDate", v);
         }
         if let Some(v) = &self.assume_role_policy_document {
-            w.text("AssumeRolePolicyDocument", v);
+            w.url_encoded_text("AssumeRolePolicyDocument", v);
         }
         if let Some(v) = &self.description {
             w.text("Description", v);
@@ -9299,7 +9299,7 @@ pub struct RoleDetail {
     pub arn: Option<String>,
     /// `CreateDate`.
     pub create_date: Option<::time::OffsetDateTime>,
-    /// `AssumeRolePolicyDocument`.
+    /// `AssumeRolePolicyDocument`. Plain JSON: it is URL-encoded on the wire, as AWS does
     pub assume_role_policy_document: Option<String>,
     /// `InstanceProfileList`.
     pub instance_profile_list: Option<Vec<InstanceProfile>>,
@@ -9333,7 +9333,7 @@ impl crate::xml::XmlEncode for RoleDetail {
             w.timestamp("CreateDate", v);
         }
         if let Some(v) = &self.assume_role_policy_document {
-            w.text("AssumeRolePolicyDocument", v);
+            w.url_encoded_text("AssumeRolePolicyDocument", v);
         }
         if let Some(v) = &self.instance_profile_list {
             w.start("InstanceProfileList");
@@ -9421,7 +9421,7 @@ pub struct RoleTemplateVersion {
     pub role_path_pattern: Option<String>,
     /// `RoleDescriptionPattern`.
     pub role_description_pattern: Option<String>,
-    /// `AssumeRolePolicyDocumentTemplate`.
+    /// `AssumeRolePolicyDocumentTemplate`. Plain JSON: it is URL-encoded on the wire, as AWS does
     pub assume_role_policy_document_template: Option<String>,
     /// `InlinePolicyTemplates`.
     pub inline_policy_templates: Option<Vec<InlinePolicy>>,
@@ -9485,7 +9485,7 @@ impl crate::xml::XmlEncode for RoleTemplateVersion {
             w.text("RoleDescriptionPattern", v);
         }
         if let Some(v) = &self.assume_role_policy_document_template {
-            w.text("AssumeRolePolicyDocumentTemplate", v);
+            w.url_encoded_text("AssumeRolePolicyDocumentTemplate", v);
         }
         if let Some(v) = &self.inline_policy_templates {
             w.start("InlinePolicyTemplates");
