@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Load benchmark: warden (release build) vs moto_server, side by side on this machine.
+# Loopback only, bounded in time and count. Prints a table with warden/moto ratios and writes
+# bench/results/latest.json.
+#
+#   bench/load/run.sh                 # full run (10 s per scenario, 100,000-user restart test)
+#   BENCH_DURATION=5 BENCH_USERS=20000 bench/load/run.sh   # quicker
+#   bench/load/run.sh --skip-moto     # warden only
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+echo "==> warden release build"
+cargo build --release --quiet -p warden
+WARDEN_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/warden"
+
+echo "==> bench virtualenv (pinned moto[server])"
+if [ ! -x bench/.venv/bin/python ]; then
+  python3 -m venv bench/.venv
+fi
+bench/.venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "==> installing wrk"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+  else
+    sudo apt-get install -y -qq wrk
+  fi
+fi
+
+exec bench/.venv/bin/python bench/load/bench.py --warden-bin "$WARDEN_BIN" "$@"
