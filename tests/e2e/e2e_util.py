@@ -236,8 +236,10 @@ class Warden:
 
 
 def make_client(service: str, endpoint: str, creds: Creds = ROOT, **cfg: Any):
+    # Retries disabled: `max_attempts` in client config counts *retries* (1 would mean two
+    # attempts); total_max_attempts=1 is exactly one attempt.
     config = Config(
-        retries={"max_attempts": 1},
+        retries={"total_max_attempts": 1, "mode": "legacy"},
         connect_timeout=cfg.pop("connect_timeout", 5),
         read_timeout=cfg.pop("read_timeout", 30),
         **cfg,
@@ -284,8 +286,10 @@ def run_aws(endpoint: str, *args: str, creds: Creds | None = ROOT, timeout: floa
         "AWS_CONFIG_FILE": "/dev/null",
         "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
         "AWS_EC2_METADATA_DISABLED": "true",
+        # One attempt in total. "legacy" mode keeps the CLI's error line exactly as AWS users see
+        # it; "standard" mode would add "(reached max retries: 0)" to every error.
         "AWS_MAX_ATTEMPTS": "1",
-        "AWS_RETRY_MODE": "standard",
+        "AWS_RETRY_MODE": "legacy",
     }
     if creds is not None:
         env["AWS_ACCESS_KEY_ID"] = creds.access_key_id
