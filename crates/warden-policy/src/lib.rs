@@ -1,1 +1,155 @@
-//! warden-policy
+//! warden-policy: the AWS IAM policy language, parsed, validated, compiled and decided as AWS decides.
+//!
+//! A pure library: no I/O, no async, no dependency on the rest of warden.
+//!
+//! * [`PolicyDocument::parse`] reads a document (a JSON object, or a JSON string holding one), rejecting
+//!   duplicate keys (also keys that differ only in case) and keeping source positions.
+//! * [`Policy::parse_as`] additionally checks the hard rules of a [`PolicyType`] and compiles; its error is what
+//!   IAM returns as `MalformedPolicyDocument` ([`PolicyError::aws_message`]).
+//! * [`validate`] gives the hard error and Access-Analyzer-style [`Finding`]s.
+//! * [`RequestContext`] + [`PolicySet`] + [`evaluate`] give a [`Decision`]; evaluation allocates nothing.
+//! * [`cli`] implements `warden policy validate` and `warden policy evaluate`.
+//!
+//! The decisions taken on the open questions of the reference are listed in the crate README, section
+//! "Decisions".
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod condition;
+mod context;
+mod document;
+mod error;
+mod eval;
+mod json;
+mod pattern;
+mod policy;
+mod validate;
+
+pub mod cli;
+
+pub use condition::{BaseOp, Family, Operator, SetQualifier};
+pub use context::{ContextValue, Principal, PrincipalKind, RequestContext};
+pub use document::{
+    Condition, Effect, ListElement, PolicyDocument, PrincipalElement, PrincipalKey, PrincipalValue,
+    Spanned, Statement, Version,
+};
+pub use error::{Location, PolicyError, RequestError};
+pub use eval::{
+    evaluate, Decision, DecisionKind, EvalOptions, NamedPolicy, PolicySet, StatementRef,
+    MAX_MATCHED,
+};
+pub use policy::{NamedAs, Policy};
+pub use validate::{validate, Finding, Severity, ValidationReport};
+
+use std::fmt;
+
+/// The kinds of policy, each with its own element rules and quotas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyType {
+    /// Identity-based policy (managed or inline) of a user, group or role.
+    Identity,
+    /// Resource-based policy of another service (S3 bucket, SQS queue, KMS key, ...).
+    Resource,
+    /// Role trust policy (`AssumeRolePolicyDocument`).
+    Trust,
+    /// Permissions boundary.
+    Boundary,
+    /// Session policy passed to AssumeRole* or GetFederationToken.
+    Session,
+    /// Service control policy.
+    Scp,
+    /// Resource control policy.
+    Rcp,
+}
+
+impl PolicyType {
+    /// Every type.
+    pub const ALL: [PolicyType; 7] = [
+        PolicyType::Identity,
+        PolicyType::Resource,
+        PolicyType::Trust,
+        PolicyType::Boundary,
+        PolicyType::Session,
+        PolicyType::Scp,
+        PolicyType::Rcp,
+    ];
+
+    /// The CLI spelling: `identity`, `resource`, `trust`, `boundary`, `session`, `scp`, `rcp`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyType::Identity => "identity",
+            PolicyType::Resource => "resource",
+            PolicyType::Trust => "trust",
+            PolicyType::Boundary => "boundary",
+            PolicyType::Session => "session",
+            PolicyType::Scp => "scp",
+            PolicyType::Rcp => "rcp",
+        }
+    }
+
+    /// Parses the CLI spelling (case-insensitive).
+    pub fn parse(s: &str) -> Option<PolicyType> {
+        PolicyType::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// The name AWS's AccessDenied messages use: `identity-based policy`, `service control policy`, ...
+    pub fn description(self) -> &'static str {
+        match self {
+            PolicyType::Identity => "identity-based policy",
+            PolicyType::Resource | PolicyType::Trust => "resource-based policy",
+            PolicyType::Boundary => "permissions boundary",
+            PolicyType::Session => "session policy",
+            PolicyType::Scp => "service control policy",
+            PolicyType::Rcp => "resource control policy",
+        }
+    }
+
+    /// [`PolicyType::description`] with its article: `an identity-based policy`, `a session policy`.
+    pub fn with_article(self) -> String {
+        let d = self.description();
+        let article = if d.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {d}")
+    }
+
+    /// The size quota in characters (reference §1.9): managed policies 6,144; trust policies 2,048 (the
+    /// default; AWS lets it be raised to 4,096); session policies 2,048; SCPs and RCPs 5,120; resource policies
+    /// have service-specific limits, 20,480 here (S3's).
+    pub fn size_quota(self) -> usize {
+        match self {
+            PolicyType::Identity | PolicyType::Boundary => 6_144,
+            PolicyType::Trust | PolicyType::Session => 2_048,
+            PolicyType::Scp | PolicyType::Rcp => 5_120,
+            PolicyType::Resource => 20_480,
+        }
+    }
+
+    /// Whether whitespace counts toward [`PolicyType::size_quota`]: yes for SCPs and RCPs, no for IAM.
+    pub fn quota_counts_whitespace(self) -> bool {
+        matches!(self, PolicyType::Scp | PolicyType::Rcp)
+    }
+}
+
+impl fmt::Display for PolicyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn shared_types_are_send_sync() {
+        assert_send_sync::<super::Policy>();
+        assert_send_sync::<super::NamedPolicy>();
+        assert_send_sync::<super::RequestContext>();
+        assert_send_sync::<super::Decision>();
+    }
+}

@@ -1,0 +1,412 @@
+//! The logic of `warden policy validate` and `warden policy evaluate`. The `warden` binary only parses flags
+//! and opens files; everything else is here, so it is testable without a process.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::json::write_str;
+use crate::{
+    evaluate, validate, ContextValue, EvalOptions, NamedPolicy, Policy, PolicySet, PolicyType,
+    Principal, RequestContext, Severity,
+};
+
+/// Options of `warden policy validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidateArgs {
+    /// `--type` (default `identity`).
+    pub policy_type: PolicyType,
+    /// `--json`: print a JSON array instead of text.
+    pub json: bool,
+}
+
+impl Default for ValidateArgs {
+    fn default() -> Self {
+        ValidateArgs {
+            policy_type: PolicyType::Identity,
+            json: false,
+        }
+    }
+}
+
+/// What can go wrong running a subcommand (bad input is reported in the output instead).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// Reading the input or writing the output failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// `warden policy validate`: prints the findings for `input` and returns the exit code: 1 when there is an
+/// ERROR finding, else 0.
+pub fn run_validate(
+    args: ValidateArgs,
+    input: &str,
+    out: &mut impl Write,
+) -> Result<i32, CliError> {
+    let report = validate(input, args.policy_type);
+    if args.json {
+        let mut s = String::from("[");
+        for (i, f) in report.findings.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push_str("{\"findingType\":");
+            write_str(&mut s, f.severity.as_str());
+            s.push_str(",\"issueCode\":");
+            write_str(&mut s, f.code);
+            s.push_str(",\"findingDetails\":");
+            write_str(&mut s, &f.message);
+            s.push_str(",\"path\":");
+            write_str(&mut s, &f.path);
+            s.push_str(&format!(
+                ",\"location\":{{\"line\":{},\"column\":{},\"offset\":{}}}}}",
+                f.location.line, f.location.column, f.location.offset
+            ));
+        }
+        s.push_str("]\n");
+        out.write_all(s.as_bytes())?;
+    } else if report.findings.is_empty() {
+        writeln!(out, "No findings.")?;
+    } else {
+        for f in &report.findings {
+            let at = if f.location.line == 0 {
+                String::new()
+            } else {
+                format!(" at {}", f.location)
+            };
+            let path = if f.path.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", f.path)
+            };
+            writeln!(
+                out,
+                "{} {}{at}{path}: {}",
+                f.severity.as_str(),
+                f.code,
+                f.message
+            )?;
+        }
+        if let Some(m) = report.malformed_message(args.policy_type) {
+            writeln!(
+                out,
+                "IAM would reject this policy: MalformedPolicyDocument: {m}"
+            )?;
+        }
+    }
+    Ok(i32::from(
+        report
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Error),
+    ))
+}
+
+/// One request of `warden policy evaluate` (the JSON contract of issue 2, plus three optional warden flags).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Request<'a> {
+    principal: String,
+    action: String,
+    resource: String,
+    #[serde(default)]
+    resource_account: Option<String>,
+    #[serde(default)]
+    context: serde_json::Map<String, serde_json::Value>,
+    #[serde(borrow, default)]
+    identity_policies: Vec<&'a RawValue>,
+    #[serde(borrow, default)]
+    resource_policy: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    permissions_boundary: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    session_policy: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    service_control_policies: Vec<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    resource_control_policies: Vec<Vec<&'a RawValue>>,
+    #[serde(default)]
+    principal_account_is_management: bool,
+    #[serde(default)]
+    resource_account_is_management: bool,
+    #[serde(default)]
+    require_resource_policy_allow: bool,
+}
+
+/// Compiled policies by their exact text, so a batch that repeats policies compiles each once.
+#[derive(Debug, Default)]
+pub struct PolicyCache {
+    map: HashMap<String, Result<Arc<Policy>, String>>,
+}
+
+/// Past this many distinct texts the cache starts over, bounding memory on adversarial input.
+const CACHE_LIMIT: usize = 10_000;
+
+impl PolicyCache {
+    /// An empty cache.
+    pub fn new() -> PolicyCache {
+        PolicyCache::default()
+    }
+
+    fn get(&mut self, raw: &RawValue, what: &str) -> Result<NamedPolicy, String> {
+        let text = raw.get();
+        let compiled = match self.map.get(text) {
+            Some(c) => c.clone(),
+            None => {
+                let c = Policy::parse(text).map(Arc::new).map_err(|e| e.to_string());
+                if self.map.len() >= CACHE_LIMIT {
+                    self.map.clear();
+                }
+                self.map.insert(text.to_string(), c.clone());
+                c
+            }
+        };
+        compiled
+            .map(|policy| NamedPolicy {
+                name: Arc::from(what),
+                policy,
+            })
+            .map_err(|e| format!("{what}: {e}"))
+    }
+}
+
+/// `warden policy evaluate`: reads one JSON request (or, with `batch`, JSON Lines) and writes one JSON result
+/// per request, in order. A malformed request gets `{"error": "..."}` and a batch goes on. Exit code: 0, or 1
+/// when the single request was malformed.
+pub fn run_evaluate(
+    mut input: impl BufRead,
+    batch: bool,
+    out: &mut impl Write,
+) -> Result<i32, CliError> {
+    let mut cache = PolicyCache::new();
+    let mut line = String::new();
+    let mut result = String::new();
+    if !batch {
+        input.read_to_string(&mut line)?;
+        let ok = evaluate_line(&line, &mut cache, &mut result);
+        result.push('\n');
+        out.write_all(result.as_bytes())?;
+        return Ok(i32::from(!ok));
+    }
+    let mut buf = Vec::with_capacity(64 * 1024);
+    loop {
+        line.clear();
+        if input.read_line(&mut line)? == 0 {
+            break;
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        result.clear();
+        evaluate_line(&line, &mut cache, &mut result);
+        buf.extend_from_slice(result.as_bytes());
+        buf.push(b'\n');
+        if buf.len() >= 60 * 1024 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write_all(&buf)?;
+    out.flush()?;
+    Ok(0)
+}
+
+/// Evaluates one request text into `out` (a JSON object). Returns false when the request was malformed.
+pub fn evaluate_line(text: &str, cache: &mut PolicyCache, out: &mut String) -> bool {
+    match evaluate_request(text, cache, out) {
+        Ok(()) => true,
+        Err(e) => {
+            out.clear();
+            out.push_str("{\"error\":");
+            write_str(out, &e);
+            out.push('}');
+            false
+        }
+    }
+}
+
+fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Result<(), String> {
+    let req: Request<'_> =
+        serde_json::from_str(text).map_err(|e| format!("invalid request: {e}"))?;
+    let principal = Principal::parse(&req.principal).map_err(|e| e.to_string())?;
+    let mut ctx =
+        RequestContext::new(principal, &req.action, &req.resource).map_err(|e| e.to_string())?;
+    if let Some(a) = &req.resource_account {
+        ctx.set_resource_account(a);
+    }
+    for (k, v) in &req.context {
+        ctx.insert(k, context_value(k, v)?);
+    }
+    let list = |cache: &mut PolicyCache,
+                raws: &[&RawValue],
+                what: &str|
+     -> Result<Vec<NamedPolicy>, String> {
+        raws.iter()
+            .enumerate()
+            .map(|(i, r)| cache.get(r, &format!("{what}[{i}]")))
+            .collect()
+    };
+    let identity = list(cache, &req.identity_policies, "identityPolicies")?;
+    let one = |cache: &mut PolicyCache, raw: Option<&RawValue>, what: &str| {
+        raw.map(|r| cache.get(r, what)).transpose()
+    };
+    let resource = one(cache, req.resource_policy, "resourcePolicy")?;
+    let boundary = one(cache, req.permissions_boundary, "permissionsBoundary")?;
+    let session = one(cache, req.session_policy, "sessionPolicy")?;
+    let levels = |cache: &mut PolicyCache,
+                  ls: &[Vec<&RawValue>],
+                  what: &str|
+     -> Result<Vec<Vec<NamedPolicy>>, String> {
+        ls.iter()
+            .enumerate()
+            .map(|(l, ps)| list(cache, ps, &format!("{what}[{l}]")))
+            .collect()
+    };
+    let scps = levels(
+        cache,
+        &req.service_control_policies,
+        "serviceControlPolicies",
+    )?;
+    let rcps = levels(
+        cache,
+        &req.resource_control_policies,
+        "resourceControlPolicies",
+    )?;
+    let set = PolicySet {
+        identity: &identity,
+        resource: resource.as_ref(),
+        boundary: boundary.as_ref(),
+        session: session.as_ref(),
+        scp_levels: &scps,
+        rcp_levels: &rcps,
+    };
+    let opts = EvalOptions {
+        principal_account_is_management: req.principal_account_is_management,
+        resource_account_is_management: req.resource_account_is_management,
+        require_resource_policy_allow: req.require_resource_policy_allow,
+    };
+    let d = evaluate(&ctx, &set, &opts);
+    out.push_str("{\"decision\":\"");
+    out.push_str(d.kind.as_str());
+    out.push_str("\",\"decidedBy\":");
+    match d.decided_by {
+        Some(t) => write_str(out, t.as_str()),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"matched\":[");
+    for (i, m) in d.matched().iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"policyType\":");
+        write_str(out, m.policy_type.as_str());
+        if matches!(m.policy_type, PolicyType::Scp | PolicyType::Rcp) {
+            out.push_str(&format!(",\"level\":{}", m.level));
+        }
+        out.push_str(&format!(",\"policyIndex\":{},\"policyName\":", m.policy));
+        match set.policy(m) {
+            Some(np) => write_str(out, &np.name),
+            None => out.push_str("null"),
+        }
+        out.push_str(&format!(",\"statementIndex\":{},\"sid\":", m.statement));
+        match set.sid(m) {
+            Some(sid) => write_str(out, sid),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"effect\":");
+        write_str(out, m.effect.as_str());
+        out.push('}');
+    }
+    out.push(']');
+    if let Some(reason) = d.denial_reason(ctx.action()) {
+        out.push_str(",\"reason\":");
+        write_str(out, &reason);
+    }
+    out.push('}');
+    Ok(())
+}
+
+fn context_value(key: &str, v: &serde_json::Value) -> Result<ContextValue, String> {
+    use serde_json::Value as V;
+    let scalar = |v: &V| match v {
+        V::String(s) => Some(s.clone()),
+        V::Number(n) => Some(n.to_string()),
+        V::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    let bad = || {
+        format!(
+            "context key {key:?}: values must be strings (or numbers/booleans), or arrays of them"
+        )
+    };
+    match v {
+        V::Array(items) => items
+            .iter()
+            .map(|i| scalar(i).ok_or_else(bad))
+            .collect::<Result<Vec<_>, _>>()
+            .map(ContextValue::Many),
+        other => scalar(other).map(ContextValue::One).ok_or_else(bad),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(batch: bool, input: &str) -> (i32, String) {
+        let mut out = Vec::new();
+        let code = run_evaluate(input.as_bytes(), batch, &mut out).unwrap();
+        (code, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn evaluate_single_and_batch() {
+        let req = r#"{"principal":"arn:aws:iam::111122223333:user/alice","action":"iam:CreateUser","resource":"arn:aws:iam::111122223333:user/bob","identityPolicies":[{"Version":"2012-10-17","Statement":{"Sid":"S3","Effect":"Allow","Action":"s3:*","Resource":"*"}}]}"#;
+        let (code, out) = eval(false, req);
+        assert_eq!(code, 0);
+        assert_eq!(
+            out,
+            "{\"decision\":\"ImplicitDeny\",\"decidedBy\":\"identity\",\"matched\":[],\"reason\":\"because no identity-based policy allows the iam:CreateUser action\"}\n"
+        );
+        let allow = req.replace("iam:CreateUser", "s3:GetObject");
+        let (_, out) = eval(true, &format!("{allow}\nnot json\n\n{req}\n"));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("{\"decision\":\"Allow\",\"decidedBy\":\"identity\",\"matched\":[{\"policyType\":\"identity\",\"policyIndex\":0,\"policyName\":\"identityPolicies[0]\",\"statementIndex\":0,\"sid\":\"S3\""), "{}", lines[0]);
+        assert!(lines[1].starts_with("{\"error\":"));
+        assert!(lines[2].contains("ImplicitDeny"));
+        let (code, out) = eval(false, "{}");
+        assert_eq!(code, 1);
+        assert!(out.starts_with("{\"error\":"));
+    }
+
+    #[test]
+    fn validate_output() {
+        let mut out = Vec::new();
+        let code = run_validate(
+            ValidateArgs::default(),
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(code, 0);
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .starts_with("WARNING MISSING_VERSION"));
+        let mut out = Vec::new();
+        let args = ValidateArgs {
+            policy_type: PolicyType::Identity,
+            json: true,
+        };
+        let code = run_validate(args, r#"{"Statement":{"Effect":"Allow"}}"#, &mut out).unwrap();
+        assert_eq!(code, 1);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v[0]["issueCode"], "MISSING_ACTION");
+        assert_eq!(v[0]["findingType"], "ERROR");
+    }
+}

@@ -1,0 +1,434 @@
+//! The request side: who calls, what they do, on which resource, with which context keys.
+
+use crate::error::RequestError;
+use crate::pattern::{arn_segments, Resolve};
+
+/// What kind of caller a [`Principal`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrincipalKind {
+    /// No credentials at all.
+    Anonymous,
+    /// The root user of an account (`arn:aws:iam::ACCT:root`).
+    Root,
+    /// An IAM user.
+    User,
+    /// A role named directly by its ARN: treated as a session of it whose session name is unknown.
+    Role,
+    /// A role session (`arn:aws:sts::ACCT:assumed-role/ROLE/SESSION`).
+    AssumedRole,
+    /// A GetFederationToken session (`arn:aws:sts::ACCT:federated-user/NAME`).
+    FederatedUser,
+    /// An AWS service principal such as `ec2.amazonaws.com`.
+    Service,
+    /// A SAML or OIDC identity provider calling AssumeRoleWithSAML / AssumeRoleWithWebIdentity.
+    Federated,
+}
+
+/// The caller of a request. Build it once per credential; it is cheap to clone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    kind: PrincipalKind,
+    /// The caller's ARN (or service / provider name).
+    arn: Box<str>,
+    account: Box<str>,
+    /// User name, role name, federated-user name, service or provider name.
+    name: Box<str>,
+    /// `aws:PrincipalArn`: the role ARN for a role session, the caller's ARN otherwise.
+    principal_arn: Box<str>,
+}
+
+/// Identity providers that appear as bare names in `Federated` principals.
+const WEB_IDENTITY_PROVIDERS: &[&str] = &[
+    "cognito-identity.amazonaws.com",
+    "accounts.google.com",
+    "graph.facebook.com",
+    "www.amazon.com",
+];
+
+impl Principal {
+    /// The anonymous caller.
+    pub fn anonymous() -> Principal {
+        Principal {
+            kind: PrincipalKind::Anonymous,
+            arn: "anonymous".into(),
+            account: "".into(),
+            name: "".into(),
+            principal_arn: "".into(),
+        }
+    }
+
+    /// Parses the principal forms of the CLI contract: a user, role, assumed-role, federated-user or root ARN, a
+    /// 12-digit account (its root), a service principal (`ec2.amazonaws.com`), an identity provider (a SAML/OIDC
+    /// provider ARN or a well-known web-identity host), or `anonymous`.
+    pub fn parse(s: &str) -> Result<Principal, RequestError> {
+        let bad = || RequestError::BadPrincipal(s.to_string());
+        if s == "anonymous" {
+            return Ok(Principal::anonymous());
+        }
+        let mk = |kind, arn: &str, account: &str, name: &str, principal_arn: &str| Principal {
+            kind,
+            arn: arn.into(),
+            account: account.into(),
+            name: name.into(),
+            principal_arn: principal_arn.into(),
+        };
+        if WEB_IDENTITY_PROVIDERS.contains(&s) {
+            return Ok(mk(PrincipalKind::Federated, s, "", s, ""));
+        }
+        if !s.starts_with("arn:") {
+            if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+                let arn = format!("arn:aws:iam::{s}:root");
+                return Ok(mk(PrincipalKind::Root, &arn, s, "", &arn));
+            }
+            if s.contains('.') && !s.contains(':') && !s.contains('/') {
+                return Ok(mk(PrincipalKind::Service, s, "", s, s));
+            }
+            return Err(bad());
+        }
+        let segs: Vec<&str> = arn_segments(s).collect();
+        let [_, partition, service, _region, account, resource] = segs[..] else {
+            return Err(bad());
+        };
+        if account.is_empty() {
+            return Err(bad());
+        }
+        let last = |r: &str| r.rsplit('/').next().unwrap_or("").to_string();
+        match (service, resource.split_once('/')) {
+            ("iam", None) if resource == "root" => Ok(mk(PrincipalKind::Root, s, account, "", s)),
+            ("iam", Some(("user", rest))) if !rest.is_empty() => {
+                Ok(mk(PrincipalKind::User, s, account, &last(rest), s))
+            }
+            ("iam", Some(("role", rest))) if !rest.is_empty() => {
+                Ok(mk(PrincipalKind::Role, s, account, &last(rest), s))
+            }
+            ("iam", Some(("saml-provider" | "oidc-provider", rest))) if !rest.is_empty() => {
+                Ok(mk(PrincipalKind::Federated, s, account, s, ""))
+            }
+            ("sts", Some(("assumed-role", rest))) => {
+                let Some((role, session)) = rest.split_once('/') else {
+                    return Err(bad());
+                };
+                if role.is_empty() || session.is_empty() {
+                    return Err(bad());
+                }
+                let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
+                Ok(mk(PrincipalKind::AssumedRole, s, account, role, &role_arn))
+            }
+            ("sts", Some(("federated-user", rest))) if !rest.is_empty() => {
+                Ok(mk(PrincipalKind::FederatedUser, s, account, rest, s))
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    /// For a role session, records the role's full ARN (with its path) as `aws:PrincipalArn`; a session ARN
+    /// has no path, so only the caller that knows the role can supply it.
+    pub fn with_role_arn(mut self, role_arn: &str) -> Principal {
+        if matches!(self.kind, PrincipalKind::AssumedRole | PrincipalKind::Role) {
+            self.principal_arn = role_arn.into();
+        }
+        self
+    }
+
+    /// The kind of caller.
+    pub fn kind(&self) -> PrincipalKind {
+        self.kind
+    }
+
+    /// The caller's ARN as given (for services and web-identity providers, their name).
+    pub fn arn(&self) -> &str {
+        &self.arn
+    }
+
+    /// The caller's account, if it has one.
+    pub fn account(&self) -> Option<&str> {
+        (!self.account.is_empty()).then_some(&*self.account)
+    }
+
+    /// User, role, federated-user, service or provider name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Does this caller carry identity-based permissions (and so fall under SCPs and boundaries)?
+    pub fn has_identity(&self) -> bool {
+        matches!(
+            self.kind,
+            PrincipalKind::Root
+                | PrincipalKind::User
+                | PrincipalKind::Role
+                | PrincipalKind::AssumedRole
+                | PrincipalKind::FederatedUser
+        )
+    }
+
+    /// Values of the principal keys the caller did not set explicitly (reference §1.6 table).
+    fn derived(&self, key: &str) -> Option<&str> {
+        use PrincipalKind as K;
+        match key {
+            "aws:principalarn" if !self.principal_arn.is_empty() => Some(&self.principal_arn),
+            "aws:principalaccount" => self.account(),
+            "aws:principaltype" => Some(match self.kind {
+                K::Anonymous => "Anonymous",
+                K::Root => "Account",
+                K::User => "User",
+                K::Role | K::AssumedRole => "AssumedRole",
+                K::FederatedUser => "FederatedUser",
+                K::Service | K::Federated => return None,
+            }),
+            "aws:username" if self.kind == K::User => Some(&self.name),
+            "aws:userid" if self.kind == K::Root => self.account(),
+            "aws:principalisawsservice" => Some(if self.kind == K::Service {
+                "true"
+            } else {
+                "false"
+            }),
+            "aws:principalservicename" if self.kind == K::Service => Some(&self.name),
+            _ => None,
+        }
+    }
+}
+
+/// A context value: one string or a set of strings (multivalued keys such as `aws:TagKeys`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextValue {
+    /// A single value.
+    One(String),
+    /// A multivalued key's values (may be empty).
+    Many(Vec<String>),
+}
+
+impl From<&str> for ContextValue {
+    fn from(s: &str) -> Self {
+        ContextValue::One(s.to_string())
+    }
+}
+
+impl From<String> for ContextValue {
+    fn from(s: String) -> Self {
+        ContextValue::One(s)
+    }
+}
+
+impl From<Vec<String>> for ContextValue {
+    fn from(v: Vec<String>) -> Self {
+        ContextValue::Many(v)
+    }
+}
+
+/// A borrowed view of a key's values.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Values<'a> {
+    One(&'a str),
+    Many(&'a [String]),
+}
+
+/// Everything a decision looks at. Build it once per request (this allocates); evaluation then borrows it and
+/// allocates nothing.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    principal: Principal,
+    /// As given, for messages.
+    action: Box<str>,
+    /// Lower-cased, for case-insensitive action matching.
+    action_lower: Box<str>,
+    service_len: usize,
+    resource: Box<str>,
+    resource_account: Option<Box<str>>,
+    /// Sorted by lower-cased key name.
+    keys: Vec<(Box<str>, ContextValue)>,
+}
+
+impl RequestContext {
+    /// A request by `principal` to do `action` (`service:Action`) on `resource` (an ARN, or `*` for actions
+    /// that have no resource type).
+    pub fn new(
+        principal: Principal,
+        action: &str,
+        resource: &str,
+    ) -> Result<RequestContext, RequestError> {
+        let Some(service_len) = action.find(':').filter(|i| *i > 0) else {
+            return Err(RequestError::BadAction(action.to_string()));
+        };
+        Ok(RequestContext {
+            principal,
+            action: action.into(),
+            action_lower: action.to_ascii_lowercase().into_boxed_str(),
+            service_len,
+            resource: resource.into(),
+            resource_account: None,
+            keys: Vec::new(),
+        })
+    }
+
+    /// Sets the account that owns the resource when its ARN has none (S3 buckets, for example).
+    pub fn set_resource_account(&mut self, account: &str) {
+        self.resource_account = Some(account.into());
+    }
+
+    /// Sets a context key (names are case-insensitive; a later value replaces an earlier one).
+    pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
+        let k = key.to_ascii_lowercase().into_boxed_str();
+        let value = value.into();
+        match self.keys.binary_search_by(|(x, _)| (**x).cmp(&*k)) {
+            Ok(i) => self.keys[i].1 = value,
+            Err(i) => self.keys.insert(i, (k, value)),
+        }
+    }
+
+    /// The caller.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// The action as given.
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+
+    /// The lower-cased action.
+    pub(crate) fn action_lower(&self) -> &str {
+        &self.action_lower
+    }
+
+    /// The lower-cased service prefix of the action (`s3`).
+    pub(crate) fn service(&self) -> &str {
+        &self.action_lower[..self.service_len]
+    }
+
+    /// The resource.
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    /// The account owning the resource: explicit, else the ARN's account field, else unknown.
+    pub fn resource_account(&self) -> Option<&str> {
+        if let Some(a) = &self.resource_account {
+            return Some(a);
+        }
+        arn_segments(&self.resource)
+            .nth(4)
+            .filter(|a| !a.is_empty() && self.resource.starts_with("arn:"))
+    }
+
+    /// Same account, or the resource's account is unknown (then the principal's account is assumed).
+    pub fn is_same_account(&self) -> bool {
+        match (self.resource_account(), self.principal.account()) {
+            (Some(r), Some(p)) => r == p,
+            (None, _) => true,
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Looks up a lower-cased key: explicit keys first, then values derived from the principal.
+    pub(crate) fn values(&self, key: &str) -> Option<Values<'_>> {
+        match self.keys.binary_search_by(|(x, _)| (**x).cmp(key)) {
+            Ok(i) => Some(match &self.keys[i].1 {
+                ContextValue::One(s) => Values::One(s),
+                ContextValue::Many(v) => Values::Many(v),
+            }),
+            Err(_) => self.principal.derived(key).map(Values::One),
+        }
+    }
+}
+
+impl Resolve for RequestContext {
+    /// Policy variables take single-valued keys only.
+    fn var(&self, key: &str) -> Option<&str> {
+        match self.values(key)? {
+            Values::One(s) => Some(s),
+            Values::Many(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principal_forms() {
+        use PrincipalKind as K;
+        for (s, kind, acct, name) in [
+            (
+                "arn:aws:iam::111122223333:user/division/alice",
+                K::User,
+                "111122223333",
+                "alice",
+            ),
+            (
+                "arn:aws:iam::111122223333:role/path/r",
+                K::Role,
+                "111122223333",
+                "r",
+            ),
+            (
+                "arn:aws:sts::111122223333:assumed-role/r/s",
+                K::AssumedRole,
+                "111122223333",
+                "r",
+            ),
+            (
+                "arn:aws:sts::111122223333:federated-user/bob",
+                K::FederatedUser,
+                "111122223333",
+                "bob",
+            ),
+            (
+                "arn:aws:iam::111122223333:root",
+                K::Root,
+                "111122223333",
+                "",
+            ),
+            ("111122223333", K::Root, "111122223333", ""),
+            ("ec2.amazonaws.com", K::Service, "", "ec2.amazonaws.com"),
+            (
+                "accounts.google.com",
+                K::Federated,
+                "",
+                "accounts.google.com",
+            ),
+            ("anonymous", K::Anonymous, "", ""),
+        ] {
+            let p = Principal::parse(s).unwrap();
+            assert_eq!(
+                (p.kind(), p.account().unwrap_or(""), p.name()),
+                (kind, acct, name),
+                "{s}"
+            );
+        }
+        for s in [
+            "",
+            "bob",
+            "arn:aws:iam::1:group/g",
+            "arn:aws:sts::1:assumed-role/r",
+            "arn:aws:iam:::user/x",
+        ] {
+            assert!(Principal::parse(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn derived_keys() {
+        let p = Principal::parse("arn:aws:sts::111122223333:assumed-role/r/s").unwrap();
+        let mut c = RequestContext::new(p, "s3:GetObject", "arn:aws:s3:::b/k").unwrap();
+        assert!(matches!(
+            c.values("aws:principalarn"),
+            Some(Values::One("arn:aws:iam::111122223333:role/r"))
+        ));
+        assert!(matches!(
+            c.values("aws:principaltype"),
+            Some(Values::One("AssumedRole"))
+        ));
+        assert!(c.values("aws:username").is_none());
+        c.insert("AWS:PrincipalArn", "x");
+        assert!(matches!(
+            c.values("aws:principalarn"),
+            Some(Values::One("x"))
+        ));
+        assert_eq!(c.service(), "s3");
+        assert!(c.is_same_account());
+        c.set_resource_account("444455556666");
+        assert!(!c.is_same_account());
+    }
+}

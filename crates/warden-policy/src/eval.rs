@@ -1,0 +1,426 @@
+//! The decision: every policy type, in AWS's order (`reference_policies_evaluation-logic_policy-eval-denyallow`).
+
+use std::sync::Arc;
+
+use crate::context::{PrincipalKind, RequestContext};
+use crate::document::Effect;
+use crate::policy::{NamedAs, Policy, PrincipalMode};
+use crate::PolicyType;
+
+/// A compiled policy with the name (or ARN) the caller knows it by.
+#[derive(Debug, Clone)]
+pub struct NamedPolicy {
+    /// Policy name or ARN, reported in explanations.
+    pub name: Arc<str>,
+    /// The compiled policy.
+    pub policy: Arc<Policy>,
+}
+
+impl NamedPolicy {
+    /// Wraps a policy.
+    pub fn new(name: impl Into<Arc<str>>, policy: impl Into<Arc<Policy>>) -> NamedPolicy {
+        NamedPolicy {
+            name: name.into(),
+            policy: policy.into(),
+        }
+    }
+}
+
+/// Every policy that bears on one request. All fields borrow, so building one allocates nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PolicySet<'a> {
+    /// The principal's identity-based policies (inline, managed and group policies alike).
+    pub identity: &'a [NamedPolicy],
+    /// The resource-based policy (bucket policy, role trust policy, key policy, ...).
+    pub resource: Option<&'a NamedPolicy>,
+    /// The principal's permissions boundary.
+    pub boundary: Option<&'a NamedPolicy>,
+    /// The session policies of a role or federated-user session, combined into one.
+    pub session: Option<&'a NamedPolicy>,
+    /// SCPs attached at each level of the principal's account path, organization root first.
+    pub scp_levels: &'a [Vec<NamedPolicy>],
+    /// Custom RCPs at each level of the resource's account path, root first. `RCPFullAWSAccess` is implied.
+    pub rcp_levels: &'a [Vec<NamedPolicy>],
+}
+
+/// Facts about the request that the policies alone do not tell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// The principal's account is an organization's management account, or a standalone account: SCPs do not
+    /// apply, and its root user is allowed everything nothing denies.
+    pub principal_account_is_management: bool,
+    /// The resource's account is the management account: RCPs do not apply.
+    pub resource_account_is_management: bool,
+    /// The resource policy must allow explicitly even in the same account: role trust policies
+    /// (`sts:AssumeRole*`) and KMS key policies.
+    pub require_resource_policy_allow: bool,
+}
+
+/// The three outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecisionKind {
+    /// Allowed.
+    Allow,
+    /// A Deny statement applied.
+    ExplicitDeny,
+    /// Nothing allowed (or some layer that must allow did not).
+    ImplicitDeny,
+}
+
+impl DecisionKind {
+    /// `Allow`, `ExplicitDeny` or `ImplicitDeny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Allow => "Allow",
+            DecisionKind::ExplicitDeny => "ExplicitDeny",
+            DecisionKind::ImplicitDeny => "ImplicitDeny",
+        }
+    }
+}
+
+/// A statement that took part in a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StatementRef {
+    /// Which slot of the [`PolicySet`] the policy came from.
+    pub policy_type: PolicyType,
+    /// SCP/RCP level (0 = organization root); 0 for other types.
+    pub level: u16,
+    /// Index of the policy within its slot (or level); 0 for single-policy slots.
+    pub policy: u16,
+    /// Index of the statement within the policy.
+    pub statement: u32,
+    /// The statement's effect.
+    pub effect: Effect,
+}
+
+/// How many matched statements a [`Decision`] keeps; enough for 1 deny or every layer's allow.
+pub const MAX_MATCHED: usize = 16;
+
+const EMPTY_REF: StatementRef = StatementRef {
+    policy_type: PolicyType::Identity,
+    level: 0,
+    policy: 0,
+    statement: 0,
+    effect: Effect::Allow,
+};
+
+/// The outcome of [`evaluate`]. `Copy`, fixed size: producing it allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// Allow, explicit deny or implicit deny.
+    pub kind: DecisionKind,
+    /// The policy type that decided: the one with the deny, or the layer that did not allow, or (for Allow) the
+    /// one that granted. `None` for the root user's allow.
+    pub decided_by: Option<PolicyType>,
+    matched: [StatementRef; MAX_MATCHED],
+    len: u8,
+}
+
+impl Decision {
+    fn new() -> Decision {
+        Decision {
+            kind: DecisionKind::ImplicitDeny,
+            decided_by: None,
+            matched: [EMPTY_REF; MAX_MATCHED],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, r: StatementRef) {
+        if let Some(slot) = self.matched.get_mut(usize::from(self.len)) {
+            *slot = r;
+            self.len += 1;
+        }
+    }
+
+    fn end(mut self, kind: DecisionKind, by: Option<PolicyType>) -> Decision {
+        self.kind = kind;
+        self.decided_by = by;
+        self
+    }
+
+    /// The statements that decided: the applying Deny, or the Allow of each layer that granted.
+    pub fn matched(&self) -> &[StatementRef] {
+        &self.matched[..usize::from(self.len)]
+    }
+
+    /// True for Allow.
+    pub fn is_allowed(&self) -> bool {
+        self.kind == DecisionKind::Allow
+    }
+
+    /// The tail of AWS's AccessDenied message, e.g. `because no identity-based policy allows the s3:GetObject
+    /// action` or `with an explicit deny in a service control policy`. `None` when allowed.
+    pub fn denial_reason(&self, action: &str) -> Option<String> {
+        let by = self.decided_by?;
+        match self.kind {
+            DecisionKind::Allow => None,
+            DecisionKind::ExplicitDeny => {
+                Some(format!("with an explicit deny in {}", by.with_article()))
+            }
+            DecisionKind::ImplicitDeny => Some(format!(
+                "because no {} allows the {action} action",
+                by.description()
+            )),
+        }
+    }
+
+    /// The whole AccessDenied message: `User: ARN is not authorized to perform: ACTION on resource: RESOURCE
+    /// because ...`. For `sts:AssumeRole*` AWS gives no reason, and neither do we.
+    pub fn access_denied_message(&self, ctx: &RequestContext) -> Option<String> {
+        if self.is_allowed() {
+            return None;
+        }
+        let mut m = format!(
+            "User: {} is not authorized to perform: {} on resource: {}",
+            ctx.principal().arn(),
+            ctx.action(),
+            ctx.resource()
+        );
+        let assume = ctx.action_lower().starts_with("sts:assumerole");
+        if let (false, Some(reason)) = (assume, self.denial_reason(ctx.action())) {
+            m.push(' ');
+            m.push_str(&reason);
+        }
+        Some(m)
+    }
+}
+
+impl PolicySet<'_> {
+    /// The named policy a [`StatementRef`] points into.
+    pub fn policy(&self, r: &StatementRef) -> Option<&NamedPolicy> {
+        let (l, p) = (usize::from(r.level), usize::from(r.policy));
+        match r.policy_type {
+            PolicyType::Identity => self.identity.get(p),
+            PolicyType::Resource | PolicyType::Trust => self.resource,
+            PolicyType::Boundary => self.boundary,
+            PolicyType::Session => self.session,
+            PolicyType::Scp => self.scp_levels.get(l)?.get(p),
+            PolicyType::Rcp => self.rcp_levels.get(l)?.get(p),
+        }
+    }
+
+    /// The `Sid` of the statement a [`StatementRef`] points at.
+    pub fn sid(&self, r: &StatementRef) -> Option<&str> {
+        self.policy(r)?.policy.sid(r.statement as usize)
+    }
+}
+
+fn sref(
+    ty: PolicyType,
+    level: usize,
+    policy: usize,
+    statement: u32,
+    effect: Effect,
+) -> StatementRef {
+    StatementRef {
+        policy_type: ty,
+        level: u16::try_from(level).unwrap_or(u16::MAX),
+        policy: u16::try_from(policy).unwrap_or(u16::MAX),
+        statement,
+        effect,
+    }
+}
+
+/// Searches one slot of policies: returns the first that has an applying statement of `effect`.
+fn first_in(
+    policies: &[NamedPolicy],
+    ty: PolicyType,
+    level: usize,
+    effect: Effect,
+    ctx: &RequestContext,
+    mode: PrincipalMode,
+) -> Option<StatementRef> {
+    policies.iter().enumerate().find_map(|(i, np)| {
+        np.policy
+            .find(effect, ctx, mode)
+            .map(|(s, _)| sref(ty, level, i, s, effect))
+    })
+}
+
+fn single(
+    np: Option<&NamedPolicy>,
+    ty: PolicyType,
+    effect: Effect,
+    ctx: &RequestContext,
+    mode: PrincipalMode,
+) -> Option<StatementRef> {
+    first_in(
+        np.map(std::slice::from_ref).unwrap_or(&[]),
+        ty,
+        0,
+        effect,
+        ctx,
+        mode,
+    )
+}
+
+/// Decides `ctx` against `set`. Never allocates, never panics.
+///
+/// Order: explicit denies in every applicable policy; RCP levels (full access implied, so only their denies
+/// matter); SCP levels (each must allow); the resource-based policy with the same-account rules; identity
+/// policies; the permissions boundary; session policies.
+pub fn evaluate(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -> Decision {
+    use DecisionKind::{Allow, ExplicitDeny, ImplicitDeny};
+    use PolicyType as T;
+    let mut d = Decision::new();
+    let principal = ctx.principal();
+    // Anonymous callers, services and identity providers have no identity policies, SCPs or boundaries.
+    let identity_caller = principal.has_identity();
+    let scps_apply = identity_caller && !opts.principal_account_is_management;
+    let rcps_apply = !opts.resource_account_is_management;
+    let has_boundary = identity_caller && set.boundary.is_some();
+    let rbp_mode = PrincipalMode::Require {
+        caller_has_boundary: has_boundary,
+    };
+
+    // 1. Explicit deny anywhere wins.
+    let levels = |ls: &[Vec<NamedPolicy>], ty, mode| {
+        ls.iter()
+            .enumerate()
+            .find_map(|(l, ps)| first_in(ps, ty, l, Effect::Deny, ctx, mode))
+    };
+    let deny = rcps_apply
+        .then(|| levels(set.rcp_levels, T::Rcp, PrincipalMode::IfPresent))
+        .flatten()
+        .or_else(|| {
+            scps_apply
+                .then(|| levels(set.scp_levels, T::Scp, PrincipalMode::Ignore))
+                .flatten()
+        })
+        .or_else(|| single(set.resource, T::Resource, Effect::Deny, ctx, rbp_mode))
+        .or_else(|| {
+            if !identity_caller {
+                return None;
+            }
+            let ig = PrincipalMode::Ignore;
+            first_in(set.identity, T::Identity, 0, Effect::Deny, ctx, ig)
+                .or_else(|| single(set.boundary, T::Boundary, Effect::Deny, ctx, ig))
+                .or_else(|| single(set.session, T::Session, Effect::Deny, ctx, ig))
+        });
+    if let Some(r) = deny {
+        d.push(r);
+        return d.end(ExplicitDeny, Some(r.policy_type));
+    }
+
+    // 2. RCPs: RCPFullAWSAccess sits at every level and custom RCPs may only deny, so every level allows.
+
+    // 3. SCPs: every level from the root to the account must allow.
+    if scps_apply {
+        for (l, ps) in set.scp_levels.iter().enumerate() {
+            match first_in(ps, T::Scp, l, Effect::Allow, ctx, PrincipalMode::Ignore) {
+                Some(r) => d.push(r),
+                None => return d.end(ImplicitDeny, Some(T::Scp)),
+            }
+        }
+    }
+
+    // 4. The resource-based policy.
+    let rbp = set.resource.and_then(|np| {
+        np.policy
+            .find(Effect::Allow, ctx, rbp_mode)
+            .map(|(s, named)| (sref(T::Resource, 0, 0, s, Effect::Allow), named))
+    });
+    if let Some((r, _)) = rbp {
+        d.push(r);
+    }
+    if !identity_caller {
+        return match rbp {
+            Some(_) => d.end(Allow, Some(T::Resource)),
+            None => d.end(ImplicitDeny, Some(T::Resource)),
+        };
+    }
+    let same_account = ctx.is_same_account();
+    if rbp.is_none() && (opts.require_resource_policy_allow || !same_account) {
+        return d.end(ImplicitDeny, Some(T::Resource));
+    }
+    // How far a same-account resource-policy allow reaches (reference §1.7 table).
+    let kind = principal.kind();
+    let rbp_named = rbp.and_then(|(_, n)| n).filter(|_| same_account);
+    let rbp_reach = match (rbp_named, kind) {
+        // Naming the exact user, session or federated user: identity, boundary and session implicit denies
+        // are all ignored. Open question 1: we follow the doc for session ARNs.
+        (Some(NamedAs::Exact), _) => Reach::Final,
+        // `"*"` reaches an IAM user as naming it would (a public bucket is readable by the account's users).
+        (Some(NamedAs::Everyone), PrincipalKind::User) => Reach::Final,
+        // Naming the role (or everyone) grants a session, but its boundary and session policy still limit.
+        (Some(NamedAs::Role | NamedAs::Everyone), _) => Reach::IdentityOnly,
+        // Naming the account only delegates to the account's own policies.
+        (Some(NamedAs::Account) | None, _) => Reach::None,
+    };
+    if rbp_reach == Reach::Final {
+        return d.end(Allow, Some(T::Resource));
+    }
+
+    // 5. Identity-based policies. The root user has every permission its policies could give.
+    let is_root = kind == PrincipalKind::Root;
+    let identity_allow = if is_root {
+        None
+    } else {
+        first_in(
+            set.identity,
+            T::Identity,
+            0,
+            Effect::Allow,
+            ctx,
+            PrincipalMode::Ignore,
+        )
+    };
+    if let Some(r) = identity_allow {
+        d.push(r);
+    }
+    if !is_root && identity_allow.is_none() && rbp_reach == Reach::None {
+        return d.end(ImplicitDeny, Some(T::Identity));
+    }
+
+    // 6. Permissions boundary.
+    if let Some(b) = set.boundary {
+        match single(
+            Some(b),
+            T::Boundary,
+            Effect::Allow,
+            ctx,
+            PrincipalMode::Ignore,
+        ) {
+            Some(r) => d.push(r),
+            None => return d.end(ImplicitDeny, Some(T::Boundary)),
+        }
+    }
+
+    // 7. Session policies. A GetFederationToken session without one has no permissions.
+    match set.session {
+        Some(s) => match single(
+            Some(s),
+            T::Session,
+            Effect::Allow,
+            ctx,
+            PrincipalMode::Ignore,
+        ) {
+            Some(r) => d.push(r),
+            None => return d.end(ImplicitDeny, Some(T::Session)),
+        },
+        None if kind == PrincipalKind::FederatedUser => {
+            return d.end(ImplicitDeny, Some(T::Session))
+        }
+        None => {}
+    }
+
+    let by = if identity_allow.is_some() {
+        Some(T::Identity)
+    } else if is_root {
+        None
+    } else {
+        Some(T::Resource)
+    };
+    d.end(Allow, by)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// The resource policy's allow is final.
+    Final,
+    /// It replaces the identity policies' allow; boundary and session policies still limit.
+    IdentityOnly,
+    /// It does not count by itself.
+    None,
+}

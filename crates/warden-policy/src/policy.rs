@@ -1,0 +1,404 @@
+//! Compiled policies: patterns pre-built, statements indexed by action service and effect.
+
+use crate::condition::{CompiledCondition, Operator};
+use crate::context::{PrincipalKind, RequestContext};
+use crate::document::{Effect, PolicyDocument, PrincipalKey, PrincipalValue, Statement, Version};
+use crate::error::PolicyError;
+use crate::pattern::{arn_segments, ArnPattern, Pattern, Syntax};
+use crate::validate::check_hard;
+use crate::PolicyType;
+
+/// How the matching `Principal` entry named the caller. Ordered from weakest to strongest, because the
+/// same-account resource-policy rules depend on it (reference §1.7 table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NamedAs {
+    /// The caller's account (`123456789012` or `arn:aws:iam::123456789012:root`): delegation, not a grant.
+    Account,
+    /// `"*"` / `{"AWS":"*"}`.
+    Everyone,
+    /// The role the calling session belongs to.
+    Role,
+    /// The caller's exact IAM user, session, federated-user, service or provider name.
+    Exact,
+}
+
+/// One compiled `Principal` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PrincipalPat {
+    Everyone,
+    Account(Box<str>),
+    /// An exact caller ARN of this kind (user, assumed-role session, federated user).
+    Arn(PrincipalKind, Box<str>),
+    Role {
+        account: Box<str>,
+        name: Box<str>,
+    },
+    Service(Box<str>),
+    Federated(Box<str>),
+    /// Valid-looking but never matching in warden: unique IDs, canonical users, groups, typos.
+    Never,
+}
+
+impl PrincipalPat {
+    fn compile(key: PrincipalKey, v: &str) -> PrincipalPat {
+        match key {
+            PrincipalKey::Aws => {
+                if v == "*" {
+                    return PrincipalPat::Everyone;
+                }
+                if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+                    return PrincipalPat::Account(v.into());
+                }
+                let segs: Vec<&str> = arn_segments(v).collect();
+                let [arn, _, service, _, account, resource] = segs[..] else {
+                    return PrincipalPat::Never;
+                };
+                if arn != "arn" || account.is_empty() {
+                    return PrincipalPat::Never;
+                }
+                match (service, resource.split_once('/')) {
+                    ("iam", None) if resource == "root" => PrincipalPat::Account(account.into()),
+                    ("iam", Some(("user", _))) => PrincipalPat::Arn(PrincipalKind::User, v.into()),
+                    // Pathed roles match sessions by role name plus account: session ARNs carry no path.
+                    ("iam", Some(("role", rest))) => PrincipalPat::Role {
+                        account: account.into(),
+                        name: rest.rsplit('/').next().unwrap_or(rest).into(),
+                    },
+                    ("sts", Some(("assumed-role", _))) => {
+                        PrincipalPat::Arn(PrincipalKind::AssumedRole, v.into())
+                    }
+                    ("sts", Some(("federated-user", _))) => {
+                        PrincipalPat::Arn(PrincipalKind::FederatedUser, v.into())
+                    }
+                    _ => PrincipalPat::Never,
+                }
+            }
+            PrincipalKey::Service => PrincipalPat::Service(v.to_ascii_lowercase().into()),
+            PrincipalKey::Federated => PrincipalPat::Federated(v.into()),
+            PrincipalKey::CanonicalUser => PrincipalPat::Never,
+        }
+    }
+
+    fn matches(&self, ctx: &RequestContext) -> Option<NamedAs> {
+        let p = ctx.principal();
+        let hit = match self {
+            PrincipalPat::Everyone => return Some(NamedAs::Everyone),
+            PrincipalPat::Account(a) => {
+                return (p.has_identity() && p.account() == Some(a)).then_some(NamedAs::Account)
+            }
+            PrincipalPat::Arn(kind, arn) => p.kind() == *kind && p.arn() == &**arn,
+            PrincipalPat::Role { account, name } => {
+                return (matches!(p.kind(), PrincipalKind::AssumedRole | PrincipalKind::Role)
+                    && p.account() == Some(account)
+                    && p.name() == &**name)
+                    .then_some(NamedAs::Role)
+            }
+            PrincipalPat::Service(s) => {
+                p.kind() == PrincipalKind::Service && p.name().eq_ignore_ascii_case(s)
+            }
+            PrincipalPat::Federated(f) => p.kind() == PrincipalKind::Federated && p.name() == &**f,
+            PrincipalPat::Never => false,
+        };
+        hit.then_some(NamedAs::Exact)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CompiledPrincipal {
+    negated: bool,
+    pats: Box<[PrincipalPat]>,
+}
+
+/// How to treat the `Principal` element while scanning a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PrincipalMode {
+    /// Identity-style policies (identity, boundary, session, SCP): the element is not used.
+    Ignore,
+    /// Resource-style policies: a statement without `Principal`/`NotPrincipal` never matches.
+    Require { caller_has_boundary: bool },
+    /// RCPs: `Principal` is checked when present.
+    IfPresent,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledStatement {
+    effect: Effect,
+    principal: Option<CompiledPrincipal>,
+    not_action: bool,
+    /// Lower-cased action globs; `None` marks an action that can never match (it contains a comma).
+    actions: Box<[Option<Pattern>]>,
+    not_resource: bool,
+    /// `None`: the statement has no resource element (trust policies): every resource.
+    resources: Option<Box<[ArnPattern]>>,
+    conditions: Box<[Condition2]>,
+}
+
+/// A condition entry, or one whose operator is unknown (it can never hold).
+#[derive(Debug, Clone)]
+enum Condition2 {
+    Known(CompiledCondition),
+    Never,
+}
+
+/// A service prefix and the statements whose actions name it.
+type ServiceBucket = (Box<str>, Box<[u32]>);
+
+/// Statement indices of one effect, bucketed by the lower-cased service prefix of their actions.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    by_service: Box<[ServiceBucket]>,
+    /// Statements whose actions may match any service (`*`, `s3*:...`, `NotAction`).
+    any_service: Box<[u32]>,
+}
+
+impl Index {
+    fn build(statements: &[CompiledStatement], effect: Effect) -> Index {
+        let mut by: Vec<(Box<str>, Vec<u32>)> = Vec::new();
+        let mut any = Vec::new();
+        for (i, s) in statements.iter().enumerate() {
+            if s.effect != effect {
+                continue;
+            }
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            let services: Option<Vec<&str>> = if s.not_action {
+                None
+            } else {
+                s.actions
+                    .iter()
+                    .flatten()
+                    .map(|p| p.literal_prefix()?.split_once(':').map(|(svc, _)| svc))
+                    .collect()
+            };
+            match services {
+                None => any.push(i),
+                Some(mut svcs) => {
+                    svcs.sort_unstable();
+                    svcs.dedup();
+                    for svc in svcs {
+                        match by.iter_mut().find(|(k, _)| &**k == svc) {
+                            Some((_, v)) => v.push(i),
+                            None => by.push((svc.into(), vec![i])),
+                        }
+                    }
+                }
+            }
+        }
+        by.sort_by(|a, b| a.0.cmp(&b.0));
+        Index {
+            by_service: by
+                .into_iter()
+                .map(|(k, v)| (k, v.into_boxed_slice()))
+                .collect(),
+            any_service: any.into_boxed_slice(),
+        }
+    }
+
+    /// Candidates for a service: its bucket, then the any-service list.
+    fn candidates<'a>(&'a self, service: &str) -> impl Iterator<Item = u32> + 'a {
+        let bucket: &[u32] = match self
+            .by_service
+            .binary_search_by(|(k, _)| (**k).cmp(service))
+        {
+            Ok(i) => &self.by_service[i].1,
+            Err(_) => &[],
+        };
+        bucket.iter().chain(self.any_service.iter()).copied()
+    }
+}
+
+/// A compiled policy: immutable, `Send + Sync`, cheap to share in an `Arc`.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    document: PolicyDocument,
+    statements: Box<[CompiledStatement]>,
+    allow: Index,
+    deny: Index,
+}
+
+impl Policy {
+    /// Parses and compiles a policy with the grammar rules only (no policy-type rules, no quotas). This is what
+    /// the evaluator CLI uses for the policies in a request.
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        Ok(Policy::compile(PolicyDocument::parse(text)?))
+    }
+
+    /// Parses, checks every hard rule of `ty` (elements, characters, size quota), and compiles. The error is
+    /// the one IAM would return as `MalformedPolicyDocument`; see [`PolicyError::aws_message`].
+    pub fn parse_as(text: &str, ty: PolicyType) -> Result<Policy, PolicyError> {
+        let doc = PolicyDocument::parse(text)?;
+        if let Some(e) = check_hard(text, &doc, ty) {
+            return Err(e);
+        }
+        Ok(Policy::compile(doc))
+    }
+
+    /// Compiles a parsed document.
+    pub fn compile(document: PolicyDocument) -> Policy {
+        let version = document.effective_version();
+        let statements: Box<[CompiledStatement]> = document
+            .statements
+            .iter()
+            .map(|s| compile_statement(s, version))
+            .collect();
+        let allow = Index::build(&statements, Effect::Allow);
+        let deny = Index::build(&statements, Effect::Deny);
+        Policy {
+            document,
+            statements,
+            allow,
+            deny,
+        }
+    }
+
+    /// The source document.
+    pub fn document(&self) -> &PolicyDocument {
+        &self.document
+    }
+
+    /// The `Sid` of statement `index`, if any.
+    pub fn sid(&self, index: usize) -> Option<&str> {
+        self.document
+            .statements
+            .get(index)
+            .and_then(|s| s.sid.as_ref())
+            .map(|s| s.value.as_str())
+    }
+
+    /// The first statement of `effect` that applies, with how its principal named the caller. For resource
+    /// policies (`Require`), returns the allow that names the caller most strongly.
+    pub(crate) fn find(
+        &self,
+        effect: Effect,
+        ctx: &RequestContext,
+        mode: PrincipalMode,
+    ) -> Option<(u32, Option<NamedAs>)> {
+        let index = match effect {
+            Effect::Allow => &self.allow,
+            Effect::Deny => &self.deny,
+        };
+        let want_best = effect == Effect::Allow && matches!(mode, PrincipalMode::Require { .. });
+        let mut best: Option<(u32, Option<NamedAs>)> = None;
+        for i in index.candidates(ctx.service()) {
+            let Some(s) = self.statements.get(i as usize) else {
+                continue;
+            };
+            let Some(named) = s.applies(ctx, mode) else {
+                continue;
+            };
+            if !want_best {
+                return Some((i, named));
+            }
+            if best.is_none_or(|(_, b)| named > b) {
+                best = Some((i, named));
+            }
+            if named == Some(NamedAs::Exact) {
+                break;
+            }
+        }
+        best
+    }
+}
+
+fn compile_statement(s: &Statement, version: Version) -> CompiledStatement {
+    let vars = version == Version::V2012_10_17;
+    let principal = s.principal.as_ref().map(|p| CompiledPrincipal {
+        negated: p.negated,
+        pats: match &p.value {
+            PrincipalValue::Star => vec![PrincipalPat::Everyone].into_boxed_slice(),
+            PrincipalValue::Map(m) => m
+                .iter()
+                .flat_map(|(k, vs)| {
+                    vs.iter()
+                        .map(move |v| PrincipalPat::compile(k.value, &v.value))
+                })
+                .collect(),
+        },
+    });
+    let action_syntax = Syntax {
+        vars: false,
+        wildcards: true,
+        lower: true,
+    };
+    let actions = s
+        .action
+        .values
+        .iter()
+        // An action containing a comma never matches (public-simulator case `commas.json`).
+        .map(|a| (!a.value.contains(',')).then(|| Pattern::compile(&a.value, action_syntax).0))
+        .collect();
+    let resources = s.resource.as_ref().map(|r| {
+        r.values
+            .iter()
+            .map(|v| ArnPattern::compile(&v.value, vars).0)
+            .collect()
+    });
+    let conditions = s
+        .conditions
+        .iter()
+        .map(|c| match Operator::parse(&c.operator.value) {
+            Some(op) => {
+                let values: Vec<String> = c.values.iter().map(|v| v.value.clone()).collect();
+                Condition2::Known(CompiledCondition::compile(op, &c.key.value, &values, version).0)
+            }
+            None => Condition2::Never,
+        })
+        .collect();
+    CompiledStatement {
+        effect: s.effect.value,
+        principal,
+        not_action: s.action.negated,
+        actions,
+        not_resource: s.resource.as_ref().is_some_and(|r| r.negated),
+        resources,
+        conditions,
+    }
+}
+
+impl CompiledStatement {
+    /// `Some(named)` when the statement applies to the request; `named` is how the principal matched, if the
+    /// principal was checked.
+    fn applies(&self, ctx: &RequestContext, mode: PrincipalMode) -> Option<Option<NamedAs>> {
+        let action = ctx.action_lower();
+        let hit = self
+            .actions
+            .iter()
+            .flatten()
+            .any(|p| p.glob(action, false, ctx));
+        if hit == self.not_action {
+            return None;
+        }
+        if let Some(rs) = &self.resources {
+            let hit = rs.iter().any(|p| p.matches(ctx.resource(), ctx));
+            if hit == self.not_resource {
+                return None;
+            }
+        }
+        let named = match (mode, &self.principal) {
+            (PrincipalMode::Ignore, _) | (PrincipalMode::IfPresent, None) => None,
+            (PrincipalMode::Require { .. }, None) => return None,
+            (mode, Some(p)) => {
+                let best = p.pats.iter().filter_map(|x| x.matches(ctx)).max();
+                if p.negated {
+                    // Deny + NotPrincipal always applies to a caller that has a permissions boundary
+                    // (access_policies_boundaries).
+                    let boundary_quirk = self.effect == Effect::Deny
+                        && mode
+                            == PrincipalMode::Require {
+                                caller_has_boundary: true,
+                            };
+                    if best.is_some() && !boundary_quirk {
+                        return None;
+                    }
+                    Some(NamedAs::Everyone)
+                } else {
+                    Some(best?)
+                }
+            }
+        };
+        let conds_hold = self.conditions.iter().all(|c| match c {
+            Condition2::Known(c) => c.eval(ctx),
+            Condition2::Never => false,
+        });
+        conds_hold.then_some(named)
+    }
+}

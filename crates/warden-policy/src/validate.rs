@@ -1,0 +1,990 @@
+//! Validation per policy type: hard errors (IAM's `MalformedPolicyDocument`) and Access-Analyzer-style
+//! findings (`access-analyzer-reference-policy-checks`).
+//!
+//! The hard rules live in [`hard_rules`] and are used both by [`crate::Policy::parse_as`] (first error) and by
+//! [`validate`] (all of them, as ERROR findings).
+
+use crate::condition::{family_allows_vars, BaseOp, Family, Operator, SetQualifier};
+use crate::condition::{parse_binary, parse_bool, parse_date, parse_ip, parse_number};
+use crate::document::{
+    invalid, missing_resource, parse_collect, Effect, PolicyDocument, PrincipalKey, PrincipalValue,
+    Statement, Version,
+};
+use crate::error::{Location, PolicyError, MSG_SYNTAX};
+use crate::pattern::{arn_segments, ArnPattern, NoVars, Pattern, Syntax};
+use crate::PolicyType;
+
+/// Finding severities, as Access Analyzer names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The policy is broken (a hard error, or something that can never work).
+    Error,
+    /// The policy grants more than it likely means to.
+    SecurityWarning,
+    /// Probably a mistake.
+    Warning,
+    /// Hygiene.
+    Suggestion,
+}
+
+impl Severity {
+    /// `ERROR`, `SECURITY_WARNING`, `WARNING`, `SUGGESTION`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "ERROR",
+            Severity::SecurityWarning => "SECURITY_WARNING",
+            Severity::Warning => "WARNING",
+            Severity::Suggestion => "SUGGESTION",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Severity.
+    pub severity: Severity,
+    /// Upper-snake-case code, Access Analyzer's where one exists (e.g. `MISSING_VERSION`).
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+    /// JSON path, e.g. `Statement[0].Condition.StringEquals.aws:username`.
+    pub path: String,
+    /// Line and column.
+    pub location: Location,
+}
+
+/// What [`validate`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationReport {
+    /// The first hard error: what IAM would reject the document with.
+    pub error: Option<PolicyError>,
+    /// Every finding, hard errors included (as `ERROR`), in document order within each severity group.
+    pub findings: Vec<Finding>,
+}
+
+impl ValidationReport {
+    /// The `MalformedPolicyDocument` message IAM would give, if the document is rejected.
+    pub fn malformed_message(&self, ty: PolicyType) -> Option<String> {
+        self.error.as_ref().map(|e| e.aws_message(ty))
+    }
+
+    /// True when some finding has severity ERROR.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// Validates `text` as a policy of type `ty`.
+pub fn validate(text: &str, ty: PolicyType) -> ValidationReport {
+    let mut errs = Vec::new();
+    let doc = parse_collect(text, &mut errs);
+    if let Some(doc) = &doc {
+        hard_rules(text, doc, ty, &mut errs);
+    }
+    let mut findings: Vec<Finding> = errs
+        .iter()
+        .map(|e| Finding {
+            severity: Severity::Error,
+            code: e.code(),
+            message: e.to_string(),
+            path: e.path().to_string(),
+            location: e.location(),
+        })
+        .collect();
+    if let Some(doc) = &doc {
+        soft_rules(doc, ty, &mut findings);
+    }
+    findings.sort_by_key(|f| (f.severity, f.location.offset));
+    ValidationReport {
+        error: errs.into_iter().next(),
+        findings,
+    }
+}
+
+/// The first hard error of an already parsed document, for [`crate::Policy::parse_as`].
+pub(crate) fn check_hard(text: &str, doc: &PolicyDocument, ty: PolicyType) -> Option<PolicyError> {
+    let mut errs = Vec::new();
+    hard_rules(text, doc, ty, &mut errs);
+    errs.into_iter().next()
+}
+
+fn st_path(i: usize) -> String {
+    format!("Statement[{i}]")
+}
+
+const MSG_NO_PRINCIPAL: &str = "Policy document should not specify a principal.";
+const MSG_SID_UNIQUE: &str = "Statement IDs (SID) in a single policy must be unique.";
+const MSG_SID_CHARS: &str = "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*";
+const MSG_VENDOR: &str =
+    "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
+
+/// Rules IAM (or Organizations) enforces when a document is saved.
+fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<PolicyError>) {
+    use PolicyType as T;
+    let iam = matches!(ty, T::Identity | T::Boundary | T::Trust | T::Session);
+
+    // Characters: U+0009, U+000A, U+000D and U+0020-U+00FF only (the IAM API's pattern).
+    if let Some((off, ch)) = text
+        .char_indices()
+        .find(|(_, c)| !matches!(*c, '\t' | '\n' | '\r' | ' '..='\u{ff}'))
+    {
+        let line = text[..off].matches('\n').count() + 1;
+        let col = text[..off]
+            .rsplit('\n')
+            .next()
+            .map_or(0, |l| l.chars().count())
+            + 1;
+        errs.push(PolicyError::InvalidCharacter {
+            ch,
+            location: Location {
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+                column: u32::try_from(col).unwrap_or(u32::MAX),
+                offset: u32::try_from(off).unwrap_or(u32::MAX),
+            },
+        });
+    }
+    let length = if ty.quota_counts_whitespace() {
+        text.chars().count()
+    } else {
+        text.chars().filter(|c| !c.is_whitespace()).count()
+    };
+    if length > ty.size_quota() {
+        errs.push(PolicyError::TooLarge {
+            length,
+            limit: ty.size_quota(),
+            policy_type: ty,
+        });
+    }
+
+    let mut sids: Vec<&str> = Vec::new();
+    for (i, s) in doc.statements.iter().enumerate() {
+        let path = st_path(i);
+        if let Some(sid) = &s.sid {
+            if iam && !sid.value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                errs.push(invalid(
+                    "UNSUPPORTED_SID",
+                    MSG_SID_CHARS,
+                    format!("Sid {:?} is not alphanumeric", sid.value),
+                    format!("{path}.Sid"),
+                    sid.loc,
+                ));
+            }
+            if iam && !sid.value.is_empty() && sids.contains(&sid.value.as_str()) {
+                errs.push(invalid(
+                    "UNIQUE_SIDS_REQUIRED",
+                    MSG_SID_UNIQUE,
+                    format!("Sid {:?} is used twice", sid.value),
+                    format!("{path}.Sid"),
+                    sid.loc,
+                ));
+            }
+            sids.push(&sid.value);
+        }
+        principal_rules(s, &path, ty, errs);
+        // Resource element presence.
+        match (&s.resource, ty) {
+            (Some(r), T::Trust) => errs.push(invalid(
+                "ROLE_TRUST_POLICY_SYNTAX_ERROR_RESOURCE",
+                "Has prohibited field Resource",
+                "a role trust policy must not have Resource or NotResource",
+                format!("{path}.Resource"),
+                r.loc,
+            )),
+            (None, T::Identity | T::Boundary | T::Session | T::Scp | T::Rcp) => {
+                errs.push(missing_resource(&format!("{path}.Resource"), s.loc));
+            }
+            _ => {}
+        }
+        if ty == T::Rcp && s.effect.value == Effect::Allow {
+            errs.push(invalid(
+                "RCP_SYNTAX_ERROR_ALLOW",
+                MSG_SYNTAX,
+                "custom resource control policies may only Deny (RCPFullAWSAccess is attached for you)",
+                format!("{path}.Effect"),
+                s.effect.loc,
+            ));
+        }
+        for (j, a) in s.action.values.iter().enumerate() {
+            if a.value != "*"
+                && !a
+                    .value
+                    .split_once(':')
+                    .is_some_and(|(p, n)| !p.is_empty() && !n.is_empty())
+            {
+                errs.push(invalid(
+                    "INVALID_ACTION",
+                    MSG_VENDOR,
+                    format!("action {:?} has no service prefix", a.value),
+                    format!("{path}.Action[{j}]"),
+                    a.loc,
+                ));
+            }
+        }
+        if let Some(r) = &s.resource {
+            for (j, v) in r.values.iter().enumerate() {
+                let segs: Vec<&str> = arn_segments(&v.value).collect();
+                let ok = v.value == "*" || (segs.len() == 6 && segs[0] == "arn");
+                if !ok {
+                    errs.push(invalid(
+                        "INVALID_ARN_RESOURCE",
+                        format!("Resource {} must be in ARN format or \"*\".", v.value),
+                        format!("resource {:?} is not an ARN", v.value),
+                        format!("{path}.Resource[{j}]"),
+                        v.loc,
+                    ));
+                } else if segs.get(2).is_some_and(|svc| svc.contains(['*', '?'])) {
+                    errs.push(invalid(
+                        "INVALID_ARN_SERVICE",
+                        format!(
+                            "Resource {} can not contain a wildcard in the service segment.",
+                            v.value
+                        ),
+                        "the service segment of a resource ARN cannot hold a wildcard",
+                        format!("{path}.Resource[{j}]"),
+                        v.loc,
+                    ));
+                }
+            }
+        }
+        for c in &s.conditions {
+            let cpath = format!("{path}.Condition.{}.{}", c.operator.value, c.key.value);
+            let Some(op) = Operator::parse(&c.operator.value) else {
+                errs.push(invalid(
+                    "INVALID_CONDITION_OPERATOR",
+                    MSG_SYNTAX,
+                    format!("unknown condition operator {:?}", c.operator.value),
+                    cpath,
+                    c.operator.loc,
+                ));
+                continue;
+            };
+            if op.base == BaseOp::Null && op.if_exists {
+                errs.push(invalid(
+                    "NULL_WITH_IF_EXISTS",
+                    MSG_SYNTAX,
+                    "the Null operator cannot take IfExists",
+                    cpath.clone(),
+                    c.operator.loc,
+                ));
+            }
+            if op.base == BaseOp::Null {
+                if let Some(v) = c.values.iter().find(|v| parse_bool(&v.value).is_none()) {
+                    errs.push(invalid(
+                        "INVALID_CONDITION_DATA_TYPE",
+                        MSG_SYNTAX,
+                        format!("Null takes \"true\" or \"false\", not {:?}", v.value),
+                        cpath.clone(),
+                        v.loc,
+                    ));
+                }
+            }
+            if !c.key.value.contains(':') {
+                errs.push(invalid(
+                    "INVALID_CONDITION_KEY_FORMAT",
+                    MSG_VENDOR,
+                    format!("condition key {:?} has no vendor prefix", c.key.value),
+                    cpath,
+                    c.key.loc,
+                ));
+            }
+        }
+    }
+}
+
+fn principal_rules(s: &Statement, path: &str, ty: PolicyType, errs: &mut Vec<PolicyError>) {
+    use PolicyType as T;
+    let Some(p) = &s.principal else {
+        if matches!(ty, T::Resource | T::Trust | T::Rcp) {
+            let msg = if ty == T::Trust {
+                "Missing required field Principal"
+            } else {
+                "Policy document must specify a principal."
+            };
+            errs.push(invalid(
+                "MISSING_PRINCIPAL",
+                msg,
+                "this policy type needs a Principal in every statement",
+                format!("{path}.Principal"),
+                s.loc,
+            ));
+        }
+        return;
+    };
+    let ppath = format!(
+        "{path}.{}",
+        if p.negated {
+            "NotPrincipal"
+        } else {
+            "Principal"
+        }
+    );
+    match ty {
+        T::Identity | T::Boundary | T::Session | T::Scp => {
+            errs.push(invalid(
+                "UNSUPPORTED_ELEMENT",
+                MSG_NO_PRINCIPAL,
+                "this policy type cannot name a principal",
+                ppath,
+                p.loc,
+            ));
+            return;
+        }
+        T::Trust | T::Rcp if p.negated => {
+            let code = if ty == T::Trust {
+                "ROLE_TRUST_POLICY_SYNTAX_ERROR_NOTPRINCIPAL"
+            } else {
+                "RCP_SYNTAX_ERROR_NOTPRINCIPAL"
+            };
+            errs.push(invalid(
+                code,
+                "Has prohibited field NotPrincipal",
+                "NotPrincipal is not allowed in this policy type",
+                ppath,
+                p.loc,
+            ));
+            return;
+        }
+        T::Rcp => {
+            let star = match &p.value {
+                PrincipalValue::Star => true,
+                PrincipalValue::Map(m) => m.iter().all(|(k, vs)| {
+                    k.value == PrincipalKey::Aws && vs.iter().all(|v| v.value == "*")
+                }),
+            };
+            if !star {
+                errs.push(invalid(
+                    "RCP_SYNTAX_ERROR_PRINCIPAL",
+                    MSG_SYNTAX,
+                    "an RCP's Principal must be \"*\"",
+                    ppath,
+                    p.loc,
+                ));
+            }
+            return;
+        }
+        _ => {}
+    }
+    if let PrincipalValue::Map(m) = &p.value {
+        for (k, vs) in m {
+            for v in vs {
+                if let Some(why) = bad_principal(k.value, &v.value) {
+                    errs.push(invalid(
+                        "INVALID_PRINCIPAL_FORMAT",
+                        format!(
+                            "Invalid principal in policy: \"{}\":\"{}\"",
+                            k.value.as_str(),
+                            v.value
+                        ),
+                        why,
+                        format!("{ppath}.{}", k.value.as_str()),
+                        v.loc,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Why a principal value is not acceptable, if it is not.
+fn bad_principal(key: PrincipalKey, v: &str) -> Option<&'static str> {
+    match key {
+        PrincipalKey::Aws => {
+            if v == "*" || (v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit())) {
+                return None;
+            }
+            // Unique IDs (AIDA..., AROA...) are what IAM stores for deleted principals; they are valid.
+            if v.len() == 21
+                && v.starts_with('A')
+                && v.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            {
+                return None;
+            }
+            if v.contains(['*', '?']) {
+                return Some("wildcards are allowed only as a whole \"*\" principal");
+            }
+            let segs: Vec<&str> = arn_segments(v).collect();
+            let [arn, _, service, _, account, resource] = segs[..] else {
+                return Some("not an account ID or a principal ARN");
+            };
+            let ok = arn == "arn"
+                && !account.is_empty()
+                && match service {
+                    "iam" => {
+                        resource == "root"
+                            || resource.starts_with("user/")
+                            || resource.starts_with("role/")
+                    }
+                    "sts" => {
+                        resource.starts_with("assumed-role/")
+                            || resource.starts_with("federated-user/")
+                    }
+                    _ => false,
+                };
+            (!ok).then_some("not an account ID or the ARN of a root user, user, role or session")
+        }
+        PrincipalKey::Service => {
+            let ok = v == "*" || (v.contains('.') && !v.contains([':', '/', ' ']));
+            (!ok).then_some("a service principal looks like service.amazonaws.com")
+        }
+        PrincipalKey::Federated | PrincipalKey::CanonicalUser => {
+            v.is_empty().then_some("empty principal")
+        }
+    }
+}
+
+/// Global condition keys that hold several values (reference §1.5).
+const MULTIVALUED_GLOBAL_KEYS: &[&str] = &[
+    "aws:tagkeys",
+    "aws:principalorgpaths",
+    "aws:resourceorgpaths",
+    "aws:principalservicenameslist",
+    "aws:calledvia",
+    "aws:sourceorgpaths",
+    "aws:vpceorgpaths",
+];
+
+fn finding(
+    out: &mut Vec<Finding>,
+    severity: Severity,
+    code: &'static str,
+    message: impl Into<String>,
+    path: impl Into<String>,
+    location: Location,
+) {
+    out.push(Finding {
+        severity,
+        code,
+        message: message.into(),
+        path: path.into(),
+        location,
+    });
+}
+
+/// Findings that do not stop IAM from saving the document.
+fn soft_rules(doc: &PolicyDocument, ty: PolicyType, out: &mut Vec<Finding>) {
+    use Severity as S;
+    let v2012 = doc.effective_version() == Version::V2012_10_17;
+    if doc.version.is_none() {
+        finding(
+            out,
+            S::Warning,
+            "MISSING_VERSION",
+            "add \"Version\": \"2012-10-17\"; without it policy variables are not substituted",
+            "Version",
+            Location::default(),
+        );
+    }
+    if let (Some(id), PolicyType::Identity | PolicyType::Boundary | PolicyType::Session) =
+        (&doc.id, ty)
+    {
+        finding(
+            out,
+            S::Warning,
+            "UNSUPPORTED_ELEMENT_ID",
+            "Id belongs in resource-based policies; IAM identity policies ignore it",
+            "Id",
+            id.loc,
+        );
+    }
+    let mut sids: Vec<&str> = Vec::new();
+    for (i, s) in doc.statements.iter().enumerate() {
+        let path = st_path(i);
+        if let Some(sid) = &s.sid {
+            if sid.value.is_empty() {
+                finding(
+                    out,
+                    S::Suggestion,
+                    "EMPTY_SID_VALUE",
+                    "the Sid is empty; remove it or give it a name",
+                    format!("{path}.Sid"),
+                    sid.loc,
+                );
+            } else if !matches!(
+                ty,
+                PolicyType::Identity
+                    | PolicyType::Boundary
+                    | PolicyType::Trust
+                    | PolicyType::Session
+            ) && sids.contains(&sid.value.as_str())
+            {
+                finding(
+                    out,
+                    S::Warning,
+                    "UNIQUE_SIDS_RECOMMENDED",
+                    format!("Sid {:?} is used twice", sid.value),
+                    format!("{path}.Sid"),
+                    sid.loc,
+                );
+            }
+            sids.push(&sid.value);
+        }
+        let allow = s.effect.value == Effect::Allow;
+        if let Some(p) = &s.principal {
+            if allow && p.negated {
+                finding(out, S::SecurityWarning, "ALLOW_WITH_NOT_PRINCIPAL", "Allow with NotPrincipal grants access to everyone not listed, including anonymous users; AWS no longer supports it", format!("{path}.NotPrincipal"), p.loc);
+            }
+            if let PrincipalValue::Map(m) = &p.value {
+                for (k, vs) in m {
+                    let kpath = format!("{path}.Principal.{}", k.value.as_str());
+                    if vs.is_empty() {
+                        finding(
+                            out,
+                            S::Suggestion,
+                            "EMPTY_ARRAY_PRINCIPAL",
+                            "an empty principal list matches nobody",
+                            &kpath,
+                            k.loc,
+                        );
+                    }
+                    for v in vs {
+                        if v.value.contains("${") {
+                            finding(
+                                out,
+                                S::Error,
+                                "VARIABLE_UNSUPPORTED_IN_ELEMENT",
+                                "policy variables are not allowed in Principal",
+                                &kpath,
+                                v.loc,
+                            );
+                        }
+                    }
+                    if ty == PolicyType::Trust && k.value == PrincipalKey::Federated {
+                        let wrong = s.action.values.iter().find(|a| {
+                            let l = a.value.to_ascii_lowercase();
+                            l == "sts:assumerole"
+                        });
+                        if let Some(a) = wrong {
+                            finding(out, S::Error, "MISMATCHED_ACTION_FOR_PRINCIPAL", "a Federated principal assumes a role with sts:AssumeRoleWithSAML or sts:AssumeRoleWithWebIdentity, not sts:AssumeRole", format!("{path}.Action"), a.loc);
+                        }
+                    }
+                }
+            }
+            let public = match &p.value {
+                PrincipalValue::Star => true,
+                PrincipalValue::Map(m) => m.iter().any(|(k, vs)| {
+                    k.value == PrincipalKey::Aws && vs.iter().any(|v| v.value == "*")
+                }),
+            };
+            if public
+                && allow
+                && !p.negated
+                && s.conditions.is_empty()
+                && ty == PolicyType::Resource
+            {
+                finding(
+                    out,
+                    S::SecurityWarning,
+                    "PUBLIC_PRINCIPAL_WITHOUT_CONDITION",
+                    "Allow to Principal \"*\" without a Condition makes the resource public",
+                    format!("{path}.Principal"),
+                    p.loc,
+                );
+            }
+        }
+        if allow && s.action.negated {
+            finding(
+                out,
+                S::SecurityWarning,
+                "ALLOW_WITH_NOT_ACTION",
+                "Allow with NotAction grants every other action, in every service",
+                format!("{path}.NotAction"),
+                s.action.loc,
+            );
+        }
+        if let Some(r) = &s.resource {
+            if allow && r.negated {
+                finding(
+                    out,
+                    S::SecurityWarning,
+                    "ALLOW_WITH_NOT_RESOURCE",
+                    "Allow with NotResource grants every other resource",
+                    format!("{path}.NotResource"),
+                    r.loc,
+                );
+            }
+            for v in &r.values {
+                if v.value.contains("${") {
+                    let in_resource_part = v
+                        .value
+                        .splitn(6, ':')
+                        .take(5)
+                        .all(|seg| !seg.contains("${"));
+                    if !in_resource_part {
+                        finding(
+                            out,
+                            S::Error,
+                            "VARIABLE_UNSUPPORTED_IN_ELEMENT",
+                            "policy variables are allowed only in the resource part of an ARN",
+                            format!("{path}.Resource"),
+                            v.loc,
+                        );
+                    } else if !v2012 {
+                        finding(out, S::Error, "VARIABLE_UNSUPPORTED_IN_VERSION", "policy variables need \"Version\": \"2012-10-17\"; here the text is literal", format!("{path}.Resource"), v.loc);
+                    } else if let (_, Some(e)) = ArnPattern::compile(&v.value, true) {
+                        finding(
+                            out,
+                            S::Error,
+                            e.code(),
+                            "malformed policy variable",
+                            format!("{path}.Resource"),
+                            v.loc,
+                        );
+                    }
+                }
+            }
+            redundant(
+                &r.values,
+                false,
+                "REDUNDANT_RESOURCE",
+                &format!("{path}.Resource"),
+                out,
+            );
+        }
+        for a in &s.action.values {
+            if a.value.contains("${") {
+                finding(
+                    out,
+                    S::Error,
+                    "VARIABLE_UNSUPPORTED_IN_ELEMENT",
+                    "policy variables are not allowed in Action",
+                    format!("{path}.Action"),
+                    a.loc,
+                );
+            }
+            if a.value
+                .split_once(':')
+                .is_some_and(|(svc, _)| svc.contains(['*', '?']))
+            {
+                finding(
+                    out,
+                    S::Suggestion,
+                    "WILDCARD_IN_SERVICE_NAME",
+                    "a wildcard in the service name may match services you did not mean",
+                    format!("{path}.Action"),
+                    a.loc,
+                );
+            }
+        }
+        redundant(
+            &s.action.values,
+            true,
+            "REDUNDANT_ACTION",
+            &format!("{path}.Action"),
+            out,
+        );
+        if allow
+            && !s.action.negated
+            && s.resource
+                .as_ref()
+                .is_some_and(|r| !r.negated && r.values.iter().any(|v| v.value == "*"))
+        {
+            let pass_role = s.action.values.iter().any(|a| {
+                Pattern::compile(
+                    &a.value,
+                    Syntax {
+                        vars: false,
+                        wildcards: true,
+                        lower: true,
+                    },
+                )
+                .0
+                .glob("iam:passrole", false, &NoVars)
+            });
+            if pass_role {
+                finding(
+                    out,
+                    S::SecurityWarning,
+                    "PASS_ROLE_WITH_STAR_IN_RESOURCE",
+                    "iam:PassRole on \"*\" lets the principal pass any role to a service",
+                    format!("{path}.Resource"),
+                    s.loc,
+                );
+            }
+        }
+        condition_findings(s, &path, v2012, out);
+    }
+}
+
+/// Values in one list that another value of the list already covers.
+fn redundant(
+    values: &[crate::Spanned<String>],
+    fold: bool,
+    code: &'static str,
+    path: &str,
+    out: &mut Vec<Finding>,
+) {
+    let syn = Syntax {
+        vars: false,
+        wildcards: true,
+        lower: fold,
+    };
+    for (i, a) in values.iter().enumerate() {
+        let covered = values.iter().enumerate().any(|(j, b)| {
+            let same = if fold {
+                a.value.eq_ignore_ascii_case(&b.value)
+            } else {
+                a.value == b.value
+            };
+            // Of two identical values, only the later one is redundant.
+            i != j
+                && !(same && j > i)
+                && Pattern::compile(&b.value, syn)
+                    .0
+                    .glob(&a.value, fold, &NoVars)
+        });
+        if covered {
+            finding(
+                out,
+                Severity::Suggestion,
+                code,
+                format!("{:?} is already covered by another value", a.value),
+                path,
+                a.loc,
+            );
+        }
+    }
+}
+
+fn condition_findings(s: &Statement, path: &str, v2012: bool, out: &mut Vec<Finding>) {
+    use Severity as S;
+    let allow = s.effect.value == Effect::Allow;
+    let null_false_keys: Vec<String> = s
+        .conditions
+        .iter()
+        .filter(|c| {
+            Operator::parse(&c.operator.value).is_some_and(|o| o.base == BaseOp::Null)
+                && c.values
+                    .iter()
+                    .any(|v| v.value.eq_ignore_ascii_case("false"))
+        })
+        .map(|c| c.key.value.to_ascii_lowercase())
+        .collect();
+    for c in &s.conditions {
+        let cpath = format!("{path}.Condition.{}.{}", c.operator.value, c.key.value);
+        let Some(op) = Operator::parse(&c.operator.value) else {
+            continue;
+        };
+        let key = c.key.value.to_ascii_lowercase();
+        let family = op.base.family();
+        if c.values.is_empty() {
+            let code = match (op.qualifier, op.if_exists) {
+                (Some(SetQualifier::ForAllValues), _) => "EMPTY_ARRAY_CONDITION_FORALLVALUES",
+                (Some(SetQualifier::ForAnyValue), _) => "EMPTY_ARRAY_CONDITION_FORANYVALUE",
+                (None, true) => "EMPTY_ARRAY_CONDITION_IFEXISTS",
+                (None, false) => "EMPTY_ARRAY_CONDITION",
+            };
+            finding(
+                out,
+                S::Suggestion,
+                code,
+                "an empty value list: positive operators never match, negated ones always do",
+                &cpath,
+                c.key.loc,
+            );
+        }
+        if op.base == BaseOp::Null && op.qualifier.is_some() {
+            finding(
+                out,
+                S::Suggestion,
+                "NULL_WITH_QUALIFIER",
+                "Null checks presence; a set qualifier adds nothing",
+                &cpath,
+                c.operator.loc,
+            );
+        }
+        if op.qualifier == Some(SetQualifier::ForAllValues) {
+            if key.starts_with("aws:") && !MULTIVALUED_GLOBAL_KEYS.contains(&key.as_str()) {
+                finding(
+                    out,
+                    S::SecurityWarning,
+                    "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
+                    format!(
+                        "{} is single-valued; ForAllValues is also true when the key is absent",
+                        c.key.value
+                    ),
+                    &cpath,
+                    c.key.loc,
+                );
+            } else if allow && !null_false_keys.contains(&key) {
+                finding(out, S::SecurityWarning, "FORALLVALUES_WITHOUT_NULL_GUARD", "ForAllValues in an Allow is true when the key is absent; add \"Null\": {key: \"false\"}", &cpath, c.key.loc);
+            }
+        }
+        if op.qualifier.is_none()
+            && MULTIVALUED_GLOBAL_KEYS.contains(&key.as_str())
+            && op.base != BaseOp::Null
+        {
+            finding(out, S::Warning, "MISSING_QUALIFIER", format!("{} is multivalued; without ForAllValues/ForAnyValue the condition never matches", c.key.value), &cpath, c.operator.loc);
+        }
+        for v in &c.values {
+            let val = v.value.as_str();
+            if val.contains("${") {
+                if !family_allows_vars(family) {
+                    finding(
+                        out,
+                        S::Error,
+                        "VARIABLE_UNSUPPORTED_IN_ELEMENT",
+                        format!(
+                            "policy variables are not substituted in {} values",
+                            op.base.name()
+                        ),
+                        &cpath,
+                        v.loc,
+                    );
+                    continue;
+                } else if !v2012 {
+                    finding(out, S::Error, "VARIABLE_UNSUPPORTED_IN_VERSION", "policy variables need \"Version\": \"2012-10-17\"; here the text is literal", &cpath, v.loc);
+                    continue;
+                } else if let (_, Some(e)) = Pattern::compile(
+                    val,
+                    Syntax {
+                        vars: true,
+                        wildcards: false,
+                        lower: false,
+                    },
+                ) {
+                    finding(
+                        out,
+                        S::Error,
+                        e.code(),
+                        "malformed policy variable",
+                        &cpath,
+                        v.loc,
+                    );
+                    continue;
+                }
+            }
+            let (ok, code) = match family {
+                Family::Numeric => (parse_number(val).is_some(), "TYPE_MISMATCH_NUMBER"),
+                Family::Date => (parse_date(val).is_some(), "INVALID_DATE_VALUE"),
+                Family::Bool => (parse_bool(val).is_some(), "TYPE_MISMATCH_BOOLEAN"),
+                Family::Ip => (parse_ip(val).is_some(), "TYPE_MISMATCH_IP_RANGE"),
+                Family::Binary => (parse_binary(val).is_some(), "TYPE_MISMATCH"),
+                Family::String | Family::Arn | Family::Null => (true, ""),
+            };
+            if !ok {
+                finding(
+                    out,
+                    S::Warning,
+                    code,
+                    format!(
+                        "{val:?} is not a valid {:?} value; it never matches",
+                        family
+                    ),
+                    &cpath,
+                    v.loc,
+                );
+            }
+            let equals = matches!(
+                op.base,
+                BaseOp::StringEquals
+                    | BaseOp::StringNotEquals
+                    | BaseOp::StringEqualsIgnoreCase
+                    | BaseOp::StringNotEqualsIgnoreCase
+            );
+            if equals && val.contains(['*', '?']) {
+                finding(
+                    out,
+                    S::Warning,
+                    "WILDCARD_WITHOUT_LIKE_OPERATOR",
+                    format!(
+                        "{} compares {val:?} literally; use StringLike for wildcards",
+                        op.base.name()
+                    ),
+                    &cpath,
+                    v.loc,
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(src: &str, ty: PolicyType) -> Vec<&'static str> {
+        validate(src, ty).findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn per_type_element_rules() {
+        let with_principal = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:GetObject","Resource":"*"}]}"#;
+        let r = validate(with_principal, PolicyType::Identity);
+        assert_eq!(
+            r.malformed_message(PolicyType::Identity).as_deref(),
+            Some(MSG_NO_PRINCIPAL)
+        );
+        assert!(validate(with_principal, PolicyType::Resource)
+            .error
+            .is_none());
+        assert!(codes(with_principal, PolicyType::Trust)
+            .contains(&"ROLE_TRUST_POLICY_SYNTAX_ERROR_RESOURCE"));
+        assert!(codes(with_principal, PolicyType::Scp).contains(&"UNSUPPORTED_ELEMENT"));
+        assert!(codes(with_principal, PolicyType::Rcp).contains(&"RCP_SYNTAX_ERROR_PRINCIPAL"));
+        let no_principal = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+        assert!(validate(no_principal, PolicyType::Identity)
+            .findings
+            .is_empty());
+        assert!(codes(no_principal, PolicyType::Resource).contains(&"MISSING_PRINCIPAL"));
+    }
+
+    #[test]
+    fn sids() {
+        let dup = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"A","Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
+        assert_eq!(
+            validate(dup, PolicyType::Identity)
+                .malformed_message(PolicyType::Identity)
+                .as_deref(),
+            Some(MSG_SID_UNIQUE)
+        );
+        let bad = r#"{"Version":"2012-10-17","Statement":[{"Sid":"a b","Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+        assert_eq!(
+            validate(bad, PolicyType::Identity).error.map(|e| e.code()),
+            Some("UNSUPPORTED_SID")
+        );
+        // Other services allow more characters in Sids.
+        assert!(validate(bad, PolicyType::Resource)
+            .findings
+            .iter()
+            .all(|f| f.code != "UNSUPPORTED_SID"));
+    }
+
+    #[test]
+    fn findings_examples() {
+        let src = r#"{"Statement":[{"Effect":"Allow","Action":["s3:*","s3:GetObject"],"Resource":"arn:aws:s3:::b/${aws:username}",
+          "Condition":{"NullIfExists":{"aws:TagKeys":"true"},"ForAllValues:StringEquals":{"aws:username":"a*"},"NumericLessThan":{"s3:max-keys":"ten"}}}]}"#;
+        let c = codes(src, PolicyType::Identity);
+        for want in [
+            "MISSING_VERSION",
+            "NULL_WITH_IF_EXISTS",
+            "REDUNDANT_ACTION",
+            "VARIABLE_UNSUPPORTED_IN_VERSION",
+            "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
+            "WILDCARD_WITHOUT_LIKE_OPERATOR",
+            "TYPE_MISMATCH_NUMBER",
+        ] {
+            assert!(c.contains(&want), "{want} missing from {c:?}");
+        }
+        let np = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"}]}"#;
+        assert!(codes(np, PolicyType::Resource).contains(&"ALLOW_WITH_NOT_PRINCIPAL"));
+    }
+
+    #[test]
+    fn quotas_and_characters() {
+        let big = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::{}"}}]}}"#,
+            "a".repeat(7000)
+        );
+        assert_eq!(
+            validate(&big, PolicyType::Identity).error.map(|e| e.code()),
+            Some("POLICY_SIZE_EXCEEDS_QUOTA")
+        );
+        let uni = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/ĀĀ"}]}"#;
+        assert_eq!(
+            validate(uni, PolicyType::Identity).error.map(|e| e.code()),
+            Some("INVALID_CHARACTER")
+        );
+    }
+}
