@@ -145,6 +145,10 @@ pub struct ApiError {
     pub status: u16,
     /// Sender (client) or Receiver (server) fault.
     pub fault: Fault,
+    /// A machine-readable reason some JSON services add to an error
+    /// (Organizations' `InvalidInputException` has `Reason`); rendered
+    /// only in the JSON body.
+    pub reason: Option<String>,
 }
 
 impl ApiError {
@@ -159,6 +163,7 @@ impl ApiError {
             message: message.into(),
             status,
             fault,
+            reason: None,
         }
     }
 
@@ -177,7 +182,14 @@ impl ApiError {
             } else {
                 Fault::Sender
             },
+            reason: None,
         }
+    }
+
+    /// The same error with a JSON `Reason`.
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
     }
 
     /// `ValidationError` (400) with a complete message.
@@ -379,10 +391,12 @@ impl ApiError {
     /// The JSON 1.1 error body (`{"__type":"Code","message":"..."}`) that
     /// botocore's JSON parser reads the code and message from.
     pub fn to_json(&self) -> Vec<u8> {
-        let body = serde_json::json!({
-            "__type": self.code.as_ref(),
-            "message": self.message,
-        });
-        body.to_string().into_bytes()
+        let mut body = serde_json::Map::new();
+        body.insert("__type".into(), self.code.as_ref().into());
+        body.insert("message".into(), self.message.clone().into());
+        if let Some(reason) = &self.reason {
+            body.insert("Reason".into(), reason.clone().into());
+        }
+        serde_json::Value::Object(body).to_string().into_bytes()
     }
 }

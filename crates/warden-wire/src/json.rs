@@ -13,7 +13,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::error::ApiError;
-use crate::rules::{IntRules, LenRules, StrRules, Violations};
+use crate::rules::{IntRules, LenRules, StrRules, ViolationKind, Violations};
 
 /// A response structure that can be rendered as JSON.
 pub trait JsonEncode {
@@ -310,12 +310,51 @@ pub fn decode_body<T: JsonDecode>(body: &[u8]) -> Result<T, ApiError> {
     if let Some(e) = d.type_error {
         return Err(e);
     }
-    if let Some(mut e) = d.violations.into_error() {
-        // JSON services name the same failure `ValidationException`.
-        e.code = "ValidationException".into();
-        return Err(e);
+    if let Some((kind, path)) = d.violations.first() {
+        return Err(invalid_input(*kind, path));
     }
-    decoded.ok_or_else(|| ApiError::new("ValidationException", "The request could not be decoded."))
+    decoded.ok_or_else(|| invalid_input(ViolationKind::Missing, ""))
+}
+
+/// Organizations does not answer constraint violations with a
+/// `ValidationException` listing them, but with `InvalidInputException`,
+/// a fixed message per reason and the reason itself (as recorded against
+/// AWS: `You provided a value that does not match the required pattern.`).
+/// Only the first violation is reported, as AWS does.
+fn invalid_input(kind: ViolationKind, path: &str) -> ApiError {
+    let in_list = path.contains(".member");
+    let (reason, message) = match kind {
+        _ if in_list => (
+            "INVALID_LIST_MEMBER",
+            "You provided a list to a parameter that contains at least one invalid value.",
+        ),
+        ViolationKind::Missing => (
+            "INPUT_REQUIRED",
+            "You must include a value for all required parameters.",
+        ),
+        ViolationKind::Pattern | ViolationKind::Unparseable => (
+            "INVALID_PATTERN",
+            "You provided a value that does not match the required pattern.",
+        ),
+        ViolationKind::MinLength => (
+            "MIN_LENGTH_EXCEEDED",
+            "You provided a string parameter that is shorter than allowed.",
+        ),
+        ViolationKind::MaxLength => (
+            "MAX_LENGTH_EXCEEDED",
+            "You provided a string parameter that is longer than allowed.",
+        ),
+        ViolationKind::MinValue => (
+            "MIN_VALUE_EXCEEDED",
+            "You provided a numeric parameter that has a smaller value than allowed.",
+        ),
+        ViolationKind::MaxValue => (
+            "MAX_VALUE_EXCEEDED",
+            "You provided a numeric parameter that has a larger value than allowed.",
+        ),
+        ViolationKind::Enum => ("INVALID_ENUM", "You specified an invalid value."),
+    };
+    ApiError::new("InvalidInputException", message).with_reason(reason)
 }
 
 /// Checks that the body of an operation without input is empty or a JSON

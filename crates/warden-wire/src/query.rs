@@ -259,10 +259,13 @@ impl<'a> QueryDecoder<'a> {
     /// exact text for this case is not documented; the message keeps the
     /// shape of its constraint messages so clients show something useful.
     fn unparseable(&mut self, at: &Member, raw: &str, expected: &str) {
-        self.violations.push_raw(format!(
-            "Value '{raw}' at '{}' failed to satisfy constraint: Member must be {expected}",
-            at.path
-        ));
+        self.violations.push_raw(
+            &at.path,
+            format!(
+                "Value '{raw}' at '{}' failed to satisfy constraint: Member must be {expected}",
+                at.path
+            ),
+        );
     }
 
     /// A string member.

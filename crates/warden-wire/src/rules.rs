@@ -114,10 +114,34 @@ impl LenRules {
     };
 }
 
+/// Which constraint a violation broke. Query services only print the
+/// message; Organizations reports the kind as its `InvalidInputException`
+/// reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViolationKind {
+    /// A required member is absent.
+    Missing,
+    /// A value does not match its pattern.
+    Pattern,
+    /// Shorter (or fewer elements) than allowed.
+    MinLength,
+    /// Longer (or more elements) than allowed.
+    MaxLength,
+    /// A number below its minimum.
+    MinValue,
+    /// A number above its maximum.
+    MaxValue,
+    /// A value outside its enum.
+    Enum,
+    /// A value that could not be read as its type at all.
+    Unparseable,
+}
+
 /// Collected constraint violations of one request.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Violations {
     messages: Vec<String>,
+    kinds: Vec<(ViolationKind, String)>,
 }
 
 impl Violations {
@@ -136,7 +160,13 @@ impl Violations {
         &self.messages
     }
 
-    fn push(&mut self, shown: Option<&str>, path: &str, constraint: &str) {
+    /// The kind and member path of the first violation.
+    pub fn first(&self) -> Option<&(ViolationKind, String)> {
+        self.kinds.first()
+    }
+
+    fn push(&mut self, kind: ViolationKind, shown: Option<&str>, path: &str, constraint: &str) {
+        self.kinds.push((kind, path.to_string()));
         let msg = match shown {
             Some(v) => {
                 format!("Value '{v}' at '{path}' failed to satisfy constraint: Member must {constraint}")
@@ -150,12 +180,15 @@ impl Violations {
 
     /// Records a complete violation message (for values that could not be
     /// read as their type at all).
-    pub fn push_raw(&mut self, message: String) {
+    pub fn push_raw(&mut self, path: &str, message: String) {
+        self.kinds
+            .push((ViolationKind::Unparseable, path.to_string()));
         self.messages.push(message);
     }
 
     /// A required member is absent.
     pub fn missing(&mut self, path: &str) {
+        self.kinds.push((ViolationKind::Missing, path.to_string()));
         self.messages.push(format!(
             "Value null at '{path}' failed to satisfy constraint: Member must not be null"
         ));
@@ -168,6 +201,7 @@ impl Violations {
         if let Some(p) = &rules.pattern {
             if !p.matches(value) {
                 self.push(
+                    ViolationKind::Pattern,
                     shown,
                     path,
                     &format!("satisfy regular expression pattern: {}", p.java),
@@ -179,6 +213,7 @@ impl Violations {
         self.check_len_inner(shown, path, len, rules.min, rules.max);
         if !rules.enum_values.is_empty() && !rules.enum_values.contains(&value) {
             self.push(
+                ViolationKind::Enum,
                 shown,
                 path,
                 &format!("satisfy enum value set: [{}]", rules.enum_values.join(", ")),
@@ -192,6 +227,7 @@ impl Violations {
         if let Some(min) = rules.min {
             if value < min {
                 self.push(
+                    ViolationKind::MinValue,
                     Some(&shown),
                     path,
                     &format!("have value greater than or equal to {min}"),
@@ -201,6 +237,7 @@ impl Violations {
         if let Some(max) = rules.max {
             if value > max {
                 self.push(
+                    ViolationKind::MaxValue,
                     Some(&shown),
                     path,
                     &format!("have value less than or equal to {max}"),
@@ -226,6 +263,7 @@ impl Violations {
         if let Some(min) = min {
             if len < min {
                 self.push(
+                    ViolationKind::MinLength,
                     shown,
                     path,
                     &format!("have length greater than or equal to {min}"),
@@ -235,6 +273,7 @@ impl Violations {
         if let Some(max) = max {
             if len > max {
                 self.push(
+                    ViolationKind::MaxLength,
                     shown,
                     path,
                     &format!("have length less than or equal to {max}"),

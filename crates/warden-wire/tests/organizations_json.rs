@@ -73,27 +73,28 @@ fn empty_body_is_an_empty_object() {
 }
 
 #[test]
-fn validation_errors_use_the_json_code() {
+fn constraint_violations_are_invalid_input_with_a_reason() {
     let e = err("DescribeAccount", "{}");
-    assert_eq!(e.code, "ValidationException");
+    assert_eq!(e.code, "InvalidInputException");
     assert_eq!(e.status, 400);
+    assert_eq!(e.reason.as_deref(), Some("INPUT_REQUIRED"));
     assert_eq!(
         e.message,
-        "1 validation error detected: Value null at 'accountId' failed to satisfy constraint: \
-         Member must not be null"
+        "You must include a value for all required parameters."
     );
+    // As recorded against AWS for DescribeAccount with a malformed id.
     let e = err("DescribeAccount", r#"{"AccountId":"12"}"#);
+    assert_eq!(e.code, "InvalidInputException");
     assert_eq!(
         e.message,
-        "1 validation error detected: Value '12' at 'accountId' failed to satisfy constraint: \
-         Member must satisfy regular expression pattern: ^\\d{12}$"
+        "You provided a value that does not match the required pattern."
     );
+    let body: serde_json::Value =
+        serde_json::from_slice(&e.to_json()).unwrap_or_else(|x| panic!("{x}"));
+    assert_eq!(body["__type"], "InvalidInputException");
+    assert_eq!(body["Reason"], "INVALID_PATTERN");
     let e = err("ListAccounts", r#"{"MaxResults":0}"#);
-    assert!(
-        e.message
-            .contains("Member must have value greater than or equal to 1"),
-        "{e:?}"
-    );
+    assert_eq!(e.reason.as_deref(), Some("MIN_VALUE_EXCEEDED"));
 }
 
 #[test]

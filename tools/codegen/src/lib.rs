@@ -1098,7 +1098,7 @@ impl<'a> ServiceGen<'a> {
             "/// Decodes the JSON request body of `operation` (the `X-Amz-Target` suffix),\n\
              /// calls the handler and renders the JSON response body. Unknown\n\
              /// operations give `UnknownOperationException`, malformed JSON\n\
-             /// `SerializationException`, invalid input `ValidationException`.\n\
+             /// `SerializationException`, invalid input `InvalidInputException` with a reason.\n\
              pub fn dispatch_json<S: {tr} + ?Sized>(svc: &S, ctx: &S::Ctx, operation: &str, body: &[u8]) -> Result<Vec<u8>, crate::error::ApiError> {{\n\
              let Some(op) = Operation::from_name(operation) else {{\n\
              return Err(crate::error::ApiError::new(\"UnknownOperationException\", format!(\"Unknown operation {{operation}}\")));\n\

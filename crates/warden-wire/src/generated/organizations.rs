@@ -5586,7 +5586,7 @@ pub trait OrganizationsApi {
 /// Decodes the JSON request body of `operation` (the `X-Amz-Target` suffix),
 /// calls the handler and renders the JSON response body. Unknown
 /// operations give `UnknownOperationException`, malformed JSON
-/// `SerializationException`, invalid input `ValidationException`.
+/// `SerializationException`, invalid input `InvalidInputException` with a reason.
 pub fn dispatch_json<S: OrganizationsApi + ?Sized>(
     svc: &S,
     ctx: &S::Ctx,
