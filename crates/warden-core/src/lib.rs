@@ -1,1 +1,128 @@
-//! warden-core
+//! The warden domain: accounts, principals, credentials and sessions.
+//!
+//! [`Warden`] owns the in-memory model. Reads take a short read lock on it and
+//! never touch the database. Every write goes through [`Warden::write`]: it
+//! computes the changes against the current model, makes them durable in the
+//! store, and only then applies them to memory, so a reply never reports a
+//! change that a crash could lose, and readers never wait for a disk sync.
+
+pub mod account;
+pub mod auth;
+pub mod crypto;
+pub mod error;
+pub mod groups;
+pub mod keys;
+pub mod mfa;
+pub mod model;
+pub mod page;
+pub mod passwords;
+pub mod state;
+pub mod sts;
+pub mod users;
+
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock, RwLockReadGuard};
+use warden_store::Store;
+
+pub use error::{CoreError, Result};
+pub use state::{Change, State};
+
+use crypto::{MasterKey, SessionKey};
+
+/// Settings that shape the domain.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The account created on first start, and the one dev mode acts as.
+    pub default_account: String,
+    /// Argon2id cost; tests lower it.
+    pub password_hashing: crypto::PasswordHashing,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            default_account: "123456789012".to_string(),
+            password_hashing: crypto::PasswordHashing::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Warden {
+    config: Config,
+    state: RwLock<State>,
+    /// Serializes writers: one change set is computed, stored and applied at
+    /// a time, so checks and effects never interleave.
+    writer: Mutex<()>,
+    store: Arc<dyn Store>,
+    master: MasterKey,
+    session_key: SessionKey,
+    last_used: keys::LastUsedRecorder,
+}
+
+impl Warden {
+    /// Loads every record from `store` and builds the model.
+    pub fn open(store: Arc<dyn Store>, master: MasterKey, config: Config) -> Result<Self> {
+        let records = store.load_all()?;
+        let state = State::from_records(&records, &master)?;
+        let session_key = master.derive_session_key();
+        Ok(Self {
+            config,
+            state: RwLock::new(state),
+            writer: Mutex::new(()),
+            store,
+            master,
+            session_key,
+            last_used: keys::LastUsedRecorder::default(),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn master_key(&self) -> &MasterKey {
+        &self.master
+    }
+
+    pub fn session_key(&self) -> &SessionKey {
+        &self.session_key
+    }
+
+    /// A consistent view of the model for reads.
+    pub fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read()
+    }
+
+    /// The one write path. `plan` inspects the model and returns the changes
+    /// to make plus the reply; nothing is visible until the store has them.
+    pub fn write<T>(&self, plan: impl FnOnce(&State) -> Result<(Vec<Change>, T)>) -> Result<T> {
+        let _writer = self.writer.lock();
+        let (changes, out) = plan(&self.state.read())?;
+        if changes.is_empty() {
+            return Ok(out);
+        }
+        let batch = changes
+            .iter()
+            .map(Change::to_mutation)
+            .collect::<Result<Vec<_>>>()?;
+        self.store.apply(&batch)?;
+        let mut state = self.state.write();
+        for change in changes {
+            state.apply(change);
+        }
+        Ok(out)
+    }
+
+    /// Wipes every entity (dev-mode reset) and recreates the default account.
+    pub fn reset(&self) -> Result<()> {
+        {
+            let _writer = self.writer.lock();
+            self.store.clear()?;
+            *self.state.write() = State::default();
+        }
+        account::ensure_account(self, &self.config.default_account.clone())?;
+        Ok(())
+    }
+}

@@ -1,1 +1,53 @@
-//! warden-server
+//! The warden HTTP edge.
+//!
+//! Data flows one way: HTTP → authenticate (SigV4) → authorize → operation →
+//! store. IAM and STS share one port; the SigV4 scope's service picks the
+//! service, then the `Host`, then the action name.
+
+mod dev;
+mod edge;
+mod iam;
+mod mapping;
+mod startup;
+mod sts;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use warden_core::Warden;
+use warden_wire::sigv4::SigningKeyCache;
+
+pub use startup::{start, ServeOptions, Started, StartupError};
+
+/// Everything a request handler needs, shared by all requests.
+#[derive(Debug)]
+pub struct AppState {
+    pub warden: Arc<Warden>,
+    pub signing_keys: SigningKeyCache,
+    /// Present only in dev mode: nothing of it exists in normal mode.
+    pub dev: Option<dev::DevMode>,
+}
+
+/// The router: `/health`, the AWS endpoint at `/`, and in dev mode only, the
+/// moto-compatible reset endpoints.
+pub fn router(state: Arc<AppState>) -> Router {
+    let mut app = Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route("/", get(edge::handle).post(edge::handle));
+    if state.dev.is_some() {
+        app = app
+            .route("/moto-api/reset", post(dev::reset))
+            .route("/moto-api/reset-auth", post(dev::reset_auth));
+    }
+    app.fallback(edge::handle).with_state(state)
+}
+
+/// Where a running server listens and keeps its data.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub addr: SocketAddr,
+    pub data_dir: Option<PathBuf>,
+}

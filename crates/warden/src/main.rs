@@ -1,1 +1,146 @@
-fn main() {}
+//! The `warden` command: `serve` runs the IAM/STS endpoint; `policy` checks
+//! and evaluates policy documents offline.
+
+mod policy_cmd;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "warden", version, about = "Self-hosted AWS IAM and STS")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the IAM and STS endpoint.
+    Serve(ServeArgs),
+    /// Validate or evaluate IAM policy documents offline.
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:4600", env = "WARDEN_LISTEN")]
+    listen: SocketAddr,
+    /// Where the SQLite database, master key and root credentials live.
+    #[arg(long, default_value = "./warden-data", env = "WARDEN_DATA_DIR")]
+    data_dir: PathBuf,
+    /// The 12-digit id of the default account.
+    #[arg(long, default_value = "123456789012", env = "WARDEN_ACCOUNT_ID")]
+    account_id: String,
+    /// Ephemeral state and moto-compatible test shortcuts. Never for production.
+    #[arg(long)]
+    dev: bool,
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("WARDEN_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var("WARDEN_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn root_key_from_env() -> Result<Option<(String, String)>, String> {
+    let id = std::env::var("WARDEN_ROOT_ACCESS_KEY_ID").ok();
+    let secret = std::env::var("WARDEN_ROOT_SECRET_ACCESS_KEY").ok();
+    match (id, secret) {
+        (Some(id), Some(secret)) => Ok(Some((id, secret))),
+        (None, None) => Ok(None),
+        _ => Err(
+            "set both WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY, or neither"
+                .into(),
+        ),
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let opts = warden_server::ServeOptions {
+        listen: args.listen,
+        data_dir: args.data_dir,
+        account_id: args.account_id,
+        dev: args.dev,
+        root_key: root_key_from_env()?,
+    };
+    let started = warden_server::start(opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    let warden = started.state.warden.clone();
+    tokio::select! {
+        res = started.server => {
+            res.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+        }
+        _ = shutdown_signal() => {
+            tracing::info!("shutting down");
+        }
+    }
+    // Persist what only lived in memory (access-key last use).
+    tokio::task::spawn_blocking(move || warden.flush_key_use())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            init_logging();
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("warden: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(serve(args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("warden: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Policy(cmd) => policy_cmd::run(cmd),
+    }
+}

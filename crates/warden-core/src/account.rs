@@ -1,0 +1,209 @@
+//! Accounts: creation with a root user, root credentials, aliases, the
+//! password policy and the account summary.
+
+use std::collections::BTreeMap;
+
+use crate::crypto::{self, Secret};
+use crate::error::{CoreError, Result};
+use crate::model::{now_epoch, AccessKey, Account, KeyStatus, PasswordPolicy};
+use crate::state::Change;
+use crate::Warden;
+
+/// Creates the account (and so its root user) if it does not exist yet.
+/// Returns true when it was created.
+pub fn ensure_account(w: &Warden, account: &str) -> Result<bool> {
+    w.write(|s| {
+        if s.accounts.contains_key(account) {
+            return Ok((vec![], false));
+        }
+        let acct = Account {
+            id: account.to_string(),
+            created: now_epoch(),
+            alias: None,
+            password_policy: None,
+        };
+        Ok((vec![Change::Account(acct)], true))
+    })
+}
+
+impl Warden {
+    /// Gives the root user of `account` the long-term key `key_id`/`secret`.
+    /// Idempotent for the same pair; a different secret for an existing id is
+    /// refused rather than silently replaced.
+    pub fn install_root_key(&self, account: &str, key_id: &str, secret: &str) -> Result<()> {
+        if !crypto::is_valid_access_key_id(key_id) || secret.len() < 16 {
+            return Err(CoreError::InvalidInput(
+                "root access key id must be 16-128 characters of [A-Z0-9] and the secret at least 16 characters"
+                    .to_string(),
+            ));
+        }
+        self.write(|s| {
+            if let Some(existing) = s.access_keys.get(key_id) {
+                if existing.user.is_none()
+                    && existing.account == account
+                    && existing.secret.expose() == secret.as_bytes()
+                {
+                    return Ok((vec![], ()));
+                }
+                return Err(CoreError::EntityAlreadyExists(format!(
+                    "Access key {key_id} already exists with other settings."
+                )));
+            }
+            let key = AccessKey {
+                id: key_id.to_string(),
+                account: account.to_string(),
+                user: None,
+                status: KeyStatus::Active,
+                created: now_epoch(),
+                sealed_secret: self.master_key().seal(secret.as_bytes(), key_id.as_bytes()),
+                secret: Secret::from(secret.as_bytes().to_vec()),
+            };
+            Ok((vec![Change::AccessKey(key)], ()))
+        })
+    }
+
+    /// Whether any long-term key exists for the root user of `account`.
+    pub fn root_has_keys(&self, account: &str) -> bool {
+        !self.read().keys_of(account, None).is_empty()
+    }
+
+    fn account_record(&self, account: &str) -> Result<Account> {
+        self.read()
+            .accounts
+            .get(account)
+            .cloned()
+            .ok_or_else(|| CoreError::Internal(format!("account {account} is missing")))
+    }
+
+    fn update_account(
+        &self,
+        account: &str,
+        f: impl FnOnce(&mut Account) -> Result<()>,
+    ) -> Result<()> {
+        self.write(|s| {
+            let mut acct = s
+                .accounts
+                .get(account)
+                .cloned()
+                .ok_or_else(|| CoreError::Internal(format!("account {account} is missing")))?;
+            f(&mut acct)?;
+            Ok((vec![Change::Account(acct)], ()))
+        })
+    }
+
+    pub fn create_account_alias(&self, account: &str, alias: &str) -> Result<()> {
+        self.write(|s| {
+            // Aliases are unique across every account, as on AWS.
+            if s.accounts
+                .values()
+                .any(|a| a.alias.as_deref() == Some(alias) && a.id != account)
+            {
+                return Err(CoreError::EntityAlreadyExists(format!(
+                    "The account alias {alias} already exists."
+                )));
+            }
+            let mut acct = s
+                .accounts
+                .get(account)
+                .cloned()
+                .ok_or_else(|| CoreError::Internal(format!("account {account} is missing")))?;
+            acct.alias = Some(alias.to_string());
+            Ok((vec![Change::Account(acct)], ()))
+        })
+    }
+
+    pub fn delete_account_alias(&self, account: &str, alias: &str) -> Result<()> {
+        self.update_account(account, |a| {
+            if a.alias.as_deref() != Some(alias) {
+                return Err(CoreError::NoSuchEntity(format!(
+                    "The account alias {alias} cannot be found."
+                )));
+            }
+            a.alias = None;
+            Ok(())
+        })
+    }
+
+    pub fn account_aliases(&self, account: &str) -> Result<Vec<String>> {
+        Ok(self.account_record(account)?.alias.into_iter().collect())
+    }
+
+    pub fn password_policy(&self, account: &str) -> Result<PasswordPolicy> {
+        self.account_record(account)?
+            .password_policy
+            .ok_or_else(|| {
+                CoreError::NoSuchEntity(format!(
+                    "The Password Policy with domain name {account} cannot be found."
+                ))
+            })
+    }
+
+    pub fn update_password_policy(&self, account: &str, policy: PasswordPolicy) -> Result<()> {
+        if let Some(n) = policy.minimum_password_length {
+            if !(6..=128).contains(&n) {
+                return Err(CoreError::ValidationError(format!(
+                    "1 validation error detected: Value '{n}' at 'minimumPasswordLength' failed to satisfy constraint: Member must have value {}",
+                    if n < 6 { "greater than or equal to 6" } else { "less than or equal to 128" }
+                )));
+            }
+        }
+        self.update_account(account, |a| {
+            a.password_policy = Some(policy);
+            Ok(())
+        })
+    }
+
+    pub fn delete_password_policy(&self, account: &str) -> Result<()> {
+        self.update_account(account, |a| {
+            if a.password_policy.take().is_none() {
+                return Err(CoreError::NoSuchEntity(format!(
+                    "The account policy with name PasswordPolicy cannot be found."
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    /// GetAccountSummary's map: usage counts and the quotas warden enforces.
+    pub fn account_summary(&self, account: &str) -> BTreeMap<&'static str, i32> {
+        let s = self.read();
+        let users = s.users_of(account).count() as i32;
+        let groups = s.groups_of(account).count() as i32;
+        let mfa_in_use = s.mfa_of(account).filter(|m| m.user.is_some()).count() as i32;
+        let mfa = s.mfa_of(account).count() as i32;
+        let root_keys = s.keys_of(account, None).len() as i32;
+        let mut m = BTreeMap::new();
+        m.insert("Users", users);
+        m.insert("UsersQuota", 5000);
+        m.insert("Groups", groups);
+        m.insert("GroupsQuota", 300);
+        m.insert("GroupsPerUserQuota", 10);
+        m.insert("AccessKeysPerUserQuota", 2);
+        m.insert("AccountAccessKeysPresent", i32::from(root_keys > 0));
+        m.insert("AccountMFAEnabled", 0);
+        m.insert("MFADevices", mfa);
+        m.insert("MFADevicesInUse", mfa_in_use);
+        m.insert("SigningCertificatesPerUserQuota", 2);
+        m.insert("ServerCertificates", 0);
+        m.insert("ServerCertificatesQuota", 20);
+        m.insert("Policies", 0);
+        m.insert("PoliciesQuota", 1500);
+        m.insert("PolicySizeQuota", 6144);
+        m.insert("PolicyVersionsInUse", 0);
+        m.insert("PolicyVersionsInUseQuota", 10000);
+        m.insert("VersionsPerPolicyQuota", 5);
+        m.insert("UserPolicySizeQuota", 2048);
+        m.insert("GroupPolicySizeQuota", 5120);
+        m.insert("AttachedPoliciesPerUserQuota", 10);
+        m.insert("AttachedPoliciesPerGroupQuota", 10);
+        m.insert("AttachedPoliciesPerRoleQuota", 10);
+        m.insert("Roles", 0);
+        m.insert("RolesQuota", 1000);
+        m.insert("RolePolicySizeQuota", 10240);
+        m.insert("InstanceProfiles", 0);
+        m.insert("InstanceProfilesQuota", 1000);
+        m.insert("Providers", 0);
+        m.insert("GlobalEndpointTokenVersion", 1);
+        m
+    }
+}

@@ -1,0 +1,216 @@
+//! Long-term access keys of users and of the root user.
+
+use parking_lot::Mutex;
+use std::collections::HashMap;
+
+use crate::crypto::{self, Secret};
+use crate::error::{CoreError, Result};
+use crate::model::{now_epoch, AccessKey, Epoch, KeyLastUsed, KeyStatus};
+use crate::page::{paginate, Page};
+use crate::state::{Change, State};
+use crate::users::find_user;
+use crate::Warden;
+
+/// AWS's "access keys per user" quota.
+pub const KEYS_PER_USER: usize = 2;
+
+/// Whose keys: a user by name, or the account's root user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOwner<'a> {
+    Root,
+    User(&'a str),
+}
+
+/// Resolves the owner to the lower-cased user name the keys carry.
+fn owner_lower(s: &State, account: &str, owner: KeyOwner<'_>) -> Result<Option<String>> {
+    match owner {
+        KeyOwner::Root => Ok(None),
+        KeyOwner::User(name) => Ok(Some(find_user(s, account, name)?.name.to_lowercase())),
+    }
+}
+
+fn find_key<'a>(
+    s: &'a State,
+    account: &str,
+    owner: &Option<String>,
+    key_id: &str,
+) -> Result<&'a AccessKey> {
+    s.access_keys
+        .get(key_id)
+        .filter(|k| k.account == account && &k.user == owner)
+        .ok_or_else(|| {
+            CoreError::NoSuchEntity(format!("The Access Key with id {key_id} cannot be found"))
+        })
+}
+
+/// A fresh key pair: the only time the secret leaves warden.
+#[derive(Debug, Clone)]
+pub struct NewAccessKey {
+    pub key: AccessKey,
+    pub user_name: Option<String>,
+}
+
+/// Where keys were last used, recorded on the request path without a disk
+/// write per request and flushed to the store in the background.
+#[derive(Debug, Default)]
+pub struct LastUsedRecorder {
+    pending: Mutex<HashMap<String, KeyLastUsed>>,
+}
+
+impl Warden {
+    pub fn create_access_key(&self, account: &str, owner: KeyOwner<'_>) -> Result<NewAccessKey> {
+        self.write(|s| {
+            let lower = owner_lower(s, account, owner)?;
+            if s.keys_of(account, lower.as_deref()).len() >= KEYS_PER_USER {
+                return Err(CoreError::LimitExceeded(format!(
+                    "Cannot exceed quota for AccessKeysPerUser: {KEYS_PER_USER}"
+                )));
+            }
+            let id = crypto::new_access_key_id(false);
+            let secret = crypto::new_secret_access_key();
+            let key = AccessKey {
+                sealed_secret: self.master_key().seal(secret.expose(), id.as_bytes()),
+                secret,
+                id,
+                account: account.to_string(),
+                user: lower,
+                status: KeyStatus::Active,
+                created: now_epoch(),
+            };
+            let user_name = match owner {
+                KeyOwner::Root => None,
+                KeyOwner::User(n) => Some(find_user(s, account, n)?.name.clone()),
+            };
+            Ok((
+                vec![Change::AccessKey(key.clone())],
+                NewAccessKey { key, user_name },
+            ))
+        })
+    }
+
+    pub fn list_access_keys(
+        &self,
+        account: &str,
+        owner: KeyOwner<'_>,
+        marker: Option<&str>,
+        max_items: Option<i32>,
+    ) -> Result<Page<AccessKey>> {
+        let s = self.read();
+        let lower = owner_lower(&s, account, owner)?;
+        let keys: Vec<AccessKey> = s
+            .keys_of(account, lower.as_deref())
+            .into_iter()
+            .cloned()
+            .collect();
+        paginate(
+            keys,
+            |k| format!("{:020}{}", k.created, k.id),
+            marker,
+            max_items,
+        )
+    }
+
+    pub fn update_access_key(
+        &self,
+        account: &str,
+        owner: KeyOwner<'_>,
+        key_id: &str,
+        status: KeyStatus,
+    ) -> Result<()> {
+        self.write(|s| {
+            let lower = owner_lower(s, account, owner)?;
+            let mut key = find_key(s, account, &lower, key_id)?.clone();
+            key.status = status;
+            Ok((vec![Change::AccessKey(key)], ()))
+        })
+    }
+
+    pub fn delete_access_key(
+        &self,
+        account: &str,
+        owner: KeyOwner<'_>,
+        key_id: &str,
+    ) -> Result<()> {
+        self.write(|s| {
+            let lower = owner_lower(s, account, owner)?;
+            find_key(s, account, &lower, key_id)?;
+            Ok((
+                vec![Change::DeleteAccessKey {
+                    account: account.to_string(),
+                    id: key_id.to_string(),
+                }],
+                (),
+            ))
+        })
+    }
+
+    /// GetAccessKeyLastUsed: the owner's name (None for root) and the last use.
+    pub fn access_key_last_used(
+        &self,
+        key_id: &str,
+    ) -> Result<(String, Option<String>, Option<KeyLastUsed>)> {
+        let pending = self.last_used.pending.lock().get(key_id).cloned();
+        let s = self.read();
+        let key = s.access_keys.get(key_id).ok_or_else(|| {
+            CoreError::NoSuchEntity(format!("The Access Key with id {key_id} cannot be found"))
+        })?;
+        let user = match &key.user {
+            None => None,
+            Some(lower) => s.user(&key.account, lower).map(|u| u.name.clone()),
+        };
+        let used = pending.or_else(|| s.key_last_used.get(key_id).cloned());
+        Ok((key.account.clone(), user, used))
+    }
+
+    /// Notes a successful use of a long-term key. Cheap: memory only.
+    pub fn record_key_use(
+        &self,
+        key_id: &str,
+        account: &str,
+        service: &str,
+        region: &str,
+        now: Epoch,
+    ) {
+        self.last_used.pending.lock().insert(
+            key_id.to_string(),
+            KeyLastUsed {
+                key_id: key_id.to_string(),
+                account: account.to_string(),
+                date: now,
+                service: service.to_string(),
+                region: region.to_string(),
+            },
+        );
+    }
+
+    /// Persists pending last-used records. Runs periodically and at shutdown.
+    pub fn flush_key_use(&self) -> Result<()> {
+        let pending: Vec<KeyLastUsed> = self
+            .last_used
+            .pending
+            .lock()
+            .drain()
+            .map(|(_, v)| v)
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        self.write(|s| {
+            // A key deleted meanwhile has nothing left to record.
+            let changes = pending
+                .into_iter()
+                .filter(|l| s.access_keys.contains_key(&l.key_id))
+                .map(Change::KeyLastUsed)
+                .collect();
+            Ok((changes, ()))
+        })
+    }
+
+    /// The secret of a key, for tests and the root-credentials file.
+    pub fn access_key_secret(&self, key_id: &str) -> Option<Secret> {
+        self.read()
+            .access_keys
+            .get(key_id)
+            .map(|k| k.secret.clone())
+    }
+}

@@ -1,0 +1,165 @@
+//! The persisted entities. Each one is stored as one JSON record under
+//! `(kind, account, key)`; secrets inside are sealed before they are stored.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::Secret;
+
+/// Seconds since the Unix epoch. Kept as a plain integer so records stay
+/// readable and the edge decides the wire format.
+pub type Epoch = i64;
+
+pub fn now_epoch() -> Epoch {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PasswordPolicy {
+    pub minimum_password_length: Option<i32>,
+    pub require_symbols: bool,
+    pub require_numbers: bool,
+    pub require_uppercase_characters: bool,
+    pub require_lowercase_characters: bool,
+    pub allow_users_to_change_password: bool,
+    pub max_password_age: Option<i32>,
+    pub password_reuse_prevention: Option<i32>,
+    pub hard_expiry: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub created: Epoch,
+    #[serde(default)]
+    pub alias: Option<String>,
+    #[serde(default)]
+    pub password_policy: Option<PasswordPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginProfile {
+    /// Argon2id PHC string; never the password.
+    pub password_hash: String,
+    pub created: Epoch,
+    pub password_reset_required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub created: Epoch,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub permissions_boundary: Option<String>,
+    /// Lower-cased names of the groups the user belongs to, in join order.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub login_profile: Option<LoginProfile>,
+    #[serde(default)]
+    pub password_last_used: Option<Epoch>,
+}
+
+impl User {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:user{}{}",
+            self.account, self.path, self.name
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub created: Epoch,
+}
+
+impl Group {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:group{}{}",
+            self.account, self.path, self.name
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyStatus {
+    Active,
+    Inactive,
+}
+
+impl KeyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Inactive => "Inactive",
+        }
+    }
+}
+
+/// A long-term access key. `user` is the lower-cased user name, or `None`
+/// for the account's root user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessKey {
+    pub id: String,
+    pub account: String,
+    pub user: Option<String>,
+    pub status: KeyStatus,
+    pub created: Epoch,
+    /// The secret sealed under the master key (AAD = key id). This is what
+    /// is stored.
+    pub sealed_secret: String,
+    /// The plaintext secret, needed in memory to verify SigV4. Never stored.
+    #[serde(skip)]
+    pub secret: Secret,
+}
+
+/// Where and when an access key was last used. Kept apart from the key record
+/// so the request path can record use without a disk write per request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyLastUsed {
+    pub key_id: String,
+    pub account: String,
+    pub date: Epoch,
+    pub service: String,
+    pub region: String,
+}
+
+/// A virtual MFA device. `user` is the lower-cased name of the user it is
+/// enabled for (or `None` while unassigned).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MfaDevice {
+    pub account: String,
+    pub serial: String,
+    pub name: String,
+    pub path: String,
+    pub created: Epoch,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub enable_date: Option<Epoch>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// The TOTP seed sealed under the master key (AAD = serial).
+    pub sealed_seed: String,
+    #[serde(skip)]
+    pub seed: Secret,
+    /// The last TOTP time step accepted, so a code is never accepted twice.
+    #[serde(default)]
+    pub last_step: u64,
+}

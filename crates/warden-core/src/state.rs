@@ -1,0 +1,219 @@
+//! The in-memory model every request reads, and the one function that changes
+//! it. Start-up replays stored records through the same [`State::apply`] that
+//! live writes use, so there is one code path for both.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{de::DeserializeOwned, Serialize};
+use warden_store::{Mutation, Record};
+
+use crate::crypto::MasterKey;
+use crate::error::{CoreError, Result};
+use crate::model::{AccessKey, Account, Group, KeyLastUsed, MfaDevice, User};
+
+/// `(account, lower-cased name)`: names are unique case-insensitively but keep
+/// their case, and per-account ranges come out sorted.
+pub type NameKey = (String, String);
+
+pub fn name_key(account: &str, name: &str) -> NameKey {
+    (account.to_string(), name.to_lowercase())
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct State {
+    pub accounts: BTreeMap<String, Account>,
+    pub users: BTreeMap<NameKey, User>,
+    pub groups: BTreeMap<NameKey, Group>,
+    pub access_keys: HashMap<String, AccessKey>,
+    /// `(account, serial)`.
+    pub mfa_devices: BTreeMap<(String, String), MfaDevice>,
+    pub key_last_used: HashMap<String, KeyLastUsed>,
+}
+
+/// One entity to store or remove.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Account(Account),
+    User(User),
+    DeleteUser(NameKey),
+    Group(Group),
+    DeleteGroup(NameKey),
+    AccessKey(AccessKey),
+    DeleteAccessKey { account: String, id: String },
+    Mfa(MfaDevice),
+    DeleteMfa { account: String, serial: String },
+    KeyLastUsed(KeyLastUsed),
+}
+
+const ACCOUNT: &str = "account";
+const USER: &str = "user";
+const GROUP: &str = "group";
+const ACCESS_KEY: &str = "access_key";
+const MFA: &str = "mfa_device";
+const KEY_LAST_USED: &str = "key_last_used";
+
+fn put<T: Serialize>(kind: &str, account: &str, key: &str, value: &T) -> Result<Mutation> {
+    let value = serde_json::to_string(value).map_err(|e| CoreError::Internal(e.to_string()))?;
+    Ok(Mutation::Put(Record {
+        kind: kind.to_string(),
+        account: account.to_string(),
+        key: key.to_string(),
+        value,
+    }))
+}
+
+fn delete(kind: &str, account: &str, key: &str) -> Mutation {
+    Mutation::Delete {
+        kind: kind.to_string(),
+        account: account.to_string(),
+        key: key.to_string(),
+    }
+}
+
+impl Change {
+    /// The store mutation for this change.
+    pub fn to_mutation(&self) -> Result<Mutation> {
+        Ok(match self {
+            Self::Account(a) => put(ACCOUNT, &a.id, &a.id, a)?,
+            Self::User(u) => put(USER, &u.account, &u.name.to_lowercase(), u)?,
+            Self::DeleteUser((acct, name)) => delete(USER, acct, name),
+            Self::Group(g) => put(GROUP, &g.account, &g.name.to_lowercase(), g)?,
+            Self::DeleteGroup((acct, name)) => delete(GROUP, acct, name),
+            Self::AccessKey(k) => put(ACCESS_KEY, &k.account, &k.id, k)?,
+            Self::DeleteAccessKey { account, id } => delete(ACCESS_KEY, account, id),
+            Self::Mfa(m) => put(MFA, &m.account, &m.serial, m)?,
+            Self::DeleteMfa { account, serial } => delete(MFA, account, serial),
+            Self::KeyLastUsed(l) => put(KEY_LAST_USED, &l.account, &l.key_id, l)?,
+        })
+    }
+}
+
+fn parse<T: DeserializeOwned>(r: &Record) -> Result<T> {
+    serde_json::from_str(&r.value).map_err(|e| {
+        CoreError::Internal(format!(
+            "corrupt {} record {}/{}: {e}",
+            r.kind, r.account, r.key
+        ))
+    })
+}
+
+impl State {
+    /// Applies one change to memory. Infallible: every check happened before
+    /// the change was made.
+    pub fn apply(&mut self, change: Change) {
+        match change {
+            Change::Account(a) => {
+                self.accounts.insert(a.id.clone(), a);
+            }
+            Change::User(u) => {
+                self.users.insert(name_key(&u.account, &u.name), u);
+            }
+            Change::DeleteUser(k) => {
+                self.users.remove(&k);
+            }
+            Change::Group(g) => {
+                self.groups.insert(name_key(&g.account, &g.name), g);
+            }
+            Change::DeleteGroup(k) => {
+                self.groups.remove(&k);
+            }
+            Change::AccessKey(k) => {
+                self.access_keys.insert(k.id.clone(), k);
+            }
+            Change::DeleteAccessKey { id, .. } => {
+                self.access_keys.remove(&id);
+                self.key_last_used.remove(&id);
+            }
+            Change::Mfa(m) => {
+                self.mfa_devices
+                    .insert((m.account.clone(), m.serial.clone()), m);
+            }
+            Change::DeleteMfa { account, serial } => {
+                self.mfa_devices.remove(&(account, serial));
+            }
+            Change::KeyLastUsed(l) => {
+                self.key_last_used.insert(l.key_id.clone(), l);
+            }
+        }
+    }
+
+    /// Rebuilds the model from stored records, opening sealed secrets.
+    pub fn from_records(records: &[Record], master: &MasterKey) -> Result<Self> {
+        let mut state = Self::default();
+        for r in records {
+            let change = match r.kind.as_str() {
+                ACCOUNT => Change::Account(parse(r)?),
+                USER => Change::User(parse(r)?),
+                GROUP => Change::Group(parse(r)?),
+                ACCESS_KEY => {
+                    let mut k: AccessKey = parse(r)?;
+                    k.secret = master
+                        .open(&k.sealed_secret, k.id.as_bytes())
+                        .map_err(|e| CoreError::Internal(format!("access key {}: {e}", k.id)))?;
+                    Change::AccessKey(k)
+                }
+                MFA => {
+                    let mut m: MfaDevice = parse(r)?;
+                    m.seed = master
+                        .open(&m.sealed_seed, m.serial.as_bytes())
+                        .map_err(|e| {
+                            CoreError::Internal(format!("mfa device {}: {e}", m.serial))
+                        })?;
+                    Change::Mfa(m)
+                }
+                KEY_LAST_USED => Change::KeyLastUsed(parse(r)?),
+                other => {
+                    return Err(CoreError::Internal(format!("unknown record kind {other}")));
+                }
+            };
+            state.apply(change);
+        }
+        Ok(state)
+    }
+
+    pub fn user(&self, account: &str, name: &str) -> Option<&User> {
+        self.users.get(&name_key(account, name))
+    }
+
+    pub fn group(&self, account: &str, name: &str) -> Option<&Group> {
+        self.groups.get(&name_key(account, name))
+    }
+
+    /// Users of one account, sorted by lower-cased name.
+    pub fn users_of<'a>(&'a self, account: &'a str) -> impl Iterator<Item = &'a User> + 'a {
+        let lo = (account.to_string(), String::new());
+        self.users
+            .range(lo..)
+            .take_while(move |((a, _), _)| a == account)
+            .map(|(_, u)| u)
+    }
+
+    /// Groups of one account, sorted by lower-cased name.
+    pub fn groups_of<'a>(&'a self, account: &'a str) -> impl Iterator<Item = &'a Group> + 'a {
+        let lo = (account.to_string(), String::new());
+        self.groups
+            .range(lo..)
+            .take_while(move |((a, _), _)| a == account)
+            .map(|(_, g)| g)
+    }
+
+    /// MFA devices of one account, sorted by serial.
+    pub fn mfa_of<'a>(&'a self, account: &'a str) -> impl Iterator<Item = &'a MfaDevice> + 'a {
+        let lo = (account.to_string(), String::new());
+        self.mfa_devices
+            .range(lo..)
+            .take_while(move |((a, _), _)| a == account)
+            .map(|(_, m)| m)
+    }
+
+    /// Access keys of a user (`None` = root), oldest first.
+    pub fn keys_of(&self, account: &str, user_lower: Option<&str>) -> Vec<&AccessKey> {
+        let mut keys: Vec<&AccessKey> = self
+            .access_keys
+            .values()
+            .filter(|k| k.account == account && k.user.as_deref() == user_lower)
+            .collect();
+        keys.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        keys
+    }
+}

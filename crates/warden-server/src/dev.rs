@@ -1,0 +1,83 @@
+//! Dev mode: a drop-in for a moto server in tests. Only `--dev` creates a
+//! [`DevMode`]; without it these handlers are not even routed.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use parking_lot::Mutex;
+
+use crate::AppState;
+
+#[derive(Debug, Default)]
+pub struct DevMode {
+    /// How many more requests may pass without authentication; `None` is
+    /// unlimited (the dev-mode default, as moto's).
+    no_auth_budget: Mutex<Option<u64>>,
+}
+
+impl DevMode {
+    /// Whether this request may skip authentication; spends one unit of a
+    /// limited budget.
+    pub fn take_no_auth(&self) -> bool {
+        let mut budget = self.no_auth_budget.lock();
+        match budget.as_mut() {
+            None => true,
+            Some(0) => false,
+            Some(n) => {
+                *n -= 1;
+                true
+            }
+        }
+    }
+}
+
+fn json(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+pub async fn reset(State(app): State<Arc<AppState>>) -> Response {
+    let warden = app.warden.clone();
+    match tokio::task::spawn_blocking(move || warden.reset()).await {
+        Ok(Ok(())) => json(StatusCode::OK, serde_json::json!({"status": "ok"})),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "dev reset failed");
+            json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                serde_json::json!({"status": "error"}),
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "dev reset task failed");
+            json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                serde_json::json!({"status": "error"}),
+            )
+        }
+    }
+}
+
+pub async fn reset_auth(State(app): State<Arc<AppState>>, body: String) -> Response {
+    let Some(dev) = app.dev.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // moto accepts the count as a bare number, possibly JSON-quoted.
+    let Ok(n) = body.trim().trim_matches('"').parse::<u64>() else {
+        return json(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"status": "error", "message": "body must be a non-negative integer"}),
+        );
+    };
+    let previous = dev.no_auth_budget.lock().replace(n);
+    let previous = previous.map_or_else(|| "inf".to_string(), |p| p.to_string());
+    json(
+        StatusCode::OK,
+        serde_json::json!({"status": "ok", "PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT": previous}),
+    )
+}

@@ -1,0 +1,774 @@
+//! IAM handlers: each is a plain function from the generated request type to
+//! the generated response type, calling the domain and converting shapes.
+
+use warden_core::auth::PrincipalKind;
+use warden_core::keys::KeyOwner;
+use warden_core::mfa::Assignment;
+use warden_core::model::{self, KeyStatus, PasswordPolicy};
+use warden_core::page::Page;
+use warden_wire::generated::iam::*;
+use warden_wire::ApiError;
+
+use crate::edge::RequestCtx;
+use crate::mapping::{api_error, tags_in, tags_out, ts};
+use crate::AppState;
+
+pub struct Iam<'a> {
+    pub app: &'a AppState,
+}
+
+type R<T> = Result<T, ApiError>;
+
+fn user_out(u: &model::User) -> User {
+    User {
+        path: u.path.clone(),
+        user_name: u.name.clone(),
+        user_id: u.id.clone(),
+        arn: u.arn(),
+        create_date: ts(u.created),
+        password_last_used: u.password_last_used.map(ts),
+        permissions_boundary: u.permissions_boundary.as_ref().map(|arn| {
+            AttachedPermissionsBoundary {
+                permissions_boundary_type: Some("Policy".to_string()),
+                permissions_boundary_arn: Some(arn.clone()),
+            }
+        }),
+        tags: (!u.tags.is_empty()).then(|| tags_out(&u.tags)),
+    }
+}
+
+fn group_out(g: &model::Group) -> Group {
+    Group {
+        path: g.path.clone(),
+        group_name: g.name.clone(),
+        group_id: g.id.clone(),
+        arn: g.arn(),
+        create_date: ts(g.created),
+    }
+}
+
+/// Splits a domain page into the `(items, IsTruncated, Marker)` triple every
+/// List response carries.
+fn page_parts<T, U>(page: Page<T>, f: impl Fn(&T) -> U) -> (Vec<U>, Option<bool>, Option<String>) {
+    let truncated = page.is_truncated();
+    (
+        page.items.iter().map(f).collect(),
+        Some(truncated),
+        page.marker,
+    )
+}
+
+impl Iam<'_> {
+    fn w(&self) -> &warden_core::Warden {
+        &self.app.warden
+    }
+
+    /// The key owner an access-key call targets: the named user, or the
+    /// caller itself when `UserName` is absent (root's own keys for root).
+    fn key_owner<'n>(ctx: &'n RequestCtx, user_name: &'n Option<String>) -> KeyOwner<'n> {
+        match (user_name, &ctx.caller.kind) {
+            (Some(n), _) => KeyOwner::User(n),
+            (None, PrincipalKind::User { name_lower }) => KeyOwner::User(name_lower),
+            (None, PrincipalKind::Root) => KeyOwner::Root,
+        }
+    }
+
+    /// The user a call targets when `UserName` may be omitted for a user
+    /// caller; root must name one.
+    fn named_or_caller(ctx: &RequestCtx, user_name: Option<String>) -> R<String> {
+        crate::mapping::target_user(&ctx.caller, user_name)
+    }
+}
+
+impl IamApi for Iam<'_> {
+    type Ctx = RequestCtx;
+
+    // ---- users ----
+
+    fn create_user(&self, ctx: &RequestCtx, input: CreateUserRequest) -> R<CreateUserResponse> {
+        let user = self
+            .w()
+            .create_user(
+                &ctx.caller.account,
+                warden_core::users::NewUser {
+                    name: input.user_name,
+                    path: input.path,
+                    tags: tags_in(input.tags),
+                    permissions_boundary: input.permissions_boundary,
+                },
+            )
+            .map_err(api_error)?;
+        Ok(CreateUserResponse {
+            user: Some(user_out(&user)),
+        })
+    }
+
+    fn get_user(&self, ctx: &RequestCtx, input: GetUserRequest) -> R<GetUserResponse> {
+        let account = &ctx.caller.account;
+        let user = match (input.user_name, &ctx.caller.kind) {
+            (Some(name), _) => user_out(&self.w().get_user(account, &name).map_err(api_error)?),
+            (None, PrincipalKind::User { name_lower }) => {
+                user_out(&self.w().get_user(account, name_lower).map_err(api_error)?)
+            }
+            // The root user has no user name; AWS answers with its ARN and
+            // the account id as the user id.
+            (None, PrincipalKind::Root) => {
+                let created = self
+                    .w()
+                    .read()
+                    .accounts
+                    .get(account)
+                    .map_or(0, |a| a.created);
+                User {
+                    path: "/".to_string(),
+                    user_name: String::new(),
+                    user_id: account.clone(),
+                    arn: ctx.caller.arn.clone(),
+                    create_date: ts(created),
+                    password_last_used: None,
+                    permissions_boundary: None,
+                    tags: None,
+                }
+            }
+        };
+        Ok(GetUserResponse { user })
+    }
+
+    fn list_users(&self, ctx: &RequestCtx, input: ListUsersRequest) -> R<ListUsersResponse> {
+        let page = self
+            .w()
+            .list_users(
+                &ctx.caller.account,
+                input.path_prefix.as_deref(),
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (users, is_truncated, marker) = page_parts(page, user_out);
+        Ok(ListUsersResponse {
+            users,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn update_user(&self, ctx: &RequestCtx, input: UpdateUserRequest) -> R<()> {
+        self.w()
+            .update_user(
+                &ctx.caller.account,
+                &input.user_name,
+                input.new_user_name.as_deref(),
+                input.new_path.as_deref(),
+            )
+            .map_err(api_error)
+    }
+
+    fn delete_user(&self, ctx: &RequestCtx, input: DeleteUserRequest) -> R<()> {
+        self.w()
+            .delete_user(&ctx.caller.account, &input.user_name)
+            .map_err(api_error)
+    }
+
+    fn tag_user(&self, ctx: &RequestCtx, input: TagUserRequest) -> R<()> {
+        self.w()
+            .tag_user(
+                &ctx.caller.account,
+                &input.user_name,
+                &tags_in(Some(input.tags)),
+            )
+            .map_err(api_error)
+    }
+
+    fn untag_user(&self, ctx: &RequestCtx, input: UntagUserRequest) -> R<()> {
+        self.w()
+            .untag_user(&ctx.caller.account, &input.user_name, &input.tag_keys)
+            .map_err(api_error)
+    }
+
+    fn list_user_tags(
+        &self,
+        ctx: &RequestCtx,
+        input: ListUserTagsRequest,
+    ) -> R<ListUserTagsResponse> {
+        let user = self
+            .w()
+            .get_user(&ctx.caller.account, &input.user_name)
+            .map_err(api_error)?;
+        let page = warden_core::page::paginate(
+            user.tags.iter().enumerate().map(|(i, t)| (i, t.clone())),
+            |(i, _)| format!("{i:04}"),
+            input.marker.as_deref(),
+            input.max_items,
+        )
+        .map_err(api_error)?;
+        let (tags, is_truncated, marker) = page_parts(page, |(_, t)| Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        });
+        Ok(ListUserTagsResponse {
+            tags,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn put_user_permissions_boundary(
+        &self,
+        ctx: &RequestCtx,
+        input: PutUserPermissionsBoundaryRequest,
+    ) -> R<()> {
+        self.w()
+            .set_user_permissions_boundary(
+                &ctx.caller.account,
+                &input.user_name,
+                Some(input.permissions_boundary),
+            )
+            .map_err(api_error)
+    }
+
+    fn delete_user_permissions_boundary(
+        &self,
+        ctx: &RequestCtx,
+        input: DeleteUserPermissionsBoundaryRequest,
+    ) -> R<()> {
+        self.w()
+            .set_user_permissions_boundary(&ctx.caller.account, &input.user_name, None)
+            .map_err(api_error)
+    }
+
+    // ---- groups ----
+
+    fn create_group(&self, ctx: &RequestCtx, input: CreateGroupRequest) -> R<CreateGroupResponse> {
+        let g = self
+            .w()
+            .create_group(
+                &ctx.caller.account,
+                &input.group_name,
+                input.path.as_deref(),
+            )
+            .map_err(api_error)?;
+        Ok(CreateGroupResponse {
+            group: group_out(&g),
+        })
+    }
+
+    fn get_group(&self, ctx: &RequestCtx, input: GetGroupRequest) -> R<GetGroupResponse> {
+        let (g, page) = self
+            .w()
+            .get_group(
+                &ctx.caller.account,
+                &input.group_name,
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (users, is_truncated, marker) = page_parts(page, user_out);
+        Ok(GetGroupResponse {
+            group: group_out(&g),
+            users,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn list_groups(&self, ctx: &RequestCtx, input: ListGroupsRequest) -> R<ListGroupsResponse> {
+        let page = self
+            .w()
+            .list_groups(
+                &ctx.caller.account,
+                input.path_prefix.as_deref(),
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (groups, is_truncated, marker) = page_parts(page, group_out);
+        Ok(ListGroupsResponse {
+            groups,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn list_groups_for_user(
+        &self,
+        ctx: &RequestCtx,
+        input: ListGroupsForUserRequest,
+    ) -> R<ListGroupsForUserResponse> {
+        let page = self
+            .w()
+            .list_groups_for_user(
+                &ctx.caller.account,
+                &input.user_name,
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (groups, is_truncated, marker) = page_parts(page, group_out);
+        Ok(ListGroupsForUserResponse {
+            groups,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn update_group(&self, ctx: &RequestCtx, input: UpdateGroupRequest) -> R<()> {
+        self.w()
+            .update_group(
+                &ctx.caller.account,
+                &input.group_name,
+                input.new_group_name.as_deref(),
+                input.new_path.as_deref(),
+            )
+            .map_err(api_error)
+    }
+
+    fn delete_group(&self, ctx: &RequestCtx, input: DeleteGroupRequest) -> R<()> {
+        self.w()
+            .delete_group(&ctx.caller.account, &input.group_name)
+            .map_err(api_error)
+    }
+
+    fn add_user_to_group(&self, ctx: &RequestCtx, input: AddUserToGroupRequest) -> R<()> {
+        self.w()
+            .add_user_to_group(&ctx.caller.account, &input.group_name, &input.user_name)
+            .map_err(api_error)
+    }
+
+    fn remove_user_from_group(&self, ctx: &RequestCtx, input: RemoveUserFromGroupRequest) -> R<()> {
+        self.w()
+            .remove_user_from_group(&ctx.caller.account, &input.group_name, &input.user_name)
+            .map_err(api_error)
+    }
+
+    // ---- access keys ----
+
+    fn create_access_key(
+        &self,
+        ctx: &RequestCtx,
+        input: CreateAccessKeyRequest,
+    ) -> R<CreateAccessKeyResponse> {
+        let owner = Self::key_owner(ctx, &input.user_name);
+        let new = self
+            .w()
+            .create_access_key(&ctx.caller.account, owner)
+            .map_err(api_error)?;
+        Ok(CreateAccessKeyResponse {
+            access_key: AccessKey {
+                user_name: new.user_name.unwrap_or_default(),
+                access_key_id: new.key.id.clone(),
+                status: new.key.status.as_str().to_string(),
+                secret_access_key: String::from_utf8_lossy(new.key.secret.expose()).into_owned(),
+                create_date: Some(ts(new.key.created)),
+            },
+        })
+    }
+
+    fn list_access_keys(
+        &self,
+        ctx: &RequestCtx,
+        input: ListAccessKeysRequest,
+    ) -> R<ListAccessKeysResponse> {
+        let owner = Self::key_owner(ctx, &input.user_name);
+        let account = &ctx.caller.account;
+        let page = self
+            .w()
+            .list_access_keys(account, owner, input.marker.as_deref(), input.max_items)
+            .map_err(api_error)?;
+        let user_name = match owner {
+            KeyOwner::Root => None,
+            KeyOwner::User(n) => Some(self.w().get_user(account, n).map_err(api_error)?.name),
+        };
+        let (access_key_metadata, is_truncated, marker) = page_parts(page, |k| AccessKeyMetadata {
+            user_name: user_name.clone(),
+            access_key_id: Some(k.id.clone()),
+            status: Some(k.status.as_str().to_string()),
+            create_date: Some(ts(k.created)),
+        });
+        Ok(ListAccessKeysResponse {
+            access_key_metadata,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn update_access_key(&self, ctx: &RequestCtx, input: UpdateAccessKeyRequest) -> R<()> {
+        let owner = Self::key_owner(ctx, &input.user_name);
+        let status = if input.status == "Active" {
+            KeyStatus::Active
+        } else {
+            KeyStatus::Inactive
+        };
+        self.w()
+            .update_access_key(&ctx.caller.account, owner, &input.access_key_id, status)
+            .map_err(api_error)
+    }
+
+    fn delete_access_key(&self, ctx: &RequestCtx, input: DeleteAccessKeyRequest) -> R<()> {
+        let owner = Self::key_owner(ctx, &input.user_name);
+        self.w()
+            .delete_access_key(&ctx.caller.account, owner, &input.access_key_id)
+            .map_err(api_error)
+    }
+
+    fn get_access_key_last_used(
+        &self,
+        ctx: &RequestCtx,
+        input: GetAccessKeyLastUsedRequest,
+    ) -> R<GetAccessKeyLastUsedResponse> {
+        let (account, user_name, used) = self
+            .w()
+            .access_key_last_used(&input.access_key_id)
+            .map_err(api_error)?;
+        if account != ctx.caller.account {
+            return Err(ApiError::new(
+                "NoSuchEntity",
+                format!(
+                    "The Access Key with id {} cannot be found",
+                    input.access_key_id
+                ),
+            ));
+        }
+        let last = match used {
+            Some(u) => AccessKeyLastUsed {
+                last_used_date: Some(ts(u.date)),
+                service_name: u.service,
+                region: u.region,
+            },
+            // AWS reports "N/A" for a key never used.
+            None => AccessKeyLastUsed {
+                last_used_date: None,
+                service_name: "N/A".to_string(),
+                region: "N/A".to_string(),
+            },
+        };
+        Ok(GetAccessKeyLastUsedResponse {
+            user_name,
+            access_key_last_used: Some(last),
+        })
+    }
+
+    // ---- console passwords ----
+
+    fn create_login_profile(
+        &self,
+        ctx: &RequestCtx,
+        input: CreateLoginProfileRequest,
+    ) -> R<CreateLoginProfileResponse> {
+        let user = Self::named_or_caller(ctx, input.user_name)?;
+        let password = input.password.ok_or_else(|| {
+            ApiError::new(
+                "ValidationError",
+                "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null",
+            )
+        })?;
+        let (name, profile) = self
+            .w()
+            .create_login_profile(
+                &ctx.caller.account,
+                &user,
+                &password,
+                input.password_reset_required.unwrap_or(false),
+            )
+            .map_err(api_error)?;
+        Ok(CreateLoginProfileResponse {
+            login_profile: LoginProfile {
+                user_name: name,
+                create_date: ts(profile.created),
+                password_reset_required: Some(profile.password_reset_required),
+                max_signin_session_duration: None,
+            },
+        })
+    }
+
+    fn get_login_profile(
+        &self,
+        ctx: &RequestCtx,
+        input: GetLoginProfileRequest,
+    ) -> R<GetLoginProfileResponse> {
+        let user = Self::named_or_caller(ctx, input.user_name)?;
+        let (name, profile) = self
+            .w()
+            .get_login_profile(&ctx.caller.account, &user)
+            .map_err(api_error)?;
+        Ok(GetLoginProfileResponse {
+            login_profile: LoginProfile {
+                user_name: name,
+                create_date: ts(profile.created),
+                password_reset_required: Some(profile.password_reset_required),
+                max_signin_session_duration: None,
+            },
+        })
+    }
+
+    fn update_login_profile(&self, ctx: &RequestCtx, input: UpdateLoginProfileRequest) -> R<()> {
+        self.w()
+            .update_login_profile(
+                &ctx.caller.account,
+                &input.user_name,
+                input.password.as_deref(),
+                input.password_reset_required,
+            )
+            .map_err(api_error)
+    }
+
+    fn delete_login_profile(&self, ctx: &RequestCtx, input: DeleteLoginProfileRequest) -> R<()> {
+        let user = Self::named_or_caller(ctx, input.user_name)?;
+        self.w()
+            .delete_login_profile(&ctx.caller.account, &user)
+            .map_err(api_error)
+    }
+
+    fn change_password(&self, ctx: &RequestCtx, input: ChangePasswordRequest) -> R<()> {
+        let PrincipalKind::User { name_lower } = &ctx.caller.kind else {
+            return Err(ApiError::new(
+                "InvalidUserType",
+                "Only IAM users can change their own password.",
+            ));
+        };
+        self.w()
+            .change_password(
+                &ctx.caller.account,
+                name_lower,
+                &input.old_password,
+                &input.new_password,
+            )
+            .map_err(api_error)
+    }
+
+    fn get_account_password_policy(&self, ctx: &RequestCtx) -> R<GetAccountPasswordPolicyResponse> {
+        let p = self
+            .w()
+            .password_policy(&ctx.caller.account)
+            .map_err(api_error)?;
+        Ok(GetAccountPasswordPolicyResponse {
+            password_policy: warden_wire::generated::iam::PasswordPolicy {
+                minimum_password_length: p.minimum_password_length,
+                require_symbols: Some(p.require_symbols),
+                require_numbers: Some(p.require_numbers),
+                require_uppercase_characters: Some(p.require_uppercase_characters),
+                require_lowercase_characters: Some(p.require_lowercase_characters),
+                allow_users_to_change_password: Some(p.allow_users_to_change_password),
+                expire_passwords: Some(p.max_password_age.is_some_and(|d| d > 0)),
+                max_password_age: p.max_password_age,
+                password_reuse_prevention: p.password_reuse_prevention,
+                hard_expiry: p.hard_expiry,
+            },
+        })
+    }
+
+    fn update_account_password_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: UpdateAccountPasswordPolicyRequest,
+    ) -> R<()> {
+        let policy = PasswordPolicy {
+            minimum_password_length: Some(input.minimum_password_length.unwrap_or(6)),
+            require_symbols: input.require_symbols.unwrap_or(false),
+            require_numbers: input.require_numbers.unwrap_or(false),
+            require_uppercase_characters: input.require_uppercase_characters.unwrap_or(false),
+            require_lowercase_characters: input.require_lowercase_characters.unwrap_or(false),
+            allow_users_to_change_password: input.allow_users_to_change_password.unwrap_or(false),
+            max_password_age: input.max_password_age,
+            password_reuse_prevention: input.password_reuse_prevention,
+            hard_expiry: input.hard_expiry,
+        };
+        self.w()
+            .update_password_policy(&ctx.caller.account, policy)
+            .map_err(api_error)
+    }
+
+    fn delete_account_password_policy(&self, ctx: &RequestCtx) -> R<()> {
+        self.w()
+            .delete_password_policy(&ctx.caller.account)
+            .map_err(api_error)
+    }
+
+    // ---- MFA ----
+
+    fn create_virtual_mfa_device(
+        &self,
+        ctx: &RequestCtx,
+        input: CreateVirtualMFADeviceRequest,
+    ) -> R<CreateVirtualMFADeviceResponse> {
+        let new = self
+            .w()
+            .create_virtual_mfa_device(
+                &ctx.caller.account,
+                &input.virtual_mfa_device_name,
+                input.path.as_deref(),
+                tags_in(input.tags),
+            )
+            .map_err(api_error)?;
+        Ok(CreateVirtualMFADeviceResponse {
+            virtual_mfa_device: VirtualMFADevice {
+                serial_number: new.device.serial.clone(),
+                base32_string_seed: Some(new.base32_seed.into_bytes()),
+                qr_code_png: Some(new.qr_png),
+                user: None,
+                enable_date: None,
+                tags: (!new.device.tags.is_empty()).then(|| tags_out(&new.device.tags)),
+            },
+        })
+    }
+
+    fn enable_mfa_device(&self, ctx: &RequestCtx, input: EnableMFADeviceRequest) -> R<()> {
+        self.w()
+            .enable_mfa_device(
+                &ctx.caller.account,
+                &input.user_name,
+                &input.serial_number,
+                &input.authentication_code1,
+                &input.authentication_code2,
+            )
+            .map_err(api_error)
+    }
+
+    fn resync_mfa_device(&self, ctx: &RequestCtx, input: ResyncMFADeviceRequest) -> R<()> {
+        self.w()
+            .resync_mfa_device(
+                &ctx.caller.account,
+                &input.user_name,
+                &input.serial_number,
+                &input.authentication_code1,
+                &input.authentication_code2,
+            )
+            .map_err(api_error)
+    }
+
+    fn deactivate_mfa_device(&self, ctx: &RequestCtx, input: DeactivateMFADeviceRequest) -> R<()> {
+        let user = Self::named_or_caller(ctx, input.user_name)?;
+        self.w()
+            .deactivate_mfa_device(&ctx.caller.account, &user, &input.serial_number)
+            .map_err(api_error)
+    }
+
+    fn delete_virtual_mfa_device(
+        &self,
+        ctx: &RequestCtx,
+        input: DeleteVirtualMFADeviceRequest,
+    ) -> R<()> {
+        self.w()
+            .delete_virtual_mfa_device(&ctx.caller.account, &input.serial_number)
+            .map_err(api_error)
+    }
+
+    fn list_mfa_devices(
+        &self,
+        ctx: &RequestCtx,
+        input: ListMFADevicesRequest,
+    ) -> R<ListMFADevicesResponse> {
+        // Root without a user name has no IAM-user devices to list.
+        if input.user_name.is_none() && ctx.caller.is_root() {
+            return Ok(ListMFADevicesResponse {
+                mfa_devices: Vec::new(),
+                is_truncated: Some(false),
+                marker: None,
+            });
+        }
+        let user = Self::named_or_caller(ctx, input.user_name)?;
+        let (name, page) = self
+            .w()
+            .list_mfa_devices(
+                &ctx.caller.account,
+                &user,
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (mfa_devices, is_truncated, marker) = page_parts(page, |m| MFADevice {
+            user_name: name.clone(),
+            serial_number: m.serial.clone(),
+            enable_date: ts(m.enable_date.unwrap_or(m.created)),
+        });
+        Ok(ListMFADevicesResponse {
+            mfa_devices,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn list_virtual_mfa_devices(
+        &self,
+        ctx: &RequestCtx,
+        input: ListVirtualMFADevicesRequest,
+    ) -> R<ListVirtualMFADevicesResponse> {
+        let assignment = match input.assignment_status.as_deref() {
+            Some("Assigned") => Assignment::Assigned,
+            Some("Unassigned") => Assignment::Unassigned,
+            _ => Assignment::Any,
+        };
+        let page = self
+            .w()
+            .list_virtual_mfa_devices(
+                &ctx.caller.account,
+                assignment,
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (virtual_mfa_devices, is_truncated, marker) =
+            page_parts(page, |(m, u)| VirtualMFADevice {
+                serial_number: m.serial.clone(),
+                base32_string_seed: None,
+                qr_code_png: None,
+                user: u.as_ref().map(user_out),
+                enable_date: m.enable_date.map(ts),
+                tags: (!m.tags.is_empty()).then(|| tags_out(&m.tags)),
+            });
+        Ok(ListVirtualMFADevicesResponse {
+            virtual_mfa_devices,
+            is_truncated,
+            marker,
+        })
+    }
+
+    // ---- account ----
+
+    fn create_account_alias(&self, ctx: &RequestCtx, input: CreateAccountAliasRequest) -> R<()> {
+        self.w()
+            .create_account_alias(&ctx.caller.account, &input.account_alias)
+            .map_err(api_error)
+    }
+
+    fn delete_account_alias(&self, ctx: &RequestCtx, input: DeleteAccountAliasRequest) -> R<()> {
+        self.w()
+            .delete_account_alias(&ctx.caller.account, &input.account_alias)
+            .map_err(api_error)
+    }
+
+    fn list_account_aliases(
+        &self,
+        ctx: &RequestCtx,
+        input: ListAccountAliasesRequest,
+    ) -> R<ListAccountAliasesResponse> {
+        let aliases = self
+            .w()
+            .account_aliases(&ctx.caller.account)
+            .map_err(api_error)?;
+        let page = warden_core::page::paginate(
+            aliases,
+            Clone::clone,
+            input.marker.as_deref(),
+            input.max_items,
+        )
+        .map_err(api_error)?;
+        let (account_aliases, is_truncated, marker) = page_parts(page, Clone::clone);
+        Ok(ListAccountAliasesResponse {
+            account_aliases,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn get_account_summary(&self, ctx: &RequestCtx) -> R<GetAccountSummaryResponse> {
+        let summary = self.w().account_summary(&ctx.caller.account);
+        Ok(GetAccountSummaryResponse {
+            summary_map: Some(
+                summary
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            ),
+        })
+    }
+}
