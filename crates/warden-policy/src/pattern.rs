@@ -471,6 +471,60 @@ mod tests {
         assert_eq!(p.source(), "${aws:username}*");
     }
 
+    /// The obviously correct exponential definition, over characters.
+    fn reference_glob(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('*', rest)) => (0..=t.len()).any(|i| reference_glob(rest, &t[i..])),
+            Some(('?', rest)) => !t.is_empty() && reference_glob(rest, &t[1..]),
+            Some((c, rest)) => t.first() == Some(c) && reference_glob(rest, &t[1..]),
+        }
+    }
+
+    /// Per-segment ARN matching by definition: split both at the first five colons.
+    fn reference_arn(p: &str, t: &str) -> bool {
+        if p == "*" {
+            return true;
+        }
+        let ps: Vec<&str> = p.splitn(6, ':').collect();
+        let ts: Vec<&str> = t.splitn(ps.len(), ':').collect();
+        ps.len() == ts.len()
+            && ps.iter().zip(&ts).all(|(a, b)| {
+                let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                reference_glob(&a, &b)
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn glob_agrees_with_reference(p in "[ab*?é]{0,8}", t in "[abé]{0,10}") {
+            let pc: Vec<char> = p.chars().collect();
+            let tc: Vec<char> = t.chars().collect();
+            proptest::prop_assert_eq!(g(&p, &t), reference_glob(&pc, &tc));
+        }
+
+        #[test]
+        fn case_folding_glob(p in "[aB*?]{0,6}", t in "[Ab]{0,8}") {
+            let (lp, lt): (Vec<char>, Vec<char>) = (p.to_ascii_lowercase().chars().collect(), t.to_ascii_lowercase().chars().collect());
+            let got = Pattern::compile(&p, GLOB).0.glob(&t, true, &NoVars);
+            proptest::prop_assert_eq!(got, reference_glob(&lp, &lt));
+        }
+
+        #[test]
+        fn arn_agrees_with_reference(p in "[a:*?/]{0,12}", t in "[a:/]{0,14}") {
+            let got = ArnPattern::compile(&p, false).0.matches(&t, &NoVars);
+            proptest::prop_assert_eq!(got, reference_arn(&p, &t));
+        }
+
+        #[test]
+        fn template_source_round_trips(p in "[a*?]{0,4}(\\$\\{[a-z:/]{1,6}\\})?[a*]{0,3}") {
+            let (pat, err) = Pattern::compile(&p, VARS);
+            proptest::prop_assert!(err.is_none());
+            // `**` collapses to `*`, so compare compiled forms.
+            proptest::prop_assert_eq!(Pattern::compile(&pat.source(), VARS).0, pat);
+        }
+    }
+
     #[test]
     fn arn_segments_do_not_cross() {
         // Doc example, reference_policies_condition-operators.html#Conditions_ARN.

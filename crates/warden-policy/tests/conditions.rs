@@ -43,7 +43,10 @@ fn holds(condition: &str, ctx: &[(&str, V)]) -> bool {
     holds_in(Some("2012-10-17"), condition, ctx)
 }
 
-fn table(cases: &[(&str, &[(&str, V)], bool)]) {
+/// A condition (JSON), the request's context keys, and whether the condition holds.
+type Row<'a> = (&'a str, &'a [(&'a str, V)], bool);
+
+fn table(cases: &[Row<'_>]) {
     for (i, (cond, ctx, want)) in cases.iter().enumerate() {
         assert_eq!(holds(cond, ctx), *want, "case {i}: {cond}");
     }
