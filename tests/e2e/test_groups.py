@@ -12,7 +12,9 @@ import re
 from e2e_util import ACCOUNT_ID, assert_cli_error, raises_aws, unique, validation_pattern_message
 
 GROUP_ID_RE = re.compile(r"^AGPA[A-Z0-9]{17}$")
-DELETE_CONFLICT = "Cannot delete entity, must remove referenced objects first."
+# DeleteGroup on a group with members; the text used by AWS-compatible tools and SDK wrappers
+# (e.g. n8n's AWS IAM node maps exactly this AWS message).
+DELETE_CONFLICT = "Cannot delete entity, must remove users from group first."
 
 
 def no_such_group(name: str) -> str:

@@ -249,7 +249,10 @@ def test_cli_login_profile_and_password_policy(aws, server, iam, no_password_pol
     name = user["UserName"]
     res = aws("iam", "get-account-password-policy")
     assert_cli_error(res, "NoSuchEntity", "GetAccountPasswordPolicy", NO_POLICY)
-    rc, _, err = aws("iam", "update-account-password-policy", "--minimum-password-length", "12", "--require-numbers")
+    rc, _, err = aws(
+        "iam", "update-account-password-policy", "--minimum-password-length", "12", "--require-numbers",
+        "--allow-users-to-change-password",
+    )
     assert rc == 0, err
     rc, out, err = aws("iam", "get-account-password-policy")
     assert rc == 0, err

@@ -38,6 +38,7 @@ from e2e_util import (
 
 ASIA_RE = re.compile(r"^ASIA[A-Z0-9]{16}$")
 INVALID_TOKEN_PREFIX = "The security token included in the request is invalid"
+# AWS's text; captured CLI output shows it with a trailing space, so compare without it.
 MFA_FAILED = "MultiFactorAuthentication failed with invalid MFA one time pass code."
 
 
@@ -185,8 +186,9 @@ def test_mfa_session(server, iam):
     iam.enable_mfa_device(UserName=name, SerialNumber=sn, AuthenticationCode1=c1, AuthenticationCode2=c2)
     me = sts_for(server, creds)
 
-    with raises_aws("AccessDenied", MFA_FAILED, 403):
+    with raises_aws("AccessDenied", status=403, message_prefix=MFA_FAILED) as e:
         me.get_session_token(SerialNumber=sn, TokenCode="000000" if totp(seed) != "000000" else "111111")
+    assert e["message"].rstrip() == MFA_FAILED
 
     wait_next_window()  # the codes used to enable the device are spent
     r = me.get_session_token(SerialNumber=sn, TokenCode=totp(seed), DurationSeconds=900)
