@@ -171,6 +171,29 @@ def test_presigned_url(server):
     assert_time_refusal(r)
 
 
+def test_presigned_url_with_session_credentials(server, iam):
+    user, creds = create_user_with_key(iam)
+    c = make_client("sts", server.url, creds).get_session_token(DurationSeconds=900)["Credentials"]
+    temp = Creds(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    url = presigned_url(server.url, "sts", CALLER, temp)
+    u = urllib.parse.urlsplit(url)
+    assert "X-Amz-Security-Token=" in u.query
+    r = raw_request(server.url, "GET", f"{u.path}?{u.query}")
+    assert r.status == 200, r.body
+    assert r.xml().findtext(f".//{{{STS_NS}}}Arn") == user["Arn"]
+    # Dropping the token from the signed URL breaks it.
+    q = "&".join(p for p in u.query.split("&") if not p.startswith("X-Amz-Security-Token="))
+    r = raw_request(server.url, "GET", f"{u.path}?{q}")
+    assert r.status in (400, 403), r.body
+
+
+def test_unknown_paths_and_methods_are_not_5xx(server):
+    for method, path in (("GET", "/no/such/path"), ("DELETE", "/"), ("PUT", "/"), ("GET", "/?Action=")):
+        r = raw_request(server.url, method, path)
+        assert r.status < 500, (method, path, r.status, r.body[:200])
+    assert server.health() == 200
+
+
 def test_routing_by_credential_scope(server):
     # ListUsers is an IAM action; signed for STS it is an unknown STS action.
     r = signed_call(server.url, "sts", {**LIST_USERS, "Version": "2011-06-15"})

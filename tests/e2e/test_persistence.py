@@ -112,6 +112,11 @@ def test_root_credentials_file_on_first_start(warden_factory):
     assert w.url in printed or f"127.0.0.1:{w.port}" in printed
     assert creds.access_key_id in printed and creds.secret_access_key in printed
 
+    # Key material in the data dir is private to the server's user.
+    for p in w.data_dir.iterdir():
+        if p.is_file() and any(s in p.name.lower() for s in ("key", "cred", "secret")):
+            assert stat.S_IMODE(p.stat().st_mode) == 0o600, (p.name, oct(p.stat().st_mode))
+
     # The generated keys are the root user's.
     ident = make_client("sts", w.url, creds).get_caller_identity()
     assert ident["Arn"] == ROOT_ARN and ident["Account"] == ACCOUNT_ID

@@ -86,6 +86,11 @@ def test_get_user_without_name_is_the_caller_root(iam):
     assert isinstance(u["CreateDate"], dt.datetime)
 
 
+def test_root_is_not_listed_as_a_user(iam):
+    users = iam.list_users()["Users"]
+    assert all(u["Arn"] != ROOT_ARN and u["UserId"] != ACCOUNT_ID for u in users)
+
+
 def test_get_user_missing(iam):
     with raises_aws("NoSuchEntity", no_such_user("nonexistent-user"), 404):
         iam.get_user(UserName="nonexistent-user")
