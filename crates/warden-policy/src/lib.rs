@@ -1,18 +1,4 @@
-//! warden-policy: the AWS IAM policy language, parsed, validated, compiled and decided as AWS decides.
-//!
-//! A pure library: no I/O, no async, no dependency on the rest of warden.
-//!
-//! * [`PolicyDocument::parse`] reads a document (a JSON object, or a JSON string holding one), rejecting
-//!   duplicate keys (also keys that differ only in case) and keeping source positions.
-//! * [`Policy::parse_as`] additionally checks the hard rules of a [`PolicyType`] and compiles; its error is what
-//!   IAM returns as `MalformedPolicyDocument` ([`PolicyError::aws_message`]).
-//! * [`validate`] gives the hard error and Access-Analyzer-style [`Finding`]s.
-//! * [`RequestContext`] + [`PolicySet`] + [`evaluate`] give a [`Decision`]; evaluation allocates nothing.
-//! * [`cli`] implements `warden policy validate` and `warden policy evaluate`.
-//!
-//! The decisions taken on the open questions of the reference are listed in the crate README, section
-//! "Decisions".
-
+#![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod condition;

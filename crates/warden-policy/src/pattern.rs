@@ -353,6 +353,12 @@ pub(crate) fn arn_segments(s: &str) -> impl Iterator<Item = &str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ArnPattern {
     Any,
+    /// The usual shape: the first five segments are literal, so they match exactly when the text starts with
+    /// them (colons included); only the resource part needs a glob. One prefix compare rejects most statements.
+    Prefixed {
+        prefix: Box<str>,
+        rest: Pattern,
+    },
     Segments(Box<[Pattern]>),
 }
 
@@ -376,12 +382,29 @@ impl ArnPattern {
             }
             segs.push(p);
         }
+        if let [a, b, c, d, e, rest] = &segs[..] {
+            let lits: Option<Vec<&str>> = [a, b, c, d, e].iter().map(|p| p.as_literal()).collect();
+            if let Some(lits) = lits {
+                let mut prefix = lits.join(":");
+                prefix.push(':');
+                let pat = ArnPattern::Prefixed {
+                    prefix: prefix.into_boxed_str(),
+                    rest: rest.clone(),
+                };
+                return (pat, err);
+            }
+        }
         (ArnPattern::Segments(segs.into_boxed_slice()), err)
     }
 
     pub(crate) fn matches(&self, text: &str, r: &dyn Resolve) -> bool {
         let segs = match self {
             ArnPattern::Any => return true,
+            ArnPattern::Prefixed { prefix, rest } => {
+                return text
+                    .strip_prefix(&**prefix)
+                    .is_some_and(|tail| rest.glob(tail, false, r));
+            }
             ArnPattern::Segments(s) => s,
         };
         let last = segs.len().saturating_sub(1);
