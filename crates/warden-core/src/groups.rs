@@ -150,7 +150,7 @@ impl Warden {
                 .is_some()
             {
                 return Err(CoreError::DeleteConflict(
-                    "Cannot delete entity, must remove users from group first.".to_string(),
+                    "Cannot delete entity, must remove referenced objects first.".to_string(),
                 ));
             }
             Ok((vec![Change::DeleteGroup(name_key(account, name))], ()))
@@ -177,12 +177,7 @@ impl Warden {
     pub fn remove_user_from_group(&self, account: &str, group: &str, user: &str) -> Result<()> {
         update_user_with(self, account, user, |s, u| {
             let g = find_group(s, account, group)?.name.to_lowercase();
-            if !u.groups.contains(&g) {
-                return Err(CoreError::NoSuchEntity(format!(
-                    "User {} is not in group {group}.",
-                    u.name
-                )));
-            }
+            // Removing a non-member succeeds, as on AWS.
             u.groups.retain(|x| *x != g);
             Ok(())
         })

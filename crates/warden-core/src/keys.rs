@@ -11,6 +11,33 @@ use crate::state::{Change, State};
 use crate::users::find_user;
 use crate::Warden;
 
+/// A new access key id (`AKIA`/`ASIA` + 16) that carries its account, as
+/// AWS's do: 40 bits of account number, then 40 random bits, in base32.
+/// GetAccessKeyInfo can then answer for any key, even a temporary one that
+/// warden keeps no record of.
+pub fn access_key_id_for(account: &str, temporary: bool) -> String {
+    let number: u64 = account.parse().unwrap_or(0);
+    let mut bytes = number.to_be_bytes()[3..].to_vec();
+    bytes.extend(crypto::random_bytes(5));
+    let prefix = if temporary { "ASIA" } else { "AKIA" };
+    format!("{prefix}{}", crypto::base32_encode(&bytes))
+}
+
+/// The account encoded in a key id made by [`access_key_id_for`].
+pub fn account_of_key_id(key_id: &str) -> Option<String> {
+    let body = key_id
+        .strip_prefix("AKIA")
+        .or_else(|| key_id.strip_prefix("ASIA"))?;
+    if body.len() != 16 {
+        return None;
+    }
+    let bytes = crypto::base32_decode(body)?;
+    let mut number = [0u8; 8];
+    number[3..].copy_from_slice(bytes.get(..5)?);
+    let number = u64::from_be_bytes(number);
+    (number <= 999_999_999_999).then(|| format!("{number:012}"))
+}
+
 /// AWS's "access keys per user" quota.
 pub const KEYS_PER_USER: usize = 2;
 
@@ -39,7 +66,7 @@ fn find_key<'a>(
         .get(key_id)
         .filter(|k| k.account == account && &k.user == owner)
         .ok_or_else(|| {
-            CoreError::NoSuchEntity(format!("The Access Key with id {key_id} cannot be found"))
+            CoreError::NoSuchEntity(format!("The Access Key with id {key_id} cannot be found."))
         })
 }
 
@@ -66,7 +93,7 @@ impl Warden {
                     "Cannot exceed quota for AccessKeysPerUser: {KEYS_PER_USER}"
                 )));
             }
-            let id = crypto::new_access_key_id(false);
+            let id = access_key_id_for(account, false);
             let secret = crypto::new_secret_access_key();
             let key = AccessKey {
                 sealed_secret: self.master_key().seal(secret.expose(), id.as_bytes()),
@@ -152,7 +179,7 @@ impl Warden {
         let pending = self.last_used.pending.lock().get(key_id).cloned();
         let s = self.read();
         let key = s.access_keys.get(key_id).ok_or_else(|| {
-            CoreError::NoSuchEntity(format!("The Access Key with id {key_id} cannot be found"))
+            CoreError::NoSuchEntity(format!("The Access Key with id {key_id} cannot be found."))
         })?;
         let user = match &key.user {
             None => None,
@@ -212,5 +239,31 @@ impl Warden {
             .access_keys
             .get(key_id)
             .map(|k| k.secret.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_ids_carry_their_account() {
+        for account in ["123456789012", "000000000001", "999999999999"] {
+            for temporary in [false, true] {
+                let id = access_key_id_for(account, temporary);
+                assert_eq!(id.len(), 20);
+                assert!(id.starts_with(if temporary { "ASIA" } else { "AKIA" }));
+                assert_eq!(account_of_key_id(&id).as_deref(), Some(account));
+            }
+        }
+        // Two keys of one account differ.
+        assert_ne!(
+            access_key_id_for("123456789012", false),
+            access_key_id_for("123456789012", false)
+        );
+        // Foreign or malformed ids decode to nothing.
+        assert_eq!(account_of_key_id("AKIAWARDENROOT000001"), None);
+        assert_eq!(account_of_key_id("ABIAAAAAAAAAAAAAAAAA"), None);
+        assert_eq!(account_of_key_id("AKIA"), None);
     }
 }

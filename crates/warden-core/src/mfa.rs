@@ -101,7 +101,7 @@ impl Warden {
                 .contains_key(&(account.to_string(), serial.clone()))
             {
                 return Err(CoreError::EntityAlreadyExists(
-                    "MFADevice entity at the same path and name already exists.".to_string(),
+                    "MFA device already exists.".to_string(),
                 ));
             }
             let device = MfaDevice {
@@ -279,8 +279,7 @@ impl Warden {
         let now = now_epoch();
         if !crypto::verify_code(dev.seed.expose(), code, now, 1) {
             return Err(CoreError::AccessDenied(
-                "MultiFactorAuthentication failed with invalid MFA one time pass code. "
-                    .to_string(),
+                "MultiFactorAuthentication failed with invalid MFA one time pass code.".to_string(),
             ));
         }
         Ok(now)

@@ -48,6 +48,10 @@ pub struct LoginProfile {
     pub password_hash: String,
     pub created: Epoch,
     pub password_reset_required: bool,
+    /// Hashes of earlier passwords, newest first, for the password policy's
+    /// PasswordReusePrevention (at most 24 are kept, AWS's maximum).
+    #[serde(default)]
+    pub previous_hashes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -46,6 +46,36 @@ pub fn check_password(policy: Option<&PasswordPolicy>, password: &str) -> Result
     }
 }
 
+/// AWS keeps at most this many earlier passwords for reuse prevention.
+const MAX_REMEMBERED_PASSWORDS: usize = 24;
+
+/// Refuses `password` when it matches one of the last `n` passwords
+/// (the current one included), per the policy's PasswordReusePrevention.
+fn check_reuse(
+    policy: Option<&PasswordPolicy>,
+    profile: &LoginProfile,
+    password: &str,
+) -> Result<()> {
+    let n = policy
+        .and_then(|p| p.password_reuse_prevention)
+        .map_or(0, |n| n.max(0) as usize);
+    let recent = std::iter::once(&profile.password_hash).chain(&profile.previous_hashes);
+    if recent.take(n).any(|h| crypto::verify_password(password, h)) {
+        return Err(CoreError::PasswordPolicyViolation(
+            "Password does not conform to the account password policy. Password should not be one of your last passwords"
+                .to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// Makes `new_hash` the current password, remembering the old one.
+fn replace_password(profile: &mut LoginProfile, new_hash: String) {
+    let old = std::mem::replace(&mut profile.password_hash, new_hash);
+    profile.previous_hashes.insert(0, old);
+    profile.previous_hashes.truncate(MAX_REMEMBERED_PASSWORDS);
+}
+
 fn no_login_profile(user: &str) -> CoreError {
     CoreError::NoSuchEntity(format!("Login Profile for User {user} cannot be found."))
 }
@@ -72,6 +102,7 @@ impl Warden {
                 .map_err(|e| CoreError::Internal(e.to_string()))?,
             created: now_epoch(),
             password_reset_required: reset_required,
+            previous_hashes: Vec::new(),
         })
     }
 
@@ -117,6 +148,54 @@ impl Warden {
         Ok((u.name.clone(), p))
     }
 
+    /// The user's login profile and the account policy, read together.
+    fn profile_and_policy(
+        &self,
+        account: &str,
+        user: &str,
+    ) -> Result<(LoginProfile, Option<PasswordPolicy>)> {
+        let s = self.read();
+        let u = crate::users::find_user(&s, account, user)?;
+        let profile = u
+            .login_profile
+            .clone()
+            .ok_or_else(|| no_login_profile(&u.name))?;
+        let policy = s
+            .accounts
+            .get(account)
+            .and_then(|a| a.password_policy.clone());
+        Ok((profile, policy))
+    }
+
+    /// Checks and hashes `password` as the user's next one (outside the
+    /// writer lock: Argon2 is slow on purpose), then stores it.
+    fn set_password(
+        &self,
+        account: &str,
+        user: &str,
+        password: &str,
+        reset_required: Option<bool>,
+    ) -> Result<()> {
+        let (current, policy) = self.profile_and_policy(account, user)?;
+        check_password(policy.as_ref(), password)?;
+        check_reuse(policy.as_ref(), &current, password)?;
+        let hash = crypto::hash_password(password, &self.config().password_hashing)
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
+        update_user_with(self, account, user, |_, u| {
+            let name = u.name.clone();
+            let profile = u
+                .login_profile
+                .as_mut()
+                .ok_or_else(|| no_login_profile(&name))?;
+            replace_password(profile, hash);
+            if let Some(r) = reset_required {
+                profile.password_reset_required = r;
+            }
+            Ok(())
+        })
+        .map(|_| ())
+    }
+
     pub fn update_login_profile(
         &self,
         account: &str,
@@ -124,18 +203,15 @@ impl Warden {
         password: Option<&str>,
         reset_required: Option<bool>,
     ) -> Result<()> {
-        let new = password
-            .map(|p| self.new_profile(account, p, false))
-            .transpose()?;
+        if let Some(password) = password {
+            return self.set_password(account, user, password, reset_required);
+        }
         update_user_with(self, account, user, |_, u| {
             let name = u.name.clone();
             let profile = u
                 .login_profile
                 .as_mut()
                 .ok_or_else(|| no_login_profile(&name))?;
-            if let Some(new) = &new {
-                profile.password_hash.clone_from(&new.password_hash);
-            }
             if let Some(r) = reset_required {
                 profile.password_reset_required = r;
             }
@@ -157,19 +233,7 @@ impl Warden {
     /// ChangePassword by the user itself: the old password must match, and
     /// the account must let users change their own passwords.
     pub fn change_password(&self, account: &str, user: &str, old: &str, new: &str) -> Result<()> {
-        let (hash, policy) = {
-            let s = self.read();
-            let u = crate::users::find_user(&s, account, user)?;
-            let p = u
-                .login_profile
-                .as_ref()
-                .ok_or_else(|| no_login_profile(&u.name))?;
-            let policy = s
-                .accounts
-                .get(account)
-                .and_then(|a| a.password_policy.clone());
-            (p.password_hash.clone(), policy)
-        };
+        let (current, policy) = self.profile_and_policy(account, user)?;
         if policy
             .as_ref()
             .is_some_and(|p| !p.allow_users_to_change_password)
@@ -179,22 +243,15 @@ impl Warden {
                     .to_string(),
             ));
         }
-        if !crypto::verify_password(old, &hash) {
+        if !crypto::verify_password(old, &current.password_hash) {
             // AWS documents no dedicated code for a wrong old password; it
             // refuses the call, so we answer AccessDenied.
             return Err(CoreError::AccessDenied(
                 "The old password provided is incorrect.".to_string(),
             ));
         }
-        let profile = self.new_profile(account, new, false)?;
-        update_user_with(self, account, user, |_, u| {
-            if let Some(p) = u.login_profile.as_mut() {
-                p.password_hash = profile.password_hash;
-                p.password_reset_required = false;
-            }
-            Ok(())
-        })
-        .map(|_| ())
+        // A successful change also clears PasswordResetRequired.
+        self.set_password(account, user, new, Some(false))
     }
 }
 

@@ -26,6 +26,9 @@ fn session_duration(caller: &Caller, requested: Option<i32>) -> Result<i64> {
     };
     match requested {
         None => Ok(default),
+        // "If the duration is longer than one hour, the session for AWS
+        // account owners defaults to one hour."
+        Some(d) if caller.is_root() && d > 3_600 => Ok(3_600),
         Some(d) if (900..=max).contains(&(d as i64)) => Ok(d as i64),
         Some(d) if d < 900 => Err(CoreError::ValidationError(format!(
             "1 validation error detected: Value '{d}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
@@ -60,7 +63,7 @@ impl Warden {
             }
         };
         let now = now_epoch();
-        let access_key_id = crypto::new_access_key_id(true);
+        let access_key_id = crate::keys::access_key_id_for(&caller.account, true);
         let secret = crypto::new_secret_access_key();
         let claims = SessionClaims {
             access_key_id: access_key_id.clone(),
@@ -89,12 +92,12 @@ impl Warden {
 
     /// GetAccessKeyInfo: the account that owns a key. Long-term keys are
     /// looked up; a temporary key is known only to its own caller.
-    pub fn access_key_account(&self, caller: &Caller, key_id: &str) -> Result<String> {
+    pub fn access_key_account(&self, key_id: &str) -> Result<String> {
         if let Some(k) = self.read().access_keys.get(key_id) {
             return Ok(k.account.clone());
         }
-        if caller.access_key_id == key_id {
-            return Ok(caller.account.clone());
+        if let Some(account) = crate::keys::account_of_key_id(key_id) {
+            return Ok(account);
         }
         Err(CoreError::InvalidParameterValue(format!(
             "The access key ID {key_id} is not valid or does not belong to a known account."

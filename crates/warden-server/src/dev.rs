@@ -10,14 +10,24 @@ use parking_lot::Mutex;
 
 use crate::AppState;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DevMode {
+    /// The configured root key, installed again after a reset so the keys
+    /// the test harness was given keep working.
+    pub root_key: Option<(String, warden_core::crypto::Secret)>,
     /// How many more requests may pass without authentication; `None` is
     /// unlimited (the dev-mode default, as moto's).
     no_auth_budget: Mutex<Option<u64>>,
 }
 
 impl DevMode {
+    pub fn new(root_key: Option<(String, warden_core::crypto::Secret)>) -> Self {
+        Self {
+            root_key,
+            no_auth_budget: Mutex::new(None),
+        }
+    }
+
     /// Whether this request may skip authentication; spends one unit of a
     /// limited budget.
     pub fn take_no_auth(&self) -> bool {
@@ -44,7 +54,17 @@ fn json(status: StatusCode, body: serde_json::Value) -> Response {
 
 pub async fn reset(State(app): State<Arc<AppState>>) -> Response {
     let warden = app.warden.clone();
-    match tokio::task::spawn_blocking(move || warden.reset()).await {
+    let root_key = app.dev.as_ref().and_then(|d| d.root_key.clone());
+    let reset = move || {
+        warden.reset()?;
+        if let Some((id, secret)) = root_key {
+            let account = warden.config().default_account.clone();
+            let secret = String::from_utf8_lossy(secret.expose()).into_owned();
+            warden.install_root_key(&account, &id, &secret)?;
+        }
+        Ok::<(), warden_core::CoreError>(())
+    };
+    match tokio::task::spawn_blocking(reset).await {
         Ok(Ok(())) => json(StatusCode::OK, serde_json::json!({"status": "ok"})),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "dev reset failed");

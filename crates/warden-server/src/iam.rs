@@ -29,7 +29,7 @@ fn user_out(u: &model::User) -> User {
         password_last_used: u.password_last_used.map(ts),
         permissions_boundary: u.permissions_boundary.as_ref().map(|arn| {
             AttachedPermissionsBoundary {
-                permissions_boundary_type: Some("Policy".to_string()),
+                permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_string()),
                 permissions_boundary_arn: Some(arn.clone()),
             }
         }),
@@ -415,18 +415,20 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: GetAccessKeyLastUsedRequest,
     ) -> R<GetAccessKeyLastUsedResponse> {
+        // AWS answers AccessDenied, not NoSuchEntity, for a key that does
+        // not exist or belongs to another account (recorded against AWS).
+        let denied = || {
+            ApiError::access_denied(format!(
+                "User: {} is not authorized to perform iam:GetAccessKeyLastUsed on resource: access key {}",
+                ctx.caller.arn, input.access_key_id
+            ))
+        };
         let (account, user_name, used) = self
             .w()
             .access_key_last_used(&input.access_key_id)
-            .map_err(api_error)?;
+            .map_err(|_| denied())?;
         if account != ctx.caller.account {
-            return Err(ApiError::new(
-                "NoSuchEntity",
-                format!(
-                    "The Access Key with id {} cannot be found",
-                    input.access_key_id
-                ),
-            ));
+            return Err(denied());
         }
         let last = match used {
             Some(u) => AccessKeyLastUsed {

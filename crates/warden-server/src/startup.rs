@@ -160,7 +160,14 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
     let state = Arc::new(AppState {
         warden: warden.clone(),
         signing_keys: SigningKeyCache::default(),
-        dev: opts.dev.then(DevMode::default),
+        dev: opts.dev.then(|| {
+            DevMode::new(opts.root_key.as_ref().map(|(id, secret)| {
+                (
+                    id.clone(),
+                    warden_core::crypto::Secret::from(secret.as_bytes().to_vec()),
+                )
+            }))
+        }),
     });
     spawn_last_used_flusher(warden);
     let app = router(state.clone());

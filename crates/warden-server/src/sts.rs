@@ -62,13 +62,13 @@ impl StsApi for Sts<'_> {
 
     fn get_access_key_info(
         &self,
-        ctx: &RequestCtx,
+        _ctx: &RequestCtx,
         input: GetAccessKeyInfoRequest,
     ) -> R<GetAccessKeyInfoResponse> {
         let account = self
             .app
             .warden
-            .access_key_account(&ctx.caller, &input.access_key_id)
+            .access_key_account(&input.access_key_id)
             .map_err(api_error)?;
         Ok(GetAccessKeyInfoResponse {
             account: Some(account),
