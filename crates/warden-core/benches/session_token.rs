@@ -93,6 +93,23 @@ fn bench(c: &mut Criterion) {
             .unwrap_or_default();
         b.iter(|| cipher.decrypt(&nonce, Payload { msg: black_box(&ct), aad: b"hdr01" }).map(|v| v.len()))
     });
+    c.bench_function("component/chacha20poly1305_open_215B", |b| {
+        use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+        let cipher = chacha20poly1305::ChaCha20Poly1305::new(&[7u8; 32].into());
+        let nonce = chacha20poly1305::Nonce::from([9u8; 12]);
+        let ct = cipher
+            .encrypt(&nonce, Payload { msg: &[1u8; 215], aad: b"hdr01" })
+            .unwrap_or_default();
+        b.iter(|| cipher.decrypt(&nonce, Payload { msg: black_box(&ct), aad: b"hdr01" }).map(|v| v.len()))
+    });
+    c.bench_function("component/hmac_sha256_215B", |b| {
+        use hmac::{Hmac, Mac};
+        b.iter(|| {
+            let mut m = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&[7u8; 32]).map_err(|_| ())?;
+            m.update(black_box(&[1u8; 215]));
+            Ok::<_, ()>(m.finalize().into_bytes())
+        })
+    });
     c.bench_function("session_token/seal", |b| {
         b.iter(|| key.seal_session(black_box(&cl)))
     });

@@ -150,7 +150,7 @@ impl Warden {
                 .is_some()
             {
                 return Err(CoreError::DeleteConflict(
-                    "Cannot delete entity, must remove referenced objects first.".to_string(),
+                    "Cannot delete entity, must remove users from group first.".to_string(),
                 ));
             }
             Ok((vec![Change::DeleteGroup(name_key(account, name))], ()))

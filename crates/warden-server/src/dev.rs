@@ -15,9 +15,10 @@ pub struct DevMode {
     /// The configured root key, installed again after a reset so the keys
     /// the test harness was given keep working.
     pub root_key: Option<(String, warden_core::crypto::Secret)>,
-    /// How many more requests may pass without authentication; `None` is
-    /// unlimited (the dev-mode default, as moto's).
-    no_auth_budget: Mutex<Option<u64>>,
+    /// `(configured, remaining)` requests that may pass without
+    /// authentication; `None` is unlimited (the dev-mode default, as moto's).
+    /// moto reports the configured count back, so it is kept apart.
+    no_auth_budget: Mutex<Option<(u64, u64)>>,
 }
 
 impl DevMode {
@@ -34,8 +35,8 @@ impl DevMode {
         let mut budget = self.no_auth_budget.lock();
         match budget.as_mut() {
             None => true,
-            Some(0) => false,
-            Some(n) => {
+            Some((_, 0)) => false,
+            Some((_, n)) => {
                 *n -= 1;
                 true
             }
@@ -94,8 +95,11 @@ pub async fn reset_auth(State(app): State<Arc<AppState>>, body: String) -> Respo
             serde_json::json!({"status": "error", "message": "body must be a non-negative integer"}),
         );
     };
-    let previous = dev.no_auth_budget.lock().replace(n);
-    let previous = previous.map_or_else(|| "inf".to_string(), |p| p.to_string());
+    let previous = dev.no_auth_budget.lock().replace((n, n));
+    let previous = previous.map_or_else(
+        || "inf".to_string(),
+        |(configured, _)| configured.to_string(),
+    );
     json(
         StatusCode::OK,
         serde_json::json!({"status": "ok", "PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT": previous}),

@@ -142,7 +142,13 @@ pub enum ViolationKind {
 pub struct Violations {
     messages: Vec<String>,
     kinds: Vec<(ViolationKind, String)>,
+    /// A message IAM words on its own, replacing the generic list.
+    special: Option<String>,
 }
+
+/// IAM's path pattern. IAM reports a path that breaks it with a message of
+/// its own rather than the generic constraint text.
+const IAM_PATH_PATTERN: &str = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)";
 
 impl Violations {
     /// No violations yet.
@@ -199,6 +205,12 @@ impl Violations {
     pub fn check_str(&mut self, path: &str, value: &str, rules: &StrRules) {
         let shown = if rules.sensitive { None } else { Some(value) };
         if let Some(p) = &rules.pattern {
+            if !p.matches(value) && p.java == IAM_PATH_PATTERN && self.special.is_none() {
+                let member = path.rsplit('.').next().unwrap_or(path);
+                self.special = Some(format!(
+                    "The specified value for {member} is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters."
+                ));
+            }
             if !p.matches(value) {
                 self.push(
                     ViolationKind::Pattern,
@@ -285,6 +297,9 @@ impl Violations {
     /// The `ValidationError` for the collected violations, if any:
     /// `1 validation error detected: A` or `2 validation errors detected: A; B`.
     pub fn into_error(self) -> Option<ApiError> {
+        if let Some(special) = self.special {
+            return Some(ApiError::validation(special));
+        }
         match self.messages.len() {
             0 => None,
             1 => Some(ApiError::validation(format!(

@@ -247,3 +247,20 @@ fn look_ahead_pattern_is_enforced() {
     assert!(!rule.matches("my--domain"));
     assert!(!rule.matches("-leading"));
 }
+
+#[test]
+fn iam_path_violation_has_iams_own_message() {
+    // IAM words a bad path on its own (seen in AWS's CreateVirtualMFADevice
+    // and CreateUser answers), not with the generic constraint list.
+    let e = decode_err::<CreateUserRequest>("UserName=ok&Path=no-leading-slash%2F");
+    assert_eq!(e.code, "ValidationError");
+    assert_eq!(
+        e.message,
+        "The specified value for path is invalid. It must begin and end with / and contain only \
+         alphanumeric characters and/or / characters."
+    );
+    // A good path passes.
+    assert!(params("UserName=ok&Path=%2Fteam%2F")
+        .decode::<CreateUserRequest>()
+        .is_ok());
+}
