@@ -1,5 +1,6 @@
 //! `warden policy ...`: thin clap wiring over `warden_policy::cli`.
 
+use std::io::Read;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Subcommand)]
@@ -26,7 +27,60 @@ pub enum PolicyCommand {
     },
 }
 
-pub fn run(_cmd: PolicyCommand) -> ExitCode {
-    eprintln!("warden policy: not wired yet");
-    ExitCode::FAILURE
+fn open_input(file: &str) -> std::io::Result<Box<dyn std::io::BufRead>> {
+    if file == "-" {
+        Ok(Box::new(std::io::BufReader::new(std::io::stdin())))
+    } else {
+        Ok(Box::new(std::io::BufReader::new(std::fs::File::open(
+            file,
+        )?)))
+    }
+}
+
+pub fn run(cmd: PolicyCommand) -> ExitCode {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = match cmd {
+        PolicyCommand::Validate {
+            policy_type,
+            json,
+            file,
+        } => {
+            let Some(policy_type) = warden_policy::PolicyType::parse(&policy_type) else {
+                eprintln!(
+                    "warden policy validate: unknown --type {policy_type} (identity, resource, trust, boundary, session, scp, rcp)"
+                );
+                return ExitCode::from(2);
+            };
+            let mut text = String::new();
+            match open_input(&file).and_then(|mut r| r.read_to_string(&mut text)) {
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("warden policy validate: {file}: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+            let args = warden_policy::cli::ValidateArgs { policy_type, json };
+            warden_policy::cli::run_validate(args, &text, &mut out)
+        }
+        PolicyCommand::Evaluate { batch, file } => match open_input(&file) {
+            Ok(input) => warden_policy::cli::run_evaluate(input, batch, &mut out),
+            Err(e) => {
+                eprintln!("warden policy evaluate: {file}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let flushed = std::io::Write::flush(&mut out);
+    match (result, flushed) {
+        (Ok(code), Ok(())) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        (Err(e), _) => {
+            eprintln!("warden policy: {e}");
+            ExitCode::from(2)
+        }
+        (_, Err(e)) => {
+            eprintln!("warden policy: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
