@@ -141,6 +141,16 @@ impl Pattern {
 
     /// Glob match. `fold` compares ASCII letters case-insensitively. Unresolvable variables never match.
     pub(crate) fn glob(&self, text: &str, fold: bool, r: &dyn Resolve) -> bool {
+        // The common shapes (`*`, `literal`, `literal*`) skip the general loop: most statements are rejected
+        // here, so this is the decision path's inner loop.
+        match &*self.toks {
+            [Tok::Many] => return true,
+            [Tok::Lit(l)] => {
+                return text.len() == l.len() && starts_with(text.as_bytes(), l.as_bytes(), fold)
+            }
+            [Tok::Lit(l), Tok::Many] => return starts_with(text.as_bytes(), l.as_bytes(), fold),
+            _ => {}
+        }
         if self.has_vars && !self.vars_resolve(r) {
             return false;
         }
@@ -395,6 +405,16 @@ impl ArnPattern {
             }
         }
         (ArnPattern::Segments(segs.into_boxed_slice()), err)
+    }
+
+    /// Text every match must start with, when the first five segments are literal.
+    pub(crate) fn literal_head(&self) -> Option<String> {
+        match self {
+            ArnPattern::Prefixed { prefix, rest } => {
+                Some(format!("{prefix}{}", rest.literal_prefix().unwrap_or("")))
+            }
+            ArnPattern::Any | ArnPattern::Segments(_) => None,
+        }
     }
 
     pub(crate) fn matches(&self, text: &str, r: &dyn Resolve) -> bool {

@@ -140,15 +140,107 @@ enum Condition2 {
     Never,
 }
 
-/// A service prefix and the statements whose actions name it.
-type ServiceBucket = (Box<str>, Box<[u32]>);
+/// Statements of one effect and one service, indexed a second time by the literal start of their resource
+/// patterns, so statements about other resources cost nothing.
+#[derive(Debug, Clone, Default)]
+struct Bucket {
+    trie: ResourceTrie,
+    /// Statements whose resources have no literal head (`*`, wildcards before the resource part, NotResource,
+    /// no Resource element).
+    unindexed: Box<[u32]>,
+}
+
+impl Bucket {
+    fn build(statements: &[CompiledStatement], members: &[u32]) -> Bucket {
+        let mut trie = ResourceTrie::default();
+        let mut unindexed = Vec::new();
+        for &i in members {
+            match statements
+                .get(i as usize)
+                .and_then(CompiledStatement::resource_heads)
+            {
+                Some(heads) => heads.iter().for_each(|h| trie.insert(h.as_bytes(), i)),
+                None => unindexed.push(i),
+            }
+        }
+        Bucket {
+            trie,
+            unindexed: unindexed.into_boxed_slice(),
+        }
+    }
+
+    /// Calls `f` for every statement that may match `resource`, until `f` returns true. Returns true if it did.
+    fn visit(&self, resource: &str, f: &mut dyn FnMut(u32) -> bool) -> bool {
+        self.unindexed.iter().any(|&i| f(i)) || self.trie.visit(resource.as_bytes(), f)
+    }
+}
+
+/// A byte trie of resource heads. A statement sits at the node of each of its heads; a request resource visits
+/// the statements on its path, i.e. those whose head is a prefix of it.
+#[derive(Debug, Clone, Default)]
+struct ResourceTrie {
+    nodes: Vec<TrieNode>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct TrieNode {
+    /// Sorted by byte.
+    children: Vec<(u8, u32)>,
+    statements: Vec<u32>,
+}
+
+impl ResourceTrie {
+    fn insert(&mut self, head: &[u8], statement: u32) {
+        if self.nodes.is_empty() {
+            self.nodes.push(TrieNode::default());
+        }
+        let mut at = 0usize;
+        for &b in head {
+            let next = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
+            let Some(node) = self.nodes.get_mut(at) else {
+                return;
+            };
+            at = match node.children.binary_search_by_key(&b, |c| c.0) {
+                Ok(k) => node.children[k].1 as usize,
+                Err(k) => {
+                    node.children.insert(k, (b, next));
+                    self.nodes.push(TrieNode::default());
+                    next as usize
+                }
+            };
+        }
+        if let Some(node) = self.nodes.get_mut(at) {
+            if !node.statements.contains(&statement) {
+                node.statements.push(statement);
+            }
+        }
+    }
+
+    fn visit(&self, resource: &[u8], f: &mut dyn FnMut(u32) -> bool) -> bool {
+        let mut at = 0usize;
+        let mut bytes = resource.iter();
+        while let Some(node) = self.nodes.get(at) {
+            if node.statements.iter().any(|&i| f(i)) {
+                return true;
+            }
+            let Some(b) = bytes.next() else {
+                return false;
+            };
+            match node.children.binary_search_by_key(b, |c| c.0) {
+                Ok(k) => at = node.children[k].1 as usize,
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+}
 
 /// Statement indices of one effect, bucketed by the lower-cased service prefix of their actions.
 #[derive(Debug, Clone, Default)]
 struct Index {
-    by_service: Box<[ServiceBucket]>,
+    by_service: Box<[(Box<str>, Bucket)]>,
     /// Statements whose actions may match any service (`*`, `s3*:...`, `NotAction`).
-    any_service: Box<[u32]>,
+    any_service: Bucket,
 }
 
 impl Index {
@@ -187,22 +279,23 @@ impl Index {
         Index {
             by_service: by
                 .into_iter()
-                .map(|(k, v)| (k, v.into_boxed_slice()))
+                .map(|(k, v)| (k, Bucket::build(statements, &v)))
                 .collect(),
-            any_service: any.into_boxed_slice(),
+            any_service: Bucket::build(statements, &any),
         }
     }
 
-    /// Candidates for a service: its bucket, then the any-service list.
-    fn candidates<'a>(&'a self, service: &str) -> impl Iterator<Item = u32> + 'a {
-        let bucket: &[u32] = match self
+    /// Visits the candidates for a request: the service's bucket, then the any-service bucket.
+    fn visit(&self, service: &str, resource: &str, f: &mut dyn FnMut(u32) -> bool) {
+        if let Ok(i) = self
             .by_service
             .binary_search_by(|(k, _)| (**k).cmp(service))
         {
-            Ok(i) => &self.by_service[i].1,
-            Err(_) => &[],
-        };
-        bucket.iter().chain(self.any_service.iter()).copied()
+            if self.by_service[i].1.visit(resource, f) {
+                return;
+            }
+        }
+        self.any_service.visit(resource, f);
     }
 }
 
@@ -278,23 +371,20 @@ impl Policy {
         };
         let want_best = effect == Effect::Allow && matches!(mode, PrincipalMode::Require { .. });
         let mut best: Option<(u32, Option<NamedAs>)> = None;
-        for i in index.candidates(ctx.service()) {
-            let Some(s) = self.statements.get(i as usize) else {
-                continue;
+        index.visit(ctx.service(), ctx.resource(), &mut |i| {
+            let Some(named) = self
+                .statements
+                .get(i as usize)
+                .and_then(|s| s.applies(ctx, mode))
+            else {
+                return false;
             };
-            let Some(named) = s.applies(ctx, mode) else {
-                continue;
-            };
-            if !want_best {
-                return Some((i, named));
-            }
             if best.is_none_or(|(_, b)| named > b) {
                 best = Some((i, named));
             }
-            if named == Some(NamedAs::Exact) {
-                break;
-            }
-        }
+            // Stop at the first hit, except when looking for the strongest naming in a resource policy.
+            !want_best || named == Some(NamedAs::Exact)
+        });
         best
     }
 }
@@ -355,6 +445,28 @@ fn compile_statement(s: &Statement, version: Version) -> CompiledStatement {
 }
 
 impl CompiledStatement {
+    /// The literal starts of this statement's resource patterns, minimal (none is a prefix of another), or
+    /// `None` when some resource has no literal start and the statement must always be looked at.
+    fn resource_heads(&self) -> Option<Vec<String>> {
+        if self.not_resource {
+            return None;
+        }
+        let mut heads: Vec<String> = self
+            .resources
+            .as_ref()?
+            .iter()
+            .map(ArnPattern::literal_head)
+            .collect::<Option<_>>()?;
+        heads.sort();
+        heads.dedup();
+        let minimal = heads
+            .iter()
+            .filter(|h| !heads.iter().any(|o| o != *h && h.starts_with(o.as_str())))
+            .cloned()
+            .collect();
+        Some(minimal)
+    }
+
     /// `Some(named)` when the statement applies to the request; `named` is how the principal matched, if the
     /// principal was checked.
     fn applies(&self, ctx: &RequestContext, mode: PrincipalMode) -> Option<Option<NamedAs>> {
@@ -400,5 +512,96 @@ impl CompiledStatement {
             Condition2::Never => false,
         });
         conds_hold.then_some(named)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Principal;
+    use proptest::prelude::*;
+
+    impl Policy {
+        /// Every statement in order, no index: the reference the index must agree with.
+        fn find_linear(
+            &self,
+            effect: Effect,
+            ctx: &RequestContext,
+            mode: PrincipalMode,
+        ) -> Option<Option<NamedAs>> {
+            let hits = self
+                .statements
+                .iter()
+                .filter(|s| s.effect == effect)
+                .filter_map(|s| s.applies(ctx, mode));
+            if effect == Effect::Allow && matches!(mode, PrincipalMode::Require { .. }) {
+                hits.max()
+            } else {
+                hits.into_iter().next()
+            }
+        }
+    }
+
+    fn statement() -> impl Strategy<Value = String> {
+        let action = prop::sample::select(vec![
+            r#""Action":"s3:Get*""#,
+            r#""Action":["s3:GetObject","iam:*"]"#,
+            r#""Action":"*""#,
+            r#""Action":"s3*:GetObject""#,
+            r#""NotAction":"iam:*""#,
+            r#""Action":"S3:getobject""#,
+        ]);
+        let resource = prop::sample::select(vec![
+            r#""Resource":"*""#,
+            r#""Resource":"arn:aws:s3:::b""#,
+            r#""Resource":["arn:aws:s3:::b/*","arn:aws:s3:::b"]"#,
+            r#""Resource":"arn:aws:s3:::b*""#,
+            r#""Resource":"arn:aws:s3:::${aws:username}/*""#,
+            r#""Resource":"arn:*:s3:::b/k""#,
+            r#""NotResource":"arn:aws:s3:::b/*""#,
+            r#""Resource":"arn:aws:iam::1:user/*""#,
+        ]);
+        let principal = prop::sample::select(vec![
+            "",
+            r#""Principal":"*","#,
+            r#""Principal":{"AWS":"111122223333"},"#,
+            r#""Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"#,
+        ]);
+        (any::<bool>(), action, resource, principal).prop_map(|(allow, a, r, p)| {
+            let e = if allow { "Allow" } else { "Deny" };
+            format!(r#"{{"Effect":"{e}",{p}{a},{r}}}"#)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// The service and resource index never changes a result.
+        #[test]
+        fn index_agrees_with_linear_scan(
+            sts in prop::collection::vec(statement(), 1..12),
+            resource in prop::sample::select(vec![
+                "arn:aws:s3:::b", "arn:aws:s3:::b/k", "arn:aws:s3:::bx", "*", "arn:aws:s3:::alice/x",
+                "arn:aws:iam::1:user/x", "arn:aws:s3:::", "arn:aws:s3:::b/k/l",
+            ]),
+            action in prop::sample::select(vec!["s3:GetObject", "iam:CreateUser", "ec2:RunInstances", "s3x:GetObject"]),
+        ) {
+            let text = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, sts.join(","));
+            let policy = Policy::parse(&text).unwrap();
+            let principal = Principal::parse("arn:aws:iam::111122223333:user/alice").unwrap();
+            let ctx = RequestContext::new(principal, action, resource).unwrap();
+            for mode in [PrincipalMode::Ignore, PrincipalMode::Require { caller_has_boundary: false }, PrincipalMode::IfPresent] {
+                for effect in [Effect::Allow, Effect::Deny] {
+                    let indexed = policy.find(effect, &ctx, mode).map(|(_, n)| n);
+                    let linear = policy.find_linear(effect, &ctx, mode);
+                    // Only a resource policy's allow needs the strongest naming; elsewhere any hit will do.
+                    if effect == Effect::Allow && matches!(mode, PrincipalMode::Require { .. }) {
+                        prop_assert_eq!(indexed, linear, "{} {:?} {:?}", text, mode, effect);
+                    } else {
+                        prop_assert_eq!(indexed.is_some(), linear.is_some(), "{} {:?} {:?}", text, mode, effect);
+                    }
+                }
+            }
+        }
     }
 }
