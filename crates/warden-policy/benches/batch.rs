@@ -8,37 +8,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const LINES: usize = 100_000;
 
-fn input() -> String {
-    let identity = common::identity_policies(3, 5);
-    let mut out = String::with_capacity(LINES * 1_500);
-    let principals = [
-        "arn:aws:iam::111122223333:user/alice",
-        "arn:aws:sts::111122223333:assumed-role/app/s1",
-        "arn:aws:iam::111122223333:user/bob",
-    ];
-    for i in 0..LINES {
-        let svc = common::SERVICES[i % 7];
-        let line = format!(
-            r#"{{"principal":"{}","action":"{svc}:GetThing","resource":"arn:aws:{svc}:::res-{}/k","context":{{"aws:PrincipalTag/team":"team-{}","aws:SourceIp":"10.0.0.{}"}},"identityPolicies":[{},{},{}],"permissionsBoundary":{},"serviceControlPolicies":[[{}],[{}]]}}"#,
-            principals[i % 3],
-            i % 15,
-            i % 5,
-            i % 250,
-            identity[0],
-            identity[1],
-            identity[2],
-            common::BOUNDARY,
-            common::SCP_ROOT,
-            common::SCP_OU,
-        );
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
-}
-
 fn bench(c: &mut Criterion) {
-    let text = input();
+    let text = common::batch_input(LINES);
     let mut g = c.benchmark_group("evaluate-batch");
     g.sample_size(10);
     g.throughput(Throughput::Elements(LINES as u64));

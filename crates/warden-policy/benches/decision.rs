@@ -6,51 +6,9 @@ mod common;
 
 use std::hint::black_box;
 
+use common::{request, Fixture};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use warden_policy::{
-    evaluate, DecisionKind, EvalOptions, NamedPolicy, Policy, PolicySet, Principal, RequestContext,
-};
-
-struct Fixture {
-    identity: Vec<NamedPolicy>,
-    boundary: NamedPolicy,
-    scps: Vec<Vec<NamedPolicy>>,
-}
-
-impl Fixture {
-    fn new(statements: usize) -> Fixture {
-        let compile = |t: &str| NamedPolicy::new("p", Policy::parse(t).unwrap());
-        Fixture {
-            identity: common::identity_policies(10, statements / 10)
-                .iter()
-                .map(|t| compile(t))
-                .collect(),
-            boundary: compile(common::BOUNDARY),
-            scps: vec![
-                vec![compile(common::SCP_ROOT)],
-                vec![compile(common::SCP_OU)],
-            ],
-        }
-    }
-
-    fn set(&self) -> PolicySet<'_> {
-        PolicySet {
-            identity: &self.identity,
-            boundary: Some(&self.boundary),
-            scp_levels: &self.scps,
-            ..PolicySet::default()
-        }
-    }
-}
-
-fn request(action: &str, resource: &str) -> RequestContext {
-    let p = Principal::parse("arn:aws:iam::111122223333:user/alice").unwrap();
-    let mut c = RequestContext::new(p, action, resource).unwrap();
-    c.insert("aws:PrincipalTag/team", "team-0");
-    c.insert("aws:SourceIp", "10.0.3.4");
-    c.insert("aws:RequestedRegion", "us-east-1");
-    c
-}
+use warden_policy::{evaluate, DecisionKind, EvalOptions};
 
 fn bench(c: &mut Criterion) {
     for statements in [100usize, 1_000] {

@@ -2,6 +2,7 @@
 //! and opens files; everything else is here, so it is testable without a process.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
@@ -141,7 +142,37 @@ struct Request<'a> {
 /// Compiled policies by their exact text, so a batch that repeats policies compiles each once.
 #[derive(Debug, Default)]
 pub struct PolicyCache {
-    map: HashMap<String, Result<Arc<Policy>, String>>,
+    map: HashMap<String, Result<Arc<Policy>, String>, BuildHasherDefault<WordHasher>>,
+}
+
+/// A multiply-rotate hasher that takes 8 bytes per step. Keys are whole policy texts (kilobytes per request
+/// line), where SipHash was a large share of the batch evaluator's time; HashDoS is not a concern for a local
+/// CLI cache bounded by `CACHE_LIMIT`, and lookups still compare the full text.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let mut tail = [0u8; 8];
+        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.add(u64::from_le_bytes(tail) ^ ((bytes.len() as u64) << 56));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl WordHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
 }
 
 /// Past this many distinct texts the cache starts over, bounding memory on adversarial input.

@@ -152,19 +152,19 @@ struct Bucket {
 
 impl Bucket {
     fn build(statements: &[CompiledStatement], members: &[u32]) -> Bucket {
-        let mut trie = ResourceTrie::default();
+        let mut heads: Vec<(String, u32)> = Vec::new();
         let mut unindexed = Vec::new();
         for &i in members {
             match statements
                 .get(i as usize)
                 .and_then(CompiledStatement::resource_heads)
             {
-                Some(heads) => heads.iter().for_each(|h| trie.insert(h.as_bytes(), i)),
+                Some(hs) => heads.extend(hs.into_iter().map(|h| (h, i))),
                 None => unindexed.push(i),
             }
         }
         Bucket {
-            trie,
+            trie: ResourceTrie::build(&heads),
             unindexed: unindexed.into_boxed_slice(),
         }
     }
@@ -176,9 +176,11 @@ impl Bucket {
 }
 
 /// A byte trie of resource heads. A statement sits at the node of each of its heads; a request resource visits
-/// the statements on its path, i.e. those whose head is a prefix of it.
+/// the statements on its path, i.e. those whose head is a prefix of it. The prefix all heads share (typically
+/// `arn:aws:s3:::`) is compared in one go instead of walked byte by byte.
 #[derive(Debug, Clone, Default)]
 struct ResourceTrie {
+    common: Box<[u8]>,
     nodes: Vec<TrieNode>,
 }
 
@@ -190,10 +192,28 @@ struct TrieNode {
 }
 
 impl ResourceTrie {
-    fn insert(&mut self, head: &[u8], statement: u32) {
-        if self.nodes.is_empty() {
-            self.nodes.push(TrieNode::default());
+    fn build(heads: &[(String, u32)]) -> ResourceTrie {
+        let Some((first, _)) = heads.first() else {
+            return ResourceTrie::default();
+        };
+        let common_len = heads.iter().fold(first.len(), |n, (h, _)| {
+            first.as_bytes()[..n]
+                .iter()
+                .zip(h.as_bytes())
+                .take_while(|(a, b)| a == b)
+                .count()
+        });
+        let mut trie = ResourceTrie {
+            common: first.as_bytes()[..common_len].into(),
+            nodes: vec![TrieNode::default()],
+        };
+        for (h, i) in heads {
+            trie.insert(&h.as_bytes()[common_len..], *i);
         }
+        trie
+    }
+
+    fn insert(&mut self, head: &[u8], statement: u32) {
         let mut at = 0usize;
         for &b in head {
             let next = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
@@ -217,8 +237,11 @@ impl ResourceTrie {
     }
 
     fn visit(&self, resource: &[u8], f: &mut dyn FnMut(u32) -> bool) -> bool {
+        let Some(rest) = resource.strip_prefix(&*self.common) else {
+            return false;
+        };
         let mut at = 0usize;
-        let mut bytes = resource.iter();
+        let mut bytes = rest.iter();
         while let Some(node) = self.nodes.get(at) {
             if node.statements.iter().any(|&i| f(i)) {
                 return true;
