@@ -41,6 +41,8 @@ impl Warden {
                 path: path.unwrap_or("/").to_string(),
                 id: crypto::random_id("AGPA"),
                 created: now_epoch(),
+                inline_policies: Vec::new(),
+                attached_policies: Vec::new(),
             };
             Ok((vec![Change::Group(group.clone())], group))
         })

@@ -7,7 +7,9 @@
 //! change that a crash could lose, and readers never wait for a disk sync.
 
 pub mod account;
+pub mod actions;
 pub mod auth;
+pub mod authz;
 pub mod crypto;
 pub mod error;
 pub mod groups;
@@ -16,6 +18,7 @@ pub mod mfa;
 pub mod model;
 pub mod page;
 pub mod passwords;
+pub mod policies;
 pub mod state;
 pub mod sts;
 pub mod users;
@@ -37,6 +40,9 @@ pub struct Config {
     pub default_account: String,
     /// Argon2id cost; tests lower it.
     pub password_hashing: crypto::PasswordHashing,
+    /// Managed policies one user, group or role may attach (AWS: 10 by
+    /// default, up to 20 on request).
+    pub attached_policies_quota: usize,
 }
 
 impl Default for Config {
@@ -44,6 +50,7 @@ impl Default for Config {
         Self {
             default_account: "123456789012".to_string(),
             password_hashing: crypto::PasswordHashing::default(),
+            attached_policies_quota: policies::DEFAULT_ATTACHED_POLICIES_QUOTA,
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use crate::crypto::Secret;
 
 /// Seconds since the Unix epoch. Kept as a plain integer so records stay
@@ -54,6 +56,72 @@ pub struct LoginProfile {
     pub previous_hashes: Vec<String>,
 }
 
+/// A policy compiled when it was stored or loaded; never persisted. Equality
+/// ignores it: the document text is the identity of a policy.
+#[derive(Debug, Clone, Default)]
+pub struct Compiled(pub Option<Arc<warden_policy::Policy>>);
+
+impl PartialEq for Compiled {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for Compiled {}
+
+/// An inline policy embedded in a user, group or role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InlinePolicy {
+    pub name: String,
+    /// The document as the client sent it (decoded).
+    pub document: String,
+    #[serde(skip)]
+    pub compiled: Compiled,
+}
+
+/// One version of a customer managed policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    /// `v1`, `v2`, ...
+    pub id: String,
+    pub document: String,
+    pub created: Epoch,
+    #[serde(skip)]
+    pub compiled: Compiled,
+}
+
+/// A customer managed policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedPolicy {
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub created: Epoch,
+    pub updated: Epoch,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// Newest first.
+    pub versions: Vec<PolicyVersion>,
+    pub default_version: String,
+    /// The number the next version gets (`v{n}`); never reused.
+    pub next_version: u32,
+}
+
+impl ManagedPolicy {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:policy{}{}",
+            self.account, self.path, self.name
+        )
+    }
+
+    pub fn default(&self) -> Option<&PolicyVersion> {
+        self.versions.iter().find(|v| v.id == self.default_version)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub account: String,
@@ -72,6 +140,11 @@ pub struct User {
     pub login_profile: Option<LoginProfile>,
     #[serde(default)]
     pub password_last_used: Option<Epoch>,
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+    /// ARNs of attached managed policies, in attachment order.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
 }
 
 impl User {
@@ -90,6 +163,10 @@ pub struct Group {
     pub path: String,
     pub id: String,
     pub created: Epoch,
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
 }
 
 impl Group {

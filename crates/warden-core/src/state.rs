@@ -9,7 +9,8 @@ use warden_store::{Mutation, Record};
 
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
-use crate::model::{AccessKey, Account, Group, KeyLastUsed, MfaDevice, User};
+use crate::model::{AccessKey, Account, Group, KeyLastUsed, ManagedPolicy, MfaDevice, User};
+use crate::policies::{compile_inline, compile_versions};
 
 /// `(account, lower-cased name)`: names are unique case-insensitively but keep
 /// their case, and per-account ranges come out sorted.
@@ -28,6 +29,8 @@ pub struct State {
     /// `(account, serial)`.
     pub mfa_devices: BTreeMap<(String, String), MfaDevice>,
     pub key_last_used: HashMap<String, KeyLastUsed>,
+    /// Customer managed policies by `(account, lower-cased name)`.
+    pub policies: BTreeMap<NameKey, ManagedPolicy>,
 }
 
 /// One entity to store or remove.
@@ -43,6 +46,8 @@ pub enum Change {
     Mfa(MfaDevice),
     DeleteMfa { account: String, serial: String },
     KeyLastUsed(KeyLastUsed),
+    Policy(ManagedPolicy),
+    DeletePolicy(NameKey),
 }
 
 const ACCOUNT: &str = "account";
@@ -51,6 +56,7 @@ const GROUP: &str = "group";
 const ACCESS_KEY: &str = "access_key";
 const MFA: &str = "mfa_device";
 const KEY_LAST_USED: &str = "key_last_used";
+const POLICY: &str = "managed_policy";
 
 fn put<T: Serialize>(kind: &str, account: &str, key: &str, value: &T) -> Result<Mutation> {
     let value = serde_json::to_string(value).map_err(|e| CoreError::Internal(e.to_string()))?;
@@ -84,6 +90,8 @@ impl Change {
             Self::Mfa(m) => put(MFA, &m.account, &m.serial, m)?,
             Self::DeleteMfa { account, serial } => delete(MFA, account, serial),
             Self::KeyLastUsed(l) => put(KEY_LAST_USED, &l.account, &l.key_id, l)?,
+            Self::Policy(p) => put(POLICY, &p.account, &p.name.to_lowercase(), p)?,
+            Self::DeletePolicy((acct, name)) => delete(POLICY, acct, name),
         })
     }
 }
@@ -134,6 +142,12 @@ impl State {
             Change::KeyLastUsed(l) => {
                 self.key_last_used.insert(l.key_id.clone(), l);
             }
+            Change::Policy(p) => {
+                self.policies.insert(name_key(&p.account, &p.name), p);
+            }
+            Change::DeletePolicy(k) => {
+                self.policies.remove(&k);
+            }
         }
     }
 
@@ -143,8 +157,21 @@ impl State {
         for r in records {
             let change = match r.kind.as_str() {
                 ACCOUNT => Change::Account(parse(r)?),
-                USER => Change::User(parse(r)?),
-                GROUP => Change::Group(parse(r)?),
+                USER => {
+                    let mut u: User = parse(r)?;
+                    compile_inline(&mut u.inline_policies);
+                    Change::User(u)
+                }
+                GROUP => {
+                    let mut g: Group = parse(r)?;
+                    compile_inline(&mut g.inline_policies);
+                    Change::Group(g)
+                }
+                POLICY => {
+                    let mut p: ManagedPolicy = parse(r)?;
+                    compile_versions(&mut p);
+                    Change::Policy(p)
+                }
                 ACCESS_KEY => {
                     let mut k: AccessKey = parse(r)?;
                     k.secret = master
@@ -204,6 +231,18 @@ impl State {
             .range(lo..)
             .take_while(move |((a, _), _)| a == account)
             .map(|(_, m)| m)
+    }
+
+    /// Customer managed policies of one account, sorted by lower-cased name.
+    pub fn policies_of<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> impl Iterator<Item = &'a ManagedPolicy> + 'a {
+        let lo = (account.to_string(), String::new());
+        self.policies
+            .range(lo..)
+            .take_while(move |((a, _), _)| a == account)
+            .map(|(_, p)| p)
     }
 
     /// Access keys of a user (`None` = root), oldest first.

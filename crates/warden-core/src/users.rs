@@ -101,6 +101,8 @@ impl Warden {
                 groups: Vec::new(),
                 login_profile: None,
                 password_last_used: None,
+                inline_policies: Vec::new(),
+                attached_policies: Vec::new(),
             };
             Ok((vec![Change::User(user.clone())], user))
         })
@@ -183,6 +185,8 @@ impl Warden {
             let lower = user.name.to_lowercase();
             let owns_something = !user.groups.is_empty()
                 || user.login_profile.is_some()
+                || !user.inline_policies.is_empty()
+                || !user.attached_policies.is_empty()
                 || !s.keys_of(account, Some(&lower)).is_empty()
                 || s.mfa_of(account).any(|m| m.user.as_deref() == Some(&lower));
             if owns_something {

@@ -6,17 +6,18 @@
 use std::sync::Arc;
 
 use axum::body::{to_bytes, Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{request::Parts, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
-use warden_core::auth::{authorize, Caller};
+use warden_core::auth::Caller;
 use warden_core::CoreError;
 use warden_wire::error::Service;
 use warden_wire::query::QueryParams;
 use warden_wire::sigv4::{self, HttpRequestParts, SigV4Error};
 use warden_wire::ApiError;
 
+use crate::authz::request_facts;
 use crate::mapping::{api_error, resource_for};
 use crate::AppState;
 
@@ -38,6 +39,10 @@ struct Outcome {
 
 pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
+    let source_ip = req
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
     let (parts, body) = req.into_parts();
     let body: Bytes = match to_bytes(Body::new(body), MAX_BODY_BYTES).await {
         Ok(b) => b,
@@ -53,10 +58,12 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
     // Writes wait for a disk sync (and passwords for Argon2): keep them off
     // the async workers. Reads take microseconds and run inline.
     let outcome = if action.as_deref().is_some_and(is_read_only) {
-        process(&app, &parts, &body, &request_id)
+        process(&app, &parts, &body, &request_id, source_ip)
     } else {
         let (app2, rid) = (app.clone(), request_id.clone());
-        match tokio::task::spawn_blocking(move || process(&app2, &parts, &body, &rid)).await {
+        match tokio::task::spawn_blocking(move || process(&app2, &parts, &body, &rid, source_ip))
+            .await
+        {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!(error = %e, request_id, "request task failed");
@@ -148,9 +155,15 @@ fn pick_service(
     }
 }
 
-fn process(app: &AppState, parts: &Parts, body: &[u8], request_id: &str) -> Outcome {
+fn process(
+    app: &AppState,
+    parts: &Parts,
+    body: &[u8],
+    request_id: &str,
+    source_ip: Option<std::net::IpAddr>,
+) -> Outcome {
     let mut service = Service::Iam;
-    let result = process_inner(app, parts, body, request_id, &mut service);
+    let result = process_inner(app, parts, body, request_id, source_ip, &mut service);
     Outcome { service, result }
 }
 
@@ -159,6 +172,7 @@ fn process_inner(
     parts: &Parts,
     body: &[u8],
     request_id: &str,
+    source_ip: Option<std::net::IpAddr>,
     service: &mut Service,
 ) -> Result<String, ApiError> {
     let raw_query = parts.uri.query().unwrap_or("");
@@ -246,7 +260,17 @@ fn process_inner(
                 ));
             }
             let resource = resource_for(&app.warden, &ctx.caller, "iam", &action, &params);
-            authorize(&ctx.caller, "iam", &action, &resource).map_err(api_error)?;
+            let facts = request_facts(
+                &app.warden,
+                &ctx,
+                parts,
+                &params,
+                source_ip,
+                now.unix_timestamp(),
+            );
+            app.warden
+                .authorize(&ctx.caller, &format!("iam:{action}"), &resource, &facts)
+                .map_err(api_error)?;
             warden_wire::generated::iam::dispatch(
                 &crate::iam::Iam { app },
                 &ctx,
@@ -264,7 +288,17 @@ fn process_inner(
                 ));
             }
             let resource = resource_for(&app.warden, &ctx.caller, "sts", &action, &params);
-            authorize(&ctx.caller, "sts", &action, &resource).map_err(api_error)?;
+            let facts = request_facts(
+                &app.warden,
+                &ctx,
+                parts,
+                &params,
+                source_ip,
+                now.unix_timestamp(),
+            );
+            app.warden
+                .authorize(&ctx.caller, &format!("sts:{action}"), &resource, &facts)
+                .map_err(api_error)?;
             warden_wire::generated::sts::dispatch(
                 &crate::sts::Sts { app },
                 &ctx,

@@ -6,6 +6,7 @@ use warden_core::keys::KeyOwner;
 use warden_core::mfa::Assignment;
 use warden_core::model::{self, KeyStatus, PasswordPolicy};
 use warden_core::page::Page;
+use warden_core::policies::{Holder, NewPolicy, PolicyView, VersionView};
 use warden_wire::generated::iam::*;
 use warden_wire::ApiError;
 
@@ -47,6 +48,51 @@ fn group_out(g: &model::Group) -> Group {
     }
 }
 
+fn policy_out(p: &PolicyView) -> Policy {
+    Policy {
+        policy_name: Some(p.name.clone()),
+        policy_id: Some(p.id.clone()),
+        arn: Some(p.arn.clone()),
+        path: Some(p.path.clone()),
+        default_version_id: Some(p.default_version.clone()),
+        attachment_count: Some(p.attachment_count),
+        permissions_boundary_usage_count: Some(p.boundary_usage_count),
+        is_attachable: Some(true),
+        description: p.description.clone(),
+        create_date: Some(ts(p.created)),
+        update_date: Some(ts(p.updated)),
+        tags: (!p.tags.is_empty()).then(|| tags_out(&p.tags)),
+    }
+}
+
+fn version_out(v: &VersionView, with_document: bool) -> PolicyVersion {
+    PolicyVersion {
+        document: with_document.then(|| v.document.clone()),
+        version_id: Some(v.id.clone()),
+        is_default_version: Some(v.is_default),
+        create_date: Some(ts(v.created)),
+    }
+}
+
+/// One page of an entity's tags (the marker is the tag's position).
+fn tag_page(
+    tags: &[model::Tag],
+    marker: Option<&str>,
+    max_items: Option<i32>,
+) -> R<(Vec<Tag>, Option<bool>, Option<String>)> {
+    let page = warden_core::page::paginate(
+        tags.iter().enumerate(),
+        |(i, _)| format!("{i:04}"),
+        marker,
+        max_items,
+    )
+    .map_err(api_error)?;
+    Ok(page_parts(page, |(_, t)| Tag {
+        key: t.key.clone(),
+        value: t.value.clone(),
+    }))
+}
+
 /// Splits a domain page into the `(items, IsTruncated, Marker)` triple every
 /// List response carries.
 fn page_parts<T, U>(page: Page<T>, f: impl Fn(&T) -> U) -> (Vec<U>, Option<bool>, Option<String>) {
@@ -73,6 +119,25 @@ impl Iam<'_> {
         }
     }
 
+    /// One page of attached policies as the wire shows them.
+    fn attached(
+        &self,
+        ctx: &RequestCtx,
+        h: Holder<'_>,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max_items: Option<i32>,
+    ) -> R<(Vec<AttachedPolicy>, Option<bool>, Option<String>)> {
+        let page = self
+            .w()
+            .list_attached_policies(&ctx.caller.account, h, path_prefix, marker, max_items)
+            .map_err(api_error)?;
+        Ok(page_parts(page, |(name, arn)| AttachedPolicy {
+            policy_name: Some(name.clone()),
+            policy_arn: Some(arn.clone()),
+        }))
+    }
+
     /// The user a call targets when `UserName` may be omitted for a user
     /// caller; root must name one.
     fn named_or_caller(ctx: &RequestCtx, user_name: Option<String>) -> R<String> {
@@ -86,6 +151,11 @@ impl IamApi for Iam<'_> {
     // ---- users ----
 
     fn create_user(&self, ctx: &RequestCtx, input: CreateUserRequest) -> R<CreateUserResponse> {
+        if let Some(boundary) = &input.permissions_boundary {
+            self.w()
+                .check_boundary(&ctx.caller.account, boundary)
+                .map_err(api_error)?;
+        }
         let user = self
             .w()
             .create_user(
@@ -194,17 +264,8 @@ impl IamApi for Iam<'_> {
             .w()
             .get_user(&ctx.caller.account, &input.user_name)
             .map_err(api_error)?;
-        let page = warden_core::page::paginate(
-            user.tags.iter().enumerate().map(|(i, t)| (i, t.clone())),
-            |(i, _)| format!("{i:04}"),
-            input.marker.as_deref(),
-            input.max_items,
-        )
-        .map_err(api_error)?;
-        let (tags, is_truncated, marker) = page_parts(page, |(_, t)| Tag {
-            key: t.key.clone(),
-            value: t.value.clone(),
-        });
+        let (tags, is_truncated, marker) =
+            tag_page(&user.tags, input.marker.as_deref(), input.max_items)?;
         Ok(ListUserTagsResponse {
             tags,
             is_truncated,
@@ -217,9 +278,13 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: PutUserPermissionsBoundaryRequest,
     ) -> R<()> {
+        let account = &ctx.caller.account;
+        self.w()
+            .check_boundary(account, &input.permissions_boundary)
+            .map_err(api_error)?;
         self.w()
             .set_user_permissions_boundary(
-                &ctx.caller.account,
+                account,
                 &input.user_name,
                 Some(input.permissions_boundary),
             )
@@ -719,6 +784,431 @@ impl IamApi for Iam<'_> {
             });
         Ok(ListVirtualMFADevicesResponse {
             virtual_mfa_devices,
+            is_truncated,
+            marker,
+        })
+    }
+
+    // ---- managed policies ----
+
+    fn create_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: CreatePolicyRequest,
+    ) -> R<CreatePolicyResponse> {
+        let p = self
+            .w()
+            .create_policy(
+                &ctx.caller.account,
+                NewPolicy {
+                    name: input.policy_name,
+                    path: input.path,
+                    document: input.policy_document,
+                    description: input.description,
+                    tags: tags_in(input.tags),
+                },
+            )
+            .map_err(api_error)?;
+        Ok(CreatePolicyResponse {
+            policy: Some(policy_out(&p)),
+        })
+    }
+
+    fn get_policy(&self, ctx: &RequestCtx, input: GetPolicyRequest) -> R<GetPolicyResponse> {
+        let p = self
+            .w()
+            .get_policy(&ctx.caller.account, &input.policy_arn)
+            .map_err(api_error)?;
+        Ok(GetPolicyResponse {
+            policy: Some(policy_out(&p)),
+        })
+    }
+
+    fn list_policies(
+        &self,
+        ctx: &RequestCtx,
+        input: ListPoliciesRequest,
+    ) -> R<ListPoliciesResponse> {
+        let page = self
+            .w()
+            .list_policies(
+                &ctx.caller.account,
+                input.scope.as_deref(),
+                input.only_attached.unwrap_or(false),
+                input.path_prefix.as_deref(),
+                input.policy_usage_filter.as_deref(),
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (policies, is_truncated, marker) = page_parts(page, |p| {
+            // ListPolicies leaves out descriptions and tags, as AWS does.
+            let mut out = policy_out(p);
+            out.description = None;
+            out.tags = None;
+            out
+        });
+        Ok(ListPoliciesResponse {
+            policies: Some(policies),
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn delete_policy(&self, ctx: &RequestCtx, input: DeletePolicyRequest) -> R<()> {
+        self.w()
+            .delete_policy(&ctx.caller.account, &input.policy_arn)
+            .map_err(api_error)
+    }
+
+    fn create_policy_version(
+        &self,
+        ctx: &RequestCtx,
+        input: CreatePolicyVersionRequest,
+    ) -> R<CreatePolicyVersionResponse> {
+        let v = self
+            .w()
+            .create_policy_version(
+                &ctx.caller.account,
+                &input.policy_arn,
+                &input.policy_document,
+                input.set_as_default.unwrap_or(false),
+            )
+            .map_err(api_error)?;
+        Ok(CreatePolicyVersionResponse {
+            policy_version: Some(version_out(&v, false)),
+        })
+    }
+
+    fn get_policy_version(
+        &self,
+        ctx: &RequestCtx,
+        input: GetPolicyVersionRequest,
+    ) -> R<GetPolicyVersionResponse> {
+        let v = self
+            .w()
+            .get_policy_version(&ctx.caller.account, &input.policy_arn, &input.version_id)
+            .map_err(api_error)?;
+        Ok(GetPolicyVersionResponse {
+            policy_version: Some(version_out(&v, true)),
+        })
+    }
+
+    fn list_policy_versions(
+        &self,
+        ctx: &RequestCtx,
+        input: ListPolicyVersionsRequest,
+    ) -> R<ListPolicyVersionsResponse> {
+        let page = self
+            .w()
+            .list_policy_versions(
+                &ctx.caller.account,
+                &input.policy_arn,
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (versions, is_truncated, marker) = page_parts(page, |v| version_out(v, false));
+        Ok(ListPolicyVersionsResponse {
+            versions: Some(versions),
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn delete_policy_version(&self, ctx: &RequestCtx, input: DeletePolicyVersionRequest) -> R<()> {
+        self.w()
+            .delete_policy_version(&ctx.caller.account, &input.policy_arn, &input.version_id)
+            .map_err(api_error)
+    }
+
+    fn set_default_policy_version(
+        &self,
+        ctx: &RequestCtx,
+        input: SetDefaultPolicyVersionRequest,
+    ) -> R<()> {
+        self.w()
+            .set_default_policy_version(&ctx.caller.account, &input.policy_arn, &input.version_id)
+            .map_err(api_error)
+    }
+
+    fn tag_policy(&self, ctx: &RequestCtx, input: TagPolicyRequest) -> R<()> {
+        self.w()
+            .tag_policy(
+                &ctx.caller.account,
+                &input.policy_arn,
+                &tags_in(Some(input.tags)),
+            )
+            .map_err(api_error)
+    }
+
+    fn untag_policy(&self, ctx: &RequestCtx, input: UntagPolicyRequest) -> R<()> {
+        self.w()
+            .untag_policy(&ctx.caller.account, &input.policy_arn, &input.tag_keys)
+            .map_err(api_error)
+    }
+
+    fn list_policy_tags(
+        &self,
+        ctx: &RequestCtx,
+        input: ListPolicyTagsRequest,
+    ) -> R<ListPolicyTagsResponse> {
+        let p = self
+            .w()
+            .get_policy(&ctx.caller.account, &input.policy_arn)
+            .map_err(api_error)?;
+        let (tags, is_truncated, marker) =
+            tag_page(&p.tags, input.marker.as_deref(), input.max_items)?;
+        Ok(ListPolicyTagsResponse {
+            tags,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn list_entities_for_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: ListEntitiesForPolicyRequest,
+    ) -> R<ListEntitiesForPolicyResponse> {
+        let (users, groups) = self
+            .w()
+            .list_entities_for_policy(
+                &ctx.caller.account,
+                &input.policy_arn,
+                input.entity_filter.as_deref(),
+                input.path_prefix.as_deref(),
+                input.policy_usage_filter.as_deref(),
+            )
+            .map_err(api_error)?;
+        Ok(ListEntitiesForPolicyResponse {
+            policy_groups: Some(
+                groups
+                    .into_iter()
+                    .map(|(n, id)| PolicyGroup {
+                        group_name: Some(n),
+                        group_id: Some(id),
+                    })
+                    .collect(),
+            ),
+            policy_users: Some(
+                users
+                    .into_iter()
+                    .map(|(n, id)| PolicyUser {
+                        user_name: Some(n),
+                        user_id: Some(id),
+                    })
+                    .collect(),
+            ),
+            policy_roles: Some(Vec::new()),
+            is_truncated: Some(false),
+            marker: None,
+        })
+    }
+
+    // ---- inline policies ----
+
+    fn put_user_policy(&self, ctx: &RequestCtx, input: PutUserPolicyRequest) -> R<()> {
+        self.w()
+            .put_inline_policy(
+                &ctx.caller.account,
+                Holder::User(&input.user_name),
+                &input.policy_name,
+                &input.policy_document,
+            )
+            .map_err(api_error)
+    }
+
+    fn get_user_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: GetUserPolicyRequest,
+    ) -> R<GetUserPolicyResponse> {
+        let (user_name, policy_document) = self
+            .w()
+            .get_inline_policy(
+                &ctx.caller.account,
+                Holder::User(&input.user_name),
+                &input.policy_name,
+            )
+            .map_err(api_error)?;
+        Ok(GetUserPolicyResponse {
+            user_name,
+            policy_name: input.policy_name,
+            policy_document,
+        })
+    }
+
+    fn list_user_policies(
+        &self,
+        ctx: &RequestCtx,
+        input: ListUserPoliciesRequest,
+    ) -> R<ListUserPoliciesResponse> {
+        let page = self
+            .w()
+            .list_inline_policies(
+                &ctx.caller.account,
+                Holder::User(&input.user_name),
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (policy_names, is_truncated, marker) = page_parts(page, Clone::clone);
+        Ok(ListUserPoliciesResponse {
+            policy_names,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn delete_user_policy(&self, ctx: &RequestCtx, input: DeleteUserPolicyRequest) -> R<()> {
+        self.w()
+            .delete_inline_policy(
+                &ctx.caller.account,
+                Holder::User(&input.user_name),
+                &input.policy_name,
+            )
+            .map_err(api_error)
+    }
+
+    fn put_group_policy(&self, ctx: &RequestCtx, input: PutGroupPolicyRequest) -> R<()> {
+        self.w()
+            .put_inline_policy(
+                &ctx.caller.account,
+                Holder::Group(&input.group_name),
+                &input.policy_name,
+                &input.policy_document,
+            )
+            .map_err(api_error)
+    }
+
+    fn get_group_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: GetGroupPolicyRequest,
+    ) -> R<GetGroupPolicyResponse> {
+        let (group_name, policy_document) = self
+            .w()
+            .get_inline_policy(
+                &ctx.caller.account,
+                Holder::Group(&input.group_name),
+                &input.policy_name,
+            )
+            .map_err(api_error)?;
+        Ok(GetGroupPolicyResponse {
+            group_name,
+            policy_name: input.policy_name,
+            policy_document,
+        })
+    }
+
+    fn list_group_policies(
+        &self,
+        ctx: &RequestCtx,
+        input: ListGroupPoliciesRequest,
+    ) -> R<ListGroupPoliciesResponse> {
+        let page = self
+            .w()
+            .list_inline_policies(
+                &ctx.caller.account,
+                Holder::Group(&input.group_name),
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (policy_names, is_truncated, marker) = page_parts(page, Clone::clone);
+        Ok(ListGroupPoliciesResponse {
+            policy_names,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn delete_group_policy(&self, ctx: &RequestCtx, input: DeleteGroupPolicyRequest) -> R<()> {
+        self.w()
+            .delete_inline_policy(
+                &ctx.caller.account,
+                Holder::Group(&input.group_name),
+                &input.policy_name,
+            )
+            .map_err(api_error)
+    }
+
+    // ---- attachments ----
+
+    fn attach_user_policy(&self, ctx: &RequestCtx, input: AttachUserPolicyRequest) -> R<()> {
+        self.w()
+            .attach_policy(
+                &ctx.caller.account,
+                Holder::User(&input.user_name),
+                &input.policy_arn,
+            )
+            .map_err(api_error)
+    }
+
+    fn detach_user_policy(&self, ctx: &RequestCtx, input: DetachUserPolicyRequest) -> R<()> {
+        self.w()
+            .detach_policy(
+                &ctx.caller.account,
+                Holder::User(&input.user_name),
+                &input.policy_arn,
+            )
+            .map_err(api_error)
+    }
+
+    fn list_attached_user_policies(
+        &self,
+        ctx: &RequestCtx,
+        input: ListAttachedUserPoliciesRequest,
+    ) -> R<ListAttachedUserPoliciesResponse> {
+        let (attached_policies, is_truncated, marker) = self.attached(
+            ctx,
+            Holder::User(&input.user_name),
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
+        Ok(ListAttachedUserPoliciesResponse {
+            attached_policies: Some(attached_policies),
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn attach_group_policy(&self, ctx: &RequestCtx, input: AttachGroupPolicyRequest) -> R<()> {
+        self.w()
+            .attach_policy(
+                &ctx.caller.account,
+                Holder::Group(&input.group_name),
+                &input.policy_arn,
+            )
+            .map_err(api_error)
+    }
+
+    fn detach_group_policy(&self, ctx: &RequestCtx, input: DetachGroupPolicyRequest) -> R<()> {
+        self.w()
+            .detach_policy(
+                &ctx.caller.account,
+                Holder::Group(&input.group_name),
+                &input.policy_arn,
+            )
+            .map_err(api_error)
+    }
+
+    fn list_attached_group_policies(
+        &self,
+        ctx: &RequestCtx,
+        input: ListAttachedGroupPoliciesRequest,
+    ) -> R<ListAttachedGroupPoliciesResponse> {
+        let (attached_policies, is_truncated, marker) = self.attached(
+            ctx,
+            Holder::Group(&input.group_name),
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
+        Ok(ListAttachedGroupPoliciesResponse {
+            attached_policies: Some(attached_policies),
             is_truncated,
             marker,
         })

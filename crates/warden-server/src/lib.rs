@@ -4,6 +4,7 @@
 //! store. IAM and STS share one port; the SigV4 scope's service picks the
 //! service, then the `Host`, then the action name.
 
+mod authz;
 mod dev;
 mod edge;
 mod iam;

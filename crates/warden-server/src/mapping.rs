@@ -72,7 +72,10 @@ pub fn resource_for(
             .read()
             .user(account, name)
             .map(|u| u.arn())
-            .unwrap_or_else(|| format!("arn:aws:iam::{account}:user/{name}"))
+            .unwrap_or_else(|| {
+                let path = params.get("Path").unwrap_or("/");
+                format!("arn:aws:iam::{account}:user{path}{name}")
+            })
     };
     if let Some(user) = params.get("UserName") {
         return user_arn(user);
@@ -84,6 +87,14 @@ pub fn resource_for(
             .group(account, group)
             .map(|g| g.arn())
             .unwrap_or_else(|| format!("arn:aws:iam::{account}:group{path}{group}"));
+    }
+    if let Some(arn) = params.get("PolicyArn") {
+        return arn.to_string();
+    }
+    if action == "CreatePolicy" {
+        let path = params.get("Path").unwrap_or("/");
+        let name = params.get("PolicyName").unwrap_or("");
+        return format!("arn:aws:iam::{account}:policy{path}{name}");
     }
     if let Some(serial) = params.get("SerialNumber") {
         return serial.to_string();

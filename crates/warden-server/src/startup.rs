@@ -170,7 +170,7 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
         }),
     });
     spawn_last_used_flusher(warden);
-    let app = router(state.clone());
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     tracing::info!(%addr, dev = opts.dev, account = %opts.account_id, "warden is ready");
     Ok(Started {

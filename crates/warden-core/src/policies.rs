@@ -1,0 +1,826 @@
+//! Identity policies: customer managed policies and their versions, AWS
+//! managed policies (read-only), inline policies, attachments, and
+//! permissions boundaries. Every document is validated for its policy type
+//! and compiled when it is stored, so requests only ever see compiled
+//! policies.
+
+use std::sync::{Arc, LazyLock};
+
+use warden_policy::{Policy, PolicyType};
+
+use crate::crypto;
+use crate::error::{CoreError, Result};
+use crate::model::{now_epoch, Compiled, Epoch, InlinePolicy, ManagedPolicy, PolicyVersion, Tag};
+use crate::page::{paginate, Page};
+use crate::state::{name_key, Change, State};
+use crate::users::{check_new_tags, merge_tags, remove_tags};
+use crate::Warden;
+
+/// AWS's default quota of managed policies attached to one user, group or role.
+pub const DEFAULT_ATTACHED_POLICIES_QUOTA: usize = 10;
+/// Versions kept per managed policy.
+pub const MAX_POLICY_VERSIONS: usize = 5;
+
+/// Compiles stored inline policies (at load); a document that no longer
+/// compiles stays uncompiled and so grants nothing.
+pub fn compile_inline(list: &mut [InlinePolicy]) {
+    for p in list.iter_mut().filter(|p| p.compiled.0.is_none()) {
+        p.compiled = compile_stored(&p.document);
+    }
+}
+
+/// Compiles every version of a stored managed policy (at load).
+pub fn compile_versions(policy: &mut ManagedPolicy) {
+    for v in policy
+        .versions
+        .iter_mut()
+        .filter(|v| v.compiled.0.is_none())
+    {
+        v.compiled = compile_stored(&v.document);
+    }
+}
+
+fn compile_stored(document: &str) -> Compiled {
+    match Policy::parse(document) {
+        Ok(p) => Compiled(Some(Arc::new(p))),
+        Err(e) => {
+            tracing::warn!(error = %e, "a stored policy no longer compiles; it grants nothing");
+            Compiled(None)
+        }
+    }
+}
+
+/// Validates `document` as `ty` and compiles it, or gives IAM's
+/// `MalformedPolicyDocument` message.
+pub fn compile_document(document: &str, ty: PolicyType) -> Result<Compiled> {
+    Policy::parse_as(document, ty)
+        .map(|p| Compiled(Some(Arc::new(p))))
+        .map_err(|e| CoreError::MalformedPolicyDocument(e.aws_message(ty)))
+}
+
+/// IAM measures policy size without whitespace.
+fn size_without_whitespace(document: &str) -> usize {
+    document.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// An AWS managed policy: shipped data, read-only, the same in every account.
+#[derive(Debug, Clone)]
+pub struct AwsPolicy {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    pub id: String,
+    pub default_version: String,
+    pub description: Option<String>,
+    pub created: Epoch,
+    pub updated: Epoch,
+    pub document: String,
+    pub compiled: Compiled,
+}
+
+fn parse_date(text: &str) -> Epoch {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .unwrap_or(0)
+}
+
+static AWS_POLICIES: LazyLock<Vec<AwsPolicy>> = LazyLock::new(Vec::new);
+
+/// Every AWS managed policy warden ships.
+pub fn aws_policies() -> &'static [AwsPolicy] {
+    &AWS_POLICIES
+}
+
+fn aws_policy(arn: &str) -> Option<&'static AwsPolicy> {
+    aws_policies().iter().find(|p| p.arn == arn)
+}
+
+/// Where an attachment or inline policy lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder<'a> {
+    User(&'a str),
+    Group(&'a str),
+}
+
+impl Holder<'_> {
+    fn kind(self) -> &'static str {
+        match self {
+            Holder::User(_) => "user",
+            Holder::Group(_) => "group",
+        }
+    }
+
+    /// AWS's aggregate inline-policy quota per entity.
+    fn inline_quota(self) -> usize {
+        match self {
+            Holder::User(_) => 2_048,
+            Holder::Group(_) => 5_120,
+        }
+    }
+}
+
+/// The inline and attached policies of one holder, for reading and writing.
+struct HolderPolicies<'s> {
+    name: &'s str,
+    inline: &'s [InlinePolicy],
+    attached: &'s [String],
+}
+
+fn holder<'s>(s: &'s State, account: &str, h: Holder<'_>) -> Result<HolderPolicies<'s>> {
+    match h {
+        Holder::User(n) => {
+            let u = crate::users::find_user(s, account, n)?;
+            Ok(HolderPolicies {
+                name: &u.name,
+                inline: &u.inline_policies,
+                attached: &u.attached_policies,
+            })
+        }
+        Holder::Group(n) => {
+            let g = s.group(account, n).ok_or_else(|| {
+                CoreError::NoSuchEntity(format!("The group with name {n} cannot be found."))
+            })?;
+            Ok(HolderPolicies {
+                name: &g.name,
+                inline: &g.inline_policies,
+                attached: &g.attached_policies,
+            })
+        }
+    }
+}
+
+/// Applies `f` to a clone of the holder's policy lists and returns the change.
+fn change_holder(
+    s: &State,
+    account: &str,
+    h: Holder<'_>,
+    f: impl FnOnce(&str, &mut Vec<InlinePolicy>, &mut Vec<String>) -> Result<()>,
+) -> Result<Change> {
+    match h {
+        Holder::User(n) => {
+            let mut u = crate::users::find_user(s, account, n)?.clone();
+            let name = u.name.clone();
+            f(&name, &mut u.inline_policies, &mut u.attached_policies)?;
+            Ok(Change::User(u))
+        }
+        Holder::Group(n) => {
+            let mut g = s
+                .group(account, n)
+                .ok_or_else(|| {
+                    CoreError::NoSuchEntity(format!("The group with name {n} cannot be found."))
+                })?
+                .clone();
+            let name = g.name.clone();
+            f(&name, &mut g.inline_policies, &mut g.attached_policies)?;
+            Ok(Change::Group(g))
+        }
+    }
+}
+
+/// A managed policy as the API shows it: customer or AWS, with usage counts.
+#[derive(Debug, Clone)]
+pub struct PolicyView {
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    pub id: String,
+    pub default_version: String,
+    pub description: Option<String>,
+    pub created: Epoch,
+    pub updated: Epoch,
+    pub attachment_count: i32,
+    pub boundary_usage_count: i32,
+    pub tags: Vec<Tag>,
+    pub aws_managed: bool,
+}
+
+/// A version as the API shows it.
+#[derive(Debug, Clone)]
+pub struct VersionView {
+    pub id: String,
+    pub document: String,
+    pub created: Epoch,
+    pub is_default: bool,
+}
+
+/// How many entities attach `arn`, and use it as a boundary.
+fn usage(s: &State, account: &str, arn: &str) -> (i32, i32) {
+    let users = s.users_of(account);
+    let mut attached = 0;
+    let mut boundary = 0;
+    for u in users {
+        attached += i32::from(u.attached_policies.iter().any(|a| a == arn));
+        boundary += i32::from(u.permissions_boundary.as_deref() == Some(arn));
+    }
+    attached += s
+        .groups_of(account)
+        .filter(|g| g.attached_policies.iter().any(|a| a == arn))
+        .count() as i32;
+    (attached, boundary)
+}
+
+fn view_customer(s: &State, p: &ManagedPolicy) -> PolicyView {
+    let arn = p.arn();
+    let (attachment_count, boundary_usage_count) = usage(s, &p.account, &arn);
+    PolicyView {
+        name: p.name.clone(),
+        path: p.path.clone(),
+        id: p.id.clone(),
+        default_version: p.default_version.clone(),
+        description: p.description.clone(),
+        created: p.created,
+        updated: p.updated,
+        attachment_count,
+        boundary_usage_count,
+        tags: p.tags.clone(),
+        aws_managed: false,
+        arn,
+    }
+}
+
+fn view_aws(s: &State, account: &str, p: &AwsPolicy) -> PolicyView {
+    let (attachment_count, boundary_usage_count) = usage(s, account, &p.arn);
+    PolicyView {
+        name: p.name.clone(),
+        path: p.path.clone(),
+        arn: p.arn.clone(),
+        id: p.id.clone(),
+        default_version: p.default_version.clone(),
+        description: p.description.clone(),
+        created: p.created,
+        updated: p.updated,
+        attachment_count,
+        boundary_usage_count,
+        tags: Vec::new(),
+        aws_managed: true,
+    }
+}
+
+/// The customer managed policy an ARN names, if it is one of `account`'s.
+fn customer_policy<'s>(s: &'s State, account: &str, arn: &str) -> Option<&'s ManagedPolicy> {
+    let name = arn.strip_prefix(&format!("arn:aws:iam::{account}:policy/"))?;
+    let name = name.rsplit('/').next()?;
+    s.policies
+        .get(&name_key(account, name))
+        .filter(|p| p.arn() == arn)
+}
+
+fn not_found(arn: &str) -> CoreError {
+    CoreError::NoSuchEntity(format!("Policy {arn} was not found."))
+}
+
+fn not_attachable(arn: &str) -> CoreError {
+    CoreError::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."))
+}
+
+/// AWS's answer when a policy parameter is not an ARN at all.
+fn check_arn(arn: &str) -> Result<()> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" || parts[2].is_empty() || parts[5].is_empty() {
+        return Err(CoreError::ValidationError(
+            "Invalid ARN:  Could not be parsed!".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+fn aws_read_only(arn: &str) -> CoreError {
+    CoreError::InvalidInput(format!(
+        "Policy {arn} is an AWS managed policy and cannot be changed."
+    ))
+}
+
+/// The compiled default version of the managed policy `arn`, customer or AWS.
+pub fn compiled_managed(s: &State, account: &str, arn: &str) -> Option<Arc<Policy>> {
+    match customer_policy(s, account, arn) {
+        Some(p) => p.default().and_then(|v| v.compiled.0.clone()),
+        None => aws_policy(arn).and_then(|p| p.compiled.0.clone()),
+    }
+}
+
+fn policy_exists(s: &State, account: &str, arn: &str) -> bool {
+    customer_policy(s, account, arn).is_some() || aws_policy(arn).is_some()
+}
+
+/// Inputs of CreatePolicy.
+#[derive(Debug, Clone, Default)]
+pub struct NewPolicy {
+    pub name: String,
+    pub path: Option<String>,
+    pub document: String,
+    pub description: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+impl Warden {
+    // ---- customer managed policies ----
+
+    pub fn create_policy(&self, account: &str, req: NewPolicy) -> Result<PolicyView> {
+        check_new_tags(&req.tags)?;
+        let compiled = compile_document(&req.document, PolicyType::Identity)?;
+        self.write(|s| {
+            if s.policies.contains_key(&name_key(account, &req.name)) {
+                return Err(CoreError::EntityAlreadyExists(format!(
+                    "A policy called {} already exists. Duplicate names are not allowed.",
+                    req.name
+                )));
+            }
+            let now = now_epoch();
+            let policy = ManagedPolicy {
+                account: account.to_string(),
+                name: req.name.clone(),
+                path: req.path.clone().unwrap_or_else(|| "/".to_string()),
+                id: crypto::random_id("ANPA"),
+                created: now,
+                updated: now,
+                description: req.description.clone(),
+                tags: req.tags.clone(),
+                versions: vec![PolicyVersion {
+                    id: "v1".to_string(),
+                    document: req.document.clone(),
+                    created: now,
+                    compiled: compiled.clone(),
+                }],
+                default_version: "v1".to_string(),
+                next_version: 2,
+            };
+            let view = view_customer(s, &policy);
+            Ok((vec![Change::Policy(policy)], view))
+        })
+    }
+
+    pub fn get_policy(&self, account: &str, arn: &str) -> Result<PolicyView> {
+        check_arn(arn)?;
+        let s = self.read();
+        if let Some(p) = customer_policy(&s, account, arn) {
+            return Ok(view_customer(&s, p));
+        }
+        aws_policy(arn)
+            .map(|p| view_aws(&s, account, p))
+            .ok_or_else(|| not_found(arn))
+    }
+
+    /// ListPolicies. `scope` is `All`, `AWS` or `Local`; `usage` is
+    /// `PermissionsPolicy` or `PermissionsBoundary`.
+    pub fn list_policies(
+        &self,
+        account: &str,
+        scope: Option<&str>,
+        only_attached: bool,
+        path_prefix: Option<&str>,
+        usage_filter: Option<&str>,
+        marker: Option<&str>,
+        max_items: Option<i32>,
+    ) -> Result<Page<PolicyView>> {
+        let s = self.read();
+        let scope = scope.unwrap_or("All");
+        let mut views: Vec<PolicyView> = Vec::new();
+        if scope != "Local" {
+            views.extend(aws_policies().iter().map(|p| view_aws(&s, account, p)));
+        }
+        if scope != "AWS" {
+            views.extend(s.policies_of(account).map(|p| view_customer(&s, p)));
+        }
+        let prefix = path_prefix.unwrap_or("/");
+        views.retain(|v| {
+            v.path.starts_with(prefix)
+                && (!only_attached || v.attachment_count + v.boundary_usage_count > 0)
+                && match usage_filter {
+                    Some("PermissionsPolicy") => !only_attached || v.attachment_count > 0,
+                    Some("PermissionsBoundary") => !only_attached || v.boundary_usage_count > 0,
+                    _ => true,
+                }
+        });
+        views.sort_by(|a, b| a.arn.cmp(&b.arn));
+        paginate(views, |v| v.arn.clone(), marker, max_items)
+    }
+
+    pub fn delete_policy(&self, account: &str, arn: &str) -> Result<()> {
+        check_arn(arn)?;
+        self.write(|s| {
+            let Some(p) = customer_policy(s, account, arn) else {
+                return Err(if aws_policy(arn).is_some() { aws_read_only(arn) } else { not_found(arn) });
+            };
+            let (attached, boundary) = usage(s, account, arn);
+            if attached + boundary > 0 {
+                return Err(CoreError::DeleteConflict(
+                    "Cannot delete a policy attached to entities.".to_string(),
+                ));
+            }
+            if p.versions.len() > 1 {
+                return Err(CoreError::DeleteConflict(
+                    "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.".to_string(),
+                ));
+            }
+            Ok((vec![Change::DeletePolicy(name_key(account, &p.name))], ()))
+        })
+    }
+
+    fn update_customer_policy<T>(
+        &self,
+        account: &str,
+        arn: &str,
+        f: impl FnOnce(&mut ManagedPolicy) -> Result<T>,
+    ) -> Result<T> {
+        check_arn(arn)?;
+        self.write(|s| {
+            let Some(p) = customer_policy(s, account, arn) else {
+                return Err(if aws_policy(arn).is_some() {
+                    aws_read_only(arn)
+                } else {
+                    not_found(arn)
+                });
+            };
+            let mut p = p.clone();
+            let out = f(&mut p)?;
+            Ok((vec![Change::Policy(p)], out))
+        })
+    }
+
+    pub fn create_policy_version(
+        &self,
+        account: &str,
+        arn: &str,
+        document: &str,
+        set_default: bool,
+    ) -> Result<VersionView> {
+        let compiled = compile_document(document, PolicyType::Identity)?;
+        self.update_customer_policy(account, arn, |p| {
+            if p.versions.len() >= MAX_POLICY_VERSIONS {
+                return Err(CoreError::LimitExceeded(format!(
+                    "A managed policy can have up to {MAX_POLICY_VERSIONS} versions. Before you create a new version, you must delete an existing version."
+                )));
+            }
+            let now = now_epoch();
+            let id = format!("v{}", p.next_version);
+            p.next_version += 1;
+            p.versions.insert(
+                0,
+                PolicyVersion {
+                    id: id.clone(),
+                    document: document.to_string(),
+                    created: now,
+                    compiled,
+                },
+            );
+            if set_default {
+                p.default_version.clone_from(&id);
+            }
+            p.updated = now;
+            Ok(VersionView {
+                id,
+                document: document.to_string(),
+                created: now,
+                is_default: set_default,
+            })
+        })
+    }
+
+    pub fn get_policy_version(
+        &self,
+        account: &str,
+        arn: &str,
+        version: &str,
+    ) -> Result<VersionView> {
+        check_arn(arn)?;
+        let s = self.read();
+        let no_version = || {
+            CoreError::NoSuchEntity(format!(
+                "Policy {arn} version {version} does not exist or is not attachable."
+            ))
+        };
+        if let Some(p) = customer_policy(&s, account, arn) {
+            let v = p
+                .versions
+                .iter()
+                .find(|v| v.id == version)
+                .ok_or_else(no_version)?;
+            return Ok(VersionView {
+                id: v.id.clone(),
+                document: v.document.clone(),
+                created: v.created,
+                is_default: v.id == p.default_version,
+            });
+        }
+        let p = aws_policy(arn).ok_or_else(|| not_found(arn))?;
+        if p.default_version != version {
+            return Err(no_version());
+        }
+        Ok(VersionView {
+            id: p.default_version.clone(),
+            document: p.document.clone(),
+            created: p.updated,
+            is_default: true,
+        })
+    }
+
+    pub fn list_policy_versions(
+        &self,
+        account: &str,
+        arn: &str,
+        marker: Option<&str>,
+        max_items: Option<i32>,
+    ) -> Result<Page<VersionView>> {
+        check_arn(arn)?;
+        let s = self.read();
+        let versions: Vec<VersionView> = match customer_policy(&s, account, arn) {
+            Some(p) => p
+                .versions
+                .iter()
+                .map(|v| VersionView {
+                    id: v.id.clone(),
+                    document: v.document.clone(),
+                    created: v.created,
+                    is_default: v.id == p.default_version,
+                })
+                .collect(),
+            None => {
+                let p = aws_policy(arn).ok_or_else(|| not_found(arn))?;
+                vec![VersionView {
+                    id: p.default_version.clone(),
+                    document: p.document.clone(),
+                    created: p.updated,
+                    is_default: true,
+                }]
+            }
+        };
+        // Newest first, as stored; the marker is the position.
+        let indexed = versions.into_iter().enumerate();
+        let page = paginate(indexed, |(i, _)| format!("{i:04}"), marker, max_items)?;
+        Ok(Page {
+            items: page.items.into_iter().map(|(_, v)| v).collect(),
+            marker: page.marker,
+        })
+    }
+
+    pub fn delete_policy_version(&self, account: &str, arn: &str, version: &str) -> Result<()> {
+        self.update_customer_policy(account, arn, |p| {
+            if p.default_version == version {
+                return Err(CoreError::DeleteConflict(
+                    "Cannot delete the default version of a policy.".to_string(),
+                ));
+            }
+            let before = p.versions.len();
+            p.versions.retain(|v| v.id != version);
+            if p.versions.len() == before {
+                return Err(CoreError::NoSuchEntity(format!(
+                    "Policy {arn} version {version} does not exist or is not attachable."
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    pub fn set_default_policy_version(
+        &self,
+        account: &str,
+        arn: &str,
+        version: &str,
+    ) -> Result<()> {
+        self.update_customer_policy(account, arn, |p| {
+            if !p.versions.iter().any(|v| v.id == version) {
+                return Err(CoreError::NoSuchEntity(format!(
+                    "Policy {arn} version {version} does not exist or is not attachable."
+                )));
+            }
+            p.default_version = version.to_string();
+            p.updated = now_epoch();
+            Ok(())
+        })
+    }
+
+    pub fn tag_policy(&self, account: &str, arn: &str, tags: &[Tag]) -> Result<()> {
+        self.update_customer_policy(account, arn, |p| merge_tags(&mut p.tags, tags))
+    }
+
+    pub fn untag_policy(&self, account: &str, arn: &str, keys: &[String]) -> Result<()> {
+        self.update_customer_policy(account, arn, |p| {
+            remove_tags(&mut p.tags, keys);
+            Ok(())
+        })
+    }
+
+    /// Users and groups that attach `arn` (or use it as a boundary, with the
+    /// `PermissionsBoundary` usage filter).
+    pub fn list_entities_for_policy(
+        &self,
+        account: &str,
+        arn: &str,
+        entity_filter: Option<&str>,
+        path_prefix: Option<&str>,
+        usage_filter: Option<&str>,
+    ) -> Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+        check_arn(arn)?;
+        let s = self.read();
+        if !policy_exists(&s, account, arn) {
+            return Err(not_found(arn));
+        }
+        let prefix = path_prefix.unwrap_or("/");
+        let boundary = usage_filter == Some("PermissionsBoundary");
+        let want = |kind: &str| {
+            entity_filter
+                .is_none_or(|f| f == kind || f == "LocalManagedPolicy" || f == "AWSManagedPolicy")
+        };
+        let users = if want("User") {
+            s.users_of(account)
+                .filter(|u| u.path.starts_with(prefix))
+                .filter(|u| {
+                    let attached = u.attached_policies.iter().any(|a| a == arn);
+                    let bound = u.permissions_boundary.as_deref() == Some(arn);
+                    match usage_filter {
+                        Some("PermissionsPolicy") => attached,
+                        _ if boundary => bound,
+                        _ => attached || bound,
+                    }
+                })
+                .map(|u| (u.name.clone(), u.id.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let groups = if want("Group") && !boundary {
+            s.groups_of(account)
+                .filter(|g| {
+                    g.path.starts_with(prefix) && g.attached_policies.iter().any(|a| a == arn)
+                })
+                .map(|g| (g.name.clone(), g.id.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok((users, groups))
+    }
+
+    // ---- inline policies ----
+
+    pub fn put_inline_policy(
+        &self,
+        account: &str,
+        h: Holder<'_>,
+        name: &str,
+        document: &str,
+    ) -> Result<()> {
+        let compiled = compile_document(document, PolicyType::Identity)?;
+        self.write(|s| {
+            let change = change_holder(s, account, h, |entity, inline, _| {
+                let new = InlinePolicy {
+                    name: name.to_string(),
+                    document: document.to_string(),
+                    compiled,
+                };
+                match inline.iter_mut().find(|p| p.name == name) {
+                    Some(existing) => *existing = new,
+                    None => inline.push(new),
+                }
+                let total: usize = inline
+                    .iter()
+                    .map(|p| size_without_whitespace(&p.document))
+                    .sum();
+                let quota = h.inline_quota();
+                if total > quota {
+                    return Err(CoreError::LimitExceeded(format!(
+                        "Maximum policy size of {quota} bytes exceeded for {} {entity}",
+                        h.kind()
+                    )));
+                }
+                Ok(())
+            })?;
+            Ok((vec![change], ()))
+        })
+    }
+
+    /// The holder's real name and the document of its inline policy `name`.
+    pub fn get_inline_policy(
+        &self,
+        account: &str,
+        h: Holder<'_>,
+        name: &str,
+    ) -> Result<(String, String)> {
+        let s = self.read();
+        let hp = holder(&s, account, h)?;
+        let p = hp.inline.iter().find(|p| p.name == name).ok_or_else(|| {
+            CoreError::NoSuchEntity(format!(
+                "The {} policy with name {name} cannot be found.",
+                h.kind()
+            ))
+        })?;
+        Ok((hp.name.to_string(), p.document.clone()))
+    }
+
+    pub fn list_inline_policies(
+        &self,
+        account: &str,
+        h: Holder<'_>,
+        marker: Option<&str>,
+        max_items: Option<i32>,
+    ) -> Result<Page<String>> {
+        let s = self.read();
+        let hp = holder(&s, account, h)?;
+        let mut names: Vec<String> = hp.inline.iter().map(|p| p.name.clone()).collect();
+        names.sort();
+        paginate(names, Clone::clone, marker, max_items)
+    }
+
+    pub fn delete_inline_policy(&self, account: &str, h: Holder<'_>, name: &str) -> Result<()> {
+        self.write(|s| {
+            let change = change_holder(s, account, h, |_, inline, _| {
+                let before = inline.len();
+                inline.retain(|p| p.name != name);
+                if inline.len() == before {
+                    return Err(CoreError::NoSuchEntity(format!(
+                        "The {} policy with name {name} cannot be found.",
+                        h.kind()
+                    )));
+                }
+                Ok(())
+            })?;
+            Ok((vec![change], ()))
+        })
+    }
+
+    // ---- attachments ----
+
+    pub fn attach_policy(&self, account: &str, h: Holder<'_>, arn: &str) -> Result<()> {
+        check_arn(arn)?;
+        let quota = self.config().attached_policies_quota;
+        self.write(|s| {
+            if !policy_exists(s, account, arn) {
+                return Err(not_attachable(arn));
+            }
+            let change = change_holder(s, account, h, |_, _, attached| {
+                if attached.iter().any(|a| a == arn) {
+                    return Ok(());
+                }
+                if attached.len() >= quota {
+                    let what = match h {
+                        Holder::User(_) => "PoliciesPerUser",
+                        Holder::Group(_) => "PoliciesPerGroup",
+                    };
+                    return Err(CoreError::LimitExceeded(format!(
+                        "Cannot exceed quota for {what}: {quota}"
+                    )));
+                }
+                attached.push(arn.to_string());
+                Ok(())
+            })?;
+            Ok((vec![change], ()))
+        })
+    }
+
+    pub fn detach_policy(&self, account: &str, h: Holder<'_>, arn: &str) -> Result<()> {
+        check_arn(arn)?;
+        self.write(|s| {
+            let change = change_holder(s, account, h, |_, _, attached| {
+                let before = attached.len();
+                attached.retain(|a| a != arn);
+                if attached.len() == before {
+                    return Err(not_found(arn));
+                }
+                Ok(())
+            })?;
+            Ok((vec![change], ()))
+        })
+    }
+
+    /// `(name, arn)` of the holder's attached managed policies.
+    pub fn list_attached_policies(
+        &self,
+        account: &str,
+        h: Holder<'_>,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max_items: Option<i32>,
+    ) -> Result<Page<(String, String)>> {
+        let s = self.read();
+        let hp = holder(&s, account, h)?;
+        let prefix = path_prefix.unwrap_or("/");
+        let mut items: Vec<(String, String)> = hp
+            .attached
+            .iter()
+            .filter_map(|arn| {
+                let (name, path) = match customer_policy(&s, account, arn) {
+                    Some(p) => (p.name.clone(), p.path.clone()),
+                    None => {
+                        let p = aws_policy(arn)?;
+                        (p.name.clone(), p.path.clone())
+                    }
+                };
+                path.starts_with(prefix).then(|| (name, arn.clone()))
+            })
+            .collect();
+        items.sort();
+        paginate(items, |(n, _)| n.clone(), marker, max_items)
+    }
+
+    /// Checks that a boundary ARN names an existing managed policy.
+    pub fn check_boundary(&self, account: &str, arn: &str) -> Result<()> {
+        check_arn(arn)?;
+        if policy_exists(&self.read(), account, arn) {
+            Ok(())
+        } else {
+            Err(CoreError::NoSuchEntity(format!(
+                "Scope ARN: {arn} does not exist or is not attachable."
+            )))
+        }
+    }
+}
