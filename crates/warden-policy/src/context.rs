@@ -189,6 +189,15 @@ impl Principal {
     }
 }
 
+/// Maps a lower-cased service prefix to one of 64 bits (FNV-1a), for a Bloom-style "does this policy mention the
+/// service at all" test that costs one AND.
+pub(crate) fn service_bit(service: &str) -> u64 {
+    let h = service.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    1 << (h % 64)
+}
+
 /// A context value: one string or a set of strings (multivalued keys such as `aws:TagKeys`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContextValue {
@@ -233,6 +242,8 @@ pub struct RequestContext {
     /// Lower-cased, for case-insensitive action matching.
     action_lower: Box<str>,
     service_len: usize,
+    /// [`service_bit`] of the service prefix, for the policies' quick service filter.
+    service_bit: u64,
     resource: Box<str>,
     resource_account: Option<Box<str>>,
     /// Sorted by lower-cased key name.
@@ -250,10 +261,12 @@ impl RequestContext {
         let Some(service_len) = action.find(':').filter(|i| *i > 0) else {
             return Err(RequestError::BadAction(action.to_string()));
         };
+        let action_lower = action.to_ascii_lowercase().into_boxed_str();
         Ok(RequestContext {
             principal,
             action: action.into(),
-            action_lower: action.to_ascii_lowercase().into_boxed_str(),
+            service_bit: service_bit(&action_lower[..service_len]),
+            action_lower,
             service_len,
             resource: resource.into(),
             resource_account: None,
@@ -294,6 +307,11 @@ impl RequestContext {
     /// The lower-cased service prefix of the action (`s3`).
     pub(crate) fn service(&self) -> &str {
         &self.action_lower[..self.service_len]
+    }
+
+    /// One bit standing for the action's service in a policy's service filter.
+    pub(crate) fn service_bit(&self) -> u64 {
+        self.service_bit
     }
 
     /// The resource.

@@ -1,7 +1,7 @@
 //! Compiled policies: patterns pre-built, statements indexed by action service and effect.
 
 use crate::condition::{CompiledCondition, Operator};
-use crate::context::{PrincipalKind, RequestContext};
+use crate::context::{service_bit, PrincipalKind, RequestContext};
 use crate::document::{Effect, PolicyDocument, PrincipalKey, PrincipalValue, Statement, Version};
 use crate::error::PolicyError;
 use crate::pattern::{arn_segments, ArnPattern, Pattern, Syntax};
@@ -171,7 +171,8 @@ impl Bucket {
 
     /// Calls `f` for every statement that may match `resource`, until `f` returns true. Returns true if it did.
     fn visit(&self, resource: &str, f: &mut dyn FnMut(u32) -> bool) -> bool {
-        self.unindexed.iter().any(|&i| f(i)) || self.trie.visit(resource.as_bytes(), f)
+        self.unindexed.iter().any(|&i| f(i))
+            || (!self.trie.nodes.is_empty() && self.trie.visit(resource.as_bytes(), f))
     }
 }
 
@@ -261,6 +262,8 @@ impl ResourceTrie {
 /// Statement indices of one effect, bucketed by the lower-cased service prefix of their actions.
 #[derive(Debug, Clone, Default)]
 struct Index {
+    /// OR of [`service_bit`] over `by_service`: most policies say nothing about most services.
+    service_filter: u64,
     by_service: Box<[(Box<str>, Bucket)]>,
     /// Statements whose actions may match any service (`*`, `s3*:...`, `NotAction`).
     any_service: Bucket,
@@ -300,6 +303,7 @@ impl Index {
         }
         by.sort_by(|a, b| a.0.cmp(&b.0));
         Index {
+            service_filter: by.iter().fold(0, |f, (svc, _)| f | service_bit(svc)),
             by_service: by
                 .into_iter()
                 .map(|(k, v)| (k, Bucket::build(statements, &v)))
@@ -309,7 +313,12 @@ impl Index {
     }
 
     /// Visits the candidates for a request: the service's bucket, then the any-service bucket.
-    fn visit(&self, service: &str, resource: &str, f: &mut dyn FnMut(u32) -> bool) {
+    fn visit(&self, ctx: &RequestContext, f: &mut dyn FnMut(u32) -> bool) {
+        let (service, resource) = (ctx.service(), ctx.resource());
+        if self.service_filter & ctx.service_bit() == 0 {
+            self.any_service.visit(resource, f);
+            return;
+        }
         if let Ok(i) = self
             .by_service
             .binary_search_by(|(k, _)| (**k).cmp(service))
@@ -394,7 +403,7 @@ impl Policy {
         };
         let want_best = effect == Effect::Allow && matches!(mode, PrincipalMode::Require { .. });
         let mut best: Option<(u32, Option<NamedAs>)> = None;
-        index.visit(ctx.service(), ctx.resource(), &mut |i| {
+        index.visit(ctx, &mut |i| {
             let Some(named) = self
                 .statements
                 .get(i as usize)
