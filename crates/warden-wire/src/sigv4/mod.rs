@@ -77,10 +77,18 @@ pub struct HttpRequestParts<'a> {
 
 /// The string to sign's scope line, `date/region/service/aws4_request`.
 fn scope_string(scope: &CredentialScope) -> String {
-    format!(
-        "{}/{}/{}/aws4_request",
-        scope.date, scope.region, scope.service
-    )
+    let mut v = Vec::with_capacity(64);
+    scope_into(&mut v, scope);
+    String::from_utf8_lossy(&v).into_owned()
+}
+
+fn scope_into(out: &mut Vec<u8>, scope: &CredentialScope) {
+    out.extend_from_slice(scope.date.as_bytes());
+    out.push(b'/');
+    out.extend_from_slice(scope.region.as_bytes());
+    out.push(b'/');
+    out.extend_from_slice(scope.service.as_bytes());
+    out.extend_from_slice(b"/aws4_request");
 }
 
 /// Computes the signature of `req` for the given auth data and signing key.
@@ -89,7 +97,7 @@ fn compute_signature(
     signed_headers: &[String],
     query_skip: Option<&str>,
     payload_hash_hex: &[u8],
-    amz_date: &str,
+    amz_date: &[u8],
     scope: &CredentialScope,
     signing_key: &[u8; 32],
 ) -> [u8; 32] {
@@ -101,9 +109,9 @@ fn compute_signature(
     let mut sts = Vec::with_capacity(200);
     sts.extend_from_slice(ALGORITHM.as_bytes());
     sts.push(b'\n');
-    sts.extend_from_slice(amz_date.as_bytes());
+    sts.extend_from_slice(amz_date);
     sts.push(b'\n');
-    sts.extend_from_slice(scope_string(scope).as_bytes());
+    scope_into(&mut sts, scope);
     sts.push(b'\n');
     sts.extend_from_slice(&creq_hash);
     key_cache::hmac_sha256(signing_key, &sts)
@@ -153,7 +161,7 @@ pub fn verify(
         &auth.signed_headers,
         query_skip,
         &payload,
-        &format_amz_date(auth.request_time),
+        &parse::amz_date_bytes(auth.request_time),
         &auth.scope,
         &key,
     );
@@ -192,7 +200,15 @@ pub fn sign_authorization(
     };
     let key = derive_signing_key(secret, &scope.date, region, service);
     let payload = canonical::sha256_hex(req.body);
-    let sig = compute_signature(req, &names, None, &payload, &amz_date, &scope, &key);
+    let sig = compute_signature(
+        req,
+        &names,
+        None,
+        &payload,
+        amz_date.as_bytes(),
+        &scope,
+        &key,
+    );
     format!(
         "{ALGORITHM} Credential={access_key_id}/{}, SignedHeaders={}, Signature={}",
         scope_string(&scope),
@@ -249,7 +265,7 @@ pub fn presign_query(
         &["host".to_owned()],
         None,
         &payload,
-        &amz_date,
+        amz_date.as_bytes(),
         &scope,
         &key,
     );

@@ -167,23 +167,29 @@ fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
     Some(PrimitiveDateTime::new(date, time).assume_utc())
 }
 
-/// Formats a time as `YYYYMMDD'T'HHMMSS'Z'`.
-pub fn format_amz_date(t: OffsetDateTime) -> String {
+/// `YYYYMMDD'T'HHMMSS'Z'` as bytes, without allocating (hot path).
+pub(crate) fn amz_date_bytes(t: OffsetDateTime) -> [u8; 16] {
     let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let mut out = *b"00000000T000000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for k in (0..width).rev() {
+            out[at + k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    // Years outside 0..=9999 cannot come from parse_amz_date; clamp anyway.
+    put(0, 4, u32::try_from(t.year().clamp(0, 9999)).unwrap_or(0));
+    put(4, 2, u32::from(u8::from(t.month())));
+    put(6, 2, u32::from(t.day()));
+    put(9, 2, u32::from(t.hour()));
+    put(11, 2, u32::from(t.minute()));
+    put(13, 2, u32::from(t.second()));
+    out
 }
 
-fn scope_date(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!("{:04}{:02}{:02}", t.year(), u8::from(t.month()), t.day())
+/// Formats a time as `YYYYMMDD'T'HHMMSS'Z'`.
+pub fn format_amz_date(t: OffsetDateTime) -> String {
+    String::from_utf8_lossy(&amz_date_bytes(t)).into_owned()
 }
 
 /// Splits and checks `AKID/date/region/service/aws4_request`.
@@ -306,11 +312,14 @@ fn check_scope_date(
     t: OffsetDateTime,
     raw_date: &str,
 ) -> Result<(), SigV4Error> {
-    let d = scope_date(t);
-    if scope.date != d {
+    let full = amz_date_bytes(t);
+    let d = &full[..8];
+    if scope.date.as_bytes() != d {
         return Err(SigV4Error::ScopeMismatch(format!(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{}'.",
-            scope.date, d, raw_date
+            scope.date,
+            String::from_utf8_lossy(d),
+            raw_date
         )));
     }
     Ok(())
@@ -544,6 +553,15 @@ mod tests {
         let t = parse_amz_date("20150830T123600Z");
         assert!(t.is_some());
         assert_eq!(t.map(format_amz_date).as_deref(), Some("20150830T123600Z"));
+        for d in [
+            "20001231T235959Z",
+            "20240229T000000Z",
+            "19700101T000000Z",
+            "99991231T235959Z",
+        ] {
+            assert_eq!(parse_amz_date(d).map(format_amz_date).as_deref(), Some(d));
+        }
+        assert!(parse_amz_date("20230229T000000Z").is_none());
         assert!(parse_amz_date("20150830T123600").is_none());
         assert!(parse_amz_date("20151330T123600Z").is_none());
         assert!(parse_amz_date("2015083OT123600Z").is_none());
