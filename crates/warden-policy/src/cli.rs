@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use crate::json::write_str;
 use crate::{
     evaluate, validate, ContextValue, EvalOptions, NamedPolicy, Policy, PolicySet, PolicyType,
-    Principal, RequestContext, Severity,
+    Principal, RequestContext, Severity, StatementRef,
 };
 
 /// Options of `warden policy validate`.
@@ -143,6 +143,7 @@ struct Request<'a> {
 #[derive(Debug, Default)]
 pub struct PolicyCache {
     map: HashMap<String, Result<Arc<Policy>, String>, BuildHasherDefault<WordHasher>>,
+    name: Arc<str>,
 }
 
 /// A multiply-rotate hasher that takes 8 bytes per step. Keys are whole policy texts (kilobytes per request
@@ -184,7 +185,10 @@ impl PolicyCache {
         PolicyCache::default()
     }
 
-    fn get(&mut self, raw: &RawValue, what: &str) -> Result<NamedPolicy, String> {
+    /// The compiled policy for a raw JSON value (object or string), or the parse error's text. The name is a
+    /// shared empty string: the CLI reports request paths (`identityPolicies[0]`) instead, built only for
+    /// matched statements, so a cached policy costs no allocation per line.
+    fn get(&mut self, raw: &RawValue) -> Result<NamedPolicy, String> {
         let text = raw.get();
         let compiled = match self.map.get(text) {
             Some(c) => c.clone(),
@@ -197,12 +201,22 @@ impl PolicyCache {
                 c
             }
         };
-        compiled
-            .map(|policy| NamedPolicy {
-                name: Arc::from(what),
-                policy,
-            })
-            .map_err(|e| format!("{what}: {e}"))
+        compiled.map(|policy| NamedPolicy {
+            name: self.name.clone(),
+            policy,
+        })
+    }
+}
+
+/// Where a matched statement's policy sits in the request, e.g. `serviceControlPolicies[1][0]`.
+fn request_path(m: &StatementRef) -> String {
+    match m.policy_type {
+        PolicyType::Identity => format!("identityPolicies[{}]", m.policy),
+        PolicyType::Resource | PolicyType::Trust => "resourcePolicy".to_string(),
+        PolicyType::Boundary => "permissionsBoundary".to_string(),
+        PolicyType::Session => "sessionPolicy".to_string(),
+        PolicyType::Scp => format!("serviceControlPolicies[{}][{}]", m.level, m.policy),
+        PolicyType::Rcp => format!("resourceControlPolicies[{}][{}]", m.level, m.policy),
     }
 }
 
@@ -279,12 +293,13 @@ fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Re
      -> Result<Vec<NamedPolicy>, String> {
         raws.iter()
             .enumerate()
-            .map(|(i, r)| cache.get(r, &format!("{what}[{i}]")))
+            .map(|(i, r)| cache.get(r).map_err(|e| format!("{what}[{i}]: {e}")))
             .collect()
     };
     let identity = list(cache, &req.identity_policies, "identityPolicies")?;
     let one = |cache: &mut PolicyCache, raw: Option<&RawValue>, what: &str| {
-        raw.map(|r| cache.get(r, what)).transpose()
+        raw.map(|r| cache.get(r).map_err(|e| format!("{what}: {e}")))
+            .transpose()
     };
     let resource = one(cache, req.resource_policy, "resourcePolicy")?;
     let boundary = one(cache, req.permissions_boundary, "permissionsBoundary")?;
@@ -340,10 +355,7 @@ fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Re
             out.push_str(&format!(",\"level\":{}", m.level));
         }
         out.push_str(&format!(",\"policyIndex\":{},\"policyName\":", m.policy));
-        match set.policy(m) {
-            Some(np) => write_str(out, &np.name),
-            None => out.push_str("null"),
-        }
+        write_str(out, &request_path(m));
         out.push_str(&format!(",\"statementIndex\":{},\"sid\":", m.statement));
         match set.sid(m) {
             Some(sid) => write_str(out, sid),
