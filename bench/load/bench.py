@@ -360,7 +360,12 @@ def main() -> int:
 
     crosscheck_signer()
     work = Path(tempfile.mkdtemp(prefix="warden-bench-"))
-    results: dict = {"date": dt.datetime.utcnow().isoformat() + "Z", "cores": os.cpu_count(), "duration_s": args.duration}
+    results: dict = {
+        "date": dt.datetime.utcnow().isoformat() + "Z",
+        "cores": os.cpu_count(),
+        "duration_s": args.duration,
+        "loadavg_at_start": os.getloadavg(),
+    }
     servers: list[Server] = []
     try:
         wport = free_port()
@@ -431,6 +436,7 @@ def main() -> int:
         for s in servers:
             s.stop()
 
+    results["loadavg_at_end"] = os.getloadavg()
     Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json_out).write_text(json.dumps(results, indent=2))
 
