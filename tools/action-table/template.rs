@@ -1,0 +1,966 @@
+//! What each IAM and STS operation is authorized as: the action, its access
+//! level, the resource ARN it is evaluated against, and the condition keys the
+//! request itself supplies.
+//!
+//! The table follows AWS's Service Authorization Reference (SAR) for IAM and
+//! STS, one row per operation of the botocore models warden serves, so the
+//! authorizer has a single place to look instead of per-handler `if`s. Where
+//! AWS reports a different resource than the SAR's "no resource type" (the
+//! path-scoped `List*` calls, whose denials name `arn:aws:iam::ACCT:user/` and
+//! `policy path /`), the row follows what AWS evaluates, since that is what a
+//! `Resource` element is matched against.
+//!
+//! This module is plain data plus pure helpers: no I/O, no state lookups. The
+//! caller passes closures for request parameters and entity paths.
+
+use std::fmt;
+
+/// The service an operation belongs to (the part before `:` in its action).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Service {
+    Iam,
+    Sts,
+}
+
+impl Service {
+    /// The action prefix: `iam` or `sts`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Service::Iam => "iam",
+            Service::Sts => "sts",
+        }
+    }
+
+    /// Parses an action prefix, case-insensitively as IAM does.
+    pub fn from_prefix(prefix: &str) -> Option<Service> {
+        if prefix.eq_ignore_ascii_case("iam") {
+            Some(Service::Iam)
+        } else if prefix.eq_ignore_ascii_case("sts") {
+            Some(Service::Sts)
+        } else {
+            None
+        }
+    }
+}
+
+/// The SAR's access level of an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccessLevel {
+    List,
+    Read,
+    Write,
+    PermissionsManagement,
+    Tagging,
+}
+
+impl AccessLevel {
+    /// The SAR's own spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::List => "List",
+            AccessLevel::Read => "Read",
+            AccessLevel::Write => "Write",
+            AccessLevel::PermissionsManagement => "Permissions management",
+            AccessLevel::Tagging => "Tagging",
+        }
+    }
+}
+
+impl fmt::Display for AccessLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Entities whose ARN carries a path, so filling an ARN needs the existing
+/// entity's path (see [`resource_arn`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityKind {
+    User,
+    Group,
+    Role,
+    InstanceProfile,
+    ServerCertificate,
+}
+
+impl EntityKind {
+    /// The resource type in the ARN: `user`, `group`, ...
+    pub fn arn_type(self) -> &'static str {
+        match self {
+            EntityKind::User => "user",
+            EntityKind::Group => "group",
+            EntityKind::Role => "role",
+            EntityKind::InstanceProfile => "instance-profile",
+            EntityKind::ServerCertificate => "server-certificate",
+        }
+    }
+}
+
+/// Which user an action on a `user` resource targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserTarget {
+    /// Named by a required parameter.
+    Param(&'static str),
+    /// Named by an optional parameter; when it is absent IAM acts on the
+    /// calling user (GetUser, CreateAccessKey, ListAccessKeys, ...).
+    ParamOrCaller(&'static str),
+    /// Always the calling user (ChangePassword).
+    Caller,
+    /// The user owning the access key named by the parameter
+    /// (GetAccessKeyLastUsed). The caller resolves the owner and passes it as
+    /// the parameter value through `param` under the name [`KEY_OWNER_PARAM`].
+    AccessKeyOwner(&'static str),
+}
+
+/// The pseudo-parameter through which [`resource_arn`] asks for the owner of
+/// an access key ([`UserTarget::AccessKeyOwner`]). The caller's `param`
+/// closure answers it with the owning user's name.
+pub const KEY_OWNER_PARAM: &str = "@AccessKeyOwner";
+
+/// The resource an action is authorized on, as a template filled from the
+/// request by [`resource_arn`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceSpec {
+    /// The SAR lists no resource type: the action is authorized on `*`.
+    Wildcard,
+    /// A path-scoped listing (ListUsers, ListRoles, ...). The SAR lists no
+    /// resource type, but AWS evaluates it against
+    /// `arn:aws:iam::ACCT:{arn_type}{PathPrefix or /}` and names that ARN in denials.
+    PathListing {
+        arn_type: &'static str,
+        prefix_param: Option<&'static str>,
+    },
+    /// ListPolicies: AWS names the resource `policy path {PathPrefix or /}`,
+    /// which only `*`-style patterns match.
+    PolicyPathListing { prefix_param: &'static str },
+    /// `arn:aws:iam::ACCT:user{path}{name}`.
+    User(UserTarget),
+    /// `arn:aws:iam::ACCT:group{path}{name}`.
+    Group { name_param: &'static str },
+    /// `arn:aws:iam::ACCT:role{path}{name}`.
+    Role { name_param: &'static str },
+    /// `arn:aws:iam::ACCT:instance-profile{path}{name}`.
+    InstanceProfile { name_param: &'static str },
+    /// `arn:aws:iam::ACCT:server-certificate{path}{name}`.
+    ServerCertificate { name_param: &'static str },
+    /// The resource ARN is a request parameter as given: PolicyArn,
+    /// SerialNumber (an MFA device ARN), OpenIDConnectProviderArn,
+    /// SAMLProviderArn, RoleArn, PolicySourceArn, ...
+    ArnParam { param: &'static str },
+    /// CreatePolicy: `arn:aws:iam::ACCT:policy{Path}{PolicyName}`.
+    NewPolicy {
+        name_param: &'static str,
+        path_param: &'static str,
+    },
+    /// CreateVirtualMFADevice: `arn:aws:iam::ACCT:mfa{Path}{VirtualMFADeviceName}`.
+    NewVirtualMfa {
+        name_param: &'static str,
+        path_param: &'static str,
+    },
+    /// CreateOpenIDConnectProvider: `arn:aws:iam::ACCT:oidc-provider/{Url without https://}`.
+    NewOidcProvider { url_param: &'static str },
+    /// CreateSAMLProvider: `arn:aws:iam::ACCT:saml-provider/{Name}`.
+    NewSamlProvider { name_param: &'static str },
+    /// CreateServiceLinkedRole: `arn:aws:iam::ACCT:role/aws-service-role/{AWSServiceName}/`
+    /// followed by the role name AWS derives for the service, which the
+    /// table cannot know; the caller gets the prefix plus `*`-free name part
+    /// from `param(SERVICE_ROLE_NAME_PARAM)` when it knows it.
+    ServiceLinkedRole { service_param: &'static str },
+    /// GetServiceLinkedRoleDeletionStatus: the role named inside the task id
+    /// `task/aws-service-role/{service}/{RoleName}/{uuid}`.
+    ServiceLinkedRoleDeletionTask { task_param: &'static str },
+    /// `arn:aws:iam::ACCT:access-report/{EntityPath}`.
+    AccessReport { entity_path_param: &'static str },
+    /// `arn:aws:iam::ACCT:delegation-request/{id}`; `*` when the request
+    /// carries no id (CreateDelegationRequest, whose id AWS assigns).
+    DelegationRequest { id_param: Option<&'static str> },
+    /// GetFederationToken: `arn:aws:sts::ACCT:federated-user/{Name}`.
+    FederatedUser { name_param: &'static str },
+    /// AssumeRoot: `arn:aws:iam::{TargetPrincipal}:root`.
+    AccountRoot { account_param: &'static str },
+}
+
+/// The pseudo-parameter through which [`resource_arn`] asks for the role
+/// name of a service-linked role about to be created (see
+/// [`ResourceSpec::ServiceLinkedRole`]).
+pub const SERVICE_ROLE_NAME_PARAM: &str = "@ServiceLinkedRoleName";
+
+/// Where the value of a condition key comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    /// A scalar request parameter (dotted for nested members, e.g.
+    /// `TaskPolicyArn.arn`).
+    Param(&'static str),
+    /// A list parameter, `{name}.member.N`: multivalued (see [`list_param`]).
+    List(&'static str),
+    /// `aws:RequestTag/${TagKey}`: one key per tag of `{name}.member.N.Key`
+    /// with the value of `.Value` (see [`tag_param`]).
+    TagValues(&'static str),
+    /// `aws:TagKeys` from the keys of `{name}.member.N.Key`.
+    TagKeysOf(&'static str),
+    /// A property of the existing target entity, not of the request: its
+    /// current permissions boundary (`iam:PermissionsBoundary` on
+    /// Attach/Put/Delete calls), its tags (`iam:ResourceTag`), the service of
+    /// an existing service-specific credential.
+    Target,
+    /// A claim of the SAML assertion or web identity token (`saml:*`,
+    /// `accounts.google.com:*`, ...), or a tag/identity they carry.
+    Federation,
+    /// Comes from state warden does not model (FIDO certification of a
+    /// security key, role templates, delegation workflows, account
+    /// property namespaces): listed so simulation can report it missing.
+    Unsupported,
+}
+
+/// An action-specific condition key and its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestKey {
+    /// The key as the SAR spells it, e.g. `iam:PolicyARN` or
+    /// `aws:RequestTag/${TagKey}`.
+    pub key: &'static str,
+    pub source: KeySource,
+}
+
+/// A further action AWS authorizes as part of an operation: `sts:TagSession`
+/// when AssumeRole carries session tags, `sts:SetSourceIdentity` when it sets
+/// a source identity, `iam:PassRole` for AddRoleToInstanceProfile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImpliedAction {
+    pub action: &'static str,
+    /// Only when this parameter (or list, `{name}.member.1...`) is present;
+    /// `None` means always.
+    pub when_param: Option<&'static str>,
+    pub resource: ResourceSpec,
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionSpec {
+    pub service: Service,
+    /// The wire operation name, e.g. `CreateUser`.
+    pub operation: &'static str,
+    /// The IAM action, e.g. `iam:CreateUser`.
+    pub action: &'static str,
+    pub access_level: AccessLevel,
+    /// The SAR's resource type name (`user`, `role`, ...), `None` for
+    /// wildcard-only actions.
+    pub resource_type: Option<&'static str>,
+    pub resource: ResourceSpec,
+    /// Condition keys of the resource type: `aws:ResourceTag/${TagKey}`,
+    /// and for users and roles also `iam:ResourceTag/${TagKey}`.
+    pub resource_tag_keys: &'static [&'static str],
+    /// The action's own condition keys (the SAR's "Condition keys" column).
+    pub request_keys: &'static [RequestKey],
+    pub implied_actions: &'static [ImpliedAction],
+    /// False for operations the SAR data did not list yet; their row is
+    /// inferred from the operation's sibling actions.
+    pub in_reference: bool,
+}
+
+impl ActionSpec {
+    /// The source of a condition key of this action, if it has it.
+    pub fn request_key(&self, key: &str) -> Option<&'static RequestKey> {
+        self.request_keys
+            .iter()
+            .find(|k| k.key.eq_ignore_ascii_case(key))
+    }
+}
+
+/// The row for an operation, `None` when warden knows no such operation.
+pub fn spec(service: &str, operation: &str) -> Option<&'static ActionSpec> {
+    let service = Service::from_prefix(service)?;
+    spec_of(service, operation)
+}
+
+/// As [`spec`], with the service already parsed.
+pub fn spec_of(service: Service, operation: &str) -> Option<&'static ActionSpec> {
+    // The table is generated sorted by (service, operation), so lookup is a
+    // binary search: this runs on every request.
+    TABLE
+        .binary_search_by(|row| (row.service, row.operation).cmp(&(service, operation)))
+        .ok()
+        .and_then(|i| TABLE.get(i))
+}
+
+/// Every row, sorted by service then operation.
+pub fn all() -> &'static [ActionSpec] {
+    TABLE
+}
+
+/// Fills a resource template from the request.
+///
+/// - `account`: the account the request acts in.
+/// - `caller_user`: the calling IAM user's name, `None` for the root user and
+///   role sessions. When an action on "the caller" has no calling user, the
+///   resource is the account root, `arn:aws:iam::ACCT:root`.
+/// - `param`: reads a request parameter by its wire name.
+/// - `path_of`: the path of an existing entity (`/` or `/a/b/`), `None` when
+///   it does not exist; then the request's `Path` parameter is used (Create*
+///   calls), else `/`.
+pub fn resource_arn(
+    spec: &ActionSpec,
+    account: &str,
+    caller_user: Option<&str>,
+    param: &dyn Fn(&str) -> Option<String>,
+    path_of: &dyn Fn(EntityKind, &str) -> Option<String>,
+) -> String {
+    fill(&spec.resource, account, caller_user, param, path_of)
+}
+
+/// As [`resource_arn`] for any template, e.g. an [`ImpliedAction`]'s.
+pub fn fill(
+    resource: &ResourceSpec,
+    account: &str,
+    caller_user: Option<&str>,
+    param: &dyn Fn(&str) -> Option<String>,
+    path_of: &dyn Fn(EntityKind, &str) -> Option<String>,
+) -> String {
+    let p = |name: &str| param(name).unwrap_or_default();
+    let entity = |kind: EntityKind, name: String| {
+        let path = path_of(kind, &name)
+            .or_else(|| param("Path"))
+            .unwrap_or_else(|| "/".to_owned());
+        format!(
+            "arn:aws:iam::{account}:{}{}{name}",
+            kind.arn_type(),
+            normalize_path(&path)
+        )
+    };
+    match *resource {
+        ResourceSpec::Wildcard => "*".to_owned(),
+        ResourceSpec::PathListing {
+            arn_type,
+            prefix_param,
+        } => {
+            let prefix = prefix_param
+                .and_then(param)
+                .unwrap_or_else(|| "/".to_owned());
+            format!("arn:aws:iam::{account}:{arn_type}{prefix}")
+        }
+        ResourceSpec::PolicyPathListing { prefix_param } => {
+            let prefix = param(prefix_param).unwrap_or_else(|| "/".to_owned());
+            format!("policy path {prefix}")
+        }
+        ResourceSpec::User(target) => {
+            let name = match target {
+                UserTarget::Param(name_param) => Some(p(name_param)),
+                UserTarget::ParamOrCaller(name_param) => {
+                    param(name_param).or_else(|| caller_user.map(str::to_owned))
+                }
+                UserTarget::Caller => caller_user.map(str::to_owned),
+                UserTarget::AccessKeyOwner(_) => {
+                    param(KEY_OWNER_PARAM).or_else(|| caller_user.map(str::to_owned))
+                }
+            };
+            match name {
+                Some(name) => entity(EntityKind::User, name),
+                None => format!("arn:aws:iam::{account}:root"),
+            }
+        }
+        ResourceSpec::Group { name_param } => entity(EntityKind::Group, p(name_param)),
+        ResourceSpec::Role { name_param } => entity(EntityKind::Role, p(name_param)),
+        ResourceSpec::InstanceProfile { name_param } => {
+            entity(EntityKind::InstanceProfile, p(name_param))
+        }
+        ResourceSpec::ServerCertificate { name_param } => {
+            entity(EntityKind::ServerCertificate, p(name_param))
+        }
+        ResourceSpec::ArnParam { param: name } => p(name),
+        ResourceSpec::NewPolicy {
+            name_param,
+            path_param,
+        } => {
+            let path = param(path_param).unwrap_or_else(|| "/".to_owned());
+            format!(
+                "arn:aws:iam::{account}:policy{}{}",
+                normalize_path(&path),
+                p(name_param)
+            )
+        }
+        ResourceSpec::NewVirtualMfa {
+            name_param,
+            path_param,
+        } => {
+            let path = param(path_param).unwrap_or_else(|| "/".to_owned());
+            format!(
+                "arn:aws:iam::{account}:mfa{}{}",
+                normalize_path(&path),
+                p(name_param)
+            )
+        }
+        ResourceSpec::NewOidcProvider { url_param } => {
+            let url = p(url_param);
+            let host = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"))
+                .unwrap_or(&url);
+            format!("arn:aws:iam::{account}:oidc-provider/{host}")
+        }
+        ResourceSpec::NewSamlProvider { name_param } => {
+            format!("arn:aws:iam::{account}:saml-provider/{}", p(name_param))
+        }
+        ResourceSpec::ServiceLinkedRole { service_param } => {
+            format!(
+                "arn:aws:iam::{account}:role/aws-service-role/{}/{}",
+                p(service_param),
+                p(SERVICE_ROLE_NAME_PARAM)
+            )
+        }
+        ResourceSpec::ServiceLinkedRoleDeletionTask { task_param } => {
+            // task/aws-service-role/{service}/{RoleName}/{uuid}: the role's
+            // path and name sit between the `task/` prefix and the last `/`.
+            let task = p(task_param);
+            let body = task.strip_prefix("task/").unwrap_or(&task);
+            let role = body.rsplit_once('/').map_or(body, |(role, _)| role);
+            format!("arn:aws:iam::{account}:role/{role}")
+        }
+        ResourceSpec::AccessReport { entity_path_param } => {
+            format!(
+                "arn:aws:iam::{account}:access-report/{}",
+                p(entity_path_param)
+            )
+        }
+        ResourceSpec::DelegationRequest { id_param } => {
+            let id = id_param.and_then(param).unwrap_or_else(|| "*".to_owned());
+            format!("arn:aws:iam::{account}:delegation-request/{id}")
+        }
+        ResourceSpec::FederatedUser { name_param } => {
+            format!("arn:aws:sts::{account}:federated-user/{}", p(name_param))
+        }
+        ResourceSpec::AccountRoot { account_param } => {
+            format!("arn:aws:iam::{}:root", p(account_param))
+        }
+    }
+}
+
+/// Paths are stored as `/` or `/a/b/`; tolerate a missing leading or
+/// trailing slash from a sloppy caller so the ARN is still well-formed.
+fn normalize_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 2);
+    if !path.starts_with('/') {
+        out.push('/');
+    }
+    out.push_str(path);
+    if !out.ends_with('/') {
+        out.push('/');
+    }
+    out
+}
+
+/// The values of a query-protocol list parameter `{name}.member.1..N`, in
+/// order, stopping at the first gap as the AWS query protocol does.
+pub fn list_param(param: &dyn Fn(&str) -> Option<String>, name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 1.. {
+        match param(&format!("{name}.member.{i}")) {
+            Some(v) => out.push(v),
+            None => break,
+        }
+    }
+    out
+}
+
+/// The tags of a query-protocol tag list `{name}.member.N.Key/.Value`, in
+/// order; a missing Value reads as empty, as AWS allows empty tag values.
+pub fn tag_param(param: &dyn Fn(&str) -> Option<String>, name: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for i in 1.. {
+        match param(&format!("{name}.member.{i}.Key")) {
+            Some(k) => {
+                let v = param(&format!("{name}.member.{i}.Value")).unwrap_or_default();
+                out.push((k, v));
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+// @@TABLE@@
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    /// Fills the ARN of `service:operation` with the given request params;
+    /// the only existing entities are user `alice` at `/eng/`, role `ops` at
+    /// `/svc/` and group `devs` at `/`.
+    fn arn(service: &str, op: &str, caller: Option<&str>, pairs: &[(&str, &str)]) -> String {
+        let spec = spec(service, op).unwrap_or_else(|| panic!("no row for {service}:{op}"));
+        let map = params(pairs);
+        let param = |k: &str| map.get(k).cloned();
+        let path_of = |kind: EntityKind, name: &str| match (kind, name) {
+            (EntityKind::User, "alice") => Some("/eng/".to_owned()),
+            (EntityKind::Role, "ops") => Some("/svc/".to_owned()),
+            (EntityKind::Group, "devs") => Some("/".to_owned()),
+            _ => None,
+        };
+        resource_arn(spec, "123456789012", caller, &param, &path_of)
+    }
+
+    fn row_members(row: &ActionSpec) -> &'static [&'static str] {
+        INPUT_MEMBERS
+            .iter()
+            .find(|(action, _)| *action == row.action)
+            .map_or(&[], |(_, members)| *members)
+    }
+
+    fn keys(service: &str, op: &str) -> Vec<(&'static str, KeySource)> {
+        spec(service, op)
+            .map(|s| s.request_keys.iter().map(|k| (k.key, k.source)).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn every_model_operation_has_exactly_one_row() {
+        for (service, ops) in [
+            (Service::Iam, warden_wire::iam::OPERATIONS),
+            (Service::Sts, warden_wire::sts::OPERATIONS),
+        ] {
+            for op in ops {
+                let rows = TABLE
+                    .iter()
+                    .filter(|r| r.service == service && r.operation == *op)
+                    .count();
+                assert_eq!(rows, 1, "{}:{op} has {rows} rows", service.prefix());
+            }
+            let in_table = TABLE.iter().filter(|r| r.service == service).count();
+            assert_eq!(in_table, ops.len(), "rows for operations not in the model");
+        }
+    }
+
+    #[test]
+    fn table_is_sorted_and_lookups_find_every_row() {
+        for pair in TABLE.windows(2) {
+            if let [a, b] = pair {
+                assert!((a.service, a.operation) < (b.service, b.operation));
+            }
+        }
+        for row in TABLE {
+            assert_eq!(spec_of(row.service, row.operation), Some(row));
+            assert_eq!(
+                row.action,
+                format!("{}:{}", row.service.prefix(), row.operation)
+            );
+        }
+        assert!(spec("iam", "NoSuchOperation").is_none());
+        assert!(spec("s3", "GetObject").is_none());
+        assert!(spec("IAM", "GetUser").is_some());
+    }
+
+    #[test]
+    fn create_user_is_write_on_the_new_user_with_tag_and_boundary_keys() {
+        let s = spec("iam", "CreateUser").unwrap_or_else(|| panic!("row"));
+        assert_eq!(s.access_level, AccessLevel::Write);
+        assert_eq!(s.resource_type, Some("user"));
+        assert_eq!(
+            arn(
+                "iam",
+                "CreateUser",
+                Some("admin"),
+                &[("UserName", "bob"), ("Path", "/ops/")]
+            ),
+            "arn:aws:iam::123456789012:user/ops/bob"
+        );
+        assert_eq!(
+            arn("iam", "CreateUser", None, &[("UserName", "bob")]),
+            "arn:aws:iam::123456789012:user/bob"
+        );
+        let k = keys("iam", "CreateUser");
+        assert!(k.contains(&(
+            "iam:PermissionsBoundary",
+            KeySource::Param("PermissionsBoundary")
+        )));
+        assert!(k.contains(&("aws:RequestTag/${TagKey}", KeySource::TagValues("Tags"))));
+        assert!(k.contains(&("aws:TagKeys", KeySource::TagKeysOf("Tags"))));
+        assert_eq!(
+            s.resource_tag_keys,
+            &["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"]
+        );
+    }
+
+    #[test]
+    fn attach_user_policy_is_on_the_user_with_the_policy_arn_key() {
+        let s = spec("iam", "AttachUserPolicy").unwrap_or_else(|| panic!("row"));
+        assert_eq!(s.access_level, AccessLevel::PermissionsManagement);
+        assert_eq!(
+            arn(
+                "iam",
+                "AttachUserPolicy",
+                Some("alice"),
+                &[
+                    ("UserName", "alice"),
+                    ("PolicyArn", "arn:aws:iam::aws:policy/AdministratorAccess")
+                ]
+            ),
+            "arn:aws:iam::123456789012:user/eng/alice"
+        );
+        let k = keys("iam", "AttachUserPolicy");
+        assert!(k.contains(&("iam:PolicyARN", KeySource::Param("PolicyArn"))));
+        // The boundary key here is the target user's current boundary.
+        assert!(k.contains(&("iam:PermissionsBoundary", KeySource::Target)));
+        let g = keys("iam", "DetachGroupPolicy");
+        assert!(g.contains(&("iam:PolicyARN", KeySource::Param("PolicyArn"))));
+    }
+
+    #[test]
+    fn put_user_permissions_boundary_reads_the_boundary_from_the_request() {
+        let s = spec("iam", "PutUserPermissionsBoundary").unwrap_or_else(|| panic!("row"));
+        assert_eq!(s.access_level, AccessLevel::PermissionsManagement);
+        assert_eq!(
+            arn(
+                "iam",
+                "PutUserPermissionsBoundary",
+                None,
+                &[("UserName", "alice")]
+            ),
+            "arn:aws:iam::123456789012:user/eng/alice"
+        );
+        assert_eq!(
+            keys("iam", "PutUserPermissionsBoundary"),
+            vec![(
+                "iam:PermissionsBoundary",
+                KeySource::Param("PermissionsBoundary")
+            )]
+        );
+        assert_eq!(
+            keys("iam", "DeleteUserPermissionsBoundary"),
+            vec![("iam:PermissionsBoundary", KeySource::Target)]
+        );
+    }
+
+    #[test]
+    fn user_name_optional_operations_default_to_the_caller() {
+        for op in [
+            "GetUser",
+            "CreateAccessKey",
+            "ListAccessKeys",
+            "UpdateAccessKey",
+            "DeleteAccessKey",
+            "ListMFADevices",
+            "GetLoginProfile",
+            "ListSigningCertificates",
+        ] {
+            let s = spec("iam", op).unwrap_or_else(|| panic!("row {op}"));
+            assert_eq!(
+                s.resource,
+                ResourceSpec::User(UserTarget::ParamOrCaller("UserName")),
+                "{op}"
+            );
+        }
+        assert_eq!(
+            arn("iam", "CreateAccessKey", Some("alice"), &[]),
+            "arn:aws:iam::123456789012:user/eng/alice"
+        );
+        assert_eq!(
+            arn(
+                "iam",
+                "CreateAccessKey",
+                Some("alice"),
+                &[("UserName", "bob")]
+            ),
+            "arn:aws:iam::123456789012:user/bob"
+        );
+        // The root user has no user ARN: the account root stands in.
+        assert_eq!(
+            arn("iam", "ListAccessKeys", None, &[]),
+            "arn:aws:iam::123456789012:root"
+        );
+    }
+
+    #[test]
+    fn change_password_is_always_the_caller() {
+        let s = spec("iam", "ChangePassword").unwrap_or_else(|| panic!("row"));
+        assert_eq!(s.resource, ResourceSpec::User(UserTarget::Caller));
+        assert_eq!(
+            arn(
+                "iam",
+                "ChangePassword",
+                Some("alice"),
+                &[("UserName", "bob")]
+            ),
+            "arn:aws:iam::123456789012:user/eng/alice"
+        );
+    }
+
+    #[test]
+    fn path_listings_name_the_path_as_aws_reports_it() {
+        // AWS denials: "... iam:ListUsers on resource: arn:aws:iam::ACCT:user/".
+        assert_eq!(
+            arn("iam", "ListUsers", None, &[]),
+            "arn:aws:iam::123456789012:user/"
+        );
+        assert_eq!(
+            arn(
+                "iam",
+                "ListRoles",
+                None,
+                &[("PathPrefix", "/aws-service-role/")]
+            ),
+            "arn:aws:iam::123456789012:role/aws-service-role/"
+        );
+        assert_eq!(arn("iam", "ListPolicies", None, &[]), "policy path /");
+        let s = spec("iam", "ListUsers").unwrap_or_else(|| panic!("row"));
+        assert_eq!(s.access_level, AccessLevel::List);
+        assert_eq!(s.resource_type, None);
+    }
+
+    #[test]
+    fn account_level_reads_are_wildcard() {
+        for op in [
+            "GetAccountSummary",
+            "GetAccountAuthorizationDetails",
+            "ListAccountAliases",
+            "GetAccountPasswordPolicy",
+            "SimulateCustomPolicy",
+        ] {
+            assert_eq!(arn("iam", op, Some("alice"), &[]), "*", "{op}");
+        }
+        assert_eq!(
+            spec("iam", "GetAccountSummary").map(|s| s.access_level),
+            Some(AccessLevel::List)
+        );
+    }
+
+    #[test]
+    fn assume_role_is_on_the_role_with_sts_keys_and_implied_actions() {
+        let s = spec("sts", "AssumeRole").unwrap_or_else(|| panic!("row"));
+        assert_eq!(s.access_level, AccessLevel::Write);
+        let role = "arn:aws:iam::123456789012:role/svc/ops";
+        assert_eq!(
+            arn("sts", "AssumeRole", Some("alice"), &[("RoleArn", role)]),
+            role
+        );
+        let k = keys("sts", "AssumeRole");
+        for expected in [
+            ("sts:ExternalId", KeySource::Param("ExternalId")),
+            ("sts:RoleSessionName", KeySource::Param("RoleSessionName")),
+            ("sts:SourceIdentity", KeySource::Param("SourceIdentity")),
+            (
+                "sts:TransitiveTagKeys",
+                KeySource::List("TransitiveTagKeys"),
+            ),
+            ("aws:RequestTag/${TagKey}", KeySource::TagValues("Tags")),
+            ("aws:TagKeys", KeySource::TagKeysOf("Tags")),
+            ("iam:ResourceTag/${TagKey}", KeySource::Target),
+        ] {
+            assert!(k.contains(&expected), "{expected:?}");
+        }
+        let implied: Vec<_> = s
+            .implied_actions
+            .iter()
+            .map(|a| (a.action, a.when_param))
+            .collect();
+        assert!(implied.contains(&("sts:TagSession", Some("Tags"))));
+        assert!(implied.contains(&("sts:SetSourceIdentity", Some("SourceIdentity"))));
+    }
+
+    #[test]
+    fn create_role_with_tags() {
+        assert_eq!(
+            arn(
+                "iam",
+                "CreateRole",
+                None,
+                &[("RoleName", "r1"), ("Path", "/app/")]
+            ),
+            "arn:aws:iam::123456789012:role/app/r1"
+        );
+        let k = keys("iam", "CreateRole");
+        assert!(k.contains(&("aws:RequestTag/${TagKey}", KeySource::TagValues("Tags"))));
+        assert!(k.contains(&("aws:TagKeys", KeySource::TagKeysOf("Tags"))));
+        assert!(k.contains(&(
+            "iam:PermissionsBoundary",
+            KeySource::Param("PermissionsBoundary")
+        )));
+    }
+
+    #[test]
+    fn tagging_operations() {
+        let tag_user = spec("iam", "TagUser").unwrap_or_else(|| panic!("row"));
+        assert_eq!(tag_user.access_level, AccessLevel::Tagging);
+        assert_eq!(
+            arn("iam", "TagUser", None, &[("UserName", "alice")]),
+            "arn:aws:iam::123456789012:user/eng/alice"
+        );
+        let untag = spec("iam", "UntagRole").unwrap_or_else(|| panic!("row"));
+        assert_eq!(untag.access_level, AccessLevel::Tagging);
+        assert_eq!(
+            arn("iam", "UntagRole", None, &[("RoleName", "ops")]),
+            "arn:aws:iam::123456789012:role/svc/ops"
+        );
+        assert_eq!(
+            keys("iam", "UntagRole"),
+            vec![("aws:TagKeys", KeySource::List("TagKeys"))]
+        );
+    }
+
+    #[test]
+    fn mfa_operations() {
+        // Enabling a device is authorized on the user, not the device.
+        assert_eq!(
+            arn(
+                "iam",
+                "EnableMFADevice",
+                None,
+                &[("UserName", "alice"), ("SerialNumber", "x")]
+            ),
+            "arn:aws:iam::123456789012:user/eng/alice"
+        );
+        assert_eq!(
+            arn(
+                "iam",
+                "CreateVirtualMFADevice",
+                Some("alice"),
+                &[("VirtualMFADeviceName", "alice-phone")]
+            ),
+            "arn:aws:iam::123456789012:mfa/alice-phone"
+        );
+        assert_eq!(
+            arn(
+                "iam",
+                "DeleteVirtualMFADevice",
+                None,
+                &[("SerialNumber", "arn:aws:iam::123456789012:mfa/alice-phone")]
+            ),
+            "arn:aws:iam::123456789012:mfa/alice-phone"
+        );
+    }
+
+    #[test]
+    fn policy_operations() {
+        let p = "arn:aws:iam::123456789012:policy/team/p1";
+        assert_eq!(arn("iam", "DeletePolicy", None, &[("PolicyArn", p)]), p);
+        assert_eq!(
+            spec("iam", "DeletePolicy").map(|s| s.access_level),
+            Some(AccessLevel::PermissionsManagement)
+        );
+        assert_eq!(
+            arn(
+                "iam",
+                "CreatePolicy",
+                None,
+                &[("PolicyName", "p1"), ("Path", "/team/")]
+            ),
+            p
+        );
+    }
+
+    #[test]
+    fn sts_token_operations() {
+        assert_eq!(
+            arn(
+                "sts",
+                "GetFederationToken",
+                Some("alice"),
+                &[("Name", "bob")]
+            ),
+            "arn:aws:sts::123456789012:federated-user/bob"
+        );
+        for op in ["GetCallerIdentity", "GetSessionToken", "GetAccessKeyInfo"] {
+            assert_eq!(arn("sts", op, Some("alice"), &[]), "*", "{op}");
+            assert_eq!(
+                spec("sts", op).map(|s| s.access_level),
+                Some(AccessLevel::Read),
+                "{op}"
+            );
+        }
+        assert_eq!(
+            arn(
+                "sts",
+                "AssumeRoot",
+                None,
+                &[("TargetPrincipal", "210987654321")]
+            ),
+            "arn:aws:iam::210987654321:root"
+        );
+    }
+
+    #[test]
+    fn access_key_last_used_is_on_the_key_owner() {
+        let map = params(&[("AccessKeyId", "AKIAEXAMPLE"), (KEY_OWNER_PARAM, "alice")]);
+        let param = |k: &str| map.get(k).cloned();
+        let path_of = |_: EntityKind, _: &str| Some("/eng/".to_owned());
+        let s = spec("iam", "GetAccessKeyLastUsed").unwrap_or_else(|| panic!("row"));
+        assert_eq!(
+            resource_arn(s, "123456789012", Some("bob"), &param, &path_of),
+            "arn:aws:iam::123456789012:user/eng/alice"
+        );
+    }
+
+    #[test]
+    fn group_membership_is_on_the_group_and_pass_role_is_implied() {
+        assert_eq!(
+            arn(
+                "iam",
+                "AddUserToGroup",
+                None,
+                &[("GroupName", "devs"), ("UserName", "alice")]
+            ),
+            "arn:aws:iam::123456789012:group/devs"
+        );
+        let s = spec("iam", "AddRoleToInstanceProfile").unwrap_or_else(|| panic!("row"));
+        assert_eq!(
+            s.implied_actions.first().map(|a| (a.action, a.resource)),
+            Some((
+                "iam:PassRole",
+                ResourceSpec::Role {
+                    name_param: "RoleName"
+                }
+            ))
+        );
+    }
+
+    #[test]
+    fn list_and_tag_helpers_read_query_members() {
+        let map = params(&[
+            ("Tags.member.1.Key", "team"),
+            ("Tags.member.1.Value", "red"),
+            ("Tags.member.2.Key", "env"),
+            ("TagKeys.member.1", "a"),
+            ("TagKeys.member.2", "b"),
+            ("TagKeys.member.4", "gap"),
+        ]);
+        let param = |k: &str| map.get(k).cloned();
+        assert_eq!(list_param(&param, "TagKeys"), vec!["a", "b"]);
+        assert_eq!(
+            tag_param(&param, "Tags"),
+            vec![
+                ("team".to_owned(), "red".to_owned()),
+                ("env".to_owned(), String::new())
+            ]
+        );
+    }
+
+    #[test]
+    fn every_key_source_names_a_parameter_of_its_operation() {
+        // Param/List/Tag sources must name a real input member, or the
+        // authorizer would silently read nothing.
+        for row in TABLE {
+            for k in row.request_keys {
+                let name = match k.source {
+                    KeySource::Param(n)
+                    | KeySource::List(n)
+                    | KeySource::TagValues(n)
+                    | KeySource::TagKeysOf(n) => n,
+                    _ => continue,
+                };
+                let member = name.split('.').next().unwrap_or(name);
+                assert!(
+                    row_members(row).contains(&member),
+                    "{}: {} reads missing parameter {name}",
+                    row.action,
+                    k.key
+                );
+            }
+        }
+    }
+}
