@@ -3,6 +3,77 @@
 use crate::error::RequestError;
 use crate::pattern::{arn_segments, Resolve};
 
+/// What an IAM or STS principal ARN names. One parser serves requests, policy `Principal` elements and
+/// validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PrincipalArn<'a> {
+    Root,
+    /// `user/path/name`: the name is the last path segment.
+    User {
+        name: &'a str,
+    },
+    /// `role/path/name`.
+    Role {
+        name: &'a str,
+    },
+    /// `sts ... assumed-role/role/session`.
+    Session {
+        role: &'a str,
+        session: &'a str,
+    },
+    /// `sts ... federated-user/name`.
+    FederatedUser {
+        name: &'a str,
+    },
+    /// A SAML or OIDC provider.
+    Provider,
+}
+
+/// Parses `arn:partition:service:region:account:resource` as a principal ARN: `(partition, account, what)`.
+pub(crate) fn parse_principal_arn(s: &str) -> Option<(&str, &str, PrincipalArn<'_>)> {
+    let mut f = arn_segments(s);
+    let (arn, partition, service) = (f.next()?, f.next()?, f.next()?);
+    let (_region, account, resource) = (f.next()?, f.next()?, f.next()?);
+    if arn != "arn" || account.is_empty() {
+        return None;
+    }
+    let last = |r: &str| {
+        r.rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .map(|n| n.len())
+    };
+    let named = match (service, resource.split_once('/')) {
+        ("iam", None) if resource == "root" => PrincipalArn::Root,
+        ("iam", Some(("user", rest))) => PrincipalArn::User {
+            name: last_segment(rest)?,
+        },
+        ("iam", Some(("role", rest))) => PrincipalArn::Role {
+            name: last_segment(rest)?,
+        },
+        ("iam", Some(("saml-provider" | "oidc-provider", rest))) if !rest.is_empty() => {
+            PrincipalArn::Provider
+        }
+        ("sts", Some(("assumed-role", rest))) => {
+            let (role, session) = rest.split_once('/')?;
+            if role.is_empty() || session.is_empty() {
+                return None;
+            }
+            PrincipalArn::Session { role, session }
+        }
+        ("sts", Some(("federated-user", name))) if !name.is_empty() => {
+            PrincipalArn::FederatedUser { name }
+        }
+        _ => return None,
+    };
+    Some((partition, account, named))
+}
+
+/// The name after the path: `division/alice` gives `alice`.
+fn last_segment(path_and_name: &str) -> Option<&str> {
+    path_and_name.rsplit('/').next().filter(|n| !n.is_empty())
+}
+
 /// What kind of caller a [`Principal`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PrincipalKind {
@@ -85,40 +156,22 @@ impl Principal {
             }
             return Err(bad());
         }
-        let segs: Vec<&str> = arn_segments(s).collect();
-        let [_, partition, service, _region, account, resource] = segs[..] else {
+        let Some((partition, account, named)) = parse_principal_arn(s) else {
             return Err(bad());
         };
-        if account.is_empty() {
-            return Err(bad());
-        }
-        let last = |r: &str| r.rsplit('/').next().unwrap_or("").to_string();
-        match (service, resource.split_once('/')) {
-            ("iam", None) if resource == "root" => Ok(mk(PrincipalKind::Root, s, account, "", s)),
-            ("iam", Some(("user", rest))) if !rest.is_empty() => {
-                Ok(mk(PrincipalKind::User, s, account, &last(rest), s))
-            }
-            ("iam", Some(("role", rest))) if !rest.is_empty() => {
-                Ok(mk(PrincipalKind::Role, s, account, &last(rest), s))
-            }
-            ("iam", Some(("saml-provider" | "oidc-provider", rest))) if !rest.is_empty() => {
-                Ok(mk(PrincipalKind::Federated, s, account, s, ""))
-            }
-            ("sts", Some(("assumed-role", rest))) => {
-                let Some((role, session)) = rest.split_once('/') else {
-                    return Err(bad());
-                };
-                if role.is_empty() || session.is_empty() {
-                    return Err(bad());
-                }
+        Ok(match named {
+            PrincipalArn::Root => mk(PrincipalKind::Root, s, account, "", s),
+            PrincipalArn::User { name } => mk(PrincipalKind::User, s, account, name, s),
+            PrincipalArn::Role { name } => mk(PrincipalKind::Role, s, account, name, s),
+            PrincipalArn::Provider => mk(PrincipalKind::Federated, s, account, s, ""),
+            PrincipalArn::Session { role, .. } => {
                 let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
-                Ok(mk(PrincipalKind::AssumedRole, s, account, role, &role_arn))
+                mk(PrincipalKind::AssumedRole, s, account, role, &role_arn)
             }
-            ("sts", Some(("federated-user", rest))) if !rest.is_empty() => {
-                Ok(mk(PrincipalKind::FederatedUser, s, account, rest, s))
+            PrincipalArn::FederatedUser { name } => {
+                mk(PrincipalKind::FederatedUser, s, account, name, s)
             }
-            _ => Err(bad()),
-        }
+        })
     }
 
     /// For a role session, records the role's full ARN (with its path) as `aws:PrincipalArn`; a session ARN

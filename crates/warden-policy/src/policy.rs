@@ -1,10 +1,12 @@
 //! Compiled policies: patterns pre-built, statements indexed by action service and effect.
 
 use crate::condition::{CompiledCondition, Operator};
-use crate::context::{service_bit, PrincipalKind, RequestContext};
+use crate::context::{
+    parse_principal_arn, service_bit, PrincipalArn, PrincipalKind, RequestContext,
+};
 use crate::document::{Effect, PolicyDocument, PrincipalKey, PrincipalValue, Statement, Version};
 use crate::error::PolicyError;
-use crate::pattern::{arn_segments, ArnPattern, Pattern, Syntax};
+use crate::pattern::{ArnPattern, Pattern, Syntax};
 use crate::validate::check_hard;
 use crate::PolicyType;
 
@@ -49,28 +51,24 @@ impl PrincipalPat {
                 if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
                     return PrincipalPat::Account(v.into());
                 }
-                let segs: Vec<&str> = arn_segments(v).collect();
-                let [arn, _, service, _, account, resource] = segs[..] else {
+                let Some((_, account, named)) = parse_principal_arn(v) else {
                     return PrincipalPat::Never;
                 };
-                if arn != "arn" || account.is_empty() {
-                    return PrincipalPat::Never;
-                }
-                match (service, resource.split_once('/')) {
-                    ("iam", None) if resource == "root" => PrincipalPat::Account(account.into()),
-                    ("iam", Some(("user", _))) => PrincipalPat::Arn(PrincipalKind::User, v.into()),
+                match named {
+                    PrincipalArn::Root => PrincipalPat::Account(account.into()),
+                    PrincipalArn::User { .. } => PrincipalPat::Arn(PrincipalKind::User, v.into()),
                     // Pathed roles match sessions by role name plus account: session ARNs carry no path.
-                    ("iam", Some(("role", rest))) => PrincipalPat::Role {
+                    PrincipalArn::Role { name } => PrincipalPat::Role {
                         account: account.into(),
-                        name: rest.rsplit('/').next().unwrap_or(rest).into(),
+                        name: name.into(),
                     },
-                    ("sts", Some(("assumed-role", _))) => {
+                    PrincipalArn::Session { .. } => {
                         PrincipalPat::Arn(PrincipalKind::AssumedRole, v.into())
                     }
-                    ("sts", Some(("federated-user", _))) => {
+                    PrincipalArn::FederatedUser { .. } => {
                         PrincipalPat::Arn(PrincipalKind::FederatedUser, v.into())
                     }
-                    _ => PrincipalPat::Never,
+                    PrincipalArn::Provider => PrincipalPat::Never,
                 }
             }
             PrincipalKey::Service => PrincipalPat::Service(v.to_ascii_lowercase().into()),

@@ -6,6 +6,7 @@
 
 use crate::condition::{family_allows_vars, BaseOp, Family, Operator, SetQualifier};
 use crate::condition::{parse_binary, parse_bool, parse_date, parse_ip, parse_number};
+use crate::context::{parse_principal_arn, PrincipalArn};
 use crate::document::{
     invalid, missing_resource, parse_collect, Effect, PolicyDocument, PrincipalKey, PrincipalValue,
     Statement, Version,
@@ -404,24 +405,7 @@ fn bad_principal(key: PrincipalKey, v: &str) -> Option<&'static str> {
             if v.contains(['*', '?']) {
                 return Some("wildcards are allowed only as a whole \"*\" principal");
             }
-            let segs: Vec<&str> = arn_segments(v).collect();
-            let [arn, _, service, _, account, resource] = segs[..] else {
-                return Some("not an account ID or a principal ARN");
-            };
-            let ok = arn == "arn"
-                && !account.is_empty()
-                && match service {
-                    "iam" => {
-                        resource == "root"
-                            || resource.starts_with("user/")
-                            || resource.starts_with("role/")
-                    }
-                    "sts" => {
-                        resource.starts_with("assumed-role/")
-                            || resource.starts_with("federated-user/")
-                    }
-                    _ => false,
-                };
+            let ok = parse_principal_arn(v).is_some_and(|(_, _, n)| n != PrincipalArn::Provider);
             (!ok).then_some("not an account ID or the ARN of a root user, user, role or session")
         }
         PrincipalKey::Service => {
