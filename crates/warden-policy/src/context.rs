@@ -37,12 +37,6 @@ pub(crate) fn parse_principal_arn(s: &str) -> Option<(&str, &str, PrincipalArn<'
     if arn != "arn" || account.is_empty() {
         return None;
     }
-    let last = |r: &str| {
-        r.rsplit('/')
-            .next()
-            .filter(|n| !n.is_empty())
-            .map(|n| n.len())
-    };
     let named = match (service, resource.split_once('/')) {
         ("iam", None) if resource == "root" => PrincipalArn::Root,
         ("iam", Some(("user", rest))) => PrincipalArn::User {
