@@ -73,16 +73,30 @@ IMPLIED = {
         # Session tags need sts:TagSession on the role; a source identity
         # needs sts:SetSourceIdentity (IAM User Guide, session tags and
         # source identity).
-        ("sts:TagSession", "Tags", 'ArnParam { param: "RoleArn" }'),
-        ("sts:TagSession", "TransitiveTagKeys", 'ArnParam { param: "RoleArn" }'),
-        ("sts:SetSourceIdentity", "SourceIdentity", 'ArnParam { param: "RoleArn" }'),
+        ("sts:TagSession", ["Tags", "TransitiveTagKeys"], 'ArnParam { param: "RoleArn" }'),
+        ("sts:SetSourceIdentity", ["SourceIdentity"], 'ArnParam { param: "RoleArn" }'),
     ],
     ("iam", "AddRoleToInstanceProfile"): [
         # The API reference: "The caller of this operation must be granted
         # the PassRole permission on the IAM role".
-        ("iam:PassRole", None, 'Role { name_param: "RoleName" }'),
+        ("iam:PassRole", [], 'Role { name_param: "RoleName" }'),
     ],
 }
+
+# "To change a user name, the requester must have appropriate permissions on
+# both the source object and the target object" (UpdateUser API reference;
+# likewise for groups and server certificates): the same action again, on the
+# renamed or moved entity.
+for _op, _kind, _name, _new in (
+    ("UpdateUser", "User", "UserName", "NewUserName"),
+    ("UpdateGroup", "Group", "GroupName", "NewGroupName"),
+    ("UpdateServerCertificate", "ServerCertificate", "ServerCertificateName", "NewServerCertificateName"),
+):
+    _target = (
+        f'RenameTarget {{ kind: EntityKind::{_kind}, name_param: "{_name}", '
+        f'new_name_param: "{_new}", new_path_param: "NewPath" }}'
+    )
+    IMPLIED[("iam", _op)] = [(f"iam:{_op}", [_new, "NewPath"], _target)]
 
 # Condition keys whose value is a request parameter, by key, and the
 # parameter's shape: P = scalar, L = list.
@@ -317,8 +331,8 @@ def main():
                 req.append(f"RequestKey {{ key: {rust_str(k)}, source: KeySource::{key_source(svc, op, k, members)} }}")
             implied = []
             for action, when, ires in IMPLIED.get((svc, op), []):
-                w = f"Some({rust_str(when)})" if when else "None"
-                implied.append(f"ImpliedAction {{ action: {rust_str(action)}, when_param: {w}, resource: ResourceSpec::{ires} }}")
+                w = ", ".join(rust_str(x) for x in when)
+                implied.append(f"ImpliedAction {{ action: {rust_str(action)}, when_any: &[{w}], resource: ResourceSpec::{ires} }}")
             rt = f"Some({rust_str(rtype)})" if rtype else "None"
             rows.append(
                 "    ActionSpec {\n"

@@ -178,6 +178,16 @@ pub enum ResourceSpec {
     FederatedUser { name_param: &'static str },
     /// AssumeRoot: `arn:aws:iam::{TargetPrincipal}:root`.
     AccountRoot { account_param: &'static str },
+    /// The entity as it will be after a rename or move (UpdateUser,
+    /// UpdateGroup, UpdateServerCertificate): AWS requires permission on
+    /// both the source and the target object. The new name and path default
+    /// to the current ones.
+    RenameTarget {
+        kind: EntityKind,
+        name_param: &'static str,
+        new_name_param: &'static str,
+        new_path_param: &'static str,
+    },
 }
 
 /// The pseudo-parameter through which [`resource_arn`] asks for the role
@@ -223,14 +233,27 @@ pub struct RequestKey {
 
 /// A further action AWS authorizes as part of an operation: `sts:TagSession`
 /// when AssumeRole carries session tags, `sts:SetSourceIdentity` when it sets
-/// a source identity, `iam:PassRole` for AddRoleToInstanceProfile.
+/// a source identity, `iam:PassRole` for AddRoleToInstanceProfile, and the
+/// same action on the target of a rename (UpdateUser with NewUserName).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImpliedAction {
     pub action: &'static str,
-    /// Only when this parameter (or list, `{name}.member.1...`) is present;
-    /// `None` means always.
-    pub when_param: Option<&'static str>,
+    /// Only when one of these parameters is present (a scalar, or a list
+    /// with a first member); empty means always. See [`ImpliedAction::applies`].
+    pub when_any: &'static [&'static str],
     pub resource: ResourceSpec,
+}
+
+impl ImpliedAction {
+    /// Whether the request triggers this further check.
+    pub fn applies(&self, param: &dyn Fn(&str) -> Option<String>) -> bool {
+        self.when_any.is_empty()
+            || self.when_any.iter().any(|name| {
+                param(name).is_some()
+                    || param(&format!("{name}.member.1")).is_some()
+                    || param(&format!("{name}.member.1.Key")).is_some()
+            })
+    }
 }
 
 /// One row of the table.
@@ -429,6 +452,23 @@ pub fn fill(
         }
         ResourceSpec::AccountRoot { account_param } => {
             format!("arn:aws:iam::{}:root", p(account_param))
+        }
+        ResourceSpec::RenameTarget {
+            kind,
+            name_param,
+            new_name_param,
+            new_path_param,
+        } => {
+            let name = p(name_param);
+            let path = param(new_path_param)
+                .or_else(|| path_of(kind, &name))
+                .unwrap_or_else(|| "/".to_owned());
+            let new_name = param(new_name_param).unwrap_or(name);
+            format!(
+                "arn:aws:iam::{account}:{}{}{new_name}",
+                kind.arn_type(),
+                normalize_path(&path)
+            )
         }
     }
 }
@@ -757,10 +797,19 @@ mod tests {
         let implied: Vec<_> = s
             .implied_actions
             .iter()
-            .map(|a| (a.action, a.when_param))
+            .map(|a| (a.action, a.when_any))
             .collect();
-        assert!(implied.contains(&("sts:TagSession", Some("Tags"))));
-        assert!(implied.contains(&("sts:SetSourceIdentity", Some("SourceIdentity"))));
+        assert!(implied.contains(&("sts:TagSession", &["Tags", "TransitiveTagKeys"][..])));
+        assert!(implied.contains(&("sts:SetSourceIdentity", &["SourceIdentity"][..])));
+        let map = params(&[("RoleArn", role), ("Tags.member.1.Key", "k")]);
+        let param = |k: &str| map.get(k).cloned();
+        let applied: Vec<_> = s
+            .implied_actions
+            .iter()
+            .filter(|a| a.applies(&param))
+            .map(|a| a.action)
+            .collect();
+        assert_eq!(applied, vec!["sts:TagSession"]);
     }
 
     #[test]
@@ -917,6 +966,36 @@ mod tests {
                 }
             ))
         );
+    }
+
+    #[test]
+    fn renames_are_also_authorized_on_the_target() {
+        let s = spec("iam", "UpdateUser").unwrap_or_else(|| panic!("row"));
+        let map = params(&[("UserName", "alice"), ("NewUserName", "alicia")]);
+        let param = |k: &str| map.get(k).cloned();
+        let path_of = |_: EntityKind, name: &str| (name == "alice").then(|| "/eng/".to_owned());
+        let targets: Vec<String> = s
+            .implied_actions
+            .iter()
+            .filter(|a| a.applies(&param))
+            .map(|a| fill(&a.resource, "123456789012", None, &param, &path_of))
+            .collect();
+        assert_eq!(targets, vec!["arn:aws:iam::123456789012:user/eng/alicia"]);
+        assert_eq!(
+            resource_arn(s, "123456789012", None, &param, &path_of),
+            "arn:aws:iam::123456789012:user/eng/alice"
+        );
+        let map = params(&[("GroupName", "devs"), ("NewPath", "/x/")]);
+        // Both given: still one check on the target.
+        let param = |k: &str| map.get(k).cloned();
+        let g = spec("iam", "UpdateGroup").unwrap_or_else(|| panic!("row"));
+        let moved: Vec<String> = g
+            .implied_actions
+            .iter()
+            .filter(|a| a.applies(&param))
+            .map(|a| fill(&a.resource, "123456789012", None, &param, &path_of))
+            .collect();
+        assert_eq!(moved, vec!["arn:aws:iam::123456789012:group/x/devs"]);
     }
 
     #[test]

@@ -185,6 +185,16 @@ pub enum ResourceSpec {
     FederatedUser { name_param: &'static str },
     /// AssumeRoot: `arn:aws:iam::{TargetPrincipal}:root`.
     AccountRoot { account_param: &'static str },
+    /// The entity as it will be after a rename or move (UpdateUser,
+    /// UpdateGroup, UpdateServerCertificate): AWS requires permission on
+    /// both the source and the target object. The new name and path default
+    /// to the current ones.
+    RenameTarget {
+        kind: EntityKind,
+        name_param: &'static str,
+        new_name_param: &'static str,
+        new_path_param: &'static str,
+    },
 }
 
 /// The pseudo-parameter through which [`resource_arn`] asks for the role
@@ -230,14 +240,27 @@ pub struct RequestKey {
 
 /// A further action AWS authorizes as part of an operation: `sts:TagSession`
 /// when AssumeRole carries session tags, `sts:SetSourceIdentity` when it sets
-/// a source identity, `iam:PassRole` for AddRoleToInstanceProfile.
+/// a source identity, `iam:PassRole` for AddRoleToInstanceProfile, and the
+/// same action on the target of a rename (UpdateUser with NewUserName).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImpliedAction {
     pub action: &'static str,
-    /// Only when this parameter (or list, `{name}.member.1...`) is present;
-    /// `None` means always.
-    pub when_param: Option<&'static str>,
+    /// Only when one of these parameters is present (a scalar, or a list
+    /// with a first member); empty means always. See [`ImpliedAction::applies`].
+    pub when_any: &'static [&'static str],
     pub resource: ResourceSpec,
+}
+
+impl ImpliedAction {
+    /// Whether the request triggers this further check.
+    pub fn applies(&self, param: &dyn Fn(&str) -> Option<String>) -> bool {
+        self.when_any.is_empty()
+            || self.when_any.iter().any(|name| {
+                param(name).is_some()
+                    || param(&format!("{name}.member.1")).is_some()
+                    || param(&format!("{name}.member.1.Key")).is_some()
+            })
+    }
 }
 
 /// One row of the table.
@@ -437,6 +460,23 @@ pub fn fill(
         ResourceSpec::AccountRoot { account_param } => {
             format!("arn:aws:iam::{}:root", p(account_param))
         }
+        ResourceSpec::RenameTarget {
+            kind,
+            name_param,
+            new_name_param,
+            new_path_param,
+        } => {
+            let name = p(name_param);
+            let path = param(new_path_param)
+                .or_else(|| path_of(kind, &name))
+                .unwrap_or_else(|| "/".to_owned());
+            let new_name = param(new_name_param).unwrap_or(name);
+            format!(
+                "arn:aws:iam::{account}:{}{}{new_name}",
+                kind.arn_type(),
+                normalize_path(&path)
+            )
+        }
     }
 }
 
@@ -541,7 +581,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[ImpliedAction {
             action: "iam:PassRole",
-            when_param: None,
+            when_any: &[],
             resource: ResourceSpec::Role {
                 name_param: "RoleName",
             },
@@ -2997,7 +3037,16 @@ static TABLE: &[ActionSpec] = &[
         },
         resource_tag_keys: &[],
         request_keys: &[],
-        implied_actions: &[],
+        implied_actions: &[ImpliedAction {
+            action: "iam:UpdateGroup",
+            when_any: &["NewGroupName", "NewPath"],
+            resource: ResourceSpec::RenameTarget {
+                kind: EntityKind::Group,
+                name_param: "GroupName",
+                new_name_param: "NewGroupName",
+                new_path_param: "NewPath",
+            },
+        }],
         in_reference: true,
     },
     ActionSpec {
@@ -3111,7 +3160,16 @@ static TABLE: &[ActionSpec] = &[
         },
         resource_tag_keys: &["aws:ResourceTag/${TagKey}"],
         request_keys: &[],
-        implied_actions: &[],
+        implied_actions: &[ImpliedAction {
+            action: "iam:UpdateServerCertificate",
+            when_any: &["NewServerCertificateName", "NewPath"],
+            resource: ResourceSpec::RenameTarget {
+                kind: EntityKind::ServerCertificate,
+                name_param: "ServerCertificateName",
+                new_name_param: "NewServerCertificateName",
+                new_path_param: "NewPath",
+            },
+        }],
         in_reference: true,
     },
     ActionSpec {
@@ -3150,7 +3208,16 @@ static TABLE: &[ActionSpec] = &[
         resource: ResourceSpec::User(UserTarget::Param("UserName")),
         resource_tag_keys: &["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"],
         request_keys: &[],
-        implied_actions: &[],
+        implied_actions: &[ImpliedAction {
+            action: "iam:UpdateUser",
+            when_any: &["NewUserName", "NewPath"],
+            resource: ResourceSpec::RenameTarget {
+                kind: EntityKind::User,
+                name_param: "UserName",
+                new_name_param: "NewUserName",
+                new_path_param: "NewPath",
+            },
+        }],
         in_reference: true,
     },
     ActionSpec {
@@ -3289,17 +3356,12 @@ static TABLE: &[ActionSpec] = &[
         implied_actions: &[
             ImpliedAction {
                 action: "sts:TagSession",
-                when_param: Some("Tags"),
-                resource: ResourceSpec::ArnParam { param: "RoleArn" },
-            },
-            ImpliedAction {
-                action: "sts:TagSession",
-                when_param: Some("TransitiveTagKeys"),
+                when_any: &["Tags", "TransitiveTagKeys"],
                 resource: ResourceSpec::ArnParam { param: "RoleArn" },
             },
             ImpliedAction {
                 action: "sts:SetSourceIdentity",
-                when_param: Some("SourceIdentity"),
+                when_any: &["SourceIdentity"],
                 resource: ResourceSpec::ArnParam { param: "RoleArn" },
             },
         ],
@@ -4939,10 +5001,19 @@ mod tests {
         let implied: Vec<_> = s
             .implied_actions
             .iter()
-            .map(|a| (a.action, a.when_param))
+            .map(|a| (a.action, a.when_any))
             .collect();
-        assert!(implied.contains(&("sts:TagSession", Some("Tags"))));
-        assert!(implied.contains(&("sts:SetSourceIdentity", Some("SourceIdentity"))));
+        assert!(implied.contains(&("sts:TagSession", &["Tags", "TransitiveTagKeys"][..])));
+        assert!(implied.contains(&("sts:SetSourceIdentity", &["SourceIdentity"][..])));
+        let map = params(&[("RoleArn", role), ("Tags.member.1.Key", "k")]);
+        let param = |k: &str| map.get(k).cloned();
+        let applied: Vec<_> = s
+            .implied_actions
+            .iter()
+            .filter(|a| a.applies(&param))
+            .map(|a| a.action)
+            .collect();
+        assert_eq!(applied, vec!["sts:TagSession"]);
     }
 
     #[test]
@@ -5099,6 +5170,36 @@ mod tests {
                 }
             ))
         );
+    }
+
+    #[test]
+    fn renames_are_also_authorized_on_the_target() {
+        let s = spec("iam", "UpdateUser").unwrap_or_else(|| panic!("row"));
+        let map = params(&[("UserName", "alice"), ("NewUserName", "alicia")]);
+        let param = |k: &str| map.get(k).cloned();
+        let path_of = |_: EntityKind, name: &str| (name == "alice").then(|| "/eng/".to_owned());
+        let targets: Vec<String> = s
+            .implied_actions
+            .iter()
+            .filter(|a| a.applies(&param))
+            .map(|a| fill(&a.resource, "123456789012", None, &param, &path_of))
+            .collect();
+        assert_eq!(targets, vec!["arn:aws:iam::123456789012:user/eng/alicia"]);
+        assert_eq!(
+            resource_arn(s, "123456789012", None, &param, &path_of),
+            "arn:aws:iam::123456789012:user/eng/alice"
+        );
+        let map = params(&[("GroupName", "devs"), ("NewPath", "/x/")]);
+        // Both given: still one check on the target.
+        let param = |k: &str| map.get(k).cloned();
+        let g = spec("iam", "UpdateGroup").unwrap_or_else(|| panic!("row"));
+        let moved: Vec<String> = g
+            .implied_actions
+            .iter()
+            .filter(|a| a.applies(&param))
+            .map(|a| fill(&a.resource, "123456789012", None, &param, &path_of))
+            .collect();
+        assert_eq!(moved, vec!["arn:aws:iam::123456789012:group/x/devs"]);
     }
 
     #[test]
