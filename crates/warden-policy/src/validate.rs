@@ -221,6 +221,17 @@ fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<P
                     a.loc,
                 ));
             }
+            // orgs_manage_policies_scps_syntax: in SCPs a wildcard may stand alone or end the action only.
+            let inner_wildcard = a.value.trim_end_matches(['*', '?']).contains(['*', '?']);
+            if ty == T::Scp && inner_wildcard {
+                errs.push(invalid(
+                    "SCP_SYNTAX_ERROR_ACTION_WILDCARD",
+                    MSG_SYNTAX,
+                    format!("in an SCP a wildcard may only end an action: {:?}", a.value),
+                    format!("{path}.Action[{j}]"),
+                    a.loc,
+                ));
+            }
         }
         if let Some(r) = &s.resource {
             for (j, v) in r.values.iter().enumerate() {
