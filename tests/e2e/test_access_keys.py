@@ -74,6 +74,33 @@ def test_third_key_is_limit_exceeded(iam):
     assert sorted(m["AccessKeyId"] for m in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]) == sorted([k2, k3])
 
 
+def test_concurrent_create_access_key_respects_quota(server, iam):
+    import threading
+
+    name = unique("ak-race")
+    iam.create_user(UserName=name)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def attempt():
+        try:
+            server.client("iam").create_access_key(UserName=name)
+            r = "ok"
+        except Exception as e:  # noqa: BLE001
+            r = getattr(e, "response", {}).get("Error", {}).get("Code", repr(e))
+        with lock:
+            results.append(r)
+
+    threads = [threading.Thread(target=attempt) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results.count("ok") == 2, results
+    assert results.count("LimitExceeded") == 4, results
+    assert len(iam.list_access_keys(UserName=name)["AccessKeyMetadata"]) == 2
+
+
 def test_user_key_authenticates_and_inactive_is_refused_at_once(server, iam):
     name = unique("ak-auth")
     user = iam.create_user(UserName=name)["User"]
@@ -87,6 +114,9 @@ def test_user_key_authenticates_and_inactive_is_refused_at_once(server, iam):
     # Enforced on the very next request (no cache delay).
     with raises_aws("InvalidClientTokenId", INVALID_TOKEN, 403):
         caller(server, creds)
+
+    # GetAccessKeyInfo "does not indicate the state of the access key" (STS API reference).
+    assert make_client("sts", server.url).get_access_key_info(AccessKeyId=k["AccessKeyId"])["Account"] == ACCOUNT_ID
 
     iam.update_access_key(UserName=name, AccessKeyId=k["AccessKeyId"], Status="Active")
     assert caller(server, creds)["Arn"] == user["Arn"]

@@ -146,6 +146,15 @@ def test_user_self_service_limits(server, iam):
         403,
     ):
         me.get_login_profile(UserName=name)
+    with raises_aws(
+        "AccessDenied",
+        access_denied_message(user["Arn"], "iam:UpdateLoginProfile", user["Arn"]),
+        403,
+    ):
+        me.update_login_profile(UserName=name, PasswordResetRequired=True)
+    # Allowed call, nothing to show: the normal NoSuchEntity.
+    with raises_aws("NoSuchEntity", NO_POLICY, 404):
+        me.get_account_password_policy()
 
 
 def test_password_policy_get_unset(iam, no_password_policy):

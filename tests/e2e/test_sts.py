@@ -191,7 +191,8 @@ def test_mfa_session(server, iam):
     assert e["message"].rstrip() == MFA_FAILED
 
     wait_next_window()  # the codes used to enable the device are spent
-    r = me.get_session_token(SerialNumber=sn, TokenCode=totp(seed), DurationSeconds=900)
+    r_code = totp(seed)
+    r = me.get_session_token(SerialNumber=sn, TokenCode=r_code, DurationSeconds=900)
     temp = session_creds(r)
     assert ASIA_RE.match(temp.access_key_id)
     assert sts_for(server, temp).get_caller_identity()["Arn"] == user["Arn"]
@@ -204,6 +205,14 @@ def test_mfa_session(server, iam):
     # STS calls other than GetCallerIdentity/AssumeRole remain refused for session credentials.
     with raises_aws("AccessDenied", "Cannot call GetSessionToken with session credentials", 403):
         sts_for(server, temp).get_session_token()
+    # A serial number that is not this user's device.
+    with raises_aws("AccessDenied", status=403, message_prefix="MultiFactorAuthentication failed"):
+        me.get_session_token(SerialNumber=f"arn:aws:iam::{ACCOUNT_ID}:mfa/not-my-device", TokenCode=totp(seed))
+    # A one-time code cannot be used twice (AWS refuses a replayed TOTP code: rapid re-runs of
+    # GetSessionToken within one 30 s window fail with this error, as aws-vault users report).
+    if totp(seed) == r_code:
+        with raises_aws("AccessDenied", status=403, message_prefix=MFA_FAILED):
+            me.get_session_token(SerialNumber=sn, TokenCode=r_code)
 
 
 def test_get_access_key_info(server, iam, sts):
@@ -212,6 +221,17 @@ def test_get_access_key_info(server, iam, sts):
     assert sts.get_access_key_info(AccessKeyId=ROOT.access_key_id)["Account"] == ACCOUNT_ID
     # Any IAM user may call it (no permission needed for this STS call).
     assert sts_for(server, creds).get_access_key_info(AccessKeyId=ROOT.access_key_id)["Account"] == ACCOUNT_ID
+
+
+def test_custom_account_id(warden_factory):
+    w = warden_factory(account_id="111122223333")
+    ident = w.client("sts").get_caller_identity()
+    assert ident == {**ident, "Account": "111122223333", "Arn": "arn:aws:iam::111122223333:root", "UserId": "111122223333"}
+    iam = w.client("iam")
+    u = iam.create_user(UserName="acct-user")["User"]
+    assert u["Arn"] == "arn:aws:iam::111122223333:user/acct-user"
+    k = iam.create_access_key(UserName="acct-user")["AccessKey"]
+    assert w.client("sts").get_access_key_info(AccessKeyId=k["AccessKeyId"])["Account"] == "111122223333"
 
 
 def test_cli_sts(aws, server, iam):

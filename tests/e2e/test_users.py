@@ -170,6 +170,62 @@ def test_rename_keeps_access_keys_and_identity(server, iam):
     assert ident["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/{new}"
 
 
+def test_concurrent_create_same_name_exactly_one_wins(server):
+    import threading
+
+    name = unique("race")
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(i):
+        c = server.client("iam")
+        try:
+            c.create_user(UserName=name if i % 2 else name.upper())
+            r = "ok"
+        except Exception as e:  # noqa: BLE001
+            r = getattr(e, "response", {}).get("Error", {}).get("Code", repr(e))
+        with lock:
+            results.append(r)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results.count("ok") == 1, results
+    assert results.count("EntityAlreadyExists") == 7, results
+
+
+def test_rename_updates_group_membership(iam):
+    old, new, group = unique("rg-old"), unique("rg-new"), unique("rg-g")
+    iam.create_user(UserName=old)
+    iam.create_group(GroupName=group)
+    iam.add_user_to_group(GroupName=group, UserName=old)
+    iam.update_user(UserName=old, NewUserName=new)
+    assert [u["UserName"] for u in iam.get_group(GroupName=group)["Users"]] == [new]
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName=new)["Groups"]] == [group]
+    with raises_aws("NoSuchEntity", no_such_user(old), 404):
+        iam.list_groups_for_user(UserName=old)
+
+
+def test_other_calls_validate_user_name(iam):
+    for call in (
+        lambda: iam.get_user(UserName="bad name"),
+        lambda: iam.delete_user(UserName="bad name"),
+        lambda: iam.list_user_tags(UserName="bad name"),
+    ):
+        with raises_aws("ValidationError", status=400) as e:
+            call()
+        assert "at 'userName' failed to satisfy constraint" in e["message"], e["message"]
+
+
+def test_untag_missing_key_is_a_no_op(iam):
+    name = unique("untag")
+    iam.create_user(UserName=name, Tags=[{"Key": "keep", "Value": "1"}])
+    iam.untag_user(UserName=name, TagKeys=["never-set"])
+    assert iam.list_user_tags(UserName=name)["Tags"] == [{"Key": "keep", "Value": "1"}]
+
+
 def test_delete_user(iam):
     name = unique("del")
     iam.create_user(UserName=name)
