@@ -351,7 +351,7 @@ fn security_warnings() {
         assert!(codes.contains(&code), "{code} not in {codes:?}");
     }
     let guarded = doc(
-        r#"{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":"a"},"Null":{"aws:TagKeys":"false"}}}"#,
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":"a"},"Null":{"aws:TagKeys":"false"}}}"#,
     );
     let left = validate(&guarded, Identity).findings;
     assert!(left.is_empty(), "{left:?}");
