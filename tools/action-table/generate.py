@@ -98,6 +98,43 @@ for _op, _kind, _name, _new in (
     )
     IMPLIED[("iam", _op)] = [(f"iam:{_op}", [_new, "NewPath"], _target)]
 
+# How AccessDenied messages name the resource. Quoted from real AWS denials
+# ("because no identity-based policy allows ..." era): "user NAME" for
+# GetUser, CreateAccessKey, UpdateAccessKey, ListAccessKeys, AttachUserPolicy,
+# ListUserPolicies, ListAttachedUserPolicies, GetUserPolicy, ListMFADevices;
+# "group NAME" for GetGroup, PutGroupPolicy, AddUserToGroup,
+# RemoveUserFromGroup, ListAttachedGroupPolicies; "role NAME" for GetRole,
+# DeleteRole, PutRolePolicy, ListRolePolicies, ListAttachedRolePolicies;
+# "instance profile NAME" for GetInstanceProfile, AddRoleToInstanceProfile,
+# RemoveRoleFromInstanceProfile; "policy ARN" for GetPolicy,
+# ListPolicyVersions, CreatePolicyVersion, DeletePolicyVersion; "policy NAME"
+# for CreatePolicy. The ARN for CreateUser, CreateRole, CreateGroup,
+# CreateInstanceProfile, TagRole, CreateServiceLinkedRole,
+# CreateVirtualMFADevice, the path listings and STS. The rule below extends
+# that to the sibling operations; creates and tagging keep the ARN.
+NAMED_LABELS = {
+    "User(": "user",
+    "Group ": "group",
+    "Role ": "role",
+    "InstanceProfile ": "instance profile",
+}
+
+
+def denial_form(op, res):
+    if op.startswith(("Tag", "Untag")):
+        return "Arn"
+    if op == "CreatePolicy":
+        return "PolicyName"
+    if op.startswith("Create"):
+        return "Arn"
+    if res == 'ArnParam { param: "PolicyArn" }':
+        return "PolicyArn"
+    for prefix, label in NAMED_LABELS.items():
+        if res.startswith(prefix):
+            return f'Named("{label}")'
+    return "Arn"
+
+
 # Condition keys whose value is a request parameter, by key, and the
 # parameter's shape: P = scalar, L = list.
 PARAM_KEYS = {
@@ -346,6 +383,7 @@ def main():
                 f"        request_keys: &[{', '.join(req)}],\n"
                 f"        implied_actions: &[{', '.join(implied)}],\n"
                 f"        in_reference: {'true' if in_ref else 'false'},\n"
+                f"        denial_form: DenialForm::{denial_form(op, res)},\n"
                 "    },"
             )
             members_rows.append(f"    ({rust_str(svc + ':' + op)}, &[{', '.join(rust_str(m) for m in members)}]),")

@@ -278,6 +278,38 @@ pub struct ActionSpec {
     /// False for operations the SAR data did not list yet; their row is
     /// inferred from the operation's sibling actions.
     pub in_reference: bool,
+    /// How AWS names the resource in an AccessDenied message.
+    pub denial_form: DenialForm,
+}
+
+/// How AWS's AccessDenied text names the resource ("... is not authorized to
+/// perform: ACTION on resource: RESOURCE because ..."). AWS is not uniform:
+/// calls on an existing user, group, role or instance profile say
+/// `user NAME`, `group NAME`, `role NAME`, `instance profile NAME`; policy
+/// calls say `policy ARN`; creates, tagging and everything else give the ARN.
+/// See [`denial_resource`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenialForm {
+    /// The resource ARN as evaluated (or `*`, or `policy path /`).
+    Arn,
+    /// `{label} {name}`, the name being the ARN's last `/` segment.
+    Named(&'static str),
+    /// `policy {arn}`.
+    PolicyArn,
+    /// `policy {name}` (CreatePolicy).
+    PolicyName,
+}
+
+/// The resource as AWS's AccessDenied message names it, given the ARN
+/// [`resource_arn`] produced for the same row.
+pub fn denial_resource(spec: &ActionSpec, arn: &str) -> String {
+    let last = || arn.rsplit('/').next().unwrap_or(arn);
+    match spec.denial_form {
+        DenialForm::Arn => arn.to_owned(),
+        DenialForm::Named(label) => format!("{label} {}", last()),
+        DenialForm::PolicyArn => format!("policy {arn}"),
+        DenialForm::PolicyName => format!("policy {}", last()),
+    }
 }
 
 impl ActionSpec {
@@ -996,6 +1028,60 @@ mod tests {
             .map(|a| fill(&a.resource, "123456789012", None, &param, &path_of))
             .collect();
         assert_eq!(moved, vec!["arn:aws:iam::123456789012:group/x/devs"]);
+    }
+
+    #[test]
+    fn denials_name_the_resource_as_aws_does() {
+        let named = |service: &str, op: &str, pairs: &[(&str, &str)]| {
+            let s = spec(service, op).unwrap_or_else(|| panic!("row {op}"));
+            denial_resource(s, &arn(service, op, Some("alice"), pairs))
+        };
+        // Each as quoted from real AWS AccessDenied messages.
+        assert_eq!(
+            named("iam", "GetUser", &[("UserName", "alice")]),
+            "user alice"
+        );
+        assert_eq!(named("iam", "ListAccessKeys", &[]), "user alice");
+        assert_eq!(
+            named("iam", "AttachUserPolicy", &[("UserName", "alice")]),
+            "user alice"
+        );
+        assert_eq!(named("iam", "GetRole", &[("RoleName", "ops")]), "role ops");
+        assert_eq!(
+            named("iam", "GetGroup", &[("GroupName", "devs")]),
+            "group devs"
+        );
+        assert_eq!(
+            named(
+                "iam",
+                "GetInstanceProfile",
+                &[("InstanceProfileName", "ip")]
+            ),
+            "instance profile ip"
+        );
+        let p = "arn:aws:iam::aws:policy/AdministratorAccess";
+        assert_eq!(
+            named("iam", "GetPolicy", &[("PolicyArn", p)]),
+            format!("policy {p}")
+        );
+        assert_eq!(
+            named("iam", "CreatePolicy", &[("PolicyName", "p1")]),
+            "policy p1"
+        );
+        assert_eq!(
+            named("iam", "CreateUser", &[("UserName", "bob")]),
+            "arn:aws:iam::123456789012:user/bob"
+        );
+        assert_eq!(
+            named("iam", "TagRole", &[("RoleName", "ops")]),
+            "arn:aws:iam::123456789012:role/svc/ops"
+        );
+        assert_eq!(
+            named("iam", "ListUsers", &[]),
+            "arn:aws:iam::123456789012:user/"
+        );
+        assert_eq!(named("iam", "ListPolicies", &[]), "policy path /");
+        assert_eq!(named("iam", "GetAccountSummary", &[]), "*");
     }
 
     #[test]

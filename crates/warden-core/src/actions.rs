@@ -285,6 +285,38 @@ pub struct ActionSpec {
     /// False for operations the SAR data did not list yet; their row is
     /// inferred from the operation's sibling actions.
     pub in_reference: bool,
+    /// How AWS names the resource in an AccessDenied message.
+    pub denial_form: DenialForm,
+}
+
+/// How AWS's AccessDenied text names the resource ("... is not authorized to
+/// perform: ACTION on resource: RESOURCE because ..."). AWS is not uniform:
+/// calls on an existing user, group, role or instance profile say
+/// `user NAME`, `group NAME`, `role NAME`, `instance profile NAME`; policy
+/// calls say `policy ARN`; creates, tagging and everything else give the ARN.
+/// See [`denial_resource`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenialForm {
+    /// The resource ARN as evaluated (or `*`, or `policy path /`).
+    Arn,
+    /// `{label} {name}`, the name being the ARN's last `/` segment.
+    Named(&'static str),
+    /// `policy {arn}`.
+    PolicyArn,
+    /// `policy {name}` (CreatePolicy).
+    PolicyName,
+}
+
+/// The resource as AWS's AccessDenied message names it, given the ARN
+/// [`resource_arn`] produced for the same row.
+pub fn denial_resource(spec: &ActionSpec, arn: &str) -> String {
+    let last = || arn.rsplit('/').next().unwrap_or(arn);
+    match spec.denial_form {
+        DenialForm::Arn => arn.to_owned(),
+        DenialForm::Named(label) => format!("{label} {}", last()),
+        DenialForm::PolicyArn => format!("policy {arn}"),
+        DenialForm::PolicyName => format!("policy {}", last()),
+    }
 }
 
 impl ActionSpec {
@@ -539,6 +571,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -553,6 +586,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: false,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -567,6 +601,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -587,6 +622,7 @@ static TABLE: &[ActionSpec] = &[
             },
         }],
         in_reference: true,
+        denial_form: DenialForm::Named("instance profile"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -601,6 +637,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -615,6 +652,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -632,6 +670,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -659,6 +698,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -680,6 +720,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -692,6 +733,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -704,6 +746,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -716,6 +759,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -741,6 +785,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -755,6 +800,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -778,6 +824,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -790,6 +837,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -811,6 +859,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -835,6 +884,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::PolicyName,
     },
     ActionSpec {
         service: Service::Iam,
@@ -847,6 +897,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -878,6 +929,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -899,6 +951,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -916,6 +969,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -937,6 +991,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -962,6 +1017,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -986,6 +1042,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -998,6 +1055,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1010,6 +1068,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1022,6 +1081,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1034,6 +1094,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1048,6 +1109,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1062,6 +1124,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1076,6 +1139,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("instance profile"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1088,6 +1152,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1102,6 +1167,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1114,6 +1180,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::PolicyArn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1126,6 +1193,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::PolicyArn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1143,6 +1211,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1160,6 +1229,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1177,6 +1247,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1191,6 +1262,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1203,6 +1275,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1217,6 +1290,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1231,6 +1305,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1246,6 +1321,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1258,6 +1334,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1270,6 +1347,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1285,6 +1363,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1300,6 +1379,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1314,6 +1394,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1331,6 +1412,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1354,6 +1436,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1375,6 +1458,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1387,6 +1471,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1399,6 +1484,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1411,6 +1497,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1440,6 +1527,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1452,6 +1540,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1464,6 +1553,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1476,6 +1566,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1488,6 +1579,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1505,6 +1597,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1517,6 +1610,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1529,6 +1623,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1541,6 +1636,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1553,6 +1649,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1568,6 +1665,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1580,6 +1678,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1592,6 +1691,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1606,6 +1706,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1618,6 +1719,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1632,6 +1734,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1646,6 +1749,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1660,6 +1764,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1672,6 +1777,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1686,6 +1792,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("instance profile"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1698,6 +1805,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1710,6 +1818,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1724,6 +1833,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1736,6 +1846,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1748,6 +1859,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1760,6 +1872,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::PolicyArn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1772,6 +1885,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::PolicyArn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1795,6 +1909,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1809,6 +1924,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1823,6 +1939,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1837,6 +1954,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1849,6 +1967,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1863,6 +1982,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1875,6 +1995,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1887,6 +2008,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1901,6 +2023,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1913,6 +2036,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1925,6 +2049,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1937,6 +2062,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1949,6 +2075,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -1963,6 +2090,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1977,6 +2105,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -1989,6 +2118,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2004,6 +2134,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2016,6 +2147,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::PolicyArn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2030,6 +2162,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2045,6 +2178,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2057,6 +2191,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2071,6 +2206,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("instance profile"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2086,6 +2222,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2100,6 +2237,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2114,6 +2252,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2126,6 +2265,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2140,6 +2280,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2152,6 +2293,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2164,6 +2306,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2178,6 +2321,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2190,6 +2334,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2202,6 +2347,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::PolicyArn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2214,6 +2360,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::PolicyArn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2228,6 +2375,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2242,6 +2390,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2257,6 +2406,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2271,6 +2421,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2283,6 +2434,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2295,6 +2447,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2309,6 +2462,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2324,6 +2478,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2336,6 +2491,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2348,6 +2504,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2360,6 +2517,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2372,6 +2530,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2387,6 +2546,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2402,6 +2562,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2417,6 +2578,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2431,6 +2593,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2454,6 +2617,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2477,6 +2641,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2492,6 +2657,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2507,6 +2673,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2521,6 +2688,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2535,6 +2703,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2549,6 +2718,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("instance profile"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2563,6 +2733,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2578,6 +2749,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2590,6 +2762,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2604,6 +2777,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2616,6 +2790,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::PolicyArn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2628,6 +2803,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2640,6 +2816,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2654,6 +2831,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2677,6 +2855,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2700,6 +2879,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2723,6 +2903,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2744,6 +2925,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2771,6 +2953,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2794,6 +2977,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2817,6 +3001,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2838,6 +3023,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2855,6 +3041,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2872,6 +3059,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2889,6 +3077,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2904,6 +3093,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2921,6 +3111,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2938,6 +3129,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2955,6 +3147,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2970,6 +3163,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -2982,6 +3176,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -2994,6 +3189,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -3011,6 +3207,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -3025,6 +3222,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: false,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -3048,6 +3246,7 @@ static TABLE: &[ActionSpec] = &[
             },
         }],
         in_reference: true,
+        denial_form: DenialForm::Named("group"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -3060,6 +3259,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -3074,6 +3274,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: false,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -3088,6 +3289,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -3105,6 +3307,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -3122,6 +3325,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("role"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -3136,6 +3340,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -3148,6 +3353,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -3171,6 +3377,7 @@ static TABLE: &[ActionSpec] = &[
             },
         }],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -3186,6 +3393,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -3198,6 +3406,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -3219,6 +3428,7 @@ static TABLE: &[ActionSpec] = &[
             },
         }],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -3231,6 +3441,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -3254,6 +3465,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Iam,
@@ -3266,6 +3478,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Sts,
@@ -3366,6 +3579,7 @@ static TABLE: &[ActionSpec] = &[
             },
         ],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Sts,
@@ -3527,6 +3741,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Sts,
@@ -3896,6 +4111,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Sts,
@@ -3913,6 +4129,7 @@ static TABLE: &[ActionSpec] = &[
         }],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Sts,
@@ -3925,6 +4142,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Sts,
@@ -3937,6 +4155,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Sts,
@@ -3949,6 +4168,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Sts,
@@ -3961,6 +4181,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Sts,
@@ -3982,6 +4203,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Sts,
@@ -3994,6 +4216,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: false,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Sts,
@@ -4006,6 +4229,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
     ActionSpec {
         service: Service::Sts,
@@ -4039,6 +4263,7 @@ static TABLE: &[ActionSpec] = &[
         ],
         implied_actions: &[],
         in_reference: true,
+        denial_form: DenialForm::Arn,
     },
 ];
 
@@ -5200,6 +5425,60 @@ mod tests {
             .map(|a| fill(&a.resource, "123456789012", None, &param, &path_of))
             .collect();
         assert_eq!(moved, vec!["arn:aws:iam::123456789012:group/x/devs"]);
+    }
+
+    #[test]
+    fn denials_name_the_resource_as_aws_does() {
+        let named = |service: &str, op: &str, pairs: &[(&str, &str)]| {
+            let s = spec(service, op).unwrap_or_else(|| panic!("row {op}"));
+            denial_resource(s, &arn(service, op, Some("alice"), pairs))
+        };
+        // Each as quoted from real AWS AccessDenied messages.
+        assert_eq!(
+            named("iam", "GetUser", &[("UserName", "alice")]),
+            "user alice"
+        );
+        assert_eq!(named("iam", "ListAccessKeys", &[]), "user alice");
+        assert_eq!(
+            named("iam", "AttachUserPolicy", &[("UserName", "alice")]),
+            "user alice"
+        );
+        assert_eq!(named("iam", "GetRole", &[("RoleName", "ops")]), "role ops");
+        assert_eq!(
+            named("iam", "GetGroup", &[("GroupName", "devs")]),
+            "group devs"
+        );
+        assert_eq!(
+            named(
+                "iam",
+                "GetInstanceProfile",
+                &[("InstanceProfileName", "ip")]
+            ),
+            "instance profile ip"
+        );
+        let p = "arn:aws:iam::aws:policy/AdministratorAccess";
+        assert_eq!(
+            named("iam", "GetPolicy", &[("PolicyArn", p)]),
+            format!("policy {p}")
+        );
+        assert_eq!(
+            named("iam", "CreatePolicy", &[("PolicyName", "p1")]),
+            "policy p1"
+        );
+        assert_eq!(
+            named("iam", "CreateUser", &[("UserName", "bob")]),
+            "arn:aws:iam::123456789012:user/bob"
+        );
+        assert_eq!(
+            named("iam", "TagRole", &[("RoleName", "ops")]),
+            "arn:aws:iam::123456789012:role/svc/ops"
+        );
+        assert_eq!(
+            named("iam", "ListUsers", &[]),
+            "arn:aws:iam::123456789012:user/"
+        );
+        assert_eq!(named("iam", "ListPolicies", &[]), "policy path /");
+        assert_eq!(named("iam", "GetAccountSummary", &[]), "*");
     }
 
     #[test]
