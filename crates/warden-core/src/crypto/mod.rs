@@ -12,8 +12,10 @@
 //!   `id()`, `derive_subkey(label) -> [u8; 32]`, `derive_session_key() -> SessionKey`.
 //! * [`SessionKey`]: `seal_session(&SessionClaims) -> Result<String, TokenError>`,
 //!   `open_session(&str) -> Result<SessionClaims, TokenError>` (tamper → `Invalid`),
-//!   `open_session_at(&str, now) -> ...` (also `Expired`). [`SessionClaims`] is the typed
-//!   claim set; [`SessionClaims::is_expired`].
+//!   `open_session_at(&str, now) -> ...` (also `Expired`), `open_uncached(&str)`.
+//!   Opened tokens are cached by exact text (bounded, [`OPENED_TOKEN_CACHE_CAPACITY`]):
+//!   ~0.2 µs per reuse instead of ~2.6 µs. [`SessionClaims`] is the typed claim set
+//!   ([`SessionClaims::is_expired`]); [`encode_claims`] is its binary encoding.
 //! * Passwords: [`hash_password`]`(&str, &PasswordHashing) -> Result<String, CryptoError>`
 //!   (Argon2id PHC), [`verify_password`]`(&str, phc) -> bool`; [`PasswordHashing`]
 //!   (`default()` = 19 MiB/t=2/p=1, `fast_insecure()` for tests).
@@ -48,6 +50,7 @@ pub use password::{hash_password, verify_password, PasswordHashing};
 pub use secret::Secret;
 pub use session::{
     encode_claims, SessionClaims, SessionKey, SessionPrincipalKind, TokenError, MAX_TOKEN_LEN,
+    OPENED_TOKEN_CACHE_CAPACITY,
 };
 pub use totp::{
     base32_decode, base32_encode, format_code, totp_at, totp_for_step, totp_step, verify_code,
