@@ -161,10 +161,12 @@ pub enum ResourceSpec {
     NewOidcProvider { url_param: &'static str },
     /// CreateSAMLProvider: `arn:aws:iam::ACCT:saml-provider/{Name}`.
     NewSamlProvider { name_param: &'static str },
-    /// CreateServiceLinkedRole: `arn:aws:iam::ACCT:role/aws-service-role/{AWSServiceName}/`
-    /// followed by the role name AWS derives for the service, which the
-    /// table cannot know; the caller gets the prefix plus `*`-free name part
-    /// from `param(SERVICE_ROLE_NAME_PARAM)` when it knows it.
+    /// CreateServiceLinkedRole:
+    /// `arn:aws:iam::ACCT:role/aws-service-role/{AWSServiceName}/{RoleName}`,
+    /// e.g. `.../elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing`
+    /// as AWS's denials show. The role name is the service's own choice, so
+    /// the table cannot derive it: [`fill`] asks `param` for it under
+    /// [`SERVICE_ROLE_NAME_PARAM`] and leaves it empty when unanswered.
     ServiceLinkedRole { service_param: &'static str },
     /// GetServiceLinkedRoleDeletionStatus: the role named inside the task id
     /// `task/aws-service-role/{service}/{RoleName}/{uuid}`.
@@ -1103,6 +1105,69 @@ mod tests {
                 ("env".to_owned(), String::new())
             ]
         );
+    }
+
+    /// The request parameters a resource template reads.
+    fn resource_params(r: &ResourceSpec) -> Vec<&'static str> {
+        match *r {
+            ResourceSpec::Wildcard => vec![],
+            ResourceSpec::PathListing { prefix_param, .. } => prefix_param.into_iter().collect(),
+            ResourceSpec::PolicyPathListing { prefix_param } => vec![prefix_param],
+            ResourceSpec::User(UserTarget::Param(p))
+            | ResourceSpec::User(UserTarget::ParamOrCaller(p))
+            | ResourceSpec::User(UserTarget::AccessKeyOwner(p)) => vec![p],
+            ResourceSpec::User(UserTarget::Caller) => vec![],
+            ResourceSpec::Group { name_param }
+            | ResourceSpec::Role { name_param }
+            | ResourceSpec::InstanceProfile { name_param }
+            | ResourceSpec::ServerCertificate { name_param }
+            | ResourceSpec::NewSamlProvider { name_param }
+            | ResourceSpec::FederatedUser { name_param } => vec![name_param],
+            ResourceSpec::ArnParam { param } => vec![param],
+            ResourceSpec::NewPolicy {
+                name_param,
+                path_param,
+            }
+            | ResourceSpec::NewVirtualMfa {
+                name_param,
+                path_param,
+            } => vec![name_param, path_param],
+            ResourceSpec::NewOidcProvider { url_param } => vec![url_param],
+            ResourceSpec::ServiceLinkedRole { service_param } => vec![service_param],
+            ResourceSpec::ServiceLinkedRoleDeletionTask { task_param } => vec![task_param],
+            ResourceSpec::AccessReport { entity_path_param } => vec![entity_path_param],
+            ResourceSpec::DelegationRequest { id_param } => id_param.into_iter().collect(),
+            ResourceSpec::AccountRoot { account_param } => vec![account_param],
+            ResourceSpec::RenameTarget {
+                name_param,
+                new_name_param,
+                new_path_param,
+                ..
+            } => vec![name_param, new_name_param, new_path_param],
+        }
+    }
+
+    #[test]
+    fn every_resource_template_reads_parameters_of_its_operation() {
+        for row in TABLE {
+            let members = row_members(row);
+            let templates = std::iter::once(&row.resource)
+                .chain(row.implied_actions.iter().map(|a| &a.resource));
+            for r in templates {
+                for p in resource_params(r) {
+                    assert!(
+                        members.contains(&p),
+                        "{}: resource reads missing parameter {p}",
+                        row.action
+                    );
+                }
+            }
+            for a in row.implied_actions {
+                for w in a.when_any {
+                    assert!(members.contains(w), "{}: implied action on {w}", row.action);
+                }
+            }
+        }
     }
 
     #[test]
