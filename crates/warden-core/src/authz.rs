@@ -168,7 +168,9 @@ fn rfc3339(epoch: Epoch) -> String {
 
 impl Warden {
     /// Decides `caller` doing `action` (`iam:CreateUser`) on `resource`.
-    /// `sts:GetCallerIdentity` is always allowed, as on AWS.
+    /// `sts:GetCallerIdentity` and `sts:GetSessionToken` need no permission:
+    /// "you cannot use policies to control authentication operations" (STS
+    /// docs); GetSessionToken's own limits still apply.
     pub fn authorize(
         &self,
         caller: &Caller,
@@ -177,7 +179,7 @@ impl Warden {
         facts: &RequestFacts,
     ) -> Result<()> {
         check_session_limits(caller, action)?;
-        if action == "sts:GetCallerIdentity" {
+        if matches!(action, "sts:GetCallerIdentity" | "sts:GetSessionToken") {
             return Ok(());
         }
         let s = self.read();

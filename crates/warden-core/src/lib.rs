@@ -20,6 +20,7 @@ pub mod model;
 pub mod page;
 pub mod passwords;
 pub mod policies;
+pub mod simulate;
 pub mod state;
 pub mod sts;
 pub mod users;

@@ -74,6 +74,78 @@ fn version_out(v: &VersionView, with_document: bool) -> PolicyVersion {
     }
 }
 
+/// ContextEntries as policy context values: list types stay lists, so set
+/// operators see every value; scalar types take the one value.
+fn context_entries(
+    entries: Option<Vec<ContextEntry>>,
+) -> Vec<(String, warden_policy::ContextValue)> {
+    entries
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| {
+            let key = e.context_key_name?;
+            let values = e.context_key_values.unwrap_or_default();
+            let is_list = e
+                .context_key_type
+                .as_deref()
+                .is_some_and(|t| t.ends_with("List"));
+            let value = if is_list || values.len() != 1 {
+                warden_policy::ContextValue::from(values)
+            } else {
+                warden_policy::ContextValue::from(values.into_iter().next().unwrap_or_default())
+            };
+            Some((key, value))
+        })
+        .collect()
+}
+
+fn simulation_out(
+    results: Vec<warden_core::simulate::SimResult>,
+    marker: Option<&str>,
+    max_items: Option<i32>,
+) -> R<SimulatePolicyResponse> {
+    let page = warden_core::page::paginate(
+        results.into_iter().enumerate(),
+        |(i, _)| format!("{i:06}"),
+        marker,
+        max_items,
+    )
+    .map_err(api_error)?;
+    let (evaluation_results, is_truncated, marker) = page_parts(page, |(_, r)| EvaluationResult {
+        eval_action_name: r.action.clone(),
+        eval_resource_name: Some(r.resource.clone()),
+        eval_decision: r.decision.to_string(),
+        matched_statements: Some(
+            r.matched
+                .iter()
+                .map(|m| Statement {
+                    source_policy_id: Some(m.source_policy_id.clone()),
+                    source_policy_type: Some(m.source_policy_type.to_string()),
+                    start_position: Some(Position {
+                        line: Some(m.line as i32),
+                        column: Some(m.column as i32),
+                    }),
+                    end_position: None,
+                })
+                .collect(),
+        ),
+        missing_context_values: Some(Vec::new()),
+        organizations_decision_detail: None,
+        permissions_boundary_decision_detail: r.allowed_by_boundary.map(|a| {
+            PermissionsBoundaryDecisionDetail {
+                allowed_by_permissions_boundary: Some(a),
+            }
+        }),
+        eval_decision_details: None,
+        resource_specific_results: None,
+    });
+    Ok(SimulatePolicyResponse {
+        evaluation_results: Some(evaluation_results),
+        is_truncated,
+        marker,
+    })
+}
+
 /// One page of an entity's tags (the marker is the tag's position).
 fn tag_page(
     tags: &[model::Tag],
@@ -1211,6 +1283,224 @@ impl IamApi for Iam<'_> {
             attached_policies: Some(attached_policies),
             is_truncated,
             marker,
+        })
+    }
+
+    // ---- simulation and account views ----
+
+    fn simulate_principal_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: SimulatePrincipalPolicyRequest,
+    ) -> R<SimulatePolicyResponse> {
+        use warden_core::simulate::{input_policies, SimRequest};
+        use warden_policy::PolicyType;
+        let extra = input_policies(
+            &input.policy_input_list.unwrap_or_default(),
+            "PolicyInputList",
+            PolicyType::Identity,
+        )
+        .map_err(api_error)?;
+        let boundary = input_policies(
+            &input
+                .permissions_boundary_policy_input_list
+                .unwrap_or_default(),
+            "PermissionsBoundaryPolicyInputList",
+            PolicyType::Boundary,
+        )
+        .map_err(api_error)?
+        .into_iter()
+        .next();
+        let req = SimRequest {
+            caller_arn: input.caller_arn.unwrap_or_default(),
+            actions: input.action_names,
+            resources: input.resource_arns.unwrap_or_default(),
+            context: context_entries(input.context_entries),
+            resource_policy: input.resource_policy,
+            resource_owner: input.resource_owner,
+        };
+        let results = self
+            .w()
+            .simulate_principal(
+                &ctx.caller.account,
+                &input.policy_source_arn,
+                extra,
+                boundary,
+                req,
+            )
+            .map_err(api_error)?;
+        simulation_out(results, input.marker.as_deref(), input.max_items)
+    }
+
+    fn simulate_custom_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: SimulateCustomPolicyRequest,
+    ) -> R<SimulatePolicyResponse> {
+        use warden_core::simulate::{input_policies, run, SimRequest};
+        use warden_policy::PolicyType;
+        let identity = input_policies(
+            &input.policy_input_list,
+            "PolicyInputList",
+            PolicyType::Identity,
+        )
+        .map_err(api_error)?;
+        let boundary = input_policies(
+            &input
+                .permissions_boundary_policy_input_list
+                .unwrap_or_default(),
+            "PermissionsBoundaryPolicyInputList",
+            PolicyType::Boundary,
+        )
+        .map_err(api_error)?
+        .into_iter()
+        .next();
+        let req = SimRequest {
+            caller_arn: input.caller_arn.unwrap_or_else(|| ctx.caller.arn.clone()),
+            actions: input.action_names,
+            resources: input.resource_arns.unwrap_or_default(),
+            context: context_entries(input.context_entries),
+            resource_policy: input.resource_policy,
+            resource_owner: input.resource_owner,
+        };
+        let results = run(&identity, boundary.as_ref(), &req).map_err(api_error)?;
+        simulation_out(results, input.marker.as_deref(), input.max_items)
+    }
+
+    fn get_account_authorization_details(
+        &self,
+        ctx: &RequestCtx,
+        input: GetAccountAuthorizationDetailsRequest,
+    ) -> R<GetAccountAuthorizationDetailsResponse> {
+        let account = &ctx.caller.account;
+        let filter = input.filter.unwrap_or_default();
+        let wants = |kind: &str| filter.is_empty() || filter.iter().any(|f| f == kind);
+        let policy_views = self
+            .w()
+            .list_policies(account, Some("All"), false, None, None, None, Some(1000))
+            .map_err(api_error)?
+            .items;
+        let detail_list = |list: &[model::InlinePolicy]| -> Option<Vec<PolicyDetail>> {
+            Some(
+                list.iter()
+                    .map(|p| PolicyDetail {
+                        policy_name: Some(p.name.clone()),
+                        policy_document: Some(p.document.clone()),
+                    })
+                    .collect(),
+            )
+        };
+        let attached = |arns: &[String]| -> Option<Vec<AttachedPolicy>> {
+            Some(
+                arns.iter()
+                    .map(|arn| AttachedPolicy {
+                        policy_name: policy_views
+                            .iter()
+                            .find(|v| &v.arn == arn)
+                            .map(|v| v.name.clone()),
+                        policy_arn: Some(arn.clone()),
+                    })
+                    .collect(),
+            )
+        };
+        // One ordered sequence of items, paged together as AWS does.
+        enum Item {
+            User(UserDetail),
+            Group(GroupDetail),
+            Policy(ManagedPolicyDetail),
+        }
+        let mut items: Vec<Item> = Vec::new();
+        {
+            let s = self.w().read();
+            if wants("User") {
+                for u in s.users_of(account) {
+                    let base = user_out(u);
+                    items.push(Item::User(UserDetail {
+                        path: Some(base.path),
+                        user_name: Some(base.user_name),
+                        user_id: Some(base.user_id),
+                        arn: Some(base.arn),
+                        create_date: Some(base.create_date),
+                        user_policy_list: detail_list(&u.inline_policies),
+                        group_list: Some(
+                            u.groups
+                                .iter()
+                                .filter_map(|g| s.group(account, g).map(|g| g.name.clone()))
+                                .collect(),
+                        ),
+                        attached_managed_policies: attached(&u.attached_policies),
+                        permissions_boundary: base.permissions_boundary,
+                        tags: base.tags,
+                    }));
+                }
+            }
+            if wants("Group") {
+                for g in s.groups_of(account) {
+                    items.push(Item::Group(GroupDetail {
+                        path: Some(g.path.clone()),
+                        group_name: Some(g.name.clone()),
+                        group_id: Some(g.id.clone()),
+                        arn: Some(g.arn()),
+                        create_date: Some(ts(g.created)),
+                        group_policy_list: detail_list(&g.inline_policies),
+                        attached_managed_policies: attached(&g.attached_policies),
+                    }));
+                }
+            }
+        }
+        for v in &policy_views {
+            let wanted = if v.aws_managed {
+                // AWS lists the AWS managed policies that are in use.
+                wants("AWSManagedPolicy") && v.attachment_count + v.boundary_usage_count > 0
+            } else {
+                wants("LocalManagedPolicy")
+            };
+            if !wanted {
+                continue;
+            }
+            let versions = self
+                .w()
+                .list_policy_versions(account, &v.arn, None, Some(1000))
+                .map_err(api_error)?
+                .items;
+            items.push(Item::Policy(ManagedPolicyDetail {
+                policy_name: Some(v.name.clone()),
+                policy_id: Some(v.id.clone()),
+                arn: Some(v.arn.clone()),
+                path: Some(v.path.clone()),
+                default_version_id: Some(v.default_version.clone()),
+                attachment_count: Some(v.attachment_count),
+                permissions_boundary_usage_count: Some(v.boundary_usage_count),
+                is_attachable: Some(true),
+                description: v.description.clone(),
+                create_date: Some(ts(v.created)),
+                update_date: Some(ts(v.updated)),
+                policy_version_list: Some(versions.iter().map(|x| version_out(x, true)).collect()),
+            }));
+        }
+        let page = warden_core::page::paginate(
+            items.into_iter().enumerate(),
+            |(i, _)| format!("{i:08}"),
+            input.marker.as_deref(),
+            input.max_items,
+        )
+        .map_err(api_error)?;
+        let is_truncated = Some(page.is_truncated());
+        let (mut users, mut groups, mut policies) = (Vec::new(), Vec::new(), Vec::new());
+        for (_, item) in page.items {
+            match item {
+                Item::User(u) => users.push(u),
+                Item::Group(g) => groups.push(g),
+                Item::Policy(p) => policies.push(p),
+            }
+        }
+        Ok(GetAccountAuthorizationDetailsResponse {
+            user_detail_list: Some(users),
+            group_detail_list: Some(groups),
+            role_detail_list: Some(Vec::new()),
+            policies: Some(policies),
+            is_truncated,
+            marker: page.marker,
         })
     }
 
