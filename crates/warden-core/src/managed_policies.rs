@@ -4,7 +4,8 @@
 //! real document, id, version and dates (see the README there for sources).
 //! The files are compiled in with `include_str!` and parsed once, on first
 //! use. To add a policy, drop its file in that folder and add its name to
-//! [`FILES`]; a test fails if a file is there but not listed.
+//! the `policy_files!` list below; a test fails while a file there is not
+//! listed.
 
 use std::sync::LazyLock;
 
