@@ -69,6 +69,26 @@ def test_create_user_with_path_tags_and_boundary(iam):
     assert listed["IsTruncated"] is False
 
 
+def test_special_characters_round_trip(iam, aws):
+    """Form-encoding ('+' is not a space), XML escaping (&, <, >, quotes) and UTF-8 tags."""
+    name = "a+b=c,d.e@f-g_" + unique("h")[-6:]
+    path = "/esc&<>'\"+=/"
+    tags = [
+        {"Key": "ünïcode key", "Value": "välue with spaces + = : / @ ."},
+        {"Key": "plus+equals=", "Value": ""},
+    ]
+    u = iam.create_user(UserName=name, Path=path, Tags=tags)["User"]
+    assert u["UserName"] == name and u["Path"] == path
+    assert u["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user{path}{name}"
+    got = iam.get_user(UserName=name)["User"]
+    assert (got["UserName"], got["Path"]) == (name, path)
+    assert sorted(iam.list_user_tags(UserName=name)["Tags"], key=lambda t: t["Key"]) == sorted(tags, key=lambda t: t["Key"])
+    rc, out, err = aws("iam", "get-user", "--user-name", name)
+    assert rc == 0, err
+    assert out["User"]["Path"] == path and out["User"]["UserName"] == name
+    assert name in [x["UserName"] for x in iam.list_users(PathPrefix="/esc&")["Users"]]
+
+
 def test_unique_ids_are_distinct(iam):
     ids = set()
     for _ in range(5):
