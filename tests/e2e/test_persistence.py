@@ -22,8 +22,10 @@ from e2e_util import (
     make_client,
     raises_aws,
     run_aws,
+    totp,
     two_consecutive_codes,
     unique,
+    wait_next_window,
 )
 
 
@@ -65,7 +67,7 @@ def test_data_survives_restart(warden_factory):
     dev = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("keepmfa"))["VirtualMFADevice"]
     c1, c2 = two_consecutive_codes(dev["Base32StringSeed"])
     iam.enable_mfa_device(UserName=name, SerialNumber=dev["SerialNumber"], AuthenticationCode1=c1, AuthenticationCode2=c2)
-    iam.update_account_password_policy(MinimumPasswordLength=9)
+    iam.update_account_password_policy(MinimumPasswordLength=9, AllowUsersToChangePassword=True)
     iam.create_account_alias(AccountAlias=unique("keep-alias"))
     aliases = iam.list_account_aliases()["AccountAliases"]
     sts_session = make_client("sts", w.url, Creds(key["AccessKeyId"], key["SecretAccessKey"])).get_session_token(
@@ -91,6 +93,15 @@ def test_data_survives_restart(warden_factory):
     temp = Creds(sts_session["AccessKeyId"], sts_session["SecretAccessKey"], sts_session["SessionToken"])
     assert make_client("sts", w.url, temp).get_caller_identity()["Arn"] == user["Arn"]
     assert w.client("sts").get_caller_identity()["Arn"] == ROOT_ARN
+    # The password hash and the MFA seed survived too: the old password is still the current one,
+    # and the device still produces accepted codes.
+    user_iam = make_client("iam", w.url, Creds(key["AccessKeyId"], key["SecretAccessKey"]))
+    user_iam.change_password(OldPassword="Kept-Passw0rd-Here!", NewPassword="Kept-Passw0rd-Here!2")
+    wait_next_window()
+    st = make_client("sts", w.url, Creds(key["AccessKeyId"], key["SecretAccessKey"])).get_session_token(
+        SerialNumber=dev["SerialNumber"], TokenCode=totp(dev["Base32StringSeed"]), DurationSeconds=900
+    )
+    assert st["Credentials"]["AccessKeyId"].startswith("ASIA")
 
 
 def test_root_credentials_file_on_first_start(warden_factory):
