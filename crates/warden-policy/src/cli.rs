@@ -6,13 +6,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use crate::json::write_str;
+use crate::request::parse_request;
 use crate::{
-    evaluate, validate, ContextValue, EvalOptions, NamedPolicy, Policy, PolicySet, PolicyType,
-    Principal, RequestContext, Severity, StatementRef,
+    evaluate, validate, EvalOptions, NamedPolicy, Policy, PolicySet, PolicyType, Principal,
+    RequestContext, Severity, StatementRef,
 };
 
 /// Options of `warden policy validate`.
@@ -108,37 +106,6 @@ pub fn run_validate(
     ))
 }
 
-/// One request of `warden policy evaluate` (the JSON contract of issue 2, plus three optional warden flags).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct Request<'a> {
-    principal: String,
-    action: String,
-    resource: String,
-    #[serde(default)]
-    resource_account: Option<String>,
-    #[serde(default)]
-    context: serde_json::Map<String, serde_json::Value>,
-    #[serde(borrow, default)]
-    identity_policies: Vec<&'a RawValue>,
-    #[serde(borrow, default)]
-    resource_policy: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    permissions_boundary: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    session_policy: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    service_control_policies: Vec<Vec<&'a RawValue>>,
-    #[serde(borrow, default)]
-    resource_control_policies: Vec<Vec<&'a RawValue>>,
-    #[serde(default)]
-    principal_account_is_management: bool,
-    #[serde(default)]
-    resource_account_is_management: bool,
-    #[serde(default)]
-    require_resource_policy_allow: bool,
-}
-
 /// Compiled policies by their exact text, so a batch that repeats policies compiles each once.
 #[derive(Debug, Default)]
 pub struct PolicyCache {
@@ -188,8 +155,7 @@ impl PolicyCache {
     /// The compiled policy for a raw JSON value (object or string), or the parse error's text. The name is a
     /// shared empty string: the CLI reports request paths (`identityPolicies[0]`) instead, built only for
     /// matched statements, so a cached policy costs no allocation per line.
-    fn get(&mut self, raw: &RawValue) -> Result<NamedPolicy, String> {
-        let text = raw.get();
+    fn get(&mut self, text: &str) -> Result<NamedPolicy, String> {
         let compiled = match self.map.get(text) {
             Some(c) => c.clone(),
             None => {
@@ -276,36 +242,33 @@ pub fn evaluate_line(text: &str, cache: &mut PolicyCache, out: &mut String) -> b
 }
 
 fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Result<(), String> {
-    let req: Request<'_> =
-        serde_json::from_str(text).map_err(|e| format!("invalid request: {e}"))?;
-    let principal = Principal::parse(&req.principal).map_err(|e| e.to_string())?;
-    let mut ctx =
-        RequestContext::new(principal, &req.action, &req.resource).map_err(|e| e.to_string())?;
+    let req = parse_request(text)?;
+    let missing = |name: &str| format!("missing field {name:?}");
+    let principal = req.principal.ok_or_else(|| missing("principal"))?;
+    let principal = Principal::parse(&principal).map_err(|e| e.to_string())?;
+    let action = req.action.ok_or_else(|| missing("action"))?;
+    let resource = req.resource.ok_or_else(|| missing("resource"))?;
+    let mut ctx = RequestContext::new(principal, &action, &resource).map_err(|e| e.to_string())?;
     if let Some(a) = &req.resource_account {
         ctx.set_resource_account(a);
     }
-    for (k, v) in &req.context {
-        ctx.insert(k, context_value(k, v)?);
+    for (k, v) in req.context {
+        ctx.insert(&k, v);
     }
-    let list = |cache: &mut PolicyCache,
-                raws: &[&RawValue],
-                what: &str|
-     -> Result<Vec<NamedPolicy>, String> {
-        raws.iter()
-            .enumerate()
-            .map(|(i, r)| cache.get(r).map_err(|e| format!("{what}[{i}]: {e}")))
-            .collect()
-    };
-    let identity = list(cache, &req.identity_policies, "identityPolicies")?;
-    let one = |cache: &mut PolicyCache, raw: Option<&RawValue>, what: &str| {
-        raw.map(|r| cache.get(r).map_err(|e| format!("{what}: {e}")))
+    let list =
+        |cache: &mut PolicyCache, texts: &[&str], what: &str| -> Result<Vec<NamedPolicy>, String> {
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| cache.get(t).map_err(|e| format!("{what}[{i}]: {e}")))
+                .collect()
+        };
+    let one = |cache: &mut PolicyCache, text: Option<&str>, what: &str| {
+        text.map(|t| cache.get(t).map_err(|e| format!("{what}: {e}")))
             .transpose()
     };
-    let resource = one(cache, req.resource_policy, "resourcePolicy")?;
-    let boundary = one(cache, req.permissions_boundary, "permissionsBoundary")?;
-    let session = one(cache, req.session_policy, "sessionPolicy")?;
     let levels = |cache: &mut PolicyCache,
-                  ls: &[Vec<&RawValue>],
+                  ls: &[Vec<&str>],
                   what: &str|
      -> Result<Vec<Vec<NamedPolicy>>, String> {
         ls.iter()
@@ -313,16 +276,12 @@ fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Re
             .map(|(l, ps)| list(cache, ps, &format!("{what}[{l}]")))
             .collect()
     };
-    let scps = levels(
-        cache,
-        &req.service_control_policies,
-        "serviceControlPolicies",
-    )?;
-    let rcps = levels(
-        cache,
-        &req.resource_control_policies,
-        "resourceControlPolicies",
-    )?;
+    let identity = list(cache, &req.identity, "identityPolicies")?;
+    let resource = one(cache, req.resource_policy, "resourcePolicy")?;
+    let boundary = one(cache, req.boundary, "permissionsBoundary")?;
+    let session = one(cache, req.session, "sessionPolicy")?;
+    let scps = levels(cache, &req.scps, "serviceControlPolicies")?;
+    let rcps = levels(cache, &req.rcps, "resourceControlPolicies")?;
     let set = PolicySet {
         identity: &identity,
         resource: resource.as_ref(),
@@ -372,29 +331,6 @@ fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Re
     }
     out.push('}');
     Ok(())
-}
-
-fn context_value(key: &str, v: &serde_json::Value) -> Result<ContextValue, String> {
-    use serde_json::Value as V;
-    let scalar = |v: &V| match v {
-        V::String(s) => Some(s.clone()),
-        V::Number(n) => Some(n.to_string()),
-        V::Bool(b) => Some(b.to_string()),
-        _ => None,
-    };
-    let bad = || {
-        format!(
-            "context key {key:?}: values must be strings (or numbers/booleans), or arrays of them"
-        )
-    };
-    match v {
-        V::Array(items) => items
-            .iter()
-            .map(|i| scalar(i).ok_or_else(bad))
-            .collect::<Result<Vec<_>, _>>()
-            .map(ContextValue::Many),
-        other => scalar(other).map(ContextValue::One).ok_or_else(bad),
-    }
 }
 
 #[cfg(test)]

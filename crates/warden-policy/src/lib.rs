@@ -9,6 +9,7 @@ mod eval;
 mod json;
 mod pattern;
 mod policy;
+mod request;
 mod validate;
 
 pub mod cli;
