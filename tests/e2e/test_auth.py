@@ -286,6 +286,28 @@ def test_user_calling_create_user_is_access_denied(server, iam):
     assert make_client("sts", server.url, creds).get_caller_identity()["Arn"] == user["Arn"]
 
 
+def test_logs_carry_the_request_id(server):
+    """The issue requires structured logs that carry the request id (and never a secret)."""
+    ids = []
+    for params, service, creds in (
+        ({"Action": "GetUser", "Version": "2010-05-08", "UserName": "log-probe-missing"}, "iam", ROOT),
+        (CALLER, "sts", Creds("AKIAUNKNOWNKEY000000", "LogProbeSecretThatMustNotBeLogged000001")),
+        (CALLER, "sts", ROOT),
+    ):
+        r = signed_call(server.url, service, params, creds)
+        ids.append(r.header("x-amzn-RequestId"))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        logs = server.all_logs_bytes().decode(errors="replace")
+        if all(i in logs for i in ids):
+            break
+        time.sleep(0.1)
+    missing = [i for i in ids if i not in logs]
+    assert not missing, f"request ids not in the logs: {missing}"
+    assert "LogProbeSecretThatMustNotBeLogged000001" not in logs
+    assert ROOT.secret_access_key not in logs
+
+
 def test_http_keepalive_multiple_requests_one_connection(server):
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     try:
