@@ -47,6 +47,12 @@ META = {
         "ANPAI4VT74EMXK2PMQJM2",
         "Allows an IAM user to manage their own Service Specific Credentials.",
     ),
+    "IAMUserSSHKeys": ("ANPAJTSHUA4UXGXU7ANUA", "Provides the ability for an IAM user to manage their own SSH keys."),
+    # Under /job-function/: shows a path in the ARN.
+    "ViewOnlyAccess": (
+        "ANPAID22R6XPJATWOFDK6",
+        "This policy grants permissions to view resources and basic metadata across all AWS services.",
+    ),
     "AWSOrganizationsFullAccess": ("ANPAJZXBNRCJKNLQHSB5M", "Provides full access to AWS Organizations."),
     "AWSOrganizationsReadOnlyAccess": ("ANPAJY5RQATUV77PEPVOM", "Provides read-only access to AWS Organizations."),
 }

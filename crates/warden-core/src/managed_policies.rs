@@ -59,8 +59,10 @@ policy_files!(
     "IAMReadOnlyAccess",
     "IAMSelfManageServiceSpecificCredentials",
     "IAMUserChangePassword",
+    "IAMUserSSHKeys",
     "PowerUserAccess",
     "ReadOnlyAccess",
+    "ViewOnlyAccess",
 );
 
 static POLICIES: LazyLock<Vec<ManagedPolicyData>> = LazyLock::new(|| {
@@ -197,6 +199,9 @@ mod tests {
                 "{name}"
             );
         }
+        let view = aws_managed_policy("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")
+            .unwrap_or_else(|| panic!("ViewOnlyAccess"));
+        assert_eq!(view.path, "/job-function/");
         let change = aws_managed_policy("arn:aws:iam::aws:policy/IAMUserChangePassword")
             .map(ManagedPolicyData::document_text)
             .unwrap_or_default();
