@@ -52,7 +52,12 @@ fn measure(name: &str, f: &mut dyn FnMut()) {
 }
 
 fn main() {
-    for statements in [100usize, 1_000, 10_000] {
+    // `CPUTIME_ONLY=batch` skips the decision fixtures (handy under a profiler).
+    let only_batch = std::env::var("CPUTIME_ONLY").is_ok_and(|v| v == "batch");
+    for statements in [100usize, 1_000, 10_000]
+        .into_iter()
+        .filter(|_| !only_batch)
+    {
         let f = Fixture::new(statements);
         let set = f.set();
         let opts = EvalOptions::default();

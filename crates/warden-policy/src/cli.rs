@@ -7,7 +7,7 @@ use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use crate::json::write_str;
-use crate::request::parse_request;
+use crate::request::{parse_request, Slot};
 use crate::{
     evaluate, validate, EvalOptions, NamedPolicy, Policy, PolicySet, PolicyType, Principal,
     RequestContext, Severity, StatementRef,
@@ -109,9 +109,15 @@ pub fn run_validate(
 /// Compiled policies by their exact text, so a batch that repeats policies compiles each once.
 #[derive(Debug, Default)]
 pub struct PolicyCache {
-    map: HashMap<String, Result<Arc<Policy>, String>, BuildHasherDefault<WordHasher>>,
+    map: HashMap<String, Compiled, BuildHasherDefault<WordHasher>>,
+    /// The text last seen at each slot of a request, and its compilation: lines of a batch usually repeat
+    /// the same policies in the same places.
+    slots: HashMap<Slot, (Box<str>, Compiled)>,
     name: Arc<str>,
 }
+
+/// A compiled policy, or why it did not compile.
+type Compiled = Result<Arc<Policy>, String>;
 
 /// A multiply-rotate hasher that takes 8 bytes per step. Keys are whole policy texts (kilobytes per request
 /// line), where SipHash was a large share of the batch evaluator's time; HashDoS is not a concern for a local
@@ -152,18 +158,33 @@ impl PolicyCache {
         PolicyCache::default()
     }
 
-    /// The compiled policy for a raw JSON value (object or string), or the parse error's text. The name is a
-    /// shared empty string: the CLI reports request paths (`identityPolicies[0]`) instead, built only for
+    /// The text last seen at `slot`.
+    fn hint(&self, slot: Slot) -> Option<&str> {
+        self.slots.get(&slot).map(|(t, _)| &**t)
+    }
+
+    /// The compiled policy for a policy's source text (object or string), or the parse error's text. The name
+    /// is a shared empty string: the CLI reports request paths (`identityPolicies[0]`) instead, built only for
     /// matched statements, so a cached policy costs no allocation per line.
-    fn get(&mut self, text: &str) -> Result<NamedPolicy, String> {
-        let compiled = match self.map.get(text) {
-            Some(c) => c.clone(),
-            None => {
-                let c = Policy::parse(text).map(Arc::new).map_err(|e| e.to_string());
-                if self.map.len() >= CACHE_LIMIT {
-                    self.map.clear();
+    fn get(&mut self, slot: Slot, text: &str) -> Result<NamedPolicy, String> {
+        let compiled = match self.slots.get(&slot) {
+            Some((last, c)) if **last == *text => c.clone(),
+            _ => {
+                let c = match self.map.get(text) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c = Policy::parse(text).map(Arc::new).map_err(|e| e.to_string());
+                        if self.map.len() >= CACHE_LIMIT {
+                            self.map.clear();
+                        }
+                        self.map.insert(text.to_string(), c.clone());
+                        c
+                    }
+                };
+                if self.slots.len() >= CACHE_LIMIT {
+                    self.slots.clear();
                 }
-                self.map.insert(text.to_string(), c.clone());
+                self.slots.insert(slot, (text.into(), c.clone()));
                 c
             }
         };
@@ -242,7 +263,7 @@ pub fn evaluate_line(text: &str, cache: &mut PolicyCache, out: &mut String) -> b
 }
 
 fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Result<(), String> {
-    let req = parse_request(text)?;
+    let req = parse_request(text, &|slot| cache.hint(slot))?;
     let missing = |name: &str| format!("missing field {name:?}");
     let principal = req.principal.ok_or_else(|| missing("principal"))?;
     let principal = Principal::parse(&principal).map_err(|e| e.to_string())?;
@@ -255,33 +276,40 @@ fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Re
     for (k, v) in req.context {
         ctx.insert(&k, v);
     }
-    let list =
-        |cache: &mut PolicyCache, texts: &[&str], what: &str| -> Result<Vec<NamedPolicy>, String> {
-            texts
-                .iter()
-                .enumerate()
-                .map(|(i, t)| cache.get(t).map_err(|e| format!("{what}[{i}]: {e}")))
-                .collect()
-        };
-    let one = |cache: &mut PolicyCache, text: Option<&str>, what: &str| {
-        text.map(|t| cache.get(t).map_err(|e| format!("{what}: {e}")))
+    let identity = req
+        .identity
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            cache
+                .get(Slot::Identity(i), t)
+                .map_err(|e| format!("identityPolicies[{i}]: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut one = |text: Option<&str>, slot: Slot, what: &str| {
+        text.map(|t| cache.get(slot, t).map_err(|e| format!("{what}: {e}")))
             .transpose()
     };
-    let levels = |cache: &mut PolicyCache,
-                  ls: &[Vec<&str>],
-                  what: &str|
-     -> Result<Vec<Vec<NamedPolicy>>, String> {
+    let resource = one(req.resource_policy, Slot::Resource, "resourcePolicy")?;
+    let boundary = one(req.boundary, Slot::Boundary, "permissionsBoundary")?;
+    let session = one(req.session, Slot::Session, "sessionPolicy")?;
+    let mut levels = |ls: &[Vec<&str>], slot: fn(usize, usize) -> Slot, what: &str| {
         ls.iter()
             .enumerate()
-            .map(|(l, ps)| list(cache, ps, &format!("{what}[{l}]")))
-            .collect()
+            .map(|(l, ps)| {
+                ps.iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        cache
+                            .get(slot(l, i), t)
+                            .map_err(|e| format!("{what}[{l}][{i}]: {e}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()
     };
-    let identity = list(cache, &req.identity, "identityPolicies")?;
-    let resource = one(cache, req.resource_policy, "resourcePolicy")?;
-    let boundary = one(cache, req.boundary, "permissionsBoundary")?;
-    let session = one(cache, req.session, "sessionPolicy")?;
-    let scps = levels(cache, &req.scps, "serviceControlPolicies")?;
-    let rcps = levels(cache, &req.rcps, "resourceControlPolicies")?;
+    let scps = levels(&req.scps, Slot::Scp, "serviceControlPolicies")?;
+    let rcps = levels(&req.rcps, Slot::Rcp, "resourceControlPolicies")?;
     let set = PolicySet {
         identity: &identity,
         resource: resource.as_ref(),
@@ -362,6 +390,33 @@ mod tests {
         let (code, out) = eval(false, "{}");
         assert_eq!(code, 1);
         assert!(out.starts_with("{\"error\":"));
+    }
+
+    #[test]
+    fn batch_slots_follow_changing_policies() {
+        let line = |policy: &str| {
+            format!(
+                r#"{{"principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"*","identityPolicies":[{policy}]}}"#
+            )
+        };
+        let allow = r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
+        let deny = r#"{"Statement":{"Effect":"Deny","Action":"s3:*","Resource":"*"}}"#;
+        let bad = r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}}"#;
+        let input = [line(allow), line(deny), line(allow), line(bad), line(allow)].join("\n");
+        let (_, out) = eval(true, &input);
+        let got: Vec<&str> = out
+            .lines()
+            .map(|l| {
+                l.split('"')
+                    .nth(if l.starts_with("{\"error") { 1 } else { 3 })
+                    .unwrap_or("?")
+            })
+            .collect();
+        assert_eq!(
+            got,
+            ["Allow", "ExplicitDeny", "Allow", "error", "Allow"],
+            "{out}"
+        );
     }
 
     #[test]

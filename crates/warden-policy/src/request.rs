@@ -9,6 +9,21 @@ use std::borrow::Cow;
 
 use crate::context::ContextValue;
 
+/// Where a policy sits in a request. The batch evaluator remembers the text last seen at each slot: when a line
+/// repeats it, the policy is recognised by one prefix comparison instead of being scanned and hashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Slot {
+    Identity(usize),
+    Resource,
+    Boundary,
+    Session,
+    Scp(usize, usize),
+    Rcp(usize, usize),
+}
+
+/// The text last seen at a slot, if any.
+pub(crate) type Hints<'h> = &'h dyn Fn(Slot) -> Option<&'h str>;
+
 /// One request, borrowing from the line.
 #[derive(Debug, Default)]
 pub(crate) struct RawRequest<'a> {
@@ -46,7 +61,7 @@ const FIELDS: &[&str] = &[
 ];
 
 /// Parses a request object. Errors are messages for the `{"error": ...}` line.
-pub(crate) fn parse_request(text: &str) -> Result<RawRequest<'_>, String> {
+pub(crate) fn parse_request<'a>(text: &'a str, hints: Hints<'_>) -> Result<RawRequest<'a>, String> {
     let mut s = Scanner { text, pos: 0 };
     let mut r = RawRequest::default();
     let mut seen = [false; FIELDS.len()];
@@ -72,12 +87,22 @@ pub(crate) fn parse_request(text: &str) -> Result<RawRequest<'_>, String> {
                 "resource" => r.resource = Some(s.string()?),
                 "resourceAccount" => r.resource_account = s.nullable(Scanner::string)?,
                 "context" => r.context = s.context()?,
-                "identityPolicies" => r.identity = s.array(Scanner::policy)?,
-                "resourcePolicy" => r.resource_policy = s.nullable(Scanner::policy)?,
-                "permissionsBoundary" => r.boundary = s.nullable(Scanner::policy)?,
-                "sessionPolicy" => r.session = s.nullable(Scanner::policy)?,
-                "serviceControlPolicies" => r.scps = s.array(|s| s.array(Scanner::policy))?,
-                "resourceControlPolicies" => r.rcps = s.array(|s| s.array(Scanner::policy))?,
+                "identityPolicies" => {
+                    r.identity = s.array(|s, i| s.policy(hints(Slot::Identity(i))))?;
+                }
+                "resourcePolicy" => {
+                    r.resource_policy = s.nullable(|s| s.policy(hints(Slot::Resource)))?;
+                }
+                "permissionsBoundary" => {
+                    r.boundary = s.nullable(|s| s.policy(hints(Slot::Boundary)))?;
+                }
+                "sessionPolicy" => r.session = s.nullable(|s| s.policy(hints(Slot::Session)))?,
+                "serviceControlPolicies" => {
+                    r.scps = s.array(|s, l| s.array(|s, i| s.policy(hints(Slot::Scp(l, i)))))?;
+                }
+                "resourceControlPolicies" => {
+                    r.rcps = s.array(|s, l| s.array(|s, i| s.policy(hints(Slot::Rcp(l, i)))))?;
+                }
                 "principalAccountIsManagement" => {
                     r.principal_account_is_management = s.boolean()?
                 }
@@ -205,7 +230,7 @@ impl<'a> Scanner<'a> {
 
     fn array<T>(
         &mut self,
-        mut item: impl FnMut(&mut Self) -> Result<T, String>,
+        mut item: impl FnMut(&mut Self, usize) -> Result<T, String>,
     ) -> Result<Vec<T>, String> {
         self.expect(b'[')?;
         let mut out = Vec::new();
@@ -215,7 +240,7 @@ impl<'a> Scanner<'a> {
         }
         loop {
             self.ws();
-            out.push(item(self)?);
+            out.push(item(self, out.len())?);
             self.ws();
             if self.eat(b']') {
                 return Ok(out);
@@ -225,8 +250,16 @@ impl<'a> Scanner<'a> {
     }
 
     /// A policy: an object or a string holding one, returned as its exact source text. Only delimited here.
-    fn policy(&mut self) -> Result<&'a str, String> {
+    /// When the text at this point starts with `hint` (a complete value delimited before), the value is `hint`:
+    /// delimiting is deterministic and stops at the end of the first complete value.
+    fn policy(&mut self, hint: Option<&str>) -> Result<&'a str, String> {
         let start = self.pos;
+        if let Some(h) = hint.filter(|h| !h.is_empty()) {
+            if let Some(span) = self.text.get(start..start + h.len()).filter(|t| *t == h) {
+                self.pos += h.len();
+                return Ok(span);
+            }
+        }
         match self.peek() {
             Some(b'"') => {
                 self.skip_string()?;
@@ -275,7 +308,7 @@ impl<'a> Scanner<'a> {
             self.expect(b':')?;
             self.ws();
             let value = if self.peek() == Some(b'[') {
-                ContextValue::Many(self.array(Scanner::scalar)?)
+                ContextValue::Many(self.array(|s, _| s.scalar())?)
             } else {
                 ContextValue::One(self.scalar()?)
             };
@@ -315,11 +348,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn hints_are_taken_only_when_they_match() {
+        let line = r#"{"identityPolicies":[{"a":"}"},{"b":1}],"principal":"x"}"#;
+        let hint = |slot: Slot| match slot {
+            Slot::Identity(0) => Some(r#"{"a":"}"}"#),
+            Slot::Identity(1) => Some(r#"{"b":2}"#),
+            _ => None,
+        };
+        let r = parse_request(line, &hint).unwrap();
+        assert_eq!(r.identity, vec![r#"{"a":"}"}"#, r#"{"b":1}"#]);
+    }
+
+    #[test]
     fn reads_requests() {
         let r = parse_request(
             r#" {"principal":"p\u0041","action":"s3:GetObject","resource":"*","context":{"a":"x","b":[1,true,"y"]},
             "identityPolicies":[{"Statement":[{"Action":"}]\""}]}, "{\"a\":1}"],"resourcePolicy":null,
             "serviceControlPolicies":[[{}],[]],"requireResourcePolicyAllow":true} "#,
+            &|_| None,
         )
         .unwrap();
         assert_eq!(r.principal.as_deref(), Some("pA"));
@@ -351,7 +397,7 @@ mod tests {
             "{\"principal\":\"a\u{1}\"}",
             r#"{"principal":"\u12"}"#,
         ] {
-            assert!(parse_request(bad).is_err(), "{bad}");
+            assert!(parse_request(bad, &|_| None).is_err(), "{bad}");
         }
     }
 }
