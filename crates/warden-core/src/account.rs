@@ -173,7 +173,10 @@ impl Warden {
         let mfa = s.mfa_of(account).count() as i32;
         let root_keys = s.keys_of(account, None).len() as i32;
         let policies = s.policies_of(account).count() as i32;
-        let versions: i32 = s.policies_of(account).map(|p| p.versions.len() as i32).sum();
+        let versions: i32 = s
+            .policies_of(account)
+            .map(|p| p.versions.len() as i32)
+            .sum();
         let attach_quota = self.config().attached_policies_quota as i32;
         let mut m = BTreeMap::new();
         m.insert("Users", users);

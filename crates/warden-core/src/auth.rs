@@ -1,7 +1,7 @@
 //! Who is calling: access-key lookup and temporary-credential opening. What
 //! the caller may do is [`crate::authz`]'s business.
 
-use crate::crypto::{Secret, SessionClaims};
+use crate::crypto::{Secret, SessionClaims, SessionPrincipalKind};
 use crate::error::{CoreError, Result};
 use crate::model::{Epoch, KeyStatus};
 use crate::Warden;
@@ -14,15 +14,40 @@ pub enum PrincipalKind {
     User {
         name_lower: String,
     },
+    /// A session of a role (AssumeRole).
+    AssumedRole {
+        role_name_lower: String,
+        role_arn: String,
+        session_name: String,
+    },
+    /// A GetFederationToken session of an IAM user.
+    FederatedUser {
+        user_name_lower: String,
+    },
+}
+
+/// Where temporary credentials came from: GetSessionToken credentials carry
+/// AWS's extra limits; role and federation sessions do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    SessionToken,
+    AssumedRole,
+    Federation,
 }
 
 /// Facts about temporary credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
+    pub kind: SessionKind,
     pub issued: Epoch,
     pub expires: Epoch,
     pub mfa_authenticated: bool,
     pub mfa_auth_time: Option<Epoch>,
+    pub source_identity: Option<String>,
+    /// The session policy (inline and managed, merged), if any.
+    pub session_policy: Option<String>,
+    pub session_tags: Vec<(String, String)>,
+    pub transitive_tag_keys: Vec<String>,
 }
 
 /// The authenticated caller of one request.
@@ -117,17 +142,48 @@ impl Warden {
             return Err(CoreError::ExpiredToken);
         }
         let state = self.read();
-        // The principal must still exist: deleting a user ends its sessions.
-        let kind = match &claims.user_name_lower {
-            None => PrincipalKind::Root,
-            Some(lower) => {
+        // The principal must still exist: deleting a user or role ends its
+        // sessions.
+        let gone = || CoreError::InvalidClientTokenId;
+        let (kind, session_kind) = match claims.principal_kind {
+            SessionPrincipalKind::Root => (PrincipalKind::Root, SessionKind::SessionToken),
+            SessionPrincipalKind::User => {
+                let lower = claims.user_name_lower.clone().ok_or_else(gone)?;
                 state
-                    .user(&claims.account, lower)
+                    .user(&claims.account, &lower)
                     .filter(|u| u.id == claims.principal_id)
-                    .ok_or(CoreError::InvalidClientTokenId)?;
-                PrincipalKind::User {
-                    name_lower: lower.clone(),
-                }
+                    .ok_or_else(gone)?;
+                (
+                    PrincipalKind::User { name_lower: lower },
+                    SessionKind::SessionToken,
+                )
+            }
+            SessionPrincipalKind::AssumedRole => {
+                let role_arn = claims.role_arn.clone().ok_or_else(gone)?;
+                let name = role_arn.rsplit('/').next().unwrap_or_default();
+                let role_id = claims.principal_id.split(':').next().unwrap_or_default();
+                let role = state
+                    .role(&claims.account, name)
+                    .filter(|r| r.id == role_id)
+                    .ok_or_else(gone)?;
+                (
+                    PrincipalKind::AssumedRole {
+                        role_name_lower: role.name.to_lowercase(),
+                        role_arn: role.arn(),
+                        session_name: claims.role_session_name.clone().unwrap_or_default(),
+                    },
+                    SessionKind::AssumedRole,
+                )
+            }
+            SessionPrincipalKind::FederatedUser => {
+                let lower = claims.user_name_lower.clone().ok_or_else(gone)?;
+                state.user(&claims.account, &lower).ok_or_else(gone)?;
+                (
+                    PrincipalKind::FederatedUser {
+                        user_name_lower: lower,
+                    },
+                    SessionKind::Federation,
+                )
             }
         };
         let caller = Caller {
@@ -137,10 +193,15 @@ impl Warden {
             user_id: claims.principal_id.clone(),
             access_key_id: key_id.to_string(),
             session: Some(SessionInfo {
+                kind: session_kind,
                 issued: claims.issued_at,
                 expires: claims.expires_at,
                 mfa_authenticated: claims.mfa_authenticated,
                 mfa_auth_time: claims.mfa_auth_time,
+                source_identity: claims.source_identity.clone(),
+                session_policy: claims.session_policy.clone(),
+                session_tags: claims.session_tags.clone(),
+                transitive_tag_keys: claims.transitive_tag_keys.clone(),
             }),
         };
         Ok((claims.secret_access_key.clone(), caller))

@@ -2,6 +2,7 @@
 //! caller and decides it with `warden-policy` against the caller's compiled
 //! policies, read from the in-memory model (no database round trip).
 
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use warden_policy::{
@@ -9,7 +10,7 @@ use warden_policy::{
     RequestContext,
 };
 
-use crate::auth::{Caller, PrincipalKind};
+use crate::auth::{Caller, PrincipalKind, SessionKind};
 use crate::error::{CoreError, Result};
 use crate::model::Epoch;
 use crate::policies::compiled_managed;
@@ -35,7 +36,11 @@ const STS_ALLOWED_FOR_SESSIONS: &[&str] = &["sts:GetCallerIdentity", "sts:Assume
 /// The limits AWS puts on GetSessionToken credentials, which hold whatever
 /// the policies say.
 fn check_session_limits(caller: &Caller, action: &str) -> Result<()> {
-    let Some(session) = &caller.session else {
+    let Some(session) = caller
+        .session
+        .as_ref()
+        .filter(|s| s.kind == SessionKind::SessionToken)
+    else {
         return Ok(());
     };
     if action.starts_with("iam:") && !session.mfa_authenticated {
@@ -67,8 +72,15 @@ static CHANGE_OWN_PASSWORD: LazyLock<Option<Arc<Policy>>> = LazyLock::new(|| {
 
 /// The identity policies and boundary of a caller, as compiled policies.
 fn caller_policies(s: &State, caller: &Caller) -> Result<(Vec<NamedPolicy>, Option<NamedPolicy>)> {
-    let PrincipalKind::User { name_lower } = &caller.kind else {
-        return Ok((Vec::new(), None));
+    let name_lower = match &caller.kind {
+        PrincipalKind::Root => return Ok((Vec::new(), None)),
+        PrincipalKind::AssumedRole {
+            role_name_lower, ..
+        } => return role_policies(s, &caller.account, role_name_lower),
+        PrincipalKind::User { name_lower }
+        | PrincipalKind::FederatedUser {
+            user_name_lower: name_lower,
+        } => name_lower,
     };
     let Some(user) = s.user(&caller.account, name_lower) else {
         return Ok((Vec::new(), None));
@@ -125,6 +137,65 @@ fn caller_policies(s: &State, caller: &Caller) -> Result<(Vec<NamedPolicy>, Opti
     Ok((out, boundary))
 }
 
+/// A role's inline and attached policies and its boundary.
+fn role_policies(
+    s: &State,
+    account: &str,
+    role_lower: &str,
+) -> Result<(Vec<NamedPolicy>, Option<NamedPolicy>)> {
+    let Some(role) = s.role(account, role_lower) else {
+        return Ok((Vec::new(), None));
+    };
+    let mut out: Vec<NamedPolicy> = role
+        .inline_policies
+        .iter()
+        .filter_map(|p| {
+            Some(NamedPolicy::new(
+                format!("{}/{}", role.arn(), p.name),
+                Arc::clone(p.compiled.0.as_ref()?),
+            ))
+        })
+        .collect();
+    out.extend(role.attached_policies.iter().filter_map(|arn| {
+        Some(NamedPolicy::new(
+            arn.as_str(),
+            compiled_managed(s, account, arn)?,
+        ))
+    }));
+    let boundary = match role.permissions_boundary.as_deref() {
+        None => None,
+        Some(arn) => Some(NamedPolicy::new(
+            arn,
+            compiled_managed(s, account, arn).ok_or_else(|| {
+                CoreError::AccessDenied(format!(
+                    "The permissions boundary {arn} of {} cannot be found.",
+                    role.arn()
+                ))
+            })?,
+        )),
+    };
+    Ok((out, boundary))
+}
+
+/// Compiled session policies, by their text: a session's policy travels in
+/// its token and is compiled once, not per request.
+static SESSION_POLICIES: LazyLock<parking_lot::Mutex<HashMap<String, Arc<Policy>>>> =
+    LazyLock::new(|| parking_lot::Mutex::new(HashMap::new()));
+const SESSION_POLICY_CACHE_LIMIT: usize = 4_096;
+
+fn session_policy(text: &str) -> Option<Arc<Policy>> {
+    let mut cache = SESSION_POLICIES.lock();
+    if let Some(p) = cache.get(text) {
+        return Some(Arc::clone(p));
+    }
+    let compiled = Arc::new(Policy::parse(text).ok()?);
+    if cache.len() >= SESSION_POLICY_CACHE_LIMIT {
+        cache.clear();
+    }
+    cache.insert(text.to_string(), Arc::clone(&compiled));
+    Some(compiled)
+}
+
 /// The principal-derived context keys AWS fills in.
 fn principal_keys(s: &State, caller: &Caller, ctx: &mut RequestContext, now: Epoch) {
     ctx.insert("aws:userid", caller.user_id.as_str());
@@ -137,8 +208,25 @@ fn principal_keys(s: &State, caller: &Caller, ctx: &mut RequestContext, now: Epo
             }
         }
     }
+    if let PrincipalKind::AssumedRole {
+        role_name_lower, ..
+    } = &caller.kind
+    {
+        if let Some(r) = s.role(&caller.account, role_name_lower) {
+            for t in &r.tags {
+                ctx.insert(&format!("aws:PrincipalTag/{}", t.key), t.value.as_str());
+            }
+        }
+    }
     // The MFA and token keys exist only for temporary credentials.
     if let Some(session) = &caller.session {
+        // Session tags override the principal's own tags of the same key.
+        for (k, v) in &session.session_tags {
+            ctx.insert(&format!("aws:PrincipalTag/{k}"), v.as_str());
+        }
+        if let Some(si) = &session.source_identity {
+            ctx.insert("aws:SourceIdentity", si.as_str());
+        }
         ctx.insert(
             "aws:MultiFactorAuthPresent",
             if session.mfa_authenticated {
@@ -182,9 +270,28 @@ impl Warden {
         if matches!(action, "sts:GetCallerIdentity" | "sts:GetSessionToken") {
             return Ok(());
         }
+        self.decide(caller, action, resource, facts, None, false)
+    }
+
+    /// Runs the engine for one request: the caller's identity policies,
+    /// boundary and session policy, plus a resource policy when the
+    /// resource has one (a role's trust policy for AssumeRole, which must
+    /// allow explicitly).
+    pub(crate) fn decide(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+        facts: &RequestFacts,
+        resource_policy: Option<&NamedPolicy>,
+        require_resource_allow: bool,
+    ) -> Result<()> {
         let s = self.read();
-        let principal = Principal::parse(&caller.arn)
+        let mut principal = Principal::parse(&caller.arn)
             .map_err(|e| CoreError::Internal(format!("caller ARN {}: {e}", caller.arn)))?;
+        if let PrincipalKind::AssumedRole { role_arn, .. } = &caller.kind {
+            principal = principal.with_role_arn(role_arn);
+        }
         let mut ctx = RequestContext::new(principal, action, resource)
             .map_err(|e| CoreError::Internal(format!("request context: {e}")))?;
         principal_keys(&s, caller, &mut ctx, facts.now);
@@ -193,15 +300,24 @@ impl Warden {
         }
         let (identity, boundary) = caller_policies(&s, caller)?;
         drop(s);
+        let session = caller
+            .session
+            .as_ref()
+            .and_then(|s| s.session_policy.as_deref())
+            .and_then(session_policy)
+            .map(|p| NamedPolicy::new("session policy", p));
         let set = PolicySet {
             identity: &identity,
             boundary: boundary.as_ref(),
+            session: session.as_ref(),
+            resource: resource_policy,
             ..PolicySet::default()
         };
         // A standalone account: no SCPs apply, and its root user may do
         // everything nothing explicitly denies.
         let opts = EvalOptions {
             principal_account_is_management: true,
+            require_resource_policy_allow: require_resource_allow,
             ..EvalOptions::default()
         };
         let decision = evaluate(&ctx, &set, &opts);

@@ -36,6 +36,8 @@ pub enum CoreError {
     ExpiredToken,
     #[error("{0}")]
     MalformedPolicyDocument(String),
+    #[error("{0}")]
+    PackedPolicyTooLarge(String),
     /// A storage failure: the change was not applied.
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
@@ -63,6 +65,7 @@ impl CoreError {
             Self::InvalidClientTokenId => "InvalidClientTokenId",
             Self::ExpiredToken => "ExpiredToken",
             Self::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
+            Self::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
             Self::Store(_) | Self::Internal(_) => "ServiceFailure",
         }
     }

@@ -20,6 +20,7 @@ pub mod model;
 pub mod page;
 pub mod passwords;
 pub mod policies;
+pub mod roles;
 pub mod simulate;
 pub mod state;
 pub mod sts;
@@ -68,6 +69,7 @@ pub struct Warden {
     master: MasterKey,
     session_key: SessionKey,
     last_used: keys::LastUsedRecorder,
+    role_last_used: Mutex<std::collections::HashMap<(String, String), (model::Epoch, String)>>,
 }
 
 impl Warden {
@@ -84,6 +86,7 @@ impl Warden {
             master,
             session_key,
             last_used: keys::LastUsedRecorder::default(),
+            role_last_used: Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -122,6 +125,41 @@ impl Warden {
             state.apply(change);
         }
         Ok(out)
+    }
+
+    /// Notes that a role was assumed; memory only, flushed with key use.
+    pub fn record_role_use(&self, account: &str, role: &str, when: model::Epoch, region: &str) {
+        self.role_last_used.lock().insert(
+            (account.to_string(), role.to_lowercase()),
+            (when, region.to_string()),
+        );
+    }
+
+    /// A role's last use not yet flushed to the store.
+    pub fn pending_role_use(&self, account: &str, role: &str) -> Option<(model::Epoch, String)> {
+        self.role_last_used
+            .lock()
+            .get(&(account.to_string(), role.to_lowercase()))
+            .cloned()
+    }
+
+    /// Persists pending role last-use records.
+    pub fn flush_role_use(&self) -> Result<()> {
+        let pending: Vec<_> = self.role_last_used.lock().drain().collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        self.write(|s| {
+            let changes = pending
+                .into_iter()
+                .filter_map(|((account, role), used)| {
+                    let mut r = s.role(&account, &role)?.clone();
+                    r.last_used = Some(used);
+                    Some(Change::Role(r))
+                })
+                .collect();
+            Ok((changes, ()))
+        })
     }
 
     /// Wipes every entity (dev-mode reset) and recreates the default account.

@@ -156,6 +156,72 @@ impl User {
     }
 }
 
+/// An IAM role. The trust policy keeps the unique ids of the IAM users and
+/// roles it names at save time (`trust_pins`), as AWS does, so a principal
+/// deleted and re-created under the same name no longer matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub created: Epoch,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub max_session_duration: i32,
+    pub trust_document: String,
+    /// `(principal ARN, unique id)` for every IAM user or role the trust
+    /// policy named when it was saved.
+    #[serde(default)]
+    pub trust_pins: Vec<(String, String)>,
+    #[serde(skip)]
+    pub trust_compiled: Compiled,
+    #[serde(default)]
+    pub permissions_boundary: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    /// When and where the role was last assumed.
+    #[serde(default)]
+    pub last_used: Option<(Epoch, String)>,
+}
+
+impl Role {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:role{}{}",
+            self.account, self.path, self.name
+        )
+    }
+}
+
+/// An instance profile: a container for at most one role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceProfile {
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub created: Epoch,
+    /// Lower-cased name of the role it holds.
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+impl InstanceProfile {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:instance-profile{}{}",
+            self.account, self.path, self.name
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     pub account: String,

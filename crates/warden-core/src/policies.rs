@@ -84,7 +84,26 @@ fn parse_date(text: &str) -> Epoch {
         .unwrap_or(0)
 }
 
-static AWS_POLICIES: LazyLock<Vec<AwsPolicy>> = LazyLock::new(Vec::new);
+static AWS_POLICIES: LazyLock<Vec<AwsPolicy>> = LazyLock::new(|| {
+    crate::managed_policies::aws_managed_policies()
+        .iter()
+        .map(|d| {
+            let document = d.document_text();
+            AwsPolicy {
+                name: d.policy_name.clone(),
+                path: d.path.clone(),
+                arn: d.arn.clone(),
+                id: d.policy_id.clone(),
+                default_version: d.default_version_id.clone(),
+                description: Some(d.description.clone()).filter(|d| !d.is_empty()),
+                created: parse_date(&d.create_date),
+                updated: parse_date(&d.update_date),
+                compiled: compile_stored(&document),
+                document,
+            }
+        })
+        .collect()
+});
 
 /// Every AWS managed policy warden ships.
 pub fn aws_policies() -> &'static [AwsPolicy] {
@@ -100,6 +119,7 @@ fn aws_policy(arn: &str) -> Option<&'static AwsPolicy> {
 pub enum Holder<'a> {
     User(&'a str),
     Group(&'a str),
+    Role(&'a str),
 }
 
 impl Holder<'_> {
@@ -107,6 +127,7 @@ impl Holder<'_> {
         match self {
             Holder::User(_) => "user",
             Holder::Group(_) => "group",
+            Holder::Role(_) => "role",
         }
     }
 
@@ -115,6 +136,7 @@ impl Holder<'_> {
         match self {
             Holder::User(_) => 2_048,
             Holder::Group(_) => 5_120,
+            Holder::Role(_) => 10_240,
         }
     }
 }
@@ -146,6 +168,14 @@ fn holder<'s>(s: &'s State, account: &str, h: Holder<'_>) -> Result<HolderPolici
                 attached: &g.attached_policies,
             })
         }
+        Holder::Role(n) => {
+            let r = crate::roles::find_role(s, account, n)?;
+            Ok(HolderPolicies {
+                name: &r.name,
+                inline: &r.inline_policies,
+                attached: &r.attached_policies,
+            })
+        }
     }
 }
 
@@ -173,6 +203,12 @@ fn change_holder(
             let name = g.name.clone();
             f(&name, &mut g.inline_policies, &mut g.attached_policies)?;
             Ok(Change::Group(g))
+        }
+        Holder::Role(n) => {
+            let mut r = crate::roles::find_role(s, account, n)?.clone();
+            let name = r.name.clone();
+            f(&name, &mut r.inline_policies, &mut r.attached_policies)?;
+            Ok(Change::Role(r))
         }
     }
 }
@@ -216,6 +252,10 @@ fn usage(s: &State, account: &str, arn: &str) -> (i32, i32) {
         .groups_of(account)
         .filter(|g| g.attached_policies.iter().any(|a| a == arn))
         .count() as i32;
+    for r in s.roles_of(account) {
+        attached += i32::from(r.attached_policies.iter().any(|a| a == arn));
+        boundary += i32::from(r.permissions_boundary.as_deref() == Some(arn));
+    }
     (attached, boundary)
 }
 
@@ -300,6 +340,14 @@ pub fn compiled_managed(s: &State, account: &str, arn: &str) -> Option<Arc<Polic
 
 fn policy_exists(s: &State, account: &str, arn: &str) -> bool {
     customer_policy(s, account, arn).is_some() || aws_policy(arn).is_some()
+}
+
+/// `(name, unique id)` of the users, groups and roles using a policy.
+#[derive(Debug, Clone, Default)]
+pub struct EntitiesForPolicy {
+    pub users: Vec<(String, String)>,
+    pub groups: Vec<(String, String)>,
+    pub roles: Vec<(String, String)>,
 }
 
 /// Inputs of CreatePolicy.
@@ -609,7 +657,7 @@ impl Warden {
         entity_filter: Option<&str>,
         path_prefix: Option<&str>,
         usage_filter: Option<&str>,
-    ) -> Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+    ) -> Result<EntitiesForPolicy> {
         check_arn(arn)?;
         let s = self.read();
         if !policy_exists(&s, account, arn) {
@@ -621,34 +669,48 @@ impl Warden {
             entity_filter
                 .is_none_or(|f| f == kind || f == "LocalManagedPolicy" || f == "AWSManagedPolicy")
         };
-        let users = if want("User") {
+        // Does an entity with these attachments and boundary use `arn` in
+        // the way the usage filter asks?
+        let uses = |attached: &[String], bound: Option<&str>| {
+            let attached = attached.iter().any(|a| a == arn);
+            let bound = bound == Some(arn);
+            match usage_filter {
+                Some("PermissionsPolicy") => attached,
+                _ if boundary => bound,
+                _ => attached || bound,
+            }
+        };
+        let pick =
+            |kind: &str, items: Vec<(String, String)>| if want(kind) { items } else { Vec::new() };
+        let users = pick(
+            "User",
             s.users_of(account)
                 .filter(|u| u.path.starts_with(prefix))
-                .filter(|u| {
-                    let attached = u.attached_policies.iter().any(|a| a == arn);
-                    let bound = u.permissions_boundary.as_deref() == Some(arn);
-                    match usage_filter {
-                        Some("PermissionsPolicy") => attached,
-                        _ if boundary => bound,
-                        _ => attached || bound,
-                    }
-                })
+                .filter(|u| uses(&u.attached_policies, u.permissions_boundary.as_deref()))
                 .map(|u| (u.name.clone(), u.id.clone()))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let groups = if want("Group") && !boundary {
+                .collect(),
+        );
+        let groups = pick(
+            "Group",
             s.groups_of(account)
-                .filter(|g| {
-                    g.path.starts_with(prefix) && g.attached_policies.iter().any(|a| a == arn)
-                })
+                .filter(|g| g.path.starts_with(prefix))
+                .filter(|g| uses(&g.attached_policies, None))
                 .map(|g| (g.name.clone(), g.id.clone()))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Ok((users, groups))
+                .collect(),
+        );
+        let roles = pick(
+            "Role",
+            s.roles_of(account)
+                .filter(|r| r.path.starts_with(prefix))
+                .filter(|r| uses(&r.attached_policies, r.permissions_boundary.as_deref()))
+                .map(|r| (r.name.clone(), r.id.clone()))
+                .collect(),
+        );
+        Ok(EntitiesForPolicy {
+            users,
+            groups,
+            roles,
+        })
     }
 
     // ---- inline policies ----
@@ -755,6 +817,7 @@ impl Warden {
                     let what = match h {
                         Holder::User(_) => "PoliciesPerUser",
                         Holder::Group(_) => "PoliciesPerGroup",
+                        Holder::Role(_) => "PoliciesPerRole",
                     };
                     return Err(CoreError::LimitExceeded(format!(
                         "Cannot exceed quota for {what}: {quota}"

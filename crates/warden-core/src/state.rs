@@ -9,7 +9,9 @@ use warden_store::{Mutation, Record};
 
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
-use crate::model::{AccessKey, Account, Group, KeyLastUsed, ManagedPolicy, MfaDevice, User};
+use crate::model::{
+    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaDevice, Role, User,
+};
 use crate::policies::{compile_inline, compile_versions};
 
 /// `(account, lower-cased name)`: names are unique case-insensitively but keep
@@ -18,6 +20,17 @@ pub type NameKey = (String, String);
 
 pub fn name_key(account: &str, name: &str) -> NameKey {
     (account.to_string(), name.to_lowercase())
+}
+
+/// The entries of one account in a map keyed by `(account, key)`, in key
+/// order: a range scan, not a filter over every account.
+fn in_account<'a, V>(
+    map: &'a BTreeMap<(String, String), V>,
+    account: &'a str,
+) -> impl Iterator<Item = &'a V> + 'a {
+    map.range((account.to_string(), String::new())..)
+        .take_while(move |((a, _), _)| a == account)
+        .map(|(_, v)| v)
 }
 
 #[derive(Debug, Default, Clone)]
@@ -31,6 +44,8 @@ pub struct State {
     pub key_last_used: HashMap<String, KeyLastUsed>,
     /// Customer managed policies by `(account, lower-cased name)`.
     pub policies: BTreeMap<NameKey, ManagedPolicy>,
+    pub roles: BTreeMap<NameKey, Role>,
+    pub instance_profiles: BTreeMap<NameKey, InstanceProfile>,
 }
 
 /// One entity to store or remove.
@@ -48,6 +63,10 @@ pub enum Change {
     KeyLastUsed(KeyLastUsed),
     Policy(ManagedPolicy),
     DeletePolicy(NameKey),
+    Role(Role),
+    DeleteRole(NameKey),
+    InstanceProfile(InstanceProfile),
+    DeleteInstanceProfile(NameKey),
 }
 
 const ACCOUNT: &str = "account";
@@ -57,6 +76,8 @@ const ACCESS_KEY: &str = "access_key";
 const MFA: &str = "mfa_device";
 const KEY_LAST_USED: &str = "key_last_used";
 const POLICY: &str = "managed_policy";
+const ROLE: &str = "role";
+const INSTANCE_PROFILE: &str = "instance_profile";
 
 fn put<T: Serialize>(kind: &str, account: &str, key: &str, value: &T) -> Result<Mutation> {
     let value = serde_json::to_string(value).map_err(|e| CoreError::Internal(e.to_string()))?;
@@ -92,6 +113,12 @@ impl Change {
             Self::KeyLastUsed(l) => put(KEY_LAST_USED, &l.account, &l.key_id, l)?,
             Self::Policy(p) => put(POLICY, &p.account, &p.name.to_lowercase(), p)?,
             Self::DeletePolicy((acct, name)) => delete(POLICY, acct, name),
+            Self::Role(r) => put(ROLE, &r.account, &r.name.to_lowercase(), r)?,
+            Self::DeleteRole((acct, name)) => delete(ROLE, acct, name),
+            Self::InstanceProfile(p) => {
+                put(INSTANCE_PROFILE, &p.account, &p.name.to_lowercase(), p)?
+            }
+            Self::DeleteInstanceProfile((acct, name)) => delete(INSTANCE_PROFILE, acct, name),
         })
     }
 }
@@ -148,6 +175,19 @@ impl State {
             Change::DeletePolicy(k) => {
                 self.policies.remove(&k);
             }
+            Change::Role(r) => {
+                self.roles.insert(name_key(&r.account, &r.name), r);
+            }
+            Change::DeleteRole(k) => {
+                self.roles.remove(&k);
+            }
+            Change::InstanceProfile(p) => {
+                self.instance_profiles
+                    .insert(name_key(&p.account, &p.name), p);
+            }
+            Change::DeleteInstanceProfile(k) => {
+                self.instance_profiles.remove(&k);
+            }
         }
     }
 
@@ -167,6 +207,13 @@ impl State {
                     compile_inline(&mut g.inline_policies);
                     Change::Group(g)
                 }
+                ROLE => {
+                    let mut r: Role = parse(r)?;
+                    compile_inline(&mut r.inline_policies);
+                    crate::roles::compile_trust(&mut r);
+                    Change::Role(r)
+                }
+                INSTANCE_PROFILE => Change::InstanceProfile(parse(r)?),
                 POLICY => {
                     let mut p: ManagedPolicy = parse(r)?;
                     compile_versions(&mut p);
@@ -208,29 +255,34 @@ impl State {
 
     /// Users of one account, sorted by lower-cased name.
     pub fn users_of<'a>(&'a self, account: &'a str) -> impl Iterator<Item = &'a User> + 'a {
-        let lo = (account.to_string(), String::new());
-        self.users
-            .range(lo..)
-            .take_while(move |((a, _), _)| a == account)
-            .map(|(_, u)| u)
+        in_account(&self.users, account)
     }
 
     /// Groups of one account, sorted by lower-cased name.
     pub fn groups_of<'a>(&'a self, account: &'a str) -> impl Iterator<Item = &'a Group> + 'a {
-        let lo = (account.to_string(), String::new());
-        self.groups
-            .range(lo..)
-            .take_while(move |((a, _), _)| a == account)
-            .map(|(_, g)| g)
+        in_account(&self.groups, account)
     }
 
     /// MFA devices of one account, sorted by serial.
     pub fn mfa_of<'a>(&'a self, account: &'a str) -> impl Iterator<Item = &'a MfaDevice> + 'a {
-        let lo = (account.to_string(), String::new());
-        self.mfa_devices
-            .range(lo..)
-            .take_while(move |((a, _), _)| a == account)
-            .map(|(_, m)| m)
+        in_account(&self.mfa_devices, account)
+    }
+
+    pub fn role(&self, account: &str, name: &str) -> Option<&Role> {
+        self.roles.get(&name_key(account, name))
+    }
+
+    /// Roles of one account, sorted by lower-cased name.
+    pub fn roles_of<'a>(&'a self, account: &'a str) -> impl Iterator<Item = &'a Role> + 'a {
+        in_account(&self.roles, account)
+    }
+
+    /// Instance profiles of one account, sorted by lower-cased name.
+    pub fn instance_profiles_of<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> impl Iterator<Item = &'a InstanceProfile> + 'a {
+        in_account(&self.instance_profiles, account)
     }
 
     /// Customer managed policies of one account, sorted by lower-cased name.
@@ -238,11 +290,7 @@ impl State {
         &'a self,
         account: &'a str,
     ) -> impl Iterator<Item = &'a ManagedPolicy> + 'a {
-        let lo = (account.to_string(), String::new());
-        self.policies
-            .range(lo..)
-            .take_while(move |((a, _), _)| a == account)
-            .map(|(_, p)| p)
+        in_account(&self.policies, account)
     }
 
     /// Access keys of a user (`None` = root), oldest first.

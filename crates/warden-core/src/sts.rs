@@ -1,10 +1,18 @@
-//! STS identity calls: GetSessionToken and GetAccessKeyInfo. The caller's
-//! identity itself is [`crate::auth::Caller`].
+//! STS: GetSessionToken, AssumeRole, GetFederationToken and
+//! GetAccessKeyInfo. Every kind of temporary credential is issued by one
+//! function, [`Warden::issue`]; the caller's identity itself is
+//! [`crate::auth::Caller`].
 
-use crate::auth::{Caller, PrincipalKind};
-use crate::crypto::{self, Secret, SessionClaims};
+use std::collections::HashSet;
+
+use warden_policy::{ContextValue, PolicyType};
+
+use crate::auth::{Caller, PrincipalKind, SessionKind};
+use crate::authz::RequestFacts;
+use crate::crypto::{self, Secret, SessionClaims, SessionPrincipalKind};
 use crate::error::{CoreError, Result};
 use crate::model::{now_epoch, Epoch};
+use crate::policies::compile_document;
 use crate::Warden;
 
 /// Temporary credentials as returned to the client.
@@ -40,6 +48,22 @@ fn session_duration(caller: &Caller, requested: Option<i32>) -> Result<i64> {
 }
 
 impl Warden {
+    /// Seals `claims` (with a fresh key pair) into temporary credentials.
+    fn issue(&self, mut claims: SessionClaims) -> Result<TemporaryCredentials> {
+        claims.access_key_id = crate::keys::access_key_id_for(&claims.account, true);
+        claims.secret_access_key = crypto::new_secret_access_key();
+        let session_token = self
+            .session_key()
+            .seal_session(&claims)
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
+        Ok(TemporaryCredentials {
+            access_key_id: claims.access_key_id,
+            secret_access_key: claims.secret_access_key,
+            session_token,
+            expiration: claims.expires_at,
+        })
+    }
+
     pub fn get_session_token(
         &self,
         caller: &Caller,
@@ -52,9 +76,11 @@ impl Warden {
             ));
         }
         let seconds = session_duration(caller, duration)?;
-        let user_lower = match &caller.kind {
-            PrincipalKind::Root => None,
-            PrincipalKind::User { name_lower } => Some(name_lower.clone()),
+        let (kind, user_lower) = match &caller.kind {
+            PrincipalKind::User { name_lower } => {
+                (SessionPrincipalKind::User, Some(name_lower.clone()))
+            }
+            _ => (SessionPrincipalKind::Root, None),
         };
         let mfa_time = match mfa {
             None => None,
@@ -63,12 +89,9 @@ impl Warden {
             }
         };
         let now = now_epoch();
-        let access_key_id = crate::keys::access_key_id_for(&caller.account, true);
-        let secret = crypto::new_secret_access_key();
-        let claims = SessionClaims {
-            access_key_id: access_key_id.clone(),
-            secret_access_key: secret.clone(),
+        self.issue(SessionClaims {
             account: caller.account.clone(),
+            principal_kind: kind,
             principal_arn: caller.arn.clone(),
             principal_id: caller.user_id.clone(),
             user_name_lower: user_lower,
@@ -77,17 +100,316 @@ impl Warden {
             mfa_authenticated: mfa_time.is_some(),
             mfa_auth_time: mfa_time,
             ..SessionClaims::default()
-        };
-        let session_token = self
-            .session_key()
-            .seal_session(&claims)
-            .map_err(|e| CoreError::Internal(e.to_string()))?;
-        Ok(TemporaryCredentials {
-            access_key_id,
-            secret_access_key: secret,
-            session_token,
-            expiration: now + seconds,
         })
+    }
+
+    /// AssumeRole: the trust policy must allow the caller (and, as AWS's
+    /// evaluation logic says, the caller's own policies too unless the trust
+    /// policy names the caller itself, or the caller is in another account).
+    pub fn assume_role(&self, caller: &Caller, req: AssumeRoleInput) -> Result<AssumedRole> {
+        let role_arn = req.role_arn.clone();
+        let invalid_arn = || CoreError::ValidationError(format!("{role_arn} is invalid"));
+        let rest = role_arn
+            .strip_prefix("arn:aws:iam::")
+            .ok_or_else(invalid_arn)?;
+        let (role_account, resource) = rest.split_once(':').ok_or_else(invalid_arn)?;
+        let role_name = resource
+            .strip_prefix("role/")
+            .and_then(|r| r.rsplit('/').next())
+            .filter(|n| !n.is_empty())
+            .ok_or_else(invalid_arn)?;
+        let denied = || {
+            CoreError::AccessDenied(format!(
+                "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                caller.arn
+            ))
+        };
+        if matches!(caller.kind, PrincipalKind::FederatedUser { .. }) {
+            return Err(denied());
+        }
+        check_unique_tag_keys(&req.tags)?;
+        let chained = matches!(caller.kind, PrincipalKind::AssumedRole { .. });
+        let parent = caller.session.as_ref();
+        // Transitive tags of the calling session pass on; a request may not
+        // set one of them again.
+        let mut tags: Vec<(String, String)> = Vec::new();
+        let mut transitive: Vec<String> = Vec::new();
+        if let Some(p) = parent.filter(|p| p.kind == SessionKind::AssumedRole) {
+            for key in &p.transitive_tag_keys {
+                if let Some(tag) = p
+                    .session_tags
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                {
+                    if req.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+                        return Err(CoreError::InvalidParameterValue(format!(
+                            "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session: {key}"
+                        )));
+                    }
+                    tags.push(tag.clone());
+                    transitive.push(key.clone());
+                }
+            }
+        }
+        tags.extend(req.tags.iter().cloned());
+        for key in &req.transitive_tag_keys {
+            if !req.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+                return Err(CoreError::InvalidParameterValue(
+                    "The specified transitive tag key must be included in the requested tags."
+                        .to_string(),
+                ));
+            }
+            transitive.push(key.clone());
+        }
+        let source_identity = match (parent.and_then(|p| p.source_identity.clone()), &req.source_identity) {
+            (Some(old), Some(new)) if &old != new => {
+                return Err(CoreError::AccessDenied(format!(
+                    "User: {} is not authorized to perform: sts:SetSourceIdentity on resource: {role_arn}: the source identity of a chained session cannot change",
+                    caller.arn
+                )))
+            }
+            (Some(old), _) => Some(old),
+            (None, new) => new.clone(),
+        };
+        let session_policy =
+            self.merged_session_policy(&caller.account, req.policy.as_deref(), &req.policy_arns)?;
+        let packed = packed_size_percent(session_policy.as_deref(), &tags);
+        if packed > 100 {
+            return Err(CoreError::PackedPolicyTooLarge(format!(
+                "Packed policy consumes {packed}% of allotted space, please use smaller policy."
+            )));
+        }
+        let mfa_time = match &req.mfa {
+            Some((serial, code)) => {
+                let user = match &caller.kind {
+                    PrincipalKind::User { name_lower } => Some(name_lower.as_str()),
+                    _ => None,
+                };
+                Some(self.check_mfa_code(&caller.account, user, serial, code)?)
+            }
+            None => parent
+                .filter(|p| p.mfa_authenticated)
+                .and_then(|p| p.mfa_auth_time),
+        };
+
+        // Decide with the trust policy as the resource policy.
+        let (role, trust) = {
+            let s = self.read();
+            let role = s
+                .role(role_account, role_name)
+                .filter(|r| r.arn() == role_arn)
+                .cloned();
+            let trust = role
+                .as_ref()
+                .and_then(|r| crate::roles::effective_trust(&s, r));
+            (role, trust)
+        };
+        let (Some(role), Some(trust)) = (role, trust) else {
+            return Err(denied());
+        };
+        let max = if chained {
+            3_600
+        } else {
+            role.max_session_duration
+        };
+        let seconds = match req.duration {
+            None => i64::from(DEFAULT_ROLE_SESSION.min(max)),
+            Some(d) if d < 900 => {
+                return Err(CoreError::ValidationError(format!(
+                    "1 validation error detected: Value '{d}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
+                )))
+            }
+            Some(d) if chained && d > 3_600 => {
+                return Err(CoreError::ValidationError(
+                    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.".to_string(),
+                ))
+            }
+            Some(d) if d > role.max_session_duration => {
+                return Err(CoreError::ValidationError(
+                    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.".to_string(),
+                ))
+            }
+            Some(d) => i64::from(d),
+        };
+        let mut facts = req.facts.clone();
+        let mut key = |k: &str, v: ContextValue| facts.keys.push((k.to_string(), v));
+        if let Some(e) = &req.external_id {
+            key("sts:ExternalId", e.as_str().into());
+        }
+        key("sts:RoleSessionName", req.session_name.as_str().into());
+        key("sts:DurationSeconds", seconds.to_string().into());
+        if let Some(si) = &req.source_identity {
+            key("sts:SourceIdentity", si.as_str().into());
+        }
+        if !req.transitive_tag_keys.is_empty() {
+            key(
+                "sts:TransitiveTagKeys",
+                req.transitive_tag_keys.clone().into(),
+            );
+        }
+        for (k, v) in &req.tags {
+            key(&format!("aws:RequestTag/{k}"), v.as_str().into());
+        }
+        if !req.tags.is_empty() {
+            key(
+                "aws:TagKeys",
+                req.tags
+                    .iter()
+                    .map(|(k, _)| k.clone())
+                    .collect::<Vec<_>>()
+                    .into(),
+            );
+        }
+        let trust = warden_policy::NamedPolicy::new(format!("{role_arn} trust policy"), trust);
+        self.decide(
+            caller,
+            "sts:AssumeRole",
+            &role_arn,
+            &facts,
+            Some(&trust),
+            true,
+        )
+        .map_err(|e| match e {
+            CoreError::AccessDenied(_) => denied(),
+            other => other,
+        })?;
+
+        let now = now_epoch();
+        let session_arn = format!(
+            "arn:aws:sts::{role_account}:assumed-role/{}/{}",
+            role.name, req.session_name
+        );
+        let assumed_role_id = format!("{}:{}", role.id, req.session_name);
+        let credentials = self.issue(SessionClaims {
+            account: role_account.to_string(),
+            principal_kind: SessionPrincipalKind::AssumedRole,
+            principal_arn: session_arn.clone(),
+            principal_id: assumed_role_id.clone(),
+            role_arn: Some(role.arn()),
+            role_session_name: Some(req.session_name.clone()),
+            issued_at: now,
+            expires_at: now + seconds,
+            mfa_authenticated: mfa_time.is_some(),
+            mfa_auth_time: mfa_time,
+            source_identity: source_identity.clone(),
+            session_policy,
+            session_tags: tags,
+            transitive_tag_keys: transitive,
+            ..SessionClaims::default()
+        })?;
+        self.record_role_use(role_account, &role.name, now, &req.region);
+        Ok(AssumedRole {
+            credentials,
+            assumed_role_id,
+            arn: session_arn,
+            packed_policy_size: packed,
+            source_identity,
+        })
+    }
+
+    /// GetFederationToken: a federated-user session of the calling IAM user;
+    /// it can do nothing its session policy does not allow.
+    pub fn get_federation_token(
+        &self,
+        caller: &Caller,
+        name: &str,
+        duration: Option<i32>,
+        policy: Option<&str>,
+        policy_arns: &[String],
+        tags: Vec<(String, String)>,
+    ) -> Result<FederatedUser> {
+        if caller.session.is_some() {
+            return Err(CoreError::AccessDenied(
+                "Cannot call GetFederationToken with session credentials".to_string(),
+            ));
+        }
+        check_unique_tag_keys(&tags)?;
+        let seconds = session_duration(caller, duration)?;
+        let user_lower = match &caller.kind {
+            PrincipalKind::User { name_lower } => Some(name_lower.clone()),
+            _ => None,
+        };
+        let session_policy = self.merged_session_policy(&caller.account, policy, policy_arns)?;
+        let packed = packed_size_percent(session_policy.as_deref(), &tags);
+        if packed > 100 {
+            return Err(CoreError::PackedPolicyTooLarge(format!(
+                "Packed policy consumes {packed}% of allotted space, please use smaller policy."
+            )));
+        }
+        let now = now_epoch();
+        let arn = format!("arn:aws:sts::{}:federated-user/{name}", caller.account);
+        let id = format!("{}:{name}", caller.account);
+        let credentials = self.issue(SessionClaims {
+            account: caller.account.clone(),
+            principal_kind: SessionPrincipalKind::FederatedUser,
+            principal_arn: arn.clone(),
+            principal_id: id.clone(),
+            user_name_lower: user_lower,
+            issued_at: now,
+            expires_at: now + seconds,
+            session_policy,
+            session_tags: tags,
+            ..SessionClaims::default()
+        })?;
+        Ok(FederatedUser {
+            credentials,
+            federated_user_id: id,
+            arn,
+            packed_policy_size: packed,
+        })
+    }
+
+    /// The session policies of a request as one document: the inline policy
+    /// and the documents of the managed policy ARNs, statements joined.
+    /// AWS caps their combined plain text at 2,048 characters.
+    fn merged_session_policy(
+        &self,
+        account: &str,
+        inline: Option<&str>,
+        arns: &[String],
+    ) -> Result<Option<String>> {
+        if inline.is_none() && arns.is_empty() {
+            return Ok(None);
+        }
+        let mut texts: Vec<String> = Vec::new();
+        if let Some(doc) = inline {
+            compile_document(doc, PolicyType::Session)?;
+            texts.push(doc.to_string());
+        }
+        for arn in arns {
+            let view = self.get_policy_version_default(account, arn)?;
+            texts.push(view);
+        }
+        let plain: usize = texts
+            .iter()
+            .map(|t| t.chars().filter(|c| !c.is_whitespace()).count())
+            .sum();
+        if plain > 2_048 {
+            return Err(CoreError::PackedPolicyTooLarge(
+                "The combined session policies exceed 2048 characters.".to_string(),
+            ));
+        }
+        let mut statements = Vec::new();
+        for t in &texts {
+            let v: serde_json::Value = serde_json::from_str(t).map_err(|_| {
+                CoreError::MalformedPolicyDocument("Syntax errors in policy.".to_string())
+            })?;
+            match v.get("Statement") {
+                Some(serde_json::Value::Array(a)) => statements.extend(a.iter().cloned()),
+                Some(one) => statements.push(one.clone()),
+                None => {}
+            }
+        }
+        let merged = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+        Ok(Some(merged.to_string()))
+    }
+
+    /// The default version's document of a managed policy (customer or AWS).
+    fn get_policy_version_default(&self, account: &str, arn: &str) -> Result<String> {
+        let view = self.get_policy(account, arn)?;
+        Ok(self
+            .get_policy_version(account, arn, &view.default_version)?
+            .document)
     }
 
     /// GetAccessKeyInfo: the account that owns a key. Long-term keys are
@@ -103,4 +425,65 @@ impl Warden {
             "The access key ID {key_id} is not valid or does not belong to a known account."
         )))
     }
+}
+
+/// A role session's default length (AWS: one hour).
+const DEFAULT_ROLE_SESSION: i32 = 3_600;
+
+/// Inputs of AssumeRole.
+#[derive(Debug, Clone, Default)]
+pub struct AssumeRoleInput {
+    pub role_arn: String,
+    pub session_name: String,
+    pub duration: Option<i32>,
+    pub external_id: Option<String>,
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+    pub tags: Vec<(String, String)>,
+    pub transitive_tag_keys: Vec<String>,
+    pub source_identity: Option<String>,
+    pub mfa: Option<(String, String)>,
+    pub region: String,
+    /// Context keys from the request (source IP, user agent, ...).
+    pub facts: RequestFacts,
+}
+
+#[derive(Debug, Clone)]
+pub struct AssumedRole {
+    pub credentials: TemporaryCredentials,
+    pub assumed_role_id: String,
+    pub arn: String,
+    pub packed_policy_size: i32,
+    pub source_identity: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FederatedUser {
+    pub credentials: TemporaryCredentials,
+    pub federated_user_id: String,
+    pub arn: String,
+    pub packed_policy_size: i32,
+}
+
+fn check_unique_tag_keys(tags: &[(String, String)]) -> Result<()> {
+    let mut seen = HashSet::new();
+    if tags.iter().all(|(k, _)| seen.insert(k.to_lowercase())) {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidParameterValue(
+            "Duplicate tag keys found. Please note that Tag keys are case insensitive.".to_string(),
+        ))
+    }
+}
+
+/// AWS's `PackedPolicySize`: how much of the packed space the session
+/// policies and tags take, in percent. AWS's packing format is not
+/// published; this counts their plain text against 2,048 characters and
+/// tags against 50 of the largest tags, which keeps the same limits.
+fn packed_size_percent(policy: Option<&str>, tags: &[(String, String)]) -> i32 {
+    let policy_chars = policy.map_or(0, |p| p.chars().filter(|c| !c.is_whitespace()).count());
+    let tag_chars: usize = tags.iter().map(|(k, v)| k.len() + v.len()).sum();
+    let policy_part = policy_chars * 100 / 2_048;
+    let tag_part = tag_chars * 100 / (50 * (128 + 256));
+    (policy_part + tag_part) as i32
 }

@@ -11,7 +11,7 @@ use warden_core::Warden;
 use warden_policy::ContextValue;
 use warden_wire::query::QueryParams;
 
-use crate::edge::RequestCtx;
+use warden_core::auth::Caller;
 
 /// `Tags.member.N.Key/Value` of a request, in order.
 fn request_tags(params: &QueryParams) -> Vec<(String, String)> {
@@ -46,6 +46,9 @@ fn resource_tags(warden: &Warden, account: &str, params: &QueryParams) -> Vec<(S
     if let Some(u) = params.get("UserName").and_then(|n| s.user(account, n)) {
         return pairs(&u.tags);
     }
+    if let Some(r) = params.get("RoleName").and_then(|n| s.role(account, n)) {
+        return pairs(&r.tags);
+    }
     if let Some(arn) = params.get("PolicyArn") {
         if let Some(p) = s.policies_of(account).find(|p| p.arn() == arn) {
             return pairs(&p.tags);
@@ -57,7 +60,8 @@ fn resource_tags(warden: &Warden, account: &str, params: &QueryParams) -> Vec<(S
 /// Every context key the request itself supplies.
 pub fn request_facts(
     warden: &Warden,
-    ctx: &RequestCtx,
+    caller: &Caller,
+    region: &str,
     parts: &Parts,
     params: &QueryParams,
     source_ip: Option<IpAddr>,
@@ -75,7 +79,7 @@ pub fn request_facts(
     {
         one("aws:UserAgent", agent.to_string());
     }
-    one("aws:RequestedRegion", ctx.region.clone());
+    one("aws:RequestedRegion", region.to_string());
     // warden serves plain HTTP; a TLS-terminating proxy in front does not
     // change what warden itself saw.
     one("aws:SecureTransport", "false".to_string());
@@ -89,7 +93,7 @@ pub fn request_facts(
     for (k, v) in &tags {
         one(&format!("aws:RequestTag/{k}"), v.clone());
     }
-    for (k, v) in resource_tags(warden, &ctx.caller.account, params) {
+    for (k, v) in resource_tags(warden, &caller.account, params) {
         one(&format!("aws:ResourceTag/{k}"), v.clone());
         one(&format!("iam:ResourceTag/{k}"), v);
     }

@@ -29,6 +29,9 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 pub struct RequestCtx {
     pub caller: Caller,
     pub region: String,
+    /// Context keys from the request, for operations that decide
+    /// themselves (AssumeRole).
+    pub facts: warden_core::authz::RequestFacts,
 }
 
 /// The outcome of one request, before it becomes HTTP.
@@ -250,63 +253,54 @@ fn process_inner(
         *service = pick_service(None, parts, &action)?;
     }
 
-    let ctx = RequestCtx { caller, region };
-    let out = match *service {
-        Service::Iam => {
-            if !warden_wire::generated::iam::OPERATIONS.contains(&action.as_str()) {
-                return Err(ApiError::invalid_action(
-                    &action,
-                    Service::Iam.api_version(),
-                ));
-            }
-            let resource = resource_for(&app.warden, &ctx.caller, "iam", &action, &params);
-            let facts = request_facts(
-                &app.warden,
-                &ctx,
-                parts,
-                &params,
-                source_ip,
-                now.unix_timestamp(),
-            );
-            app.warden
-                .authorize(&ctx.caller, &format!("iam:{action}"), &resource, &facts)
-                .map_err(api_error)?;
-            warden_wire::generated::iam::dispatch(
-                &crate::iam::Iam { app },
-                &ctx,
-                &action,
-                &params,
-                request_id,
-            )
-        }
+    let (prefix, operations) = match *service {
+        Service::Iam => ("iam", warden_wire::generated::iam::OPERATIONS),
         Service::Sts | Service::Organizations => {
             *service = Service::Sts;
-            if !warden_wire::generated::sts::OPERATIONS.contains(&action.as_str()) {
-                return Err(ApiError::invalid_action(
-                    &action,
-                    Service::Sts.api_version(),
-                ));
-            }
-            let resource = resource_for(&app.warden, &ctx.caller, "sts", &action, &params);
-            let facts = request_facts(
-                &app.warden,
-                &ctx,
-                parts,
-                &params,
-                source_ip,
-                now.unix_timestamp(),
-            );
-            app.warden
-                .authorize(&ctx.caller, &format!("sts:{action}"), &resource, &facts)
-                .map_err(api_error)?;
-            warden_wire::generated::sts::dispatch(
-                &crate::sts::Sts { app },
-                &ctx,
-                &action,
-                &params,
-                request_id,
-            )
+            ("sts", warden_wire::generated::sts::OPERATIONS)
         }
+    };
+    if !operations.contains(&action.as_str()) {
+        return Err(ApiError::invalid_action(&action, service.api_version()));
+    }
+    let facts = request_facts(
+        &app.warden,
+        &caller,
+        &region,
+        parts,
+        &params,
+        source_ip,
+        now.unix_timestamp(),
+    );
+    // AssumeRole is decided inside the domain, with the role's trust policy
+    // as its resource policy; everything else is decided here, before the
+    // operation runs.
+    if !(prefix == "sts" && action == "AssumeRole") {
+        let (resource, shown) = resource_for(&app.warden, &caller, prefix, &action, &params);
+        app.warden
+            .authorize(&caller, &format!("{prefix}:{action}"), &resource, &facts)
+            .map_err(|e| crate::mapping::denial_error(e, &resource, &shown))?;
+    }
+    let ctx = RequestCtx {
+        caller,
+        region,
+        facts,
+    };
+    let out = match *service {
+        Service::Iam => warden_wire::generated::iam::dispatch(
+            &crate::iam::Iam { app },
+            &ctx,
+            &action,
+            &params,
+            request_id,
+        ),
+        _ => warden_wire::generated::sts::dispatch(
+            &crate::sts::Sts { app },
+            &ctx,
+            &action,
+            &params,
+            request_id,
+        ),
     };
     if out.is_ok() {
         if let Some(key) = long_term_key {

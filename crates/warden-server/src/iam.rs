@@ -7,6 +7,7 @@ use warden_core::mfa::Assignment;
 use warden_core::model::{self, KeyStatus, PasswordPolicy};
 use warden_core::page::Page;
 use warden_core::policies::{Holder, NewPolicy, PolicyView, VersionView};
+use warden_core::roles::NewRole;
 use warden_wire::generated::iam::*;
 use warden_wire::ApiError;
 
@@ -35,6 +36,46 @@ fn user_out(u: &model::User) -> User {
             }
         }),
         tags: (!u.tags.is_empty()).then(|| tags_out(&u.tags)),
+    }
+}
+
+fn role_out(r: &model::Role) -> Role {
+    Role {
+        path: r.path.clone(),
+        role_name: r.name.clone(),
+        role_id: r.id.clone(),
+        arn: r.arn(),
+        create_date: ts(r.created),
+        assume_role_policy_document: Some(r.trust_document.clone()),
+        description: r.description.clone(),
+        max_session_duration: Some(r.max_session_duration),
+        max_signin_session_duration: None,
+        permissions_boundary: boundary_out(r.permissions_boundary.as_deref()),
+        tags: (!r.tags.is_empty()).then(|| tags_out(&r.tags)),
+        role_last_used: Some(RoleLastUsed {
+            last_used_date: r.last_used.as_ref().map(|(t, _)| ts(*t)),
+            region: r.last_used.as_ref().map(|(_, region)| region.clone()),
+        }),
+        source_role_template: None,
+    }
+}
+
+fn boundary_out(arn: Option<&str>) -> Option<AttachedPermissionsBoundary> {
+    arn.map(|arn| AttachedPermissionsBoundary {
+        permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_string()),
+        permissions_boundary_arn: Some(arn.to_string()),
+    })
+}
+
+fn instance_profile_out(p: &model::InstanceProfile, role: Option<&model::Role>) -> InstanceProfile {
+    InstanceProfile {
+        path: p.path.clone(),
+        instance_profile_name: p.name.clone(),
+        instance_profile_id: p.id.clone(),
+        arn: p.arn(),
+        create_date: ts(p.created),
+        roles: role.map(role_out).into_iter().collect(),
+        tags: (!p.tags.is_empty()).then(|| tags_out(&p.tags)),
     }
 }
 
@@ -183,11 +224,15 @@ impl Iam<'_> {
 
     /// The key owner an access-key call targets: the named user, or the
     /// caller itself when `UserName` is absent (root's own keys for root).
-    fn key_owner<'n>(ctx: &'n RequestCtx, user_name: &'n Option<String>) -> KeyOwner<'n> {
+    fn key_owner<'n>(ctx: &'n RequestCtx, user_name: &'n Option<String>) -> R<KeyOwner<'n>> {
         match (user_name, &ctx.caller.kind) {
-            (Some(n), _) => KeyOwner::User(n),
-            (None, PrincipalKind::User { name_lower }) => KeyOwner::User(name_lower),
-            (None, PrincipalKind::Root) => KeyOwner::Root,
+            (Some(n), _) => Ok(KeyOwner::User(n)),
+            (None, PrincipalKind::User { name_lower }) => Ok(KeyOwner::User(name_lower)),
+            (None, PrincipalKind::Root) => Ok(KeyOwner::Root),
+            (None, _) => Err(ApiError::new(
+                "ValidationError",
+                "Must specify userName when calling with non-User credentials",
+            )),
         }
     }
 
@@ -248,10 +293,6 @@ impl IamApi for Iam<'_> {
     fn get_user(&self, ctx: &RequestCtx, input: GetUserRequest) -> R<GetUserResponse> {
         let account = &ctx.caller.account;
         let user = match (input.user_name, &ctx.caller.kind) {
-            (Some(name), _) => user_out(&self.w().get_user(account, &name).map_err(api_error)?),
-            (None, PrincipalKind::User { name_lower }) => {
-                user_out(&self.w().get_user(account, name_lower).map_err(api_error)?)
-            }
             // The root user has no user name; AWS answers with its ARN and
             // the account id as the user id.
             (None, PrincipalKind::Root) => {
@@ -271,6 +312,10 @@ impl IamApi for Iam<'_> {
                     permissions_boundary: None,
                     tags: None,
                 }
+            }
+            (name, _) => {
+                let name = crate::mapping::target_user(&ctx.caller, name)?;
+                user_out(&self.w().get_user(account, &name).map_err(api_error)?)
             }
         };
         Ok(GetUserResponse { user })
@@ -484,7 +529,7 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: CreateAccessKeyRequest,
     ) -> R<CreateAccessKeyResponse> {
-        let owner = Self::key_owner(ctx, &input.user_name);
+        let owner = Self::key_owner(ctx, &input.user_name)?;
         let new = self
             .w()
             .create_access_key(&ctx.caller.account, owner)
@@ -505,7 +550,7 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: ListAccessKeysRequest,
     ) -> R<ListAccessKeysResponse> {
-        let owner = Self::key_owner(ctx, &input.user_name);
+        let owner = Self::key_owner(ctx, &input.user_name)?;
         let account = &ctx.caller.account;
         let page = self
             .w()
@@ -529,7 +574,7 @@ impl IamApi for Iam<'_> {
     }
 
     fn update_access_key(&self, ctx: &RequestCtx, input: UpdateAccessKeyRequest) -> R<()> {
-        let owner = Self::key_owner(ctx, &input.user_name);
+        let owner = Self::key_owner(ctx, &input.user_name)?;
         let status = if input.status == "Active" {
             KeyStatus::Active
         } else {
@@ -541,7 +586,7 @@ impl IamApi for Iam<'_> {
     }
 
     fn delete_access_key(&self, ctx: &RequestCtx, input: DeleteAccessKeyRequest) -> R<()> {
-        let owner = Self::key_owner(ctx, &input.user_name);
+        let owner = Self::key_owner(ctx, &input.user_name)?;
         self.w()
             .delete_access_key(&ctx.caller.account, owner, &input.access_key_id)
             .map_err(api_error)
@@ -1043,7 +1088,7 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: ListEntitiesForPolicyRequest,
     ) -> R<ListEntitiesForPolicyResponse> {
-        let (users, groups) = self
+        let entities = self
             .w()
             .list_entities_for_policy(
                 &ctx.caller.account,
@@ -1055,7 +1100,8 @@ impl IamApi for Iam<'_> {
             .map_err(api_error)?;
         Ok(ListEntitiesForPolicyResponse {
             policy_groups: Some(
-                groups
+                entities
+                    .groups
                     .into_iter()
                     .map(|(n, id)| PolicyGroup {
                         group_name: Some(n),
@@ -1064,7 +1110,8 @@ impl IamApi for Iam<'_> {
                     .collect(),
             ),
             policy_users: Some(
-                users
+                entities
+                    .users
                     .into_iter()
                     .map(|(n, id)| PolicyUser {
                         user_name: Some(n),
@@ -1072,7 +1119,16 @@ impl IamApi for Iam<'_> {
                     })
                     .collect(),
             ),
-            policy_roles: Some(Vec::new()),
+            policy_roles: Some(
+                entities
+                    .roles
+                    .into_iter()
+                    .map(|(n, id)| PolicyRole {
+                        role_name: Some(n),
+                        role_id: Some(id),
+                    })
+                    .collect(),
+            ),
             is_truncated: Some(false),
             marker: None,
         })
@@ -1501,6 +1557,506 @@ impl IamApi for Iam<'_> {
             policies: Some(policies),
             is_truncated,
             marker: page.marker,
+        })
+    }
+
+    // ---- roles ----
+
+    fn create_role(&self, ctx: &RequestCtx, input: CreateRoleRequest) -> R<CreateRoleResponse> {
+        let role = self
+            .w()
+            .create_role(
+                &ctx.caller.account,
+                NewRole {
+                    name: input.role_name,
+                    path: input.path,
+                    trust_document: input.assume_role_policy_document,
+                    description: input.description,
+                    max_session_duration: input.max_session_duration,
+                    permissions_boundary: input.permissions_boundary,
+                    tags: tags_in(input.tags),
+                },
+            )
+            .map_err(api_error)?;
+        let mut out = role_out(&role);
+        out.role_last_used = None;
+        Ok(CreateRoleResponse { role: out })
+    }
+
+    fn get_role(&self, ctx: &RequestCtx, input: GetRoleRequest) -> R<GetRoleResponse> {
+        let role = self
+            .w()
+            .get_role(&ctx.caller.account, &input.role_name)
+            .map_err(api_error)?;
+        Ok(GetRoleResponse {
+            role: role_out(&role),
+        })
+    }
+
+    fn list_roles(&self, ctx: &RequestCtx, input: ListRolesRequest) -> R<ListRolesResponse> {
+        let page = self
+            .w()
+            .list_roles(
+                &ctx.caller.account,
+                input.path_prefix.as_deref(),
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        // ListRoles leaves out tags, boundary and last use, as AWS does.
+        let (roles, is_truncated, marker) = page_parts(page, |r| {
+            let mut out = role_out(r);
+            out.tags = None;
+            out.permissions_boundary = None;
+            out.role_last_used = None;
+            out
+        });
+        Ok(ListRolesResponse {
+            roles,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn update_role(&self, ctx: &RequestCtx, input: UpdateRoleRequest) -> R<UpdateRoleResponse> {
+        self.w()
+            .update_role(
+                &ctx.caller.account,
+                &input.role_name,
+                input.description,
+                input.max_session_duration,
+            )
+            .map_err(api_error)?;
+        Ok(UpdateRoleResponse {})
+    }
+
+    fn update_role_description(
+        &self,
+        ctx: &RequestCtx,
+        input: UpdateRoleDescriptionRequest,
+    ) -> R<UpdateRoleDescriptionResponse> {
+        let role = self
+            .w()
+            .update_role(
+                &ctx.caller.account,
+                &input.role_name,
+                Some(input.description),
+                None,
+            )
+            .map_err(api_error)?;
+        Ok(UpdateRoleDescriptionResponse {
+            role: Some(role_out(&role)),
+        })
+    }
+
+    fn update_assume_role_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: UpdateAssumeRolePolicyRequest,
+    ) -> R<()> {
+        self.w()
+            .update_assume_role_policy(
+                &ctx.caller.account,
+                &input.role_name,
+                &input.policy_document,
+            )
+            .map_err(api_error)
+    }
+
+    fn delete_role(&self, ctx: &RequestCtx, input: DeleteRoleRequest) -> R<()> {
+        self.w()
+            .delete_role(&ctx.caller.account, &input.role_name)
+            .map_err(api_error)
+    }
+
+    fn tag_role(&self, ctx: &RequestCtx, input: TagRoleRequest) -> R<()> {
+        self.w()
+            .tag_role(
+                &ctx.caller.account,
+                &input.role_name,
+                &tags_in(Some(input.tags)),
+            )
+            .map_err(api_error)
+    }
+
+    fn untag_role(&self, ctx: &RequestCtx, input: UntagRoleRequest) -> R<()> {
+        self.w()
+            .untag_role(&ctx.caller.account, &input.role_name, &input.tag_keys)
+            .map_err(api_error)
+    }
+
+    fn list_role_tags(
+        &self,
+        ctx: &RequestCtx,
+        input: ListRoleTagsRequest,
+    ) -> R<ListRoleTagsResponse> {
+        let role = self
+            .w()
+            .get_role(&ctx.caller.account, &input.role_name)
+            .map_err(api_error)?;
+        let (tags, is_truncated, marker) =
+            tag_page(&role.tags, input.marker.as_deref(), input.max_items)?;
+        Ok(ListRoleTagsResponse {
+            tags,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn put_role_permissions_boundary(
+        &self,
+        ctx: &RequestCtx,
+        input: PutRolePermissionsBoundaryRequest,
+    ) -> R<()> {
+        self.w()
+            .set_role_permissions_boundary(
+                &ctx.caller.account,
+                &input.role_name,
+                Some(input.permissions_boundary),
+            )
+            .map_err(api_error)
+    }
+
+    fn delete_role_permissions_boundary(
+        &self,
+        ctx: &RequestCtx,
+        input: DeleteRolePermissionsBoundaryRequest,
+    ) -> R<()> {
+        self.w()
+            .set_role_permissions_boundary(&ctx.caller.account, &input.role_name, None)
+            .map_err(api_error)
+    }
+
+    fn put_role_policy(&self, ctx: &RequestCtx, input: PutRolePolicyRequest) -> R<()> {
+        self.w()
+            .put_inline_policy(
+                &ctx.caller.account,
+                Holder::Role(&input.role_name),
+                &input.policy_name,
+                &input.policy_document,
+            )
+            .map_err(api_error)
+    }
+
+    fn get_role_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: GetRolePolicyRequest,
+    ) -> R<GetRolePolicyResponse> {
+        let (role_name, policy_document) = self
+            .w()
+            .get_inline_policy(
+                &ctx.caller.account,
+                Holder::Role(&input.role_name),
+                &input.policy_name,
+            )
+            .map_err(api_error)?;
+        Ok(GetRolePolicyResponse {
+            role_name,
+            policy_name: input.policy_name,
+            policy_document,
+        })
+    }
+
+    fn list_role_policies(
+        &self,
+        ctx: &RequestCtx,
+        input: ListRolePoliciesRequest,
+    ) -> R<ListRolePoliciesResponse> {
+        let page = self
+            .w()
+            .list_inline_policies(
+                &ctx.caller.account,
+                Holder::Role(&input.role_name),
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (policy_names, is_truncated, marker) = page_parts(page, Clone::clone);
+        Ok(ListRolePoliciesResponse {
+            policy_names,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn delete_role_policy(&self, ctx: &RequestCtx, input: DeleteRolePolicyRequest) -> R<()> {
+        self.w()
+            .delete_inline_policy(
+                &ctx.caller.account,
+                Holder::Role(&input.role_name),
+                &input.policy_name,
+            )
+            .map_err(api_error)
+    }
+
+    fn attach_role_policy(&self, ctx: &RequestCtx, input: AttachRolePolicyRequest) -> R<()> {
+        self.w()
+            .attach_policy(
+                &ctx.caller.account,
+                Holder::Role(&input.role_name),
+                &input.policy_arn,
+            )
+            .map_err(api_error)
+    }
+
+    fn detach_role_policy(&self, ctx: &RequestCtx, input: DetachRolePolicyRequest) -> R<()> {
+        self.w()
+            .detach_policy(
+                &ctx.caller.account,
+                Holder::Role(&input.role_name),
+                &input.policy_arn,
+            )
+            .map_err(api_error)
+    }
+
+    fn list_attached_role_policies(
+        &self,
+        ctx: &RequestCtx,
+        input: ListAttachedRolePoliciesRequest,
+    ) -> R<ListAttachedRolePoliciesResponse> {
+        let (attached_policies, is_truncated, marker) = self.attached(
+            ctx,
+            Holder::Role(&input.role_name),
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
+        Ok(ListAttachedRolePoliciesResponse {
+            attached_policies: Some(attached_policies),
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn create_service_linked_role(
+        &self,
+        ctx: &RequestCtx,
+        input: CreateServiceLinkedRoleRequest,
+    ) -> R<CreateServiceLinkedRoleResponse> {
+        let role = self
+            .w()
+            .create_service_linked_role(
+                &ctx.caller.account,
+                &input.aws_service_name,
+                input.description,
+                input.custom_suffix.as_deref(),
+            )
+            .map_err(api_error)?;
+        Ok(CreateServiceLinkedRoleResponse {
+            role: Some(role_out(&role)),
+        })
+    }
+
+    fn delete_service_linked_role(
+        &self,
+        ctx: &RequestCtx,
+        input: DeleteServiceLinkedRoleRequest,
+    ) -> R<DeleteServiceLinkedRoleResponse> {
+        let account = &ctx.caller.account;
+        let role = self
+            .w()
+            .get_role(account, &input.role_name)
+            .map_err(api_error)?;
+        if !role.path.starts_with("/aws-service-role/") {
+            return Err(ApiError::new(
+                "InvalidInput",
+                format!("Role {} is not a service-linked role.", role.name),
+            ));
+        }
+        // Deletion is immediate here; the task id records which role it was.
+        self.w()
+            .delete_role(account, &role.name)
+            .map_err(api_error)?;
+        Ok(DeleteServiceLinkedRoleResponse {
+            deletion_task_id: format!(
+                "task/aws-service-role/{}/{}/{}",
+                role.path.trim_matches('/').split('/').nth(1).unwrap_or(""),
+                role.name,
+                role.id
+            ),
+        })
+    }
+
+    fn get_service_linked_role_deletion_status(
+        &self,
+        _ctx: &RequestCtx,
+        input: GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> R<GetServiceLinkedRoleDeletionStatusResponse> {
+        if !input.deletion_task_id.starts_with("task/aws-service-role/") {
+            return Err(ApiError::new(
+                "NoSuchEntity",
+                format!("Deletion task {} cannot be found.", input.deletion_task_id),
+            ));
+        }
+        Ok(GetServiceLinkedRoleDeletionStatusResponse {
+            status: "SUCCEEDED".to_string(),
+            reason: None,
+        })
+    }
+
+    // ---- instance profiles ----
+
+    fn create_instance_profile(
+        &self,
+        ctx: &RequestCtx,
+        input: CreateInstanceProfileRequest,
+    ) -> R<CreateInstanceProfileResponse> {
+        let p = self
+            .w()
+            .create_instance_profile(
+                &ctx.caller.account,
+                &input.instance_profile_name,
+                input.path.as_deref(),
+                tags_in(input.tags),
+            )
+            .map_err(api_error)?;
+        Ok(CreateInstanceProfileResponse {
+            instance_profile: instance_profile_out(&p, None),
+        })
+    }
+
+    fn get_instance_profile(
+        &self,
+        ctx: &RequestCtx,
+        input: GetInstanceProfileRequest,
+    ) -> R<GetInstanceProfileResponse> {
+        let (p, role) = self
+            .w()
+            .get_instance_profile(&ctx.caller.account, &input.instance_profile_name)
+            .map_err(api_error)?;
+        Ok(GetInstanceProfileResponse {
+            instance_profile: instance_profile_out(&p, role.as_ref()),
+        })
+    }
+
+    fn list_instance_profiles(
+        &self,
+        ctx: &RequestCtx,
+        input: ListInstanceProfilesRequest,
+    ) -> R<ListInstanceProfilesResponse> {
+        let page = self
+            .w()
+            .list_instance_profiles(
+                &ctx.caller.account,
+                input.path_prefix.as_deref(),
+                None,
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (instance_profiles, is_truncated, marker) =
+            page_parts(page, |(p, r)| instance_profile_out(p, r.as_ref()));
+        Ok(ListInstanceProfilesResponse {
+            instance_profiles,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn list_instance_profiles_for_role(
+        &self,
+        ctx: &RequestCtx,
+        input: ListInstanceProfilesForRoleRequest,
+    ) -> R<ListInstanceProfilesForRoleResponse> {
+        let page = self
+            .w()
+            .list_instance_profiles(
+                &ctx.caller.account,
+                None,
+                Some(&input.role_name),
+                input.marker.as_deref(),
+                input.max_items,
+            )
+            .map_err(api_error)?;
+        let (instance_profiles, is_truncated, marker) =
+            page_parts(page, |(p, r)| instance_profile_out(p, r.as_ref()));
+        Ok(ListInstanceProfilesForRoleResponse {
+            instance_profiles,
+            is_truncated,
+            marker,
+        })
+    }
+
+    fn delete_instance_profile(
+        &self,
+        ctx: &RequestCtx,
+        input: DeleteInstanceProfileRequest,
+    ) -> R<()> {
+        self.w()
+            .delete_instance_profile(&ctx.caller.account, &input.instance_profile_name)
+            .map_err(api_error)
+    }
+
+    fn add_role_to_instance_profile(
+        &self,
+        ctx: &RequestCtx,
+        input: AddRoleToInstanceProfileRequest,
+    ) -> R<()> {
+        self.w()
+            .add_role_to_instance_profile(
+                &ctx.caller.account,
+                &input.instance_profile_name,
+                &input.role_name,
+            )
+            .map_err(api_error)
+    }
+
+    fn remove_role_from_instance_profile(
+        &self,
+        ctx: &RequestCtx,
+        input: RemoveRoleFromInstanceProfileRequest,
+    ) -> R<()> {
+        self.w()
+            .remove_role_from_instance_profile(
+                &ctx.caller.account,
+                &input.instance_profile_name,
+                &input.role_name,
+            )
+            .map_err(api_error)
+    }
+
+    fn tag_instance_profile(&self, ctx: &RequestCtx, input: TagInstanceProfileRequest) -> R<()> {
+        self.w()
+            .tag_instance_profile(
+                &ctx.caller.account,
+                &input.instance_profile_name,
+                &tags_in(Some(input.tags)),
+                &[],
+            )
+            .map_err(api_error)
+    }
+
+    fn untag_instance_profile(
+        &self,
+        ctx: &RequestCtx,
+        input: UntagInstanceProfileRequest,
+    ) -> R<()> {
+        self.w()
+            .tag_instance_profile(
+                &ctx.caller.account,
+                &input.instance_profile_name,
+                &[],
+                &input.tag_keys,
+            )
+            .map_err(api_error)
+    }
+
+    fn list_instance_profile_tags(
+        &self,
+        ctx: &RequestCtx,
+        input: ListInstanceProfileTagsRequest,
+    ) -> R<ListInstanceProfileTagsResponse> {
+        let (p, _) = self
+            .w()
+            .get_instance_profile(&ctx.caller.account, &input.instance_profile_name)
+            .map_err(api_error)?;
+        let (tags, is_truncated, marker) =
+            tag_page(&p.tags, input.marker.as_deref(), input.max_items)?;
+        Ok(ListInstanceProfileTagsResponse {
+            tags,
+            is_truncated,
+            marker,
         })
     }
 

@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 use warden_core::auth::{Caller, PrincipalKind};
 use warden_core::model::{Epoch, Tag};
-use warden_core::{CoreError, Warden};
+use warden_core::{actions, CoreError, Warden};
 use warden_wire::query::QueryParams;
 use warden_wire::ApiError;
 
@@ -46,80 +46,74 @@ pub fn target_user(caller: &Caller, user_name: Option<String>) -> Result<String,
     match (user_name, &caller.kind) {
         (Some(n), _) => Ok(n),
         (None, PrincipalKind::User { name_lower }) => Ok(name_lower.clone()),
-        (None, PrincipalKind::Root) => Err(ApiError::new(
+        (None, _) => Err(ApiError::new(
             "ValidationError",
             "Must specify userName when calling with non-User credentials",
         )),
     }
 }
 
-/// The resource ARN an operation acts on, for authorization and for
-/// AccessDenied texts. Policies arrive with issue 4's full table; until then
-/// this covers the entity parameters of the operations warden serves.
+/// The resource ARN an operation is authorized on, from the action table
+/// (AWS's Service Authorization Reference), and the resource as AWS's
+/// AccessDenied text names it (`user bob`, `policy ARN`, or the ARN).
 pub fn resource_for(
     warden: &Warden,
     caller: &Caller,
     service: &str,
     action: &str,
     params: &QueryParams,
-) -> String {
-    let account = &caller.account;
-    if service == "sts" {
-        return "*".to_string();
-    }
-    let user_arn = |name: &str| {
-        warden
-            .read()
-            .user(account, name)
-            .map(|u| u.arn())
-            .unwrap_or_else(|| {
-                let path = params.get("Path").unwrap_or("/");
-                format!("arn:aws:iam::{account}:user{path}{name}")
-            })
+) -> (String, String) {
+    let Some(spec) = actions::spec(service, action) else {
+        return ("*".to_string(), "*".to_string());
     };
-    if let Some(user) = params.get("UserName") {
-        return user_arn(user);
-    }
-    if let Some(group) = params.get("GroupName") {
-        let path = params.get("Path").unwrap_or("/");
-        return warden
-            .read()
-            .group(account, group)
-            .map(|g| g.arn())
-            .unwrap_or_else(|| format!("arn:aws:iam::{account}:group{path}{group}"));
-    }
-    if let Some(arn) = params.get("PolicyArn") {
-        return arn.to_string();
-    }
-    if action == "CreatePolicy" {
-        let path = params.get("Path").unwrap_or("/");
-        let name = params.get("PolicyName").unwrap_or("");
-        return format!("arn:aws:iam::{account}:policy{path}{name}");
-    }
-    if let Some(serial) = params.get("SerialNumber") {
-        return serial.to_string();
-    }
-    if let Some(name) = params.get("VirtualMFADeviceName") {
-        let path = params.get("Path").unwrap_or("/");
-        return format!("arn:aws:iam::{account}:mfa{path}{name}");
-    }
-    let self_scoped = [
-        "ChangePassword",
-        "GetUser",
-        "CreateAccessKey",
-        "ListAccessKeys",
-        "UpdateAccessKey",
-        "DeleteAccessKey",
-        "ListMFADevices",
-        "GetLoginProfile",
-    ];
-    if self_scoped.contains(&action) {
-        return caller.arn.clone();
-    }
-    match action {
-        "ListUsers" => format!("arn:aws:iam::{account}:user/"),
-        "ListGroups" => format!("arn:aws:iam::{account}:group/"),
-        "ListVirtualMFADevices" => format!("arn:aws:iam::{account}:mfa/"),
-        _ => "*".to_string(),
+    let account = &caller.account;
+    let s = warden.read();
+    let caller_user = match &caller.kind {
+        PrincipalKind::User { name_lower } => s.user(account, name_lower).map(|u| u.name.clone()),
+        _ => None,
+    };
+    let param = |name: &str| -> Option<String> {
+        match name {
+            actions::KEY_OWNER_PARAM => {
+                let key = s.access_keys.get(params.get("AccessKeyId")?)?;
+                s.user(&key.account, key.user.as_deref()?)
+                    .map(|u| u.name.clone())
+            }
+            actions::SERVICE_ROLE_NAME_PARAM => Some(warden_core::roles::service_linked_role_name(
+                params.get("AWSServiceName")?,
+                params.get("CustomSuffix"),
+            )),
+            _ => params.get(name).map(str::to_string),
+        }
+    };
+    let path_of = |kind: actions::EntityKind, name: &str| -> Option<String> {
+        match kind {
+            actions::EntityKind::User => s.user(account, name).map(|u| u.path.clone()),
+            actions::EntityKind::Group => s.group(account, name).map(|g| g.path.clone()),
+            actions::EntityKind::Role => s.role(account, name).map(|r| r.path.clone()),
+            actions::EntityKind::InstanceProfile => s
+                .instance_profiles_of(account)
+                .find(|p| p.name.eq_ignore_ascii_case(name))
+                .map(|p| p.path.clone()),
+            actions::EntityKind::ServerCertificate => None,
+        }
+    };
+    let arn = actions::resource_arn(spec, account, caller_user.as_deref(), &param, &path_of);
+    let shown = actions::denial_resource(spec, &arn);
+    (arn, shown)
+}
+
+/// An authorization failure as AWS words it: the resource named the way
+/// AWS's AccessDenied text names it for this operation.
+pub fn denial_error(e: CoreError, resource: &str, shown: &str) -> ApiError {
+    match e {
+        CoreError::AccessDenied(m) if resource != shown => {
+            api_error(CoreError::AccessDenied(m.replacen(
+                &format!("on resource: {resource}"),
+                &format!("on resource: {shown}"),
+                1,
+            )))
+        }
+        other => api_error(other),
     }
 }

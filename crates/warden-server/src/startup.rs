@@ -188,7 +188,9 @@ fn spawn_last_used_flusher(warden: Arc<Warden>) {
         loop {
             tick.tick().await;
             let w = warden.clone();
-            match tokio::task::spawn_blocking(move || w.flush_key_use()).await {
+            match tokio::task::spawn_blocking(move || w.flush_key_use().and(w.flush_role_use()))
+                .await
+            {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "could not persist access key last-used"),
                 Err(e) => tracing::warn!(error = %e, "last-used flusher task failed"),

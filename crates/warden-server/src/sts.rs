@@ -3,6 +3,8 @@
 use warden_wire::generated::sts::*;
 use warden_wire::ApiError;
 
+use warden_core::sts::{AssumeRoleInput, TemporaryCredentials};
+
 use crate::edge::RequestCtx;
 use crate::mapping::{api_error, ts};
 use crate::AppState;
@@ -12,6 +14,41 @@ pub struct Sts<'a> {
 }
 
 type R<T> = Result<T, ApiError>;
+
+/// SerialNumber and TokenCode come together or not at all.
+fn mfa_pair(serial: Option<String>, code: Option<String>) -> R<Option<(String, String)>> {
+    match (serial, code) {
+        (Some(s), Some(c)) => Ok(Some((s, c))),
+        (None, None) => Ok(None),
+        _ => Err(ApiError::new(
+            "ValidationError",
+            "SerialNumber and TokenCode must be given together.",
+        )),
+    }
+}
+
+fn credentials_out(c: TemporaryCredentials) -> Credentials {
+    Credentials {
+        access_key_id: c.access_key_id,
+        secret_access_key: String::from_utf8_lossy(c.secret_access_key.expose()).into_owned(),
+        session_token: c.session_token,
+        expiration: ts(c.expiration),
+    }
+}
+
+fn policy_arns(list: Option<Vec<PolicyDescriptorType>>) -> Vec<String> {
+    list.unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.arn)
+        .collect()
+}
+
+fn sts_tags(tags: Option<Vec<Tag>>) -> Vec<(String, String)> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.key, t.value))
+        .collect()
+}
 
 impl StsApi for Sts<'_> {
     type Ctx = RequestCtx;
@@ -33,16 +70,8 @@ impl StsApi for Sts<'_> {
         ctx: &RequestCtx,
         input: GetSessionTokenRequest,
     ) -> R<GetSessionTokenResponse> {
-        let mfa = match (&input.serial_number, &input.token_code) {
-            (Some(s), Some(c)) => Some((s.as_str(), c.as_str())),
-            (None, None) => None,
-            _ => {
-                return Err(ApiError::new(
-                    "ValidationError",
-                    "SerialNumber and TokenCode must be given together.",
-                ))
-            }
-        };
+        let mfa = mfa_pair(input.serial_number, input.token_code)?;
+        let mfa = mfa.as_ref().map(|(s, c)| (s.as_str(), c.as_str()));
         let creds = self
             .app
             .warden
@@ -57,6 +86,69 @@ impl StsApi for Sts<'_> {
                 expiration: ts(creds.expiration),
             }),
             ..GetSessionTokenResponse::default()
+        })
+    }
+
+    fn assume_role(&self, ctx: &RequestCtx, input: AssumeRoleRequest) -> R<AssumeRoleResponse> {
+        let mfa = mfa_pair(input.serial_number, input.token_code)?;
+        let out = self
+            .app
+            .warden
+            .assume_role(
+                &ctx.caller,
+                AssumeRoleInput {
+                    role_arn: input.role_arn,
+                    session_name: input.role_session_name,
+                    duration: input.duration_seconds,
+                    external_id: input.external_id,
+                    policy: input.policy,
+                    policy_arns: policy_arns(input.policy_arns),
+                    tags: sts_tags(input.tags),
+                    transitive_tag_keys: input.transitive_tag_keys.unwrap_or_default(),
+                    source_identity: input.source_identity,
+                    mfa,
+                    region: ctx.region.clone(),
+                    facts: ctx.facts.clone(),
+                },
+            )
+            .map_err(api_error)?;
+        Ok(AssumeRoleResponse {
+            credentials: Some(credentials_out(out.credentials)),
+            assumed_role_user: Some(AssumedRoleUser {
+                assumed_role_id: out.assumed_role_id,
+                arn: out.arn,
+            }),
+            packed_policy_size: Some(out.packed_policy_size),
+            source_identity: out.source_identity,
+            ..AssumeRoleResponse::default()
+        })
+    }
+
+    fn get_federation_token(
+        &self,
+        ctx: &RequestCtx,
+        input: GetFederationTokenRequest,
+    ) -> R<GetFederationTokenResponse> {
+        let out = self
+            .app
+            .warden
+            .get_federation_token(
+                &ctx.caller,
+                &input.name,
+                input.duration_seconds,
+                input.policy.as_deref(),
+                &policy_arns(input.policy_arns),
+                sts_tags(input.tags),
+            )
+            .map_err(api_error)?;
+        Ok(GetFederationTokenResponse {
+            credentials: Some(credentials_out(out.credentials)),
+            federated_user: Some(FederatedUser {
+                federated_user_id: out.federated_user_id,
+                arn: out.arn,
+            }),
+            packed_policy_size: Some(out.packed_policy_size),
+            ..GetFederationTokenResponse::default()
         })
     }
 

@@ -91,7 +91,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
     }
     // Persist what only lived in memory (access-key last use).
-    tokio::task::spawn_blocking(move || warden.flush_key_use())
+    tokio::task::spawn_blocking(move || warden.flush_key_use().and(warden.flush_role_use()))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())

@@ -1,0 +1,512 @@
+//! IAM roles, their trust policies, instance profiles and service-linked
+//! roles.
+
+use std::sync::Arc;
+
+use warden_policy::{Policy, PolicyType};
+use warden_policy::{PrincipalKey, PrincipalValue};
+
+use crate::crypto;
+use crate::error::{CoreError, Result};
+use crate::model::{now_epoch, Compiled, InstanceProfile, Role, Tag};
+use crate::page::{paginate, Page};
+use crate::policies::compile_document;
+use crate::state::{name_key, Change, State};
+use crate::users::{check_new_tags, merge_tags, remove_tags};
+use crate::Warden;
+
+pub const DEFAULT_MAX_SESSION_DURATION: i32 = 3_600;
+
+pub(crate) fn no_such_role(name: &str) -> CoreError {
+    CoreError::NoSuchEntity(format!("The role with name {name} cannot be found."))
+}
+
+pub(crate) fn find_role<'a>(s: &'a State, account: &str, name: &str) -> Result<&'a Role> {
+    s.role(account, name).ok_or_else(|| no_such_role(name))
+}
+
+/// Compiles a stored trust policy (at load).
+pub fn compile_trust(r: &mut Role) {
+    r.trust_compiled = match Policy::parse(&r.trust_document) {
+        Ok(p) => Compiled(Some(Arc::new(p))),
+        Err(e) => {
+            tracing::warn!(role = %r.name, error = %e, "a stored trust policy no longer compiles");
+            Compiled(None)
+        }
+    };
+}
+
+/// The IAM user or role an ARN names, as `(account, kind, name)`.
+fn iam_principal(arn: &str) -> Option<(&str, &str, &str)> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let (kind, path_name) = resource.split_once('/')?;
+    if kind != "user" && kind != "role" {
+        return None;
+    }
+    Some((account, kind, path_name.rsplit('/').next()?))
+}
+
+/// The unique id of the user or role an ARN names, if it exists now.
+fn current_id(s: &State, arn: &str) -> Option<String> {
+    let (account, kind, name) = iam_principal(arn)?;
+    match kind {
+        "user" => s
+            .user(account, name)
+            .filter(|u| u.arn() == arn)
+            .map(|u| u.id.clone()),
+        _ => s
+            .role(account, name)
+            .filter(|r| r.arn() == arn)
+            .map(|r| r.id.clone()),
+    }
+}
+
+/// Validates a trust policy and pins the IAM users and roles it names to
+/// their unique ids. A named user or role of an account warden serves must
+/// exist, as AWS requires.
+fn trust_with_pins(s: &State, document: &str) -> Result<(Compiled, Vec<(String, String)>)> {
+    let compiled = compile_document(document, PolicyType::Trust)?;
+    let mut pins = Vec::new();
+    if let Some(policy) = &compiled.0 {
+        for st in &policy.document().statements {
+            let Some(PrincipalValue::Map(entries)) = st.principal.as_ref().map(|p| &p.value) else {
+                continue;
+            };
+            for (key, values) in entries {
+                if key.value != PrincipalKey::Aws {
+                    continue;
+                }
+                for v in values {
+                    let arn = &v.value;
+                    let Some((account, _, _)) = iam_principal(arn) else {
+                        continue;
+                    };
+                    match current_id(s, arn) {
+                        Some(id) => pins.push((arn.clone(), id)),
+                        None if s.accounts.contains_key(account) => {
+                            return Err(CoreError::MalformedPolicyDocument(format!(
+                                "Invalid principal in policy: \"AWS\":\"{arn}\""
+                            )))
+                        }
+                        // Another AWS account warden does not serve: nothing to check.
+                        None => {}
+                    }
+                }
+            }
+        }
+    }
+    Ok((compiled, pins))
+}
+
+/// The trust document as it stands now: a pinned principal that was deleted
+/// or re-created shows its old unique id, which matches nobody.
+pub fn effective_trust_document(s: &State, role: &Role) -> String {
+    let mut doc = role.trust_document.clone();
+    for (arn, id) in &role.trust_pins {
+        if current_id(s, arn).as_deref() != Some(id.as_str()) {
+            doc = doc.replace(&format!("\"{arn}\""), &format!("\"{id}\""));
+        }
+    }
+    doc
+}
+
+/// The compiled trust policy to decide AssumeRole with. The stored
+/// compilation serves unless a pinned principal changed (rare); then the
+/// current document is compiled.
+pub fn effective_trust(s: &State, role: &Role) -> Option<Arc<Policy>> {
+    let stale = role
+        .trust_pins
+        .iter()
+        .any(|(arn, id)| current_id(s, arn).as_deref() != Some(id.as_str()));
+    if !stale {
+        return role.trust_compiled.0.clone();
+    }
+    Policy::parse(&effective_trust_document(s, role))
+        .ok()
+        .map(Arc::new)
+}
+
+fn check_max_session(d: i32) -> Result<()> {
+    if (3_600..=43_200).contains(&d) {
+        Ok(())
+    } else {
+        Err(CoreError::ValidationError(format!(
+            "1 validation error detected: Value '{d}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value {}",
+            if d < 3_600 { "greater than or equal to 3600" } else { "less than or equal to 43200" }
+        )))
+    }
+}
+
+/// Inputs of CreateRole.
+#[derive(Debug, Clone, Default)]
+pub struct NewRole {
+    pub name: String,
+    pub path: Option<String>,
+    pub trust_document: String,
+    pub description: Option<String>,
+    pub max_session_duration: Option<i32>,
+    pub permissions_boundary: Option<String>,
+    pub tags: Vec<Tag>,
+}
+
+fn update_role_with<T>(
+    w: &Warden,
+    account: &str,
+    name: &str,
+    f: impl FnOnce(&State, &mut Role) -> Result<T>,
+) -> Result<T> {
+    w.write(|s| {
+        let mut role = find_role(s, account, name)?.clone();
+        let out = f(s, &mut role)?;
+        Ok((vec![Change::Role(role)], out))
+    })
+}
+
+fn no_such_profile(name: &str) -> CoreError {
+    CoreError::NoSuchEntity(format!("Instance Profile {name} cannot be found."))
+}
+
+fn find_profile<'a>(s: &'a State, account: &str, name: &str) -> Result<&'a InstanceProfile> {
+    s.instance_profiles
+        .get(&name_key(account, name))
+        .ok_or_else(|| no_such_profile(name))
+}
+
+impl Warden {
+    pub fn create_role(&self, account: &str, req: NewRole) -> Result<Role> {
+        check_new_tags(&req.tags)?;
+        let max = req
+            .max_session_duration
+            .unwrap_or(DEFAULT_MAX_SESSION_DURATION);
+        check_max_session(max)?;
+        if let Some(b) = &req.permissions_boundary {
+            self.check_boundary(account, b)?;
+        }
+        self.write(|s| {
+            if s.role(account, &req.name).is_some() {
+                return Err(CoreError::EntityAlreadyExists(format!(
+                    "Role with name {} already exists.",
+                    req.name
+                )));
+            }
+            let (trust_compiled, trust_pins) = trust_with_pins(s, &req.trust_document)?;
+            let role = Role {
+                account: account.to_string(),
+                name: req.name.clone(),
+                path: req.path.clone().unwrap_or_else(|| "/".to_string()),
+                id: crypto::random_id("AROA"),
+                created: now_epoch(),
+                description: req.description.clone(),
+                max_session_duration: max,
+                trust_document: req.trust_document.clone(),
+                trust_pins,
+                trust_compiled,
+                permissions_boundary: req.permissions_boundary.clone(),
+                tags: req.tags.clone(),
+                inline_policies: Vec::new(),
+                attached_policies: Vec::new(),
+                last_used: None,
+            };
+            Ok((vec![Change::Role(role.clone())], role))
+        })
+    }
+
+    pub fn get_role(&self, account: &str, name: &str) -> Result<Role> {
+        let s = self.read();
+        let mut role = find_role(&s, account, name)?.clone();
+        role.trust_document = effective_trust_document(&s, &role);
+        if let Some(used) = self.pending_role_use(account, &role.name) {
+            role.last_used = Some(used);
+        }
+        Ok(role)
+    }
+
+    pub fn list_roles(
+        &self,
+        account: &str,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max_items: Option<i32>,
+    ) -> Result<Page<Role>> {
+        let s = self.read();
+        let prefix = path_prefix.unwrap_or("/");
+        paginate(
+            s.roles_of(account)
+                .filter(|r| r.path.starts_with(prefix))
+                .map(|r| {
+                    let mut r = r.clone();
+                    r.trust_document = effective_trust_document(&s, &r);
+                    r
+                }),
+            |r| r.name.to_lowercase(),
+            marker,
+            max_items,
+        )
+    }
+
+    pub fn update_role(
+        &self,
+        account: &str,
+        name: &str,
+        description: Option<String>,
+        max_session_duration: Option<i32>,
+    ) -> Result<Role> {
+        if let Some(d) = max_session_duration {
+            check_max_session(d)?;
+        }
+        update_role_with(self, account, name, |_, r| {
+            if description.is_some() {
+                r.description = description;
+            }
+            if let Some(d) = max_session_duration {
+                r.max_session_duration = d;
+            }
+            Ok(r.clone())
+        })
+    }
+
+    pub fn update_assume_role_policy(
+        &self,
+        account: &str,
+        name: &str,
+        document: &str,
+    ) -> Result<()> {
+        update_role_with(self, account, name, |s, r| {
+            let (compiled, pins) = trust_with_pins(s, document)?;
+            r.trust_document = document.to_string();
+            r.trust_compiled = compiled;
+            r.trust_pins = pins;
+            Ok(())
+        })
+    }
+
+    pub fn delete_role(&self, account: &str, name: &str) -> Result<()> {
+        self.write(|s| {
+            let role = find_role(s, account, name)?;
+            let lower = role.name.to_lowercase();
+            let in_profile = s
+                .instance_profiles_of(account)
+                .any(|p| p.role.as_deref() == Some(lower.as_str()));
+            if !role.inline_policies.is_empty() || !role.attached_policies.is_empty() || in_profile
+            {
+                return Err(CoreError::DeleteConflict(
+                    "Cannot delete entity, must remove policies first.".to_string(),
+                ));
+            }
+            Ok((vec![Change::DeleteRole(name_key(account, name))], ()))
+        })
+    }
+
+    pub fn tag_role(&self, account: &str, name: &str, tags: &[Tag]) -> Result<()> {
+        update_role_with(self, account, name, |_, r| merge_tags(&mut r.tags, tags))
+    }
+
+    pub fn untag_role(&self, account: &str, name: &str, keys: &[String]) -> Result<()> {
+        update_role_with(self, account, name, |_, r| {
+            remove_tags(&mut r.tags, keys);
+            Ok(())
+        })
+    }
+
+    pub fn set_role_permissions_boundary(
+        &self,
+        account: &str,
+        name: &str,
+        boundary: Option<String>,
+    ) -> Result<()> {
+        if let Some(b) = &boundary {
+            self.check_boundary(account, b)?;
+        }
+        update_role_with(self, account, name, |_, r| {
+            r.permissions_boundary = boundary;
+            Ok(())
+        })
+    }
+
+    /// CreateServiceLinkedRole: `/aws-service-role/SERVICE/AWSServiceRoleFor...`
+    /// trusting the service principal.
+    pub fn create_service_linked_role(
+        &self,
+        account: &str,
+        service: &str,
+        description: Option<String>,
+        custom_suffix: Option<&str>,
+    ) -> Result<Role> {
+        let name = service_linked_role_name(service, custom_suffix);
+        let trust = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":["{service}"]}},"Action":["sts:AssumeRole"]}}]}}"#
+        );
+        self.create_role(
+            account,
+            NewRole {
+                name,
+                path: Some(format!("/aws-service-role/{service}/")),
+                trust_document: trust,
+                description,
+                ..NewRole::default()
+            },
+        )
+    }
+
+    // ---- instance profiles ----
+
+    pub fn create_instance_profile(
+        &self,
+        account: &str,
+        name: &str,
+        path: Option<&str>,
+        tags: Vec<Tag>,
+    ) -> Result<InstanceProfile> {
+        check_new_tags(&tags)?;
+        self.write(|s| {
+            if s.instance_profiles.contains_key(&name_key(account, name)) {
+                return Err(CoreError::EntityAlreadyExists(format!(
+                    "Instance Profile {name} already exists."
+                )));
+            }
+            let p = InstanceProfile {
+                account: account.to_string(),
+                name: name.to_string(),
+                path: path.unwrap_or("/").to_string(),
+                id: crypto::random_id("AIPA"),
+                created: now_epoch(),
+                role: None,
+                tags: tags.clone(),
+            };
+            Ok((vec![Change::InstanceProfile(p.clone())], p))
+        })
+    }
+
+    /// The profile and the role it holds.
+    pub fn get_instance_profile(
+        &self,
+        account: &str,
+        name: &str,
+    ) -> Result<(InstanceProfile, Option<Role>)> {
+        let s = self.read();
+        let p = find_profile(&s, account, name)?.clone();
+        let role = p.role.as_deref().and_then(|r| s.role(account, r)).cloned();
+        Ok((p, role))
+    }
+
+    pub fn list_instance_profiles(
+        &self,
+        account: &str,
+        path_prefix: Option<&str>,
+        role: Option<&str>,
+        marker: Option<&str>,
+        max_items: Option<i32>,
+    ) -> Result<Page<(InstanceProfile, Option<Role>)>> {
+        let s = self.read();
+        let role_lower = match role {
+            Some(r) => Some(find_role(&s, account, r)?.name.to_lowercase()),
+            None => None,
+        };
+        let prefix = path_prefix.unwrap_or("/");
+        let items = s
+            .instance_profiles_of(account)
+            .filter(|p| p.path.starts_with(prefix))
+            .filter(|p| role_lower.is_none() || p.role == role_lower)
+            .map(|p| {
+                (
+                    p.clone(),
+                    p.role.as_deref().and_then(|r| s.role(account, r)).cloned(),
+                )
+            });
+        paginate(items, |(p, _)| p.name.to_lowercase(), marker, max_items)
+    }
+
+    pub fn delete_instance_profile(&self, account: &str, name: &str) -> Result<()> {
+        self.write(|s| {
+            let p = find_profile(s, account, name)?;
+            if p.role.is_some() {
+                return Err(CoreError::DeleteConflict(
+                    "Cannot delete entity, must remove roles from instance profile first."
+                        .to_string(),
+                ));
+            }
+            Ok((
+                vec![Change::DeleteInstanceProfile(name_key(account, name))],
+                (),
+            ))
+        })
+    }
+
+    pub fn add_role_to_instance_profile(
+        &self,
+        account: &str,
+        profile: &str,
+        role: &str,
+    ) -> Result<()> {
+        self.write(|s| {
+            let mut p = find_profile(s, account, profile)?.clone();
+            let r = find_role(s, account, role)?;
+            if p.role.is_some() {
+                return Err(CoreError::LimitExceeded(
+                    "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1".to_string(),
+                ));
+            }
+            p.role = Some(r.name.to_lowercase());
+            Ok((vec![Change::InstanceProfile(p)], ()))
+        })
+    }
+
+    pub fn remove_role_from_instance_profile(
+        &self,
+        account: &str,
+        profile: &str,
+        role: &str,
+    ) -> Result<()> {
+        self.write(|s| {
+            let mut p = find_profile(s, account, profile)?.clone();
+            let r = find_role(s, account, role)?;
+            if p.role.as_deref() != Some(r.name.to_lowercase().as_str()) {
+                return Err(CoreError::NoSuchEntity(format!(
+                    "The role with name {role} cannot be found in instance profile {profile}."
+                )));
+            }
+            p.role = None;
+            Ok((vec![Change::InstanceProfile(p)], ()))
+        })
+    }
+
+    pub fn tag_instance_profile(
+        &self,
+        account: &str,
+        name: &str,
+        tags: &[Tag],
+        remove: &[String],
+    ) -> Result<()> {
+        self.write(|s| {
+            let mut p = find_profile(s, account, name)?.clone();
+            merge_tags(&mut p.tags, tags)?;
+            remove_tags(&mut p.tags, remove);
+            Ok((vec![Change::InstanceProfile(p)], ()))
+        })
+    }
+}
+
+/// The name AWS gives a service's linked role: `AWSServiceRoleFor` plus the
+/// service's short name, then `_SUFFIX` when a custom suffix is given.
+pub fn service_linked_role_name(service: &str, custom_suffix: Option<&str>) -> String {
+    let short = service.split('.').next().unwrap_or(service);
+    match custom_suffix {
+        Some(suffix) => format!("AWSServiceRoleFor{}_{suffix}", pascal(short)),
+        None => format!("AWSServiceRoleFor{}", pascal(short)),
+    }
+}
+
+/// `autoscaling` → `AutoScaling`-ish: AWS names SLRs by service; capitalize
+/// each dash-separated part.
+fn pascal(s: &str) -> String {
+    s.split(['-', '_'])
+        .map(|part| {
+            let mut c = part.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().chain(c).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
