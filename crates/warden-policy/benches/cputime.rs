@@ -10,7 +10,7 @@ mod common;
 use std::hint::black_box;
 use std::time::Instant;
 
-use common::{request, Fixture};
+use common::{request, request_as, Fixture};
 use warden_policy::{evaluate, EvalOptions, RequestContext};
 
 /// CPU nanoseconds this thread has run, or 0 where /proc is unavailable.
@@ -70,7 +70,12 @@ fn main() {
             ("other-service", request("ec2:DescribeInstances", "*")),
             (
                 "explicit-deny",
-                request("cloudwatch:DeleteAlarms", "arn:aws:cloudwatch:::res-9/x"),
+                request_as(
+                    "cloudwatch:DeleteAlarms",
+                    "arn:aws:cloudwatch:::res-9/x",
+                    "team-4",
+                    "10.9.1.1",
+                ),
             ),
         ];
         for (name, ctx) in &cases {

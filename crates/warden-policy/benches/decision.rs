@@ -6,7 +6,7 @@ mod common;
 
 use std::hint::black_box;
 
-use common::{request, Fixture};
+use common::{request, request_as, Fixture};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use warden_policy::{evaluate, DecisionKind, EvalOptions};
 
@@ -18,7 +18,13 @@ fn bench(c: &mut Criterion) {
         // Statement 40 is an s3 Allow with no condition; s3 is statement 0, 20, 40, ...
         let allow = request("s3:GetObject", "arn:aws:s3:::res-40/key");
         let implicit = request("s3:GetObject", "arn:aws:s3:::nothing/key");
-        let deny = request("s3:DeleteObject", "arn:aws:s3:::res-9/key");
+        // Statement 9 denies cloudwatch:Delete* on res-9 for team-4 from 10.9.0.0/16.
+        let deny = request_as(
+            "cloudwatch:DeleteAlarms",
+            "arn:aws:cloudwatch:::res-9/x",
+            "team-4",
+            "10.9.1.1",
+        );
         assert_eq!(evaluate(&allow, &set, &opts).kind, DecisionKind::Allow);
         assert_eq!(
             evaluate(&implicit, &set, &opts).kind,
@@ -36,7 +42,7 @@ fn bench(c: &mut Criterion) {
             let r = request("ec2:DescribeInstances", "*");
             b.iter(|| evaluate(black_box(&r), black_box(&set), &opts))
         });
-        g.bench_function("deny-check", |b| {
+        g.bench_function("explicit-deny", |b| {
             b.iter(|| evaluate(black_box(&deny), black_box(&set), &opts))
         });
         g.finish();

@@ -99,10 +99,15 @@ impl Fixture {
 
 /// A request by IAM user alice with a team tag, a source IP and a Region.
 pub fn request(action: &str, resource: &str) -> RequestContext {
+    request_as(action, resource, "team-0", "10.0.3.4")
+}
+
+/// The same with a chosen team tag and source IP.
+pub fn request_as(action: &str, resource: &str, team: &str, ip: &str) -> RequestContext {
     let p = Principal::parse("arn:aws:iam::111122223333:user/alice").unwrap();
     let mut c = RequestContext::new(p, action, resource).unwrap();
-    c.insert("aws:PrincipalTag/team", "team-0");
-    c.insert("aws:SourceIp", "10.0.3.4");
+    c.insert("aws:PrincipalTag/team", team);
+    c.insert("aws:SourceIp", ip);
     c.insert("aws:RequestedRegion", "us-east-1");
     c
 }
