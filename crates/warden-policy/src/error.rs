@@ -21,7 +21,8 @@ impl fmt::Display for Location {
     }
 }
 
-/// Why a policy document was rejected. All variants are hard errors (IAM's `MalformedPolicyDocument`).
+/// Why a policy document was rejected. All variants are hard errors: IAM's `MalformedPolicyDocument`, or
+/// `LimitExceeded` for [`PolicyError::TooLarge`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PolicyError {
@@ -81,9 +82,18 @@ pub const MSG_SYNTAX: &str = "Syntax errors in policy.";
 pub const MSG_TRUST_JSON: &str = "This policy contains invalid Json";
 
 impl PolicyError {
-    /// The `Message` IAM puts in its `MalformedPolicyDocument` error for this problem, for a policy of type `ty`.
-    /// Texts recorded against AWS are used where known (reference `aws-wire-facts.md`); otherwise the generic
-    /// `Syntax errors in policy.`.
+    /// The AWS error code to answer with: `LimitExceeded` for size quotas (as IAM does), else
+    /// `MalformedPolicyDocument`.
+    pub fn aws_error_code(&self) -> &'static str {
+        match self {
+            PolicyError::TooLarge { .. } => "LimitExceeded",
+            _ => "MalformedPolicyDocument",
+        }
+    }
+
+    /// The `Message` IAM puts in its error for this problem, for a policy of type `ty` (see
+    /// [`PolicyError::aws_error_code`] for the code). Texts recorded against AWS are used where known (reference
+    /// `aws-wire-facts.md`); otherwise the generic `Syntax errors in policy.`.
     pub fn aws_message(&self, ty: PolicyType) -> String {
         match self {
             PolicyError::InvalidJson { .. } | PolicyError::DuplicateKey { .. } => {
@@ -94,6 +104,10 @@ impl PolicyError {
                 }
             }
             PolicyError::Invalid { aws_message, .. } => aws_message.clone(),
+            // A role's trust policy counts against the ACLSizePerRole quota.
+            PolicyError::TooLarge { limit, .. } if ty == PolicyType::Trust => {
+                format!("Cannot exceed quota for ACLSizePerRole: {limit}")
+            }
             PolicyError::TooLarge { limit, .. } => {
                 format!("Cannot exceed quota for PolicySize: {limit}")
             }

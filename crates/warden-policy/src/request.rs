@@ -304,6 +304,13 @@ impl<'a> Scanner<'a> {
         loop {
             self.ws();
             let key = self.string()?;
+            // Key names are case-insensitive, so `aws:SourceIp` twice in any case is ambiguous.
+            if out
+                .iter()
+                .any(|(k, _): &(Cow<'_, str>, _)| k.eq_ignore_ascii_case(&key))
+            {
+                return Err(self.err(&format!("duplicate context key {key:?}")));
+            }
             self.ws();
             self.expect(b':')?;
             self.ws();
@@ -394,6 +401,7 @@ mod tests {
             r#"{"identityPolicies":[7]}"#,
             r#"{"context":{"a":{}}}"#,
             r#"{"context":{"a":01x}}"#,
+            r#"{"context":{"aws:SourceIp":"1.2.3.4","AWS:sourceip":"1.2.3.5"}}"#,
             "{\"principal\":\"a\u{1}\"}",
             r#"{"principal":"\u12"}"#,
         ] {

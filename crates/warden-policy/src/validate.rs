@@ -468,7 +468,11 @@ fn soft_rules(doc: &PolicyDocument, ty: PolicyType, out: &mut Vec<Finding>) {
             "MISSING_VERSION",
             "add \"Version\": \"2012-10-17\"; without it policy variables are not substituted",
             "Version",
-            Location::default(),
+            Location {
+                line: 1,
+                column: 1,
+                offset: 0,
+            },
         );
     }
     if let (Some(id), PolicyType::Identity | PolicyType::Boundary | PolicyType::Session) =
