@@ -45,6 +45,7 @@ from e2e_util import (
     create_user_with_key,
     make_client,
     raises_aws,
+    signed_call,
     totp,
     two_consecutive_codes,
     unique,
@@ -179,6 +180,14 @@ def no_session(action: str) -> str:
     return f"because no session policy allows the {action} action"
 
 
+def raw_error(server, creds: Creds, params: dict) -> tuple[int, str | None, str | None]:
+    """Send what botocore's client-side validation would refuse (e.g. a value under a model
+    minimum), signed, and return (HTTP status, error code, error message)."""
+    resp = signed_call(server.url, "sts", params, creds)
+    code, msg = resp.error() if resp.status >= 400 else (None, None)
+    return resp.status, code, msg
+
+
 def expires_in(resp) -> float:
     return resp["Credentials"]["Expiration"].timestamp() - time.time()
 
@@ -265,13 +274,14 @@ def test_duration_seconds_bounds(server, iam):
     assert 7200 - 60 < expires_in(r) <= 7205
     with raises_aws("ValidationError", OVER_MAX, 400):
         me.assume_role(RoleArn=role["Arn"], RoleSessionName="over", DurationSeconds=7201)
-    with raises_aws(
+    # botocore refuses 899 before sending; send it signed as another SDK would.
+    got = raw_error(server, creds, {"Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": role["Arn"], "RoleSessionName": "under", "DurationSeconds": "899"})
+    assert got == (
+        400,
         "ValidationError",
         "1 validation error detected: Value '899' at 'durationSeconds' failed to satisfy "
         "constraint: Member must have value greater than or equal to 900",
-        400,
-    ):
-        me.assume_role(RoleArn=role["Arn"], RoleSessionName="under", DurationSeconds=899)
+    ), got
     with raises_aws(
         "ValidationError",
         "1 validation error detected: Value '43201' at 'durationSeconds' failed to satisfy "
@@ -366,13 +376,13 @@ def test_external_id(server, iam):
         me.assume_role(RoleArn=role["Arn"], RoleSessionName="s0", ExternalId="ext-124")
     ok = me.assume_role(RoleArn=role["Arn"], RoleSessionName="s0", ExternalId="ext-123")
     assert ASIA_RE.match(ok["Credentials"]["AccessKeyId"])
-    with raises_aws(
+    got = raw_error(server, creds, {"Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": role["Arn"], "RoleSessionName": "s0", "ExternalId": "x"})
+    assert got == (
+        400,
         "ValidationError",
         "1 validation error detected: Value 'x' at 'externalId' failed to satisfy constraint: "
         "Member must have length greater than or equal to 2",
-        400,
-    ):
-        me.assume_role(RoleArn=role["Arn"], RoleSessionName="s0", ExternalId="x")
+    ), got
 
 
 @pending("AssumeRole")
@@ -470,8 +480,12 @@ def test_session_policy_validation(server, iam):
         me.assume_role(RoleArn=role["Arn"], RoleSessionName="s0", Policy='{"Version":"2012-10-17","Statement":[')
     big = policy(*[allow(f"iam:ListUsers", f"arn:aws:iam::{ACCOUNT_ID}:user/u{i:04d}") for i in range(40)])
     assert len(big) > 2048
-    with raises_aws("ValidationError", status=400, message_prefix="1 validation error detected: Value '"):
+    # STS documents a 2,048-character plaintext limit for session policies; the current model has
+    # no Coral maximum for AssumeRole's Policy, so accept either refusal AWS could give.
+    with pytest.raises(ClientError) as e:
         me.assume_role(RoleArn=role["Arn"], RoleSessionName="s0", Policy=big)
+    assert e.value.response["Error"]["Code"] in ("ValidationError", "PackedPolicyTooLarge"), e.value.response
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     # Still assumable with a valid one.
     assert me.assume_role(RoleArn=role["Arn"], RoleSessionName="s0", Policy=policy(allow("iam:ListUsers")))["PackedPolicySize"] > 0
 
