@@ -290,6 +290,9 @@ impl Parser<'_> {
     fn object(&mut self, depth: usize) -> Result<Json, PolicyError> {
         self.bump();
         let mut members: Vec<Member> = Vec::new();
+        // Lower-cased keys, for objects too big for a linear duplicate check (hostile input must not be
+        // quadratic).
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.bump();
@@ -303,7 +306,15 @@ impl Parser<'_> {
             }
             let key = self.string()?;
             // IAM treats element names case-insensitively, so "Effect" and "effect" are the same key twice.
-            if members.iter().any(|m| m.key.eq_ignore_ascii_case(&key)) {
+            let duplicate = if members.len() < 16 {
+                members.iter().any(|m| m.key.eq_ignore_ascii_case(&key))
+            } else {
+                if seen.is_empty() {
+                    seen.extend(members.iter().map(|m| m.key.to_lowercase()));
+                }
+                !seen.insert(key.to_lowercase())
+            };
+            if duplicate {
                 return Err(PolicyError::DuplicateKey {
                     key,
                     location: key_loc,
@@ -372,6 +383,11 @@ mod tests {
         for src in [r#"{"Effect":1,"Effect":2}"#, r#"{"Effect":1,"effect":2}"#] {
             assert!(matches!(parse(src), Err(PolicyError::DuplicateKey { .. })));
         }
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":1")).collect();
+        let ok = format!("{{{}}}", many.join(","));
+        assert!(parse(&ok).is_ok());
+        let dup = format!("{{{},\"K7\":2}}", many.join(","));
+        assert!(matches!(parse(&dup), Err(PolicyError::DuplicateKey { .. })));
     }
 
     #[test]

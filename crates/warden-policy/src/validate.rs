@@ -158,7 +158,7 @@ fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<P
         });
     }
 
-    let mut sids: Vec<&str> = Vec::new();
+    let mut sids: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (i, s) in doc.statements.iter().enumerate() {
         let path = st_path(i);
         if let Some(sid) = &s.sid {
@@ -171,7 +171,7 @@ fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<P
                     sid.loc,
                 ));
             }
-            if iam && !sid.value.is_empty() && sids.contains(&sid.value.as_str()) {
+            if iam && !sid.value.is_empty() && sids.contains(sid.value.as_str()) {
                 errs.push(invalid(
                     "UNIQUE_SIDS_REQUIRED",
                     MSG_SID_UNIQUE,
@@ -180,7 +180,7 @@ fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<P
                     sid.loc,
                 ));
             }
-            sids.push(&sid.value);
+            sids.insert(&sid.value);
         }
         principal_rules(s, &path, ty, errs);
         // Resource element presence.
@@ -487,7 +487,7 @@ fn soft_rules(doc: &PolicyDocument, ty: PolicyType, out: &mut Vec<Finding>) {
             id.loc,
         );
     }
-    let mut sids: Vec<&str> = Vec::new();
+    let mut sids: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (i, s) in doc.statements.iter().enumerate() {
         let path = st_path(i);
         if let Some(sid) = &s.sid {
@@ -506,7 +506,7 @@ fn soft_rules(doc: &PolicyDocument, ty: PolicyType, out: &mut Vec<Finding>) {
                     | PolicyType::Boundary
                     | PolicyType::Trust
                     | PolicyType::Session
-            ) && sids.contains(&sid.value.as_str())
+            ) && sids.contains(sid.value.as_str())
             {
                 finding(
                     out,
@@ -517,7 +517,7 @@ fn soft_rules(doc: &PolicyDocument, ty: PolicyType, out: &mut Vec<Finding>) {
                     sid.loc,
                 );
             }
-            sids.push(&sid.value);
+            sids.insert(&sid.value);
         }
         let allow = s.effect.value == Effect::Allow;
         if let Some(p) = &s.principal {
@@ -719,20 +719,28 @@ fn redundant(
         wildcards: true,
         lower: fold,
     };
+    // Pairwise by nature; beyond this many values the check is skipped rather than made quadratic.
+    if values.len() > 200 {
+        return;
+    }
+    let patterns: Vec<Pattern> = values
+        .iter()
+        .map(|v| Pattern::compile(&v.value, syn).0)
+        .collect();
     for (i, a) in values.iter().enumerate() {
-        let covered = values.iter().enumerate().any(|(j, b)| {
-            let same = if fold {
-                a.value.eq_ignore_ascii_case(&b.value)
-            } else {
-                a.value == b.value
-            };
-            // Of two identical values, only the later one is redundant.
-            i != j
-                && !(same && j > i)
-                && Pattern::compile(&b.value, syn)
-                    .0
-                    .glob(&a.value, fold, &NoVars)
-        });
+        let covered = values
+            .iter()
+            .zip(&patterns)
+            .enumerate()
+            .any(|(j, (b, pb))| {
+                let same = if fold {
+                    a.value.eq_ignore_ascii_case(&b.value)
+                } else {
+                    a.value == b.value
+                };
+                // Of two identical values, only the later one is redundant.
+                i != j && !(same && j > i) && pb.glob(&a.value, fold, &NoVars)
+            });
         if covered {
             finding(
                 out,

@@ -216,3 +216,31 @@ proptest! {
         }
     }
 }
+
+/// Hostile sizes stay fast: thousands of statements, Sids, actions and object keys (no quadratic passes).
+#[test]
+fn large_documents_are_not_quadratic() {
+    let statements: Vec<String> = (0..5_000)
+        .map(|i| format!(r#"{{"Sid":"S{i}","Effect":"Allow","Action":["s3:Get{i}","s3:Put{i}"],"Resource":"arn:aws:s3:::b/{i}"}}"#))
+        .collect();
+    let text = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        statements.join(",")
+    );
+    let start = std::time::Instant::now();
+    let report = validate(&text, PolicyType::Resource);
+    assert!(report.error.is_some(), "over the quota and no Principal");
+    let actions: Vec<String> = (0..20_000).map(|i| format!("\"s3:A{i}\"")).collect();
+    let wide = format!(
+        r#"{{"Statement":{{"Effect":"Allow","Action":[{}],"Resource":"*"}}}}"#,
+        actions.join(",")
+    );
+    let _ = validate(&wide, PolicyType::Identity);
+    let keys: Vec<String> = (0..20_000).map(|i| format!("\"k:{i}\":\"v\"")).collect();
+    let cond = format!(
+        r#"{{"Statement":{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"StringEquals":{{{}}}}}}}}}"#,
+        keys.join(",")
+    );
+    let _ = validate(&cond, PolicyType::Identity);
+    assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
+}
