@@ -465,3 +465,57 @@ fn resources_and_variables() {
     c.resource = "arn:aws:s3:::bucket/home/${aws:username}/x";
     c.expect(Allow, Some(PolicyType::Identity));
 }
+
+#[test]
+fn web_identity_trust_and_principal_arn() {
+    // id_roles_create_for-idp_oidc.html: a trust policy for a web identity provider, with an audience condition.
+    let trust = NamedPolicy::new(
+        "trust",
+        Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"accounts.google.com"},
+            "Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"accounts.google.com:aud":"my-app"}}}]}"#,
+        )
+        .unwrap(),
+    );
+    let set = PolicySet {
+        resource: Some(&trust),
+        ..PolicySet::default()
+    };
+    let opts = EvalOptions {
+        require_resource_policy_allow: true,
+        ..EvalOptions::default()
+    };
+    let google = Principal::parse("accounts.google.com").unwrap();
+    let mut ctx =
+        RequestContext::new(google.clone(), "sts:AssumeRoleWithWebIdentity", ROLE).unwrap();
+    ctx.insert("accounts.google.com:aud", "my-app");
+    assert_eq!(evaluate(&ctx, &set, &opts).kind, Allow);
+    ctx.insert("accounts.google.com:aud", "other-app");
+    assert_eq!(evaluate(&ctx, &set, &opts).kind, ImplicitDeny);
+    let ctx = RequestContext::new(google, "sts:AssumeRole", ROLE).unwrap();
+    assert_eq!(evaluate(&ctx, &set, &opts).kind, ImplicitDeny);
+
+    // reference_policies_condition-keys.html#condition-keys-principalarn: for a role session aws:PrincipalArn is
+    // the role's ARN (with its path when the caller knows it).
+    let p = NamedPolicy::new(
+        "p",
+        Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*",
+            "Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/team/*"}}}]}"#,
+        )
+        .unwrap(),
+    );
+    let set = PolicySet {
+        identity: std::slice::from_ref(&p),
+        ..PolicySet::default()
+    };
+    let session = Principal::parse(SESSION).unwrap();
+    let ctx = RequestContext::new(session.clone(), "s3:GetObject", BUCKET).unwrap();
+    assert_eq!(
+        evaluate(&ctx, &set, &EvalOptions::default()).kind,
+        ImplicitDeny,
+        "no path known"
+    );
+    let ctx = RequestContext::new(session.with_role_arn(ROLE), "s3:GetObject", BUCKET).unwrap();
+    assert_eq!(evaluate(&ctx, &set, &EvalOptions::default()).kind, Allow);
+}
