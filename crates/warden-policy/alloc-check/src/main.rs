@@ -38,8 +38,15 @@ fn main() {
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["111122223333","arn:aws:iam::111122223333:role/r"]},"Action":"s3:*","Resource":"*"},
            {"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"s3:Delete*","Resource":"*"}]}"#,
     );
-    let boundary = compile(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","iam:*"],"Resource":"*"}]}"#);
-    let scps = vec![vec![compile(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)]; 2];
+    let boundary = compile(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","iam:*"],"Resource":"*"}]}"#,
+    );
+    let scps = vec![
+        vec![compile(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+        )];
+        2
+    ];
     let set = PolicySet {
         identity: &identity,
         resource: Some(&resource),
@@ -50,14 +57,34 @@ fn main() {
     };
     let mut contexts = Vec::new();
     for (principal, action, res) in [
-        ("arn:aws:iam::111122223333:user/alice", "s3:GetObject", "arn:aws:s3:::b3/alice/x"),
-        ("arn:aws:sts::111122223333:assumed-role/r/s", "s3:DeleteObject", "arn:aws:s3:::b1/x"),
-        ("arn:aws:iam::111122223333:user/alice", "iam:CreateUser", "arn:aws:iam::111122223333:user/bob"),
-        ("arn:aws:iam::111122223333:user/alice", "ec2:RunInstances", "*"),
+        (
+            "arn:aws:iam::111122223333:user/alice",
+            "s3:GetObject",
+            "arn:aws:s3:::b3/alice/x",
+        ),
+        (
+            "arn:aws:sts::111122223333:assumed-role/r/s",
+            "s3:DeleteObject",
+            "arn:aws:s3:::b1/x",
+        ),
+        (
+            "arn:aws:iam::111122223333:user/alice",
+            "iam:CreateUser",
+            "arn:aws:iam::111122223333:user/bob",
+        ),
+        (
+            "arn:aws:iam::111122223333:user/alice",
+            "ec2:RunInstances",
+            "*",
+        ),
         ("anonymous", "s3:GetObject", "arn:aws:s3:::b3/alice/x"),
     ] {
-        let Ok(p) = Principal::parse(principal) else { panic!("principal") };
-        let Ok(mut ctx) = RequestContext::new(p, action, res) else { panic!("context") };
+        let Ok(p) = Principal::parse(principal) else {
+            panic!("principal")
+        };
+        let Ok(mut ctx) = RequestContext::new(p, action, res) else {
+            panic!("context")
+        };
         ctx.insert("aws:SourceIp", "10.1.2.3");
         ctx.insert("aws:TagKeys", vec!["team".to_string(), "env".to_string()]);
         ctx.insert("aws:CurrentTime", "2026-11-28T01:00:00Z");

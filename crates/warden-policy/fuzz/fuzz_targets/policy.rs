@@ -4,8 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use warden_policy::{
-    evaluate, validate, EvalOptions, NamedPolicy, Policy, PolicyDocument, PolicySet, PolicyType, Principal,
-    RequestContext,
+    evaluate, validate, EvalOptions, NamedPolicy, Policy, PolicyDocument, PolicySet, PolicyType,
+    Principal, RequestContext,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -31,9 +31,16 @@ fuzz_target!(|data: &[u8]| {
         "ec2.amazonaws.com",
     ];
     for p in principals {
-        let Ok(principal) = Principal::parse(p) else { continue };
-        for (action, resource) in [("s3:GetObject", "arn:aws:s3:::b/k"), ("iam:CreateUser", "*")] {
-            let Ok(mut ctx) = RequestContext::new(principal.clone(), action, resource) else { continue };
+        let Ok(principal) = Principal::parse(p) else {
+            continue;
+        };
+        for (action, resource) in [
+            ("s3:GetObject", "arn:aws:s3:::b/k"),
+            ("iam:CreateUser", "*"),
+        ] {
+            let Ok(mut ctx) = RequestContext::new(principal.clone(), action, resource) else {
+                continue;
+            };
             ctx.insert("aws:SourceIp", "10.0.0.1");
             ctx.insert("aws:TagKeys", vec!["a".to_string(), String::new()]);
             ctx.insert("aws:CurrentTime", "2024-01-01T00:00:00Z");

@@ -8,7 +8,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut out = Vec::new();
-    let code = warden_policy::cli::run_evaluate(text.as_bytes(), true, &mut out).expect("writing to a Vec");
+    let code = warden_policy::cli::run_evaluate(text.as_bytes(), true, &mut out)
+        .expect("writing to a Vec");
     assert_eq!(code, 0);
     let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
     let produced = out.iter().filter(|b| **b == b'\n').count();
