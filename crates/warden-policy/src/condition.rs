@@ -10,7 +10,7 @@ use ipnet::IpNet;
 
 use crate::context::{RequestContext, Values};
 use crate::document::Version;
-use crate::pattern::{ArnPattern, Pattern, Syntax, VarError};
+use crate::pattern::{ArnPattern, ArnVars, Pattern, Syntax, VarError};
 
 /// The family of an operator, which fixes the data type of its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -361,7 +361,12 @@ impl CompiledCondition {
                 values
                     .iter()
                     .map(|v| {
-                        let (p, e) = ArnPattern::compile(v, vars);
+                        let scope = if vars {
+                            ArnVars::Everywhere
+                        } else {
+                            ArnVars::None
+                        };
+                        let (p, e) = ArnPattern::compile(v, scope);
                         note(e);
                         p
                     })

@@ -358,6 +358,26 @@ pub(crate) fn arn_segments(s: &str) -> impl Iterator<Item = &str> {
     s.splitn(6, ':')
 }
 
+/// Like [`arn_segments`], but a colon inside `${...}` (as in `${aws:PrincipalAccount}`) does not split.
+fn split_outside_vars(s: &str) -> Vec<&str> {
+    let mut out = Vec::with_capacity(6);
+    let (mut start, mut in_var) = (0, false);
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'{' if i > 0 && bytes[i - 1] == b'$' => in_var = true,
+            b'}' => in_var = false,
+            b':' if !in_var && out.len() < 5 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
 /// A compiled resource or ARN pattern: `*`, or up to six colon-separated segments each matched on its own, the
 /// last one covering the rest of the string (colons included).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -372,17 +392,32 @@ pub(crate) enum ArnPattern {
     Segments(Box<[Pattern]>),
 }
 
+/// Where an ARN pattern substitutes policy variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ArnVars {
+    /// Nowhere (2008-10-17 policies).
+    None,
+    /// Only after the fifth colon: the `Resource` element, as the doc says.
+    ResourcePart,
+    /// In every segment: values of the ARN condition operators (`arn:aws:sns:*:${aws:PrincipalAccount}:*`).
+    Everywhere,
+}
+
 impl ArnPattern {
-    /// Variables are honoured only in the resource part (after the fifth colon), as the doc says.
-    pub(crate) fn compile(src: &str, vars: bool) -> (ArnPattern, Option<VarError>) {
+    pub(crate) fn compile(src: &str, vars: ArnVars) -> (ArnPattern, Option<VarError>) {
         if src == "*" {
             return (ArnPattern::Any, None);
         }
         let mut err = None;
         let mut segs = Vec::with_capacity(6);
-        for (i, seg) in arn_segments(src).enumerate() {
+        let segments = if vars == ArnVars::None {
+            arn_segments(src).collect()
+        } else {
+            split_outside_vars(src)
+        };
+        for (i, seg) in segments.into_iter().enumerate() {
             let syn = Syntax {
-                vars: vars && i == 5,
+                vars: vars == ArnVars::Everywhere || (vars == ArnVars::ResourcePart && i == 5),
                 wildcards: true,
                 lower: false,
             };
@@ -554,8 +589,13 @@ mod tests {
         }
 
         #[test]
+        fn var_aware_split_matches_plain_split_without_vars(p in "[a:/*]{0,16}") {
+            proptest::prop_assert_eq!(split_outside_vars(&p), arn_segments(&p).collect::<Vec<_>>());
+        }
+
+        #[test]
         fn arn_agrees_with_reference(p in "[a:*?/]{0,12}", t in "[a:/]{0,14}") {
-            let got = ArnPattern::compile(&p, false).0.matches(&t, &NoVars);
+            let got = ArnPattern::compile(&p, ArnVars::None).0.matches(&t, &NoVars);
             proptest::prop_assert_eq!(got, reference_arn(&p, &t));
         }
 
@@ -571,7 +611,10 @@ mod tests {
     #[test]
     fn arn_segments_do_not_cross() {
         // Doc example, reference_policies_condition-operators.html#Conditions_ARN.
-        let (p, _) = ArnPattern::compile("arn:aws:someservice:*:111122223333:finance/*", true);
+        let (p, _) = ArnPattern::compile(
+            "arn:aws:someservice:*:111122223333:finance/*",
+            ArnVars::ResourcePart,
+        );
         assert!(!p.matches(
             "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt",
             &NoVars
@@ -580,10 +623,12 @@ mod tests {
             "arn:aws:someservice:us-east-2:111122223333:finance/a:b/c",
             &NoVars
         ));
-        let (p, _) = ArnPattern::compile("arn:aws:s3:::b/*", true);
+        let (p, _) = ArnPattern::compile("arn:aws:s3:::b/*", ArnVars::ResourcePart);
         assert!(p.matches("arn:aws:s3:::b/x/y/z", &NoVars));
         assert!(!p.matches("arn:aws:s3:::c/x", &NoVars));
         assert!(!p.matches("*", &NoVars));
-        assert!(ArnPattern::compile("*", true).0.matches("*", &NoVars));
+        assert!(ArnPattern::compile("*", ArnVars::ResourcePart)
+            .0
+            .matches("*", &NoVars));
     }
 }

@@ -6,7 +6,7 @@ use crate::context::{
 };
 use crate::document::{Effect, PolicyDocument, PrincipalKey, PrincipalValue, Statement, Version};
 use crate::error::PolicyError;
-use crate::pattern::{ArnPattern, Pattern, Syntax};
+use crate::pattern::{ArnPattern, ArnVars, Pattern, Syntax};
 use crate::validate::check_hard;
 use crate::PolicyType;
 
@@ -449,7 +449,14 @@ fn compile_statement(s: &Statement, version: Version) -> CompiledStatement {
     let resources = s.resource.as_ref().map(|r| {
         r.values
             .iter()
-            .map(|v| ArnPattern::compile(&v.value, vars).0)
+            .map(|v| {
+                let scope = if vars {
+                    ArnVars::ResourcePart
+                } else {
+                    ArnVars::None
+                };
+                ArnPattern::compile(&v.value, scope).0
+            })
             .collect()
     });
     let conditions = s

@@ -12,7 +12,7 @@ use crate::document::{
     Statement, Version,
 };
 use crate::error::{Location, PolicyError, MSG_SYNTAX};
-use crate::pattern::{arn_segments, ArnPattern, NoVars, Pattern, Syntax};
+use crate::pattern::{arn_segments, ArnPattern, ArnVars, NoVars, Pattern, Syntax};
 use crate::PolicyType;
 
 /// Finding severities, as Access Analyzer names them.
@@ -621,7 +621,9 @@ fn soft_rules(doc: &PolicyDocument, ty: PolicyType, out: &mut Vec<Finding>) {
                         );
                     } else if !v2012 {
                         finding(out, S::Error, "VARIABLE_UNSUPPORTED_IN_VERSION", "policy variables need \"Version\": \"2012-10-17\"; here the text is literal", format!("{path}.Resource"), v.loc);
-                    } else if let (_, Some(e)) = ArnPattern::compile(&v.value, true) {
+                    } else if let (_, Some(e)) =
+                        ArnPattern::compile(&v.value, ArnVars::ResourcePart)
+                    {
                         finding(
                             out,
                             S::Error,

@@ -486,6 +486,17 @@ fn policy_variables() {
             &[("s3:prefix", One(""))],
             false,
         ),
+        // ARN operator values take variables in every segment, not only the resource part.
+        (
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}"#,
+            &[("aws:SourceArn", One("arn:aws:sns:us-east-1:111122223333:t"))],
+            true,
+        ),
+        (
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalAccount}:*"}}"#,
+            &[("aws:SourceArn", One("arn:aws:sns:us-east-1:999999999999:t"))],
+            false,
+        ),
         // Variables are not substituted in Numeric values.
         (
             r#"{"NumericEquals":{"k:n":"${k:m}"}}"#,
