@@ -19,6 +19,7 @@ aws:ResourceTag, aws:RequestTag, aws:TagKeys). sts:GetCallerIdentity needs no pe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -58,6 +59,28 @@ def user_arn(name: str, path: str = "/") -> str:
 
 def policy_arn(name: str) -> str:
     return f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}"
+
+
+# How IAM names the resource in its own denials (messages quoted from AWS by users): an existing
+# user is "user NAME" (GetUser, CreateAccessKey, ListAccessKeys, AttachUserPolicy, PutUserPolicy),
+# a policy is "policy ARN" (GetPolicy, CreatePolicyVersion), a policy being created "policy NAME"
+# (CreatePolicy); a user being created is its ARN (CreateUser), and the list calls name the path
+# ARN (ListUsers: arn:aws:iam::ACCT:user/).
+def ures(name: str) -> str:
+    return f"user {name}"
+
+
+def pres(arn: str) -> str:
+    return f"policy {arn}"
+
+
+@contextlib.contextmanager
+def denied_as(*messages):
+    """AccessDenied (403) with one of `messages`: for the calls whose resource rendering in IAM's
+    denial text (name or ARN) no public AWS output shows."""
+    with raises_aws("AccessDenied", status=403) as e:
+        yield e
+    assert e["message"] in messages, e["message"]
 
 
 def no_allow(who: str, action: str, resource: str) -> str:
@@ -118,7 +141,7 @@ def test_attach_admin_to_self_with_rights_only_on_other_users(server, iam):
     me = principal(iam, server, inline=doc(allow("iam:AttachUserPolicy", "arn:aws:iam::*:user/others/*")))
     other, _ = create_user_with_key(iam, unique("victim"), Path="/others/")
     for arn in (ADMIN_ARN, harmless):
-        with raises_aws("AccessDenied", no_allow(me.arn, "iam:AttachUserPolicy", me.arn), 403):
+        with raises_aws("AccessDenied", no_allow(me.arn, "iam:AttachUserPolicy", ures(me.name)), 403):
             me.iam.attach_user_policy(UserName=me.name, PolicyArn=arn)
     assert iam.list_attached_user_policies(UserName=me.name)["AttachedPolicies"] == []
     # Allowed counterpart: the same call on a user under /others/.
@@ -132,7 +155,7 @@ def test_attach_admin_to_self_limited_by_policy_arn_condition(server, iam):
     me = principal(iam, server, inline=doc(allow(
         "iam:AttachUserPolicy", "arn:aws:iam::*:user/${aws:username}",
         Condition={"ArnEquals": {"iam:PolicyARN": readonly}})))
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:AttachUserPolicy", me.arn), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:AttachUserPolicy", ures(me.name)), 403):
         me.iam.attach_user_policy(UserName=me.name, PolicyArn=ADMIN_ARN)
     assert iam.list_attached_user_policies(UserName=me.name)["AttachedPolicies"] == []
     # Allowed counterpart: the one policy the condition names.
@@ -148,7 +171,7 @@ def test_attach_admin_to_self_explicitly_denied(server, iam):
         allow("iam:AttachUserPolicy"),
         deny("iam:AttachUserPolicy", Condition={"ArnLike": {"iam:PolicyARN": "arn:aws:iam::aws:policy/*"}}),
     ))
-    with raises_aws("AccessDenied", explicit_deny(me.arn, "iam:AttachUserPolicy", me.arn), 403):
+    with raises_aws("AccessDenied", explicit_deny(me.arn, "iam:AttachUserPolicy", ures(me.name)), 403):
         me.iam.attach_user_policy(UserName=me.name, PolicyArn=ADMIN_ARN)
     me.iam.attach_user_policy(UserName=me.name, PolicyArn=harmless)
     assert [p["PolicyArn"] for p in iam.list_attached_user_policies(UserName=me.name)["AttachedPolicies"]] == [harmless]
@@ -164,13 +187,13 @@ def test_create_keys_for_another_user(server, iam):
         ["iam:CreateAccessKey", "iam:ListAccessKeys", "iam:DeleteAccessKey"], "arn:aws:iam::*:user/${aws:username}")))
     victim = unique("victim")
     iam.create_user(UserName=victim)
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:CreateAccessKey", user_arn(victim)), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:CreateAccessKey", ures(victim)), 403):
         me.iam.create_access_key(UserName=victim)
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:ListAccessKeys", user_arn(victim)), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:ListAccessKeys", ures(victim)), 403):
         me.iam.list_access_keys(UserName=victim)
     assert iam.list_access_keys(UserName=victim)["AccessKeyMetadata"] == []
     res = run_aws(server.url, "iam", "create-access-key", "--user-name", victim, creds=me.creds)
-    assert_cli_error(res, "AccessDenied", "CreateAccessKey", no_allow(me.arn, "iam:CreateAccessKey", user_arn(victim)))
+    assert_cli_error(res, "AccessDenied", "CreateAccessKey", no_allow(me.arn, "iam:CreateAccessKey", ures(victim)))
     assert iam.list_access_keys(UserName=victim)["AccessKeyMetadata"] == []
     # Allowed counterpart: its own keys, by name and implicitly (no UserName = the caller).
     k = me.iam.create_access_key(UserName=me.name)["AccessKey"]
@@ -189,9 +212,9 @@ def test_remove_own_boundary_explicit_deny(server, iam):
     guarded = doc(allow("iam:*"), deny(["iam:DeleteUserPermissionsBoundary", "iam:PutUserPermissionsBoundary"],
                                        "arn:aws:iam::*:user/${aws:username}"))
     me = principal(iam, server, inline=guarded, boundary=boundary)
-    with raises_aws("AccessDenied", explicit_deny(me.arn, "iam:DeleteUserPermissionsBoundary", me.arn), 403):
+    with denied_as(explicit_deny(me.arn, "iam:DeleteUserPermissionsBoundary", ures(me.name)), explicit_deny(me.arn, "iam:DeleteUserPermissionsBoundary", me.arn)):
         me.iam.delete_user_permissions_boundary(UserName=me.name)
-    with raises_aws("AccessDenied", explicit_deny(me.arn, "iam:PutUserPermissionsBoundary", me.arn), 403):
+    with denied_as(explicit_deny(me.arn, "iam:PutUserPermissionsBoundary", ures(me.name)), explicit_deny(me.arn, "iam:PutUserPermissionsBoundary", me.arn)):
         me.iam.put_user_permissions_boundary(UserName=me.name, PermissionsBoundary=ADMIN_ARN)
     assert iam.get_user(UserName=me.name)["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
     # Allowed counterpart: a user with the same boundary and no deny removes its boundary.
@@ -203,7 +226,7 @@ def test_remove_own_boundary_explicit_deny(server, iam):
 def test_remove_own_boundary_not_allowed_by_boundary(server, iam):
     boundary = managed(iam, doc(allow(["iam:Get*", "iam:List*"])))
     me = principal(iam, server, inline=doc(allow("iam:*")), boundary=boundary)
-    with raises_aws("AccessDenied", no_boundary(me.arn, "iam:DeleteUserPermissionsBoundary", me.arn), 403):
+    with denied_as(no_boundary(me.arn, "iam:DeleteUserPermissionsBoundary", ures(me.name)), no_boundary(me.arn, "iam:DeleteUserPermissionsBoundary", me.arn)):
         me.iam.delete_user_permissions_boundary(UserName=me.name)
     assert iam.get_user(UserName=me.name)["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
     # Reads inside the boundary pass.
@@ -225,15 +248,15 @@ def test_edit_policy_read_but_not_write(server, iam):
         "Action"] == "iam:ListUsers"
     assert len(me.iam.list_policy_versions(PolicyArn=target)["Versions"]) == 1
     # Writes are refused, naming the policy as the resource.
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:CreatePolicyVersion", target), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:CreatePolicyVersion", pres(target)), 403):
         me.iam.create_policy_version(PolicyArn=target, PolicyDocument=doc(allow("*")), SetAsDefault=True)
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:DeletePolicy", target), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:DeletePolicy", pres(target)), 403):
         me.iam.delete_policy(PolicyArn=target)
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:TagPolicy", target), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:TagPolicy", pres(target)), 403):
         me.iam.tag_policy(PolicyArn=target, Tags=[{"Key": "k", "Value": "v"}])
     # A policy the reader may not even read.
     other = managed(iam, doc(allow("iam:ListGroups")))
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetPolicy", other), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetPolicy", pres(other)), 403):
         me.iam.get_policy(PolicyArn=other)
     p = iam.get_policy(PolicyArn=target)["Policy"]
     assert p["DefaultVersionId"] == "v1" and len(iam.list_policy_versions(PolicyArn=target)["Versions"]) == 1
@@ -257,9 +280,9 @@ def test_boundary_caps_admin_policy(server, iam):
     new = unique("capped")
     with raises_aws("AccessDenied", no_boundary(me.arn, "iam:CreateUser", user_arn(new)), 403):
         me.iam.create_user(UserName=new)
-    with raises_aws("AccessDenied", no_boundary(me.arn, "iam:PutUserPolicy", me.arn), 403):
+    with raises_aws("AccessDenied", no_boundary(me.arn, "iam:PutUserPolicy", ures(me.name)), 403):
         me.iam.put_user_policy(UserName=me.name, PolicyName="escape", PolicyDocument=doc(allow("*")))
-    with raises_aws("AccessDenied", no_boundary(me.arn, "iam:AttachUserPolicy", me.arn), 403):
+    with raises_aws("AccessDenied", no_boundary(me.arn, "iam:AttachUserPolicy", ures(me.name)), 403):
         me.iam.attach_user_policy(UserName=me.name, PolicyArn=ADMIN_ARN)
     res = run_aws(server.url, "iam", "create-group", "--group-name", new, creds=me.creds)
     assert_cli_error(res, "AccessDenied", "CreateGroup",
@@ -273,7 +296,7 @@ def test_boundary_caps_admin_policy(server, iam):
         me.iam.create_user(UserName=new)
     # A boundary alone grants nothing: with no identity policy, reads fail with the identity text.
     iam.detach_user_policy(UserName=me.name, PolicyArn=admin_like)
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", me.arn), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(me.name)), 403):
         me.iam.get_user(UserName=me.name)
     # Allowed counterpart: root removes the boundary and restores the admin policy; writes pass.
     iam.attach_user_policy(UserName=me.name, PolicyArn=admin_like)
@@ -303,11 +326,14 @@ def test_explicit_deny_beats_allow(server, iam):
     iam.attach_user_policy(UserName=me.name, PolicyArn=deny_groups)
     with raises_aws("AccessDenied", status=403) as e:
         me.iam.list_groups()
-    assert e["message"].endswith("with an explicit deny in an identity-based policy"), e["message"]
+    # AWS now appends the deciding managed policy's ARN to explicit-deny messages.
+    groups_res = f"arn:aws:iam::{ACCOUNT_ID}:group/"
+    base = explicit_deny(me.arn, "iam:ListGroups", groups_res)
+    assert e["message"] in (base, f"{base}: {deny_groups}"), e["message"]
     # Deny * does not stop sts:GetCallerIdentity (authentication needs no permission).
     iam.put_user_policy(UserName=me.name, PolicyName="perms", PolicyDocument=doc(deny("*")))
     assert me.sts.get_caller_identity()["Arn"] == me.arn
-    with raises_aws("AccessDenied", explicit_deny(me.arn, "iam:GetUser", me.arn), 403):
+    with raises_aws("AccessDenied", explicit_deny(me.arn, "iam:GetUser", ures(me.name)), 403):
         me.iam.get_user(UserName=me.name)
     # Allowed counterpart: without the deny statements the same calls pass.
     iam.put_user_policy(UserName=me.name, PolicyName="perms", PolicyDocument=doc(allow("iam:*")))
@@ -322,13 +348,13 @@ def test_notaction_deny_and_wildcards(server, iam):
     me = principal(iam, server, inline=doc(allow("iam:*"), {"Effect": "Deny", "NotAction": ["iam:Get*", "iam:List*"],
                                                             "Resource": "*"}))
     assert me.iam.get_user()["User"]["UserName"] == me.name
-    with raises_aws("AccessDenied", explicit_deny(me.arn, "iam:CreateAccessKey", me.arn), 403):
-        me.iam.create_access_key()
+    with raises_aws("AccessDenied", explicit_deny(me.arn, "iam:CreateAccessKey", ures(me.name)), 403):
+        me.iam.create_access_key(UserName=me.name)
     # Action matching is case-insensitive; resource matching is case-sensitive.
     other = principal(iam, server, inline=doc(allow("IAM:getuser", "arn:aws:iam::*:user/${aws:username}")))
     assert other.iam.get_user(UserName=other.name)["User"]["UserName"] == other.name
     upper = principal(iam, server, name=unique("CaseUser"), inline=doc(allow("iam:GetUser", "arn:aws:iam::*:user/caseuser*")))
-    with raises_aws("AccessDenied", no_allow(upper.arn, "iam:GetUser", upper.arn), 403):
+    with raises_aws("AccessDenied", no_allow(upper.arn, "iam:GetUser", ures(upper.name)), 403):
         upper.iam.get_user(UserName=upper.name)
 
 
@@ -339,7 +365,7 @@ def test_notaction_deny_and_wildcards(server, iam):
 
 def test_condition_source_ip(server, iam):
     far = principal(iam, server, inline=doc(allow("iam:GetUser", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})))
-    with raises_aws("AccessDenied", no_allow(far.arn, "iam:GetUser", far.arn), 403):
+    with raises_aws("AccessDenied", no_allow(far.arn, "iam:GetUser", ures(far.name)), 403):
         far.iam.get_user(UserName=far.name)
     near = principal(iam, server, inline=doc(allow("iam:GetUser", Condition={"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}})))
     assert near.iam.get_user(UserName=near.name)["User"]["UserName"] == near.name
@@ -349,7 +375,7 @@ def test_condition_source_ip(server, iam):
     # The classic deny-outside-the-office policy: NotIpAddress with an explicit Deny.
     office = principal(iam, server, inline=doc(
         allow("iam:*"), deny("*", Condition={"NotIpAddress": {"aws:SourceIp": ["192.0.2.0/24", "203.0.113.0/24"]}})))
-    with raises_aws("AccessDenied", explicit_deny(office.arn, "iam:GetUser", office.arn), 403):
+    with raises_aws("AccessDenied", explicit_deny(office.arn, "iam:GetUser", ures(office.name)), 403):
         office.iam.get_user(UserName=office.name)
     home = principal(iam, server, inline=doc(
         allow("iam:*"), deny("*", Condition={"NotIpAddress": {"aws:SourceIp": ["127.0.0.0/8"]}})))
@@ -381,13 +407,13 @@ def test_condition_multi_factor_auth_present(server, iam):
         devices[p.name] = (d["SerialNumber"], d["Base32StringSeed"], int(time.time() // 30))
 
     # Long-term keys: the key is absent, `Bool ... true` does not match.
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", me.arn), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(me.name)), 403):
         me.iam.get_user(UserName=me.name)
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:ListAccessKeys", me.arn), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:ListAccessKeys", ures(me.name)), 403):
         me.iam.list_access_keys(UserName=me.name)
     with raises_aws("AccessDenied", no_allow(me.arn, "iam:ListUsers", f"arn:aws:iam::{ACCOUNT_ID}:user/"), 403):
         me.iam.list_users()
-    with raises_aws("AccessDenied", explicit_deny(forced.arn, "iam:ListAccessKeys", forced.arn), 403):
+    with raises_aws("AccessDenied", explicit_deny(forced.arn, "iam:ListAccessKeys", ures(forced.name)), 403):
         forced.iam.list_access_keys(UserName=forced.name)
     assert forced.iam.get_user(UserName=forced.name)["User"]["UserName"] == forced.name  # NotAction exempts it
 
@@ -412,7 +438,7 @@ def test_condition_multi_factor_auth_present(server, iam):
     assert mfa_me.list_access_keys(UserName=me.name)["AccessKeyMetadata"]
     assert mfa_me.list_users()["Users"]  # aws:MultiFactorAuthAge is present and small
     # MFA does not widen the resource: another user's keys stay refused, naming the user ARN.
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:ListAccessKeys", forced.arn), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:ListAccessKeys", ures(forced.name)), 403):
         mfa_me.list_access_keys(UserName=forced.name)
     mfa_forced = make_client("iam", server.url, sessions[forced.name])
     assert mfa_forced.list_access_keys(UserName=forced.name)["AccessKeyMetadata"]
@@ -431,9 +457,9 @@ def test_path_scoped_permissions(server, iam):
     outside, _ = create_user_with_key(iam, unique("out"))
     assert me.iam.get_user(UserName=inside["UserName"])["User"]["Arn"] == inside["Arn"]
     assert me.iam.get_user(UserName=deeper["UserName"])["User"]["Arn"] == deeper["Arn"]  # * spans /
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", outside["Arn"]), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(outside["UserName"])), 403):
         me.iam.get_user(UserName=outside["UserName"])
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:ListAccessKeys", outside["Arn"]), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:ListAccessKeys", ures(outside["UserName"])), 403):
         me.iam.list_access_keys(UserName=outside["UserName"])
     # CreateUser is authorized on the ARN the new user will have, path included.
     new = unique("n")
@@ -443,7 +469,7 @@ def test_path_scoped_permissions(server, iam):
         me.iam.create_user(UserName=new, Path="/teams/")
     assert me.iam.create_user(UserName=new, Path="/team/")["User"]["Arn"] == user_arn(new, "/team/")
     # Its own user is at / and therefore outside its rights too.
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", me.arn), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(me.name)), 403):
         me.iam.get_user(UserName=me.name)
     me.iam.delete_user(UserName=new)
 
@@ -458,21 +484,21 @@ def test_tag_scoped_abac_on_resources(server, iam):
     assert me.iam.get_user(UserName=blue["UserName"])["User"]["UserName"] == blue["UserName"]
     assert me.iam.list_access_keys(UserName=blue["UserName"])["AccessKeyMetadata"]
     for target in (red, untagged):
-        with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", target["Arn"]), 403):
+        with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(target["UserName"])), 403):
             me.iam.get_user(UserName=target["UserName"])
     # Retagging the resource changes the decision on the next request.
     iam.tag_user(UserName=red["UserName"], Tags=[{"Key": "team", "Value": "blue"}])
     assert me.iam.get_user(UserName=red["UserName"])["User"]["UserName"] == red["UserName"]
     iam.untag_user(UserName=red["UserName"], TagKeys=["team"])
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", red["Arn"]), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(red["UserName"])), 403):
         me.iam.get_user(UserName=red["UserName"])
     # So does retagging the principal: with team=red it now matches nothing blue.
     iam.tag_user(UserName=me.name, Tags=[{"Key": "team", "Value": "red"}])
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", blue["Arn"]), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(blue["UserName"])), 403):
         me.iam.get_user(UserName=blue["UserName"])
     # Without the principal tag the variable resolves to nothing and the condition fails.
     iam.untag_user(UserName=me.name, TagKeys=["team"])
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", untagged["Arn"]), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(untagged["UserName"])), 403):
         me.iam.get_user(UserName=untagged["UserName"])
 
 
@@ -504,9 +530,9 @@ def test_tag_scoped_abac_on_requests(server, iam):
     # TagUser on an existing user: only team=blue may be set, no other key.
     target = unique("tgt")
     iam.create_user(UserName=target)
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:TagUser", user_arn(target)), 403):
+    with denied_as(no_allow(me.arn, "iam:TagUser", ures(target)), no_allow(me.arn, "iam:TagUser", user_arn(target))):
         me.iam.tag_user(UserName=target, Tags=[{"Key": "team", "Value": "red"}])
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:TagUser", user_arn(target)), 403):
+    with denied_as(no_allow(me.arn, "iam:TagUser", ures(target)), no_allow(me.arn, "iam:TagUser", user_arn(target))):
         me.iam.tag_user(UserName=target, Tags=[{"Key": "team", "Value": "blue"}, {"Key": "owner", "Value": "x"}])
     assert iam.list_user_tags(UserName=target)["Tags"] == []
     me.iam.tag_user(UserName=target, Tags=[{"Key": "team", "Value": "blue"}])
@@ -519,9 +545,9 @@ def test_tag_keys_deny_untag_of_protected_key(server, iam):
         deny(["iam:TagUser", "iam:UntagUser"], Condition={"ForAnyValue:StringEquals": {"aws:TagKeys": ["owner"]}})))
     target = unique("prot")
     iam.create_user(UserName=target, Tags=[{"Key": "owner", "Value": "root"}, {"Key": "misc", "Value": "1"}])
-    with raises_aws("AccessDenied", explicit_deny(me.arn, "iam:UntagUser", user_arn(target)), 403):
+    with denied_as(explicit_deny(me.arn, "iam:UntagUser", ures(target)), explicit_deny(me.arn, "iam:UntagUser", user_arn(target))):
         me.iam.untag_user(UserName=target, TagKeys=["misc", "owner"])
-    with raises_aws("AccessDenied", explicit_deny(me.arn, "iam:TagUser", user_arn(target)), 403):
+    with denied_as(explicit_deny(me.arn, "iam:TagUser", ures(target)), explicit_deny(me.arn, "iam:TagUser", user_arn(target))):
         me.iam.tag_user(UserName=target, Tags=[{"Key": "owner", "Value": "me"}])
     me.iam.untag_user(UserName=target, TagKeys=["misc"])
     assert iam.list_user_tags(UserName=target)["Tags"] == [{"Key": "owner", "Value": "root"}]
@@ -582,9 +608,9 @@ def test_root_and_unauthorized_defaults(server, iam, sts):
     # A user with no policy at all can do nothing in IAM, but can still learn who it is.
     me = principal(iam, server)
     assert me.sts.get_caller_identity()["Arn"] == me.arn
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", me.arn), 403):
-        me.iam.get_user()
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:CreatePolicy", policy_arn("x-" + me.name)), 403):
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(me.name)), 403):
+        me.iam.get_user(UserName=me.name)
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:CreatePolicy", "policy x-" + me.name), 403):
         me.iam.create_policy(PolicyName="x-" + me.name, PolicyDocument=doc(allow("*")))
     # The account root is allowed without any policy.
     assert iam.get_user(UserName=me.name)["User"]["Arn"] == me.arn
