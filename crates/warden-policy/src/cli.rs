@@ -292,7 +292,9 @@ fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Re
     };
     let resource = one(req.resource_policy, Slot::Resource, "resourcePolicy")?;
     let boundary = one(req.boundary, Slot::Boundary, "permissionsBoundary")?;
-    let session = one(req.session, Slot::Session, "sessionPolicy")?;
+    let session: Vec<NamedPolicy> = one(req.session, Slot::Session, "sessionPolicy")?
+        .into_iter()
+        .collect();
     let mut levels = |ls: &[Vec<&str>], slot: fn(usize, usize) -> Slot, what: &str| {
         ls.iter()
             .enumerate()
@@ -314,7 +316,7 @@ fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Re
         identity: &identity,
         resource: resource.as_ref(),
         boundary: boundary.as_ref(),
-        session: session.as_ref(),
+        session: session.as_slice(),
         scp_levels: &scps,
         rcp_levels: &rcps,
     };

@@ -35,8 +35,10 @@ pub struct PolicySet<'a> {
     pub resource: Option<&'a NamedPolicy>,
     /// The principal's permissions boundary.
     pub boundary: Option<&'a NamedPolicy>,
-    /// The session policies of a role or federated-user session, combined into one.
-    pub session: Option<&'a NamedPolicy>,
+    /// The session policies of a role or federated-user session (the inline policy and the managed policy ARNs
+    /// passed to AssumeRole* / GetFederationToken): the session may do what the identity policies allow and *some*
+    /// session policy allows. Empty means no session policy was passed.
+    pub session: &'a [NamedPolicy],
     /// SCPs attached at each level of the principal's account path, organization root first.
     pub scp_levels: &'a [Vec<NamedPolicy>],
     /// Custom RCPs at each level of the resource's account path, root first. `RCPFullAWSAccess` is implied.
@@ -194,7 +196,7 @@ impl PolicySet<'_> {
             PolicyType::Identity => self.identity.get(p),
             PolicyType::Resource | PolicyType::Trust => self.resource,
             PolicyType::Boundary => self.boundary,
-            PolicyType::Session => self.session,
+            PolicyType::Session => self.session.get(p),
             PolicyType::Scp => self.scp_levels.get(l)?.get(p),
             PolicyType::Rcp => self.rcp_levels.get(l)?.get(p),
         }
@@ -296,7 +298,7 @@ pub fn evaluate(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -
             let ig = PrincipalMode::Ignore;
             first_in(set.identity, T::Identity, 0, Effect::Deny, ctx, ig)
                 .or_else(|| single(set.boundary, T::Boundary, Effect::Deny, ctx, ig))
-                .or_else(|| single(set.session, T::Session, Effect::Deny, ctx, ig))
+                .or_else(|| first_in(set.session, T::Session, 0, Effect::Deny, ctx, ig))
         });
     if let Some(r) = deny {
         d.push(r);
@@ -388,21 +390,20 @@ pub fn evaluate(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -
     }
 
     // 7. Session policies. A GetFederationToken session without one has no permissions.
-    match set.session {
-        Some(s) => match single(
-            Some(s),
+    if !set.session.is_empty() {
+        match first_in(
+            set.session,
             T::Session,
+            0,
             Effect::Allow,
             ctx,
             PrincipalMode::Ignore,
         ) {
             Some(r) => d.push(r),
             None => return d.end(ImplicitDeny, Some(T::Session)),
-        },
-        None if kind == PrincipalKind::FederatedUser => {
-            return d.end(ImplicitDeny, Some(T::Session))
         }
-        None => {}
+    } else if kind == PrincipalKind::FederatedUser {
+        return d.end(ImplicitDeny, Some(T::Session));
     }
 
     let by = if identity_allow.is_some() {

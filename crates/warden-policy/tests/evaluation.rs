@@ -79,7 +79,7 @@ impl Case {
         let identity: Vec<NamedPolicy> = self.identity.iter().map(|t| np(t)).collect();
         let resource = self.resource_policy.as_deref().map(np);
         let boundary = self.boundary.as_deref().map(np);
-        let session = self.session.as_deref().map(np);
+        let session: Vec<NamedPolicy> = self.session.as_deref().map(np).into_iter().collect();
         let levels = |ls: &[Vec<String>]| -> Vec<Vec<NamedPolicy>> {
             ls.iter()
                 .map(|l| l.iter().map(|t| np(t)).collect())
@@ -90,7 +90,7 @@ impl Case {
             identity: &identity,
             resource: resource.as_ref(),
             boundary: boundary.as_ref(),
-            session: session.as_ref(),
+            session: &session,
             scp_levels: &scps,
             rcp_levels: &rcps,
         };
@@ -518,4 +518,30 @@ fn web_identity_trust_and_principal_arn() {
     );
     let ctx = RequestContext::new(session.with_role_arn(ROLE), "s3:GetObject", BUCKET).unwrap();
     assert_eq!(evaluate(&ctx, &set, &EvalOptions::default()).kind, Allow);
+}
+
+#[test]
+fn several_session_policies() {
+    // access_policies.html#policies_session: an inline session policy and managed session policies (PolicyArns)
+    // together; the session gets what the identity policies allow and some session policy allows.
+    let identity = [np(&allow("*"))];
+    let session = [np(&allow("s3:Get*")), np(&allow("ec2:Describe*"))];
+    let set = PolicySet {
+        identity: &identity,
+        session: &session,
+        ..PolicySet::default()
+    };
+    let p = Principal::parse(SESSION).unwrap();
+    for (action, want) in [
+        ("s3:GetObject", Allow),
+        ("ec2:DescribeInstances", Allow),
+        ("s3:PutObject", ImplicitDeny),
+    ] {
+        let ctx = RequestContext::new(p.clone(), action, "*").unwrap();
+        assert_eq!(
+            evaluate(&ctx, &set, &EvalOptions::default()).kind,
+            want,
+            "{action}"
+        );
+    }
 }

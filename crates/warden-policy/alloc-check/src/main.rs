@@ -51,7 +51,7 @@ fn main() {
         identity: &identity,
         resource: Some(&resource),
         boundary: Some(&boundary),
-        session: Some(&boundary),
+        session: std::slice::from_ref(&boundary),
         scp_levels: &scps,
         rcp_levels: &scps,
     };

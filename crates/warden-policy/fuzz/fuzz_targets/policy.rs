@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
                 identity: std::slice::from_ref(&policy),
                 resource: Some(&policy),
                 boundary: Some(&policy),
-                session: Some(&policy),
+                session: std::slice::from_ref(&policy),
                 scp_levels: &levels,
                 rcp_levels: &levels,
             };
