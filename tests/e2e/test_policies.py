@@ -898,3 +898,96 @@ def test_policies_survive_restart(warden_factory):
     iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc(allow()))
     with raises_aws("LimitExceeded", VERSION_LIMIT, 409):
         iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc(allow()))
+
+
+# --------------------------------------------------------------------------------------
+# Account views: GetAccountSummary policy counts, GetAccountAuthorizationDetails
+# --------------------------------------------------------------------------------------
+
+
+def test_account_summary_policy_counts(iam):
+    before = iam.get_account_summary()["SummaryMap"]
+    # AWS's fixed quotas (recorded SummaryMap).
+    for k, v in {"PolicySizeQuota": 6144, "UserPolicySizeQuota": 2048, "GroupPolicySizeQuota": 5120,
+                 "VersionsPerPolicyQuota": 5, "AttachedPoliciesPerUserQuota": 10,
+                 "AttachedPoliciesPerGroupQuota": 10, "PoliciesQuota": 1500,
+                 "PolicyVersionsInUseQuota": 10000}.items():
+        assert before[k] == v, (k, before.get(k))
+    # Recorded delta: one customer managed policy, attached -> Policies +1, PolicyVersionsInUse +1.
+    p = create_policy(iam)
+    user = unique("sum")
+    iam.create_user(UserName=user)
+    iam.attach_user_policy(UserName=user, PolicyArn=p["Arn"])
+    after = iam.get_account_summary()["SummaryMap"]
+    assert after["Policies"] - before["Policies"] == 1
+    assert after["PolicyVersionsInUse"] - before["PolicyVersionsInUse"] == 1
+    iam.detach_user_policy(UserName=user, PolicyArn=p["Arn"])
+    iam.delete_policy(PolicyArn=p["Arn"])
+    assert iam.get_account_summary()["SummaryMap"]["Policies"] == before["Policies"]
+
+
+def test_account_authorization_details(warden_factory):
+    w = warden_factory()
+    iam = w.client("iam")
+    pol = iam.create_policy(PolicyName="ad-pol", Path="/ad/", Description="d",
+                            PolicyDocument=doc(allow("iam:ListUsers")))["Policy"]
+    iam.create_policy_version(PolicyArn=pol["Arn"], PolicyDocument=doc(allow("iam:ListGroups")), SetAsDefault=True)
+    bnd = iam.create_policy(PolicyName="ad-bnd", PolicyDocument=doc(allow("iam:*")))["Policy"]
+    u = iam.create_user(UserName="ad-user", Path="/ad/", PermissionsBoundary=bnd["Arn"],
+                        Tags=[{"Key": "team", "Value": "blue"}])["User"]
+    g = iam.create_group(GroupName="ad-group")["Group"]
+    iam.add_user_to_group(GroupName="ad-group", UserName="ad-user")
+    iam.put_user_policy(UserName="ad-user", PolicyName="ui", PolicyDocument=doc(allow("iam:GetUser")))
+    iam.put_group_policy(GroupName="ad-group", PolicyName="gi", PolicyDocument=doc(allow("iam:GetGroup")))
+    iam.attach_user_policy(UserName="ad-user", PolicyArn=pol["Arn"])
+    iam.attach_group_policy(GroupName="ad-group", PolicyArn=pol["Arn"])
+
+    users = iam.get_account_authorization_details(Filter=["User"])
+    assert users["GroupDetailList"] == [] and users["Policies"] == [] and users["IsTruncated"] is False
+    [ud] = users["UserDetailList"]
+    assert (ud["UserName"], ud["UserId"], ud["Arn"], ud["Path"]) == ("ad-user", u["UserId"], u["Arn"], "/ad/")
+    assert ud["UserPolicyList"] == [{"PolicyName": "ui", "PolicyDocument": json.loads(doc(allow("iam:GetUser")))}]
+    assert ud["GroupList"] == ["ad-group"]
+    assert ud["AttachedManagedPolicies"] == [{"PolicyName": "ad-pol", "PolicyArn": pol["Arn"]}]
+    assert ud["PermissionsBoundary"] == {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                                         "PermissionsBoundaryArn": bnd["Arn"]}
+    assert ud["Tags"] == [{"Key": "team", "Value": "blue"}]
+
+    groups = iam.get_account_authorization_details(Filter=["Group"])
+    assert groups["UserDetailList"] == [] and groups["Policies"] == []
+    [gd] = groups["GroupDetailList"]
+    assert (gd["GroupName"], gd["GroupId"], gd["Arn"]) == ("ad-group", g["GroupId"], g["Arn"])
+    assert gd["GroupPolicyList"] == [{"PolicyName": "gi", "PolicyDocument": json.loads(doc(allow("iam:GetGroup")))}]
+    assert gd["AttachedManagedPolicies"] == [{"PolicyName": "ad-pol", "PolicyArn": pol["Arn"]}]
+
+    local = iam.get_account_authorization_details(Filter=["LocalManagedPolicy"])
+    assert local["UserDetailList"] == [] and local["GroupDetailList"] == []
+    by_name = {p["PolicyName"]: p for p in local["Policies"]}
+    assert set(by_name) == {"ad-pol", "ad-bnd"}
+    p = by_name["ad-pol"]
+    assert p["Arn"] == pol["Arn"] and p["PolicyId"] == pol["PolicyId"] and p["DefaultVersionId"] == "v2"
+    assert p["AttachmentCount"] == 2 and p["Path"] == "/ad/" and p["IsAttachable"] is True
+    versions = {v["VersionId"]: v for v in p["PolicyVersionList"]}
+    assert set(versions) == {"v1", "v2"}
+    assert versions["v2"]["IsDefaultVersion"] is True and versions["v1"]["IsDefaultVersion"] is False
+    assert versions["v1"]["Document"] == json.loads(doc(allow("iam:ListUsers")))
+    assert versions["v2"]["Document"] == json.loads(doc(allow("iam:ListGroups")))
+    assert by_name["ad-bnd"]["PermissionsBoundaryUsageCount"] == 1 and by_name["ad-bnd"]["AttachmentCount"] == 0
+
+    # Pagination over everything: each entity exactly once.
+    seen, marker, pages = [], None, 0
+    while True:
+        kw = {"MaxItems": 1}
+        if marker:
+            kw["Marker"] = marker
+        page = iam.get_account_authorization_details(**kw)
+        pages += 1
+        seen += [("u", x["UserName"]) for x in page["UserDetailList"]]
+        seen += [("g", x["GroupName"]) for x in page["GroupDetailList"]]
+        seen += [("p", x["Arn"]) for x in page["Policies"] if ":aws:policy/" not in x["Arn"]]
+        if not page["IsTruncated"]:
+            break
+        marker = page["Marker"]
+        assert pages < 50
+    assert pages >= 2
+    assert sorted(seen) == sorted([("u", "ad-user"), ("g", "ad-group"), ("p", pol["Arn"]), ("p", bnd["Arn"])])
