@@ -144,10 +144,14 @@ def test_attach_admin_to_self_with_rights_only_on_other_users(server, iam):
         with raises_aws("AccessDenied", no_allow(me.arn, "iam:AttachUserPolicy", ures(me.name)), 403):
             me.iam.attach_user_policy(UserName=me.name, PolicyArn=arn)
     assert iam.list_attached_user_policies(UserName=me.name)["AttachedPolicies"] == []
-    # Allowed counterpart: the same call on a user under /others/.
+    # Allowed counterpart: the same calls on a user under /others/, AdministratorAccess included.
     me.iam.attach_user_policy(UserName=other["UserName"], PolicyArn=harmless)
-    assert iam.list_attached_user_policies(UserName=other["UserName"])["AttachedPolicies"] == [
-        {"PolicyName": harmless.rsplit("/", 1)[1], "PolicyArn": harmless}]
+    me.iam.attach_user_policy(UserName=other["UserName"], PolicyArn=ADMIN_ARN)
+    assert sorted(p["PolicyArn"] for p in iam.list_attached_user_policies(UserName=other["UserName"])["AttachedPolicies"]) == sorted(
+        [harmless, ADMIN_ARN])
+    # The victim is now an administrator; the attacker still is not.
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:ListUsers", f"arn:aws:iam::{ACCOUNT_ID}:user/"), 403):
+        me.iam.list_users()
 
 
 def test_attach_admin_to_self_limited_by_policy_arn_condition(server, iam):
