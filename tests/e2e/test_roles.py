@@ -30,12 +30,17 @@ Sources of the expected answers (AWS, not warden):
   InvalidInput "Service role name AWSServiceRoleForX has been taken in this account, please try
   a different suffix."; UnmodifiableEntity "Cannot perform the operation on the protected role
   'AWSServiceRoleForX' - this role is only modifiable by AWS".
+* Service-linked role names as the services document them: AWSServiceRoleForAutoScaling (EC2 Auto
+  Scaling user guide), AWSServiceRoleForElasticBeanstalk, AWSServiceRoleForConfig; DeletionTaskId
+  "task/aws-service-role/SERVICE/ROLE/ID" (IAM API reference example).
+* PermissionsBoundaryType is "PermissionsBoundaryPolicy" (the botocore model's only enum value and
+  real CLI outputs); LocalStack's 2026 role snapshot shows "Policy", which we take to be a
+  transformer artefact, consistent with test_users.py / test_policies.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import re
 import time
@@ -59,39 +64,6 @@ USER_ID_RE = re.compile(r"^AIDA[A-Z0-9]{17}$")
 PROFILE_ID_RE = re.compile(r"^AIPA[A-Z0-9]{17}$")
 ASIA_RE = re.compile(r"^ASIA[A-Z0-9]{16}$")
 ACCOUNT_ROOT = f"arn:aws:iam::{ACCOUNT_ID}:root"
-
-
-# --------------------------------------------------------------------------------------
-# xfail only while the server answers NotImplemented
-# --------------------------------------------------------------------------------------
-
-
-class NotImplementedYet(Exception):
-    """Raised in place of an error that came from a `NotImplemented` (501) answer."""
-
-
-def pending(op: str):
-    """Strict xfail, but only for a NotImplemented answer: any other failure stays a failure."""
-
-    def deco(fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except ClientError as e:
-                if e.response.get("Error", {}).get("Code") == "NotImplemented":
-                    raise NotImplementedYet(str(e)) from e
-                raise
-            except AssertionError as e:
-                if "NotImplemented" in str(e):
-                    raise NotImplementedYet(str(e)) from e
-                raise
-
-        return pytest.mark.xfail(
-            reason=f"{op} not implemented yet", strict=True, raises=NotImplementedYet
-        )(wrapper)
-
-    return deco
 
 
 # --------------------------------------------------------------------------------------
@@ -139,6 +111,14 @@ def delete_user_fully(iam, name: str) -> None:
     iam.delete_user(UserName=name)
 
 
+def raw_error(server, service: str, params: dict) -> tuple[int, str | None, str | None]:
+    """Send what botocore's client-side validation would refuse (e.g. a value under a model
+    minimum), signed, and return (HTTP status, error code, error message)."""
+    resp = signed_call(server.url, service, params)
+    code, msg = resp.error() if resp.status >= 400 else (None, None)
+    return resp.status, code, msg
+
+
 def size_without_whitespace(doc: str) -> int:
     return len(re.sub(r"\s", "", doc))
 
@@ -148,7 +128,6 @@ def size_without_whitespace(doc: str) -> int:
 # --------------------------------------------------------------------------------------
 
 
-@pending("CreateRole")
 def test_create_role_full_shape_and_get_role(iam):
     name = unique("app")
     doc = trust({"Service": "ec2.amazonaws.com"})
@@ -183,7 +162,6 @@ def test_create_role_full_shape_and_get_role(iam):
     assert "PermissionsBoundary" not in g
 
 
-@pending("CreateRole")
 def test_get_role_defaults(iam):
     r = new_role(iam)
     g = iam.get_role(RoleName=r["RoleName"])["Role"]
@@ -195,7 +173,6 @@ def test_get_role_defaults(iam):
         assert absent not in g, (absent, g)
 
 
-@pending("GetRole")
 def test_get_role_document_is_url_encoded_on_the_wire(server, iam):
     r = new_role(iam)
     resp = signed_call(server.url, "iam", {"Action": "GetRole", "Version": "2010-05-08", "RoleName": r["RoleName"]})
@@ -206,7 +183,6 @@ def test_get_role_document_is_url_encoded_on_the_wire(server, iam):
     assert json.loads(urllib.parse.unquote(el.text)) == EC2_TRUST_DOC
 
 
-@pending("CreateRole")
 def test_create_role_duplicate_name_case_insensitive(iam):
     name = unique("Dup")
     new_role(iam, name)
@@ -221,7 +197,6 @@ def test_create_role_duplicate_name_case_insensitive(iam):
     assert len([x for x in iam.list_roles()["Roles"] if x["RoleName"].lower() == name.lower()]) == 1
 
 
-@pending("CreateRole")
 def test_create_role_trust_policy_invalid_json(iam):
     bad = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},]}'
     name = unique("badjson")
@@ -231,54 +206,46 @@ def test_create_role_trust_policy_invalid_json(iam):
         iam.get_role(RoleName=name)
 
 
-@pending("CreateRole")
 def test_create_role_trust_policy_needs_principal(iam):
     doc = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]})
     name = unique("noprin")
-    # AWS: "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in
-    # policy has a statement with no principals!" (terraform-aws-modules/terraform-aws-iam#47).
-    with raises_aws("MalformedPolicyDocument", status=400, message_prefix="Invalid principal in policy"):
+    # The text is not recorded for this exact input: public outputs show "Invalid principal in
+    # policy: ... The passed in policy has a statement with no principals!"
+    # (terraform-aws-modules/terraform-aws-iam#47) and, as for S3, "Missing required field
+    # Principal". Code and status are asserted, the text only loosely.
+    with raises_aws("MalformedPolicyDocument", status=400) as e:
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=doc)
+    assert e["message"].startswith("Invalid principal in policy") or e["message"] == "Missing required field Principal", e["message"]
     with raises_aws("NoSuchEntity", status=404):
         iam.get_role(RoleName=name)
 
 
-@pending("CreateRole")
-def test_create_role_trust_policy_is_validated_as_a_trust_policy(iam):
+def test_create_role_refuses_an_identity_policy_as_trust_policy(iam):
     # An identity policy (Resource, no Principal) is not a trust policy.
+    name = unique("idpol")
     with raises_aws("MalformedPolicyDocument", status=400):
-        iam.create_role(RoleName=unique("idpol"), AssumeRolePolicyDocument=ALLOW_ALL)
-    with_resource = json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ec2.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Resource": "*",
-                }
-            ],
-        }
-    )
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=ALLOW_ALL)
+    with raises_aws("NoSuchEntity", no_such_role(name), 404):
+        iam.get_role(RoleName=name)
+
+
+def test_create_role_trust_policy_with_resource_is_refused(iam):
+    doc = json.loads(EC2_TRUST)
+    doc["Statement"][0]["Resource"] = "*"
     with raises_aws("MalformedPolicyDocument", "Has prohibited field Resource", 400):
-        iam.create_role(RoleName=unique("res"), AssumeRolePolicyDocument=with_resource)
+        iam.create_role(RoleName=unique("res"), AssumeRolePolicyDocument=json.dumps(doc))
+
+
+def test_create_role_trust_policy_with_non_sts_action_is_refused(iam):
+    name = unique("act")
     with raises_aws("MalformedPolicyDocument", "AssumeRole policy may only specify STS AssumeRole actions.", 400):
-        iam.create_role(
-            RoleName=unique("act"),
-            AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}, action="s3:GetObject"),
-        )
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust({"Service": "ec2.amazonaws.com"}, action="s3:GetObject"))
+    with raises_aws("NoSuchEntity", no_such_role(name), 404):
+        iam.get_role(RoleName=name)
+    # The STS role-assumption actions are all fine.
+    new_role(iam, doc=trust(ACCOUNT_ROOT, action=["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]))
 
 
-def raw_error(server, service: str, params: dict) -> tuple[int, str | None, str | None]:
-    """Send what botocore's client-side validation would refuse (e.g. a value under a model
-    minimum), signed, and return (HTTP status, error code, error message)."""
-    resp = signed_call(server.url, service, params)
-    code, msg = resp.error() if resp.status >= 400 else (None, None)
-    return resp.status, code, msg
-
-
-@pending("CreateRole")
 def test_create_role_max_session_duration_bounds(server, iam):
     for ok in (3600, 43200):
         r = new_role(iam, MaxSessionDuration=ok)
@@ -307,7 +274,6 @@ def test_create_role_max_session_duration_bounds(server, iam):
         iam.get_role(RoleName=name)
 
 
-@pending("CreateRole")
 def test_create_role_name_length(iam):
     long = "r" * 65
     with raises_aws(
@@ -321,7 +287,6 @@ def test_create_role_name_length(iam):
     assert new_role(iam, ok)["RoleName"] == ok
 
 
-@pending("GetRole")
 def test_missing_role_errors(iam):
     name = unique("ghost")
     msg = no_such_role(name)
@@ -351,7 +316,6 @@ def test_missing_role_errors(iam):
 # --------------------------------------------------------------------------------------
 
 
-@pending("ListRoles")
 def test_list_roles_path_prefix_and_pagination(iam):
     prefix = f"/{unique('lr')}/"
     names = sorted(unique(f"r{i}") for i in range(3))
@@ -389,7 +353,6 @@ def test_list_roles_path_prefix_and_pagination(iam):
 # --------------------------------------------------------------------------------------
 
 
-@pending("UpdateRole")
 def test_update_role_and_description(iam):
     r = new_role(iam, Description="initial")
     out = iam.update_role(RoleName=r["RoleName"], Description="updated", MaxSessionDuration=7200)
@@ -416,7 +379,6 @@ def test_update_role_and_description(iam):
     assert iam.get_role(RoleName=r["RoleName"])["Role"]["MaxSessionDuration"] == 7200
 
 
-@pending("UpdateAssumeRolePolicy")
 def test_update_assume_role_policy(iam):
     r = new_role(iam)
     new_doc = trust({"Service": ["lambda.amazonaws.com"]}, action=["sts:AssumeRole"])
@@ -427,10 +389,6 @@ def test_update_assume_role_policy(iam):
     bad_json = new_doc[:-1] + ",}"
     with raises_aws("MalformedPolicyDocument", "This policy contains invalid Json", 400):
         iam.update_assume_role_policy(RoleName=r["RoleName"], PolicyDocument=bad_json)
-    with raises_aws("MalformedPolicyDocument", "AssumeRole policy may only specify STS AssumeRole actions.", 400):
-        iam.update_assume_role_policy(
-            RoleName=r["RoleName"], PolicyDocument=trust({"Service": "ec2.amazonaws.com"}, action="iam:*")
-        )
     doc = json.loads(EC2_TRUST)
     doc["Statement"][0]["Resource"] = "*"
     with raises_aws("MalformedPolicyDocument", "Has prohibited field Resource", 400):
@@ -439,47 +397,69 @@ def test_update_assume_role_policy(iam):
     assert iam.get_role(RoleName=r["RoleName"])["Role"]["AssumeRolePolicyDocument"] == json.loads(new_doc)
 
 
+def test_update_assume_role_policy_refuses_non_sts_actions(iam):
+    r = new_role(iam)
+    with raises_aws("MalformedPolicyDocument", "AssumeRole policy may only specify STS AssumeRole actions.", 400):
+        iam.update_assume_role_policy(
+            RoleName=r["RoleName"], PolicyDocument=trust({"Service": "ec2.amazonaws.com"}, action="iam:*")
+        )
+    assert iam.get_role(RoleName=r["RoleName"])["Role"]["AssumeRolePolicyDocument"] == EC2_TRUST_DOC
+
+
 # --------------------------------------------------------------------------------------
 # DeleteRole
 # --------------------------------------------------------------------------------------
 
 
-@pending("DeleteRole")
-def test_delete_role_conflicts(iam):
-    r = new_role(iam)
-    name = r["RoleName"]
-    pol = iam.create_policy(PolicyName=unique("pol"), PolicyDocument=ALLOW_ALL)["Policy"]
-    profile = unique("ip")
-    iam.create_instance_profile(InstanceProfileName=profile)
-
+def test_delete_role_with_inline_policy_conflicts(iam):
+    name = new_role(iam)["RoleName"]
     iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=ALLOW_ALL)
     with raises_aws("DeleteConflict", "Cannot delete entity, must delete policies first.", 409):
         iam.delete_role(RoleName=name)
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["inline"]
     iam.delete_role_policy(RoleName=name, PolicyName="inline")
+    iam.delete_role(RoleName=name)
 
+
+def test_delete_role_with_attached_policy_conflicts(iam):
+    name = new_role(iam)["RoleName"]
+    pol = iam.create_policy(PolicyName=unique("pol"), PolicyDocument=ALLOW_ALL)["Policy"]
     iam.attach_role_policy(RoleName=name, PolicyArn=pol["Arn"])
     with raises_aws("DeleteConflict", "Cannot delete entity, must detach all policies first.", 409):
         iam.delete_role(RoleName=name)
     iam.detach_role_policy(RoleName=name, PolicyArn=pol["Arn"])
+    iam.delete_role(RoleName=name)
 
+
+def test_delete_role_in_instance_profile_conflicts(iam):
+    name = new_role(iam)["RoleName"]
+    profile = unique("ip")
+    iam.create_instance_profile(InstanceProfileName=profile)
     iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=name)
     with raises_aws("DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.", 409):
         iam.delete_role(RoleName=name)
     iam.remove_role_from_instance_profile(InstanceProfileName=profile, RoleName=name)
+    iam.delete_role(RoleName=name)
 
-    # Still there after the refused deletes.
-    assert iam.get_role(RoleName=name)["Role"]["RoleId"] == r["RoleId"]
+
+def test_delete_role(iam):
+    r = new_role(iam)
+    name = r["RoleName"]
+    pol = iam.create_policy(PolicyName=unique("pol"), PolicyDocument=ALLOW_ALL)["Policy"]
     # A permissions boundary and tags do not block deletion.
     iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=pol["Arn"])
     iam.tag_role(RoleName=name, Tags=[{"Key": "k", "Value": "v"}])
-    iam.delete_role(RoleName=name)
+    assert set(iam.delete_role(RoleName=name)) == {"ResponseMetadata"}
     with raises_aws("NoSuchEntity", no_such_role(name), 404):
         iam.get_role(RoleName=name)
     with raises_aws("NoSuchEntity", no_such_role(name), 404):
         iam.delete_role(RoleName=name)
-    # The name is free again, with a new id.
+    assert name not in [x["RoleName"] for x in iam.list_roles()["Roles"]]
+    # The boundary policy is no longer in use; the name is free again, with a new id.
+    assert iam.get_policy(PolicyArn=pol["Arn"])["Policy"]["PermissionsBoundaryUsageCount"] == 0
     again = new_role(iam, name)
     assert again["RoleId"] != r["RoleId"]
+    assert iam.list_role_tags(RoleName=name)["Tags"] == []
 
 
 # --------------------------------------------------------------------------------------
@@ -487,7 +467,6 @@ def test_delete_role_conflicts(iam):
 # --------------------------------------------------------------------------------------
 
 
-@pending("TagRole")
 def test_role_tags(iam):
     r = new_role(iam)
     name = r["RoleName"]
@@ -510,20 +489,42 @@ def test_role_tags(iam):
         iam.tag_role(RoleName=name, Tags=[{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}])
     with raises_aws("InvalidInput", dup, 400):
         new_role(iam, Tags=[{"Key": "x", "Value": "1"}, {"Key": "x", "Value": "2"}])
-    with raises_aws(
-        "ValidationError",
-        "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50",
-        400,
-    ):
-        iam.tag_role(RoleName=name, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)])
-    with raises_aws(
-        "ValidationError",
-        "1 validation error detected: Value at 'tags.1.member.key' failed to satisfy constraint: Member must have length less than or equal to 128",
-        400,
-    ):
-        iam.tag_role(RoleName=name, Tags=[{"Key": "k" * 129, "Value": "v"}])
     # Refused tag calls changed nothing.
     assert iam.list_role_tags(RoleName=name)["Tags"] == [{"Key": "other", "Value": "o"}]
+
+
+def tag_limit_message(member: str, limit: int) -> str:
+    return f"1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {limit}"
+
+
+def test_role_tag_count_limit(iam):
+    name = new_role(iam)["RoleName"]
+    with raises_aws("ValidationError", tag_limit_message("tags", 50), 400):
+        iam.tag_role(RoleName=name, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)])
+    with raises_aws("ValidationError", tag_limit_message("tags", 50), 400):
+        new_role(iam, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)])
+    assert iam.list_role_tags(RoleName=name)["Tags"] == []
+
+
+def test_role_tag_key_length_limit(iam):
+    name = new_role(iam)["RoleName"]
+    with raises_aws("ValidationError", tag_limit_message("tags.1.member.key", 128), 400):
+        iam.tag_role(RoleName=name, Tags=[{"Key": "k" * 129, "Value": "v"}])
+    assert iam.list_role_tags(RoleName=name)["Tags"] == []
+
+
+def test_role_tag_value_length_limit(iam):
+    name = new_role(iam)["RoleName"]
+    with raises_aws("ValidationError", tag_limit_message("tags.1.member.value", 256), 400):
+        iam.tag_role(RoleName=name, Tags=[{"Key": "k", "Value": "v" * 257}])
+    assert iam.list_role_tags(RoleName=name)["Tags"] == []
+
+
+def test_role_tags_at_the_limits(iam):
+    name = new_role(iam)["RoleName"]
+    tags = [{"Key": f"k{i}", "Value": "v"} for i in range(49)] + [{"Key": "k" * 128, "Value": "v" * 256}]
+    iam.tag_role(RoleName=name, Tags=tags)
+    assert sorted(iam.list_role_tags(RoleName=name)["Tags"], key=lambda t: t["Key"]) == sorted(tags, key=lambda t: t["Key"])
 
 
 # --------------------------------------------------------------------------------------
@@ -531,7 +532,6 @@ def test_role_tags(iam):
 # --------------------------------------------------------------------------------------
 
 
-@pending("PutRolePolicy")
 def test_role_inline_policies(iam):
     r = new_role(iam)
     name = r["RoleName"]
@@ -554,7 +554,6 @@ def test_role_inline_policies(iam):
         iam.put_role_policy(RoleName=name, PolicyName="bad", PolicyDocument=EC2_TRUST)
 
 
-@pending("PutRolePolicy")
 def test_role_inline_policy_aggregate_quota_10240(iam):
     r = new_role(iam)
     name = r["RoleName"]
@@ -582,7 +581,6 @@ def test_role_inline_policy_aggregate_quota_10240(iam):
     assert sorted(iam.list_role_policies(RoleName=name)["PolicyNames"]) == ["a", "b", "c"]
 
 
-@pending("AttachRolePolicy")
 def test_role_attached_policies(iam):
     r = new_role(iam)
     name = r["RoleName"]
@@ -610,13 +608,17 @@ def test_role_attached_policies(iam):
     missing = f"arn:aws:iam::{ACCOUNT_ID}:policy/{unique('nope')}"
     with raises_aws("NoSuchEntity", f"Policy {missing} does not exist or is not attachable.", 404):
         iam.attach_role_policy(RoleName=name, PolicyArn=missing)
-    with raises_aws("ValidationError", status=400):
-        iam.attach_role_policy(RoleName=name, PolicyArn=pol["PolicyName"])
+    # A name instead of an ARN (>= 20 characters, botocore's minimum). Two AWS recordings disagree
+    # on the text: "ARN NAME is not valid." (test_iam_roles snapshot, 2026) and
+    # "Invalid ARN:  Could not be parsed!" (aws-wire-facts.md).
+    not_arn = "longpolicynamebutnoarn"
+    with raises_aws("ValidationError", status=400) as e:
+        iam.attach_role_policy(RoleName=name, PolicyArn=not_arn)
+    assert e["message"] in (f"ARN {not_arn} is not valid.", "Invalid ARN:  Could not be parsed!"), e["message"]
     iam.detach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
     assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == []
 
 
-@pending("PutRolePermissionsBoundary")
 def test_role_permissions_boundary(iam):
     pol = iam.create_policy(PolicyName=unique("bnd"), PolicyDocument=ALLOW_ALL)["Policy"]
     r = new_role(iam, PermissionsBoundary=pol["Arn"])
@@ -648,7 +650,6 @@ def test_role_permissions_boundary(iam):
 # --------------------------------------------------------------------------------------
 
 
-@pending("AssumeRole")
 def test_trust_policy_keeps_user_unique_id(server, iam):
     uname = unique("trusted")
     user, creds = create_user_with_key(iam, uname)
@@ -678,7 +679,6 @@ def test_trust_policy_keeps_user_unique_id(server, iam):
     assert doc["Statement"][0]["Principal"] == {"AWS": user["UserId"]}
 
 
-@pending("CreateRole")
 def test_trust_policy_naming_missing_principal_is_refused(iam):
     ghost_user = f"arn:aws:iam::{ACCOUNT_ID}:user/{unique('nobody')}"
     with raises_aws("MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{ghost_user}"', 400):
@@ -699,7 +699,6 @@ def test_trust_policy_naming_missing_principal_is_refused(iam):
 # --------------------------------------------------------------------------------------
 
 
-@pending("CreateInstanceProfile")
 def test_instance_profile_lifecycle(iam):
     name = unique("ip")
     prefix = f"/{unique('ipp')}/"
@@ -732,8 +731,6 @@ def test_instance_profile_lifecycle(iam):
 
     with raises_aws("DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.", 409):
         iam.delete_instance_profile(InstanceProfileName=name)
-    with raises_aws("NoSuchEntity", f"Role {r2['RoleName']} in Instance Profile {name} cannot be found.", 404):
-        iam.remove_role_from_instance_profile(InstanceProfileName=name, RoleName=r2["RoleName"])
     ghost = unique("ghost")
     with raises_aws("NoSuchEntity", no_such_role(ghost), 404):
         iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=ghost)
@@ -749,7 +746,19 @@ def test_instance_profile_lifecycle(iam):
         iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=r2["RoleName"])
 
 
-@pending("TagInstanceProfile")
+def test_remove_role_not_in_instance_profile(iam):
+    name = unique("ipr")
+    iam.create_instance_profile(InstanceProfileName=name)
+    r = new_role(iam)
+    with raises_aws("NoSuchEntity", f"Role {r['RoleName']} in Instance Profile {name} cannot be found.", 404):
+        iam.remove_role_from_instance_profile(InstanceProfileName=name, RoleName=r["RoleName"])
+    ghost = unique("ghost")
+    with raises_aws("NoSuchEntity", no_such_role(ghost), 404):
+        iam.remove_role_from_instance_profile(InstanceProfileName=name, RoleName=ghost)
+    with raises_aws("NoSuchEntity", f"Instance Profile {ghost} cannot be found.", 404):
+        iam.remove_role_from_instance_profile(InstanceProfileName=ghost, RoleName=r["RoleName"])
+
+
 def test_instance_profile_tags(iam):
     name = unique("ipt")
     iam.create_instance_profile(InstanceProfileName=name)
@@ -770,43 +779,45 @@ def test_instance_profile_tags(iam):
 # --------------------------------------------------------------------------------------
 
 
-@pending("CreateServiceLinkedRole")
+def test_service_linked_role_names(iam):
+    # Names documented by the services: EC2 Auto Scaling ("AWSServiceRoleForAutoScaling") and
+    # Elastic Beanstalk ("AWSServiceRoleForElasticBeanstalk").
+    for svc, expected in (
+        ("autoscaling.amazonaws.com", "AWSServiceRoleForAutoScaling"),
+        ("elasticbeanstalk.amazonaws.com", "AWSServiceRoleForElasticBeanstalk"),
+    ):
+        r = iam.create_service_linked_role(AWSServiceName=svc)["Role"]
+        try:
+            assert r["RoleName"] == expected
+            assert r["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{svc}/{expected}"
+        finally:
+            iam.delete_service_linked_role(RoleName=r["RoleName"])
+    suffixed = iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com", CustomSuffix="e2e")["Role"]
+    try:
+        assert suffixed["RoleName"] == "AWSServiceRoleForAutoScaling_e2e"
+    finally:
+        iam.delete_service_linked_role(RoleName=suffixed["RoleName"])
+
+
 def test_service_linked_role_lifecycle(iam):
-    svc = "autoscaling.amazonaws.com"
+    svc = "config.amazonaws.com"
     r = iam.create_service_linked_role(AWSServiceName=svc, Description="for e2e")["Role"]
-    assert r["RoleName"] == "AWSServiceRoleForAutoScaling"
+    name = r["RoleName"]
+    assert name == "AWSServiceRoleForConfig"
     assert r["Path"] == f"/aws-service-role/{svc}/"
-    assert r["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{svc}/AWSServiceRoleForAutoScaling"
+    assert r["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{svc}/{name}"
     assert ROLE_ID_RE.match(r["RoleId"])
     st = r["AssumeRolePolicyDocument"]["Statement"]
     assert len(st) == 1 and st[0]["Effect"] == "Allow"
     assert set(st[0]["Principal"]) == {"Service"}
     assert st[0]["Principal"]["Service"] in (svc, [svc])
     assert st[0]["Action"] in ("sts:AssumeRole", ["sts:AssumeRole"])
-    assert iam.get_role(RoleName="AWSServiceRoleForAutoScaling")["Role"]["RoleId"] == r["RoleId"]
+    g = iam.get_role(RoleName=name)["Role"]
+    assert g["RoleId"] == r["RoleId"] and g["Description"] == "for e2e"
+    assert name in [x["RoleName"] for x in iam.list_roles(PathPrefix="/aws-service-role/")["Roles"]]
 
-    with raises_aws(
-        "InvalidInput",
-        "Service role name AWSServiceRoleForAutoScaling has been taken in this account, please try a different suffix.",
-        400,
-    ):
-        iam.create_service_linked_role(AWSServiceName=svc)
-    suffixed = iam.create_service_linked_role(AWSServiceName=svc, CustomSuffix="e2e")["Role"]
-    assert suffixed["RoleName"] == "AWSServiceRoleForAutoScaling_e2e"
-    assert suffixed["Path"] == f"/aws-service-role/{svc}/"
-
-    # Only the service may change a service-linked role.
-    with raises_aws(
-        "UnmodifiableEntity",
-        "Cannot perform the operation on the protected role 'AWSServiceRoleForAutoScaling' - this role is only modifiable by AWS",
-        400,
-    ):
-        iam.put_role_policy(RoleName="AWSServiceRoleForAutoScaling", PolicyName="p", PolicyDocument=ALLOW_ALL)
-    with raises_aws("UnmodifiableEntity", status=400):
-        iam.delete_role(RoleName="AWSServiceRoleForAutoScaling")
-
-    task = iam.delete_service_linked_role(RoleName="AWSServiceRoleForAutoScaling")["DeletionTaskId"]
-    assert task.startswith(f"task/aws-service-role/{svc}/AWSServiceRoleForAutoScaling/"), task
+    task = iam.delete_service_linked_role(RoleName=name)["DeletionTaskId"]
+    assert task.startswith(f"task/aws-service-role/{svc}/{name}/"), task
     deadline = time.monotonic() + 10
     while True:
         status = iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"]
@@ -815,9 +826,15 @@ def test_service_linked_role_lifecycle(iam):
             break
         time.sleep(0.2)
     assert status == "SUCCEEDED"
-    with raises_aws("NoSuchEntity", no_such_role("AWSServiceRoleForAutoScaling"), 404):
-        iam.get_role(RoleName="AWSServiceRoleForAutoScaling")
-    iam.delete_service_linked_role(RoleName="AWSServiceRoleForAutoScaling_e2e")
+    with raises_aws("NoSuchEntity", no_such_role(name), 404):
+        iam.get_role(RoleName=name)
+    # Deleting a normal role this way is refused (AWS's code for this is not recorded anywhere we
+    # could find, so only the refusal is asserted) and the role stays.
+    plain = new_role(iam)
+    with pytest.raises(ClientError) as e:
+        iam.delete_service_linked_role(RoleName=plain["RoleName"])
+    assert 400 <= e.value.response["ResponseMetadata"]["HTTPStatusCode"] < 500
+    assert iam.get_role(RoleName=plain["RoleName"])["Role"]["RoleId"] == plain["RoleId"]
 
 
 # --------------------------------------------------------------------------------------
@@ -825,7 +842,6 @@ def test_service_linked_role_lifecycle(iam):
 # --------------------------------------------------------------------------------------
 
 
-@pending("CreateRole")
 def test_cli_role_and_instance_profile(aws, iam):
     name = unique("cli")
     res = aws("iam", "create-role", "--role-name", name, "--path", "/cli/", "--assume-role-policy-document", EC2_TRUST, "--max-session-duration", "7200")
@@ -848,21 +864,58 @@ def test_cli_role_and_instance_profile(aws, iam):
     prof = unique("cliip")
     res = aws("iam", "create-instance-profile", "--instance-profile-name", prof)
     assert res.returncode == 0, res.stderr
+    assert res.json["InstanceProfile"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{prof}"
     res = aws("iam", "add-role-to-instance-profile", "--instance-profile-name", prof, "--role-name", name)
     assert res.returncode == 0, res.stderr
+    res = aws("iam", "list-instance-profiles-for-role", "--role-name", name)
+    assert res.returncode == 0, res.stderr
+    assert [p["InstanceProfileName"] for p in res.json["InstanceProfiles"]] == [prof]
+
+    other = new_role(iam)["RoleName"]
+    res = aws("iam", "delete-role", "--role-name", other)
+    assert res.returncode == 0, res.stderr
+    gone = aws("iam", "get-role", "--role-name", other)
+    assert_cli_error(gone, "NoSuchEntity", "GetRole", no_such_role(other))
+
     conflict = aws("iam", "delete-role", "--role-name", name)
     assert_cli_error(conflict, "DeleteConflict", "DeleteRole", "Cannot delete entity, must remove roles from instance profile first.")
-    assert iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"][0]["InstanceProfileName"] == prof
-    iam.remove_role_from_instance_profile(InstanceProfileName=prof, RoleName=name)
-    res = aws("iam", "delete-role", "--role-name", name)
-    assert res.returncode == 0, res.stderr
-    gone = aws("iam", "get-role", "--role-name", name)
-    assert_cli_error(gone, "NoSuchEntity", "GetRole", no_such_role(name))
 
 
-@pending("CreateServiceLinkedRole")
+def test_service_linked_role_is_protected(iam):
+    svc = "support.amazonaws.com"
+    r = iam.create_service_linked_role(AWSServiceName=svc)["Role"]
+    name = r["RoleName"]
+    try:
+        # Only the service may change a service-linked role.
+        with raises_aws(
+            "UnmodifiableEntity",
+            f"Cannot perform the operation on the protected role '{name}' - this role is only modifiable by AWS",
+            400,
+        ):
+            iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=ALLOW_ALL)
+        with raises_aws("UnmodifiableEntity", status=400):
+            iam.delete_role(RoleName=name)
+        assert iam.get_role(RoleName=name)["Role"]["RoleId"] == r["RoleId"]
+    finally:
+        for p in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=name, PolicyName=p)
+        iam.delete_service_linked_role(RoleName=name)
+
+
+def test_service_linked_role_name_taken(iam):
+    svc = "organizations.amazonaws.com"
+    name = iam.create_service_linked_role(AWSServiceName=svc)["Role"]["RoleName"]
+    with raises_aws(
+        "InvalidInput",
+        f"Service role name {name} has been taken in this account, please try a different suffix.",
+        400,
+    ):
+        iam.create_service_linked_role(AWSServiceName=svc)
+    iam.delete_service_linked_role(RoleName=name)
+
+
 def test_cli_service_linked_role(aws, iam):
-    svc = "elasticbeanstalk.amazonaws.com"
+    svc = "elasticloadbalancing.amazonaws.com"
     res = aws("iam", "create-service-linked-role", "--aws-service-name", svc)
     assert res.returncode == 0, res.stderr
     role = res.json["Role"]
