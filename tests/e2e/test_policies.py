@@ -644,7 +644,7 @@ def test_attachment_quota(iam):
 # --------------------------------------------------------------------------------------
 
 
-def test_permissions_boundary(iam):
+def test_permissions_boundary(iam, aws):
     b = create_policy(iam, unique("boundary"))
     user = unique("pb")
     u = iam.create_user(UserName=user, PermissionsBoundary=b["Arn"])["User"]
@@ -677,6 +677,14 @@ def test_permissions_boundary(iam):
     iam.delete_user_permissions_boundary(UserName=other)
     assert "PermissionsBoundary" not in iam.get_user(UserName=other)["User"]
     assert iam.get_policy(PolicyArn=b["Arn"])["Policy"]["PermissionsBoundaryUsageCount"] == 1
+
+    # The CLI, once for boundaries.
+    res = aws("iam", "put-user-permissions-boundary", "--user-name", other, "--permissions-boundary", b["Arn"])
+    assert res.returncode == 0, res.stderr
+    res = aws("iam", "get-user", "--user-name", other)
+    assert res.json["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == b["Arn"]
+    assert aws("iam", "delete-user-permissions-boundary", "--user-name", other).returncode == 0
+    assert "PermissionsBoundary" not in aws("iam", "get-user", "--user-name", other).json["User"]
 
     missing = policy_arn(unique("nob"))
     with raises_aws("NoSuchEntity", status=404):
@@ -736,7 +744,7 @@ def all_policies(iam, **kw) -> list[dict]:
     return out
 
 
-def test_list_policies_filters(iam):
+def test_list_policies_filters(iam, aws):
     prefix = "/" + unique("lp") + "/"
     attached = create_policy(iam, unique("lp-att"), Path=prefix)
     boundary = create_policy(iam, unique("lp-bnd"), Path=prefix)
@@ -761,6 +769,10 @@ def test_list_policies_filters(iam):
     assert arns(all_policies(iam, Scope="Local", PathPrefix="/no-such-prefix-zz/")) == set()
     local = all_policies(iam, Scope="Local")
     assert all(":aws:policy/" not in p["Arn"] and p["Arn"].startswith(f"arn:aws:iam::{ACCOUNT_ID}:policy/") for p in local)
+
+    res = aws("iam", "list-policies", "--scope", "Local", "--only-attached", "--path-prefix", prefix,
+              "--policy-usage-filter", "PermissionsPolicy")
+    assert res.returncode == 0 and [p["Arn"] for p in res.json["Policies"]] == [attached["Arn"]], res.stderr
 
     # Pagination: pages of 2 with a Marker, no duplicates, nothing lost.
     first = iam.list_policies(Scope="Local", PathPrefix=prefix, MaxItems=2)

@@ -120,8 +120,20 @@ def check_not_implemented(call):
 # --------------------------------------------------------------------------------------
 
 
-def test_custom_policy_documented_example(iam):
-    r = iam.simulate_custom_policy(
+@pytest.fixture(scope="module", params=["root", "user"])
+def sim(request, server, iam):
+    """The caller of SimulateCustomPolicy: the account root, or a user allowed only iam:Simulate*.
+    The caller must not change the result: only the input policies are evaluated."""
+    if request.param == "root":
+        return iam
+    user, creds = create_user_with_key(iam, unique("simcaller"))
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="sim", PolicyDocument=doc(allow("iam:Simulate*")))
+    return make_client("iam", server.url, creds)
+
+
+
+def test_custom_policy_documented_example(iam, sim):
+    r = sim.simulate_custom_policy(
         PolicyInputList=[DOC_EXAMPLE], ActionNames=["dynamodb:CreateBackup"],
         ContextEntries=[ctx("aws:CurrentTime", ["2019-04-25T11:00:00Z"], "date")])
     assert r["IsTruncated"] is False
@@ -137,7 +149,7 @@ def test_custom_policy_documented_example(iam):
     assert m["EndPosition"] == {"Line": 1, "Column": 167}
     assert "EvalDecisionDetails" not in res  # same account, resource "*"
 
-    r = iam.simulate_custom_policy(
+    r = sim.simulate_custom_policy(
         PolicyInputList=[DOC_EXAMPLE], ActionNames=["dynamodb:CreateBackup"],
         ContextEntries=[ctx("aws:CurrentTime", ["2014-04-25T11:00:00Z"], "date")])
     [res] = r["EvaluationResults"]
@@ -145,10 +157,37 @@ def test_custom_policy_documented_example(iam):
     assert res["MatchedStatements"] == [] and res["MissingContextValues"] == []
 
 
-def test_custom_policy_three_decisions_and_positions(iam):
+def test_custom_policy_documented_example_with_the_cli(aws):
+    # The AWS CLI reference's own example, run verbatim: the output must be the documented one.
+    res = aws("iam", "simulate-custom-policy", "--policy-input-list", DOC_EXAMPLE,
+              "--action-names", "dynamodb:CreateBackup", "--context-entries",
+              "ContextKeyName='aws:CurrentTime',ContextKeyValues='2019-04-25T11:00:00Z',ContextKeyType=date")
+    assert res.returncode == 0, res.stderr
+    [r] = res.json["EvaluationResults"]
+    for m in r.get("MatchedStatements", []):
+        m.pop("SourcePolicyType", None)  # newer than the documented output
+    assert r == {
+        "EvalActionName": "dynamodb:CreateBackup",
+        "EvalResourceName": "*",
+        "EvalDecision": "allowed",
+        "MatchedStatements": [{"SourcePolicyId": "PolicyInputList.1",
+                               "StartPosition": {"Line": 1, "Column": 38},
+                               "EndPosition": {"Line": 1, "Column": 167}}],
+        "MissingContextValues": [],
+    }
+    res = aws("iam", "simulate-custom-policy", "--policy-input-list", DOC_EXAMPLE,
+              "--action-names", "dynamodb:CreateBackup", "--context-entries",
+              "ContextKeyName='aws:CurrentTime',ContextKeyValues='2014-04-25T11:00:00Z',ContextKeyType=date")
+    assert res.returncode == 0, res.stderr
+    assert res.json["EvaluationResults"] == [{"EvalActionName": "dynamodb:CreateBackup", "EvalResourceName": "*",
+                                              "EvalDecision": "implicitDeny", "MatchedStatements": [],
+                                              "MissingContextValues": []}]
+
+
+def test_custom_policy_three_decisions_and_positions(iam, sim):
     p1 = doc(allow("iam:*"), indent=2)
     p2 = doc(allow("iam:ListUsers"), deny(["iam:DeleteUser", "iam:DeletePolicy"]), indent=4)
-    r = iam.simulate_custom_policy(PolicyInputList=[p1, p2],
+    r = sim.simulate_custom_policy(PolicyInputList=[p1, p2],
                                    ActionNames=["iam:GetUser", "iam:DeleteUser", "s3:GetObject"])
     res = by_action(r)
     assert {a: x["EvalDecision"] for a, x in res.items()} == {
@@ -167,37 +206,37 @@ def test_custom_policy_three_decisions_and_positions(iam):
     assert {x["SourcePolicyId"] for x in res["iam:DeleteUser"]["MatchedStatements"]} <= {"PolicyInputList.1", "PolicyInputList.2"}
 
 
-def test_custom_policy_context_entries_source_ip(iam):
+def test_custom_policy_context_entries_source_ip(iam, sim):
     p = doc(allow("iam:GetUser", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))
-    inside = iam.simulate_custom_policy(PolicyInputList=[p], ActionNames=["iam:GetUser"],
+    inside = sim.simulate_custom_policy(PolicyInputList=[p], ActionNames=["iam:GetUser"],
                                         ContextEntries=[ctx("aws:SourceIp", ["10.1.2.3"], "ip")])
     assert inside["EvaluationResults"][0]["EvalDecision"] == "allowed"
-    outside = iam.simulate_custom_policy(PolicyInputList=[p], ActionNames=["iam:GetUser"],
+    outside = sim.simulate_custom_policy(PolicyInputList=[p], ActionNames=["iam:GetUser"],
                                          ContextEntries=[ctx("aws:SourceIp", ["192.168.1.1"], "ip")])
     assert outside["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
     assert outside["EvaluationResults"][0]["MissingContextValues"] == []
-    missing = iam.simulate_custom_policy(PolicyInputList=[p], ActionNames=["iam:GetUser"])
+    missing = sim.simulate_custom_policy(PolicyInputList=[p], ActionNames=["iam:GetUser"])
     res = missing["EvaluationResults"][0]
     assert res["EvalDecision"] == "implicitDeny"
     assert [k.lower() for k in res["MissingContextValues"]] == ["aws:sourceip"]
     # Context entries of other types: a string and a number.
     p2 = doc(allow("iam:GetUser", Condition={"StringEquals": {"aws:username": "alice"},
                                              "NumericLessThan": {"aws:MultiFactorAuthAge": "300"}}))
-    ok = iam.simulate_custom_policy(PolicyInputList=[p2], ActionNames=["iam:GetUser"], ContextEntries=[
+    ok = sim.simulate_custom_policy(PolicyInputList=[p2], ActionNames=["iam:GetUser"], ContextEntries=[
         ctx("aws:username", ["alice"], "string"), ctx("aws:MultiFactorAuthAge", ["60"], "numeric")])
     assert ok["EvaluationResults"][0]["EvalDecision"] == "allowed"
-    old = iam.simulate_custom_policy(PolicyInputList=[p2], ActionNames=["iam:GetUser"], ContextEntries=[
+    old = sim.simulate_custom_policy(PolicyInputList=[p2], ActionNames=["iam:GetUser"], ContextEntries=[
         ctx("aws:username", ["alice"], "string"), ctx("aws:MultiFactorAuthAge", ["3600"], "numeric")])
     assert old["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
 
 
-def test_custom_policy_resource_arns(iam):
+def test_custom_policy_resource_arns(iam, sim):
     team = user_arn("alice", "/team/")
     other = user_arn("bob", "/other/")
     p = doc(allow("iam:GetUser", "arn:aws:iam::*:user/team/*"),
             allow("iam:DeleteUser", "arn:aws:iam::*:user/team/*",
                   Condition={"StringEquals": {"aws:RequestedRegion": "us-east-1"}}))
-    r = iam.simulate_custom_policy(PolicyInputList=[p], ActionNames=["iam:GetUser", "iam:DeleteUser"],
+    r = sim.simulate_custom_policy(PolicyInputList=[p], ActionNames=["iam:GetUser", "iam:DeleteUser"],
                                    ResourceArns=[team, other])
     assert decision_for(r, "iam:GetUser", team)[0] == "allowed"
     assert decision_for(r, "iam:GetUser", other)[0] == "implicitDeny"
@@ -210,8 +249,8 @@ def test_custom_policy_resource_arns(iam):
         assert res.get("EvalDecisionDetails", {}) == {}  # same account: never populated
 
 
-def test_custom_policy_permissions_boundary(iam):
-    r = iam.simulate_custom_policy(
+def test_custom_policy_permissions_boundary(iam, sim):
+    r = sim.simulate_custom_policy(
         PolicyInputList=[doc(allow("*"))],
         PermissionsBoundaryPolicyInputList=[doc(allow(["iam:Get*", "iam:List*"]))],
         ActionNames=["iam:GetUser", "iam:CreateUser"])
@@ -221,14 +260,14 @@ def test_custom_policy_permissions_boundary(iam):
     assert res["iam:CreateUser"]["EvalDecision"] == "implicitDeny"
     assert res["iam:CreateUser"]["PermissionsBoundaryDecisionDetail"] == {"AllowedByPermissionsBoundary": False}
     # A deny in the boundary is an explicit deny.
-    r = iam.simulate_custom_policy(
+    r = sim.simulate_custom_policy(
         PolicyInputList=[doc(allow("*"))],
         PermissionsBoundaryPolicyInputList=[doc(allow("*"), deny("iam:DeleteUser"))],
         ActionNames=["iam:DeleteUser"])
     assert r["EvaluationResults"][0]["EvalDecision"] == "explicitDeny"
 
 
-def test_custom_policy_resource_policy_with_caller(iam):
+def test_custom_policy_resource_policy_with_caller(iam, sim):
     alice = unique("alice")
     bob = unique("bob")
     iam.create_user(UserName=alice)
@@ -242,32 +281,32 @@ def test_custom_policy_resource_policy_with_caller(iam):
     identity = doc(allow("s3:DeleteObject"))  # nothing about GetObject
     common = dict(PolicyInputList=[identity], ResourcePolicy=rp, ResourceArns=[bucket_obj],
                   ActionNames=["s3:GetObject", "s3:DeleteObject"])
-    ra = iam.simulate_custom_policy(CallerArn=user_arn(alice), **common)
+    ra = sim.simulate_custom_policy(CallerArn=user_arn(alice), **common)
     dec, detail = decision_for(ra, "s3:GetObject", bucket_obj)
     assert dec == "allowed"  # same-account resource policy naming the user allows on its own
     assert any(m.get("SourcePolicyType") == "resource" or m["SourcePolicyId"] == "ResourcePolicy"
                for m in detail.get("MatchedStatements", [])), detail
     assert decision_for(ra, "s3:DeleteObject", bucket_obj)[0] == "explicitDeny"
-    rb = iam.simulate_custom_policy(CallerArn=user_arn(bob), **common)
+    rb = sim.simulate_custom_policy(CallerArn=user_arn(bob), **common)
     assert decision_for(rb, "s3:GetObject", bucket_obj)[0] == "implicitDeny"
     assert decision_for(rb, "s3:DeleteObject", bucket_obj)[0] == "allowed"
 
 
-def test_custom_policy_bad_input(iam):
+def test_custom_policy_bad_input(iam, sim):
     for bad in ("{not json", doc({"Effect": "Allow", "Resource": "*"}),
                 doc({"Effect": "Allow", "Principal": "*", "Action": "iam:GetUser", "Resource": "*"})):
         with pytest.raises(ClientError) as e:
-            iam.simulate_custom_policy(PolicyInputList=[bad], ActionNames=["iam:GetUser"])
+            sim.simulate_custom_policy(PolicyInputList=[bad], ActionNames=["iam:GetUser"])
         err = e.value.response
         assert err["Error"]["Code"] in ("MalformedPolicyDocument", "InvalidInput"), err["Error"]
         assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
-def test_simulation_pagination(iam):
+def test_simulation_pagination(iam, sim):
     actions = ["iam:GetUser", "iam:ListUsers", "iam:CreateUser"]
-    first = iam.simulate_custom_policy(PolicyInputList=[doc(allow("iam:*"))], ActionNames=actions, MaxItems=2)
+    first = sim.simulate_custom_policy(PolicyInputList=[doc(allow("iam:*"))], ActionNames=actions, MaxItems=2)
     assert first["IsTruncated"] is True and first["Marker"] and len(first["EvaluationResults"]) == 2
-    rest = iam.simulate_custom_policy(PolicyInputList=[doc(allow("iam:*"))], ActionNames=actions, Marker=first["Marker"])
+    rest = sim.simulate_custom_policy(PolicyInputList=[doc(allow("iam:*"))], ActionNames=actions, Marker=first["Marker"])
     assert rest["IsTruncated"] is False and len(rest["EvaluationResults"]) == 1
     got = [x["EvalActionName"] for x in first["EvaluationResults"] + rest["EvaluationResults"]]
     assert sorted(got) == sorted(actions)
