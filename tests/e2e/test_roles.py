@@ -679,6 +679,37 @@ def test_trust_policy_keeps_user_unique_id(server, iam):
     assert doc["Statement"][0]["Principal"] == {"AWS": user["UserId"]}
 
 
+def test_trust_policy_keeps_role_unique_id(server, iam):
+    # A role trusted by another role's trust policy: stored as its AROA id once deleted.
+    user, creds = create_user_with_key(iam)
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="assume", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    source_name = unique("src")
+    source = new_role(iam, source_name, doc=trust(user["Arn"]))
+    iam.put_role_policy(RoleName=source_name, PolicyName="chain", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    target = new_role(iam, doc=trust(source["Arn"]))
+    me = make_client("sts", server.url, creds)
+    s1 = creds_of(me.assume_role(RoleArn=source["Arn"], RoleSessionName="one"))
+    make_client("sts", server.url, s1).assume_role(RoleArn=target["Arn"], RoleSessionName="hop")
+
+    iam.delete_role_policy(RoleName=source_name, PolicyName="chain")
+    iam.delete_role(RoleName=source_name)
+    doc = iam.get_role(RoleName=target["RoleName"])["Role"]["AssumeRolePolicyDocument"]
+    assert doc["Statement"][0]["Principal"] == {"AWS": source["RoleId"]}, doc
+    # A new role with the old name is a different principal.
+    again = new_role(iam, source_name, doc=trust(user["Arn"]))
+    iam.put_role_policy(RoleName=source_name, PolicyName="chain", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    s2 = creds_of(me.assume_role(RoleArn=again["Arn"], RoleSessionName="two"))
+    with raises_aws(
+        "AccessDenied",
+        f"User: arn:aws:sts::{ACCOUNT_ID}:assumed-role/{source_name}/two is not authorized to perform: sts:AssumeRole on resource: {target['Arn']}",
+        403,
+    ):
+        make_client("sts", server.url, s2).assume_role(RoleArn=target["Arn"], RoleSessionName="hop")
+
+
 def test_trust_policy_naming_missing_principal_is_refused(iam):
     ghost_user = f"arn:aws:iam::{ACCOUNT_ID}:user/{unique('nobody')}"
     with raises_aws("MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{ghost_user}"', 400):
