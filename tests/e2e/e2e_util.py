@@ -344,7 +344,14 @@ def error_of(exc: ClientError) -> tuple[str, str, int]:
 
 
 @contextlib.contextmanager
-def raises_aws(code: str, message: str | None = None, status: int | None = None, *, message_prefix: str | None = None):
+def raises_aws(
+    code: str,
+    message: str | None = None,
+    status: int | None = None,
+    *,
+    message_prefix: str | None = None,
+    message_in: "set[str] | list[str] | None" = None,
+):
     """Context manager asserting a botocore ClientError with AWS's code/message/status."""
     holder: dict[str, Any] = {}
     try:
@@ -356,6 +363,8 @@ def raises_aws(code: str, message: str | None = None, status: int | None = None,
         assert got_code == code, f"code: expected {code!r}, got {got_code!r} ({got_msg!r}, {got_status})"
         if message is not None:
             assert got_msg == message, f"message: expected {message!r}, got {got_msg!r}"
+        if message_in is not None:
+            assert got_msg in message_in, f"message: expected one of {sorted(message_in)!r}, got {got_msg!r}"
         if message_prefix is not None:
             assert got_msg and got_msg.startswith(message_prefix), (
                 f"message: expected prefix {message_prefix!r}, got {got_msg!r}"
@@ -371,6 +380,39 @@ def access_denied_message(user_arn: str, action: str, resource: str) -> str:
         f"User: {user_arn} is not authorized to perform: {action} on resource: {resource} "
         f"because no identity-based policy allows the {action} action"
     )
+
+
+def access_denied_messages(user_arn: str, action: str, *resources: str) -> set[str]:
+    """AccessDenied texts AWS may use: IAM names an existing user as `user NAME` in some
+    calls and by ARN in others, so callers list the forms they accept."""
+    return {access_denied_message(user_arn, action, r) for r in resources}
+
+
+def user_resource_forms(user_arn: str) -> tuple[str, str]:
+    """(`user NAME`, ARN) for a user ARN."""
+    return (f"user {user_arn.rsplit('/', 1)[-1]}", user_arn)
+
+
+# The document of AWS's IAMUserChangePassword managed policy.
+CHANGE_OWN_PASSWORD_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["iam:ChangePassword"], "Resource": ["arn:aws:iam::*:user/${aws:username}"]},
+            {"Effect": "Allow", "Action": ["iam:GetAccountPasswordPolicy"], "Resource": "*"},
+        ],
+    }
+)
+
+
+def grant_change_own_password(iam, user_name: str) -> None:
+    """Give a user what AWS's IAMUserChangePassword policy gives (as an inline policy)."""
+    iam.put_user_policy(UserName=user_name, PolicyName="change-own-password", PolicyDocument=CHANGE_OWN_PASSWORD_POLICY)
+
+
+def grant(iam, user_name: str, actions: list[str], resource: str = "*", name: str | None = None) -> None:
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resource}]}
+    iam.put_user_policy(UserName=user_name, PolicyName=name or unique("grant"), PolicyDocument=json.dumps(doc))
 
 
 def validation_pattern_message(value: str, member: str, pattern: str) -> str:

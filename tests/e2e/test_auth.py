@@ -24,6 +24,7 @@ from e2e_util import (
     STS_NS,
     Creds,
     access_denied_message,
+    access_denied_messages,
     create_user_with_key,
     make_client,
     presigned_url,
@@ -33,6 +34,7 @@ from e2e_util import (
     sign_query_request,
     signed_call,
     unique,
+    user_resource_forms,
     utcnow,
 )
 
@@ -277,9 +279,11 @@ def test_user_calling_create_user_is_access_denied(server, iam):
         me.create_user(UserName=target)
     with raises_aws("NoSuchEntity", status=404):
         iam.get_user(UserName=target)
-    # GetUser on oneself is not among the self-service calls either.
+    # A user without policies may not even read itself.
     with raises_aws(
-        "AccessDenied", access_denied_message(user["Arn"], "iam:GetUser", user["Arn"]), 403
+        "AccessDenied",
+        status=403,
+        message_in=access_denied_messages(user["Arn"], "iam:GetUser", *user_resource_forms(user["Arn"])),
     ):
         me.get_user()
     # ...but STS works for the user.

@@ -13,13 +13,14 @@ from botocore.exceptions import ClientError
 
 from e2e_util import (
     ACCOUNT_ID,
-    Creds,
-    access_denied_message,
+    access_denied_messages,
     assert_cli_error,
     create_user_with_key,
+    grant_change_own_password,
     make_client,
     raises_aws,
     unique,
+    user_resource_forms,
 )
 
 PW1 = "Initial-Passw0rd-One!"
@@ -30,6 +31,13 @@ NO_POLICY = f"The Password Policy with domain name {ACCOUNT_ID} cannot be found.
 
 def no_profile(name: str) -> str:
     return f"Login Profile for User {name} cannot be found."
+
+
+def self_service_user(iam):
+    """A user with keys and what AWS's IAMUserChangePassword managed policy allows."""
+    user, creds = create_user_with_key(iam)
+    grant_change_own_password(iam, user["UserName"])
+    return user, creds
 
 
 @pytest.fixture
@@ -87,7 +95,7 @@ def test_login_profile_errors(iam):
 
 
 def test_change_password_by_the_user(server, iam):
-    user, creds = create_user_with_key(iam)
+    user, creds = self_service_user(iam)
     name = user["UserName"]
     iam.create_login_profile(UserName=name, Password=PW1, PasswordResetRequired=True)
     me = make_client("iam", server.url, creds)
@@ -105,7 +113,7 @@ def test_change_password_by_the_user(server, iam):
 def test_change_password_wrong_old_password(server, iam):
     # AWS's exact code/message for a wrong OldPassword is not in any recording we found;
     # we require a 4xx client error (never 5xx, never success) and that nothing changed.
-    user, creds = create_user_with_key(iam)
+    user, creds = self_service_user(iam)
     iam.create_login_profile(UserName=user["UserName"], Password=PW1)
     me = make_client("iam", server.url, creds)
     with pytest.raises(ClientError) as exc:
@@ -117,7 +125,7 @@ def test_change_password_wrong_old_password(server, iam):
 
 
 def test_change_password_without_login_profile(server, iam):
-    user, creds = create_user_with_key(iam)
+    user, creds = self_service_user(iam)
     me = make_client("iam", server.url, creds)
     with raises_aws("NoSuchEntity", no_profile(user["UserName"]), 404):
         me.change_password(OldPassword=PW1, NewPassword=PW2)
@@ -129,32 +137,39 @@ def test_change_password_by_root_is_invalid_user_type(iam):
         iam.change_password(OldPassword=PW1, NewPassword=PW2)
 
 
-def test_user_self_service_limits(server, iam):
-    """IAMUserChangePassword allows iam:GetAccountPasswordPolicy but not iam:GetLoginProfile."""
+def test_user_self_service_limits(server, iam, no_password_policy):
+    """Without a policy a user may not change its password; "Allow users to change their own
+    password" in the account password policy, or AWS's IAMUserChangePassword policy, allows exactly
+    iam:ChangePassword (own user) and iam:GetAccountPasswordPolicy, nothing more."""
     user, creds = create_user_with_key(iam)
     name = user["UserName"]
     iam.create_login_profile(UserName=name, Password=PW1)
     me = make_client("iam", server.url, creds)
-    iam.update_account_password_policy(MinimumPasswordLength=8)
-    try:
-        assert me.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 8
-    finally:
-        iam.delete_account_password_policy()
-    with raises_aws(
-        "AccessDenied",
-        access_denied_message(user["Arn"], "iam:GetLoginProfile", user["Arn"]),
-        403,
-    ):
+    forms = user_resource_forms(user["Arn"])
+    with raises_aws("AccessDenied", status=403, message_in=access_denied_messages(user["Arn"], "iam:ChangePassword", *forms)):
+        me.change_password(OldPassword=PW1, NewPassword=PW2)
+    with raises_aws("AccessDenied", status=403):
+        me.get_account_password_policy()
+
+    # The account setting grants it to every user.
+    iam.update_account_password_policy(MinimumPasswordLength=8, AllowUsersToChangePassword=True)
+    assert me.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 8
+    me.change_password(OldPassword=PW1, NewPassword=PW2)
+    iam.delete_account_password_policy()
+    with raises_aws("AccessDenied", status=403):
+        me.change_password(OldPassword=PW2, NewPassword=PW3)
+
+    # The managed policy's document, attached to the user.
+    grant_change_own_password(iam, name)
+    me.change_password(OldPassword=PW2, NewPassword=PW3)
+    with raises_aws("NoSuchEntity", NO_POLICY, 404):  # allowed call, nothing to show
+        me.get_account_password_policy()
+    with raises_aws("AccessDenied", status=403, message_in=access_denied_messages(user["Arn"], "iam:GetLoginProfile", *forms)):
         me.get_login_profile(UserName=name)
     with raises_aws(
-        "AccessDenied",
-        access_denied_message(user["Arn"], "iam:UpdateLoginProfile", user["Arn"]),
-        403,
+        "AccessDenied", status=403, message_in=access_denied_messages(user["Arn"], "iam:UpdateLoginProfile", *forms)
     ):
         me.update_login_profile(UserName=name, PasswordResetRequired=True)
-    # Allowed call, nothing to show: the normal NoSuchEntity.
-    with raises_aws("NoSuchEntity", NO_POLICY, 404):
-        me.get_account_password_policy()
 
 
 def test_password_policy_get_unset(iam, no_password_policy):
@@ -231,7 +246,7 @@ def test_password_policy_enforced_everywhere(server, iam, no_password_policy):
         AllowUsersToChangePassword=True,
         PasswordReusePrevention=2,
     )
-    user, creds = create_user_with_key(iam)
+    user, creds = self_service_user(iam)
     name = user["UserName"]
     for weak in ("Short1!a", "nouppercase-passw0rd!", "NOLOWERCASE-PASSW0RD!", "No-Numbers-Password!", "NoSymbols1234567aB"):
         with raises_aws("PasswordPolicyViolation", status=400):
@@ -254,7 +269,7 @@ def test_password_policy_enforced_everywhere(server, iam, no_password_policy):
 
 
 def test_cli_login_profile_and_password_policy(aws, server, iam, no_password_policy):
-    user, creds = create_user_with_key(iam)
+    user, creds = self_service_user(iam)
     name = user["UserName"]
     res = aws("iam", "get-account-password-policy")
     assert_cli_error(res, "NoSuchEntity", "GetAccountPasswordPolicy", NO_POLICY)

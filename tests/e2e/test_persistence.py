@@ -19,6 +19,8 @@ from e2e_util import (
     ROOT,
     ROOT_ARN,
     Creds,
+    grant,
+    grant_change_own_password,
     make_client,
     raises_aws,
     run_aws,
@@ -64,6 +66,7 @@ def test_data_survives_restart(warden_factory):
     iam.add_user_to_group(GroupName=group, UserName=name)
     key = iam.create_access_key(UserName=name)["AccessKey"]
     iam.create_login_profile(UserName=name, Password="Kept-Passw0rd-Here!", PasswordResetRequired=True)
+    grant(iam, name, ["iam:ChangePassword"], resource=user["Arn"], name="change-own-password")
     dev = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("keepmfa"))["VirtualMFADevice"]
     c1, c2 = two_consecutive_codes(dev["Base32StringSeed"])
     iam.enable_mfa_device(UserName=name, SerialNumber=dev["SerialNumber"], AuthenticationCode1=c1, AuthenticationCode2=c2)
@@ -240,6 +243,7 @@ def test_no_plaintext_secrets_in_database_or_logs(warden_factory):
         secrets.append(k["SecretAccessKey"])
         if i == 0:
             iam.create_login_profile(UserName=name, Password=passwords[0])
+            grant_change_own_password(iam, name)
             me = make_client("iam", w.url, Creds(k["AccessKeyId"], k["SecretAccessKey"]))
             me.change_password(OldPassword=passwords[0], NewPassword=passwords[1])
             st = make_client("sts", w.url, Creds(k["AccessKeyId"], k["SecretAccessKey"])).get_session_token()

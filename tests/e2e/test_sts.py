@@ -27,6 +27,8 @@ from e2e_util import (
     Creds,
     assert_cli_error,
     create_user_with_key,
+    grant,
+    grant_change_own_password,
     make_client,
     raises_aws,
     signed_call,
@@ -84,7 +86,7 @@ def test_get_session_token_user_defaults_and_use(server, iam):
     ident = sts_for(server, temp).get_caller_identity()
     assert (ident["Account"], ident["Arn"], ident["UserId"]) == (ACCOUNT_ID, user["Arn"], user["UserId"])
     # GetAccessKeyInfo answers the account for the temporary key too.
-    assert sts_for(server, creds).get_access_key_info(AccessKeyId=c["AccessKeyId"])["Account"] == ACCOUNT_ID
+    assert sts_for(server, ROOT).get_access_key_info(AccessKeyId=c["AccessKeyId"])["Account"] == ACCOUNT_ID
 
 
 @pytest.mark.parametrize("seconds", [900, 129600])
@@ -180,6 +182,7 @@ def test_mfa_session(server, iam):
     user, creds = create_user_with_key(iam)
     name = user["UserName"]
     iam.create_login_profile(UserName=name, Password="Mfa-Session-Passw0rd!")
+    grant_change_own_password(iam, name)
     dev = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("sts-mfa"))["VirtualMFADevice"]
     seed, sn = dev["Base32StringSeed"], dev["SerialNumber"]
     c1, c2 = two_consecutive_codes(seed)
@@ -216,10 +219,14 @@ def test_mfa_session(server, iam):
 
 
 def test_get_access_key_info(server, iam, sts):
-    _, creds = create_user_with_key(iam)
+    user, creds = create_user_with_key(iam)
     assert sts.get_access_key_info(AccessKeyId=creds.access_key_id)["Account"] == ACCOUNT_ID
     assert sts.get_access_key_info(AccessKeyId=ROOT.access_key_id)["Account"] == ACCOUNT_ID
-    # Any IAM user may call it (no permission needed for this STS call).
+    # Unlike GetCallerIdentity/GetSessionToken, its documentation does not say "no permissions
+    # are required": a user needs sts:GetAccessKeyInfo.
+    with raises_aws("AccessDenied", status=403, message_prefix=f"User: {user['Arn']} is not authorized to perform: sts:GetAccessKeyInfo"):
+        sts_for(server, creds).get_access_key_info(AccessKeyId=ROOT.access_key_id)
+    grant(iam, user["UserName"], ["sts:GetAccessKeyInfo"])
     assert sts_for(server, creds).get_access_key_info(AccessKeyId=ROOT.access_key_id)["Account"] == ACCOUNT_ID
 
 
