@@ -191,13 +191,17 @@ def test_create_keys_for_another_user(server, iam):
         ["iam:CreateAccessKey", "iam:ListAccessKeys", "iam:DeleteAccessKey"], "arn:aws:iam::*:user/${aws:username}")))
     victim = unique("victim")
     iam.create_user(UserName=victim)
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:CreateAccessKey", ures(victim)), 403):
+    # (exact resource text for CreateAccessKey: test_denial_texts_name_resources_as_iam_does)
+    with denied_as(no_allow(me.arn, "iam:CreateAccessKey", ures(victim)),
+                   no_allow(me.arn, "iam:CreateAccessKey", user_arn(victim))):
         me.iam.create_access_key(UserName=victim)
     with raises_aws("AccessDenied", no_allow(me.arn, "iam:ListAccessKeys", ures(victim)), 403):
         me.iam.list_access_keys(UserName=victim)
     assert iam.list_access_keys(UserName=victim)["AccessKeyMetadata"] == []
     res = run_aws(server.url, "iam", "create-access-key", "--user-name", victim, creds=me.creds)
-    assert_cli_error(res, "AccessDenied", "CreateAccessKey", no_allow(me.arn, "iam:CreateAccessKey", ures(victim)))
+    assert_cli_error(res, "AccessDenied", "CreateAccessKey")
+    assert any(m in res.stderr for m in (no_allow(me.arn, "iam:CreateAccessKey", ures(victim)),
+                                         no_allow(me.arn, "iam:CreateAccessKey", user_arn(victim)))), res.stderr
     assert iam.list_access_keys(UserName=victim)["AccessKeyMetadata"] == []
     # Allowed counterpart: its own keys, by name and implicitly (no UserName = the caller).
     k = me.iam.create_access_key(UserName=me.name)["AccessKey"]
@@ -252,11 +256,12 @@ def test_edit_policy_read_but_not_write(server, iam):
         "Action"] == "iam:ListUsers"
     assert len(me.iam.list_policy_versions(PolicyArn=target)["Versions"]) == 1
     # Writes are refused, naming the policy as the resource.
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:CreatePolicyVersion", pres(target)), 403):
+    with denied_as(no_allow(me.arn, "iam:CreatePolicyVersion", pres(target)),
+                   no_allow(me.arn, "iam:CreatePolicyVersion", target)):
         me.iam.create_policy_version(PolicyArn=target, PolicyDocument=doc(allow("*")), SetAsDefault=True)
     with raises_aws("AccessDenied", no_allow(me.arn, "iam:DeletePolicy", pres(target)), 403):
         me.iam.delete_policy(PolicyArn=target)
-    with raises_aws("AccessDenied", no_allow(me.arn, "iam:TagPolicy", pres(target)), 403):
+    with denied_as(no_allow(me.arn, "iam:TagPolicy", pres(target)), no_allow(me.arn, "iam:TagPolicy", target)):
         me.iam.tag_policy(PolicyArn=target, Tags=[{"Key": "k", "Value": "v"}])
     # A policy the reader may not even read.
     other = managed(iam, doc(allow("iam:ListGroups")))
@@ -352,7 +357,8 @@ def test_notaction_deny_and_wildcards(server, iam):
     me = principal(iam, server, inline=doc(allow("iam:*"), {"Effect": "Deny", "NotAction": ["iam:Get*", "iam:List*"],
                                                             "Resource": "*"}))
     assert me.iam.get_user()["User"]["UserName"] == me.name
-    with raises_aws("AccessDenied", explicit_deny(me.arn, "iam:CreateAccessKey", ures(me.name)), 403):
+    with denied_as(explicit_deny(me.arn, "iam:CreateAccessKey", ures(me.name)),
+                   explicit_deny(me.arn, "iam:CreateAccessKey", me.arn)):
         me.iam.create_access_key(UserName=me.name)
     # Action matching is case-insensitive; resource matching is case-sensitive.
     other = principal(iam, server, inline=doc(allow("IAM:getuser", "arn:aws:iam::*:user/${aws:username}")))
@@ -618,3 +624,36 @@ def test_root_and_unauthorized_defaults(server, iam, sts):
         me.iam.create_policy(PolicyName="x-" + me.name, PolicyDocument=doc(allow("*")))
     # The account root is allowed without any policy.
     assert iam.get_user(UserName=me.name)["User"]["Arn"] == me.arn
+
+
+def test_denial_texts_name_resources_as_iam_does(server, iam):
+    """IAM's denials name an existing user as "user NAME" and a policy as "policy ARN"; a user
+    being created by its ARN, a policy being created as "policy NAME", ListUsers by the path ARN.
+    Every expected text below is one AWS returned to a user (quoted in public issue threads and
+    write-ups; see the module docstring)."""
+    target_pol = managed(iam, doc(allow("iam:ListUsers")))
+    me = principal(iam, server)
+    victim = unique("victim")
+    iam.create_user(UserName=victim)
+    new = unique("new")
+    cases = [
+        ("iam:GetUser", ures(victim), lambda: me.iam.get_user(UserName=victim)),
+        ("iam:ListAccessKeys", ures(victim), lambda: me.iam.list_access_keys(UserName=victim)),
+        ("iam:CreateAccessKey", ures(victim), lambda: me.iam.create_access_key(UserName=victim)),
+        ("iam:PutUserPolicy", ures(victim), lambda: me.iam.put_user_policy(
+            UserName=victim, PolicyName="p", PolicyDocument=doc(allow("*")))),
+        ("iam:AttachUserPolicy", ures(victim), lambda: me.iam.attach_user_policy(UserName=victim, PolicyArn=target_pol)),
+        ("iam:GetPolicy", pres(target_pol), lambda: me.iam.get_policy(PolicyArn=target_pol)),
+        ("iam:CreatePolicyVersion", pres(target_pol), lambda: me.iam.create_policy_version(
+            PolicyArn=target_pol, PolicyDocument=doc(allow("*")))),
+        ("iam:CreatePolicy", "policy " + new, lambda: me.iam.create_policy(PolicyName=new, PolicyDocument=doc(allow("*")))),
+        ("iam:CreateUser", user_arn(new), lambda: me.iam.create_user(UserName=new)),
+        ("iam:ListUsers", f"arn:aws:iam::{ACCOUNT_ID}:user/", lambda: me.iam.list_users()),
+    ]
+    wrong = []
+    for action, resource, call in cases:
+        with raises_aws("AccessDenied", status=403) as e:
+            call()
+        if e["message"] != no_allow(me.arn, action, resource):
+            wrong.append(f"{action}: expected resource {resource!r}; got {e['message']!r}")
+    assert not wrong, "\n".join(wrong)
