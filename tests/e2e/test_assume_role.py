@@ -619,7 +619,8 @@ def test_revoke_older_sessions_with_token_issue_time(server, iam):
     user, creds = new_user(iam)
     role = new_role(iam, trust(user["Arn"]), inline=policy(allow("iam:ListUsers")))
     me = sts_for(server, creds)
-    old = iam_for(server, creds_of(me.assume_role(RoleArn=role["Arn"], RoleSessionName="old")))
+    old_creds = creds_of(me.assume_role(RoleArn=role["Arn"], RoleSessionName="old"))
+    old = iam_for(server, old_creds)
     old.list_users()
     time.sleep(1.2)
     cutoff = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -630,6 +631,8 @@ def test_revoke_older_sessions_with_token_issue_time(server, iam):
         PolicyDocument=policy(deny("*", condition={"DateLessThan": {"aws:TokenIssueTime": cutoff}})),
     )
     assert_denied(lambda: old.list_users(), session_arn(role["RoleName"], "old"), "iam:ListUsers", "with an explicit deny in an identity-based policy")
+    # GetCallerIdentity needs no permission: it works even under the deny.
+    assert sts_for(server, old_creds).get_caller_identity()["Arn"] == session_arn(role["RoleName"], "old")
     fresh = iam_for(server, creds_of(me.assume_role(RoleArn=role["Arn"], RoleSessionName="new")))
     fresh.list_users()
 

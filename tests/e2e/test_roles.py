@@ -57,6 +57,7 @@ from e2e_util import (
     raises_aws,
     signed_call,
     unique,
+    validation_pattern_message,
 )
 
 ROLE_ID_RE = re.compile(r"^AROA[A-Z0-9]{17}$")
@@ -285,6 +286,20 @@ def test_create_role_name_length(iam):
         new_role(iam, long)
     ok = "r" * 48 + unique("")[1:]  # 48 + 11 = 59 chars
     assert new_role(iam, ok)["RoleName"] == ok
+
+
+@pytest.mark.parametrize("bad", ["bad name", "semi;colon", "col:on", "star*"])
+def test_role_name_pattern_validation(iam, bad):
+    with raises_aws("ValidationError", validation_pattern_message(bad, "roleName", r"[\w+=,.@-]+"), 400):
+        new_role(iam, bad)
+
+
+def test_role_invalid_path(iam):
+    name = unique("badpath")
+    with raises_aws("ValidationError", status=400):
+        new_role(iam, name, Path="no-leading-slash/")
+    with raises_aws("NoSuchEntity", no_such_role(name), 404):
+        iam.get_role(RoleName=name)
 
 
 def test_missing_role_errors(iam):
