@@ -156,9 +156,9 @@ impl Warden {
     pub fn delete_password_policy(&self, account: &str) -> Result<()> {
         self.update_account(account, |a| {
             if a.password_policy.take().is_none() {
-                return Err(CoreError::NoSuchEntity(format!(
-                    "The account policy with name PasswordPolicy cannot be found."
-                )));
+                return Err(CoreError::NoSuchEntity(
+                    "The account policy with name PasswordPolicy cannot be found.".to_string(),
+                ));
             }
             Ok(())
         })

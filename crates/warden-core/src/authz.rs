@@ -309,7 +309,7 @@ impl Warden {
         let set = PolicySet {
             identity: &identity,
             boundary: boundary.as_ref(),
-            session: session.as_ref(),
+            session: session.as_slice(),
             resource: resource_policy,
             ..PolicySet::default()
         };

@@ -6,6 +6,8 @@
 //! store, and only then applies them to memory, so a reply never reports a
 //! change that a crash could lose, and readers never wait for a disk sync.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod account;
 pub mod actions;
 pub mod auth;

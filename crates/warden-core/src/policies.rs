@@ -350,6 +350,16 @@ pub struct EntitiesForPolicy {
     pub roles: Vec<(String, String)>,
 }
 
+/// ListPolicies' filters. `scope` is `All`, `AWS` or `Local`; `usage` is
+/// `PermissionsPolicy` or `PermissionsBoundary`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PolicyFilter<'a> {
+    pub scope: Option<&'a str>,
+    pub only_attached: bool,
+    pub path_prefix: Option<&'a str>,
+    pub usage: Option<&'a str>,
+}
+
 /// Inputs of CreatePolicy.
 #[derive(Debug, Clone, Default)]
 pub struct NewPolicy {
@@ -408,18 +418,20 @@ impl Warden {
             .ok_or_else(|| not_found(arn))
     }
 
-    /// ListPolicies. `scope` is `All`, `AWS` or `Local`; `usage` is
-    /// `PermissionsPolicy` or `PermissionsBoundary`.
+    /// ListPolicies.
     pub fn list_policies(
         &self,
         account: &str,
-        scope: Option<&str>,
-        only_attached: bool,
-        path_prefix: Option<&str>,
-        usage_filter: Option<&str>,
+        filter: &PolicyFilter<'_>,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<PolicyView>> {
+        let PolicyFilter {
+            scope,
+            only_attached,
+            path_prefix,
+            usage: usage_filter,
+        } = *filter;
         let s = self.read();
         let scope = scope.unwrap_or("All");
         let mut views: Vec<PolicyView> = Vec::new();

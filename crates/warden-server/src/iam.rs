@@ -6,7 +6,7 @@ use warden_core::keys::KeyOwner;
 use warden_core::mfa::Assignment;
 use warden_core::model::{self, KeyStatus, PasswordPolicy};
 use warden_core::page::Page;
-use warden_core::policies::{Holder, NewPolicy, PolicyView, VersionView};
+use warden_core::policies::{Holder, NewPolicy, PolicyFilter, PolicyView, VersionView};
 use warden_core::roles::NewRole;
 use warden_wire::generated::iam::*;
 use warden_wire::ApiError;
@@ -950,10 +950,12 @@ impl IamApi for Iam<'_> {
             .w()
             .list_policies(
                 &ctx.caller.account,
-                input.scope.as_deref(),
-                input.only_attached.unwrap_or(false),
-                input.path_prefix.as_deref(),
-                input.policy_usage_filter.as_deref(),
+                &PolicyFilter {
+                    scope: input.scope.as_deref(),
+                    only_attached: input.only_attached.unwrap_or(false),
+                    path_prefix: input.path_prefix.as_deref(),
+                    usage: input.policy_usage_filter.as_deref(),
+                },
                 input.marker.as_deref(),
                 input.max_items,
             )
@@ -1433,7 +1435,7 @@ impl IamApi for Iam<'_> {
         let wants = |kind: &str| filter.is_empty() || filter.iter().any(|f| f == kind);
         let policy_views = self
             .w()
-            .list_policies(account, Some("All"), false, None, None, None, Some(1000))
+            .list_policies(account, &PolicyFilter::default(), None, Some(1000))
             .map_err(api_error)?
             .items;
         let detail_list = |list: &[model::InlinePolicy]| -> Option<Vec<PolicyDetail>> {

@@ -4,6 +4,8 @@
 //! store. IAM and STS share one port; the SigV4 scope's service picks the
 //! service, then the `Host`, then the action name.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod authz;
 mod dev;
 mod edge;

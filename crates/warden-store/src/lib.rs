@@ -10,6 +10,8 @@
 //! Records are keyed by `(kind, account, key)`: the account is part of the key
 //! from day one because warden serves many accounts.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 use std::path::Path;
 
 use parking_lot::Mutex;
