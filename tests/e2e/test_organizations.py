@@ -520,6 +520,32 @@ def test_principal_org_id_and_resource_org_id(server, iam):
         me.assume_role(RoleArn=bad, RoleSessionName="org")
 
 
+@pending("CreateAccount")
+def test_federated_user_permissions_are_user_and_session_policy(server, iam):
+    # STS GetFederationToken: no session policy, no permissions; with one, the intersection of the
+    # IAM user's policies and the session policy. IAM and STS refuse federated sessions outright,
+    # so this is checked on Organizations.
+    world = org_world(server, iam)
+    user, creds = create_user_with_key(iam)
+    iam.put_user_policy(
+        UserName=user["UserName"],
+        PolicyName="p",
+        PolicyDocument=policy(allow(["sts:GetFederationToken", "organizations:DescribeOrganization", "organizations:ListAccounts"])),
+    )
+    sts = client(server, "sts", creds)
+    bare = client(server, "organizations", creds_of(sts.get_federation_token(Name="fed-bare")))
+    with raises_aws("AccessDeniedException"):
+        bare.describe_organization()
+
+    r = sts.get_federation_token(Name="fed-org", Policy=policy(allow(["organizations:DescribeOrganization", "organizations:CreateAccount"])))
+    fed = client(server, "organizations", creds_of(r))
+    assert fed.describe_organization()["Organization"]["Id"] == world["org"]["Id"]
+    with raises_aws("AccessDeniedException"):
+        fed.list_accounts()  # the user may, the session policy does not allow it
+    with raises_aws("AccessDeniedException"):
+        fed.create_account(Email=f"{unique('fed')}@example.com", AccountName="nope")  # the reverse
+
+
 # --------------------------------------------------------------------------------------
 # The aws CLI (JSON 1.1)
 # --------------------------------------------------------------------------------------
