@@ -22,6 +22,13 @@ Sources of the expected answers (AWS, not warden):
   constraint: Member must have value greater than or equal to 900"); AccessDenied "Roles may not be
   assumed by root accounts."; "MultiFactorAuthentication failed with invalid MFA one time pass
   code.".
+* STS API reference (botocore model documentation), GetFederationToken "Permissions": federated
+  sessions cannot call IAM operations nor STS operations other than GetCallerIdentity; without a
+  session policy they have no permissions.
+* IAM User Guide, id_session-tags / id_credentials_temp_control-access_monitor: passing session
+  tags needs sts:TagSession, setting a source identity needs sts:SetSourceIdentity, in the trust
+  policy; IAM global condition keys: aws:PrincipalArn of a role session is the role ARN,
+  aws:userid is "ROLEID:SESSION".
 * AWS IAM User Guide, id_roles_use_revoke-sessions: a Deny with DateLessThan aws:TokenIssueTime
   revokes the sessions issued before that time only.
 """
