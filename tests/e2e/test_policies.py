@@ -150,8 +150,6 @@ def test_create_and_get_policy_shape(iam):
     assert p["IsAttachable"] is True
     assert p["CreateDate"] == p["UpdateDate"]
     assert sorted(t["Key"] for t in p["Tags"]) == ["empty", "owner"]
-    # AWS's CreatePolicy answer carries no Description (recorded "create-with-tags"); GetPolicy does.
-    assert "Description" not in p
 
     g = iam.get_policy(PolicyArn=p["Arn"])["Policy"]
     assert g["Description"] == "testing"
@@ -174,6 +172,13 @@ def test_create_and_get_policy_shape(iam):
     # ListPolicies items carry neither Description nor Tags (recorded "filtered-policy-list").
     assert "Tags" not in listed[0] and "Description" not in listed[0]
     assert listed[0]["DefaultVersionId"] == "v1" and listed[0]["IsAttachable"] is True
+
+
+def test_create_policy_answer_has_no_description(iam):
+    # AWS's CreatePolicy answer carries no Description (recorded "create-with-tags"); GetPolicy does.
+    p = iam.create_policy(PolicyName=unique("nodesc"), Description="testing", PolicyDocument=doc(allow()))["Policy"]
+    assert "Description" not in p, p
+    assert iam.get_policy(PolicyArn=p["Arn"])["Policy"]["Description"] == "testing"
 
 
 def test_policy_document_is_url_encoded_on_the_wire(server, iam):
@@ -250,11 +255,8 @@ def test_policy_versions(iam):
         iam.delete_policy_version(PolicyArn=arn, VersionId="v9")
     with raises_aws("NoSuchEntity", f"Policy {arn} version v9 does not exist or is not attachable.", 404):
         iam.set_default_policy_version(PolicyArn=arn, VersionId="v9")
-    with raises_aws("ValidationError", VERSION_ID_PATTERN, 400):
+    with raises_aws("ValidationError", status=400):
         iam.set_default_policy_version(PolicyArn=arn, VersionId="wrong_version_id")
-    missing = policy_arn(unique("TestNonExistingPolicy"))
-    with raises_aws("NoSuchEntity", f"Policy {missing} version v1 does not exist or is not attachable.", 404):
-        iam.get_policy_version(PolicyArn=missing, VersionId="v1")
 
     # SetDefaultPolicyVersion moves the default flag.
     iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
@@ -265,6 +267,28 @@ def test_policy_versions(iam):
     with raises_aws("MalformedPolicyDocument", "Syntax errors in policy.", 400):
         iam.create_policy_version(PolicyArn=arn, PolicyDocument="{not json")
     assert len(iam.list_policy_versions(PolicyArn=arn)["Versions"]) == 5
+
+
+def test_version_id_pattern_error_text(iam):
+    # AWS's text for this pattern failure does not echo the value (recorded
+    # "err-set-default-invalid-version-format" and "get-version-error").
+    arn = create_policy(iam)["Arn"]
+    with raises_aws("ValidationError", VERSION_ID_PATTERN, 400):
+        iam.set_default_policy_version(PolicyArn=arn, VersionId="wrong_version_id")
+    with raises_aws("ValidationError", VERSION_ID_PATTERN, 400):
+        iam.get_policy_version(PolicyArn=arn, VersionId="wrong_version_id")
+
+
+def test_missing_policy_texts(iam):
+    # Recorded against AWS: version and entity calls on a missing policy say "does not exist or is
+    # not attachable"; GetPolicy / DeletePolicy / tag calls say "was not found" (test_create_policy_errors).
+    missing = policy_arn(unique("TestNonExistingPolicy"))
+    with raises_aws("NoSuchEntity", f"Policy {missing} version v1 does not exist or is not attachable.", 404):
+        iam.get_policy_version(PolicyArn=missing, VersionId="v1")
+    with raises_aws("NoSuchEntity", f"Policy {missing} version v1 does not exist or is not attachable.", 404):
+        iam.set_default_policy_version(PolicyArn=missing, VersionId="v1")
+    with raises_aws("NoSuchEntity", f"Policy {missing} does not exist or is not attachable.", 404):
+        iam.list_entities_for_policy(PolicyArn=missing)
 
 
 def test_delete_policy_conflicts(iam):
@@ -473,9 +497,6 @@ def test_group_inline_policies(iam, aws):
     assert iam.list_group_policies(GroupName=group)["PolicyNames"] == ["gp"]
     with raises_aws("NoSuchEntity", "The group policy with name nope cannot be found.", 404):
         iam.get_group_policy(GroupName=group, PolicyName="nope")
-    with raises_aws("DeleteConflict", status=409) as e:
-        iam.delete_group(GroupName=group)
-    assert e["message"] in GROUP_POLICY_CONFLICTS, e["message"]
     res = aws("iam", "delete-group-policy", "--group-name", group, "--policy-name", "gp")
     assert res.returncode == 0, res.stderr
     res = aws("iam", "delete-group-policy", "--group-name", group, "--policy-name", "gp")
@@ -551,9 +572,6 @@ def test_attach_detach_user_and_group(iam, aws):
     with raises_aws("DeleteConflict", status=409) as e:
         iam.delete_user(UserName=user)
     assert e["message"] in USER_POLICY_CONFLICTS, e["message"]
-    with raises_aws("DeleteConflict", status=409) as e:
-        iam.delete_group(GroupName=group)
-    assert e["message"] in GROUP_POLICY_CONFLICTS, e["message"]
 
     iam.detach_user_policy(UserName=user, PolicyArn=arn)
     res = aws("iam", "detach-group-policy", "--group-name", group, "--policy-arn", arn)
@@ -566,9 +584,27 @@ def test_attach_detach_user_and_group(iam, aws):
     iam.delete_user(UserName=user)
     iam.delete_group(GroupName=group)
 
-    missing = policy_arn(unique("NonExistentPolicy"))
-    with raises_aws("NoSuchEntity", f"Policy {missing} does not exist or is not attachable.", 404):
-        iam.list_entities_for_policy(PolicyArn=missing)
+
+@pytest.mark.parametrize("kind", ["inline", "attached"])
+def test_group_with_policies_cannot_be_deleted(iam, kind):
+    # DeleteGroup (API reference): "The group must not contain any users or have any attached policies."
+    group = unique("gdel")
+    iam.create_group(GroupName=group)
+    arn = None
+    if kind == "inline":
+        iam.put_group_policy(GroupName=group, PolicyName="gp", PolicyDocument=doc(allow()))
+    else:
+        arn = create_policy(iam)["Arn"]
+        iam.attach_group_policy(GroupName=group, PolicyArn=arn)
+    with raises_aws("DeleteConflict", status=409) as e:
+        iam.delete_group(GroupName=group)
+    assert e["message"] in GROUP_POLICY_CONFLICTS, e["message"]
+    assert iam.get_group(GroupName=group)["Group"]["GroupName"] == group
+    if kind == "inline":
+        iam.delete_group_policy(GroupName=group, PolicyName="gp")
+    else:
+        iam.detach_group_policy(GroupName=group, PolicyArn=arn)
+    iam.delete_group(GroupName=group)
 
 
 def test_user_with_inline_policy_cannot_be_deleted(iam):
@@ -712,10 +748,9 @@ def test_policy_tags(iam):
     assert page["Tags"][0]["Key"] != page2["Tags"][0]["Key"]
     iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "somekey", "Value": ""}])
     assert tags() == {"somekey": "", "someotherkey": "x"}
-    iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "A", "Value": "upper"}, {"Key": "a", "Value": "lower"}])
-    iam.untag_policy(PolicyArn=arn, TagKeys=["a", "somekey", "never-there"])
-    assert tags() == {"someotherkey": "x", "A": "upper"}
-    with raises_aws("InvalidInput", "Duplicate tag keys found.", 400):
+    iam.untag_policy(PolicyArn=arn, TagKeys=["somekey", "never-there"])
+    assert tags() == {"someotherkey": "x"}
+    with raises_aws("InvalidInput", status=400):
         iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "0", "Value": ""}, {"Key": "0", "Value": ""}])
     with raises_aws(
         "ValidationError",
@@ -730,6 +765,28 @@ def test_policy_tags(iam):
         iam.untag_policy(PolicyArn=missing, TagKeys=["k"])
     with raises_aws("NoSuchEntity", f"Policy {missing} was not found.", 404):
         iam.list_policy_tags(PolicyArn=missing)
+
+
+def test_policy_tag_keys_are_case_sensitive(iam):
+    # Recorded against AWS: "a" and "A" are two tags of one policy, untagging "a" keeps "A".
+    p = iam.create_policy(PolicyName=unique("case"), PolicyDocument=doc(allow()),
+                          Tags=[{"Key": "a", "Value": "lowercase"}, {"Key": "A", "Value": "uppercase"}])["Policy"]
+    tags = lambda: {t["Key"]: t["Value"] for t in iam.list_policy_tags(PolicyArn=p["Arn"])["Tags"]}  # noqa: E731
+    assert tags() == {"a": "lowercase", "A": "uppercase"}
+    iam.untag_policy(PolicyArn=p["Arn"], TagKeys=["a"])
+    assert tags() == {"A": "uppercase"}
+    iam.tag_policy(PolicyArn=p["Arn"], Tags=[{"Key": "a", "Value": "again"}])
+    assert tags() == {"a": "again", "A": "uppercase"}
+
+
+def test_policy_duplicate_tag_keys_text(iam):
+    # Recorded against AWS for CreatePolicy and TagPolicy.
+    with raises_aws("InvalidInput", "Duplicate tag keys found.", 400):
+        iam.create_policy(PolicyName=unique("dupt"), PolicyDocument=doc(allow()),
+                          Tags=[{"Key": "0", "Value": ""}, {"Key": "0", "Value": ""}])
+    arn = create_policy(iam)["Arn"]
+    with raises_aws("InvalidInput", "Duplicate tag keys found.", 400):
+        iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "0", "Value": ""}, {"Key": "0", "Value": ""}])
 
 
 # --------------------------------------------------------------------------------------
@@ -819,18 +876,22 @@ def test_aws_managed_policy_documents(iam):
                for s in stmts), cpd
 
 
-def test_aws_managed_policies_are_read_only_and_listed(iam):
-    _aws_policy(iam, "AdministratorAccess")
+def test_aws_managed_policies_are_listed(iam):
     aws_scope = all_policies(iam, Scope="AWS")
     names = {p["PolicyName"] for p in aws_scope}
     assert set(AWS_MANAGED) <= names
     assert all(p["Arn"].startswith("arn:aws:iam::aws:policy/") for p in aws_scope)
     assert set(AWS_MANAGED) <= {p["PolicyName"] for p in all_policies(iam, Scope="All")}
+    assert not set(AWS_MANAGED) & {p["PolicyName"] for p in all_policies(iam, Scope="Local")}
+
+
+def test_aws_managed_policies_are_read_only(iam):
     # Customers cannot change or delete them (AWS refuses writes to the aws account's policies).
     for call in (
         lambda: iam.delete_policy(PolicyArn=ADMIN_ARN),
         lambda: iam.create_policy_version(PolicyArn=ADMIN_ARN, PolicyDocument=doc(allow())),
         lambda: iam.delete_policy_version(PolicyArn=ADMIN_ARN, VersionId="v1"),
+        lambda: iam.set_default_policy_version(PolicyArn=ADMIN_ARN, VersionId="v1"),
         lambda: iam.tag_policy(PolicyArn=ADMIN_ARN, Tags=[{"Key": "k", "Value": "v"}]),
     ):
         with pytest.raises(ClientError) as e:
@@ -838,18 +899,42 @@ def test_aws_managed_policies_are_read_only_and_listed(iam):
         code = e.value.response["Error"]["Code"]
         assert code in ("AccessDenied", "InvalidInput", "UnmodifiableEntity", "NoSuchEntity"), e.value.response
         assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 403, 404)
-    assert iam.get_policy(PolicyArn=ADMIN_ARN)["Policy"]["DefaultVersionId"] == "v1"
+    [admin] = [p for p in all_policies(iam, Scope="AWS") if p["Arn"] == ADMIN_ARN]
+    assert admin["DefaultVersionId"] == "v1"
 
-    # They can be attached, and the attachment is counted and listed.
+
+def test_aws_managed_policy_attachment_is_counted(iam):
+    def admin():
+        return [p for p in all_policies(iam, Scope="AWS") if p["Arn"] == ADMIN_ARN][0]
+
     user = unique("awsatt")
     iam.create_user(UserName=user)
-    before = iam.get_policy(PolicyArn=ADMIN_ARN)["Policy"]["AttachmentCount"]
+    before = admin()["AttachmentCount"]
     iam.attach_user_policy(UserName=user, PolicyArn=ADMIN_ARN)
-    assert iam.get_policy(PolicyArn=ADMIN_ARN)["Policy"]["AttachmentCount"] == before + 1
+    assert admin()["AttachmentCount"] == before + 1
     assert iam.list_attached_user_policies(UserName=user)["AttachedPolicies"] == [
         {"PolicyName": "AdministratorAccess", "PolicyArn": ADMIN_ARN}]
     assert ADMIN_ARN in {p["Arn"] for p in all_policies(iam, Scope="AWS", OnlyAttached=True)}
+    ents = iam.list_entities_for_policy(PolicyArn=ADMIN_ARN)
+    assert user in {u["UserName"] for u in ents["PolicyUsers"]}
     iam.detach_user_policy(UserName=user, PolicyArn=ADMIN_ARN)
+    assert admin()["AttachmentCount"] == before
+
+
+def test_aws_managed_policies_grant_what_they_say(server, iam):
+    # Attached AWS managed policies are enforced: ReadOnlyAccess reads but cannot write,
+    # IAMUserChangePassword lets a user change only its own password.
+    reader, creds = create_user_with_key(iam, unique("ro"))
+    iam.attach_user_policy(UserName=reader["UserName"], PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    me = make_client("iam", server.url, creds)
+    assert me.list_users()["Users"]
+    with raises_aws("AccessDenied", status=403):
+        me.create_user(UserName=unique("nope"))
+    admin_user, admin_creds = create_user_with_key(iam, unique("adm"))
+    iam.attach_user_policy(UserName=admin_user["UserName"], PolicyArn=ADMIN_ARN)
+    adm = make_client("iam", server.url, admin_creds)
+    made = adm.create_user(UserName=unique("by-admin"))["User"]
+    adm.delete_user(UserName=made["UserName"])
 
 
 # --------------------------------------------------------------------------------------
