@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
+from botocore.exceptions import ClientError
+
 from e2e_util import (
     ACCOUNT_ID,
     Creds,
@@ -151,6 +154,41 @@ def test_update_and_delete_errors(iam):
     with raises_aws("NoSuchEntity", f"The Access Key with id {ok} cannot be found.", 404):
         iam.delete_access_key(UserName=name, AccessKeyId=ok)
     assert [m["AccessKeyId"] for m in iam.list_access_keys(UserName=other)["AccessKeyMetadata"]] == [ok]
+
+
+def test_user_manages_own_keys_without_user_name(server, iam):
+    """Without UserName, IAM acts on the user who signed the request (IAM API reference for
+    CreateAccessKey/ListAccessKeys/UpdateAccessKey/DeleteAccessKey; LocalStack's AWS recording
+    test_access_key_deletion_without_username answers 200)."""
+    from e2e_util import create_user_with_key, grant
+
+    user, creds = create_user_with_key(iam)
+    name = user["UserName"]
+    grant(
+        iam, name,
+        ["iam:CreateAccessKey", "iam:ListAccessKeys", "iam:UpdateAccessKey", "iam:DeleteAccessKey"],
+        resource=user["Arn"],
+    )
+    me = make_client("iam", server.url, creds)
+    k2 = me.create_access_key()["AccessKey"]
+    assert k2["UserName"] == name and AKID_RE.match(k2["AccessKeyId"])
+    mine = me.list_access_keys()
+    assert sorted(m["AccessKeyId"] for m in mine["AccessKeyMetadata"]) == sorted([creds.access_key_id, k2["AccessKeyId"]])
+    assert {m["UserName"] for m in mine["AccessKeyMetadata"]} == {name}
+    me.update_access_key(AccessKeyId=k2["AccessKeyId"], Status="Inactive")
+    assert {m["AccessKeyId"]: m["Status"] for m in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]}[
+        k2["AccessKeyId"]
+    ] == "Inactive"
+    assert me.delete_access_key(AccessKeyId=k2["AccessKeyId"])["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert [m["AccessKeyId"] for m in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]] == [creds.access_key_id]
+    # Another user's key is not reachable this way.
+    other = unique("ak-notmine")
+    iam.create_user(UserName=other)
+    theirs = iam.create_access_key(UserName=other)["AccessKey"]["AccessKeyId"]
+    with pytest.raises(ClientError) as exc:
+        me.delete_access_key(AccessKeyId=theirs)
+    assert exc.value.response["Error"]["Code"] in ("NoSuchEntity", "AccessDenied"), exc.value.response
+    assert [m["AccessKeyId"] for m in iam.list_access_keys(UserName=other)["AccessKeyMetadata"]] == [theirs]
 
 
 def test_get_access_key_last_used(server, iam):

@@ -111,6 +111,16 @@ def test_root_is_not_listed_as_a_user(iam):
     assert all(u["Arn"] != ROOT_ARN and u["UserId"] != ACCOUNT_ID for u in users)
 
 
+def test_get_user_without_name_is_the_calling_user(server, iam):
+    """With permission, GetUser without UserName answers the user who signed the request."""
+    from e2e_util import create_user_with_key, grant, make_client
+
+    user, creds = create_user_with_key(iam, Path="/self/")
+    grant(iam, user["UserName"], ["iam:GetUser"], resource=user["Arn"])
+    me = make_client("iam", server.url, creds).get_user()["User"]
+    assert (me["UserName"], me["UserId"], me["Arn"], me["Path"]) == (user["UserName"], user["UserId"], user["Arn"], "/self/")
+
+
 def test_get_user_missing(iam):
     with raises_aws("NoSuchEntity", no_such_user("nonexistent-user"), 404):
         iam.get_user(UserName="nonexistent-user")
