@@ -200,6 +200,9 @@ fn session_policy(text: &str) -> Option<Arc<Policy>> {
 fn principal_keys(s: &State, caller: &Caller, ctx: &mut RequestContext, now: Epoch) {
     ctx.insert("aws:userid", caller.user_id.as_str());
     ctx.insert("aws:PrincipalAccount", caller.account.as_str());
+    if let Some(org) = crate::orgs::organization_of(s, &caller.account) {
+        ctx.insert("aws:PrincipalOrgID", org.id.as_str());
+    }
     if let PrincipalKind::User { name_lower } = &caller.kind {
         if let Some(u) = s.user(&caller.account, name_lower) {
             ctx.insert("aws:username", u.name.as_str());
@@ -295,6 +298,10 @@ impl Warden {
         let mut ctx = RequestContext::new(principal, action, resource)
             .map_err(|e| CoreError::Internal(format!("request context: {e}")))?;
         principal_keys(&s, caller, &mut ctx, facts.now);
+        let resource_account = resource.split(':').nth(4).filter(|a| !a.is_empty());
+        if let Some(org) = resource_account.and_then(|a| crate::orgs::organization_of(&s, a)) {
+            ctx.insert("aws:ResourceOrgID", org.id.as_str());
+        }
         for (k, v) in &facts.keys {
             ctx.insert(k, v.clone());
         }

@@ -38,6 +38,16 @@ pub enum CoreError {
     MalformedPolicyDocument(String),
     #[error("{0}")]
     PackedPolicyTooLarge(String),
+    #[error("{0}")]
+    OrganizationsNotInUse(String),
+    #[error("{0}")]
+    OrganizationsAccessDenied(String),
+    #[error("{0}")]
+    AlreadyInOrganization(String),
+    #[error("{0}")]
+    CreateAccountStatusNotFound(String),
+    #[error("{0}")]
+    AccountNotFound(String),
     /// A storage failure: the change was not applied.
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
@@ -66,6 +76,11 @@ impl CoreError {
             Self::ExpiredToken => "ExpiredToken",
             Self::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
             Self::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
+            Self::OrganizationsNotInUse(_) => "AWSOrganizationsNotInUseException",
+            Self::OrganizationsAccessDenied(_) => "AccessDeniedException",
+            Self::AlreadyInOrganization(_) => "AlreadyInOrganizationException",
+            Self::CreateAccountStatusNotFound(_) => "CreateAccountStatusNotFoundException",
+            Self::AccountNotFound(_) => "AccountNotFoundException",
             Self::Store(_) | Self::Internal(_) => "ServiceFailure",
         }
     }

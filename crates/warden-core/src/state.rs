@@ -12,6 +12,7 @@ use crate::error::{CoreError, Result};
 use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaDevice, Role, User,
 };
+use crate::orgs::Organization;
 use crate::policies::{compile_inline, compile_versions};
 
 /// `(account, lower-cased name)`: names are unique case-insensitively but keep
@@ -46,6 +47,8 @@ pub struct State {
     pub policies: BTreeMap<NameKey, ManagedPolicy>,
     pub roles: BTreeMap<NameKey, Role>,
     pub instance_profiles: BTreeMap<NameKey, InstanceProfile>,
+    /// Organizations by id.
+    pub organizations: BTreeMap<String, Organization>,
 }
 
 /// One entity to store or remove.
@@ -67,6 +70,7 @@ pub enum Change {
     DeleteRole(NameKey),
     InstanceProfile(InstanceProfile),
     DeleteInstanceProfile(NameKey),
+    Organization(Organization),
 }
 
 const ACCOUNT: &str = "account";
@@ -78,6 +82,7 @@ const KEY_LAST_USED: &str = "key_last_used";
 const POLICY: &str = "managed_policy";
 const ROLE: &str = "role";
 const INSTANCE_PROFILE: &str = "instance_profile";
+const ORGANIZATION: &str = "organization";
 
 fn put<T: Serialize>(kind: &str, account: &str, key: &str, value: &T) -> Result<Mutation> {
     let value = serde_json::to_string(value).map_err(|e| CoreError::Internal(e.to_string()))?;
@@ -119,6 +124,7 @@ impl Change {
                 put(INSTANCE_PROFILE, &p.account, &p.name.to_lowercase(), p)?
             }
             Self::DeleteInstanceProfile((acct, name)) => delete(INSTANCE_PROFILE, acct, name),
+            Self::Organization(o) => put(ORGANIZATION, &o.management_account, &o.id, o)?,
         })
     }
 }
@@ -188,6 +194,9 @@ impl State {
             Change::DeleteInstanceProfile(k) => {
                 self.instance_profiles.remove(&k);
             }
+            Change::Organization(o) => {
+                self.organizations.insert(o.id.clone(), o);
+            }
         }
     }
 
@@ -214,6 +223,7 @@ impl State {
                     Change::Role(r)
                 }
                 INSTANCE_PROFILE => Change::InstanceProfile(parse(r)?),
+                ORGANIZATION => Change::Organization(parse(r)?),
                 POLICY => {
                     let mut p: ManagedPolicy = parse(r)?;
                     compile_versions(&mut p);

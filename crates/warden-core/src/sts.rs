@@ -127,6 +127,11 @@ impl Warden {
         if matches!(caller.kind, PrincipalKind::FederatedUser { .. }) {
             return Err(denied());
         }
+        if caller.is_root() {
+            return Err(CoreError::AccessDenied(
+                "Roles may not be assumed by root accounts.".to_string(),
+            ));
+        }
         check_unique_tag_keys(&req.tags)?;
         let chained = matches!(caller.kind, PrincipalKind::AssumedRole { .. });
         let parent = caller.session.as_ref();

@@ -91,27 +91,47 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
 }
 
 fn is_read_only(action: &str) -> bool {
-    ["Get", "List", "Simulate"]
+    ["Get", "List", "Simulate", "Describe"]
         .iter()
         .any(|p| action.starts_with(p))
         && action != "GetSessionToken"
 }
 
-/// The `Action` parameter, for routing and logging only (not trusted).
+/// The JSON 1.1 operation named by `X-Amz-Target`, for Organizations.
+fn json_operation(parts: &Parts) -> Option<&str> {
+    let target = parts.headers.get("x-amz-target")?.to_str().ok()?;
+    let prefix = warden_wire::generated::organizations::TARGET_PREFIX;
+    target.strip_prefix(prefix)?.strip_prefix('.')
+}
+
+/// The operation name, for routing and logging only (not trusted).
 fn action_name(parts: &Parts, body: &[u8]) -> Option<String> {
+    if let Some(op) = json_operation(parts) {
+        return Some(op.to_string());
+    }
     let from = |bytes: &[u8]| QueryParams::parse(bytes).ok()?.action().map(str::to_string);
     from(parts.uri.query().unwrap_or("").as_bytes()).or_else(|| from(body))
 }
 
 fn render(service: Service, result: Result<String, ApiError>, request_id: &str) -> Response {
+    let json = service == Service::Organizations;
     let (status, body) = match result {
-        Ok(xml) => (StatusCode::OK, xml),
+        Ok(body) => (StatusCode::OK, body),
         Err(e) => (
             StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
-            e.to_xml(service, request_id),
+            if json {
+                String::from_utf8_lossy(&e.to_json()).into_owned()
+            } else {
+                e.to_xml(service, request_id)
+            },
         ),
     };
-    let mut resp = (status, [("content-type", "text/xml")], body).into_response();
+    let content_type = if json {
+        "application/x-amz-json-1.1"
+    } else {
+        "text/xml"
+    };
+    let mut resp = (status, [("content-type", content_type)], body).into_response();
     if let Ok(v) = HeaderValue::from_str(request_id) {
         resp.headers_mut().insert("x-amzn-requestid", v);
     }
@@ -133,6 +153,7 @@ fn pick_service(
     match scope_service {
         Some("iam") => return Ok(Service::Iam),
         Some("sts") => return Ok(Service::Sts),
+        Some("organizations") => return Ok(Service::Organizations),
         Some(other) => {
             return Err(sigv4_error(&SigV4Error::ScopeMismatch(format!(
                 "Credential should be scoped to correct service: 'iam' or 'sts', not '{other}'. "
@@ -179,15 +200,24 @@ fn process_inner(
     service: &mut Service,
 ) -> Result<String, ApiError> {
     let raw_query = parts.uri.query().unwrap_or("");
-    let params = if parts.method == axum::http::Method::POST && !body.is_empty() {
+    let json_op = json_operation(parts);
+    if json_op.is_some() {
+        *service = Service::Organizations;
+    }
+    let params = if json_op.is_some() {
+        QueryParams::default()
+    } else if parts.method == axum::http::Method::POST && !body.is_empty() {
         QueryParams::parse(body)?
     } else {
         QueryParams::parse(raw_query.as_bytes())?
     };
-    let action = params
-        .action()
-        .ok_or_else(ApiError::missing_action)?
-        .to_string();
+    let action = match json_op {
+        Some(op) => op.to_string(),
+        None => params
+            .action()
+            .ok_or_else(ApiError::missing_action)?
+            .to_string(),
+    };
 
     let headers: Vec<(&str, &[u8])> = parts
         .headers
@@ -253,14 +283,24 @@ fn process_inner(
         *service = pick_service(None, parts, &action)?;
     }
 
+    if json_op.is_some() {
+        *service = Service::Organizations;
+    }
     let (prefix, operations) = match *service {
         Service::Iam => ("iam", warden_wire::generated::iam::OPERATIONS),
-        Service::Sts | Service::Organizations => {
-            *service = Service::Sts;
-            ("sts", warden_wire::generated::sts::OPERATIONS)
-        }
+        Service::Organizations => (
+            "organizations",
+            warden_wire::generated::organizations::OPERATIONS,
+        ),
+        Service::Sts => ("sts", warden_wire::generated::sts::OPERATIONS),
     };
     if !operations.contains(&action.as_str()) {
+        if *service == Service::Organizations {
+            return Err(ApiError::new(
+                "UnknownOperationException",
+                format!("The operation {action} is not known."),
+            ));
+        }
         return Err(ApiError::invalid_action(&action, service.api_version()));
     }
     let facts = request_facts(
@@ -294,13 +334,20 @@ fn process_inner(
             &params,
             request_id,
         ),
-        _ => warden_wire::generated::sts::dispatch(
+        Service::Sts => warden_wire::generated::sts::dispatch(
             &crate::sts::Sts { app },
             &ctx,
             &action,
             &params,
             request_id,
         ),
+        Service::Organizations => warden_wire::generated::organizations::dispatch_json(
+            &crate::organizations::Organizations { app },
+            &ctx,
+            &action,
+            body,
+        )
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
     };
     if out.is_ok() {
         if let Some(key) = long_term_key {

@@ -11,6 +11,7 @@ mod dev;
 mod edge;
 mod iam;
 mod mapping;
+mod organizations;
 mod startup;
 mod sts;
 

@@ -1,0 +1,235 @@
+//! AWS Organizations: one organization per management account, member
+//! accounts created inside it, and the `OrganizationAccountAccessRole`
+//! every new member gets (AdministratorAccess, trusting the management
+//! account), so the management account reaches a member by assuming it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::account::ensure_account;
+use crate::crypto;
+use crate::error::{CoreError, Result};
+use crate::model::{now_epoch, Epoch};
+use crate::roles::NewRole;
+use crate::state::{Change, State};
+use crate::Warden;
+
+/// The role AWS creates in every account made by CreateAccount.
+pub const DEFAULT_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
+const ADMINISTRATOR_ACCESS: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    /// `o-` + 10 lower-case letters and digits.
+    pub id: String,
+    pub management_account: String,
+    pub management_email: String,
+    pub feature_set: String,
+    pub created: Epoch,
+    /// Every account in the organization (the management account included),
+    /// in joining order.
+    pub members: Vec<Member>,
+    pub create_requests: Vec<CreateAccountRequest>,
+}
+
+impl Organization {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:organizations::{}:organization/{}", self.management_account, self.id)
+    }
+
+    pub fn account_arn(&self, account: &str) -> String {
+        format!("arn:aws:organizations::{}:account/{}/{account}", self.management_account, self.id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub account: String,
+    pub name: String,
+    pub email: String,
+    /// `CREATED` or `INVITED`.
+    pub joined_method: String,
+    pub joined: Epoch,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateAccountRequest {
+    /// `car-` + 32 hex digits.
+    pub id: String,
+    pub account_name: String,
+    pub account: String,
+    pub requested: Epoch,
+    pub completed: Epoch,
+}
+
+fn random_lower(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    crypto::random_bytes(len)
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn not_in_use() -> CoreError {
+    CoreError::OrganizationsNotInUse(
+        "Your account is not a member of an organization.".to_string(),
+    )
+}
+
+fn not_management() -> CoreError {
+    CoreError::OrganizationsAccessDenied(
+        "You don't have permissions to access this resource.".to_string(),
+    )
+}
+
+/// The organization `account` belongs to.
+pub fn organization_of<'s>(s: &'s State, account: &str) -> Option<&'s Organization> {
+    s.organizations
+        .values()
+        .find(|o| o.members.iter().any(|m| m.account == account))
+}
+
+impl Warden {
+    /// The organization of `account`, which must be its management account.
+    fn managed_org(&self, account: &str) -> Result<Organization> {
+        let s = self.read();
+        let org = organization_of(&s, account).ok_or_else(not_in_use)?;
+        if org.management_account != account {
+            return Err(not_management());
+        }
+        Ok(org.clone())
+    }
+
+    pub fn create_organization(&self, account: &str, feature_set: Option<&str>) -> Result<Organization> {
+        self.write(|s| {
+            if organization_of(s, account).is_some() {
+                return Err(CoreError::AlreadyInOrganization(
+                    "The AWS account is already a member of an organization.".to_string(),
+                ));
+            }
+            let now = now_epoch();
+            let name = s
+                .accounts
+                .get(account)
+                .and_then(|a| a.alias.clone())
+                .unwrap_or_else(|| "management".to_string());
+            let email = format!("{account}@warden.invalid");
+            let org = Organization {
+                id: format!("o-{}", random_lower(10)),
+                management_account: account.to_string(),
+                management_email: email.clone(),
+                feature_set: feature_set.unwrap_or("ALL").to_string(),
+                created: now,
+                members: vec![Member {
+                    account: account.to_string(),
+                    name,
+                    email,
+                    joined_method: "INVITED".to_string(),
+                    joined: now,
+                }],
+                create_requests: Vec::new(),
+            };
+            Ok((vec![Change::Organization(org.clone())], org))
+        })
+    }
+
+    pub fn describe_organization(&self, account: &str) -> Result<Organization> {
+        organization_of(&self.read(), account).cloned().ok_or_else(not_in_use)
+    }
+
+    /// CreateAccount: a new account with a root user (no credentials) and
+    /// the access role trusting the management account. Completes at once.
+    pub fn create_member_account(
+        &self,
+        management: &str,
+        name: &str,
+        email: &str,
+        role_name: Option<&str>,
+    ) -> Result<CreateAccountRequest> {
+        let org = self.managed_org(management)?;
+        let account = loop {
+            let digits: String = crypto::random_bytes(12)
+                .iter()
+                .map(|b| char::from(b'0' + b % 10))
+                .collect();
+            if digits.starts_with('0') || self.read().accounts.contains_key(&digits) {
+                continue;
+            }
+            break digits;
+        };
+        ensure_account(self, &account)?;
+        let trust = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{management}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+        );
+        let role = role_name.unwrap_or(DEFAULT_ACCESS_ROLE);
+        self.create_role(
+            &account,
+            NewRole {
+                name: role.to_string(),
+                trust_document: trust,
+                ..NewRole::default()
+            },
+        )?;
+        self.attach_policy(&account, crate::policies::Holder::Role(role), ADMINISTRATOR_ACCESS)?;
+        let now = now_epoch();
+        let request = CreateAccountRequest {
+            id: format!("car-{}", hex_id()),
+            account_name: name.to_string(),
+            account: account.clone(),
+            requested: now,
+            completed: now,
+        };
+        self.write(|s| {
+            let mut org = s
+                .organizations
+                .get(&org.id)
+                .cloned()
+                .ok_or_else(not_in_use)?;
+            org.members.push(Member {
+                account: account.clone(),
+                name: name.to_string(),
+                email: email.to_string(),
+                joined_method: "CREATED".to_string(),
+                joined: now,
+            });
+            org.create_requests.push(request.clone());
+            Ok((vec![Change::Organization(org)], request.clone()))
+        })
+    }
+
+    pub fn describe_create_account_status(&self, management: &str, id: &str) -> Result<CreateAccountRequest> {
+        self.managed_org(management)?
+            .create_requests
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| {
+                CoreError::CreateAccountStatusNotFound(
+                    "We can't find a create account request with the CreateAccountRequestId that you specified."
+                        .to_string(),
+                )
+            })
+    }
+
+    /// The organization and its members (management account only).
+    pub fn list_member_accounts(&self, management: &str) -> Result<Organization> {
+        self.managed_org(management)
+    }
+
+    pub fn describe_member_account(&self, management: &str, account: &str) -> Result<(Organization, Member)> {
+        let org = self.managed_org(management)?;
+        let member = org
+            .members
+            .iter()
+            .find(|m| m.account == account)
+            .cloned()
+            .ok_or_else(|| {
+                CoreError::AccountNotFound(
+                    "You specified an account that doesn't exist.".to_string(),
+                )
+            })?;
+        Ok((org, member))
+    }
+}
+
+fn hex_id() -> String {
+    crypto::random_bytes(16).iter().map(|b| format!("{b:02x}")).collect()
+}
