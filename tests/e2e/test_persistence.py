@@ -231,6 +231,33 @@ def test_kill_9_during_concurrent_writes_loses_no_acknowledged_write(warden_fact
     iam.create_user(UserName=unique("after-crash"))
 
 
+def test_acknowledged_updates_and_deletes_survive_kill_9(warden_factory):
+    """Durability is not only for inserts: a deactivation, a rename and a delete that were
+    acknowledged just before SIGKILL are all there after the restart."""
+    w = warden_factory()
+    iam = w.client("iam")
+    keep, gone, renamed = unique("k9u-keep"), unique("k9u-gone"), unique("k9u-old")
+    iam.create_user(UserName=keep)
+    k = iam.create_access_key(UserName=keep)["AccessKey"]
+    iam.create_user(UserName=gone)
+    iam.create_user(UserName=renamed)
+    iam.update_access_key(UserName=keep, AccessKeyId=k["AccessKeyId"], Status="Inactive")
+    iam.delete_user(UserName=gone)
+    new_name = unique("k9u-new")
+    iam.update_user(UserName=renamed, NewUserName=new_name)
+    w.kill(signal.SIGKILL)
+    w.start()
+    iam = w.client("iam")
+    assert iam.list_access_keys(UserName=keep)["AccessKeyMetadata"][0]["Status"] == "Inactive"
+    with raises_aws("InvalidClientTokenId", status=403):
+        make_client("sts", w.url, Creds(k["AccessKeyId"], k["SecretAccessKey"])).get_caller_identity()
+    with raises_aws("NoSuchEntity", status=404):
+        iam.get_user(UserName=gone)
+    with raises_aws("NoSuchEntity", status=404):
+        iam.get_user(UserName=renamed)
+    assert iam.get_user(UserName=new_name)["User"]["UserName"] == new_name
+
+
 def test_no_plaintext_secrets_in_database_or_logs(warden_factory):
     w = warden_factory()
     iam = w.client("iam")
