@@ -338,6 +338,27 @@ def test_trust_naming_user_needs_no_identity_policy_but_deny_wins(server, iam):
     assert sts_for(server, screds).assume_role(RoleArn=role["Arn"], RoleSessionName="s2")["Credentials"]
 
 
+def test_trust_naming_a_session_or_a_pathed_role(server, iam):
+    # Principal matching (iam-policy-semantics.md 1.4): an assumed-role session ARN matches that
+    # session only; a role ARN (with its path) matches every session of the role, whose session
+    # ARNs carry no path.
+    user, creds = new_user(iam)
+    a = new_role(iam, trust(user["Arn"]), Path="/ops/", inline=policy(allow("sts:AssumeRole")))
+    by_session = new_role(iam, trust(session_arn(a["RoleName"], "alpha")))
+    by_role = new_role(iam, trust(a["Arn"]))
+    me = sts_for(server, creds)
+    alpha = sts_for(server, creds_of(me.assume_role(RoleArn=a["Arn"], RoleSessionName="alpha")))
+    beta = sts_for(server, creds_of(me.assume_role(RoleArn=a["Arn"], RoleSessionName="beta")))
+    alpha.assume_role(RoleArn=by_session["Arn"], RoleSessionName="x1")
+    with raises_aws("AccessDenied", assume_denied_message(session_arn(a["RoleName"], "beta"), by_session["Arn"]), 403):
+        beta.assume_role(RoleArn=by_session["Arn"], RoleSessionName="x2")
+    alpha.assume_role(RoleArn=by_role["Arn"], RoleSessionName="x3")
+    beta.assume_role(RoleArn=by_role["Arn"], RoleSessionName="x4")
+    # The user itself is neither.
+    with raises_aws("AccessDenied", assume_denied_message(user["Arn"], by_role["Arn"]), 403):
+        me.assume_role(RoleArn=by_role["Arn"], RoleSessionName="x5")
+
+
 def test_external_id(server, iam):
     user, creds = new_user(iam)
     role = new_role(iam, trust(user["Arn"], condition={"StringEquals": {"sts:ExternalId": "ext-123"}}))
@@ -374,6 +395,13 @@ def test_mfa_condition_in_trust_policy(server, iam):
     wait_next_window()  # the enabling codes are spent
     r = me.assume_role(RoleArn=role["Arn"], RoleSessionName="mfa", SerialNumber=sn, TokenCode=totp(seed))
     assert r["AssumedRoleUser"]["Arn"] == session_arn(role["RoleName"], "mfa")
+    # The session carries the MFA: a role policy conditioned on it allows.
+    iam.put_role_policy(
+        RoleName=role["RoleName"],
+        PolicyName="mfa-only",
+        PolicyDocument=policy(allow("iam:ListUsers", condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})),
+    )
+    iam_for(server, creds_of(r)).list_users()
 
 
 # --------------------------------------------------------------------------------------

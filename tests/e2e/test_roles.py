@@ -247,6 +247,38 @@ def test_create_role_trust_policy_with_non_sts_action_is_refused(iam):
     new_role(iam, doc=trust(ACCOUNT_ROOT, action=["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]))
 
 
+def test_trust_policy_size_quota(iam):
+    # Role trust policy length: 2,048 characters by default (IAM quotas), whitespace not counted;
+    # AWS answers LimitExceeded "Cannot exceed quota for ACLSizePerRole: 2048" (409), as seen on
+    # UpdateAssumeRolePolicy in kubeflow/dashboard#29.
+    def doc(n: int, indent=None) -> str:
+        subs = [f"system:serviceaccount:ns-{i:03d}:default-editor" for i in range(n)]
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ec2.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"sts:ExternalId": subs}},
+                    }
+                ],
+            },
+            indent=indent,
+        )
+
+    small, big = doc(30, indent=8), doc(60)
+    assert size_without_whitespace(small) < 2048 < len(small)
+    assert size_without_whitespace(big) > 2048
+    r = new_role(iam, doc=small)  # whitespace is not counted
+    with raises_aws("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: 2048", 409):
+        iam.update_assume_role_policy(RoleName=r["RoleName"], PolicyDocument=big)
+    with raises_aws("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: 2048", 409):
+        new_role(iam, doc=big)
+    assert iam.get_role(RoleName=r["RoleName"])["Role"]["AssumeRolePolicyDocument"] == json.loads(small)
+
+
 def test_create_role_max_session_duration_bounds(server, iam):
     for ok in (3600, 43200):
         r = new_role(iam, MaxSessionDuration=ok)
