@@ -207,8 +207,14 @@ def test_routing_by_credential_scope(server):
 
 
 def test_wrong_scope_region_or_service(server):
-    r = signed_call(server.url, "iam", LIST_USERS, region="eu-west-1")
-    assert r.status == 403, (r.status, r.body)
+    # IAM and STS's global endpoint only take us-east-1 scopes (widely quoted AWS answer:
+    # SignatureDoesNotMatch "Credential should be scoped to a valid region. ", HTTP 403).
+    for service, params in (("iam", LIST_USERS), ("sts", CALLER)):
+        r = signed_call(server.url, service, params, region="eu-west-1")
+        assert r.status == 403, (service, r.status, r.body)
+        code, msg = r.error()
+        assert code == "SignatureDoesNotMatch", (service, code, msg)
+        assert msg.startswith("Credential should be scoped to a valid region"), msg
     r = signed_call(server.url, "ec2", LIST_USERS)
     assert 400 <= r.status < 500, (r.status, r.body)
 
