@@ -389,6 +389,37 @@ def test_cross_account_needs_the_callers_identity_allow(server, iam):
 
 
 @pending("CreateAccount")
+def test_cross_account_explicit_denies_win(server, iam):
+    sc = scenario(server, iam)
+    world = org_world(server, iam)
+    m_iam = client(server, "iam", member_admin(server, world, "deny"))
+    name = unique("Denier")
+    arn = f"arn:aws:iam::{sc['member']}:role/{name}"
+    m_iam.create_role(
+        RoleName=name,
+        AssumeRolePolicyDocument=policy(
+            trust(f"arn:aws:iam::{MGMT}:root"),
+            {"Effect": "Deny", "Principal": {"AWS": sc["dev"]["Arn"]}, "Action": "sts:AssumeRole"},
+        ),
+    )
+    ok, ok_creds = create_user_with_key(iam)
+    iam.put_user_policy(UserName=ok["UserName"], PolicyName="a", PolicyDocument=policy(allow("sts:AssumeRole", arn)))
+    blocked, blocked_creds = create_user_with_key(iam)
+    iam.put_user_policy(UserName=blocked["UserName"], PolicyName="a", PolicyDocument=policy(allow("sts:AssumeRole", arn)))
+    iam.put_user_policy(
+        UserName=blocked["UserName"], PolicyName="d", PolicyDocument=policy({"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": arn})
+    )
+    # Both sides allow: in.
+    client(server, "sts", ok_creds).assume_role(RoleArn=arn, RoleSessionName="ok")
+    # A deny in the caller's own account wins over the trust allow.
+    with raises_aws("AccessDenied", assume_denied(blocked["Arn"], arn), 403):
+        client(server, "sts", blocked_creds).assume_role(RoleArn=arn, RoleSessionName="blocked")
+    # A deny in the trust policy wins over the caller's identity allow.
+    with raises_aws("AccessDenied", assume_denied(sc["dev"]["Arn"], arn), 403):
+        client(server, "sts", sc["dev_creds"]).assume_role(RoleArn=arn, RoleSessionName="dev")
+
+
+@pending("CreateAccount")
 def test_cross_account_external_id(server, iam):
     sc = scenario(server, iam)
     dev_sts = client(server, "sts", sc["dev_creds"])
