@@ -44,6 +44,7 @@ from e2e_util import (
     raises_aws,
     signed_call,
     unique,
+    validation_pattern_message,
 )
 
 ANPA_RE = re.compile(r"^ANPA[A-Z0-9]{17}$")
@@ -216,6 +217,34 @@ def test_create_policy_errors(iam):
         iam.get_policy(PolicyArn=missing)
     with raises_aws("NoSuchEntity", f"Policy {missing} was not found.", 404):
         iam.delete_policy(PolicyArn=missing)
+
+
+def test_create_policy_input_validation(iam):
+    bad = "bad name!"
+    with raises_aws("ValidationError", validation_pattern_message(bad, "policyName", r"[\w+=,.@-]+"), 400):
+        iam.create_policy(PolicyName=bad, PolicyDocument=doc(allow()))
+    # An invalid path is a ValidationError (no public AWS output shows CreatePolicy's exact text).
+    for path in ("no-leading-slash/", "/no-trailing-slash"):
+        name = unique("p")
+        with raises_aws("ValidationError", status=400):
+            iam.create_policy(PolicyName=name, Path=path, PolicyDocument=doc(allow()))
+        with raises_aws("NoSuchEntity", status=404):
+            iam.get_policy(PolicyArn=policy_arn(name))
+
+
+def test_managed_policy_size_quota(iam):
+    # 6,144 characters, whitespace not counted (reference_iam-quotas); AWS answers
+    # "LimitExceeded: Cannot exceed quota for PolicySize: 6144" (quoted from AWS by users).
+    msg = "Cannot exceed quota for PolicySize: 6144"
+    with raises_aws("LimitExceeded", msg, 409):
+        iam.create_policy(PolicyName=unique("big"), PolicyDocument=padded_doc(6145))
+    p = iam.create_policy(PolicyName=unique("max"), PolicyDocument=padded_doc(6144))["Policy"]
+    airy = json.dumps(json.loads(padded_doc(6000)), indent=300)
+    assert len(airy) > 6144 and non_ws_len(airy) == 6000
+    iam.create_policy(PolicyName=unique("airy"), PolicyDocument=airy)
+    with raises_aws("LimitExceeded", msg, 409):
+        iam.create_policy_version(PolicyArn=p["Arn"], PolicyDocument=padded_doc(6145))
+    assert len(iam.list_policy_versions(PolicyArn=p["Arn"])["Versions"]) == 1
 
 
 def test_policy_versions(iam):
