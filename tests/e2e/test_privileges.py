@@ -303,6 +303,17 @@ def test_boundary_caps_admin_policy(server, iam):
     iam.attach_user_policy(UserName=me.name, PolicyArn=admin_like)
     with raises_aws("AccessDenied", no_boundary(me.arn, "iam:CreateUser", user_arn(new)), 403):
         me.iam.create_user(UserName=new)
+    # ...and rights that come from a group.
+    iam.detach_user_policy(UserName=me.name, PolicyArn=admin_like)
+    grp = unique("capgrp")
+    iam.create_group(GroupName=grp)
+    iam.attach_group_policy(GroupName=grp, PolicyArn=admin_like)
+    iam.add_user_to_group(GroupName=grp, UserName=me.name)
+    assert me.iam.get_user(UserName=me.name)["User"]["UserName"] == me.name
+    with raises_aws("AccessDenied", no_boundary(me.arn, "iam:CreateUser", user_arn(new)), 403):
+        me.iam.create_user(UserName=new)
+    iam.remove_user_from_group(GroupName=grp, UserName=me.name)
+    iam.attach_user_policy(UserName=me.name, PolicyArn=admin_like)
     # A boundary alone grants nothing: with no identity policy, reads fail with the identity text.
     iam.detach_user_policy(UserName=me.name, PolicyArn=admin_like)
     with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(me.name)), 403):
@@ -622,6 +633,9 @@ def test_root_and_unauthorized_defaults(server, iam, sts):
         me.iam.get_user(UserName=me.name)
     with raises_aws("AccessDenied", no_allow(me.arn, "iam:CreatePolicy", "policy x-" + me.name), 403):
         me.iam.create_policy(PolicyName="x-" + me.name, PolicyDocument=doc(allow("*")))
+    # GetSessionToken needs no permission either (STS API reference: "No permissions are required
+    # for users to perform this operation").
+    assert me.sts.get_session_token(DurationSeconds=900)["Credentials"]["AccessKeyId"].startswith("ASIA")
     # The account root is allowed without any policy.
     assert iam.get_user(UserName=me.name)["User"]["Arn"] == me.arn
 
