@@ -485,17 +485,18 @@ def test_user_inline_policies(iam, aws):
     iam.put_user_policy(UserName=user, PolicyName="b-pol", PolicyDocument=d1)
     iam.put_user_policy(UserName=user, PolicyName="a-pol", PolicyDocument=d1)
     listed = iam.list_user_policies(UserName=user)
-    assert listed["PolicyNames"] == ["a-pol", "b-pol"] and listed["IsTruncated"] is False
+    assert sorted(listed["PolicyNames"]) == ["a-pol", "b-pol"] and listed["IsTruncated"] is False
     got = iam.get_user_policy(UserName=user, PolicyName="b-pol")
     assert got["UserName"] == user and got["PolicyName"] == "b-pol"
     assert got["PolicyDocument"] == json.loads(d1)
     # Put with the same name replaces the document.
     iam.put_user_policy(UserName=user, PolicyName="b-pol", PolicyDocument=d2)
     assert iam.get_user_policy(UserName=user, PolicyName="b-pol")["PolicyDocument"] == json.loads(d2)
-    assert iam.list_user_policies(UserName=user)["PolicyNames"] == ["a-pol", "b-pol"]
+    assert sorted(iam.list_user_policies(UserName=user)["PolicyNames"]) == ["a-pol", "b-pol"]
     page = iam.list_user_policies(UserName=user, MaxItems=1)
-    assert page["PolicyNames"] == ["a-pol"] and page["IsTruncated"] is True
-    assert iam.list_user_policies(UserName=user, Marker=page["Marker"])["PolicyNames"] == ["b-pol"]
+    assert len(page["PolicyNames"]) == 1 and page["IsTruncated"] is True
+    rest = iam.list_user_policies(UserName=user, Marker=page["Marker"])
+    assert rest["IsTruncated"] is False and sorted(page["PolicyNames"] + rest["PolicyNames"]) == ["a-pol", "b-pol"]
 
     iam.delete_user_policy(UserName=user, PolicyName="a-pol")
     with raises_aws("NoSuchEntity", "The user policy with name a-pol cannot be found.", 404):
