@@ -648,7 +648,7 @@ def test_user_with_inline_policy_cannot_be_deleted(iam):
     iam.delete_user(UserName=user)
 
 
-def test_attach_errors(iam, aws):
+def test_attach_errors(server, iam, aws):
     user, group = unique("ae"), unique("aeg")
     iam.create_user(UserName=user)
     iam.create_group(GroupName=group)
@@ -672,6 +672,17 @@ def test_attach_errors(iam, aws):
         iam.attach_user_policy(UserName=user, PolicyArn=not_arn)
     res = aws("iam", "attach-group-policy", "--group-name", group, "--policy-arn", not_arn)
     assert_cli_error(res, "ValidationError", "AttachGroupPolicy", INVALID_ARN)
+
+    # A short name never leaves botocore (min length 20); sent raw-signed, AWS refuses it either for
+    # the length or as an unparsable ARN.
+    r = signed_call(server.url, "iam", {"Action": "AttachUserPolicy", "Version": "2010-05-08",
+                                        "UserName": user, "PolicyArn": "nope"})
+    assert r.status == 400, r.body
+    code, message = r.error()
+    assert code == "ValidationError" and message in (
+        INVALID_ARN,
+        "1 validation error detected: Value 'nope' at 'policyArn' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 20"), (code, message)
 
     p = create_policy(iam)
     with raises_aws("NoSuchEntity", "The user with name no-such-user-y cannot be found.", 404):
