@@ -24,6 +24,8 @@ import json
 import time
 from dataclasses import dataclass
 
+import pytest
+
 from e2e_util import (
     ACCOUNT_ID,
     Creds,
@@ -671,3 +673,45 @@ def test_denial_texts_name_resources_as_iam_does(server, iam):
         if e["message"] != no_allow(me.arn, action, resource):
             wrong.append(f"{action}: expected resource {resource!r}; got {e['message']!r}")
     assert not wrong, "\n".join(wrong)
+
+
+# --------------------------------------------------------------------------------------
+# Request context keys (reference_policies_condition-keys): each condition once matching (allowed)
+# and once not (refused), over plain HTTP from 127.0.0.1 with boto3 in us-east-1.
+# --------------------------------------------------------------------------------------
+
+CONTEXT_CASES = [
+    ("secure-transport-false", {"Bool": {"aws:SecureTransport": "false"}}, True),
+    ("secure-transport-true", {"Bool": {"aws:SecureTransport": "true"}}, False),
+    ("region-us-east-1", {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}, True),
+    ("region-eu-west-1", {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}, False),
+    ("user-agent-boto", {"StringLike": {"aws:UserAgent": "*Boto3*"}}, True),
+    ("user-agent-other", {"StringLike": {"aws:UserAgent": "*NotThisClient*"}}, False),
+    ("current-time-after-2020", {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}, True),
+    ("current-time-before-2020", {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}, False),
+    ("epoch-after-2020", {"NumericGreaterThan": {"aws:EpochTime": "1577836800"}}, True),
+    ("epoch-before-2020", {"NumericLessThan": {"aws:EpochTime": "1577836800"}}, False),
+    ("principal-type-user", {"StringEquals": {"aws:PrincipalType": "User"}}, True),
+    ("principal-type-role", {"StringEquals": {"aws:PrincipalType": "AssumedRole"}}, False),
+    ("principal-account", {"StringEquals": {"aws:PrincipalAccount": ACCOUNT_ID}}, True),
+    ("principal-account-other", {"StringEquals": {"aws:PrincipalAccount": "111122223333"}}, False),
+    ("principal-arn-self", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/ctx-*"}}, True),
+    ("principal-arn-other", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/other-*"}}, False),
+    ("username-var", {"StringEquals": {"aws:username": "${aws:PrincipalTag/me}"}}, True),
+    ("userid-prefix", {"StringLike": {"aws:userid": "AIDA*"}}, True),
+    ("userid-wrong", {"StringLike": {"aws:userid": "AROA*"}}, False),
+    ("mfa-absent-null", {"Null": {"aws:MultiFactorAuthPresent": "true"}}, True),
+    ("mfa-present-null", {"Null": {"aws:MultiFactorAuthPresent": "false"}}, False),
+]
+
+
+@pytest.mark.parametrize("condition,allowed", [c[1:] for c in CONTEXT_CASES], ids=[c[0] for c in CONTEXT_CASES])
+def test_request_context_keys(server, iam, condition, allowed):
+    name = unique("ctx")
+    me = principal(iam, server, name=name, tags={"me": name},
+                   inline=doc(allow("iam:GetUser", "arn:aws:iam::*:user/${aws:username}", Condition=condition)))
+    if allowed:
+        assert me.iam.get_user(UserName=me.name)["User"]["UserName"] == me.name
+    else:
+        with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(me.name)), 403):
+            me.iam.get_user(UserName=me.name)
