@@ -715,3 +715,53 @@ def test_request_context_keys(server, iam, condition, allowed):
     else:
         with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetUser", ures(me.name)), 403):
             me.iam.get_user(UserName=me.name)
+
+
+def test_delegated_admin_must_set_boundary(server, iam):
+    # The IAM User Guide's delegation pattern: create users only with a given boundary
+    # (iam:PermissionsBoundary condition on CreateUser and PutUserPermissionsBoundary).
+    required = managed(iam, doc(allow(["iam:Get*", "iam:List*"])))
+    other = managed(iam, doc(allow("*")))
+    cond = {"StringEquals": {"iam:PermissionsBoundary": required}}
+    me = principal(iam, server, inline=doc(
+        allow(["iam:CreateUser", "iam:PutUserPermissionsBoundary"], "arn:aws:iam::*:user/delegated/*", Condition=cond)))
+    n1, n2, n3 = unique("d1"), unique("d2"), unique("d3")
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:CreateUser", user_arn(n1, "/delegated/")), 403):
+        me.iam.create_user(UserName=n1, Path="/delegated/")
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:CreateUser", user_arn(n2, "/delegated/")), 403):
+        me.iam.create_user(UserName=n2, Path="/delegated/", PermissionsBoundary=other)
+    made = me.iam.create_user(UserName=n3, Path="/delegated/", PermissionsBoundary=required)["User"]
+    assert made["PermissionsBoundary"]["PermissionsBoundaryArn"] == required
+    # Swapping the boundary for a wider one is refused; re-setting the required one is allowed.
+    with denied_as(no_allow(me.arn, "iam:PutUserPermissionsBoundary", ures(n3)),
+                   no_allow(me.arn, "iam:PutUserPermissionsBoundary", user_arn(n3, "/delegated/"))):
+        me.iam.put_user_permissions_boundary(UserName=n3, PermissionsBoundary=other)
+    me.iam.put_user_permissions_boundary(UserName=n3, PermissionsBoundary=required)
+    assert iam.get_user(UserName=n3)["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == required
+    for n in (n1, n2):
+        with raises_aws("NoSuchEntity", status=404):
+            iam.get_user(UserName=n)
+
+
+def test_tag_scoped_access_to_policies(server, iam):
+    blue = iam.create_policy(PolicyName=unique("blue"), PolicyDocument=doc(allow("iam:ListUsers")),
+                             Tags=[{"Key": "team", "Value": "blue"}])["Policy"]["Arn"]
+    red = iam.create_policy(PolicyName=unique("red"), PolicyDocument=doc(allow("iam:ListUsers")),
+                            Tags=[{"Key": "team", "Value": "red"}])["Policy"]["Arn"]
+    me = principal(iam, server, tags={"team": "blue"}, inline=doc(allow(
+        ["iam:GetPolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion"], "*",
+        Condition={"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}})))
+    assert me.iam.get_policy(PolicyArn=blue)["Policy"]["Arn"] == blue
+    v = me.iam.create_policy_version(PolicyArn=blue, PolicyDocument=doc(allow("iam:ListGroups")))["PolicyVersion"]
+    me.iam.delete_policy_version(PolicyArn=blue, VersionId=v["VersionId"])
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetPolicy", pres(red)), 403):
+        me.iam.get_policy(PolicyArn=red)
+    with denied_as(no_allow(me.arn, "iam:CreatePolicyVersion", pres(red)), no_allow(me.arn, "iam:CreatePolicyVersion", red)):
+        me.iam.create_policy_version(PolicyArn=red, PolicyDocument=doc(allow("*")), SetAsDefault=True)
+    assert len(iam.list_policy_versions(PolicyArn=red)["Versions"]) == 1
+    # Retagging the policy moves it in or out of reach on the next request.
+    iam.untag_policy(PolicyArn=blue, TagKeys=["team"])
+    with raises_aws("AccessDenied", no_allow(me.arn, "iam:GetPolicy", pres(blue)), 403):
+        me.iam.get_policy(PolicyArn=blue)
+    iam.tag_policy(PolicyArn=red, Tags=[{"Key": "team", "Value": "blue"}])
+    assert me.iam.get_policy(PolicyArn=red)["Policy"]["Arn"] == red
