@@ -14,7 +14,17 @@ the policy ARN. Evaluation semantics: IAM User Guide, reference_policies_evaluat
 access_policies_boundaries, reference_policies_condition-keys (aws:SourceIp,
 aws:MultiFactorAuthPresent: absent for long-term keys, true for GetSessionToken with MFA),
 reference_policies_variables (${aws:username}, ${aws:PrincipalTag/k}), access_tags (ABAC with
-aws:ResourceTag, aws:RequestTag, aws:TagKeys). sts:GetCallerIdentity needs no permission.
+aws:ResourceTag, aws:RequestTag, aws:TagKeys), access_policies_boundaries (delegation with the
+iam:PermissionsBoundary key). sts:GetCallerIdentity and sts:GetSessionToken need no permission
+(STS API reference).
+
+How IAM renders the resource in its own denials is AWS's, quoted from real AWS answers in public
+threads: an existing user is "user NAME" (GetUser, ListAccessKeys, CreateAccessKey, PutUserPolicy,
+AttachUserPolicy), a policy "policy ARN" (GetPolicy, CreatePolicyVersion), a policy being created
+"policy NAME", a user being created its ARN, ListUsers "arn:aws:iam::ACCT:user/"; explicit denies from
+a managed policy now end with ": POLICY_ARN". test_denial_texts_name_resources_as_iam_does pins those
+texts once; matrix tests accept name-or-ARN only where no AWS output shows the form, so a rendering
+divergence does not hide the decision checks.
 """
 
 from __future__ import annotations
