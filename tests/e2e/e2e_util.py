@@ -142,14 +142,16 @@ class Warden:
         self.stdout_path = self._log_dir / f"stdout.{self.generation}.log"
         self.stderr_path = self._log_dir / f"stderr.{self.generation}.log"
         t0 = time.monotonic()
-        self.proc = subprocess.Popen(
-            self.command(),
-            stdin=subprocess.DEVNULL,
-            stdout=open(self.stdout_path, "wb"),
-            stderr=open(self.stderr_path, "wb"),
-            env=self.env(),
-            cwd=str(self.data_dir.parent),
-        )
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            # The child keeps its own copies of the descriptors.
+            self.proc = subprocess.Popen(
+                self.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=self.env(),
+                cwd=str(self.data_dir.parent),
+            )
         deadline = t0 + timeout
         last_err: Exception | None = None
         while time.monotonic() < deadline:
