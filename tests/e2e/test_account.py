@@ -69,6 +69,8 @@ def test_account_summary_counts_follow_the_data(iam):
     assert s0["GroupsQuota"] == 300
     assert s0["GroupsPerUserQuota"] == 10
     assert s0["AccountMFAEnabled"] == 0
+    # The root user signs with access keys here, and AWS reports root access keys as present.
+    assert s0["AccountAccessKeysPresent"] == 1
     for k in ("Users", "Groups", "MFADevices", "MFADevicesInUse"):
         assert isinstance(s0[k], int), k
 
