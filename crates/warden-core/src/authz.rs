@@ -33,9 +33,23 @@ pub struct RequestFacts {
 /// (STS API reference, GetSessionToken).
 const STS_ALLOWED_FOR_SESSIONS: &[&str] = &["sts:GetCallerIdentity", "sts:AssumeRole"];
 
-/// The limits AWS puts on GetSessionToken credentials, which hold whatever
-/// the policies say.
+/// The limits AWS puts on GetSessionToken and GetFederationToken
+/// credentials, which hold whatever the policies say.
 fn check_session_limits(caller: &Caller, action: &str) -> Result<()> {
+    // Federated users "cannot call IAM API operations" and no STS operation
+    // but GetCallerIdentity (GetFederationToken API reference).
+    if caller
+        .session
+        .as_ref()
+        .is_some_and(|s| s.kind == SessionKind::Federation)
+        && (action.starts_with("iam:")
+            || (action.starts_with("sts:") && action != "sts:GetCallerIdentity"))
+    {
+        return Err(CoreError::AccessDenied(format!(
+            "User: {} is not authorized to perform: {action} with federated user credentials",
+            caller.arn
+        )));
+    }
     let Some(session) = caller
         .session
         .as_ref()

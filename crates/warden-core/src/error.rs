@@ -39,6 +39,8 @@ pub enum CoreError {
     #[error("{0}")]
     PackedPolicyTooLarge(String),
     #[error("{0}")]
+    UnmodifiableEntity(String),
+    #[error("{0}")]
     OrganizationsNotInUse(String),
     #[error("{0}")]
     OrganizationsAccessDenied(String),
@@ -76,6 +78,7 @@ impl CoreError {
             Self::ExpiredToken => "ExpiredToken",
             Self::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
             Self::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
+            Self::UnmodifiableEntity(_) => "UnmodifiableEntity",
             Self::OrganizationsNotInUse(_) => "AWSOrganizationsNotInUseException",
             Self::OrganizationsAccessDenied(_) => "AccessDeniedException",
             Self::AlreadyInOrganization(_) => "AlreadyInOrganizationException",

@@ -33,11 +33,17 @@ pub struct Organization {
 
 impl Organization {
     pub fn arn(&self) -> String {
-        format!("arn:aws:organizations::{}:organization/{}", self.management_account, self.id)
+        format!(
+            "arn:aws:organizations::{}:organization/{}",
+            self.management_account, self.id
+        )
     }
 
     pub fn account_arn(&self, account: &str) -> String {
-        format!("arn:aws:organizations::{}:account/{}/{account}", self.management_account, self.id)
+        format!(
+            "arn:aws:organizations::{}:account/{}/{account}",
+            self.management_account, self.id
+        )
     }
 }
 
@@ -56,9 +62,13 @@ pub struct CreateAccountRequest {
     /// `car-` + 32 hex digits.
     pub id: String,
     pub account_name: String,
+    /// Empty when the request failed.
     pub account: String,
     pub requested: Epoch,
     pub completed: Epoch,
+    /// AWS's FailureReason (`EMAIL_ALREADY_EXISTS`, ...) when it failed.
+    #[serde(default)]
+    pub failure: Option<String>,
 }
 
 fn random_lower(len: usize) -> String {
@@ -70,9 +80,7 @@ fn random_lower(len: usize) -> String {
 }
 
 fn not_in_use() -> CoreError {
-    CoreError::OrganizationsNotInUse(
-        "Your account is not a member of an organization.".to_string(),
-    )
+    CoreError::OrganizationsNotInUse("Your account is not a member of an organization.".to_string())
 }
 
 fn not_management() -> CoreError {
@@ -99,7 +107,11 @@ impl Warden {
         Ok(org.clone())
     }
 
-    pub fn create_organization(&self, account: &str, feature_set: Option<&str>) -> Result<Organization> {
+    pub fn create_organization(
+        &self,
+        account: &str,
+        feature_set: Option<&str>,
+    ) -> Result<Organization> {
         self.write(|s| {
             if organization_of(s, account).is_some() {
                 return Err(CoreError::AlreadyInOrganization(
@@ -133,7 +145,9 @@ impl Warden {
     }
 
     pub fn describe_organization(&self, account: &str) -> Result<Organization> {
-        organization_of(&self.read(), account).cloned().ok_or_else(not_in_use)
+        organization_of(&self.read(), account)
+            .cloned()
+            .ok_or_else(not_in_use)
     }
 
     /// CreateAccount: a new account with a root user (no credentials) and
@@ -146,6 +160,23 @@ impl Warden {
         role_name: Option<&str>,
     ) -> Result<CreateAccountRequest> {
         let org = self.managed_org(management)?;
+        let now = now_epoch();
+        if org
+            .members
+            .iter()
+            .any(|m| m.email.eq_ignore_ascii_case(email))
+        {
+            // AWS accepts the request and reports the failure in its status.
+            let failed = CreateAccountRequest {
+                id: format!("car-{}", hex_id()),
+                account_name: name.to_string(),
+                account: String::new(),
+                requested: now,
+                completed: now,
+                failure: Some("EMAIL_ALREADY_EXISTS".to_string()),
+            };
+            return self.record_create_request(&org.id, None, failed);
+        }
         let account = loop {
             let digits: String = crypto::random_bytes(12)
                 .iter()
@@ -169,34 +200,53 @@ impl Warden {
                 ..NewRole::default()
             },
         )?;
-        self.attach_policy(&account, crate::policies::Holder::Role(role), ADMINISTRATOR_ACCESS)?;
-        let now = now_epoch();
+        self.attach_policy(
+            &account,
+            crate::policies::Holder::Role(role),
+            ADMINISTRATOR_ACCESS,
+        )?;
         let request = CreateAccountRequest {
             id: format!("car-{}", hex_id()),
             account_name: name.to_string(),
             account: account.clone(),
             requested: now,
             completed: now,
+            failure: None,
         };
+        let member = Member {
+            account,
+            name: name.to_string(),
+            email: email.to_string(),
+            joined_method: "CREATED".to_string(),
+            joined: now,
+        };
+        self.record_create_request(&org.id, Some(member), request)
+    }
+
+    /// Stores a CreateAccount request (and the new member, if it succeeded).
+    fn record_create_request(
+        &self,
+        org_id: &str,
+        member: Option<Member>,
+        request: CreateAccountRequest,
+    ) -> Result<CreateAccountRequest> {
         self.write(|s| {
             let mut org = s
                 .organizations
-                .get(&org.id)
+                .get(org_id)
                 .cloned()
                 .ok_or_else(not_in_use)?;
-            org.members.push(Member {
-                account: account.clone(),
-                name: name.to_string(),
-                email: email.to_string(),
-                joined_method: "CREATED".to_string(),
-                joined: now,
-            });
+            org.members.extend(member);
             org.create_requests.push(request.clone());
-            Ok((vec![Change::Organization(org)], request.clone()))
+            Ok((vec![Change::Organization(org)], request))
         })
     }
 
-    pub fn describe_create_account_status(&self, management: &str, id: &str) -> Result<CreateAccountRequest> {
+    pub fn describe_create_account_status(
+        &self,
+        management: &str,
+        id: &str,
+    ) -> Result<CreateAccountRequest> {
         self.managed_org(management)?
             .create_requests
             .into_iter()
@@ -214,7 +264,11 @@ impl Warden {
         self.managed_org(management)
     }
 
-    pub fn describe_member_account(&self, management: &str, account: &str) -> Result<(Organization, Member)> {
+    pub fn describe_member_account(
+        &self,
+        management: &str,
+        account: &str,
+    ) -> Result<(Organization, Member)> {
         let org = self.managed_org(management)?;
         let member = org
             .members
@@ -231,5 +285,8 @@ impl Warden {
 }
 
 fn hex_id() -> String {
-    crypto::random_bytes(16).iter().map(|b| format!("{b:02x}")).collect()
+    crypto::random_bytes(16)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

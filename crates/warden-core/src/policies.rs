@@ -206,6 +206,9 @@ fn change_holder(
         }
         Holder::Role(n) => {
             let mut r = crate::roles::find_role(s, account, n)?.clone();
+            if crate::roles::is_service_linked(&r) {
+                return Err(crate::roles::unmodifiable(&r));
+            }
             let name = r.name.clone();
             f(&name, &mut r.inline_policies, &mut r.attached_policies)?;
             Ok(Change::Role(r))
@@ -890,6 +893,14 @@ impl Warden {
     /// Checks that a boundary ARN names an existing managed policy.
     pub fn check_boundary(&self, account: &str, arn: &str) -> Result<()> {
         check_arn(arn)?;
+        // Only a managed policy can be a boundary.
+        if arn
+            .split(':')
+            .nth(5)
+            .is_none_or(|r| !r.starts_with("policy/"))
+        {
+            return Err(CoreError::InvalidInput(format!("ARN {arn} is not valid.")));
+        }
         if policy_exists(&self.read(), account, arn) {
             Ok(())
         } else {

@@ -16,6 +16,8 @@ use crate::users::{check_new_tags, merge_tags, remove_tags};
 use crate::Warden;
 
 pub const DEFAULT_MAX_SESSION_DURATION: i32 = 3_600;
+/// AWS's default role trust policy size quota (non-whitespace characters).
+pub const TRUST_POLICY_QUOTA: usize = 2_048;
 
 pub(crate) fn no_such_role(name: &str) -> CoreError {
     CoreError::NoSuchEntity(format!("The role with name {name} cannot be found."))
@@ -66,9 +68,30 @@ fn current_id(s: &State, arn: &str) -> Option<String> {
 /// their unique ids. A named user or role of an account warden serves must
 /// exist, as AWS requires.
 fn trust_with_pins(s: &State, document: &str) -> Result<(Compiled, Vec<(String, String)>)> {
+    // The trust policy's size is a quota (LimitExceeded), not a syntax error.
+    let size = document.chars().filter(|c| !c.is_whitespace()).count();
+    if size > TRUST_POLICY_QUOTA {
+        return Err(CoreError::LimitExceeded(format!(
+            "Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_QUOTA}"
+        )));
+    }
     let compiled = compile_document(document, PolicyType::Trust)?;
     let mut pins = Vec::new();
     if let Some(policy) = &compiled.0 {
+        let only_sts = policy.document().statements.iter().all(|st| {
+            st.action.negated
+                || st.action.values.iter().all(|a| {
+                    a.value == "*"
+                        || a.value
+                            .get(..4)
+                            .is_some_and(|p| p.eq_ignore_ascii_case("sts:"))
+                })
+        });
+        if !only_sts {
+            return Err(CoreError::MalformedPolicyDocument(
+                "AssumeRole policy may only specify STS AssumeRole actions.".to_string(),
+            ));
+        }
         for st in &policy.document().statements {
             let Some(PrincipalValue::Map(entries)) = st.principal.as_ref().map(|p| &p.value) else {
                 continue;
@@ -150,6 +173,19 @@ pub struct NewRole {
     pub tags: Vec<Tag>,
 }
 
+/// Service-linked roles live under `/aws-service-role/` and only their
+/// service may change them.
+pub fn is_service_linked(role: &Role) -> bool {
+    role.path.starts_with("/aws-service-role/")
+}
+
+pub(crate) fn unmodifiable(role: &Role) -> CoreError {
+    CoreError::UnmodifiableEntity(format!(
+        "Cannot perform the operation on the protected role '{}' - this role is only modifiable by AWS",
+        role.name
+    ))
+}
+
 fn update_role_with<T>(
     w: &Warden,
     account: &str,
@@ -158,6 +194,9 @@ fn update_role_with<T>(
 ) -> Result<T> {
     w.write(|s| {
         let mut role = find_role(s, account, name)?.clone();
+        if is_service_linked(&role) {
+            return Err(unmodifiable(&role));
+        }
         let out = f(s, &mut role)?;
         Ok((vec![Change::Role(role)], out))
     })
@@ -282,17 +321,44 @@ impl Warden {
     }
 
     pub fn delete_role(&self, account: &str, name: &str) -> Result<()> {
+        self.delete_role_inner(account, name, false)
+    }
+
+    /// DeleteServiceLinkedRole: the one way a service-linked role goes.
+    pub fn delete_service_linked_role(&self, account: &str, name: &str) -> Result<Role> {
+        let role = self.get_role(account, name)?;
+        if !is_service_linked(&role) {
+            return Err(CoreError::InvalidInput(format!(
+                "Role {} is not a service-linked role.",
+                role.name
+            )));
+        }
+        self.delete_role_inner(account, name, true)?;
+        Ok(role)
+    }
+
+    fn delete_role_inner(&self, account: &str, name: &str, service_linked_ok: bool) -> Result<()> {
         self.write(|s| {
             let role = find_role(s, account, name)?;
             let lower = role.name.to_lowercase();
             let in_profile = s
                 .instance_profiles_of(account)
                 .any(|p| p.role.as_deref() == Some(lower.as_str()));
-            if !role.inline_policies.is_empty() || !role.attached_policies.is_empty() || in_profile
-            {
-                return Err(CoreError::DeleteConflict(
-                    "Cannot delete entity, must remove policies first.".to_string(),
-                ));
+            // AWS names what is still in the way, each with its own text.
+            let conflict = if in_profile {
+                Some("Cannot delete entity, must remove roles from instance profile first.")
+            } else if !role.attached_policies.is_empty() {
+                Some("Cannot delete entity, must detach all policies first.")
+            } else if !role.inline_policies.is_empty() {
+                Some("Cannot delete entity, must delete policies first.")
+            } else {
+                None
+            };
+            if let Some(text) = conflict {
+                return Err(CoreError::DeleteConflict(text.to_string()));
+            }
+            if is_service_linked(role) && !service_linked_ok {
+                return Err(unmodifiable(role));
             }
             Ok((vec![Change::DeleteRole(name_key(account, name))], ()))
         })
@@ -334,6 +400,11 @@ impl Warden {
         custom_suffix: Option<&str>,
     ) -> Result<Role> {
         let name = service_linked_role_name(service, custom_suffix);
+        if self.read().role(account, &name).is_some() {
+            return Err(CoreError::InvalidInput(format!(
+                "Service role name {name} has been taken in this account, please try a different suffix."
+            )));
+        }
         let trust = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":["{service}"]}},"Action":["sts:AssumeRole"]}}]}}"#
         );
@@ -463,7 +534,7 @@ impl Warden {
             let r = find_role(s, account, role)?;
             if p.role.as_deref() != Some(r.name.to_lowercase().as_str()) {
                 return Err(CoreError::NoSuchEntity(format!(
-                    "The role with name {role} cannot be found in instance profile {profile}."
+                    "Role {role} in Instance Profile {profile} cannot be found."
                 )));
             }
             p.role = None;
@@ -491,9 +562,26 @@ impl Warden {
 /// service's short name, then `_SUFFIX` when a custom suffix is given.
 pub fn service_linked_role_name(service: &str, custom_suffix: Option<&str>) -> String {
     let short = service.split('.').next().unwrap_or(service);
+    // AWS's own spellings where the service name alone does not give them.
+    let known = [
+        ("autoscaling", "AutoScaling"),
+        ("elasticbeanstalk", "ElasticBeanstalk"),
+        ("elasticloadbalancing", "ElasticLoadBalancing"),
+        ("ecs", "ECS"),
+        ("rds", "RDS"),
+        ("eks", "AmazonEKS"),
+        ("elasticache", "ElastiCache"),
+        ("cloudtrail", "CloudTrail"),
+        ("dynamodb", "DynamoDBReplication"),
+        ("sso", "SSO"),
+    ];
+    let base = known
+        .iter()
+        .find(|(k, _)| *k == short)
+        .map_or_else(|| pascal(short), |(_, v)| (*v).to_string());
     match custom_suffix {
-        Some(suffix) => format!("AWSServiceRoleFor{}_{suffix}", pascal(short)),
-        None => format!("AWSServiceRoleFor{}", pascal(short)),
+        Some(suffix) => format!("AWSServiceRoleFor{base}_{suffix}"),
+        None => format!("AWSServiceRoleFor{base}"),
     }
 }
 

@@ -147,9 +147,10 @@ impl Warden {
                     .find(|(k, _)| k.eq_ignore_ascii_case(key))
                 {
                     if req.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
-                        return Err(CoreError::InvalidParameterValue(format!(
-                            "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session: {key}"
-                        )));
+                        return Err(CoreError::InvalidParameterValue(
+                            "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session."
+                                .to_string(),
+                        ));
                     }
                     tags.push(tag.clone());
                     transitive.push(key.clone());
@@ -265,19 +266,36 @@ impl Warden {
                     .into(),
             );
         }
+        if req.mfa.is_some() {
+            // The MFA presented with this call counts for its own decision.
+            facts
+                .keys
+                .push(("aws:MultiFactorAuthPresent".to_string(), "true".into()));
+            facts
+                .keys
+                .push(("aws:MultiFactorAuthAge".to_string(), "0".into()));
+        }
         let trust = warden_policy::NamedPolicy::new(format!("{role_arn} trust policy"), trust);
-        self.decide(
-            caller,
-            "sts:AssumeRole",
-            &role_arn,
-            &facts,
-            Some(&trust),
-            true,
-        )
-        .map_err(|e| match e {
-            CoreError::AccessDenied(_) => denied(),
-            other => other,
-        })?;
+        // Passing session tags or a source identity are actions of their own
+        // (sts:TagSession, sts:SetSourceIdentity) that the trust policy and
+        // the caller's policies must allow too.
+        let mut actions = vec!["sts:AssumeRole"];
+        if !req.tags.is_empty() || !req.transitive_tag_keys.is_empty() {
+            actions.push("sts:TagSession");
+        }
+        if req.source_identity.is_some() {
+            actions.push("sts:SetSourceIdentity");
+        }
+        for action in actions {
+            self.decide(caller, action, &role_arn, &facts, Some(&trust), true)
+                .map_err(|e| match e {
+                    CoreError::AccessDenied(_) => CoreError::AccessDenied(format!(
+                        "User: {} is not authorized to perform: {action} on resource: {role_arn}",
+                        caller.arn
+                    )),
+                    other => other,
+                })?;
+        }
 
         let now = now_epoch();
         let session_arn = format!(
@@ -307,7 +325,10 @@ impl Warden {
             credentials,
             assumed_role_id,
             arn: session_arn,
-            packed_policy_size: packed,
+            packed_policy_size: (req.policy.is_some()
+                || !req.policy_arns.is_empty()
+                || !req.tags.is_empty())
+            .then_some(packed),
             source_identity,
         })
     }
@@ -458,7 +479,8 @@ pub struct AssumedRole {
     pub credentials: TemporaryCredentials,
     pub assumed_role_id: String,
     pub arn: String,
-    pub packed_policy_size: i32,
+    /// Reported only when session policies or tags were passed, as AWS does.
+    pub packed_policy_size: Option<i32>,
     pub source_identity: Option<String>,
 }
 

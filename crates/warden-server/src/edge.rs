@@ -319,7 +319,15 @@ fn process_inner(
         let (resource, shown) = resource_for(&app.warden, &caller, prefix, &action, &params);
         app.warden
             .authorize(&caller, &format!("{prefix}:{action}"), &resource, &facts)
-            .map_err(|e| crate::mapping::denial_error(e, &resource, &shown))?;
+            .map_err(|e| crate::mapping::denial_error(e, &resource, &shown))
+            .map_err(|e| {
+                // JSON-protocol services name the same refusal differently.
+                if *service == Service::Organizations && e.code == "AccessDenied" {
+                    ApiError::new("AccessDeniedException", e.message)
+                } else {
+                    e
+                }
+            })?;
     }
     let ctx = RequestCtx {
         caller,
@@ -333,7 +341,8 @@ fn process_inner(
             &action,
             &params,
             request_id,
-        ),
+        )
+        .map_err(crate::mapping::iam_validation_text),
         Service::Sts => warden_wire::generated::sts::dispatch(
             &crate::sts::Sts { app },
             &ctx,

@@ -1855,20 +1855,10 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: DeleteServiceLinkedRoleRequest,
     ) -> R<DeleteServiceLinkedRoleResponse> {
-        let account = &ctx.caller.account;
+        // Deletion is immediate here; the task id records which role it was.
         let role = self
             .w()
-            .get_role(account, &input.role_name)
-            .map_err(api_error)?;
-        if !role.path.starts_with("/aws-service-role/") {
-            return Err(ApiError::new(
-                "InvalidInput",
-                format!("Role {} is not a service-linked role.", role.name),
-            ));
-        }
-        // Deletion is immediate here; the task id records which role it was.
-        self.w()
-            .delete_role(account, &role.name)
+            .delete_service_linked_role(&ctx.caller.account, &input.role_name)
             .map_err(api_error)?;
         Ok(DeleteServiceLinkedRoleResponse {
             deletion_task_id: format!(

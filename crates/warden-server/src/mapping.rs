@@ -117,3 +117,60 @@ pub fn denial_error(e: CoreError, resource: &str, shown: &str) -> ApiError {
         other => api_error(other),
     }
 }
+
+/// IAM's ValidationError texts repeat the offending value only for entity
+/// names (`Value 'x' at 'userName'`); for other members (tags, version ids,
+/// numbers) they say `Value at 'member'` (recorded AWS answers). STS always
+/// repeats the value, so this applies to IAM only.
+pub fn iam_validation_text(mut e: ApiError) -> ApiError {
+    if e.code != "ValidationError" || !e.message.contains("Value '") {
+        return e;
+    }
+    let mut out = String::with_capacity(e.message.len());
+    let mut rest = e.message.as_str();
+    while let Some(start) = rest.find("Value '") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + "Value '".len()..];
+        // The value ends at the first `' at '` that is followed by a member
+        // path and `' failed`.
+        let Some(mid) = after.find("' at '") else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let path_and_tail = &after[mid + "' at '".len()..];
+        let member = path_and_tail.split('\'').next().unwrap_or_default();
+        let last = member.rsplit('.').next().unwrap_or(member);
+        // Evidence so far: names and maxSessionDuration keep their value.
+        if last.ends_with("Name") || last == "maxSessionDuration" {
+            out.push_str(&rest[start..start + "Value '".len() + mid + "' at '".len()]);
+        } else {
+            out.push_str("Value at '");
+        }
+        rest = path_and_tail;
+    }
+    out.push_str(rest);
+    e.message = out;
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iam_validation_text_keeps_names_and_hides_other_values() {
+        let e = ApiError::new(
+            "ValidationError",
+            "2 validation errors detected: Value 'bad name' at 'userName' failed to satisfy constraint: A; \
+             Value 'kkk' at 'tags.1.member.key' failed to satisfy constraint: B",
+        );
+        assert_eq!(
+            iam_validation_text(e).message,
+            "2 validation errors detected: Value 'bad name' at 'userName' failed to satisfy constraint: A; \
+             Value at 'tags.1.member.key' failed to satisfy constraint: B"
+        );
+        let other = ApiError::new("NoSuchEntity", "Value 'x' at 'y'");
+        assert_eq!(iam_validation_text(other).message, "Value 'x' at 'y'");
+    }
+}

@@ -44,12 +44,19 @@ fn status_out(r: &Request) -> CreateAccountStatus {
     CreateAccountStatus {
         id: Some(r.id.clone()),
         account_name: Some(r.account_name.clone()),
-        state: Some("SUCCEEDED".to_string()),
+        state: Some(
+            if r.failure.is_some() {
+                "FAILED"
+            } else {
+                "SUCCEEDED"
+            }
+            .to_string(),
+        ),
         requested_timestamp: Some(ts(r.requested)),
         completed_timestamp: Some(ts(r.completed)),
-        account_id: Some(r.account.clone()),
+        account_id: (!r.account.is_empty()).then(|| r.account.clone()),
         gov_cloud_account_id: None,
-        failure_reason: None,
+        failure_reason: r.failure.clone(),
     }
 }
 

@@ -118,7 +118,7 @@ impl StsApi for Sts<'_> {
                 assumed_role_id: out.assumed_role_id,
                 arn: out.arn,
             }),
-            packed_policy_size: Some(out.packed_policy_size),
+            packed_policy_size: out.packed_policy_size,
             source_identity: out.source_identity,
             ..AssumeRoleResponse::default()
         })
