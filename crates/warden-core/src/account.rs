@@ -203,10 +203,13 @@ impl Warden {
         m.insert("AttachedPoliciesPerUserQuota", attach_quota);
         m.insert("AttachedPoliciesPerGroupQuota", attach_quota);
         m.insert("AttachedPoliciesPerRoleQuota", attach_quota);
-        m.insert("Roles", 0);
+        m.insert("Roles", s.roles_of(account).count() as i32);
         m.insert("RolesQuota", 1000);
         m.insert("RolePolicySizeQuota", 10240);
-        m.insert("InstanceProfiles", 0);
+        m.insert(
+            "InstanceProfiles",
+            s.instance_profiles_of(account).count() as i32,
+        );
         m.insert("InstanceProfilesQuota", 1000);
         m.insert("Providers", 0);
         m.insert("GlobalEndpointTokenVersion", 1);

@@ -135,6 +135,23 @@ fn principal_policies(
             .and_then(|b| managed_sim(s, account, b));
         return Ok((out, boundary));
     }
+    if rest.starts_with("role/") {
+        let r = s
+            .role(account, name)
+            .filter(|r| r.arn() == arn)
+            .ok_or_else(not_found)?;
+        let mut out = inline("role", &r.inline_policies);
+        out.extend(
+            r.attached_policies
+                .iter()
+                .filter_map(|a| managed_sim(s, account, a)),
+        );
+        let boundary = r
+            .permissions_boundary
+            .as_deref()
+            .and_then(|b| managed_sim(s, account, b));
+        return Ok((out, boundary));
+    }
     if rest.starts_with("group/") {
         let g = s
             .group(account, name)

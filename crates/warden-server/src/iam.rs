@@ -1465,6 +1465,7 @@ impl IamApi for Iam<'_> {
         enum Item {
             User(UserDetail),
             Group(GroupDetail),
+            Role(RoleDetail),
             Policy(ManagedPolicyDetail),
         }
         let mut items: Vec<Item> = Vec::new();
@@ -1502,6 +1503,32 @@ impl IamApi for Iam<'_> {
                         create_date: Some(ts(g.created)),
                         group_policy_list: detail_list(&g.inline_policies),
                         attached_managed_policies: attached(&g.attached_policies),
+                    }));
+                }
+            }
+            if wants("Role") {
+                for r in s.roles_of(account) {
+                    let base = role_out(r);
+                    let profiles = s
+                        .instance_profiles_of(account)
+                        .filter(|p| p.role.as_deref() == Some(r.name.to_lowercase().as_str()))
+                        .map(|p| instance_profile_out(p, Some(r)))
+                        .collect();
+                    items.push(Item::Role(RoleDetail {
+                        path: Some(base.path),
+                        role_name: Some(base.role_name),
+                        role_id: Some(base.role_id),
+                        arn: Some(base.arn),
+                        create_date: Some(base.create_date),
+                        assume_role_policy_document: Some(
+                            warden_core::roles::effective_trust_document(&s, r),
+                        ),
+                        instance_profile_list: Some(profiles),
+                        role_policy_list: detail_list(&r.inline_policies),
+                        attached_managed_policies: attached(&r.attached_policies),
+                        permissions_boundary: base.permissions_boundary,
+                        tags: base.tags,
+                        role_last_used: base.role_last_used,
                     }));
                 }
             }
@@ -1544,18 +1571,20 @@ impl IamApi for Iam<'_> {
         )
         .map_err(api_error)?;
         let is_truncated = Some(page.is_truncated());
-        let (mut users, mut groups, mut policies) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut users, mut groups, mut roles, mut policies) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (_, item) in page.items {
             match item {
                 Item::User(u) => users.push(u),
                 Item::Group(g) => groups.push(g),
+                Item::Role(r) => roles.push(r),
                 Item::Policy(p) => policies.push(p),
             }
         }
         Ok(GetAccountAuthorizationDetailsResponse {
             user_detail_list: Some(users),
             group_detail_list: Some(groups),
-            role_detail_list: Some(Vec::new()),
+            role_detail_list: Some(roles),
             policies: Some(policies),
             is_truncated,
             marker: page.marker,
