@@ -238,6 +238,25 @@ def test_rename_updates_group_membership(iam):
         iam.list_groups_for_user(UserName=old)
 
 
+def test_rename_updates_login_profile_and_mfa_devices(iam):
+    """Recorded against AWS (TestUserRename): the login profile and MFA devices follow the rename."""
+    from e2e_util import two_consecutive_codes
+
+    old, new = unique("rn-old"), unique("rn-new")
+    iam.create_user(UserName=old)
+    iam.create_login_profile(UserName=old, Password="Rename-Passw0rd-Kept!")
+    dev = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("rn-mfa"))["VirtualMFADevice"]
+    c1, c2 = two_consecutive_codes(dev["Base32StringSeed"])
+    iam.enable_mfa_device(UserName=old, SerialNumber=dev["SerialNumber"], AuthenticationCode1=c1, AuthenticationCode2=c2)
+    iam.update_user(UserName=old, NewUserName=new)
+    assert iam.get_login_profile(UserName=new)["LoginProfile"]["UserName"] == new
+    mfa = iam.list_mfa_devices(UserName=new)["MFADevices"]
+    assert [(m["SerialNumber"], m["UserName"]) for m in mfa] == [(dev["SerialNumber"], new)]
+    assigned = [d for d in iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+                if d["SerialNumber"] == dev["SerialNumber"]]
+    assert assigned and assigned[0]["User"]["UserName"] == new
+
+
 def test_other_calls_validate_user_name(iam):
     for call in (
         lambda: iam.get_user(UserName="bad name"),
