@@ -60,7 +60,7 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
     let action = action_name(&parts, &body);
     // Writes wait for a disk sync (and passwords for Argon2): keep them off
     // the async workers. Reads take microseconds and run inline.
-    let outcome = if action.as_deref().is_some_and(is_read_only) {
+    let outcome = if action.as_deref().is_some_and(runs_inline) {
         process(&app, &parts, &body, &request_id, source_ip)
     } else {
         let (app2, rid) = (app.clone(), request_id.clone());
@@ -90,11 +90,12 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
     render(outcome.service, outcome.result, &request_id)
 }
 
-fn is_read_only(action: &str) -> bool {
-    ["Get", "List", "Simulate", "Describe"]
+/// Operations that never wait for a disk sync or a password hash. STS
+/// credential calls only seal a token (role last-use is recorded in memory).
+fn runs_inline(action: &str) -> bool {
+    ["Get", "List", "Simulate", "Describe", "AssumeRole"]
         .iter()
         .any(|p| action.starts_with(p))
-        && action != "GetSessionToken"
 }
 
 /// The JSON 1.1 operation named by `X-Amz-Target`, for Organizations.
