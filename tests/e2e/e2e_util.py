@@ -75,6 +75,10 @@ def free_port() -> int:
 # --------------------------------------------------------------------------------------
 
 
+class _PortInUse(Exception):
+    pass
+
+
 class Warden:
     """One warden process on a free loopback port, with its data dir kept across restarts."""
 
@@ -102,6 +106,7 @@ class Warden:
         self._log_dir.mkdir(parents=True, exist_ok=True)
         self.stdout_path: Path | None = None
         self.stderr_path: Path | None = None
+        self._ever_ready = False
 
     @property
     def url(self) -> str:
@@ -136,7 +141,23 @@ class Warden:
         return env
 
     def start(self, timeout: float = HEALTH_TIMEOUT_S) -> float:
-        """Start the process and wait for /health; return the seconds it took to become ready."""
+        """Start the process and wait for /health; return the seconds it took to become ready.
+
+        If the port was taken in the meantime (another process on this machine), a first start
+        moves to a new free port and a restart retries the same port briefly."""
+        for attempt in range(3):
+            try:
+                return self._start_once(timeout)
+            except _PortInUse:
+                if attempt == 2:
+                    raise RuntimeError("port stayed in use\n" + self.describe()) from None
+                if not self._ever_ready:
+                    self.port = free_port()
+                else:
+                    time.sleep(0.5)
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> float:
         assert self.proc is None or self.proc.poll() is not None, "already running"
         self.generation += 1
         self.stdout_path = self._log_dir / f"stdout.{self.generation}.log"
@@ -156,6 +177,8 @@ class Warden:
         last_err: Exception | None = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if "in use" in (self.stderr_text() + self.stdout_text()).lower():
+                    raise _PortInUse()
                 raise RuntimeError(
                     f"warden exited with {self.proc.returncode} before becoming ready\n"
                     + self.describe()
@@ -166,7 +189,9 @@ class Warden:
                 resp = conn.getresponse()
                 resp.read()
                 conn.close()
-                if resp.status == 200:
+                # Make sure it is our process that answered.
+                if resp.status == 200 and self.proc.poll() is None:
+                    self._ever_ready = True
                     return time.monotonic() - t0
                 last_err = RuntimeError(f"/health answered {resp.status}")
             except OSError as e:
