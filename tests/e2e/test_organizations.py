@@ -284,6 +284,17 @@ def test_organization_account_access_role(server, iam):
         client(server, "sts", ncreds).assume_role(RoleArn=role_arn, RoleSessionName="x1")
 
 
+def test_member_account_starts_with_no_root_credentials(server, iam):
+    # Organizations: a created account's root user has a random password and no access keys or
+    # MFA; the only way in is OrganizationAccountAccessRole. GetAccountSummary shows it.
+    world = org_world(server, iam)
+    m_iam = client(server, "iam", member_admin(server, world, "summary"))
+    summary = m_iam.get_account_summary()["SummaryMap"]
+    assert summary["AccountAccessKeysPresent"] == 0
+    assert summary["AccountMFAEnabled"] == 0
+    assert OAAR in [r["RoleName"] for r in m_iam.list_roles()["Roles"]]
+
+
 # --------------------------------------------------------------------------------------
 # The cross-account scenario
 # --------------------------------------------------------------------------------------
