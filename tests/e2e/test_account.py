@@ -50,12 +50,14 @@ def test_only_one_alias(iam):
 
 
 def test_alias_validation_and_missing(iam):
+    # AWS repeats the offending value for some members (userName) and not for others (path,
+    # integers, in recorded answers); for accountAlias we have no recording, so accept both forms.
     for bad in ("UPPER-case", "-leading", "double--dash", "trailing-"):
+        tail = f"at 'accountAlias' failed to satisfy constraint: Member must satisfy regular expression pattern: {ALIAS_PATTERN}"
         with raises_aws(
             "ValidationError",
-            f"1 validation error detected: Value '{bad}' at 'accountAlias' failed to satisfy constraint: "
-            f"Member must satisfy regular expression pattern: {ALIAS_PATTERN}",
-            400,
+            status=400,
+            message_in={f"1 validation error detected: Value '{bad}' {tail}", f"1 validation error detected: Value {tail}"},
         ):
             iam.create_account_alias(AccountAlias=bad)
     with raises_aws("NoSuchEntity", status=404):

@@ -223,15 +223,16 @@ def test_password_policy_custom_and_delete(iam, no_password_policy):
 
 
 def test_password_policy_validation(iam, no_password_policy):
-    with raises_aws(
-        "ValidationError",
-        "3 validation errors detected: Value at 'minimumPasswordLength' failed to satisfy constraint: "
-        "Member must have value less than or equal to 128; Value at 'passwordReusePrevention' failed to "
-        "satisfy constraint: Member must have value less than or equal to 24; Value at 'maxPasswordAge' "
-        "failed to satisfy constraint: Member must have value less than or equal to 1095",
-        400,
-    ):
+    # Recorded against AWS (clauses in this order: minimumPasswordLength, passwordReusePrevention,
+    # maxPasswordAge). The order of the clauses is not asserted: one recording cannot show it is stable.
+    with raises_aws("ValidationError", status=400, message_prefix="3 validation errors detected: ") as e:
         iam.update_account_password_policy(MaxPasswordAge=1096, MinimumPasswordLength=129, PasswordReusePrevention=25)
+    clauses = set(e["message"][len("3 validation errors detected: "):].split("; "))
+    assert clauses == {
+        "Value at 'minimumPasswordLength' failed to satisfy constraint: Member must have value less than or equal to 128",
+        "Value at 'passwordReusePrevention' failed to satisfy constraint: Member must have value less than or equal to 24",
+        "Value at 'maxPasswordAge' failed to satisfy constraint: Member must have value less than or equal to 1095",
+    }, e["message"]
     with raises_aws("NoSuchEntity", NO_POLICY, 404):
         iam.get_account_password_policy()
 

@@ -121,11 +121,13 @@ def test_invalid_marker(iam, seven_users):
 
 
 def test_max_items_out_of_range(iam):
+    tail = "at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000"
+    # Recorded AWS answers for integer members omit the value ("Value at 'maxPasswordAge' ...");
+    # accept the form with the value too.
     with raises_aws(
         "ValidationError",
-        "1 validation error detected: Value '1001' at 'maxItems' failed to satisfy constraint: "
-        "Member must have value less than or equal to 1000",
-        400,
+        status=400,
+        message_in={f"1 validation error detected: Value {tail}", f"1 validation error detected: Value '1001' {tail}"},
     ):
         iam.list_users(MaxItems=1001)
 
