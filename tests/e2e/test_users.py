@@ -98,12 +98,16 @@ def test_unique_ids_are_distinct(iam):
 
 
 def test_get_user_without_name_is_the_caller_root(iam):
-    # For the root user AWS returns the account id as UserId, the root ARN and no UserName.
+    """For the root user (account without alias) AWS returns only UserId (the account id), Arn,
+    CreateDate (and PasswordLastUsed): no UserName, no Path. Raw AWS XML quoted in
+    brendanhay/amazonka#102 (2015, 2017); also grycap/scar#180, 99designs/aws-vault#152,
+    boto/boto3#4484."""
     u = iam.get_user()["User"]
     assert u["UserId"] == ACCOUNT_ID
     assert u["Arn"] == ROOT_ARN
-    assert "UserName" not in u
     assert isinstance(u["CreateDate"], dt.datetime)
+    assert "UserName" not in u, u
+    assert "Path" not in u, u
 
 
 def test_root_is_not_listed_as_a_user(iam):
