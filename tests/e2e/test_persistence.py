@@ -145,6 +145,46 @@ def test_root_credentials_file_on_first_start(warden_factory):
     assert path.read_text() == text
 
 
+def test_default_data_dir_is_warden_data_in_the_working_directory(warden_bin, tmp_path):
+    """`warden serve` without --data-dir uses ./warden-data (the issue's normal-mode contract)."""
+    import subprocess
+
+    from e2e_util import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WARDEN_ROOT_"))}
+    with open(tmp_path / "out.log", "wb") as out:
+        p = subprocess.Popen(
+            [warden_bin, "serve", "--listen", f"127.0.0.1:{port}"], cwd=tmp_path, env=env,
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        from e2e_util import wait_until
+        import http.client
+
+        def healthy():
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                c.request("GET", "/health")
+                ok = c.getresponse().status == 200
+                c.close()
+                return ok
+            except OSError:
+                return False
+
+        assert wait_until(healthy, timeout=10), (tmp_path / "out.log").read_text()[-2000:]
+        data = tmp_path / "warden-data"
+        assert data.is_dir(), os.listdir(tmp_path)
+        assert (data / "root-credentials").is_file(), os.listdir(data)
+    finally:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+
+
 def test_printed_profile_works_with_the_cli(warden_factory, tmp_path):
     """A new user goes from nothing to `aws --profile warden iam list-users` with what was printed."""
     w = warden_factory(root_from_env=False)
