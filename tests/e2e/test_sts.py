@@ -20,6 +20,7 @@ import re
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
 from e2e_util import (
     ACCOUNT_ID,
@@ -137,6 +138,24 @@ def test_session_without_mfa_cannot_call_iam(server, iam, sts):
             iam_for(server, temp).list_users()
     with raises_aws("InvalidClientTokenId", status=403, message_prefix=INVALID_TOKEN_PREFIX):
         iam_for(server, user_temp).change_password(OldPassword="Whatever-Passw0rd!", NewPassword="Other-Passw0rd!1")
+
+
+def test_deleted_user_sessions_stop_working(server, iam):
+    """Temporary credentials act with the user's identity; once the user is gone they must not
+    authenticate any more (AWS answers an authentication error; the exact code is not asserted)."""
+    user, creds = create_user_with_key(iam)
+    temp = session_creds(sts_for(server, creds).get_session_token(DurationSeconds=900))
+    assert sts_for(server, temp).get_caller_identity()["Arn"] == user["Arn"]
+    iam.delete_access_key(UserName=user["UserName"], AccessKeyId=creds.access_key_id)
+    iam.delete_user(UserName=user["UserName"])
+    with pytest.raises(ClientError) as exc:
+        sts_for(server, temp).get_caller_identity()
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403, exc.value.response
+    assert exc.value.response["Error"]["Code"] in ("InvalidClientTokenId", "ExpiredToken", "AccessDenied")
+    # A new user with the same name does not inherit the old session.
+    iam.create_user(UserName=user["UserName"])
+    with pytest.raises(ClientError):
+        sts_for(server, temp).get_caller_identity()
 
 
 def test_get_session_token_with_session_credentials_is_refused(server, iam):
