@@ -115,6 +115,19 @@ impl PolicyError {
         }
     }
 
+    /// The explanation without the location (findings carry the location separately).
+    pub fn detail(&self) -> String {
+        match self {
+            PolicyError::InvalidJson { detail, .. } => format!("invalid JSON: {detail}"),
+            PolicyError::DuplicateKey { key, .. } => format!("duplicate key {key:?}"),
+            PolicyError::Invalid { detail, .. } => detail.clone(),
+            PolicyError::TooLarge { .. } => self.to_string(),
+            PolicyError::InvalidCharacter { ch, .. } => {
+                format!("character {ch:?} is not allowed in a policy document")
+            }
+        }
+    }
+
     /// The Access-Analyzer-style code of this error.
     pub fn code(&self) -> &'static str {
         match self {

@@ -88,7 +88,7 @@ pub fn validate(text: &str, ty: PolicyType) -> ValidationReport {
         .map(|e| Finding {
             severity: Severity::Error,
             code: e.code(),
-            message: e.to_string(),
+            message: e.detail(),
             path: e.path().to_string(),
             location: e.location(),
         })
