@@ -377,7 +377,7 @@ def raises_aws(
     status: int | None = None,
     *,
     message_prefix: str | None = None,
-    message_in: "set[str] | list[str] | None" = None,
+    message_in: set[str] | list[str] | None = None,
 ):
     """Context manager asserting a botocore ClientError with AWS's code/message/status."""
     holder: dict[str, Any] = {}
