@@ -314,7 +314,12 @@ def scenario(server, iam) -> dict:
 
     # Developers in the management account: one allowed by its identity policy, one not.
     dev, dev_creds = create_user_with_key(iam, unique("dev"))
-    iam.put_user_policy(UserName=dev["UserName"], PolicyName="assume", PolicyDocument=policy(allow("sts:AssumeRole", f"arn:aws:iam::{member}:role/*")))
+    # Across accounts the caller's side must allow sts:TagSession too, to pass session tags.
+    iam.put_user_policy(
+        UserName=dev["UserName"],
+        PolicyName="assume",
+        PolicyDocument=policy(allow(["sts:AssumeRole", "sts:TagSession"], f"arn:aws:iam::{member}:role/*")),
+    )
     lazy, lazy_creds = create_user_with_key(iam, unique("lazy"))
 
     app_name, chained_name = unique("CrossAccountApp"), unique("Chained")
@@ -472,6 +477,28 @@ def test_cross_account_session_tags_drive_abac(server, iam):
     red = dev_assume(server, sc, "red", Tags=[{"Key": "team", "Value": "red"}])
     with raises_aws("AccessDenied", status=403):
         client(server, "iam", creds_of(red)).list_groups()
+
+
+def test_cross_account_session_tags_need_tag_session_on_the_callers_side(server, iam):
+    # Both sides must allow: a user whose own policy allows sts:AssumeRole but not sts:TagSession.
+    sc = scenario(server, iam)
+    world = org_world(server, iam)
+    m_iam = client(server, "iam", member_admin(server, world, "tagside"))
+    name = unique("TagTarget")
+    arn = f"arn:aws:iam::{sc['member']}:role/{name}"
+    user, creds = create_user_with_key(iam)
+    m_iam.create_role(RoleName=name, AssumeRolePolicyDocument=policy(trust(user["Arn"], action=["sts:AssumeRole", "sts:TagSession"])))
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="a", PolicyDocument=policy(allow("sts:AssumeRole", arn)))
+    me = client(server, "sts", creds)
+    me.assume_role(RoleArn=arn, RoleSessionName="plain")
+    with raises_aws(
+        "AccessDenied",
+        f"User: {user['Arn']} is not authorized to perform: sts:TagSession on resource: {arn}",
+        403,
+    ):
+        me.assume_role(RoleArn=arn, RoleSessionName="tagged", Tags=[{"Key": "team", "Value": "blue"}])
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="t", PolicyDocument=policy(allow("sts:TagSession", arn)))
+    me.assume_role(RoleArn=arn, RoleSessionName="tagged", Tags=[{"Key": "team", "Value": "blue"}])
 
 
 def test_cross_account_with_the_cli(server, iam, aws):
