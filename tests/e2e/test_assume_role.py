@@ -313,6 +313,29 @@ def test_trust_naming_account_needs_identity_allow(server, iam):
         me.assume_role(RoleArn=role["Arn"], RoleSessionName="s0")
 
 
+def test_trust_naming_the_account_by_its_short_id(server, iam):
+    # {"AWS": "ACCOUNT"} is the account, like its root ARN; AWS returns it as written (LocalStack's
+    # AWS-recorded test_assume_role snapshot: "Principal": {"AWS": "111111111111"}).
+    user, creds = new_user(iam, policy(allow("sts:AssumeRole")))
+    role = new_role(iam, trust(ACCOUNT_ID))
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"AWS": ACCOUNT_ID}
+    assert iam.get_role(RoleName=role["RoleName"])["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"AWS": ACCOUNT_ID}
+    r = sts_for(server, creds).assume_role(RoleArn=role["Arn"], RoleSessionName="short")
+    assert r["AssumedRoleUser"]["Arn"] == session_arn(role["RoleName"], "short")
+
+
+def test_roles_trusting_a_service_or_another_account_refuse_users(server, iam):
+    user, creds = new_user(iam, policy(allow("sts:AssumeRole")))
+    me = sts_for(server, creds)
+    ec2 = new_role(iam, trust({"Service": "ec2.amazonaws.com"}))
+    with raises_aws("AccessDenied", assume_denied_message(user["Arn"], ec2["Arn"]), 403):
+        me.assume_role(RoleArn=ec2["Arn"], RoleSessionName="svc")
+    # A role ARN in an account that does not exist here.
+    elsewhere = "arn:aws:iam::999988887777:role/SomeRole"
+    with raises_aws("AccessDenied", assume_denied_message(user["Arn"], elsewhere), 403):
+        me.assume_role(RoleArn=elsewhere, RoleSessionName="far")
+
+
 def test_trust_naming_user_needs_no_identity_policy_but_deny_wins(server, iam):
     user, creds = new_user(iam)
     stranger, screds = new_user(iam, policy(allow("sts:AssumeRole")))
