@@ -134,7 +134,9 @@ def denial_form(op, res):
         return "Arn"
     if op == "CreatePolicy":
         return "PolicyName"
-    if op.startswith("Create"):
+    # Creating an entity names its ARN; creating something *of* an existing
+    # entity (a key, a login profile, a policy version) names that entity.
+    if op.startswith("Create") and op not in ("CreateAccessKey", "CreateLoginProfile", "CreatePolicyVersion"):
         return "Arn"
     if res == 'ArnParam { param: "PolicyArn" }':
         return "PolicyArn"

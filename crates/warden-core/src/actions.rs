@@ -748,7 +748,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
-        denial_form: DenialForm::Arn,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -839,7 +839,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
-        denial_form: DenialForm::Arn,
+        denial_form: DenialForm::Named("user"),
     },
     ActionSpec {
         service: Service::Iam,
@@ -899,7 +899,7 @@ static TABLE: &[ActionSpec] = &[
         request_keys: &[],
         implied_actions: &[],
         in_reference: true,
-        denial_form: DenialForm::Arn,
+        denial_form: DenialForm::PolicyArn,
     },
     ActionSpec {
         service: Service::Iam,

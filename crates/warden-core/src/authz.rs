@@ -312,7 +312,15 @@ impl Warden {
         let mut ctx = RequestContext::new(principal, action, resource)
             .map_err(|e| CoreError::Internal(format!("request context: {e}")))?;
         principal_keys(&s, caller, &mut ctx, facts.now);
-        let resource_account = resource.split(':').nth(4).filter(|a| !a.is_empty());
+        // AWS managed policies (account "aws") belong to no other account:
+        // reading them is a same-account request.
+        if resource.split(':').nth(4) == Some("aws") {
+            ctx.set_resource_account(&caller.account);
+        }
+        let resource_account = resource
+            .split(':')
+            .nth(4)
+            .filter(|a| !a.is_empty() && *a != "aws");
         if let Some(org) = resource_account.and_then(|a| crate::orgs::organization_of(&s, a)) {
             ctx.insert("aws:ResourceOrgID", org.id.as_str());
         }

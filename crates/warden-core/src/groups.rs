@@ -147,6 +147,11 @@ impl Warden {
     pub fn delete_group(&self, account: &str, name: &str) -> Result<()> {
         self.write(|s| {
             let group = find_group(s, account, name)?;
+            if !group.inline_policies.is_empty() || !group.attached_policies.is_empty() {
+                return Err(CoreError::DeleteConflict(
+                    "Cannot delete entity, must delete policies first.".to_string(),
+                ));
+            }
             if members(s, account, &group.name.to_lowercase())
                 .next()
                 .is_some()

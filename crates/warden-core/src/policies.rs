@@ -13,7 +13,6 @@ use crate::error::{CoreError, Result};
 use crate::model::{now_epoch, Compiled, Epoch, InlinePolicy, ManagedPolicy, PolicyVersion, Tag};
 use crate::page::{paginate, Page};
 use crate::state::{name_key, Change, State};
-use crate::users::{check_new_tags, merge_tags, remove_tags};
 use crate::Warden;
 
 /// AWS's default quota of managed policies attached to one user, group or role.
@@ -53,9 +52,44 @@ fn compile_stored(document: &str) -> Compiled {
 /// Validates `document` as `ty` and compiles it, or gives IAM's
 /// `MalformedPolicyDocument` message.
 pub fn compile_document(document: &str, ty: PolicyType) -> Result<Compiled> {
-    Policy::parse_as(document, ty)
-        .map(|p| Compiled(Some(Arc::new(p))))
-        .map_err(|e| CoreError::MalformedPolicyDocument(e.aws_message(ty)))
+    let policy = Policy::parse_as(document, ty).map_err(|e| match e.code() {
+        // A size quota is a limit, not a syntax error (AWS: LimitExceeded).
+        "POLICY_SIZE_EXCEEDS_QUOTA" => CoreError::LimitExceeded(e.aws_message(ty)),
+        // IAM words these as plain syntax errors (recorded AWS answers).
+        "INVALID_VERSION" | "INVALID_EFFECT" => {
+            CoreError::MalformedPolicyDocument(MSG_SYNTAX.to_string())
+        }
+        _ => CoreError::MalformedPolicyDocument(e.aws_message(ty)),
+    })?;
+    let actions = policy
+        .document()
+        .statements
+        .iter()
+        .flat_map(|st| st.action.values.iter());
+    if actions.clone().any(|a| a.value.matches(':').count() > 1) {
+        return Err(CoreError::MalformedPolicyDocument(
+            "Actions/Condition can contain only one colon.".to_string(),
+        ));
+    }
+    Ok(Compiled(Some(Arc::new(policy))))
+}
+
+const MSG_SYNTAX: &str = "Syntax errors in policy.";
+
+/// Managed policies must use the current language version: IAM refuses
+/// 2008-10-17 and a missing `Version` for them (recorded AWS answers).
+fn compile_managed_document(document: &str) -> Result<Compiled> {
+    let compiled = compile_document(document, PolicyType::Identity)?;
+    let current = compiled
+        .0
+        .as_ref()
+        .is_some_and(|p| p.document().effective_version() == warden_policy::Version::V2012_10_17);
+    if !current {
+        return Err(CoreError::MalformedPolicyDocument(
+            "Policy document must be version 2012-10-17 or greater.".to_string(),
+        ));
+    }
+    Ok(compiled)
 }
 
 /// IAM measures policy size without whitespace.
@@ -353,6 +387,23 @@ pub struct EntitiesForPolicy {
     pub roles: Vec<(String, String)>,
 }
 
+/// Tags of a managed policy: keys compare case-sensitively there, and AWS's
+/// duplicate text says nothing about case (recorded AWS answers).
+fn check_new_policy_tags(tags: &[Tag]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    if !tags.iter().all(|t| seen.insert(t.key.as_str())) {
+        return Err(CoreError::InvalidInput(
+            "Duplicate tag keys found.".to_string(),
+        ));
+    }
+    if tags.len() > crate::users::MAX_TAGS {
+        return Err(CoreError::LimitExceeded(
+            "The number of tags has reached the maximum limit.".to_string(),
+        ));
+    }
+    Ok(())
+}
+
 /// ListPolicies' filters. `scope` is `All`, `AWS` or `Local`; `usage` is
 /// `PermissionsPolicy` or `PermissionsBoundary`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -377,8 +428,8 @@ impl Warden {
     // ---- customer managed policies ----
 
     pub fn create_policy(&self, account: &str, req: NewPolicy) -> Result<PolicyView> {
-        check_new_tags(&req.tags)?;
-        let compiled = compile_document(&req.document, PolicyType::Identity)?;
+        check_new_policy_tags(&req.tags)?;
+        let compiled = compile_managed_document(&req.document)?;
         self.write(|s| {
             if s.policies.contains_key(&name_key(account, &req.name)) {
                 return Err(CoreError::EntityAlreadyExists(format!(
@@ -507,7 +558,7 @@ impl Warden {
         document: &str,
         set_default: bool,
     ) -> Result<VersionView> {
-        let compiled = compile_document(document, PolicyType::Identity)?;
+        let compiled = compile_managed_document(document)?;
         self.update_customer_policy(account, arn, |p| {
             if p.versions.len() >= MAX_POLICY_VERSIONS {
                 return Err(CoreError::LimitExceeded(format!(
@@ -552,6 +603,9 @@ impl Warden {
                 "Policy {arn} version {version} does not exist or is not attachable."
             ))
         };
+        if !policy_exists(&s, account, arn) {
+            return Err(no_version());
+        }
         if let Some(p) = customer_policy(&s, account, arn) {
             let v = p
                 .versions
@@ -640,6 +694,12 @@ impl Warden {
         arn: &str,
         version: &str,
     ) -> Result<()> {
+        check_arn(arn)?;
+        if !policy_exists(&self.read(), account, arn) {
+            return Err(CoreError::NoSuchEntity(format!(
+                "Policy {arn} version {version} does not exist or is not attachable."
+            )));
+        }
         self.update_customer_policy(account, arn, |p| {
             if !p.versions.iter().any(|v| v.id == version) {
                 return Err(CoreError::NoSuchEntity(format!(
@@ -653,12 +713,27 @@ impl Warden {
     }
 
     pub fn tag_policy(&self, account: &str, arn: &str, tags: &[Tag]) -> Result<()> {
-        self.update_customer_policy(account, arn, |p| merge_tags(&mut p.tags, tags))
+        check_new_policy_tags(tags)?;
+        self.update_customer_policy(account, arn, |p| {
+            // Policy tag keys are case-sensitive, unlike user and role tags.
+            for t in tags {
+                match p.tags.iter_mut().find(|x| x.key == t.key) {
+                    Some(existing) => existing.value.clone_from(&t.value),
+                    None => p.tags.push(t.clone()),
+                }
+            }
+            if p.tags.len() > crate::users::MAX_TAGS {
+                return Err(CoreError::LimitExceeded(
+                    "The number of tags has reached the maximum limit.".to_string(),
+                ));
+            }
+            Ok(())
+        })
     }
 
     pub fn untag_policy(&self, account: &str, arn: &str, keys: &[String]) -> Result<()> {
         self.update_customer_policy(account, arn, |p| {
-            remove_tags(&mut p.tags, keys);
+            p.tags.retain(|t| !keys.contains(&t.key));
             Ok(())
         })
     }
@@ -676,7 +751,7 @@ impl Warden {
         check_arn(arn)?;
         let s = self.read();
         if !policy_exists(&s, account, arn) {
-            return Err(not_found(arn));
+            return Err(not_attachable(arn));
         }
         let prefix = path_prefix.unwrap_or("/");
         let boundary = usage_filter == Some("PermissionsBoundary");

@@ -23,6 +23,16 @@ pub struct SimPolicy {
     pub id: String,
     pub source_type: &'static str,
     pub policy: Arc<Policy>,
+    /// The document text, for statement end positions.
+    pub text: String,
+}
+
+/// A position in a policy document, as AWS reports it (1-based line and
+/// column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
 }
 
 /// One matched statement.
@@ -30,8 +40,8 @@ pub struct SimPolicy {
 pub struct SimStatement {
     pub source_policy_id: String,
     pub source_policy_type: &'static str,
-    pub line: u32,
-    pub column: u32,
+    pub start: Position,
+    pub end: Option<Position>,
 }
 
 /// One (action, resource) result.
@@ -44,6 +54,9 @@ pub struct SimResult {
     pub matched: Vec<SimStatement>,
     /// Whether the boundary allows the action; `None` without a boundary.
     pub allowed_by_boundary: Option<bool>,
+    /// Context keys the policies' conditions use that the request did not
+    /// give, lower-cased as AWS reports them.
+    pub missing_context: Vec<String>,
 }
 
 /// What to simulate.
@@ -73,6 +86,7 @@ pub fn input_policies(list: &[String], param: &str, ty: PolicyType) -> Result<Ve
                 id: format!("{param}.{}", i + 1),
                 source_type: "none",
                 policy,
+                text: doc.clone(),
             })
         })
         .collect()
@@ -80,11 +94,24 @@ pub fn input_policies(list: &[String], param: &str, ty: PolicyType) -> Result<Ve
 
 fn managed_sim(s: &State, account: &str, arn: &str) -> Option<SimPolicy> {
     let policy = compiled_managed(s, account, arn)?;
-    let aws = aws_policies().iter().any(|p| p.arn == arn);
+    let aws = aws_policies().iter().find(|p| p.arn == arn);
+    let text = match aws {
+        Some(p) => p.document.clone(),
+        None => {
+            let name = arn.rsplit('/').next()?;
+            let p = s.policies.get(&crate::state::name_key(account, name))?;
+            p.default()?.document.clone()
+        }
+    };
     Some(SimPolicy {
         id: arn.rsplit('/').next().unwrap_or(arn).to_string(),
-        source_type: if aws { "aws-managed" } else { "user-managed" },
+        source_type: if aws.is_some() {
+            "aws-managed"
+        } else {
+            "user-managed"
+        },
         policy,
+        text,
     })
 }
 
@@ -94,10 +121,26 @@ fn principal_policies(
     account: &str,
     arn: &str,
 ) -> Result<(Vec<SimPolicy>, Option<SimPolicy>)> {
-    let not_found = || CoreError::NoSuchEntity(format!("Entity {arn} does not exist."));
+    let not_found = || {
+        let name = arn.rsplit('/').next().unwrap_or(arn);
+        let kind = arn
+            .split(':')
+            .nth(5)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or("entity");
+        CoreError::NoSuchEntity(format!("The {kind} with name {name} cannot be found."))
+    };
     let rest = arn
         .strip_prefix(&format!("arn:aws:iam::{account}:"))
         .ok_or_else(not_found)?;
+    if !["user/", "group/", "role/"]
+        .iter()
+        .any(|k| rest.starts_with(k))
+    {
+        return Err(CoreError::InvalidInput(format!(
+            "Invalid Entity Arn: {arn} does not clearly define entity type and name."
+        )));
+    }
     let name = rest.rsplit('/').next().unwrap_or(rest);
     let inline =
         |owner_type: &'static str, list: &[crate::model::InlinePolicy]| -> Vec<SimPolicy> {
@@ -107,6 +150,7 @@ fn principal_policies(
                         id: p.name.clone(),
                         source_type: owner_type,
                         policy: p.compiled.0.clone()?,
+                        text: p.document.clone(),
                     })
                 })
                 .collect()
@@ -166,6 +210,55 @@ fn principal_policies(
         return Ok((out, None));
     }
     Err(not_found())
+}
+
+/// The position of the `}` closing the object that opens at `offset`.
+fn closing_brace(text: &str, offset: usize) -> Option<Position> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let (mut line, mut column) = (1u32, 1u32);
+    for (i, c) in text.char_indices() {
+        if i >= offset {
+            match (in_string, escaped, c) {
+                (true, true, _) => escaped = false,
+                (true, false, '\\') => escaped = true,
+                (true, false, '"') => in_string = false,
+                (false, _, '"') => in_string = true,
+                (false, _, '{') => depth += 1,
+                (false, _, '}') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Some(Position { line, column });
+                    }
+                }
+                _ => {}
+            }
+        }
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    None
+}
+
+/// Condition keys of the policies that the request's context lacks.
+fn missing_context(
+    identity: &[SimPolicy],
+    boundary: Option<&SimPolicy>,
+    given: &[(String, ContextValue)],
+) -> Vec<String> {
+    let mut keys: Vec<String> = identity
+        .iter()
+        .chain(boundary)
+        .flat_map(|p| p.policy.document().statements.iter())
+        .flat_map(|st| st.conditions.iter().map(|c| c.key.value.to_lowercase()))
+        .filter(|k| !given.iter().any(|(g, _)| g.eq_ignore_ascii_case(k)))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 fn decision_name(kind: DecisionKind) -> &'static str {
@@ -242,7 +335,9 @@ pub fn run(
                 .iter()
                 .filter_map(|r| {
                     let source = match r.policy_type {
-                        PolicyType::Boundary => boundary?,
+                        // AWS reports the boundary in its own detail, not
+                        // among the matched statements.
+                        PolicyType::Boundary => return None,
                         PolicyType::Resource => resource_policy.as_ref()?,
                         _ => identity.get(usize::from(r.policy))?,
                     };
@@ -252,11 +347,19 @@ pub fn run(
                         .statements
                         .get(r.statement as usize)?
                         .loc;
+                    // AWS counts a statement from just inside its opening
+                    // brace to its closing brace.
                     Some(SimStatement {
                         source_policy_id: source.id.clone(),
                         source_policy_type: source.source_type,
-                        line: loc.line,
-                        column: loc.column,
+                        start: Position {
+                            line: loc.line,
+                            column: loc.column + 1,
+                        },
+                        end: closing_brace(&source.text, loc.offset as usize).map(|p| Position {
+                            line: p.line,
+                            column: p.column + 1,
+                        }),
                     })
                 })
                 .collect();
@@ -273,6 +376,7 @@ pub fn run(
                 decision: decision_name(decision.kind),
                 matched,
                 allowed_by_boundary,
+                missing_context: missing_context(identity, boundary, &req.context),
             });
         }
     }
@@ -294,7 +398,13 @@ impl Warden {
         identity.extend(extra);
         let boundary = boundary_override.or(boundary);
         if req.caller_arn.is_empty() {
-            req.caller_arn = source_arn.to_string();
+            // A group is not a principal: its policies are simulated for a
+            // stand-in user of the same account.
+            req.caller_arn = if source_arn.contains(":group/") {
+                format!("arn:aws:iam::{account}:user/SimulatedGroupMember")
+            } else {
+                source_arn.to_string()
+            };
         }
         run(&identity, boundary.as_ref(), &req)
     }

@@ -163,14 +163,17 @@ fn simulation_out(
                     source_policy_id: Some(m.source_policy_id.clone()),
                     source_policy_type: Some(m.source_policy_type.to_string()),
                     start_position: Some(Position {
-                        line: Some(m.line as i32),
-                        column: Some(m.column as i32),
+                        line: Some(m.start.line as i32),
+                        column: Some(m.start.column as i32),
                     }),
-                    end_position: None,
+                    end_position: m.end.map(|e| Position {
+                        line: Some(e.line as i32),
+                        column: Some(e.column as i32),
+                    }),
                 })
                 .collect(),
         ),
-        missing_context_values: Some(Vec::new()),
+        missing_context_values: Some(r.missing_context.clone()),
         organizations_decision_detail: None,
         permissions_boundary_decision_detail: r.allowed_by_boundary.map(|a| {
             PermissionsBoundaryDecisionDetail {
@@ -926,9 +929,10 @@ impl IamApi for Iam<'_> {
                 },
             )
             .map_err(api_error)?;
-        Ok(CreatePolicyResponse {
-            policy: Some(policy_out(&p)),
-        })
+        // CreatePolicy's answer leaves out the description (GetPolicy has it).
+        let mut out = policy_out(&p);
+        out.description = None;
+        Ok(CreatePolicyResponse { policy: Some(out) })
     }
 
     fn get_policy(&self, ctx: &RequestCtx, input: GetPolicyRequest) -> R<GetPolicyResponse> {
@@ -1414,7 +1418,11 @@ impl IamApi for Iam<'_> {
         .into_iter()
         .next();
         let req = SimRequest {
-            caller_arn: input.caller_arn.unwrap_or_else(|| ctx.caller.arn.clone()),
+            // Only the input policies count: the simulated caller is an IAM
+            // user with exactly those, even when root asks.
+            caller_arn: input.caller_arn.unwrap_or_else(|| {
+                format!("arn:aws:iam::{}:user/SimulatedUser", ctx.caller.account)
+            }),
             actions: input.action_names,
             resources: input.resource_arns.unwrap_or_default(),
             context: context_entries(input.context_entries),

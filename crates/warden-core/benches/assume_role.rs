@@ -1,0 +1,123 @@
+//! AssumeRole and request authorization, in process (no HTTP): what one
+//! AssumeRole costs the domain (trust policy decision, caller policies,
+//! token sealing), and what authenticating + authorizing a request signed
+//! with long-term keys vs. session credentials costs.
+//!
+//! `cargo bench -p warden-core --bench assume_role`
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use warden_core::authz::RequestFacts;
+use warden_core::crypto::{MasterKey, PasswordHashing};
+use warden_core::keys::KeyOwner;
+use warden_core::model::now_epoch;
+use warden_core::policies::Holder;
+use warden_core::roles::NewRole;
+use warden_core::sts::AssumeRoleInput;
+use warden_core::users::NewUser;
+use warden_core::{account, Config, Warden};
+use warden_store::SqliteStore;
+
+const ACCOUNT: &str = "123456789012";
+
+fn setup() -> (Warden, String, String) {
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let config = Config {
+        default_account: ACCOUNT.to_string(),
+        password_hashing: PasswordHashing::fast_insecure(),
+        ..Config::default()
+    };
+    let w = Warden::open(store, MasterKey::generate(), config).unwrap();
+    account::ensure_account(&w, ACCOUNT).unwrap();
+    w.create_user(
+        ACCOUNT,
+        NewUser {
+            name: "dev".into(),
+            ..NewUser::default()
+        },
+    )
+    .unwrap();
+    w.put_inline_policy(
+        ACCOUNT,
+        Holder::User("dev"),
+        "assume",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","iam:GetUser"],"Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let key = w
+        .create_access_key(ACCOUNT, KeyOwner::User("dev"))
+        .unwrap()
+        .key
+        .id;
+    w.create_role(
+        ACCOUNT,
+        NewRole {
+            name: "app".into(),
+            trust_document: format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"sts:ExternalId":"x"}}}}}}]}}"#
+            ),
+            ..NewRole::default()
+        },
+    )
+    .unwrap();
+    w.put_inline_policy(
+        ACCOUNT,
+        Holder::Role("app"),
+        "read",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    (w, key, format!("arn:aws:iam::{ACCOUNT}:role/app"))
+}
+
+fn bench(c: &mut Criterion) {
+    let (w, key, role_arn) = setup();
+    let (_, caller) = w.credentials_for(&key, None, now_epoch()).unwrap();
+    let input = AssumeRoleInput {
+        role_arn: role_arn.clone(),
+        session_name: "bench".into(),
+        external_id: Some("x".into()),
+        region: "us-east-1".into(),
+        facts: RequestFacts {
+            keys: Vec::new(),
+            now: now_epoch(),
+        },
+        ..AssumeRoleInput::default()
+    };
+    c.bench_function("assume_role", |b| {
+        b.iter(|| w.assume_role(&caller, input.clone()).unwrap())
+    });
+
+    let session = w.assume_role(&caller, input.clone()).unwrap().credentials;
+    let facts = RequestFacts {
+        keys: Vec::new(),
+        now: now_epoch(),
+    };
+    let user_arn = format!("arn:aws:iam::{ACCOUNT}:user/dev");
+    c.bench_function("authn_authz/long_term_key", |b| {
+        b.iter(|| {
+            let (_, caller) = w.credentials_for(&key, None, now_epoch()).unwrap();
+            w.authorize(&caller, "iam:GetUser", &user_arn, &facts)
+                .unwrap();
+        })
+    });
+    c.bench_function("authn_authz/session_credentials", |b| {
+        b.iter(|| {
+            let (_, caller) = w
+                .credentials_for(
+                    &session.access_key_id,
+                    Some(&session.session_token),
+                    now_epoch(),
+                )
+                .unwrap();
+            w.authorize(&caller, "iam:GetUser", &user_arn, &facts)
+                .unwrap();
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
