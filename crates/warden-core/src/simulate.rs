@@ -130,17 +130,18 @@ fn principal_policies(
             .unwrap_or("entity");
         CoreError::NoSuchEntity(format!("The {kind} with name {name} cannot be found."))
     };
-    let rest = arn
-        .strip_prefix(&format!("arn:aws:iam::{account}:"))
-        .ok_or_else(not_found)?;
-    if !["user/", "group/", "role/"]
+    let kind = arn.split(':').nth(5).unwrap_or_default();
+    let entity = ["user/", "group/", "role/"]
         .iter()
-        .any(|k| rest.starts_with(k))
-    {
+        .any(|k| kind.starts_with(k));
+    if !arn.starts_with("arn:aws:iam::") || !entity {
         return Err(CoreError::InvalidInput(format!(
             "Invalid Entity Arn: {arn} does not clearly define entity type and name."
         )));
     }
+    let rest = arn
+        .strip_prefix(&format!("arn:aws:iam::{account}:"))
+        .ok_or_else(not_found)?;
     let name = rest.rsplit('/').next().unwrap_or(rest);
     let inline =
         |owner_type: &'static str, list: &[crate::model::InlinePolicy]| -> Vec<SimPolicy> {
