@@ -244,22 +244,51 @@ fn closing_brace(text: &str, offset: usize) -> Option<Position> {
     None
 }
 
-/// Condition keys of the policies that the request's context lacks.
+/// The context keys a policy reads: condition keys, and policy variables in
+/// resources and condition values (`${aws:username}`; `${*}`-style escapes
+/// are not keys). Lower-cased, sorted, unique, as AWS reports them.
+pub fn context_keys<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> Vec<String> {
+    fn variables(text: &str, out: &mut Vec<String>) {
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else { break };
+            let key = after[..end].split(',').next().unwrap_or_default().trim();
+            if key.contains(':') {
+                out.push(key.to_lowercase());
+            }
+            rest = &after[end + 1..];
+        }
+    }
+    let mut keys = Vec::new();
+    for st in policies
+        .into_iter()
+        .flat_map(|p| p.document().statements.iter())
+    {
+        for c in &st.conditions {
+            keys.push(c.key.value.to_lowercase());
+            c.values.iter().for_each(|v| variables(&v.value, &mut keys));
+        }
+        for r in st.resource.iter().flat_map(|r| r.values.iter()) {
+            variables(&r.value, &mut keys);
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Context keys of the policies that the request's context lacks.
 fn missing_context(
     identity: &[SimPolicy],
     boundary: Option<&SimPolicy>,
     given: &[(String, ContextValue)],
 ) -> Vec<String> {
-    let mut keys: Vec<String> = identity
-        .iter()
-        .chain(boundary)
-        .flat_map(|p| p.policy.document().statements.iter())
-        .flat_map(|st| st.conditions.iter().map(|c| c.key.value.to_lowercase()))
+    let policies = identity.iter().chain(boundary).map(|p| p.policy.as_ref());
+    context_keys(policies)
+        .into_iter()
         .filter(|k| !given.iter().any(|(g, _)| g.eq_ignore_ascii_case(k)))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    keys
+        .collect()
 }
 
 fn decision_name(kind: DecisionKind) -> &'static str {
@@ -385,6 +414,19 @@ pub fn run(
 }
 
 impl Warden {
+    /// GetContextKeysForPrincipalPolicy: the keys of the principal's stored
+    /// policies and of `extra`.
+    pub fn principal_context_keys(
+        &self,
+        account: &str,
+        source_arn: &str,
+        extra: &[SimPolicy],
+    ) -> Result<Vec<String>> {
+        let (identity, boundary) = principal_policies(&self.read(), account, source_arn)?;
+        let all = identity.iter().chain(boundary.as_ref()).chain(extra);
+        Ok(context_keys(all.map(|p| p.policy.as_ref())))
+    }
+
     /// SimulatePrincipalPolicy: the principal's stored policies plus
     /// `extra`; `boundary_override` replaces its boundary when given.
     pub fn simulate_principal(

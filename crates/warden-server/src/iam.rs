@@ -1433,6 +1433,44 @@ impl IamApi for Iam<'_> {
         simulation_out(results, input.marker.as_deref(), input.max_items)
     }
 
+    fn get_context_keys_for_custom_policy(
+        &self,
+        _ctx: &RequestCtx,
+        input: GetContextKeysForCustomPolicyRequest,
+    ) -> R<GetContextKeysForPolicyResponse> {
+        let policies = warden_core::simulate::input_policies(
+            &input.policy_input_list,
+            "PolicyInputList",
+            warden_policy::PolicyType::Identity,
+        )
+        .map_err(api_error)?;
+        Ok(GetContextKeysForPolicyResponse {
+            context_key_names: Some(warden_core::simulate::context_keys(
+                policies.iter().map(|p| p.policy.as_ref()),
+            )),
+        })
+    }
+
+    fn get_context_keys_for_principal_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: GetContextKeysForPrincipalPolicyRequest,
+    ) -> R<GetContextKeysForPolicyResponse> {
+        let extra = warden_core::simulate::input_policies(
+            &input.policy_input_list.unwrap_or_default(),
+            "PolicyInputList",
+            warden_policy::PolicyType::Identity,
+        )
+        .map_err(api_error)?;
+        let keys = self
+            .w()
+            .principal_context_keys(&ctx.caller.account, &input.policy_source_arn, &extra)
+            .map_err(api_error)?;
+        Ok(GetContextKeysForPolicyResponse {
+            context_key_names: Some(keys),
+        })
+    }
+
     fn get_account_authorization_details(
         &self,
         ctx: &RequestCtx,
