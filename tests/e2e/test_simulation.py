@@ -475,7 +475,6 @@ def test_simulation_needs_permission(server, iam):
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="GetContextKeysForCustomPolicy / ForPrincipalPolicy not implemented yet (NotImplemented)", strict=True)
 def test_context_keys_for_policies(iam, subject):
     p = doc(allow("iam:GetUser", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"},
                                             "StringEquals": {"aws:PrincipalTag/team": "blue"}}))
