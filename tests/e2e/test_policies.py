@@ -913,8 +913,10 @@ def test_aws_managed_policy_documents(iam):
     assert cp["Description"] == "Provides the ability for an IAM user to change their own password."
     cpd = iam.get_policy_version(PolicyArn=cp["Arn"], VersionId="v5")["PolicyVersion"]["Document"]
     stmts = cpd["Statement"] if isinstance(cpd["Statement"], list) else [cpd["Statement"]]
-    assert any("iam:ChangePassword" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
-               and s["Resource"] in (["arn:aws:iam::*:user/${aws:username}"], "arn:aws:iam::*:user/${aws:username}")
+    # v5 lists the pathed-user form too (arn:aws:iam::*:user/*/${aws:username}).
+    as_list = lambda v: v if isinstance(v, list) else [v]  # noqa: E731
+    assert any("iam:ChangePassword" in as_list(s["Action"])
+               and "arn:aws:iam::*:user/${aws:username}" in as_list(s["Resource"])
                for s in stmts), cpd
 
 
