@@ -30,6 +30,9 @@ Sources of the expected answers (AWS, not warden):
   InvalidInput "Service role name AWSServiceRoleForX has been taken in this account, please try
   a different suffix."; UnmodifiableEntity "Cannot perform the operation on the protected role
   'AWSServiceRoleForX' - this role is only modifiable by AWS".
+* LimitExceeded "Cannot exceed quota for ACLSizePerRole: 2048" (409) for a trust policy over the
+  default 2,048-character quota (kubeflow/dashboard#29, UpdateAssumeRolePolicy against AWS);
+  IAM quotas page: whitespace is not counted.
 * Service-linked role names as the services document them: AWSServiceRoleForAutoScaling (EC2 Auto
   Scaling user guide), AWSServiceRoleForElasticBeanstalk, AWSServiceRoleForConfig; DeletionTaskId
   "task/aws-service-role/SERVICE/ROLE/ID" (IAM API reference example).
