@@ -265,6 +265,115 @@ impl Iam<'_> {
     }
 }
 
+/// The inline-policy and attachment handlers are the same for users, groups
+/// and roles but for their wire types: one macro writes each holder's seven.
+macro_rules! policy_holder_handlers {
+    (
+        $holder:ident, $name:ident,
+        $put:ident($put_req:ident),
+        $get:ident($get_req:ident) -> $get_resp:ident,
+        $list:ident($list_req:ident) -> $list_resp:ident,
+        $delete:ident($delete_req:ident),
+        $attach:ident($attach_req:ident),
+        $detach:ident($detach_req:ident),
+        $list_attached:ident($list_attached_req:ident) -> $list_attached_resp:ident
+    ) => {
+        fn $put(&self, ctx: &RequestCtx, input: $put_req) -> R<()> {
+            self.w()
+                .put_inline_policy(
+                    &ctx.caller.account,
+                    Holder::$holder(&input.$name),
+                    &input.policy_name,
+                    &input.policy_document,
+                )
+                .map_err(api_error)
+        }
+
+        fn $get(&self, ctx: &RequestCtx, input: $get_req) -> R<$get_resp> {
+            let (entity, policy_document) = self
+                .w()
+                .get_inline_policy(
+                    &ctx.caller.account,
+                    Holder::$holder(&input.$name),
+                    &input.policy_name,
+                )
+                .map_err(api_error)?;
+            Ok($get_resp {
+                $name: entity,
+                policy_name: input.policy_name,
+                policy_document,
+            })
+        }
+
+        fn $list(&self, ctx: &RequestCtx, input: $list_req) -> R<$list_resp> {
+            let page = self
+                .w()
+                .list_inline_policies(
+                    &ctx.caller.account,
+                    Holder::$holder(&input.$name),
+                    input.marker.as_deref(),
+                    input.max_items,
+                )
+                .map_err(api_error)?;
+            let (policy_names, is_truncated, marker) = page_parts(page, Clone::clone);
+            Ok($list_resp {
+                policy_names,
+                is_truncated,
+                marker,
+            })
+        }
+
+        fn $delete(&self, ctx: &RequestCtx, input: $delete_req) -> R<()> {
+            self.w()
+                .delete_inline_policy(
+                    &ctx.caller.account,
+                    Holder::$holder(&input.$name),
+                    &input.policy_name,
+                )
+                .map_err(api_error)
+        }
+
+        fn $attach(&self, ctx: &RequestCtx, input: $attach_req) -> R<()> {
+            self.w()
+                .attach_policy(
+                    &ctx.caller.account,
+                    Holder::$holder(&input.$name),
+                    &input.policy_arn,
+                )
+                .map_err(api_error)
+        }
+
+        fn $detach(&self, ctx: &RequestCtx, input: $detach_req) -> R<()> {
+            self.w()
+                .detach_policy(
+                    &ctx.caller.account,
+                    Holder::$holder(&input.$name),
+                    &input.policy_arn,
+                )
+                .map_err(api_error)
+        }
+
+        fn $list_attached(
+            &self,
+            ctx: &RequestCtx,
+            input: $list_attached_req,
+        ) -> R<$list_attached_resp> {
+            let (attached_policies, is_truncated, marker) = self.attached(
+                ctx,
+                Holder::$holder(&input.$name),
+                input.path_prefix.as_deref(),
+                input.marker.as_deref(),
+                input.max_items,
+            )?;
+            Ok($list_attached_resp {
+                attached_policies: Some(attached_policies),
+                is_truncated,
+                marker,
+            })
+        }
+    };
+}
+
 impl IamApi for Iam<'_> {
     type Ctx = RequestCtx;
 
@@ -1140,214 +1249,6 @@ impl IamApi for Iam<'_> {
         })
     }
 
-    // ---- inline policies ----
-
-    fn put_user_policy(&self, ctx: &RequestCtx, input: PutUserPolicyRequest) -> R<()> {
-        self.w()
-            .put_inline_policy(
-                &ctx.caller.account,
-                Holder::User(&input.user_name),
-                &input.policy_name,
-                &input.policy_document,
-            )
-            .map_err(api_error)
-    }
-
-    fn get_user_policy(
-        &self,
-        ctx: &RequestCtx,
-        input: GetUserPolicyRequest,
-    ) -> R<GetUserPolicyResponse> {
-        let (user_name, policy_document) = self
-            .w()
-            .get_inline_policy(
-                &ctx.caller.account,
-                Holder::User(&input.user_name),
-                &input.policy_name,
-            )
-            .map_err(api_error)?;
-        Ok(GetUserPolicyResponse {
-            user_name,
-            policy_name: input.policy_name,
-            policy_document,
-        })
-    }
-
-    fn list_user_policies(
-        &self,
-        ctx: &RequestCtx,
-        input: ListUserPoliciesRequest,
-    ) -> R<ListUserPoliciesResponse> {
-        let page = self
-            .w()
-            .list_inline_policies(
-                &ctx.caller.account,
-                Holder::User(&input.user_name),
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
-        let (policy_names, is_truncated, marker) = page_parts(page, Clone::clone);
-        Ok(ListUserPoliciesResponse {
-            policy_names,
-            is_truncated,
-            marker,
-        })
-    }
-
-    fn delete_user_policy(&self, ctx: &RequestCtx, input: DeleteUserPolicyRequest) -> R<()> {
-        self.w()
-            .delete_inline_policy(
-                &ctx.caller.account,
-                Holder::User(&input.user_name),
-                &input.policy_name,
-            )
-            .map_err(api_error)
-    }
-
-    fn put_group_policy(&self, ctx: &RequestCtx, input: PutGroupPolicyRequest) -> R<()> {
-        self.w()
-            .put_inline_policy(
-                &ctx.caller.account,
-                Holder::Group(&input.group_name),
-                &input.policy_name,
-                &input.policy_document,
-            )
-            .map_err(api_error)
-    }
-
-    fn get_group_policy(
-        &self,
-        ctx: &RequestCtx,
-        input: GetGroupPolicyRequest,
-    ) -> R<GetGroupPolicyResponse> {
-        let (group_name, policy_document) = self
-            .w()
-            .get_inline_policy(
-                &ctx.caller.account,
-                Holder::Group(&input.group_name),
-                &input.policy_name,
-            )
-            .map_err(api_error)?;
-        Ok(GetGroupPolicyResponse {
-            group_name,
-            policy_name: input.policy_name,
-            policy_document,
-        })
-    }
-
-    fn list_group_policies(
-        &self,
-        ctx: &RequestCtx,
-        input: ListGroupPoliciesRequest,
-    ) -> R<ListGroupPoliciesResponse> {
-        let page = self
-            .w()
-            .list_inline_policies(
-                &ctx.caller.account,
-                Holder::Group(&input.group_name),
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
-        let (policy_names, is_truncated, marker) = page_parts(page, Clone::clone);
-        Ok(ListGroupPoliciesResponse {
-            policy_names,
-            is_truncated,
-            marker,
-        })
-    }
-
-    fn delete_group_policy(&self, ctx: &RequestCtx, input: DeleteGroupPolicyRequest) -> R<()> {
-        self.w()
-            .delete_inline_policy(
-                &ctx.caller.account,
-                Holder::Group(&input.group_name),
-                &input.policy_name,
-            )
-            .map_err(api_error)
-    }
-
-    // ---- attachments ----
-
-    fn attach_user_policy(&self, ctx: &RequestCtx, input: AttachUserPolicyRequest) -> R<()> {
-        self.w()
-            .attach_policy(
-                &ctx.caller.account,
-                Holder::User(&input.user_name),
-                &input.policy_arn,
-            )
-            .map_err(api_error)
-    }
-
-    fn detach_user_policy(&self, ctx: &RequestCtx, input: DetachUserPolicyRequest) -> R<()> {
-        self.w()
-            .detach_policy(
-                &ctx.caller.account,
-                Holder::User(&input.user_name),
-                &input.policy_arn,
-            )
-            .map_err(api_error)
-    }
-
-    fn list_attached_user_policies(
-        &self,
-        ctx: &RequestCtx,
-        input: ListAttachedUserPoliciesRequest,
-    ) -> R<ListAttachedUserPoliciesResponse> {
-        let (attached_policies, is_truncated, marker) = self.attached(
-            ctx,
-            Holder::User(&input.user_name),
-            input.path_prefix.as_deref(),
-            input.marker.as_deref(),
-            input.max_items,
-        )?;
-        Ok(ListAttachedUserPoliciesResponse {
-            attached_policies: Some(attached_policies),
-            is_truncated,
-            marker,
-        })
-    }
-
-    fn attach_group_policy(&self, ctx: &RequestCtx, input: AttachGroupPolicyRequest) -> R<()> {
-        self.w()
-            .attach_policy(
-                &ctx.caller.account,
-                Holder::Group(&input.group_name),
-                &input.policy_arn,
-            )
-            .map_err(api_error)
-    }
-
-    fn detach_group_policy(&self, ctx: &RequestCtx, input: DetachGroupPolicyRequest) -> R<()> {
-        self.w()
-            .detach_policy(
-                &ctx.caller.account,
-                Holder::Group(&input.group_name),
-                &input.policy_arn,
-            )
-            .map_err(api_error)
-    }
-
-    fn list_attached_group_policies(
-        &self,
-        ctx: &RequestCtx,
-        input: ListAttachedGroupPoliciesRequest,
-    ) -> R<ListAttachedGroupPoliciesResponse> {
-        let (attached_policies, is_truncated, marker) = self.attached(
-            ctx,
-            Holder::Group(&input.group_name),
-            input.path_prefix.as_deref(),
-            input.marker.as_deref(),
-            input.max_items,
-        )?;
-        Ok(ListAttachedGroupPoliciesResponse {
-            attached_policies: Some(attached_policies),
-            is_truncated,
-            marker,
-        })
-    }
-
     // ---- simulation and account views ----
 
     fn simulate_principal_policy(
@@ -1804,108 +1705,6 @@ impl IamApi for Iam<'_> {
             .map_err(api_error)
     }
 
-    fn put_role_policy(&self, ctx: &RequestCtx, input: PutRolePolicyRequest) -> R<()> {
-        self.w()
-            .put_inline_policy(
-                &ctx.caller.account,
-                Holder::Role(&input.role_name),
-                &input.policy_name,
-                &input.policy_document,
-            )
-            .map_err(api_error)
-    }
-
-    fn get_role_policy(
-        &self,
-        ctx: &RequestCtx,
-        input: GetRolePolicyRequest,
-    ) -> R<GetRolePolicyResponse> {
-        let (role_name, policy_document) = self
-            .w()
-            .get_inline_policy(
-                &ctx.caller.account,
-                Holder::Role(&input.role_name),
-                &input.policy_name,
-            )
-            .map_err(api_error)?;
-        Ok(GetRolePolicyResponse {
-            role_name,
-            policy_name: input.policy_name,
-            policy_document,
-        })
-    }
-
-    fn list_role_policies(
-        &self,
-        ctx: &RequestCtx,
-        input: ListRolePoliciesRequest,
-    ) -> R<ListRolePoliciesResponse> {
-        let page = self
-            .w()
-            .list_inline_policies(
-                &ctx.caller.account,
-                Holder::Role(&input.role_name),
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
-        let (policy_names, is_truncated, marker) = page_parts(page, Clone::clone);
-        Ok(ListRolePoliciesResponse {
-            policy_names,
-            is_truncated,
-            marker,
-        })
-    }
-
-    fn delete_role_policy(&self, ctx: &RequestCtx, input: DeleteRolePolicyRequest) -> R<()> {
-        self.w()
-            .delete_inline_policy(
-                &ctx.caller.account,
-                Holder::Role(&input.role_name),
-                &input.policy_name,
-            )
-            .map_err(api_error)
-    }
-
-    fn attach_role_policy(&self, ctx: &RequestCtx, input: AttachRolePolicyRequest) -> R<()> {
-        self.w()
-            .attach_policy(
-                &ctx.caller.account,
-                Holder::Role(&input.role_name),
-                &input.policy_arn,
-            )
-            .map_err(api_error)
-    }
-
-    fn detach_role_policy(&self, ctx: &RequestCtx, input: DetachRolePolicyRequest) -> R<()> {
-        self.w()
-            .detach_policy(
-                &ctx.caller.account,
-                Holder::Role(&input.role_name),
-                &input.policy_arn,
-            )
-            .map_err(api_error)
-    }
-
-    fn list_attached_role_policies(
-        &self,
-        ctx: &RequestCtx,
-        input: ListAttachedRolePoliciesRequest,
-    ) -> R<ListAttachedRolePoliciesResponse> {
-        let (attached_policies, is_truncated, marker) = self.attached(
-            ctx,
-            Holder::Role(&input.role_name),
-            input.path_prefix.as_deref(),
-            input.marker.as_deref(),
-            input.max_items,
-        )?;
-        Ok(ListAttachedRolePoliciesResponse {
-            attached_policies: Some(attached_policies),
-            is_truncated,
-            marker,
-        })
-    }
-
     fn create_service_linked_role(
         &self,
         ctx: &RequestCtx,
@@ -2126,6 +1925,39 @@ impl IamApi for Iam<'_> {
             marker,
         })
     }
+
+    policy_holder_handlers!(
+        User, user_name,
+        put_user_policy(PutUserPolicyRequest),
+        get_user_policy(GetUserPolicyRequest) -> GetUserPolicyResponse,
+        list_user_policies(ListUserPoliciesRequest) -> ListUserPoliciesResponse,
+        delete_user_policy(DeleteUserPolicyRequest),
+        attach_user_policy(AttachUserPolicyRequest),
+        detach_user_policy(DetachUserPolicyRequest),
+        list_attached_user_policies(ListAttachedUserPoliciesRequest) -> ListAttachedUserPoliciesResponse
+    );
+
+    policy_holder_handlers!(
+        Group, group_name,
+        put_group_policy(PutGroupPolicyRequest),
+        get_group_policy(GetGroupPolicyRequest) -> GetGroupPolicyResponse,
+        list_group_policies(ListGroupPoliciesRequest) -> ListGroupPoliciesResponse,
+        delete_group_policy(DeleteGroupPolicyRequest),
+        attach_group_policy(AttachGroupPolicyRequest),
+        detach_group_policy(DetachGroupPolicyRequest),
+        list_attached_group_policies(ListAttachedGroupPoliciesRequest) -> ListAttachedGroupPoliciesResponse
+    );
+
+    policy_holder_handlers!(
+        Role, role_name,
+        put_role_policy(PutRolePolicyRequest),
+        get_role_policy(GetRolePolicyRequest) -> GetRolePolicyResponse,
+        list_role_policies(ListRolePoliciesRequest) -> ListRolePoliciesResponse,
+        delete_role_policy(DeleteRolePolicyRequest),
+        attach_role_policy(AttachRolePolicyRequest),
+        detach_role_policy(DetachRolePolicyRequest),
+        list_attached_role_policies(ListAttachedRolePoliciesRequest) -> ListAttachedRolePoliciesResponse
+    );
 
     // ---- account ----
 
