@@ -375,7 +375,7 @@ def main() -> int:
     try:
         wport = free_port()
         wenv = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        wenv.update({"WARDEN_ROOT_ACCESS_KEY_ID": AKID, "WARDEN_ROOT_SECRET_ACCESS_KEY": SECRET, "RUST_LOG": "warn"})
+        wenv.update({"WARDEN_ROOT_ACCESS_KEY_ID": AKID, "WARDEN_ROOT_SECRET_ACCESS_KEY": SECRET})
         data_dir = work / "warden-data"
         warden = Server(
             "warden",

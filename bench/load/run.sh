@@ -6,6 +6,8 @@
 #   bench/load/run.sh                 # full run (10 s per scenario, 100,000-user restart test)
 #   BENCH_DURATION=5 BENCH_USERS=20000 bench/load/run.sh   # quicker
 #   bench/load/run.sh --skip-moto     # warden only
+#   bench/load/run.sh principals      # per caller kind: policy-heavy user vs root, AssumeRole/s,
+#                                     # session vs long-term credentials (bench/results/principals.json)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -28,4 +30,8 @@ if ! command -v wrk >/dev/null 2>&1; then
   fi
 fi
 
+if [ "${1:-}" = principals ]; then
+  shift
+  exec bench/.venv/bin/python bench/load/principals.py --warden-bin "$WARDEN_BIN" "$@"
+fi
 exec bench/.venv/bin/python bench/load/bench.py --warden-bin "$WARDEN_BIN" "$@"

@@ -637,3 +637,29 @@ def wait_until(pred, timeout: float = 5.0, interval: float = 0.05):
 
 def utcnow() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc)
+
+
+# libfaketime (Debian package libfaketime; scripts/test.sh installs it where it can) moves the
+# server's wall clock, so a session can outlive its DurationSeconds without waiting 15 minutes.
+FAKETIME_LIB = next(
+    (
+        p
+        for p in (
+            "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
+            "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1",
+            "/usr/lib/faketime/libfaketimeMT.so.1",
+        )
+        if os.path.exists(p)
+    ),
+    None,
+)
+
+
+def restart_clock_ahead(w: Any, seconds: int) -> _dt.datetime:
+    """Restarts the warden of `w` with its wall clock `seconds` ahead (monotonic time untouched)
+    and returns that future time, to sign requests with."""
+    assert FAKETIME_LIB is not None, "needs libfaketime"
+    w.stop()
+    w.extra_env.update(LD_PRELOAD=FAKETIME_LIB, FAKETIME=f"+{seconds}", FAKETIME_DONT_FAKE_MONOTONIC="1")
+    w.start()
+    return _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=seconds)

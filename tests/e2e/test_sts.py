@@ -15,7 +15,6 @@ invalid MFA one time pass code." (widely quoted CLI output).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import time
 
@@ -23,6 +22,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from e2e_util import (
+    FAKETIME_LIB,
+    restart_clock_ahead,
     ACCOUNT_ID,
     ROOT,
     ROOT_ARN,
@@ -190,20 +191,6 @@ def test_tampered_and_mismatched_session_tokens(server, iam):
     assert sts_for(server, temp).get_caller_identity()["Account"] == ACCOUNT_ID
 
 
-FAKETIME_LIB = next(
-    (
-        p
-        for p in (
-            "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
-            "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1",
-            "/usr/lib/faketime/libfaketimeMT.so.1",
-        )
-        if os.path.exists(p)
-    ),
-    None,
-)
-
-
 @pytest.mark.skipif(
     FAKETIME_LIB is None,
     reason="ExpiredToken needs a session older than its DurationSeconds (>= 900 s); without libfaketime "
@@ -218,10 +205,7 @@ def test_expired_session_token(warden_factory):
     me = sts_for(w, creds)
     short = session_creds(me.get_session_token(DurationSeconds=900))
     long = session_creds(me.get_session_token(DurationSeconds=3600))
-    w.stop()
-    w.extra_env.update(LD_PRELOAD=FAKETIME_LIB, FAKETIME="+1000", FAKETIME_DONT_FAKE_MONOTONIC="1")
-    w.start()
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1000)
+    later = restart_clock_ahead(w, 1000)
     caller = {"Action": "GetCallerIdentity", "Version": "2011-06-15"}
     r = signed_call(w.url, "sts", caller, short, when=later)
     assert r.status == 403, r.body[:300]

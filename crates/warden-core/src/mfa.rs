@@ -259,8 +259,10 @@ impl Warden {
         paginate(items, |(m, _)| m.serial.clone(), marker, max_items)
     }
 
-    /// Checks an MFA code for `user`'s device `serial` (GetSessionToken).
-    /// Returns the time the code was accepted.
+    /// Checks an MFA code for `user`'s device `serial` (GetSessionToken,
+    /// AssumeRole) and spends it: a code, or any older one, is accepted once
+    /// (the device keeps the last accepted time step, durably, so a replay
+    /// fails also after a restart). Returns the time the code was accepted.
     pub fn check_mfa_code(
         &self,
         account: &str,
@@ -268,20 +270,25 @@ impl Warden {
         serial: &str,
         code: &str,
     ) -> Result<Epoch> {
-        let s = self.read();
-        let dev = s
-            .mfa_devices
-            .get(&(account.to_string(), serial.to_string()))
-            .filter(|d| d.user.is_some() && d.user.as_deref() == user.map(str::to_lowercase).as_deref())
-            .ok_or_else(|| {
-                CoreError::AccessDenied("MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.".to_string())
-            })?;
         let now = now_epoch();
-        if !crypto::verify_code(dev.seed.expose(), code, now, 1) {
-            return Err(CoreError::AccessDenied(
-                "MultiFactorAuthentication failed with invalid MFA one time pass code.".to_string(),
-            ));
-        }
-        Ok(now)
+        self.write(|s| {
+            let mut dev = s
+                .mfa_devices
+                .get(&(account.to_string(), serial.to_string()))
+                .filter(|d| d.user.is_some() && d.user.as_deref() == user.map(str::to_lowercase).as_deref())
+                .ok_or_else(|| {
+                    CoreError::AccessDenied("MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.".to_string())
+                })?
+                .clone();
+            match crypto::verify_code_step(dev.seed.expose(), code, now, 1) {
+                Some(step) if step > dev.last_step => {
+                    dev.last_step = step;
+                    Ok((vec![Change::Mfa(dev)], now))
+                }
+                _ => Err(CoreError::AccessDenied(
+                    "MultiFactorAuthentication failed with invalid MFA one time pass code.".to_string(),
+                )),
+            }
+        })
     }
 }

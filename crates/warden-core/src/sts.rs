@@ -399,6 +399,16 @@ impl Warden {
         }
         let mut texts: Vec<String> = Vec::new();
         if let Some(doc) = inline {
+            // Older STS models bounded `Policy` at 2,048 characters and AWS
+            // still validates it as a member constraint (whitespace counts),
+            // before the packed-size check on all session policies.
+            if doc.chars().count() > 2_048 {
+                return Err(CoreError::ValidationError(
+                    "1 validation error detected: Value at 'policy' failed to satisfy constraint: \
+                     Member must have length less than or equal to 2048"
+                        .to_string(),
+                ));
+            }
             compile_document(doc, PolicyType::Session)?;
             texts.push(doc.to_string());
         }

@@ -60,7 +60,7 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
     let action = action_name(&parts, &body);
     // Writes wait for a disk sync (and passwords for Argon2): keep them off
     // the async workers. Reads take microseconds and run inline.
-    let outcome = if action.as_deref().is_some_and(runs_inline) {
+    let outcome = if action.as_deref().is_some_and(runs_inline) && !spends_mfa_code(&parts, &body) {
         process(&app, &parts, &body, &request_id, source_ip)
     } else {
         let (app2, rid) = (app.clone(), request_id.clone());
@@ -96,6 +96,14 @@ fn runs_inline(action: &str) -> bool {
     ["Get", "List", "Simulate", "Describe", "AssumeRole"]
         .iter()
         .any(|p| action.starts_with(p))
+}
+
+/// An STS call with an MFA `TokenCode` records the spent code on disk, so it
+/// leaves the async workers like any other write.
+fn spends_mfa_code(parts: &Parts, body: &[u8]) -> bool {
+    const PARAM: &[u8] = b"TokenCode=";
+    let has = |bytes: &[u8]| bytes.windows(PARAM.len()).any(|w| w == PARAM);
+    has(body) || parts.uri.query().is_some_and(|q| has(q.as_bytes()))
 }
 
 /// The JSON 1.1 operation named by `X-Amz-Target`, for Organizations.

@@ -23,8 +23,8 @@ type R<T> = Result<T, ApiError>;
 
 fn user_out(u: &model::User) -> User {
     User {
-        path: u.path.clone(),
-        user_name: u.name.clone(),
+        path: Some(u.path.clone()),
+        user_name: Some(u.name.clone()),
         user_id: u.id.clone(),
         arn: u.arn(),
         create_date: ts(u.created),
@@ -405,8 +405,8 @@ impl IamApi for Iam<'_> {
     fn get_user(&self, ctx: &RequestCtx, input: GetUserRequest) -> R<GetUserResponse> {
         let account = &ctx.caller.account;
         let user = match (input.user_name, &ctx.caller.kind) {
-            // The root user has no user name; AWS answers with its ARN and
-            // the account id as the user id.
+            // The root user has no user name or path; AWS answers with its ARN
+            // and the account id as the user id.
             (None, PrincipalKind::Root) => {
                 let created = self
                     .w()
@@ -415,8 +415,8 @@ impl IamApi for Iam<'_> {
                     .get(account)
                     .map_or(0, |a| a.created);
                 User {
-                    path: "/".to_string(),
-                    user_name: String::new(),
+                    path: None,
+                    user_name: None,
                     user_id: account.clone(),
                     arn: ctx.caller.arn.clone(),
                     create_date: ts(created),
@@ -1422,8 +1422,8 @@ impl IamApi for Iam<'_> {
                 for u in s.users_of(account) {
                     let base = user_out(u);
                     items.push(Item::User(UserDetail {
-                        path: Some(base.path),
-                        user_name: Some(base.user_name),
+                        path: base.path,
+                        user_name: base.user_name,
                         user_id: Some(base.user_id),
                         arn: Some(base.arn),
                         create_date: Some(base.create_date),

@@ -24,8 +24,8 @@ impl IamApi for Iam {
         }
         Ok(CreateUserResponse {
             user: Some(User {
-                path: input.path.unwrap_or_else(|| "/".into()),
-                user_name: input.user_name.clone(),
+                path: Some(input.path.unwrap_or_else(|| "/".into())),
+                user_name: Some(input.user_name.clone()),
                 user_id: "AIDAEXAMPLE".into(),
                 arn: format!("arn:aws:iam::{ctx}:user/{}", input.user_name),
                 create_date: datetime!(2024-01-01 00:00:00 UTC),

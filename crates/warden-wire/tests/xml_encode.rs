@@ -14,8 +14,8 @@ use warden_wire::{ApiError, Fault, Service};
 
 fn user(name: &str) -> User {
     User {
-        path: "/".into(),
-        user_name: name.into(),
+        path: Some("/".into()),
+        user_name: Some(name.into()),
         user_id: "AIDAEXAMPLEEXAMPLE123".into(),
         arn: format!("arn:aws:iam::123456789012:user/{name}"),
         create_date: datetime!(2024-01-01 00:00:00 UTC),

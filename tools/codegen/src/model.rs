@@ -159,6 +159,11 @@ impl Model {
     }
 }
 
+/// Members the models mark required that AWS leaves out of some answers, so
+/// they are generated as optional: GetUser for the root user answers a `User`
+/// with no `UserName` and no `Path` (raw AWS XML quoted in amazonka#102).
+const MODEL_REQUIRED_AWS_OMITS: &[(&str, &str)] = &[("User", "UserName"), ("User", "Path")];
+
 fn parse_shape(name: &str, s: &Value) -> Result<Shape, CodegenError> {
     let ty = str_of(s, "type").ok_or_else(|| bad(format!("shape {name} has no type")))?;
     let ref_shape = |key: &str| -> Result<String, CodegenError> {
@@ -181,7 +186,7 @@ fn parse_shape(name: &str, s: &Value) -> Result<Shape, CodegenError> {
                     });
                 }
             }
-            let required = s
+            let required: Vec<String> = s
                 .get("required")
                 .and_then(Value::as_array)
                 .map(|a| {
@@ -191,6 +196,10 @@ fn parse_shape(name: &str, s: &Value) -> Result<Shape, CodegenError> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let required = required
+                .into_iter()
+                .filter(|m| !MODEL_REQUIRED_AWS_OMITS.contains(&(name, m.as_str())))
+                .collect();
             ShapeKind::Structure { members, required }
         }
         "list" => ShapeKind::List {

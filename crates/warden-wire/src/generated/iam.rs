@@ -11862,10 +11862,10 @@ impl crate::xml::XmlEncode for UploadSigningCertificateResponse {
 /// The `User` shape.
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
-    /// `Path` (required).
-    pub path: String,
-    /// `UserName` (required).
-    pub user_name: String,
+    /// `Path`.
+    pub path: Option<String>,
+    /// `UserName`.
+    pub user_name: Option<String>,
     /// `UserId` (required).
     pub user_id: String,
     /// `Arn` (required).
@@ -11882,12 +11882,10 @@ pub struct User {
 
 impl crate::xml::XmlEncode for User {
     fn encode_xml(&self, w: &mut crate::xml::XmlWriter) {
-        {
-            let v = &self.path;
+        if let Some(v) = &self.path {
             w.text("Path", v);
         }
-        {
-            let v = &self.user_name;
+        if let Some(v) = &self.user_name {
             w.text("UserName", v);
         }
         {
