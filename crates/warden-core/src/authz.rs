@@ -84,6 +84,67 @@ static CHANGE_OWN_PASSWORD: LazyLock<Option<Arc<Policy>>> = LazyLock::new(|| {
     .map(Arc::new)
 });
 
+/// A principal's identity policies and boundary, as resolved against one
+/// generation of the model.
+#[derive(Debug, Default)]
+pub(crate) struct Resolved {
+    generation: u64,
+    identity: Vec<NamedPolicy>,
+    boundary: Option<NamedPolicy>,
+    /// Context keys that come from the model: `aws:username`,
+    /// `aws:PrincipalTag/*` of the user or role, `aws:PrincipalOrgID`.
+    principal_keys: Vec<(String, String)>,
+}
+
+/// Resolved policies per principal. Resolving walks the user's groups and
+/// looks up every attached policy, which costs several times the decision
+/// itself; an entry is reused only while the model's generation is the one
+/// it was resolved for, so any write (a policy change included) is seen by
+/// the very next request.
+#[derive(Debug, Default)]
+pub(crate) struct ResolvedCache(parking_lot::Mutex<HashMap<String, Arc<Resolved>>>);
+
+/// Bounds the cache; past it, the cache starts over.
+const RESOLVED_CACHE_LIMIT: usize = 16_384;
+
+impl ResolvedCache {
+    fn get(&self, s: &State, caller: &Caller) -> Result<Arc<Resolved>> {
+        let key = match &caller.kind {
+            PrincipalKind::Root => {
+                return Ok(Arc::new(Resolved {
+                    principal_keys: model_keys(s, caller),
+                    ..Resolved::default()
+                }))
+            }
+            PrincipalKind::AssumedRole {
+                role_name_lower, ..
+            } => format!("{}\0role\0{role_name_lower}", caller.account),
+            PrincipalKind::User { name_lower }
+            | PrincipalKind::FederatedUser {
+                user_name_lower: name_lower,
+            } => format!("{}\0user\0{name_lower}", caller.account),
+        };
+        if let Some(r) = self.0.lock().get(&key) {
+            if r.generation == s.generation {
+                return Ok(Arc::clone(r));
+            }
+        }
+        let (identity, boundary) = caller_policies(s, caller)?;
+        let resolved = Arc::new(Resolved {
+            generation: s.generation,
+            identity,
+            boundary,
+            principal_keys: model_keys(s, caller),
+        });
+        let mut cache = self.0.lock();
+        if cache.len() >= RESOLVED_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&resolved));
+        Ok(resolved)
+    }
+}
+
 /// The identity policies and boundary of a caller, as compiled policies.
 fn caller_policies(s: &State, caller: &Caller) -> Result<(Vec<NamedPolicy>, Option<NamedPolicy>)> {
     let name_lower = match &caller.kind {
@@ -210,30 +271,34 @@ fn session_policy(text: &str) -> Option<Arc<Policy>> {
     Some(compiled)
 }
 
+/// The principal's context keys that the model holds.
+fn model_keys(s: &State, caller: &Caller) -> Vec<(String, String)> {
+    let mut keys = Vec::new();
+    if let Some(org) = crate::orgs::organization_of(s, &caller.account) {
+        keys.push(("aws:PrincipalOrgID".to_string(), org.id.clone()));
+    }
+    let tags = match &caller.kind {
+        PrincipalKind::User { name_lower } => s.user(&caller.account, name_lower).map(|u| {
+            keys.push(("aws:username".to_string(), u.name.clone()));
+            &u.tags
+        }),
+        PrincipalKind::AssumedRole {
+            role_name_lower, ..
+        } => s.role(&caller.account, role_name_lower).map(|r| &r.tags),
+        PrincipalKind::Root | PrincipalKind::FederatedUser { .. } => None,
+    };
+    for t in tags.into_iter().flatten() {
+        keys.push((format!("aws:PrincipalTag/{}", t.key), t.value.clone()));
+    }
+    keys
+}
+
 /// The principal-derived context keys AWS fills in.
-fn principal_keys(s: &State, caller: &Caller, ctx: &mut RequestContext, now: Epoch) {
+fn principal_keys(caller: &Caller, resolved: &Resolved, ctx: &mut RequestContext, now: Epoch) {
     ctx.insert("aws:userid", caller.user_id.as_str());
     ctx.insert("aws:PrincipalAccount", caller.account.as_str());
-    if let Some(org) = crate::orgs::organization_of(s, &caller.account) {
-        ctx.insert("aws:PrincipalOrgID", org.id.as_str());
-    }
-    if let PrincipalKind::User { name_lower } = &caller.kind {
-        if let Some(u) = s.user(&caller.account, name_lower) {
-            ctx.insert("aws:username", u.name.as_str());
-            for t in &u.tags {
-                ctx.insert(&format!("aws:PrincipalTag/{}", t.key), t.value.as_str());
-            }
-        }
-    }
-    if let PrincipalKind::AssumedRole {
-        role_name_lower, ..
-    } = &caller.kind
-    {
-        if let Some(r) = s.role(&caller.account, role_name_lower) {
-            for t in &r.tags {
-                ctx.insert(&format!("aws:PrincipalTag/{}", t.key), t.value.as_str());
-            }
-        }
+    for (k, v) in &resolved.principal_keys {
+        ctx.insert(k, v.as_str());
     }
     // The MFA and token keys exist only for temporary credentials.
     if let Some(session) = &caller.session {
@@ -261,14 +326,26 @@ fn principal_keys(s: &State, caller: &Caller, ctx: &mut RequestContext, now: Epo
     ctx.insert("aws:EpochTime", now.to_string());
 }
 
+/// Formats `epoch` as RFC 3339. Requests of the same second share the text
+/// (per thread), since `aws:CurrentTime` is formatted for every request.
 fn rfc3339(epoch: Epoch) -> String {
-    time::OffsetDateTime::from_unix_timestamp(epoch)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
+    thread_local! {
+        static LAST: std::cell::RefCell<(Epoch, String)> =
+            const { std::cell::RefCell::new((Epoch::MIN, String::new())) };
+    }
+    LAST.with_borrow_mut(|(at, text)| {
+        if *at != epoch {
+            *text = time::OffsetDateTime::from_unix_timestamp(epoch)
                 .ok()
-        })
-        .unwrap_or_default()
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_default();
+            *at = epoch;
+        }
+        text.clone()
+    })
 }
 
 impl Warden {
@@ -311,24 +388,23 @@ impl Warden {
         }
         let mut ctx = RequestContext::new(principal, action, resource)
             .map_err(|e| CoreError::Internal(format!("request context: {e}")))?;
-        principal_keys(&s, caller, &mut ctx, facts.now);
-        // AWS managed policies (account "aws") belong to no other account:
-        // reading them is a same-account request.
-        if resource.split(':').nth(4) == Some("aws") {
-            ctx.set_resource_account(&caller.account);
-        }
-        let resource_account = resource
-            .split(':')
-            .nth(4)
-            .filter(|a| !a.is_empty() && *a != "aws");
-        if let Some(org) = resource_account.and_then(|a| crate::orgs::organization_of(&s, a)) {
-            ctx.insert("aws:ResourceOrgID", org.id.as_str());
+        match resource.split(':').nth(4) {
+            // AWS managed policies (account "aws") belong to no other
+            // account: reading them is a same-account request.
+            Some("aws") => ctx.set_resource_account(&caller.account),
+            Some(a) if !a.is_empty() => {
+                if let Some(org) = crate::orgs::organization_of(&s, a) {
+                    ctx.insert("aws:ResourceOrgID", org.id.as_str());
+                }
+            }
+            _ => {}
         }
         for (k, v) in &facts.keys {
             ctx.insert(k, v.clone());
         }
-        let (identity, boundary) = caller_policies(&s, caller)?;
+        let resolved = self.resolved_policies.get(&s, caller)?;
         drop(s);
+        principal_keys(caller, &resolved, &mut ctx, facts.now);
         let session = caller
             .session
             .as_ref()
@@ -336,8 +412,8 @@ impl Warden {
             .and_then(session_policy)
             .map(|p| NamedPolicy::new("session policy", p));
         let set = PolicySet {
-            identity: &identity,
-            boundary: boundary.as_ref(),
+            identity: &resolved.identity,
+            boundary: resolved.boundary.as_ref(),
             session: session.as_slice(),
             resource: resource_policy,
             ..PolicySet::default()
@@ -360,5 +436,122 @@ impl Warden {
             )
         });
         Err(CoreError::AccessDenied(message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The resolved-policy cache must never serve a stale decision: every
+    //! change below is seen by the very next request.
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::crypto::{MasterKey, PasswordHashing};
+    use crate::keys::KeyOwner;
+    use crate::model::{now_epoch, Tag};
+    use crate::policies::{Holder, NewPolicy};
+    use crate::users::NewUser;
+    use crate::{account, Config};
+    use warden_store::SqliteStore;
+
+    const ACCT: &str = "123456789012";
+    const ME: &str = "arn:aws:iam::123456789012:user/dev";
+
+    fn setup() -> (Warden, Caller) {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let config = Config {
+            default_account: ACCT.to_string(),
+            password_hashing: PasswordHashing::fast_insecure(),
+            ..Config::default()
+        };
+        let w = Warden::open(store, MasterKey::generate(), config).unwrap();
+        account::ensure_account(&w, ACCT).unwrap();
+        w.create_user(
+            ACCT,
+            NewUser {
+                name: "dev".into(),
+                ..NewUser::default()
+            },
+        )
+        .unwrap();
+        let key = w
+            .create_access_key(ACCT, KeyOwner::User("dev"))
+            .unwrap()
+            .key
+            .id;
+        let (_, caller) = w.credentials_for(&key, None, now_epoch()).unwrap();
+        (w, caller)
+    }
+
+    fn allowed(w: &Warden, c: &Caller) -> bool {
+        let facts = RequestFacts {
+            keys: Vec::new(),
+            now: now_epoch(),
+        };
+        match w.authorize(c, "iam:GetUser", ME, &facts) {
+            Ok(()) => true,
+            Err(CoreError::AccessDenied(_)) => false,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+
+    const GET_USER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}"#;
+    const NOTHING: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#;
+
+    #[test]
+    fn every_change_is_seen_by_the_next_request() {
+        let (w, me) = setup();
+        assert!(!allowed(&w, &me));
+        // A managed policy attached, its default version switched, detached.
+        let arn = w
+            .create_policy(
+                ACCT,
+                NewPolicy {
+                    name: "p".into(),
+                    document: GET_USER.into(),
+                    ..NewPolicy::default()
+                },
+            )
+            .unwrap()
+            .arn;
+        w.attach_policy(ACCT, Holder::User("dev"), &arn).unwrap();
+        assert!(allowed(&w, &me));
+        w.create_policy_version(ACCT, &arn, NOTHING, true).unwrap();
+        assert!(!allowed(&w, &me));
+        w.set_default_policy_version(ACCT, &arn, "v1").unwrap();
+        assert!(allowed(&w, &me));
+        w.detach_policy(ACCT, Holder::User("dev"), &arn).unwrap();
+        assert!(!allowed(&w, &me));
+        // Through a group: membership and the group's inline policy.
+        w.create_group(ACCT, "g", None).unwrap();
+        w.put_inline_policy(ACCT, Holder::Group("g"), "i", GET_USER)
+            .unwrap();
+        assert!(!allowed(&w, &me));
+        w.add_user_to_group(ACCT, "g", "dev").unwrap();
+        assert!(allowed(&w, &me));
+        w.remove_user_from_group(ACCT, "g", "dev").unwrap();
+        assert!(!allowed(&w, &me));
+        // A principal tag that a condition reads.
+        w.put_inline_policy(
+            ACCT,
+            Holder::User("dev"),
+            "abac",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}]}"#,
+        )
+        .unwrap();
+        assert!(!allowed(&w, &me));
+        w.tag_user(
+            ACCT,
+            "dev",
+            &[Tag {
+                key: "team".into(),
+                value: "blue".into(),
+            }],
+        )
+        .unwrap();
+        assert!(allowed(&w, &me));
+        w.delete_inline_policy(ACCT, Holder::User("dev"), "abac")
+            .unwrap();
+        assert!(!allowed(&w, &me));
     }
 }

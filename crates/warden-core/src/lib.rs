@@ -73,6 +73,9 @@ pub struct Warden {
     session_key: SessionKey,
     last_used: keys::LastUsedRecorder,
     role_last_used: Mutex<std::collections::HashMap<(String, String), (model::Epoch, String)>>,
+    /// Each principal's identity policies and boundary, resolved for the
+    /// current model generation (see [`authz`]).
+    resolved_policies: authz::ResolvedCache,
 }
 
 impl Warden {
@@ -90,6 +93,7 @@ impl Warden {
             session_key,
             last_used: keys::LastUsedRecorder::default(),
             role_last_used: Mutex::new(std::collections::HashMap::new()),
+            resolved_policies: authz::ResolvedCache::default(),
         })
     }
 
@@ -127,6 +131,7 @@ impl Warden {
         for change in changes {
             state.apply(change);
         }
+        state.generation += 1;
         Ok(out)
     }
 
@@ -170,7 +175,10 @@ impl Warden {
         {
             let _writer = self.writer.lock();
             self.store.clear()?;
-            *self.state.write() = State::default();
+            let mut state = self.state.write();
+            let generation = state.generation + 1;
+            *state = State::default();
+            state.generation = generation;
         }
         account::ensure_account(self, &self.config.default_account.clone())?;
         Ok(())

@@ -49,6 +49,9 @@ pub struct State {
     pub instance_profiles: BTreeMap<NameKey, InstanceProfile>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
+    /// Counts applied change sets: anything derived from the model (the
+    /// authorizer's resolved policies) is valid for one generation only.
+    pub generation: u64,
 }
 
 /// One entity to store or remove.
