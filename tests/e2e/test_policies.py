@@ -108,10 +108,6 @@ def create_policy(iam, name=None, document=None, **kw) -> dict:
     return iam.create_policy(PolicyName=name, PolicyDocument=document or doc(allow()), **kw)["Policy"]
 
 
-def is_not_implemented(e: ClientError) -> bool:
-    return e.response.get("Error", {}).get("Code") in ("NotImplemented", "NotImplementedException")
-
-
 def non_ws_len(s: str) -> int:
     return len(re.sub(r"\s", "", s))
 
@@ -882,12 +878,7 @@ def test_list_policies_filters(iam, aws):
 
 
 def _aws_policy(iam, name):
-    try:
-        return iam.get_policy(PolicyArn=f"arn:aws:iam::aws:policy/{name}")["Policy"]
-    except ClientError as e:
-        if is_not_implemented(e):
-            pytest.xfail("AWS managed policies not implemented yet")
-        raise
+    return iam.get_policy(PolicyArn=f"arn:aws:iam::aws:policy/{name}")["Policy"]
 
 
 @pytest.mark.parametrize("name", AWS_MANAGED)
