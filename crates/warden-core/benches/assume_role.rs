@@ -7,31 +7,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
 use criterion::{criterion_group, criterion_main, Criterion};
 use warden_core::authz::RequestFacts;
-use warden_core::crypto::{MasterKey, PasswordHashing};
 use warden_core::keys::KeyOwner;
 use warden_core::model::now_epoch;
 use warden_core::policies::Holder;
 use warden_core::roles::NewRole;
 use warden_core::sts::AssumeRoleInput;
 use warden_core::users::NewUser;
-use warden_core::{account, Config, Warden};
-use warden_store::SqliteStore;
+use warden_core::Warden;
 
 const ACCOUNT: &str = "123456789012";
 
 fn setup() -> (Warden, String, String) {
-    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
-    let config = Config {
-        default_account: ACCOUNT.to_string(),
-        password_hashing: PasswordHashing::fast_insecure(),
-        ..Config::default()
-    };
-    let w = Warden::open(store, MasterKey::generate(), config).unwrap();
-    account::ensure_account(&w, ACCOUNT).unwrap();
+    let w = Warden::in_memory_for_tests(ACCOUNT).unwrap();
     w.create_user(
         ACCOUNT,
         NewUser {

@@ -9,19 +9,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
 use criterion::{criterion_group, criterion_main, Criterion};
 use warden_core::auth::Caller;
 use warden_core::authz::RequestFacts;
-use warden_core::crypto::{MasterKey, PasswordHashing};
 use warden_core::keys::KeyOwner;
 use warden_core::model::now_epoch;
 use warden_core::policies::{Holder, NewPolicy};
 use warden_core::users::NewUser;
-use warden_core::{account, Config, Warden};
+use warden_core::Warden;
 use warden_policy::ContextValue;
-use warden_store::SqliteStore;
 
 const ACCOUNT: &str = "123456789012";
 
@@ -56,14 +52,7 @@ fn policy_document(n: usize) -> String {
 }
 
 fn setup() -> (Warden, String) {
-    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
-    let config = Config {
-        default_account: ACCOUNT.to_string(),
-        password_hashing: PasswordHashing::fast_insecure(),
-        ..Config::default()
-    };
-    let w = Warden::open(store, MasterKey::generate(), config).unwrap();
-    account::ensure_account(&w, ACCOUNT).unwrap();
+    let w = Warden::in_memory_for_tests(ACCOUNT).unwrap();
     let mut arns = Vec::new();
     for n in 0..13 {
         let view = w

@@ -446,26 +446,16 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::crypto::{MasterKey, PasswordHashing};
     use crate::keys::KeyOwner;
     use crate::model::{now_epoch, Tag};
     use crate::policies::{Holder, NewPolicy};
     use crate::users::NewUser;
-    use crate::{account, Config};
-    use warden_store::SqliteStore;
 
     const ACCT: &str = "123456789012";
     const ME: &str = "arn:aws:iam::123456789012:user/dev";
 
     fn setup() -> (Warden, Caller) {
-        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let config = Config {
-            default_account: ACCT.to_string(),
-            password_hashing: PasswordHashing::fast_insecure(),
-            ..Config::default()
-        };
-        let w = Warden::open(store, MasterKey::generate(), config).unwrap();
-        account::ensure_account(&w, ACCT).unwrap();
+        let w = Warden::in_memory_for_tests(ACCT).unwrap();
         w.create_user(
             ACCT,
             NewUser {

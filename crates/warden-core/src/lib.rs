@@ -97,6 +97,21 @@ impl Warden {
         })
     }
 
+    /// A warden on an in-memory store with `account` created and fast
+    /// (insecure) password hashing: for benchmarks and unit tests only.
+    #[doc(hidden)]
+    pub fn in_memory_for_tests(account: &str) -> Result<Self> {
+        let store = Arc::new(warden_store::SqliteStore::open_in_memory()?);
+        let config = Config {
+            default_account: account.to_string(),
+            password_hashing: crypto::PasswordHashing::fast_insecure(),
+            ..Config::default()
+        };
+        let w = Self::open(store, crypto::MasterKey::generate(), config)?;
+        account::ensure_account(&w, account)?;
+        Ok(w)
+    }
+
     pub fn config(&self) -> &Config {
         &self.config
     }
