@@ -177,6 +177,7 @@ def main() -> int:
     print(f"session/long-term: GetUser {ratio('get_user_session', 'get_user_long_term')}, "
           f"GetCallerIdentity {ratio('gci_session', 'gci_long_term')}")
     out = Path(__file__).resolve().parents[1] / "results" / "principals.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"date": dt.datetime.utcnow().isoformat() + "Z", "loadavg": os.getloadavg(),
                                "duration_s": args.duration, **results}, indent=2))
     return 0

@@ -295,8 +295,8 @@ fn model_keys(s: &State, caller: &Caller) -> Vec<(String, String)> {
 
 /// The principal-derived context keys AWS fills in.
 fn principal_keys(caller: &Caller, resolved: &Resolved, ctx: &mut RequestContext, now: Epoch) {
-    ctx.insert("aws:userid", caller.user_id.as_str());
-    ctx.insert("aws:PrincipalAccount", caller.account.as_str());
+    ctx.insert_static("aws:userid", caller.user_id.as_str());
+    ctx.insert_static("aws:principalaccount", caller.account.as_str());
     for (k, v) in &resolved.principal_keys {
         ctx.insert(k, v.as_str());
     }
@@ -307,10 +307,10 @@ fn principal_keys(caller: &Caller, resolved: &Resolved, ctx: &mut RequestContext
             ctx.insert(&format!("aws:PrincipalTag/{k}"), v.as_str());
         }
         if let Some(si) = &session.source_identity {
-            ctx.insert("aws:SourceIdentity", si.as_str());
+            ctx.insert_static("aws:sourceidentity", si.as_str());
         }
-        ctx.insert(
-            "aws:MultiFactorAuthPresent",
+        ctx.insert_static(
+            "aws:multifactorauthpresent",
             if session.mfa_authenticated {
                 "true"
             } else {
@@ -318,12 +318,12 @@ fn principal_keys(caller: &Caller, resolved: &Resolved, ctx: &mut RequestContext
             },
         );
         if let Some(t) = session.mfa_auth_time {
-            ctx.insert("aws:MultiFactorAuthAge", (now - t).max(0).to_string());
+            ctx.insert_static("aws:multifactorauthage", (now - t).max(0).to_string());
         }
-        ctx.insert("aws:TokenIssueTime", rfc3339(session.issued));
+        ctx.insert_static("aws:tokenissuetime", rfc3339(session.issued));
     }
-    ctx.insert("aws:CurrentTime", rfc3339(now));
-    ctx.insert("aws:EpochTime", now.to_string());
+    ctx.insert_static("aws:currenttime", rfc3339(now));
+    ctx.insert_static("aws:epochtime", now.to_string());
 }
 
 /// Formats `epoch` as RFC 3339. Requests of the same second share the text
@@ -394,7 +394,7 @@ impl Warden {
             Some("aws") => ctx.set_resource_account(&caller.account),
             Some(a) if !a.is_empty() => {
                 if let Some(org) = crate::orgs::organization_of(&s, a) {
-                    ctx.insert("aws:ResourceOrgID", org.id.as_str());
+                    ctx.insert_static("aws:resourceorgid", org.id.as_str());
                 }
             }
             _ => {}

@@ -1,5 +1,7 @@
 //! The request side: who calls, what they do, on which resource, with which context keys.
 
+use std::borrow::Cow;
+
 use crate::error::RequestError;
 use crate::pattern::{arn_segments, Resolve};
 
@@ -293,8 +295,8 @@ pub struct RequestContext {
     service_bit: u64,
     resource: Box<str>,
     resource_account: Option<Box<str>>,
-    /// Sorted by lower-cased key name.
-    keys: Vec<(Box<str>, ContextValue)>,
+    /// Sorted by lower-cased key name. Well-known keys borrow a static name.
+    keys: Vec<(Cow<'static, str>, ContextValue)>,
 }
 
 impl RequestContext {
@@ -317,7 +319,8 @@ impl RequestContext {
             service_len,
             resource: resource.into(),
             resource_account: None,
-            keys: Vec::new(),
+            // A typical request carries a dozen keys: no regrowth on the way.
+            keys: Vec::with_capacity(16),
         })
     }
 
@@ -328,8 +331,22 @@ impl RequestContext {
 
     /// Sets a context key (names are case-insensitive; a later value replaces an earlier one).
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
-        let k = key.to_ascii_lowercase().into_boxed_str();
-        let value = value.into();
+        self.insert_key(Cow::Owned(key.to_ascii_lowercase()), value.into());
+    }
+
+    /// [`RequestContext::insert`] for a key name known at compile time: a
+    /// lower-case name is kept without copying it (the per-request keys a
+    /// server sets for every call).
+    pub fn insert_static(&mut self, key: &'static str, value: impl Into<ContextValue>) {
+        let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(key.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(key)
+        };
+        self.insert_key(key, value.into());
+    }
+
+    fn insert_key(&mut self, k: Cow<'static, str>, value: ContextValue) {
         match self.keys.binary_search_by(|(x, _)| (**x).cmp(&*k)) {
             Ok(i) => self.keys[i].1 = value,
             Err(i) => self.keys.insert(i, (k, value)),
@@ -495,5 +512,24 @@ mod tests {
         assert!(c.is_same_account());
         c.set_resource_account("444455556666");
         assert!(!c.is_same_account());
+    }
+
+    #[test]
+    fn static_keys_share_the_case_insensitive_namespace() {
+        let p = Principal::parse("arn:aws:iam::111122223333:user/u").unwrap();
+        let mut c = RequestContext::new(p, "iam:GetUser", "*").unwrap();
+        c.insert_static("aws:CurrentTime", "2026-01-01T00:00:00Z");
+        assert!(matches!(
+            c.values("aws:currenttime"),
+            Some(Values::One("2026-01-01T00:00:00Z"))
+        ));
+        c.insert("AWS:currenttime", "later");
+        c.insert_static("aws:epochtime", "1");
+        c.insert("aws:EpochTime", "2");
+        assert!(matches!(
+            c.values("aws:currenttime"),
+            Some(Values::One("later"))
+        ));
+        assert!(matches!(c.values("aws:epochtime"), Some(Values::One("2"))));
     }
 }
