@@ -403,11 +403,11 @@ impl Warden {
             // still validates it as a member constraint (whitespace counts),
             // before the packed-size check on all session policies.
             if doc.chars().count() > 2_048 {
-                return Err(CoreError::ValidationError(
-                    "1 validation error detected: Value at 'policy' failed to satisfy constraint: \
-                     Member must have length less than or equal to 2048"
-                        .to_string(),
-                ));
+                // STS repeats the offending value in its validation texts.
+                return Err(CoreError::ValidationError(format!(
+                    "1 validation error detected: Value '{doc}' at 'policy' failed to satisfy \
+                     constraint: Member must have length less than or equal to 2048"
+                )));
             }
             compile_document(doc, PolicyType::Session)?;
             texts.push(doc.to_string());
