@@ -94,6 +94,8 @@ pub(crate) struct Resolved {
     /// Context keys that come from the model: `aws:username`,
     /// `aws:PrincipalTag/*` of the user or role, `aws:PrincipalOrgID`.
     principal_keys: Vec<(String, String)>,
+    /// An IAM user's parsed ARN (a role session's differs per session).
+    principal: Option<Principal>,
 }
 
 /// Resolved policies per principal. Resolving walks the user's groups and
@@ -119,10 +121,13 @@ impl ResolvedCache {
             PrincipalKind::AssumedRole {
                 role_name_lower, ..
             } => format!("{}\0role\0{role_name_lower}", caller.account),
-            PrincipalKind::User { name_lower }
-            | PrincipalKind::FederatedUser {
-                user_name_lower: name_lower,
-            } => format!("{}\0user\0{name_lower}", caller.account),
+            PrincipalKind::User { name_lower } => {
+                format!("{}\0user\0{name_lower}", caller.account)
+            }
+            // The IAM user's policies, but not its name or tags as keys.
+            PrincipalKind::FederatedUser { user_name_lower } => {
+                format!("{}\0federated\0{user_name_lower}", caller.account)
+            }
         };
         if let Some(r) = self.0.lock().get(&key) {
             if r.generation == s.generation {
@@ -135,6 +140,10 @@ impl ResolvedCache {
             identity,
             boundary,
             principal_keys: model_keys(s, caller),
+            principal: match caller.kind {
+                PrincipalKind::User { .. } => Principal::parse(&caller.arn).ok(),
+                _ => None,
+            },
         });
         let mut cache = self.0.lock();
         if cache.len() >= RESOLVED_CACHE_LIMIT {
@@ -381,11 +390,22 @@ impl Warden {
         require_resource_allow: bool,
     ) -> Result<()> {
         let s = self.read();
-        let mut principal = Principal::parse(&caller.arn)
-            .map_err(|e| CoreError::Internal(format!("caller ARN {}: {e}", caller.arn)))?;
-        if let PrincipalKind::AssumedRole { role_arn, .. } = &caller.kind {
-            principal = principal.with_role_arn(role_arn);
-        }
+        let resolved = self.resolved_policies.get(&s, caller)?;
+        let principal = match resolved
+            .principal
+            .as_ref()
+            .filter(|p| p.arn() == caller.arn)
+        {
+            Some(p) => p.clone(),
+            None => {
+                let p = Principal::parse(&caller.arn)
+                    .map_err(|e| CoreError::Internal(format!("caller ARN {}: {e}", caller.arn)))?;
+                match &caller.kind {
+                    PrincipalKind::AssumedRole { role_arn, .. } => p.with_role_arn(role_arn),
+                    _ => p,
+                }
+            }
+        };
         let mut ctx = RequestContext::new(principal, action, resource)
             .map_err(|e| CoreError::Internal(format!("request context: {e}")))?;
         match resource.split(':').nth(4) {
@@ -402,7 +422,6 @@ impl Warden {
         for (k, v) in &facts.keys {
             ctx.insert(k, v.clone());
         }
-        let resolved = self.resolved_policies.get(&s, caller)?;
         drop(s);
         principal_keys(caller, &resolved, &mut ctx, facts.now);
         let session = caller
@@ -543,5 +562,45 @@ mod tests {
         w.delete_inline_policy(ACCT, Holder::User("dev"), "abac")
             .unwrap();
         assert!(!allowed(&w, &me));
+    }
+
+    #[test]
+    fn a_federated_user_does_not_inherit_the_users_name_key() {
+        // aws:username exists for IAM users only; a GetFederationToken
+        // session of the same user must not see it, even right after the
+        // user's own request resolved its policies.
+        let (w, me) = setup();
+        w.put_inline_policy(
+            ACCT,
+            Holder::User("dev"),
+            "by-name",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:username":"dev"}}}]}"#,
+        )
+        .unwrap();
+        let facts = RequestFacts {
+            keys: Vec::new(),
+            now: now_epoch(),
+        };
+        let object = "arn:aws:s3:::bucket/key";
+        w.authorize(&me, "s3:GetObject", object, &facts)
+            .expect("the user itself is allowed");
+        let fed = w
+            .get_federation_token(
+                &me,
+                "visitor",
+                None,
+                Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#),
+                &[],
+                Vec::new(),
+            )
+            .unwrap()
+            .credentials;
+        let (_, visitor) = w
+            .credentials_for(&fed.access_key_id, Some(&fed.session_token), now_epoch())
+            .unwrap();
+        assert!(matches!(
+            w.authorize(&visitor, "s3:GetObject", object, &facts),
+            Err(CoreError::AccessDenied(_))
+        ));
     }
 }

@@ -1,6 +1,7 @@
 //! The request side: who calls, what they do, on which resource, with which context keys.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::error::RequestError;
 use crate::pattern::{arn_segments, Resolve};
@@ -96,12 +97,12 @@ pub enum PrincipalKind {
 pub struct Principal {
     kind: PrincipalKind,
     /// The caller's ARN (or service / provider name).
-    arn: Box<str>,
-    account: Box<str>,
+    arn: Arc<str>,
+    account: Arc<str>,
     /// User name, role name, federated-user name, service or provider name.
-    name: Box<str>,
+    name: Arc<str>,
     /// `aws:PrincipalArn`: the role ARN for a role session, the caller's ARN otherwise.
-    principal_arn: Box<str>,
+    principal_arn: Arc<str>,
 }
 
 /// Identity providers that appear as bare names in `Federated` principals.
