@@ -96,6 +96,9 @@ pub(crate) struct Resolved {
     principal_keys: Vec<(String, String)>,
     /// An IAM user's parsed ARN (a role session's differs per session).
     principal: Option<Principal>,
+    /// The SCP levels of the principal's account (organization root first),
+    /// or `None` where SCPs do not apply.
+    scp_levels: Option<Vec<Vec<NamedPolicy>>>,
 }
 
 /// Resolved policies per principal. Resolving walks the user's groups and
@@ -115,6 +118,7 @@ impl ResolvedCache {
             PrincipalKind::Root => {
                 return Ok(Arc::new(Resolved {
                     principal_keys: model_keys(s, caller),
+                    scp_levels: scp_levels(s, caller),
                     ..Resolved::default()
                 }))
             }
@@ -144,6 +148,7 @@ impl ResolvedCache {
                 PrincipalKind::User { .. } => Principal::parse(&caller.arn).ok(),
                 _ => None,
             },
+            scp_levels: scp_levels(s, caller),
         });
         let mut cache = self.0.lock();
         if cache.len() >= RESOLVED_CACHE_LIMIT {
@@ -152,6 +157,23 @@ impl ResolvedCache {
         cache.insert(key, Arc::clone(&resolved));
         Ok(resolved)
     }
+}
+
+/// The SCPs that limit `caller`: those of its account, except for
+/// service-linked roles, which SCPs do not affect.
+fn scp_levels(s: &State, caller: &Caller) -> Option<Vec<Vec<NamedPolicy>>> {
+    if let PrincipalKind::AssumedRole {
+        role_name_lower, ..
+    } = &caller.kind
+    {
+        let service_linked = s
+            .role(&caller.account, role_name_lower)
+            .is_some_and(|r| r.path.starts_with("/aws-service-role/"));
+        if service_linked {
+            return None;
+        }
+    }
+    crate::org_policies::scp_levels(s, &caller.account)
 }
 
 /// The identity policies and boundary of a caller, as compiled policies.
@@ -435,12 +457,14 @@ impl Warden {
             boundary: resolved.boundary.as_ref(),
             session: session.as_slice(),
             resource: resource_policy,
+            scp_levels: resolved.scp_levels.as_deref().unwrap_or_default(),
             ..PolicySet::default()
         };
-        // A standalone account: no SCPs apply, and its root user may do
-        // everything nothing explicitly denies.
+        // Without SCPs (a standalone or management account, or SCPs not
+        // enabled) the root user may do everything nothing explicitly
+        // denies; with them, SCPs limit every principal, root included.
         let opts = EvalOptions {
-            principal_account_is_management: true,
+            principal_account_is_management: resolved.scp_levels.is_none(),
             require_resource_policy_allow: require_resource_allow,
             ..EvalOptions::default()
         };

@@ -50,6 +50,43 @@ pub enum CoreError {
     CreateAccountStatusNotFound(String),
     #[error("{0}")]
     AccountNotFound(String),
+    #[error("We can't find a policy with the PolicyId that you specified.")]
+    OrgPolicyNotFound,
+    #[error("The policy is attached to one or more entities. You must detach it from all roots, OUs, and accounts before performing this operation.")]
+    OrgPolicyInUse,
+    #[error("A policy with the same name already exists.")]
+    DuplicateOrgPolicy,
+    #[error("The selected policy is already attached to the specified target.")]
+    DuplicateOrgPolicyAttachment,
+    #[error("The policy isn't attached to the specified target in the specified root.")]
+    OrgPolicyNotAttached,
+    #[error("The specified policy type isn't currently enabled in this root. You can't attach policies of the specified type to entities in a root until you enable that type in the root.")]
+    PolicyTypeNotEnabled,
+    #[error("The specified policy type is already enabled in the specified root.")]
+    PolicyTypeAlreadyEnabled,
+    /// A policy type the organization (or warden) cannot use.
+    #[error("{0}")]
+    PolicyTypeNotAvailable(String),
+    #[error("We can't find a root with the RootId that you specified.")]
+    RootNotFound,
+    #[error("We can't find a root, OU, account, or policy with the TargetId that you specified.")]
+    TargetNotFound,
+    #[error(
+        "The provided policy document doesn't meet the requirements of the specified policy type."
+    )]
+    OrgMalformedPolicyDocument,
+    /// Organizations' `ConstraintViolationException`, with its `Reason`.
+    #[error("{message}")]
+    OrgConstraintViolation {
+        reason: &'static str,
+        message: String,
+    },
+    /// Organizations' `InvalidInputException`, with its `Reason`.
+    #[error("{message}")]
+    OrgInvalidInput {
+        reason: &'static str,
+        message: String,
+    },
     /// A storage failure: the change was not applied.
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
@@ -84,7 +121,30 @@ impl CoreError {
             Self::AlreadyInOrganization(_) => "AlreadyInOrganizationException",
             Self::CreateAccountStatusNotFound(_) => "CreateAccountStatusNotFoundException",
             Self::AccountNotFound(_) => "AccountNotFoundException",
+            Self::OrgPolicyNotFound => "PolicyNotFoundException",
+            Self::OrgPolicyInUse => "PolicyInUseException",
+            Self::DuplicateOrgPolicy => "DuplicatePolicyException",
+            Self::DuplicateOrgPolicyAttachment => "DuplicatePolicyAttachmentException",
+            Self::OrgPolicyNotAttached => "PolicyNotAttachedException",
+            Self::PolicyTypeNotEnabled => "PolicyTypeNotEnabledException",
+            Self::PolicyTypeAlreadyEnabled => "PolicyTypeAlreadyEnabledException",
+            Self::PolicyTypeNotAvailable(_) => "PolicyTypeNotAvailableForOrganizationException",
+            Self::RootNotFound => "RootNotFoundException",
+            Self::TargetNotFound => "TargetNotFoundException",
+            Self::OrgMalformedPolicyDocument => "MalformedPolicyDocumentException",
+            Self::OrgConstraintViolation { .. } => "ConstraintViolationException",
+            Self::OrgInvalidInput { .. } => "InvalidInputException",
             Self::Store(_) | Self::Internal(_) => "ServiceFailure",
+        }
+    }
+
+    /// The machine-readable `Reason` Organizations adds to some errors.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Self::OrgConstraintViolation { reason, .. } | Self::OrgInvalidInput { reason, .. } => {
+                Some(reason)
+            }
+            _ => None,
         }
     }
 

@@ -29,6 +29,16 @@ pub struct Organization {
     /// in joining order.
     pub members: Vec<Member>,
     pub create_requests: Vec<CreateAccountRequest>,
+    /// Policy types enabled in the root (`SERVICE_CONTROL_POLICY`).
+    #[serde(default)]
+    pub enabled_policy_types: Vec<String>,
+    /// Customer managed organization policies (SCPs).
+    #[serde(default)]
+    pub policies: Vec<crate::org_policies::OrgPolicy>,
+    /// `(target id, policy id)` pairs: the root or an account, and the
+    /// policy attached to it (`p-FullAWSAccess` included).
+    #[serde(default)]
+    pub attachments: Vec<(String, String)>,
 }
 
 impl Organization {
@@ -36,6 +46,25 @@ impl Organization {
         format!(
             "arn:aws:organizations::{}:organization/{}",
             self.management_account, self.id
+        )
+    }
+
+    /// The organization's one root: `r-` and four characters of the
+    /// organization id, so records from before roots existed need no
+    /// migration.
+    pub fn root_id(&self) -> String {
+        format!(
+            "r-{}",
+            self.id.trim_start_matches("o-").get(..4).unwrap_or("0000")
+        )
+    }
+
+    pub fn root_arn(&self) -> String {
+        format!(
+            "arn:aws:organizations::{}:root/{}/{}",
+            self.management_account,
+            self.id,
+            self.root_id()
         )
     }
 
@@ -98,7 +127,7 @@ pub fn organization_of<'s>(s: &'s State, account: &str) -> Option<&'s Organizati
 
 impl Warden {
     /// The organization of `account`, which must be its management account.
-    fn managed_org(&self, account: &str) -> Result<Organization> {
+    pub(crate) fn managed_org(&self, account: &str) -> Result<Organization> {
         let s = self.read();
         let org = organization_of(&s, account).ok_or_else(not_in_use)?;
         if org.management_account != account {
@@ -139,6 +168,9 @@ impl Warden {
                     joined: now,
                 }],
                 create_requests: Vec::new(),
+                enabled_policy_types: Vec::new(),
+                policies: Vec::new(),
+                attachments: Vec::new(),
             };
             Ok((vec![Change::Organization(org.clone())], org))
         })
@@ -236,6 +268,9 @@ impl Warden {
                 .get(org_id)
                 .cloned()
                 .ok_or_else(not_in_use)?;
+            if let Some(m) = &member {
+                crate::org_policies::on_new_member(&mut org, &m.account);
+            }
             org.members.extend(member);
             org.create_requests.push(request.clone());
             Ok((vec![Change::Organization(org)], request))

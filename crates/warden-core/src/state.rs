@@ -226,7 +226,11 @@ impl State {
                     Change::Role(r)
                 }
                 INSTANCE_PROFILE => Change::InstanceProfile(parse(r)?),
-                ORGANIZATION => Change::Organization(parse(r)?),
+                ORGANIZATION => {
+                    let mut o: Organization = parse(r)?;
+                    o.policies.iter_mut().for_each(crate::org_policies::compile);
+                    Change::Organization(o)
+                }
                 POLICY => {
                     let mut p: ManagedPolicy = parse(r)?;
                     compile_versions(&mut p);

@@ -14,7 +14,12 @@ pub fn api_error(e: CoreError) -> ApiError {
     if e.is_server_fault() {
         tracing::error!(error = %e, "server fault");
     }
-    ApiError::new(e.aws_code(), e.client_message())
+    let reason = e.reason();
+    let out = ApiError::new(e.aws_code(), e.client_message());
+    match reason {
+        Some(r) => out.with_reason(r),
+        None => out,
+    }
 }
 
 pub fn ts(epoch: Epoch) -> OffsetDateTime {

@@ -1,5 +1,6 @@
 //! Organizations handlers (JSON 1.1 protocol).
 
+use warden_core::org_policies::{PolicyView, TargetView};
 use warden_core::orgs::{CreateAccountRequest as Request, Member, Organization as Org};
 use warden_wire::generated::organizations::*;
 use warden_wire::ApiError;
@@ -22,8 +23,73 @@ fn org_out(o: &Org) -> Organization {
         master_account_arn: Some(o.account_arn(&o.management_account)),
         master_account_id: Some(o.management_account.clone()),
         master_account_email: Some(o.management_email.clone()),
-        available_policy_types: Some(Vec::new()),
+        available_policy_types: Some(policy_types_out(o)),
     }
+}
+
+fn policy_types_out(o: &Org) -> Vec<PolicyTypeSummary> {
+    o.enabled_policy_types
+        .iter()
+        .map(|t| PolicyTypeSummary {
+            type_: Some(t.clone()),
+            status: Some("ENABLED".to_string()),
+        })
+        .collect()
+}
+
+fn root_out(o: &Org) -> Root {
+    Root {
+        id: Some(o.root_id()),
+        arn: Some(o.root_arn()),
+        name: Some("Root".to_string()),
+        policy_types: Some(policy_types_out(o)),
+    }
+}
+
+fn summary_out(p: &PolicyView) -> PolicySummary {
+    PolicySummary {
+        id: Some(p.id.clone()),
+        arn: Some(p.arn.clone()),
+        name: Some(p.name.clone()),
+        description: Some(p.description.clone()),
+        type_: Some(p.policy_type.clone()),
+        aws_managed: Some(p.aws_managed),
+    }
+}
+
+fn policy_out(p: &PolicyView) -> Policy {
+    Policy {
+        policy_summary: Some(summary_out(p)),
+        content: Some(p.content.clone()),
+    }
+}
+
+fn target_out(t: &TargetView) -> PolicyTargetSummary {
+    PolicyTargetSummary {
+        target_id: Some(t.id.clone()),
+        arn: Some(t.arn.clone()),
+        name: Some(t.name.clone()),
+        type_: Some(t.kind.to_string()),
+    }
+}
+
+/// One page of a list answered in a fixed order, with an opaque NextToken.
+fn paged<T>(
+    items: Vec<T>,
+    next_token: Option<&str>,
+    max_results: Option<i32>,
+) -> R<(Vec<T>, Option<String>)> {
+    let page = warden_core::page::paginate(
+        items.into_iter().enumerate(),
+        |(i, _)| format!("{i:06}"),
+        next_token,
+        max_results,
+    )
+    .map_err(api_error)?;
+    Ok((
+        page.items.into_iter().map(|(_, t)| t).collect(),
+        page.marker,
+    ))
 }
 
 fn account_out(o: &Org, m: &Member) -> Account {
@@ -134,21 +200,14 @@ impl OrganizationsApi for Organizations<'_> {
             .warden
             .list_member_accounts(&ctx.caller.account)
             .map_err(api_error)?;
-        let page = warden_core::page::paginate(
-            org.members.iter().enumerate(),
-            |(i, _)| format!("{i:06}"),
+        let (members, next_token) = paged(
+            org.members.iter().collect(),
             input.next_token.as_deref(),
             input.max_results,
-        )
-        .map_err(api_error)?;
+        )?;
         Ok(ListAccountsResponse {
-            accounts: Some(
-                page.items
-                    .iter()
-                    .map(|(_, m)| account_out(&org, m))
-                    .collect(),
-            ),
-            next_token: page.marker,
+            accounts: Some(members.into_iter().map(|m| account_out(&org, m)).collect()),
+            next_token,
         })
     }
 
@@ -164,6 +223,194 @@ impl OrganizationsApi for Organizations<'_> {
             .map_err(api_error)?;
         Ok(DescribeAccountResponse {
             account: Some(account_out(&org, &member)),
+        })
+    }
+
+    fn list_roots(&self, ctx: &RequestCtx, input: ListRootsRequest) -> R<ListRootsResponse> {
+        let org = self
+            .app
+            .warden
+            .list_roots(&ctx.caller.account)
+            .map_err(api_error)?;
+        let (roots, next_token) = paged(
+            vec![root_out(&org)],
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        Ok(ListRootsResponse {
+            roots: Some(roots),
+            next_token,
+        })
+    }
+
+    fn enable_policy_type(
+        &self,
+        ctx: &RequestCtx,
+        input: EnablePolicyTypeRequest,
+    ) -> R<EnablePolicyTypeResponse> {
+        let org = self
+            .app
+            .warden
+            .enable_policy_type(&ctx.caller.account, &input.root_id, &input.policy_type)
+            .map_err(api_error)?;
+        Ok(EnablePolicyTypeResponse {
+            root: Some(root_out(&org)),
+        })
+    }
+
+    fn disable_policy_type(
+        &self,
+        ctx: &RequestCtx,
+        input: DisablePolicyTypeRequest,
+    ) -> R<DisablePolicyTypeResponse> {
+        let org = self
+            .app
+            .warden
+            .disable_policy_type(&ctx.caller.account, &input.root_id, &input.policy_type)
+            .map_err(api_error)?;
+        Ok(DisablePolicyTypeResponse {
+            root: Some(root_out(&org)),
+        })
+    }
+
+    fn create_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: CreatePolicyRequest,
+    ) -> R<CreatePolicyResponse> {
+        let tags = input
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| warden_core::model::Tag {
+                key: t.key,
+                value: t.value,
+            })
+            .collect();
+        let policy = self
+            .app
+            .warden
+            .create_org_policy(
+                &ctx.caller.account,
+                &input.name,
+                &input.description,
+                &input.type_,
+                &input.content,
+                tags,
+            )
+            .map_err(api_error)?;
+        Ok(CreatePolicyResponse {
+            policy: Some(policy_out(&policy)),
+        })
+    }
+
+    fn describe_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: DescribePolicyRequest,
+    ) -> R<DescribePolicyResponse> {
+        let policy = self
+            .app
+            .warden
+            .describe_org_policy(&ctx.caller.account, &input.policy_id)
+            .map_err(api_error)?;
+        Ok(DescribePolicyResponse {
+            policy: Some(policy_out(&policy)),
+        })
+    }
+
+    fn update_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: UpdatePolicyRequest,
+    ) -> R<UpdatePolicyResponse> {
+        let policy = self
+            .app
+            .warden
+            .update_org_policy(
+                &ctx.caller.account,
+                &input.policy_id,
+                input.name.as_deref(),
+                input.description.as_deref(),
+                input.content.as_deref(),
+            )
+            .map_err(api_error)?;
+        Ok(UpdatePolicyResponse {
+            policy: Some(policy_out(&policy)),
+        })
+    }
+
+    fn delete_policy(&self, ctx: &RequestCtx, input: DeletePolicyRequest) -> R<()> {
+        self.app
+            .warden
+            .delete_org_policy(&ctx.caller.account, &input.policy_id)
+            .map_err(api_error)
+    }
+
+    fn list_policies(
+        &self,
+        ctx: &RequestCtx,
+        input: ListPoliciesRequest,
+    ) -> R<ListPoliciesResponse> {
+        let policies = self
+            .app
+            .warden
+            .list_org_policies(&ctx.caller.account, &input.filter)
+            .map_err(api_error)?;
+        let (policies, next_token) =
+            paged(policies, input.next_token.as_deref(), input.max_results)?;
+        Ok(ListPoliciesResponse {
+            policies: Some(policies.iter().map(summary_out).collect()),
+            next_token,
+        })
+    }
+
+    fn attach_policy(&self, ctx: &RequestCtx, input: AttachPolicyRequest) -> R<()> {
+        self.app
+            .warden
+            .attach_org_policy(&ctx.caller.account, &input.policy_id, &input.target_id)
+            .map_err(api_error)
+    }
+
+    fn detach_policy(&self, ctx: &RequestCtx, input: DetachPolicyRequest) -> R<()> {
+        self.app
+            .warden
+            .detach_org_policy(&ctx.caller.account, &input.policy_id, &input.target_id)
+            .map_err(api_error)
+    }
+
+    fn list_policies_for_target(
+        &self,
+        ctx: &RequestCtx,
+        input: ListPoliciesForTargetRequest,
+    ) -> R<ListPoliciesForTargetResponse> {
+        let policies = self
+            .app
+            .warden
+            .org_policies_for_target(&ctx.caller.account, &input.target_id, &input.filter)
+            .map_err(api_error)?;
+        let (policies, next_token) =
+            paged(policies, input.next_token.as_deref(), input.max_results)?;
+        Ok(ListPoliciesForTargetResponse {
+            policies: Some(policies.iter().map(summary_out).collect()),
+            next_token,
+        })
+    }
+
+    fn list_targets_for_policy(
+        &self,
+        ctx: &RequestCtx,
+        input: ListTargetsForPolicyRequest,
+    ) -> R<ListTargetsForPolicyResponse> {
+        let targets = self
+            .app
+            .warden
+            .org_targets_for_policy(&ctx.caller.account, &input.policy_id)
+            .map_err(api_error)?;
+        let (targets, next_token) = paged(targets, input.next_token.as_deref(), input.max_results)?;
+        Ok(ListTargetsForPolicyResponse {
+            targets: Some(targets.iter().map(target_out).collect()),
+            next_token,
         })
     }
 }

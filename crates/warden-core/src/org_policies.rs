@@ -1,0 +1,701 @@
+//! Service control policies: the Organizations policy calls (create,
+//! update, attach and detach SCPs, enable the policy type in the root) and
+//! the SCP levels the authorizer puts in front of every request of a member
+//! account.
+//!
+//! warden's organizations have one root and no OUs, so an account's SCP
+//! path has two levels: the root, then the account. As on AWS, enabling
+//! SCPs attaches `FullAWSAccess` to the root and to every account, every
+//! target keeps at least one SCP, and SCPs never apply to the management
+//! account or to service-linked roles.
+
+use std::sync::{Arc, LazyLock};
+
+use serde::{Deserialize, Serialize};
+use warden_policy::{NamedPolicy, Policy, PolicyType};
+
+use crate::crypto;
+use crate::error::{CoreError, Result};
+use crate::model::{Compiled, Tag};
+use crate::orgs::{organization_of, Organization};
+use crate::state::{Change, State};
+use crate::Warden;
+
+/// The only organization policy type warden enforces.
+pub const SCP: &str = "SERVICE_CONTROL_POLICY";
+/// The AWS managed SCP attached everywhere when SCPs are enabled.
+pub const FULL_AWS_ACCESS_ID: &str = "p-FullAWSAccess";
+const FULL_AWS_ACCESS_NAME: &str = "FullAWSAccess";
+const FULL_AWS_ACCESS_DESCRIPTION: &str = "Allows access to every operation";
+const FULL_AWS_ACCESS_CONTENT: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+/// SCPs per target (Organizations quotas).
+const MAX_SCPS_PER_TARGET: usize = 5;
+/// Customer managed policies of one type per organization.
+const MAX_POLICIES: usize = 10_000;
+
+static FULL_AWS_ACCESS: LazyLock<Option<Arc<Policy>>> = LazyLock::new(|| {
+    Policy::parse_as(FULL_AWS_ACCESS_CONTENT, PolicyType::Scp)
+        .ok()
+        .map(Arc::new)
+});
+
+/// A customer managed organization policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgPolicy {
+    /// `p-` + 8 lower-case letters and digits.
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// `SERVICE_CONTROL_POLICY`.
+    pub policy_type: String,
+    pub content: String,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(skip)]
+    pub compiled: Compiled,
+}
+
+/// A policy as the API shows it: customer managed or `FullAWSAccess`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyView {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub description: String,
+    pub policy_type: String,
+    pub aws_managed: bool,
+    pub content: String,
+}
+
+/// A root or account a policy is attached to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetView {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    /// `ROOT` or `ACCOUNT`.
+    pub kind: &'static str,
+}
+
+/// Compiles a stored policy's content (at load; content was valid when
+/// written).
+pub fn compile(p: &mut OrgPolicy) {
+    p.compiled = Compiled(
+        Policy::parse_as(&p.content, PolicyType::Scp)
+            .ok()
+            .map(Arc::new),
+    );
+}
+
+fn full_aws_access_view() -> PolicyView {
+    PolicyView {
+        id: FULL_AWS_ACCESS_ID.to_string(),
+        arn: format!(
+            "arn:aws:organizations::aws:policy/service_control_policy/{FULL_AWS_ACCESS_ID}"
+        ),
+        name: FULL_AWS_ACCESS_NAME.to_string(),
+        description: FULL_AWS_ACCESS_DESCRIPTION.to_string(),
+        policy_type: SCP.to_string(),
+        aws_managed: true,
+        content: FULL_AWS_ACCESS_CONTENT.to_string(),
+    }
+}
+
+fn view(org: &Organization, p: &OrgPolicy) -> PolicyView {
+    PolicyView {
+        id: p.id.clone(),
+        arn: format!(
+            "arn:aws:organizations::{}:policy/{}/service_control_policy/{}",
+            org.management_account, org.id, p.id
+        ),
+        name: p.name.clone(),
+        description: p.description.clone(),
+        policy_type: p.policy_type.clone(),
+        aws_managed: false,
+        content: p.content.clone(),
+    }
+}
+
+fn find_policy(org: &Organization, id: &str) -> Result<PolicyView> {
+    if id == FULL_AWS_ACCESS_ID {
+        return Ok(full_aws_access_view());
+    }
+    org.policies
+        .iter()
+        .find(|p| p.id == id)
+        .map(|p| view(org, p))
+        .ok_or(CoreError::OrgPolicyNotFound)
+}
+
+fn target(org: &Organization, id: &str) -> Result<TargetView> {
+    if id == org.root_id() {
+        return Ok(TargetView {
+            id: id.to_string(),
+            arn: org.root_arn(),
+            name: "Root".to_string(),
+            kind: "ROOT",
+        });
+    }
+    org.members
+        .iter()
+        .find(|m| m.account == id)
+        .map(|m| TargetView {
+            id: id.to_string(),
+            arn: org.account_arn(id),
+            name: m.name.clone(),
+            kind: "ACCOUNT",
+        })
+        .ok_or(CoreError::TargetNotFound)
+}
+
+/// Only SCPs are supported; other known types are refused as unavailable.
+fn check_type(policy_type: &str) -> Result<()> {
+    if policy_type == SCP {
+        Ok(())
+    } else {
+        Err(CoreError::PolicyTypeNotAvailable(format!(
+            "The policy type {policy_type} is not supported by warden; only {SCP} is."
+        )))
+    }
+}
+
+fn check_content(content: &str) -> Result<Arc<Policy>> {
+    match Policy::parse_as(content, PolicyType::Scp) {
+        Ok(p) => Ok(Arc::new(p)),
+        Err(e) if e.aws_error_code() == "LimitExceeded" => Err(CoreError::OrgConstraintViolation {
+            reason: "POLICY_CONTENT_LIMIT_EXCEEDED",
+            message: "You attempted to create a policy that is larger than the maximum size."
+                .to_string(),
+        }),
+        Err(_) => Err(CoreError::OrgMalformedPolicyDocument),
+    }
+}
+
+fn scps_enabled(org: &Organization) -> bool {
+    org.enabled_policy_types.iter().any(|t| t == SCP)
+}
+
+/// A new member gets `FullAWSAccess` when SCPs are enabled.
+pub(crate) fn on_new_member(org: &mut Organization, account: &str) {
+    if scps_enabled(org) {
+        org.attachments
+            .push((account.to_string(), FULL_AWS_ACCESS_ID.to_string()));
+    }
+}
+
+fn compiled_of(org: &Organization, policy_id: &str) -> Option<Arc<Policy>> {
+    if policy_id == FULL_AWS_ACCESS_ID {
+        return FULL_AWS_ACCESS.clone();
+    }
+    org.policies
+        .iter()
+        .find(|p| p.id == policy_id)
+        .and_then(|p| p.compiled.0.clone())
+}
+
+/// The SCP levels (root, then the account) that apply to principals of
+/// `account`, or `None` when SCPs do not apply: a standalone or management
+/// account, or an organization without SCPs enabled.
+pub fn scp_levels(s: &State, account: &str) -> Option<Vec<Vec<NamedPolicy>>> {
+    let org = organization_of(s, account)?;
+    if org.management_account == account || !scps_enabled(org) {
+        return None;
+    }
+    let level = |target: &str| -> Vec<NamedPolicy> {
+        org.attachments
+            .iter()
+            .filter(|(t, _)| t == target)
+            .filter_map(|(_, p)| {
+                let arn = find_policy(org, p).ok()?.arn;
+                Some(NamedPolicy::new(arn, compiled_of(org, p)?))
+            })
+            .collect()
+    };
+    Some(vec![level(&org.root_id()), level(account)])
+}
+
+fn random_policy_id() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let tail: String = crypto::random_bytes(8)
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    format!("p-{tail}")
+}
+
+impl Warden {
+    /// Changes the organization `management` manages, durably.
+    fn edit_org<T>(
+        &self,
+        management: &str,
+        edit: impl FnOnce(&mut Organization) -> Result<T>,
+    ) -> Result<T> {
+        self.write(|s| {
+            let mut org = organization_of(s, management).cloned().ok_or_else(|| {
+                CoreError::OrganizationsNotInUse(
+                    "Your account is not a member of an organization.".to_string(),
+                )
+            })?;
+            if org.management_account != management {
+                return Err(CoreError::OrganizationsAccessDenied(
+                    "You don't have permissions to access this resource.".to_string(),
+                ));
+            }
+            let out = edit(&mut org)?;
+            Ok((vec![Change::Organization(org)], out))
+        })
+    }
+
+    /// ListRoots: the organization and the policy types enabled in its root.
+    pub fn list_roots(&self, management: &str) -> Result<Organization> {
+        self.managed_org(management)
+    }
+
+    /// EnablePolicyType: attaches `FullAWSAccess` to the root and every
+    /// account, so enabling SCPs changes nobody's permissions.
+    pub fn enable_policy_type(
+        &self,
+        management: &str,
+        root_id: &str,
+        policy_type: &str,
+    ) -> Result<Organization> {
+        self.edit_org(management, |org| {
+            if root_id != org.root_id() {
+                return Err(CoreError::RootNotFound);
+            }
+            check_type(policy_type)?;
+            if org.feature_set != "ALL" {
+                return Err(CoreError::PolicyTypeNotAvailable(
+                    "You can't use the specified policy type with the feature set currently enabled for this organization."
+                        .to_string(),
+                ));
+            }
+            if scps_enabled(org) {
+                return Err(CoreError::PolicyTypeAlreadyEnabled);
+            }
+            org.enabled_policy_types.push(SCP.to_string());
+            let mut targets = vec![org.root_id()];
+            targets.extend(org.members.iter().map(|m| m.account.clone()));
+            for t in targets {
+                org.attachments.push((t, FULL_AWS_ACCESS_ID.to_string()));
+            }
+            Ok(org.clone())
+        })
+    }
+
+    /// DisablePolicyType: detaches every SCP from every target.
+    pub fn disable_policy_type(
+        &self,
+        management: &str,
+        root_id: &str,
+        policy_type: &str,
+    ) -> Result<Organization> {
+        self.edit_org(management, |org| {
+            if root_id != org.root_id() {
+                return Err(CoreError::RootNotFound);
+            }
+            check_type(policy_type)?;
+            if !scps_enabled(org) {
+                return Err(CoreError::PolicyTypeNotEnabled);
+            }
+            org.enabled_policy_types.retain(|t| t != SCP);
+            org.attachments.clear();
+            Ok(org.clone())
+        })
+    }
+
+    pub fn create_org_policy(
+        &self,
+        management: &str,
+        name: &str,
+        description: &str,
+        policy_type: &str,
+        content: &str,
+        tags: Vec<Tag>,
+    ) -> Result<PolicyView> {
+        check_type(policy_type)?;
+        let compiled = check_content(content)?;
+        self.edit_org(management, |org| {
+            if name == FULL_AWS_ACCESS_NAME || org.policies.iter().any(|p| p.name == name) {
+                return Err(CoreError::DuplicateOrgPolicy);
+            }
+            if org.policies.len() >= MAX_POLICIES {
+                return Err(CoreError::OrgConstraintViolation {
+                    reason: "POLICY_NUMBER_LIMIT_EXCEEDED",
+                    message: "You attempted to exceed the number of policies that you can have in an organization."
+                        .to_string(),
+                });
+            }
+            let policy = OrgPolicy {
+                id: random_policy_id(),
+                name: name.to_string(),
+                description: description.to_string(),
+                policy_type: policy_type.to_string(),
+                content: content.to_string(),
+                tags,
+                compiled: Compiled(Some(compiled)),
+            };
+            let out = view(org, &policy);
+            org.policies.push(policy);
+            Ok(out)
+        })
+    }
+
+    pub fn describe_org_policy(&self, management: &str, id: &str) -> Result<PolicyView> {
+        find_policy(&self.managed_org(management)?, id)
+    }
+
+    pub fn update_org_policy(
+        &self,
+        management: &str,
+        id: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+        content: Option<&str>,
+    ) -> Result<PolicyView> {
+        let compiled = content.map(check_content).transpose()?;
+        self.edit_org(management, |org| {
+            if id == FULL_AWS_ACCESS_ID {
+                return Err(CoreError::OrgInvalidInput {
+                    reason: "IMMUTABLE_POLICY",
+                    message: "You specified a policy that is managed by AWS and can't be modified."
+                        .to_string(),
+                });
+            }
+            if let Some(n) = name {
+                if n == FULL_AWS_ACCESS_NAME
+                    || org.policies.iter().any(|p| p.name == n && p.id != id)
+                {
+                    return Err(CoreError::DuplicateOrgPolicy);
+                }
+            }
+            let p = org
+                .policies
+                .iter_mut()
+                .find(|p| p.id == id)
+                .ok_or(CoreError::OrgPolicyNotFound)?;
+            if let Some(n) = name {
+                p.name = n.to_string();
+            }
+            if let Some(d) = description {
+                p.description = d.to_string();
+            }
+            if let (Some(text), Some(c)) = (content, compiled) {
+                p.content = text.to_string();
+                p.compiled = Compiled(Some(c));
+            }
+            let p = p.clone();
+            Ok(view(org, &p))
+        })
+    }
+
+    pub fn delete_org_policy(&self, management: &str, id: &str) -> Result<()> {
+        self.edit_org(management, |org| {
+            if id == FULL_AWS_ACCESS_ID {
+                return Err(CoreError::OrgInvalidInput {
+                    reason: "IMMUTABLE_POLICY",
+                    message: "You specified a policy that is managed by AWS and can't be modified."
+                        .to_string(),
+                });
+            }
+            if !org.policies.iter().any(|p| p.id == id) {
+                return Err(CoreError::OrgPolicyNotFound);
+            }
+            if org.attachments.iter().any(|(_, p)| p == id) {
+                return Err(CoreError::OrgPolicyInUse);
+            }
+            org.policies.retain(|p| p.id != id);
+            Ok(())
+        })
+    }
+
+    /// ListPolicies: `FullAWSAccess`, then customer policies by name.
+    pub fn list_org_policies(&self, management: &str, filter: &str) -> Result<Vec<PolicyView>> {
+        let org = self.managed_org(management)?;
+        check_type(filter)?;
+        let mut out = vec![full_aws_access_view()];
+        let mut custom: Vec<PolicyView> = org
+            .policies
+            .iter()
+            .filter(|p| p.policy_type == filter)
+            .map(|p| view(&org, p))
+            .collect();
+        custom.sort_by(|a, b| a.name.cmp(&b.name));
+        out.extend(custom);
+        Ok(out)
+    }
+
+    pub fn attach_org_policy(
+        &self,
+        management: &str,
+        policy_id: &str,
+        target_id: &str,
+    ) -> Result<()> {
+        self.edit_org(management, |org| {
+            find_policy(org, policy_id)?;
+            target(org, target_id)?;
+            if !scps_enabled(org) {
+                return Err(CoreError::PolicyTypeNotEnabled);
+            }
+            if org
+                .attachments
+                .iter()
+                .any(|(t, p)| t == target_id && p == policy_id)
+            {
+                return Err(CoreError::DuplicateOrgPolicyAttachment);
+            }
+            if org.attachments.iter().filter(|(t, _)| t == target_id).count() >= MAX_SCPS_PER_TARGET {
+                return Err(CoreError::OrgConstraintViolation {
+                    reason: "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
+                    message: "You attempted to exceed the number of policies of a certain type that can be attached to an entity at one time."
+                        .to_string(),
+                });
+            }
+            org.attachments
+                .push((target_id.to_string(), policy_id.to_string()));
+            Ok(())
+        })
+    }
+
+    pub fn detach_org_policy(
+        &self,
+        management: &str,
+        policy_id: &str,
+        target_id: &str,
+    ) -> Result<()> {
+        self.edit_org(management, |org| {
+            find_policy(org, policy_id)?;
+            target(org, target_id)?;
+            let before = org.attachments.len();
+            let mut remaining = 0;
+            org.attachments.retain(|(t, p)| {
+                if t != target_id {
+                    return true;
+                }
+                if p == policy_id {
+                    return false;
+                }
+                remaining += 1;
+                true
+            });
+            if org.attachments.len() == before {
+                return Err(CoreError::OrgPolicyNotAttached);
+            }
+            if remaining == 0 {
+                return Err(CoreError::OrgConstraintViolation {
+                    reason: "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
+                    message: "You attempted to detach a policy from an entity that would cause the entity to have fewer than the minimum number of policies of a certain type required."
+                        .to_string(),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    /// ListPoliciesForTarget: the policies attached to a root or account.
+    pub fn org_policies_for_target(
+        &self,
+        management: &str,
+        target_id: &str,
+        filter: &str,
+    ) -> Result<Vec<PolicyView>> {
+        let org = self.managed_org(management)?;
+        target(&org, target_id)?;
+        check_type(filter)?;
+        Ok(org
+            .attachments
+            .iter()
+            .filter(|(t, _)| t == target_id)
+            .filter_map(|(_, p)| find_policy(&org, p).ok())
+            .collect())
+    }
+
+    /// ListTargetsForPolicy: the roots and accounts a policy is attached to.
+    pub fn org_targets_for_policy(
+        &self,
+        management: &str,
+        policy_id: &str,
+    ) -> Result<Vec<TargetView>> {
+        let org = self.managed_org(management)?;
+        find_policy(&org, policy_id)?;
+        Ok(org
+            .attachments
+            .iter()
+            .filter(|(_, p)| p == policy_id)
+            .filter_map(|(t, _)| target(&org, t).ok())
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::auth::Caller;
+    use crate::authz::RequestFacts;
+    use crate::keys::KeyOwner;
+    use crate::model::now_epoch;
+    use crate::policies::Holder;
+    use crate::users::NewUser;
+
+    const MGMT: &str = "111111111111";
+    const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+    const DENY_CREATE_USER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:CreateUser","Resource":"*"}]}"#;
+    const ONLY_STS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:*","Resource":"*"}]}"#;
+
+    /// An administrator user in `account`, as an authenticated caller.
+    fn admin_in(w: &Warden, account: &str) -> Caller {
+        w.create_user(
+            account,
+            NewUser {
+                name: "admin".into(),
+                ..NewUser::default()
+            },
+        )
+        .unwrap();
+        w.attach_policy(account, Holder::User("admin"), ADMIN)
+            .unwrap();
+        let key = w
+            .create_access_key(account, KeyOwner::User("admin"))
+            .unwrap()
+            .key
+            .id;
+        w.credentials_for(&key, None, now_epoch()).unwrap().1
+    }
+
+    fn decision(w: &Warden, c: &Caller) -> std::result::Result<(), String> {
+        let facts = RequestFacts {
+            keys: Vec::new(),
+            now: now_epoch(),
+        };
+        let resource = format!("arn:aws:iam::{}:user/new", c.account);
+        match w.authorize(c, "iam:CreateUser", &resource, &facts) {
+            Ok(()) => Ok(()),
+            Err(CoreError::AccessDenied(m)) => Err(m),
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+
+    #[test]
+    fn scps_limit_member_accounts_and_never_the_management_account() {
+        let w = Warden::in_memory_for_tests(MGMT).unwrap();
+        let org = w.create_organization(MGMT, None).unwrap();
+        let member = w
+            .create_member_account(MGMT, "dev", "dev@example.com", None)
+            .unwrap()
+            .account;
+        let boss = admin_in(&w, MGMT);
+        let dev = admin_in(&w, &member);
+        assert_eq!(decision(&w, &dev), Ok(()));
+
+        let deny = w
+            .create_org_policy(MGMT, "no-users", "", SCP, DENY_CREATE_USER, Vec::new())
+            .unwrap();
+        // Attaching needs the policy type enabled first.
+        assert!(matches!(
+            w.attach_org_policy(MGMT, &deny.id, &member),
+            Err(CoreError::PolicyTypeNotEnabled)
+        ));
+        w.enable_policy_type(MGMT, &org.root_id(), SCP).unwrap();
+        // FullAWSAccess everywhere: nothing changed.
+        assert_eq!(decision(&w, &dev), Ok(()));
+
+        w.attach_org_policy(MGMT, &deny.id, &member).unwrap();
+        let denied = decision(&w, &dev).unwrap_err();
+        assert!(
+            denied.ends_with("with an explicit deny in a service control policy"),
+            "{denied}"
+        );
+        assert_eq!(
+            decision(&w, &boss),
+            Ok(()),
+            "the management account is exempt"
+        );
+        // A member-account deny at the root level applies too.
+        w.detach_org_policy(MGMT, &deny.id, &member).unwrap();
+        assert_eq!(decision(&w, &dev), Ok(()));
+        w.attach_org_policy(MGMT, &deny.id, &org.root_id()).unwrap();
+        assert!(decision(&w, &dev).is_err());
+        assert_eq!(decision(&w, &boss), Ok(()));
+        assert!(matches!(
+            w.delete_org_policy(MGMT, &deny.id),
+            Err(CoreError::OrgPolicyInUse)
+        ));
+        w.detach_org_policy(MGMT, &deny.id, &org.root_id()).unwrap();
+        w.delete_org_policy(MGMT, &deny.id).unwrap();
+
+        // An allow-list SCP in place of FullAWSAccess: every level must allow.
+        let sts_only = w
+            .create_org_policy(MGMT, "sts-only", "", SCP, ONLY_STS, Vec::new())
+            .unwrap();
+        w.attach_org_policy(MGMT, &sts_only.id, &member).unwrap();
+        w.detach_org_policy(MGMT, FULL_AWS_ACCESS_ID, &member)
+            .unwrap();
+        let denied = decision(&w, &dev).unwrap_err();
+        assert!(
+            denied.ends_with("because no service control policy allows the iam:CreateUser action"),
+            "{denied}"
+        );
+        // The last SCP of a target stays.
+        assert!(matches!(
+            w.detach_org_policy(MGMT, &sts_only.id, &member),
+            Err(CoreError::OrgConstraintViolation {
+                reason: "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
+                ..
+            })
+        ));
+        // Disabling SCPs detaches everything: the member is unrestricted again.
+        w.disable_policy_type(MGMT, &org.root_id(), SCP).unwrap();
+        assert_eq!(decision(&w, &dev), Ok(()));
+    }
+
+    #[test]
+    fn accounts_created_after_enabling_get_full_aws_access() {
+        let w = Warden::in_memory_for_tests(MGMT).unwrap();
+        let org = w.create_organization(MGMT, None).unwrap();
+        w.enable_policy_type(MGMT, &org.root_id(), SCP).unwrap();
+        let member = w
+            .create_member_account(MGMT, "late", "late@example.com", None)
+            .unwrap()
+            .account;
+        let attached: Vec<String> = w
+            .org_policies_for_target(MGMT, &member, SCP)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(attached, vec![FULL_AWS_ACCESS_ID.to_string()]);
+        let dev = admin_in(&w, &member);
+        assert_eq!(decision(&w, &dev), Ok(()));
+    }
+
+    #[test]
+    fn malformed_and_oversized_content_is_refused_and_nothing_is_stored() {
+        let w = Warden::in_memory_for_tests(MGMT).unwrap();
+        w.create_organization(MGMT, None).unwrap();
+        assert!(matches!(
+            w.create_org_policy(MGMT, "bad", "", SCP, "{not json", Vec::new()),
+            Err(CoreError::OrgMalformedPolicyDocument)
+        ));
+        let big = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}","Effect":"Deny","Action":"*","Resource":"*"}}]}}"#,
+            "A".repeat(6000)
+        );
+        assert!(matches!(
+            w.create_org_policy(MGMT, "big", "", SCP, &big, Vec::new()),
+            Err(CoreError::OrgConstraintViolation {
+                reason: "POLICY_CONTENT_LIMIT_EXCEEDED",
+                ..
+            })
+        ));
+        let names: Vec<String> = w
+            .list_org_policies(MGMT, SCP)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, vec!["FullAWSAccess".to_string()]);
+    }
+}
