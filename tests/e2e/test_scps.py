@@ -322,6 +322,58 @@ def test_an_allow_list_scp_denies_what_it_does_not_allow(warden_factory):
         m_iam.create_user(UserName=unique("still-no"))
 
 
+def test_the_policy_simulator_includes_scps(warden_factory):
+    """SimulatePrincipalPolicy reports OrganizationsDecisionDetail for principals of an organization's
+    accounts (IAM API reference, EvaluationResult), and the SCPs take part in EvalDecision."""
+    w = warden_factory()
+    wd = world(w)
+    orgs, root, member = wd["orgs"], wd["root"], wd["member"]
+    orgs.enable_policy_type(RootId=root["Id"], PolicyType=SCP)
+    pid = orgs.create_policy(Content=DENY_CREATE_USER, Description="", Name="NoUsers", Type=SCP)["Policy"][
+        "PolicySummary"
+    ]["Id"]
+    orgs.attach_policy(PolicyId=pid, TargetId=member)
+    creds, _ = member_session(w, wd)
+    m_iam = make_client("iam", w.url, creds)
+    results = m_iam.simulate_principal_policy(
+        PolicySourceArn=f"arn:aws:iam::{member}:role/{OAAR}", ActionNames=["iam:CreateUser", "iam:ListUsers"]
+    )["EvaluationResults"]
+    by_action = {r["EvalActionName"]: r for r in results}
+    denied, allowed = by_action["iam:CreateUser"], by_action["iam:ListUsers"]
+    assert denied["EvalDecision"] == "explicitDeny", denied
+    assert denied["OrganizationsDecisionDetail"] == {"AllowedByOrganizations": False}, denied
+    assert allowed["EvalDecision"] == "allowed", allowed
+    assert allowed["OrganizationsDecisionDetail"] == {"AllowedByOrganizations": True}, allowed
+    # Matched statements name only IAM policies (SourcePolicyType has no SCP value).
+    for r in results:
+        for st in r["MatchedStatements"]:
+            assert st["SourcePolicyType"] in {"user", "group", "role", "aws-managed", "user-managed"}, st
+
+    # An allow-list SCP: what it does not list is an implicit deny.
+    sim_only = doc({"Effect": "Allow", "Action": ["sts:*", "iam:SimulatePrincipalPolicy"], "Resource": "*"})
+    only = orgs.create_policy(Content=sim_only, Description="", Name="SimOnly", Type=SCP)["Policy"]["PolicySummary"][
+        "Id"
+    ]
+    orgs.attach_policy(PolicyId=only, TargetId=member)
+    orgs.detach_policy(PolicyId=FULL, TargetId=member)
+    orgs.detach_policy(PolicyId=pid, TargetId=member)
+    r = m_iam.simulate_principal_policy(
+        PolicySourceArn=f"arn:aws:iam::{member}:role/{OAAR}", ActionNames=["iam:ListUsers"]
+    )["EvaluationResults"][0]
+    assert r["EvalDecision"] == "implicitDeny", r
+    assert r["OrganizationsDecisionDetail"] == {"AllowedByOrganizations": False}, r
+
+    # A standalone account is in no organization: no detail.
+    other = warden_factory()
+    iam = other.client("iam")
+    user, _ = create_user_with_key(iam)
+    r = iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ActionNames=["iam:ListUsers"])[
+        "EvaluationResults"
+    ][0]
+    assert r["EvalDecision"] == "implicitDeny", r
+    assert "OrganizationsDecisionDetail" not in r, r
+
+
 def test_scps_survive_a_restart(warden_factory):
     w = warden_factory()
     wd = world(w)

@@ -88,6 +88,11 @@ pub fn compile(p: &mut OrgPolicy) {
     );
 }
 
+/// A compiled policy that allows every action on every resource.
+pub(crate) fn allow_everything() -> Option<Arc<Policy>> {
+    FULL_AWS_ACCESS.clone()
+}
+
 fn full_aws_access_view() -> PolicyView {
     PolicyView {
         id: FULL_AWS_ACCESS_ID.to_string(),

@@ -54,6 +54,9 @@ pub struct SimResult {
     pub matched: Vec<SimStatement>,
     /// Whether the boundary allows the action; `None` without a boundary.
     pub allowed_by_boundary: Option<bool>,
+    /// Whether the organization's SCPs allow the action; `None` outside an
+    /// organization.
+    pub allowed_by_organizations: Option<bool>,
     /// Context keys the policies' conditions use that the request did not
     /// give, lower-cased as AWS reports them.
     pub missing_context: Vec<String>,
@@ -305,10 +308,32 @@ fn named(list: &[SimPolicy]) -> Vec<NamedPolicy> {
         .collect()
 }
 
+/// How the simulated principal's organization limits it.
+#[derive(Debug, Clone, Default)]
+pub struct OrgLimits {
+    /// Whether the principal's account belongs to an organization (AWS
+    /// reports `OrganizationsDecisionDetail` only then).
+    pub in_organization: bool,
+    /// The SCP levels that apply (root first); `None` for a management
+    /// account or when SCPs are not enabled.
+    pub scp_levels: Option<Vec<Vec<NamedPolicy>>>,
+}
+
+impl OrgLimits {
+    /// The limits on principals of `account`.
+    pub(crate) fn of(s: &State, account: &str) -> Self {
+        OrgLimits {
+            in_organization: crate::orgs::organization_of(s, account).is_some(),
+            scp_levels: crate::org_policies::scp_levels(s, account),
+        }
+    }
+}
+
 /// Runs every (action, resource) pair.
 pub fn run(
     identity: &[SimPolicy],
     boundary: Option<&SimPolicy>,
+    org: &OrgLimits,
     req: &SimRequest,
 ) -> Result<Vec<SimResult>> {
     let resource_policy = req
@@ -329,16 +354,29 @@ pub fn run(
     let resource_named = resource_policy
         .as_ref()
         .map(|r| NamedPolicy::new(r.id.as_str(), Arc::clone(&r.policy)));
+    let scp_levels = org.scp_levels.as_deref().unwrap_or_default();
     let set = PolicySet {
         identity: &identity_named,
         boundary: boundary_named.as_ref(),
         resource: resource_named.as_ref(),
+        scp_levels,
         ..PolicySet::default()
     };
     let boundary_only = boundary_named.as_ref().map(std::slice::from_ref);
     let opts = EvalOptions {
-        principal_account_is_management: true,
+        principal_account_is_management: org.scp_levels.is_none(),
         ..EvalOptions::default()
+    };
+    // SCPs alone, under an identity policy that allows everything, tell
+    // whether the organization allows a request.
+    let allow_all: Vec<NamedPolicy> = crate::org_policies::allow_everything()
+        .map(|p| NamedPolicy::new("allow-all", p))
+        .into_iter()
+        .collect();
+    let scps_only = PolicySet {
+        identity: &allow_all,
+        scp_levels,
+        ..PolicySet::default()
     };
     let star = ["*".to_string()];
     let resources: &[String] = if req.resources.is_empty() {
@@ -368,6 +406,8 @@ pub fn run(
                         // AWS reports the boundary in its own detail, not
                         // among the matched statements.
                         PolicyType::Boundary => return None,
+                        // Nor SCPs: they have their own detail too.
+                        PolicyType::Scp | PolicyType::Rcp => return None,
                         PolicyType::Resource => resource_policy.as_ref()?,
                         _ => identity.get(usize::from(r.policy))?,
                     };
@@ -400,12 +440,16 @@ pub fn run(
                 };
                 evaluate(&ctx, &only, &opts).kind == DecisionKind::Allow
             });
+            let allowed_by_organizations = org
+                .in_organization
+                .then(|| evaluate(&ctx, &scps_only, &opts).kind == DecisionKind::Allow);
             out.push(SimResult {
                 action: action.clone(),
                 resource: resource.clone(),
                 decision: decision_name(decision.kind),
                 matched,
                 allowed_by_boundary,
+                allowed_by_organizations,
                 missing_context: missing_context(identity, boundary, &req.context),
             });
         }
@@ -437,7 +481,11 @@ impl Warden {
         boundary_override: Option<SimPolicy>,
         mut req: SimRequest,
     ) -> Result<Vec<SimResult>> {
-        let (mut identity, boundary) = principal_policies(&self.read(), account, source_arn)?;
+        let (mut identity, boundary, org) = {
+            let s = self.read();
+            let (identity, boundary) = principal_policies(&s, account, source_arn)?;
+            (identity, boundary, OrgLimits::of(&s, account))
+        };
         identity.extend(extra);
         let boundary = boundary_override.or(boundary);
         if req.caller_arn.is_empty() {
@@ -449,6 +497,6 @@ impl Warden {
                 source_arn.to_string()
             };
         }
-        run(&identity, boundary.as_ref(), &req)
+        run(&identity, boundary.as_ref(), &org, &req)
     }
 }

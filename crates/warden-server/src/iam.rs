@@ -174,7 +174,11 @@ fn simulation_out(
                 .collect(),
         ),
         missing_context_values: Some(r.missing_context.clone()),
-        organizations_decision_detail: None,
+        organizations_decision_detail: r.allowed_by_organizations.map(|a| {
+            OrganizationsDecisionDetail {
+                allowed_by_organizations: Some(a),
+            }
+        }),
         permissions_boundary_decision_detail: r.allowed_by_boundary.map(|a| {
             PermissionsBoundaryDecisionDetail {
                 allowed_by_permissions_boundary: Some(a),
@@ -1300,7 +1304,7 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: SimulateCustomPolicyRequest,
     ) -> R<SimulatePolicyResponse> {
-        use warden_core::simulate::{input_policies, run, SimRequest};
+        use warden_core::simulate::{input_policies, run, OrgLimits, SimRequest};
         use warden_policy::PolicyType;
         let identity = input_policies(
             &input.policy_input_list,
@@ -1330,7 +1334,8 @@ impl IamApi for Iam<'_> {
             resource_policy: input.resource_policy,
             resource_owner: input.resource_owner,
         };
-        let results = run(&identity, boundary.as_ref(), &req).map_err(api_error)?;
+        let results =
+            run(&identity, boundary.as_ref(), &OrgLimits::default(), &req).map_err(api_error)?;
         simulation_out(results, input.marker.as_deref(), input.max_items)
     }
 
