@@ -663,3 +663,50 @@ def restart_clock_ahead(w: Any, seconds: int) -> _dt.datetime:
     w.extra_env.update(LD_PRELOAD=FAKETIME_LIB, FAKETIME=f"+{seconds}", FAKETIME_DONT_FAKE_MONOTONIC="1")
     w.start()
     return _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=seconds)
+
+
+# --------------------------------------------------------------------------------------
+# Organizations
+# --------------------------------------------------------------------------------------
+
+
+def creds_of(resp) -> Creds:
+    """The temporary credentials of an AssumeRole (or similar) answer."""
+    c = resp["Credentials"]
+    return Creds(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+
+
+def policy_doc(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def new_organization(w: Any) -> dict:
+    """A fresh organization on the server `w`: the management root's Organizations client, one
+    member account (created as on AWS, with OrganizationAccountAccessRole), the root, and the keys
+    of an administrator user of the management account (root users may not assume roles)."""
+    orgs = w.client("organizations")
+    org = orgs.create_organization(FeatureSet="ALL")["Organization"]
+    st = orgs.create_account(Email=f"{unique('m')}@example.com", AccountName="Member")["CreateAccountStatus"]
+    deadline = time.monotonic() + 15
+    while st["State"] == "IN_PROGRESS" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        st = orgs.describe_create_account_status(CreateAccountRequestId=st["Id"])["CreateAccountStatus"]
+    assert st["State"] == "SUCCEEDED", st
+    root = orgs.list_roots()["Roots"][0]
+    iam = w.client("iam")
+    admin, admin_creds = create_user_with_key(iam, unique("mgmt-admin"))
+    iam.put_user_policy(
+        UserName=admin["UserName"],
+        PolicyName="admin",
+        PolicyDocument=policy_doc({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+    )
+    return {"orgs": orgs, "org": org, "member": st["AccountId"], "root": root, "admin_creds": admin_creds}
+
+
+def member_session(w: Any, world: dict, name: str = "admin") -> tuple[Creds, str]:
+    """An administrator session in the member account (OrganizationAccountAccessRole), and its ARN."""
+    sts = make_client("sts", w.url, world["admin_creds"])
+    r = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{world['member']}:role/OrganizationAccountAccessRole", RoleSessionName=name
+    )
+    return creds_of(r), r["AssumedRoleUser"]["Arn"]

@@ -38,6 +38,7 @@ from e2e_util import (
     Creds,
     assert_cli_error,
     create_user_with_key,
+    creds_of,
     make_client,
     raises_aws,
     unique,
@@ -76,11 +77,6 @@ def trust(principal, action="sts:AssumeRole", condition=None) -> dict:
     if condition:
         st["Condition"] = condition
     return st
-
-
-def creds_of(resp) -> Creds:
-    c = resp["Credentials"]
-    return Creds(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
 
 
 def client(server, service: str, creds: Creds):

@@ -26,14 +26,15 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 from e2e_util import (
     ACCOUNT_ID,
-    Creds,
     assert_cli_error,
     create_user_with_key,
     make_client,
+    member_session,
+    new_organization,
+    policy_doc,
     raises_aws,
     run_aws,
     unique,
@@ -48,47 +49,11 @@ POLICY_ID_RE = re.compile(r"^p-[0-9a-zA-Z_]{8,128}$")
 NO_PERMS = "You don't have permissions to access this resource."
 
 
-def doc(*statements: dict) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+doc = policy_doc
 
 
 DENY_CREATE_USER = doc({"Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*"})
 ONLY_STS = doc({"Effect": "Allow", "Action": "sts:*", "Resource": "*"})
-
-
-def creds_of(resp) -> Creds:
-    c = resp["Credentials"]
-    return Creds(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
-
-
-def world(w) -> dict:
-    """A fresh organization on `w`: the management root's Organizations client, one member
-    account, and an administrator session in the member (OrganizationAccountAccessRole)."""
-    orgs = w.client("organizations")
-    org = orgs.create_organization(FeatureSet="ALL")["Organization"]
-    st = orgs.create_account(Email=f"{unique('m')}@example.com", AccountName="Member")["CreateAccountStatus"]
-    deadline = time.monotonic() + 15
-    while st["State"] == "IN_PROGRESS" and time.monotonic() < deadline:
-        time.sleep(0.2)
-        st = orgs.describe_create_account_status(CreateAccountRequestId=st["Id"])["CreateAccountStatus"]
-    assert st["State"] == "SUCCEEDED", st
-    member = st["AccountId"]
-    root = orgs.list_roots()["Roots"][0]
-    # Root users may not assume roles, so an administrator user of the management account does.
-    iam = w.client("iam")
-    admin, admin_creds = create_user_with_key(iam, unique("mgmt-admin"))
-    iam.put_user_policy(
-        UserName=admin["UserName"],
-        PolicyName="admin",
-        PolicyDocument=doc({"Effect": "Allow", "Action": "*", "Resource": "*"}),
-    )
-    return {"orgs": orgs, "org": org, "member": member, "root": root, "admin_creds": admin_creds}
-
-
-def member_session(w, wd: dict, name: str = "admin") -> tuple[Creds, str]:
-    sts = make_client("sts", w.url, wd["admin_creds"])
-    r = sts.assume_role(RoleArn=f"arn:aws:iam::{wd['member']}:role/{OAAR}", RoleSessionName=name)
-    return creds_of(r), r["AssumedRoleUser"]["Arn"]
 
 
 def scp_denial(caller_arn: str, action: str, tail: str, message: str) -> None:
@@ -104,7 +69,7 @@ def scp_denial(caller_arn: str, action: str, tail: str, message: str) -> None:
 
 def test_roots_and_enabling_scps(warden_factory):
     w = warden_factory()
-    wd = world(w)
+    wd = new_organization(w)
     orgs, org, root, member = wd["orgs"], wd["org"], wd["root"], wd["member"]
     assert ROOT_ID_RE.match(root["Id"]), root
     assert root["Arn"] == f"arn:aws:organizations::{MGMT}:root/{org['Id']}/{root['Id']}"
@@ -145,7 +110,7 @@ def test_roots_and_enabling_scps(warden_factory):
 
 def test_policy_lifecycle_and_errors(warden_factory):
     w = warden_factory()
-    wd = world(w)
+    wd = new_organization(w)
     orgs, org, root, member = wd["orgs"], wd["org"], wd["root"], wd["member"]
 
     # Creating needs no enabled type; attaching does.
@@ -196,9 +161,7 @@ def test_policy_lifecycle_and_errors(warden_factory):
     assert json.loads(updated["Content"]) == json.loads(DENY_CREATE_USER), "content kept"
     with raises_aws("InvalidInputException", status=400) as e:
         orgs.update_policy(PolicyId=FULL, Name="Mine")
-    assert e["error"].response["Error"].get("Reason") == "IMMUTABLE_POLICY" or "IMMUTABLE_POLICY" in str(
-        e["error"].response
-    )
+    assert e["error"].response.get("Reason") == "IMMUTABLE_POLICY", e["error"].response
 
     orgs.attach_policy(PolicyId=pid, TargetId=member)
     with raises_aws(
@@ -227,9 +190,7 @@ def test_policy_lifecycle_and_errors(warden_factory):
     # Every target keeps at least one SCP.
     with raises_aws("ConstraintViolationException", status=400) as e:
         orgs.detach_policy(PolicyId=FULL, TargetId=member)
-    assert e["error"].response["Error"].get("Reason") == "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED" or (
-        "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED" in str(e["error"].response)
-    )
+    assert e["error"].response.get("Reason") == "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED", e["error"].response
     assert [p["Id"] for p in orgs.list_policies_for_target(TargetId=member, Filter=SCP)["Policies"]] == [FULL]
 
     orgs.delete_policy(PolicyId=pid)
@@ -239,7 +200,7 @@ def test_policy_lifecycle_and_errors(warden_factory):
 
 def test_only_the_management_account_manages_scps(warden_factory):
     w = warden_factory()
-    wd = world(w)
+    wd = new_organization(w)
     creds, _ = member_session(w, wd)
     m_orgs = make_client("organizations", w.url, creds)
     with raises_aws("AccessDeniedException", NO_PERMS):
@@ -261,7 +222,7 @@ def test_only_the_management_account_manages_scps(warden_factory):
 
 def test_scps_limit_member_accounts_and_not_the_management_account(warden_factory):
     w = warden_factory()
-    wd = world(w)
+    wd = new_organization(w)
     orgs, root, member = wd["orgs"], wd["root"], wd["member"]
     creds, caller = member_session(w, wd)
     m_iam = make_client("iam", w.url, creds)
@@ -298,7 +259,7 @@ def test_scps_limit_member_accounts_and_not_the_management_account(warden_factor
 
 def test_an_allow_list_scp_denies_what_it_does_not_allow(warden_factory):
     w = warden_factory()
-    wd = world(w)
+    wd = new_organization(w)
     orgs, root, member = wd["orgs"], wd["root"], wd["member"]
     creds, caller = member_session(w, wd)
     orgs.enable_policy_type(RootId=root["Id"], PolicyType=SCP)
@@ -326,7 +287,7 @@ def test_the_policy_simulator_includes_scps(warden_factory):
     """SimulatePrincipalPolicy reports OrganizationsDecisionDetail for principals of an organization's
     accounts (IAM API reference, EvaluationResult), and the SCPs take part in EvalDecision."""
     w = warden_factory()
-    wd = world(w)
+    wd = new_organization(w)
     orgs, root, member = wd["orgs"], wd["root"], wd["member"]
     orgs.enable_policy_type(RootId=root["Id"], PolicyType=SCP)
     pid = orgs.create_policy(Content=DENY_CREATE_USER, Description="", Name="NoUsers", Type=SCP)["Policy"][
@@ -376,7 +337,7 @@ def test_the_policy_simulator_includes_scps(warden_factory):
 
 def test_scps_survive_a_restart(warden_factory):
     w = warden_factory()
-    wd = world(w)
+    wd = new_organization(w)
     orgs, root, member = wd["orgs"], wd["root"], wd["member"]
     orgs.enable_policy_type(RootId=root["Id"], PolicyType=SCP)
     pid = orgs.create_policy(Content=DENY_CREATE_USER, Description="d", Name="NoUsers", Type=SCP)["Policy"][
@@ -395,7 +356,7 @@ def test_scps_survive_a_restart(warden_factory):
 
 def test_scps_with_the_aws_cli(warden_factory, tmp_path):
     w = warden_factory()
-    wd = world(w)
+    wd = new_organization(w)
     root, member = wd["root"], wd["member"]
     rc, out, err = run_aws(w.url, "organizations", "list-roots")
     assert rc == 0, err

@@ -71,6 +71,22 @@ pub enum CoreError {
     RootNotFound,
     #[error("We can't find a root, OU, account, or policy with the TargetId that you specified.")]
     TargetNotFound,
+    #[error("We can't find a root or OU with the ParentId that you specified.")]
+    ParentNotFound,
+    #[error("We can't find an OU with the OrganizationalUnitId that you specified.")]
+    OrganizationalUnitNotFound,
+    #[error("An OU with the same name already exists.")]
+    DuplicateOrganizationalUnit,
+    #[error("The specified OU is not empty. Move all accounts to another root or to other OUs, remove all child OUs, and try the operation again.")]
+    OrganizationalUnitNotEmpty,
+    #[error("We can't find an organizational unit (OU) or Amazon Web Services account with the ChildId that you specified.")]
+    ChildNotFound,
+    #[error("We can't find a source root or OU with the ParentId that you specified.")]
+    SourceParentNotFound,
+    #[error("We can't find the destination container (a root or OU) with the ParentId that you specified.")]
+    DestinationParentNotFound,
+    #[error("That account is already present in the specified destination.")]
+    DuplicateAccount,
     #[error(
         "The provided policy document doesn't meet the requirements of the specified policy type."
     )]
@@ -131,6 +147,14 @@ impl CoreError {
             Self::PolicyTypeNotAvailable(_) => "PolicyTypeNotAvailableForOrganizationException",
             Self::RootNotFound => "RootNotFoundException",
             Self::TargetNotFound => "TargetNotFoundException",
+            Self::ParentNotFound => "ParentNotFoundException",
+            Self::OrganizationalUnitNotFound => "OrganizationalUnitNotFoundException",
+            Self::DuplicateOrganizationalUnit => "DuplicateOrganizationalUnitException",
+            Self::OrganizationalUnitNotEmpty => "OrganizationalUnitNotEmptyException",
+            Self::ChildNotFound => "ChildNotFoundException",
+            Self::SourceParentNotFound => "SourceParentNotFoundException",
+            Self::DestinationParentNotFound => "DestinationParentNotFoundException",
+            Self::DuplicateAccount => "DuplicateAccountException",
             Self::OrgMalformedPolicyDocument => "MalformedPolicyDocumentException",
             Self::OrgConstraintViolation { .. } => "ConstraintViolationException",
             Self::OrgInvalidInput { .. } => "InvalidInputException",

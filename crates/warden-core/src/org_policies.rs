@@ -3,11 +3,11 @@
 //! the SCP levels the authorizer puts in front of every request of a member
 //! account.
 //!
-//! warden's organizations have one root and no OUs, so an account's SCP
-//! path has two levels: the root, then the account. As on AWS, enabling
-//! SCPs attaches `FullAWSAccess` to the root and to every account, every
-//! target keeps at least one SCP, and SCPs never apply to the management
-//! account or to service-linked roles.
+//! An account's SCP path runs from the organization's root through each OU
+//! above the account to the account itself; every level must allow. As on
+//! AWS, enabling SCPs attaches `FullAWSAccess` to the root, every OU and
+//! every account, every target keeps at least one SCP, and SCPs never apply
+//! to the management account or to service-linked roles.
 
 use std::sync::{Arc, LazyLock};
 
@@ -18,7 +18,7 @@ use crate::crypto;
 use crate::error::{CoreError, Result};
 use crate::model::{Compiled, Tag};
 use crate::orgs::{organization_of, Organization};
-use crate::state::{Change, State};
+use crate::state::State;
 use crate::Warden;
 
 /// The only organization policy type warden enforces.
@@ -68,13 +68,13 @@ pub struct PolicyView {
     pub content: String,
 }
 
-/// A root or account a policy is attached to.
+/// A root, OU or account a policy is attached to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetView {
     pub id: String,
     pub arn: String,
     pub name: String,
-    /// `ROOT` or `ACCOUNT`.
+    /// `ROOT`, `ORGANIZATIONAL_UNIT` or `ACCOUNT`.
     pub kind: &'static str,
 }
 
@@ -142,6 +142,14 @@ fn target(org: &Organization, id: &str) -> Result<TargetView> {
             kind: "ROOT",
         });
     }
+    if let Some(u) = org.unit(id) {
+        return Ok(TargetView {
+            id: id.to_string(),
+            arn: org.unit_arn(id),
+            name: u.name.clone(),
+            kind: "ORGANIZATIONAL_UNIT",
+        });
+    }
     org.members
         .iter()
         .find(|m| m.account == id)
@@ -181,11 +189,11 @@ fn scps_enabled(org: &Organization) -> bool {
     org.enabled_policy_types.iter().any(|t| t == SCP)
 }
 
-/// A new member gets `FullAWSAccess` when SCPs are enabled.
-pub(crate) fn on_new_member(org: &mut Organization, account: &str) {
+/// A new account or OU gets `FullAWSAccess` when SCPs are enabled.
+pub(crate) fn on_new_target(org: &mut Organization, target: &str) {
     if scps_enabled(org) {
         org.attachments
-            .push((account.to_string(), FULL_AWS_ACCESS_ID.to_string()));
+            .push((target.to_string(), FULL_AWS_ACCESS_ID.to_string()));
     }
 }
 
@@ -217,7 +225,13 @@ pub fn scp_levels(s: &State, account: &str) -> Option<Vec<Vec<NamedPolicy>>> {
             })
             .collect()
     };
-    Some(vec![level(&org.root_id()), level(account)])
+    let mut levels: Vec<Vec<NamedPolicy>> = org
+        .containers_down_to(&org.parent_of_account(account))
+        .iter()
+        .map(|c| level(c))
+        .collect();
+    levels.push(level(account));
+    Some(levels)
 }
 
 fn random_policy_id() -> String {
@@ -230,46 +244,39 @@ fn random_policy_id() -> String {
 }
 
 impl Warden {
-    /// Changes the organization `management` manages, durably.
-    fn edit_org<T>(
-        &self,
-        management: &str,
-        edit: impl FnOnce(&mut Organization) -> Result<T>,
-    ) -> Result<T> {
-        self.write(|s| {
-            let mut org = organization_of(s, management).cloned().ok_or_else(|| {
-                CoreError::OrganizationsNotInUse(
-                    "Your account is not a member of an organization.".to_string(),
-                )
-            })?;
-            if org.management_account != management {
-                return Err(CoreError::OrganizationsAccessDenied(
-                    "You don't have permissions to access this resource.".to_string(),
-                ));
-            }
-            let out = edit(&mut org)?;
-            Ok((vec![Change::Organization(org)], out))
-        })
-    }
-
     /// ListRoots: the organization and the policy types enabled in its root.
     pub fn list_roots(&self, management: &str) -> Result<Organization> {
         self.managed_org(management)
     }
 
-    /// EnablePolicyType: attaches `FullAWSAccess` to the root and every
-    /// account, so enabling SCPs changes nobody's permissions.
-    pub fn enable_policy_type(
+    /// Changes the policy types of the root `root_id`, after checking the
+    /// root and the type.
+    fn edit_root_policy_types(
         &self,
         management: &str,
         root_id: &str,
         policy_type: &str,
+        edit: impl FnOnce(&mut Organization) -> Result<()>,
     ) -> Result<Organization> {
         self.edit_org(management, |org| {
             if root_id != org.root_id() {
                 return Err(CoreError::RootNotFound);
             }
             check_type(policy_type)?;
+            edit(org)?;
+            Ok(org.clone())
+        })
+    }
+
+    /// EnablePolicyType: attaches `FullAWSAccess` to the root, every OU and
+    /// every account, so enabling SCPs changes nobody's permissions.
+    pub fn enable_policy_type(
+        &self,
+        management: &str,
+        root_id: &str,
+        policy_type: &str,
+    ) -> Result<Organization> {
+        self.edit_root_policy_types(management, root_id, policy_type, |org| {
             if org.feature_set != "ALL" {
                 return Err(CoreError::PolicyTypeNotAvailable(
                     "You can't use the specified policy type with the feature set currently enabled for this organization."
@@ -281,11 +288,12 @@ impl Warden {
             }
             org.enabled_policy_types.push(SCP.to_string());
             let mut targets = vec![org.root_id()];
+            targets.extend(org.units.iter().map(|u| u.id.clone()));
             targets.extend(org.members.iter().map(|m| m.account.clone()));
             for t in targets {
                 org.attachments.push((t, FULL_AWS_ACCESS_ID.to_string()));
             }
-            Ok(org.clone())
+            Ok(())
         })
     }
 
@@ -296,17 +304,13 @@ impl Warden {
         root_id: &str,
         policy_type: &str,
     ) -> Result<Organization> {
-        self.edit_org(management, |org| {
-            if root_id != org.root_id() {
-                return Err(CoreError::RootNotFound);
-            }
-            check_type(policy_type)?;
+        self.edit_root_policy_types(management, root_id, policy_type, |org| {
             if !scps_enabled(org) {
                 return Err(CoreError::PolicyTypeNotEnabled);
             }
             org.enabled_policy_types.retain(|t| t != SCP);
             org.attachments.clear();
-            Ok(org.clone())
+            Ok(())
         })
     }
 
@@ -498,7 +502,7 @@ impl Warden {
         })
     }
 
-    /// ListPoliciesForTarget: the policies attached to a root or account.
+    /// ListPoliciesForTarget: the policies attached to a root, OU or account.
     pub fn org_policies_for_target(
         &self,
         management: &str,
@@ -516,7 +520,8 @@ impl Warden {
             .collect())
     }
 
-    /// ListTargetsForPolicy: the roots and accounts a policy is attached to.
+    /// ListTargetsForPolicy: the roots, OUs and accounts a policy is attached
+    /// to.
     pub fn org_targets_for_policy(
         &self,
         management: &str,
@@ -534,7 +539,7 @@ impl Warden {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
@@ -547,11 +552,11 @@ mod tests {
 
     const MGMT: &str = "111111111111";
     const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
-    const DENY_CREATE_USER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:CreateUser","Resource":"*"}]}"#;
+    pub(crate) const DENY_CREATE_USER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:CreateUser","Resource":"*"}]}"#;
     const ONLY_STS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:*","Resource":"*"}]}"#;
 
     /// An administrator user in `account`, as an authenticated caller.
-    fn admin_in(w: &Warden, account: &str) -> Caller {
+    pub(crate) fn admin_in(w: &Warden, account: &str) -> Caller {
         w.create_user(
             account,
             NewUser {
@@ -570,7 +575,7 @@ mod tests {
         w.credentials_for(&key, None, now_epoch()).unwrap().1
     }
 
-    fn decision(w: &Warden, c: &Caller) -> std::result::Result<(), String> {
+    pub(crate) fn decision(w: &Warden, c: &Caller) -> std::result::Result<(), String> {
         let facts = RequestFacts {
             keys: Vec::new(),
             now: now_epoch(),

@@ -35,10 +35,16 @@ pub struct Organization {
     /// Customer managed organization policies (SCPs).
     #[serde(default)]
     pub policies: Vec<crate::org_policies::OrgPolicy>,
-    /// `(target id, policy id)` pairs: the root or an account, and the
-    /// policy attached to it (`p-FullAWSAccess` included).
+    /// `(target id, policy id)` pairs: the root, an OU or an account, and
+    /// the policy attached to it (`p-FullAWSAccess` included).
     #[serde(default)]
     pub attachments: Vec<(String, String)>,
+    /// Organizational units, in creation order.
+    #[serde(default)]
+    pub units: Vec<crate::org_units::OrgUnit>,
+    /// The OU of each account that is not directly under the root.
+    #[serde(default)]
+    pub account_parents: std::collections::BTreeMap<String, String>,
 }
 
 impl Organization {
@@ -100,7 +106,7 @@ pub struct CreateAccountRequest {
     pub failure: Option<String>,
 }
 
-fn random_lower(len: usize) -> String {
+pub(crate) fn random_lower(len: usize) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     crypto::random_bytes(len)
         .iter()
@@ -134,6 +140,24 @@ impl Warden {
             return Err(not_management());
         }
         Ok(org.clone())
+    }
+
+    /// Changes the organization `management` manages, durably.
+    pub(crate) fn edit_org<T>(
+        &self,
+        management: &str,
+        edit: impl FnOnce(&mut Organization) -> Result<T>,
+    ) -> Result<T> {
+        self.write(|s| {
+            let mut org = organization_of(s, management)
+                .cloned()
+                .ok_or_else(not_in_use)?;
+            if org.management_account != management {
+                return Err(not_management());
+            }
+            let out = edit(&mut org)?;
+            Ok((vec![Change::Organization(org)], out))
+        })
     }
 
     pub fn create_organization(
@@ -171,6 +195,8 @@ impl Warden {
                 enabled_policy_types: Vec::new(),
                 policies: Vec::new(),
                 attachments: Vec::new(),
+                units: Vec::new(),
+                account_parents: Default::default(),
             };
             Ok((vec![Change::Organization(org.clone())], org))
         })
@@ -269,7 +295,7 @@ impl Warden {
                 .cloned()
                 .ok_or_else(not_in_use)?;
             if let Some(m) = &member {
-                crate::org_policies::on_new_member(&mut org, &m.account);
+                crate::org_policies::on_new_target(&mut org, &m.account);
             }
             org.members.extend(member);
             org.create_requests.push(request.clone());

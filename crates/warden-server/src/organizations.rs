@@ -1,6 +1,7 @@
 //! Organizations handlers (JSON 1.1 protocol).
 
 use warden_core::org_policies::{PolicyView, TargetView};
+use warden_core::org_units::{Child as ChildEntry, OrgUnit};
 use warden_core::orgs::{CreateAccountRequest as Request, Member, Organization as Org};
 use warden_wire::generated::organizations::*;
 use warden_wire::ApiError;
@@ -100,10 +101,29 @@ fn account_out(o: &Org, m: &Member) -> Account {
         name: Some(m.name.clone()),
         status: Some("ACTIVE".to_string()),
         state: Some("ACTIVE".to_string()),
-        paths: None,
+        paths: Some(vec![o.account_path(&m.account)]),
         joined_method: Some(m.joined_method.clone()),
         joined_timestamp: Some(ts(m.joined)),
     }
+}
+
+fn unit_out(o: &Org, u: &OrgUnit) -> OrganizationalUnit {
+    OrganizationalUnit {
+        id: Some(u.id.clone()),
+        arn: Some(o.unit_arn(&u.id)),
+        name: Some(u.name.clone()),
+        path: Some(o.path_of(&u.id)),
+    }
+}
+
+fn tags_of(tags: Option<Vec<Tag>>) -> Vec<warden_core::model::Tag> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .map(|t| warden_core::model::Tag {
+            key: t.key,
+            value: t.value,
+        })
+        .collect()
 }
 
 fn status_out(r: &Request) -> CreateAccountStatus {
@@ -278,15 +298,7 @@ impl OrganizationsApi for Organizations<'_> {
         ctx: &RequestCtx,
         input: CreatePolicyRequest,
     ) -> R<CreatePolicyResponse> {
-        let tags = input
-            .tags
-            .unwrap_or_default()
-            .into_iter()
-            .map(|t| warden_core::model::Tag {
-                key: t.key,
-                value: t.value,
-            })
-            .collect();
+        let tags = tags_of(input.tags);
         let policy = self
             .app
             .warden
@@ -412,5 +424,165 @@ impl OrganizationsApi for Organizations<'_> {
             targets: Some(targets.iter().map(target_out).collect()),
             next_token,
         })
+    }
+    fn create_organizational_unit(
+        &self,
+        ctx: &RequestCtx,
+        input: CreateOrganizationalUnitRequest,
+    ) -> R<CreateOrganizationalUnitResponse> {
+        let warden = &self.app.warden;
+        let account = &ctx.caller.account;
+        let unit = warden
+            .create_org_unit(account, &input.parent_id, &input.name, tags_of(input.tags))
+            .map_err(api_error)?;
+        let org = warden.list_roots(account).map_err(api_error)?;
+        Ok(CreateOrganizationalUnitResponse {
+            organizational_unit: Some(unit_out(&org, &unit)),
+        })
+    }
+
+    fn describe_organizational_unit(
+        &self,
+        ctx: &RequestCtx,
+        input: DescribeOrganizationalUnitRequest,
+    ) -> R<DescribeOrganizationalUnitResponse> {
+        let warden = &self.app.warden;
+        let account = &ctx.caller.account;
+        let unit = warden
+            .describe_org_unit(account, &input.organizational_unit_id)
+            .map_err(api_error)?;
+        let org = warden.list_roots(account).map_err(api_error)?;
+        Ok(DescribeOrganizationalUnitResponse {
+            organizational_unit: Some(unit_out(&org, &unit)),
+        })
+    }
+
+    fn update_organizational_unit(
+        &self,
+        ctx: &RequestCtx,
+        input: UpdateOrganizationalUnitRequest,
+    ) -> R<UpdateOrganizationalUnitResponse> {
+        let warden = &self.app.warden;
+        let account = &ctx.caller.account;
+        let unit = warden
+            .rename_org_unit(
+                account,
+                &input.organizational_unit_id,
+                input.name.as_deref(),
+            )
+            .map_err(api_error)?;
+        let org = warden.list_roots(account).map_err(api_error)?;
+        Ok(UpdateOrganizationalUnitResponse {
+            organizational_unit: Some(unit_out(&org, &unit)),
+        })
+    }
+
+    fn delete_organizational_unit(
+        &self,
+        ctx: &RequestCtx,
+        input: DeleteOrganizationalUnitRequest,
+    ) -> R<()> {
+        self.app
+            .warden
+            .delete_org_unit(&ctx.caller.account, &input.organizational_unit_id)
+            .map_err(api_error)
+    }
+
+    fn list_organizational_units_for_parent(
+        &self,
+        ctx: &RequestCtx,
+        input: ListOrganizationalUnitsForParentRequest,
+    ) -> R<ListOrganizationalUnitsForParentResponse> {
+        let warden = &self.app.warden;
+        let account = &ctx.caller.account;
+        let units = warden
+            .org_units_for_parent(account, &input.parent_id)
+            .map_err(api_error)?;
+        let org = warden.list_roots(account).map_err(api_error)?;
+        let (units, next_token) = paged(units, input.next_token.as_deref(), input.max_results)?;
+        Ok(ListOrganizationalUnitsForParentResponse {
+            organizational_units: Some(units.iter().map(|u| unit_out(&org, u)).collect()),
+            next_token,
+        })
+    }
+
+    fn list_accounts_for_parent(
+        &self,
+        ctx: &RequestCtx,
+        input: ListAccountsForParentRequest,
+    ) -> R<ListAccountsForParentResponse> {
+        let warden = &self.app.warden;
+        let account = &ctx.caller.account;
+        let members = warden
+            .org_accounts_for_parent(account, &input.parent_id)
+            .map_err(api_error)?;
+        let org = warden.list_roots(account).map_err(api_error)?;
+        let (members, next_token) = paged(members, input.next_token.as_deref(), input.max_results)?;
+        Ok(ListAccountsForParentResponse {
+            accounts: Some(members.iter().map(|m| account_out(&org, m)).collect()),
+            next_token,
+        })
+    }
+
+    fn list_children(
+        &self,
+        ctx: &RequestCtx,
+        input: ListChildrenRequest,
+    ) -> R<ListChildrenResponse> {
+        let children = self
+            .app
+            .warden
+            .org_children(&ctx.caller.account, &input.parent_id)
+            .map_err(api_error)?;
+        let wanted: Vec<Child> = children
+            .into_iter()
+            .filter_map(|c| {
+                let (id, kind) = match c {
+                    ChildEntry::Account(id) => (id, "ACCOUNT"),
+                    ChildEntry::OrganizationalUnit(id) => (id, "ORGANIZATIONAL_UNIT"),
+                };
+                (kind == input.child_type).then(|| Child {
+                    id: Some(id),
+                    type_: Some(kind.to_string()),
+                })
+            })
+            .collect();
+        let (children, next_token) = paged(wanted, input.next_token.as_deref(), input.max_results)?;
+        Ok(ListChildrenResponse {
+            children: Some(children),
+            next_token,
+        })
+    }
+
+    fn list_parents(&self, ctx: &RequestCtx, input: ListParentsRequest) -> R<ListParentsResponse> {
+        let (id, kind) = self
+            .app
+            .warden
+            .org_parent_of(&ctx.caller.account, &input.child_id)
+            .map_err(api_error)?;
+        let (parents, next_token) = paged(
+            vec![Parent {
+                id: Some(id),
+                type_: Some(kind.as_str().to_string()),
+            }],
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        Ok(ListParentsResponse {
+            parents: Some(parents),
+            next_token,
+        })
+    }
+
+    fn move_account(&self, ctx: &RequestCtx, input: MoveAccountRequest) -> R<()> {
+        self.app
+            .warden
+            .move_org_account(
+                &ctx.caller.account,
+                &input.account_id,
+                &input.source_parent_id,
+                &input.destination_parent_id,
+            )
+            .map_err(api_error)
     }
 }
