@@ -248,3 +248,44 @@ def test_ous_with_the_aws_cli(warden_factory):
     assert out["Children"] == [{"Id": member, "Type": "ACCOUNT"}]
     res = run_aws(w.url, "organizations", "delete-organizational-unit", "--organizational-unit-id", ou)
     assert_cli_error(res, "OrganizationalUnitNotEmptyException", "DeleteOrganizationalUnit")
+
+
+def test_org_paths_condition_keys(warden_factory):
+    """aws:PrincipalOrgPaths and aws:ResourceOrgPaths (IAM User Guide, global condition keys): the
+    path of OUs above the principal's (the resource's) account, `o-ID/r-ID/ou-ID/`, multivalued."""
+    w = warden_factory()
+    wd = new_organization(w)
+    orgs, org_id, root, member = wd["orgs"], wd["org"]["Id"], wd["root"]["Id"], wd["member"]
+    ou = orgs.create_organizational_unit(ParentId=root, Name="Sandbox")["OrganizationalUnit"]["Id"]
+    creds, _ = member_session(w, wd)
+    m_iam = make_client("iam", w.url, creds)
+    in_ou = f"{org_id}/{root}/{ou}/"
+    m_iam.put_role_policy(
+        RoleName="OrganizationAccountAccessRole",
+        PolicyName="sandbox-limits",
+        PolicyDocument=policy_doc(
+            {
+                "Effect": "Deny",
+                "Action": "iam:ListUsers",
+                "Resource": "*",
+                "Condition": {"ForAnyValue:StringEquals": {"aws:PrincipalOrgPaths": in_ou}},
+            },
+            {
+                "Effect": "Deny",
+                "Action": "iam:ListRoles",
+                "Resource": "*",
+                "Condition": {"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": f"{org_id}/*/{ou}/*"}},
+            },
+        ),
+    )
+    # In the root, the paths are o-ID/r-ID/: neither deny applies.
+    m_iam.list_users()
+    m_iam.list_roles()
+    orgs.move_account(AccountId=member, SourceParentId=root, DestinationParentId=ou)
+    with raises_aws("AccessDenied", status=403):
+        m_iam.list_users()
+    with raises_aws("AccessDenied", status=403):
+        m_iam.list_roles()
+    orgs.move_account(AccountId=member, SourceParentId=ou, DestinationParentId=root)
+    m_iam.list_users()
+    m_iam.list_roles()

@@ -302,11 +302,21 @@ fn session_policy(text: &str) -> Option<Arc<Policy>> {
     Some(compiled)
 }
 
+/// `aws:PrincipalOrgPaths` / `aws:ResourceOrgPaths` of an account: the
+/// organization, root and OUs above it (`o-ID/r-ID/ou-ID/`).
+fn org_path(org: &crate::orgs::Organization, account: &str) -> String {
+    org.path_of(&org.parent_of_account(account))
+}
+
 /// The principal's context keys that the model holds.
 fn model_keys(s: &State, caller: &Caller) -> Vec<(String, String)> {
     let mut keys = Vec::new();
     if let Some(org) = crate::orgs::organization_of(s, &caller.account) {
         keys.push(("aws:PrincipalOrgID".to_string(), org.id.clone()));
+        keys.push((
+            "aws:PrincipalOrgPaths".to_string(),
+            org_path(org, &caller.account),
+        ));
     }
     let tags = match &caller.kind {
         PrincipalKind::User { name_lower } => s.user(&caller.account, name_lower).map(|u| {
@@ -437,6 +447,7 @@ impl Warden {
             Some(a) if !a.is_empty() => {
                 if let Some(org) = crate::orgs::organization_of(&s, a) {
                     ctx.insert_static("aws:resourceorgid", org.id.as_str());
+                    ctx.insert_static("aws:resourceorgpaths", org_path(org, a));
                 }
             }
             _ => {}
