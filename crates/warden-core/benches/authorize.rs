@@ -3,7 +3,9 @@
 //!
 //! Measures `Warden::authorize` alone (the caller is already authenticated)
 //! for root, which no policy is read for, and for the policy-heavy user, on
-//! the action and resource the server uses for `iam:GetUser`.
+//! the action and resource the server uses for `iam:GetUser`; and for the
+//! same user in a member account of an organization, where three SCP levels
+//! (root, an OU with a 10-statement SCP, the account) apply as well.
 //!
 //! `cargo bench -p warden-core --bench authorize`
 
@@ -23,12 +25,12 @@ const ACCOUNT: &str = "123456789012";
 
 /// A managed policy of 10 statements on IAM and other services, some with
 /// conditions, one of which allows reading users under `/team{n}/`.
-fn policy_document(n: usize) -> String {
+fn policy_document(account: &str, n: usize) -> String {
     let mut statements = Vec::new();
     for i in 0..10 {
         let stmt = match i % 5 {
             0 => format!(
-                r#"{{"Effect":"Allow","Action":["iam:Get*","iam:List*"],"Resource":"arn:aws:iam::{ACCOUNT}:user/team{n}/*"}}"#
+                r#"{{"Effect":"Allow","Action":["iam:Get*","iam:List*"],"Resource":"arn:aws:iam::{account}:user/team{n}/*"}}"#
             ),
             1 => format!(
                 r#"{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket-{n}-{i}/*","Condition":{{"StringEquals":{{"aws:PrincipalTag/team":"t{n}"}}}}}}"#
@@ -37,10 +39,10 @@ fn policy_document(n: usize) -> String {
                 r#"{{"Effect":"Allow","Action":["ec2:Describe*"],"Resource":"*","Condition":{{"IpAddress":{{"aws:SourceIp":"10.{n}.0.0/16"}}}}}}"#
             ),
             3 => format!(
-                r#"{{"Effect":"Deny","Action":"iam:Delete*","Resource":"arn:aws:iam::{ACCOUNT}:role/protected-{n}-{i}"}}"#
+                r#"{{"Effect":"Deny","Action":"iam:Delete*","Resource":"arn:aws:iam::{account}:role/protected-{n}-{i}"}}"#
             ),
             _ => format!(
-                r#"{{"Effect":"Allow","Action":"dynamodb:Query","Resource":"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/t{n}-{i}"}}"#
+                r#"{{"Effect":"Allow","Action":"dynamodb:Query","Resource":"arn:aws:dynamodb:us-east-1:{account}:table/t{n}-{i}"}}"#
             ),
         };
         statements.push(stmt);
@@ -51,16 +53,16 @@ fn policy_document(n: usize) -> String {
     )
 }
 
-fn setup() -> (Warden, String) {
-    let w = Warden::in_memory_for_tests(ACCOUNT).unwrap();
+/// The policy-heavy user `heavy` in `account`, and its access key id.
+fn heavy_user(w: &Warden, account: &str) -> String {
     let mut arns = Vec::new();
     for n in 0..13 {
         let view = w
             .create_policy(
-                ACCOUNT,
+                account,
                 NewPolicy {
                     name: format!("p{n}"),
-                    document: policy_document(n),
+                    document: policy_document(account, n),
                     ..NewPolicy::default()
                 },
             )
@@ -69,7 +71,7 @@ fn setup() -> (Warden, String) {
     }
     let boundary = w
         .create_policy(
-            ACCOUNT,
+            account,
             NewPolicy {
                 name: "boundary".into(),
                 document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","sts:*","s3:*","ec2:*"],"Resource":"*"}]}"#.into(),
@@ -79,7 +81,7 @@ fn setup() -> (Warden, String) {
         .unwrap()
         .arn;
     w.create_user(
-        ACCOUNT,
+        account,
         NewUser {
             name: "heavy".into(),
             path: Some("/team3/".into()),
@@ -89,32 +91,75 @@ fn setup() -> (Warden, String) {
     )
     .unwrap();
     for arn in &arns[..10] {
-        w.attach_policy(ACCOUNT, Holder::User("heavy"), arn)
+        w.attach_policy(account, Holder::User("heavy"), arn)
             .unwrap();
     }
     for (g, arn) in ["developers", "operators"].iter().zip(&arns[10..]) {
-        w.create_group(ACCOUNT, g, None).unwrap();
-        w.attach_policy(ACCOUNT, Holder::Group(g), arn).unwrap();
+        w.create_group(account, g, None).unwrap();
+        w.attach_policy(account, Holder::Group(g), arn).unwrap();
         w.put_inline_policy(
-            ACCOUNT,
+            account,
             Holder::Group(g),
             "inline",
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sns:Publish","Resource":"*"}]}"#,
         )
         .unwrap();
-        w.add_user_to_group(ACCOUNT, g, "heavy").unwrap();
+        w.add_user_to_group(account, g, "heavy").unwrap();
     }
     let key = w
-        .create_access_key(ACCOUNT, KeyOwner::User("heavy"))
+        .create_access_key(account, KeyOwner::User("heavy"))
         .unwrap()
         .key
         .id;
-    (w, key)
+    key
+}
+
+/// An SCP of 10 statements that deny other services' actions.
+fn scp_document() -> String {
+    let statements: Vec<String> = (0..10)
+        .map(|i| {
+            format!(
+                r#"{{"Effect":"Deny","Action":["ec2:TerminateInstances","s3:DeleteBucket"],"Resource":"arn:aws:ec2:*:*:instance/i-{i}*","Condition":{{"StringNotEquals":{{"aws:PrincipalTag/team":"ops{i}"}}}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        statements.join(",")
+    )
+}
+
+/// A member account under an OU, with SCPs enabled: FullAWSAccess on the
+/// root, the OU and the account, and a 10-statement SCP on the OU.
+fn member_account(w: &Warden) -> String {
+    use warden_core::org_policies::SCP;
+    let org = w.create_organization(ACCOUNT, None).unwrap();
+    let member = w
+        .create_member_account(ACCOUNT, "workload", "workload@example.com", None)
+        .unwrap()
+        .account;
+    let root = org.root_id();
+    let ou = w
+        .create_org_unit(ACCOUNT, &root, "workloads", Vec::new())
+        .unwrap()
+        .id;
+    w.move_org_account(ACCOUNT, &member, &root, &ou).unwrap();
+    w.enable_policy_type(ACCOUNT, &root, SCP).unwrap();
+    let scp = w
+        .create_org_policy(ACCOUNT, "guardrails", "", SCP, &scp_document(), Vec::new())
+        .unwrap();
+    w.attach_org_policy(ACCOUNT, &scp.id, &ou).unwrap();
+    member
 }
 
 fn bench(c: &mut Criterion) {
-    let (w, key) = setup();
+    let w = Warden::in_memory_for_tests(ACCOUNT).unwrap();
+    let key = heavy_user(&w, ACCOUNT);
     let (_, user) = w.credentials_for(&key, None, now_epoch()).unwrap();
+    let member = member_account(&w);
+    let member_key = heavy_user(&w, &member);
+    let (_, member_user) = w.credentials_for(&member_key, None, now_epoch()).unwrap();
+    let member_resource = format!("arn:aws:iam::{member}:user/team3/heavy");
     let root = Caller::root(ACCOUNT, "AKIAROOTBENCH0000000");
     let resource = format!("arn:aws:iam::{ACCOUNT}:user/team3/heavy");
     // What the edge derives for every request.
@@ -148,6 +193,17 @@ fn bench(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    w.authorize(&member_user, "iam:GetUser", &member_resource, &facts)
+        .expect("SCPs allow the member's heavy user to read itself");
+    c.bench_function(
+        "authorize/member_user_10_attached_2_groups_boundary_3_scp_levels/allow",
+        |b| {
+            b.iter(|| {
+                w.authorize(&member_user, "iam:GetUser", &member_resource, &facts)
+                    .unwrap()
+            })
+        },
+    );
     let other = format!("arn:aws:iam::{ACCOUNT}:user/elsewhere/someone");
     c.bench_function(
         "authorize/user_10_attached_2_groups_boundary/implicit_deny",

@@ -302,6 +302,13 @@ fn session_policy(text: &str) -> Option<Arc<Policy>> {
     Some(compiled)
 }
 
+/// Whether RCPs govern `action` on `resource`. Of the services warden
+/// serves, RCPs cover STS (IAM is not among the services RCPs support), and
+/// never service-linked roles.
+fn rcps_cover(action: &str, resource: &str) -> bool {
+    action.starts_with("sts:") && !resource.contains(":role/aws-service-role/")
+}
+
 /// `aws:PrincipalOrgPaths` / `aws:ResourceOrgPaths` of an account: the
 /// organization, root and OUs above it (`o-ID/r-ID/ou-ID/`).
 fn org_path(org: &crate::orgs::Organization, account: &str) -> String {
@@ -440,6 +447,7 @@ impl Warden {
         };
         let mut ctx = RequestContext::new(principal, action, resource)
             .map_err(|e| CoreError::Internal(format!("request context: {e}")))?;
+        let mut rcp_levels = None;
         match resource.split(':').nth(4) {
             // AWS managed policies (account "aws") belong to no other
             // account: reading them is a same-account request.
@@ -448,6 +456,9 @@ impl Warden {
                 if let Some(org) = crate::orgs::organization_of(&s, a) {
                     ctx.insert_static("aws:resourceorgid", org.id.as_str());
                     ctx.insert_static("aws:resourceorgpaths", org_path(org, a));
+                    if rcps_cover(action, resource) {
+                        rcp_levels = crate::org_policies::rcp_levels(&s, a);
+                    }
                 }
             }
             _ => {}
@@ -469,15 +480,15 @@ impl Warden {
             session: session.as_slice(),
             resource: resource_policy,
             scp_levels: resolved.scp_levels.as_deref().unwrap_or_default(),
-            ..PolicySet::default()
+            rcp_levels: rcp_levels.as_deref().unwrap_or_default(),
         };
         // Without SCPs (a standalone or management account, or SCPs not
         // enabled) the root user may do everything nothing explicitly
         // denies; with them, SCPs limit every principal, root included.
         let opts = EvalOptions {
             principal_account_is_management: resolved.scp_levels.is_none(),
+            resource_account_is_management: rcp_levels.is_none(),
             require_resource_policy_allow: require_resource_allow,
-            ..EvalOptions::default()
         };
         let decision = evaluate(&ctx, &set, &opts);
         if decision.kind == DecisionKind::Allow {

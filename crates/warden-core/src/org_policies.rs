@@ -1,7 +1,8 @@
-//! Service control policies: the Organizations policy calls (create,
-//! update, attach and detach SCPs, enable the policy type in the root) and
-//! the SCP levels the authorizer puts in front of every request of a member
-//! account.
+//! Organization policies: the Organizations policy calls (create, update,
+//! attach and detach service and resource control policies, enable a
+//! policy type in the root), the SCP levels the authorizer puts in front of
+//! every request of a member account's principals, and the RCP levels it
+//! puts in front of requests to a member account's resources.
 //!
 //! An account's SCP path runs from the organization's root through each OU
 //! above the account to the account itself; every level must allow. As on
@@ -21,21 +22,87 @@ use crate::orgs::{organization_of, Organization};
 use crate::state::State;
 use crate::Warden;
 
-/// The only organization policy type warden enforces.
+/// The organization policy types warden serves.
 pub const SCP: &str = "SERVICE_CONTROL_POLICY";
-/// The AWS managed SCP attached everywhere when SCPs are enabled.
+pub const RCP: &str = "RESOURCE_CONTROL_POLICY";
+/// The AWS managed policies attached everywhere when a type is enabled.
 pub const FULL_AWS_ACCESS_ID: &str = "p-FullAWSAccess";
-const FULL_AWS_ACCESS_NAME: &str = "FullAWSAccess";
-const FULL_AWS_ACCESS_DESCRIPTION: &str = "Allows access to every operation";
-const FULL_AWS_ACCESS_CONTENT: &str =
-    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-/// SCPs per target (Organizations quotas).
-const MAX_SCPS_PER_TARGET: usize = 5;
+pub const RCP_FULL_AWS_ACCESS_ID: &str = "p-RCPFullAWSAccess";
+/// Policies of one type per target (Organizations quotas).
+const MAX_POLICIES_PER_TARGET: usize = 5;
 /// Customer managed policies of one type per organization.
 const MAX_POLICIES: usize = 10_000;
 
+/// An organization policy type warden serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgPolicyKind {
+    Scp,
+    Rcp,
+}
+
+impl OrgPolicyKind {
+    pub const ALL: [OrgPolicyKind; 2] = [OrgPolicyKind::Scp, OrgPolicyKind::Rcp];
+
+    /// The API's `PolicyType`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgPolicyKind::Scp => SCP,
+            OrgPolicyKind::Rcp => RCP,
+        }
+    }
+
+    fn parse(policy_type: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == policy_type)
+    }
+
+    fn policy_type(self) -> PolicyType {
+        match self {
+            OrgPolicyKind::Scp => PolicyType::Scp,
+            OrgPolicyKind::Rcp => PolicyType::Rcp,
+        }
+    }
+
+    /// The ARN segment of the type's policies.
+    fn arn_segment(self) -> &'static str {
+        match self {
+            OrgPolicyKind::Scp => "service_control_policy",
+            OrgPolicyKind::Rcp => "resource_control_policy",
+        }
+    }
+
+    /// The AWS managed policy every target gets when the type is enabled.
+    fn full_access(self) -> ManagedPolicy {
+        match self {
+            OrgPolicyKind::Scp => ManagedPolicy {
+                id: FULL_AWS_ACCESS_ID,
+                name: "FullAWSAccess",
+                description: "Allows access to every operation",
+                content: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            },
+            OrgPolicyKind::Rcp => ManagedPolicy {
+                id: RCP_FULL_AWS_ACCESS_ID,
+                name: "RCPFullAWSAccess",
+                description: "Allows access to every operation",
+                content: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+            },
+        }
+    }
+
+    fn of_managed(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.full_access().id == id)
+    }
+}
+
+/// An AWS managed organization policy.
+struct ManagedPolicy {
+    id: &'static str,
+    name: &'static str,
+    description: &'static str,
+    content: &'static str,
+}
+
 static FULL_AWS_ACCESS: LazyLock<Option<Arc<Policy>>> = LazyLock::new(|| {
-    Policy::parse_as(FULL_AWS_ACCESS_CONTENT, PolicyType::Scp)
+    Policy::parse_as(OrgPolicyKind::Scp.full_access().content, PolicyType::Scp)
         .ok()
         .map(Arc::new)
 });
@@ -47,7 +114,7 @@ pub struct OrgPolicy {
     pub id: String,
     pub name: String,
     pub description: String,
-    /// `SERVICE_CONTROL_POLICY`.
+    /// `SERVICE_CONTROL_POLICY` or `RESOURCE_CONTROL_POLICY`.
     pub policy_type: String,
     pub content: String,
     #[serde(default)]
@@ -81,11 +148,14 @@ pub struct TargetView {
 /// Compiles a stored policy's content (at load; content was valid when
 /// written).
 pub fn compile(p: &mut OrgPolicy) {
-    p.compiled = Compiled(
-        Policy::parse_as(&p.content, PolicyType::Scp)
-            .ok()
-            .map(Arc::new),
-    );
+    let ty = OrgPolicyKind::parse(&p.policy_type).map_or(PolicyType::Scp, |k| k.policy_type());
+    p.compiled = Compiled(Policy::parse_as(&p.content, ty).ok().map(Arc::new));
+}
+
+impl OrgPolicy {
+    fn kind(&self) -> OrgPolicyKind {
+        OrgPolicyKind::parse(&self.policy_type).unwrap_or(OrgPolicyKind::Scp)
+    }
 }
 
 /// A compiled policy that allows every action on every resource.
@@ -93,17 +163,20 @@ pub(crate) fn allow_everything() -> Option<Arc<Policy>> {
     FULL_AWS_ACCESS.clone()
 }
 
-fn full_aws_access_view() -> PolicyView {
+fn managed_view(kind: OrgPolicyKind) -> PolicyView {
+    let m = kind.full_access();
     PolicyView {
-        id: FULL_AWS_ACCESS_ID.to_string(),
+        id: m.id.to_string(),
         arn: format!(
-            "arn:aws:organizations::aws:policy/service_control_policy/{FULL_AWS_ACCESS_ID}"
+            "arn:aws:organizations::aws:policy/{}/{}",
+            kind.arn_segment(),
+            m.id
         ),
-        name: FULL_AWS_ACCESS_NAME.to_string(),
-        description: FULL_AWS_ACCESS_DESCRIPTION.to_string(),
-        policy_type: SCP.to_string(),
+        name: m.name.to_string(),
+        description: m.description.to_string(),
+        policy_type: kind.as_str().to_string(),
         aws_managed: true,
-        content: FULL_AWS_ACCESS_CONTENT.to_string(),
+        content: m.content.to_string(),
     }
 }
 
@@ -111,8 +184,11 @@ fn view(org: &Organization, p: &OrgPolicy) -> PolicyView {
     PolicyView {
         id: p.id.clone(),
         arn: format!(
-            "arn:aws:organizations::{}:policy/{}/service_control_policy/{}",
-            org.management_account, org.id, p.id
+            "arn:aws:organizations::{}:policy/{}/{}/{}",
+            org.management_account,
+            org.id,
+            p.kind().arn_segment(),
+            p.id
         ),
         name: p.name.clone(),
         description: p.description.clone(),
@@ -123,8 +199,8 @@ fn view(org: &Organization, p: &OrgPolicy) -> PolicyView {
 }
 
 fn find_policy(org: &Organization, id: &str) -> Result<PolicyView> {
-    if id == FULL_AWS_ACCESS_ID {
-        return Ok(full_aws_access_view());
+    if let Some(kind) = OrgPolicyKind::of_managed(id) {
+        return Ok(managed_view(kind));
     }
     org.policies
         .iter()
@@ -162,19 +238,17 @@ fn target(org: &Organization, id: &str) -> Result<TargetView> {
         .ok_or(CoreError::TargetNotFound)
 }
 
-/// Only SCPs are supported; other known types are refused as unavailable.
-fn check_type(policy_type: &str) -> Result<()> {
-    if policy_type == SCP {
-        Ok(())
-    } else {
-        Err(CoreError::PolicyTypeNotAvailable(format!(
-            "The policy type {policy_type} is not supported by warden; only {SCP} is."
-        )))
-    }
+/// SCPs and RCPs are served; other types are refused as unavailable.
+fn check_type(policy_type: &str) -> Result<OrgPolicyKind> {
+    OrgPolicyKind::parse(policy_type).ok_or_else(|| {
+        CoreError::PolicyTypeNotAvailable(format!(
+            "The policy type {policy_type} is not supported by warden; only {SCP} and {RCP} are."
+        ))
+    })
 }
 
-fn check_content(content: &str) -> Result<Arc<Policy>> {
-    match Policy::parse_as(content, PolicyType::Scp) {
+fn check_content(kind: OrgPolicyKind, content: &str) -> Result<Arc<Policy>> {
+    match Policy::parse_as(content, kind.policy_type()) {
         Ok(p) => Ok(Arc::new(p)),
         Err(e) if e.aws_error_code() == "LimitExceeded" => Err(CoreError::OrgConstraintViolation {
             reason: "POLICY_CONTENT_LIMIT_EXCEEDED",
@@ -185,21 +259,37 @@ fn check_content(content: &str) -> Result<Arc<Policy>> {
     }
 }
 
-fn scps_enabled(org: &Organization) -> bool {
-    org.enabled_policy_types.iter().any(|t| t == SCP)
+fn enabled(org: &Organization, kind: OrgPolicyKind) -> bool {
+    org.enabled_policy_types.iter().any(|t| t == kind.as_str())
 }
 
-/// A new account or OU gets `FullAWSAccess` when SCPs are enabled.
+/// The type of a stored or managed policy id.
+fn kind_of(org: &Organization, policy_id: &str) -> Option<OrgPolicyKind> {
+    OrgPolicyKind::of_managed(policy_id).or_else(|| {
+        org.policies
+            .iter()
+            .find(|p| p.id == policy_id)
+            .map(OrgPolicy::kind)
+    })
+}
+
+/// A new account or OU gets each enabled type's managed policy.
 pub(crate) fn on_new_target(org: &mut Organization, target: &str) {
-    if scps_enabled(org) {
-        org.attachments
-            .push((target.to_string(), FULL_AWS_ACCESS_ID.to_string()));
+    for kind in OrgPolicyKind::ALL {
+        if enabled(org, kind) {
+            org.attachments
+                .push((target.to_string(), kind.full_access().id.to_string()));
+        }
     }
 }
 
 fn compiled_of(org: &Organization, policy_id: &str) -> Option<Arc<Policy>> {
-    if policy_id == FULL_AWS_ACCESS_ID {
-        return FULL_AWS_ACCESS.clone();
+    match OrgPolicyKind::of_managed(policy_id) {
+        Some(OrgPolicyKind::Scp) => return FULL_AWS_ACCESS.clone(),
+        // The engine implies RCPFullAWSAccess at every RCP level (custom
+        // RCPs can only deny), so it needs no compiled form.
+        Some(OrgPolicyKind::Rcp) => return None,
+        None => {}
     }
     org.policies
         .iter()
@@ -207,18 +297,13 @@ fn compiled_of(org: &Organization, policy_id: &str) -> Option<Arc<Policy>> {
         .and_then(|p| p.compiled.0.clone())
 }
 
-/// The SCP levels (root, then the account) that apply to principals of
-/// `account`, or `None` when SCPs do not apply: a standalone or management
-/// account, or an organization without SCPs enabled.
-pub fn scp_levels(s: &State, account: &str) -> Option<Vec<Vec<NamedPolicy>>> {
-    let org = organization_of(s, account)?;
-    if org.management_account == account || !scps_enabled(org) {
-        return None;
-    }
+/// The levels of `kind` policies above `account` in `org`: one per
+/// container from the root down through its OUs, then the account's own.
+fn levels(org: &Organization, account: &str, kind: OrgPolicyKind) -> Vec<Vec<NamedPolicy>> {
     let level = |target: &str| -> Vec<NamedPolicy> {
         org.attachments
             .iter()
-            .filter(|(t, _)| t == target)
+            .filter(|(t, p)| t == target && kind_of(org, p) == Some(kind))
             .filter_map(|(_, p)| {
                 let arn = find_policy(org, p).ok()?.arn;
                 Some(NamedPolicy::new(arn, compiled_of(org, p)?))
@@ -231,7 +316,47 @@ pub fn scp_levels(s: &State, account: &str) -> Option<Vec<Vec<NamedPolicy>>> {
         .map(|c| level(c))
         .collect();
     levels.push(level(account));
-    Some(levels)
+    levels
+}
+
+/// The SCP levels (root, OUs, then the account) that apply to principals of
+/// `account`, or `None` when SCPs do not apply: a standalone or management
+/// account, or an organization without SCPs enabled.
+pub fn scp_levels(s: &State, account: &str) -> Option<Vec<Vec<NamedPolicy>>> {
+    let org = organization_of(s, account)?;
+    if org.management_account == account || !enabled(org, OrgPolicyKind::Scp) {
+        return None;
+    }
+    Some(levels(org, account, OrgPolicyKind::Scp))
+}
+
+/// The RCP levels that apply to resources of `account`, or `None` when RCPs
+/// do not apply: a standalone or management account, or an organization
+/// without RCPs enabled.
+pub fn rcp_levels(s: &State, account: &str) -> Option<Vec<Vec<NamedPolicy>>> {
+    let org = organization_of(s, account)?;
+    if org.management_account == account || !enabled(org, OrgPolicyKind::Rcp) {
+        return None;
+    }
+    Some(levels(org, account, OrgPolicyKind::Rcp))
+}
+
+fn is_managed_name(name: &str) -> bool {
+    OrgPolicyKind::ALL
+        .into_iter()
+        .any(|k| k.full_access().name == name)
+}
+
+/// AWS managed policies can't be changed or deleted.
+fn check_mutable(id: &str) -> Result<()> {
+    if OrgPolicyKind::of_managed(id).is_some() {
+        return Err(CoreError::OrgInvalidInput {
+            reason: "IMMUTABLE_POLICY",
+            message: "You specified a policy that is managed by AWS and can't be modified."
+                .to_string(),
+        });
+    }
+    Ok(())
 }
 
 fn random_policy_id() -> String {
@@ -256,60 +381,69 @@ impl Warden {
         management: &str,
         root_id: &str,
         policy_type: &str,
-        edit: impl FnOnce(&mut Organization) -> Result<()>,
+        edit: impl FnOnce(&mut Organization, OrgPolicyKind) -> Result<()>,
     ) -> Result<Organization> {
         self.edit_org(management, |org| {
             if root_id != org.root_id() {
                 return Err(CoreError::RootNotFound);
             }
-            check_type(policy_type)?;
-            edit(org)?;
+            let kind = check_type(policy_type)?;
+            edit(org, kind)?;
             Ok(org.clone())
         })
     }
 
-    /// EnablePolicyType: attaches `FullAWSAccess` to the root, every OU and
-    /// every account, so enabling SCPs changes nobody's permissions.
+    /// EnablePolicyType: attaches the type's managed policy (`FullAWSAccess`,
+    /// `RCPFullAWSAccess`) to the root, every OU and every account, so
+    /// enabling a type changes nobody's permissions.
     pub fn enable_policy_type(
         &self,
         management: &str,
         root_id: &str,
         policy_type: &str,
     ) -> Result<Organization> {
-        self.edit_root_policy_types(management, root_id, policy_type, |org| {
+        self.edit_root_policy_types(management, root_id, policy_type, |org, kind| {
             if org.feature_set != "ALL" {
                 return Err(CoreError::PolicyTypeNotAvailable(
                     "You can't use the specified policy type with the feature set currently enabled for this organization."
                         .to_string(),
                 ));
             }
-            if scps_enabled(org) {
+            if enabled(org, kind) {
                 return Err(CoreError::PolicyTypeAlreadyEnabled);
             }
-            org.enabled_policy_types.push(SCP.to_string());
+            org.enabled_policy_types.push(kind.as_str().to_string());
             let mut targets = vec![org.root_id()];
             targets.extend(org.units.iter().map(|u| u.id.clone()));
             targets.extend(org.members.iter().map(|m| m.account.clone()));
+            let managed = kind.full_access().id;
             for t in targets {
-                org.attachments.push((t, FULL_AWS_ACCESS_ID.to_string()));
+                org.attachments.push((t, managed.to_string()));
             }
             Ok(())
         })
     }
 
-    /// DisablePolicyType: detaches every SCP from every target.
+    /// DisablePolicyType: detaches every policy of the type from every
+    /// target.
     pub fn disable_policy_type(
         &self,
         management: &str,
         root_id: &str,
         policy_type: &str,
     ) -> Result<Organization> {
-        self.edit_root_policy_types(management, root_id, policy_type, |org| {
-            if !scps_enabled(org) {
+        self.edit_root_policy_types(management, root_id, policy_type, |org, kind| {
+            if !enabled(org, kind) {
                 return Err(CoreError::PolicyTypeNotEnabled);
             }
-            org.enabled_policy_types.retain(|t| t != SCP);
-            org.attachments.clear();
+            org.enabled_policy_types.retain(|t| t != kind.as_str());
+            let others: Vec<(String, String)> = org
+                .attachments
+                .iter()
+                .filter(|(_, p)| kind_of(org, p) != Some(kind))
+                .cloned()
+                .collect();
+            org.attachments = others;
             Ok(())
         })
     }
@@ -323,13 +457,13 @@ impl Warden {
         content: &str,
         tags: Vec<Tag>,
     ) -> Result<PolicyView> {
-        check_type(policy_type)?;
-        let compiled = check_content(content)?;
+        let kind = check_type(policy_type)?;
+        let compiled = check_content(kind, content)?;
         self.edit_org(management, |org| {
-            if name == FULL_AWS_ACCESS_NAME || org.policies.iter().any(|p| p.name == name) {
+            if is_managed_name(name) || org.policies.iter().any(|p| p.name == name) {
                 return Err(CoreError::DuplicateOrgPolicy);
             }
-            if org.policies.len() >= MAX_POLICIES {
+            if org.policies.iter().filter(|p| p.kind() == kind).count() >= MAX_POLICIES {
                 return Err(CoreError::OrgConstraintViolation {
                     reason: "POLICY_NUMBER_LIMIT_EXCEEDED",
                     message: "You attempted to exceed the number of policies that you can have in an organization."
@@ -363,19 +497,10 @@ impl Warden {
         description: Option<&str>,
         content: Option<&str>,
     ) -> Result<PolicyView> {
-        let compiled = content.map(check_content).transpose()?;
         self.edit_org(management, |org| {
-            if id == FULL_AWS_ACCESS_ID {
-                return Err(CoreError::OrgInvalidInput {
-                    reason: "IMMUTABLE_POLICY",
-                    message: "You specified a policy that is managed by AWS and can't be modified."
-                        .to_string(),
-                });
-            }
+            check_mutable(id)?;
             if let Some(n) = name {
-                if n == FULL_AWS_ACCESS_NAME
-                    || org.policies.iter().any(|p| p.name == n && p.id != id)
-                {
+                if is_managed_name(n) || org.policies.iter().any(|p| p.name == n && p.id != id) {
                     return Err(CoreError::DuplicateOrgPolicy);
                 }
             }
@@ -384,6 +509,7 @@ impl Warden {
                 .iter_mut()
                 .find(|p| p.id == id)
                 .ok_or(CoreError::OrgPolicyNotFound)?;
+            let compiled = content.map(|c| check_content(p.kind(), c)).transpose()?;
             if let Some(n) = name {
                 p.name = n.to_string();
             }
@@ -401,13 +527,7 @@ impl Warden {
 
     pub fn delete_org_policy(&self, management: &str, id: &str) -> Result<()> {
         self.edit_org(management, |org| {
-            if id == FULL_AWS_ACCESS_ID {
-                return Err(CoreError::OrgInvalidInput {
-                    reason: "IMMUTABLE_POLICY",
-                    message: "You specified a policy that is managed by AWS and can't be modified."
-                        .to_string(),
-                });
-            }
+            check_mutable(id)?;
             if !org.policies.iter().any(|p| p.id == id) {
                 return Err(CoreError::OrgPolicyNotFound);
             }
@@ -419,11 +539,12 @@ impl Warden {
         })
     }
 
-    /// ListPolicies: `FullAWSAccess`, then customer policies by name.
+    /// ListPolicies: the type's AWS managed policy, then customer policies
+    /// by name.
     pub fn list_org_policies(&self, management: &str, filter: &str) -> Result<Vec<PolicyView>> {
         let org = self.managed_org(management)?;
-        check_type(filter)?;
-        let mut out = vec![full_aws_access_view()];
+        let kind = check_type(filter)?;
+        let mut out = vec![managed_view(kind)];
         let mut custom: Vec<PolicyView> = org
             .policies
             .iter()
@@ -444,7 +565,8 @@ impl Warden {
         self.edit_org(management, |org| {
             find_policy(org, policy_id)?;
             target(org, target_id)?;
-            if !scps_enabled(org) {
+            let kind = kind_of(org, policy_id).ok_or(CoreError::OrgPolicyNotFound)?;
+            if !enabled(org, kind) {
                 return Err(CoreError::PolicyTypeNotEnabled);
             }
             if org
@@ -454,7 +576,12 @@ impl Warden {
             {
                 return Err(CoreError::DuplicateOrgPolicyAttachment);
             }
-            if org.attachments.iter().filter(|(t, _)| t == target_id).count() >= MAX_SCPS_PER_TARGET {
+            let of_kind = org
+                .attachments
+                .iter()
+                .filter(|(t, p)| t == target_id && kind_of(org, p) == Some(kind))
+                .count();
+            if of_kind >= MAX_POLICIES_PER_TARGET {
                 return Err(CoreError::OrgConstraintViolation {
                     reason: "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
                     message: "You attempted to exceed the number of policies of a certain type that can be attached to an entity at one time."
@@ -476,21 +603,20 @@ impl Warden {
         self.edit_org(management, |org| {
             find_policy(org, policy_id)?;
             target(org, target_id)?;
-            let before = org.attachments.len();
-            let mut remaining = 0;
-            org.attachments.retain(|(t, p)| {
-                if t != target_id {
-                    return true;
-                }
-                if p == policy_id {
-                    return false;
-                }
-                remaining += 1;
-                true
-            });
-            if org.attachments.len() == before {
+            let kind = kind_of(org, policy_id);
+            let on_target = |t: &str, p: &str| t == target_id && kind_of(org, p) == kind;
+            if !org
+                .attachments
+                .iter()
+                .any(|(t, p)| t == target_id && p == policy_id)
+            {
                 return Err(CoreError::OrgPolicyNotAttached);
             }
+            let remaining = org
+                .attachments
+                .iter()
+                .filter(|(t, p)| on_target(t, p) && p != policy_id)
+                .count();
             if remaining == 0 {
                 return Err(CoreError::OrgConstraintViolation {
                     reason: "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
@@ -498,6 +624,8 @@ impl Warden {
                         .to_string(),
                 });
             }
+            org.attachments
+                .retain(|(t, p)| !(t == target_id && p == policy_id));
             Ok(())
         })
     }
@@ -511,11 +639,11 @@ impl Warden {
     ) -> Result<Vec<PolicyView>> {
         let org = self.managed_org(management)?;
         target(&org, target_id)?;
-        check_type(filter)?;
+        let kind = check_type(filter)?;
         Ok(org
             .attachments
             .iter()
-            .filter(|(t, _)| t == target_id)
+            .filter(|(t, p)| t == target_id && kind_of(&org, p) == Some(kind))
             .filter_map(|(_, p)| find_policy(&org, p).ok())
             .collect())
     }
