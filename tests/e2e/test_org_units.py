@@ -289,3 +289,65 @@ def test_org_paths_condition_keys(warden_factory):
     orgs.move_account(AccountId=member, SourceParentId=ou, DestinationParentId=root)
     m_iam.list_users()
     m_iam.list_roles()
+
+
+def test_tags_on_the_organizations_resources(warden_factory):
+    """TagResource, UntagResource, ListTagsForResource on a root, OU, account and policy, and the
+    Tags of CreateOrganizationalUnit, CreatePolicy and CreateAccount (botocore model: the
+    TaggableResourceId pattern, TargetNotFoundException, the reasons DUPLICATE_TAG_KEY,
+    INVALID_SYSTEM_TAGS_PARAMETER and MAX_TAG_LIMIT_EXCEEDED; Organizations quotas: 50 tags)."""
+    w = warden_factory()
+    wd = new_organization(w)
+    orgs, root = wd["orgs"], wd["root"]["Id"]
+    ou = orgs.create_organizational_unit(ParentId=root, Name="Tagged", Tags=[{"Key": "team", "Value": "a"}])[
+        "OrganizationalUnit"
+    ]["Id"]
+    pid = orgs.create_policy(
+        Content=DENY_CREATE_USER, Description="", Name="Tagged", Type=SCP, Tags=[{"Key": "tier", "Value": "1"}]
+    )["Policy"]["PolicySummary"]["Id"]
+    st = orgs.create_account(
+        Email=f"{unique('t')}@example.com", AccountName="Tagged", Tags=[{"Key": "env", "Value": "dev"}]
+    )["CreateAccountStatus"]
+    account = orgs.describe_create_account_status(CreateAccountRequestId=st["Id"])["CreateAccountStatus"]["AccountId"]
+
+    def tags(resource: str) -> dict:
+        return {t["Key"]: t["Value"] for t in orgs.list_tags_for_resource(ResourceId=resource)["Tags"]}
+
+    assert tags(ou) == {"team": "a"}
+    assert tags(pid) == {"tier": "1"}
+    assert tags(account) == {"env": "dev"}
+    assert tags(root) == {}
+
+    orgs.tag_resource(ResourceId=root, Tags=[{"Key": "owner", "Value": "platform"}])
+    orgs.tag_resource(ResourceId=ou, Tags=[{"Key": "team", "Value": "b"}, {"Key": "cost", "Value": "42"}])
+    assert tags(root) == {"owner": "platform"}
+    assert tags(ou) == {"team": "b", "cost": "42"}
+    orgs.untag_resource(ResourceId=ou, TagKeys=["team", "absent"])
+    assert tags(ou) == {"cost": "42"}
+
+    with raises_aws(
+        "TargetNotFoundException", "We can't find a root, OU, account, or policy with the TargetId that you specified.", 400
+    ):
+        orgs.list_tags_for_resource(ResourceId="ou-zzzz-00000000")
+    with raises_aws("TargetNotFoundException", status=400):
+        orgs.tag_resource(ResourceId=FULL, Tags=[{"Key": "k", "Value": "v"}])
+    with raises_aws("InvalidInputException", status=400) as e:
+        orgs.tag_resource(ResourceId=ou, Tags=[{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}])
+    assert e["error"].response.get("Reason") == "DUPLICATE_TAG_KEY", e["error"].response
+    with raises_aws("InvalidInputException", status=400) as e:
+        orgs.tag_resource(ResourceId=ou, Tags=[{"Key": "aws:mine", "Value": "1"}])
+    assert e["error"].response.get("Reason") == "INVALID_SYSTEM_TAGS_PARAMETER", e["error"].response
+    many = [{"Key": f"k{i}", "Value": "v"} for i in range(50)]
+    with raises_aws("ConstraintViolationException", status=400) as e:
+        orgs.tag_resource(ResourceId=ou, Tags=many)
+    assert e["error"].response.get("Reason") == "MAX_TAG_LIMIT_EXCEEDED", e["error"].response
+    assert tags(ou) == {"cost": "42"}, "a refused call changes nothing"
+
+    # A deleted OU's tags go with it; a new OU starts with none.
+    orgs.delete_organizational_unit(OrganizationalUnitId=ou)
+    with raises_aws("TargetNotFoundException", status=400):
+        orgs.list_tags_for_resource(ResourceId=ou)
+    w.restart()
+    orgs = w.client("organizations")
+    assert tags(root) == {"owner": "platform"}
+    assert tags(account) == {"env": "dev"}

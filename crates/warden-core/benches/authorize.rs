@@ -135,7 +135,13 @@ fn member_account(w: &Warden) -> String {
     use warden_core::org_policies::SCP;
     let org = w.create_organization(ACCOUNT, None).unwrap();
     let member = w
-        .create_member_account(ACCOUNT, "workload", "workload@example.com", None)
+        .create_member_account(
+            ACCOUNT,
+            "workload",
+            "workload@example.com",
+            None,
+            Vec::new(),
+        )
         .unwrap()
         .account;
     let root = org.root_id();

@@ -20,6 +20,7 @@ pub mod managed_policies;
 pub mod mfa;
 pub mod model;
 pub mod org_policies;
+pub mod org_tags;
 pub mod org_units;
 pub mod orgs;
 pub mod page;

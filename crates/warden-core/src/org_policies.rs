@@ -117,8 +117,6 @@ pub struct OrgPolicy {
     /// `SERVICE_CONTROL_POLICY` or `RESOURCE_CONTROL_POLICY`.
     pub policy_type: String,
     pub content: String,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
     #[serde(skip)]
     pub compiled: Compiled,
 }
@@ -476,9 +474,9 @@ impl Warden {
                 description: description.to_string(),
                 policy_type: policy_type.to_string(),
                 content: content.to_string(),
-                tags,
                 compiled: Compiled(Some(compiled)),
             };
+            crate::org_tags::apply_tags(org, &policy.id, tags)?;
             let out = view(org, &policy);
             org.policies.push(policy);
             Ok(out)
@@ -535,6 +533,7 @@ impl Warden {
                 return Err(CoreError::OrgPolicyInUse);
             }
             org.policies.retain(|p| p.id != id);
+            org.tags.remove(id);
             Ok(())
         })
     }
@@ -721,7 +720,7 @@ pub(crate) mod tests {
         let w = Warden::in_memory_for_tests(MGMT).unwrap();
         let org = w.create_organization(MGMT, None).unwrap();
         let member = w
-            .create_member_account(MGMT, "dev", "dev@example.com", None)
+            .create_member_account(MGMT, "dev", "dev@example.com", None, Vec::new())
             .unwrap()
             .account;
         let boss = admin_in(&w, MGMT);
@@ -795,7 +794,7 @@ pub(crate) mod tests {
         let org = w.create_organization(MGMT, None).unwrap();
         w.enable_policy_type(MGMT, &org.root_id(), SCP).unwrap();
         let member = w
-            .create_member_account(MGMT, "late", "late@example.com", None)
+            .create_member_account(MGMT, "late", "late@example.com", None, Vec::new())
             .unwrap()
             .account;
         let attached: Vec<String> = w

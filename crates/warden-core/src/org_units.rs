@@ -24,8 +24,6 @@ pub struct OrgUnit {
     pub name: String,
     /// The root or OU it sits in.
     pub parent: String,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
 }
 
 /// A root or OU: what can hold accounts and OUs.
@@ -174,8 +172,8 @@ impl Warden {
                 id: format!("ou-{root_part}-{}", random_lower(8)),
                 name: name.to_string(),
                 parent: parent.to_string(),
-                tags,
             };
+            crate::org_tags::apply_tags(org, &unit.id, tags)?;
             crate::org_policies::on_new_target(org, &unit.id);
             org.units.push(unit.clone());
             Ok(unit)
@@ -221,6 +219,7 @@ impl Warden {
             }
             org.units.retain(|u| u.id != id);
             org.attachments.retain(|(t, _)| t != id);
+            org.tags.remove(id);
             Ok(())
         })
     }
@@ -343,7 +342,7 @@ mod tests {
         let org = w.create_organization(MGMT, None).unwrap();
         let root = org.root_id();
         let member = w
-            .create_member_account(MGMT, "dev", "dev@example.com", None)
+            .create_member_account(MGMT, "dev", "dev@example.com", None, Vec::new())
             .unwrap()
             .account;
         let top = w.create_org_unit(MGMT, &root, "top", Vec::new()).unwrap();

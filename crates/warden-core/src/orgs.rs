@@ -45,6 +45,9 @@ pub struct Organization {
     /// The OU of each account that is not directly under the root.
     #[serde(default)]
     pub account_parents: std::collections::BTreeMap<String, String>,
+    /// Tags by resource id (root, OU, account or customer managed policy).
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, Vec<crate::model::Tag>>,
 }
 
 impl Organization {
@@ -197,6 +200,7 @@ impl Warden {
                 attachments: Vec::new(),
                 units: Vec::new(),
                 account_parents: Default::default(),
+                tags: Default::default(),
             };
             Ok((vec![Change::Organization(org.clone())], org))
         })
@@ -216,7 +220,9 @@ impl Warden {
         name: &str,
         email: &str,
         role_name: Option<&str>,
+        tags: Vec<crate::model::Tag>,
     ) -> Result<CreateAccountRequest> {
+        crate::org_tags::check_tags(&tags)?;
         let org = self.managed_org(management)?;
         let now = now_epoch();
         if org
@@ -233,7 +239,7 @@ impl Warden {
                 completed: now,
                 failure: Some("EMAIL_ALREADY_EXISTS".to_string()),
             };
-            return self.record_create_request(&org.id, None, failed);
+            return self.record_create_request(&org.id, None, failed, Vec::new());
         }
         let account = loop {
             let digits: String = crypto::random_bytes(12)
@@ -278,7 +284,7 @@ impl Warden {
             joined_method: "CREATED".to_string(),
             joined: now,
         };
-        self.record_create_request(&org.id, Some(member), request)
+        self.record_create_request(&org.id, Some(member), request, tags)
     }
 
     /// Stores a CreateAccount request (and the new member, if it succeeded).
@@ -287,6 +293,7 @@ impl Warden {
         org_id: &str,
         member: Option<Member>,
         request: CreateAccountRequest,
+        tags: Vec<crate::model::Tag>,
     ) -> Result<CreateAccountRequest> {
         self.write(|s| {
             let mut org = s
@@ -296,6 +303,7 @@ impl Warden {
                 .ok_or_else(not_in_use)?;
             if let Some(m) = &member {
                 crate::org_policies::on_new_target(&mut org, &m.account);
+                crate::org_tags::apply_tags(&mut org, &m.account, tags)?;
             }
             org.members.extend(member);
             org.create_requests.push(request.clone());

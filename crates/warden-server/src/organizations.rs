@@ -188,6 +188,7 @@ impl OrganizationsApi for Organizations<'_> {
                 &input.account_name,
                 &input.email,
                 input.role_name.as_deref(),
+                tags_of(input.tags),
             )
             .map_err(api_error)?;
         Ok(CreateAccountResponse {
@@ -584,5 +585,46 @@ impl OrganizationsApi for Organizations<'_> {
                 &input.destination_parent_id,
             )
             .map_err(api_error)
+    }
+    fn tag_resource(&self, ctx: &RequestCtx, input: TagResourceRequest) -> R<()> {
+        self.app
+            .warden
+            .tag_org_resource(
+                &ctx.caller.account,
+                &input.resource_id,
+                tags_of(Some(input.tags)),
+            )
+            .map_err(api_error)
+    }
+
+    fn untag_resource(&self, ctx: &RequestCtx, input: UntagResourceRequest) -> R<()> {
+        self.app
+            .warden
+            .untag_org_resource(&ctx.caller.account, &input.resource_id, &input.tag_keys)
+            .map_err(api_error)
+    }
+
+    fn list_tags_for_resource(
+        &self,
+        ctx: &RequestCtx,
+        input: ListTagsForResourceRequest,
+    ) -> R<ListTagsForResourceResponse> {
+        let tags = self
+            .app
+            .warden
+            .org_resource_tags(&ctx.caller.account, &input.resource_id)
+            .map_err(api_error)?;
+        let (tags, next_token) = paged(tags, input.next_token.as_deref(), None)?;
+        Ok(ListTagsForResourceResponse {
+            tags: Some(
+                tags.into_iter()
+                    .map(|t| Tag {
+                        key: t.key,
+                        value: t.value,
+                    })
+                    .collect(),
+            ),
+            next_token,
+        })
     }
 }
