@@ -99,6 +99,10 @@ pub(crate) struct Resolved {
     /// The SCP levels of the principal's account (organization root first),
     /// or `None` where SCPs do not apply.
     scp_levels: Option<Vec<Vec<NamedPolicy>>>,
+    /// The organization ID and path of the principal's own account, reused
+    /// as `aws:ResourceOrgID`/`aws:ResourceOrgPaths` for same-account
+    /// resources (most requests) instead of walking the organizations.
+    account_org: Option<(String, String)>,
 }
 
 /// Resolved policies per principal. Resolving walks the user's groups and
@@ -115,13 +119,7 @@ const RESOLVED_CACHE_LIMIT: usize = 16_384;
 impl ResolvedCache {
     fn get(&self, s: &State, caller: &Caller) -> Result<Arc<Resolved>> {
         let key = match &caller.kind {
-            PrincipalKind::Root => {
-                return Ok(Arc::new(Resolved {
-                    principal_keys: model_keys(s, caller),
-                    scp_levels: scp_levels(s, caller),
-                    ..Resolved::default()
-                }))
-            }
+            PrincipalKind::Root => format!("{}\0root", caller.account),
             PrincipalKind::AssumedRole {
                 role_name_lower, ..
             } => format!("{}\0role\0{role_name_lower}", caller.account),
@@ -139,16 +137,19 @@ impl ResolvedCache {
             }
         }
         let (identity, boundary) = caller_policies(s, caller)?;
+        let account_org = crate::orgs::organization_of(s, &caller.account)
+            .map(|org| (org.id.clone(), org_path(org, &caller.account)));
         let resolved = Arc::new(Resolved {
             generation: s.generation,
             identity,
             boundary,
-            principal_keys: model_keys(s, caller),
+            principal_keys: model_keys(s, caller, account_org.as_ref()),
             principal: match caller.kind {
                 PrincipalKind::User { .. } => Principal::parse(&caller.arn).ok(),
                 _ => None,
             },
             scp_levels: scp_levels(s, caller),
+            account_org,
         });
         let mut cache = self.0.lock();
         if cache.len() >= RESOLVED_CACHE_LIMIT {
@@ -316,14 +317,15 @@ fn org_path(org: &crate::orgs::Organization, account: &str) -> String {
 }
 
 /// The principal's context keys that the model holds.
-fn model_keys(s: &State, caller: &Caller) -> Vec<(String, String)> {
+fn model_keys(
+    s: &State,
+    caller: &Caller,
+    account_org: Option<&(String, String)>,
+) -> Vec<(String, String)> {
     let mut keys = Vec::new();
-    if let Some(org) = crate::orgs::organization_of(s, &caller.account) {
-        keys.push(("aws:PrincipalOrgID".to_string(), org.id.clone()));
-        keys.push((
-            "aws:PrincipalOrgPaths".to_string(),
-            org_path(org, &caller.account),
-        ));
+    if let Some((id, path)) = account_org {
+        keys.push(("aws:PrincipalOrgID".to_string(), id.clone()));
+        keys.push(("aws:PrincipalOrgPaths".to_string(), path.clone()));
     }
     let tags = match &caller.kind {
         PrincipalKind::User { name_lower } => s.user(&caller.account, name_lower).map(|u| {
@@ -453,9 +455,15 @@ impl Warden {
             // account: reading them is a same-account request.
             Some("aws") => ctx.set_resource_account(&caller.account),
             Some(a) if !a.is_empty() => {
-                if let Some(org) = crate::orgs::organization_of(&s, a) {
-                    ctx.insert_static("aws:resourceorgid", org.id.as_str());
-                    ctx.insert_static("aws:resourceorgpaths", org_path(org, a));
+                let org = if a == caller.account {
+                    resolved.account_org.clone()
+                } else {
+                    crate::orgs::organization_of(&s, a)
+                        .map(|org| (org.id.clone(), org_path(org, a)))
+                };
+                if let Some((id, path)) = org {
+                    ctx.insert_static("aws:resourceorgid", id);
+                    ctx.insert_static("aws:resourceorgpaths", path);
                     if rcps_cover(action, resource) {
                         rcp_levels = crate::org_policies::rcp_levels(&s, a);
                     }
