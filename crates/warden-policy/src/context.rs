@@ -296,8 +296,15 @@ pub struct RequestContext {
     service_bit: u64,
     resource: Box<str>,
     resource_account: Option<Box<str>>,
-    /// Sorted by lower-cased key name. Well-known keys borrow a static name.
+    /// Lower-cased key names in [`key_order`]. Well-known keys borrow a static name.
     keys: Vec<(Cow<'static, str>, ContextValue)>,
+}
+
+/// The order of the context's keys: by length, then by bytes. Most keys
+/// differ in length, so a lookup rarely compares bytes at all (comparing
+/// names that share the `aws:` prefix was a quarter of an authorization).
+fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 impl RequestContext {
@@ -348,7 +355,7 @@ impl RequestContext {
     }
 
     fn insert_key(&mut self, k: Cow<'static, str>, value: ContextValue) {
-        match self.keys.binary_search_by(|(x, _)| (**x).cmp(&*k)) {
+        match self.keys.binary_search_by(|(x, _)| key_order(x, &k)) {
             Ok(i) => self.keys[i].1 = value,
             Err(i) => self.keys.insert(i, (k, value)),
         }
@@ -405,7 +412,7 @@ impl RequestContext {
 
     /// Looks up a lower-cased key: explicit keys first, then values derived from the principal.
     pub(crate) fn values(&self, key: &str) -> Option<Values<'_>> {
-        match self.keys.binary_search_by(|(x, _)| (**x).cmp(key)) {
+        match self.keys.binary_search_by(|(x, _)| key_order(x, key)) {
             Ok(i) => Some(match &self.keys[i].1 {
                 ContextValue::One(s) => Values::One(s),
                 ContextValue::Many(v) => Values::Many(v),
