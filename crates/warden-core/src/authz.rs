@@ -93,7 +93,7 @@ pub(crate) struct Resolved {
     boundary: Option<NamedPolicy>,
     /// Context keys that come from the model: `aws:username`,
     /// `aws:PrincipalTag/*` of the user or role, `aws:PrincipalOrgID`.
-    principal_keys: Vec<(String, String)>,
+    principal_keys: Vec<(Arc<str>, ContextValue)>,
     /// An IAM user's parsed ARN (a role session's differs per session).
     principal: Option<Principal>,
     /// The SCP levels of the principal's account (organization root first),
@@ -102,7 +102,7 @@ pub(crate) struct Resolved {
     /// The organization ID and path of the principal's own account, reused
     /// as `aws:ResourceOrgID`/`aws:ResourceOrgPaths` for same-account
     /// resources (most requests) instead of walking the organizations.
-    account_org: Option<(String, String)>,
+    account_org: Option<(Arc<str>, Arc<str>)>,
 }
 
 /// Resolved policies per principal. Resolving walks the user's groups and
@@ -137,8 +137,12 @@ impl ResolvedCache {
             }
         }
         let (identity, boundary) = caller_policies(s, caller)?;
-        let account_org = crate::orgs::organization_of(s, &caller.account)
-            .map(|org| (org.id.clone(), org_path(org, &caller.account)));
+        let account_org = crate::orgs::organization_of(s, &caller.account).map(|org| {
+            (
+                Arc::from(org.id.as_str()),
+                org_path(org, &caller.account).into(),
+            )
+        });
         let resolved = Arc::new(Resolved {
             generation: s.generation,
             identity,
@@ -317,19 +321,20 @@ fn org_path(org: &crate::orgs::Organization, account: &str) -> String {
 }
 
 /// The principal's context keys that the model holds.
+/// Key names are lower-cased here, once per principal, not per request.
 fn model_keys(
     s: &State,
     caller: &Caller,
-    account_org: Option<&(String, String)>,
-) -> Vec<(String, String)> {
-    let mut keys = Vec::new();
+    account_org: Option<&(Arc<str>, Arc<str>)>,
+) -> Vec<(Arc<str>, ContextValue)> {
+    let mut keys: Vec<(Arc<str>, ContextValue)> = Vec::new();
     if let Some((id, path)) = account_org {
-        keys.push(("aws:PrincipalOrgID".to_string(), id.clone()));
-        keys.push(("aws:PrincipalOrgPaths".to_string(), path.clone()));
+        keys.push(("aws:principalorgid".into(), id.into()));
+        keys.push(("aws:principalorgpaths".into(), path.into()));
     }
     let tags = match &caller.kind {
         PrincipalKind::User { name_lower } => s.user(&caller.account, name_lower).map(|u| {
-            keys.push(("aws:username".to_string(), u.name.clone()));
+            keys.push(("aws:username".into(), u.name.as_str().into()));
             &u.tags
         }),
         PrincipalKind::AssumedRole {
@@ -338,7 +343,8 @@ fn model_keys(
         PrincipalKind::Root | PrincipalKind::FederatedUser { .. } => None,
     };
     for t in tags.into_iter().flatten() {
-        keys.push((format!("aws:PrincipalTag/{}", t.key), t.value.clone()));
+        let key = format!("aws:principaltag/{}", t.key.to_ascii_lowercase());
+        keys.push((key.into(), t.value.as_str().into()));
     }
     keys
 }
@@ -348,7 +354,7 @@ fn principal_keys(caller: &Caller, resolved: &Resolved, ctx: &mut RequestContext
     ctx.insert_static("aws:userid", caller.user_id.as_str());
     ctx.insert_static("aws:principalaccount", caller.account.as_str());
     for (k, v) in &resolved.principal_keys {
-        ctx.insert(k, v.as_str());
+        ctx.insert_shared(k, v.clone());
     }
     // The MFA and token keys exist only for temporary credentials.
     if let Some(session) = &caller.session {
@@ -378,10 +384,10 @@ fn principal_keys(caller: &Caller, resolved: &Resolved, ctx: &mut RequestContext
 
 /// Formats `epoch` as RFC 3339. Requests of the same second share the text
 /// (per thread), since `aws:CurrentTime` is formatted for every request.
-fn rfc3339(epoch: Epoch) -> String {
+fn rfc3339(epoch: Epoch) -> Arc<str> {
     thread_local! {
-        static LAST: std::cell::RefCell<(Epoch, String)> =
-            const { std::cell::RefCell::new((Epoch::MIN, String::new())) };
+        static LAST: std::cell::RefCell<(Epoch, Arc<str>)> =
+            std::cell::RefCell::new((Epoch::MIN, Arc::from("")));
     }
     LAST.with_borrow_mut(|(at, text)| {
         if *at != epoch {
@@ -391,10 +397,11 @@ fn rfc3339(epoch: Epoch) -> String {
                     t.format(&time::format_description::well_known::Rfc3339)
                         .ok()
                 })
-                .unwrap_or_default();
+                .unwrap_or_default()
+                .into();
             *at = epoch;
         }
-        text.clone()
+        Arc::clone(text)
     })
 }
 
@@ -455,11 +462,14 @@ impl Warden {
             // account: reading them is a same-account request.
             Some("aws") => ctx.set_resource_account(&caller.account),
             Some(a) if !a.is_empty() => {
-                let org = if a == caller.account {
-                    resolved.account_org.clone()
+                let org: Option<(ContextValue, ContextValue)> = if a == caller.account {
+                    resolved
+                        .account_org
+                        .as_ref()
+                        .map(|(id, path)| (id.into(), path.into()))
                 } else {
                     crate::orgs::organization_of(&s, a)
-                        .map(|org| (org.id.clone(), org_path(org, a)))
+                        .map(|org| (org.id.as_str().into(), org_path(org, a).into()))
                 };
                 if let Some((id, path)) = org {
                     ctx.insert_static("aws:resourceorgid", id);

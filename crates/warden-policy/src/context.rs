@@ -1,6 +1,5 @@
 //! The request side: who calls, what they do, on which resource, with which context keys.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::error::RequestError;
@@ -251,21 +250,35 @@ pub(crate) fn service_bit(service: &str) -> u64 {
 /// A context value: one string or a set of strings (multivalued keys such as `aws:TagKeys`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContextValue {
-    /// A single value.
-    One(String),
+    /// A single value. Shared, so that a value kept per principal (its tags,
+    /// its organization) or per second (`aws:CurrentTime`) goes into each
+    /// request's context without being copied.
+    One(Arc<str>),
     /// A multivalued key's values (may be empty).
     Many(Vec<String>),
 }
 
 impl From<&str> for ContextValue {
     fn from(s: &str) -> Self {
-        ContextValue::One(s.to_string())
+        ContextValue::One(s.into())
     }
 }
 
 impl From<String> for ContextValue {
     fn from(s: String) -> Self {
+        ContextValue::One(s.into())
+    }
+}
+
+impl From<Arc<str>> for ContextValue {
+    fn from(s: Arc<str>) -> Self {
         ContextValue::One(s)
+    }
+}
+
+impl From<&Arc<str>> for ContextValue {
+    fn from(s: &Arc<str>) -> Self {
+        ContextValue::One(Arc::clone(s))
     }
 }
 
@@ -297,7 +310,27 @@ pub struct RequestContext {
     resource: Box<str>,
     resource_account: Option<Box<str>>,
     /// Lower-cased key names in [`key_order`]. Well-known keys borrow a static name.
-    keys: Vec<(Cow<'static, str>, ContextValue)>,
+    keys: Vec<(KeyName, ContextValue)>,
+}
+
+/// A lower-cased context key name: a well-known name known at compile time,
+/// one shared with a per-principal cache, or one made for this request.
+#[derive(Debug, Clone)]
+enum KeyName {
+    Static(&'static str),
+    Shared(Arc<str>),
+    Owned(Box<str>),
+}
+
+impl std::ops::Deref for KeyName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            KeyName::Static(s) => s,
+            KeyName::Shared(s) => s,
+            KeyName::Owned(s) => s,
+        }
+    }
 }
 
 /// The order of the context's keys: by length, then by bytes. Most keys
@@ -339,7 +372,10 @@ impl RequestContext {
 
     /// Sets a context key (names are case-insensitive; a later value replaces an earlier one).
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
-        self.insert_key(Cow::Owned(key.to_ascii_lowercase()), value.into());
+        self.insert_key(
+            KeyName::Owned(key.to_ascii_lowercase().into_boxed_str()),
+            value.into(),
+        );
     }
 
     /// [`RequestContext::insert`] for a key name known at compile time: a
@@ -347,14 +383,25 @@ impl RequestContext {
     /// server sets for every call).
     pub fn insert_static(&mut self, key: &'static str, value: impl Into<ContextValue>) {
         let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(key.to_ascii_lowercase())
+            KeyName::Owned(key.to_ascii_lowercase().into_boxed_str())
         } else {
-            Cow::Borrowed(key)
+            KeyName::Static(key)
         };
         self.insert_key(key, value.into());
     }
 
-    fn insert_key(&mut self, k: Cow<'static, str>, value: ContextValue) {
+    /// [`RequestContext::insert`] for a key name kept between requests (a
+    /// principal's tag keys): a lower-case name is shared, not copied.
+    pub fn insert_shared(&mut self, key: &Arc<str>, value: impl Into<ContextValue>) {
+        let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            KeyName::Owned(key.to_ascii_lowercase().into_boxed_str())
+        } else {
+            KeyName::Shared(Arc::clone(key))
+        };
+        self.insert_key(key, value.into());
+    }
+
+    fn insert_key(&mut self, k: KeyName, value: ContextValue) {
         match self.keys.binary_search_by(|(x, _)| key_order(x, &k)) {
             Ok(i) => self.keys[i].1 = value,
             Err(i) => self.keys.insert(i, (k, value)),

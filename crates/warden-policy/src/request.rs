@@ -317,7 +317,7 @@ impl<'a> Scanner<'a> {
             let value = if self.peek() == Some(b'[') {
                 ContextValue::Many(self.array(|s, _| s.scalar())?)
             } else {
-                ContextValue::One(self.scalar()?)
+                ContextValue::One(self.scalar()?.into())
             };
             out.push((key, value));
             self.ws();

@@ -27,7 +27,7 @@ fn holds_in(version: Option<&str>, condition: &str, ctx: &[(&str, V)]) -> bool {
     let mut c = RequestContext::new(principal, "s3:GetObject", "arn:aws:s3:::b/k").unwrap();
     for (k, v) in ctx {
         let v = match v {
-            One(s) => ContextValue::One((*s).to_string()),
+            One(s) => ContextValue::One((*s).into()),
             Many(list) => ContextValue::Many(list.iter().map(|s| (*s).to_string()).collect()),
         };
         c.insert(k, v);
