@@ -94,7 +94,7 @@ pub(crate) struct Resolved {
     /// Context keys that come from the model: `aws:username`,
     /// `aws:PrincipalTag/*` of the user or role, `aws:PrincipalOrgID`.
     principal_keys: Vec<(Arc<str>, ContextValue)>,
-    /// An IAM user's parsed ARN (a role session's differs per session).
+    /// The parsed ARN of an IAM user or root (a role session's differs per session).
     principal: Option<Principal>,
     /// The SCP levels of the principal's account (organization root first),
     /// or `None` where SCPs do not apply.
@@ -149,7 +149,9 @@ impl ResolvedCache {
             boundary,
             principal_keys: model_keys(s, caller, account_org.as_ref()),
             principal: match caller.kind {
-                PrincipalKind::User { .. } => Principal::parse(&caller.arn).ok(),
+                PrincipalKind::User { .. } | PrincipalKind::Root => {
+                    Principal::parse(&caller.arn).ok()
+                }
                 _ => None,
             },
             scp_levels: scp_levels(s, caller),

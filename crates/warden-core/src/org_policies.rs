@@ -262,6 +262,12 @@ fn enabled(org: &Organization, kind: OrgPolicyKind) -> bool {
 }
 
 /// The type of a stored or managed policy id.
+fn is_attached(org: &Organization, policy_id: &str, target_id: &str) -> bool {
+    org.attachments
+        .iter()
+        .any(|(t, p)| t == target_id && p == policy_id)
+}
+
 fn kind_of(org: &Organization, policy_id: &str) -> Option<OrgPolicyKind> {
     OrgPolicyKind::of_managed(policy_id).or_else(|| {
         org.policies
@@ -568,11 +574,7 @@ impl Warden {
             if !enabled(org, kind) {
                 return Err(CoreError::PolicyTypeNotEnabled);
             }
-            if org
-                .attachments
-                .iter()
-                .any(|(t, p)| t == target_id && p == policy_id)
-            {
+            if is_attached(org, policy_id, target_id) {
                 return Err(CoreError::DuplicateOrgPolicyAttachment);
             }
             let of_kind = org
@@ -604,11 +606,7 @@ impl Warden {
             target(org, target_id)?;
             let kind = kind_of(org, policy_id);
             let on_target = |t: &str, p: &str| t == target_id && kind_of(org, p) == kind;
-            if !org
-                .attachments
-                .iter()
-                .any(|(t, p)| t == target_id && p == policy_id)
-            {
+            if !is_attached(org, policy_id, target_id) {
                 return Err(CoreError::OrgPolicyNotAttached);
             }
             let remaining = org
