@@ -5,17 +5,19 @@
 //! for root, which no policy is read for, and for the policy-heavy user, on
 //! the action and resource the server uses for `iam:GetUser`; and for the
 //! same user in a member account of an organization, where three SCP levels
-//! (root, an OU with a 10-statement SCP, the account) apply as well.
+//! (root, an OU with a 10-statement SCP, the account) apply as well; and
+//! the user's request right after a write (untimed) in another account,
+//! which keeps its cached view, or in its own account, which renews it.
 //!
 //! `cargo bench -p warden-core --bench authorize`
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use warden_core::auth::Caller;
 use warden_core::authz::RequestFacts;
 use warden_core::keys::KeyOwner;
-use warden_core::model::now_epoch;
+use warden_core::model::{now_epoch, Tag};
 use warden_core::policies::{Holder, NewPolicy};
 use warden_core::users::NewUser;
 use warden_core::Warden;
@@ -208,6 +210,52 @@ fn bench(c: &mut Criterion) {
                 w.authorize(&member_user, "iam:GetUser", &member_resource, &facts)
                     .unwrap()
             })
+        },
+    );
+    // Writes between requests (untimed): one in another account leaves the
+    // user's resolved view cached; one in its own account (to a bystander)
+    // makes the next request resolve it again.
+    let mut flip = 0u64;
+    let mut retag = |account: &str, user: &str| {
+        flip += 1;
+        let tag = Tag {
+            key: "flip".into(),
+            value: flip.to_string(),
+        };
+        w.tag_user(account, user, &[tag]).unwrap();
+    };
+    c.bench_function(
+        "authorize/user_10_attached_2_groups_boundary/allow_after_a_write_in_another_account",
+        |b| {
+            b.iter_batched(
+                || retag(&member, "heavy"),
+                |()| {
+                    w.authorize(&user, "iam:GetUser", &resource, &facts)
+                        .unwrap()
+                },
+                BatchSize::PerIteration,
+            )
+        },
+    );
+    w.create_user(
+        ACCOUNT,
+        NewUser {
+            name: "bystander".into(),
+            ..NewUser::default()
+        },
+    )
+    .unwrap();
+    c.bench_function(
+        "authorize/user_10_attached_2_groups_boundary/allow_after_a_write_in_its_account",
+        |b| {
+            b.iter_batched(
+                || retag(ACCOUNT, "bystander"),
+                |()| {
+                    w.authorize(&user, "iam:GetUser", &resource, &facts)
+                        .unwrap()
+                },
+                BatchSize::PerIteration,
+            )
         },
     );
     let other = format!("arn:aws:iam::{ACCOUNT}:user/elsewhere/someone");

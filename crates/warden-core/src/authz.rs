@@ -84,7 +84,7 @@ static CHANGE_OWN_PASSWORD: LazyLock<Option<Arc<Policy>>> = LazyLock::new(|| {
     .map(Arc::new)
 });
 
-/// A principal's identity policies and boundary, as resolved against one
+/// A principal's identity policies and boundary, as resolved at one
 /// generation of the model.
 #[derive(Debug, Default)]
 pub(crate) struct Resolved {
@@ -107,9 +107,11 @@ pub(crate) struct Resolved {
 
 /// Resolved policies per principal. Resolving walks the user's groups and
 /// looks up every attached policy, which costs several times the decision
-/// itself; an entry is reused only while the model's generation is the one
-/// it was resolved for, so any write (a policy change included) is seen by
-/// the very next request.
+/// itself; an entry is reused only while nothing it depends on has changed
+/// since the generation it was resolved at ([`State::is_current`]: no write
+/// to the principal's account, no organization change), so a policy change
+/// is seen by the very next request, and writes elsewhere (other accounts,
+/// access keys, last-used data) do not force re-resolving.
 #[derive(Debug, Default)]
 pub(crate) struct ResolvedCache(parking_lot::Mutex<HashMap<String, Arc<Resolved>>>);
 
@@ -132,7 +134,7 @@ impl ResolvedCache {
             }
         };
         if let Some(r) = self.0.lock().get(&key) {
-            if r.generation == s.generation {
+            if s.is_current(&caller.account, r.generation) {
                 return Ok(Arc::clone(r));
             }
         }
@@ -572,6 +574,9 @@ mod tests {
 
     const GET_USER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}"#;
     const NOTHING: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#;
+    const ALL: &str =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    const DENY_IAM: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}"#;
 
     #[test]
     fn every_change_is_seen_by_the_next_request() {
@@ -628,6 +633,91 @@ mod tests {
         w.delete_inline_policy(ACCT, Holder::User("dev"), "abac")
             .unwrap();
         assert!(!allowed(&w, &me));
+    }
+
+    /// The principal's resolved view as the authorizer would use it now.
+    fn view(w: &Warden, c: &Caller) -> Arc<Resolved> {
+        w.resolved_policies.get(&w.read(), c).unwrap()
+    }
+
+    /// A user with an access key in `account`, as an authenticated caller.
+    fn user_in(w: &Warden, account: &str, name: &str) -> Caller {
+        w.create_user(
+            account,
+            NewUser {
+                name: name.into(),
+                ..NewUser::default()
+            },
+        )
+        .unwrap();
+        let key = w
+            .create_access_key(account, KeyOwner::User(name))
+            .unwrap()
+            .key
+            .id;
+        w.credentials_for(&key, None, now_epoch()).unwrap().1
+    }
+
+    #[test]
+    fn writes_elsewhere_keep_a_principals_view_and_its_own_account_renews_it() {
+        let (w, me) = setup();
+        let org = w.create_organization(ACCT, None).unwrap();
+        let member = w
+            .create_member_account(ACCT, "m", "m@example.com", None, Vec::new())
+            .unwrap()
+            .account;
+        let before = view(&w, &me);
+        assert!(
+            Arc::ptr_eq(&before, &view(&w, &me)),
+            "reused while nothing changed"
+        );
+        // Another account's users, and credentials of my own account, are
+        // not part of my view.
+        let other = user_in(&w, &member, "someone");
+        w.create_access_key(ACCT, KeyOwner::User("dev")).unwrap();
+        assert!(Arc::ptr_eq(&before, &view(&w, &me)));
+        let theirs = view(&w, &other);
+        // A write in my account renews my view, not the other account's.
+        w.create_group(ACCT, "g", None).unwrap();
+        let after = view(&w, &me);
+        assert!(!Arc::ptr_eq(&before, &after));
+        assert!(Arc::ptr_eq(&theirs, &view(&w, &other)));
+        // An organization change reaches across accounts: both renew.
+        use crate::org_policies::SCP;
+        w.enable_policy_type(ACCT, &org.root_id(), SCP).unwrap();
+        assert!(!Arc::ptr_eq(&after, &view(&w, &me)));
+        assert!(!Arc::ptr_eq(&theirs, &view(&w, &other)));
+    }
+
+    #[test]
+    fn an_scp_attached_in_the_management_account_binds_the_next_request_in_a_member() {
+        use crate::org_policies::SCP;
+        let w = Warden::in_memory_for_tests(ACCT).unwrap();
+        let org = w.create_organization(ACCT, None).unwrap();
+        let member = w
+            .create_member_account(ACCT, "m", "m@example.com", None, Vec::new())
+            .unwrap()
+            .account;
+        let them = user_in(&w, &member, "worker");
+        w.put_inline_policy(&member, Holder::User("worker"), "all", ALL)
+            .unwrap();
+        let facts = RequestFacts {
+            keys: Vec::new(),
+            now: now_epoch(),
+        };
+        let target = format!("arn:aws:iam::{member}:user/worker");
+        let decide = || w.authorize(&them, "iam:GetUser", &target, &facts);
+        decide().expect("allowed before any SCP");
+        w.enable_policy_type(ACCT, &org.root_id(), SCP).unwrap();
+        decide().expect("FullAWSAccess allows");
+        let deny = w
+            .create_org_policy(ACCT, "no-iam", "", SCP, DENY_IAM, Vec::new())
+            .unwrap();
+        decide().expect("created, not attached");
+        w.attach_org_policy(ACCT, &deny.id, &member).unwrap();
+        assert!(matches!(decide(), Err(CoreError::AccessDenied(_))));
+        w.detach_org_policy(ACCT, &deny.id, &member).unwrap();
+        decide().expect("detached");
     }
 
     #[test]

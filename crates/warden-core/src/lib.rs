@@ -145,11 +145,7 @@ impl Warden {
             .map(Change::to_mutation)
             .collect::<Result<Vec<_>>>()?;
         self.store.apply(&batch)?;
-        let mut state = self.state.write();
-        for change in changes {
-            state.apply(change);
-        }
-        state.generation += 1;
+        self.state.write().apply_all(changes);
         Ok(out)
     }
 
@@ -197,6 +193,7 @@ impl Warden {
             let generation = state.generation + 1;
             *state = State::default();
             state.generation = generation;
+            state.everything_changed = generation;
         }
         account::ensure_account(self, &self.config.default_account.clone())?;
         Ok(())

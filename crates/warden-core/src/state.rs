@@ -49,9 +49,28 @@ pub struct State {
     pub instance_profiles: BTreeMap<NameKey, InstanceProfile>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
-    /// Counts applied change sets: anything derived from the model (the
-    /// authorizer's resolved policies) is valid for one generation only.
+    /// Counts applied change sets.
     pub generation: u64,
+    /// The generation at which each account last changed in a way the
+    /// authorizer's per-principal view depends on (users, groups, roles,
+    /// policies, the account itself). Keyed per account so that writes in
+    /// one account leave the other accounts' cached views valid.
+    pub account_changed: HashMap<String, u64>,
+    /// The generation at which any organization last changed (membership,
+    /// OUs, SCPs and RCPs reach across accounts), or the model was reset.
+    pub everything_changed: u64,
+}
+
+/// What a change can alter of the authorizer's per-principal views.
+#[derive(Debug)]
+pub enum AuthzScope<'a> {
+    /// Credentials, MFA devices, last-used data, instance profiles: never
+    /// part of a principal's policies or context keys.
+    Unaffected,
+    /// The principals of one account.
+    Account(&'a str),
+    /// Any account's principals.
+    Everything,
 }
 
 /// One entity to store or remove.
@@ -106,6 +125,29 @@ fn delete(kind: &str, account: &str, key: &str) -> Mutation {
 }
 
 impl Change {
+    /// Which principals' authorization views this change can alter.
+    pub fn authz_scope(&self) -> AuthzScope<'_> {
+        match self {
+            Self::AccessKey(_)
+            | Self::DeleteAccessKey { .. }
+            | Self::Mfa(_)
+            | Self::DeleteMfa { .. }
+            | Self::KeyLastUsed(_)
+            | Self::InstanceProfile(_)
+            | Self::DeleteInstanceProfile(_) => AuthzScope::Unaffected,
+            Self::Account(a) => AuthzScope::Account(&a.id),
+            Self::User(u) => AuthzScope::Account(&u.account),
+            Self::Group(g) => AuthzScope::Account(&g.account),
+            Self::Policy(p) => AuthzScope::Account(&p.account),
+            Self::Role(r) => AuthzScope::Account(&r.account),
+            Self::DeleteUser((account, _))
+            | Self::DeleteGroup((account, _))
+            | Self::DeletePolicy((account, _))
+            | Self::DeleteRole((account, _)) => AuthzScope::Account(account),
+            Self::Organization(_) => AuthzScope::Everything,
+        }
+    }
+
     /// The store mutation for this change.
     pub fn to_mutation(&self) -> Result<Mutation> {
         Ok(match self {
@@ -144,7 +186,33 @@ fn parse<T: DeserializeOwned>(r: &Record) -> Result<T> {
 impl State {
     /// Applies one change to memory. Infallible: every check happened before
     /// the change was made.
-    pub fn apply(&mut self, change: Change) {
+    /// Applies a change set as generation `self.generation + 1`.
+    pub fn apply_all(&mut self, changes: Vec<Change>) {
+        self.generation += 1;
+        let generation = self.generation;
+        for change in changes {
+            match change.authz_scope() {
+                AuthzScope::Unaffected => {}
+                AuthzScope::Account(account) => {
+                    self.account_changed.insert(account.to_string(), generation);
+                }
+                AuthzScope::Everything => self.everything_changed = generation,
+            }
+            self.apply(change);
+        }
+    }
+
+    /// Whether a view of `account`'s principals derived at `generation` is
+    /// still current.
+    pub fn is_current(&self, account: &str, generation: u64) -> bool {
+        generation >= self.everything_changed
+            && self
+                .account_changed
+                .get(account)
+                .is_none_or(|changed| generation >= *changed)
+    }
+
+    fn apply(&mut self, change: Change) {
         match change {
             Change::Account(a) => {
                 self.accounts.insert(a.id.clone(), a);
