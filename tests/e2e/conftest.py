@@ -5,6 +5,9 @@
   with the root keys taken from WARDEN_ROOT_ACCESS_KEY_ID / WARDEN_ROOT_SECRET_ACCESS_KEY.
 * `warden_factory(...)` starts extra, isolated servers (dev mode, no env keys, kill -9 ...).
 * `aws(*args, creds=...)` runs the pinned aws CLI against `server`.
+* `store` runs a test once per store: SQLite (the default) and PostgreSQL (`WARDEN_TEST_POSTGRES`,
+  default the machine's server at 127.0.0.1:5432, database `test`, a schema per test). Without a
+  server the PostgreSQL runs are skipped, unless `WARDEN_REQUIRE_POSTGRES` is set (`.ci/run` sets it).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_util import ROOT, Creds, Warden, make_client, run_aws
+from e2e_util import ROOT, Creds, StoreUnderTest, Warden, make_client, postgres_available, postgres_store, run_aws
 
 REPO = Path(__file__).resolve().parents[2]
 _LIVE: list[Warden] = []
@@ -111,3 +114,17 @@ def pytest_runtest_makereport(item, call):
                 report.sections.append((f"warden {w.url} (gen {w.generation})", w.describe(3000)))
             except Exception as e:  # pragma: no cover - diagnostics only
                 report.sections.append(("warden", f"could not read logs: {e!r}"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request):
+    if request.param == "sqlite":
+        yield StoreUnderTest("sqlite", {})
+        return
+    why = postgres_available()
+    if why is not None:
+        if os.environ.get("WARDEN_REQUIRE_POSTGRES"):
+            pytest.fail(f"WARDEN_REQUIRE_POSTGRES is set but PostgreSQL is not usable: {why}")
+        pytest.skip(f"no PostgreSQL: {why}")
+    with postgres_store() as s:
+        yield s

@@ -710,3 +710,60 @@ def member_session(w: Any, world: dict, name: str = "admin") -> tuple[Creds, str
         RoleArn=f"arn:aws:iam::{world['member']}:role/OrganizationAccountAccessRole", RoleSessionName=name
     )
     return creds_of(r), r["AssumedRoleUser"]["Arn"]
+
+
+# --- PostgreSQL store ---------------------------------------------------------------------------
+
+POSTGRES_URL = os.environ.get("WARDEN_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
+
+
+def psql(sql: str) -> str:
+    """Runs `sql` with the machine's psql against POSTGRES_URL; returns its unaligned output."""
+    out = subprocess.run(
+        ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", POSTGRES_URL, "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"psql failed ({out.returncode}): {out.stderr.strip()}")
+    return out.stdout
+
+
+def postgres_available() -> str | None:
+    """None when a PostgreSQL server answers at POSTGRES_URL, else why not."""
+    try:
+        psql("SELECT 1")
+        return None
+    except FileNotFoundError:
+        return "psql is not installed"
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        return str(e)
+
+
+@dataclass
+class StoreUnderTest:
+    """Where a warden keeps its records: the SQLite file in its data dir, or a PostgreSQL schema
+    of its own (`env` points warden at it; `dump()` is the table's whole text)."""
+
+    kind: str
+    env: dict[str, str]
+    schema: str | None = None
+
+    def dump(self) -> str:
+        if self.schema is None:
+            return ""
+        return psql(f"SELECT kind, account, key, value FROM {self.schema}.warden_records")
+
+
+@contextlib.contextmanager
+def postgres_store():
+    """A fresh schema for one warden, dropped afterwards."""
+    schema = f"warden_e2e_{uuid.uuid4().hex[:12]}"
+    psql(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    try:
+        yield StoreUnderTest("postgres", {"WARDEN_DATABASE_URL": url}, schema)
+    finally:
+        psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

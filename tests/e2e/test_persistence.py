@@ -1,6 +1,7 @@
 """Persistence: restart keeps everything, first start without env keys writes root-credentials
 (0600) and prints a ready-to-paste profile, kill -9 during concurrent writes loses no
-acknowledged write, and no plaintext secret/password reaches the database files or the logs.
+acknowledged write, and no plaintext secret/password reaches the database files or the logs. The
+restart, kill -9 and secrets tests run once per store: SQLite and PostgreSQL (see `store` in conftest).
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def extract_profile(text: str) -> str | None:
     return None
 
 
-def test_data_survives_restart(warden_factory):
-    w = warden_factory()
+def test_data_survives_restart(warden_factory, store):
+    w = warden_factory(extra_env=store.env)
     iam = w.client("iam")
     name, group = unique("keep"), unique("keepg")
     user = iam.create_user(UserName=name, Path="/kept/", Tags=[{"Key": "k", "Value": "v"}])["User"]
@@ -214,8 +215,8 @@ def test_printed_profile_works_with_the_cli(warden_factory, tmp_path):
     assert '"Users"' in p.stdout
 
 
-def test_kill_9_during_concurrent_writes_loses_no_acknowledged_write(warden_factory):
-    w = warden_factory()
+def test_kill_9_during_concurrent_writes_loses_no_acknowledged_write(warden_factory, store):
+    w = warden_factory(extra_env=store.env)
     acked: list[str] = []
     acked_keys: list[tuple[str, Creds]] = []
     lock = threading.Lock()
@@ -271,10 +272,10 @@ def test_kill_9_during_concurrent_writes_loses_no_acknowledged_write(warden_fact
     iam.create_user(UserName=unique("after-crash"))
 
 
-def test_acknowledged_updates_and_deletes_survive_kill_9(warden_factory):
+def test_acknowledged_updates_and_deletes_survive_kill_9(warden_factory, store):
     """Durability is not only for inserts: a deactivation, a rename and a delete that were
     acknowledged just before SIGKILL are all there after the restart."""
-    w = warden_factory()
+    w = warden_factory(extra_env=store.env)
     iam = w.client("iam")
     keep, gone, renamed = unique("k9u-keep"), unique("k9u-gone"), unique("k9u-old")
     iam.create_user(UserName=keep)
@@ -298,8 +299,8 @@ def test_acknowledged_updates_and_deletes_survive_kill_9(warden_factory):
     assert iam.get_user(UserName=new_name)["User"]["UserName"] == new_name
 
 
-def test_no_plaintext_secrets_in_database_or_logs(warden_factory):
-    w = warden_factory()
+def test_no_plaintext_secrets_in_database_or_logs(warden_factory, store):
+    w = warden_factory(extra_env=store.env)
     iam = w.client("iam")
     secrets: list[str] = [ROOT.secret_access_key]
     passwords = ["Plaintext-Canary-Passw0rd-1!", "Plaintext-Canary-Passw0rd-2!"]
@@ -328,6 +329,7 @@ def test_no_plaintext_secrets_in_database_or_logs(warden_factory):
             if p.is_file() and p.name != "root-credentials":
                 blobs[str(p)] = p.read_bytes()
         blobs["logs"] = w.all_logs_bytes()
+        blobs["postgres"] = store.dump().encode()
         for where, data in blobs.items():
             for s in secrets + passwords:
                 assert s.encode() not in data, f"{label}: plaintext secret found in {where}"
@@ -335,8 +337,13 @@ def test_no_plaintext_secrets_in_database_or_logs(warden_factory):
     scan("while running")
     w.stop()
     scan("after shutdown")
-    db_files = [p for p in w.data_dir.rglob("*") if p.is_file() and p.stat().st_size > 0]
-    assert db_files, "no database file in the data dir"
+    if store.kind == "sqlite":
+        db_files = [p for p in w.data_dir.rglob("*") if p.is_file() and p.stat().st_size > 0]
+        assert db_files, "no database file in the data dir"
+    else:
+        # The records, sealed secrets included, are in PostgreSQL, and no SQLite file was made.
+        assert "access_key" in store.dump()
+        assert not (w.data_dir / "warden.db").exists()
 
 
 def test_sqlite_database_is_in_the_data_dir(server):

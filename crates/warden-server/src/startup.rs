@@ -10,12 +10,12 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use warden_core::crypto::MasterKey;
 use warden_core::{account, Config, Warden};
-use warden_store::{SqliteStore, Store};
+use warden_store::{PostgresStore, SqliteStore, Store};
 use warden_wire::sigv4::SigningKeyCache;
 
 use crate::{dev::DevMode, router, AppState};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
@@ -24,6 +24,28 @@ pub struct ServeOptions {
     /// Root credentials to install (from `WARDEN_ROOT_ACCESS_KEY_ID` and
     /// `WARDEN_ROOT_SECRET_ACCESS_KEY`).
     pub root_key: Option<(String, String)>,
+    /// A PostgreSQL URL (`WARDEN_DATABASE_URL`): records go there instead
+    /// of the SQLite file in `data_dir` (which still holds the master key
+    /// file and the first root credentials).
+    pub database_url: Option<String>,
+}
+
+impl std::fmt::Debug for ServeOptions {
+    // The root secret and the database URL (which may hold a password)
+    // are never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeOptions")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("account_id", &self.account_id)
+            .field("dev", &self.dev)
+            .field("root_key", &self.root_key.as_ref().map(|(id, _)| id))
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,10 +150,10 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
     if opts.account_id.len() != 12 || !opts.account_id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(StartupError::AccountId(opts.account_id.clone()));
     }
-    let store: Arc<dyn Store> = if opts.dev {
-        Arc::new(SqliteStore::open_in_memory()?)
-    } else {
-        Arc::new(SqliteStore::open_dir(&opts.data_dir)?)
+    let store: Arc<dyn Store> = match &opts.database_url {
+        Some(url) => Arc::new(PostgresStore::connect(url)?),
+        None if opts.dev => Arc::new(SqliteStore::open_in_memory()?),
+        None => Arc::new(SqliteStore::open_dir(&opts.data_dir)?),
     };
     let master = master_key(&opts)?;
     let config = Config {

@@ -5,7 +5,8 @@
 //! small typed record. A store therefore only needs two things: hand back every
 //! record at start-up, and apply a batch of puts and deletes atomically and
 //! durably. That keeps the trait tiny, so PostgreSQL can follow SQLite without
-//! touching the domain.
+//! touching the domain: [`PostgresStore`] keeps the same records in a
+//! PostgreSQL table.
 //!
 //! Records are keyed by `(kind, account, key)`: the account is part of the key
 //! from day one because warden serves many accounts.
@@ -16,6 +17,9 @@ use std::path::Path;
 
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
+
+mod pg_store;
+pub use crate::pg_store::PostgresStore;
 
 /// One persisted entity: a JSON document under a typed key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +52,12 @@ pub enum Mutation {
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL error: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("could not start the PostgreSQL connection thread: {0}")]
+    Thread(std::io::Error),
+    #[error("the PostgreSQL connection thread has stopped")]
+    ConnectionThreadGone,
     #[error("could not create data directory {path}: {source}")]
     DataDir {
         path: String,

@@ -39,6 +39,10 @@ struct ServeArgs {
     /// Ephemeral state and moto-compatible test shortcuts. Never for production.
     #[arg(long)]
     dev: bool,
+    /// Keep records in PostgreSQL (`postgres://user:password@host/db`)
+    /// instead of the SQLite file in --data-dir.
+    #[arg(long, env = "WARDEN_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
 }
 
 fn init_logging() {
@@ -77,6 +81,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         account_id: args.account_id,
         dev: args.dev,
         root_key: root_key_from_env()?,
+        database_url: args.database_url,
     };
     let started = warden_server::start(opts)
         .await
