@@ -6,6 +6,7 @@ after a restart (the table, not the process, holds the state)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -47,6 +48,21 @@ def test_an_unreachable_database_stops_start_up_without_leaking_the_password(war
     )
     assert "--database-url" in out.stdout
     assert password not in out.stdout + out.stderr
+
+
+def test_a_first_start_on_postgres_makes_the_data_dir_for_its_key_and_root_credentials(warden_factory, pg):
+    """`warden serve --database-url ...` on a fresh machine: no data dir yet, no root keys in the
+    environment. warden makes the dir, its master key and the root credentials file, and they work."""
+    w = warden_factory(start=False, root_from_env=False, extra_env=pg.env)
+    w.data_dir.rmdir()
+    w.start()
+    assert (w.data_dir / "master.key").exists()
+    text = (w.data_dir / "root-credentials").read_text()
+    key_id = re.search(r"aws_access_key_id\s*=\s*(\S+)", text).group(1)
+    secret = re.search(r"aws_secret_access_key\s*=\s*(\S+)", text).group(1)
+    ident = make_client("sts", w.url, Creds(key_id, secret)).get_caller_identity()
+    assert ident["Arn"].endswith(":root")
+    assert "access_key" in pg.dump()
 
 
 def test_records_live_in_the_database_not_in_the_data_dir(warden_factory, pg):

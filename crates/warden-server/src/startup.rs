@@ -83,6 +83,12 @@ fn master_key(opts: &ServeOptions) -> Result<MasterKey, StartupError> {
         // Dev state is ephemeral, so is its key.
         return Ok(MasterKey::generate());
     }
+    // The SQLite store makes the data dir; with PostgreSQL nothing else
+    // would, and the key file and first root credentials still live here.
+    std::fs::create_dir_all(&opts.data_dir).map_err(|source| StartupError::Write {
+        path: opts.data_dir.clone(),
+        source,
+    })?;
     MasterKey::from_env_or_file(&opts.data_dir.join("master.key"))
         .map_err(|e| StartupError::MasterKey(e.to_string()))
 }
