@@ -16,7 +16,7 @@
 use std::sync::mpsc;
 
 use parking_lot::Mutex;
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, Statement};
 
 use crate::{Mutation, Record, Store, StoreError};
 
@@ -50,16 +50,53 @@ impl std::fmt::Debug for PostgresStore {
 /// The connection, reopened after the server closed it.
 struct Connection {
     config: postgres::Config,
-    client: Option<Client>,
+    live: Option<Live>,
+}
+
+/// An open connection and the statements prepared on it (prepared once:
+/// a round trip saved on every write).
+struct Live {
+    client: Client,
+    upsert: Option<Statement>,
+    delete: Option<Statement>,
+}
+
+const UPSERT: &str =
+    "INSERT INTO warden_records (kind, account, key, value) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (kind, account, key) DO UPDATE SET value = EXCLUDED.value";
+const DELETE: &str = "DELETE FROM warden_records WHERE kind = $1 AND account = $2 AND key = $3";
+
+impl Live {
+    fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+}
+
+/// The statement in `slot`, prepared on first use.
+fn prepared(
+    client: &mut Client,
+    slot: &mut Option<Statement>,
+    sql: &str,
+) -> Result<Statement, postgres::Error> {
+    if let Some(s) = slot {
+        return Ok(s.clone());
+    }
+    let s = client.prepare(sql)?;
+    *slot = Some(s.clone());
+    Ok(s)
 }
 
 impl Connection {
-    fn client(&mut self) -> Result<&mut Client, postgres::Error> {
-        let client = match self.client.take() {
-            Some(c) if !c.is_closed() => c,
-            _ => self.config.connect(NoTls)?,
+    fn live(&mut self) -> Result<&mut Live, postgres::Error> {
+        let live = match self.live.take() {
+            Some(l) if !l.is_closed() => l,
+            _ => Live {
+                client: self.config.connect(NoTls)?,
+                upsert: None,
+                delete: None,
+            },
         };
-        Ok(self.client.insert(client))
+        Ok(self.live.insert(live))
     }
 
     /// Runs `f`; when it failed because the connection was lost, once more
@@ -68,10 +105,10 @@ impl Connection {
     /// commit may or may not have landed is safe.
     fn run<T>(
         &mut self,
-        mut f: impl FnMut(&mut Client) -> Result<T, postgres::Error>,
+        mut f: impl FnMut(&mut Live) -> Result<T, postgres::Error>,
     ) -> Result<T, postgres::Error> {
-        match f(self.client()?) {
-            Err(_) if self.client.as_ref().is_some_and(Client::is_closed) => f(self.client()?),
+        match f(self.live()?) {
+            Err(_) if self.live.as_ref().is_some_and(Live::is_closed) => f(self.live()?),
             other => other,
         }
     }
@@ -88,10 +125,7 @@ impl PostgresStore {
         std::thread::Builder::new()
             .name("warden-postgres".into())
             .spawn(move || {
-                let mut conn = Connection {
-                    config,
-                    client: None,
-                };
+                let mut conn = Connection { config, live: None };
                 while let Ok(job) = rx.recv() {
                     job(&mut conn);
                 }
@@ -100,7 +134,7 @@ impl PostgresStore {
         let store = Self {
             jobs: Mutex::new(tx),
         };
-        if let Some(found) = store.call(|c| c.run(migrate))?? {
+        if let Some(found) = store.call(|c| c.run(|live| migrate(&mut live.client)))?? {
             return Err(StoreError::SchemaTooNew {
                 found,
                 known: MIGRATIONS.len() as i64,
@@ -157,8 +191,8 @@ fn migrate(client: &mut Client) -> Result<Option<i64>, postgres::Error> {
 impl Store for PostgresStore {
     fn load_all(&self) -> Result<Vec<Record>, StoreError> {
         let rows = self.call(|c| {
-            c.run(|client| {
-                client.query(
+            c.run(|live| {
+                live.client.query(
                     "SELECT kind, account, key, value FROM warden_records
                      ORDER BY kind, account, key",
                     &[],
@@ -181,24 +215,20 @@ impl Store for PostgresStore {
             return Ok(());
         }
         let batch = batch.to_vec();
-        self.call(move |c| c.run(|client| apply_batch(client, &batch)))??;
+        self.call(move |c| c.run(|live| apply_batch(live, &batch)))??;
         Ok(())
     }
 
     fn clear(&self) -> Result<(), StoreError> {
-        self.call(|c| c.run(|client| client.batch_execute("DELETE FROM warden_records")))??;
+        self.call(|c| c.run(|live| live.client.batch_execute("DELETE FROM warden_records")))??;
         Ok(())
     }
 }
 
-fn apply_batch(client: &mut Client, batch: &[Mutation]) -> Result<(), postgres::Error> {
-    let mut tx = client.transaction()?;
-    let put = tx.prepare(
-        "INSERT INTO warden_records (kind, account, key, value) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (kind, account, key) DO UPDATE SET value = EXCLUDED.value",
-    )?;
-    let del =
-        tx.prepare("DELETE FROM warden_records WHERE kind = $1 AND account = $2 AND key = $3")?;
+fn apply_batch(live: &mut Live, batch: &[Mutation]) -> Result<(), postgres::Error> {
+    let put = prepared(&mut live.client, &mut live.upsert, UPSERT)?;
+    let del = prepared(&mut live.client, &mut live.delete, DELETE)?;
+    let mut tx = live.client.transaction()?;
     for m in batch {
         match m {
             Mutation::Put(r) => {
