@@ -184,9 +184,8 @@ fn parse<T: DeserializeOwned>(r: &Record) -> Result<T> {
 }
 
 impl State {
-    /// Applies one change to memory. Infallible: every check happened before
-    /// the change was made.
-    /// Applies a change set as generation `self.generation + 1`.
+    /// Applies a change set to memory as generation `self.generation + 1`,
+    /// noting which accounts' authorization views it invalidates.
     pub fn apply_all(&mut self, changes: Vec<Change>) {
         self.generation += 1;
         let generation = self.generation;
@@ -212,6 +211,8 @@ impl State {
                 .is_none_or(|changed| generation >= *changed)
     }
 
+    /// Applies one change to memory. Infallible: every check happened before
+    /// the change was made.
     fn apply(&mut self, change: Change) {
         match change {
             Change::Account(a) => {
