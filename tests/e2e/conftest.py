@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_util import ROOT, Creds, StoreUnderTest, Warden, make_client, postgres_available, postgres_store, run_aws
+from e2e_util import ROOT, Creds, StoreUnderTest, Warden, make_client, postgres_store, run_aws
 
 REPO = Path(__file__).resolve().parents[2]
 _LIVE: list[Warden] = []
@@ -121,10 +121,5 @@ def store(request):
     if request.param == "sqlite":
         yield StoreUnderTest("sqlite", {})
         return
-    why = postgres_available()
-    if why is not None:
-        if os.environ.get("WARDEN_REQUIRE_POSTGRES"):
-            pytest.fail(f"WARDEN_REQUIRE_POSTGRES is set but PostgreSQL is not usable: {why}")
-        pytest.skip(f"no PostgreSQL: {why}")
     with postgres_store() as s:
         yield s

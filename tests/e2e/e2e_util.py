@@ -758,7 +758,15 @@ class StoreUnderTest:
 
 @contextlib.contextmanager
 def postgres_store():
-    """A fresh schema for one warden, dropped afterwards."""
+    """A fresh schema for one warden, dropped afterwards. Skips the test when there is no PostgreSQL
+    server, or fails it when `WARDEN_REQUIRE_POSTGRES` is set (`.ci/run` sets it)."""
+    import pytest
+
+    why = postgres_available()
+    if why is not None:
+        if os.environ.get("WARDEN_REQUIRE_POSTGRES"):
+            pytest.fail(f"WARDEN_REQUIRE_POSTGRES is set but PostgreSQL is not usable: {why}")
+        pytest.skip(f"no PostgreSQL: {why}")
     schema = f"warden_e2e_{uuid.uuid4().hex[:12]}"
     psql(f"CREATE SCHEMA {schema}")
     sep = "&" if "?" in POSTGRES_URL else "?"

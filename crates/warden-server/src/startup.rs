@@ -68,6 +68,8 @@ pub enum StartupError {
     },
     #[error("invalid account id {0}: it must be 12 digits")]
     AccountId(String),
+    #[error("--dev keeps its state in memory under a throwaway master key; it cannot take --database-url")]
+    DevWithDatabase,
 }
 
 /// A running server.
@@ -155,6 +157,9 @@ fn bootstrap_root(
 pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
     if opts.account_id.len() != 12 || !opts.account_id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(StartupError::AccountId(opts.account_id.clone()));
+    }
+    if opts.dev && opts.database_url.is_some() {
+        return Err(StartupError::DevWithDatabase);
     }
     let store: Arc<dyn Store> = match &opts.database_url {
         Some(url) => Arc::new(PostgresStore::connect(url)?),
