@@ -1,7 +1,7 @@
 //! Who is calling: access-key lookup and temporary-credential opening. What
 //! the caller may do is [`crate::authz`]'s business.
 
-use crate::crypto::{Secret, SessionClaims, SessionPrincipalKind};
+use crate::crypto::{Secret, SessionPrincipalKind};
 use crate::error::{CoreError, Result};
 use crate::model::{Epoch, KeyStatus};
 use crate::Warden;
@@ -131,7 +131,7 @@ impl Warden {
         token: &str,
         now: Epoch,
     ) -> Result<(Secret, Caller)> {
-        let claims: SessionClaims = self
+        let claims = self
             .session_key()
             .open_session(token)
             .map_err(|_| CoreError::InvalidClientTokenId)?;

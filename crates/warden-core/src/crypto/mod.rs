@@ -11,7 +11,7 @@
 //!   `seal(plaintext, aad) -> String`, `open(&str, aad) -> Result<Secret, CryptoError>`,
 //!   `id()`, `derive_subkey(label) -> [u8; 32]`, `derive_session_key() -> SessionKey`.
 //! * [`SessionKey`]: `seal_session(&SessionClaims) -> Result<String, TokenError>`,
-//!   `open_session(&str) -> Result<SessionClaims, TokenError>` (tamper → `Invalid`),
+//!   `open_session(&str) -> Result<Arc<SessionClaims>, TokenError>` (tamper → `Invalid`),
 //!   `open_session_at(&str, now) -> ...` (also `Expired`), `open_uncached(&str)`.
 //!   Opened tokens are cached by exact text (bounded, [`OPENED_TOKEN_CACHE_CAPACITY`]):
 //!   ~0.2 µs per reuse instead of ~2.6 µs. [`SessionClaims`] is the typed claim set

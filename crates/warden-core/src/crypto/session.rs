@@ -383,7 +383,8 @@ pub struct SessionKey {
 /// A cache entry: the full token (compared on lookup) and its claims.
 struct CachedToken {
     token: Box<str>,
-    claims: SessionClaims,
+    /// Shared: a hit hands out a reference, not a copy of every claim.
+    claims: Arc<SessionClaims>,
 }
 
 /// The cache key: the token's last characters, which encode its tag (a
@@ -445,16 +446,16 @@ impl SessionKey {
     /// Opens a token. Anything not sealed by this key, or altered in any
     /// way, is [`TokenError::Invalid`]. Expiry is not checked here (see
     /// [`SessionKey::open_session_at`]).
-    pub fn open_session(&self, token: &str) -> Result<SessionClaims, TokenError> {
+    pub fn open_session(&self, token: &str) -> Result<Arc<SessionClaims>, TokenError> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(TokenError::Invalid);
         }
         if let Some(hit) = self.opened.read().get(cache_key(token)) {
             if *hit.token == *token {
-                return Ok(hit.claims.clone());
+                return Ok(Arc::clone(&hit.claims));
             }
         }
-        let claims = self.open_uncached(token)?;
+        let claims = Arc::new(self.open_uncached(token)?);
         let mut cache = self.opened.write();
         if cache.len() >= OPENED_TOKEN_CACHE_CAPACITY {
             cache.clear();
@@ -463,7 +464,7 @@ impl SessionKey {
             cache_key(token).into(),
             CachedToken {
                 token: token.into(),
-                claims: claims.clone(),
+                claims: Arc::clone(&claims),
             },
         );
         Ok(claims)
@@ -497,7 +498,7 @@ impl SessionKey {
     }
 
     /// Opens a token and refuses it once `now >= expires_at`.
-    pub fn open_session_at(&self, token: &str, now: i64) -> Result<SessionClaims, TokenError> {
+    pub fn open_session_at(&self, token: &str, now: i64) -> Result<Arc<SessionClaims>, TokenError> {
         let claims = self.open_session(token)?;
         if claims.is_expired(now) {
             return Err(TokenError::Expired);
@@ -543,11 +544,17 @@ mod tests {
         let t = k.seal_session(&c);
         assert!(t.is_ok());
         let t = t.unwrap_or_default();
-        assert_eq!(k.open_session(&t), Ok(c.clone()));
-        assert_eq!(k.open_session_at(&t, c.expires_at - 1), Ok(c.clone()));
+        assert_eq!(k.open_session(&t), Ok(Arc::new(c.clone())));
+        assert_eq!(
+            k.open_session_at(&t, c.expires_at - 1),
+            Ok(Arc::new(c.clone()))
+        );
         // Defaults round-trip too (all options empty).
         let d = SessionClaims::default();
-        assert_eq!(k.seal_session(&d).and_then(|t| k.open_session(&t)), Ok(d));
+        assert_eq!(
+            k.seal_session(&d).and_then(|t| k.open_session(&t)),
+            Ok(Arc::new(d))
+        );
         // Each seal uses a new nonce.
         assert_ne!(Ok(t), k.seal_session(&c));
     }
@@ -557,9 +564,9 @@ mod tests {
         let k = MasterKey::generate().derive_session_key();
         let c = sample();
         let t = k.seal_session(&c).unwrap_or_default();
-        assert_eq!(k.open_session(&t), Ok(c.clone()));
+        assert_eq!(k.open_session(&t), Ok(Arc::new(c.clone())));
         // Cached now; a clone of the key shares the cache and still agrees.
-        assert_eq!(k.clone().open_session(&t), Ok(c.clone()));
+        assert_eq!(k.clone().open_session(&t), Ok(Arc::new(c.clone())));
         // Same cache key (last 32 chars), different token: not a hit.
         let mut forged = t.clone().into_bytes();
         forged[10] = if forged[10] == b'A' { b'B' } else { b'A' };
