@@ -108,10 +108,25 @@ impl Connection {
         mut f: impl FnMut(&mut Live) -> Result<T, postgres::Error>,
     ) -> Result<T, postgres::Error> {
         match f(self.live()?) {
-            Err(_) if self.live.as_ref().is_some_and(Live::is_closed) => f(self.live()?),
+            Err(e) if connection_lost(&e, self.live.as_ref()) => {
+                self.live = None;
+                f(self.live()?)
+            }
             other => other,
         }
     }
+}
+
+/// Whether `e` means the connection is gone (so a new one may succeed), not
+/// that the statement failed. The client may learn that its connection
+/// closed only after handing back the server's last error, so the error
+/// itself is looked at too: a FATAL one ends the session, and class 57P is
+/// the server shutting down or terminating the backend.
+fn connection_lost(e: &postgres::Error, live: Option<&Live>) -> bool {
+    e.is_closed()
+        || live.is_some_and(Live::is_closed)
+        || e.as_db_error()
+            .is_some_and(|d| d.severity() == "FATAL" || d.code().code().starts_with("57P"))
 }
 
 impl PostgresStore {
