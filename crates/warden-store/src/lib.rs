@@ -204,11 +204,12 @@ impl Store for SqliteStore {
     }
 }
 
+/// Checks every store must pass, run by each store's tests.
 #[cfg(test)]
-mod tests {
+pub(crate) mod conformance {
     use super::*;
 
-    fn rec(kind: &str, key: &str, value: &str) -> Record {
+    pub(crate) fn rec(kind: &str, key: &str, value: &str) -> Record {
         Record {
             kind: kind.into(),
             account: "123456789012".into(),
@@ -217,42 +218,37 @@ mod tests {
         }
     }
 
-    #[test]
-    fn batch_round_trips_through_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let s = SqliteStore::open_dir(dir.path()).unwrap();
-            s.apply(&[
-                Mutation::Put(rec("user", "alice", "{\"a\":1}")),
-                Mutation::Put(rec("user", "bob", "{\"b\":1}")),
-            ])
-            .unwrap();
-            s.apply(&[
-                Mutation::Put(rec("user", "alice", "{\"a\":2}")),
-                Mutation::Delete {
-                    kind: "user".into(),
-                    account: "123456789012".into(),
-                    key: "bob".into(),
-                },
-            ])
-            .unwrap();
-        }
-        let s = SqliteStore::open_dir(dir.path()).unwrap();
+    /// Two batches: puts, then an overwrite and a delete.
+    pub(crate) fn write_two_batches(s: &dyn Store) {
+        s.apply(&[
+            Mutation::Put(rec("user", "alice", "{\"a\":1}")),
+            Mutation::Put(rec("user", "bob", "{\"b\":1}")),
+        ])
+        .unwrap();
+        s.apply(&[
+            Mutation::Put(rec("user", "alice", "{\"a\":2}")),
+            Mutation::Delete {
+                kind: "user".into(),
+                account: "123456789012".into(),
+                key: "bob".into(),
+            },
+        ])
+        .unwrap();
+    }
+
+    /// What [`write_two_batches`] leaves, as seen by a store opened anew.
+    pub(crate) fn assert_two_batches_applied(s: &dyn Store) {
         assert_eq!(
             s.load_all().unwrap(),
             vec![rec("user", "alice", "{\"a\":2}")]
         );
     }
 
-    #[test]
-    fn failed_batch_leaves_nothing_behind() {
-        let s = SqliteStore::open_in_memory().unwrap();
+    /// `sabotage` makes inserting the key `bad` fail: a batch with it must
+    /// leave nothing of itself behind, and what was there stays.
+    pub(crate) fn assert_failed_batch_is_atomic(s: &dyn Store, sabotage: impl FnOnce()) {
         s.apply(&[Mutation::Put(rec("user", "keep", "1"))]).unwrap();
-        // Sabotage the table so the second statement of the batch fails.
-        s.conn
-            .lock()
-            .execute_batch("CREATE TRIGGER no_bad BEFORE INSERT ON records WHEN NEW.key = 'bad' BEGIN SELECT RAISE(ABORT, 'no'); END;")
-            .unwrap();
+        sabotage();
         let err = s.apply(&[
             Mutation::Put(rec("user", "good", "1")),
             Mutation::Put(rec("user", "bad", "1")),
@@ -260,6 +256,30 @@ mod tests {
         assert!(err.is_err());
         let keys: Vec<_> = s.load_all().unwrap().into_iter().map(|r| r.key).collect();
         assert_eq!(keys, vec!["keep"]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conformance::*;
+    use super::*;
+
+    #[test]
+    fn batch_round_trips_through_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        write_two_batches(&SqliteStore::open_dir(dir.path()).unwrap());
+        assert_two_batches_applied(&SqliteStore::open_dir(dir.path()).unwrap());
+    }
+
+    #[test]
+    fn failed_batch_leaves_nothing_behind() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        assert_failed_batch_is_atomic(&s, || {
+            s.conn
+                .lock()
+                .execute_batch("CREATE TRIGGER no_bad BEFORE INSERT ON records WHEN NEW.key = 'bad' BEGIN SELECT RAISE(ABORT, 'no'); END;")
+                .unwrap();
+        });
     }
 
     #[test]

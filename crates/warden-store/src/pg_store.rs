@@ -265,6 +265,7 @@ mod tests {
     //! unless `WARDEN_REQUIRE_POSTGRES` is set (CI sets it).
 
     use super::*;
+    use crate::conformance::*;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn base_url() -> String {
@@ -332,40 +333,12 @@ mod tests {
         }
     }
 
-    fn rec(kind: &str, key: &str, value: &str) -> Record {
-        Record {
-            kind: kind.into(),
-            account: "123456789012".into(),
-            key: key.into(),
-            value: value.into(),
-        }
-    }
-
     #[test]
     fn batches_round_trip_through_a_new_connection() {
         let Some(schema) = Schema::new() else { return };
-        {
-            let s = PostgresStore::connect(&schema.url()).unwrap();
-            s.apply(&[
-                Mutation::Put(rec("user", "alice", "{\"a\":1}")),
-                Mutation::Put(rec("user", "bob", "{\"b\":1}")),
-            ])
-            .unwrap();
-            s.apply(&[
-                Mutation::Put(rec("user", "alice", "{\"a\":2}")),
-                Mutation::Delete {
-                    kind: "user".into(),
-                    account: "123456789012".into(),
-                    key: "bob".into(),
-                },
-            ])
-            .unwrap();
-        }
+        write_two_batches(&PostgresStore::connect(&schema.url()).unwrap());
         let s = PostgresStore::connect(&schema.url()).unwrap();
-        assert_eq!(
-            s.load_all().unwrap(),
-            vec![rec("user", "alice", "{\"a\":2}")]
-        );
+        assert_two_batches_applied(&s);
         s.clear().unwrap();
         assert_eq!(s.load_all().unwrap(), Vec::new());
     }
@@ -376,21 +349,14 @@ mod tests {
             return;
         };
         let s = PostgresStore::connect(&schema.url()).unwrap();
-        s.apply(&[Mutation::Put(rec("user", "keep", "1"))]).unwrap();
-        // Sabotage the table so the second statement of the batch fails.
-        schema.exec(
-            "CREATE FUNCTION SCHEMA.no_bad() RETURNS trigger LANGUAGE plpgsql AS $$
-             BEGIN IF NEW.key = 'bad' THEN RAISE EXCEPTION 'no'; END IF; RETURN NEW; END $$;
-             CREATE TRIGGER no_bad BEFORE INSERT ON SCHEMA.warden_records
-             FOR EACH ROW EXECUTE FUNCTION SCHEMA.no_bad();",
-        );
-        let err = s.apply(&[
-            Mutation::Put(rec("user", "good", "1")),
-            Mutation::Put(rec("user", "bad", "1")),
-        ]);
-        assert!(matches!(err, Err(StoreError::Postgres(_))), "{err:?}");
-        let keys: Vec<_> = s.load_all().unwrap().into_iter().map(|r| r.key).collect();
-        assert_eq!(keys, vec!["keep"]);
+        assert_failed_batch_is_atomic(&s, || {
+            schema.exec(
+                "CREATE FUNCTION SCHEMA.no_bad() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN IF NEW.key = 'bad' THEN RAISE EXCEPTION 'no'; END IF; RETURN NEW; END $$;
+                 CREATE TRIGGER no_bad BEFORE INSERT ON SCHEMA.warden_records
+                 FOR EACH ROW EXECUTE FUNCTION SCHEMA.no_bad();",
+            );
+        });
     }
 
     #[test]
