@@ -34,6 +34,7 @@ import botocore.awsrequest
 import botocore.credentials
 from botocore.config import Config
 from botocore.exceptions import ClientError
+import pytest
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -760,8 +761,6 @@ class StoreUnderTest:
 def postgres_store():
     """A fresh schema for one warden, dropped afterwards. Skips the test when there is no PostgreSQL
     server, or fails it when `WARDEN_REQUIRE_POSTGRES` is set (`.ci/run` sets it)."""
-    import pytest
-
     why = postgres_available()
     if why is not None:
         if os.environ.get("WARDEN_REQUIRE_POSTGRES"):

@@ -139,12 +139,7 @@ impl ResolvedCache {
             }
         }
         let (identity, boundary) = caller_policies(s, caller)?;
-        let account_org = crate::orgs::organization_of(s, &caller.account).map(|org| {
-            (
-                Arc::from(org.id.as_str()),
-                org_path(org, &caller.account).into(),
-            )
-        });
+        let account_org = org_facts(s, &caller.account);
         let resolved = Arc::new(Resolved {
             generation: s.generation,
             identity,
@@ -324,6 +319,13 @@ fn org_path(org: &crate::orgs::Organization, account: &str) -> String {
     org.path_of(&org.parent_of_account(account))
 }
 
+/// The organization ID and OU path (`aws:*OrgID`, `aws:*OrgPaths`) of
+/// `account`, if it is in an organization.
+fn org_facts(s: &State, account: &str) -> Option<(Arc<str>, Arc<str>)> {
+    crate::orgs::organization_of(s, account)
+        .map(|org| (org.id.as_str().into(), org_path(org, account).into()))
+}
+
 /// The principal's context keys that the model holds.
 /// Key names are lower-cased here, once per principal, not per request.
 fn model_keys(
@@ -466,14 +468,10 @@ impl Warden {
             // account: reading them is a same-account request.
             Some("aws") => ctx.set_resource_account(&caller.account),
             Some(a) if !a.is_empty() => {
-                let org: Option<(ContextValue, ContextValue)> = if a == caller.account {
-                    resolved
-                        .account_org
-                        .as_ref()
-                        .map(|(id, path)| (id.into(), path.into()))
+                let org = if a == caller.account {
+                    resolved.account_org.clone()
                 } else {
-                    crate::orgs::organization_of(&s, a)
-                        .map(|org| (org.id.as_str().into(), org_path(org, a).into()))
+                    org_facts(&s, a)
                 };
                 if let Some((id, path)) = org {
                     ctx.insert_static("aws:resourceorgid", id);
@@ -527,7 +525,7 @@ impl Warden {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! The resolved-policy cache must never serve a stale decision: every
     //! change below is seen by the very next request.
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -543,20 +541,7 @@ mod tests {
 
     fn setup() -> (Warden, Caller) {
         let w = Warden::in_memory_for_tests(ACCT).unwrap();
-        w.create_user(
-            ACCT,
-            NewUser {
-                name: "dev".into(),
-                ..NewUser::default()
-            },
-        )
-        .unwrap();
-        let key = w
-            .create_access_key(ACCT, KeyOwner::User("dev"))
-            .unwrap()
-            .key
-            .id;
-        let (_, caller) = w.credentials_for(&key, None, now_epoch()).unwrap();
+        let caller = user_in(&w, ACCT, "dev");
         (w, caller)
     }
 
@@ -574,9 +559,6 @@ mod tests {
 
     const GET_USER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}"#;
     const NOTHING: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#;
-    const ALL: &str =
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-    const DENY_IAM: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}"#;
 
     #[test]
     fn every_change_is_seen_by_the_next_request() {
@@ -641,7 +623,7 @@ mod tests {
     }
 
     /// A user with an access key in `account`, as an authenticated caller.
-    fn user_in(w: &Warden, account: &str, name: &str) -> Caller {
+    pub(crate) fn user_in(w: &Warden, account: &str, name: &str) -> Caller {
         w.create_user(
             account,
             NewUser {
@@ -690,34 +672,15 @@ mod tests {
     }
 
     #[test]
-    fn an_scp_attached_in_the_management_account_binds_the_next_request_in_a_member() {
-        use crate::org_policies::SCP;
-        let w = Warden::in_memory_for_tests(ACCT).unwrap();
-        let org = w.create_organization(ACCT, None).unwrap();
-        let member = w
-            .create_member_account(ACCT, "m", "m@example.com", None, Vec::new())
-            .unwrap()
-            .account;
-        let them = user_in(&w, &member, "worker");
-        w.put_inline_policy(&member, Holder::User("worker"), "all", ALL)
+    fn a_reset_drops_every_view_even_of_a_principal_recreated_under_its_name() {
+        let (w, me) = setup();
+        w.put_inline_policy(ACCT, Holder::User("dev"), "p", GET_USER)
             .unwrap();
-        let facts = RequestFacts {
-            keys: Vec::new(),
-            now: now_epoch(),
-        };
-        let target = format!("arn:aws:iam::{member}:user/worker");
-        let decide = || w.authorize(&them, "iam:GetUser", &target, &facts);
-        decide().expect("allowed before any SCP");
-        w.enable_policy_type(ACCT, &org.root_id(), SCP).unwrap();
-        decide().expect("FullAWSAccess allows");
-        let deny = w
-            .create_org_policy(ACCT, "no-iam", "", SCP, DENY_IAM, Vec::new())
-            .unwrap();
-        decide().expect("created, not attached");
-        w.attach_org_policy(ACCT, &deny.id, &member).unwrap();
-        assert!(matches!(decide(), Err(CoreError::AccessDenied(_))));
-        w.detach_org_policy(ACCT, &deny.id, &member).unwrap();
-        decide().expect("detached");
+        assert!(allowed(&w, &me), "cached with the policy");
+        w.reset().unwrap();
+        // Same account, same name, same cache key: a new user with no policy.
+        let again = user_in(&w, ACCT, "dev");
+        assert!(!allowed(&w, &again));
     }
 
     #[test]

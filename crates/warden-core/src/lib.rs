@@ -193,6 +193,8 @@ impl Warden {
             let generation = state.generation + 1;
             *state = State::default();
             state.generation = generation;
+            // Every cached view is stale, not only those of accounts that
+            // happen to be recreated below.
             state.everything_changed = generation;
         }
         account::ensure_account(self, &self.config.default_account.clone())?;

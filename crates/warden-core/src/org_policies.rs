@@ -670,10 +670,8 @@ pub(crate) mod tests {
     use super::*;
     use crate::auth::Caller;
     use crate::authz::RequestFacts;
-    use crate::keys::KeyOwner;
     use crate::model::now_epoch;
     use crate::policies::Holder;
-    use crate::users::NewUser;
 
     const MGMT: &str = "111111111111";
     const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -682,22 +680,10 @@ pub(crate) mod tests {
 
     /// An administrator user in `account`, as an authenticated caller.
     pub(crate) fn admin_in(w: &Warden, account: &str) -> Caller {
-        w.create_user(
-            account,
-            NewUser {
-                name: "admin".into(),
-                ..NewUser::default()
-            },
-        )
-        .unwrap();
+        let caller = crate::authz::tests::user_in(w, account, "admin");
         w.attach_policy(account, Holder::User("admin"), ADMIN)
             .unwrap();
-        let key = w
-            .create_access_key(account, KeyOwner::User("admin"))
-            .unwrap()
-            .key
-            .id;
-        w.credentials_for(&key, None, now_epoch()).unwrap().1
+        caller
     }
 
     pub(crate) fn decision(w: &Warden, c: &Caller) -> std::result::Result<(), String> {

@@ -15,7 +15,6 @@
 
 use std::sync::mpsc;
 
-use parking_lot::Mutex;
 use postgres::{Client, NoTls, Statement};
 
 use crate::{Mutation, Record, Store, StoreError};
@@ -37,7 +36,7 @@ type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
 /// Records in PostgreSQL. See the module documentation.
 pub struct PostgresStore {
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -146,9 +145,7 @@ impl PostgresStore {
                 }
             })
             .map_err(StoreError::Thread)?;
-        let store = Self {
-            jobs: Mutex::new(tx),
-        };
+        let store = Self { jobs: tx };
         if let Some(found) = store.call(|c| c.run(|live| migrate(&mut live.client)))?? {
             return Err(StoreError::SchemaTooNew {
                 found,
@@ -168,7 +165,6 @@ impl PostgresStore {
             let _ = reply_tx.send(job(conn));
         });
         self.jobs
-            .lock()
             .send(job)
             .map_err(|_| StoreError::ConnectionThreadGone)?;
         reply_rx
