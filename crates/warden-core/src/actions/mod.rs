@@ -550,7 +550,10 @@ pub fn tag_param(param: &dyn Fn(&str) -> Option<String>, name: &str) -> Vec<(Str
     out
 }
 
-// @@TABLE@@
+mod table;
+use table::TABLE;
+#[cfg(test)]
+use table::INPUT_MEMBERS;
 
 #[cfg(test)]
 mod tests {
