@@ -74,13 +74,21 @@ IMPLIED = {
         # Session tags need sts:TagSession on the role; a source identity
         # needs sts:SetSourceIdentity (IAM User Guide, session tags and
         # source identity).
-        ("sts:TagSession", ["Tags", "TransitiveTagKeys"], 'ArnParam { param: "RoleArn" }'),
-        ("sts:SetSourceIdentity", ["SourceIdentity"], 'ArnParam { param: "RoleArn" }'),
+        ("sts:TagSession", ["Tags", "TransitiveTagKeys"], 'ArnParam { param: "RoleArn" }', {}),
+        ("sts:SetSourceIdentity", ["SourceIdentity"], 'ArnParam { param: "RoleArn" }', {}),
+    ],
+    ("sts", "GetFederationToken"): [
+        # "To pass session tags ... you must have permission to perform the
+        # sts:TagSession action" (IAM User Guide, "Passing session tags in
+        # AWS STS", GetFederationToken); the resource is the federated user.
+        ("sts:TagSession", ["Tags"], 'FederatedUser { name_param: "Name" }', {}),
     ],
     ("iam", "AddRoleToInstanceProfile"): [
         # The API reference: "The caller of this operation must be granted
         # the PassRole permission on the IAM role".
-        ("iam:PassRole", [], 'Role { name_param: "RoleName" }'),
+        # The role is passed to EC2 (instance profiles exist for EC2), which
+        # is what iam:PassedToService compares against.
+        ("iam:PassRole", [], 'Role { name_param: "RoleName" }', {"iam:PassedToService": "ec2.amazonaws.com"}),
     ],
 }
 
@@ -97,7 +105,7 @@ for _op, _kind, _name, _new in (
         f'RenameTarget {{ kind: EntityKind::{_kind}, name_param: "{_name}", '
         f'new_name_param: "{_new}", new_path_param: "NewPath" }}'
     )
-    IMPLIED[("iam", _op)] = [(f"iam:{_op}", [_new, "NewPath"], _target)]
+    IMPLIED[("iam", _op)] = [(f"iam:{_op}", [_new, "NewPath"], _target, {})]
 
 # How AccessDenied messages name the resource. Quoted from real AWS denials
 # ("because no identity-based policy allows ..." era): "user NAME" for
@@ -379,9 +387,13 @@ def main():
             for k in keys:
                 req.append(f"RequestKey {{ key: {rust_str(k)}, source: KeySource::{key_source(svc, op, k, members)} }}")
             implied = []
-            for action, when, ires in IMPLIED.get((svc, op), []):
+            for action, when, ires, consts in IMPLIED.get((svc, op), []):
                 w = ", ".join(rust_str(x) for x in when)
-                implied.append(f"ImpliedAction {{ action: {rust_str(action)}, when_any: &[{w}], resource: ResourceSpec::{ires} }}")
+                kv = ", ".join(f"({rust_str(k)}, {rust_str(v)})" for k, v in consts.items())
+                implied.append(
+                    f"ImpliedAction {{ action: {rust_str(action)}, when_any: &[{w}], "
+                    f"resource: ResourceSpec::{ires}, keys: &[{kv}] }}"
+                )
             rt = f"Some({rust_str(rtype)})" if rtype else "None"
             rows.append(
                 "    ActionSpec {\n"

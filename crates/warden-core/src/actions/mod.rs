@@ -244,6 +244,10 @@ pub struct ImpliedAction {
     /// with a first member); empty means always. See [`ImpliedAction::applies`].
     pub when_any: &'static [&'static str],
     pub resource: ResourceSpec,
+    /// Condition keys the further check carries besides the request's own,
+    /// e.g. `iam:PassedToService` for the `iam:PassRole` of
+    /// AddRoleToInstanceProfile (the role is passed to EC2).
+    pub keys: &'static [(&'static str, &'static str)],
 }
 
 impl ImpliedAction {
@@ -344,39 +348,48 @@ pub fn all() -> &'static [ActionSpec] {
     TABLE
 }
 
-/// Fills a resource template from the request.
-///
-/// - `account`: the account the request acts in.
-/// - `caller_user`: the calling IAM user's name, `None` for the root user and
-///   role sessions. When an action on "the caller" has no calling user, the
-///   resource is the account root, `arn:aws:iam::ACCT:root`.
-/// - `param`: reads a request parameter by its wire name.
-/// - `path_of`: the path of an existing entity (`/` or `/a/b/`), `None` when
-///   it does not exist; then the request's `Path` parameter is used (Create*
-///   calls), else `/`.
-pub fn resource_arn(
-    spec: &ActionSpec,
-    account: &str,
-    caller_user: Option<&str>,
-    param: &dyn Fn(&str) -> Option<String>,
-    path_of: &dyn Fn(EntityKind, &str) -> Option<String>,
-) -> String {
-    fill(&spec.resource, account, caller_user, param, path_of)
+/// What filling a template needs besides the table: the request and the
+/// stored entities it names. The server answers it from the request's
+/// parameters and the in-memory model; tests from a map.
+pub trait Lookup {
+    /// The account the request acts in.
+    fn account(&self) -> &str;
+    /// The calling IAM user's stored name; `None` for the root user and
+    /// sessions. When an action on "the caller" has no calling user, the
+    /// resource is the account root, `arn:aws:iam::ACCT:root`.
+    fn caller_user(&self) -> Option<&str>;
+    /// A request parameter by its wire name (dotted for nested members), or
+    /// one of the pseudo-parameters [`KEY_OWNER_PARAM`] and
+    /// [`SERVICE_ROLE_NAME_PARAM`].
+    fn param(&self, name: &str) -> Option<String>;
+    /// The stored entity of `kind` that `name` names, in any letter case, as
+    /// IAM finds it: its stored name and path (`/` or `/a/b/`). `None` when
+    /// there is none; then the request's spelling and `Path` (or `/`) are
+    /// used, as for a create.
+    fn entity(&self, kind: EntityKind, name: &str) -> Option<(String, String)>;
+}
+
+/// Fills the row's resource template from the request.
+pub fn resource_arn(spec: &ActionSpec, lookup: &dyn Lookup) -> String {
+    fill(&spec.resource, lookup)
 }
 
 /// As [`resource_arn`] for any template, e.g. an [`ImpliedAction`]'s.
-pub fn fill(
-    resource: &ResourceSpec,
-    account: &str,
-    caller_user: Option<&str>,
-    param: &dyn Fn(&str) -> Option<String>,
-    path_of: &dyn Fn(EntityKind, &str) -> Option<String>,
-) -> String {
+///
+/// An existing entity is named by its stored name and path, never by the
+/// request's spelling: IAM names are unique regardless of case, so
+/// `UserName=ADMIN` acts on `user/admin`, and a `Deny` on
+/// `arn:aws:iam::ACCT:user/admin` must bind it.
+pub fn fill(resource: &ResourceSpec, lookup: &dyn Lookup) -> String {
+    let account = lookup.account();
+    let caller_user = lookup.caller_user();
+    let param = |name: &str| lookup.param(name);
     let p = |name: &str| param(name).unwrap_or_default();
     let entity = |kind: EntityKind, name: String| {
-        let path = path_of(kind, &name)
-            .or_else(|| param("Path"))
-            .unwrap_or_else(|| "/".to_owned());
+        let (name, path) = lookup.entity(kind, &name).unwrap_or_else(|| {
+            let path = param("Path").unwrap_or_else(|| "/".to_owned());
+            (name, path)
+        });
         format!(
             "arn:aws:iam::{account}:{}{}{name}",
             kind.arn_type(),
@@ -493,10 +506,11 @@ pub fn fill(
             new_name_param,
             new_path_param,
         } => {
-            let name = p(name_param);
-            let path = param(new_path_param)
-                .or_else(|| path_of(kind, &name))
-                .unwrap_or_else(|| "/".to_owned());
+            let given = p(name_param);
+            let (name, current_path) = lookup
+                .entity(kind, &given)
+                .unwrap_or_else(|| (given, "/".to_owned()));
+            let path = param(new_path_param).unwrap_or(current_path);
             let new_name = param(new_name_param).unwrap_or(name);
             format!(
                 "arn:aws:iam::{account}:{}{}{new_name}",
@@ -567,20 +581,53 @@ mod tests {
             .collect()
     }
 
-    /// Fills the ARN of `service:operation` with the given request params;
-    /// the only existing entities are user `alice` at `/eng/`, role `ops` at
-    /// `/svc/` and group `devs` at `/`.
-    fn arn(service: &str, op: &str, caller: Option<&str>, pairs: &[(&str, &str)]) -> String {
+    /// A request in account 123456789012 whose only stored entities are
+    /// user `alice` at `/eng/`, role `ops` at `/svc/` and group `devs` at
+    /// `/`, found in any letter case as IAM finds them.
+    struct Req {
+        params: HashMap<String, String>,
+        caller: Option<&'static str>,
+    }
+
+    impl Req {
+        fn new(caller: Option<&'static str>, pairs: &[(&str, &str)]) -> Req {
+            Req {
+                params: params(pairs),
+                caller,
+            }
+        }
+
+        fn param_fn(&self) -> impl Fn(&str) -> Option<String> + '_ {
+            |k: &str| self.params.get(k).cloned()
+        }
+    }
+
+    impl Lookup for Req {
+        fn account(&self) -> &str {
+            "123456789012"
+        }
+        fn caller_user(&self) -> Option<&str> {
+            self.caller
+        }
+        fn param(&self, name: &str) -> Option<String> {
+            self.params.get(name).cloned()
+        }
+        fn entity(&self, kind: EntityKind, name: &str) -> Option<(String, String)> {
+            let (stored, path) = match kind {
+                EntityKind::User => ("alice", "/eng/"),
+                EntityKind::Role => ("ops", "/svc/"),
+                EntityKind::Group => ("devs", "/"),
+                _ => return None,
+            };
+            name.eq_ignore_ascii_case(stored)
+                .then(|| (stored.to_owned(), path.to_owned()))
+        }
+    }
+
+    /// Fills the ARN of `service:operation` with the given request params.
+    fn arn(service: &str, op: &str, caller: Option<&'static str>, pairs: &[(&str, &str)]) -> String {
         let spec = spec(service, op).unwrap_or_else(|| panic!("no row for {service}:{op}"));
-        let map = params(pairs);
-        let param = |k: &str| map.get(k).cloned();
-        let path_of = |kind: EntityKind, name: &str| match (kind, name) {
-            (EntityKind::User, "alice") => Some("/eng/".to_owned()),
-            (EntityKind::Role, "ops") => Some("/svc/".to_owned()),
-            (EntityKind::Group, "devs") => Some("/".to_owned()),
-            _ => None,
-        };
-        resource_arn(spec, "123456789012", caller, &param, &path_of)
+        resource_arn(spec, &Req::new(caller, pairs))
     }
 
     fn row_members(row: &ActionSpec) -> &'static [&'static str] {
@@ -972,12 +1019,13 @@ mod tests {
 
     #[test]
     fn access_key_last_used_is_on_the_key_owner() {
-        let map = params(&[("AccessKeyId", "AKIAEXAMPLE"), (KEY_OWNER_PARAM, "alice")]);
-        let param = |k: &str| map.get(k).cloned();
-        let path_of = |_: EntityKind, _: &str| Some("/eng/".to_owned());
+        let req = Req::new(
+            Some("bob"),
+            &[("AccessKeyId", "AKIAEXAMPLE"), (KEY_OWNER_PARAM, "alice")],
+        );
         let s = spec("iam", "GetAccessKeyLastUsed").unwrap_or_else(|| panic!("row"));
         assert_eq!(
-            resource_arn(s, "123456789012", Some("bob"), &param, &path_of),
+            resource_arn(s, &req),
             "arn:aws:iam::123456789012:user/eng/alice"
         );
     }
@@ -1008,29 +1056,27 @@ mod tests {
     #[test]
     fn renames_are_also_authorized_on_the_target() {
         let s = spec("iam", "UpdateUser").unwrap_or_else(|| panic!("row"));
-        let map = params(&[("UserName", "alice"), ("NewUserName", "alicia")]);
-        let param = |k: &str| map.get(k).cloned();
-        let path_of = |_: EntityKind, name: &str| (name == "alice").then(|| "/eng/".to_owned());
+        // Spelt in another case: both ARNs use the stored name and path.
+        let req = Req::new(None, &[("UserName", "ALICE"), ("NewUserName", "alicia")]);
         let targets: Vec<String> = s
             .implied_actions
             .iter()
-            .filter(|a| a.applies(&param))
-            .map(|a| fill(&a.resource, "123456789012", None, &param, &path_of))
+            .filter(|a| a.applies(&req.param_fn()))
+            .map(|a| fill(&a.resource, &req))
             .collect();
         assert_eq!(targets, vec!["arn:aws:iam::123456789012:user/eng/alicia"]);
         assert_eq!(
-            resource_arn(s, "123456789012", None, &param, &path_of),
+            resource_arn(s, &req),
             "arn:aws:iam::123456789012:user/eng/alice"
         );
-        let map = params(&[("GroupName", "devs"), ("NewPath", "/x/")]);
+        let req = Req::new(None, &[("GroupName", "devs"), ("NewPath", "/x/")]);
         // Both given: still one check on the target.
-        let param = |k: &str| map.get(k).cloned();
         let g = spec("iam", "UpdateGroup").unwrap_or_else(|| panic!("row"));
         let moved: Vec<String> = g
             .implied_actions
             .iter()
-            .filter(|a| a.applies(&param))
-            .map(|a| fill(&a.resource, "123456789012", None, &param, &path_of))
+            .filter(|a| a.applies(&req.param_fn()))
+            .map(|a| fill(&a.resource, &req))
             .collect();
         assert_eq!(moved, vec!["arn:aws:iam::123456789012:group/x/devs"]);
     }
