@@ -94,20 +94,88 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
+/// Creates `dir` (and missing parents) if needed and makes it owner-only
+/// (0700), tightening a directory that already exists: the database in it
+/// holds password hashes and sealed secrets.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)?;
+    // The mode above is filtered by the umask and skipped for a directory
+    // that exists, so set it outright.
+    set_mode(dir, 0o700)
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Makes `path` owner-only (0600) if it exists.
+fn tighten_if_present(path: &Path) -> std::io::Result<()> {
+    match set_mode(path, 0o600) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// `warden.db` plus `suffix` (`-wal`, `-shm`), as SQLite names them.
+fn sibling(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) `DIR/warden.db` and runs pending migrations.
+    /// The directory is made 0700 (see [`create_private_dir`]).
     pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+        create_private_dir(dir).map_err(|source| StoreError::DataDir {
             path: dir.display().to_string(),
             source,
         })?;
         Self::open_file(&dir.join("warden.db"))
     }
 
-    /// Opens a database file directly.
+    /// Opens a database file directly; the file and its `-wal` and `-shm`
+    /// companions are made owner-only (0600).
+    ///
+    /// Why explicit modes rather than a process umask of 077: the umask is
+    /// process-wide state that other code may change, whereas SQLite gives
+    /// the `-wal` and `-shm` files it creates the mode of the database file
+    /// itself (and fchmods them past the umask), so a 0600 database is
+    /// enough for every new file, whatever the umask. The chmods after
+    /// opening catch companions left by a crash of an older warden.
     pub fn open_file(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path)?;
-        Self::init(conn)
+        let private = |source| StoreError::DataDir {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut create = std::fs::OpenOptions::new();
+        create.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            create.mode(0o600);
+        }
+        drop(create.open(path).map_err(private)?);
+        set_mode(path, 0o600).map_err(private)?;
+        let store = Self::init(Connection::open(path)?)?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            tighten_if_present(&sibling(path, suffix)).map_err(private)?;
+        }
+        Ok(store)
     }
 
     /// A private in-memory database (tests, dev mode).
@@ -295,6 +363,46 @@ mod tests {
             SqliteStore::open_file(&path),
             Err(StoreError::SchemaTooNew { found: 99, .. })
         ));
+    }
+
+    #[cfg(unix)]
+    fn mode_of(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn data_dir_and_database_files_are_owner_only() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("data");
+        let s = SqliteStore::open_dir(&dir).unwrap();
+        s.apply(&[Mutation::Put(rec("user", "alice", "{}"))])
+            .unwrap();
+        assert_eq!(mode_of(&dir), 0o700);
+        // The connection is open, so the WAL and shared-memory files exist.
+        for name in ["warden.db", "warden.db-wal", "warden.db-shm"] {
+            assert_eq!(mode_of(&dir.join(name)), 0o600, "{name}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn loose_modes_left_by_an_older_version_are_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let loose =
+            |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        drop(SqliteStore::open_dir(dir.path()).unwrap());
+        let wal = dir.path().join("warden.db-wal");
+        std::fs::write(&wal, b"").unwrap();
+        loose(dir.path(), 0o755);
+        loose(&dir.path().join("warden.db"), 0o644);
+        loose(&wal, 0o644);
+        let _s = SqliteStore::open_dir(dir.path()).unwrap();
+        assert_eq!(mode_of(dir.path()), 0o700);
+        assert_eq!(mode_of(&dir.path().join("warden.db")), 0o600);
+        assert_eq!(mode_of(&wal), 0o600);
     }
 
     #[test]
