@@ -20,6 +20,7 @@ fn claims() -> SessionClaims {
         principal_arn: "arn:aws:iam::123456789012:user/division_abc/subdivision_xyz/Bob".into(),
         principal_id: "AIDAJQABLZS4A3QDU576Q".into(),
         user_name_lower: Some("bob".into()),
+        user_id: None,
         role_arn: None,
         role_session_name: None,
         issued_at: 1_700_000_000,

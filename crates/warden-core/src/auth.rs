@@ -177,7 +177,14 @@ impl Warden {
             }
             SessionPrincipalKind::FederatedUser => {
                 let lower = claims.user_name_lower.clone().ok_or_else(gone)?;
-                state.user(&claims.account, &lower).ok_or_else(gone)?;
+                // Bound to the user's unique id, not its name: a user created
+                // later under the same name is another principal. Tokens
+                // without the id (none are issued so) are refused.
+                let user_id = claims.user_id.as_deref().ok_or_else(gone)?;
+                state
+                    .user(&claims.account, &lower)
+                    .filter(|u| u.id == user_id)
+                    .ok_or_else(gone)?;
                 (
                     PrincipalKind::FederatedUser {
                         user_name_lower: lower,

@@ -176,7 +176,7 @@ pub struct NewRole {
 /// Service-linked roles live under `/aws-service-role/` and only their
 /// service may change them.
 pub fn is_service_linked(role: &Role) -> bool {
-    role.path.starts_with("/aws-service-role/")
+    role.path.starts_with(SERVICE_LINKED_PATH)
 }
 
 pub(crate) fn unmodifiable(role: &Role) -> CoreError {
@@ -212,8 +212,31 @@ fn find_profile<'a>(s: &'a State, account: &str, name: &str) -> Result<&'a Insta
         .ok_or_else(|| no_such_profile(name))
 }
 
+/// The path prefix of service-linked roles. Only CreateServiceLinkedRole may
+/// create a role under it: AWS answers CreateRole with it `InvalidInput`,
+/// "Path prefix '/aws-service-role/' can only be used for AWS Service linked
+/// Roles" (recorded in tilfin/aws-iam-policy-tool#9, 400). A role's path
+/// cannot change after creation (UpdateRole takes none), so refusing it here
+/// keeps SCP/RCP exemptions and the protected-role rules to genuine
+/// service-linked roles.
+const SERVICE_LINKED_PATH: &str = "/aws-service-role/";
+
 impl Warden {
     pub fn create_role(&self, account: &str, req: NewRole) -> Result<Role> {
+        if req
+            .path
+            .as_deref()
+            .is_some_and(|p| p.starts_with(SERVICE_LINKED_PATH))
+        {
+            return Err(CoreError::InvalidInput(format!(
+                "Path prefix '{SERVICE_LINKED_PATH}' can only be used for AWS Service linked Roles"
+            )));
+        }
+        self.create_role_unchecked(account, req)
+    }
+
+    /// CreateRole without the reserved-path check, for CreateServiceLinkedRole.
+    fn create_role_unchecked(&self, account: &str, req: NewRole) -> Result<Role> {
         check_new_tags(&req.tags)?;
         let max = req
             .max_session_duration
@@ -408,11 +431,11 @@ impl Warden {
         let trust = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":["{service}"]}},"Action":["sts:AssumeRole"]}}]}}"#
         );
-        self.create_role(
+        self.create_role_unchecked(
             account,
             NewRole {
                 name,
-                path: Some(format!("/aws-service-role/{service}/")),
+                path: Some(format!("{SERVICE_LINKED_PATH}{service}/")),
                 trust_document: trust,
                 description,
                 ..NewRole::default()
@@ -597,4 +620,42 @@ fn pascal(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACCT: &str = "123456789012";
+    const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+    fn new_role(name: &str, path: &str) -> NewRole {
+        NewRole {
+            name: name.to_string(),
+            path: Some(path.to_string()),
+            trust_document: TRUST.to_string(),
+            ..NewRole::default()
+        }
+    }
+
+    #[test]
+    fn reserved_service_linked_path_only_via_create_service_linked_role() {
+        let w = Warden::in_memory_for_tests(ACCT).unwrap();
+        for path in ["/aws-service-role/", "/aws-service-role/ec2.amazonaws.com/"] {
+            let err = w.create_role(ACCT, new_role("fake", path)).unwrap_err();
+            assert!(
+                matches!(&err, CoreError::InvalidInput(m) if m == "Path prefix '/aws-service-role/' can only be used for AWS Service linked Roles"),
+                "{err:?}"
+            );
+        }
+        // Paths that merely resemble it are ordinary, and not service-linked.
+        let r = w
+            .create_role(ACCT, new_role("near", "/x/aws-service-role/"))
+            .unwrap();
+        assert!(!is_service_linked(&r));
+        let slr = w
+            .create_service_linked_role(ACCT, "ec2.amazonaws.com", None, None)
+            .unwrap();
+        assert!(is_service_linked(&slr));
+    }
 }

@@ -133,6 +133,7 @@ impl Warden {
             ));
         }
         check_unique_tag_keys(&req.tags)?;
+        check_reserved_tag_keys(&req.tags, &req.transitive_tag_keys)?;
         let chained = matches!(caller.kind, PrincipalKind::AssumedRole { .. });
         let parent = caller.session.as_ref();
         // Transitive tags of the calling session pass on; a request may not
@@ -350,10 +351,32 @@ impl Warden {
             ));
         }
         check_unique_tag_keys(&tags)?;
+        check_reserved_tag_keys(&tags, &[])?;
         let seconds = session_duration(caller, duration)?;
         let user_lower = match &caller.kind {
             PrincipalKind::User { name_lower } => Some(name_lower.clone()),
             _ => None,
+        };
+        // The federated user's principal tags are the IAM user's tags plus
+        // the passed session tags, a passed tag overriding a user tag of the
+        // same key in any case (IAM User Guide, "Pass session tags in AWS
+        // STS": "the session's principal tags include the user's tags and
+        // the passed session tags"; "New session tags override existing
+        // assumed role or federated user tags with the same tag key,
+        // regardless of case"). They are taken now, into the sealed claims:
+        // the request path reads a federated session's tags from there.
+        let user_tags: Vec<(String, String)> = match &user_lower {
+            Some(lower) => self
+                .read()
+                .user(&caller.account, lower)
+                .map(|u| {
+                    u.tags
+                        .iter()
+                        .map(|t| (t.key.clone(), t.value.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => Vec::new(),
         };
         let session_policy = self.merged_session_policy(&caller.account, policy, policy_arns)?;
         let packed = packed_size_percent(session_policy.as_deref(), &tags);
@@ -365,16 +388,45 @@ impl Warden {
         let now = now_epoch();
         let arn = format!("arn:aws:sts::{}:federated-user/{name}", caller.account);
         let id = format!("{}:{name}", caller.account);
+        // Passing session tags is sts:TagSession, which the caller's
+        // policies must allow too (IAM User Guide, "Permissions required to
+        // add session tags"). Without this check a user could override its
+        // own tag (say `quarantined`) that a Deny on aws:PrincipalTag keys on.
+        if !tags.is_empty() {
+            let mut keys: Vec<(String, ContextValue)> = tags
+                .iter()
+                .map(|(k, v)| (format!("aws:RequestTag/{k}"), v.as_str().into()))
+                .collect();
+            keys.push((
+                "aws:TagKeys".to_string(),
+                tags.iter()
+                    .map(|(k, _)| k.clone())
+                    .collect::<Vec<_>>()
+                    .into(),
+            ));
+            let facts = RequestFacts { keys, now };
+            self.decide(caller, "sts:TagSession", &arn, &facts, None, false)
+                .map_err(|e| match e {
+                    CoreError::AccessDenied(_) => CoreError::AccessDenied(format!(
+                        "User: {} is not authorized to perform: sts:TagSession on resource: {arn}",
+                        caller.arn
+                    )),
+                    other => other,
+                })?;
+        }
         let credentials = self.issue(SessionClaims {
             account: caller.account.clone(),
             principal_kind: SessionPrincipalKind::FederatedUser,
             principal_arn: arn.clone(),
             principal_id: id.clone(),
             user_name_lower: user_lower,
+            // Binds the session to this user, not to its name.
+            user_id: matches!(caller.kind, PrincipalKind::User { .. })
+                .then(|| caller.user_id.clone()),
             issued_at: now,
             expires_at: now + seconds,
             session_policy,
-            session_tags: tags,
+            session_tags: merge_principal_tags(user_tags, tags),
             ..SessionClaims::default()
         })?;
         Ok(FederatedUser {
@@ -513,6 +565,37 @@ fn check_unique_tag_keys(tags: &[(String, String)]) -> Result<()> {
     }
 }
 
+/// Session tag keys (and transitive tag keys) may not use the `aws:` prefix
+/// in any case: the IAM User Guide's tag rules ("Rules for tagging in IAM
+/// and AWS STS") reserve it for AWS, and session tags must follow them
+/// ("Session tags must follow the rules for naming tags in IAM and AWS
+/// STS"). Otherwise a caller could pass e.g. `aws:PrincipalTag`-looking
+/// keys. AWS's exact answer is not recorded; see docs/security-choices.md.
+fn check_reserved_tag_keys(tags: &[(String, String)], transitive: &[String]) -> Result<()> {
+    let reserved = |k: &str| k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:"));
+    if tags.iter().any(|(k, _)| reserved(k)) || transitive.iter().any(|k| reserved(k)) {
+        return Err(CoreError::InvalidParameterValue(
+            "Tag keys starting with 'aws:' (case insensitive) are reserved for AWS use."
+                .to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// The IAM user's tags with the passed session tags laid over them: a
+/// session tag replaces a user tag whose key equals it ignoring case.
+fn merge_principal_tags(
+    user_tags: Vec<(String, String)>,
+    session_tags: Vec<(String, String)>,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = user_tags
+        .into_iter()
+        .filter(|(k, _)| !session_tags.iter().any(|(s, _)| s.eq_ignore_ascii_case(k)))
+        .collect();
+    out.extend(session_tags);
+    out
+}
+
 /// AWS's `PackedPolicySize`: how much of the packed space the session
 /// policies and tags take, in percent. AWS's packing format is not
 /// published; this counts their plain text against 2,048 characters and
@@ -523,4 +606,46 @@ fn packed_size_percent(policy: Option<&str>, tags: &[(String, String)]) -> i32 {
     let policy_part = policy_chars * 100 / 2_048;
     let tag_part = tag_chars * 100 / (50 * (128 + 256));
     (policy_part + tag_part) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(k: &str, v: &str) -> (String, String) {
+        (k.to_string(), v.to_string())
+    }
+
+    #[test]
+    fn session_tags_override_user_tags_ignoring_case() {
+        let merged = merge_principal_tags(
+            vec![t("Team", "red"), t("Quarantined", "yes")],
+            vec![t("team", "blue"), t("Project", "x")],
+        );
+        assert_eq!(
+            merged,
+            vec![
+                t("Quarantined", "yes"),
+                t("team", "blue"),
+                t("Project", "x")
+            ]
+        );
+    }
+
+    #[test]
+    fn reserved_prefix_refused_in_tags_and_transitive_keys() {
+        for key in ["aws:PrincipalTag", "AWS:x", "Aws:"] {
+            assert!(matches!(
+                check_reserved_tag_keys(&[t(key, "v")], &[]),
+                Err(CoreError::InvalidParameterValue(_))
+            ));
+            assert!(matches!(
+                check_reserved_tag_keys(&[], &[key.to_string()]),
+                Err(CoreError::InvalidParameterValue(_))
+            ));
+        }
+        assert!(
+            check_reserved_tag_keys(&[t("awsome", "v"), t("team:aws", "v")], &["x".into()]).is_ok()
+        );
+    }
 }

@@ -33,7 +33,7 @@ use super::master::hmac32;
 use super::{random_bytes, Secret};
 
 /// Token format version; bump on any change of the layout or the claims encoding.
-const TOKEN_VERSION: u8 = 2;
+const TOKEN_VERSION: u8 = 3;
 /// Tokens longer than this are refused before decoding (AWS caps session
 /// tokens far below; this bounds the work a junk header can cause).
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
@@ -115,6 +115,11 @@ pub struct SessionClaims {
     pub principal_id: String,
     /// Lower-cased IAM user name for user sessions.
     pub user_name_lower: Option<String>,
+    /// Unique id (`AIDA...`) of the IAM user a federation session was issued
+    /// to: its `principal_id` is `account:name`, so without this the session
+    /// would bind to the user's name and outlive the user's deletion once a
+    /// user of the same name is created.
+    pub user_id: Option<String>,
     /// Role ARN for assumed-role sessions.
     pub role_arn: Option<String>,
     /// Role session name for assumed-role sessions.
@@ -261,6 +266,7 @@ pub fn encode_claims(c: &SessionClaims) -> Result<Vec<u8>, TokenError> {
         principal_arn,
         principal_id,
         user_name_lower,
+        user_id,
         role_arn,
         role_session_name,
         issued_at,
@@ -282,6 +288,7 @@ pub fn encode_claims(c: &SessionClaims) -> Result<Vec<u8>, TokenError> {
     w.str(principal_arn)?;
     w.str(principal_id)?;
     w.opt_str(user_name_lower)?;
+    w.opt_str(user_id)?;
     w.opt_str(role_arn)?;
     w.opt_str(role_session_name)?;
     w.i64(*issued_at);
@@ -311,6 +318,7 @@ fn decode_claims(buf: &[u8]) -> Option<SessionClaims> {
     let principal_arn = r.string()?;
     let principal_id = r.string()?;
     let user_name_lower = r.opt_string()?;
+    let user_id = r.opt_string()?;
     let role_arn = r.opt_string()?;
     let role_session_name = r.opt_string()?;
     let issued_at = r.i64()?;
@@ -348,6 +356,7 @@ fn decode_claims(buf: &[u8]) -> Option<SessionClaims> {
         principal_arn,
         principal_id,
         user_name_lower,
+        user_id,
         role_arn,
         role_session_name,
         issued_at,
@@ -521,6 +530,7 @@ mod tests {
             principal_arn: "arn:aws:iam::123456789012:user/division_abc/subdivision_xyz/Bob".into(),
             principal_id: "AIDAJQABLZS4A3QDU576Q".into(),
             user_name_lower: Some("bob".into()),
+            user_id: Some("AIDAJQABLZS4A3QDU576Q".into()),
             role_arn: None,
             role_session_name: None,
             issued_at: 1_700_000_000,
