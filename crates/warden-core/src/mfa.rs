@@ -8,6 +8,94 @@ use crate::state::{Change, State};
 use crate::users::{check_new_tags, find_user};
 use crate::Warden;
 
+/// Consecutive wrong MFA codes, per device and per caller, after which
+/// further attempts are refused for a while (see [`MfaLimiter`]).
+pub const MFA_MAX_FAILURES: u32 = 5;
+/// Failures older than this are forgotten (seconds).
+pub const MFA_FAILURE_WINDOW: u64 = 300;
+/// The first lock-out (seconds); each further lock-out without a success in
+/// between doubles it, up to [`MFA_MAX_LOCKOUT`].
+pub const MFA_LOCKOUT: u64 = 300;
+pub const MFA_MAX_LOCKOUT: u64 = 3_600;
+
+#[derive(Debug, Clone, Default)]
+struct FailureCount {
+    failures: u32,
+    first_failure: u64,
+    lockouts: u32,
+    locked_until: u64,
+}
+
+/// Limits guessing of TOTP codes. A 6-digit code with a ±1 step window is
+/// guessed with probability 3e-6 per try; answering every try lets a holder
+/// of stolen long-term keys find one in minutes. After [`MFA_MAX_FAILURES`]
+/// consecutive failures within [`MFA_FAILURE_WINDOW`] a key (a device, or a
+/// caller) is locked: every attempt is refused as a wrong code, even a right
+/// one, until the lock-out ends. A success clears the counts of its device
+/// and caller. Memory only: a restart forgets them (documented in
+/// docs/security-choices.md). Times are monotonic seconds.
+#[derive(Debug, Default)]
+pub struct MfaLimiter {
+    counts: std::collections::HashMap<String, FailureCount>,
+}
+
+impl MfaLimiter {
+    /// Whether any of `keys` is locked at `now`.
+    pub fn locked(&self, keys: &[&str], now: u64) -> bool {
+        keys.iter()
+            .filter_map(|k| self.counts.get(*k))
+            .any(|c| now < c.locked_until)
+    }
+
+    /// Counts one failure against each of `keys`.
+    pub fn fail(&mut self, keys: &[&str], now: u64) {
+        if self.counts.len() > 100_000 {
+            // Bounded: drop entries that neither lock nor count any more.
+            self.counts
+                .retain(|_, c| now < c.locked_until || now < c.first_failure + MFA_FAILURE_WINDOW);
+        }
+        for key in keys {
+            let c = self.counts.entry((*key).to_string()).or_default();
+            if c.failures == 0 || now >= c.first_failure + MFA_FAILURE_WINDOW {
+                c.failures = 0;
+                c.first_failure = now;
+            }
+            c.failures += 1;
+            if c.failures >= MFA_MAX_FAILURES {
+                let factor = 1u64 << c.lockouts.min(16);
+                c.locked_until = now + (MFA_LOCKOUT.saturating_mul(factor)).min(MFA_MAX_LOCKOUT);
+                c.lockouts = c.lockouts.saturating_add(1);
+                c.failures = 0;
+            }
+        }
+    }
+
+    /// A success: forgets the failures of `keys`.
+    pub fn succeed(&mut self, keys: &[&str]) {
+        for key in keys {
+            self.counts.remove(*key);
+        }
+    }
+}
+
+/// The limiter of every warden in this process, keyed by the warden's
+/// session key id: `Warden` (lib.rs) has no slot for it yet.
+fn limiter() -> &'static parking_lot::Mutex<MfaLimiter> {
+    static LIMITER: std::sync::OnceLock<parking_lot::Mutex<MfaLimiter>> =
+        std::sync::OnceLock::new();
+    LIMITER.get_or_init(Default::default)
+}
+
+/// Monotonic seconds since the first call (wall-clock jumps must neither
+/// end nor extend a lock-out).
+fn monotonic_secs() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs()
+}
+
 /// A device as first created: the seed leaves warden only here.
 #[derive(Debug, Clone)]
 pub struct NewVirtualMfa {
@@ -271,24 +359,155 @@ impl Warden {
         code: &str,
     ) -> Result<Epoch> {
         let now = now_epoch();
+        let instance = self.session_key().key_id();
+        let user_lower = user.map(str::to_lowercase);
+        let device_key = format!("{instance}/device/{account}/{serial}");
+        let caller_key = format!(
+            "{instance}/caller/{account}/{}",
+            user_lower.as_deref().unwrap_or(":root")
+        );
+        let keys = [device_key.as_str(), caller_key.as_str()];
+        let invalid_code = || {
+            CoreError::AccessDenied(
+                "MultiFactorAuthentication failed with invalid MFA one time pass code.".to_string(),
+            )
+        };
+        // Runs under the writer lock, so checking, verifying and counting
+        // are one step: parallel guesses cannot slip past the limit.
         self.write(|s| {
             let mut dev = s
                 .mfa_devices
                 .get(&(account.to_string(), serial.to_string()))
-                .filter(|d| d.user.is_some() && d.user.as_deref() == user.map(str::to_lowercase).as_deref())
+                .filter(|d| d.user.is_some() && d.user == user_lower)
                 .ok_or_else(|| {
                     CoreError::AccessDenied("MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.".to_string())
                 })?
                 .clone();
+            let mut limits = limiter().lock();
+            let mono = monotonic_secs();
+            if limits.locked(&keys, mono) {
+                // Answered as a wrong code, whatever the code: a lock-out
+                // must not tell a guesser which code was right.
+                return Err(invalid_code());
+            }
             match crypto::verify_code_step(dev.seed.expose(), code, now, 1) {
                 Some(step) if step > dev.last_step => {
+                    limits.succeed(&keys);
                     dev.last_step = step;
                     Ok((vec![Change::Mfa(dev)], now))
                 }
-                _ => Err(CoreError::AccessDenied(
-                    "MultiFactorAuthentication failed with invalid MFA one time pass code.".to_string(),
-                )),
+                _ => {
+                    limits.fail(&keys, mono);
+                    Err(invalid_code())
+                }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_locks_after_consecutive_failures_and_resets_on_success() {
+        let mut l = MfaLimiter::default();
+        let keys = ["dev", "caller"];
+        for i in 0..MFA_MAX_FAILURES - 1 {
+            l.fail(&keys, 10 + u64::from(i));
+            assert!(!l.locked(&keys, 10 + u64::from(i)));
+        }
+        l.fail(&keys, 20);
+        assert!(l.locked(&keys, 20));
+        // Another device of the same caller is locked too (per caller).
+        assert!(l.locked(&["other-dev", "caller"], 21));
+        assert!(!l.locked(&["other-dev", "other-caller"], 21));
+        assert!(l.locked(&keys, 20 + MFA_LOCKOUT - 1));
+        assert!(!l.locked(&keys, 20 + MFA_LOCKOUT));
+        // The next lock-out is twice as long.
+        let t = 20 + MFA_LOCKOUT;
+        for _ in 0..MFA_MAX_FAILURES {
+            l.fail(&keys, t);
+        }
+        assert!(l.locked(&keys, t + 2 * MFA_LOCKOUT - 1));
+        assert!(!l.locked(&keys, t + 2 * MFA_LOCKOUT));
+        // A success forgets everything: the first lock-out is short again.
+        l.succeed(&keys);
+        let t = t + 2 * MFA_LOCKOUT;
+        for _ in 0..MFA_MAX_FAILURES - 1 {
+            l.fail(&keys, t);
+        }
+        assert!(!l.locked(&keys, t));
+        l.fail(&keys, t);
+        assert!(!l.locked(&keys, t + MFA_LOCKOUT));
+    }
+
+    #[test]
+    fn failures_outside_the_window_do_not_add_up() {
+        let mut l = MfaLimiter::default();
+        for i in 0..20u64 {
+            l.fail(&["d"], i * MFA_FAILURE_WINDOW);
+            assert!(!l.locked(&["d"], i * MFA_FAILURE_WINDOW));
+        }
+    }
+
+    #[test]
+    fn lockouts_are_capped() {
+        let mut l = MfaLimiter::default();
+        let mut t = 0;
+        for _ in 0..40 {
+            for _ in 0..MFA_MAX_FAILURES {
+                l.fail(&["d"], t);
+            }
+            assert!(!l.locked(&["d"], t + MFA_MAX_LOCKOUT));
+            t += MFA_MAX_LOCKOUT;
+        }
+    }
+
+    #[test]
+    fn wrong_codes_lock_the_device_even_for_the_right_code() {
+        let w = Warden::in_memory_for_tests("123456789012").unwrap();
+        let acct = "123456789012";
+        w.create_user(
+            acct,
+            crate::users::NewUser {
+                name: "mfa-u".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let dev = w
+            .create_virtual_mfa_device(acct, "d1", None, Vec::new())
+            .unwrap();
+        let seed = dev.device.seed.clone();
+        let serial = dev.device.serial.clone();
+        let now = now_epoch();
+        let code_at = |t: i64| crypto::format_code(crypto::totp_at(seed.expose(), t));
+        w.enable_mfa_device(
+            acct,
+            "mfa-u",
+            &serial,
+            &code_at(now - 60),
+            &code_at(now - 30),
+        )
+        .unwrap();
+        let right = code_at(now);
+        let wrong = if right == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        for _ in 0..MFA_MAX_FAILURES {
+            assert!(w
+                .check_mfa_code(acct, Some("mfa-u"), &serial, wrong)
+                .is_err());
+        }
+        let err = w
+            .check_mfa_code(acct, Some("mfa-u"), &serial, &right)
+            .unwrap_err();
+        assert!(
+            matches!(&err, CoreError::AccessDenied(m) if m == "MultiFactorAuthentication failed with invalid MFA one time pass code."),
+            "{err:?}"
+        );
     }
 }

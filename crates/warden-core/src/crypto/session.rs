@@ -418,6 +418,17 @@ fn hex4(b: &[u8]) -> String {
 }
 
 impl SessionKey {
+    /// A short id of this key (not secret: it is in every token's header).
+    /// Tells apart wardens sharing one process, e.g. in tests.
+    pub fn key_id(&self) -> u32 {
+        u32::from_le_bytes([
+            self.header[1],
+            self.header[2],
+            self.header[3],
+            self.header[4],
+        ])
+    }
+
     /// A session key from 32 key bytes.
     pub fn new(key: &[u8; 32]) -> Self {
         let id = hmac32(key, b"warden/v1/session-key-id");
