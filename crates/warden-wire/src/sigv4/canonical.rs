@@ -62,6 +62,29 @@ pub(crate) fn canonical_uri_into(out: &mut Vec<u8>, raw_path: &str) {
     }
 }
 
+/// The query's `name=value` pairs, both percent-decoded (`+` stays a
+/// literal plus; a piece without `=` has an empty value; empty pieces are
+/// skipped). The one decoding of the query: the canonical query (what the
+/// signature covers) and the presigned auth parameters (what the expiry and
+/// credential checks read) both come from it, so a parameter cannot mean
+/// one thing to the signature and another to the checks (`X-Amz-%45xpires`
+/// is `X-Amz-Expires` to both).
+pub(crate) fn query_pairs(raw_query: &str) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> + '_ {
+    raw_query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let (name, value) = match piece.find('=') {
+                Some(i) => (&piece[..i], &piece[i + 1..]),
+                None => (piece, ""),
+            };
+            (
+                percent_encoding::percent_decode_str(name).collect::<Vec<u8>>(),
+                percent_encoding::percent_decode_str(value).collect::<Vec<u8>>(),
+            )
+        })
+}
+
 /// The canonical query string.
 ///
 /// Each `name=value` pair is percent-decoded (`+` stays a literal plus, as the
@@ -74,21 +97,12 @@ pub(crate) fn canonical_query_into(out: &mut Vec<u8>, raw_query: &str, skip: Opt
         return;
     }
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-    for piece in raw_query.split('&') {
-        if piece.is_empty() {
-            continue;
-        }
-        let (name, value) = match piece.find('=') {
-            Some(i) => (&piece[..i], &piece[i + 1..]),
-            None => (piece, ""),
-        };
-        let name_dec = percent_encoding::percent_decode_str(name).collect::<Vec<u8>>();
+    for (name_dec, value_dec) in query_pairs(raw_query) {
         if let Some(skip) = skip {
             if name_dec == skip.as_bytes() {
                 continue;
             }
         }
-        let value_dec = percent_encoding::percent_decode_str(value).collect::<Vec<u8>>();
         let mut n = Vec::with_capacity(name_dec.len() + 8);
         uri_encode_into(&mut n, &name_dec);
         let mut v = Vec::with_capacity(value_dec.len() + 8);

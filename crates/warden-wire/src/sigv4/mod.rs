@@ -16,7 +16,9 @@
 //! * [`parse_auth`]`(&HttpRequestParts, now) -> Result<ParsedAuth, SigV4Error>` reads the
 //!   `Authorization` header **or** the presigned query (`X-Amz-Algorithm`, `X-Amz-Credential`,
 //!   `X-Amz-Date`, `X-Amz-Expires`, `X-Amz-SignedHeaders`, `X-Amz-Signature`,
-//!   `X-Amz-Security-Token`). It checks, in this order: some auth present
+//!   `X-Amz-Security-Token`), by their percent-decoded names, from the same decoded pairs the
+//!   canonical query is built from; one given twice, in any encoding or case, is
+//!   `IncompleteSignature` (400). It checks, in this order: some auth present
 //!   (else `MissingAuthenticationToken`); not both kinds at once; every component present and
 //!   well-formed (`IncompleteSignature`, 400: credential `AKID/YYYYMMDD/region/service/aws4_request`,
 //!   ISO-8601 basic date, `X-Amz-Expires` in 1..=604800); the scope date equals the date of

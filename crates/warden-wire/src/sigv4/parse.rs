@@ -254,36 +254,61 @@ struct PresignParams {
     security_token: Option<String>,
 }
 
-fn presign_params(raw_query: &str) -> PresignParams {
+/// The auth parameters of a presigned request, by their decoded names.
+const PRESIGN_NAMES: [&str; 7] = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+];
+
+/// Reads the presigned auth parameters from the decoded query pairs (the
+/// same decoding the canonical query uses). An auth parameter given twice,
+/// in any encoding or letter case, is refused: which one counts would be
+/// ambiguous, and the signature covers both. AWS documents no Query-API
+/// error for this; `IncompleteSignature` (400) is its error for malformed
+/// SigV4 data (S3 answers `AuthorizationQueryParametersError`).
+fn presign_params(raw_query: &str) -> Result<PresignParams, SigV4Error> {
     let mut p = PresignParams::default();
-    if !raw_query.contains("X-Amz-") && !raw_query.contains("x-amz-") {
-        return p;
+    if raw_query.is_empty() {
+        return Ok(p);
     }
-    for piece in raw_query.split('&') {
-        let (name, value) = match piece.find('=') {
-            Some(i) => (&piece[..i], &piece[i + 1..]),
-            None => (piece, ""),
+    let mut seen = [0u8; PRESIGN_NAMES.len()];
+    for (name, value) in super::canonical::query_pairs(raw_query) {
+        let Some(i) = PRESIGN_NAMES
+            .iter()
+            .position(|n| n.as_bytes().eq_ignore_ascii_case(&name))
+        else {
+            continue;
         };
-        let slot = match name {
-            "X-Amz-Algorithm" => &mut p.algorithm,
-            "X-Amz-Credential" => &mut p.credential,
-            "X-Amz-Date" => &mut p.date,
-            "X-Amz-Expires" => &mut p.expires,
-            "X-Amz-SignedHeaders" => &mut p.signed_headers,
-            "X-Amz-Signature" => &mut p.signature,
-            "X-Amz-Security-Token" => &mut p.security_token,
-            _ => continue,
-        };
-        let decoded = percent_encoding::percent_decode_str(value)
-            .decode_utf8_lossy()
-            .into_owned();
-        // First occurrence wins; duplicates are still part of the canonical
-        // query and so covered by the signature.
-        if slot.is_none() {
-            *slot = Some(decoded);
+        seen[i] = seen[i].saturating_add(1);
+        if seen[i] > 1 {
+            return Err(SigV4Error::IncompleteSignature(format!(
+                "Duplicate query-string parameter '{}'. Re-examine the query-string parameters.",
+                PRESIGN_NAMES[i]
+            )));
         }
+        // Only the exact name is the auth parameter; another letter case
+        // is an ordinary (signed) parameter, as before.
+        if name != PRESIGN_NAMES[i].as_bytes() {
+            continue;
+        }
+        let decoded = String::from_utf8_lossy(&value).into_owned();
+        let slot = match i {
+            0 => &mut p.algorithm,
+            1 => &mut p.credential,
+            2 => &mut p.date,
+            3 => &mut p.expires,
+            4 => &mut p.signed_headers,
+            5 => &mut p.signature,
+            _ => &mut p.security_token,
+        };
+        *slot = Some(decoded);
     }
-    p
+    Ok(p)
 }
 
 /// Checks the request time against `now`: ±15 minutes, as IAM and STS do.
@@ -353,7 +378,7 @@ pub fn parse_auth(
     now: OffsetDateTime,
 ) -> Result<ParsedAuth, SigV4Error> {
     let authz = header(req, "authorization");
-    let q = presign_params(req.raw_query);
+    let q = presign_params(req.raw_query)?;
     let presigned = q.algorithm.is_some() || q.credential.is_some() || q.signature.is_some();
     match (authz, presigned) {
         (None, false) => Err(SigV4Error::MissingAuthenticationToken),
