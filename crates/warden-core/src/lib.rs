@@ -19,6 +19,7 @@ pub mod keys;
 pub mod managed_policies;
 pub mod mfa;
 pub mod model;
+pub mod org_arns;
 pub mod org_policies;
 pub mod org_tags;
 pub mod org_units;

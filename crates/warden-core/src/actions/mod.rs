@@ -1,9 +1,10 @@
-//! What each IAM and STS operation is authorized as: the action, its access
-//! level, the resource ARN it is evaluated against, and the condition keys the
-//! request itself supplies.
+//! What each IAM, STS and Organizations operation is authorized as: the
+//! action, its access level, the resource ARN it is evaluated against, and the
+//! condition keys the request itself supplies.
 //!
-//! The table follows AWS's Service Authorization Reference (SAR) for IAM and
-//! STS, one row per operation of the botocore models warden serves, so the
+//! The table follows AWS's Service Authorization Reference (SAR) for IAM, STS
+//! and Organizations, one row per operation of the botocore models warden
+//! serves, so the
 //! authorizer has a single place to look instead of per-handler `if`s. Where
 //! AWS reports a different resource than the SAR's "no resource type" (the
 //! path-scoped `List*` calls, whose denials name `arn:aws:iam::ACCT:user/` and
@@ -11,7 +12,13 @@
 //! `Resource` element is matched against.
 //!
 //! This module is plain data plus pure helpers: no I/O, no state lookups. The
-//! caller passes closures for request parameters and entity paths.
+//! caller answers the [`Lookup`] trait for request parameters and the stored
+//! entities they name.
+//!
+//! Organizations requests are JSON; the server flattens them into the same
+//! query-style names the templates read: a top-level member `PolicyId`, a
+//! nested one `Target.Id`, list members `TagKeys.member.N`, list-of-struct
+//! members `Tags.member.N.Key` / `.Value`.
 
 use std::fmt;
 
@@ -20,6 +27,7 @@ use std::fmt;
 pub enum Service {
     Iam,
     Sts,
+    Organizations,
 }
 
 impl Service {
@@ -28,6 +36,7 @@ impl Service {
         match self {
             Service::Iam => "iam",
             Service::Sts => "sts",
+            Service::Organizations => "organizations",
         }
     }
 
@@ -37,6 +46,8 @@ impl Service {
             Some(Service::Iam)
         } else if prefix.eq_ignore_ascii_case("sts") {
             Some(Service::Sts)
+        } else if prefix.eq_ignore_ascii_case("organizations") {
+            Some(Service::Organizations)
         } else {
             None
         }
@@ -95,6 +106,77 @@ impl EntityKind {
         }
     }
 }
+
+/// What an Organizations id in a request denotes, so [`Lookup::org_arn`]
+/// knows where to look it up. ARNs (SAR resource types), with `MGMT` the
+/// management account:
+/// `arn:aws:organizations::MGMT:root/o-ORG/r-ID`, `.../ou/o-ORG/ou-ID`,
+/// `.../account/o-ORG/ACCOUNT`, `.../policy/o-ORG/{type}/p-ID` (type in
+/// lower case, e.g. `service_control_policy`; AWS managed policies are
+/// `arn:aws:organizations::aws:policy/{type}/p-FullAWSAccess`),
+/// `.../handshake/o-ORG/{HandshakeType}/h-ID`, `.../organization/o-ORG`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrgKind {
+    /// The caller's organization; the id is not used.
+    Organization,
+    /// A root id, `r-...`.
+    Root,
+    /// An OU id, `ou-...`.
+    OrganizationalUnit,
+    /// A 12-digit account id.
+    Account,
+    /// A policy id, `p-...`: customer managed or AWS managed.
+    Policy,
+    /// A handshake id, `h-...`.
+    Handshake,
+    /// A responsibility transfer id, `rt-...`.
+    ResponsibilityTransfer,
+    /// A root, OU or account, told apart by the id's form: AttachPolicy's
+    /// TargetId, a ParentId (root or OU), ListParents' ChildId (OU or
+    /// account).
+    Target,
+    /// Anything taggable: a [`OrgKind::Target`], a policy, or a resource
+    /// policy (`rp-...`), as TagResource's ResourceId.
+    Resource,
+}
+
+impl OrgKind {
+    /// The ARN's resource type segment for an id of this kind; for the
+    /// kinds that cover several, guessed from the id's prefix.
+    pub fn arn_type(self, id: &str) -> &'static str {
+        match self {
+            OrgKind::Organization => "organization",
+            OrgKind::Root => "root",
+            OrgKind::OrganizationalUnit => "ou",
+            OrgKind::Account => "account",
+            OrgKind::Policy => "policy",
+            OrgKind::Handshake => "handshake",
+            OrgKind::ResponsibilityTransfer => "transfer",
+            OrgKind::Target | OrgKind::Resource => {
+                if id.starts_with("r-") {
+                    "root"
+                } else if id.starts_with("ou-") {
+                    "ou"
+                } else if id.starts_with("p-") {
+                    "policy"
+                } else if id.starts_with("rp-") {
+                    "resourcepolicy"
+                } else {
+                    "account"
+                }
+            }
+        }
+    }
+}
+
+/// The organization segment of the ARN [`fill`] makes when
+/// [`Lookup::org_arn`] cannot resolve an id (no such entity, or the caller
+/// is in no organization). Real organization ids are `o-` and 10 to 32
+/// characters, so no real resource has this ARN: only patterns that would
+/// match any id (`*`, `.../o-*/...`) match it, and the operation then fails
+/// with its own not-found error. (Not `*`: that is what the issue was, a
+/// resource that no statement naming one policy or account matches.)
+pub const UNRESOLVED_ORG: &str = "o-unknown";
 
 /// Which user an action on a `user` resource targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,6 +272,24 @@ pub enum ResourceSpec {
         new_name_param: &'static str,
         new_path_param: &'static str,
     },
+    /// An existing Organizations resource named by the id in `id_param`, as
+    /// [`Lookup::org_arn`] resolves it in the caller's organization; an
+    /// unresolved id gets an ARN under [`UNRESOLVED_ORG`]. For
+    /// [`OrgKind::Account`] an absent parameter means the caller's own
+    /// account (DescribeEffectivePolicy without TargetId).
+    OrgResource {
+        kind: OrgKind,
+        id_param: &'static str,
+    },
+    /// An Organizations resource about to be created, whose id AWS has not
+    /// assigned: `arn:aws:organizations::MGMT:{arn_type}/o-ORG/{type/}*`,
+    /// the `{type/}` segment being the lower-cased `type_param` value
+    /// (CreatePolicy's `Type`). The trailing `*` is literal, as AWS writes
+    /// not-yet-created resources (and as `delegation-request/*` above).
+    NewOrgResource {
+        arn_type: &'static str,
+        type_param: Option<&'static str>,
+    },
 }
 
 /// The pseudo-parameter through which [`resource_arn`] asks for the role
@@ -218,6 +318,12 @@ pub enum KeySource {
     /// A claim of the SAML assertion or web identity token (`saml:*`,
     /// `accounts.google.com:*`, ...), or a tag/identity they carry.
     Federation,
+    /// `organizations:PolicyType` of the existing policy whose id is the
+    /// parameter (AttachPolicy, UpdatePolicy, ... `PolicyId`; TagResource's
+    /// `ResourceId` when it names a policy): the stored policy's type, e.g.
+    /// `SERVICE_CONTROL_POLICY`, read from the ARN [`Lookup::org_arn`] gives
+    /// it (see [`org_policy_type`]). Absent when the id names no policy.
+    OrgPolicyType(&'static str),
     /// Comes from state warden does not model (FIDO certification of a
     /// security key, role templates, delegation workflows, account
     /// property namespaces): listed so simulation can report it missing.
@@ -367,6 +473,16 @@ pub trait Lookup {
     /// there is none; then the request's spelling and `Path` (or `/`) are
     /// used, as for a create.
     fn entity(&self, kind: EntityKind, name: &str) -> Option<(String, String)>;
+    /// The ARN of the Organizations resource of `kind` that `id` names, in
+    /// the caller's organization (the server answers it with
+    /// [`crate::org_arns::org_resource_arn`]); `None` when it names none or
+    /// the caller is in no organization. For [`OrgKind::Organization`] the
+    /// id is empty and the answer is the organization's ARN. Defaults to
+    /// `None`, so lookups that never see Organizations requests need not
+    /// implement it.
+    fn org_arn(&self, _kind: OrgKind, _id: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Fills the row's resource template from the request.
@@ -518,7 +634,57 @@ pub fn fill(resource: &ResourceSpec, lookup: &dyn Lookup) -> String {
                 normalize_path(&path)
             )
         }
+        ResourceSpec::OrgResource { kind, id_param } => {
+            let id = match param(id_param) {
+                Some(id) => id,
+                None if kind == OrgKind::Account => account.to_owned(),
+                None => String::new(),
+            };
+            lookup.org_arn(kind, &id).unwrap_or_else(|| {
+                format!(
+                    "arn:aws:organizations::{account}:{}/{UNRESOLVED_ORG}/{id}",
+                    kind.arn_type(&id)
+                )
+            })
+        }
+        ResourceSpec::NewOrgResource {
+            arn_type,
+            type_param,
+        } => {
+            let (owner, org) = lookup
+                .org_arn(OrgKind::Organization, "")
+                .as_deref()
+                .and_then(org_of_arn)
+                .unwrap_or_else(|| (account.to_owned(), UNRESOLVED_ORG.to_owned()));
+            let type_segment = type_param
+                .and_then(param)
+                .map(|t| format!("{}/", t.to_ascii_lowercase()))
+                .unwrap_or_default();
+            format!("arn:aws:organizations::{owner}:{arn_type}/{org}/{type_segment}*")
+        }
     }
+}
+
+/// The management account and organization id of an organization ARN,
+/// `arn:aws:organizations::MGMT:organization/o-ORG`.
+fn org_of_arn(arn: &str) -> Option<(String, String)> {
+    let rest = arn.strip_prefix("arn:aws:organizations::")?;
+    let (owner, org) = rest.split_once(":organization/")?;
+    Some((owner.to_owned(), org.to_owned()))
+}
+
+/// The value of [`KeySource::OrgPolicyType`]: the API spelling
+/// (`SERVICE_CONTROL_POLICY`) of the type of the policy whose id is the
+/// parameter `id_param`, `None` when it names no policy. The type is the
+/// segment before the id in the policy's ARN (`.../policy/o-ORG/{type}/p-ID`
+/// or `...::aws:policy/{type}/p-ID`), so one lookup serves both.
+pub fn org_policy_type(lookup: &dyn Lookup, id_param: &str) -> Option<String> {
+    let id = lookup.param(id_param)?;
+    let arn = lookup.org_arn(OrgKind::Policy, &id)?;
+    let (_, path) = arn.split_once(":policy/")?;
+    let mut segments = path.rsplit('/');
+    segments.next()?;
+    segments.next().map(str::to_ascii_uppercase)
 }
 
 /// Paths are stored as `/` or `/a/b/`; tolerate a missing leading or
@@ -565,9 +731,9 @@ pub fn tag_param(param: &dyn Fn(&str) -> Option<String>, name: &str) -> Vec<(Str
 }
 
 mod table;
-use table::TABLE;
 #[cfg(test)]
 use table::INPUT_MEMBERS;
+use table::TABLE;
 
 #[cfg(test)]
 mod tests {
@@ -583,7 +749,10 @@ mod tests {
 
     /// A request in account 123456789012 whose only stored entities are
     /// user `alice` at `/eng/`, role `ops` at `/svc/` and group `devs` at
-    /// `/`, found in any letter case as IAM finds them.
+    /// `/`, found in any letter case as IAM finds them; and, in
+    /// organization `o-exampleorg1` managed by 123456789012, root `r-exam`,
+    /// OU `ou-exam-11111111`, account 210987654321 and SCP `p-11111111`
+    /// (see [`ORG_ARNS`]).
     struct Req {
         params: HashMap<String, String>,
         caller: Option<&'static str>,
@@ -622,10 +791,67 @@ mod tests {
             name.eq_ignore_ascii_case(stored)
                 .then(|| (stored.to_owned(), path.to_owned()))
         }
+        fn org_arn(&self, kind: OrgKind, id: &str) -> Option<String> {
+            // As org_arns::org_resource_arn answers: ids are exact, and the
+            // kinds covering several resources try each.
+            let kinds: &[OrgKind] = match kind {
+                OrgKind::Target => &[OrgKind::Root, OrgKind::OrganizationalUnit, OrgKind::Account],
+                OrgKind::Resource => &[
+                    OrgKind::Root,
+                    OrgKind::OrganizationalUnit,
+                    OrgKind::Account,
+                    OrgKind::Policy,
+                ],
+                _ => std::slice::from_ref(&kind),
+            };
+            ORG_ARNS
+                .iter()
+                .find(|(k, i, _)| kinds.contains(k) && *i == id)
+                .map(|(_, _, arn)| (*arn).to_owned())
+        }
     }
 
+    /// The organization resources [`Req`] knows, by kind and id.
+    const ORG_ARNS: &[(OrgKind, &str, &str)] = &[
+        (
+            OrgKind::Organization,
+            "",
+            "arn:aws:organizations::123456789012:organization/o-exampleorg1",
+        ),
+        (
+            OrgKind::Root,
+            "r-exam",
+            "arn:aws:organizations::123456789012:root/o-exampleorg1/r-exam",
+        ),
+        (
+            OrgKind::OrganizationalUnit,
+            "ou-exam-11111111",
+            "arn:aws:organizations::123456789012:ou/o-exampleorg1/ou-exam-11111111",
+        ),
+        (
+            OrgKind::Account,
+            "210987654321",
+            "arn:aws:organizations::123456789012:account/o-exampleorg1/210987654321",
+        ),
+        (
+            OrgKind::Policy,
+            "p-11111111",
+            "arn:aws:organizations::123456789012:policy/o-exampleorg1/service_control_policy/p-11111111",
+        ),
+        (
+            OrgKind::Policy,
+            "p-FullAWSAccess",
+            "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
+        ),
+    ];
+
     /// Fills the ARN of `service:operation` with the given request params.
-    fn arn(service: &str, op: &str, caller: Option<&'static str>, pairs: &[(&str, &str)]) -> String {
+    fn arn(
+        service: &str,
+        op: &str,
+        caller: Option<&'static str>,
+        pairs: &[(&str, &str)],
+    ) -> String {
         let spec = spec(service, op).unwrap_or_else(|| panic!("no row for {service}:{op}"));
         resource_arn(spec, &Req::new(caller, pairs))
     }
@@ -648,6 +874,10 @@ mod tests {
         for (service, ops) in [
             (Service::Iam, warden_wire::iam::OPERATIONS),
             (Service::Sts, warden_wire::sts::OPERATIONS),
+            (
+                Service::Organizations,
+                warden_wire::organizations::OPERATIONS,
+            ),
         ] {
             for op in ops {
                 let rows = TABLE
@@ -678,6 +908,7 @@ mod tests {
         assert!(spec("iam", "NoSuchOperation").is_none());
         assert!(spec("s3", "GetObject").is_none());
         assert!(spec("IAM", "GetUser").is_some());
+        assert!(spec("organizations", "AttachPolicy").is_some());
     }
 
     #[test]
@@ -1193,6 +1424,8 @@ mod tests {
                 new_path_param,
                 ..
             } => vec![name_param, new_name_param, new_path_param],
+            ResourceSpec::OrgResource { id_param, .. } => vec![id_param],
+            ResourceSpec::NewOrgResource { type_param, .. } => type_param.into_iter().collect(),
         }
     }
 
@@ -1204,8 +1437,10 @@ mod tests {
                 .chain(row.implied_actions.iter().map(|a| &a.resource));
             for r in templates {
                 for p in resource_params(r) {
+                    // A nested member (`Target.Id`) is read from its top-level one.
+                    let top = p.split('.').next().unwrap_or(p);
                     assert!(
-                        members.contains(&p),
+                        members.contains(&top),
                         "{}: resource reads missing parameter {p}",
                         row.action
                     );
@@ -1229,7 +1464,8 @@ mod tests {
                     KeySource::Param(n)
                     | KeySource::List(n)
                     | KeySource::TagValues(n)
-                    | KeySource::TagKeysOf(n) => n,
+                    | KeySource::TagKeysOf(n)
+                    | KeySource::OrgPolicyType(n) => n,
                     _ => continue,
                 };
                 let member = name.split('.').next().unwrap_or(name);
@@ -1241,5 +1477,299 @@ mod tests {
                 );
             }
         }
+    }
+
+    const SCP_ARN: &str =
+        "arn:aws:organizations::123456789012:policy/o-exampleorg1/service_control_policy/p-11111111";
+    const OU_ARN: &str = "arn:aws:organizations::123456789012:ou/o-exampleorg1/ou-exam-11111111";
+    const ROOT_ARN: &str = "arn:aws:organizations::123456789012:root/o-exampleorg1/r-exam";
+    const ACCOUNT_ARN: &str =
+        "arn:aws:organizations::123456789012:account/o-exampleorg1/210987654321";
+
+    fn org_arn_of(op: &str, pairs: &[(&str, &str)]) -> String {
+        arn("organizations", op, None, pairs)
+    }
+
+    /// The resources of the implied actions the request triggers.
+    fn implied(op: &str, pairs: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+        let s = spec("organizations", op).unwrap_or_else(|| panic!("row {op}"));
+        let req = Req::new(None, pairs);
+        s.implied_actions
+            .iter()
+            .filter(|a| a.applies(&req.param_fn()))
+            .map(|a| (a.action, fill(&a.resource, &req)))
+            .collect()
+    }
+
+    #[test]
+    fn policy_operations_are_on_the_policy_arn() {
+        for op in [
+            "AttachPolicy",
+            "DetachPolicy",
+            "UpdatePolicy",
+            "DeletePolicy",
+            "DescribePolicy",
+            "ListTargetsForPolicy",
+        ] {
+            let s = spec("organizations", op).unwrap_or_else(|| panic!("row {op}"));
+            assert_eq!(s.resource_type, Some("policy"), "{op}");
+            assert_eq!(
+                org_arn_of(op, &[("PolicyId", "p-11111111"), ("TargetId", "r-exam")]),
+                SCP_ARN,
+                "{op}"
+            );
+            assert_eq!(
+                keys("organizations", op),
+                vec![(
+                    "organizations:PolicyType",
+                    KeySource::OrgPolicyType("PolicyId")
+                )],
+                "{op}"
+            );
+            assert_eq!(s.resource_tag_keys, &["aws:ResourceTag/${TagKey}"], "{op}");
+            assert_eq!(s.denial_form, DenialForm::Arn, "{op}");
+        }
+        assert_eq!(
+            spec("organizations", "AttachPolicy").map(|s| s.access_level),
+            Some(AccessLevel::PermissionsManagement)
+        );
+        // An AWS managed policy has its organization-less ARN.
+        assert_eq!(
+            org_arn_of("DetachPolicy", &[("PolicyId", "p-FullAWSAccess")]),
+            "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess"
+        );
+    }
+
+    #[test]
+    fn attach_and_detach_are_also_authorized_on_the_target() {
+        for (target, target_arn) in [
+            ("r-exam", ROOT_ARN),
+            ("ou-exam-11111111", OU_ARN),
+            ("210987654321", ACCOUNT_ARN),
+        ] {
+            for op in ["AttachPolicy", "DetachPolicy"] {
+                let pairs = [("PolicyId", "p-11111111"), ("TargetId", target)];
+                assert_eq!(
+                    implied(op, &pairs),
+                    vec![(
+                        spec("organizations", op).map_or("", |s| s.action),
+                        target_arn.to_owned()
+                    )],
+                    "{op} {target}"
+                );
+            }
+        }
+        // MoveAccount: the account, and both parents.
+        let pairs = [
+            ("AccountId", "210987654321"),
+            ("SourceParentId", "r-exam"),
+            ("DestinationParentId", "ou-exam-11111111"),
+        ];
+        assert_eq!(org_arn_of("MoveAccount", &pairs), ACCOUNT_ARN);
+        assert_eq!(
+            implied("MoveAccount", &pairs),
+            vec![
+                ("organizations:MoveAccount", ROOT_ARN.to_owned()),
+                ("organizations:MoveAccount", OU_ARN.to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn unresolved_ids_never_become_a_wildcard() {
+        // No such policy: an ARN no real policy has; the call then fails
+        // with PolicyNotFound after authorization.
+        let unknown = org_arn_of("UpdatePolicy", &[("PolicyId", "p-99999999")]);
+        assert_eq!(
+            unknown,
+            "arn:aws:organizations::123456789012:policy/o-unknown/p-99999999"
+        );
+        assert_eq!(
+            implied(
+                "AttachPolicy",
+                &[("PolicyId", "p-11111111"), ("TargetId", "ou-exam-22222222")]
+            ),
+            vec![(
+                "organizations:AttachPolicy",
+                "arn:aws:organizations::123456789012:ou/o-unknown/ou-exam-22222222".to_owned()
+            )]
+        );
+        // Handshakes are not modelled: never resolved.
+        assert_eq!(
+            org_arn_of("AcceptHandshake", &[("HandshakeId", "h-abcdefgh")]),
+            "arn:aws:organizations::123456789012:handshake/o-unknown/h-abcdefgh"
+        );
+        // A lookup that knows no organizations (the default method).
+        struct NoOrg;
+        impl Lookup for NoOrg {
+            fn account(&self) -> &str {
+                "123456789012"
+            }
+            fn caller_user(&self) -> Option<&str> {
+                None
+            }
+            fn param(&self, name: &str) -> Option<String> {
+                (name == "OrganizationalUnitId").then(|| "ou-exam-11111111".to_owned())
+            }
+            fn entity(&self, _: EntityKind, _: &str) -> Option<(String, String)> {
+                None
+            }
+        }
+        let s = spec("organizations", "DeleteOrganizationalUnit").unwrap_or_else(|| panic!("row"));
+        assert_eq!(
+            resource_arn(s, &NoOrg),
+            "arn:aws:organizations::123456789012:ou/o-unknown/ou-exam-11111111"
+        );
+    }
+
+    #[test]
+    fn organizations_ids_name_their_resources() {
+        assert_eq!(
+            org_arn_of(
+                "DescribeOrganizationalUnit",
+                &[("OrganizationalUnitId", "ou-exam-11111111")]
+            ),
+            OU_ARN
+        );
+        assert_eq!(
+            org_arn_of("DescribeAccount", &[("AccountId", "210987654321")]),
+            ACCOUNT_ARN
+        );
+        assert_eq!(
+            org_arn_of(
+                "EnablePolicyType",
+                &[
+                    ("RootId", "r-exam"),
+                    ("PolicyType", "SERVICE_CONTROL_POLICY")
+                ]
+            ),
+            ROOT_ARN
+        );
+        assert_eq!(
+            keys("organizations", "EnablePolicyType"),
+            vec![("organizations:PolicyType", KeySource::Param("PolicyType"))]
+        );
+        // Parents and children are roots, OUs or accounts.
+        assert_eq!(
+            org_arn_of("ListChildren", &[("ParentId", "r-exam")]),
+            ROOT_ARN
+        );
+        assert_eq!(
+            org_arn_of(
+                "CreateOrganizationalUnit",
+                &[("ParentId", "ou-exam-11111111")]
+            ),
+            OU_ARN
+        );
+        assert_eq!(
+            org_arn_of("ListParents", &[("ChildId", "210987654321")]),
+            ACCOUNT_ARN
+        );
+        // Tagging names any taggable resource, policies included.
+        assert_eq!(
+            org_arn_of("TagResource", &[("ResourceId", "p-11111111")]),
+            SCP_ARN
+        );
+        assert_eq!(
+            org_arn_of("UntagResource", &[("ResourceId", "210987654321")]),
+            ACCOUNT_ARN
+        );
+        // DescribeEffectivePolicy without TargetId is about the caller's
+        // own account.
+        assert_eq!(
+            org_arn_of("DescribeEffectivePolicy", &[]),
+            "arn:aws:organizations::123456789012:account/o-unknown/123456789012"
+        );
+        assert_eq!(
+            org_arn_of("DescribeEffectivePolicy", &[("TargetId", "210987654321")]),
+            ACCOUNT_ARN
+        );
+        // No resource type in the SAR: `*`.
+        for op in [
+            "DescribeOrganization",
+            "ListAccounts",
+            "ListPolicies",
+            "CreateAccount",
+            "ListRoots",
+        ] {
+            assert_eq!(org_arn_of(op, &[]), "*", "{op}");
+        }
+        let k = keys("organizations", "EnableAWSServiceAccess");
+        assert_eq!(
+            k,
+            vec![(
+                "organizations:ServicePrincipal",
+                KeySource::Param("ServicePrincipal")
+            )]
+        );
+        assert_eq!(
+            keys("organizations", "ListPolicies"),
+            vec![("organizations:PolicyType", KeySource::Param("Filter"))]
+        );
+    }
+
+    #[test]
+    fn create_policy_carries_its_type_and_request_tags() {
+        let s = spec("organizations", "CreatePolicy").unwrap_or_else(|| panic!("row"));
+        assert_eq!(s.access_level, AccessLevel::Write);
+        let k = keys("organizations", "CreatePolicy");
+        for expected in [
+            ("organizations:PolicyType", KeySource::Param("Type")),
+            ("aws:RequestTag/${TagKey}", KeySource::TagValues("Tags")),
+            ("aws:TagKeys", KeySource::TagKeysOf("Tags")),
+        ] {
+            assert!(k.contains(&expected), "{expected:?}");
+        }
+        let pairs = [
+            ("Name", "deny-s3"),
+            ("Type", "SERVICE_CONTROL_POLICY"),
+            ("Tags.member.1.Key", "team"),
+            ("Tags.member.1.Value", "red"),
+        ];
+        // Not created yet: every policy of that type in the organization.
+        let new_policy =
+            "arn:aws:organizations::123456789012:policy/o-exampleorg1/service_control_policy/*";
+        assert_eq!(org_arn_of("CreatePolicy", &pairs), new_policy);
+        // Tags on a create need organizations:TagResource too.
+        assert_eq!(
+            implied("CreatePolicy", &pairs),
+            vec![("organizations:TagResource", new_policy.to_owned())]
+        );
+        assert_eq!(implied("CreatePolicy", &pairs[..2]), vec![]);
+        assert_eq!(
+            implied("CreateAccount", &[("Tags.member.1.Key", "k")]),
+            vec![(
+                "organizations:TagResource",
+                "arn:aws:organizations::123456789012:account/o-exampleorg1/*".to_owned()
+            )]
+        );
+        let req = Req::new(None, &pairs);
+        let tags = tag_param(&req.param_fn(), "Tags");
+        assert_eq!(tags, vec![("team".to_owned(), "red".to_owned())]);
+    }
+
+    #[test]
+    fn org_policy_type_reads_the_named_policy() {
+        let req = Req::new(
+            None,
+            &[
+                ("PolicyId", "p-11111111"),
+                ("ResourceId", "ou-exam-11111111"),
+                ("Other", "p-FullAWSAccess"),
+                ("Missing", "p-99999999"),
+            ],
+        );
+        assert_eq!(
+            org_policy_type(&req, "PolicyId").as_deref(),
+            Some("SERVICE_CONTROL_POLICY")
+        );
+        assert_eq!(
+            org_policy_type(&req, "Other").as_deref(),
+            Some("SERVICE_CONTROL_POLICY")
+        );
+        // An OU, an unknown policy, no parameter: no key.
+        assert_eq!(org_policy_type(&req, "ResourceId"), None);
+        assert_eq!(org_policy_type(&req, "Missing"), None);
+        assert_eq!(org_policy_type(&req, "Absent"), None);
     }
 }
