@@ -81,8 +81,11 @@ def test_reset_wipes_state(dev):
     with raises_aws("NoSuchEntity", f"The group with name {group} cannot be found.", 404):
         iam.get_group(GroupName=group)
     assert iam.list_users()["Users"] == []
-    # The deleted user's key is now just an unknown key: in dev mode that means root.
-    ident = make_client("sts", dev.url, Creds(k["AccessKeyId"], k["SecretAccessKey"])).get_caller_identity()
+    # A key warden issued stays refused after the reset: only keys warden never issued act as
+    # the dev-mode root (issue 12, item 16).
+    with raises_aws("InvalidClientTokenId", None, 403):
+        make_client("sts", dev.url, Creds(k["AccessKeyId"], k["SecretAccessKey"])).get_caller_identity()
+    ident = make_client("sts", dev.url, Creds("AKIAIOSFODNN7EXAMPLE", "x" * 40)).get_caller_identity()
     assert ident["Arn"] == ROOT_ARN
 
 

@@ -430,6 +430,46 @@ impl Warden {
         self.decide(caller, action, resource, facts, None, false)
     }
 
+    /// Decides every check of a request ([`crate::access::checks`]), in
+    /// order; the first denial is the answer, naming its resource as AWS's
+    /// AccessDenied text does.
+    pub fn authorize_checks(
+        &self,
+        caller: &Caller,
+        checks: &[crate::access::Check],
+        facts: &RequestFacts,
+    ) -> Result<()> {
+        for check in checks {
+            check_session_limits(caller, check.action)?;
+            if matches!(
+                check.action,
+                "sts:GetCallerIdentity" | "sts:GetSessionToken"
+            ) {
+                continue;
+            }
+            self.decide_with(
+                caller,
+                check.action,
+                &check.resource,
+                facts,
+                &check.keys,
+                None,
+                false,
+            )
+            .map_err(|e| match e {
+                CoreError::AccessDenied(m) if check.shown != check.resource => {
+                    CoreError::AccessDenied(m.replacen(
+                        &format!("on resource: {}", check.resource),
+                        &format!("on resource: {}", check.shown),
+                        1,
+                    ))
+                }
+                other => other,
+            })?;
+        }
+        Ok(())
+    }
+
     /// Runs the engine for one request: the caller's identity policies,
     /// boundary and session policy, plus a resource policy when the
     /// resource has one (a role's trust policy for AssumeRole, which must
@@ -440,6 +480,33 @@ impl Warden {
         action: &str,
         resource: &str,
         facts: &RequestFacts,
+        resource_policy: Option<&NamedPolicy>,
+        require_resource_allow: bool,
+    ) -> Result<()> {
+        self.decide_with(
+            caller,
+            action,
+            resource,
+            facts,
+            &[],
+            resource_policy,
+            require_resource_allow,
+        )
+    }
+
+    /// As [`Warden::decide`], with condition keys of this one check besides
+    /// the request's.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one private call site per caller; a struct would only rename them"
+    )]
+    pub(crate) fn decide_with(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+        facts: &RequestFacts,
+        check_keys: &[(String, ContextValue)],
         resource_policy: Option<&NamedPolicy>,
         require_resource_allow: bool,
     ) -> Result<()> {
@@ -465,8 +532,16 @@ impl Warden {
         let mut rcp_levels = None;
         match resource.split(':').nth(4) {
             // AWS managed policies (account "aws") belong to no other
-            // account: reading them is a same-account request.
+            // account: reading them is a same-account request. So are
+            // Organizations resources, though their ARNs carry the
+            // management account: a member's call is decided by its own
+            // policies, and then Organizations itself refuses what only
+            // the management account may do (warden serves no delegated
+            // administration, the one resource policy Organizations has).
             Some("aws") => ctx.set_resource_account(&caller.account),
+            Some(_) if resource.starts_with("arn:aws:organizations::") => {
+                ctx.set_resource_account(&caller.account);
+            }
             Some(a) if !a.is_empty() => {
                 let org = if a == caller.account {
                     resolved.account_org.clone()
@@ -483,7 +558,7 @@ impl Warden {
             }
             _ => {}
         }
-        for (k, v) in &facts.keys {
+        for (k, v) in facts.keys.iter().chain(check_keys) {
             ctx.insert(k, v.clone());
         }
         drop(s);

@@ -17,8 +17,12 @@ use warden_wire::query::QueryParams;
 use warden_wire::sigv4::{self, HttpRequestParts, SigV4Error};
 use warden_wire::ApiError;
 
+use std::collections::BTreeMap;
+
+use warden_core::actions;
+
 use crate::authz::request_facts;
-use crate::mapping::{api_error, resource_for};
+use crate::mapping::api_error;
 use crate::AppState;
 
 /// AWS refuses Query bodies over 1 MiB; so do we, before reading further.
@@ -34,10 +38,182 @@ pub struct RequestCtx {
     pub facts: warden_core::authz::RequestFacts,
 }
 
-/// The outcome of one request, before it becomes HTTP.
-struct Outcome {
-    service: Service,
-    result: Result<String, ApiError>,
+/// The operation a request names, resolved once: authorization, dispatch
+/// and the inline-or-blocking choice all key on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Iam(warden_wire::generated::iam::Operation),
+    Sts(warden_wire::generated::sts::Operation),
+    Organizations(warden_wire::generated::organizations::Operation),
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Iam(op) => op.name(),
+            Op::Sts(op) => op.name(),
+            Op::Organizations(op) => op.name(),
+        }
+    }
+
+    /// The operation's row of the action table.
+    fn spec(self) -> Option<&'static actions::ActionSpec> {
+        let service = match self {
+            Op::Iam(_) => "iam",
+            Op::Sts(_) => "sts",
+            Op::Organizations(_) => "organizations",
+        };
+        actions::spec(service, self.name())
+    }
+
+    /// The operation `name` of `service`, refused as AWS refuses an unknown
+    /// action (or an API version the service does not speak).
+    fn resolve(service: Service, name: &str, version: Option<&str>) -> Result<Op, ApiError> {
+        use warden_wire::generated::{iam, organizations, sts};
+        let found = match service {
+            Service::Iam => iam::Operation::from_name(name)
+                .filter(|_| version.unwrap_or(iam::API_VERSION) == iam::API_VERSION)
+                .map(Op::Iam),
+            Service::Sts => sts::Operation::from_name(name)
+                .filter(|_| version.unwrap_or(sts::API_VERSION) == sts::API_VERSION)
+                .map(Op::Sts),
+            Service::Organizations => {
+                return organizations::Operation::from_name(name)
+                    .map(Op::Organizations)
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            "UnknownOperationException",
+                            format!("The operation {name} is not known."),
+                        )
+                    })
+            }
+        };
+        found
+            .ok_or_else(|| ApiError::invalid_action(name, version.unwrap_or(service.api_version())))
+    }
+}
+
+/// A request's parameters and the operation they name, read once. Query
+/// requests carry them in the form body (POST) or the query string (GET);
+/// JSON 1.1 requests (Organizations) name the operation in `X-Amz-Target`.
+struct Decoded {
+    /// The operation's name; which service it belongs to is settled after
+    /// authentication, from the signing scope.
+    name: String,
+    params: QueryParams,
+    /// Organizations: the body, flattened to Query-style names for the
+    /// action table (`PolicyId`, `Tags.member.1.Key`, ...).
+    json: Option<BTreeMap<String, String>>,
+}
+
+impl Decoded {
+    fn read(parts: &Parts, body: &[u8]) -> Result<Decoded, ApiError> {
+        if let Some(op) = json_operation(parts) {
+            let value: serde_json::Value = if body.is_empty() {
+                serde_json::Value::Object(serde_json::Map::new())
+            } else {
+                serde_json::from_slice(body).map_err(|_| {
+                    ApiError::new(
+                        "SerializationException",
+                        "Start of structure or map found where not expected.",
+                    )
+                })?
+            };
+            let mut flat = BTreeMap::new();
+            flatten_json("", &value, &mut flat);
+            return Ok(Decoded {
+                name: op.to_string(),
+                params: QueryParams::default(),
+                json: Some(flat),
+            });
+        }
+        let query = QueryParams::parse(parts.uri.query().unwrap_or("").as_bytes())?;
+        let params = if parts.method == axum::http::Method::POST && !body.is_empty() {
+            let form = QueryParams::parse(body)?;
+            // Both are signed, but only one can name the operation: a
+            // different Action in the query string would let routing and
+            // dispatch disagree, so it is refused.
+            if query.action().is_some_and(|q| Some(q) != form.action()) {
+                return Err(ApiError::new(
+                    "InvalidParameterCombination",
+                    "The request names conflicting operations in its query string and its body.",
+                ));
+            }
+            form
+        } else {
+            query
+        };
+        let name = params
+            .action()
+            .ok_or_else(ApiError::missing_action)?
+            .to_string();
+        Ok(Decoded {
+            name,
+            params,
+            json: None,
+        })
+    }
+
+    fn param(&self, name: &str) -> Option<String> {
+        match &self.json {
+            Some(flat) => flat.get(name).cloned(),
+            None => self.params.get(name).map(str::to_string),
+        }
+    }
+
+    /// Whether the request may run on the async workers: reads never wait
+    /// for a disk sync or a password hash. The answer comes from the action
+    /// table's access level of the very operation that will be dispatched.
+    /// STS credential calls only seal a token, unless they carry an MFA
+    /// code, which is spent on disk.
+    fn runs_inline(&self) -> bool {
+        let row = if self.json.is_some() {
+            actions::spec("organizations", &self.name)
+        } else {
+            actions::spec("iam", &self.name).or_else(|| actions::spec("sts", &self.name))
+        };
+        let Some(row) = row else {
+            return false;
+        };
+        match row.service {
+            actions::Service::Sts => self.param("TokenCode").is_none(),
+            _ => matches!(
+                row.access_level,
+                actions::AccessLevel::List | actions::AccessLevel::Read
+            ),
+        }
+    }
+}
+
+/// Flattens a JSON request body into the Query protocol's member names:
+/// `{"A":{"B":1}}` → `A.B`, lists → `A.member.N` (1-based).
+fn flatten_json(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, String>) {
+    let join = |name: &str| {
+        if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        }
+    };
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                flatten_json(&join(k), v, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten_json(&join(&format!("member.{}", i + 1)), v, out);
+            }
+        }
+        serde_json::Value::String(s) => {
+            out.insert(prefix.to_string(), s.clone());
+        }
+        serde_json::Value::Null => {}
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
+    }
 }
 
 pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response {
@@ -57,21 +233,33 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
             return render(Service::Iam, Err(err), &request_id);
         }
     };
-    let action = action_name(&parts, &body);
-    // Writes wait for a disk sync (and passwords for Argon2): keep them off
-    // the async workers. Reads take microseconds and run inline.
-    let outcome = if action.as_deref().is_some_and(runs_inline) && !spends_mfa_code(&parts, &body) {
-        process(&app, &parts, &body, &request_id, source_ip)
+    let decoded = match Decoded::read(&parts, &body) {
+        Ok(d) => d,
+        Err(e) => {
+            let service = if json_operation(&parts).is_some() {
+                Service::Organizations
+            } else {
+                Service::Iam
+            };
+            return render(service, Err(e), &request_id);
+        }
+    };
+    let outcome = if decoded.runs_inline() {
+        process(&app, &parts, &body, &decoded, &request_id, source_ip)
     } else {
         let (app2, rid) = (app.clone(), request_id.clone());
-        match tokio::task::spawn_blocking(move || process(&app2, &parts, &body, &rid, source_ip))
-            .await
+        let name = decoded.name.clone();
+        match tokio::task::spawn_blocking(move || {
+            process(&app2, &parts, &body, &decoded, &rid, source_ip)
+        })
+        .await
         {
             Ok(o) => o,
             Err(e) => {
-                tracing::error!(error = %e, request_id, "request task failed");
+                tracing::error!(error = %e, request_id, action = name, "request task failed");
                 Outcome {
                     service: Service::Iam,
+                    action: None,
                     result: Err(ApiError::new(
                         "ServiceFailure",
                         "An internal error occurred.",
@@ -83,27 +271,11 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
     let status = outcome.result.as_ref().map_or_else(|e| e.status, |_| 200);
     tracing::info!(
         request_id,
-        action = action.as_deref().unwrap_or("-"),
+        action = outcome.action.map_or("-", Op::name),
         status,
         "request"
     );
     render(outcome.service, outcome.result, &request_id)
-}
-
-/// Operations that never wait for a disk sync or a password hash. STS
-/// credential calls only seal a token (role last-use is recorded in memory).
-fn runs_inline(action: &str) -> bool {
-    ["Get", "List", "Simulate", "Describe", "AssumeRole"]
-        .iter()
-        .any(|p| action.starts_with(p))
-}
-
-/// An STS call with an MFA `TokenCode` records the spent code on disk, so it
-/// leaves the async workers like any other write.
-fn spends_mfa_code(parts: &Parts, body: &[u8]) -> bool {
-    const PARAM: &[u8] = b"TokenCode=";
-    let has = |bytes: &[u8]| bytes.windows(PARAM.len()).any(|w| w == PARAM);
-    has(body) || parts.uri.query().is_some_and(|q| has(q.as_bytes()))
 }
 
 /// The JSON 1.1 operation named by `X-Amz-Target`, for Organizations.
@@ -111,15 +283,6 @@ fn json_operation(parts: &Parts) -> Option<&str> {
     let target = parts.headers.get("x-amz-target")?.to_str().ok()?;
     let prefix = warden_wire::generated::organizations::TARGET_PREFIX;
     target.strip_prefix(prefix)?.strip_prefix('.')
-}
-
-/// The operation name, for routing and logging only (not trusted).
-fn action_name(parts: &Parts, body: &[u8]) -> Option<String> {
-    if let Some(op) = json_operation(parts) {
-        return Some(op.to_string());
-    }
-    let from = |bytes: &[u8]| QueryParams::parse(bytes).ok()?.action().map(str::to_string);
-    from(parts.uri.query().unwrap_or("").as_bytes()).or_else(|| from(body))
 }
 
 fn render(service: Service, result: Result<String, ApiError>, request_id: &str) -> Response {
@@ -152,13 +315,16 @@ fn sigv4_error(e: &SigV4Error) -> ApiError {
     ApiError::with_status(code, message, status)
 }
 
-/// Picks IAM or STS: the signing scope first, then the `Host`, then the
-/// action name.
+/// Picks the service: JSON 1.1 requests are Organizations; otherwise the
+/// signing scope, then the `Host`, then whether STS has the operation.
 fn pick_service(
     scope_service: Option<&str>,
     parts: &Parts,
-    action: &str,
+    decoded: &Decoded,
 ) -> Result<Service, ApiError> {
+    if decoded.json.is_some() {
+        return Ok(Service::Organizations);
+    }
     match scope_service {
         Some("iam") => return Ok(Service::Iam),
         Some("sts") => return Ok(Service::Sts),
@@ -181,53 +347,136 @@ fn pick_service(
     if host.starts_with("iam.") {
         return Ok(Service::Iam);
     }
-    if warden_wire::generated::sts::OPERATIONS.contains(&action) {
+    if warden_wire::generated::sts::OPERATIONS.contains(&decoded.name.as_str()) {
         Ok(Service::Sts)
     } else {
         Ok(Service::Iam)
     }
 }
 
+/// The outcome of one request, before it becomes HTTP.
+struct Outcome {
+    service: Service,
+    action: Option<Op>,
+    result: Result<String, ApiError>,
+}
+
 fn process(
     app: &AppState,
     parts: &Parts,
     body: &[u8],
+    decoded: &Decoded,
     request_id: &str,
     source_ip: Option<std::net::IpAddr>,
 ) -> Outcome {
-    let mut service = Service::Iam;
-    let result = process_inner(app, parts, body, request_id, source_ip, &mut service);
-    Outcome { service, result }
+    let mut service = if decoded.json.is_some() {
+        Service::Organizations
+    } else {
+        Service::Iam
+    };
+    let mut action = None;
+    let result = process_inner(
+        app,
+        parts,
+        body,
+        decoded,
+        request_id,
+        source_ip,
+        &mut service,
+        &mut action,
+    );
+    Outcome {
+        service,
+        action,
+        result,
+    }
 }
 
+/// An authenticated request: who, from which signing scope.
+struct Authenticated {
+    caller: Caller,
+    region: String,
+    scope_service: Option<String>,
+    /// The long-term key that signed, for its last-used record.
+    long_term_key: Option<String>,
+}
+
+/// Whether warden issued `key_id`: a key it holds, or one whose embedded
+/// account is an account it serves (a deleted or expired key of ours).
+/// Only keys warden never issued may act as the dev-mode caller.
+fn issued_by_warden(app: &AppState, key_id: &str) -> bool {
+    let s = app.warden.read();
+    s.access_keys.contains_key(key_id)
+        || warden_core::keys::account_of_key_id(key_id).is_some_and(|a| s.accounts.contains_key(&a))
+}
+
+fn authenticate(
+    app: &AppState,
+    http: &HttpRequestParts<'_>,
+    now: OffsetDateTime,
+) -> Result<Authenticated, ApiError> {
+    let dev_root = || Authenticated {
+        caller: Caller::root(&app.warden.config().default_account, "dev-mode"),
+        region: "us-east-1".to_string(),
+        scope_service: None,
+        long_term_key: None,
+    };
+    let dev_allows = || app.dev.as_ref().is_some_and(|d| d.take_no_auth());
+    let auth = match sigv4::parse_auth(http, now) {
+        Err(SigV4Error::MissingAuthenticationToken) if dev_allows() => return Ok(dev_root()),
+        Err(e) => return Err(sigv4_error(&e)),
+        Ok(auth) => auth,
+    };
+    let found = app.warden.credentials_for(
+        &auth.access_key_id,
+        auth.security_token.as_deref(),
+        now.unix_timestamp(),
+    );
+    match found {
+        Ok((secret, caller)) => {
+            sigv4::verify(http, &auth, secret.expose(), &app.signing_keys, now)
+                .map_err(|e| sigv4_error(&e))?;
+            let long_term_key = auth
+                .security_token
+                .is_none()
+                .then(|| auth.access_key_id.clone());
+            Ok(Authenticated {
+                caller,
+                region: auth.scope.region.clone(),
+                scope_service: Some(auth.scope.service.clone()),
+                long_term_key,
+            })
+        }
+        // Dev mode: keys warden never issued act as the default root. A
+        // key warden issued (deactivated, deleted, or a session key with a
+        // tampered token) is refused exactly as in normal mode.
+        Err(CoreError::InvalidClientTokenId)
+            if app.dev.is_some() && !issued_by_warden(app, &auth.access_key_id) && dev_allows() =>
+        {
+            Ok(Authenticated {
+                region: auth.scope.region.clone(),
+                scope_service: Some(auth.scope.service.clone()),
+                ..dev_root()
+            })
+        }
+        Err(e) => Err(api_error(e)),
+    }
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the two out-parameters say what to render even when the request fails early"
+)]
 fn process_inner(
     app: &AppState,
     parts: &Parts,
     body: &[u8],
+    decoded: &Decoded,
     request_id: &str,
     source_ip: Option<std::net::IpAddr>,
     service: &mut Service,
+    action: &mut Option<Op>,
 ) -> Result<String, ApiError> {
-    let raw_query = parts.uri.query().unwrap_or("");
-    let json_op = json_operation(parts);
-    if json_op.is_some() {
-        *service = Service::Organizations;
-    }
-    let params = if json_op.is_some() {
-        QueryParams::default()
-    } else if parts.method == axum::http::Method::POST && !body.is_empty() {
-        QueryParams::parse(body)?
-    } else {
-        QueryParams::parse(raw_query.as_bytes())?
-    };
-    let action = match json_op {
-        Some(op) => op.to_string(),
-        None => params
-            .action()
-            .ok_or_else(ApiError::missing_action)?
-            .to_string(),
-    };
-
     let headers: Vec<(&str, &[u8])> = parts
         .headers
         .iter()
@@ -236,99 +485,36 @@ fn process_inner(
     let http = HttpRequestParts {
         method: parts.method.as_str(),
         raw_path: parts.uri.path(),
-        raw_query,
+        raw_query: parts.uri.query().unwrap_or(""),
         headers: &headers,
         body,
     };
     let now = OffsetDateTime::now_utc();
-    let dev_root = || {
-        let account = app.warden.config().default_account.clone();
-        Caller::root(&account, "dev-mode")
-    };
-    let dev_allows = || app.dev.as_ref().is_some_and(|d| d.take_no_auth());
-
-    let (caller, region, scope_service, long_term_key) = match sigv4::parse_auth(&http, now) {
-        Err(SigV4Error::MissingAuthenticationToken) if dev_allows() => {
-            (dev_root(), "us-east-1".to_string(), None, None)
-        }
+    let who = match authenticate(app, &http, now) {
+        Ok(who) => who,
         Err(e) => {
-            *service = pick_service(None, parts, &action)?;
-            return Err(sigv4_error(&e));
-        }
-        Ok(auth) => {
-            *service = pick_service(Some(&auth.scope.service), parts, &action)?;
-            let found = app.warden.credentials_for(
-                &auth.access_key_id,
-                auth.security_token.as_deref(),
-                now.unix_timestamp(),
-            );
-            match found {
-                Ok((secret, caller)) => {
-                    sigv4::verify(&http, &auth, secret.expose(), &app.signing_keys, now)
-                        .map_err(|e| sigv4_error(&e))?;
-                    let long_term = auth
-                        .security_token
-                        .is_none()
-                        .then(|| auth.access_key_id.clone());
-                    (
-                        caller,
-                        auth.scope.region.clone(),
-                        Some(auth.scope.service.clone()),
-                        long_term,
-                    )
-                }
-                // Dev mode: keys warden never issued act as the default root.
-                Err(CoreError::InvalidClientTokenId) if dev_allows() => (
-                    dev_root(),
-                    auth.scope.region.clone(),
-                    Some(auth.scope.service.clone()),
-                    None,
-                ),
-                Err(e) => return Err(api_error(e)),
-            }
+            *service = pick_service(None, parts, decoded)?;
+            return Err(e);
         }
     };
-    if scope_service.is_none() {
-        *service = pick_service(None, parts, &action)?;
-    }
+    *service = pick_service(who.scope_service.as_deref(), parts, decoded)?;
+    let op = Op::resolve(*service, &decoded.name, decoded.params.version())?;
+    *action = Some(op);
 
-    if json_op.is_some() {
-        *service = Service::Organizations;
-    }
-    let (prefix, operations) = match *service {
-        Service::Iam => ("iam", warden_wire::generated::iam::OPERATIONS),
-        Service::Organizations => (
-            "organizations",
-            warden_wire::generated::organizations::OPERATIONS,
-        ),
-        Service::Sts => ("sts", warden_wire::generated::sts::OPERATIONS),
-    };
-    if !operations.contains(&action.as_str()) {
-        if *service == Service::Organizations {
-            return Err(ApiError::new(
-                "UnknownOperationException",
-                format!("The operation {action} is not known."),
-            ));
-        }
-        return Err(ApiError::invalid_action(&action, service.api_version()));
-    }
-    let facts = request_facts(
-        &app.warden,
-        &caller,
-        &region,
-        parts,
-        &params,
-        source_ip,
-        now.unix_timestamp(),
-    );
+    let facts = request_facts(&who.region, parts, source_ip, now.unix_timestamp());
     // AssumeRole is decided inside the domain, with the role's trust policy
-    // as its resource policy; everything else is decided here, before the
-    // operation runs.
-    if !(prefix == "sts" && action == "AssumeRole") {
-        let (resource, shown) = resource_for(&app.warden, &caller, prefix, &action, &params);
+    // as its resource policy; every other operation here, before it runs,
+    // from its row of the action table.
+    if op != Op::Sts(warden_wire::generated::sts::Operation::AssumeRole) {
+        let params = |name: &str| decoded.param(name);
+        // Every operation of the three models has a row (a table test).
+        let spec = op
+            .spec()
+            .ok_or_else(|| ApiError::new("ServiceFailure", "An internal error occurred."))?;
+        let checks = warden_core::access::checks(&app.warden.read(), &who.caller, spec, &params);
         app.warden
-            .authorize(&caller, &format!("{prefix}:{action}"), &resource, &facts)
-            .map_err(|e| crate::mapping::denial_error(e, &resource, &shown))
+            .authorize_checks(&who.caller, &checks, &facts)
+            .map_err(api_error)
             .map_err(|e| {
                 // JSON-protocol services name the same refusal differently.
                 if *service == Service::Organizations && e.code == "AccessDenied" {
@@ -339,37 +525,37 @@ fn process_inner(
             })?;
     }
     let ctx = RequestCtx {
-        caller,
-        region,
+        caller: who.caller,
+        region: who.region,
         facts,
     };
-    let out = match *service {
-        Service::Iam => warden_wire::generated::iam::dispatch(
+    let out = match op {
+        Op::Iam(op) => warden_wire::generated::iam::dispatch_operation(
             &crate::iam::Iam { app },
             &ctx,
-            &action,
-            &params,
+            op,
+            &decoded.params,
             request_id,
         )
         .map_err(crate::mapping::iam_validation_text),
-        Service::Sts => warden_wire::generated::sts::dispatch(
+        Op::Sts(op) => warden_wire::generated::sts::dispatch_operation(
             &crate::sts::Sts { app },
             &ctx,
-            &action,
-            &params,
+            op,
+            &decoded.params,
             request_id,
         ),
-        Service::Organizations => warden_wire::generated::organizations::dispatch_json(
+        Op::Organizations(op) => warden_wire::generated::organizations::dispatch_json_operation(
             &crate::organizations::Organizations { app },
             &ctx,
-            &action,
+            op,
             body,
         )
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
     };
     if out.is_ok() {
-        if let Some(key) = long_term_key {
-            let svc = scope_service.as_deref().unwrap_or("iam");
+        if let Some(key) = who.long_term_key {
+            let svc = who.scope_service.as_deref().unwrap_or("iam");
             app.warden.record_key_use(
                 &key,
                 &ctx.caller.account,

@@ -1,12 +1,10 @@
 //! Conversions between the domain and the wire that every handler shares:
-//! domain errors to AWS errors (the one place), timestamps, tags, and the
-//! resource ARN each operation acts on.
+//! domain errors to AWS errors (the one place), timestamps and tags.
 
 use time::OffsetDateTime;
 use warden_core::auth::{Caller, PrincipalKind};
 use warden_core::model::{Epoch, Tag};
-use warden_core::{actions, CoreError, Warden};
-use warden_wire::query::QueryParams;
+use warden_core::CoreError;
 use warden_wire::ApiError;
 
 /// Domain error → AWS error. The status comes from the wire's code table.
@@ -55,71 +53,6 @@ pub fn target_user(caller: &Caller, user_name: Option<String>) -> Result<String,
             "ValidationError",
             "Must specify userName when calling with non-User credentials",
         )),
-    }
-}
-
-/// The resource ARN an operation is authorized on, from the action table
-/// (AWS's Service Authorization Reference), and the resource as AWS's
-/// AccessDenied text names it (`user bob`, `policy ARN`, or the ARN).
-pub fn resource_for(
-    warden: &Warden,
-    caller: &Caller,
-    service: &str,
-    action: &str,
-    params: &QueryParams,
-) -> (String, String) {
-    let Some(spec) = actions::spec(service, action) else {
-        return ("*".to_string(), "*".to_string());
-    };
-    let account = &caller.account;
-    let s = warden.read();
-    let caller_user = match &caller.kind {
-        PrincipalKind::User { name_lower } => s.user(account, name_lower).map(|u| u.name.clone()),
-        _ => None,
-    };
-    let param = |name: &str| -> Option<String> {
-        match name {
-            actions::KEY_OWNER_PARAM => {
-                let key = s.access_keys.get(params.get("AccessKeyId")?)?;
-                s.user(&key.account, key.user.as_deref()?)
-                    .map(|u| u.name.clone())
-            }
-            actions::SERVICE_ROLE_NAME_PARAM => Some(warden_core::roles::service_linked_role_name(
-                params.get("AWSServiceName")?,
-                params.get("CustomSuffix"),
-            )),
-            _ => params.get(name).map(str::to_string),
-        }
-    };
-    let path_of = |kind: actions::EntityKind, name: &str| -> Option<String> {
-        match kind {
-            actions::EntityKind::User => s.user(account, name).map(|u| u.path.clone()),
-            actions::EntityKind::Group => s.group(account, name).map(|g| g.path.clone()),
-            actions::EntityKind::Role => s.role(account, name).map(|r| r.path.clone()),
-            actions::EntityKind::InstanceProfile => s
-                .instance_profiles_of(account)
-                .find(|p| p.name.eq_ignore_ascii_case(name))
-                .map(|p| p.path.clone()),
-            actions::EntityKind::ServerCertificate => None,
-        }
-    };
-    let arn = actions::resource_arn(spec, account, caller_user.as_deref(), &param, &path_of);
-    let shown = actions::denial_resource(spec, &arn);
-    (arn, shown)
-}
-
-/// An authorization failure as AWS words it: the resource named the way
-/// AWS's AccessDenied text names it for this operation.
-pub fn denial_error(e: CoreError, resource: &str, shown: &str) -> ApiError {
-    match e {
-        CoreError::AccessDenied(m) if resource != shown => {
-            api_error(CoreError::AccessDenied(m.replacen(
-                &format!("on resource: {resource}"),
-                &format!("on resource: {shown}"),
-                1,
-            )))
-        }
-        other => api_error(other),
     }
 }
 
