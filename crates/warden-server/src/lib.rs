@@ -10,6 +10,7 @@ mod authz;
 mod dev;
 mod edge;
 mod iam;
+mod limits;
 mod mapping;
 mod organizations;
 mod startup;
@@ -24,7 +25,8 @@ use axum::Router;
 use warden_core::Warden;
 use warden_wire::sigv4::SigningKeyCache;
 
-pub use startup::{start, ServeOptions, Started, StartupError};
+pub use limits::Limits;
+pub use startup::{start, DataDirLock, ServeOptions, Started, StartupError};
 
 /// Everything a request handler needs, shared by all requests.
 #[derive(Debug)]

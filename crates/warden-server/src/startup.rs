@@ -70,6 +70,85 @@ pub enum StartupError {
     AccountId(String),
     #[error("--dev keeps its state in memory under a throwaway master key; it cannot take --database-url")]
     DevWithDatabase,
+    // Worded without "in use": that phrase means a busy port to scripts.
+    #[error(
+        "another warden process{holder} is already serving the data dir {dir} (it holds the lock \
+         on {dir}/lock); stop it first, or give this one another --data-dir"
+    )]
+    DataDirLocked { dir: String, holder: String },
+    #[error("cannot lock the data dir {path}: {source}")]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The exclusive lock on the data dir, held for the life of the process:
+/// two servers on one dir would each serve only their own writes and the
+/// later one to start would overwrite the other's. The OS drops the lock
+/// when the process ends, however it ends, so a crash leaves no stale lock.
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
+/// Makes the data dir (0700), then takes `DIR/lock` or refuses to start.
+fn lock_data_dir(dir: &Path) -> Result<DataDirLock, StartupError> {
+    use std::io::{Read, Seek};
+    warden_store::create_private_dir(dir).map_err(|source| StartupError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let path = dir.join("lock");
+    let err = |source| StartupError::Lock {
+        path: path.clone(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&path).map_err(err)?;
+    if !try_lock(&file).map_err(err)? {
+        // The holder wrote its pid; it only helps the message.
+        let mut pid = String::new();
+        let _ = file.read_to_string(&mut pid);
+        let pid = pid.trim();
+        let holder = if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) {
+            format!(" (pid {pid})")
+        } else {
+            String::new()
+        };
+        return Err(StartupError::DataDirLocked {
+            dir: dir.display().to_string(),
+            holder,
+        });
+    }
+    file.set_len(0).map_err(err)?;
+    file.rewind().map_err(err)?;
+    writeln!(file, "{}", std::process::id()).map_err(err)?;
+    Ok(DataDirLock { _file: file })
+}
+
+/// flock(2), non-blocking: `Ok(false)` when another process holds it. Not
+/// std's `File::try_lock`, which is newer than the crate's minimum Rust.
+#[cfg(unix)]
+fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
+    use rustix::fs::{flock, FlockOperation};
+    match flock(file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_file: &std::fs::File) -> std::io::Result<bool> {
+    // warden is served from Unix hosts; elsewhere the dir is not locked.
+    Ok(true)
 }
 
 /// A running server.
@@ -78,6 +157,9 @@ pub struct Started {
     pub addr: SocketAddr,
     pub state: Arc<AppState>,
     pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Held until the process has flushed and is about to exit (`None` in
+    /// dev mode, which has no data dir).
+    pub data_dir_lock: Option<DataDirLock>,
 }
 
 fn master_key(opts: &ServeOptions) -> Result<MasterKey, StartupError> {
@@ -85,12 +167,7 @@ fn master_key(opts: &ServeOptions) -> Result<MasterKey, StartupError> {
         // Dev state is ephemeral, so is its key.
         return Ok(MasterKey::generate());
     }
-    // The SQLite store makes the data dir; with PostgreSQL nothing else
-    // would, and the key file and first root credentials still live here.
-    std::fs::create_dir_all(&opts.data_dir).map_err(|source| StartupError::Write {
-        path: opts.data_dir.clone(),
-        source,
-    })?;
+    // The data dir exists (0700): taking its lock made it.
     MasterKey::from_env_or_file(&opts.data_dir.join("master.key"))
         .map_err(|e| StartupError::MasterKey(e.to_string()))
 }
@@ -161,6 +238,13 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
     if opts.dev && opts.database_url.is_some() {
         return Err(StartupError::DevWithDatabase);
     }
+    // Lock first, with PostgreSQL too: the dir still holds the master key
+    // and the first root credentials.
+    let data_dir_lock = if opts.dev {
+        None
+    } else {
+        Some(lock_data_dir(&opts.data_dir)?)
+    };
     let store: Arc<dyn Store> = match &opts.database_url {
         Some(url) => Arc::new(PostgresStore::connect(url)?),
         None if opts.dev => Arc::new(SqliteStore::open_in_memory()?),
@@ -203,13 +287,18 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
         }),
     });
     spawn_last_used_flusher(warden);
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let app = router(state.clone());
+    let server = tokio::spawn(crate::limits::serve(
+        listener,
+        app,
+        crate::limits::Limits::default(),
+    ));
     tracing::info!(%addr, dev = opts.dev, account = %opts.account_id, "warden is ready");
     Ok(Started {
         addr,
         state,
         server,
+        data_dir_lock,
     })
 }
 
@@ -230,4 +319,32 @@ fn spawn_last_used_flusher(warden: Arc<Warden>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_second_lock_on_a_dir_is_refused_until_the_first_is_dropped() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("data");
+        let first = lock_data_dir(&dir).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("lock")), 0o600);
+        // flock conflicts between two opens even within one process.
+        let err = lock_data_dir(&dir).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, StartupError::DataDirLocked { .. }), "{text}");
+        assert!(
+            text.contains(&format!("(pid {})", std::process::id())),
+            "{text}"
+        );
+        assert!(!text.contains("in use"), "{text}");
+        drop(first);
+        let _again = lock_data_dir(&dir).unwrap();
+    }
 }

@@ -86,9 +86,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let started = warden_server::start(opts)
         .await
         .map_err(|e| e.to_string())?;
-    let warden = started.state.warden.clone();
+    let warden_server::Started {
+        state,
+        server,
+        data_dir_lock,
+        ..
+    } = started;
+    let warden = state.warden.clone();
     tokio::select! {
-        res = started.server => {
+        res = server => {
             res.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
         }
         _ = shutdown_signal() => {
@@ -96,10 +102,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
     }
     // Persist what only lived in memory (access-key last use).
-    tokio::task::spawn_blocking(move || warden.flush_key_use().and(warden.flush_role_use()))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+    let flushed =
+        tokio::task::spawn_blocking(move || warden.flush_key_use().and(warden.flush_role_use()))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string());
+    // Only now may another warden take the data dir.
+    drop(data_dir_lock);
+    flushed
 }
 
 async fn shutdown_signal() {
