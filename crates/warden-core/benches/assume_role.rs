@@ -65,8 +65,17 @@ fn setup() -> (Warden, String, String) {
 fn bench(c: &mut Criterion) {
     let (w, key, role_arn) = setup();
     let (_, caller) = w.credentials_for(&key, None, now_epoch()).unwrap();
+    let params = |name: &str| match name {
+        "RoleArn" => Some(role_arn.clone()),
+        "RoleSessionName" => Some("bench".to_string()),
+        "ExternalId" => Some("x".to_string()),
+        _ => None,
+    };
+    let row = warden_core::actions::spec("sts", "AssumeRole").unwrap();
+    let checks = warden_core::access::checks(&w.read(), &caller, row, &params);
     let input = AssumeRoleInput {
         role_arn: role_arn.clone(),
+        checks,
         session_name: "bench".into(),
         external_id: Some("x".into()),
         region: "us-east-1".into(),

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use warden_policy::{ContextValue, PolicyType};
+use warden_policy::PolicyType;
 
 use crate::auth::{Caller, PrincipalKind, SessionKind};
 use crate::authz::RequestFacts;
@@ -239,34 +239,6 @@ impl Warden {
             Some(d) => i64::from(d),
         };
         let mut facts = req.facts.clone();
-        let mut key = |k: &str, v: ContextValue| facts.keys.push((k.to_string(), v));
-        if let Some(e) = &req.external_id {
-            key("sts:ExternalId", e.as_str().into());
-        }
-        key("sts:RoleSessionName", req.session_name.as_str().into());
-        key("sts:DurationSeconds", seconds.to_string().into());
-        if let Some(si) = &req.source_identity {
-            key("sts:SourceIdentity", si.as_str().into());
-        }
-        if !req.transitive_tag_keys.is_empty() {
-            key(
-                "sts:TransitiveTagKeys",
-                req.transitive_tag_keys.clone().into(),
-            );
-        }
-        for (k, v) in &req.tags {
-            key(&format!("aws:RequestTag/{k}"), v.as_str().into());
-        }
-        if !req.tags.is_empty() {
-            key(
-                "aws:TagKeys",
-                req.tags
-                    .iter()
-                    .map(|(k, _)| k.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
-            );
-        }
         if req.mfa.is_some() {
             // The MFA presented with this call counts for its own decision.
             facts
@@ -277,25 +249,33 @@ impl Warden {
                 .push(("aws:MultiFactorAuthAge".to_string(), "0".into()));
         }
         let trust = warden_policy::NamedPolicy::new(format!("{role_arn} trust policy"), trust);
-        // Passing session tags or a source identity are actions of their own
-        // (sts:TagSession, sts:SetSourceIdentity) that the trust policy and
-        // the caller's policies must allow too.
-        let mut actions = vec!["sts:AssumeRole"];
-        if !req.tags.is_empty() || !req.transitive_tag_keys.is_empty() {
-            actions.push("sts:TagSession");
+        // The checks come from the action table (sts:AssumeRole on the
+        // role, and sts:TagSession / sts:SetSourceIdentity when the request
+        // passes tags or a source identity, each with the request's
+        // sts:* and tag keys); here each is decided with the trust policy
+        // as the resource policy, which must allow it too.
+        // Fail closed: a caller that brought no AssumeRole check is refused,
+        // never let through unchecked.
+        if !req.checks.iter().any(|c| c.action == "sts:AssumeRole") {
+            return Err(denied());
         }
-        if req.source_identity.is_some() {
-            actions.push("sts:SetSourceIdentity");
-        }
-        for action in actions {
-            self.decide(caller, action, &role_arn, &facts, Some(&trust), true)
-                .map_err(|e| match e {
-                    CoreError::AccessDenied(_) => CoreError::AccessDenied(format!(
-                        "User: {} is not authorized to perform: {action} on resource: {role_arn}",
-                        caller.arn
-                    )),
-                    other => other,
-                })?;
+        for check in &req.checks {
+            self.decide_with(
+                caller,
+                check.action,
+                &role_arn,
+                &facts,
+                &check.keys,
+                Some(&trust),
+                true,
+            )
+            .map_err(|e| match e {
+                CoreError::AccessDenied(_) => CoreError::AccessDenied(format!(
+                    "User: {} is not authorized to perform: {} on resource: {role_arn}",
+                    caller.arn, check.action
+                )),
+                other => other,
+            })?;
         }
 
         let now = now_epoch();
@@ -388,32 +368,6 @@ impl Warden {
         let now = now_epoch();
         let arn = format!("arn:aws:sts::{}:federated-user/{name}", caller.account);
         let id = format!("{}:{name}", caller.account);
-        // Passing session tags is sts:TagSession, which the caller's
-        // policies must allow too (IAM User Guide, "Permissions required to
-        // add session tags"). Without this check a user could override its
-        // own tag (say `quarantined`) that a Deny on aws:PrincipalTag keys on.
-        if !tags.is_empty() {
-            let mut keys: Vec<(String, ContextValue)> = tags
-                .iter()
-                .map(|(k, v)| (format!("aws:RequestTag/{k}"), v.as_str().into()))
-                .collect();
-            keys.push((
-                "aws:TagKeys".to_string(),
-                tags.iter()
-                    .map(|(k, _)| k.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
-            ));
-            let facts = RequestFacts { keys, now };
-            self.decide(caller, "sts:TagSession", &arn, &facts, None, false)
-                .map_err(|e| match e {
-                    CoreError::AccessDenied(_) => CoreError::AccessDenied(format!(
-                        "User: {} is not authorized to perform: sts:TagSession on resource: {arn}",
-                        caller.arn
-                    )),
-                    other => other,
-                })?;
-        }
         let credentials = self.issue(SessionClaims {
             account: caller.account.clone(),
             principal_kind: SessionPrincipalKind::FederatedUser,
@@ -534,6 +488,9 @@ pub struct AssumeRoleInput {
     pub region: String,
     /// Context keys from the request (source IP, user agent, ...).
     pub facts: RequestFacts,
+    /// What the request must be allowed, from the action table
+    /// ([`crate::access::checks`]): decided here with the trust policy.
+    pub checks: Vec<crate::access::Check>,
 }
 
 #[derive(Debug, Clone)]

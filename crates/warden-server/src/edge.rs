@@ -36,6 +36,9 @@ pub struct RequestCtx {
     /// Context keys from the request, for operations that decide
     /// themselves (AssumeRole).
     pub facts: warden_core::authz::RequestFacts,
+    /// The request's checks from the action table; AssumeRole decides them
+    /// with the role's trust policy.
+    pub checks: Vec<warden_core::access::Check>,
 }
 
 /// The operation a request names, resolved once: authorization, dispatch
@@ -502,16 +505,16 @@ fn process_inner(
     *action = Some(op);
 
     let facts = request_facts(&who.region, parts, source_ip, now.unix_timestamp());
-    // AssumeRole is decided inside the domain, with the role's trust policy
-    // as its resource policy; every other operation here, before it runs,
-    // from its row of the action table.
+    // Every operation of the three models has a row (a table test).
+    let spec = op
+        .spec()
+        .ok_or_else(|| ApiError::new("ServiceFailure", "An internal error occurred."))?;
+    let params = |name: &str| decoded.param(name);
+    let checks = warden_core::access::checks(&app.warden.read(), &who.caller, spec, &params);
+    // AssumeRole's checks are decided inside the domain, with the role's
+    // trust policy as the resource policy; every other operation's here,
+    // before it runs.
     if op != Op::Sts(warden_wire::generated::sts::Operation::AssumeRole) {
-        let params = |name: &str| decoded.param(name);
-        // Every operation of the three models has a row (a table test).
-        let spec = op
-            .spec()
-            .ok_or_else(|| ApiError::new("ServiceFailure", "An internal error occurred."))?;
-        let checks = warden_core::access::checks(&app.warden.read(), &who.caller, spec, &params);
         app.warden
             .authorize_checks(&who.caller, &checks, &facts)
             .map_err(api_error)
@@ -528,6 +531,7 @@ fn process_inner(
         caller: who.caller,
         region: who.region,
         facts,
+        checks,
     };
     let out = match op {
         Op::Iam(op) => warden_wire::generated::iam::dispatch_operation(

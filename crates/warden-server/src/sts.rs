@@ -109,6 +109,7 @@ impl StsApi for Sts<'_> {
                     mfa,
                     region: ctx.region.clone(),
                     facts: ctx.facts.clone(),
+                    checks: ctx.checks.clone(),
                 },
             )
             .map_err(api_error)?;
