@@ -287,3 +287,261 @@ pub fn checks(s: &State, caller: &Caller, spec: &ActionSpec, params: Params<'_>)
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    //! Properties over the whole table: no row may build its resource from
+    //! the request's spelling of an existing entity, and no request key the
+    //! table lists may be dropped on the way to the engine.
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::authz::tests::user_in;
+    use crate::model::Tag;
+    use crate::roles::NewRole;
+    use crate::users::NewUser;
+    use crate::Warden;
+
+    const ACCT: &str = "123456789012";
+    const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+
+    fn tag() -> Vec<Tag> {
+        vec![Tag {
+            key: "team".into(),
+            value: "blue".into(),
+        }]
+    }
+
+    /// A model holding one user, group, role and instance profile, each
+    /// named `Stored` at `/p/`; the user and role are tagged and bounded.
+    fn world() -> (Warden, Caller) {
+        let w = Warden::in_memory_for_tests(ACCT).unwrap();
+        let boundary = "arn:aws:iam::aws:policy/ReadOnlyAccess".to_string();
+        w.create_user(
+            ACCT,
+            NewUser {
+                name: "Stored".into(),
+                path: Some("/p/".into()),
+                tags: tag(),
+                permissions_boundary: Some(boundary.clone()),
+            },
+        )
+        .unwrap();
+        w.create_group(ACCT, "Stored", Some("/p/")).unwrap();
+        w.create_role(
+            ACCT,
+            NewRole {
+                name: "Stored".into(),
+                path: Some("/p/".into()),
+                trust_document: TRUST.into(),
+                tags: tag(),
+                permissions_boundary: Some(boundary),
+                ..NewRole::default()
+            },
+        )
+        .unwrap();
+        w.create_instance_profile(ACCT, "Stored", Some("/p/"), Vec::new())
+            .unwrap();
+        let caller = user_in(&w, ACCT, "caller");
+        (w, caller)
+    }
+
+    /// Parameters naming an existing entity, spelt in another case.
+    const NAME_PARAMS: &[&str] = &["UserName", "GroupName", "RoleName", "InstanceProfileName"];
+
+    #[test]
+    fn every_row_names_existing_entities_by_their_stored_name_and_path() {
+        let (w, caller) = world();
+        let s = w.read();
+        let mut named = 0;
+        for row in actions::all() {
+            let params = |name: &str| NAME_PARAMS.contains(&name).then(|| "STORED".to_string());
+            for check in checks(&s, &caller, row, &params) {
+                assert!(
+                    !check.resource.contains("STORED"),
+                    "{}: {} built from the request's spelling: {}",
+                    row.action,
+                    check.action,
+                    check.resource
+                );
+                if check.resource.ends_with("/p/Stored") {
+                    named += 1;
+                }
+            }
+        }
+        // Dozens of IAM rows act on an existing user, group, role or profile.
+        assert!(named > 60, "only {named} checks named a stored entity");
+    }
+
+    #[test]
+    fn a_rename_or_move_is_also_checked_on_its_destination() {
+        let (w, caller) = world();
+        let s = w.read();
+        for (op, name_param, new_name_param, kind) in [
+            ("UpdateUser", "UserName", "NewUserName", "user"),
+            ("UpdateGroup", "GroupName", "NewGroupName", "group"),
+        ] {
+            let row = actions::spec("iam", op).unwrap();
+            let moved = |name: &str| match name {
+                n if n == name_param => Some("stored".to_string()),
+                "NewPath" => Some("/admins/".to_string()),
+                _ => None,
+            };
+            let got: Vec<String> = checks(&s, &caller, row, &moved)
+                .into_iter()
+                .map(|c| c.resource)
+                .collect();
+            assert_eq!(
+                got,
+                vec![
+                    format!("arn:aws:iam::{ACCT}:{kind}/p/Stored"),
+                    format!("arn:aws:iam::{ACCT}:{kind}/admins/Stored"),
+                ],
+                "{op}"
+            );
+            let renamed = |name: &str| match name {
+                n if n == name_param => Some("Stored".to_string()),
+                n if n == new_name_param => Some("admin".to_string()),
+                _ => None,
+            };
+            let got: Vec<String> = checks(&s, &caller, row, &renamed)
+                .into_iter()
+                .map(|c| c.resource)
+                .collect();
+            assert_eq!(
+                got[1],
+                format!("arn:aws:iam::{ACCT}:{kind}/p/admin"),
+                "{op}"
+            );
+        }
+    }
+
+    /// Request parameters that carry every request-sourced key of `row`,
+    /// and the context keys that must then reach the engine.
+    fn carrying(row: &ActionSpec) -> (HashMap<String, String>, Vec<String>) {
+        let mut params = HashMap::new();
+        let mut expected = Vec::new();
+        for k in row.request_keys {
+            match k.source {
+                KeySource::Param(name) => {
+                    params.insert(name.to_string(), "v".to_string());
+                    expected.push(k.key.to_string());
+                }
+                KeySource::List(name) => {
+                    params.insert(format!("{name}.member.1"), "v".to_string());
+                    expected.push(k.key.to_string());
+                }
+                KeySource::TagValues(name) => {
+                    params.insert(format!("{name}.member.1.Key"), "k".to_string());
+                    params.insert(format!("{name}.member.1.Value"), "v".to_string());
+                    expected.push("aws:RequestTag/k".to_string());
+                }
+                KeySource::TagKeysOf(name) => {
+                    params.insert(format!("{name}.member.1.Key"), "k".to_string());
+                    expected.push(k.key.to_string());
+                }
+                _ => {}
+            }
+        }
+        (params, expected)
+    }
+
+    #[test]
+    fn every_request_key_the_table_lists_reaches_every_check_when_carried() {
+        let (w, caller) = world();
+        let s = w.read();
+        let mut filled = 0;
+        for row in actions::all() {
+            let (map, expected) = carrying(row);
+            let params = |name: &str| map.get(name).cloned();
+            for check in checks(&s, &caller, row, &params) {
+                for key in &expected {
+                    assert!(
+                        check.keys.iter().any(|(k, _)| k == key),
+                        "{} ({}): {key} not filled",
+                        row.action,
+                        check.action
+                    );
+                    filled += 1;
+                }
+            }
+        }
+        assert!(filled > 100, "only {filled} keys checked");
+        // The keys issue 12 names, spot-checked.
+        for (service, op, key) in [
+            ("iam", "CreateServiceLinkedRole", "iam:AWSServiceName"),
+            ("iam", "AttachUserPolicy", "iam:PolicyARN"),
+            (
+                "iam",
+                "PutRolePermissionsBoundary",
+                "iam:PermissionsBoundary",
+            ),
+            ("iam", "CreateUser", "aws:TagKeys"),
+            ("sts", "AssumeRole", "sts:ExternalId"),
+            (
+                "organizations",
+                "EnableAWSServiceAccess",
+                "organizations:ServicePrincipal",
+            ),
+            ("organizations", "CreatePolicy", "organizations:PolicyType"),
+        ] {
+            let row = actions::spec(service, op).unwrap();
+            assert!(carrying(row).1.iter().any(|k| k == key), "{op} lists {key}");
+        }
+    }
+
+    #[test]
+    fn targets_bring_their_tags_and_boundary_and_passed_roles_their_service() {
+        let (w, caller) = world();
+        let s = w.read();
+        let attach = actions::spec("iam", "AttachRolePolicy").unwrap();
+        let params = |name: &str| (name == "RoleName").then(|| "stored".to_string());
+        let keys = &checks(&s, &caller, attach, &params)[0].keys;
+        for key in [
+            "aws:ResourceTag/team",
+            "iam:ResourceTag/team",
+            "iam:PermissionsBoundary",
+        ] {
+            assert!(keys.iter().any(|(k, _)| k == key), "{key}");
+        }
+        let add = actions::spec("iam", "AddRoleToInstanceProfile").unwrap();
+        let params = |name: &str| match name {
+            "RoleName" | "InstanceProfileName" => Some("STORED".to_string()),
+            _ => None,
+        };
+        let all = checks(&s, &caller, add, &params);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].action, "iam:PassRole");
+        assert_eq!(
+            all[1].resource,
+            format!("arn:aws:iam::{ACCT}:role/p/Stored")
+        );
+        assert!(all[1].keys.iter().any(|(k, v)| k == "iam:PassedToService"
+            && *v == ContextValue::from("ec2.amazonaws.com".to_string())));
+        assert!(all[1].keys.iter().any(|(k, _)| k == "iam:ResourceTag/team"));
+    }
+
+    #[test]
+    fn federation_tokens_with_tags_need_tag_session() {
+        let (w, caller) = world();
+        let s = w.read();
+        let row = actions::spec("sts", "GetFederationToken").unwrap();
+        let without = |name: &str| (name == "Name").then(|| "visitor".to_string());
+        assert_eq!(checks(&s, &caller, row, &without).len(), 1);
+        let with = |name: &str| match name {
+            "Name" => Some("visitor".to_string()),
+            "Tags.member.1.Key" => Some("team".to_string()),
+            "Tags.member.1.Value" => Some("red".to_string()),
+            _ => None,
+        };
+        let all = checks(&s, &caller, row, &with);
+        assert_eq!(all[1].action, "sts:TagSession");
+        assert_eq!(
+            all[1].resource,
+            format!("arn:aws:sts::{ACCT}:federated-user/visitor")
+        );
+        assert!(all[1].keys.iter().any(|(k, _)| k == "aws:RequestTag/team"));
+    }
+}
