@@ -1,7 +1,14 @@
 //! Console passwords: login profiles, ChangePassword, and the account
 //! password policy that every password set must satisfy.
 
-use crate::crypto;
+use std::sync::LazyLock;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use parking_lot::{Condvar, Mutex};
+
+use crate::crypto::PasswordHashing;
 use crate::error::{CoreError, Result};
 use crate::model::{now_epoch, LoginProfile, PasswordPolicy};
 use crate::users::update_user_with;
@@ -46,6 +53,161 @@ pub fn check_password(policy: Option<&PasswordPolicy>, password: &str) -> Result
     }
 }
 
+/// Argon2 work admitted at once, each with a reusable memory area.
+///
+/// Argon2id is memory-hard on purpose: 19 MiB per hash with the default
+/// parameters. Unbounded, every concurrent ChangePassword (a wrong old
+/// password costs the same as a right one) ran on its own blocking thread
+/// with a fresh 19 MiB allocation, and glibc kept those freed areas in its
+/// per-thread arenas: six clients drove the server past 1.5 GB that never
+/// came back. Here at most one hash per core runs at a time (more would
+/// only share the cores), and each runs in one of at most that many memory
+/// areas that are allocated once and reused, so the peak stays at
+/// cores x m_cost and nothing is freed for malloc to hold on to. Callers
+/// beyond the bound wait their turn (they run on blocking threads).
+struct ArgonSlots {
+    max: usize,
+    state: Mutex<SlotState>,
+    freed: Condvar,
+}
+
+#[derive(Default)]
+struct SlotState {
+    /// Memory areas not in use.
+    idle: Vec<Vec<Block>>,
+    /// Areas handed out now.
+    busy: usize,
+}
+
+/// One admitted Argon2 computation; gives its memory back when dropped.
+struct Slot<'a> {
+    slots: &'a ArgonSlots,
+    blocks: Vec<Block>,
+}
+
+impl ArgonSlots {
+    fn new(max: usize) -> Self {
+        Self {
+            max: max.max(1),
+            state: Mutex::new(SlotState::default()),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn take(&self) -> Slot<'_> {
+        let mut state = self.state.lock();
+        while state.busy >= self.max {
+            self.freed.wait(&mut state);
+        }
+        state.busy += 1;
+        let blocks = state.idle.pop().unwrap_or_default();
+        Slot {
+            slots: self,
+            blocks,
+        }
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        let mut state = self.slots.state.lock();
+        state.idle.push(std::mem::take(&mut self.blocks));
+        state.busy -= 1;
+        self.slots.freed.notify_one();
+    }
+}
+
+static ARGON_SLOTS: LazyLock<ArgonSlots> = LazyLock::new(|| {
+    ArgonSlots::new(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+});
+
+/// Argon2id over `password` in the slot's memory (grown once to the
+/// parameters' size, then reused).
+fn argon2id_in(
+    slot: &mut Slot<'_>,
+    params: &Params,
+    version: Version,
+    password: &[u8],
+    salt: argon2::password_hash::Salt<'_>,
+) -> std::result::Result<Output, argon2::password_hash::Error> {
+    let argon = Argon2::new(Algorithm::Argon2id, version, params.clone());
+    let need = params.block_count();
+    if slot.blocks.len() < need {
+        slot.blocks.resize(need, Block::default());
+    }
+    let mut salt_buf = [0u8; 64];
+    let salt = salt.decode_b64(&mut salt_buf)?;
+    let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let blocks = &mut slot.blocks[..need];
+    Output::init_with(len, |out| {
+        Ok(argon.hash_password_into_with_memory(password, salt, out, &mut *blocks)?)
+    })
+}
+
+/// [`crate::crypto::hash_password`] within the bound above: the same PHC
+/// string (`$argon2id$v=19$m=...,t=...,p=...$salt$hash`).
+fn hash_password_in(slots: &ArgonSlots, password: &str, cfg: &PasswordHashing) -> Result<String> {
+    let fail = |e: &dyn std::fmt::Display| CoreError::Internal(format!("password hash: {e}"));
+    let params =
+        Params::new(cfg.memory_kib, cfg.iterations, cfg.parallelism, None).map_err(|e| fail(&e))?;
+    let salt = SaltString::generate(&mut OsRng);
+    let output = argon2id_in(
+        &mut slots.take(),
+        &params,
+        Version::V0x13,
+        password.as_bytes(),
+        salt.as_salt(),
+    )
+    .map_err(|e| fail(&e))?;
+    let phc = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| fail(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(phc.to_string())
+}
+
+/// [`crate::crypto::verify_password`] within the bound above. Only Argon2id
+/// PHC strings match; the comparison is constant-time (`Output`'s `Eq`).
+fn verify_password_in(slots: &ArgonSlots, password: &str, phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    if parsed.algorithm != argon2::ARGON2ID_IDENT {
+        return false;
+    }
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let Ok(version) = parsed
+        .version
+        .map_or(Ok(Version::default()), Version::try_from)
+    else {
+        return false;
+    };
+    argon2id_in(
+        &mut slots.take(),
+        &params,
+        version,
+        password.as_bytes(),
+        salt,
+    )
+    .is_ok_and(|computed| computed == expected)
+}
+
+fn hash_password(password: &str, cfg: &PasswordHashing) -> Result<String> {
+    hash_password_in(&ARGON_SLOTS, password, cfg)
+}
+
+fn verify_password(password: &str, phc: &str) -> bool {
+    verify_password_in(&ARGON_SLOTS, password, phc)
+}
+
 /// AWS keeps at most this many earlier passwords for reuse prevention.
 const MAX_REMEMBERED_PASSWORDS: usize = 24;
 
@@ -60,7 +222,7 @@ fn check_reuse(
         .and_then(|p| p.password_reuse_prevention)
         .map_or(0, |n| n.max(0) as usize);
     let recent = std::iter::once(&profile.password_hash).chain(&profile.previous_hashes);
-    if recent.take(n).any(|h| crypto::verify_password(password, h)) {
+    if recent.take(n).any(|h| verify_password(password, h)) {
         return Err(CoreError::PasswordPolicyViolation(
             "Password does not conform to the account password policy. Password should not be one of your last passwords"
                 .to_string(),
@@ -98,8 +260,7 @@ impl Warden {
     ) -> Result<LoginProfile> {
         check_password(self.account_policy(account).as_ref(), password)?;
         Ok(LoginProfile {
-            password_hash: crypto::hash_password(password, &self.config().password_hashing)
-                .map_err(|e| CoreError::Internal(e.to_string()))?,
+            password_hash: hash_password(password, &self.config().password_hashing)?,
             created: now_epoch(),
             password_reset_required: reset_required,
             previous_hashes: Vec::new(),
@@ -179,8 +340,7 @@ impl Warden {
         let (current, policy) = self.profile_and_policy(account, user)?;
         check_password(policy.as_ref(), password)?;
         check_reuse(policy.as_ref(), &current, password)?;
-        let hash = crypto::hash_password(password, &self.config().password_hashing)
-            .map_err(|e| CoreError::Internal(e.to_string()))?;
+        let hash = hash_password(password, &self.config().password_hashing)?;
         update_user_with(self, account, user, |_, u| {
             let name = u.name.clone();
             let profile = u
@@ -243,7 +403,7 @@ impl Warden {
                     .to_string(),
             ));
         }
-        if !crypto::verify_password(old, &current.password_hash) {
+        if !verify_password(old, &current.password_hash) {
             // AWS documents no dedicated code for a wrong old password; it
             // refuses the call, so we answer AccessDenied.
             return Err(CoreError::AccessDenied(
@@ -258,6 +418,65 @@ impl Warden {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_more_argon2_runs_at_once_than_the_bound() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let slots = ArgonSlots::new(2);
+        let (inside, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..5 {
+                        let _slot = slots.take();
+                        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+        // Two memory areas serve every caller.
+        let state = slots.state.lock();
+        assert_eq!((state.busy, state.idle.len()), (0, 2));
+    }
+
+    #[test]
+    fn bounded_hashes_match_the_crypto_module_both_ways() {
+        let slots = ArgonSlots::new(1);
+        let small = PasswordHashing::fast_insecure();
+        let larger = PasswordHashing {
+            memory_kib: 256,
+            iterations: 2,
+            parallelism: 2,
+        };
+        // The second round reuses a memory area a larger hash has dirtied.
+        for cfg in [small, larger, small] {
+            let ours = hash_password_in(&slots, "Corr3ct horse!", &cfg).unwrap();
+            let prefix = format!(
+                "$argon2id$v=19$m={},t={},p={}$",
+                cfg.memory_kib, cfg.iterations, cfg.parallelism
+            );
+            assert!(ours.starts_with(&prefix), "{ours}");
+            assert!(crate::crypto::verify_password("Corr3ct horse!", &ours));
+            assert!(!crate::crypto::verify_password("Corr3ct horse", &ours));
+            let theirs = crate::crypto::hash_password("Corr3ct horse!", &cfg).unwrap();
+            assert!(verify_password_in(&slots, "Corr3ct horse!", &theirs));
+            assert!(!verify_password_in(&slots, "Corr3ct horse", &theirs));
+            assert!(!verify_password_in(&slots, "", &theirs));
+        }
+        assert!(!verify_password_in(&slots, "x", "not a phc string"));
+        let argon2i = theirs_with_algorithm("argon2i");
+        assert!(!verify_password_in(&slots, "Corr3ct horse!", &argon2i));
+    }
+
+    fn theirs_with_algorithm(alg: &str) -> String {
+        crate::crypto::hash_password("Corr3ct horse!", &PasswordHashing::fast_insecure())
+            .unwrap()
+            .replacen("argon2id", alg, 1)
+    }
 
     #[test]
     fn default_policy_wants_eight_characters() {
