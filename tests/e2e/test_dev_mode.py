@@ -67,6 +67,40 @@ def test_issued_keys_are_verified(dev):
         make_client("iam", dev.url, creds).list_users()
 
 
+def test_issued_keys_deactivated_deleted_or_tampered_never_act_as_root(dev):
+    # Issue 12, item 16: only keys warden never issued may act as the dev-mode root.
+    post(dev, "/moto-api/reset")
+    iam = make_client("iam", dev.url, STRANGER)
+    name = unique("dev-revoked")
+    user = iam.create_user(UserName=name)["User"]
+    k = iam.create_access_key(UserName=name)["AccessKey"]
+    creds = Creds(k["AccessKeyId"], k["SecretAccessKey"])
+    sts = make_client("sts", dev.url, creds)
+    # Control: active, the key is its user.
+    assert sts.get_caller_identity()["Arn"] == user["Arn"]
+    session = sts.get_session_token()["Credentials"]
+    temp = Creds(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
+    assert make_client("sts", dev.url, temp).get_caller_identity()["Arn"] == user["Arn"]
+    # A tampered token of a session key warden issued is refused, not root.
+    token = temp.session_token
+    middle = len(token) // 2
+    flipped = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+    with raises_aws("InvalidClientTokenId", status=403):
+        make_client("sts", dev.url, Creds(temp.access_key_id, temp.secret_access_key, flipped)).get_caller_identity()
+    # Deactivated: refused, not root.
+    iam.update_access_key(UserName=name, AccessKeyId=k["AccessKeyId"], Status="Inactive")
+    with raises_aws("InvalidClientTokenId", status=403):
+        sts.get_caller_identity()
+    iam.update_access_key(UserName=name, AccessKeyId=k["AccessKeyId"], Status="Active")
+    assert sts.get_caller_identity()["Arn"] == user["Arn"]
+    # Deleted: refused, not root.
+    iam.delete_access_key(UserName=name, AccessKeyId=k["AccessKeyId"])
+    with raises_aws("InvalidClientTokenId", status=403):
+        sts.get_caller_identity()
+    # Control: a key warden never issued still acts as root.
+    assert make_client("sts", dev.url, STRANGER2).get_caller_identity()["Arn"] == ROOT_ARN
+
+
 def test_reset_wipes_state(dev):
     iam = make_client("iam", dev.url, STRANGER)
     name, group = unique("dev-wipe"), unique("dev-wipe-g")
