@@ -228,11 +228,24 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
     let (parts, body) = req.into_parts();
     let body: Bytes = match to_bytes(Body::new(body), MAX_BODY_BYTES).await {
         Ok(b) => b,
-        Err(_) => {
-            let err = ApiError::new(
-                "RequestEntityTooLarge",
-                format!("Request body must not exceed {MAX_BODY_BYTES} bytes."),
-            );
+        Err(e) => {
+            let timed_out =
+                std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+                    e.source()
+                })
+                .any(|e| e.is::<crate::limits::BodyTimeout>());
+            let err = if timed_out {
+                ApiError::with_status(
+                    "RequestTimeout",
+                    "The request body was not received within the time allowed.",
+                    408,
+                )
+            } else {
+                ApiError::new(
+                    "RequestEntityTooLarge",
+                    format!("Request body must not exceed {MAX_BODY_BYTES} bytes."),
+                )
+            };
             return render(Service::Iam, Err(err), &request_id);
         }
     };
