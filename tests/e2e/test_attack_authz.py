@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 import urllib.parse
 
 import botocore.auth
@@ -30,7 +29,6 @@ from e2e_util import (
     REGION,
     Creds,
     create_user_with_key,
-    creds_of,
     grant_change_own_password,
     make_client,
     new_organization,
@@ -500,14 +498,20 @@ def test_pass_role_limited_to_app_roles_does_not_pass_an_admin_role(server, iam)
 # ======================================================================================
 
 
-def signed_post(endpoint: str, query: dict[str, str], form: dict[str, str], creds: Creds, service: str = "iam"):
-    url = endpoint + "/" + ("?" + urllib.parse.urlencode(query) if query else "")
-    req = botocore.awsrequest.AWSRequest(
-        method="POST", url=url, data=urllib.parse.urlencode(form).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+def _signed(endpoint: str, query: str, body: str, creds: Creds, service: str = "iam", target: str | None = None):
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    if target:
+        headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target}
+    req = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + "/" + ("?" + query if query else ""),
+                                         data=body.encode(), headers=headers)
     c = botocore.credentials.Credentials(creds.access_key_id, creds.secret_access_key, creds.session_token)
     botocore.auth.SigV4Auth(c, service, REGION).add_auth(req)
-    return send_prepared(req.prepare())
+    return req.prepare()
+
+
+def signed_post(endpoint: str, query: dict[str, str], form: dict[str, str], creds: Creds, service: str = "iam"):
+    """A SigV4-signed POST with `query` in the URL and `form` as the body (both signed)."""
+    return send_prepared(_signed(endpoint, urllib.parse.urlencode(query), urllib.parse.urlencode(form), creds, service))
 
 
 def test_a_query_action_conflicting_with_the_body_action_is_refused(server, iam):
@@ -845,3 +849,62 @@ def test_tagging_at_creation_needs_the_tag_permission(server, iam):
         set_policy(iam, me, doc(allow(["iam:CreateRole", "iam:CreateUser", "iam:TagRole", "iam:TagUser"])))
         assert me.iam.create_role(RoleName=unique("ok"), AssumeRolePolicyDocument=TRUST_EC2, Tags=TAGS)["Role"]
         assert me.iam.create_user(UserName=unique("ok"), Tags=TAGS)["User"]
+
+
+# ======================================================================================
+# Parameter pollution: the parameter that is authorized is the one that is acted on
+# ======================================================================================
+
+
+def test_a_repeated_user_name_never_acts_on_a_user_that_was_not_authorized(server, iam):
+    me = Me(server, iam, doc(allow(["iam:CreateAccessKey"], f"arn:aws:iam::{ACCOUNT_ID}:user/${{aws:username}}")))
+    victim = unique("victim")
+    iam.create_user(UserName=victim)
+    for first, second in ((me.name, victim), (victim, me.name)):
+        body = urllib.parse.urlencode([("Action", "CreateAccessKey"), ("Version", "2010-05-08"),
+                                       ("UserName", first), ("UserName", second)])
+        prep = _signed(server.url, "", body, me.creds)
+        r = send_prepared(prep)
+        if r.status == 200:
+            assert f"<UserName>{me.name}</UserName>".encode() in r.body, r.body[:400]
+        else:
+            assert (r.status, r.error()[0]) == (403, "AccessDenied"), r.body[:400]
+            assert f"iam:CreateAccessKey on resource: user {victim} ".encode() in r.body, r.body[:400]
+        # Never a key for the victim. A query-string UserName beside a form body is not read either.
+        r = send_prepared(_signed(server.url, urllib.parse.urlencode({"UserName": victim}),
+                                  "Action=CreateAccessKey&Version=2010-05-08", me.creds))
+        assert r.status in (200, 409), r.body[:400]  # 409: the caller's own two-key quota
+        assert keys_of(iam, victim) == []
+        for k in keys_of(iam, me.name):
+            if k != me.creds.access_key_id:
+                iam.delete_access_key(UserName=me.name, AccessKeyId=k)
+    # Control: the victim's name alone is refused; the caller's own name alone is served.
+    r = send_prepared(_signed(server.url, "", f"Action=CreateAccessKey&Version=2010-05-08&UserName={victim}", me.creds))
+    assert (r.status, r.error()[0]) == (403, "AccessDenied"), r.body[:400]
+    r = send_prepared(_signed(server.url, "", f"Action=CreateAccessKey&Version=2010-05-08&UserName={me.name}", me.creds))
+    assert r.status == 200 and f"<UserName>{me.name}</UserName>".encode() in r.body, r.body[:400]
+
+
+def test_a_repeated_json_policy_id_never_acts_on_the_denied_policy(org):
+    orgs = org["orgs"]
+    prot, other = new_scp(org), new_scp(org)
+    me = Me(org["w"], org["iam"], doc(allow("organizations:*"), deny("organizations:*", prot["Arn"])))
+    target = "AWSOrganizationsV20161128.UpdatePolicy"
+    for first, second in ((other["Id"], prot["Id"]), (prot["Id"], other["Id"])):
+        body = '{"PolicyId": "%s", "Description": "changed", "PolicyId": "%s"}' % (first, second)
+        r = send_prepared(_signed(org["w"].url, "", body, me.creds, "organizations", target))
+        if r.status == 200:
+            assert json.loads(r.body)["Policy"]["PolicySummary"]["Id"] == other["Id"], r.body[:400]
+        else:
+            got = json.loads(r.body)
+            assert (r.status, got.get("__type")) == (400, "AccessDeniedException"), r.body[:400]
+            assert prot["Arn"] in got.get("message", ""), got
+        assert orgs.describe_policy(PolicyId=prot["Id"])["Policy"]["PolicySummary"]["Description"] == ""
+    # Control: the denied policy alone is refused; the other alone is updated.
+    r = send_prepared(_signed(org["w"].url, "", json.dumps({"PolicyId": prot["Id"], "Description": "x"}), me.creds,
+                              "organizations", target))
+    assert (r.status, json.loads(r.body).get("__type")) == (400, "AccessDeniedException"), r.body[:400]
+    r = send_prepared(_signed(org["w"].url, "", json.dumps({"PolicyId": other["Id"], "Description": "y"}), me.creds,
+                              "organizations", target))
+    assert r.status == 200, r.body[:400]
+    assert orgs.describe_policy(PolicyId=other["Id"])["Policy"]["PolicySummary"]["Description"] == "y"
