@@ -534,8 +534,24 @@ def main():
             for k in keys:
                 source = org_key_source(op, k, members) if svc == "organizations" else key_source(svc, op, k, members)
                 req.append(f"RequestKey {{ key: {rust_str(k)}, source: KeySource::{source} }}")
+            implied_rules = list(IMPLIED.get((svc, op), []))
+            # Tags given at creation are tagging too: AWS refuses a tagged
+            # CreateRole without iam:TagRole on the new role ("is not
+            # authorized to perform: iam:TagRole on resource: ...role/NAME",
+            # openshift/installer#1073; IAM User Guide, "Permissions required
+            # for tagging"), and likewise for the other tagged creates. The
+            # tag action is the one whose only resource type is the new one's.
+            if svc == "iam" and "Tags" in members and not op.startswith("Tag") and ref is not None:
+                tag_ops = [
+                    a
+                    for a, spec in actions.items()
+                    if a.startswith("Tag") and [r["name"] for r in spec["resourceTypes"]] == [rtype]
+                ]
+                if len(tag_ops) != 1:
+                    raise SystemExit(f"{svc}:{op}: no single tag action for resource type {rtype}: {tag_ops}")
+                implied_rules.append((f"iam:{tag_ops[0]}", ["Tags"], res, {}))
             implied = []
-            for action, when, ires, consts in IMPLIED.get((svc, op), []):
+            for action, when, ires, consts in implied_rules:
                 w = ", ".join(rust_str(x) for x in when)
                 kv = ", ".join(f"({rust_str(k)}, {rust_str(v)})" for k, v in consts.items())
                 implied.append(
