@@ -106,18 +106,14 @@ impl Warden {
     /// AssumeRole: the trust policy must allow the caller (and, as AWS's
     /// evaluation logic says, the caller's own policies too unless the trust
     /// policy names the caller itself, or the caller is in another account).
+    ///
+    /// The steps, in the order AWS reports their errors: who may assume at
+    /// all, the session's tags and source identity, its policy, the MFA
+    /// code, the role and its trust policy, the duration, the table's checks
+    /// decided with the trust policy, and the credentials.
     pub fn assume_role(&self, caller: &Caller, req: AssumeRoleInput) -> Result<AssumedRole> {
-        let role_arn = req.role_arn.clone();
-        let invalid_arn = || CoreError::ValidationError(format!("{role_arn} is invalid"));
-        let rest = role_arn
-            .strip_prefix("arn:aws:iam::")
-            .ok_or_else(invalid_arn)?;
-        let (role_account, resource) = rest.split_once(':').ok_or_else(invalid_arn)?;
-        let role_name = resource
-            .strip_prefix("role/")
-            .and_then(|r| r.rsplit('/').next())
-            .filter(|n| !n.is_empty())
-            .ok_or_else(invalid_arn)?;
+        let role_arn = req.role_arn.as_str();
+        let (role_account, role_name) = parse_role_arn(role_arn)?;
         let denied = || {
             CoreError::AccessDenied(format!(
                 "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
@@ -136,48 +132,8 @@ impl Warden {
         check_reserved_tag_keys(&req.tags, &req.transitive_tag_keys)?;
         let chained = matches!(caller.kind, PrincipalKind::AssumedRole { .. });
         let parent = caller.session.as_ref();
-        // Transitive tags of the calling session pass on; a request may not
-        // set one of them again.
-        let mut tags: Vec<(String, String)> = Vec::new();
-        let mut transitive: Vec<String> = Vec::new();
-        if let Some(p) = parent.filter(|p| p.kind == SessionKind::AssumedRole) {
-            for key in &p.transitive_tag_keys {
-                if let Some(tag) = p
-                    .session_tags
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                {
-                    if req.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
-                        return Err(CoreError::InvalidParameterValue(
-                            "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session."
-                                .to_string(),
-                        ));
-                    }
-                    tags.push(tag.clone());
-                    transitive.push(key.clone());
-                }
-            }
-        }
-        tags.extend(req.tags.iter().cloned());
-        for key in &req.transitive_tag_keys {
-            if !req.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
-                return Err(CoreError::InvalidParameterValue(
-                    "The specified transitive tag key must be included in the requested tags."
-                        .to_string(),
-                ));
-            }
-            transitive.push(key.clone());
-        }
-        let source_identity = match (parent.and_then(|p| p.source_identity.clone()), &req.source_identity) {
-            (Some(old), Some(new)) if &old != new => {
-                return Err(CoreError::AccessDenied(format!(
-                    "User: {} is not authorized to perform: sts:SetSourceIdentity on resource: {role_arn}: the source identity of a chained session cannot change",
-                    caller.arn
-                )))
-            }
-            (Some(old), _) => Some(old),
-            (None, new) => new.clone(),
-        };
+        let (tags, transitive) = inherited_and_requested_tags(parent, &req)?;
+        let source_identity = chained_source_identity(caller, parent, &req)?;
         let session_policy =
             self.merged_session_policy(&caller.account, req.policy.as_deref(), &req.policy_arns)?;
         let packed = packed_size_percent(session_policy.as_deref(), &tags);
@@ -198,8 +154,6 @@ impl Warden {
                 .filter(|p| p.mfa_authenticated)
                 .and_then(|p| p.mfa_auth_time),
         };
-
-        // Decide with the trust policy as the resource policy.
         let (role, trust) = {
             let s = self.read();
             let role = s
@@ -214,69 +168,8 @@ impl Warden {
         let (Some(role), Some(trust)) = (role, trust) else {
             return Err(denied());
         };
-        let max = if chained {
-            3_600
-        } else {
-            role.max_session_duration
-        };
-        let seconds = match req.duration {
-            None => i64::from(DEFAULT_ROLE_SESSION.min(max)),
-            Some(d) if d < 900 => {
-                return Err(CoreError::ValidationError(format!(
-                    "1 validation error detected: Value '{d}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
-                )))
-            }
-            Some(d) if chained && d > 3_600 => {
-                return Err(CoreError::ValidationError(
-                    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.".to_string(),
-                ))
-            }
-            Some(d) if d > role.max_session_duration => {
-                return Err(CoreError::ValidationError(
-                    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.".to_string(),
-                ))
-            }
-            Some(d) => i64::from(d),
-        };
-        let mut facts = req.facts.clone();
-        if req.mfa.is_some() {
-            // The MFA presented with this call counts for its own decision.
-            facts
-                .keys
-                .push(("aws:MultiFactorAuthPresent".to_string(), "true".into()));
-            facts
-                .keys
-                .push(("aws:MultiFactorAuthAge".to_string(), "0".into()));
-        }
-        let trust = warden_policy::NamedPolicy::new(format!("{role_arn} trust policy"), trust);
-        // The checks come from the action table (sts:AssumeRole on the
-        // role, and sts:TagSession / sts:SetSourceIdentity when the request
-        // passes tags or a source identity, each with the request's
-        // sts:* and tag keys); here each is decided with the trust policy
-        // as the resource policy, which must allow it too.
-        // Fail closed: a caller that brought no AssumeRole check is refused,
-        // never let through unchecked.
-        if !req.checks.iter().any(|c| c.action == "sts:AssumeRole") {
-            return Err(denied());
-        }
-        for check in &req.checks {
-            self.decide_with(
-                caller,
-                check.action,
-                &role_arn,
-                &facts,
-                &check.keys,
-                Some(&trust),
-                true,
-            )
-            .map_err(|e| match e {
-                CoreError::AccessDenied(_) => CoreError::AccessDenied(format!(
-                    "User: {} is not authorized to perform: {} on resource: {role_arn}",
-                    caller.arn, check.action
-                )),
-                other => other,
-            })?;
-        }
+        let seconds = role_session_seconds(&role, chained, req.duration)?;
+        self.authorize_assume_role(caller, &req, trust)?;
 
         let now = now_epoch();
         let session_arn = format!(
@@ -312,6 +205,58 @@ impl Warden {
             .then_some(packed),
             source_identity,
         })
+    }
+
+    /// Decides the request's checks from the action table (sts:AssumeRole
+    /// on the role, and sts:TagSession / sts:SetSourceIdentity when the
+    /// request passes tags or a source identity, each with the request's
+    /// sts:* and tag keys) with the trust policy as the resource policy,
+    /// which must allow each of them too.
+    fn authorize_assume_role(
+        &self,
+        caller: &Caller,
+        req: &AssumeRoleInput,
+        trust: std::sync::Arc<warden_policy::Policy>,
+    ) -> Result<()> {
+        let role_arn = req.role_arn.as_str();
+        let denied = |action: &str| {
+            CoreError::AccessDenied(format!(
+                "User: {} is not authorized to perform: {action} on resource: {role_arn}",
+                caller.arn
+            ))
+        };
+        // Fail closed: a caller that brought no AssumeRole check is refused,
+        // never let through unchecked.
+        if !req.checks.iter().any(|c| c.action == "sts:AssumeRole") {
+            return Err(denied("sts:AssumeRole"));
+        }
+        let mut facts = req.facts.clone();
+        if req.mfa.is_some() {
+            // The MFA presented with this call counts for its own decision.
+            facts
+                .keys
+                .push(("aws:MultiFactorAuthPresent".to_string(), "true".into()));
+            facts
+                .keys
+                .push(("aws:MultiFactorAuthAge".to_string(), "0".into()));
+        }
+        let trust = warden_policy::NamedPolicy::new(format!("{role_arn} trust policy"), trust);
+        for check in &req.checks {
+            self.decide_with(
+                caller,
+                check.action,
+                role_arn,
+                &facts,
+                &check.keys,
+                Some(&trust),
+                true,
+            )
+            .map_err(|e| match e {
+                CoreError::AccessDenied(_) => denied(check.action),
+                other => other,
+            })?;
+        }
+        Ok(())
     }
 
     /// GetFederationToken: a federated-user session of the calling IAM user;
@@ -473,6 +418,110 @@ impl Warden {
 const DEFAULT_ROLE_SESSION: i32 = 3_600;
 
 /// Inputs of AssumeRole.
+/// The account and name of the role an AssumeRole `RoleArn` names.
+fn parse_role_arn(role_arn: &str) -> Result<(&str, &str)> {
+    let invalid_arn = || CoreError::ValidationError(format!("{role_arn} is invalid"));
+    let rest = role_arn
+        .strip_prefix("arn:aws:iam::")
+        .ok_or_else(invalid_arn)?;
+    let (role_account, resource) = rest.split_once(':').ok_or_else(invalid_arn)?;
+    let role_name = resource
+        .strip_prefix("role/")
+        .and_then(|r| r.rsplit('/').next())
+        .filter(|n| !n.is_empty())
+        .ok_or_else(invalid_arn)?;
+    Ok((role_account, role_name))
+}
+
+/// A session's tags, `(key, value)` in order.
+type SessionTags = Vec<(String, String)>;
+
+/// The new session's tags and transitive keys: the calling session's
+/// transitive tags pass on (a request may not set one of them again), then
+/// the requested tags; every requested transitive key must be a requested
+/// tag.
+fn inherited_and_requested_tags(
+    parent: Option<&crate::auth::SessionInfo>,
+    req: &AssumeRoleInput,
+) -> Result<(SessionTags, Vec<String>)> {
+    let mut tags: SessionTags = Vec::new();
+    let mut transitive: Vec<String> = Vec::new();
+    if let Some(p) = parent.filter(|p| p.kind == SessionKind::AssumedRole) {
+        for key in &p.transitive_tag_keys {
+            if let Some(tag) = p
+                .session_tags
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            {
+                if req.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+                    return Err(CoreError::InvalidParameterValue(
+                        "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session."
+                            .to_string(),
+                    ));
+                }
+                tags.push(tag.clone());
+                transitive.push(key.clone());
+            }
+        }
+    }
+    tags.extend(req.tags.iter().cloned());
+    for key in &req.transitive_tag_keys {
+        if !req.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            return Err(CoreError::InvalidParameterValue(
+                "The specified transitive tag key must be included in the requested tags."
+                    .to_string(),
+            ));
+        }
+        transitive.push(key.clone());
+    }
+    Ok((tags, transitive))
+}
+
+/// The new session's source identity: a chained session keeps its
+/// parent's, which the request may repeat but not change.
+fn chained_source_identity(
+    caller: &Caller,
+    parent: Option<&crate::auth::SessionInfo>,
+    req: &AssumeRoleInput,
+) -> Result<Option<String>> {
+    match (parent.and_then(|p| p.source_identity.clone()), &req.source_identity) {
+        (Some(old), Some(new)) if &old != new => Err(CoreError::AccessDenied(format!(
+            "User: {} is not authorized to perform: sts:SetSourceIdentity on resource: {}: the source identity of a chained session cannot change",
+            caller.arn, req.role_arn
+        ))),
+        (Some(old), _) => Ok(Some(old)),
+        (None, new) => Ok(new.clone()),
+    }
+}
+
+/// How long a role session lasts: the request's `DurationSeconds` within
+/// the role's `MaxSessionDuration` (one hour for role chaining), else the
+/// default capped the same way.
+fn role_session_seconds(
+    role: &crate::model::Role,
+    chained: bool,
+    requested: Option<i32>,
+) -> Result<i64> {
+    let max = if chained {
+        3_600
+    } else {
+        role.max_session_duration
+    };
+    match requested {
+        None => Ok(i64::from(DEFAULT_ROLE_SESSION.min(max))),
+        Some(d) if d < 900 => Err(CoreError::ValidationError(format!(
+            "1 validation error detected: Value '{d}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
+        ))),
+        Some(d) if chained && d > 3_600 => Err(CoreError::ValidationError(
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.".to_string(),
+        )),
+        Some(d) if d > role.max_session_duration => Err(CoreError::ValidationError(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.".to_string(),
+        )),
+        Some(d) => Ok(i64::from(d)),
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AssumeRoleInput {
     pub role_arn: String,
