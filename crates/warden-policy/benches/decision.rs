@@ -1,6 +1,5 @@
 //! Decisions per second for a principal with 10 attached policies, a permissions boundary and 2 SCP levels,
 //! at 100 and at 1,000 statements. Policies are compiled once, outside the measured loop.
-#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -37,7 +37,7 @@ macro_rules! base_ops {
     ($($name:ident => $family:ident, $negated:expr;)*) => {
         /// A condition operator without qualifier or `IfExists`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[allow(missing_docs)]
+        #[expect(missing_docs, reason = "each variant is named after the policy operator it stands for")]
         pub enum BaseOp { $($name,)* }
 
         impl BaseOp {

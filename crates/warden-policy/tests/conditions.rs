@@ -1,6 +1,6 @@
 //! Table tests per condition-operator family. Cases come from the AWS IAM User Guide; each table cites its page
 //! (under https://docs.aws.amazon.com/IAM/latest/UserGuide/).
-#![allow(clippy::unwrap_used)]
+#![expect(clippy::unwrap_used, reason = "a test that panics has failed")]
 
 use warden_policy::{
     evaluate, ContextValue, DecisionKind, EvalOptions, NamedPolicy, Policy, PolicySet, Principal,

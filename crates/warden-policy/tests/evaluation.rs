@@ -1,7 +1,7 @@
 //! Table tests per evaluation rule. Each case cites the AWS documentation page it comes from (IAM User Guide
 //! pages under https://docs.aws.amazon.com/IAM/latest/UserGuide/, Organizations pages under
 //! https://docs.aws.amazon.com/organizations/latest/userguide/).
-#![allow(clippy::unwrap_used)]
+#![expect(clippy::unwrap_used, reason = "a test that panics has failed")]
 
 use warden_policy::{
     evaluate, Decision, DecisionKind, EvalOptions, NamedPolicy, Policy, PolicySet, PolicyType,

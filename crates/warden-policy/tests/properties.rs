@@ -1,5 +1,5 @@
 //! Property tests: parse round trips, and no input panics the engine.
-#![allow(clippy::unwrap_used)]
+#![expect(clippy::unwrap_used, reason = "a test that panics has failed")]
 
 use proptest::prelude::*;
 use warden_policy::{

@@ -2,7 +2,7 @@
 //! `reference_policies_grammar.html`, `reference_policies_elements_*.html`, `reference_iam-quotas.html`,
 //! `access-analyzer-reference-policy-checks.html`; Organizations `orgs_manage_policies_scps_syntax.html` and
 //! `orgs_manage_policies_rcps_syntax.html`; recorded AWS messages in the reference `aws-wire-facts.md`.
-#![allow(clippy::unwrap_used)]
+#![expect(clippy::unwrap_used, reason = "a test that panics has failed")]
 
 use warden_policy::{validate, Policy, PolicyType, Severity};
 

@@ -11,7 +11,8 @@
 //! Records are keyed by `(kind, account, key)`: the account is part of the key
 //! from day one because warden serves many accounts.
 
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+#![warn(missing_docs)]
+#![cfg_attr(test, expect(clippy::unwrap_used, reason = "a test that panics has failed"))]
 
 use std::path::Path;
 
@@ -41,8 +42,11 @@ pub enum Mutation {
     Put(Record),
     /// Remove a record if present.
     Delete {
+        /// The entity kind, as in [`Record::kind`].
         kind: String,
+        /// The owning account, as in [`Record::account`].
         account: String,
+        /// The entity key, as in [`Record::key`].
         key: String,
     },
 }
@@ -50,21 +54,36 @@ pub enum Mutation {
 /// Errors from a store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// SQLite refused an operation (open, migration, query or commit).
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL server or client refused an operation.
     #[error("PostgreSQL error: {0}")]
     Postgres(#[from] postgres::Error),
+    /// The thread that owns the PostgreSQL connection could not be started.
     #[error("could not start the PostgreSQL connection thread: {0}")]
     Thread(std::io::Error),
+    /// The thread that owns the PostgreSQL connection has exited, so no call
+    /// can be answered any more.
     #[error("the PostgreSQL connection thread has stopped")]
     ConnectionThreadGone,
+    /// The data directory could not be created or made owner-only.
     #[error("could not create data directory {path}: {source}")]
     DataDir {
+        /// The directory.
         path: String,
+        /// Why it failed.
         source: std::io::Error,
     },
+    /// The database was written by a newer warden: refused rather than
+    /// misread.
     #[error("the database schema version {found} is newer than this warden understands ({known})")]
-    SchemaTooNew { found: i64, known: i64 },
+    SchemaTooNew {
+        /// The schema version recorded in the database.
+        found: i64,
+        /// The newest schema version this build knows.
+        known: i64,
+    },
 }
 
 /// Durable storage of records.

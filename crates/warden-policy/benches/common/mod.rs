@@ -1,5 +1,10 @@
 //! Policy sets shared by the benches: realistic statement shapes spread over 20 services.
-#![allow(dead_code, clippy::unwrap_used)]
+// `allow`, not `expect`: each bench includes this module and uses a different part of it.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    reason = "shared bench fixtures: not every bench uses every helper, and a broken fixture should panic"
+)]
 
 use warden_policy::{NamedPolicy, Policy, PolicySet, Principal, RequestContext};
 
