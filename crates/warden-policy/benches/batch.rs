@@ -1,6 +1,9 @@
 //! `warden policy evaluate --batch` on 100,000 JSON lines that share their policies, through
 //! `warden_policy::cli::run_evaluate` exactly as the binary calls it (output to a sink).
-#![expect(clippy::unwrap_used, reason = "a bench panics on a broken fixture, which is how it reports one")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a bench panics on a broken fixture, which is how it reports one"
+)]
 
 mod common;
 

@@ -3,7 +3,10 @@
 //!
 //! Run: `cargo bench -p warden-policy --bench cputime`. Prints decisions/s and the median (p50) of
 //! per-batch average latencies, for the same fixtures as `decision.rs`, plus the `--batch` evaluator.
-#![expect(clippy::unwrap_used, reason = "a bench panics on a broken fixture, which is how it reports one")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a bench panics on a broken fixture, which is how it reports one"
+)]
 
 mod common;
 

@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
-#![cfg_attr(test, expect(clippy::unwrap_used, reason = "a test that panics has failed"))]
+#![cfg_attr(
+    test,
+    expect(clippy::unwrap_used, reason = "a test that panics has failed")
+)]
 
 mod condition;
 mod context;

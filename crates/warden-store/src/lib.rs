@@ -12,7 +12,10 @@
 //! from day one because warden serves many accounts.
 
 #![warn(missing_docs)]
-#![cfg_attr(test, expect(clippy::unwrap_used, reason = "a test that panics has failed"))]
+#![cfg_attr(
+    test,
+    expect(clippy::unwrap_used, reason = "a test that panics has failed")
+)]
 
 use std::path::Path;
 
