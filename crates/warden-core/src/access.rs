@@ -53,8 +53,15 @@ impl Lookup for View<'_> {
 
     fn param(&self, name: &str) -> Option<String> {
         match name {
+            // Only a key of the request's own account has an owner here: a
+            // key of another account must not lend its owner's name to a
+            // same-named user of this one.
             actions::KEY_OWNER_PARAM => {
-                let key = self.s.access_keys.get(&(self.params)("AccessKeyId")?)?;
+                let key = self
+                    .s
+                    .access_keys
+                    .get(&(self.params)("AccessKeyId")?)
+                    .filter(|k| k.account == self.account)?;
                 self.s
                     .user(&key.account, key.user.as_deref()?)
                     .map(|u| u.name.clone())
