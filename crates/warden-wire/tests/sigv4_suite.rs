@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, reason = "a test that panics has failed")]
 //! AWS SigV4 test-suite vectors (see `sigv4_vectors/README.md`), verified with
 //! the server-side verifier, plus negative cases.
 
