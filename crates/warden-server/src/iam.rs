@@ -12,14 +12,12 @@ use warden_wire::generated::iam::*;
 use warden_wire::ApiError;
 
 use crate::edge::RequestCtx;
-use crate::mapping::{api_error, tags_in, tags_out, ts};
+use crate::mapping::{tags_in, tags_out, ts, HandlerError, R};
 use crate::AppState;
 
 pub struct Iam<'a> {
     pub app: &'a AppState,
 }
-
-type R<T> = Result<T, ApiError>;
 
 fn user_out(u: &model::User) -> User {
     User {
@@ -150,8 +148,7 @@ fn simulation_out(
         |(i, _)| format!("{i:06}"),
         marker,
         max_items,
-    )
-    .map_err(api_error)?;
+    )?;
     let (evaluation_results, is_truncated, marker) = page_parts(page, |(_, r)| EvaluationResult {
         eval_action_name: r.action.clone(),
         eval_resource_name: Some(r.resource.clone()),
@@ -205,8 +202,7 @@ fn tag_page(
         |(i, _)| format!("{i:04}"),
         marker,
         max_items,
-    )
-    .map_err(api_error)?;
+    )?;
     Ok(page_parts(page, |(_, t)| Tag {
         key: t.key.clone(),
         value: t.value.clone(),
@@ -239,7 +235,8 @@ impl Iam<'_> {
             (None, _) => Err(ApiError::new(
                 "ValidationError",
                 "Must specify userName when calling with non-User credentials",
-            )),
+            )
+            .into()),
         }
     }
 
@@ -252,10 +249,13 @@ impl Iam<'_> {
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> R<(Vec<AttachedPolicy>, Option<bool>, Option<String>)> {
-        let page = self
-            .w()
-            .list_attached_policies(&ctx.caller.account, h, path_prefix, marker, max_items)
-            .map_err(api_error)?;
+        let page = self.w().list_attached_policies(
+            &ctx.caller.account,
+            h,
+            path_prefix,
+            marker,
+            max_items,
+        )?;
         Ok(page_parts(page, |(name, arn)| AttachedPolicy {
             policy_name: Some(name.clone()),
             policy_arn: Some(arn.clone()),
@@ -283,25 +283,21 @@ macro_rules! policy_holder_handlers {
         $list_attached:ident($list_attached_req:ident) -> $list_attached_resp:ident
     ) => {
         fn $put(&self, ctx: &RequestCtx, input: $put_req) -> R<()> {
-            self.w()
-                .put_inline_policy(
-                    &ctx.caller.account,
-                    Holder::$holder(&input.$name),
-                    &input.policy_name,
-                    &input.policy_document,
-                )
-                .map_err(api_error)
+            self.w().put_inline_policy(
+                &ctx.caller.account,
+                Holder::$holder(&input.$name),
+                &input.policy_name,
+                &input.policy_document,
+            )?;
+            Ok(())
         }
 
         fn $get(&self, ctx: &RequestCtx, input: $get_req) -> R<$get_resp> {
-            let (entity, policy_document) = self
-                .w()
-                .get_inline_policy(
-                    &ctx.caller.account,
-                    Holder::$holder(&input.$name),
-                    &input.policy_name,
-                )
-                .map_err(api_error)?;
+            let (entity, policy_document) = self.w().get_inline_policy(
+                &ctx.caller.account,
+                Holder::$holder(&input.$name),
+                &input.policy_name,
+            )?;
             Ok($get_resp {
                 $name: entity,
                 policy_name: input.policy_name,
@@ -310,15 +306,12 @@ macro_rules! policy_holder_handlers {
         }
 
         fn $list(&self, ctx: &RequestCtx, input: $list_req) -> R<$list_resp> {
-            let page = self
-                .w()
-                .list_inline_policies(
-                    &ctx.caller.account,
-                    Holder::$holder(&input.$name),
-                    input.marker.as_deref(),
-                    input.max_items,
-                )
-                .map_err(api_error)?;
+            let page = self.w().list_inline_policies(
+                &ctx.caller.account,
+                Holder::$holder(&input.$name),
+                input.marker.as_deref(),
+                input.max_items,
+            )?;
             let (policy_names, is_truncated, marker) = page_parts(page, Clone::clone);
             Ok($list_resp {
                 policy_names,
@@ -328,33 +321,30 @@ macro_rules! policy_holder_handlers {
         }
 
         fn $delete(&self, ctx: &RequestCtx, input: $delete_req) -> R<()> {
-            self.w()
-                .delete_inline_policy(
-                    &ctx.caller.account,
-                    Holder::$holder(&input.$name),
-                    &input.policy_name,
-                )
-                .map_err(api_error)
+            self.w().delete_inline_policy(
+                &ctx.caller.account,
+                Holder::$holder(&input.$name),
+                &input.policy_name,
+            )?;
+            Ok(())
         }
 
         fn $attach(&self, ctx: &RequestCtx, input: $attach_req) -> R<()> {
-            self.w()
-                .attach_policy(
-                    &ctx.caller.account,
-                    Holder::$holder(&input.$name),
-                    &input.policy_arn,
-                )
-                .map_err(api_error)
+            self.w().attach_policy(
+                &ctx.caller.account,
+                Holder::$holder(&input.$name),
+                &input.policy_arn,
+            )?;
+            Ok(())
         }
 
         fn $detach(&self, ctx: &RequestCtx, input: $detach_req) -> R<()> {
-            self.w()
-                .detach_policy(
-                    &ctx.caller.account,
-                    Holder::$holder(&input.$name),
-                    &input.policy_arn,
-                )
-                .map_err(api_error)
+            self.w().detach_policy(
+                &ctx.caller.account,
+                Holder::$holder(&input.$name),
+                &input.policy_arn,
+            )?;
+            Ok(())
         }
 
         fn $list_attached(
@@ -380,27 +370,23 @@ macro_rules! policy_holder_handlers {
 
 impl IamApi for Iam<'_> {
     type Ctx = RequestCtx;
+    type Error = HandlerError;
 
     // ---- users ----
 
     fn create_user(&self, ctx: &RequestCtx, input: CreateUserRequest) -> R<CreateUserResponse> {
         if let Some(boundary) = &input.permissions_boundary {
-            self.w()
-                .check_boundary(&ctx.caller.account, boundary)
-                .map_err(api_error)?;
+            self.w().check_boundary(&ctx.caller.account, boundary)?;
         }
-        let user = self
-            .w()
-            .create_user(
-                &ctx.caller.account,
-                warden_core::users::NewUser {
-                    name: input.user_name,
-                    path: input.path,
-                    tags: tags_in(input.tags),
-                    permissions_boundary: input.permissions_boundary,
-                },
-            )
-            .map_err(api_error)?;
+        let user = self.w().create_user(
+            &ctx.caller.account,
+            warden_core::users::NewUser {
+                name: input.user_name,
+                path: input.path,
+                tags: tags_in(input.tags),
+                permissions_boundary: input.permissions_boundary,
+            },
+        )?;
         Ok(CreateUserResponse {
             user: Some(user_out(&user)),
         })
@@ -431,22 +417,19 @@ impl IamApi for Iam<'_> {
             }
             (name, _) => {
                 let name = crate::mapping::target_user(&ctx.caller, name)?;
-                user_out(&self.w().get_user(account, &name).map_err(api_error)?)
+                user_out(&self.w().get_user(account, &name)?)
             }
         };
         Ok(GetUserResponse { user })
     }
 
     fn list_users(&self, ctx: &RequestCtx, input: ListUsersRequest) -> R<ListUsersResponse> {
-        let page = self
-            .w()
-            .list_users(
-                &ctx.caller.account,
-                input.path_prefix.as_deref(),
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
+        let page = self.w().list_users(
+            &ctx.caller.account,
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         let (users, is_truncated, marker) = page_parts(page, user_out);
         Ok(ListUsersResponse {
             users,
@@ -456,36 +439,34 @@ impl IamApi for Iam<'_> {
     }
 
     fn update_user(&self, ctx: &RequestCtx, input: UpdateUserRequest) -> R<()> {
-        self.w()
-            .update_user(
-                &ctx.caller.account,
-                &input.user_name,
-                input.new_user_name.as_deref(),
-                input.new_path.as_deref(),
-            )
-            .map_err(api_error)
+        self.w().update_user(
+            &ctx.caller.account,
+            &input.user_name,
+            input.new_user_name.as_deref(),
+            input.new_path.as_deref(),
+        )?;
+        Ok(())
     }
 
     fn delete_user(&self, ctx: &RequestCtx, input: DeleteUserRequest) -> R<()> {
         self.w()
-            .delete_user(&ctx.caller.account, &input.user_name)
-            .map_err(api_error)
+            .delete_user(&ctx.caller.account, &input.user_name)?;
+        Ok(())
     }
 
     fn tag_user(&self, ctx: &RequestCtx, input: TagUserRequest) -> R<()> {
-        self.w()
-            .tag_user(
-                &ctx.caller.account,
-                &input.user_name,
-                &tags_in(Some(input.tags)),
-            )
-            .map_err(api_error)
+        self.w().tag_user(
+            &ctx.caller.account,
+            &input.user_name,
+            &tags_in(Some(input.tags)),
+        )?;
+        Ok(())
     }
 
     fn untag_user(&self, ctx: &RequestCtx, input: UntagUserRequest) -> R<()> {
         self.w()
-            .untag_user(&ctx.caller.account, &input.user_name, &input.tag_keys)
-            .map_err(api_error)
+            .untag_user(&ctx.caller.account, &input.user_name, &input.tag_keys)?;
+        Ok(())
     }
 
     fn list_user_tags(
@@ -493,10 +474,7 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: ListUserTagsRequest,
     ) -> R<ListUserTagsResponse> {
-        let user = self
-            .w()
-            .get_user(&ctx.caller.account, &input.user_name)
-            .map_err(api_error)?;
+        let user = self.w().get_user(&ctx.caller.account, &input.user_name)?;
         let (tags, is_truncated, marker) =
             tag_page(&user.tags, input.marker.as_deref(), input.max_items)?;
         Ok(ListUserTagsResponse {
@@ -513,15 +491,13 @@ impl IamApi for Iam<'_> {
     ) -> R<()> {
         let account = &ctx.caller.account;
         self.w()
-            .check_boundary(account, &input.permissions_boundary)
-            .map_err(api_error)?;
-        self.w()
-            .set_user_permissions_boundary(
-                account,
-                &input.user_name,
-                Some(input.permissions_boundary),
-            )
-            .map_err(api_error)
+            .check_boundary(account, &input.permissions_boundary)?;
+        self.w().set_user_permissions_boundary(
+            account,
+            &input.user_name,
+            Some(input.permissions_boundary),
+        )?;
+        Ok(())
     }
 
     fn delete_user_permissions_boundary(
@@ -530,36 +506,30 @@ impl IamApi for Iam<'_> {
         input: DeleteUserPermissionsBoundaryRequest,
     ) -> R<()> {
         self.w()
-            .set_user_permissions_boundary(&ctx.caller.account, &input.user_name, None)
-            .map_err(api_error)
+            .set_user_permissions_boundary(&ctx.caller.account, &input.user_name, None)?;
+        Ok(())
     }
 
     // ---- groups ----
 
     fn create_group(&self, ctx: &RequestCtx, input: CreateGroupRequest) -> R<CreateGroupResponse> {
-        let g = self
-            .w()
-            .create_group(
-                &ctx.caller.account,
-                &input.group_name,
-                input.path.as_deref(),
-            )
-            .map_err(api_error)?;
+        let g = self.w().create_group(
+            &ctx.caller.account,
+            &input.group_name,
+            input.path.as_deref(),
+        )?;
         Ok(CreateGroupResponse {
             group: group_out(&g),
         })
     }
 
     fn get_group(&self, ctx: &RequestCtx, input: GetGroupRequest) -> R<GetGroupResponse> {
-        let (g, page) = self
-            .w()
-            .get_group(
-                &ctx.caller.account,
-                &input.group_name,
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
+        let (g, page) = self.w().get_group(
+            &ctx.caller.account,
+            &input.group_name,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         let (users, is_truncated, marker) = page_parts(page, user_out);
         Ok(GetGroupResponse {
             group: group_out(&g),
@@ -570,15 +540,12 @@ impl IamApi for Iam<'_> {
     }
 
     fn list_groups(&self, ctx: &RequestCtx, input: ListGroupsRequest) -> R<ListGroupsResponse> {
-        let page = self
-            .w()
-            .list_groups(
-                &ctx.caller.account,
-                input.path_prefix.as_deref(),
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
+        let page = self.w().list_groups(
+            &ctx.caller.account,
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         let (groups, is_truncated, marker) = page_parts(page, group_out);
         Ok(ListGroupsResponse {
             groups,
@@ -592,15 +559,12 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: ListGroupsForUserRequest,
     ) -> R<ListGroupsForUserResponse> {
-        let page = self
-            .w()
-            .list_groups_for_user(
-                &ctx.caller.account,
-                &input.user_name,
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
+        let page = self.w().list_groups_for_user(
+            &ctx.caller.account,
+            &input.user_name,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         let (groups, is_truncated, marker) = page_parts(page, group_out);
         Ok(ListGroupsForUserResponse {
             groups,
@@ -610,32 +574,34 @@ impl IamApi for Iam<'_> {
     }
 
     fn update_group(&self, ctx: &RequestCtx, input: UpdateGroupRequest) -> R<()> {
-        self.w()
-            .update_group(
-                &ctx.caller.account,
-                &input.group_name,
-                input.new_group_name.as_deref(),
-                input.new_path.as_deref(),
-            )
-            .map_err(api_error)
+        self.w().update_group(
+            &ctx.caller.account,
+            &input.group_name,
+            input.new_group_name.as_deref(),
+            input.new_path.as_deref(),
+        )?;
+        Ok(())
     }
 
     fn delete_group(&self, ctx: &RequestCtx, input: DeleteGroupRequest) -> R<()> {
         self.w()
-            .delete_group(&ctx.caller.account, &input.group_name)
-            .map_err(api_error)
+            .delete_group(&ctx.caller.account, &input.group_name)?;
+        Ok(())
     }
 
     fn add_user_to_group(&self, ctx: &RequestCtx, input: AddUserToGroupRequest) -> R<()> {
         self.w()
-            .add_user_to_group(&ctx.caller.account, &input.group_name, &input.user_name)
-            .map_err(api_error)
+            .add_user_to_group(&ctx.caller.account, &input.group_name, &input.user_name)?;
+        Ok(())
     }
 
     fn remove_user_from_group(&self, ctx: &RequestCtx, input: RemoveUserFromGroupRequest) -> R<()> {
-        self.w()
-            .remove_user_from_group(&ctx.caller.account, &input.group_name, &input.user_name)
-            .map_err(api_error)
+        self.w().remove_user_from_group(
+            &ctx.caller.account,
+            &input.group_name,
+            &input.user_name,
+        )?;
+        Ok(())
     }
 
     // ---- access keys ----
@@ -646,10 +612,7 @@ impl IamApi for Iam<'_> {
         input: CreateAccessKeyRequest,
     ) -> R<CreateAccessKeyResponse> {
         let owner = Self::key_owner(ctx, &input.user_name)?;
-        let new = self
-            .w()
-            .create_access_key(&ctx.caller.account, owner)
-            .map_err(api_error)?;
+        let new = self.w().create_access_key(&ctx.caller.account, owner)?;
         Ok(CreateAccessKeyResponse {
             access_key: AccessKey {
                 user_name: new.user_name.unwrap_or_default(),
@@ -668,13 +631,12 @@ impl IamApi for Iam<'_> {
     ) -> R<ListAccessKeysResponse> {
         let owner = Self::key_owner(ctx, &input.user_name)?;
         let account = &ctx.caller.account;
-        let page = self
-            .w()
-            .list_access_keys(account, owner, input.marker.as_deref(), input.max_items)
-            .map_err(api_error)?;
+        let page =
+            self.w()
+                .list_access_keys(account, owner, input.marker.as_deref(), input.max_items)?;
         let user_name = match owner {
             KeyOwner::Root => None,
-            KeyOwner::User(n) => Some(self.w().get_user(account, n).map_err(api_error)?.name),
+            KeyOwner::User(n) => Some(self.w().get_user(account, n)?.name),
         };
         let (access_key_metadata, is_truncated, marker) = page_parts(page, |k| AccessKeyMetadata {
             user_name: user_name.clone(),
@@ -697,15 +659,15 @@ impl IamApi for Iam<'_> {
             KeyStatus::Inactive
         };
         self.w()
-            .update_access_key(&ctx.caller.account, owner, &input.access_key_id, status)
-            .map_err(api_error)
+            .update_access_key(&ctx.caller.account, owner, &input.access_key_id, status)?;
+        Ok(())
     }
 
     fn delete_access_key(&self, ctx: &RequestCtx, input: DeleteAccessKeyRequest) -> R<()> {
         let owner = Self::key_owner(ctx, &input.user_name)?;
         self.w()
-            .delete_access_key(&ctx.caller.account, owner, &input.access_key_id)
-            .map_err(api_error)
+            .delete_access_key(&ctx.caller.account, owner, &input.access_key_id)?;
+        Ok(())
     }
 
     fn get_access_key_last_used(
@@ -726,7 +688,7 @@ impl IamApi for Iam<'_> {
             .access_key_last_used(&input.access_key_id)
             .map_err(|_| denied())?;
         if account != ctx.caller.account {
-            return Err(denied());
+            return Err(denied().into());
         }
         let last = match used {
             Some(u) => AccessKeyLastUsed {
@@ -761,15 +723,12 @@ impl IamApi for Iam<'_> {
                 "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null",
             )
         })?;
-        let (name, profile) = self
-            .w()
-            .create_login_profile(
-                &ctx.caller.account,
-                &user,
-                &password,
-                input.password_reset_required.unwrap_or(false),
-            )
-            .map_err(api_error)?;
+        let (name, profile) = self.w().create_login_profile(
+            &ctx.caller.account,
+            &user,
+            &password,
+            input.password_reset_required.unwrap_or(false),
+        )?;
         Ok(CreateLoginProfileResponse {
             login_profile: LoginProfile {
                 user_name: name,
@@ -786,10 +745,7 @@ impl IamApi for Iam<'_> {
         input: GetLoginProfileRequest,
     ) -> R<GetLoginProfileResponse> {
         let user = Self::named_or_caller(ctx, input.user_name)?;
-        let (name, profile) = self
-            .w()
-            .get_login_profile(&ctx.caller.account, &user)
-            .map_err(api_error)?;
+        let (name, profile) = self.w().get_login_profile(&ctx.caller.account, &user)?;
         Ok(GetLoginProfileResponse {
             login_profile: LoginProfile {
                 user_name: name,
@@ -801,21 +757,19 @@ impl IamApi for Iam<'_> {
     }
 
     fn update_login_profile(&self, ctx: &RequestCtx, input: UpdateLoginProfileRequest) -> R<()> {
-        self.w()
-            .update_login_profile(
-                &ctx.caller.account,
-                &input.user_name,
-                input.password.as_deref(),
-                input.password_reset_required,
-            )
-            .map_err(api_error)
+        self.w().update_login_profile(
+            &ctx.caller.account,
+            &input.user_name,
+            input.password.as_deref(),
+            input.password_reset_required,
+        )?;
+        Ok(())
     }
 
     fn delete_login_profile(&self, ctx: &RequestCtx, input: DeleteLoginProfileRequest) -> R<()> {
         let user = Self::named_or_caller(ctx, input.user_name)?;
-        self.w()
-            .delete_login_profile(&ctx.caller.account, &user)
-            .map_err(api_error)
+        self.w().delete_login_profile(&ctx.caller.account, &user)?;
+        Ok(())
     }
 
     fn change_password(&self, ctx: &RequestCtx, input: ChangePasswordRequest) -> R<()> {
@@ -823,23 +777,20 @@ impl IamApi for Iam<'_> {
             return Err(ApiError::new(
                 "InvalidUserType",
                 "Only IAM users can change their own password.",
-            ));
-        };
-        self.w()
-            .change_password(
-                &ctx.caller.account,
-                name_lower,
-                &input.old_password,
-                &input.new_password,
             )
-            .map_err(api_error)
+            .into());
+        };
+        self.w().change_password(
+            &ctx.caller.account,
+            name_lower,
+            &input.old_password,
+            &input.new_password,
+        )?;
+        Ok(())
     }
 
     fn get_account_password_policy(&self, ctx: &RequestCtx) -> R<GetAccountPasswordPolicyResponse> {
-        let p = self
-            .w()
-            .password_policy(&ctx.caller.account)
-            .map_err(api_error)?;
+        let p = self.w().password_policy(&ctx.caller.account)?;
         Ok(GetAccountPasswordPolicyResponse {
             password_policy: warden_wire::generated::iam::PasswordPolicy {
                 minimum_password_length: p.minimum_password_length,
@@ -873,14 +824,13 @@ impl IamApi for Iam<'_> {
             hard_expiry: input.hard_expiry,
         };
         self.w()
-            .update_password_policy(&ctx.caller.account, policy)
-            .map_err(api_error)
+            .update_password_policy(&ctx.caller.account, policy)?;
+        Ok(())
     }
 
     fn delete_account_password_policy(&self, ctx: &RequestCtx) -> R<()> {
-        self.w()
-            .delete_password_policy(&ctx.caller.account)
-            .map_err(api_error)
+        self.w().delete_password_policy(&ctx.caller.account)?;
+        Ok(())
     }
 
     // ---- MFA ----
@@ -890,15 +840,12 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: CreateVirtualMFADeviceRequest,
     ) -> R<CreateVirtualMFADeviceResponse> {
-        let new = self
-            .w()
-            .create_virtual_mfa_device(
-                &ctx.caller.account,
-                &input.virtual_mfa_device_name,
-                input.path.as_deref(),
-                tags_in(input.tags),
-            )
-            .map_err(api_error)?;
+        let new = self.w().create_virtual_mfa_device(
+            &ctx.caller.account,
+            &input.virtual_mfa_device_name,
+            input.path.as_deref(),
+            tags_in(input.tags),
+        )?;
         Ok(CreateVirtualMFADeviceResponse {
             virtual_mfa_device: VirtualMFADevice {
                 serial_number: new.device.serial.clone(),
@@ -912,34 +859,32 @@ impl IamApi for Iam<'_> {
     }
 
     fn enable_mfa_device(&self, ctx: &RequestCtx, input: EnableMFADeviceRequest) -> R<()> {
-        self.w()
-            .enable_mfa_device(
-                &ctx.caller.account,
-                &input.user_name,
-                &input.serial_number,
-                &input.authentication_code1,
-                &input.authentication_code2,
-            )
-            .map_err(api_error)
+        self.w().enable_mfa_device(
+            &ctx.caller.account,
+            &input.user_name,
+            &input.serial_number,
+            &input.authentication_code1,
+            &input.authentication_code2,
+        )?;
+        Ok(())
     }
 
     fn resync_mfa_device(&self, ctx: &RequestCtx, input: ResyncMFADeviceRequest) -> R<()> {
-        self.w()
-            .resync_mfa_device(
-                &ctx.caller.account,
-                &input.user_name,
-                &input.serial_number,
-                &input.authentication_code1,
-                &input.authentication_code2,
-            )
-            .map_err(api_error)
+        self.w().resync_mfa_device(
+            &ctx.caller.account,
+            &input.user_name,
+            &input.serial_number,
+            &input.authentication_code1,
+            &input.authentication_code2,
+        )?;
+        Ok(())
     }
 
     fn deactivate_mfa_device(&self, ctx: &RequestCtx, input: DeactivateMFADeviceRequest) -> R<()> {
         let user = Self::named_or_caller(ctx, input.user_name)?;
         self.w()
-            .deactivate_mfa_device(&ctx.caller.account, &user, &input.serial_number)
-            .map_err(api_error)
+            .deactivate_mfa_device(&ctx.caller.account, &user, &input.serial_number)?;
+        Ok(())
     }
 
     fn delete_virtual_mfa_device(
@@ -948,8 +893,8 @@ impl IamApi for Iam<'_> {
         input: DeleteVirtualMFADeviceRequest,
     ) -> R<()> {
         self.w()
-            .delete_virtual_mfa_device(&ctx.caller.account, &input.serial_number)
-            .map_err(api_error)
+            .delete_virtual_mfa_device(&ctx.caller.account, &input.serial_number)?;
+        Ok(())
     }
 
     fn list_mfa_devices(
@@ -966,15 +911,12 @@ impl IamApi for Iam<'_> {
             });
         }
         let user = Self::named_or_caller(ctx, input.user_name)?;
-        let (name, page) = self
-            .w()
-            .list_mfa_devices(
-                &ctx.caller.account,
-                &user,
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
+        let (name, page) = self.w().list_mfa_devices(
+            &ctx.caller.account,
+            &user,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         let (mfa_devices, is_truncated, marker) = page_parts(page, |m| MFADevice {
             user_name: name.clone(),
             serial_number: m.serial.clone(),
@@ -997,15 +939,12 @@ impl IamApi for Iam<'_> {
             Some("Unassigned") => Assignment::Unassigned,
             _ => Assignment::Any,
         };
-        let page = self
-            .w()
-            .list_virtual_mfa_devices(
-                &ctx.caller.account,
-                assignment,
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
+        let page = self.w().list_virtual_mfa_devices(
+            &ctx.caller.account,
+            assignment,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         let (virtual_mfa_devices, is_truncated, marker) =
             page_parts(page, |(m, u)| VirtualMFADevice {
                 serial_number: m.serial.clone(),
@@ -1029,19 +968,16 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: CreatePolicyRequest,
     ) -> R<CreatePolicyResponse> {
-        let p = self
-            .w()
-            .create_policy(
-                &ctx.caller.account,
-                NewPolicy {
-                    name: input.policy_name,
-                    path: input.path,
-                    document: input.policy_document,
-                    description: input.description,
-                    tags: tags_in(input.tags),
-                },
-            )
-            .map_err(api_error)?;
+        let p = self.w().create_policy(
+            &ctx.caller.account,
+            NewPolicy {
+                name: input.policy_name,
+                path: input.path,
+                document: input.policy_document,
+                description: input.description,
+                tags: tags_in(input.tags),
+            },
+        )?;
         // CreatePolicy's answer leaves out the description (GetPolicy has it).
         let mut out = policy_out(&p);
         out.description = None;
@@ -1051,8 +987,7 @@ impl IamApi for Iam<'_> {
     fn get_policy(&self, ctx: &RequestCtx, input: GetPolicyRequest) -> R<GetPolicyResponse> {
         let p = self
             .w()
-            .get_policy(&ctx.caller.account, &input.policy_arn)
-            .map_err(api_error)?;
+            .get_policy(&ctx.caller.account, &input.policy_arn)?;
         Ok(GetPolicyResponse {
             policy: Some(policy_out(&p)),
         })
@@ -1063,20 +998,17 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: ListPoliciesRequest,
     ) -> R<ListPoliciesResponse> {
-        let page = self
-            .w()
-            .list_policies(
-                &ctx.caller.account,
-                &PolicyFilter {
-                    scope: input.scope.as_deref(),
-                    only_attached: input.only_attached.unwrap_or(false),
-                    path_prefix: input.path_prefix.as_deref(),
-                    usage: input.policy_usage_filter.as_deref(),
-                },
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
+        let page = self.w().list_policies(
+            &ctx.caller.account,
+            &PolicyFilter {
+                scope: input.scope.as_deref(),
+                only_attached: input.only_attached.unwrap_or(false),
+                path_prefix: input.path_prefix.as_deref(),
+                usage: input.policy_usage_filter.as_deref(),
+            },
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         let (policies, is_truncated, marker) = page_parts(page, |p| {
             // ListPolicies leaves out descriptions and tags, as AWS does.
             let mut out = policy_out(p);
@@ -1093,8 +1025,8 @@ impl IamApi for Iam<'_> {
 
     fn delete_policy(&self, ctx: &RequestCtx, input: DeletePolicyRequest) -> R<()> {
         self.w()
-            .delete_policy(&ctx.caller.account, &input.policy_arn)
-            .map_err(api_error)
+            .delete_policy(&ctx.caller.account, &input.policy_arn)?;
+        Ok(())
     }
 
     fn create_policy_version(
@@ -1102,15 +1034,12 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: CreatePolicyVersionRequest,
     ) -> R<CreatePolicyVersionResponse> {
-        let v = self
-            .w()
-            .create_policy_version(
-                &ctx.caller.account,
-                &input.policy_arn,
-                &input.policy_document,
-                input.set_as_default.unwrap_or(false),
-            )
-            .map_err(api_error)?;
+        let v = self.w().create_policy_version(
+            &ctx.caller.account,
+            &input.policy_arn,
+            &input.policy_document,
+            input.set_as_default.unwrap_or(false),
+        )?;
         Ok(CreatePolicyVersionResponse {
             policy_version: Some(version_out(&v, false)),
         })
@@ -1121,10 +1050,11 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: GetPolicyVersionRequest,
     ) -> R<GetPolicyVersionResponse> {
-        let v = self
-            .w()
-            .get_policy_version(&ctx.caller.account, &input.policy_arn, &input.version_id)
-            .map_err(api_error)?;
+        let v = self.w().get_policy_version(
+            &ctx.caller.account,
+            &input.policy_arn,
+            &input.version_id,
+        )?;
         Ok(GetPolicyVersionResponse {
             policy_version: Some(version_out(&v, true)),
         })
@@ -1135,15 +1065,12 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: ListPolicyVersionsRequest,
     ) -> R<ListPolicyVersionsResponse> {
-        let page = self
-            .w()
-            .list_policy_versions(
-                &ctx.caller.account,
-                &input.policy_arn,
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
+        let page = self.w().list_policy_versions(
+            &ctx.caller.account,
+            &input.policy_arn,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         let (versions, is_truncated, marker) = page_parts(page, |v| version_out(v, false));
         Ok(ListPolicyVersionsResponse {
             versions: Some(versions),
@@ -1153,9 +1080,12 @@ impl IamApi for Iam<'_> {
     }
 
     fn delete_policy_version(&self, ctx: &RequestCtx, input: DeletePolicyVersionRequest) -> R<()> {
-        self.w()
-            .delete_policy_version(&ctx.caller.account, &input.policy_arn, &input.version_id)
-            .map_err(api_error)
+        self.w().delete_policy_version(
+            &ctx.caller.account,
+            &input.policy_arn,
+            &input.version_id,
+        )?;
+        Ok(())
     }
 
     fn set_default_policy_version(
@@ -1163,25 +1093,27 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: SetDefaultPolicyVersionRequest,
     ) -> R<()> {
-        self.w()
-            .set_default_policy_version(&ctx.caller.account, &input.policy_arn, &input.version_id)
-            .map_err(api_error)
+        self.w().set_default_policy_version(
+            &ctx.caller.account,
+            &input.policy_arn,
+            &input.version_id,
+        )?;
+        Ok(())
     }
 
     fn tag_policy(&self, ctx: &RequestCtx, input: TagPolicyRequest) -> R<()> {
-        self.w()
-            .tag_policy(
-                &ctx.caller.account,
-                &input.policy_arn,
-                &tags_in(Some(input.tags)),
-            )
-            .map_err(api_error)
+        self.w().tag_policy(
+            &ctx.caller.account,
+            &input.policy_arn,
+            &tags_in(Some(input.tags)),
+        )?;
+        Ok(())
     }
 
     fn untag_policy(&self, ctx: &RequestCtx, input: UntagPolicyRequest) -> R<()> {
         self.w()
-            .untag_policy(&ctx.caller.account, &input.policy_arn, &input.tag_keys)
-            .map_err(api_error)
+            .untag_policy(&ctx.caller.account, &input.policy_arn, &input.tag_keys)?;
+        Ok(())
     }
 
     fn list_policy_tags(
@@ -1191,8 +1123,7 @@ impl IamApi for Iam<'_> {
     ) -> R<ListPolicyTagsResponse> {
         let p = self
             .w()
-            .get_policy(&ctx.caller.account, &input.policy_arn)
-            .map_err(api_error)?;
+            .get_policy(&ctx.caller.account, &input.policy_arn)?;
         let (tags, is_truncated, marker) =
             tag_page(&p.tags, input.marker.as_deref(), input.max_items)?;
         Ok(ListPolicyTagsResponse {
@@ -1207,16 +1138,13 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: ListEntitiesForPolicyRequest,
     ) -> R<ListEntitiesForPolicyResponse> {
-        let entities = self
-            .w()
-            .list_entities_for_policy(
-                &ctx.caller.account,
-                &input.policy_arn,
-                input.entity_filter.as_deref(),
-                input.path_prefix.as_deref(),
-                input.policy_usage_filter.as_deref(),
-            )
-            .map_err(api_error)?;
+        let entities = self.w().list_entities_for_policy(
+            &ctx.caller.account,
+            &input.policy_arn,
+            input.entity_filter.as_deref(),
+            input.path_prefix.as_deref(),
+            input.policy_usage_filter.as_deref(),
+        )?;
         Ok(ListEntitiesForPolicyResponse {
             policy_groups: Some(
                 entities
@@ -1266,16 +1194,14 @@ impl IamApi for Iam<'_> {
             &input.policy_input_list.unwrap_or_default(),
             "PolicyInputList",
             PolicyType::Identity,
-        )
-        .map_err(api_error)?;
+        )?;
         let boundary = input_policies(
             &input
                 .permissions_boundary_policy_input_list
                 .unwrap_or_default(),
             "PermissionsBoundaryPolicyInputList",
             PolicyType::Boundary,
-        )
-        .map_err(api_error)?
+        )?
         .into_iter()
         .next();
         let req = SimRequest {
@@ -1286,16 +1212,13 @@ impl IamApi for Iam<'_> {
             resource_policy: input.resource_policy,
             resource_owner: input.resource_owner,
         };
-        let results = self
-            .w()
-            .simulate_principal(
-                &ctx.caller.account,
-                &input.policy_source_arn,
-                extra,
-                boundary,
-                req,
-            )
-            .map_err(api_error)?;
+        let results = self.w().simulate_principal(
+            &ctx.caller.account,
+            &input.policy_source_arn,
+            extra,
+            boundary,
+            req,
+        )?;
         simulation_out(results, input.marker.as_deref(), input.max_items)
     }
 
@@ -1310,16 +1233,14 @@ impl IamApi for Iam<'_> {
             &input.policy_input_list,
             "PolicyInputList",
             PolicyType::Identity,
-        )
-        .map_err(api_error)?;
+        )?;
         let boundary = input_policies(
             &input
                 .permissions_boundary_policy_input_list
                 .unwrap_or_default(),
             "PermissionsBoundaryPolicyInputList",
             PolicyType::Boundary,
-        )
-        .map_err(api_error)?
+        )?
         .into_iter()
         .next();
         let req = SimRequest {
@@ -1334,8 +1255,7 @@ impl IamApi for Iam<'_> {
             resource_policy: input.resource_policy,
             resource_owner: input.resource_owner,
         };
-        let results =
-            run(&identity, boundary.as_ref(), &OrgLimits::default(), &req).map_err(api_error)?;
+        let results = run(&identity, boundary.as_ref(), &OrgLimits::default(), &req)?;
         simulation_out(results, input.marker.as_deref(), input.max_items)
     }
 
@@ -1348,8 +1268,7 @@ impl IamApi for Iam<'_> {
             &input.policy_input_list,
             "PolicyInputList",
             warden_policy::PolicyType::Identity,
-        )
-        .map_err(api_error)?;
+        )?;
         Ok(GetContextKeysForPolicyResponse {
             context_key_names: Some(warden_core::simulate::context_keys(
                 policies.iter().map(|p| p.policy.as_ref()),
@@ -1366,12 +1285,12 @@ impl IamApi for Iam<'_> {
             &input.policy_input_list.unwrap_or_default(),
             "PolicyInputList",
             warden_policy::PolicyType::Identity,
-        )
-        .map_err(api_error)?;
-        let keys = self
-            .w()
-            .principal_context_keys(&ctx.caller.account, &input.policy_source_arn, &extra)
-            .map_err(api_error)?;
+        )?;
+        let keys = self.w().principal_context_keys(
+            &ctx.caller.account,
+            &input.policy_source_arn,
+            &extra,
+        )?;
         Ok(GetContextKeysForPolicyResponse {
             context_key_names: Some(keys),
         })
@@ -1387,8 +1306,7 @@ impl IamApi for Iam<'_> {
         let wants = |kind: &str| filter.is_empty() || filter.iter().any(|f| f == kind);
         let policy_views = self
             .w()
-            .list_policies(account, &PolicyFilter::default(), None, Some(1000))
-            .map_err(api_error)?
+            .list_policies(account, &PolicyFilter::default(), None, Some(1000))?
             .items;
         let detail_list = |list: &[model::InlinePolicy]| -> Option<Vec<PolicyDetail>> {
             Some(
@@ -1497,8 +1415,7 @@ impl IamApi for Iam<'_> {
             }
             let versions = self
                 .w()
-                .list_policy_versions(account, &v.arn, None, Some(1000))
-                .map_err(api_error)?
+                .list_policy_versions(account, &v.arn, None, Some(1000))?
                 .items;
             items.push(Item::Policy(ManagedPolicyDetail {
                 policy_name: Some(v.name.clone()),
@@ -1520,8 +1437,7 @@ impl IamApi for Iam<'_> {
             |(i, _)| format!("{i:08}"),
             input.marker.as_deref(),
             input.max_items,
-        )
-        .map_err(api_error)?;
+        )?;
         let is_truncated = Some(page.is_truncated());
         let (mut users, mut groups, mut roles, mut policies) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -1546,46 +1462,37 @@ impl IamApi for Iam<'_> {
     // ---- roles ----
 
     fn create_role(&self, ctx: &RequestCtx, input: CreateRoleRequest) -> R<CreateRoleResponse> {
-        let role = self
-            .w()
-            .create_role(
-                &ctx.caller.account,
-                NewRole {
-                    name: input.role_name,
-                    path: input.path,
-                    trust_document: input.assume_role_policy_document,
-                    description: input.description,
-                    max_session_duration: input.max_session_duration,
-                    permissions_boundary: input.permissions_boundary,
-                    tags: tags_in(input.tags),
-                },
-            )
-            .map_err(api_error)?;
+        let role = self.w().create_role(
+            &ctx.caller.account,
+            NewRole {
+                name: input.role_name,
+                path: input.path,
+                trust_document: input.assume_role_policy_document,
+                description: input.description,
+                max_session_duration: input.max_session_duration,
+                permissions_boundary: input.permissions_boundary,
+                tags: tags_in(input.tags),
+            },
+        )?;
         let mut out = role_out(&role);
         out.role_last_used = None;
         Ok(CreateRoleResponse { role: out })
     }
 
     fn get_role(&self, ctx: &RequestCtx, input: GetRoleRequest) -> R<GetRoleResponse> {
-        let role = self
-            .w()
-            .get_role(&ctx.caller.account, &input.role_name)
-            .map_err(api_error)?;
+        let role = self.w().get_role(&ctx.caller.account, &input.role_name)?;
         Ok(GetRoleResponse {
             role: role_out(&role),
         })
     }
 
     fn list_roles(&self, ctx: &RequestCtx, input: ListRolesRequest) -> R<ListRolesResponse> {
-        let page = self
-            .w()
-            .list_roles(
-                &ctx.caller.account,
-                input.path_prefix.as_deref(),
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
+        let page = self.w().list_roles(
+            &ctx.caller.account,
+            input.path_prefix.as_deref(),
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         // ListRoles leaves out tags, boundary and last use, as AWS does.
         let (roles, is_truncated, marker) = page_parts(page, |r| {
             let mut out = role_out(r);
@@ -1602,14 +1509,12 @@ impl IamApi for Iam<'_> {
     }
 
     fn update_role(&self, ctx: &RequestCtx, input: UpdateRoleRequest) -> R<UpdateRoleResponse> {
-        self.w()
-            .update_role(
-                &ctx.caller.account,
-                &input.role_name,
-                input.description,
-                input.max_session_duration,
-            )
-            .map_err(api_error)?;
+        self.w().update_role(
+            &ctx.caller.account,
+            &input.role_name,
+            input.description,
+            input.max_session_duration,
+        )?;
         Ok(UpdateRoleResponse {})
     }
 
@@ -1618,15 +1523,12 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: UpdateRoleDescriptionRequest,
     ) -> R<UpdateRoleDescriptionResponse> {
-        let role = self
-            .w()
-            .update_role(
-                &ctx.caller.account,
-                &input.role_name,
-                Some(input.description),
-                None,
-            )
-            .map_err(api_error)?;
+        let role = self.w().update_role(
+            &ctx.caller.account,
+            &input.role_name,
+            Some(input.description),
+            None,
+        )?;
         Ok(UpdateRoleDescriptionResponse {
             role: Some(role_out(&role)),
         })
@@ -1637,35 +1539,33 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: UpdateAssumeRolePolicyRequest,
     ) -> R<()> {
-        self.w()
-            .update_assume_role_policy(
-                &ctx.caller.account,
-                &input.role_name,
-                &input.policy_document,
-            )
-            .map_err(api_error)
+        self.w().update_assume_role_policy(
+            &ctx.caller.account,
+            &input.role_name,
+            &input.policy_document,
+        )?;
+        Ok(())
     }
 
     fn delete_role(&self, ctx: &RequestCtx, input: DeleteRoleRequest) -> R<()> {
         self.w()
-            .delete_role(&ctx.caller.account, &input.role_name)
-            .map_err(api_error)
+            .delete_role(&ctx.caller.account, &input.role_name)?;
+        Ok(())
     }
 
     fn tag_role(&self, ctx: &RequestCtx, input: TagRoleRequest) -> R<()> {
-        self.w()
-            .tag_role(
-                &ctx.caller.account,
-                &input.role_name,
-                &tags_in(Some(input.tags)),
-            )
-            .map_err(api_error)
+        self.w().tag_role(
+            &ctx.caller.account,
+            &input.role_name,
+            &tags_in(Some(input.tags)),
+        )?;
+        Ok(())
     }
 
     fn untag_role(&self, ctx: &RequestCtx, input: UntagRoleRequest) -> R<()> {
         self.w()
-            .untag_role(&ctx.caller.account, &input.role_name, &input.tag_keys)
-            .map_err(api_error)
+            .untag_role(&ctx.caller.account, &input.role_name, &input.tag_keys)?;
+        Ok(())
     }
 
     fn list_role_tags(
@@ -1673,10 +1573,7 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: ListRoleTagsRequest,
     ) -> R<ListRoleTagsResponse> {
-        let role = self
-            .w()
-            .get_role(&ctx.caller.account, &input.role_name)
-            .map_err(api_error)?;
+        let role = self.w().get_role(&ctx.caller.account, &input.role_name)?;
         let (tags, is_truncated, marker) =
             tag_page(&role.tags, input.marker.as_deref(), input.max_items)?;
         Ok(ListRoleTagsResponse {
@@ -1691,13 +1588,12 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: PutRolePermissionsBoundaryRequest,
     ) -> R<()> {
-        self.w()
-            .set_role_permissions_boundary(
-                &ctx.caller.account,
-                &input.role_name,
-                Some(input.permissions_boundary),
-            )
-            .map_err(api_error)
+        self.w().set_role_permissions_boundary(
+            &ctx.caller.account,
+            &input.role_name,
+            Some(input.permissions_boundary),
+        )?;
+        Ok(())
     }
 
     fn delete_role_permissions_boundary(
@@ -1706,8 +1602,8 @@ impl IamApi for Iam<'_> {
         input: DeleteRolePermissionsBoundaryRequest,
     ) -> R<()> {
         self.w()
-            .set_role_permissions_boundary(&ctx.caller.account, &input.role_name, None)
-            .map_err(api_error)
+            .set_role_permissions_boundary(&ctx.caller.account, &input.role_name, None)?;
+        Ok(())
     }
 
     fn create_service_linked_role(
@@ -1715,15 +1611,12 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: CreateServiceLinkedRoleRequest,
     ) -> R<CreateServiceLinkedRoleResponse> {
-        let role = self
-            .w()
-            .create_service_linked_role(
-                &ctx.caller.account,
-                &input.aws_service_name,
-                input.description,
-                input.custom_suffix.as_deref(),
-            )
-            .map_err(api_error)?;
+        let role = self.w().create_service_linked_role(
+            &ctx.caller.account,
+            &input.aws_service_name,
+            input.description,
+            input.custom_suffix.as_deref(),
+        )?;
         Ok(CreateServiceLinkedRoleResponse {
             role: Some(role_out(&role)),
         })
@@ -1737,8 +1630,7 @@ impl IamApi for Iam<'_> {
         // Deletion is immediate here; the task id records which role it was.
         let role = self
             .w()
-            .delete_service_linked_role(&ctx.caller.account, &input.role_name)
-            .map_err(api_error)?;
+            .delete_service_linked_role(&ctx.caller.account, &input.role_name)?;
         Ok(DeleteServiceLinkedRoleResponse {
             deletion_task_id: format!(
                 "task/aws-service-role/{}/{}/{}",
@@ -1758,7 +1650,8 @@ impl IamApi for Iam<'_> {
             return Err(ApiError::new(
                 "NoSuchEntity",
                 format!("Deletion task {} cannot be found.", input.deletion_task_id),
-            ));
+            )
+            .into());
         }
         Ok(GetServiceLinkedRoleDeletionStatusResponse {
             status: "SUCCEEDED".to_string(),
@@ -1773,15 +1666,12 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: CreateInstanceProfileRequest,
     ) -> R<CreateInstanceProfileResponse> {
-        let p = self
-            .w()
-            .create_instance_profile(
-                &ctx.caller.account,
-                &input.instance_profile_name,
-                input.path.as_deref(),
-                tags_in(input.tags),
-            )
-            .map_err(api_error)?;
+        let p = self.w().create_instance_profile(
+            &ctx.caller.account,
+            &input.instance_profile_name,
+            input.path.as_deref(),
+            tags_in(input.tags),
+        )?;
         Ok(CreateInstanceProfileResponse {
             instance_profile: instance_profile_out(&p, None),
         })
@@ -1794,8 +1684,7 @@ impl IamApi for Iam<'_> {
     ) -> R<GetInstanceProfileResponse> {
         let (p, role) = self
             .w()
-            .get_instance_profile(&ctx.caller.account, &input.instance_profile_name)
-            .map_err(api_error)?;
+            .get_instance_profile(&ctx.caller.account, &input.instance_profile_name)?;
         Ok(GetInstanceProfileResponse {
             instance_profile: instance_profile_out(&p, role.as_ref()),
         })
@@ -1806,16 +1695,13 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: ListInstanceProfilesRequest,
     ) -> R<ListInstanceProfilesResponse> {
-        let page = self
-            .w()
-            .list_instance_profiles(
-                &ctx.caller.account,
-                input.path_prefix.as_deref(),
-                None,
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
+        let page = self.w().list_instance_profiles(
+            &ctx.caller.account,
+            input.path_prefix.as_deref(),
+            None,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         let (instance_profiles, is_truncated, marker) =
             page_parts(page, |(p, r)| instance_profile_out(p, r.as_ref()));
         Ok(ListInstanceProfilesResponse {
@@ -1830,16 +1716,13 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: ListInstanceProfilesForRoleRequest,
     ) -> R<ListInstanceProfilesForRoleResponse> {
-        let page = self
-            .w()
-            .list_instance_profiles(
-                &ctx.caller.account,
-                None,
-                Some(&input.role_name),
-                input.marker.as_deref(),
-                input.max_items,
-            )
-            .map_err(api_error)?;
+        let page = self.w().list_instance_profiles(
+            &ctx.caller.account,
+            None,
+            Some(&input.role_name),
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         let (instance_profiles, is_truncated, marker) =
             page_parts(page, |(p, r)| instance_profile_out(p, r.as_ref()));
         Ok(ListInstanceProfilesForRoleResponse {
@@ -1855,8 +1738,8 @@ impl IamApi for Iam<'_> {
         input: DeleteInstanceProfileRequest,
     ) -> R<()> {
         self.w()
-            .delete_instance_profile(&ctx.caller.account, &input.instance_profile_name)
-            .map_err(api_error)
+            .delete_instance_profile(&ctx.caller.account, &input.instance_profile_name)?;
+        Ok(())
     }
 
     fn add_role_to_instance_profile(
@@ -1864,13 +1747,12 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: AddRoleToInstanceProfileRequest,
     ) -> R<()> {
-        self.w()
-            .add_role_to_instance_profile(
-                &ctx.caller.account,
-                &input.instance_profile_name,
-                &input.role_name,
-            )
-            .map_err(api_error)
+        self.w().add_role_to_instance_profile(
+            &ctx.caller.account,
+            &input.instance_profile_name,
+            &input.role_name,
+        )?;
+        Ok(())
     }
 
     fn remove_role_from_instance_profile(
@@ -1878,24 +1760,22 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: RemoveRoleFromInstanceProfileRequest,
     ) -> R<()> {
-        self.w()
-            .remove_role_from_instance_profile(
-                &ctx.caller.account,
-                &input.instance_profile_name,
-                &input.role_name,
-            )
-            .map_err(api_error)
+        self.w().remove_role_from_instance_profile(
+            &ctx.caller.account,
+            &input.instance_profile_name,
+            &input.role_name,
+        )?;
+        Ok(())
     }
 
     fn tag_instance_profile(&self, ctx: &RequestCtx, input: TagInstanceProfileRequest) -> R<()> {
-        self.w()
-            .tag_instance_profile(
-                &ctx.caller.account,
-                &input.instance_profile_name,
-                &tags_in(Some(input.tags)),
-                &[],
-            )
-            .map_err(api_error)
+        self.w().tag_instance_profile(
+            &ctx.caller.account,
+            &input.instance_profile_name,
+            &tags_in(Some(input.tags)),
+            &[],
+        )?;
+        Ok(())
     }
 
     fn untag_instance_profile(
@@ -1903,14 +1783,13 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: UntagInstanceProfileRequest,
     ) -> R<()> {
-        self.w()
-            .tag_instance_profile(
-                &ctx.caller.account,
-                &input.instance_profile_name,
-                &[],
-                &input.tag_keys,
-            )
-            .map_err(api_error)
+        self.w().tag_instance_profile(
+            &ctx.caller.account,
+            &input.instance_profile_name,
+            &[],
+            &input.tag_keys,
+        )?;
+        Ok(())
     }
 
     fn list_instance_profile_tags(
@@ -1920,8 +1799,7 @@ impl IamApi for Iam<'_> {
     ) -> R<ListInstanceProfileTagsResponse> {
         let (p, _) = self
             .w()
-            .get_instance_profile(&ctx.caller.account, &input.instance_profile_name)
-            .map_err(api_error)?;
+            .get_instance_profile(&ctx.caller.account, &input.instance_profile_name)?;
         let (tags, is_truncated, marker) =
             tag_page(&p.tags, input.marker.as_deref(), input.max_items)?;
         Ok(ListInstanceProfileTagsResponse {
@@ -1968,14 +1846,14 @@ impl IamApi for Iam<'_> {
 
     fn create_account_alias(&self, ctx: &RequestCtx, input: CreateAccountAliasRequest) -> R<()> {
         self.w()
-            .create_account_alias(&ctx.caller.account, &input.account_alias)
-            .map_err(api_error)
+            .create_account_alias(&ctx.caller.account, &input.account_alias)?;
+        Ok(())
     }
 
     fn delete_account_alias(&self, ctx: &RequestCtx, input: DeleteAccountAliasRequest) -> R<()> {
         self.w()
-            .delete_account_alias(&ctx.caller.account, &input.account_alias)
-            .map_err(api_error)
+            .delete_account_alias(&ctx.caller.account, &input.account_alias)?;
+        Ok(())
     }
 
     fn list_account_aliases(
@@ -1983,17 +1861,13 @@ impl IamApi for Iam<'_> {
         ctx: &RequestCtx,
         input: ListAccountAliasesRequest,
     ) -> R<ListAccountAliasesResponse> {
-        let aliases = self
-            .w()
-            .account_aliases(&ctx.caller.account)
-            .map_err(api_error)?;
+        let aliases = self.w().account_aliases(&ctx.caller.account)?;
         let page = warden_core::page::paginate(
             aliases,
             Clone::clone,
             input.marker.as_deref(),
             input.max_items,
-        )
-        .map_err(api_error)?;
+        )?;
         let (account_aliases, is_truncated, marker) = page_parts(page, Clone::clone);
         Ok(ListAccountAliasesResponse {
             account_aliases,

@@ -20,6 +20,34 @@ pub fn api_error(e: CoreError) -> ApiError {
     }
 }
 
+/// The error every handler returns: an AWS error, built from a domain error
+/// (through [`api_error`], so server faults are logged once, here) or given
+/// directly. It exists so handlers write `?` on domain calls; the generated
+/// dispatch turns it back into the [`ApiError`] it carries.
+#[derive(Debug)]
+pub struct HandlerError(pub ApiError);
+
+impl From<CoreError> for HandlerError {
+    fn from(e: CoreError) -> Self {
+        Self(api_error(e))
+    }
+}
+
+impl From<ApiError> for HandlerError {
+    fn from(e: ApiError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<HandlerError> for ApiError {
+    fn from(e: HandlerError) -> Self {
+        e.0
+    }
+}
+
+/// What every handler returns.
+pub type R<T> = Result<T, HandlerError>;
+
 pub fn ts(epoch: Epoch) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(epoch).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
@@ -45,14 +73,15 @@ pub fn tags_out(tags: &[Tag]) -> Vec<warden_wire::generated::iam::Tag> {
 
 /// The user an operation targets: its `UserName`, or the caller when the
 /// parameter is absent (IAM's rule for GetUser, access keys, MFA...).
-pub fn target_user(caller: &Caller, user_name: Option<String>) -> Result<String, ApiError> {
+pub fn target_user(caller: &Caller, user_name: Option<String>) -> R<String> {
     match (user_name, &caller.kind) {
         (Some(n), _) => Ok(n),
         (None, PrincipalKind::User { name_lower }) => Ok(name_lower.clone()),
         (None, _) => Err(ApiError::new(
             "ValidationError",
             "Must specify userName when calling with non-User credentials",
-        )),
+        )
+        .into()),
     }
 }
 

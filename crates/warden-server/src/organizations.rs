@@ -4,17 +4,14 @@ use warden_core::org_policies::{PolicyView, TargetView};
 use warden_core::org_units::{Child as ChildEntry, OrgUnit};
 use warden_core::orgs::{CreateAccountRequest as Request, Member, Organization as Org};
 use warden_wire::generated::organizations::*;
-use warden_wire::ApiError;
 
 use crate::edge::RequestCtx;
-use crate::mapping::{api_error, ts};
+use crate::mapping::{ts, HandlerError, R};
 use crate::AppState;
 
 pub struct Organizations<'a> {
     pub app: &'a AppState,
 }
-
-type R<T> = Result<T, ApiError>;
 
 fn org_out(o: &Org) -> Organization {
     Organization {
@@ -85,8 +82,7 @@ fn paged<T>(
         |(i, _)| format!("{i:06}"),
         next_token,
         max_results,
-    )
-    .map_err(api_error)?;
+    )?;
     Ok((
         page.items.into_iter().map(|(_, t)| t).collect(),
         page.marker,
@@ -148,6 +144,7 @@ fn status_out(r: &Request) -> CreateAccountStatus {
 
 impl OrganizationsApi for Organizations<'_> {
     type Ctx = RequestCtx;
+    type Error = HandlerError;
 
     fn create_organization(
         &self,
@@ -157,19 +154,14 @@ impl OrganizationsApi for Organizations<'_> {
         let org = self
             .app
             .warden
-            .create_organization(&ctx.caller.account, input.feature_set.as_deref())
-            .map_err(api_error)?;
+            .create_organization(&ctx.caller.account, input.feature_set.as_deref())?;
         Ok(CreateOrganizationResponse {
             organization: Some(org_out(&org)),
         })
     }
 
     fn describe_organization(&self, ctx: &RequestCtx) -> R<DescribeOrganizationResponse> {
-        let org = self
-            .app
-            .warden
-            .describe_organization(&ctx.caller.account)
-            .map_err(api_error)?;
+        let org = self.app.warden.describe_organization(&ctx.caller.account)?;
         Ok(DescribeOrganizationResponse {
             organization: Some(org_out(&org)),
         })
@@ -180,17 +172,13 @@ impl OrganizationsApi for Organizations<'_> {
         ctx: &RequestCtx,
         input: CreateAccountRequest,
     ) -> R<CreateAccountResponse> {
-        let request = self
-            .app
-            .warden
-            .create_member_account(
-                &ctx.caller.account,
-                &input.account_name,
-                &input.email,
-                input.role_name.as_deref(),
-                tags_of(input.tags),
-            )
-            .map_err(api_error)?;
+        let request = self.app.warden.create_member_account(
+            &ctx.caller.account,
+            &input.account_name,
+            &input.email,
+            input.role_name.as_deref(),
+            tags_of(input.tags),
+        )?;
         Ok(CreateAccountResponse {
             create_account_status: Some(status_out(&request)),
         })
@@ -201,11 +189,10 @@ impl OrganizationsApi for Organizations<'_> {
         ctx: &RequestCtx,
         input: DescribeCreateAccountStatusRequest,
     ) -> R<DescribeCreateAccountStatusResponse> {
-        let request = self
-            .app
-            .warden
-            .describe_create_account_status(&ctx.caller.account, &input.create_account_request_id)
-            .map_err(api_error)?;
+        let request = self.app.warden.describe_create_account_status(
+            &ctx.caller.account,
+            &input.create_account_request_id,
+        )?;
         Ok(DescribeCreateAccountStatusResponse {
             create_account_status: Some(status_out(&request)),
         })
@@ -216,11 +203,7 @@ impl OrganizationsApi for Organizations<'_> {
         ctx: &RequestCtx,
         input: ListAccountsRequest,
     ) -> R<ListAccountsResponse> {
-        let org = self
-            .app
-            .warden
-            .list_member_accounts(&ctx.caller.account)
-            .map_err(api_error)?;
+        let org = self.app.warden.list_member_accounts(&ctx.caller.account)?;
         let (members, next_token) = paged(
             org.members.iter().collect(),
             input.next_token.as_deref(),
@@ -240,19 +223,14 @@ impl OrganizationsApi for Organizations<'_> {
         let (org, member) = self
             .app
             .warden
-            .describe_member_account(&ctx.caller.account, &input.account_id)
-            .map_err(api_error)?;
+            .describe_member_account(&ctx.caller.account, &input.account_id)?;
         Ok(DescribeAccountResponse {
             account: Some(account_out(&org, &member)),
         })
     }
 
     fn list_roots(&self, ctx: &RequestCtx, input: ListRootsRequest) -> R<ListRootsResponse> {
-        let org = self
-            .app
-            .warden
-            .list_roots(&ctx.caller.account)
-            .map_err(api_error)?;
+        let org = self.app.warden.list_roots(&ctx.caller.account)?;
         let (roots, next_token) = paged(
             vec![root_out(&org)],
             input.next_token.as_deref(),
@@ -269,11 +247,11 @@ impl OrganizationsApi for Organizations<'_> {
         ctx: &RequestCtx,
         input: EnablePolicyTypeRequest,
     ) -> R<EnablePolicyTypeResponse> {
-        let org = self
-            .app
-            .warden
-            .enable_policy_type(&ctx.caller.account, &input.root_id, &input.policy_type)
-            .map_err(api_error)?;
+        let org = self.app.warden.enable_policy_type(
+            &ctx.caller.account,
+            &input.root_id,
+            &input.policy_type,
+        )?;
         Ok(EnablePolicyTypeResponse {
             root: Some(root_out(&org)),
         })
@@ -284,11 +262,11 @@ impl OrganizationsApi for Organizations<'_> {
         ctx: &RequestCtx,
         input: DisablePolicyTypeRequest,
     ) -> R<DisablePolicyTypeResponse> {
-        let org = self
-            .app
-            .warden
-            .disable_policy_type(&ctx.caller.account, &input.root_id, &input.policy_type)
-            .map_err(api_error)?;
+        let org = self.app.warden.disable_policy_type(
+            &ctx.caller.account,
+            &input.root_id,
+            &input.policy_type,
+        )?;
         Ok(DisablePolicyTypeResponse {
             root: Some(root_out(&org)),
         })
@@ -300,18 +278,14 @@ impl OrganizationsApi for Organizations<'_> {
         input: CreatePolicyRequest,
     ) -> R<CreatePolicyResponse> {
         let tags = tags_of(input.tags);
-        let policy = self
-            .app
-            .warden
-            .create_org_policy(
-                &ctx.caller.account,
-                &input.name,
-                &input.description,
-                &input.type_,
-                &input.content,
-                tags,
-            )
-            .map_err(api_error)?;
+        let policy = self.app.warden.create_org_policy(
+            &ctx.caller.account,
+            &input.name,
+            &input.description,
+            &input.type_,
+            &input.content,
+            tags,
+        )?;
         Ok(CreatePolicyResponse {
             policy: Some(policy_out(&policy)),
         })
@@ -325,8 +299,7 @@ impl OrganizationsApi for Organizations<'_> {
         let policy = self
             .app
             .warden
-            .describe_org_policy(&ctx.caller.account, &input.policy_id)
-            .map_err(api_error)?;
+            .describe_org_policy(&ctx.caller.account, &input.policy_id)?;
         Ok(DescribePolicyResponse {
             policy: Some(policy_out(&policy)),
         })
@@ -337,17 +310,13 @@ impl OrganizationsApi for Organizations<'_> {
         ctx: &RequestCtx,
         input: UpdatePolicyRequest,
     ) -> R<UpdatePolicyResponse> {
-        let policy = self
-            .app
-            .warden
-            .update_org_policy(
-                &ctx.caller.account,
-                &input.policy_id,
-                input.name.as_deref(),
-                input.description.as_deref(),
-                input.content.as_deref(),
-            )
-            .map_err(api_error)?;
+        let policy = self.app.warden.update_org_policy(
+            &ctx.caller.account,
+            &input.policy_id,
+            input.name.as_deref(),
+            input.description.as_deref(),
+            input.content.as_deref(),
+        )?;
         Ok(UpdatePolicyResponse {
             policy: Some(policy_out(&policy)),
         })
@@ -356,8 +325,8 @@ impl OrganizationsApi for Organizations<'_> {
     fn delete_policy(&self, ctx: &RequestCtx, input: DeletePolicyRequest) -> R<()> {
         self.app
             .warden
-            .delete_org_policy(&ctx.caller.account, &input.policy_id)
-            .map_err(api_error)
+            .delete_org_policy(&ctx.caller.account, &input.policy_id)?;
+        Ok(())
     }
 
     fn list_policies(
@@ -368,8 +337,7 @@ impl OrganizationsApi for Organizations<'_> {
         let policies = self
             .app
             .warden
-            .list_org_policies(&ctx.caller.account, &input.filter)
-            .map_err(api_error)?;
+            .list_org_policies(&ctx.caller.account, &input.filter)?;
         let (policies, next_token) =
             paged(policies, input.next_token.as_deref(), input.max_results)?;
         Ok(ListPoliciesResponse {
@@ -379,17 +347,21 @@ impl OrganizationsApi for Organizations<'_> {
     }
 
     fn attach_policy(&self, ctx: &RequestCtx, input: AttachPolicyRequest) -> R<()> {
-        self.app
-            .warden
-            .attach_org_policy(&ctx.caller.account, &input.policy_id, &input.target_id)
-            .map_err(api_error)
+        self.app.warden.attach_org_policy(
+            &ctx.caller.account,
+            &input.policy_id,
+            &input.target_id,
+        )?;
+        Ok(())
     }
 
     fn detach_policy(&self, ctx: &RequestCtx, input: DetachPolicyRequest) -> R<()> {
-        self.app
-            .warden
-            .detach_org_policy(&ctx.caller.account, &input.policy_id, &input.target_id)
-            .map_err(api_error)
+        self.app.warden.detach_org_policy(
+            &ctx.caller.account,
+            &input.policy_id,
+            &input.target_id,
+        )?;
+        Ok(())
     }
 
     fn list_policies_for_target(
@@ -397,11 +369,11 @@ impl OrganizationsApi for Organizations<'_> {
         ctx: &RequestCtx,
         input: ListPoliciesForTargetRequest,
     ) -> R<ListPoliciesForTargetResponse> {
-        let policies = self
-            .app
-            .warden
-            .org_policies_for_target(&ctx.caller.account, &input.target_id, &input.filter)
-            .map_err(api_error)?;
+        let policies = self.app.warden.org_policies_for_target(
+            &ctx.caller.account,
+            &input.target_id,
+            &input.filter,
+        )?;
         let (policies, next_token) =
             paged(policies, input.next_token.as_deref(), input.max_results)?;
         Ok(ListPoliciesForTargetResponse {
@@ -418,8 +390,7 @@ impl OrganizationsApi for Organizations<'_> {
         let targets = self
             .app
             .warden
-            .org_targets_for_policy(&ctx.caller.account, &input.policy_id)
-            .map_err(api_error)?;
+            .org_targets_for_policy(&ctx.caller.account, &input.policy_id)?;
         let (targets, next_token) = paged(targets, input.next_token.as_deref(), input.max_results)?;
         Ok(ListTargetsForPolicyResponse {
             targets: Some(targets.iter().map(target_out).collect()),
@@ -433,10 +404,9 @@ impl OrganizationsApi for Organizations<'_> {
     ) -> R<CreateOrganizationalUnitResponse> {
         let warden = &self.app.warden;
         let account = &ctx.caller.account;
-        let unit = warden
-            .create_org_unit(account, &input.parent_id, &input.name, tags_of(input.tags))
-            .map_err(api_error)?;
-        let org = warden.list_roots(account).map_err(api_error)?;
+        let unit =
+            warden.create_org_unit(account, &input.parent_id, &input.name, tags_of(input.tags))?;
+        let org = warden.list_roots(account)?;
         Ok(CreateOrganizationalUnitResponse {
             organizational_unit: Some(unit_out(&org, &unit)),
         })
@@ -449,10 +419,8 @@ impl OrganizationsApi for Organizations<'_> {
     ) -> R<DescribeOrganizationalUnitResponse> {
         let warden = &self.app.warden;
         let account = &ctx.caller.account;
-        let unit = warden
-            .describe_org_unit(account, &input.organizational_unit_id)
-            .map_err(api_error)?;
-        let org = warden.list_roots(account).map_err(api_error)?;
+        let unit = warden.describe_org_unit(account, &input.organizational_unit_id)?;
+        let org = warden.list_roots(account)?;
         Ok(DescribeOrganizationalUnitResponse {
             organizational_unit: Some(unit_out(&org, &unit)),
         })
@@ -465,14 +433,12 @@ impl OrganizationsApi for Organizations<'_> {
     ) -> R<UpdateOrganizationalUnitResponse> {
         let warden = &self.app.warden;
         let account = &ctx.caller.account;
-        let unit = warden
-            .rename_org_unit(
-                account,
-                &input.organizational_unit_id,
-                input.name.as_deref(),
-            )
-            .map_err(api_error)?;
-        let org = warden.list_roots(account).map_err(api_error)?;
+        let unit = warden.rename_org_unit(
+            account,
+            &input.organizational_unit_id,
+            input.name.as_deref(),
+        )?;
+        let org = warden.list_roots(account)?;
         Ok(UpdateOrganizationalUnitResponse {
             organizational_unit: Some(unit_out(&org, &unit)),
         })
@@ -485,8 +451,8 @@ impl OrganizationsApi for Organizations<'_> {
     ) -> R<()> {
         self.app
             .warden
-            .delete_org_unit(&ctx.caller.account, &input.organizational_unit_id)
-            .map_err(api_error)
+            .delete_org_unit(&ctx.caller.account, &input.organizational_unit_id)?;
+        Ok(())
     }
 
     fn list_organizational_units_for_parent(
@@ -496,10 +462,8 @@ impl OrganizationsApi for Organizations<'_> {
     ) -> R<ListOrganizationalUnitsForParentResponse> {
         let warden = &self.app.warden;
         let account = &ctx.caller.account;
-        let units = warden
-            .org_units_for_parent(account, &input.parent_id)
-            .map_err(api_error)?;
-        let org = warden.list_roots(account).map_err(api_error)?;
+        let units = warden.org_units_for_parent(account, &input.parent_id)?;
+        let org = warden.list_roots(account)?;
         let (units, next_token) = paged(units, input.next_token.as_deref(), input.max_results)?;
         Ok(ListOrganizationalUnitsForParentResponse {
             organizational_units: Some(units.iter().map(|u| unit_out(&org, u)).collect()),
@@ -514,10 +478,8 @@ impl OrganizationsApi for Organizations<'_> {
     ) -> R<ListAccountsForParentResponse> {
         let warden = &self.app.warden;
         let account = &ctx.caller.account;
-        let members = warden
-            .org_accounts_for_parent(account, &input.parent_id)
-            .map_err(api_error)?;
-        let org = warden.list_roots(account).map_err(api_error)?;
+        let members = warden.org_accounts_for_parent(account, &input.parent_id)?;
+        let org = warden.list_roots(account)?;
         let (members, next_token) = paged(members, input.next_token.as_deref(), input.max_results)?;
         Ok(ListAccountsForParentResponse {
             accounts: Some(members.iter().map(|m| account_out(&org, m)).collect()),
@@ -533,8 +495,7 @@ impl OrganizationsApi for Organizations<'_> {
         let children = self
             .app
             .warden
-            .org_children(&ctx.caller.account, &input.parent_id)
-            .map_err(api_error)?;
+            .org_children(&ctx.caller.account, &input.parent_id)?;
         let wanted: Vec<Child> = children
             .into_iter()
             .filter_map(|c| {
@@ -559,8 +520,7 @@ impl OrganizationsApi for Organizations<'_> {
         let (id, kind) = self
             .app
             .warden
-            .org_parent_of(&ctx.caller.account, &input.child_id)
-            .map_err(api_error)?;
+            .org_parent_of(&ctx.caller.account, &input.child_id)?;
         let (parents, next_token) = paged(
             vec![Parent {
                 id: Some(id),
@@ -576,32 +536,30 @@ impl OrganizationsApi for Organizations<'_> {
     }
 
     fn move_account(&self, ctx: &RequestCtx, input: MoveAccountRequest) -> R<()> {
-        self.app
-            .warden
-            .move_org_account(
-                &ctx.caller.account,
-                &input.account_id,
-                &input.source_parent_id,
-                &input.destination_parent_id,
-            )
-            .map_err(api_error)
+        self.app.warden.move_org_account(
+            &ctx.caller.account,
+            &input.account_id,
+            &input.source_parent_id,
+            &input.destination_parent_id,
+        )?;
+        Ok(())
     }
     fn tag_resource(&self, ctx: &RequestCtx, input: TagResourceRequest) -> R<()> {
-        self.app
-            .warden
-            .tag_org_resource(
-                &ctx.caller.account,
-                &input.resource_id,
-                tags_of(Some(input.tags)),
-            )
-            .map_err(api_error)
+        self.app.warden.tag_org_resource(
+            &ctx.caller.account,
+            &input.resource_id,
+            tags_of(Some(input.tags)),
+        )?;
+        Ok(())
     }
 
     fn untag_resource(&self, ctx: &RequestCtx, input: UntagResourceRequest) -> R<()> {
-        self.app
-            .warden
-            .untag_org_resource(&ctx.caller.account, &input.resource_id, &input.tag_keys)
-            .map_err(api_error)
+        self.app.warden.untag_org_resource(
+            &ctx.caller.account,
+            &input.resource_id,
+            &input.tag_keys,
+        )?;
+        Ok(())
     }
 
     fn list_tags_for_resource(
@@ -612,8 +570,7 @@ impl OrganizationsApi for Organizations<'_> {
         let tags = self
             .app
             .warden
-            .org_resource_tags(&ctx.caller.account, &input.resource_id)
-            .map_err(api_error)?;
+            .org_resource_tags(&ctx.caller.account, &input.resource_id)?;
         let (tags, next_token) = paged(tags, input.next_token.as_deref(), None)?;
         Ok(ListTagsForResourceResponse {
             tags: Some(

@@ -6,14 +6,12 @@ use warden_wire::ApiError;
 use warden_core::sts::{AssumeRoleInput, TemporaryCredentials};
 
 use crate::edge::RequestCtx;
-use crate::mapping::{api_error, ts};
+use crate::mapping::{ts, HandlerError, R};
 use crate::AppState;
 
 pub struct Sts<'a> {
     pub app: &'a AppState,
 }
-
-type R<T> = Result<T, ApiError>;
 
 /// SerialNumber and TokenCode come together or not at all.
 fn mfa_pair(serial: Option<String>, code: Option<String>) -> R<Option<(String, String)>> {
@@ -23,7 +21,8 @@ fn mfa_pair(serial: Option<String>, code: Option<String>) -> R<Option<(String, S
         _ => Err(ApiError::new(
             "ValidationError",
             "SerialNumber and TokenCode must be given together.",
-        )),
+        )
+        .into()),
     }
 }
 
@@ -52,6 +51,7 @@ fn sts_tags(tags: Option<Vec<Tag>>) -> Vec<(String, String)> {
 
 impl StsApi for Sts<'_> {
     type Ctx = RequestCtx;
+    type Error = HandlerError;
 
     fn get_caller_identity(
         &self,
@@ -75,8 +75,7 @@ impl StsApi for Sts<'_> {
         let creds = self
             .app
             .warden
-            .get_session_token(&ctx.caller, input.duration_seconds, mfa)
-            .map_err(api_error)?;
+            .get_session_token(&ctx.caller, input.duration_seconds, mfa)?;
         Ok(GetSessionTokenResponse {
             credentials: Some(Credentials {
                 access_key_id: creds.access_key_id,
@@ -91,28 +90,24 @@ impl StsApi for Sts<'_> {
 
     fn assume_role(&self, ctx: &RequestCtx, input: AssumeRoleRequest) -> R<AssumeRoleResponse> {
         let mfa = mfa_pair(input.serial_number, input.token_code)?;
-        let out = self
-            .app
-            .warden
-            .assume_role(
-                &ctx.caller,
-                AssumeRoleInput {
-                    role_arn: input.role_arn,
-                    session_name: input.role_session_name,
-                    duration: input.duration_seconds,
-                    external_id: input.external_id,
-                    policy: input.policy,
-                    policy_arns: policy_arns(input.policy_arns),
-                    tags: sts_tags(input.tags),
-                    transitive_tag_keys: input.transitive_tag_keys.unwrap_or_default(),
-                    source_identity: input.source_identity,
-                    mfa,
-                    region: ctx.region.clone(),
-                    facts: ctx.facts.clone(),
-                    checks: ctx.checks.clone(),
-                },
-            )
-            .map_err(api_error)?;
+        let out = self.app.warden.assume_role(
+            &ctx.caller,
+            AssumeRoleInput {
+                role_arn: input.role_arn,
+                session_name: input.role_session_name,
+                duration: input.duration_seconds,
+                external_id: input.external_id,
+                policy: input.policy,
+                policy_arns: policy_arns(input.policy_arns),
+                tags: sts_tags(input.tags),
+                transitive_tag_keys: input.transitive_tag_keys.unwrap_or_default(),
+                source_identity: input.source_identity,
+                mfa,
+                region: ctx.region.clone(),
+                facts: ctx.facts.clone(),
+                checks: ctx.checks.clone(),
+            },
+        )?;
         Ok(AssumeRoleResponse {
             credentials: Some(credentials_out(out.credentials)),
             assumed_role_user: Some(AssumedRoleUser {
@@ -130,18 +125,14 @@ impl StsApi for Sts<'_> {
         ctx: &RequestCtx,
         input: GetFederationTokenRequest,
     ) -> R<GetFederationTokenResponse> {
-        let out = self
-            .app
-            .warden
-            .get_federation_token(
-                &ctx.caller,
-                &input.name,
-                input.duration_seconds,
-                input.policy.as_deref(),
-                &policy_arns(input.policy_arns),
-                sts_tags(input.tags),
-            )
-            .map_err(api_error)?;
+        let out = self.app.warden.get_federation_token(
+            &ctx.caller,
+            &input.name,
+            input.duration_seconds,
+            input.policy.as_deref(),
+            &policy_arns(input.policy_arns),
+            sts_tags(input.tags),
+        )?;
         Ok(GetFederationTokenResponse {
             credentials: Some(credentials_out(out.credentials)),
             federated_user: Some(FederatedUser {
@@ -158,11 +149,7 @@ impl StsApi for Sts<'_> {
         _ctx: &RequestCtx,
         input: GetAccessKeyInfoRequest,
     ) -> R<GetAccessKeyInfoResponse> {
-        let account = self
-            .app
-            .warden
-            .access_key_account(&input.access_key_id)
-            .map_err(api_error)?;
+        let account = self.app.warden.access_key_account(&input.access_key_id)?;
         Ok(GetAccessKeyInfoResponse {
             account: Some(account),
         })

@@ -10,6 +10,7 @@ struct Iam;
 
 impl IamApi for Iam {
     type Ctx = String;
+    type Error = ApiError;
 
     fn create_user(
         &self,
@@ -45,6 +46,7 @@ struct Sts;
 
 impl StsApi for Sts {
     type Ctx = ();
+    type Error = ApiError;
 
     fn get_caller_identity(
         &self,

@@ -12,6 +12,7 @@ struct Orgs;
 
 impl OrganizationsApi for Orgs {
     type Ctx = ();
+    type Error = ApiError;
 
     fn describe_account(
         &self,

@@ -1004,7 +1004,11 @@ impl<'a> ServiceGen<'a> {
              pub trait {tr} {{\n\
              /// Per-request context passed through to every handler (caller identity,\n\
              /// request id, ...).\n\
-             type Ctx;\n"
+             type Ctx;\n\
+             /// The handlers' error: the implementation's own type, so handlers can use\n\
+             /// `?` on their domain's errors; dispatch turns it into the wire error. It\n\
+             /// is built from an [`ApiError`](crate::error::ApiError) for the defaults.\n\
+             type Error: From<crate::error::ApiError> + Into<crate::error::ApiError>;\n"
         );
         for op in m.operations.values() {
             let method = snake_case(&op.name);
@@ -1023,7 +1027,7 @@ impl<'a> ServiceGen<'a> {
             };
             let _ = writeln!(
                 s,
-                "/// `{}`\nfn {method}(&self, ctx: &Self::Ctx{input}) -> Result<{output}, crate::error::ApiError> {{\n{unused}\nErr(crate::error::ApiError::not_implemented({:?}))\n}}\n",
+                "/// `{}`\nfn {method}(&self, ctx: &Self::Ctx{input}) -> Result<{output}, Self::Error> {{\n{unused}\nErr(crate::error::ApiError::not_implemented({:?}).into())\n}}\n",
                 op.name, op.name
             );
         }
@@ -1071,10 +1075,10 @@ impl<'a> ServiceGen<'a> {
             };
             let call = match &op.input {
                 Some(i) => format!(
-                    "let input: {} = params.decode()?;\n{bind}svc.{method}(ctx, input)?;",
+                    "let input: {} = params.decode()?;\n{bind}svc.{method}(ctx, input).map_err(Into::into)?;",
                     self.type_names[i]
                 ),
-                None => format!("{bind}svc.{method}(ctx)?;"),
+                None => format!("{bind}svc.{method}(ctx).map_err(Into::into)?;"),
             };
             let wrapper = match (&op.output, &op.result_wrapper) {
                 (Some(_), Some(w)) => format!("Some({w:?})"),
@@ -1118,10 +1122,10 @@ impl<'a> ServiceGen<'a> {
             };
             let call = match &op.input {
                 Some(i) => format!(
-                    "let input: {} = crate::json::decode_body(body)?;\n{bind}svc.{method}(ctx, input)?;",
+                    "let input: {} = crate::json::decode_body(body)?;\n{bind}svc.{method}(ctx, input).map_err(Into::into)?;",
                     self.type_names[i]
                 ),
-                None => format!("crate::json::check_body(body)?;\n{bind}svc.{method}(ctx)?;"),
+                None => format!("crate::json::check_body(body)?;\n{bind}svc.{method}(ctx).map_err(Into::into)?;"),
             };
             let render = if op.output.is_some() {
                 "Ok(crate::json::render(&output))"

@@ -13411,17 +13411,19 @@ pub trait IamApi {
     /// Per-request context passed through to every handler (caller identity,
     /// request id, ...).
     type Ctx;
+    /// The handlers' error: the implementation's own type, so handlers can use
+    /// `?` on their domain's errors; dispatch turns it into the wire error. It
+    /// is built from an [`ApiError`](crate::error::ApiError) for the defaults.
+    type Error: From<crate::error::ApiError> + Into<crate::error::ApiError>;
 
     /// `AcceptDelegationRequest`
     fn accept_delegation_request(
         &self,
         ctx: &Self::Ctx,
         input: AcceptDelegationRequestRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "AcceptDelegationRequest",
-        ))
+        Err(crate::error::ApiError::not_implemented("AcceptDelegationRequest").into())
     }
 
     /// `AcquireRole`
@@ -13429,9 +13431,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: AcquireRoleRequest,
-    ) -> Result<AcquireRoleResponse, crate::error::ApiError> {
+    ) -> Result<AcquireRoleResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("AcquireRole"))
+        Err(crate::error::ApiError::not_implemented("AcquireRole").into())
     }
 
     /// `AddClientIDToOpenIDConnectProvider`
@@ -13439,11 +13441,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: AddClientIDToOpenIDConnectProviderRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "AddClientIDToOpenIDConnectProvider",
-        ))
+        Err(crate::error::ApiError::not_implemented("AddClientIDToOpenIDConnectProvider").into())
     }
 
     /// `AddRoleToInstanceProfile`
@@ -13451,11 +13451,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: AddRoleToInstanceProfileRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "AddRoleToInstanceProfile",
-        ))
+        Err(crate::error::ApiError::not_implemented("AddRoleToInstanceProfile").into())
     }
 
     /// `AddUserToGroup`
@@ -13463,9 +13461,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: AddUserToGroupRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("AddUserToGroup"))
+        Err(crate::error::ApiError::not_implemented("AddUserToGroup").into())
     }
 
     /// `AssociateDelegationRequest`
@@ -13473,11 +13471,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: AssociateDelegationRequestRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "AssociateDelegationRequest",
-        ))
+        Err(crate::error::ApiError::not_implemented("AssociateDelegationRequest").into())
     }
 
     /// `AttachGroupPolicy`
@@ -13485,9 +13481,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: AttachGroupPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("AttachGroupPolicy"))
+        Err(crate::error::ApiError::not_implemented("AttachGroupPolicy").into())
     }
 
     /// `AttachRolePolicy`
@@ -13495,9 +13491,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: AttachRolePolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("AttachRolePolicy"))
+        Err(crate::error::ApiError::not_implemented("AttachRolePolicy").into())
     }
 
     /// `AttachUserPolicy`
@@ -13505,9 +13501,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: AttachUserPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("AttachUserPolicy"))
+        Err(crate::error::ApiError::not_implemented("AttachUserPolicy").into())
     }
 
     /// `ChangePassword`
@@ -13515,9 +13511,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ChangePasswordRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ChangePassword"))
+        Err(crate::error::ApiError::not_implemented("ChangePassword").into())
     }
 
     /// `CreateAccessKey`
@@ -13525,9 +13521,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateAccessKeyRequest,
-    ) -> Result<CreateAccessKeyResponse, crate::error::ApiError> {
+    ) -> Result<CreateAccessKeyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("CreateAccessKey"))
+        Err(crate::error::ApiError::not_implemented("CreateAccessKey").into())
     }
 
     /// `CreateAccountAlias`
@@ -13535,11 +13531,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateAccountAliasRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateAccountAlias",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateAccountAlias").into())
     }
 
     /// `CreateDelegationRequest`
@@ -13547,11 +13541,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateDelegationRequestRequest,
-    ) -> Result<CreateDelegationRequestResponse, crate::error::ApiError> {
+    ) -> Result<CreateDelegationRequestResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateDelegationRequest",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateDelegationRequest").into())
     }
 
     /// `CreateGroup`
@@ -13559,9 +13551,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateGroupRequest,
-    ) -> Result<CreateGroupResponse, crate::error::ApiError> {
+    ) -> Result<CreateGroupResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("CreateGroup"))
+        Err(crate::error::ApiError::not_implemented("CreateGroup").into())
     }
 
     /// `CreateInstanceProfile`
@@ -13569,11 +13561,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateInstanceProfileRequest,
-    ) -> Result<CreateInstanceProfileResponse, crate::error::ApiError> {
+    ) -> Result<CreateInstanceProfileResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateInstanceProfile",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateInstanceProfile").into())
     }
 
     /// `CreateLoginProfile`
@@ -13581,11 +13571,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateLoginProfileRequest,
-    ) -> Result<CreateLoginProfileResponse, crate::error::ApiError> {
+    ) -> Result<CreateLoginProfileResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateLoginProfile",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateLoginProfile").into())
     }
 
     /// `CreateOpenIDConnectProvider`
@@ -13593,11 +13581,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateOpenIDConnectProviderRequest,
-    ) -> Result<CreateOpenIDConnectProviderResponse, crate::error::ApiError> {
+    ) -> Result<CreateOpenIDConnectProviderResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateOpenIDConnectProvider",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateOpenIDConnectProvider").into())
     }
 
     /// `CreatePolicy`
@@ -13605,9 +13591,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreatePolicyRequest,
-    ) -> Result<CreatePolicyResponse, crate::error::ApiError> {
+    ) -> Result<CreatePolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("CreatePolicy"))
+        Err(crate::error::ApiError::not_implemented("CreatePolicy").into())
     }
 
     /// `CreatePolicyVersion`
@@ -13615,11 +13601,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreatePolicyVersionRequest,
-    ) -> Result<CreatePolicyVersionResponse, crate::error::ApiError> {
+    ) -> Result<CreatePolicyVersionResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreatePolicyVersion",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreatePolicyVersion").into())
     }
 
     /// `CreateRole`
@@ -13627,9 +13611,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateRoleRequest,
-    ) -> Result<CreateRoleResponse, crate::error::ApiError> {
+    ) -> Result<CreateRoleResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("CreateRole"))
+        Err(crate::error::ApiError::not_implemented("CreateRole").into())
     }
 
     /// `CreateSAMLProvider`
@@ -13637,11 +13621,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateSAMLProviderRequest,
-    ) -> Result<CreateSAMLProviderResponse, crate::error::ApiError> {
+    ) -> Result<CreateSAMLProviderResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateSAMLProvider",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateSAMLProvider").into())
     }
 
     /// `CreateServiceLinkedRole`
@@ -13649,11 +13631,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateServiceLinkedRoleRequest,
-    ) -> Result<CreateServiceLinkedRoleResponse, crate::error::ApiError> {
+    ) -> Result<CreateServiceLinkedRoleResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateServiceLinkedRole",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateServiceLinkedRole").into())
     }
 
     /// `CreateServiceSpecificCredential`
@@ -13661,11 +13641,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateServiceSpecificCredentialRequest,
-    ) -> Result<CreateServiceSpecificCredentialResponse, crate::error::ApiError> {
+    ) -> Result<CreateServiceSpecificCredentialResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateServiceSpecificCredential",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateServiceSpecificCredential").into())
     }
 
     /// `CreateUser`
@@ -13673,9 +13651,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateUserRequest,
-    ) -> Result<CreateUserResponse, crate::error::ApiError> {
+    ) -> Result<CreateUserResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("CreateUser"))
+        Err(crate::error::ApiError::not_implemented("CreateUser").into())
     }
 
     /// `CreateVirtualMFADevice`
@@ -13683,11 +13661,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateVirtualMFADeviceRequest,
-    ) -> Result<CreateVirtualMFADeviceResponse, crate::error::ApiError> {
+    ) -> Result<CreateVirtualMFADeviceResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateVirtualMFADevice",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateVirtualMFADevice").into())
     }
 
     /// `DeactivateMFADevice`
@@ -13695,11 +13671,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeactivateMFADeviceRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeactivateMFADevice",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeactivateMFADevice").into())
     }
 
     /// `DeleteAccessKey`
@@ -13707,9 +13681,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteAccessKeyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DeleteAccessKey"))
+        Err(crate::error::ApiError::not_implemented("DeleteAccessKey").into())
     }
 
     /// `DeleteAccountAlias`
@@ -13717,32 +13691,21 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteAccountAliasRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteAccountAlias",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteAccountAlias").into())
     }
 
     /// `DeleteAccountPasswordPolicy`
-    fn delete_account_password_policy(
-        &self,
-        ctx: &Self::Ctx,
-    ) -> Result<(), crate::error::ApiError> {
+    fn delete_account_password_policy(&self, ctx: &Self::Ctx) -> Result<(), Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteAccountPasswordPolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteAccountPasswordPolicy").into())
     }
 
     /// `DeleteGroup`
-    fn delete_group(
-        &self,
-        ctx: &Self::Ctx,
-        input: DeleteGroupRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn delete_group(&self, ctx: &Self::Ctx, input: DeleteGroupRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DeleteGroup"))
+        Err(crate::error::ApiError::not_implemented("DeleteGroup").into())
     }
 
     /// `DeleteGroupPolicy`
@@ -13750,9 +13713,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteGroupPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DeleteGroupPolicy"))
+        Err(crate::error::ApiError::not_implemented("DeleteGroupPolicy").into())
     }
 
     /// `DeleteInstanceProfile`
@@ -13760,11 +13723,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteInstanceProfileRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteInstanceProfile",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteInstanceProfile").into())
     }
 
     /// `DeleteLoginProfile`
@@ -13772,11 +13733,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteLoginProfileRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteLoginProfile",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteLoginProfile").into())
     }
 
     /// `DeleteOpenIDConnectProvider`
@@ -13784,11 +13743,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteOpenIDConnectProviderRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteOpenIDConnectProvider",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteOpenIDConnectProvider").into())
     }
 
     /// `DeletePolicy`
@@ -13796,9 +13753,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeletePolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DeletePolicy"))
+        Err(crate::error::ApiError::not_implemented("DeletePolicy").into())
     }
 
     /// `DeletePolicyVersion`
@@ -13806,21 +13763,15 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeletePolicyVersionRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeletePolicyVersion",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeletePolicyVersion").into())
     }
 
     /// `DeleteRole`
-    fn delete_role(
-        &self,
-        ctx: &Self::Ctx,
-        input: DeleteRoleRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn delete_role(&self, ctx: &Self::Ctx, input: DeleteRoleRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DeleteRole"))
+        Err(crate::error::ApiError::not_implemented("DeleteRole").into())
     }
 
     /// `DeleteRolePermissionsBoundary`
@@ -13828,11 +13779,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteRolePermissionsBoundaryRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteRolePermissionsBoundary",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteRolePermissionsBoundary").into())
     }
 
     /// `DeleteRolePolicy`
@@ -13840,9 +13789,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteRolePolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DeleteRolePolicy"))
+        Err(crate::error::ApiError::not_implemented("DeleteRolePolicy").into())
     }
 
     /// `DeleteSAMLProvider`
@@ -13850,11 +13799,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteSAMLProviderRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteSAMLProvider",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteSAMLProvider").into())
     }
 
     /// `DeleteSSHPublicKey`
@@ -13862,11 +13809,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteSSHPublicKeyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteSSHPublicKey",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteSSHPublicKey").into())
     }
 
     /// `DeleteServerCertificate`
@@ -13874,11 +13819,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteServerCertificateRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteServerCertificate",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteServerCertificate").into())
     }
 
     /// `DeleteServiceLinkedRole`
@@ -13886,11 +13829,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteServiceLinkedRoleRequest,
-    ) -> Result<DeleteServiceLinkedRoleResponse, crate::error::ApiError> {
+    ) -> Result<DeleteServiceLinkedRoleResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteServiceLinkedRole",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteServiceLinkedRole").into())
     }
 
     /// `DeleteServiceSpecificCredential`
@@ -13898,11 +13839,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteServiceSpecificCredentialRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteServiceSpecificCredential",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteServiceSpecificCredential").into())
     }
 
     /// `DeleteSigningCertificate`
@@ -13910,21 +13849,15 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteSigningCertificateRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteSigningCertificate",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteSigningCertificate").into())
     }
 
     /// `DeleteUser`
-    fn delete_user(
-        &self,
-        ctx: &Self::Ctx,
-        input: DeleteUserRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn delete_user(&self, ctx: &Self::Ctx, input: DeleteUserRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DeleteUser"))
+        Err(crate::error::ApiError::not_implemented("DeleteUser").into())
     }
 
     /// `DeleteUserPermissionsBoundary`
@@ -13932,11 +13865,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteUserPermissionsBoundaryRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteUserPermissionsBoundary",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteUserPermissionsBoundary").into())
     }
 
     /// `DeleteUserPolicy`
@@ -13944,9 +13875,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteUserPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DeleteUserPolicy"))
+        Err(crate::error::ApiError::not_implemented("DeleteUserPolicy").into())
     }
 
     /// `DeleteVirtualMFADevice`
@@ -13954,11 +13885,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteVirtualMFADeviceRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteVirtualMFADevice",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteVirtualMFADevice").into())
     }
 
     /// `DetachGroupPolicy`
@@ -13966,9 +13895,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DetachGroupPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DetachGroupPolicy"))
+        Err(crate::error::ApiError::not_implemented("DetachGroupPolicy").into())
     }
 
     /// `DetachRolePolicy`
@@ -13976,9 +13905,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DetachRolePolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DetachRolePolicy"))
+        Err(crate::error::ApiError::not_implemented("DetachRolePolicy").into())
     }
 
     /// `DetachUserPolicy`
@@ -13986,9 +13915,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DetachUserPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DetachUserPolicy"))
+        Err(crate::error::ApiError::not_implemented("DetachUserPolicy").into())
     }
 
     /// `DisableOrganizationsRootCredentialsManagement`
@@ -13996,11 +13925,12 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DisableOrganizationsRootCredentialsManagementRequest,
-    ) -> Result<DisableOrganizationsRootCredentialsManagementResponse, crate::error::ApiError> {
+    ) -> Result<DisableOrganizationsRootCredentialsManagementResponse, Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented(
             "DisableOrganizationsRootCredentialsManagement",
-        ))
+        )
+        .into())
     }
 
     /// `DisableOrganizationsRootSessions`
@@ -14008,22 +13938,15 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: DisableOrganizationsRootSessionsRequest,
-    ) -> Result<DisableOrganizationsRootSessionsResponse, crate::error::ApiError> {
+    ) -> Result<DisableOrganizationsRootSessionsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DisableOrganizationsRootSessions",
-        ))
+        Err(crate::error::ApiError::not_implemented("DisableOrganizationsRootSessions").into())
     }
 
     /// `DisableOutboundWebIdentityFederation`
-    fn disable_outbound_web_identity_federation(
-        &self,
-        ctx: &Self::Ctx,
-    ) -> Result<(), crate::error::ApiError> {
+    fn disable_outbound_web_identity_federation(&self, ctx: &Self::Ctx) -> Result<(), Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented(
-            "DisableOutboundWebIdentityFederation",
-        ))
+        Err(crate::error::ApiError::not_implemented("DisableOutboundWebIdentityFederation").into())
     }
 
     /// `EnableMFADevice`
@@ -14031,9 +13954,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: EnableMFADeviceRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("EnableMFADevice"))
+        Err(crate::error::ApiError::not_implemented("EnableMFADevice").into())
     }
 
     /// `EnableOrganizationsRootCredentialsManagement`
@@ -14041,11 +13964,12 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: EnableOrganizationsRootCredentialsManagementRequest,
-    ) -> Result<EnableOrganizationsRootCredentialsManagementResponse, crate::error::ApiError> {
+    ) -> Result<EnableOrganizationsRootCredentialsManagementResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "EnableOrganizationsRootCredentialsManagement",
-        ))
+        Err(
+            crate::error::ApiError::not_implemented("EnableOrganizationsRootCredentialsManagement")
+                .into(),
+        )
     }
 
     /// `EnableOrganizationsRootSessions`
@@ -14053,33 +13977,27 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: EnableOrganizationsRootSessionsRequest,
-    ) -> Result<EnableOrganizationsRootSessionsResponse, crate::error::ApiError> {
+    ) -> Result<EnableOrganizationsRootSessionsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "EnableOrganizationsRootSessions",
-        ))
+        Err(crate::error::ApiError::not_implemented("EnableOrganizationsRootSessions").into())
     }
 
     /// `EnableOutboundWebIdentityFederation`
     fn enable_outbound_web_identity_federation(
         &self,
         ctx: &Self::Ctx,
-    ) -> Result<EnableOutboundWebIdentityFederationResponse, crate::error::ApiError> {
+    ) -> Result<EnableOutboundWebIdentityFederationResponse, Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented(
-            "EnableOutboundWebIdentityFederation",
-        ))
+        Err(crate::error::ApiError::not_implemented("EnableOutboundWebIdentityFederation").into())
     }
 
     /// `GenerateCredentialReport`
     fn generate_credential_report(
         &self,
         ctx: &Self::Ctx,
-    ) -> Result<GenerateCredentialReportResponse, crate::error::ApiError> {
+    ) -> Result<GenerateCredentialReportResponse, Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented(
-            "GenerateCredentialReport",
-        ))
+        Err(crate::error::ApiError::not_implemented("GenerateCredentialReport").into())
     }
 
     /// `GenerateOrganizationsAccessReport`
@@ -14087,11 +14005,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GenerateOrganizationsAccessReportRequest,
-    ) -> Result<GenerateOrganizationsAccessReportResponse, crate::error::ApiError> {
+    ) -> Result<GenerateOrganizationsAccessReportResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GenerateOrganizationsAccessReport",
-        ))
+        Err(crate::error::ApiError::not_implemented("GenerateOrganizationsAccessReport").into())
     }
 
     /// `GenerateServiceLastAccessedDetails`
@@ -14099,11 +14015,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GenerateServiceLastAccessedDetailsRequest,
-    ) -> Result<GenerateServiceLastAccessedDetailsResponse, crate::error::ApiError> {
+    ) -> Result<GenerateServiceLastAccessedDetailsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GenerateServiceLastAccessedDetails",
-        ))
+        Err(crate::error::ApiError::not_implemented("GenerateServiceLastAccessedDetails").into())
     }
 
     /// `GetAccessKeyLastUsed`
@@ -14111,11 +14025,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetAccessKeyLastUsedRequest,
-    ) -> Result<GetAccessKeyLastUsedResponse, crate::error::ApiError> {
+    ) -> Result<GetAccessKeyLastUsedResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetAccessKeyLastUsed",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetAccessKeyLastUsed").into())
     }
 
     /// `GetAccountAuthorizationDetails`
@@ -14123,22 +14035,18 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetAccountAuthorizationDetailsRequest,
-    ) -> Result<GetAccountAuthorizationDetailsResponse, crate::error::ApiError> {
+    ) -> Result<GetAccountAuthorizationDetailsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetAccountAuthorizationDetails",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetAccountAuthorizationDetails").into())
     }
 
     /// `GetAccountPasswordPolicy`
     fn get_account_password_policy(
         &self,
         ctx: &Self::Ctx,
-    ) -> Result<GetAccountPasswordPolicyResponse, crate::error::ApiError> {
+    ) -> Result<GetAccountPasswordPolicyResponse, Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented(
-            "GetAccountPasswordPolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetAccountPasswordPolicy").into())
     }
 
     /// `GetAccountProperties`
@@ -14146,20 +14054,18 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetAccountPropertiesRequest,
-    ) -> Result<GetAccountPropertiesResponse, crate::error::ApiError> {
+    ) -> Result<GetAccountPropertiesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetAccountProperties",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetAccountProperties").into())
     }
 
     /// `GetAccountSummary`
     fn get_account_summary(
         &self,
         ctx: &Self::Ctx,
-    ) -> Result<GetAccountSummaryResponse, crate::error::ApiError> {
+    ) -> Result<GetAccountSummaryResponse, Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented("GetAccountSummary"))
+        Err(crate::error::ApiError::not_implemented("GetAccountSummary").into())
     }
 
     /// `GetContextKeysForCustomPolicy`
@@ -14167,11 +14073,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetContextKeysForCustomPolicyRequest,
-    ) -> Result<GetContextKeysForPolicyResponse, crate::error::ApiError> {
+    ) -> Result<GetContextKeysForPolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetContextKeysForCustomPolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetContextKeysForCustomPolicy").into())
     }
 
     /// `GetContextKeysForPrincipalPolicy`
@@ -14179,22 +14083,18 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetContextKeysForPrincipalPolicyRequest,
-    ) -> Result<GetContextKeysForPolicyResponse, crate::error::ApiError> {
+    ) -> Result<GetContextKeysForPolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetContextKeysForPrincipalPolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetContextKeysForPrincipalPolicy").into())
     }
 
     /// `GetCredentialReport`
     fn get_credential_report(
         &self,
         ctx: &Self::Ctx,
-    ) -> Result<GetCredentialReportResponse, crate::error::ApiError> {
+    ) -> Result<GetCredentialReportResponse, Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented(
-            "GetCredentialReport",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetCredentialReport").into())
     }
 
     /// `GetDelegationRequest`
@@ -14202,11 +14102,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetDelegationRequestRequest,
-    ) -> Result<GetDelegationRequestResponse, crate::error::ApiError> {
+    ) -> Result<GetDelegationRequestResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetDelegationRequest",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetDelegationRequest").into())
     }
 
     /// `GetGroup`
@@ -14214,9 +14112,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetGroupRequest,
-    ) -> Result<GetGroupResponse, crate::error::ApiError> {
+    ) -> Result<GetGroupResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetGroup"))
+        Err(crate::error::ApiError::not_implemented("GetGroup").into())
     }
 
     /// `GetGroupPolicy`
@@ -14224,9 +14122,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetGroupPolicyRequest,
-    ) -> Result<GetGroupPolicyResponse, crate::error::ApiError> {
+    ) -> Result<GetGroupPolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetGroupPolicy"))
+        Err(crate::error::ApiError::not_implemented("GetGroupPolicy").into())
     }
 
     /// `GetHumanReadableSummary`
@@ -14234,11 +14132,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetHumanReadableSummaryRequest,
-    ) -> Result<GetHumanReadableSummaryResponse, crate::error::ApiError> {
+    ) -> Result<GetHumanReadableSummaryResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetHumanReadableSummary",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetHumanReadableSummary").into())
     }
 
     /// `GetInstanceProfile`
@@ -14246,11 +14142,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetInstanceProfileRequest,
-    ) -> Result<GetInstanceProfileResponse, crate::error::ApiError> {
+    ) -> Result<GetInstanceProfileResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetInstanceProfile",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetInstanceProfile").into())
     }
 
     /// `GetLoginProfile`
@@ -14258,9 +14152,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetLoginProfileRequest,
-    ) -> Result<GetLoginProfileResponse, crate::error::ApiError> {
+    ) -> Result<GetLoginProfileResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetLoginProfile"))
+        Err(crate::error::ApiError::not_implemented("GetLoginProfile").into())
     }
 
     /// `GetMFADevice`
@@ -14268,9 +14162,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetMFADeviceRequest,
-    ) -> Result<GetMFADeviceResponse, crate::error::ApiError> {
+    ) -> Result<GetMFADeviceResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetMFADevice"))
+        Err(crate::error::ApiError::not_implemented("GetMFADevice").into())
     }
 
     /// `GetOpenIDConnectProvider`
@@ -14278,11 +14172,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetOpenIDConnectProviderRequest,
-    ) -> Result<GetOpenIDConnectProviderResponse, crate::error::ApiError> {
+    ) -> Result<GetOpenIDConnectProviderResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetOpenIDConnectProvider",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetOpenIDConnectProvider").into())
     }
 
     /// `GetOrganizationsAccessReport`
@@ -14290,22 +14182,18 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetOrganizationsAccessReportRequest,
-    ) -> Result<GetOrganizationsAccessReportResponse, crate::error::ApiError> {
+    ) -> Result<GetOrganizationsAccessReportResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetOrganizationsAccessReport",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetOrganizationsAccessReport").into())
     }
 
     /// `GetOutboundWebIdentityFederationInfo`
     fn get_outbound_web_identity_federation_info(
         &self,
         ctx: &Self::Ctx,
-    ) -> Result<GetOutboundWebIdentityFederationInfoResponse, crate::error::ApiError> {
+    ) -> Result<GetOutboundWebIdentityFederationInfoResponse, Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented(
-            "GetOutboundWebIdentityFederationInfo",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetOutboundWebIdentityFederationInfo").into())
     }
 
     /// `GetPolicy`
@@ -14313,9 +14201,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetPolicyRequest,
-    ) -> Result<GetPolicyResponse, crate::error::ApiError> {
+    ) -> Result<GetPolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetPolicy"))
+        Err(crate::error::ApiError::not_implemented("GetPolicy").into())
     }
 
     /// `GetPolicyVersion`
@@ -14323,9 +14211,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetPolicyVersionRequest,
-    ) -> Result<GetPolicyVersionResponse, crate::error::ApiError> {
+    ) -> Result<GetPolicyVersionResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetPolicyVersion"))
+        Err(crate::error::ApiError::not_implemented("GetPolicyVersion").into())
     }
 
     /// `GetRole`
@@ -14333,9 +14221,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetRoleRequest,
-    ) -> Result<GetRoleResponse, crate::error::ApiError> {
+    ) -> Result<GetRoleResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetRole"))
+        Err(crate::error::ApiError::not_implemented("GetRole").into())
     }
 
     /// `GetRolePolicy`
@@ -14343,9 +14231,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetRolePolicyRequest,
-    ) -> Result<GetRolePolicyResponse, crate::error::ApiError> {
+    ) -> Result<GetRolePolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetRolePolicy"))
+        Err(crate::error::ApiError::not_implemented("GetRolePolicy").into())
     }
 
     /// `GetRoleTemplateVersion`
@@ -14353,11 +14241,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetRoleTemplateVersionRequest,
-    ) -> Result<GetRoleTemplateVersionResponse, crate::error::ApiError> {
+    ) -> Result<GetRoleTemplateVersionResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetRoleTemplateVersion",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetRoleTemplateVersion").into())
     }
 
     /// `GetSAMLProvider`
@@ -14365,9 +14251,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetSAMLProviderRequest,
-    ) -> Result<GetSAMLProviderResponse, crate::error::ApiError> {
+    ) -> Result<GetSAMLProviderResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetSAMLProvider"))
+        Err(crate::error::ApiError::not_implemented("GetSAMLProvider").into())
     }
 
     /// `GetSSHPublicKey`
@@ -14375,9 +14261,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetSSHPublicKeyRequest,
-    ) -> Result<GetSSHPublicKeyResponse, crate::error::ApiError> {
+    ) -> Result<GetSSHPublicKeyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetSSHPublicKey"))
+        Err(crate::error::ApiError::not_implemented("GetSSHPublicKey").into())
     }
 
     /// `GetServerCertificate`
@@ -14385,11 +14271,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetServerCertificateRequest,
-    ) -> Result<GetServerCertificateResponse, crate::error::ApiError> {
+    ) -> Result<GetServerCertificateResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetServerCertificate",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetServerCertificate").into())
     }
 
     /// `GetServiceLastAccessedDetails`
@@ -14397,11 +14281,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetServiceLastAccessedDetailsRequest,
-    ) -> Result<GetServiceLastAccessedDetailsResponse, crate::error::ApiError> {
+    ) -> Result<GetServiceLastAccessedDetailsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetServiceLastAccessedDetails",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetServiceLastAccessedDetails").into())
     }
 
     /// `GetServiceLastAccessedDetailsWithEntities`
@@ -14409,11 +14291,12 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetServiceLastAccessedDetailsWithEntitiesRequest,
-    ) -> Result<GetServiceLastAccessedDetailsWithEntitiesResponse, crate::error::ApiError> {
+    ) -> Result<GetServiceLastAccessedDetailsWithEntitiesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetServiceLastAccessedDetailsWithEntities",
-        ))
+        Err(
+            crate::error::ApiError::not_implemented("GetServiceLastAccessedDetailsWithEntities")
+                .into(),
+        )
     }
 
     /// `GetServiceLinkedRoleDeletionStatus`
@@ -14421,11 +14304,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetServiceLinkedRoleDeletionStatusRequest,
-    ) -> Result<GetServiceLinkedRoleDeletionStatusResponse, crate::error::ApiError> {
+    ) -> Result<GetServiceLinkedRoleDeletionStatusResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetServiceLinkedRoleDeletionStatus",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetServiceLinkedRoleDeletionStatus").into())
     }
 
     /// `GetUser`
@@ -14433,9 +14314,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetUserRequest,
-    ) -> Result<GetUserResponse, crate::error::ApiError> {
+    ) -> Result<GetUserResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetUser"))
+        Err(crate::error::ApiError::not_implemented("GetUser").into())
     }
 
     /// `GetUserPolicy`
@@ -14443,9 +14324,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: GetUserPolicyRequest,
-    ) -> Result<GetUserPolicyResponse, crate::error::ApiError> {
+    ) -> Result<GetUserPolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetUserPolicy"))
+        Err(crate::error::ApiError::not_implemented("GetUserPolicy").into())
     }
 
     /// `ListAccessKeys`
@@ -14453,9 +14334,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListAccessKeysRequest,
-    ) -> Result<ListAccessKeysResponse, crate::error::ApiError> {
+    ) -> Result<ListAccessKeysResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListAccessKeys"))
+        Err(crate::error::ApiError::not_implemented("ListAccessKeys").into())
     }
 
     /// `ListAccountAliases`
@@ -14463,11 +14344,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListAccountAliasesRequest,
-    ) -> Result<ListAccountAliasesResponse, crate::error::ApiError> {
+    ) -> Result<ListAccountAliasesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListAccountAliases",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListAccountAliases").into())
     }
 
     /// `ListAttachedGroupPolicies`
@@ -14475,11 +14354,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListAttachedGroupPoliciesRequest,
-    ) -> Result<ListAttachedGroupPoliciesResponse, crate::error::ApiError> {
+    ) -> Result<ListAttachedGroupPoliciesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListAttachedGroupPolicies",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListAttachedGroupPolicies").into())
     }
 
     /// `ListAttachedRolePolicies`
@@ -14487,11 +14364,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListAttachedRolePoliciesRequest,
-    ) -> Result<ListAttachedRolePoliciesResponse, crate::error::ApiError> {
+    ) -> Result<ListAttachedRolePoliciesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListAttachedRolePolicies",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListAttachedRolePolicies").into())
     }
 
     /// `ListAttachedUserPolicies`
@@ -14499,11 +14374,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListAttachedUserPoliciesRequest,
-    ) -> Result<ListAttachedUserPoliciesResponse, crate::error::ApiError> {
+    ) -> Result<ListAttachedUserPoliciesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListAttachedUserPolicies",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListAttachedUserPolicies").into())
     }
 
     /// `ListDelegationRequests`
@@ -14511,11 +14384,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListDelegationRequestsRequest,
-    ) -> Result<ListDelegationRequestsResponse, crate::error::ApiError> {
+    ) -> Result<ListDelegationRequestsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListDelegationRequests",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListDelegationRequests").into())
     }
 
     /// `ListEntitiesForPolicy`
@@ -14523,11 +14394,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListEntitiesForPolicyRequest,
-    ) -> Result<ListEntitiesForPolicyResponse, crate::error::ApiError> {
+    ) -> Result<ListEntitiesForPolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListEntitiesForPolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListEntitiesForPolicy").into())
     }
 
     /// `ListGroupPolicies`
@@ -14535,9 +14404,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListGroupPoliciesRequest,
-    ) -> Result<ListGroupPoliciesResponse, crate::error::ApiError> {
+    ) -> Result<ListGroupPoliciesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListGroupPolicies"))
+        Err(crate::error::ApiError::not_implemented("ListGroupPolicies").into())
     }
 
     /// `ListGroups`
@@ -14545,9 +14414,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListGroupsRequest,
-    ) -> Result<ListGroupsResponse, crate::error::ApiError> {
+    ) -> Result<ListGroupsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListGroups"))
+        Err(crate::error::ApiError::not_implemented("ListGroups").into())
     }
 
     /// `ListGroupsForUser`
@@ -14555,9 +14424,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListGroupsForUserRequest,
-    ) -> Result<ListGroupsForUserResponse, crate::error::ApiError> {
+    ) -> Result<ListGroupsForUserResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListGroupsForUser"))
+        Err(crate::error::ApiError::not_implemented("ListGroupsForUser").into())
     }
 
     /// `ListInstanceProfileTags`
@@ -14565,11 +14434,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListInstanceProfileTagsRequest,
-    ) -> Result<ListInstanceProfileTagsResponse, crate::error::ApiError> {
+    ) -> Result<ListInstanceProfileTagsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListInstanceProfileTags",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListInstanceProfileTags").into())
     }
 
     /// `ListInstanceProfiles`
@@ -14577,11 +14444,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListInstanceProfilesRequest,
-    ) -> Result<ListInstanceProfilesResponse, crate::error::ApiError> {
+    ) -> Result<ListInstanceProfilesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListInstanceProfiles",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListInstanceProfiles").into())
     }
 
     /// `ListInstanceProfilesForRole`
@@ -14589,11 +14454,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListInstanceProfilesForRoleRequest,
-    ) -> Result<ListInstanceProfilesForRoleResponse, crate::error::ApiError> {
+    ) -> Result<ListInstanceProfilesForRoleResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListInstanceProfilesForRole",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListInstanceProfilesForRole").into())
     }
 
     /// `ListMFADeviceTags`
@@ -14601,9 +14464,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListMFADeviceTagsRequest,
-    ) -> Result<ListMFADeviceTagsResponse, crate::error::ApiError> {
+    ) -> Result<ListMFADeviceTagsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListMFADeviceTags"))
+        Err(crate::error::ApiError::not_implemented("ListMFADeviceTags").into())
     }
 
     /// `ListMFADevices`
@@ -14611,9 +14474,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListMFADevicesRequest,
-    ) -> Result<ListMFADevicesResponse, crate::error::ApiError> {
+    ) -> Result<ListMFADevicesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListMFADevices"))
+        Err(crate::error::ApiError::not_implemented("ListMFADevices").into())
     }
 
     /// `ListOpenIDConnectProviderTags`
@@ -14621,11 +14484,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListOpenIDConnectProviderTagsRequest,
-    ) -> Result<ListOpenIDConnectProviderTagsResponse, crate::error::ApiError> {
+    ) -> Result<ListOpenIDConnectProviderTagsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListOpenIDConnectProviderTags",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListOpenIDConnectProviderTags").into())
     }
 
     /// `ListOpenIDConnectProviders`
@@ -14633,11 +14494,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListOpenIDConnectProvidersRequest,
-    ) -> Result<ListOpenIDConnectProvidersResponse, crate::error::ApiError> {
+    ) -> Result<ListOpenIDConnectProvidersResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListOpenIDConnectProviders",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListOpenIDConnectProviders").into())
     }
 
     /// `ListOrganizationsFeatures`
@@ -14645,11 +14504,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListOrganizationsFeaturesRequest,
-    ) -> Result<ListOrganizationsFeaturesResponse, crate::error::ApiError> {
+    ) -> Result<ListOrganizationsFeaturesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListOrganizationsFeatures",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListOrganizationsFeatures").into())
     }
 
     /// `ListPolicies`
@@ -14657,9 +14514,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListPoliciesRequest,
-    ) -> Result<ListPoliciesResponse, crate::error::ApiError> {
+    ) -> Result<ListPoliciesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListPolicies"))
+        Err(crate::error::ApiError::not_implemented("ListPolicies").into())
     }
 
     /// `ListPoliciesGrantingServiceAccess`
@@ -14667,11 +14524,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListPoliciesGrantingServiceAccessRequest,
-    ) -> Result<ListPoliciesGrantingServiceAccessResponse, crate::error::ApiError> {
+    ) -> Result<ListPoliciesGrantingServiceAccessResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListPoliciesGrantingServiceAccess",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListPoliciesGrantingServiceAccess").into())
     }
 
     /// `ListPolicyTags`
@@ -14679,9 +14534,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListPolicyTagsRequest,
-    ) -> Result<ListPolicyTagsResponse, crate::error::ApiError> {
+    ) -> Result<ListPolicyTagsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListPolicyTags"))
+        Err(crate::error::ApiError::not_implemented("ListPolicyTags").into())
     }
 
     /// `ListPolicyVersions`
@@ -14689,11 +14544,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListPolicyVersionsRequest,
-    ) -> Result<ListPolicyVersionsResponse, crate::error::ApiError> {
+    ) -> Result<ListPolicyVersionsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListPolicyVersions",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListPolicyVersions").into())
     }
 
     /// `ListRolePolicies`
@@ -14701,9 +14554,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListRolePoliciesRequest,
-    ) -> Result<ListRolePoliciesResponse, crate::error::ApiError> {
+    ) -> Result<ListRolePoliciesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListRolePolicies"))
+        Err(crate::error::ApiError::not_implemented("ListRolePolicies").into())
     }
 
     /// `ListRoleTags`
@@ -14711,9 +14564,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListRoleTagsRequest,
-    ) -> Result<ListRoleTagsResponse, crate::error::ApiError> {
+    ) -> Result<ListRoleTagsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListRoleTags"))
+        Err(crate::error::ApiError::not_implemented("ListRoleTags").into())
     }
 
     /// `ListRoles`
@@ -14721,9 +14574,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListRolesRequest,
-    ) -> Result<ListRolesResponse, crate::error::ApiError> {
+    ) -> Result<ListRolesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListRoles"))
+        Err(crate::error::ApiError::not_implemented("ListRoles").into())
     }
 
     /// `ListSAMLProviderTags`
@@ -14731,11 +14584,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListSAMLProviderTagsRequest,
-    ) -> Result<ListSAMLProviderTagsResponse, crate::error::ApiError> {
+    ) -> Result<ListSAMLProviderTagsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListSAMLProviderTags",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListSAMLProviderTags").into())
     }
 
     /// `ListSAMLProviders`
@@ -14743,9 +14594,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListSAMLProvidersRequest,
-    ) -> Result<ListSAMLProvidersResponse, crate::error::ApiError> {
+    ) -> Result<ListSAMLProvidersResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListSAMLProviders"))
+        Err(crate::error::ApiError::not_implemented("ListSAMLProviders").into())
     }
 
     /// `ListSSHPublicKeys`
@@ -14753,9 +14604,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListSSHPublicKeysRequest,
-    ) -> Result<ListSSHPublicKeysResponse, crate::error::ApiError> {
+    ) -> Result<ListSSHPublicKeysResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListSSHPublicKeys"))
+        Err(crate::error::ApiError::not_implemented("ListSSHPublicKeys").into())
     }
 
     /// `ListServerCertificateTags`
@@ -14763,11 +14614,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListServerCertificateTagsRequest,
-    ) -> Result<ListServerCertificateTagsResponse, crate::error::ApiError> {
+    ) -> Result<ListServerCertificateTagsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListServerCertificateTags",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListServerCertificateTags").into())
     }
 
     /// `ListServerCertificates`
@@ -14775,11 +14624,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListServerCertificatesRequest,
-    ) -> Result<ListServerCertificatesResponse, crate::error::ApiError> {
+    ) -> Result<ListServerCertificatesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListServerCertificates",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListServerCertificates").into())
     }
 
     /// `ListServiceSpecificCredentials`
@@ -14787,11 +14634,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListServiceSpecificCredentialsRequest,
-    ) -> Result<ListServiceSpecificCredentialsResponse, crate::error::ApiError> {
+    ) -> Result<ListServiceSpecificCredentialsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListServiceSpecificCredentials",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListServiceSpecificCredentials").into())
     }
 
     /// `ListSigningCertificates`
@@ -14799,11 +14644,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListSigningCertificatesRequest,
-    ) -> Result<ListSigningCertificatesResponse, crate::error::ApiError> {
+    ) -> Result<ListSigningCertificatesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListSigningCertificates",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListSigningCertificates").into())
     }
 
     /// `ListUserPolicies`
@@ -14811,9 +14654,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListUserPoliciesRequest,
-    ) -> Result<ListUserPoliciesResponse, crate::error::ApiError> {
+    ) -> Result<ListUserPoliciesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListUserPolicies"))
+        Err(crate::error::ApiError::not_implemented("ListUserPolicies").into())
     }
 
     /// `ListUserTags`
@@ -14821,9 +14664,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListUserTagsRequest,
-    ) -> Result<ListUserTagsResponse, crate::error::ApiError> {
+    ) -> Result<ListUserTagsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListUserTags"))
+        Err(crate::error::ApiError::not_implemented("ListUserTags").into())
     }
 
     /// `ListUsers`
@@ -14831,9 +14674,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListUsersRequest,
-    ) -> Result<ListUsersResponse, crate::error::ApiError> {
+    ) -> Result<ListUsersResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListUsers"))
+        Err(crate::error::ApiError::not_implemented("ListUsers").into())
     }
 
     /// `ListVirtualMFADevices`
@@ -14841,11 +14684,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ListVirtualMFADevicesRequest,
-    ) -> Result<ListVirtualMFADevicesResponse, crate::error::ApiError> {
+    ) -> Result<ListVirtualMFADevicesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListVirtualMFADevices",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListVirtualMFADevices").into())
     }
 
     /// `PutAccountProperties`
@@ -14853,11 +14694,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: PutAccountPropertiesRequest,
-    ) -> Result<PutAccountPropertiesResponse, crate::error::ApiError> {
+    ) -> Result<PutAccountPropertiesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "PutAccountProperties",
-        ))
+        Err(crate::error::ApiError::not_implemented("PutAccountProperties").into())
     }
 
     /// `PutGroupPolicy`
@@ -14865,9 +14704,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: PutGroupPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("PutGroupPolicy"))
+        Err(crate::error::ApiError::not_implemented("PutGroupPolicy").into())
     }
 
     /// `PutRolePermissionsBoundary`
@@ -14875,11 +14714,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: PutRolePermissionsBoundaryRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "PutRolePermissionsBoundary",
-        ))
+        Err(crate::error::ApiError::not_implemented("PutRolePermissionsBoundary").into())
     }
 
     /// `PutRolePolicy`
@@ -14887,9 +14724,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: PutRolePolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("PutRolePolicy"))
+        Err(crate::error::ApiError::not_implemented("PutRolePolicy").into())
     }
 
     /// `PutUserPermissionsBoundary`
@@ -14897,11 +14734,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: PutUserPermissionsBoundaryRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "PutUserPermissionsBoundary",
-        ))
+        Err(crate::error::ApiError::not_implemented("PutUserPermissionsBoundary").into())
     }
 
     /// `PutUserPolicy`
@@ -14909,9 +14744,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: PutUserPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("PutUserPolicy"))
+        Err(crate::error::ApiError::not_implemented("PutUserPolicy").into())
     }
 
     /// `RejectDelegationRequest`
@@ -14919,11 +14754,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: RejectDelegationRequestRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "RejectDelegationRequest",
-        ))
+        Err(crate::error::ApiError::not_implemented("RejectDelegationRequest").into())
     }
 
     /// `RemoveClientIDFromOpenIDConnectProvider`
@@ -14931,11 +14764,12 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: RemoveClientIDFromOpenIDConnectProviderRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "RemoveClientIDFromOpenIDConnectProvider",
-        ))
+        Err(
+            crate::error::ApiError::not_implemented("RemoveClientIDFromOpenIDConnectProvider")
+                .into(),
+        )
     }
 
     /// `RemoveRoleFromInstanceProfile`
@@ -14943,11 +14777,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: RemoveRoleFromInstanceProfileRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "RemoveRoleFromInstanceProfile",
-        ))
+        Err(crate::error::ApiError::not_implemented("RemoveRoleFromInstanceProfile").into())
     }
 
     /// `RemoveUserFromGroup`
@@ -14955,11 +14787,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: RemoveUserFromGroupRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "RemoveUserFromGroup",
-        ))
+        Err(crate::error::ApiError::not_implemented("RemoveUserFromGroup").into())
     }
 
     /// `ResetServiceSpecificCredential`
@@ -14967,11 +14797,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ResetServiceSpecificCredentialRequest,
-    ) -> Result<ResetServiceSpecificCredentialResponse, crate::error::ApiError> {
+    ) -> Result<ResetServiceSpecificCredentialResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ResetServiceSpecificCredential",
-        ))
+        Err(crate::error::ApiError::not_implemented("ResetServiceSpecificCredential").into())
     }
 
     /// `ResyncMFADevice`
@@ -14979,9 +14807,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: ResyncMFADeviceRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ResyncMFADevice"))
+        Err(crate::error::ApiError::not_implemented("ResyncMFADevice").into())
     }
 
     /// `SendDelegationToken`
@@ -14989,11 +14817,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: SendDelegationTokenRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "SendDelegationToken",
-        ))
+        Err(crate::error::ApiError::not_implemented("SendDelegationToken").into())
     }
 
     /// `SetDefaultPolicyVersion`
@@ -15001,11 +14827,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: SetDefaultPolicyVersionRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "SetDefaultPolicyVersion",
-        ))
+        Err(crate::error::ApiError::not_implemented("SetDefaultPolicyVersion").into())
     }
 
     /// `SetSecurityTokenServicePreferences`
@@ -15013,11 +14837,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: SetSecurityTokenServicePreferencesRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "SetSecurityTokenServicePreferences",
-        ))
+        Err(crate::error::ApiError::not_implemented("SetSecurityTokenServicePreferences").into())
     }
 
     /// `SimulateCustomPolicy`
@@ -15025,11 +14847,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: SimulateCustomPolicyRequest,
-    ) -> Result<SimulatePolicyResponse, crate::error::ApiError> {
+    ) -> Result<SimulatePolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "SimulateCustomPolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("SimulateCustomPolicy").into())
     }
 
     /// `SimulatePrincipalPolicy`
@@ -15037,11 +14857,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: SimulatePrincipalPolicyRequest,
-    ) -> Result<SimulatePolicyResponse, crate::error::ApiError> {
+    ) -> Result<SimulatePolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "SimulatePrincipalPolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("SimulatePrincipalPolicy").into())
     }
 
     /// `TagInstanceProfile`
@@ -15049,11 +14867,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: TagInstanceProfileRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "TagInstanceProfile",
-        ))
+        Err(crate::error::ApiError::not_implemented("TagInstanceProfile").into())
     }
 
     /// `TagMFADevice`
@@ -15061,9 +14877,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: TagMFADeviceRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("TagMFADevice"))
+        Err(crate::error::ApiError::not_implemented("TagMFADevice").into())
     }
 
     /// `TagOpenIDConnectProvider`
@@ -15071,31 +14887,21 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: TagOpenIDConnectProviderRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "TagOpenIDConnectProvider",
-        ))
+        Err(crate::error::ApiError::not_implemented("TagOpenIDConnectProvider").into())
     }
 
     /// `TagPolicy`
-    fn tag_policy(
-        &self,
-        ctx: &Self::Ctx,
-        input: TagPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn tag_policy(&self, ctx: &Self::Ctx, input: TagPolicyRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("TagPolicy"))
+        Err(crate::error::ApiError::not_implemented("TagPolicy").into())
     }
 
     /// `TagRole`
-    fn tag_role(
-        &self,
-        ctx: &Self::Ctx,
-        input: TagRoleRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn tag_role(&self, ctx: &Self::Ctx, input: TagRoleRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("TagRole"))
+        Err(crate::error::ApiError::not_implemented("TagRole").into())
     }
 
     /// `TagSAMLProvider`
@@ -15103,9 +14909,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: TagSAMLProviderRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("TagSAMLProvider"))
+        Err(crate::error::ApiError::not_implemented("TagSAMLProvider").into())
     }
 
     /// `TagServerCertificate`
@@ -15113,21 +14919,15 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: TagServerCertificateRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "TagServerCertificate",
-        ))
+        Err(crate::error::ApiError::not_implemented("TagServerCertificate").into())
     }
 
     /// `TagUser`
-    fn tag_user(
-        &self,
-        ctx: &Self::Ctx,
-        input: TagUserRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn tag_user(&self, ctx: &Self::Ctx, input: TagUserRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("TagUser"))
+        Err(crate::error::ApiError::not_implemented("TagUser").into())
     }
 
     /// `UntagInstanceProfile`
@@ -15135,11 +14935,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UntagInstanceProfileRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UntagInstanceProfile",
-        ))
+        Err(crate::error::ApiError::not_implemented("UntagInstanceProfile").into())
     }
 
     /// `UntagMFADevice`
@@ -15147,9 +14945,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UntagMFADeviceRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("UntagMFADevice"))
+        Err(crate::error::ApiError::not_implemented("UntagMFADevice").into())
     }
 
     /// `UntagOpenIDConnectProvider`
@@ -15157,31 +14955,21 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UntagOpenIDConnectProviderRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UntagOpenIDConnectProvider",
-        ))
+        Err(crate::error::ApiError::not_implemented("UntagOpenIDConnectProvider").into())
     }
 
     /// `UntagPolicy`
-    fn untag_policy(
-        &self,
-        ctx: &Self::Ctx,
-        input: UntagPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn untag_policy(&self, ctx: &Self::Ctx, input: UntagPolicyRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("UntagPolicy"))
+        Err(crate::error::ApiError::not_implemented("UntagPolicy").into())
     }
 
     /// `UntagRole`
-    fn untag_role(
-        &self,
-        ctx: &Self::Ctx,
-        input: UntagRoleRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn untag_role(&self, ctx: &Self::Ctx, input: UntagRoleRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("UntagRole"))
+        Err(crate::error::ApiError::not_implemented("UntagRole").into())
     }
 
     /// `UntagSAMLProvider`
@@ -15189,9 +14977,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UntagSAMLProviderRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("UntagSAMLProvider"))
+        Err(crate::error::ApiError::not_implemented("UntagSAMLProvider").into())
     }
 
     /// `UntagServerCertificate`
@@ -15199,21 +14987,15 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UntagServerCertificateRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UntagServerCertificate",
-        ))
+        Err(crate::error::ApiError::not_implemented("UntagServerCertificate").into())
     }
 
     /// `UntagUser`
-    fn untag_user(
-        &self,
-        ctx: &Self::Ctx,
-        input: UntagUserRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn untag_user(&self, ctx: &Self::Ctx, input: UntagUserRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("UntagUser"))
+        Err(crate::error::ApiError::not_implemented("UntagUser").into())
     }
 
     /// `UpdateAccessKey`
@@ -15221,9 +15003,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateAccessKeyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("UpdateAccessKey"))
+        Err(crate::error::ApiError::not_implemented("UpdateAccessKey").into())
     }
 
     /// `UpdateAccountPasswordPolicy`
@@ -15231,11 +15013,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateAccountPasswordPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateAccountPasswordPolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateAccountPasswordPolicy").into())
     }
 
     /// `UpdateAssumeRolePolicy`
@@ -15243,11 +15023,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateAssumeRolePolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateAssumeRolePolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateAssumeRolePolicy").into())
     }
 
     /// `UpdateDelegationRequest`
@@ -15255,21 +15033,15 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateDelegationRequestRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateDelegationRequest",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateDelegationRequest").into())
     }
 
     /// `UpdateGroup`
-    fn update_group(
-        &self,
-        ctx: &Self::Ctx,
-        input: UpdateGroupRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn update_group(&self, ctx: &Self::Ctx, input: UpdateGroupRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("UpdateGroup"))
+        Err(crate::error::ApiError::not_implemented("UpdateGroup").into())
     }
 
     /// `UpdateLoginProfile`
@@ -15277,11 +15049,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateLoginProfileRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateLoginProfile",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateLoginProfile").into())
     }
 
     /// `UpdateOpenIDConnectProvider`
@@ -15289,11 +15059,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateOpenIDConnectProviderRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateOpenIDConnectProvider",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateOpenIDConnectProvider").into())
     }
 
     /// `UpdateOpenIDConnectProviderThumbprint`
@@ -15301,11 +15069,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateOpenIDConnectProviderThumbprintRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateOpenIDConnectProviderThumbprint",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateOpenIDConnectProviderThumbprint").into())
     }
 
     /// `UpdateRole`
@@ -15313,9 +15079,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateRoleRequest,
-    ) -> Result<UpdateRoleResponse, crate::error::ApiError> {
+    ) -> Result<UpdateRoleResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("UpdateRole"))
+        Err(crate::error::ApiError::not_implemented("UpdateRole").into())
     }
 
     /// `UpdateRoleDescription`
@@ -15323,11 +15089,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateRoleDescriptionRequest,
-    ) -> Result<UpdateRoleDescriptionResponse, crate::error::ApiError> {
+    ) -> Result<UpdateRoleDescriptionResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateRoleDescription",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateRoleDescription").into())
     }
 
     /// `UpdateSAMLProvider`
@@ -15335,11 +15099,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateSAMLProviderRequest,
-    ) -> Result<UpdateSAMLProviderResponse, crate::error::ApiError> {
+    ) -> Result<UpdateSAMLProviderResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateSAMLProvider",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateSAMLProvider").into())
     }
 
     /// `UpdateSSHPublicKey`
@@ -15347,11 +15109,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateSSHPublicKeyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateSSHPublicKey",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateSSHPublicKey").into())
     }
 
     /// `UpdateServerCertificate`
@@ -15359,11 +15119,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateServerCertificateRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateServerCertificate",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateServerCertificate").into())
     }
 
     /// `UpdateServiceSpecificCredential`
@@ -15371,11 +15129,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateServiceSpecificCredentialRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateServiceSpecificCredential",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateServiceSpecificCredential").into())
     }
 
     /// `UpdateSigningCertificate`
@@ -15383,21 +15139,15 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateSigningCertificateRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateSigningCertificate",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateSigningCertificate").into())
     }
 
     /// `UpdateUser`
-    fn update_user(
-        &self,
-        ctx: &Self::Ctx,
-        input: UpdateUserRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn update_user(&self, ctx: &Self::Ctx, input: UpdateUserRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("UpdateUser"))
+        Err(crate::error::ApiError::not_implemented("UpdateUser").into())
     }
 
     /// `UploadSSHPublicKey`
@@ -15405,11 +15155,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UploadSSHPublicKeyRequest,
-    ) -> Result<UploadSSHPublicKeyResponse, crate::error::ApiError> {
+    ) -> Result<UploadSSHPublicKeyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UploadSSHPublicKey",
-        ))
+        Err(crate::error::ApiError::not_implemented("UploadSSHPublicKey").into())
     }
 
     /// `UploadServerCertificate`
@@ -15417,11 +15165,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UploadServerCertificateRequest,
-    ) -> Result<UploadServerCertificateResponse, crate::error::ApiError> {
+    ) -> Result<UploadServerCertificateResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UploadServerCertificate",
-        ))
+        Err(crate::error::ApiError::not_implemented("UploadServerCertificate").into())
     }
 
     /// `UploadSigningCertificate`
@@ -15429,11 +15175,9 @@ pub trait IamApi {
         &self,
         ctx: &Self::Ctx,
         input: UploadSigningCertificateRequest,
-    ) -> Result<UploadSigningCertificateResponse, crate::error::ApiError> {
+    ) -> Result<UploadSigningCertificateResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UploadSigningCertificate",
-        ))
+        Err(crate::error::ApiError::not_implemented("UploadSigningCertificate").into())
     }
 }
 
@@ -15471,7 +15215,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
     match op {
         Operation::AcceptDelegationRequest => {
             let input: AcceptDelegationRequestRequest = params.decode()?;
-            svc.accept_delegation_request(ctx, input)?;
+            svc.accept_delegation_request(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AcceptDelegationRequest",
                 XML_NAMESPACE,
@@ -15482,7 +15227,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::AcquireRole => {
             let input: AcquireRoleRequest = params.decode()?;
-            let output = svc.acquire_role(ctx, input)?;
+            let output = svc.acquire_role(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AcquireRole",
                 XML_NAMESPACE,
@@ -15493,7 +15238,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::AddClientIDToOpenIDConnectProvider => {
             let input: AddClientIDToOpenIDConnectProviderRequest = params.decode()?;
-            svc.add_client_id_to_open_id_connect_provider(ctx, input)?;
+            svc.add_client_id_to_open_id_connect_provider(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AddClientIDToOpenIDConnectProvider",
                 XML_NAMESPACE,
@@ -15504,7 +15250,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::AddRoleToInstanceProfile => {
             let input: AddRoleToInstanceProfileRequest = params.decode()?;
-            svc.add_role_to_instance_profile(ctx, input)?;
+            svc.add_role_to_instance_profile(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AddRoleToInstanceProfile",
                 XML_NAMESPACE,
@@ -15515,7 +15262,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::AddUserToGroup => {
             let input: AddUserToGroupRequest = params.decode()?;
-            svc.add_user_to_group(ctx, input)?;
+            svc.add_user_to_group(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AddUserToGroup",
                 XML_NAMESPACE,
@@ -15526,7 +15273,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::AssociateDelegationRequest => {
             let input: AssociateDelegationRequestRequest = params.decode()?;
-            svc.associate_delegation_request(ctx, input)?;
+            svc.associate_delegation_request(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AssociateDelegationRequest",
                 XML_NAMESPACE,
@@ -15537,7 +15285,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::AttachGroupPolicy => {
             let input: AttachGroupPolicyRequest = params.decode()?;
-            svc.attach_group_policy(ctx, input)?;
+            svc.attach_group_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AttachGroupPolicy",
                 XML_NAMESPACE,
@@ -15548,7 +15296,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::AttachRolePolicy => {
             let input: AttachRolePolicyRequest = params.decode()?;
-            svc.attach_role_policy(ctx, input)?;
+            svc.attach_role_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AttachRolePolicy",
                 XML_NAMESPACE,
@@ -15559,7 +15307,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::AttachUserPolicy => {
             let input: AttachUserPolicyRequest = params.decode()?;
-            svc.attach_user_policy(ctx, input)?;
+            svc.attach_user_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AttachUserPolicy",
                 XML_NAMESPACE,
@@ -15570,7 +15318,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ChangePassword => {
             let input: ChangePasswordRequest = params.decode()?;
-            svc.change_password(ctx, input)?;
+            svc.change_password(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ChangePassword",
                 XML_NAMESPACE,
@@ -15581,7 +15329,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateAccessKey => {
             let input: CreateAccessKeyRequest = params.decode()?;
-            let output = svc.create_access_key(ctx, input)?;
+            let output = svc.create_access_key(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateAccessKey",
                 XML_NAMESPACE,
@@ -15592,7 +15340,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateAccountAlias => {
             let input: CreateAccountAliasRequest = params.decode()?;
-            svc.create_account_alias(ctx, input)?;
+            svc.create_account_alias(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateAccountAlias",
                 XML_NAMESPACE,
@@ -15603,7 +15351,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateDelegationRequest => {
             let input: CreateDelegationRequestRequest = params.decode()?;
-            let output = svc.create_delegation_request(ctx, input)?;
+            let output = svc
+                .create_delegation_request(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateDelegationRequest",
                 XML_NAMESPACE,
@@ -15614,7 +15364,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateGroup => {
             let input: CreateGroupRequest = params.decode()?;
-            let output = svc.create_group(ctx, input)?;
+            let output = svc.create_group(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateGroup",
                 XML_NAMESPACE,
@@ -15625,7 +15375,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateInstanceProfile => {
             let input: CreateInstanceProfileRequest = params.decode()?;
-            let output = svc.create_instance_profile(ctx, input)?;
+            let output = svc
+                .create_instance_profile(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateInstanceProfile",
                 XML_NAMESPACE,
@@ -15636,7 +15388,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateLoginProfile => {
             let input: CreateLoginProfileRequest = params.decode()?;
-            let output = svc.create_login_profile(ctx, input)?;
+            let output = svc.create_login_profile(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateLoginProfile",
                 XML_NAMESPACE,
@@ -15647,7 +15399,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateOpenIDConnectProvider => {
             let input: CreateOpenIDConnectProviderRequest = params.decode()?;
-            let output = svc.create_open_id_connect_provider(ctx, input)?;
+            let output = svc
+                .create_open_id_connect_provider(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateOpenIDConnectProvider",
                 XML_NAMESPACE,
@@ -15658,7 +15412,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreatePolicy => {
             let input: CreatePolicyRequest = params.decode()?;
-            let output = svc.create_policy(ctx, input)?;
+            let output = svc.create_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreatePolicy",
                 XML_NAMESPACE,
@@ -15669,7 +15423,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreatePolicyVersion => {
             let input: CreatePolicyVersionRequest = params.decode()?;
-            let output = svc.create_policy_version(ctx, input)?;
+            let output = svc.create_policy_version(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreatePolicyVersion",
                 XML_NAMESPACE,
@@ -15680,7 +15434,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateRole => {
             let input: CreateRoleRequest = params.decode()?;
-            let output = svc.create_role(ctx, input)?;
+            let output = svc.create_role(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateRole",
                 XML_NAMESPACE,
@@ -15691,7 +15445,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateSAMLProvider => {
             let input: CreateSAMLProviderRequest = params.decode()?;
-            let output = svc.create_saml_provider(ctx, input)?;
+            let output = svc.create_saml_provider(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateSAMLProvider",
                 XML_NAMESPACE,
@@ -15702,7 +15456,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateServiceLinkedRole => {
             let input: CreateServiceLinkedRoleRequest = params.decode()?;
-            let output = svc.create_service_linked_role(ctx, input)?;
+            let output = svc
+                .create_service_linked_role(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateServiceLinkedRole",
                 XML_NAMESPACE,
@@ -15713,7 +15469,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateServiceSpecificCredential => {
             let input: CreateServiceSpecificCredentialRequest = params.decode()?;
-            let output = svc.create_service_specific_credential(ctx, input)?;
+            let output = svc
+                .create_service_specific_credential(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateServiceSpecificCredential",
                 XML_NAMESPACE,
@@ -15724,7 +15482,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateUser => {
             let input: CreateUserRequest = params.decode()?;
-            let output = svc.create_user(ctx, input)?;
+            let output = svc.create_user(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateUser",
                 XML_NAMESPACE,
@@ -15735,7 +15493,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::CreateVirtualMFADevice => {
             let input: CreateVirtualMFADeviceRequest = params.decode()?;
-            let output = svc.create_virtual_mfa_device(ctx, input)?;
+            let output = svc
+                .create_virtual_mfa_device(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "CreateVirtualMFADevice",
                 XML_NAMESPACE,
@@ -15746,7 +15506,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeactivateMFADevice => {
             let input: DeactivateMFADeviceRequest = params.decode()?;
-            svc.deactivate_mfa_device(ctx, input)?;
+            svc.deactivate_mfa_device(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeactivateMFADevice",
                 XML_NAMESPACE,
@@ -15757,7 +15517,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteAccessKey => {
             let input: DeleteAccessKeyRequest = params.decode()?;
-            svc.delete_access_key(ctx, input)?;
+            svc.delete_access_key(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteAccessKey",
                 XML_NAMESPACE,
@@ -15768,7 +15528,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteAccountAlias => {
             let input: DeleteAccountAliasRequest = params.decode()?;
-            svc.delete_account_alias(ctx, input)?;
+            svc.delete_account_alias(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteAccountAlias",
                 XML_NAMESPACE,
@@ -15778,7 +15538,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
             ))
         }
         Operation::DeleteAccountPasswordPolicy => {
-            svc.delete_account_password_policy(ctx)?;
+            svc.delete_account_password_policy(ctx)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteAccountPasswordPolicy",
                 XML_NAMESPACE,
@@ -15789,7 +15550,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteGroup => {
             let input: DeleteGroupRequest = params.decode()?;
-            svc.delete_group(ctx, input)?;
+            svc.delete_group(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteGroup",
                 XML_NAMESPACE,
@@ -15800,7 +15561,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteGroupPolicy => {
             let input: DeleteGroupPolicyRequest = params.decode()?;
-            svc.delete_group_policy(ctx, input)?;
+            svc.delete_group_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteGroupPolicy",
                 XML_NAMESPACE,
@@ -15811,7 +15572,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteInstanceProfile => {
             let input: DeleteInstanceProfileRequest = params.decode()?;
-            svc.delete_instance_profile(ctx, input)?;
+            svc.delete_instance_profile(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteInstanceProfile",
                 XML_NAMESPACE,
@@ -15822,7 +15584,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteLoginProfile => {
             let input: DeleteLoginProfileRequest = params.decode()?;
-            svc.delete_login_profile(ctx, input)?;
+            svc.delete_login_profile(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteLoginProfile",
                 XML_NAMESPACE,
@@ -15833,7 +15595,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteOpenIDConnectProvider => {
             let input: DeleteOpenIDConnectProviderRequest = params.decode()?;
-            svc.delete_open_id_connect_provider(ctx, input)?;
+            svc.delete_open_id_connect_provider(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteOpenIDConnectProvider",
                 XML_NAMESPACE,
@@ -15844,7 +15607,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeletePolicy => {
             let input: DeletePolicyRequest = params.decode()?;
-            svc.delete_policy(ctx, input)?;
+            svc.delete_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeletePolicy",
                 XML_NAMESPACE,
@@ -15855,7 +15618,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeletePolicyVersion => {
             let input: DeletePolicyVersionRequest = params.decode()?;
-            svc.delete_policy_version(ctx, input)?;
+            svc.delete_policy_version(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeletePolicyVersion",
                 XML_NAMESPACE,
@@ -15866,7 +15629,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteRole => {
             let input: DeleteRoleRequest = params.decode()?;
-            svc.delete_role(ctx, input)?;
+            svc.delete_role(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteRole",
                 XML_NAMESPACE,
@@ -15877,7 +15640,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteRolePermissionsBoundary => {
             let input: DeleteRolePermissionsBoundaryRequest = params.decode()?;
-            svc.delete_role_permissions_boundary(ctx, input)?;
+            svc.delete_role_permissions_boundary(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteRolePermissionsBoundary",
                 XML_NAMESPACE,
@@ -15888,7 +15652,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteRolePolicy => {
             let input: DeleteRolePolicyRequest = params.decode()?;
-            svc.delete_role_policy(ctx, input)?;
+            svc.delete_role_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteRolePolicy",
                 XML_NAMESPACE,
@@ -15899,7 +15663,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteSAMLProvider => {
             let input: DeleteSAMLProviderRequest = params.decode()?;
-            svc.delete_saml_provider(ctx, input)?;
+            svc.delete_saml_provider(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteSAMLProvider",
                 XML_NAMESPACE,
@@ -15910,7 +15674,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteSSHPublicKey => {
             let input: DeleteSSHPublicKeyRequest = params.decode()?;
-            svc.delete_ssh_public_key(ctx, input)?;
+            svc.delete_ssh_public_key(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteSSHPublicKey",
                 XML_NAMESPACE,
@@ -15921,7 +15685,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteServerCertificate => {
             let input: DeleteServerCertificateRequest = params.decode()?;
-            svc.delete_server_certificate(ctx, input)?;
+            svc.delete_server_certificate(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteServerCertificate",
                 XML_NAMESPACE,
@@ -15932,7 +15697,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteServiceLinkedRole => {
             let input: DeleteServiceLinkedRoleRequest = params.decode()?;
-            let output = svc.delete_service_linked_role(ctx, input)?;
+            let output = svc
+                .delete_service_linked_role(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteServiceLinkedRole",
                 XML_NAMESPACE,
@@ -15943,7 +15710,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteServiceSpecificCredential => {
             let input: DeleteServiceSpecificCredentialRequest = params.decode()?;
-            svc.delete_service_specific_credential(ctx, input)?;
+            svc.delete_service_specific_credential(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteServiceSpecificCredential",
                 XML_NAMESPACE,
@@ -15954,7 +15722,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteSigningCertificate => {
             let input: DeleteSigningCertificateRequest = params.decode()?;
-            svc.delete_signing_certificate(ctx, input)?;
+            svc.delete_signing_certificate(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteSigningCertificate",
                 XML_NAMESPACE,
@@ -15965,7 +15734,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteUser => {
             let input: DeleteUserRequest = params.decode()?;
-            svc.delete_user(ctx, input)?;
+            svc.delete_user(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteUser",
                 XML_NAMESPACE,
@@ -15976,7 +15745,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteUserPermissionsBoundary => {
             let input: DeleteUserPermissionsBoundaryRequest = params.decode()?;
-            svc.delete_user_permissions_boundary(ctx, input)?;
+            svc.delete_user_permissions_boundary(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteUserPermissionsBoundary",
                 XML_NAMESPACE,
@@ -15987,7 +15757,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteUserPolicy => {
             let input: DeleteUserPolicyRequest = params.decode()?;
-            svc.delete_user_policy(ctx, input)?;
+            svc.delete_user_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteUserPolicy",
                 XML_NAMESPACE,
@@ -15998,7 +15768,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DeleteVirtualMFADevice => {
             let input: DeleteVirtualMFADeviceRequest = params.decode()?;
-            svc.delete_virtual_mfa_device(ctx, input)?;
+            svc.delete_virtual_mfa_device(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DeleteVirtualMFADevice",
                 XML_NAMESPACE,
@@ -16009,7 +15780,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DetachGroupPolicy => {
             let input: DetachGroupPolicyRequest = params.decode()?;
-            svc.detach_group_policy(ctx, input)?;
+            svc.detach_group_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DetachGroupPolicy",
                 XML_NAMESPACE,
@@ -16020,7 +15791,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DetachRolePolicy => {
             let input: DetachRolePolicyRequest = params.decode()?;
-            svc.detach_role_policy(ctx, input)?;
+            svc.detach_role_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DetachRolePolicy",
                 XML_NAMESPACE,
@@ -16031,7 +15802,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DetachUserPolicy => {
             let input: DetachUserPolicyRequest = params.decode()?;
-            svc.detach_user_policy(ctx, input)?;
+            svc.detach_user_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DetachUserPolicy",
                 XML_NAMESPACE,
@@ -16042,7 +15813,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DisableOrganizationsRootCredentialsManagement => {
             let input: DisableOrganizationsRootCredentialsManagementRequest = params.decode()?;
-            let output = svc.disable_organizations_root_credentials_management(ctx, input)?;
+            let output = svc
+                .disable_organizations_root_credentials_management(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DisableOrganizationsRootCredentialsManagement",
                 XML_NAMESPACE,
@@ -16053,7 +15826,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::DisableOrganizationsRootSessions => {
             let input: DisableOrganizationsRootSessionsRequest = params.decode()?;
-            let output = svc.disable_organizations_root_sessions(ctx, input)?;
+            let output = svc
+                .disable_organizations_root_sessions(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DisableOrganizationsRootSessions",
                 XML_NAMESPACE,
@@ -16063,7 +15838,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
             ))
         }
         Operation::DisableOutboundWebIdentityFederation => {
-            svc.disable_outbound_web_identity_federation(ctx)?;
+            svc.disable_outbound_web_identity_federation(ctx)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DisableOutboundWebIdentityFederation",
                 XML_NAMESPACE,
@@ -16074,7 +15850,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::EnableMFADevice => {
             let input: EnableMFADeviceRequest = params.decode()?;
-            svc.enable_mfa_device(ctx, input)?;
+            svc.enable_mfa_device(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "EnableMFADevice",
                 XML_NAMESPACE,
@@ -16085,7 +15861,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::EnableOrganizationsRootCredentialsManagement => {
             let input: EnableOrganizationsRootCredentialsManagementRequest = params.decode()?;
-            let output = svc.enable_organizations_root_credentials_management(ctx, input)?;
+            let output = svc
+                .enable_organizations_root_credentials_management(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "EnableOrganizationsRootCredentialsManagement",
                 XML_NAMESPACE,
@@ -16096,7 +15874,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::EnableOrganizationsRootSessions => {
             let input: EnableOrganizationsRootSessionsRequest = params.decode()?;
-            let output = svc.enable_organizations_root_sessions(ctx, input)?;
+            let output = svc
+                .enable_organizations_root_sessions(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "EnableOrganizationsRootSessions",
                 XML_NAMESPACE,
@@ -16106,7 +15886,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
             ))
         }
         Operation::EnableOutboundWebIdentityFederation => {
-            let output = svc.enable_outbound_web_identity_federation(ctx)?;
+            let output = svc
+                .enable_outbound_web_identity_federation(ctx)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "EnableOutboundWebIdentityFederation",
                 XML_NAMESPACE,
@@ -16116,7 +15898,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
             ))
         }
         Operation::GenerateCredentialReport => {
-            let output = svc.generate_credential_report(ctx)?;
+            let output = svc.generate_credential_report(ctx).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GenerateCredentialReport",
                 XML_NAMESPACE,
@@ -16127,7 +15909,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GenerateOrganizationsAccessReport => {
             let input: GenerateOrganizationsAccessReportRequest = params.decode()?;
-            let output = svc.generate_organizations_access_report(ctx, input)?;
+            let output = svc
+                .generate_organizations_access_report(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GenerateOrganizationsAccessReport",
                 XML_NAMESPACE,
@@ -16138,7 +15922,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GenerateServiceLastAccessedDetails => {
             let input: GenerateServiceLastAccessedDetailsRequest = params.decode()?;
-            let output = svc.generate_service_last_accessed_details(ctx, input)?;
+            let output = svc
+                .generate_service_last_accessed_details(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GenerateServiceLastAccessedDetails",
                 XML_NAMESPACE,
@@ -16149,7 +15935,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetAccessKeyLastUsed => {
             let input: GetAccessKeyLastUsedRequest = params.decode()?;
-            let output = svc.get_access_key_last_used(ctx, input)?;
+            let output = svc
+                .get_access_key_last_used(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetAccessKeyLastUsed",
                 XML_NAMESPACE,
@@ -16160,7 +15948,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetAccountAuthorizationDetails => {
             let input: GetAccountAuthorizationDetailsRequest = params.decode()?;
-            let output = svc.get_account_authorization_details(ctx, input)?;
+            let output = svc
+                .get_account_authorization_details(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetAccountAuthorizationDetails",
                 XML_NAMESPACE,
@@ -16170,7 +15960,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
             ))
         }
         Operation::GetAccountPasswordPolicy => {
-            let output = svc.get_account_password_policy(ctx)?;
+            let output = svc.get_account_password_policy(ctx).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetAccountPasswordPolicy",
                 XML_NAMESPACE,
@@ -16181,7 +15971,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetAccountProperties => {
             let input: GetAccountPropertiesRequest = params.decode()?;
-            let output = svc.get_account_properties(ctx, input)?;
+            let output = svc.get_account_properties(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetAccountProperties",
                 XML_NAMESPACE,
@@ -16191,7 +15981,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
             ))
         }
         Operation::GetAccountSummary => {
-            let output = svc.get_account_summary(ctx)?;
+            let output = svc.get_account_summary(ctx).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetAccountSummary",
                 XML_NAMESPACE,
@@ -16202,7 +15992,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetContextKeysForCustomPolicy => {
             let input: GetContextKeysForCustomPolicyRequest = params.decode()?;
-            let output = svc.get_context_keys_for_custom_policy(ctx, input)?;
+            let output = svc
+                .get_context_keys_for_custom_policy(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetContextKeysForCustomPolicy",
                 XML_NAMESPACE,
@@ -16213,7 +16005,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetContextKeysForPrincipalPolicy => {
             let input: GetContextKeysForPrincipalPolicyRequest = params.decode()?;
-            let output = svc.get_context_keys_for_principal_policy(ctx, input)?;
+            let output = svc
+                .get_context_keys_for_principal_policy(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetContextKeysForPrincipalPolicy",
                 XML_NAMESPACE,
@@ -16223,7 +16017,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
             ))
         }
         Operation::GetCredentialReport => {
-            let output = svc.get_credential_report(ctx)?;
+            let output = svc.get_credential_report(ctx).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetCredentialReport",
                 XML_NAMESPACE,
@@ -16234,7 +16028,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetDelegationRequest => {
             let input: GetDelegationRequestRequest = params.decode()?;
-            let output = svc.get_delegation_request(ctx, input)?;
+            let output = svc.get_delegation_request(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetDelegationRequest",
                 XML_NAMESPACE,
@@ -16245,7 +16039,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetGroup => {
             let input: GetGroupRequest = params.decode()?;
-            let output = svc.get_group(ctx, input)?;
+            let output = svc.get_group(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetGroup",
                 XML_NAMESPACE,
@@ -16256,7 +16050,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetGroupPolicy => {
             let input: GetGroupPolicyRequest = params.decode()?;
-            let output = svc.get_group_policy(ctx, input)?;
+            let output = svc.get_group_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetGroupPolicy",
                 XML_NAMESPACE,
@@ -16267,7 +16061,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetHumanReadableSummary => {
             let input: GetHumanReadableSummaryRequest = params.decode()?;
-            let output = svc.get_human_readable_summary(ctx, input)?;
+            let output = svc
+                .get_human_readable_summary(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetHumanReadableSummary",
                 XML_NAMESPACE,
@@ -16278,7 +16074,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetInstanceProfile => {
             let input: GetInstanceProfileRequest = params.decode()?;
-            let output = svc.get_instance_profile(ctx, input)?;
+            let output = svc.get_instance_profile(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetInstanceProfile",
                 XML_NAMESPACE,
@@ -16289,7 +16085,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetLoginProfile => {
             let input: GetLoginProfileRequest = params.decode()?;
-            let output = svc.get_login_profile(ctx, input)?;
+            let output = svc.get_login_profile(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetLoginProfile",
                 XML_NAMESPACE,
@@ -16300,7 +16096,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetMFADevice => {
             let input: GetMFADeviceRequest = params.decode()?;
-            let output = svc.get_mfa_device(ctx, input)?;
+            let output = svc.get_mfa_device(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetMFADevice",
                 XML_NAMESPACE,
@@ -16311,7 +16107,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetOpenIDConnectProvider => {
             let input: GetOpenIDConnectProviderRequest = params.decode()?;
-            let output = svc.get_open_id_connect_provider(ctx, input)?;
+            let output = svc
+                .get_open_id_connect_provider(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetOpenIDConnectProvider",
                 XML_NAMESPACE,
@@ -16322,7 +16120,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetOrganizationsAccessReport => {
             let input: GetOrganizationsAccessReportRequest = params.decode()?;
-            let output = svc.get_organizations_access_report(ctx, input)?;
+            let output = svc
+                .get_organizations_access_report(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetOrganizationsAccessReport",
                 XML_NAMESPACE,
@@ -16332,7 +16132,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
             ))
         }
         Operation::GetOutboundWebIdentityFederationInfo => {
-            let output = svc.get_outbound_web_identity_federation_info(ctx)?;
+            let output = svc
+                .get_outbound_web_identity_federation_info(ctx)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetOutboundWebIdentityFederationInfo",
                 XML_NAMESPACE,
@@ -16343,7 +16145,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetPolicy => {
             let input: GetPolicyRequest = params.decode()?;
-            let output = svc.get_policy(ctx, input)?;
+            let output = svc.get_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetPolicy",
                 XML_NAMESPACE,
@@ -16354,7 +16156,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetPolicyVersion => {
             let input: GetPolicyVersionRequest = params.decode()?;
-            let output = svc.get_policy_version(ctx, input)?;
+            let output = svc.get_policy_version(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetPolicyVersion",
                 XML_NAMESPACE,
@@ -16365,7 +16167,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetRole => {
             let input: GetRoleRequest = params.decode()?;
-            let output = svc.get_role(ctx, input)?;
+            let output = svc.get_role(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetRole",
                 XML_NAMESPACE,
@@ -16376,7 +16178,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetRolePolicy => {
             let input: GetRolePolicyRequest = params.decode()?;
-            let output = svc.get_role_policy(ctx, input)?;
+            let output = svc.get_role_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetRolePolicy",
                 XML_NAMESPACE,
@@ -16387,7 +16189,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetRoleTemplateVersion => {
             let input: GetRoleTemplateVersionRequest = params.decode()?;
-            let output = svc.get_role_template_version(ctx, input)?;
+            let output = svc
+                .get_role_template_version(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetRoleTemplateVersion",
                 XML_NAMESPACE,
@@ -16398,7 +16202,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetSAMLProvider => {
             let input: GetSAMLProviderRequest = params.decode()?;
-            let output = svc.get_saml_provider(ctx, input)?;
+            let output = svc.get_saml_provider(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetSAMLProvider",
                 XML_NAMESPACE,
@@ -16409,7 +16213,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetSSHPublicKey => {
             let input: GetSSHPublicKeyRequest = params.decode()?;
-            let output = svc.get_ssh_public_key(ctx, input)?;
+            let output = svc.get_ssh_public_key(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetSSHPublicKey",
                 XML_NAMESPACE,
@@ -16420,7 +16224,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetServerCertificate => {
             let input: GetServerCertificateRequest = params.decode()?;
-            let output = svc.get_server_certificate(ctx, input)?;
+            let output = svc.get_server_certificate(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetServerCertificate",
                 XML_NAMESPACE,
@@ -16431,7 +16235,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetServiceLastAccessedDetails => {
             let input: GetServiceLastAccessedDetailsRequest = params.decode()?;
-            let output = svc.get_service_last_accessed_details(ctx, input)?;
+            let output = svc
+                .get_service_last_accessed_details(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetServiceLastAccessedDetails",
                 XML_NAMESPACE,
@@ -16442,7 +16248,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetServiceLastAccessedDetailsWithEntities => {
             let input: GetServiceLastAccessedDetailsWithEntitiesRequest = params.decode()?;
-            let output = svc.get_service_last_accessed_details_with_entities(ctx, input)?;
+            let output = svc
+                .get_service_last_accessed_details_with_entities(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetServiceLastAccessedDetailsWithEntities",
                 XML_NAMESPACE,
@@ -16453,7 +16261,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetServiceLinkedRoleDeletionStatus => {
             let input: GetServiceLinkedRoleDeletionStatusRequest = params.decode()?;
-            let output = svc.get_service_linked_role_deletion_status(ctx, input)?;
+            let output = svc
+                .get_service_linked_role_deletion_status(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetServiceLinkedRoleDeletionStatus",
                 XML_NAMESPACE,
@@ -16464,7 +16274,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetUser => {
             let input: GetUserRequest = params.decode()?;
-            let output = svc.get_user(ctx, input)?;
+            let output = svc.get_user(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetUser",
                 XML_NAMESPACE,
@@ -16475,7 +16285,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::GetUserPolicy => {
             let input: GetUserPolicyRequest = params.decode()?;
-            let output = svc.get_user_policy(ctx, input)?;
+            let output = svc.get_user_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetUserPolicy",
                 XML_NAMESPACE,
@@ -16486,7 +16296,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListAccessKeys => {
             let input: ListAccessKeysRequest = params.decode()?;
-            let output = svc.list_access_keys(ctx, input)?;
+            let output = svc.list_access_keys(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListAccessKeys",
                 XML_NAMESPACE,
@@ -16497,7 +16307,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListAccountAliases => {
             let input: ListAccountAliasesRequest = params.decode()?;
-            let output = svc.list_account_aliases(ctx, input)?;
+            let output = svc.list_account_aliases(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListAccountAliases",
                 XML_NAMESPACE,
@@ -16508,7 +16318,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListAttachedGroupPolicies => {
             let input: ListAttachedGroupPoliciesRequest = params.decode()?;
-            let output = svc.list_attached_group_policies(ctx, input)?;
+            let output = svc
+                .list_attached_group_policies(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListAttachedGroupPolicies",
                 XML_NAMESPACE,
@@ -16519,7 +16331,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListAttachedRolePolicies => {
             let input: ListAttachedRolePoliciesRequest = params.decode()?;
-            let output = svc.list_attached_role_policies(ctx, input)?;
+            let output = svc
+                .list_attached_role_policies(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListAttachedRolePolicies",
                 XML_NAMESPACE,
@@ -16530,7 +16344,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListAttachedUserPolicies => {
             let input: ListAttachedUserPoliciesRequest = params.decode()?;
-            let output = svc.list_attached_user_policies(ctx, input)?;
+            let output = svc
+                .list_attached_user_policies(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListAttachedUserPolicies",
                 XML_NAMESPACE,
@@ -16541,7 +16357,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListDelegationRequests => {
             let input: ListDelegationRequestsRequest = params.decode()?;
-            let output = svc.list_delegation_requests(ctx, input)?;
+            let output = svc
+                .list_delegation_requests(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListDelegationRequests",
                 XML_NAMESPACE,
@@ -16552,7 +16370,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListEntitiesForPolicy => {
             let input: ListEntitiesForPolicyRequest = params.decode()?;
-            let output = svc.list_entities_for_policy(ctx, input)?;
+            let output = svc
+                .list_entities_for_policy(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListEntitiesForPolicy",
                 XML_NAMESPACE,
@@ -16563,7 +16383,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListGroupPolicies => {
             let input: ListGroupPoliciesRequest = params.decode()?;
-            let output = svc.list_group_policies(ctx, input)?;
+            let output = svc.list_group_policies(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListGroupPolicies",
                 XML_NAMESPACE,
@@ -16574,7 +16394,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListGroups => {
             let input: ListGroupsRequest = params.decode()?;
-            let output = svc.list_groups(ctx, input)?;
+            let output = svc.list_groups(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListGroups",
                 XML_NAMESPACE,
@@ -16585,7 +16405,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListGroupsForUser => {
             let input: ListGroupsForUserRequest = params.decode()?;
-            let output = svc.list_groups_for_user(ctx, input)?;
+            let output = svc.list_groups_for_user(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListGroupsForUser",
                 XML_NAMESPACE,
@@ -16596,7 +16416,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListInstanceProfileTags => {
             let input: ListInstanceProfileTagsRequest = params.decode()?;
-            let output = svc.list_instance_profile_tags(ctx, input)?;
+            let output = svc
+                .list_instance_profile_tags(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListInstanceProfileTags",
                 XML_NAMESPACE,
@@ -16607,7 +16429,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListInstanceProfiles => {
             let input: ListInstanceProfilesRequest = params.decode()?;
-            let output = svc.list_instance_profiles(ctx, input)?;
+            let output = svc.list_instance_profiles(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListInstanceProfiles",
                 XML_NAMESPACE,
@@ -16618,7 +16440,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListInstanceProfilesForRole => {
             let input: ListInstanceProfilesForRoleRequest = params.decode()?;
-            let output = svc.list_instance_profiles_for_role(ctx, input)?;
+            let output = svc
+                .list_instance_profiles_for_role(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListInstanceProfilesForRole",
                 XML_NAMESPACE,
@@ -16629,7 +16453,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListMFADeviceTags => {
             let input: ListMFADeviceTagsRequest = params.decode()?;
-            let output = svc.list_mfa_device_tags(ctx, input)?;
+            let output = svc.list_mfa_device_tags(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListMFADeviceTags",
                 XML_NAMESPACE,
@@ -16640,7 +16464,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListMFADevices => {
             let input: ListMFADevicesRequest = params.decode()?;
-            let output = svc.list_mfa_devices(ctx, input)?;
+            let output = svc.list_mfa_devices(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListMFADevices",
                 XML_NAMESPACE,
@@ -16651,7 +16475,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListOpenIDConnectProviderTags => {
             let input: ListOpenIDConnectProviderTagsRequest = params.decode()?;
-            let output = svc.list_open_id_connect_provider_tags(ctx, input)?;
+            let output = svc
+                .list_open_id_connect_provider_tags(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListOpenIDConnectProviderTags",
                 XML_NAMESPACE,
@@ -16662,7 +16488,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListOpenIDConnectProviders => {
             let input: ListOpenIDConnectProvidersRequest = params.decode()?;
-            let output = svc.list_open_id_connect_providers(ctx, input)?;
+            let output = svc
+                .list_open_id_connect_providers(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListOpenIDConnectProviders",
                 XML_NAMESPACE,
@@ -16673,7 +16501,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListOrganizationsFeatures => {
             let input: ListOrganizationsFeaturesRequest = params.decode()?;
-            let output = svc.list_organizations_features(ctx, input)?;
+            let output = svc
+                .list_organizations_features(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListOrganizationsFeatures",
                 XML_NAMESPACE,
@@ -16684,7 +16514,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListPolicies => {
             let input: ListPoliciesRequest = params.decode()?;
-            let output = svc.list_policies(ctx, input)?;
+            let output = svc.list_policies(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListPolicies",
                 XML_NAMESPACE,
@@ -16695,7 +16525,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListPoliciesGrantingServiceAccess => {
             let input: ListPoliciesGrantingServiceAccessRequest = params.decode()?;
-            let output = svc.list_policies_granting_service_access(ctx, input)?;
+            let output = svc
+                .list_policies_granting_service_access(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListPoliciesGrantingServiceAccess",
                 XML_NAMESPACE,
@@ -16706,7 +16538,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListPolicyTags => {
             let input: ListPolicyTagsRequest = params.decode()?;
-            let output = svc.list_policy_tags(ctx, input)?;
+            let output = svc.list_policy_tags(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListPolicyTags",
                 XML_NAMESPACE,
@@ -16717,7 +16549,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListPolicyVersions => {
             let input: ListPolicyVersionsRequest = params.decode()?;
-            let output = svc.list_policy_versions(ctx, input)?;
+            let output = svc.list_policy_versions(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListPolicyVersions",
                 XML_NAMESPACE,
@@ -16728,7 +16560,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListRolePolicies => {
             let input: ListRolePoliciesRequest = params.decode()?;
-            let output = svc.list_role_policies(ctx, input)?;
+            let output = svc.list_role_policies(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListRolePolicies",
                 XML_NAMESPACE,
@@ -16739,7 +16571,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListRoleTags => {
             let input: ListRoleTagsRequest = params.decode()?;
-            let output = svc.list_role_tags(ctx, input)?;
+            let output = svc.list_role_tags(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListRoleTags",
                 XML_NAMESPACE,
@@ -16750,7 +16582,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListRoles => {
             let input: ListRolesRequest = params.decode()?;
-            let output = svc.list_roles(ctx, input)?;
+            let output = svc.list_roles(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListRoles",
                 XML_NAMESPACE,
@@ -16761,7 +16593,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListSAMLProviderTags => {
             let input: ListSAMLProviderTagsRequest = params.decode()?;
-            let output = svc.list_saml_provider_tags(ctx, input)?;
+            let output = svc
+                .list_saml_provider_tags(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListSAMLProviderTags",
                 XML_NAMESPACE,
@@ -16772,7 +16606,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListSAMLProviders => {
             let input: ListSAMLProvidersRequest = params.decode()?;
-            let output = svc.list_saml_providers(ctx, input)?;
+            let output = svc.list_saml_providers(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListSAMLProviders",
                 XML_NAMESPACE,
@@ -16783,7 +16617,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListSSHPublicKeys => {
             let input: ListSSHPublicKeysRequest = params.decode()?;
-            let output = svc.list_ssh_public_keys(ctx, input)?;
+            let output = svc.list_ssh_public_keys(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListSSHPublicKeys",
                 XML_NAMESPACE,
@@ -16794,7 +16628,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListServerCertificateTags => {
             let input: ListServerCertificateTagsRequest = params.decode()?;
-            let output = svc.list_server_certificate_tags(ctx, input)?;
+            let output = svc
+                .list_server_certificate_tags(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListServerCertificateTags",
                 XML_NAMESPACE,
@@ -16805,7 +16641,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListServerCertificates => {
             let input: ListServerCertificatesRequest = params.decode()?;
-            let output = svc.list_server_certificates(ctx, input)?;
+            let output = svc
+                .list_server_certificates(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListServerCertificates",
                 XML_NAMESPACE,
@@ -16816,7 +16654,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListServiceSpecificCredentials => {
             let input: ListServiceSpecificCredentialsRequest = params.decode()?;
-            let output = svc.list_service_specific_credentials(ctx, input)?;
+            let output = svc
+                .list_service_specific_credentials(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListServiceSpecificCredentials",
                 XML_NAMESPACE,
@@ -16827,7 +16667,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListSigningCertificates => {
             let input: ListSigningCertificatesRequest = params.decode()?;
-            let output = svc.list_signing_certificates(ctx, input)?;
+            let output = svc
+                .list_signing_certificates(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListSigningCertificates",
                 XML_NAMESPACE,
@@ -16838,7 +16680,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListUserPolicies => {
             let input: ListUserPoliciesRequest = params.decode()?;
-            let output = svc.list_user_policies(ctx, input)?;
+            let output = svc.list_user_policies(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListUserPolicies",
                 XML_NAMESPACE,
@@ -16849,7 +16691,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListUserTags => {
             let input: ListUserTagsRequest = params.decode()?;
-            let output = svc.list_user_tags(ctx, input)?;
+            let output = svc.list_user_tags(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListUserTags",
                 XML_NAMESPACE,
@@ -16860,7 +16702,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListUsers => {
             let input: ListUsersRequest = params.decode()?;
-            let output = svc.list_users(ctx, input)?;
+            let output = svc.list_users(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListUsers",
                 XML_NAMESPACE,
@@ -16871,7 +16713,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ListVirtualMFADevices => {
             let input: ListVirtualMFADevicesRequest = params.decode()?;
-            let output = svc.list_virtual_mfa_devices(ctx, input)?;
+            let output = svc
+                .list_virtual_mfa_devices(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ListVirtualMFADevices",
                 XML_NAMESPACE,
@@ -16882,7 +16726,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::PutAccountProperties => {
             let input: PutAccountPropertiesRequest = params.decode()?;
-            let output = svc.put_account_properties(ctx, input)?;
+            let output = svc.put_account_properties(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "PutAccountProperties",
                 XML_NAMESPACE,
@@ -16893,7 +16737,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::PutGroupPolicy => {
             let input: PutGroupPolicyRequest = params.decode()?;
-            svc.put_group_policy(ctx, input)?;
+            svc.put_group_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "PutGroupPolicy",
                 XML_NAMESPACE,
@@ -16904,7 +16748,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::PutRolePermissionsBoundary => {
             let input: PutRolePermissionsBoundaryRequest = params.decode()?;
-            svc.put_role_permissions_boundary(ctx, input)?;
+            svc.put_role_permissions_boundary(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "PutRolePermissionsBoundary",
                 XML_NAMESPACE,
@@ -16915,7 +16760,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::PutRolePolicy => {
             let input: PutRolePolicyRequest = params.decode()?;
-            svc.put_role_policy(ctx, input)?;
+            svc.put_role_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "PutRolePolicy",
                 XML_NAMESPACE,
@@ -16926,7 +16771,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::PutUserPermissionsBoundary => {
             let input: PutUserPermissionsBoundaryRequest = params.decode()?;
-            svc.put_user_permissions_boundary(ctx, input)?;
+            svc.put_user_permissions_boundary(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "PutUserPermissionsBoundary",
                 XML_NAMESPACE,
@@ -16937,7 +16783,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::PutUserPolicy => {
             let input: PutUserPolicyRequest = params.decode()?;
-            svc.put_user_policy(ctx, input)?;
+            svc.put_user_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "PutUserPolicy",
                 XML_NAMESPACE,
@@ -16948,7 +16794,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::RejectDelegationRequest => {
             let input: RejectDelegationRequestRequest = params.decode()?;
-            svc.reject_delegation_request(ctx, input)?;
+            svc.reject_delegation_request(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "RejectDelegationRequest",
                 XML_NAMESPACE,
@@ -16959,7 +16806,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::RemoveClientIDFromOpenIDConnectProvider => {
             let input: RemoveClientIDFromOpenIDConnectProviderRequest = params.decode()?;
-            svc.remove_client_id_from_open_id_connect_provider(ctx, input)?;
+            svc.remove_client_id_from_open_id_connect_provider(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "RemoveClientIDFromOpenIDConnectProvider",
                 XML_NAMESPACE,
@@ -16970,7 +16818,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::RemoveRoleFromInstanceProfile => {
             let input: RemoveRoleFromInstanceProfileRequest = params.decode()?;
-            svc.remove_role_from_instance_profile(ctx, input)?;
+            svc.remove_role_from_instance_profile(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "RemoveRoleFromInstanceProfile",
                 XML_NAMESPACE,
@@ -16981,7 +16830,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::RemoveUserFromGroup => {
             let input: RemoveUserFromGroupRequest = params.decode()?;
-            svc.remove_user_from_group(ctx, input)?;
+            svc.remove_user_from_group(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "RemoveUserFromGroup",
                 XML_NAMESPACE,
@@ -16992,7 +16841,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ResetServiceSpecificCredential => {
             let input: ResetServiceSpecificCredentialRequest = params.decode()?;
-            let output = svc.reset_service_specific_credential(ctx, input)?;
+            let output = svc
+                .reset_service_specific_credential(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ResetServiceSpecificCredential",
                 XML_NAMESPACE,
@@ -17003,7 +16854,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::ResyncMFADevice => {
             let input: ResyncMFADeviceRequest = params.decode()?;
-            svc.resync_mfa_device(ctx, input)?;
+            svc.resync_mfa_device(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "ResyncMFADevice",
                 XML_NAMESPACE,
@@ -17014,7 +16865,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::SendDelegationToken => {
             let input: SendDelegationTokenRequest = params.decode()?;
-            svc.send_delegation_token(ctx, input)?;
+            svc.send_delegation_token(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "SendDelegationToken",
                 XML_NAMESPACE,
@@ -17025,7 +16876,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::SetDefaultPolicyVersion => {
             let input: SetDefaultPolicyVersionRequest = params.decode()?;
-            svc.set_default_policy_version(ctx, input)?;
+            svc.set_default_policy_version(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "SetDefaultPolicyVersion",
                 XML_NAMESPACE,
@@ -17036,7 +16888,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::SetSecurityTokenServicePreferences => {
             let input: SetSecurityTokenServicePreferencesRequest = params.decode()?;
-            svc.set_security_token_service_preferences(ctx, input)?;
+            svc.set_security_token_service_preferences(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "SetSecurityTokenServicePreferences",
                 XML_NAMESPACE,
@@ -17047,7 +16900,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::SimulateCustomPolicy => {
             let input: SimulateCustomPolicyRequest = params.decode()?;
-            let output = svc.simulate_custom_policy(ctx, input)?;
+            let output = svc.simulate_custom_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "SimulateCustomPolicy",
                 XML_NAMESPACE,
@@ -17058,7 +16911,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::SimulatePrincipalPolicy => {
             let input: SimulatePrincipalPolicyRequest = params.decode()?;
-            let output = svc.simulate_principal_policy(ctx, input)?;
+            let output = svc
+                .simulate_principal_policy(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "SimulatePrincipalPolicy",
                 XML_NAMESPACE,
@@ -17069,7 +16924,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::TagInstanceProfile => {
             let input: TagInstanceProfileRequest = params.decode()?;
-            svc.tag_instance_profile(ctx, input)?;
+            svc.tag_instance_profile(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "TagInstanceProfile",
                 XML_NAMESPACE,
@@ -17080,7 +16935,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::TagMFADevice => {
             let input: TagMFADeviceRequest = params.decode()?;
-            svc.tag_mfa_device(ctx, input)?;
+            svc.tag_mfa_device(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "TagMFADevice",
                 XML_NAMESPACE,
@@ -17091,7 +16946,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::TagOpenIDConnectProvider => {
             let input: TagOpenIDConnectProviderRequest = params.decode()?;
-            svc.tag_open_id_connect_provider(ctx, input)?;
+            svc.tag_open_id_connect_provider(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "TagOpenIDConnectProvider",
                 XML_NAMESPACE,
@@ -17102,7 +16958,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::TagPolicy => {
             let input: TagPolicyRequest = params.decode()?;
-            svc.tag_policy(ctx, input)?;
+            svc.tag_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "TagPolicy",
                 XML_NAMESPACE,
@@ -17113,7 +16969,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::TagRole => {
             let input: TagRoleRequest = params.decode()?;
-            svc.tag_role(ctx, input)?;
+            svc.tag_role(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "TagRole",
                 XML_NAMESPACE,
@@ -17124,7 +16980,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::TagSAMLProvider => {
             let input: TagSAMLProviderRequest = params.decode()?;
-            svc.tag_saml_provider(ctx, input)?;
+            svc.tag_saml_provider(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "TagSAMLProvider",
                 XML_NAMESPACE,
@@ -17135,7 +16991,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::TagServerCertificate => {
             let input: TagServerCertificateRequest = params.decode()?;
-            svc.tag_server_certificate(ctx, input)?;
+            svc.tag_server_certificate(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "TagServerCertificate",
                 XML_NAMESPACE,
@@ -17146,7 +17002,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::TagUser => {
             let input: TagUserRequest = params.decode()?;
-            svc.tag_user(ctx, input)?;
+            svc.tag_user(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "TagUser",
                 XML_NAMESPACE,
@@ -17157,7 +17013,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UntagInstanceProfile => {
             let input: UntagInstanceProfileRequest = params.decode()?;
-            svc.untag_instance_profile(ctx, input)?;
+            svc.untag_instance_profile(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UntagInstanceProfile",
                 XML_NAMESPACE,
@@ -17168,7 +17024,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UntagMFADevice => {
             let input: UntagMFADeviceRequest = params.decode()?;
-            svc.untag_mfa_device(ctx, input)?;
+            svc.untag_mfa_device(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UntagMFADevice",
                 XML_NAMESPACE,
@@ -17179,7 +17035,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UntagOpenIDConnectProvider => {
             let input: UntagOpenIDConnectProviderRequest = params.decode()?;
-            svc.untag_open_id_connect_provider(ctx, input)?;
+            svc.untag_open_id_connect_provider(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UntagOpenIDConnectProvider",
                 XML_NAMESPACE,
@@ -17190,7 +17047,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UntagPolicy => {
             let input: UntagPolicyRequest = params.decode()?;
-            svc.untag_policy(ctx, input)?;
+            svc.untag_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UntagPolicy",
                 XML_NAMESPACE,
@@ -17201,7 +17058,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UntagRole => {
             let input: UntagRoleRequest = params.decode()?;
-            svc.untag_role(ctx, input)?;
+            svc.untag_role(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UntagRole",
                 XML_NAMESPACE,
@@ -17212,7 +17069,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UntagSAMLProvider => {
             let input: UntagSAMLProviderRequest = params.decode()?;
-            svc.untag_saml_provider(ctx, input)?;
+            svc.untag_saml_provider(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UntagSAMLProvider",
                 XML_NAMESPACE,
@@ -17223,7 +17080,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UntagServerCertificate => {
             let input: UntagServerCertificateRequest = params.decode()?;
-            svc.untag_server_certificate(ctx, input)?;
+            svc.untag_server_certificate(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UntagServerCertificate",
                 XML_NAMESPACE,
@@ -17234,7 +17092,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UntagUser => {
             let input: UntagUserRequest = params.decode()?;
-            svc.untag_user(ctx, input)?;
+            svc.untag_user(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UntagUser",
                 XML_NAMESPACE,
@@ -17245,7 +17103,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateAccessKey => {
             let input: UpdateAccessKeyRequest = params.decode()?;
-            svc.update_access_key(ctx, input)?;
+            svc.update_access_key(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateAccessKey",
                 XML_NAMESPACE,
@@ -17256,7 +17114,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateAccountPasswordPolicy => {
             let input: UpdateAccountPasswordPolicyRequest = params.decode()?;
-            svc.update_account_password_policy(ctx, input)?;
+            svc.update_account_password_policy(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateAccountPasswordPolicy",
                 XML_NAMESPACE,
@@ -17267,7 +17126,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateAssumeRolePolicy => {
             let input: UpdateAssumeRolePolicyRequest = params.decode()?;
-            svc.update_assume_role_policy(ctx, input)?;
+            svc.update_assume_role_policy(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateAssumeRolePolicy",
                 XML_NAMESPACE,
@@ -17278,7 +17138,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateDelegationRequest => {
             let input: UpdateDelegationRequestRequest = params.decode()?;
-            svc.update_delegation_request(ctx, input)?;
+            svc.update_delegation_request(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateDelegationRequest",
                 XML_NAMESPACE,
@@ -17289,7 +17150,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateGroup => {
             let input: UpdateGroupRequest = params.decode()?;
-            svc.update_group(ctx, input)?;
+            svc.update_group(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateGroup",
                 XML_NAMESPACE,
@@ -17300,7 +17161,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateLoginProfile => {
             let input: UpdateLoginProfileRequest = params.decode()?;
-            svc.update_login_profile(ctx, input)?;
+            svc.update_login_profile(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateLoginProfile",
                 XML_NAMESPACE,
@@ -17311,7 +17172,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateOpenIDConnectProvider => {
             let input: UpdateOpenIDConnectProviderRequest = params.decode()?;
-            svc.update_open_id_connect_provider(ctx, input)?;
+            svc.update_open_id_connect_provider(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateOpenIDConnectProvider",
                 XML_NAMESPACE,
@@ -17322,7 +17184,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateOpenIDConnectProviderThumbprint => {
             let input: UpdateOpenIDConnectProviderThumbprintRequest = params.decode()?;
-            svc.update_open_id_connect_provider_thumbprint(ctx, input)?;
+            svc.update_open_id_connect_provider_thumbprint(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateOpenIDConnectProviderThumbprint",
                 XML_NAMESPACE,
@@ -17333,7 +17196,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateRole => {
             let input: UpdateRoleRequest = params.decode()?;
-            let output = svc.update_role(ctx, input)?;
+            let output = svc.update_role(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateRole",
                 XML_NAMESPACE,
@@ -17344,7 +17207,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateRoleDescription => {
             let input: UpdateRoleDescriptionRequest = params.decode()?;
-            let output = svc.update_role_description(ctx, input)?;
+            let output = svc
+                .update_role_description(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateRoleDescription",
                 XML_NAMESPACE,
@@ -17355,7 +17220,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateSAMLProvider => {
             let input: UpdateSAMLProviderRequest = params.decode()?;
-            let output = svc.update_saml_provider(ctx, input)?;
+            let output = svc.update_saml_provider(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateSAMLProvider",
                 XML_NAMESPACE,
@@ -17366,7 +17231,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateSSHPublicKey => {
             let input: UpdateSSHPublicKeyRequest = params.decode()?;
-            svc.update_ssh_public_key(ctx, input)?;
+            svc.update_ssh_public_key(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateSSHPublicKey",
                 XML_NAMESPACE,
@@ -17377,7 +17242,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateServerCertificate => {
             let input: UpdateServerCertificateRequest = params.decode()?;
-            svc.update_server_certificate(ctx, input)?;
+            svc.update_server_certificate(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateServerCertificate",
                 XML_NAMESPACE,
@@ -17388,7 +17254,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateServiceSpecificCredential => {
             let input: UpdateServiceSpecificCredentialRequest = params.decode()?;
-            svc.update_service_specific_credential(ctx, input)?;
+            svc.update_service_specific_credential(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateServiceSpecificCredential",
                 XML_NAMESPACE,
@@ -17399,7 +17266,8 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateSigningCertificate => {
             let input: UpdateSigningCertificateRequest = params.decode()?;
-            svc.update_signing_certificate(ctx, input)?;
+            svc.update_signing_certificate(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateSigningCertificate",
                 XML_NAMESPACE,
@@ -17410,7 +17278,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UpdateUser => {
             let input: UpdateUserRequest = params.decode()?;
-            svc.update_user(ctx, input)?;
+            svc.update_user(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UpdateUser",
                 XML_NAMESPACE,
@@ -17421,7 +17289,7 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UploadSSHPublicKey => {
             let input: UploadSSHPublicKeyRequest = params.decode()?;
-            let output = svc.upload_ssh_public_key(ctx, input)?;
+            let output = svc.upload_ssh_public_key(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UploadSSHPublicKey",
                 XML_NAMESPACE,
@@ -17432,7 +17300,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UploadServerCertificate => {
             let input: UploadServerCertificateRequest = params.decode()?;
-            let output = svc.upload_server_certificate(ctx, input)?;
+            let output = svc
+                .upload_server_certificate(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UploadServerCertificate",
                 XML_NAMESPACE,
@@ -17443,7 +17313,9 @@ pub fn dispatch_operation<S: IamApi + ?Sized>(
         }
         Operation::UploadSigningCertificate => {
             let input: UploadSigningCertificateRequest = params.decode()?;
-            let output = svc.upload_signing_certificate(ctx, input)?;
+            let output = svc
+                .upload_signing_certificate(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "UploadSigningCertificate",
                 XML_NAMESPACE,

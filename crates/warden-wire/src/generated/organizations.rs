@@ -4891,15 +4891,19 @@ pub trait OrganizationsApi {
     /// Per-request context passed through to every handler (caller identity,
     /// request id, ...).
     type Ctx;
+    /// The handlers' error: the implementation's own type, so handlers can use
+    /// `?` on their domain's errors; dispatch turns it into the wire error. It
+    /// is built from an [`ApiError`](crate::error::ApiError) for the defaults.
+    type Error: From<crate::error::ApiError> + Into<crate::error::ApiError>;
 
     /// `AcceptHandshake`
     fn accept_handshake(
         &self,
         ctx: &Self::Ctx,
         input: AcceptHandshakeRequest,
-    ) -> Result<AcceptHandshakeResponse, crate::error::ApiError> {
+    ) -> Result<AcceptHandshakeResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("AcceptHandshake"))
+        Err(crate::error::ApiError::not_implemented("AcceptHandshake").into())
     }
 
     /// `AttachPolicy`
@@ -4907,9 +4911,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: AttachPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("AttachPolicy"))
+        Err(crate::error::ApiError::not_implemented("AttachPolicy").into())
     }
 
     /// `CancelHandshake`
@@ -4917,9 +4921,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: CancelHandshakeRequest,
-    ) -> Result<CancelHandshakeResponse, crate::error::ApiError> {
+    ) -> Result<CancelHandshakeResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("CancelHandshake"))
+        Err(crate::error::ApiError::not_implemented("CancelHandshake").into())
     }
 
     /// `CloseAccount`
@@ -4927,9 +4931,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: CloseAccountRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("CloseAccount"))
+        Err(crate::error::ApiError::not_implemented("CloseAccount").into())
     }
 
     /// `CreateAccount`
@@ -4937,9 +4941,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateAccountRequest,
-    ) -> Result<CreateAccountResponse, crate::error::ApiError> {
+    ) -> Result<CreateAccountResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("CreateAccount"))
+        Err(crate::error::ApiError::not_implemented("CreateAccount").into())
     }
 
     /// `CreateGovCloudAccount`
@@ -4947,11 +4951,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateGovCloudAccountRequest,
-    ) -> Result<CreateGovCloudAccountResponse, crate::error::ApiError> {
+    ) -> Result<CreateGovCloudAccountResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateGovCloudAccount",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateGovCloudAccount").into())
     }
 
     /// `CreateOrganization`
@@ -4959,11 +4961,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateOrganizationRequest,
-    ) -> Result<CreateOrganizationResponse, crate::error::ApiError> {
+    ) -> Result<CreateOrganizationResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateOrganization",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateOrganization").into())
     }
 
     /// `CreateOrganizationalUnit`
@@ -4971,11 +4971,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: CreateOrganizationalUnitRequest,
-    ) -> Result<CreateOrganizationalUnitResponse, crate::error::ApiError> {
+    ) -> Result<CreateOrganizationalUnitResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "CreateOrganizationalUnit",
-        ))
+        Err(crate::error::ApiError::not_implemented("CreateOrganizationalUnit").into())
     }
 
     /// `CreatePolicy`
@@ -4983,9 +4981,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: CreatePolicyRequest,
-    ) -> Result<CreatePolicyResponse, crate::error::ApiError> {
+    ) -> Result<CreatePolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("CreatePolicy"))
+        Err(crate::error::ApiError::not_implemented("CreatePolicy").into())
     }
 
     /// `DeclineHandshake`
@@ -4993,17 +4991,15 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DeclineHandshakeRequest,
-    ) -> Result<DeclineHandshakeResponse, crate::error::ApiError> {
+    ) -> Result<DeclineHandshakeResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DeclineHandshake"))
+        Err(crate::error::ApiError::not_implemented("DeclineHandshake").into())
     }
 
     /// `DeleteOrganization`
-    fn delete_organization(&self, ctx: &Self::Ctx) -> Result<(), crate::error::ApiError> {
+    fn delete_organization(&self, ctx: &Self::Ctx) -> Result<(), Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteOrganization",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteOrganization").into())
     }
 
     /// `DeleteOrganizationalUnit`
@@ -5011,11 +5007,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DeleteOrganizationalUnitRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteOrganizationalUnit",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteOrganizationalUnit").into())
     }
 
     /// `DeletePolicy`
@@ -5023,17 +5017,15 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DeletePolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DeletePolicy"))
+        Err(crate::error::ApiError::not_implemented("DeletePolicy").into())
     }
 
     /// `DeleteResourcePolicy`
-    fn delete_resource_policy(&self, ctx: &Self::Ctx) -> Result<(), crate::error::ApiError> {
+    fn delete_resource_policy(&self, ctx: &Self::Ctx) -> Result<(), Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented(
-            "DeleteResourcePolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeleteResourcePolicy").into())
     }
 
     /// `DeregisterDelegatedAdministrator`
@@ -5041,11 +5033,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DeregisterDelegatedAdministratorRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DeregisterDelegatedAdministrator",
-        ))
+        Err(crate::error::ApiError::not_implemented("DeregisterDelegatedAdministrator").into())
     }
 
     /// `DescribeAccount`
@@ -5053,9 +5043,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DescribeAccountRequest,
-    ) -> Result<DescribeAccountResponse, crate::error::ApiError> {
+    ) -> Result<DescribeAccountResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DescribeAccount"))
+        Err(crate::error::ApiError::not_implemented("DescribeAccount").into())
     }
 
     /// `DescribeCreateAccountStatus`
@@ -5063,11 +5053,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DescribeCreateAccountStatusRequest,
-    ) -> Result<DescribeCreateAccountStatusResponse, crate::error::ApiError> {
+    ) -> Result<DescribeCreateAccountStatusResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DescribeCreateAccountStatus",
-        ))
+        Err(crate::error::ApiError::not_implemented("DescribeCreateAccountStatus").into())
     }
 
     /// `DescribeEffectivePolicy`
@@ -5075,11 +5063,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DescribeEffectivePolicyRequest,
-    ) -> Result<DescribeEffectivePolicyResponse, crate::error::ApiError> {
+    ) -> Result<DescribeEffectivePolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DescribeEffectivePolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("DescribeEffectivePolicy").into())
     }
 
     /// `DescribeHandshake`
@@ -5087,20 +5073,18 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DescribeHandshakeRequest,
-    ) -> Result<DescribeHandshakeResponse, crate::error::ApiError> {
+    ) -> Result<DescribeHandshakeResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DescribeHandshake"))
+        Err(crate::error::ApiError::not_implemented("DescribeHandshake").into())
     }
 
     /// `DescribeOrganization`
     fn describe_organization(
         &self,
         ctx: &Self::Ctx,
-    ) -> Result<DescribeOrganizationResponse, crate::error::ApiError> {
+    ) -> Result<DescribeOrganizationResponse, Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented(
-            "DescribeOrganization",
-        ))
+        Err(crate::error::ApiError::not_implemented("DescribeOrganization").into())
     }
 
     /// `DescribeOrganizationalUnit`
@@ -5108,11 +5092,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DescribeOrganizationalUnitRequest,
-    ) -> Result<DescribeOrganizationalUnitResponse, crate::error::ApiError> {
+    ) -> Result<DescribeOrganizationalUnitResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DescribeOrganizationalUnit",
-        ))
+        Err(crate::error::ApiError::not_implemented("DescribeOrganizationalUnit").into())
     }
 
     /// `DescribePolicy`
@@ -5120,20 +5102,18 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DescribePolicyRequest,
-    ) -> Result<DescribePolicyResponse, crate::error::ApiError> {
+    ) -> Result<DescribePolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DescribePolicy"))
+        Err(crate::error::ApiError::not_implemented("DescribePolicy").into())
     }
 
     /// `DescribeResourcePolicy`
     fn describe_resource_policy(
         &self,
         ctx: &Self::Ctx,
-    ) -> Result<DescribeResourcePolicyResponse, crate::error::ApiError> {
+    ) -> Result<DescribeResourcePolicyResponse, Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented(
-            "DescribeResourcePolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("DescribeResourcePolicy").into())
     }
 
     /// `DescribeResponsibilityTransfer`
@@ -5141,11 +5121,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DescribeResponsibilityTransferRequest,
-    ) -> Result<DescribeResponsibilityTransferResponse, crate::error::ApiError> {
+    ) -> Result<DescribeResponsibilityTransferResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DescribeResponsibilityTransfer",
-        ))
+        Err(crate::error::ApiError::not_implemented("DescribeResponsibilityTransfer").into())
     }
 
     /// `DetachPolicy`
@@ -5153,9 +5131,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DetachPolicyRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DetachPolicy"))
+        Err(crate::error::ApiError::not_implemented("DetachPolicy").into())
     }
 
     /// `DisableAWSServiceAccess`
@@ -5163,11 +5141,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DisableAWSServiceAccessRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DisableAWSServiceAccess",
-        ))
+        Err(crate::error::ApiError::not_implemented("DisableAWSServiceAccess").into())
     }
 
     /// `DisablePolicyType`
@@ -5175,9 +5151,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: DisablePolicyTypeRequest,
-    ) -> Result<DisablePolicyTypeResponse, crate::error::ApiError> {
+    ) -> Result<DisablePolicyTypeResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("DisablePolicyType"))
+        Err(crate::error::ApiError::not_implemented("DisablePolicyType").into())
     }
 
     /// `EnableAWSServiceAccess`
@@ -5185,11 +5161,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: EnableAWSServiceAccessRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "EnableAWSServiceAccess",
-        ))
+        Err(crate::error::ApiError::not_implemented("EnableAWSServiceAccess").into())
     }
 
     /// `EnableAllFeatures`
@@ -5197,9 +5171,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: EnableAllFeaturesRequest,
-    ) -> Result<EnableAllFeaturesResponse, crate::error::ApiError> {
+    ) -> Result<EnableAllFeaturesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("EnableAllFeatures"))
+        Err(crate::error::ApiError::not_implemented("EnableAllFeatures").into())
     }
 
     /// `EnablePolicyType`
@@ -5207,9 +5181,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: EnablePolicyTypeRequest,
-    ) -> Result<EnablePolicyTypeResponse, crate::error::ApiError> {
+    ) -> Result<EnablePolicyTypeResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("EnablePolicyType"))
+        Err(crate::error::ApiError::not_implemented("EnablePolicyType").into())
     }
 
     /// `InviteAccountToOrganization`
@@ -5217,11 +5191,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: InviteAccountToOrganizationRequest,
-    ) -> Result<InviteAccountToOrganizationResponse, crate::error::ApiError> {
+    ) -> Result<InviteAccountToOrganizationResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "InviteAccountToOrganization",
-        ))
+        Err(crate::error::ApiError::not_implemented("InviteAccountToOrganization").into())
     }
 
     /// `InviteOrganizationToTransferResponsibility`
@@ -5229,17 +5201,18 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: InviteOrganizationToTransferResponsibilityRequest,
-    ) -> Result<InviteOrganizationToTransferResponsibilityResponse, crate::error::ApiError> {
+    ) -> Result<InviteOrganizationToTransferResponsibilityResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "InviteOrganizationToTransferResponsibility",
-        ))
+        Err(
+            crate::error::ApiError::not_implemented("InviteOrganizationToTransferResponsibility")
+                .into(),
+        )
     }
 
     /// `LeaveOrganization`
-    fn leave_organization(&self, ctx: &Self::Ctx) -> Result<(), crate::error::ApiError> {
+    fn leave_organization(&self, ctx: &Self::Ctx) -> Result<(), Self::Error> {
         let _ = ctx;
-        Err(crate::error::ApiError::not_implemented("LeaveOrganization"))
+        Err(crate::error::ApiError::not_implemented("LeaveOrganization").into())
     }
 
     /// `ListAWSServiceAccessForOrganization`
@@ -5247,11 +5220,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListAWSServiceAccessForOrganizationRequest,
-    ) -> Result<ListAWSServiceAccessForOrganizationResponse, crate::error::ApiError> {
+    ) -> Result<ListAWSServiceAccessForOrganizationResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListAWSServiceAccessForOrganization",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListAWSServiceAccessForOrganization").into())
     }
 
     /// `ListAccounts`
@@ -5259,9 +5230,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListAccountsRequest,
-    ) -> Result<ListAccountsResponse, crate::error::ApiError> {
+    ) -> Result<ListAccountsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListAccounts"))
+        Err(crate::error::ApiError::not_implemented("ListAccounts").into())
     }
 
     /// `ListAccountsForParent`
@@ -5269,11 +5240,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListAccountsForParentRequest,
-    ) -> Result<ListAccountsForParentResponse, crate::error::ApiError> {
+    ) -> Result<ListAccountsForParentResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListAccountsForParent",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListAccountsForParent").into())
     }
 
     /// `ListAccountsWithInvalidEffectivePolicy`
@@ -5281,11 +5250,12 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListAccountsWithInvalidEffectivePolicyRequest,
-    ) -> Result<ListAccountsWithInvalidEffectivePolicyResponse, crate::error::ApiError> {
+    ) -> Result<ListAccountsWithInvalidEffectivePolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListAccountsWithInvalidEffectivePolicy",
-        ))
+        Err(
+            crate::error::ApiError::not_implemented("ListAccountsWithInvalidEffectivePolicy")
+                .into(),
+        )
     }
 
     /// `ListChildren`
@@ -5293,9 +5263,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListChildrenRequest,
-    ) -> Result<ListChildrenResponse, crate::error::ApiError> {
+    ) -> Result<ListChildrenResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListChildren"))
+        Err(crate::error::ApiError::not_implemented("ListChildren").into())
     }
 
     /// `ListCreateAccountStatus`
@@ -5303,11 +5273,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListCreateAccountStatusRequest,
-    ) -> Result<ListCreateAccountStatusResponse, crate::error::ApiError> {
+    ) -> Result<ListCreateAccountStatusResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListCreateAccountStatus",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListCreateAccountStatus").into())
     }
 
     /// `ListDelegatedAdministrators`
@@ -5315,11 +5283,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListDelegatedAdministratorsRequest,
-    ) -> Result<ListDelegatedAdministratorsResponse, crate::error::ApiError> {
+    ) -> Result<ListDelegatedAdministratorsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListDelegatedAdministrators",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListDelegatedAdministrators").into())
     }
 
     /// `ListDelegatedServicesForAccount`
@@ -5327,11 +5293,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListDelegatedServicesForAccountRequest,
-    ) -> Result<ListDelegatedServicesForAccountResponse, crate::error::ApiError> {
+    ) -> Result<ListDelegatedServicesForAccountResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListDelegatedServicesForAccount",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListDelegatedServicesForAccount").into())
     }
 
     /// `ListEffectivePolicyValidationErrors`
@@ -5339,11 +5303,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListEffectivePolicyValidationErrorsRequest,
-    ) -> Result<ListEffectivePolicyValidationErrorsResponse, crate::error::ApiError> {
+    ) -> Result<ListEffectivePolicyValidationErrorsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListEffectivePolicyValidationErrors",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListEffectivePolicyValidationErrors").into())
     }
 
     /// `ListHandshakesForAccount`
@@ -5351,11 +5313,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListHandshakesForAccountRequest,
-    ) -> Result<ListHandshakesForAccountResponse, crate::error::ApiError> {
+    ) -> Result<ListHandshakesForAccountResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListHandshakesForAccount",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListHandshakesForAccount").into())
     }
 
     /// `ListHandshakesForOrganization`
@@ -5363,11 +5323,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListHandshakesForOrganizationRequest,
-    ) -> Result<ListHandshakesForOrganizationResponse, crate::error::ApiError> {
+    ) -> Result<ListHandshakesForOrganizationResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListHandshakesForOrganization",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListHandshakesForOrganization").into())
     }
 
     /// `ListInboundResponsibilityTransfers`
@@ -5375,11 +5333,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListInboundResponsibilityTransfersRequest,
-    ) -> Result<ListInboundResponsibilityTransfersResponse, crate::error::ApiError> {
+    ) -> Result<ListInboundResponsibilityTransfersResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListInboundResponsibilityTransfers",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListInboundResponsibilityTransfers").into())
     }
 
     /// `ListOrganizationalUnitsForParent`
@@ -5387,11 +5343,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListOrganizationalUnitsForParentRequest,
-    ) -> Result<ListOrganizationalUnitsForParentResponse, crate::error::ApiError> {
+    ) -> Result<ListOrganizationalUnitsForParentResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListOrganizationalUnitsForParent",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListOrganizationalUnitsForParent").into())
     }
 
     /// `ListOutboundResponsibilityTransfers`
@@ -5399,11 +5353,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListOutboundResponsibilityTransfersRequest,
-    ) -> Result<ListOutboundResponsibilityTransfersResponse, crate::error::ApiError> {
+    ) -> Result<ListOutboundResponsibilityTransfersResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListOutboundResponsibilityTransfers",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListOutboundResponsibilityTransfers").into())
     }
 
     /// `ListParents`
@@ -5411,9 +5363,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListParentsRequest,
-    ) -> Result<ListParentsResponse, crate::error::ApiError> {
+    ) -> Result<ListParentsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListParents"))
+        Err(crate::error::ApiError::not_implemented("ListParents").into())
     }
 
     /// `ListPolicies`
@@ -5421,9 +5373,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListPoliciesRequest,
-    ) -> Result<ListPoliciesResponse, crate::error::ApiError> {
+    ) -> Result<ListPoliciesResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListPolicies"))
+        Err(crate::error::ApiError::not_implemented("ListPolicies").into())
     }
 
     /// `ListPoliciesForTarget`
@@ -5431,11 +5383,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListPoliciesForTargetRequest,
-    ) -> Result<ListPoliciesForTargetResponse, crate::error::ApiError> {
+    ) -> Result<ListPoliciesForTargetResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListPoliciesForTarget",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListPoliciesForTarget").into())
     }
 
     /// `ListRoots`
@@ -5443,9 +5393,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListRootsRequest,
-    ) -> Result<ListRootsResponse, crate::error::ApiError> {
+    ) -> Result<ListRootsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("ListRoots"))
+        Err(crate::error::ApiError::not_implemented("ListRoots").into())
     }
 
     /// `ListTagsForResource`
@@ -5453,11 +5403,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListTagsForResourceRequest,
-    ) -> Result<ListTagsForResourceResponse, crate::error::ApiError> {
+    ) -> Result<ListTagsForResourceResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListTagsForResource",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListTagsForResource").into())
     }
 
     /// `ListTargetsForPolicy`
@@ -5465,21 +5413,15 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: ListTargetsForPolicyRequest,
-    ) -> Result<ListTargetsForPolicyResponse, crate::error::ApiError> {
+    ) -> Result<ListTargetsForPolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "ListTargetsForPolicy",
-        ))
+        Err(crate::error::ApiError::not_implemented("ListTargetsForPolicy").into())
     }
 
     /// `MoveAccount`
-    fn move_account(
-        &self,
-        ctx: &Self::Ctx,
-        input: MoveAccountRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn move_account(&self, ctx: &Self::Ctx, input: MoveAccountRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("MoveAccount"))
+        Err(crate::error::ApiError::not_implemented("MoveAccount").into())
     }
 
     /// `PutResourcePolicy`
@@ -5487,9 +5429,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: PutResourcePolicyRequest,
-    ) -> Result<PutResourcePolicyResponse, crate::error::ApiError> {
+    ) -> Result<PutResourcePolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("PutResourcePolicy"))
+        Err(crate::error::ApiError::not_implemented("PutResourcePolicy").into())
     }
 
     /// `RegisterDelegatedAdministrator`
@@ -5497,11 +5439,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: RegisterDelegatedAdministratorRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "RegisterDelegatedAdministrator",
-        ))
+        Err(crate::error::ApiError::not_implemented("RegisterDelegatedAdministrator").into())
     }
 
     /// `RemoveAccountFromOrganization`
@@ -5509,21 +5449,15 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: RemoveAccountFromOrganizationRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "RemoveAccountFromOrganization",
-        ))
+        Err(crate::error::ApiError::not_implemented("RemoveAccountFromOrganization").into())
     }
 
     /// `TagResource`
-    fn tag_resource(
-        &self,
-        ctx: &Self::Ctx,
-        input: TagResourceRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    fn tag_resource(&self, ctx: &Self::Ctx, input: TagResourceRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("TagResource"))
+        Err(crate::error::ApiError::not_implemented("TagResource").into())
     }
 
     /// `TerminateResponsibilityTransfer`
@@ -5531,11 +5465,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: TerminateResponsibilityTransferRequest,
-    ) -> Result<TerminateResponsibilityTransferResponse, crate::error::ApiError> {
+    ) -> Result<TerminateResponsibilityTransferResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "TerminateResponsibilityTransfer",
-        ))
+        Err(crate::error::ApiError::not_implemented("TerminateResponsibilityTransfer").into())
     }
 
     /// `UntagResource`
@@ -5543,9 +5475,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: UntagResourceRequest,
-    ) -> Result<(), crate::error::ApiError> {
+    ) -> Result<(), Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("UntagResource"))
+        Err(crate::error::ApiError::not_implemented("UntagResource").into())
     }
 
     /// `UpdateOrganizationalUnit`
@@ -5553,11 +5485,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateOrganizationalUnitRequest,
-    ) -> Result<UpdateOrganizationalUnitResponse, crate::error::ApiError> {
+    ) -> Result<UpdateOrganizationalUnitResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateOrganizationalUnit",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateOrganizationalUnit").into())
     }
 
     /// `UpdatePolicy`
@@ -5565,9 +5495,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdatePolicyRequest,
-    ) -> Result<UpdatePolicyResponse, crate::error::ApiError> {
+    ) -> Result<UpdatePolicyResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("UpdatePolicy"))
+        Err(crate::error::ApiError::not_implemented("UpdatePolicy").into())
     }
 
     /// `UpdateResponsibilityTransfer`
@@ -5575,11 +5505,9 @@ pub trait OrganizationsApi {
         &self,
         ctx: &Self::Ctx,
         input: UpdateResponsibilityTransferRequest,
-    ) -> Result<UpdateResponsibilityTransferResponse, crate::error::ApiError> {
+    ) -> Result<UpdateResponsibilityTransferResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "UpdateResponsibilityTransfer",
-        ))
+        Err(crate::error::ApiError::not_implemented("UpdateResponsibilityTransfer").into())
     }
 }
 
@@ -5612,319 +5540,375 @@ pub fn dispatch_json_operation<S: OrganizationsApi + ?Sized>(
     match op {
         Operation::AcceptHandshake => {
             let input: AcceptHandshakeRequest = crate::json::decode_body(body)?;
-            let output = svc.accept_handshake(ctx, input)?;
+            let output = svc.accept_handshake(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::AttachPolicy => {
             let input: AttachPolicyRequest = crate::json::decode_body(body)?;
-            svc.attach_policy(ctx, input)?;
+            svc.attach_policy(ctx, input).map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::CancelHandshake => {
             let input: CancelHandshakeRequest = crate::json::decode_body(body)?;
-            let output = svc.cancel_handshake(ctx, input)?;
+            let output = svc.cancel_handshake(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::CloseAccount => {
             let input: CloseAccountRequest = crate::json::decode_body(body)?;
-            svc.close_account(ctx, input)?;
+            svc.close_account(ctx, input).map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::CreateAccount => {
             let input: CreateAccountRequest = crate::json::decode_body(body)?;
-            let output = svc.create_account(ctx, input)?;
+            let output = svc.create_account(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::CreateGovCloudAccount => {
             let input: CreateGovCloudAccountRequest = crate::json::decode_body(body)?;
-            let output = svc.create_gov_cloud_account(ctx, input)?;
+            let output = svc
+                .create_gov_cloud_account(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::CreateOrganization => {
             let input: CreateOrganizationRequest = crate::json::decode_body(body)?;
-            let output = svc.create_organization(ctx, input)?;
+            let output = svc.create_organization(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::CreateOrganizationalUnit => {
             let input: CreateOrganizationalUnitRequest = crate::json::decode_body(body)?;
-            let output = svc.create_organizational_unit(ctx, input)?;
+            let output = svc
+                .create_organizational_unit(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::CreatePolicy => {
             let input: CreatePolicyRequest = crate::json::decode_body(body)?;
-            let output = svc.create_policy(ctx, input)?;
+            let output = svc.create_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::DeclineHandshake => {
             let input: DeclineHandshakeRequest = crate::json::decode_body(body)?;
-            let output = svc.decline_handshake(ctx, input)?;
+            let output = svc.decline_handshake(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::DeleteOrganization => {
             crate::json::check_body(body)?;
-            svc.delete_organization(ctx)?;
+            svc.delete_organization(ctx).map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::DeleteOrganizationalUnit => {
             let input: DeleteOrganizationalUnitRequest = crate::json::decode_body(body)?;
-            svc.delete_organizational_unit(ctx, input)?;
+            svc.delete_organizational_unit(ctx, input)
+                .map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::DeletePolicy => {
             let input: DeletePolicyRequest = crate::json::decode_body(body)?;
-            svc.delete_policy(ctx, input)?;
+            svc.delete_policy(ctx, input).map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::DeleteResourcePolicy => {
             crate::json::check_body(body)?;
-            svc.delete_resource_policy(ctx)?;
+            svc.delete_resource_policy(ctx).map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::DeregisterDelegatedAdministrator => {
             let input: DeregisterDelegatedAdministratorRequest = crate::json::decode_body(body)?;
-            svc.deregister_delegated_administrator(ctx, input)?;
+            svc.deregister_delegated_administrator(ctx, input)
+                .map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::DescribeAccount => {
             let input: DescribeAccountRequest = crate::json::decode_body(body)?;
-            let output = svc.describe_account(ctx, input)?;
+            let output = svc.describe_account(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::DescribeCreateAccountStatus => {
             let input: DescribeCreateAccountStatusRequest = crate::json::decode_body(body)?;
-            let output = svc.describe_create_account_status(ctx, input)?;
+            let output = svc
+                .describe_create_account_status(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::DescribeEffectivePolicy => {
             let input: DescribeEffectivePolicyRequest = crate::json::decode_body(body)?;
-            let output = svc.describe_effective_policy(ctx, input)?;
+            let output = svc
+                .describe_effective_policy(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::DescribeHandshake => {
             let input: DescribeHandshakeRequest = crate::json::decode_body(body)?;
-            let output = svc.describe_handshake(ctx, input)?;
+            let output = svc.describe_handshake(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::DescribeOrganization => {
             crate::json::check_body(body)?;
-            let output = svc.describe_organization(ctx)?;
+            let output = svc.describe_organization(ctx).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::DescribeOrganizationalUnit => {
             let input: DescribeOrganizationalUnitRequest = crate::json::decode_body(body)?;
-            let output = svc.describe_organizational_unit(ctx, input)?;
+            let output = svc
+                .describe_organizational_unit(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::DescribePolicy => {
             let input: DescribePolicyRequest = crate::json::decode_body(body)?;
-            let output = svc.describe_policy(ctx, input)?;
+            let output = svc.describe_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::DescribeResourcePolicy => {
             crate::json::check_body(body)?;
-            let output = svc.describe_resource_policy(ctx)?;
+            let output = svc.describe_resource_policy(ctx).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::DescribeResponsibilityTransfer => {
             let input: DescribeResponsibilityTransferRequest = crate::json::decode_body(body)?;
-            let output = svc.describe_responsibility_transfer(ctx, input)?;
+            let output = svc
+                .describe_responsibility_transfer(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::DetachPolicy => {
             let input: DetachPolicyRequest = crate::json::decode_body(body)?;
-            svc.detach_policy(ctx, input)?;
+            svc.detach_policy(ctx, input).map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::DisableAWSServiceAccess => {
             let input: DisableAWSServiceAccessRequest = crate::json::decode_body(body)?;
-            svc.disable_aws_service_access(ctx, input)?;
+            svc.disable_aws_service_access(ctx, input)
+                .map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::DisablePolicyType => {
             let input: DisablePolicyTypeRequest = crate::json::decode_body(body)?;
-            let output = svc.disable_policy_type(ctx, input)?;
+            let output = svc.disable_policy_type(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::EnableAWSServiceAccess => {
             let input: EnableAWSServiceAccessRequest = crate::json::decode_body(body)?;
-            svc.enable_aws_service_access(ctx, input)?;
+            svc.enable_aws_service_access(ctx, input)
+                .map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::EnableAllFeatures => {
             let input: EnableAllFeaturesRequest = crate::json::decode_body(body)?;
-            let output = svc.enable_all_features(ctx, input)?;
+            let output = svc.enable_all_features(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::EnablePolicyType => {
             let input: EnablePolicyTypeRequest = crate::json::decode_body(body)?;
-            let output = svc.enable_policy_type(ctx, input)?;
+            let output = svc.enable_policy_type(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::InviteAccountToOrganization => {
             let input: InviteAccountToOrganizationRequest = crate::json::decode_body(body)?;
-            let output = svc.invite_account_to_organization(ctx, input)?;
+            let output = svc
+                .invite_account_to_organization(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::InviteOrganizationToTransferResponsibility => {
             let input: InviteOrganizationToTransferResponsibilityRequest =
                 crate::json::decode_body(body)?;
-            let output = svc.invite_organization_to_transfer_responsibility(ctx, input)?;
+            let output = svc
+                .invite_organization_to_transfer_responsibility(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::LeaveOrganization => {
             crate::json::check_body(body)?;
-            svc.leave_organization(ctx)?;
+            svc.leave_organization(ctx).map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::ListAWSServiceAccessForOrganization => {
             let input: ListAWSServiceAccessForOrganizationRequest = crate::json::decode_body(body)?;
-            let output = svc.list_aws_service_access_for_organization(ctx, input)?;
+            let output = svc
+                .list_aws_service_access_for_organization(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListAccounts => {
             let input: ListAccountsRequest = crate::json::decode_body(body)?;
-            let output = svc.list_accounts(ctx, input)?;
+            let output = svc.list_accounts(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListAccountsForParent => {
             let input: ListAccountsForParentRequest = crate::json::decode_body(body)?;
-            let output = svc.list_accounts_for_parent(ctx, input)?;
+            let output = svc
+                .list_accounts_for_parent(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListAccountsWithInvalidEffectivePolicy => {
             let input: ListAccountsWithInvalidEffectivePolicyRequest =
                 crate::json::decode_body(body)?;
-            let output = svc.list_accounts_with_invalid_effective_policy(ctx, input)?;
+            let output = svc
+                .list_accounts_with_invalid_effective_policy(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListChildren => {
             let input: ListChildrenRequest = crate::json::decode_body(body)?;
-            let output = svc.list_children(ctx, input)?;
+            let output = svc.list_children(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListCreateAccountStatus => {
             let input: ListCreateAccountStatusRequest = crate::json::decode_body(body)?;
-            let output = svc.list_create_account_status(ctx, input)?;
+            let output = svc
+                .list_create_account_status(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListDelegatedAdministrators => {
             let input: ListDelegatedAdministratorsRequest = crate::json::decode_body(body)?;
-            let output = svc.list_delegated_administrators(ctx, input)?;
+            let output = svc
+                .list_delegated_administrators(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListDelegatedServicesForAccount => {
             let input: ListDelegatedServicesForAccountRequest = crate::json::decode_body(body)?;
-            let output = svc.list_delegated_services_for_account(ctx, input)?;
+            let output = svc
+                .list_delegated_services_for_account(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListEffectivePolicyValidationErrors => {
             let input: ListEffectivePolicyValidationErrorsRequest = crate::json::decode_body(body)?;
-            let output = svc.list_effective_policy_validation_errors(ctx, input)?;
+            let output = svc
+                .list_effective_policy_validation_errors(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListHandshakesForAccount => {
             let input: ListHandshakesForAccountRequest = crate::json::decode_body(body)?;
-            let output = svc.list_handshakes_for_account(ctx, input)?;
+            let output = svc
+                .list_handshakes_for_account(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListHandshakesForOrganization => {
             let input: ListHandshakesForOrganizationRequest = crate::json::decode_body(body)?;
-            let output = svc.list_handshakes_for_organization(ctx, input)?;
+            let output = svc
+                .list_handshakes_for_organization(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListInboundResponsibilityTransfers => {
             let input: ListInboundResponsibilityTransfersRequest = crate::json::decode_body(body)?;
-            let output = svc.list_inbound_responsibility_transfers(ctx, input)?;
+            let output = svc
+                .list_inbound_responsibility_transfers(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListOrganizationalUnitsForParent => {
             let input: ListOrganizationalUnitsForParentRequest = crate::json::decode_body(body)?;
-            let output = svc.list_organizational_units_for_parent(ctx, input)?;
+            let output = svc
+                .list_organizational_units_for_parent(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListOutboundResponsibilityTransfers => {
             let input: ListOutboundResponsibilityTransfersRequest = crate::json::decode_body(body)?;
-            let output = svc.list_outbound_responsibility_transfers(ctx, input)?;
+            let output = svc
+                .list_outbound_responsibility_transfers(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListParents => {
             let input: ListParentsRequest = crate::json::decode_body(body)?;
-            let output = svc.list_parents(ctx, input)?;
+            let output = svc.list_parents(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListPolicies => {
             let input: ListPoliciesRequest = crate::json::decode_body(body)?;
-            let output = svc.list_policies(ctx, input)?;
+            let output = svc.list_policies(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListPoliciesForTarget => {
             let input: ListPoliciesForTargetRequest = crate::json::decode_body(body)?;
-            let output = svc.list_policies_for_target(ctx, input)?;
+            let output = svc
+                .list_policies_for_target(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListRoots => {
             let input: ListRootsRequest = crate::json::decode_body(body)?;
-            let output = svc.list_roots(ctx, input)?;
+            let output = svc.list_roots(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListTagsForResource => {
             let input: ListTagsForResourceRequest = crate::json::decode_body(body)?;
-            let output = svc.list_tags_for_resource(ctx, input)?;
+            let output = svc.list_tags_for_resource(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::ListTargetsForPolicy => {
             let input: ListTargetsForPolicyRequest = crate::json::decode_body(body)?;
-            let output = svc.list_targets_for_policy(ctx, input)?;
+            let output = svc
+                .list_targets_for_policy(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::MoveAccount => {
             let input: MoveAccountRequest = crate::json::decode_body(body)?;
-            svc.move_account(ctx, input)?;
+            svc.move_account(ctx, input).map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::PutResourcePolicy => {
             let input: PutResourcePolicyRequest = crate::json::decode_body(body)?;
-            let output = svc.put_resource_policy(ctx, input)?;
+            let output = svc.put_resource_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::RegisterDelegatedAdministrator => {
             let input: RegisterDelegatedAdministratorRequest = crate::json::decode_body(body)?;
-            svc.register_delegated_administrator(ctx, input)?;
+            svc.register_delegated_administrator(ctx, input)
+                .map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::RemoveAccountFromOrganization => {
             let input: RemoveAccountFromOrganizationRequest = crate::json::decode_body(body)?;
-            svc.remove_account_from_organization(ctx, input)?;
+            svc.remove_account_from_organization(ctx, input)
+                .map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::TagResource => {
             let input: TagResourceRequest = crate::json::decode_body(body)?;
-            svc.tag_resource(ctx, input)?;
+            svc.tag_resource(ctx, input).map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::TerminateResponsibilityTransfer => {
             let input: TerminateResponsibilityTransferRequest = crate::json::decode_body(body)?;
-            let output = svc.terminate_responsibility_transfer(ctx, input)?;
+            let output = svc
+                .terminate_responsibility_transfer(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::UntagResource => {
             let input: UntagResourceRequest = crate::json::decode_body(body)?;
-            svc.untag_resource(ctx, input)?;
+            svc.untag_resource(ctx, input).map_err(Into::into)?;
             Ok(b"{}".to_vec())
         }
         Operation::UpdateOrganizationalUnit => {
             let input: UpdateOrganizationalUnitRequest = crate::json::decode_body(body)?;
-            let output = svc.update_organizational_unit(ctx, input)?;
+            let output = svc
+                .update_organizational_unit(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::UpdatePolicy => {
             let input: UpdatePolicyRequest = crate::json::decode_body(body)?;
-            let output = svc.update_policy(ctx, input)?;
+            let output = svc.update_policy(ctx, input).map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
         Operation::UpdateResponsibilityTransfer => {
             let input: UpdateResponsibilityTransferRequest = crate::json::decode_body(body)?;
-            let output = svc.update_responsibility_transfer(ctx, input)?;
+            let output = svc
+                .update_responsibility_transfer(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::json::render(&output))
         }
     }

@@ -1698,15 +1698,19 @@ pub trait StsApi {
     /// Per-request context passed through to every handler (caller identity,
     /// request id, ...).
     type Ctx;
+    /// The handlers' error: the implementation's own type, so handlers can use
+    /// `?` on their domain's errors; dispatch turns it into the wire error. It
+    /// is built from an [`ApiError`](crate::error::ApiError) for the defaults.
+    type Error: From<crate::error::ApiError> + Into<crate::error::ApiError>;
 
     /// `AssumeRole`
     fn assume_role(
         &self,
         ctx: &Self::Ctx,
         input: AssumeRoleRequest,
-    ) -> Result<AssumeRoleResponse, crate::error::ApiError> {
+    ) -> Result<AssumeRoleResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("AssumeRole"))
+        Err(crate::error::ApiError::not_implemented("AssumeRole").into())
     }
 
     /// `AssumeRoleWithSAML`
@@ -1714,11 +1718,9 @@ pub trait StsApi {
         &self,
         ctx: &Self::Ctx,
         input: AssumeRoleWithSAMLRequest,
-    ) -> Result<AssumeRoleWithSAMLResponse, crate::error::ApiError> {
+    ) -> Result<AssumeRoleWithSAMLResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "AssumeRoleWithSAML",
-        ))
+        Err(crate::error::ApiError::not_implemented("AssumeRoleWithSAML").into())
     }
 
     /// `AssumeRoleWithWebIdentity`
@@ -1726,11 +1728,9 @@ pub trait StsApi {
         &self,
         ctx: &Self::Ctx,
         input: AssumeRoleWithWebIdentityRequest,
-    ) -> Result<AssumeRoleWithWebIdentityResponse, crate::error::ApiError> {
+    ) -> Result<AssumeRoleWithWebIdentityResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "AssumeRoleWithWebIdentity",
-        ))
+        Err(crate::error::ApiError::not_implemented("AssumeRoleWithWebIdentity").into())
     }
 
     /// `AssumeRoot`
@@ -1738,9 +1738,9 @@ pub trait StsApi {
         &self,
         ctx: &Self::Ctx,
         input: AssumeRootRequest,
-    ) -> Result<AssumeRootResponse, crate::error::ApiError> {
+    ) -> Result<AssumeRootResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("AssumeRoot"))
+        Err(crate::error::ApiError::not_implemented("AssumeRoot").into())
     }
 
     /// `DecodeAuthorizationMessage`
@@ -1748,11 +1748,9 @@ pub trait StsApi {
         &self,
         ctx: &Self::Ctx,
         input: DecodeAuthorizationMessageRequest,
-    ) -> Result<DecodeAuthorizationMessageResponse, crate::error::ApiError> {
+    ) -> Result<DecodeAuthorizationMessageResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "DecodeAuthorizationMessage",
-        ))
+        Err(crate::error::ApiError::not_implemented("DecodeAuthorizationMessage").into())
     }
 
     /// `GetAccessKeyInfo`
@@ -1760,9 +1758,9 @@ pub trait StsApi {
         &self,
         ctx: &Self::Ctx,
         input: GetAccessKeyInfoRequest,
-    ) -> Result<GetAccessKeyInfoResponse, crate::error::ApiError> {
+    ) -> Result<GetAccessKeyInfoResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetAccessKeyInfo"))
+        Err(crate::error::ApiError::not_implemented("GetAccessKeyInfo").into())
     }
 
     /// `GetCallerIdentity`
@@ -1770,9 +1768,9 @@ pub trait StsApi {
         &self,
         ctx: &Self::Ctx,
         input: GetCallerIdentityRequest,
-    ) -> Result<GetCallerIdentityResponse, crate::error::ApiError> {
+    ) -> Result<GetCallerIdentityResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetCallerIdentity"))
+        Err(crate::error::ApiError::not_implemented("GetCallerIdentity").into())
     }
 
     /// `GetDelegatedAccessToken`
@@ -1780,11 +1778,9 @@ pub trait StsApi {
         &self,
         ctx: &Self::Ctx,
         input: GetDelegatedAccessTokenRequest,
-    ) -> Result<GetDelegatedAccessTokenResponse, crate::error::ApiError> {
+    ) -> Result<GetDelegatedAccessTokenResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetDelegatedAccessToken",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetDelegatedAccessToken").into())
     }
 
     /// `GetFederationToken`
@@ -1792,11 +1788,9 @@ pub trait StsApi {
         &self,
         ctx: &Self::Ctx,
         input: GetFederationTokenRequest,
-    ) -> Result<GetFederationTokenResponse, crate::error::ApiError> {
+    ) -> Result<GetFederationTokenResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetFederationToken",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetFederationToken").into())
     }
 
     /// `GetScopedCredentials`
@@ -1804,11 +1798,9 @@ pub trait StsApi {
         &self,
         ctx: &Self::Ctx,
         input: GetScopedCredentialsRequest,
-    ) -> Result<GetScopedCredentialsResponse, crate::error::ApiError> {
+    ) -> Result<GetScopedCredentialsResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetScopedCredentials",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetScopedCredentials").into())
     }
 
     /// `GetSessionToken`
@@ -1816,9 +1808,9 @@ pub trait StsApi {
         &self,
         ctx: &Self::Ctx,
         input: GetSessionTokenRequest,
-    ) -> Result<GetSessionTokenResponse, crate::error::ApiError> {
+    ) -> Result<GetSessionTokenResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented("GetSessionToken"))
+        Err(crate::error::ApiError::not_implemented("GetSessionToken").into())
     }
 
     /// `GetWebIdentityToken`
@@ -1826,11 +1818,9 @@ pub trait StsApi {
         &self,
         ctx: &Self::Ctx,
         input: GetWebIdentityTokenRequest,
-    ) -> Result<GetWebIdentityTokenResponse, crate::error::ApiError> {
+    ) -> Result<GetWebIdentityTokenResponse, Self::Error> {
         let _ = (ctx, input);
-        Err(crate::error::ApiError::not_implemented(
-            "GetWebIdentityToken",
-        ))
+        Err(crate::error::ApiError::not_implemented("GetWebIdentityToken").into())
     }
 }
 
@@ -1868,7 +1858,7 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
     match op {
         Operation::AssumeRole => {
             let input: AssumeRoleRequest = params.decode()?;
-            let output = svc.assume_role(ctx, input)?;
+            let output = svc.assume_role(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AssumeRole",
                 XML_NAMESPACE,
@@ -1879,7 +1869,7 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
         }
         Operation::AssumeRoleWithSAML => {
             let input: AssumeRoleWithSAMLRequest = params.decode()?;
-            let output = svc.assume_role_with_saml(ctx, input)?;
+            let output = svc.assume_role_with_saml(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AssumeRoleWithSAML",
                 XML_NAMESPACE,
@@ -1890,7 +1880,9 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
         }
         Operation::AssumeRoleWithWebIdentity => {
             let input: AssumeRoleWithWebIdentityRequest = params.decode()?;
-            let output = svc.assume_role_with_web_identity(ctx, input)?;
+            let output = svc
+                .assume_role_with_web_identity(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AssumeRoleWithWebIdentity",
                 XML_NAMESPACE,
@@ -1901,7 +1893,7 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
         }
         Operation::AssumeRoot => {
             let input: AssumeRootRequest = params.decode()?;
-            let output = svc.assume_root(ctx, input)?;
+            let output = svc.assume_root(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "AssumeRoot",
                 XML_NAMESPACE,
@@ -1912,7 +1904,9 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
         }
         Operation::DecodeAuthorizationMessage => {
             let input: DecodeAuthorizationMessageRequest = params.decode()?;
-            let output = svc.decode_authorization_message(ctx, input)?;
+            let output = svc
+                .decode_authorization_message(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "DecodeAuthorizationMessage",
                 XML_NAMESPACE,
@@ -1923,7 +1917,7 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
         }
         Operation::GetAccessKeyInfo => {
             let input: GetAccessKeyInfoRequest = params.decode()?;
-            let output = svc.get_access_key_info(ctx, input)?;
+            let output = svc.get_access_key_info(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetAccessKeyInfo",
                 XML_NAMESPACE,
@@ -1934,7 +1928,7 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
         }
         Operation::GetCallerIdentity => {
             let input: GetCallerIdentityRequest = params.decode()?;
-            let output = svc.get_caller_identity(ctx, input)?;
+            let output = svc.get_caller_identity(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetCallerIdentity",
                 XML_NAMESPACE,
@@ -1945,7 +1939,9 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
         }
         Operation::GetDelegatedAccessToken => {
             let input: GetDelegatedAccessTokenRequest = params.decode()?;
-            let output = svc.get_delegated_access_token(ctx, input)?;
+            let output = svc
+                .get_delegated_access_token(ctx, input)
+                .map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetDelegatedAccessToken",
                 XML_NAMESPACE,
@@ -1956,7 +1952,7 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
         }
         Operation::GetFederationToken => {
             let input: GetFederationTokenRequest = params.decode()?;
-            let output = svc.get_federation_token(ctx, input)?;
+            let output = svc.get_federation_token(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetFederationToken",
                 XML_NAMESPACE,
@@ -1967,7 +1963,7 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
         }
         Operation::GetScopedCredentials => {
             let input: GetScopedCredentialsRequest = params.decode()?;
-            let output = svc.get_scoped_credentials(ctx, input)?;
+            let output = svc.get_scoped_credentials(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetScopedCredentials",
                 XML_NAMESPACE,
@@ -1978,7 +1974,7 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
         }
         Operation::GetSessionToken => {
             let input: GetSessionTokenRequest = params.decode()?;
-            let output = svc.get_session_token(ctx, input)?;
+            let output = svc.get_session_token(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetSessionToken",
                 XML_NAMESPACE,
@@ -1989,7 +1985,7 @@ pub fn dispatch_operation<S: StsApi + ?Sized>(
         }
         Operation::GetWebIdentityToken => {
             let input: GetWebIdentityTokenRequest = params.decode()?;
-            let output = svc.get_web_identity_token(ctx, input)?;
+            let output = svc.get_web_identity_token(ctx, input).map_err(Into::into)?;
             Ok(crate::xml::render_response(
                 "GetWebIdentityToken",
                 XML_NAMESPACE,
