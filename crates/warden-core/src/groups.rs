@@ -5,7 +5,7 @@ use crate::crypto;
 use crate::error::{CoreError, Result};
 use crate::model::{now_epoch, Group, User};
 use crate::page::{paginate, Page};
-use crate::state::{name_key, Change, State};
+use crate::state::{name_key, Change, Kind, State};
 use crate::users::{find_user, update_user_with};
 use crate::Warden;
 
@@ -128,7 +128,7 @@ impl Warden {
                             "Group with name {new_name} already exists."
                         )));
                     }
-                    changes.push(Change::DeleteGroup(name_key(account, &old.name)));
+                    changes.push(Change::Delete(Kind::Group, name_key(account, &old.name)));
                     for member in members(s, account, &old_lower) {
                         let mut member = member.clone();
                         for g in member.groups.iter_mut().filter(|g| **g == old_lower) {
@@ -160,7 +160,10 @@ impl Warden {
                     "Cannot delete entity, must remove users from group first.".to_string(),
                 ));
             }
-            Ok((vec![Change::DeleteGroup(name_key(account, name))], ()))
+            Ok((
+                vec![Change::Delete(Kind::Group, name_key(account, name))],
+                (),
+            ))
         })
     }
 

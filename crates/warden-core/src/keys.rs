@@ -7,7 +7,7 @@ use crate::crypto::{self, Secret};
 use crate::error::{CoreError, Result};
 use crate::model::{now_epoch, AccessKey, Epoch, KeyLastUsed, KeyStatus};
 use crate::page::{paginate, Page};
-use crate::state::{Change, State};
+use crate::state::{Change, Kind, State};
 use crate::users::find_user;
 use crate::Warden;
 
@@ -162,10 +162,11 @@ impl Warden {
             let lower = owner_lower(s, account, owner)?;
             find_key(s, account, &lower, key_id)?;
             Ok((
-                vec![Change::DeleteAccessKey {
-                    account: account.to_string(),
-                    id: key_id.to_string(),
-                }],
+                // Its last-used record goes with it.
+                vec![
+                    Change::Delete(Kind::AccessKey, (account.to_string(), key_id.to_string())),
+                    Change::Delete(Kind::KeyLastUsed, (account.to_string(), key_id.to_string())),
+                ],
                 (),
             ))
         })

@@ -4,7 +4,7 @@ use crate::crypto::{self, Secret};
 use crate::error::{CoreError, Result};
 use crate::model::{now_epoch, Epoch, MfaDevice, Tag};
 use crate::page::{paginate, Page};
-use crate::state::{Change, State};
+use crate::state::{Change, Kind, State};
 use crate::users::{check_new_tags, find_user};
 use crate::Warden;
 
@@ -294,10 +294,10 @@ impl Warden {
                 ));
             }
             Ok((
-                vec![Change::DeleteMfa {
-                    account: account.to_string(),
-                    serial: serial.to_string(),
-                }],
+                vec![Change::Delete(
+                    Kind::Mfa,
+                    (account.to_string(), serial.to_string()),
+                )],
                 (),
             ))
         })

@@ -12,7 +12,7 @@ use crate::crypto;
 use crate::error::{CoreError, Result};
 use crate::model::{now_epoch, Compiled, Epoch, InlinePolicy, ManagedPolicy, PolicyVersion, Tag};
 use crate::page::{paginate, Page};
-use crate::state::{name_key, Change, State};
+use crate::state::{name_key, Change, Kind, State};
 use crate::Warden;
 
 /// AWS's default quota of managed policies attached to one user, group or role.
@@ -526,7 +526,7 @@ impl Warden {
                     "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.".to_string(),
                 ));
             }
-            Ok((vec![Change::DeletePolicy(name_key(account, &p.name))], ()))
+            Ok((vec![Change::Delete(Kind::Policy, name_key(account, &p.name))], ()))
         })
     }
 

@@ -11,7 +11,7 @@ use crate::error::{CoreError, Result};
 use crate::model::{now_epoch, Compiled, InstanceProfile, Role, Tag};
 use crate::page::{paginate, Page};
 use crate::policies::compile_document;
-use crate::state::{name_key, Change, State};
+use crate::state::{name_key, Change, Kind, State};
 use crate::users::{check_new_tags, merge_tags, remove_tags};
 use crate::Warden;
 
@@ -383,7 +383,10 @@ impl Warden {
             if is_service_linked(role) && !service_linked_ok {
                 return Err(unmodifiable(role));
             }
-            Ok((vec![Change::DeleteRole(name_key(account, name))], ()))
+            Ok((
+                vec![Change::Delete(Kind::Role, name_key(account, name))],
+                (),
+            ))
         })
     }
 
@@ -521,7 +524,10 @@ impl Warden {
                 ));
             }
             Ok((
-                vec![Change::DeleteInstanceProfile(name_key(account, name))],
+                vec![Change::Delete(
+                    Kind::InstanceProfile,
+                    name_key(account, name),
+                )],
                 (),
             ))
         })

@@ -73,114 +73,349 @@ pub enum AuthzScope<'a> {
     Everything,
 }
 
-/// One entity to store or remove.
-#[derive(Debug, Clone)]
-pub enum Change {
-    Account(Account),
-    User(User),
-    DeleteUser(NameKey),
-    Group(Group),
-    DeleteGroup(NameKey),
-    AccessKey(AccessKey),
-    DeleteAccessKey { account: String, id: String },
-    Mfa(MfaDevice),
-    DeleteMfa { account: String, serial: String },
-    KeyLastUsed(KeyLastUsed),
-    Policy(ManagedPolicy),
-    DeletePolicy(NameKey),
-    Role(Role),
-    DeleteRole(NameKey),
-    InstanceProfile(InstanceProfile),
-    DeleteInstanceProfile(NameKey),
-    Organization(Organization),
+/// How a kind of entity is stored and what it means to the authorizer:
+/// its record key, and what to do after reading it back (compile its
+/// policies, open its sealed secrets).
+trait Entity: Serialize + DeserializeOwned {
+    /// `(account, key)` of its record; the in-memory map is keyed the same
+    /// way (see [`Table`]).
+    fn store_key(&self) -> (String, String);
+
+    /// Rebuilds what is not stored (compiled policies, opened secrets).
+    fn loaded(&mut self, _master: &MasterKey) -> Result<()> {
+        Ok(())
+    }
 }
 
-const ACCOUNT: &str = "account";
-const USER: &str = "user";
-const GROUP: &str = "group";
-const ACCESS_KEY: &str = "access_key";
-const MFA: &str = "mfa_device";
-const KEY_LAST_USED: &str = "key_last_used";
-const POLICY: &str = "managed_policy";
-const ROLE: &str = "role";
-const INSTANCE_PROFILE: &str = "instance_profile";
-const ORGANIZATION: &str = "organization";
-
-fn put<T: Serialize>(kind: &str, account: &str, key: &str, value: &T) -> Result<Mutation> {
-    let value = serde_json::to_string(value).map_err(|e| CoreError::Internal(e.to_string()))?;
-    Ok(Mutation::Put(Record {
-        kind: kind.to_string(),
-        account: account.to_string(),
-        key: key.to_string(),
-        value,
-    }))
+/// An in-memory map of one kind of entity, addressed by the record key.
+trait Table<V> {
+    fn put(&mut self, account: String, key: String, value: V);
+    fn take(&mut self, account: String, key: String);
 }
 
-fn delete(kind: &str, account: &str, key: &str) -> Mutation {
-    Mutation::Delete {
-        kind: kind.to_string(),
-        account: account.to_string(),
-        key: key.to_string(),
+/// Maps keyed per account: `(account, lower-cased name)` or `(account, serial)`.
+impl<V> Table<V> for BTreeMap<(String, String), V> {
+    fn put(&mut self, account: String, key: String, value: V) {
+        self.insert((account, key), value);
+    }
+    fn take(&mut self, account: String, key: String) {
+        self.remove(&(account, key));
+    }
+}
+
+/// Maps keyed by a globally unique id (account id, access key id, organization id).
+impl<V> Table<V> for BTreeMap<String, V> {
+    fn put(&mut self, _account: String, key: String, value: V) {
+        self.insert(key, value);
+    }
+    fn take(&mut self, _account: String, key: String) {
+        self.remove(&key);
+    }
+}
+
+impl<V> Table<V> for HashMap<String, V> {
+    fn put(&mut self, _account: String, key: String, value: V) {
+        self.insert(key, value);
+    }
+    fn take(&mut self, _account: String, key: String) {
+        self.remove(&key);
+    }
+}
+
+/// Every kind of stored entity, declared once: its `Change` variant and
+/// type, the `State` map holding it, its record kind, and what changing it
+/// invalidates of the authorizer's cached views. Adding a kind is one line
+/// here and an [`Entity`] impl.
+macro_rules! entity_kinds {
+    ($( $variant:ident($ty:ty) => $field:ident, $record:literal, $scope:ident; )*) => {
+        /// A kind of stored entity.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Kind {
+            $( $variant, )*
+        }
+
+        impl Kind {
+            /// Every kind.
+            pub const ALL: &'static [Kind] = &[$( Kind::$variant ),*];
+
+            /// The record kind in the store.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( Kind::$variant => $record, )*
+                }
+            }
+
+            fn from_record(kind: &str) -> Option<Kind> {
+                match kind {
+                    $( $record => Some(Kind::$variant), )*
+                    _ => None,
+                }
+            }
+
+            /// Which principals' views a change to an entity of this kind in
+            /// `account` can alter.
+            fn scope(self, account: &str) -> AuthzScope<'_> {
+                match self {
+                    $( Kind::$variant => entity_kinds!(@scope $scope, account), )*
+                }
+            }
+        }
+
+        /// One entity to store or remove.
+        #[derive(Debug, Clone)]
+        pub enum Change {
+            $( $variant($ty), )*
+            /// Removes the entity of a kind stored under `(account, key)`.
+            Delete(Kind, NameKey),
+        }
+
+        impl Change {
+            /// The kind and record key this change writes or removes.
+            fn target(&self) -> (Kind, (String, String)) {
+                match self {
+                    $( Change::$variant(e) => (Kind::$variant, e.store_key()), )*
+                    Change::Delete(kind, key) => (*kind, key.clone()),
+                }
+            }
+
+            /// The store mutation for this change.
+            pub fn to_mutation(&self) -> Result<Mutation> {
+                let (kind, (account, key)) = self.target();
+                let value = match self {
+                    $( Change::$variant(e) => serde_json::to_string(e).map(versioned), )*
+                    Change::Delete(..) => {
+                        return Ok(Mutation::Delete {
+                            kind: kind.as_str().to_string(),
+                            account,
+                            key,
+                        })
+                    }
+                }
+                .map_err(|e| CoreError::Internal(e.to_string()))?;
+                Ok(Mutation::Put(Record {
+                    kind: kind.as_str().to_string(),
+                    account,
+                    key,
+                    value,
+                }))
+            }
+        }
+
+        impl State {
+            /// Applies one change to memory. Infallible: every check happened
+            /// before the change was made.
+            fn apply(&mut self, change: Change) {
+                let (_, (account, key)) = change.target();
+                match change {
+                    $( Change::$variant(e) => Table::put(&mut self.$field, account, key, e), )*
+                    Change::Delete(kind, _) => match kind {
+                        $( Kind::$variant => Table::<$ty>::take(&mut self.$field, account, key), )*
+                    },
+                }
+            }
+
+            /// The change a stored record stands for, its entity rebuilt.
+            fn change_of(r: &Record, master: &MasterKey) -> Result<Change> {
+                match Kind::from_record(&r.kind) {
+                    $( Some(Kind::$variant) => {
+                        let mut e: $ty = parse(r)?;
+                        e.loaded(master)?;
+                        Ok(Change::$variant(e))
+                    } )*
+                    None => Err(CoreError::Internal(format!("unknown record kind {}", r.kind))),
+                }
+            }
+        }
+    };
+    (@scope Unaffected, $account:ident) => { AuthzScope::Unaffected };
+    (@scope Account, $account:ident) => { AuthzScope::Account($account) };
+    (@scope Everything, $account:ident) => { AuthzScope::Everything };
+}
+
+entity_kinds! {
+    Account(Account) => accounts, "account", Account;
+    User(User) => users, "user", Account;
+    Group(Group) => groups, "group", Account;
+    AccessKey(AccessKey) => access_keys, "access_key", Unaffected;
+    Mfa(MfaDevice) => mfa_devices, "mfa_device", Unaffected;
+    KeyLastUsed(KeyLastUsed) => key_last_used, "key_last_used", Unaffected;
+    Policy(ManagedPolicy) => policies, "managed_policy", Account;
+    Role(Role) => roles, "role", Account;
+    InstanceProfile(InstanceProfile) => instance_profiles, "instance_profile", Unaffected;
+    // Membership, OUs, SCPs and RCPs reach across accounts.
+    Organization(Organization) => organizations, "organization", Everything;
+}
+
+impl Entity for Account {
+    fn store_key(&self) -> (String, String) {
+        (self.id.clone(), self.id.clone())
+    }
+}
+
+impl Entity for User {
+    fn store_key(&self) -> (String, String) {
+        name_key(&self.account, &self.name)
+    }
+    fn loaded(&mut self, _: &MasterKey) -> Result<()> {
+        compile_inline(&mut self.inline_policies);
+        Ok(())
+    }
+}
+
+impl Entity for Group {
+    fn store_key(&self) -> (String, String) {
+        name_key(&self.account, &self.name)
+    }
+    fn loaded(&mut self, _: &MasterKey) -> Result<()> {
+        compile_inline(&mut self.inline_policies);
+        Ok(())
+    }
+}
+
+impl Entity for AccessKey {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.id.clone())
+    }
+    fn loaded(&mut self, master: &MasterKey) -> Result<()> {
+        self.secret = master
+            .open(&self.sealed_secret, self.id.as_bytes())
+            .map_err(|e| CoreError::Internal(format!("access key {}: {e}", self.id)))?;
+        Ok(())
+    }
+}
+
+impl Entity for MfaDevice {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.serial.clone())
+    }
+    fn loaded(&mut self, master: &MasterKey) -> Result<()> {
+        self.seed = master
+            .open(&self.sealed_seed, self.serial.as_bytes())
+            .map_err(|e| CoreError::Internal(format!("mfa device {}: {e}", self.serial)))?;
+        Ok(())
+    }
+}
+
+impl Entity for KeyLastUsed {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.key_id.clone())
+    }
+}
+
+impl Entity for ManagedPolicy {
+    fn store_key(&self) -> (String, String) {
+        name_key(&self.account, &self.name)
+    }
+    fn loaded(&mut self, _: &MasterKey) -> Result<()> {
+        compile_versions(self);
+        Ok(())
+    }
+}
+
+impl Entity for Role {
+    fn store_key(&self) -> (String, String) {
+        name_key(&self.account, &self.name)
+    }
+    fn loaded(&mut self, _: &MasterKey) -> Result<()> {
+        compile_inline(&mut self.inline_policies);
+        crate::roles::compile_trust(self);
+        Ok(())
+    }
+}
+
+impl Entity for InstanceProfile {
+    fn store_key(&self) -> (String, String) {
+        name_key(&self.account, &self.name)
+    }
+}
+
+impl Entity for Organization {
+    fn store_key(&self) -> (String, String) {
+        (self.management_account.clone(), self.id.clone())
+    }
+    fn loaded(&mut self, _: &MasterKey) -> Result<()> {
+        self.policies
+            .iter_mut()
+            .for_each(crate::org_policies::compile);
+        Ok(())
     }
 }
 
 impl Change {
     /// Which principals' authorization views this change can alter.
     pub fn authz_scope(&self) -> AuthzScope<'_> {
-        match self {
-            Self::AccessKey(_)
-            | Self::DeleteAccessKey { .. }
-            | Self::Mfa(_)
-            | Self::DeleteMfa { .. }
-            | Self::KeyLastUsed(_)
-            | Self::InstanceProfile(_)
-            | Self::DeleteInstanceProfile(_) => AuthzScope::Unaffected,
-            Self::Account(a) => AuthzScope::Account(&a.id),
-            Self::User(u) => AuthzScope::Account(&u.account),
-            Self::Group(g) => AuthzScope::Account(&g.account),
-            Self::Policy(p) => AuthzScope::Account(&p.account),
-            Self::Role(r) => AuthzScope::Account(&r.account),
-            Self::DeleteUser((account, _))
-            | Self::DeleteGroup((account, _))
-            | Self::DeletePolicy((account, _))
-            | Self::DeleteRole((account, _)) => AuthzScope::Account(account),
-            Self::Organization(_) => AuthzScope::Everything,
-        }
+        let account = match self {
+            Change::Account(a) => &a.id,
+            Change::User(u) => &u.account,
+            Change::Group(g) => &g.account,
+            Change::AccessKey(k) => &k.account,
+            Change::Mfa(m) => &m.account,
+            Change::KeyLastUsed(l) => &l.account,
+            Change::Policy(p) => &p.account,
+            Change::Role(r) => &r.account,
+            Change::InstanceProfile(p) => &p.account,
+            Change::Organization(o) => &o.management_account,
+            Change::Delete(_, (account, _)) => account,
+        };
+        let kind = match self {
+            Change::Delete(kind, _) => *kind,
+            other => other.target().0,
+        };
+        kind.scope(account)
     }
+}
 
-    /// The store mutation for this change.
-    pub fn to_mutation(&self) -> Result<Mutation> {
-        Ok(match self {
-            Self::Account(a) => put(ACCOUNT, &a.id, &a.id, a)?,
-            Self::User(u) => put(USER, &u.account, &u.name.to_lowercase(), u)?,
-            Self::DeleteUser((acct, name)) => delete(USER, acct, name),
-            Self::Group(g) => put(GROUP, &g.account, &g.name.to_lowercase(), g)?,
-            Self::DeleteGroup((acct, name)) => delete(GROUP, acct, name),
-            Self::AccessKey(k) => put(ACCESS_KEY, &k.account, &k.id, k)?,
-            Self::DeleteAccessKey { account, id } => delete(ACCESS_KEY, account, id),
-            Self::Mfa(m) => put(MFA, &m.account, &m.serial, m)?,
-            Self::DeleteMfa { account, serial } => delete(MFA, account, serial),
-            Self::KeyLastUsed(l) => put(KEY_LAST_USED, &l.account, &l.key_id, l)?,
-            Self::Policy(p) => put(POLICY, &p.account, &p.name.to_lowercase(), p)?,
-            Self::DeletePolicy((acct, name)) => delete(POLICY, acct, name),
-            Self::Role(r) => put(ROLE, &r.account, &r.name.to_lowercase(), r)?,
-            Self::DeleteRole((acct, name)) => delete(ROLE, acct, name),
-            Self::InstanceProfile(p) => {
-                put(INSTANCE_PROFILE, &p.account, &p.name.to_lowercase(), p)?
-            }
-            Self::DeleteInstanceProfile((acct, name)) => delete(INSTANCE_PROFILE, acct, name),
-            Self::Organization(o) => put(ORGANIZATION, &o.management_account, &o.id, o)?,
-        })
+/// The layout of stored records. A record says which layout wrote it as its
+/// first member, `{"format":N,...}`; records from before the member existed
+/// are format 0, whose layout format 1 keeps. A change of layout bumps this
+/// and teaches [`migrate`] the step from the one before.
+pub const RECORD_FORMAT: u32 = 1;
+
+/// An entity's JSON object with the format member first, so reading it back
+/// costs a prefix check, not a second parse.
+fn versioned(json: String) -> String {
+    match json.strip_prefix('{') {
+        Some("}") => format!("{{\"format\":{RECORD_FORMAT}}}"),
+        Some(rest) => format!("{{\"format\":{RECORD_FORMAT},{rest}"),
+        None => json,
+    }
+}
+
+/// The format a stored value was written in (0: before formats existed).
+fn format_of(value: &str) -> Option<u32> {
+    let Some(rest) = value.strip_prefix("{\"format\":") else {
+        return Some(0);
+    };
+    let digits: &str = &rest[..rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len())];
+    digits.parse().ok()
+}
+
+/// Brings a stored value of `format` to the current layout. Formats 0 and 1
+/// share a layout (1 only added the member, which entities ignore), so
+/// there is nothing to do yet; a value from a newer warden is refused rather
+/// than misread.
+fn migrate<'v>(r: &'v Record, format: u32) -> Result<std::borrow::Cow<'v, str>> {
+    match format {
+        0 | RECORD_FORMAT => Ok(std::borrow::Cow::Borrowed(&r.value)),
+        newer => Err(CoreError::Internal(format!(
+            "{} record {}/{} has format {newer}, newer than this warden's {RECORD_FORMAT}: run a newer warden",
+            r.kind, r.account, r.key
+        ))),
     }
 }
 
 fn parse<T: DeserializeOwned>(r: &Record) -> Result<T> {
-    serde_json::from_str(&r.value).map_err(|e| {
+    let corrupt = |e: &dyn std::fmt::Display| {
         CoreError::Internal(format!(
             "corrupt {} record {}/{}: {e}",
             r.kind, r.account, r.key
         ))
-    })
+    };
+    let format = format_of(&r.value).ok_or_else(|| corrupt(&"unreadable format member"))?;
+    let value = migrate(r, format)?;
+    serde_json::from_str(&value).map_err(|e| corrupt(&e))
 }
 
 impl State {
@@ -211,121 +446,11 @@ impl State {
                 .is_none_or(|changed| generation >= *changed)
     }
 
-    /// Applies one change to memory. Infallible: every check happened before
-    /// the change was made.
-    fn apply(&mut self, change: Change) {
-        match change {
-            Change::Account(a) => {
-                self.accounts.insert(a.id.clone(), a);
-            }
-            Change::User(u) => {
-                self.users.insert(name_key(&u.account, &u.name), u);
-            }
-            Change::DeleteUser(k) => {
-                self.users.remove(&k);
-            }
-            Change::Group(g) => {
-                self.groups.insert(name_key(&g.account, &g.name), g);
-            }
-            Change::DeleteGroup(k) => {
-                self.groups.remove(&k);
-            }
-            Change::AccessKey(k) => {
-                self.access_keys.insert(k.id.clone(), k);
-            }
-            Change::DeleteAccessKey { id, .. } => {
-                self.access_keys.remove(&id);
-                self.key_last_used.remove(&id);
-            }
-            Change::Mfa(m) => {
-                self.mfa_devices
-                    .insert((m.account.clone(), m.serial.clone()), m);
-            }
-            Change::DeleteMfa { account, serial } => {
-                self.mfa_devices.remove(&(account, serial));
-            }
-            Change::KeyLastUsed(l) => {
-                self.key_last_used.insert(l.key_id.clone(), l);
-            }
-            Change::Policy(p) => {
-                self.policies.insert(name_key(&p.account, &p.name), p);
-            }
-            Change::DeletePolicy(k) => {
-                self.policies.remove(&k);
-            }
-            Change::Role(r) => {
-                self.roles.insert(name_key(&r.account, &r.name), r);
-            }
-            Change::DeleteRole(k) => {
-                self.roles.remove(&k);
-            }
-            Change::InstanceProfile(p) => {
-                self.instance_profiles
-                    .insert(name_key(&p.account, &p.name), p);
-            }
-            Change::DeleteInstanceProfile(k) => {
-                self.instance_profiles.remove(&k);
-            }
-            Change::Organization(o) => {
-                self.organizations.insert(o.id.clone(), o);
-            }
-        }
-    }
-
     /// Rebuilds the model from stored records, opening sealed secrets.
     pub fn from_records(records: &[Record], master: &MasterKey) -> Result<Self> {
         let mut state = Self::default();
         for r in records {
-            let change = match r.kind.as_str() {
-                ACCOUNT => Change::Account(parse(r)?),
-                USER => {
-                    let mut u: User = parse(r)?;
-                    compile_inline(&mut u.inline_policies);
-                    Change::User(u)
-                }
-                GROUP => {
-                    let mut g: Group = parse(r)?;
-                    compile_inline(&mut g.inline_policies);
-                    Change::Group(g)
-                }
-                ROLE => {
-                    let mut r: Role = parse(r)?;
-                    compile_inline(&mut r.inline_policies);
-                    crate::roles::compile_trust(&mut r);
-                    Change::Role(r)
-                }
-                INSTANCE_PROFILE => Change::InstanceProfile(parse(r)?),
-                ORGANIZATION => {
-                    let mut o: Organization = parse(r)?;
-                    o.policies.iter_mut().for_each(crate::org_policies::compile);
-                    Change::Organization(o)
-                }
-                POLICY => {
-                    let mut p: ManagedPolicy = parse(r)?;
-                    compile_versions(&mut p);
-                    Change::Policy(p)
-                }
-                ACCESS_KEY => {
-                    let mut k: AccessKey = parse(r)?;
-                    k.secret = master
-                        .open(&k.sealed_secret, k.id.as_bytes())
-                        .map_err(|e| CoreError::Internal(format!("access key {}: {e}", k.id)))?;
-                    Change::AccessKey(k)
-                }
-                MFA => {
-                    let mut m: MfaDevice = parse(r)?;
-                    m.seed = master
-                        .open(&m.sealed_seed, m.serial.as_bytes())
-                        .map_err(|e| {
-                            CoreError::Internal(format!("mfa device {}: {e}", m.serial))
-                        })?;
-                    Change::Mfa(m)
-                }
-                KEY_LAST_USED => Change::KeyLastUsed(parse(r)?),
-                other => {
-                    return Err(CoreError::Internal(format!("unknown record kind {other}")));
-                }
-            };
+            let change = Self::change_of(r, master)?;
             state.apply(change);
         }
         Ok(state)
@@ -388,5 +513,66 @@ impl State {
             .collect();
         keys.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
         keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    fn record(value: &str) -> Record {
+        Record {
+            kind: "account".into(),
+            account: "123456789012".into(),
+            key: "123456789012".into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn records_carry_their_format_first_and_older_ones_still_read() {
+        let account: Account = serde_json::from_str(
+            &Change::Account(Account {
+                id: "123456789012".into(),
+                created: 0,
+                alias: None,
+                password_policy: None,
+            })
+            .to_mutation()
+            .map(|m| match m {
+                Mutation::Put(r) => {
+                    assert!(r
+                        .value
+                        .starts_with(&format!("{{\"format\":{RECORD_FORMAT},")));
+                    r.value
+                }
+                Mutation::Delete { .. } => panic!("a put"),
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(account.id, "123456789012");
+        // Format 0: written before the member existed.
+        let legacy = serde_json::to_string(&account).unwrap();
+        assert_eq!(format_of(&legacy), Some(0));
+        let read: Account = parse(&record(&legacy)).unwrap();
+        assert_eq!(read.id, account.id);
+        // A newer warden's record is refused, not misread.
+        let newer = format!("{{\"format\":{},{}", RECORD_FORMAT + 1, &legacy[1..]);
+        assert!(parse::<Account>(&record(&newer)).is_err());
+        assert_eq!(
+            versioned("{}".into()),
+            format!("{{\"format\":{RECORD_FORMAT}}}")
+        );
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_its_record_kind() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_record(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(Kind::from_record("nonsense"), None);
     }
 }

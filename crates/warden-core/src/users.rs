@@ -4,7 +4,7 @@ use crate::crypto;
 use crate::error::{CoreError, Result};
 use crate::model::{now_epoch, Tag, User};
 use crate::page::{paginate, Page};
-use crate::state::{name_key, Change, State};
+use crate::state::{name_key, Change, Kind, State};
 use crate::Warden;
 
 pub const MAX_TAGS: usize = 50;
@@ -157,7 +157,7 @@ impl Warden {
                 if renamed {
                     let old_lower = old.name.to_lowercase();
                     let new_lower = new_name.to_lowercase();
-                    changes.push(Change::DeleteUser(name_key(account, &old.name)));
+                    changes.push(Change::Delete(Kind::User, name_key(account, &old.name)));
                     for key in s.keys_of(account, Some(&old_lower)) {
                         let mut key = key.clone();
                         key.user = Some(new_lower.clone());
@@ -194,7 +194,10 @@ impl Warden {
                     "Cannot delete entity, must remove referenced objects first.".to_string(),
                 ));
             }
-            Ok((vec![Change::DeleteUser(name_key(account, name))], ()))
+            Ok((
+                vec![Change::Delete(Kind::User, name_key(account, name))],
+                (),
+            ))
         })
     }
 
