@@ -46,7 +46,7 @@ cargo test --workspace --quiet
 
 echo "==> build the warden binary for the end-to-end suite"
 cargo build --quiet -p warden
-export WARDEN_BIN="$PWD/target/debug/warden"
+export WARDEN_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/warden"
 
 echo "==> end-to-end suite (real binary, aws CLI, boto3)"
 .venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
