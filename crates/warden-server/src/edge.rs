@@ -200,7 +200,10 @@ fn flatten_json(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<Stri
     };
     match value {
         serde_json::Value::Object(map) => {
-            for (k, v) in map {
+            // No model member has a `.` in its name, and the typed decoder
+            // ignores such a key; read here, `{"Tags.member.1.Key": ..}`
+            // would pose as a real tag to the authorizer alone.
+            for (k, v) in map.iter().filter(|(k, _)| !k.contains('.')) {
                 flatten_json(&join(k), v, out);
             }
         }
@@ -583,4 +586,50 @@ fn process_inner(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flat(body: &str) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        flatten_json("", &serde_json::from_str(body).unwrap(), &mut out);
+        out
+    }
+
+    #[test]
+    fn json_bodies_flatten_to_query_member_names() {
+        let out = flat(
+            r#"{"PolicyId":"p-1","Tags":[{"Key":"team","Value":"blue"}],"TagKeys":["a","b"],"N":3,"Gone":null}"#,
+        );
+        let want: BTreeMap<String, String> = [
+            ("PolicyId", "p-1"),
+            ("Tags.member.1.Key", "team"),
+            ("Tags.member.1.Value", "blue"),
+            ("TagKeys.member.1", "a"),
+            ("TagKeys.member.2", "b"),
+            ("N", "3"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn a_dotted_json_key_cannot_pose_as_a_flattened_member() {
+        // The handler sees the tag `admin`; the authorizer must too.
+        let out = flat(
+            r#"{"Tags":[{"Key":"admin","Value":"yes"}],"Tags.member.1.Key":"team","Tags.member.1.Value":"blue"}"#,
+        );
+        assert_eq!(
+            out.get("Tags.member.1.Key").map(String::as_str),
+            Some("admin")
+        );
+        assert_eq!(
+            out.get("Tags.member.1.Value").map(String::as_str),
+            Some("yes")
+        );
+    }
 }
