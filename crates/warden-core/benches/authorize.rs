@@ -8,6 +8,8 @@
 //! (root, an OU with a 10-statement SCP, the account) apply as well; and
 //! the user's request right after a write (untimed) in another account,
 //! which keeps its cached view, or in its own account, which renews it.
+//! `authorize_request/*` adds what the edge does first for every request:
+//! building the checks from the action table.
 //!
 //! `cargo bench -p warden-core --bench authorize`
 
@@ -201,6 +203,20 @@ fn bench(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    // The whole authorization of a request as the edge runs it: the checks
+    // built from the action table (resource from the stored user, its tags
+    // and boundary), then decided.
+    let get_user = warden_core::actions::spec("iam", "GetUser").unwrap();
+    let params = |name: &str| (name == "UserName").then(|| "HEAVY".to_string());
+    c.bench_function(
+        "authorize_request/user_10_attached_2_groups_boundary/GetUser_from_the_table",
+        |b| {
+            b.iter(|| {
+                let checks = warden_core::access::checks(&w.read(), &user, get_user, &params);
+                w.authorize_checks(&user, &checks, &facts).unwrap()
+            })
+        },
+    );
     w.authorize(&member_user, "iam:GetUser", &member_resource, &facts)
         .expect("SCPs allow the member's heavy user to read itself");
     c.bench_function(
