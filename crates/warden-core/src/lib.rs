@@ -12,6 +12,7 @@ pub mod access;
 pub mod account;
 pub mod actions;
 pub mod auth;
+pub mod authorization_details;
 pub mod authz;
 pub mod crypto;
 pub mod error;

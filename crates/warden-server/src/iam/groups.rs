@@ -1,0 +1,117 @@
+//! IAM groups and their membership.
+
+use warden_wire::generated::iam::*;
+
+use super::{group_out, page_parts, user_out};
+use crate::edge::RequestCtx;
+use crate::mapping::R;
+use crate::AppState;
+
+pub(super) fn create_group(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: CreateGroupRequest,
+) -> R<CreateGroupResponse> {
+    let g = app.warden.create_group(
+        &ctx.caller.account,
+        &input.group_name,
+        input.path.as_deref(),
+    )?;
+    Ok(CreateGroupResponse {
+        group: group_out(&g),
+    })
+}
+
+pub(super) fn get_group(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: GetGroupRequest,
+) -> R<GetGroupResponse> {
+    let (g, page) = app.warden.get_group(
+        &ctx.caller.account,
+        &input.group_name,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    let (users, is_truncated, marker) = page_parts(page, user_out);
+    Ok(GetGroupResponse {
+        group: group_out(&g),
+        users,
+        is_truncated,
+        marker,
+    })
+}
+
+pub(super) fn list_groups(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListGroupsRequest,
+) -> R<ListGroupsResponse> {
+    let page = app.warden.list_groups(
+        &ctx.caller.account,
+        input.path_prefix.as_deref(),
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    let (groups, is_truncated, marker) = page_parts(page, group_out);
+    Ok(ListGroupsResponse {
+        groups,
+        is_truncated,
+        marker,
+    })
+}
+
+pub(super) fn list_groups_for_user(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListGroupsForUserRequest,
+) -> R<ListGroupsForUserResponse> {
+    let page = app.warden.list_groups_for_user(
+        &ctx.caller.account,
+        &input.user_name,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    let (groups, is_truncated, marker) = page_parts(page, group_out);
+    Ok(ListGroupsForUserResponse {
+        groups,
+        is_truncated,
+        marker,
+    })
+}
+
+pub(super) fn update_group(app: &AppState, ctx: &RequestCtx, input: UpdateGroupRequest) -> R<()> {
+    app.warden.update_group(
+        &ctx.caller.account,
+        &input.group_name,
+        input.new_group_name.as_deref(),
+        input.new_path.as_deref(),
+    )?;
+    Ok(())
+}
+
+pub(super) fn delete_group(app: &AppState, ctx: &RequestCtx, input: DeleteGroupRequest) -> R<()> {
+    app.warden
+        .delete_group(&ctx.caller.account, &input.group_name)?;
+    Ok(())
+}
+
+pub(super) fn add_user_to_group(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: AddUserToGroupRequest,
+) -> R<()> {
+    app.warden
+        .add_user_to_group(&ctx.caller.account, &input.group_name, &input.user_name)?;
+    Ok(())
+}
+
+pub(super) fn remove_user_from_group(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: RemoveUserFromGroupRequest,
+) -> R<()> {
+    app.warden
+        .remove_user_from_group(&ctx.caller.account, &input.group_name, &input.user_name)?;
+    Ok(())
+}

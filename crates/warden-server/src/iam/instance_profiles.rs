@@ -1,0 +1,159 @@
+//! Instance profiles, the role each carries, and their tags.
+
+use warden_wire::generated::iam::*;
+
+use super::{instance_profile_out, page_parts, tag_page};
+use crate::edge::RequestCtx;
+use crate::mapping::{tags_in, R};
+use crate::AppState;
+
+pub(super) fn create_instance_profile(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: CreateInstanceProfileRequest,
+) -> R<CreateInstanceProfileResponse> {
+    let p = app.warden.create_instance_profile(
+        &ctx.caller.account,
+        &input.instance_profile_name,
+        input.path.as_deref(),
+        tags_in(input.tags),
+    )?;
+    Ok(CreateInstanceProfileResponse {
+        instance_profile: instance_profile_out(&p, None),
+    })
+}
+
+pub(super) fn get_instance_profile(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: GetInstanceProfileRequest,
+) -> R<GetInstanceProfileResponse> {
+    let (p, role) = app
+        .warden
+        .get_instance_profile(&ctx.caller.account, &input.instance_profile_name)?;
+    Ok(GetInstanceProfileResponse {
+        instance_profile: instance_profile_out(&p, role.as_ref()),
+    })
+}
+
+pub(super) fn list_instance_profiles(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListInstanceProfilesRequest,
+) -> R<ListInstanceProfilesResponse> {
+    let page = app.warden.list_instance_profiles(
+        &ctx.caller.account,
+        input.path_prefix.as_deref(),
+        None,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    let (instance_profiles, is_truncated, marker) =
+        page_parts(page, |(p, r)| instance_profile_out(p, r.as_ref()));
+    Ok(ListInstanceProfilesResponse {
+        instance_profiles,
+        is_truncated,
+        marker,
+    })
+}
+
+pub(super) fn list_instance_profiles_for_role(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListInstanceProfilesForRoleRequest,
+) -> R<ListInstanceProfilesForRoleResponse> {
+    let page = app.warden.list_instance_profiles(
+        &ctx.caller.account,
+        None,
+        Some(&input.role_name),
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    let (instance_profiles, is_truncated, marker) =
+        page_parts(page, |(p, r)| instance_profile_out(p, r.as_ref()));
+    Ok(ListInstanceProfilesForRoleResponse {
+        instance_profiles,
+        is_truncated,
+        marker,
+    })
+}
+
+pub(super) fn delete_instance_profile(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: DeleteInstanceProfileRequest,
+) -> R<()> {
+    app.warden
+        .delete_instance_profile(&ctx.caller.account, &input.instance_profile_name)?;
+    Ok(())
+}
+
+pub(super) fn add_role_to_instance_profile(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: AddRoleToInstanceProfileRequest,
+) -> R<()> {
+    app.warden.add_role_to_instance_profile(
+        &ctx.caller.account,
+        &input.instance_profile_name,
+        &input.role_name,
+    )?;
+    Ok(())
+}
+
+pub(super) fn remove_role_from_instance_profile(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: RemoveRoleFromInstanceProfileRequest,
+) -> R<()> {
+    app.warden.remove_role_from_instance_profile(
+        &ctx.caller.account,
+        &input.instance_profile_name,
+        &input.role_name,
+    )?;
+    Ok(())
+}
+
+pub(super) fn tag_instance_profile(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: TagInstanceProfileRequest,
+) -> R<()> {
+    app.warden.tag_instance_profile(
+        &ctx.caller.account,
+        &input.instance_profile_name,
+        &tags_in(Some(input.tags)),
+        &[],
+    )?;
+    Ok(())
+}
+
+pub(super) fn untag_instance_profile(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: UntagInstanceProfileRequest,
+) -> R<()> {
+    app.warden.tag_instance_profile(
+        &ctx.caller.account,
+        &input.instance_profile_name,
+        &[],
+        &input.tag_keys,
+    )?;
+    Ok(())
+}
+
+pub(super) fn list_instance_profile_tags(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListInstanceProfileTagsRequest,
+) -> R<ListInstanceProfileTagsResponse> {
+    let (p, _) = app
+        .warden
+        .get_instance_profile(&ctx.caller.account, &input.instance_profile_name)?;
+    let (tags, is_truncated, marker) = tag_page(&p.tags, input.marker.as_deref(), input.max_items)?;
+    Ok(ListInstanceProfileTagsResponse {
+        tags,
+        is_truncated,
+        marker,
+    })
+}

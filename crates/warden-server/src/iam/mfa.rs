@@ -1,0 +1,146 @@
+//! MFA devices: virtual devices and their assignment to users.
+
+use warden_core::mfa::Assignment;
+use warden_wire::generated::iam::*;
+
+use super::{named_or_caller, page_parts, user_out};
+use crate::edge::RequestCtx;
+use crate::mapping::{tags_in, tags_out, ts, R};
+use crate::AppState;
+
+pub(super) fn create_virtual_mfa_device(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: CreateVirtualMFADeviceRequest,
+) -> R<CreateVirtualMFADeviceResponse> {
+    let new = app.warden.create_virtual_mfa_device(
+        &ctx.caller.account,
+        &input.virtual_mfa_device_name,
+        input.path.as_deref(),
+        tags_in(input.tags),
+    )?;
+    Ok(CreateVirtualMFADeviceResponse {
+        virtual_mfa_device: VirtualMFADevice {
+            serial_number: new.device.serial.clone(),
+            base32_string_seed: Some(new.base32_seed.into_bytes()),
+            qr_code_png: Some(new.qr_png),
+            user: None,
+            enable_date: None,
+            tags: (!new.device.tags.is_empty()).then(|| tags_out(&new.device.tags)),
+        },
+    })
+}
+
+pub(super) fn enable_mfa_device(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: EnableMFADeviceRequest,
+) -> R<()> {
+    app.warden.enable_mfa_device(
+        &ctx.caller.account,
+        &input.user_name,
+        &input.serial_number,
+        &input.authentication_code1,
+        &input.authentication_code2,
+    )?;
+    Ok(())
+}
+
+pub(super) fn resync_mfa_device(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ResyncMFADeviceRequest,
+) -> R<()> {
+    app.warden.resync_mfa_device(
+        &ctx.caller.account,
+        &input.user_name,
+        &input.serial_number,
+        &input.authentication_code1,
+        &input.authentication_code2,
+    )?;
+    Ok(())
+}
+
+pub(super) fn deactivate_mfa_device(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: DeactivateMFADeviceRequest,
+) -> R<()> {
+    let user = named_or_caller(ctx, input.user_name)?;
+    app.warden
+        .deactivate_mfa_device(&ctx.caller.account, &user, &input.serial_number)?;
+    Ok(())
+}
+
+pub(super) fn delete_virtual_mfa_device(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: DeleteVirtualMFADeviceRequest,
+) -> R<()> {
+    app.warden
+        .delete_virtual_mfa_device(&ctx.caller.account, &input.serial_number)?;
+    Ok(())
+}
+
+pub(super) fn list_mfa_devices(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListMFADevicesRequest,
+) -> R<ListMFADevicesResponse> {
+    // Root without a user name has no IAM-user devices to list.
+    if input.user_name.is_none() && ctx.caller.is_root() {
+        return Ok(ListMFADevicesResponse {
+            mfa_devices: Vec::new(),
+            is_truncated: Some(false),
+            marker: None,
+        });
+    }
+    let user = named_or_caller(ctx, input.user_name)?;
+    let (name, page) = app.warden.list_mfa_devices(
+        &ctx.caller.account,
+        &user,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    let (mfa_devices, is_truncated, marker) = page_parts(page, |m| MFADevice {
+        user_name: name.clone(),
+        serial_number: m.serial.clone(),
+        enable_date: ts(m.enable_date.unwrap_or(m.created)),
+    });
+    Ok(ListMFADevicesResponse {
+        mfa_devices,
+        is_truncated,
+        marker,
+    })
+}
+
+pub(super) fn list_virtual_mfa_devices(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListVirtualMFADevicesRequest,
+) -> R<ListVirtualMFADevicesResponse> {
+    let assignment = match input.assignment_status.as_deref() {
+        Some("Assigned") => Assignment::Assigned,
+        Some("Unassigned") => Assignment::Unassigned,
+        _ => Assignment::Any,
+    };
+    let page = app.warden.list_virtual_mfa_devices(
+        &ctx.caller.account,
+        assignment,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    let (virtual_mfa_devices, is_truncated, marker) = page_parts(page, |(m, u)| VirtualMFADevice {
+        serial_number: m.serial.clone(),
+        base32_string_seed: None,
+        qr_code_png: None,
+        user: u.as_ref().map(user_out),
+        enable_date: m.enable_date.map(ts),
+        tags: (!m.tags.is_empty()).then(|| tags_out(&m.tags)),
+    });
+    Ok(ListVirtualMFADevicesResponse {
+        virtual_mfa_devices,
+        is_truncated,
+        marker,
+    })
+}

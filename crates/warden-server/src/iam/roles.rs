@@ -1,0 +1,201 @@
+//! IAM roles, their trust policies and tags, and service-linked roles.
+
+use warden_core::roles::NewRole;
+use warden_wire::generated::iam::*;
+use warden_wire::ApiError;
+
+use super::{page_parts, role_out, tag_page};
+use crate::edge::RequestCtx;
+use crate::mapping::{tags_in, R};
+use crate::AppState;
+
+pub(super) fn create_role(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: CreateRoleRequest,
+) -> R<CreateRoleResponse> {
+    let role = app.warden.create_role(
+        &ctx.caller.account,
+        NewRole {
+            name: input.role_name,
+            path: input.path,
+            trust_document: input.assume_role_policy_document,
+            description: input.description,
+            max_session_duration: input.max_session_duration,
+            permissions_boundary: input.permissions_boundary,
+            tags: tags_in(input.tags),
+        },
+    )?;
+    let mut out = role_out(&role);
+    out.role_last_used = None;
+    Ok(CreateRoleResponse { role: out })
+}
+
+pub(super) fn get_role(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: GetRoleRequest,
+) -> R<GetRoleResponse> {
+    let role = app.warden.get_role(&ctx.caller.account, &input.role_name)?;
+    Ok(GetRoleResponse {
+        role: role_out(&role),
+    })
+}
+
+pub(super) fn list_roles(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListRolesRequest,
+) -> R<ListRolesResponse> {
+    let page = app.warden.list_roles(
+        &ctx.caller.account,
+        input.path_prefix.as_deref(),
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    // ListRoles leaves out tags, boundary and last use, as AWS does.
+    let (roles, is_truncated, marker) = page_parts(page, |r| {
+        let mut out = role_out(r);
+        out.tags = None;
+        out.permissions_boundary = None;
+        out.role_last_used = None;
+        out
+    });
+    Ok(ListRolesResponse {
+        roles,
+        is_truncated,
+        marker,
+    })
+}
+
+pub(super) fn update_role(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: UpdateRoleRequest,
+) -> R<UpdateRoleResponse> {
+    app.warden.update_role(
+        &ctx.caller.account,
+        &input.role_name,
+        input.description,
+        input.max_session_duration,
+    )?;
+    Ok(UpdateRoleResponse {})
+}
+
+pub(super) fn update_role_description(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: UpdateRoleDescriptionRequest,
+) -> R<UpdateRoleDescriptionResponse> {
+    let role = app.warden.update_role(
+        &ctx.caller.account,
+        &input.role_name,
+        Some(input.description),
+        None,
+    )?;
+    Ok(UpdateRoleDescriptionResponse {
+        role: Some(role_out(&role)),
+    })
+}
+
+pub(super) fn update_assume_role_policy(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: UpdateAssumeRolePolicyRequest,
+) -> R<()> {
+    app.warden.update_assume_role_policy(
+        &ctx.caller.account,
+        &input.role_name,
+        &input.policy_document,
+    )?;
+    Ok(())
+}
+
+pub(super) fn delete_role(app: &AppState, ctx: &RequestCtx, input: DeleteRoleRequest) -> R<()> {
+    app.warden
+        .delete_role(&ctx.caller.account, &input.role_name)?;
+    Ok(())
+}
+
+pub(super) fn tag_role(app: &AppState, ctx: &RequestCtx, input: TagRoleRequest) -> R<()> {
+    app.warden.tag_role(
+        &ctx.caller.account,
+        &input.role_name,
+        &tags_in(Some(input.tags)),
+    )?;
+    Ok(())
+}
+
+pub(super) fn untag_role(app: &AppState, ctx: &RequestCtx, input: UntagRoleRequest) -> R<()> {
+    app.warden
+        .untag_role(&ctx.caller.account, &input.role_name, &input.tag_keys)?;
+    Ok(())
+}
+
+pub(super) fn list_role_tags(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListRoleTagsRequest,
+) -> R<ListRoleTagsResponse> {
+    let role = app.warden.get_role(&ctx.caller.account, &input.role_name)?;
+    let (tags, is_truncated, marker) =
+        tag_page(&role.tags, input.marker.as_deref(), input.max_items)?;
+    Ok(ListRoleTagsResponse {
+        tags,
+        is_truncated,
+        marker,
+    })
+}
+
+pub(super) fn create_service_linked_role(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: CreateServiceLinkedRoleRequest,
+) -> R<CreateServiceLinkedRoleResponse> {
+    let role = app.warden.create_service_linked_role(
+        &ctx.caller.account,
+        &input.aws_service_name,
+        input.description,
+        input.custom_suffix.as_deref(),
+    )?;
+    Ok(CreateServiceLinkedRoleResponse {
+        role: Some(role_out(&role)),
+    })
+}
+
+pub(super) fn delete_service_linked_role(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: DeleteServiceLinkedRoleRequest,
+) -> R<DeleteServiceLinkedRoleResponse> {
+    // Deletion is immediate here; the task id records which role it was.
+    let role = app
+        .warden
+        .delete_service_linked_role(&ctx.caller.account, &input.role_name)?;
+    Ok(DeleteServiceLinkedRoleResponse {
+        deletion_task_id: format!(
+            "task/aws-service-role/{}/{}/{}",
+            role.path.trim_matches('/').split('/').nth(1).unwrap_or(""),
+            role.name,
+            role.id
+        ),
+    })
+}
+
+pub(super) fn get_service_linked_role_deletion_status(
+    _app: &AppState,
+    _ctx: &RequestCtx,
+    input: GetServiceLinkedRoleDeletionStatusRequest,
+) -> R<GetServiceLinkedRoleDeletionStatusResponse> {
+    if !input.deletion_task_id.starts_with("task/aws-service-role/") {
+        return Err(ApiError::new(
+            "NoSuchEntity",
+            format!("Deletion task {} cannot be found.", input.deletion_task_id),
+        )
+        .into());
+    }
+    Ok(GetServiceLinkedRoleDeletionStatusResponse {
+        status: "SUCCEEDED".to_string(),
+        reason: None,
+    })
+}

@@ -1,0 +1,131 @@
+//! IAM users: create, read, list, rename, delete and their tags.
+
+use warden_core::auth::PrincipalKind;
+use warden_wire::generated::iam::*;
+
+use super::{page_parts, tag_page, user_out};
+use crate::edge::RequestCtx;
+use crate::mapping::{tags_in, ts, R};
+use crate::AppState;
+
+pub(super) fn create_user(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: CreateUserRequest,
+) -> R<CreateUserResponse> {
+    if let Some(boundary) = &input.permissions_boundary {
+        app.warden.check_boundary(&ctx.caller.account, boundary)?;
+    }
+    let user = app.warden.create_user(
+        &ctx.caller.account,
+        warden_core::users::NewUser {
+            name: input.user_name,
+            path: input.path,
+            tags: tags_in(input.tags),
+            permissions_boundary: input.permissions_boundary,
+        },
+    )?;
+    Ok(CreateUserResponse {
+        user: Some(user_out(&user)),
+    })
+}
+
+pub(super) fn get_user(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: GetUserRequest,
+) -> R<GetUserResponse> {
+    let account = &ctx.caller.account;
+    let user = match (input.user_name, &ctx.caller.kind) {
+        // The root user has no user name or path; AWS answers with its ARN
+        // and the account id as the user id.
+        (None, PrincipalKind::Root) => {
+            let created = app
+                .warden
+                .read()
+                .accounts
+                .get(account)
+                .map_or(0, |a| a.created);
+            User {
+                path: None,
+                user_name: None,
+                user_id: account.clone(),
+                arn: ctx.caller.arn.clone(),
+                create_date: ts(created),
+                password_last_used: None,
+                permissions_boundary: None,
+                tags: None,
+            }
+        }
+        (name, _) => {
+            let name = crate::mapping::target_user(&ctx.caller, name)?;
+            user_out(&app.warden.get_user(account, &name)?)
+        }
+    };
+    Ok(GetUserResponse { user })
+}
+
+pub(super) fn list_users(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListUsersRequest,
+) -> R<ListUsersResponse> {
+    let page = app.warden.list_users(
+        &ctx.caller.account,
+        input.path_prefix.as_deref(),
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    let (users, is_truncated, marker) = page_parts(page, user_out);
+    Ok(ListUsersResponse {
+        users,
+        is_truncated,
+        marker,
+    })
+}
+
+pub(super) fn update_user(app: &AppState, ctx: &RequestCtx, input: UpdateUserRequest) -> R<()> {
+    app.warden.update_user(
+        &ctx.caller.account,
+        &input.user_name,
+        input.new_user_name.as_deref(),
+        input.new_path.as_deref(),
+    )?;
+    Ok(())
+}
+
+pub(super) fn delete_user(app: &AppState, ctx: &RequestCtx, input: DeleteUserRequest) -> R<()> {
+    app.warden
+        .delete_user(&ctx.caller.account, &input.user_name)?;
+    Ok(())
+}
+
+pub(super) fn tag_user(app: &AppState, ctx: &RequestCtx, input: TagUserRequest) -> R<()> {
+    app.warden.tag_user(
+        &ctx.caller.account,
+        &input.user_name,
+        &tags_in(Some(input.tags)),
+    )?;
+    Ok(())
+}
+
+pub(super) fn untag_user(app: &AppState, ctx: &RequestCtx, input: UntagUserRequest) -> R<()> {
+    app.warden
+        .untag_user(&ctx.caller.account, &input.user_name, &input.tag_keys)?;
+    Ok(())
+}
+
+pub(super) fn list_user_tags(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListUserTagsRequest,
+) -> R<ListUserTagsResponse> {
+    let user = app.warden.get_user(&ctx.caller.account, &input.user_name)?;
+    let (tags, is_truncated, marker) =
+        tag_page(&user.tags, input.marker.as_deref(), input.max_items)?;
+    Ok(ListUserTagsResponse {
+        tags,
+        is_truncated,
+        marker,
+    })
+}
