@@ -303,6 +303,12 @@ impl Warden {
         })
     }
 
+    /// The tags of a virtual MFA device (ListMFADeviceTags).
+    pub fn mfa_device_tags(&self, account: &str, serial: &str) -> Result<Vec<Tag>> {
+        let s = self.read();
+        Ok(find_device(&s, account, serial)?.tags.clone())
+    }
+
     /// MFA devices enabled for a user.
     pub fn list_mfa_devices(
         &self,

@@ -1,9 +1,9 @@
-//! MFA devices: virtual devices and their assignment to users.
+//! MFA devices: virtual devices, their assignment to users, and their tags.
 
 use warden_core::mfa::Assignment;
 use warden_wire::generated::iam::*;
 
-use super::{named_or_caller, page_parts, user_out};
+use super::{named_or_caller, page_parts, tag_page, user_out};
 use crate::edge::RequestCtx;
 use crate::mapping::{tags_in, tags_out, ts, R};
 use crate::AppState;
@@ -140,6 +140,22 @@ pub(super) fn list_virtual_mfa_devices(
     });
     Ok(ListVirtualMFADevicesResponse {
         virtual_mfa_devices,
+        is_truncated,
+        marker,
+    })
+}
+
+pub(super) fn list_mfa_device_tags(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListMFADeviceTagsRequest,
+) -> R<ListMFADeviceTagsResponse> {
+    let tags = app
+        .warden
+        .mfa_device_tags(&ctx.caller.account, &input.serial_number)?;
+    let (tags, is_truncated, marker) = tag_page(&tags, input.marker.as_deref(), input.max_items)?;
+    Ok(ListMFADeviceTagsResponse {
+        tags,
         is_truncated,
         marker,
     })
