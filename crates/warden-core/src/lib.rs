@@ -5,35 +5,52 @@
 //! computes the changes against the current model, makes them durable in the
 //! store, and only then applies them to memory, so a reply never reports a
 //! change that a crash could lose, and readers never wait for a disk sync.
+//!
+//! # Layout
+//!
+//! The modules sit in rooms by concern (the crate README has the full map):
+//!
+//! * [`iam`]: one account's identities, policies and credentials (account,
+//!   users, groups, roles, policies, managed policies, keys, passwords, MFA,
+//!   the authorization-details walk). Uses no other room.
+//! * [`orgs`]: AWS Organizations, which reaches across accounts (the
+//!   organization itself, OUs, SCPs and RCPs, tags, resource ARNs).
+//! * [`authz`]: from a signed request to its decision: who is calling
+//!   ([`authz::auth`]), the generated action table ([`authz::actions`]), a
+//!   request's checks ([`authz::access`]), the authorizer, and the policy
+//!   simulator ([`authz::simulate`]).
+//! * [`sts`]: issuing temporary credentials.
+//! * At the top: [`state`] (the model and [`Change`]), [`model`] (records),
+//!   [`page`] (pagination), [`error`], [`crypto`].
+//!
+//! Every module is also re-exported at the crate root under its historical
+//! name (`warden_core::users`, `warden_core::access`, ...). Those are the
+//! crate's stable paths for other crates: they keep compiling whatever room
+//! a module moves to. Code inside the crate uses the real paths.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod access;
-pub mod account;
-pub mod actions;
-pub mod auth;
-pub mod authorization_details;
 pub mod authz;
 pub mod crypto;
 pub mod error;
-pub mod groups;
-pub mod keys;
-pub mod managed_policies;
-pub mod mfa;
+pub mod iam;
 pub mod model;
-pub mod org_arns;
-pub mod org_policies;
-pub mod org_tags;
-pub mod org_units;
 pub mod orgs;
 pub mod page;
-pub mod passwords;
-pub mod policies;
-pub mod roles;
-pub mod simulate;
 pub mod state;
 pub mod sts;
-pub mod users;
+
+// The crate's stable paths. Other crates (warden-server, warden, the
+// benches) name modules as `warden_core::users`, `warden_core::access`,
+// `warden_core::org_policies`, ...: these re-exports keep those paths
+// working wherever the module lives, so moving a module between rooms
+// never breaks a caller. Inside this crate, use the real paths.
+pub use authz::{access, actions, auth, simulate};
+pub use iam::{
+    account, authorization_details, groups, keys, managed_policies, mfa, passwords, policies,
+    roles, users,
+};
+pub use orgs::{org_arns, org_policies, org_tags, org_units};
 
 use std::sync::Arc;
 
@@ -62,7 +79,7 @@ impl Default for Config {
         Self {
             default_account: "123456789012".to_string(),
             password_hashing: crypto::PasswordHashing::default(),
-            attached_policies_quota: policies::DEFAULT_ATTACHED_POLICIES_QUOTA,
+            attached_policies_quota: iam::policies::DEFAULT_ATTACHED_POLICIES_QUOTA,
         }
     }
 }
@@ -77,7 +94,7 @@ pub struct Warden {
     store: Arc<dyn Store>,
     master: MasterKey,
     session_key: SessionKey,
-    last_used: keys::LastUsedRecorder,
+    last_used: iam::keys::LastUsedRecorder,
     role_last_used: Mutex<std::collections::HashMap<(String, String), (model::Epoch, String)>>,
     /// Each principal's identity policies and boundary, resolved for the
     /// current model generation (see [`authz`]).
@@ -97,7 +114,7 @@ impl Warden {
             store,
             master,
             session_key,
-            last_used: keys::LastUsedRecorder::default(),
+            last_used: iam::keys::LastUsedRecorder::default(),
             role_last_used: Mutex::new(std::collections::HashMap::new()),
             resolved_policies: authz::ResolvedCache::default(),
         })
@@ -114,7 +131,7 @@ impl Warden {
             ..Config::default()
         };
         let w = Self::open(store, crypto::MasterKey::generate(), config)?;
-        account::ensure_account(&w, account)?;
+        iam::account::ensure_account(&w, account)?;
         Ok(w)
     }
 
@@ -200,7 +217,7 @@ impl Warden {
             // happen to be recreated below.
             state.everything_changed = generation;
         }
-        account::ensure_account(self, &self.config.default_account.clone())?;
+        iam::account::ensure_account(self, &self.config.default_account.clone())?;
         Ok(())
     }
 }

@@ -9,11 +9,11 @@ use warden_store::{Mutation, Record};
 
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
+use crate::iam::policies::{compile_inline, compile_versions};
 use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaDevice, Role, User,
 };
 use crate::orgs::Organization;
-use crate::policies::{compile_inline, compile_versions};
 
 /// `(account, lower-cased name)`: names are unique case-insensitively but keep
 /// their case, and per-account ranges come out sorted.
@@ -318,7 +318,7 @@ impl Entity for Role {
     }
     fn loaded(&mut self, _: &MasterKey) -> Result<()> {
         compile_inline(&mut self.inline_policies);
-        crate::roles::compile_trust(self);
+        crate::iam::roles::compile_trust(self);
         Ok(())
     }
 }
@@ -336,7 +336,7 @@ impl Entity for Organization {
     fn loaded(&mut self, _: &MasterKey) -> Result<()> {
         self.policies
             .iter_mut()
-            .for_each(crate::org_policies::compile);
+            .for_each(crate::orgs::org_policies::compile);
         Ok(())
     }
 }

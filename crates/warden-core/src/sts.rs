@@ -1,18 +1,18 @@
 //! STS: GetSessionToken, AssumeRole, GetFederationToken and
 //! GetAccessKeyInfo. Every kind of temporary credential is issued by one
 //! function, [`Warden::issue`]; the caller's identity itself is
-//! [`crate::auth::Caller`].
+//! [`crate::authz::auth::Caller`].
 
 use std::collections::HashSet;
 
 use warden_policy::PolicyType;
 
-use crate::auth::{Caller, PrincipalKind, SessionKind};
+use crate::authz::auth::{Caller, PrincipalKind, SessionKind};
 use crate::authz::RequestFacts;
 use crate::crypto::{self, Secret, SessionClaims, SessionPrincipalKind};
 use crate::error::{CoreError, Result};
+use crate::iam::policies::compile_document;
 use crate::model::{now_epoch, Epoch};
-use crate::policies::compile_document;
 use crate::Warden;
 
 /// Temporary credentials as returned to the client.
@@ -50,7 +50,7 @@ fn session_duration(caller: &Caller, requested: Option<i32>) -> Result<i64> {
 impl Warden {
     /// Seals `claims` (with a fresh key pair) into temporary credentials.
     fn issue(&self, mut claims: SessionClaims) -> Result<TemporaryCredentials> {
-        claims.access_key_id = crate::keys::access_key_id_for(&claims.account, true);
+        claims.access_key_id = crate::iam::keys::access_key_id_for(&claims.account, true);
         claims.secret_access_key = crypto::new_secret_access_key();
         let session_token = self
             .session_key()
@@ -162,7 +162,7 @@ impl Warden {
                 .cloned();
             let trust = role
                 .as_ref()
-                .and_then(|r| crate::roles::effective_trust(&s, r));
+                .and_then(|r| crate::iam::roles::effective_trust(&s, r));
             (role, trust)
         };
         let (Some(role), Some(trust)) = (role, trust) else {
@@ -405,7 +405,7 @@ impl Warden {
         if let Some(k) = self.read().access_keys.get(key_id) {
             return Ok(k.account.clone());
         }
-        if let Some(account) = crate::keys::account_of_key_id(key_id) {
+        if let Some(account) = crate::iam::keys::account_of_key_id(key_id) {
             return Ok(account);
         }
         Err(CoreError::InvalidParameterValue(format!(
@@ -441,7 +441,7 @@ type SessionTags = Vec<(String, String)>;
 /// the requested tags; every requested transitive key must be a requested
 /// tag.
 fn inherited_and_requested_tags(
-    parent: Option<&crate::auth::SessionInfo>,
+    parent: Option<&crate::authz::auth::SessionInfo>,
     req: &AssumeRoleInput,
 ) -> Result<(SessionTags, Vec<String>)> {
     let mut tags: SessionTags = Vec::new();
@@ -481,7 +481,7 @@ fn inherited_and_requested_tags(
 /// parent's, which the request may repeat but not change.
 fn chained_source_identity(
     caller: &Caller,
-    parent: Option<&crate::auth::SessionInfo>,
+    parent: Option<&crate::authz::auth::SessionInfo>,
     req: &AssumeRoleInput,
 ) -> Result<Option<String>> {
     match (parent.and_then(|p| p.source_identity.clone()), &req.source_identity) {
@@ -538,8 +538,8 @@ pub struct AssumeRoleInput {
     /// Context keys from the request (source IP, user agent, ...).
     pub facts: RequestFacts,
     /// What the request must be allowed, from the action table
-    /// ([`crate::access::checks`]): decided here with the trust policy.
-    pub checks: Vec<crate::access::Check>,
+    /// ([`crate::authz::access::checks`]): decided here with the trust policy.
+    pub checks: Vec<crate::authz::access::Check>,
 }
 
 #[derive(Debug, Clone)]

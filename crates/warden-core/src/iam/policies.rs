@@ -119,7 +119,7 @@ fn parse_date(text: &str) -> Epoch {
 }
 
 static AWS_POLICIES: LazyLock<Vec<AwsPolicy>> = LazyLock::new(|| {
-    crate::managed_policies::aws_managed_policies()
+    crate::iam::managed_policies::aws_managed_policies()
         .iter()
         .map(|d| {
             let document = d.document_text();
@@ -185,7 +185,7 @@ struct HolderPolicies<'s> {
 fn holder<'s>(s: &'s State, account: &str, h: Holder<'_>) -> Result<HolderPolicies<'s>> {
     match h {
         Holder::User(n) => {
-            let u = crate::users::find_user(s, account, n)?;
+            let u = crate::iam::users::find_user(s, account, n)?;
             Ok(HolderPolicies {
                 name: &u.name,
                 inline: &u.inline_policies,
@@ -203,7 +203,7 @@ fn holder<'s>(s: &'s State, account: &str, h: Holder<'_>) -> Result<HolderPolici
             })
         }
         Holder::Role(n) => {
-            let r = crate::roles::find_role(s, account, n)?;
+            let r = crate::iam::roles::find_role(s, account, n)?;
             Ok(HolderPolicies {
                 name: &r.name,
                 inline: &r.inline_policies,
@@ -222,7 +222,7 @@ fn change_holder(
 ) -> Result<Change> {
     match h {
         Holder::User(n) => {
-            let mut u = crate::users::find_user(s, account, n)?.clone();
+            let mut u = crate::iam::users::find_user(s, account, n)?.clone();
             let name = u.name.clone();
             f(&name, &mut u.inline_policies, &mut u.attached_policies)?;
             Ok(Change::User(u))
@@ -239,9 +239,9 @@ fn change_holder(
             Ok(Change::Group(g))
         }
         Holder::Role(n) => {
-            let mut r = crate::roles::find_role(s, account, n)?.clone();
-            if crate::roles::is_service_linked(&r) {
-                return Err(crate::roles::unmodifiable(&r));
+            let mut r = crate::iam::roles::find_role(s, account, n)?.clone();
+            if crate::iam::roles::is_service_linked(&r) {
+                return Err(crate::iam::roles::unmodifiable(&r));
             }
             let name = r.name.clone();
             f(&name, &mut r.inline_policies, &mut r.attached_policies)?;
@@ -396,7 +396,7 @@ fn check_new_policy_tags(tags: &[Tag]) -> Result<()> {
             "Duplicate tag keys found.".to_string(),
         ));
     }
-    if tags.len() > crate::users::MAX_TAGS {
+    if tags.len() > crate::iam::users::MAX_TAGS {
         return Err(CoreError::LimitExceeded(
             "The number of tags has reached the maximum limit.".to_string(),
         ));
@@ -722,7 +722,7 @@ impl Warden {
                     None => p.tags.push(t.clone()),
                 }
             }
-            if p.tags.len() > crate::users::MAX_TAGS {
+            if p.tags.len() > crate::iam::users::MAX_TAGS {
                 return Err(CoreError::LimitExceeded(
                     "The number of tags has reached the maximum limit.".to_string(),
                 ));

@@ -173,8 +173,8 @@ impl Warden {
                 name: name.to_string(),
                 parent: parent.to_string(),
             };
-            crate::org_tags::apply_tags(org, &unit.id, tags)?;
-            crate::org_policies::on_new_target(org, &unit.id);
+            crate::orgs::org_tags::apply_tags(org, &unit.id, tags)?;
+            crate::orgs::org_policies::on_new_target(org, &unit.id);
             org.units.push(unit.clone());
             Ok(unit)
         })
@@ -331,8 +331,8 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::org_policies::tests::{admin_in, decision, DENY_CREATE_USER};
-    use crate::org_policies::{FULL_AWS_ACCESS_ID, SCP};
+    use crate::orgs::org_policies::tests::{admin_in, decision, DENY_CREATE_USER};
+    use crate::orgs::org_policies::{FULL_AWS_ACCESS_ID, SCP};
 
     const MGMT: &str = "111111111111";
 

@@ -11,8 +11,10 @@
 
 use warden_policy::ContextValue;
 
-use crate::actions::{self, ActionSpec, EntityKind, KeySource, Lookup, OrgKind, ResourceSpec};
-use crate::auth::{Caller, PrincipalKind};
+use crate::authz::actions::{
+    self, ActionSpec, EntityKind, KeySource, Lookup, OrgKind, ResourceSpec,
+};
+use crate::authz::auth::{Caller, PrincipalKind};
 use crate::model::Tag;
 use crate::state::State;
 
@@ -66,7 +68,7 @@ impl Lookup for View<'_> {
                     .user(&key.account, key.user.as_deref()?)
                     .map(|u| u.name.clone())
             }
-            actions::SERVICE_ROLE_NAME_PARAM => Some(crate::roles::service_linked_role_name(
+            actions::SERVICE_ROLE_NAME_PARAM => Some(crate::iam::roles::service_linked_role_name(
                 &(self.params)("AWSServiceName")?,
                 (self.params)("CustomSuffix").as_deref(),
             )),
@@ -95,7 +97,7 @@ impl Lookup for View<'_> {
     }
 
     fn org_arn(&self, kind: OrgKind, id: &str) -> Option<String> {
-        crate::org_arns::org_resource_arn(self.s, self.account, kind, id)
+        crate::orgs::org_arns::org_resource_arn(self.s, self.account, kind, id)
     }
 }
 
@@ -306,9 +308,9 @@ mod tests {
 
     use super::*;
     use crate::authz::tests::user_in;
+    use crate::iam::roles::NewRole;
+    use crate::iam::users::NewUser;
     use crate::model::Tag;
-    use crate::roles::NewRole;
-    use crate::users::NewUser;
     use crate::Warden;
 
     const ACCT: &str = "123456789012";

@@ -1,6 +1,18 @@
 //! The authorizer: builds each request's context from the authenticated
 //! caller and decides it with `warden-policy` against the caller's compiled
 //! policies, read from the in-memory model (no database round trip).
+//!
+//! This module is also the authorization room, which holds everything
+//! between a signed request and its decision: [`auth`] (who is calling),
+//! [`actions`] (the generated action table: what each operation is
+//! authorized as), [`access`] (a request's checks, from that table), the
+//! authorizer itself (here) and [`simulate`] (the policy simulator, the
+//! same evaluation asked "what if").
+
+pub mod access;
+pub mod actions;
+pub mod auth;
+pub mod simulate;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -10,10 +22,10 @@ use warden_policy::{
     RequestContext,
 };
 
-use crate::auth::{Caller, PrincipalKind, SessionKind};
+use crate::authz::auth::{Caller, PrincipalKind, SessionKind};
 use crate::error::{CoreError, Result};
+use crate::iam::policies::compiled_managed;
 use crate::model::Epoch;
-use crate::policies::compiled_managed;
 use crate::state::State;
 use crate::Warden;
 
@@ -177,7 +189,7 @@ fn scp_levels(s: &State, caller: &Caller) -> Option<Vec<Vec<NamedPolicy>>> {
             return None;
         }
     }
-    crate::org_policies::scp_levels(s, &caller.account)
+    crate::orgs::org_policies::scp_levels(s, &caller.account)
 }
 
 /// The identity policies and boundary of a caller, as compiled policies.
@@ -430,13 +442,13 @@ impl Warden {
         self.decide(caller, action, resource, facts, None, false)
     }
 
-    /// Decides every check of a request ([`crate::access::checks`]), in
+    /// Decides every check of a request ([`crate::authz::access::checks`]), in
     /// order; the first denial is the answer, naming its resource as AWS's
     /// AccessDenied text does.
     pub fn authorize_checks(
         &self,
         caller: &Caller,
-        checks: &[crate::access::Check],
+        checks: &[crate::authz::access::Check],
         facts: &RequestFacts,
     ) -> Result<()> {
         for check in checks {
@@ -552,7 +564,7 @@ impl Warden {
                     ctx.insert_static("aws:resourceorgid", id);
                     ctx.insert_static("aws:resourceorgpaths", path);
                     if rcps_cover(action, resource) {
-                        rcp_levels = crate::org_policies::rcp_levels(&s, a);
+                        rcp_levels = crate::orgs::org_policies::rcp_levels(&s, a);
                     }
                 }
             }
@@ -606,10 +618,10 @@ pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::keys::KeyOwner;
+    use crate::iam::keys::KeyOwner;
+    use crate::iam::policies::{Holder, NewPolicy};
+    use crate::iam::users::NewUser;
     use crate::model::{now_epoch, Tag};
-    use crate::policies::{Holder, NewPolicy};
-    use crate::users::NewUser;
 
     const ACCT: &str = "123456789012";
     const ME: &str = "arn:aws:iam::123456789012:user/dev";
@@ -740,7 +752,7 @@ pub(crate) mod tests {
         assert!(!Arc::ptr_eq(&before, &after));
         assert!(Arc::ptr_eq(&theirs, &view(&w, &other)));
         // An organization change reaches across accounts: both renew.
-        use crate::org_policies::SCP;
+        use crate::orgs::org_policies::SCP;
         w.enable_policy_type(ACCT, &org.root_id(), SCP).unwrap();
         assert!(!Arc::ptr_eq(&after, &view(&w, &me)));
         assert!(!Arc::ptr_eq(&theirs, &view(&w, &other)));

@@ -8,11 +8,11 @@ use warden_policy::{PrincipalKey, PrincipalValue};
 
 use crate::crypto;
 use crate::error::{CoreError, Result};
+use crate::iam::policies::compile_document;
+use crate::iam::users::{check_new_tags, merge_tags, remove_tags};
 use crate::model::{now_epoch, Compiled, InstanceProfile, Role, Tag};
 use crate::page::{paginate, Page};
-use crate::policies::compile_document;
 use crate::state::{name_key, Change, Kind, State};
-use crate::users::{check_new_tags, merge_tags, remove_tags};
 use crate::Warden;
 
 pub const DEFAULT_MAX_SESSION_DURATION: i32 = 3_600;

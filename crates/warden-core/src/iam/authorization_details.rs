@@ -4,10 +4,10 @@
 //! lives here rather than in the handler; the server only converts shapes.
 
 use crate::error::Result;
+use crate::iam::policies::{PolicyFilter, PolicyView, VersionView};
+use crate::iam::roles::effective_trust_document;
 use crate::model::{Group, InstanceProfile, Role, User};
 use crate::page::{paginate, Page};
-use crate::policies::{PolicyFilter, PolicyView, VersionView};
-use crate::roles::effective_trust_document;
 use crate::Warden;
 
 /// An attached managed policy: its name (when the account can see the

@@ -46,7 +46,7 @@ macro_rules! policy_files {
     ($($name:literal),* $(,)?) => {
         /// The shipped files: (file stem, contents).
         static FILES: &[(&str, &str)] = &[
-            $(($name, include_str!(concat!("../data/aws-managed-policies/", $name, ".json"))),)*
+            $(($name, include_str!(concat!("../../data/aws-managed-policies/", $name, ".json"))),)*
         ];
     };
 }

@@ -11,7 +11,7 @@ use warden_policy::{
 };
 
 use crate::error::{CoreError, Result};
-use crate::policies::{aws_policies, compile_document, compiled_managed};
+use crate::iam::policies::{aws_policies, compile_document, compiled_managed};
 use crate::state::State;
 use crate::Warden;
 
@@ -324,7 +324,7 @@ impl OrgLimits {
     pub(crate) fn of(s: &State, account: &str) -> Self {
         OrgLimits {
             in_organization: crate::orgs::organization_of(s, account).is_some(),
-            scp_levels: crate::org_policies::scp_levels(s, account),
+            scp_levels: crate::orgs::org_policies::scp_levels(s, account),
         }
     }
 }
@@ -369,7 +369,7 @@ pub fn run(
     };
     // SCPs alone, under an identity policy that allows everything, tell
     // whether the organization allows a request.
-    let allow_all: Vec<NamedPolicy> = crate::org_policies::allow_everything()
+    let allow_all: Vec<NamedPolicy> = crate::orgs::org_policies::allow_everything()
         .map(|p| NamedPolicy::new("allow-all", p))
         .into_iter()
         .collect();

@@ -10,8 +10,8 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::crypto::PasswordHashing;
 use crate::error::{CoreError, Result};
+use crate::iam::users::update_user_with;
 use crate::model::{now_epoch, LoginProfile, PasswordPolicy};
-use crate::users::update_user_with;
 use crate::Warden;
 
 /// AWS's rule when no password policy is set: at least 8 characters from at
@@ -277,7 +277,7 @@ impl Warden {
         // Fail fast on a missing user or existing profile before hashing.
         {
             let s = self.read();
-            let u = crate::users::find_user(&s, account, user)?;
+            let u = crate::iam::users::find_user(&s, account, user)?;
             if u.login_profile.is_some() {
                 return Err(CoreError::EntityAlreadyExists(format!(
                     "Login Profile for user {} already exists.",
@@ -301,7 +301,7 @@ impl Warden {
 
     pub fn get_login_profile(&self, account: &str, user: &str) -> Result<(String, LoginProfile)> {
         let s = self.read();
-        let u = crate::users::find_user(&s, account, user)?;
+        let u = crate::iam::users::find_user(&s, account, user)?;
         let p = u
             .login_profile
             .clone()
@@ -316,7 +316,7 @@ impl Warden {
         user: &str,
     ) -> Result<(LoginProfile, Option<PasswordPolicy>)> {
         let s = self.read();
-        let u = crate::users::find_user(&s, account, user)?;
+        let u = crate::iam::users::find_user(&s, account, user)?;
         let profile = u
             .login_profile
             .clone()

@@ -2,10 +2,10 @@
 
 use crate::crypto::{self, Secret};
 use crate::error::{CoreError, Result};
+use crate::iam::users::{check_new_tags, find_user};
 use crate::model::{now_epoch, Epoch, MfaDevice, Tag};
 use crate::page::{paginate, Page};
 use crate::state::{Change, Kind, State};
-use crate::users::{check_new_tags, find_user};
 use crate::Warden;
 
 /// Consecutive wrong MFA codes, per device and per caller, after which
@@ -476,7 +476,7 @@ mod tests {
         let acct = "123456789012";
         w.create_user(
             acct,
-            crate::users::NewUser {
+            crate::iam::users::NewUser {
                 name: "mfa-u".into(),
                 ..Default::default()
             },

@@ -482,7 +482,7 @@ impl Warden {
                 content: content.to_string(),
                 compiled: Compiled(Some(compiled)),
             };
-            crate::org_tags::apply_tags(org, &policy.id, tags)?;
+            crate::orgs::org_tags::apply_tags(org, &policy.id, tags)?;
             let out = view(org, &policy);
             org.policies.push(policy);
             Ok(out)
@@ -668,10 +668,10 @@ pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::auth::Caller;
+    use crate::authz::auth::Caller;
     use crate::authz::RequestFacts;
+    use crate::iam::policies::Holder;
     use crate::model::now_epoch;
-    use crate::policies::Holder;
 
     const MGMT: &str = "111111111111";
     const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";

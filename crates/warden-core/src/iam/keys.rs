@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use crate::crypto::{self, Secret};
 use crate::error::{CoreError, Result};
+use crate::iam::users::find_user;
 use crate::model::{now_epoch, AccessKey, Epoch, KeyLastUsed, KeyStatus};
 use crate::page::{paginate, Page};
 use crate::state::{Change, Kind, State};
-use crate::users::find_user;
 use crate::Warden;
 
 /// A new access key id (`AKIA`/`ASIA` + 16) that carries its account, as

@@ -3,10 +3,10 @@
 
 use crate::crypto;
 use crate::error::{CoreError, Result};
+use crate::iam::users::{find_user, update_user_with};
 use crate::model::{now_epoch, Group, User};
 use crate::page::{paginate, Page};
 use crate::state::{name_key, Change, Kind, State};
-use crate::users::{find_user, update_user_with};
 use crate::Warden;
 
 /// AWS's "groups per user" quota.

@@ -1,16 +1,16 @@
 //! The ARNs of Organizations resources a request names by id, resolved in
-//! the caller's organization: what the server's [`crate::actions::Lookup`]
-//! answers [`crate::actions::Lookup::org_arn`] with, so Organizations
+//! the caller's organization: what the server's [`crate::authz::actions::Lookup`]
+//! answers [`crate::authz::actions::Lookup::org_arn`] with, so Organizations
 //! actions are authorized on the policy, OU, account or root they act on
 //! rather than on `*`.
 //!
 //! Ids resolve only to entities that exist, under their stored id, so a
 //! request cannot name one resource while being authorized as another.
 //! Unknown ids give `None`; the action table then uses an ARN no real
-//! resource has (see [`crate::actions::UNRESOLVED_ORG`]).
+//! resource has (see [`crate::authz::actions::UNRESOLVED_ORG`]).
 
-use crate::actions::OrgKind;
-use crate::org_policies::{FULL_AWS_ACCESS_ID, RCP, RCP_FULL_AWS_ACCESS_ID, SCP};
+use crate::authz::actions::OrgKind;
+use crate::orgs::org_policies::{FULL_AWS_ACCESS_ID, RCP, RCP_FULL_AWS_ACCESS_ID, SCP};
 use crate::orgs::{organization_of, Organization};
 use crate::state::State;
 
@@ -47,7 +47,7 @@ pub fn org_resource_arn(
 /// The API type (`SERVICE_CONTROL_POLICY`, ...) of the policy `id` names in
 /// `caller_account`'s organization, AWS managed ones included; `None` when
 /// it names none. The value of `organizations:PolicyType` for requests on
-/// an existing policy (see [`crate::actions::KeySource::OrgPolicyType`]).
+/// an existing policy (see [`crate::authz::actions::KeySource::OrgPolicyType`]).
 pub fn org_policy_type(s: &State, caller_account: &str, id: &str) -> Option<String> {
     if let Some((ty, _)) = managed_policy(id) {
         return Some(ty.to_owned());
@@ -210,7 +210,7 @@ mod tests {
     fn unknown_ids_and_strangers_resolve_to_nothing() {
         let (w, _org, member, ou, policy) = org();
         let stranger = "222222222222";
-        crate::account::ensure_account(&w, stranger).unwrap();
+        crate::iam::account::ensure_account(&w, stranger).unwrap();
         let s = w.read();
         assert_eq!(
             org_resource_arn(&s, MGMT, OrgKind::Policy, "p-nosuchid"),

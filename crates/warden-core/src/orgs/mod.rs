@@ -2,14 +2,24 @@
 //! accounts created inside it, and the `OrganizationAccountAccessRole`
 //! every new member gets (AdministratorAccess, trusting the management
 //! account), so the management account reaches a member by assuming it.
+//!
+//! This module is also the Organizations room: the organization itself
+//! lives here, and what hangs off it lives in the children below.
+//! Organizations state reaches across accounts, which is why it has a room
+//! of its own rather than sharing [`crate::iam`]'s per-account one.
+
+pub mod org_arns;
+pub mod org_policies;
+pub mod org_tags;
+pub mod org_units;
 
 use serde::{Deserialize, Serialize};
 
-use crate::account::ensure_account;
 use crate::crypto;
 use crate::error::{CoreError, Result};
+use crate::iam::account::ensure_account;
+use crate::iam::roles::NewRole;
 use crate::model::{now_epoch, Epoch};
-use crate::roles::NewRole;
 use crate::state::{Change, State};
 use crate::Warden;
 
@@ -34,14 +44,14 @@ pub struct Organization {
     pub enabled_policy_types: Vec<String>,
     /// Customer managed organization policies (SCPs).
     #[serde(default)]
-    pub policies: Vec<crate::org_policies::OrgPolicy>,
+    pub policies: Vec<crate::orgs::org_policies::OrgPolicy>,
     /// `(target id, policy id)` pairs: the root, an OU or an account, and
     /// the policy attached to it (`p-FullAWSAccess` included).
     #[serde(default)]
     pub attachments: Vec<(String, String)>,
     /// Organizational units, in creation order.
     #[serde(default)]
-    pub units: Vec<crate::org_units::OrgUnit>,
+    pub units: Vec<crate::orgs::org_units::OrgUnit>,
     /// The OU of each account that is not directly under the root.
     #[serde(default)]
     pub account_parents: std::collections::BTreeMap<String, String>,
@@ -222,7 +232,7 @@ impl Warden {
         role_name: Option<&str>,
         tags: Vec<crate::model::Tag>,
     ) -> Result<CreateAccountRequest> {
-        crate::org_tags::check_tags(&tags)?;
+        crate::orgs::org_tags::check_tags(&tags)?;
         let org = self.managed_org(management)?;
         let now = now_epoch();
         if org
@@ -266,7 +276,7 @@ impl Warden {
         )?;
         self.attach_policy(
             &account,
-            crate::policies::Holder::Role(role),
+            crate::iam::policies::Holder::Role(role),
             ADMINISTRATOR_ACCESS,
         )?;
         let request = CreateAccountRequest {
@@ -302,8 +312,8 @@ impl Warden {
                 .cloned()
                 .ok_or_else(not_in_use)?;
             if let Some(m) = &member {
-                crate::org_policies::on_new_target(&mut org, &m.account);
-                crate::org_tags::apply_tags(&mut org, &m.account, tags)?;
+                crate::orgs::org_policies::on_new_target(&mut org, &m.account);
+                crate::orgs::org_tags::apply_tags(&mut org, &m.account, tags)?;
             }
             org.members.extend(member);
             org.create_requests.push(request.clone());

@@ -475,7 +475,7 @@ pub trait Lookup {
     fn entity(&self, kind: EntityKind, name: &str) -> Option<(String, String)>;
     /// The ARN of the Organizations resource of `kind` that `id` names, in
     /// the caller's organization (the server answers it with
-    /// [`crate::org_arns::org_resource_arn`]); `None` when it names none or
+    /// [`crate::orgs::org_arns::org_resource_arn`]); `None` when it names none or
     /// the caller is in no organization. For [`OrgKind::Organization`] the
     /// id is empty and the answer is the organization's ARN. Defaults to
     /// `None`, so lookups that never see Organizations requests need not
