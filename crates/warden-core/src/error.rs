@@ -3,6 +3,7 @@
 //! words it. The edge turns the pair into the wire envelope.
 
 use warden_store::StoreError;
+use warden_wire::ErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
@@ -112,53 +113,56 @@ pub enum CoreError {
 }
 
 impl CoreError {
-    /// The AWS error code. This is the one place domain errors meet AWS codes.
-    pub fn aws_code(&self) -> &'static str {
+    /// The AWS error code. This is the one place domain errors meet AWS codes;
+    /// the code is typed, so its HTTP status comes with it.
+    pub fn aws_code(&self) -> ErrorCode {
         match self {
-            Self::NoSuchEntity(_) => "NoSuchEntity",
-            Self::EntityAlreadyExists(_) => "EntityAlreadyExists",
-            Self::DeleteConflict(_) => "DeleteConflict",
-            Self::LimitExceeded(_) => "LimitExceeded",
-            Self::InvalidInput(_) => "InvalidInput",
-            Self::ValidationError(_) => "ValidationError",
-            Self::InvalidParameterValue(_) => "InvalidParameterValue",
-            Self::PasswordPolicyViolation(_) => "PasswordPolicyViolation",
-            Self::InvalidAuthenticationCode(_) => "InvalidAuthenticationCode",
-            Self::InvalidUserType(_) => "InvalidUserType",
-            Self::EntityTemporarilyUnmodifiable(_) => "EntityTemporarilyUnmodifiable",
-            Self::AccessDenied(_) => "AccessDenied",
-            Self::InvalidClientTokenId => "InvalidClientTokenId",
-            Self::ExpiredToken => "ExpiredToken",
-            Self::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
-            Self::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
-            Self::UnmodifiableEntity(_) => "UnmodifiableEntity",
-            Self::OrganizationsNotInUse(_) => "AWSOrganizationsNotInUseException",
-            Self::OrganizationsAccessDenied(_) => "AccessDeniedException",
-            Self::AlreadyInOrganization(_) => "AlreadyInOrganizationException",
-            Self::CreateAccountStatusNotFound(_) => "CreateAccountStatusNotFoundException",
-            Self::AccountNotFound(_) => "AccountNotFoundException",
-            Self::OrgPolicyNotFound => "PolicyNotFoundException",
-            Self::OrgPolicyInUse => "PolicyInUseException",
-            Self::DuplicateOrgPolicy => "DuplicatePolicyException",
-            Self::DuplicateOrgPolicyAttachment => "DuplicatePolicyAttachmentException",
-            Self::OrgPolicyNotAttached => "PolicyNotAttachedException",
-            Self::PolicyTypeNotEnabled => "PolicyTypeNotEnabledException",
-            Self::PolicyTypeAlreadyEnabled => "PolicyTypeAlreadyEnabledException",
-            Self::PolicyTypeNotAvailable(_) => "PolicyTypeNotAvailableForOrganizationException",
-            Self::RootNotFound => "RootNotFoundException",
-            Self::TargetNotFound => "TargetNotFoundException",
-            Self::ParentNotFound => "ParentNotFoundException",
-            Self::OrganizationalUnitNotFound => "OrganizationalUnitNotFoundException",
-            Self::DuplicateOrganizationalUnit => "DuplicateOrganizationalUnitException",
-            Self::OrganizationalUnitNotEmpty => "OrganizationalUnitNotEmptyException",
-            Self::ChildNotFound => "ChildNotFoundException",
-            Self::SourceParentNotFound => "SourceParentNotFoundException",
-            Self::DestinationParentNotFound => "DestinationParentNotFoundException",
-            Self::DuplicateAccount => "DuplicateAccountException",
-            Self::OrgMalformedPolicyDocument => "MalformedPolicyDocumentException",
-            Self::OrgConstraintViolation { .. } => "ConstraintViolationException",
-            Self::OrgInvalidInput { .. } => "InvalidInputException",
-            Self::Store(_) | Self::Internal(_) => "ServiceFailure",
+            Self::NoSuchEntity(_) => ErrorCode::NoSuchEntity,
+            Self::EntityAlreadyExists(_) => ErrorCode::EntityAlreadyExists,
+            Self::DeleteConflict(_) => ErrorCode::DeleteConflict,
+            Self::LimitExceeded(_) => ErrorCode::LimitExceeded,
+            Self::InvalidInput(_) => ErrorCode::InvalidInput,
+            Self::ValidationError(_) => ErrorCode::ValidationError,
+            Self::InvalidParameterValue(_) => ErrorCode::InvalidParameterValue,
+            Self::PasswordPolicyViolation(_) => ErrorCode::PasswordPolicyViolation,
+            Self::InvalidAuthenticationCode(_) => ErrorCode::InvalidAuthenticationCode,
+            Self::InvalidUserType(_) => ErrorCode::InvalidUserType,
+            Self::EntityTemporarilyUnmodifiable(_) => ErrorCode::EntityTemporarilyUnmodifiable,
+            Self::AccessDenied(_) => ErrorCode::AccessDenied,
+            Self::InvalidClientTokenId => ErrorCode::InvalidClientTokenId,
+            Self::ExpiredToken => ErrorCode::ExpiredToken,
+            Self::MalformedPolicyDocument(_) => ErrorCode::MalformedPolicyDocument,
+            Self::PackedPolicyTooLarge(_) => ErrorCode::PackedPolicyTooLarge,
+            Self::UnmodifiableEntity(_) => ErrorCode::UnmodifiableEntity,
+            Self::OrganizationsNotInUse(_) => ErrorCode::AWSOrganizationsNotInUseException,
+            Self::OrganizationsAccessDenied(_) => ErrorCode::AccessDeniedException,
+            Self::AlreadyInOrganization(_) => ErrorCode::AlreadyInOrganizationException,
+            Self::CreateAccountStatusNotFound(_) => ErrorCode::CreateAccountStatusNotFoundException,
+            Self::AccountNotFound(_) => ErrorCode::AccountNotFoundException,
+            Self::OrgPolicyNotFound => ErrorCode::PolicyNotFoundException,
+            Self::OrgPolicyInUse => ErrorCode::PolicyInUseException,
+            Self::DuplicateOrgPolicy => ErrorCode::DuplicatePolicyException,
+            Self::DuplicateOrgPolicyAttachment => ErrorCode::DuplicatePolicyAttachmentException,
+            Self::OrgPolicyNotAttached => ErrorCode::PolicyNotAttachedException,
+            Self::PolicyTypeNotEnabled => ErrorCode::PolicyTypeNotEnabledException,
+            Self::PolicyTypeAlreadyEnabled => ErrorCode::PolicyTypeAlreadyEnabledException,
+            Self::PolicyTypeNotAvailable(_) => {
+                ErrorCode::PolicyTypeNotAvailableForOrganizationException
+            }
+            Self::RootNotFound => ErrorCode::RootNotFoundException,
+            Self::TargetNotFound => ErrorCode::TargetNotFoundException,
+            Self::ParentNotFound => ErrorCode::ParentNotFoundException,
+            Self::OrganizationalUnitNotFound => ErrorCode::OrganizationalUnitNotFoundException,
+            Self::DuplicateOrganizationalUnit => ErrorCode::DuplicateOrganizationalUnitException,
+            Self::OrganizationalUnitNotEmpty => ErrorCode::OrganizationalUnitNotEmptyException,
+            Self::ChildNotFound => ErrorCode::ChildNotFoundException,
+            Self::SourceParentNotFound => ErrorCode::SourceParentNotFoundException,
+            Self::DestinationParentNotFound => ErrorCode::DestinationParentNotFoundException,
+            Self::DuplicateAccount => ErrorCode::DuplicateAccountException,
+            Self::OrgMalformedPolicyDocument => ErrorCode::MalformedPolicyDocumentException,
+            Self::OrgConstraintViolation { .. } => ErrorCode::ConstraintViolationException,
+            Self::OrgInvalidInput { .. } => ErrorCode::InvalidInputException,
+            Self::Store(_) | Self::Internal(_) => ErrorCode::ServiceFailure,
         }
     }
 

@@ -15,7 +15,7 @@ use warden_core::CoreError;
 use warden_wire::error::Service;
 use warden_wire::query::QueryParams;
 use warden_wire::sigv4::{self, HttpRequestParts, SigV4Error};
-use warden_wire::ApiError;
+use warden_wire::{ApiError, ErrorCode};
 
 use std::collections::BTreeMap;
 
@@ -85,7 +85,7 @@ impl Op {
                     .map(Op::Organizations)
                     .ok_or_else(|| {
                         ApiError::new(
-                            "UnknownOperationException",
+                            ErrorCode::UnknownOperationException,
                             format!("The operation {name} is not known."),
                         )
                     })
@@ -117,7 +117,7 @@ impl Decoded {
             } else {
                 serde_json::from_slice(body).map_err(|_| {
                     ApiError::new(
-                        "SerializationException",
+                        ErrorCode::SerializationException,
                         "Start of structure or map found where not expected.",
                     )
                 })?
@@ -138,7 +138,7 @@ impl Decoded {
             // dispatch disagree, so it is refused.
             if query.action().is_some_and(|q| Some(q) != form.action()) {
                 return Err(ApiError::new(
-                    "InvalidParameterCombination",
+                    ErrorCode::InvalidParameterCombination,
                     "The request names conflicting operations in its query string and its body.",
                 ));
             }
@@ -238,14 +238,13 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
                 })
                 .any(|e| e.is::<crate::limits::BodyTimeout>());
             let err = if timed_out {
-                ApiError::with_status(
-                    "RequestTimeout",
+                ApiError::new(
+                    ErrorCode::RequestTimeout,
                     "The request body was not received within the time allowed.",
-                    408,
                 )
             } else {
                 ApiError::new(
-                    "RequestEntityTooLarge",
+                    ErrorCode::RequestEntityTooLarge,
                     format!("Request body must not exceed {MAX_BODY_BYTES} bytes."),
                 )
             };
@@ -280,14 +279,17 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
                     service: Service::Iam,
                     action: None,
                     result: Err(ApiError::new(
-                        "ServiceFailure",
+                        ErrorCode::ServiceFailure,
                         "An internal error occurred.",
                     )),
                 }
             }
         }
     };
-    let status = outcome.result.as_ref().map_or_else(|e| e.status, |_| 200);
+    let status = outcome
+        .result
+        .as_ref()
+        .map_or_else(ApiError::status, |_| 200);
     tracing::info!(
         request_id,
         action = outcome.action.map_or("-", Op::name),
@@ -309,7 +311,7 @@ fn render(service: Service, result: Result<String, ApiError>, request_id: &str) 
     let (status, body) = match result {
         Ok(body) => (StatusCode::OK, body),
         Err(e) => (
-            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
             if json {
                 String::from_utf8_lossy(&e.to_json()).into_owned()
             } else {
@@ -330,8 +332,7 @@ fn render(service: Service, result: Result<String, ApiError>, request_id: &str) 
 }
 
 fn sigv4_error(e: &SigV4Error) -> ApiError {
-    let (code, message, status) = e.aws_error();
-    ApiError::with_status(code, message, status)
+    e.api_error()
 }
 
 /// Picks the service: JSON 1.1 requests are Organizations; otherwise the
@@ -524,7 +525,7 @@ fn process_inner(
     // Every operation of the three models has a row (a table test).
     let spec = op
         .spec()
-        .ok_or_else(|| ApiError::new("ServiceFailure", "An internal error occurred."))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::ServiceFailure, "An internal error occurred."))?;
     let params = |name: &str| decoded.param(name);
     let checks = warden_core::access::checks(&app.warden.read(), &who.caller, spec, &params);
     // AssumeRole's checks are decided inside the domain, with the role's
@@ -536,8 +537,8 @@ fn process_inner(
             .map_err(api_error)
             .map_err(|e| {
                 // JSON-protocol services name the same refusal differently.
-                if *service == Service::Organizations && e.code == "AccessDenied" {
-                    ApiError::new("AccessDeniedException", e.message)
+                if *service == Service::Organizations && e.code == ErrorCode::AccessDenied {
+                    ApiError::new(ErrorCode::AccessDeniedException, e.message)
                 } else {
                     e
                 }

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use warden_core::auth::{Caller, PrincipalKind};
 use warden_core::model::{Epoch, Tag};
 use warden_core::CoreError;
-use warden_wire::ApiError;
+use warden_wire::{ApiError, ErrorCode};
 
 /// Domain error → AWS error. The status comes from the wire's code table.
 pub fn api_error(e: CoreError) -> ApiError {
@@ -78,7 +78,7 @@ pub fn target_user(caller: &Caller, user_name: Option<String>) -> R<String> {
         (Some(n), _) => Ok(n),
         (None, PrincipalKind::User { name_lower }) => Ok(name_lower.clone()),
         (None, _) => Err(ApiError::new(
-            "ValidationError",
+            ErrorCode::ValidationError,
             "Must specify userName when calling with non-User credentials",
         )
         .into()),
@@ -90,7 +90,7 @@ pub fn target_user(caller: &Caller, user_name: Option<String>) -> R<String> {
 /// numbers) they say `Value at 'member'` (recorded AWS answers). STS always
 /// repeats the value, so this applies to IAM only.
 pub fn iam_validation_text(mut e: ApiError) -> ApiError {
-    if e.code != "ValidationError" || !e.message.contains("Value '") {
+    if e.code != ErrorCode::ValidationError || !e.message.contains("Value '") {
         return e;
     }
     let mut out = String::with_capacity(e.message.len());
@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn iam_validation_text_keeps_names_and_hides_other_values() {
         let e = ApiError::new(
-            "ValidationError",
+            ErrorCode::ValidationError,
             "2 validation errors detected: Value 'bad name' at 'userName' failed to satisfy constraint: A; \
              Value 'kkk' at 'tags.1.member.key' failed to satisfy constraint: B",
         );
@@ -137,7 +137,7 @@ mod tests {
             "2 validation errors detected: Value 'bad name' at 'userName' failed to satisfy constraint: A; \
              Value at 'tags.1.member.key' failed to satisfy constraint: B"
         );
-        let other = ApiError::new("NoSuchEntity", "Value 'x' at 'y'");
+        let other = ApiError::new(ErrorCode::NoSuchEntity, "Value 'x' at 'y'");
         assert_eq!(iam_validation_text(other).message, "Value 'x' at 'y'");
     }
 }

@@ -1,7 +1,7 @@
 //! STS handlers.
 
 use warden_wire::generated::sts::*;
-use warden_wire::ApiError;
+use warden_wire::{ApiError, ErrorCode};
 
 use warden_core::sts::{AssumeRoleInput, TemporaryCredentials};
 
@@ -19,7 +19,7 @@ fn mfa_pair(serial: Option<String>, code: Option<String>) -> R<Option<(String, S
         (Some(s), Some(c)) => Ok(Some((s, c))),
         (None, None) => Ok(None),
         _ => Err(ApiError::new(
-            "ValidationError",
+            ErrorCode::ValidationError,
             "SerialNumber and TokenCode must be given together.",
         )
         .into()),

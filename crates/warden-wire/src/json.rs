@@ -12,7 +12,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::rules::{IntRules, LenRules, StrRules, ViolationKind, Violations};
 
 /// A response structure that can be rendered as JSON.
@@ -89,7 +89,7 @@ impl JsonDecoder {
     fn wrong_type<T>(&mut self, at: &JsonMember<'_>, v: &Value, expected: &str) -> Option<T> {
         if self.type_error.is_none() {
             self.type_error = Some(ApiError::new(
-                "SerializationException",
+                ErrorCode::SerializationException,
                 format!(
                     "Unexpected {} at '{}': expected {expected}",
                     type_name(v),
@@ -354,7 +354,7 @@ fn invalid_input(kind: ViolationKind, path: &str) -> ApiError {
         ),
         ViolationKind::Enum => ("INVALID_ENUM", "You specified an invalid value."),
     };
-    ApiError::new("InvalidInputException", message).with_reason(reason)
+    ApiError::new(ErrorCode::InvalidInputException, message).with_reason(reason)
 }
 
 /// Checks that the body of an operation without input is empty or a JSON
@@ -370,11 +370,11 @@ fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(v) if v.is_object() => Ok(v),
         Ok(_) => Err(ApiError::new(
-            "SerializationException",
+            ErrorCode::SerializationException,
             "The request body must be a JSON object.",
         )),
         Err(_) => Err(ApiError::new(
-            "SerializationException",
+            ErrorCode::SerializationException,
             "The request body is not valid JSON.",
         )),
     }

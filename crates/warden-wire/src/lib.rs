@@ -24,6 +24,6 @@ pub mod xml;
 )]
 pub mod generated;
 
-pub use error::{ApiError, Fault, Service};
+pub use error::{ApiError, ErrorCode, Fault, Service};
 pub use generated::{iam, organizations, sts};
 pub use query::QueryParams;

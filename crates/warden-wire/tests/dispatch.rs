@@ -4,7 +4,7 @@
 use time::macros::datetime;
 use warden_wire::iam::{self, CreateUserRequest, CreateUserResponse, IamApi, User};
 use warden_wire::sts::{self, GetCallerIdentityResponse, StsApi};
-use warden_wire::{ApiError, QueryParams};
+use warden_wire::{ApiError, ErrorCode, QueryParams};
 
 struct Iam;
 
@@ -83,8 +83,8 @@ fn handler_errors_pass_through() {
         Ok(x) => panic!("{x}"),
         Err(e) => e,
     };
-    assert_eq!(e.code, "EntityAlreadyExists");
-    assert_eq!(e.status, 409);
+    assert_eq!(e.code, ErrorCode::EntityAlreadyExists);
+    assert_eq!(e.status(), 409);
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn validation_happens_before_the_handler() {
         Ok(x) => panic!("{x}"),
         Err(e) => e,
     };
-    assert_eq!(e.code, "ValidationError");
+    assert_eq!(e.code, ErrorCode::ValidationError);
 }
 
 #[test]
@@ -109,8 +109,8 @@ fn unimplemented_operations_default_to_not_implemented() {
         Ok(x) => panic!("{x}"),
         Err(e) => e,
     };
-    assert_eq!(e.code, "NotImplemented");
-    assert_eq!(e.status, 501);
+    assert_eq!(e.code, ErrorCode::NotImplemented);
+    assert_eq!(e.status(), 501);
 }
 
 #[test]
@@ -119,8 +119,8 @@ fn unknown_action_is_invalid_action() {
         Ok(x) => panic!("{x}"),
         Err(e) => e,
     };
-    assert_eq!(e.code, "InvalidAction");
-    assert_eq!(e.status, 400);
+    assert_eq!(e.code, ErrorCode::InvalidAction);
+    assert_eq!(e.status(), 400);
     assert_eq!(
         e.message,
         "Could not find operation Foo for version 2010-05-08"
@@ -130,7 +130,7 @@ fn unknown_action_is_invalid_action() {
         Ok(x) => panic!("{x}"),
         Err(e) => e,
     };
-    assert_eq!(e.code, "InvalidAction");
+    assert_eq!(e.code, ErrorCode::InvalidAction);
     // So is a known action under another API version.
     let e = match call_iam("Action=CreateUser&Version=2011-06-15&UserName=a") {
         Ok(x) => panic!("{x}"),
@@ -144,7 +144,7 @@ fn unknown_action_is_invalid_action() {
         Ok(x) => panic!("{x}"),
         Err(e) => e,
     };
-    assert_eq!(e.code, "MissingAction");
+    assert_eq!(e.code, ErrorCode::MissingAction);
 }
 
 #[test]

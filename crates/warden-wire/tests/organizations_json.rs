@@ -6,7 +6,7 @@ use warden_wire::organizations::{
     self, Account, DescribeAccountRequest, DescribeAccountResponse, ListAccountsRequest,
     ListAccountsResponse, OrganizationsApi,
 };
-use warden_wire::ApiError;
+use warden_wire::{ApiError, ErrorCode};
 
 struct Orgs;
 
@@ -76,8 +76,8 @@ fn empty_body_is_an_empty_object() {
 #[test]
 fn constraint_violations_are_invalid_input_with_a_reason() {
     let e = err("DescribeAccount", "{}");
-    assert_eq!(e.code, "InvalidInputException");
-    assert_eq!(e.status, 400);
+    assert_eq!(e.code, ErrorCode::InvalidInputException);
+    assert_eq!(e.status(), 400);
     assert_eq!(e.reason.as_deref(), Some("INPUT_REQUIRED"));
     assert_eq!(
         e.message,
@@ -85,7 +85,7 @@ fn constraint_violations_are_invalid_input_with_a_reason() {
     );
     // As recorded against AWS for DescribeAccount with a malformed id.
     let e = err("DescribeAccount", r#"{"AccountId":"12"}"#);
-    assert_eq!(e.code, "InvalidInputException");
+    assert_eq!(e.code, ErrorCode::InvalidInputException);
     assert_eq!(
         e.message,
         "You provided a value that does not match the required pattern."
@@ -102,18 +102,18 @@ fn constraint_violations_are_invalid_input_with_a_reason() {
 fn malformed_and_mistyped_bodies_are_serialization_errors() {
     for body in ["{", "[]", r#"{"AccountId":12}"#] {
         let e = err("DescribeAccount", body);
-        assert_eq!(e.code, "SerializationException", "{body}");
-        assert_eq!(e.status, 400, "{body}");
+        assert_eq!(e.code, ErrorCode::SerializationException, "{body}");
+        assert_eq!(e.status(), 400, "{body}");
     }
 }
 
 #[test]
 fn unknown_and_unimplemented_operations() {
     let e = err("Nope", "{}");
-    assert_eq!(e.code, "UnknownOperationException");
-    assert_eq!(e.status, 400);
+    assert_eq!(e.code, ErrorCode::UnknownOperationException);
+    assert_eq!(e.status(), 400);
     let e = err("DescribeOrganization", "{}");
-    assert_eq!(e.code, "NotImplemented");
+    assert_eq!(e.code, ErrorCode::NotImplemented);
     let body: serde_json::Value =
         serde_json::from_slice(&e.to_json()).unwrap_or_else(|x| panic!("{x}"));
     assert_eq!(body["__type"], "NotImplemented");

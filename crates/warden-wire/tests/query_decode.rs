@@ -6,7 +6,7 @@ use warden_wire::iam::{
     UpdateAccessKeyRequest,
 };
 use warden_wire::sts::{AssumeRoleRequest, GetSessionTokenRequest};
-use warden_wire::{ApiError, Fault, QueryParams};
+use warden_wire::{ApiError, ErrorCode, Fault, QueryParams};
 
 fn params(body: &str) -> QueryParams {
     match QueryParams::parse(body.as_bytes()) {
@@ -39,8 +39,8 @@ fn invalid_utf8_is_a_400_not_a_panic() {
         Ok(p) => panic!("parsed {p:?}"),
         Err(e) => e,
     };
-    assert!(err.status >= 400 && err.status < 500, "{err:?}");
-    assert_eq!(err.fault, Fault::Sender);
+    assert!(err.status() >= 400 && err.status() < 500, "{err:?}");
+    assert_eq!(err.fault(), Fault::Sender);
 }
 
 #[test]
@@ -101,8 +101,8 @@ fn decodes_integers_and_string_lists() {
 #[test]
 fn missing_required_member_is_validation_error() {
     let e = decode_err::<CreateUserRequest>("Action=CreateUser");
-    assert_eq!(e.code, "ValidationError");
-    assert_eq!(e.status, 400);
+    assert_eq!(e.code, ErrorCode::ValidationError);
+    assert_eq!(e.status(), 400);
     assert_eq!(
         e.message,
         "1 validation error detected: Value null at 'userName' failed to satisfy constraint: \
@@ -210,8 +210,8 @@ fn nested_member_paths_use_list_indexes() {
 fn unparseable_numbers_and_booleans_are_400_validation_errors() {
     for body in ["MaxItems=abc", "MaxItems=99999999999", "MaxItems="] {
         let e = decode_err::<ListUsersRequest>(body);
-        assert_eq!(e.code, "ValidationError", "{body}");
-        assert_eq!(e.status, 400, "{body}");
+        assert_eq!(e.code, ErrorCode::ValidationError, "{body}");
+        assert_eq!(e.status(), 400, "{body}");
         assert!(e.message.contains("'maxItems'"), "{e:?}");
     }
 }
@@ -253,7 +253,7 @@ fn iam_path_violation_has_iams_own_message() {
     // IAM words a bad path on its own (seen in AWS's CreateVirtualMFADevice
     // and CreateUser answers), not with the generic constraint list.
     let e = decode_err::<CreateUserRequest>("UserName=ok&Path=no-leading-slash%2F");
-    assert_eq!(e.code, "ValidationError");
+    assert_eq!(e.code, ErrorCode::ValidationError);
     assert_eq!(
         e.message,
         "The specified value for path is invalid. It must begin and end with / and contain only \

@@ -8,6 +8,7 @@ use time::{Duration, OffsetDateTime};
 use warden_wire::sigv4::{
     parse_auth, presign_query, verify, HttpRequestParts, SigV4Error, SigningKeyCache,
 };
+use warden_wire::ErrorCode;
 
 const SECRET: &[u8] = b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const HOST: [(&str, &[u8]); 1] = [("Host", b"sts.amazonaws.com")];
@@ -88,7 +89,7 @@ fn duplicated_auth_parameters_are_refused() {
     ] {
         let q2 = format!("{q}&{extra}");
         let e = check(&q2, signed_at()).unwrap_err();
-        assert_eq!(e.code(), "IncompleteSignature", "{extra}");
+        assert_eq!(e.code(), ErrorCode::IncompleteSignature, "{extra}");
         assert_eq!(e.http_status(), 400, "{extra}");
         assert!(e.message().contains(name), "{extra}: {e:?}");
     }
@@ -103,7 +104,7 @@ fn duplicated_auth_parameters_are_refused() {
         Some("tok"),
     );
     let e = check(&format!("{tok}&X-Amz-Security-Token=other"), signed_at()).unwrap_err();
-    assert_eq!(e.code(), "IncompleteSignature");
+    assert_eq!(e.code(), ErrorCode::IncompleteSignature);
     // Control: the untouched query verifies.
     assert_eq!(check(&tok, signed_at()), Ok(()));
 }

@@ -9,6 +9,7 @@ use warden_wire::sigv4::{
     parse_auth, presign_query, sign_authorization, verify, AuthKind, HttpRequestParts, SigV4Error,
     SigningKeyCache,
 };
+use warden_wire::ErrorCode;
 
 const SECRET: &[u8] = b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
@@ -264,7 +265,7 @@ fn wrong_scope_fails() {
     let r = replace_in_authz("/20150830/", "/20150831/");
     match r.check(SECRET, suite_time()) {
         Err(e @ SigV4Error::ScopeMismatch(_)) => {
-            assert_eq!(e.code(), "SignatureDoesNotMatch");
+            assert_eq!(e.code(), ErrorCode::SignatureDoesNotMatch);
             assert_eq!(e.http_status(), 403);
             assert_eq!(
                 e.message(),
@@ -290,7 +291,7 @@ fn wrong_scope_fails() {
     assert!(auth.check_scope(Some("us-east-1"), "service").is_ok());
     assert!(auth.check_scope(None, "service").is_ok());
     let e = auth.check_scope(None, "sts").unwrap_err();
-    assert_eq!(e.code(), "SignatureDoesNotMatch");
+    assert_eq!(e.code(), ErrorCode::SignatureDoesNotMatch);
     assert_eq!(
         e.message(),
         "Credential should be scoped to correct service: 'sts'. "
@@ -311,7 +312,7 @@ fn clock_skew_boundaries() {
     assert_eq!(r.check(SECRET, t - fifteen), Ok(()));
     match r.check(SECRET, t + fifteen + time::Duration::seconds(1)) {
         Err(e @ SigV4Error::SignatureExpired(_)) => {
-            assert_eq!(e.code(), "SignatureDoesNotMatch");
+            assert_eq!(e.code(), ErrorCode::SignatureDoesNotMatch);
             assert_eq!(e.http_status(), 403);
             assert_eq!(
                 e.message(),
@@ -445,7 +446,7 @@ fn truncated_or_malformed_authorization_is_incomplete() {
         let mut r2 = vector("post-vanilla", "header-signed-request.txt");
         set_header(&mut r2, "Authorization", cut);
         let e = r2.check(SECRET, suite_time()).unwrap_err();
-        assert_eq!(e.code(), "IncompleteSignature", "{cut}: {e:?}");
+        assert_eq!(e.code(), ErrorCode::IncompleteSignature, "{cut}: {e:?}");
         assert_eq!(e.http_status(), 400);
     }
     // The AWS text for missing components.
@@ -480,7 +481,7 @@ fn no_auth_at_all_is_missing_token() {
         .retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
     let e = r.check(SECRET, suite_time()).unwrap_err();
     assert_eq!(e, SigV4Error::MissingAuthenticationToken);
-    assert_eq!(e.code(), "MissingAuthenticationToken");
+    assert_eq!(e.code(), ErrorCode::MissingAuthenticationToken);
     assert_eq!(e.message(), "Request is missing Authentication Token");
     assert_eq!(e.http_status(), 403);
     // Unrelated query parameters are not auth.
@@ -504,7 +505,7 @@ fn both_auth_kinds_at_once_is_refused() {
     );
     assert_eq!(
         r.check(SECRET, suite_time()).unwrap_err().code(),
-        "IncompleteSignature"
+        ErrorCode::IncompleteSignature
     );
 }
 
@@ -523,7 +524,7 @@ fn presigned_expiry_and_limits() {
         r.check(SECRET, suite_time() + time::Duration::minutes(16))
             .unwrap_err()
             .code(),
-        "SignatureDoesNotMatch"
+        ErrorCode::SignatureDoesNotMatch
     );
 
     // A short X-Amz-Expires is enforced.
@@ -557,7 +558,7 @@ fn presigned_expiry_and_limits() {
     assert_eq!(at(suite_time() + time::Duration::seconds(60)), Ok(()));
     let e = at(suite_time() + time::Duration::seconds(61)).unwrap_err();
     assert_eq!(e, SigV4Error::RequestExpired);
-    assert_eq!(e.code(), "RequestExpired");
+    assert_eq!(e.code(), ErrorCode::RequestExpired);
     let auth = parse_auth(&req, suite_time()).unwrap();
     assert_eq!(auth.kind, AuthKind::Presigned);
     assert_eq!(auth.security_token.as_deref(), Some("tok+/=="));
@@ -583,7 +584,7 @@ fn presigned_expiry_and_limits() {
         };
         assert_eq!(
             parse_auth(&req2, suite_time()).unwrap_err().code(),
-            "IncompleteSignature",
+            ErrorCode::IncompleteSignature,
             "{bad}"
         );
     }
@@ -609,7 +610,7 @@ fn presigned_expiry_and_limits() {
         ..base
     };
     let e = parse_auth(&req4, suite_time()).unwrap_err();
-    assert_eq!(e.code(), "IncompleteSignature");
+    assert_eq!(e.code(), ErrorCode::IncompleteSignature);
     assert!(e.message().contains("X-Amz-Credential"), "{e:?}");
 }
 

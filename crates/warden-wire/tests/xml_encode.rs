@@ -10,7 +10,7 @@ use warden_wire::iam::{
 };
 use warden_wire::sts::{Credentials, GetCallerIdentityResponse, GetSessionTokenResponse};
 use warden_wire::xml::{escape, render_response};
-use warden_wire::{ApiError, Fault, Service};
+use warden_wire::{ApiError, ErrorCode, Fault, Service};
 
 fn user(name: &str) -> User {
     User {
@@ -155,8 +155,8 @@ fn escaping() {
 #[test]
 fn error_envelope() {
     let e = ApiError::no_such_entity("The user with name bob cannot be found.");
-    assert_eq!(e.status, 404);
-    assert_eq!(e.fault, Fault::Sender);
+    assert_eq!(e.status(), 404);
+    assert_eq!(e.fault(), Fault::Sender);
     assert_eq!(
         e.to_xml(Service::Iam, "rid"),
         "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error>\
@@ -165,7 +165,7 @@ fn error_envelope() {
          <RequestId>rid</RequestId></ErrorResponse>"
     );
     let e = ApiError::internal_failure();
-    assert_eq!(e.status, 500);
+    assert_eq!(e.status(), 500);
     assert!(e.to_xml(Service::Sts, "x").contains(
         "xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Receiver</Type>"
     ));
@@ -201,17 +201,32 @@ fn statuses_come_from_the_tables() {
         ("NotImplemented", 501),
         ("InternalFailure", 500),
         ("ServiceUnavailable", 503),
-        ("SomethingNobodyDeclared", 400),
+        ("RequestTimeout", 408),
     ];
     for (code, status) in cases {
-        assert_eq!(ApiError::new(code, "m").status, status, "{code}");
+        let known = ErrorCode::from_code(code).unwrap_or_else(|| panic!("{code} unknown"));
+        assert_eq!(ApiError::new(known, "m").status(), status, "{code}");
     }
-    assert_eq!(ApiError::new("ServiceFailure", "m").fault, Fault::Receiver);
+    assert_eq!(ErrorCode::from_code("SomethingNobodyDeclared"), None);
+    assert_eq!(
+        ApiError::new(ErrorCode::ServiceFailure, "m").fault(),
+        Fault::Receiver
+    );
+}
+
+#[test]
+fn every_error_code_round_trips_and_5xx_is_the_receivers_fault() {
+    for &code in ErrorCode::ALL {
+        assert_eq!(ErrorCode::from_code(code.as_str()), Some(code));
+        assert_eq!(code.to_string(), code.as_str());
+        let receiver = code.status() >= 500;
+        assert_eq!(code.fault() == Fault::Receiver, receiver, "{code}");
+    }
 }
 
 #[test]
 fn json_error_body() {
-    let e = ApiError::new("AccessDeniedException", "no \"way\"");
+    let e = ApiError::new(ErrorCode::AccessDeniedException, "no \"way\"");
     let v: serde_json::Value =
         serde_json::from_slice(&e.to_json()).unwrap_or_else(|err| panic!("{err}"));
     assert_eq!(v["__type"], "AccessDeniedException");

@@ -118,7 +118,7 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     }
     files.push(GeneratedFile {
         path: Path::new(OUTPUT_DIR).join("errors.rs"),
-        contents: rustfmt(root, &emit_errors(&errors))?,
+        contents: rustfmt(root, &emit_errors(&errors)?)?,
     });
     files.push(GeneratedFile {
         path: Path::new(OUTPUT_DIR).join("mod.rs"),
@@ -209,6 +209,45 @@ fn emit_mod() -> String {
     s
 }
 
+/// AWS error codes warden answers with that no service model declares as an
+/// error shape, with their HTTP status and whether the sender is at fault.
+/// Statuses are those of AWS's "Common Errors" reference; `ExpiredToken` is
+/// 403 for IAM as well as STS, which is what both answer for an expired
+/// session token on the signature path. `RequestTimeout` (a body not sent in
+/// time) is warden's own: 408, the HTTP status for exactly that. These come
+/// first: a model declaring one of them differently does not change it.
+pub const COMMON_ERRORS: &[(&str, u16, bool)] = &[
+    ("AccessDenied", 403, true),
+    ("AccessDeniedException", 400, true),
+    ("ExpiredToken", 403, true),
+    ("IncompleteSignature", 400, true),
+    ("InternalFailure", 500, false),
+    ("InvalidAction", 400, true),
+    ("InvalidClientTokenId", 403, true),
+    ("InvalidParameterCombination", 400, true),
+    ("InvalidParameterValue", 400, true),
+    ("InvalidQueryParameter", 400, true),
+    ("MalformedQueryString", 404, true),
+    ("MissingAction", 400, true),
+    ("MissingAuthenticationToken", 403, true),
+    ("MissingParameter", 400, true),
+    ("NotAuthorized", 400, true),
+    ("NotImplemented", 501, false),
+    ("OptInRequired", 403, true),
+    ("RequestEntityTooLarge", 413, true),
+    ("RequestExpired", 400, true),
+    ("RequestTimeout", 408, true),
+    ("SerializationException", 400, true),
+    ("ServiceUnavailable", 503, false),
+    ("SignatureDoesNotMatch", 403, true),
+    ("Throttling", 400, true),
+    ("ThrottlingException", 400, true),
+    ("UnknownOperationException", 400, true),
+    ("UnrecognizedClientException", 403, true),
+    ("ValidationError", 400, true),
+    ("ValidationException", 400, true),
+];
+
 /// Error codes of every modeled exception: (code, status, sender fault).
 fn collect_errors(
     spec: &ServiceSpec,
@@ -230,8 +269,14 @@ fn collect_errors(
     }
 }
 
-fn emit_errors(errors: &[(String, u16, bool, &'static str)]) -> String {
+/// The `ErrorCode` enum: the common codes, then every modeled one, each
+/// code once with the first status seen (conflicts are listed as comments).
+/// The variant is the code itself, so a misspelt code does not compile.
+fn emit_errors(errors: &[(String, u16, bool, &'static str)]) -> Result<String, CodegenError> {
     let mut by_code: BTreeMap<&str, (u16, bool, &str)> = BTreeMap::new();
+    for (code, status, sender) in COMMON_ERRORS {
+        by_code.insert(code, (*status, *sender, "common"));
+    }
     let mut conflicts = Vec::new();
     for (code, status, sender, module) in errors {
         match by_code.get(code.as_str()) {
@@ -246,22 +291,70 @@ fn emit_errors(errors: &[(String, u16, bool, &'static str)]) -> String {
             }
         }
     }
+    for code in by_code.keys() {
+        let valid = code.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && code.chars().all(|c| c.is_ascii_alphanumeric());
+        if !valid {
+            return Err(CodegenError::Model(format!(
+                "error code {code:?} is not a Rust identifier"
+            )));
+        }
+    }
     let mut s = header("the error shapes of the service models");
-    s.push_str("//! HTTP status and fault of every error code the models declare.\n\n");
+    s.push_str("//! Every AWS error code warden answers with, and its HTTP status and fault.\n\n");
     for c in &conflicts {
         s.push_str(c);
         s.push('\n');
     }
     s.push_str(
-        "/// `(code, HTTP status, sender fault)` for every modeled error, sorted by\n\
-         /// code for binary search.\n\
-         pub static MODELED_ERRORS: &[(&str, u16, bool)] = &[\n",
+        "use crate::error::Fault;\n\n\
+         /// An AWS error code: the modeled error shapes of IAM, STS and\n\
+         /// Organizations and the common codes no model declares. The variant is\n\
+         /// the code as AWS spells it on the wire, so a misspelt code does not\n\
+         /// compile, and the HTTP status comes with the code, never from the call site.\n\
+         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n\
+         pub enum ErrorCode {\n",
     );
-    for (code, (status, sender, _)) in &by_code {
-        let _ = writeln!(s, "    ({code:?}, {status}, {sender}),");
+    for (code, (status, _, from)) in &by_code {
+        let _ = writeln!(s, "/// `{code}` ({status}, {from})\n{code},");
     }
-    s.push_str("];\n");
-    s
+    s.push_str("}\n\nimpl ErrorCode {\n/// Every code, sorted.\npub const ALL: &'static [ErrorCode] = &[\n");
+    for code in by_code.keys() {
+        let _ = writeln!(s, "ErrorCode::{code},");
+    }
+    s.push_str("];\n\n/// The code as AWS writes it (`<Code>`, JSON `__type`).\npub fn as_str(self) -> &'static str {\nmatch self {\n");
+    for code in by_code.keys() {
+        let _ = writeln!(s, "ErrorCode::{code} => {code:?},");
+    }
+    s.push_str("}\n}\n\n/// The HTTP status AWS answers this code with.\npub fn status(self) -> u16 {\nmatch self {\n");
+    let mut by_status: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+    for (code, (status, _, _)) in &by_code {
+        by_status.entry(*status).or_default().push(code);
+    }
+    for (status, codes) in &by_status {
+        let arms: Vec<String> = codes.iter().map(|c| format!("ErrorCode::{c}")).collect();
+        let _ = writeln!(s, "{} => {status},", arms.join(" | "));
+    }
+    s.push_str("}\n}\n\n/// Who is at fault: the `<Type>` of the error envelope.\npub fn fault(self) -> Fault {\nmatch self {\n");
+    let receivers: Vec<String> = by_code
+        .iter()
+        .filter(|(_, (_, sender, _))| !sender)
+        .map(|(c, _)| format!("ErrorCode::{c}"))
+        .collect();
+    if !receivers.is_empty() {
+        let _ = writeln!(s, "{} => Fault::Receiver,", receivers.join(" | "));
+    }
+    s.push_str("_ => Fault::Sender,\n}\n}\n\n/// The code spelt exactly `code`, if warden knows it.\npub fn from_code(code: &str) -> Option<ErrorCode> {\nmatch code {\n");
+    for code in by_code.keys() {
+        let _ = writeln!(s, "{code:?} => Some(ErrorCode::{code}),");
+    }
+    s.push_str("_ => None,\n}\n}\n}\n\n");
+    s.push_str(
+        "impl std::fmt::Display for ErrorCode {\n\
+         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n\
+         f.write_str(self.as_str())\n}\n}\n",
+    );
+    Ok(s)
 }
 
 /// Generation state for one service.
@@ -1105,7 +1198,7 @@ impl<'a> ServiceGen<'a> {
              /// `SerializationException`, invalid input `InvalidInputException` with a reason.\n\
              pub fn dispatch_json<S: {tr} + ?Sized>(svc: &S, ctx: &S::Ctx, operation: &str, body: &[u8]) -> Result<Vec<u8>, crate::error::ApiError> {{\n\
              let Some(op) = Operation::from_name(operation) else {{\n\
-             return Err(crate::error::ApiError::new(\"UnknownOperationException\", format!(\"Unknown operation {{operation}}\")));\n\
+             return Err(crate::error::ApiError::new(crate::generated::errors::ErrorCode::UnknownOperationException, format!(\"Unknown operation {{operation}}\")));\n\
              }};\n\
              dispatch_json_operation(svc, ctx, op, body)\n\
              }}\n\n\

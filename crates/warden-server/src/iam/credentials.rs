@@ -5,7 +5,7 @@ use warden_core::auth::PrincipalKind;
 use warden_core::keys::KeyOwner;
 use warden_core::model::{KeyStatus, PasswordPolicy};
 use warden_wire::generated::iam::*;
-use warden_wire::ApiError;
+use warden_wire::{ApiError, ErrorCode};
 
 use super::{named_or_caller, page_parts};
 use crate::edge::RequestCtx;
@@ -20,7 +20,7 @@ fn key_owner<'n>(ctx: &'n RequestCtx, user_name: &'n Option<String>) -> R<KeyOwn
         (None, PrincipalKind::User { name_lower }) => Ok(KeyOwner::User(name_lower)),
         (None, PrincipalKind::Root) => Ok(KeyOwner::Root),
         (None, _) => Err(ApiError::new(
-            "ValidationError",
+            ErrorCode::ValidationError,
             "Must specify userName when calling with non-User credentials",
         )
         .into()),
@@ -146,7 +146,7 @@ pub(super) fn create_login_profile(
     let user = named_or_caller(ctx, input.user_name)?;
     let password = input.password.ok_or_else(|| {
         ApiError::new(
-            "ValidationError",
+            ErrorCode::ValidationError,
             "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null",
         )
     })?;
@@ -215,7 +215,7 @@ pub(super) fn change_password(
 ) -> R<()> {
     let PrincipalKind::User { name_lower } = &ctx.caller.kind else {
         return Err(ApiError::new(
-            "InvalidUserType",
+            ErrorCode::InvalidUserType,
             "Only IAM users can change their own password.",
         )
         .into());

@@ -2,7 +2,7 @@
 
 use warden_core::roles::NewRole;
 use warden_wire::generated::iam::*;
-use warden_wire::ApiError;
+use warden_wire::{ApiError, ErrorCode};
 
 use super::{page_parts, role_out, tag_page};
 use crate::edge::RequestCtx;
@@ -189,7 +189,7 @@ pub(super) fn get_service_linked_role_deletion_status(
 ) -> R<GetServiceLinkedRoleDeletionStatusResponse> {
     if !input.deletion_task_id.starts_with("task/aws-service-role/") {
         return Err(ApiError::new(
-            "NoSuchEntity",
+            ErrorCode::NoSuchEntity,
             format!("Deletion task {} cannot be found.", input.deletion_task_id),
         )
         .into());

@@ -5523,7 +5523,7 @@ pub fn dispatch_json<S: OrganizationsApi + ?Sized>(
 ) -> Result<Vec<u8>, crate::error::ApiError> {
     let Some(op) = Operation::from_name(operation) else {
         return Err(crate::error::ApiError::new(
-            "UnknownOperationException",
+            crate::generated::errors::ErrorCode::UnknownOperationException,
             format!("Unknown operation {operation}"),
         ));
     };

@@ -5,6 +5,8 @@
 /// SDKs show it to users and tests compare it.
 pub const SIGNATURE_DOES_NOT_MATCH_MESSAGE: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
+use crate::error::{ApiError, ErrorCode};
+
 /// Why a request failed authentication.
 ///
 /// Every variant maps to an AWS error code ([`SigV4Error::code`]), message
@@ -50,15 +52,15 @@ pub enum SigV4Error {
 
 impl SigV4Error {
     /// The AWS error code (`<Code>` in the Query `ErrorResponse`, `__type` in JSON 1.1).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            SigV4Error::MissingAuthenticationToken => "MissingAuthenticationToken",
-            SigV4Error::IncompleteSignature(_) => "IncompleteSignature",
+            SigV4Error::MissingAuthenticationToken => ErrorCode::MissingAuthenticationToken,
+            SigV4Error::IncompleteSignature(_) => ErrorCode::IncompleteSignature,
             SigV4Error::SignatureDoesNotMatch
             | SigV4Error::SignatureExpired(_)
-            | SigV4Error::ScopeMismatch(_) => "SignatureDoesNotMatch",
-            SigV4Error::RequestExpired => "RequestExpired",
-            SigV4Error::InvalidClientTokenId => "InvalidClientTokenId",
+            | SigV4Error::ScopeMismatch(_) => ErrorCode::SignatureDoesNotMatch,
+            SigV4Error::RequestExpired => ErrorCode::RequestExpired,
+            SigV4Error::InvalidClientTokenId => ErrorCode::InvalidClientTokenId,
         }
     }
 
@@ -67,20 +69,13 @@ impl SigV4Error {
         self.to_string()
     }
 
-    /// The HTTP status AWS uses for this error.
+    /// The HTTP status AWS uses for this error: the code's.
     pub fn http_status(&self) -> u16 {
-        match self {
-            SigV4Error::IncompleteSignature(_) | SigV4Error::RequestExpired => 400,
-            SigV4Error::MissingAuthenticationToken
-            | SigV4Error::SignatureDoesNotMatch
-            | SigV4Error::SignatureExpired(_)
-            | SigV4Error::ScopeMismatch(_)
-            | SigV4Error::InvalidClientTokenId => 403,
-        }
+        self.code().status()
     }
 
-    /// `(code, message, status)` in one call, for the error envelope writer.
-    pub fn aws_error(&self) -> (&'static str, String, u16) {
-        (self.code(), self.message(), self.http_status())
+    /// The wire error, for the error envelope writer.
+    pub fn api_error(&self) -> ApiError {
+        ApiError::new(self.code(), self.message())
     }
 }

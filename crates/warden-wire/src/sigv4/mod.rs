@@ -32,7 +32,7 @@
 //!   the time window, rebuilds the canonical request (payload hash = SHA-256 of the body; an
 //!   `x-amz-content-sha256` header must equal it), derives or fetches the signing key from the
 //!   [`SigningKeyCache`] and compares the signatures in constant time (`subtle`).
-//! * [`SigV4Error`] gives `code()`, `message()`, `http_status()` (`aws_error()` for all three).
+//! * [`SigV4Error`] gives `code()`, `message()`, `http_status()` (`api_error()` for the wire error).
 //! * [`sign_authorization`] and [`presign_query`] are the client side, for tests, benches and
 //!   the load generator.
 //!
