@@ -21,7 +21,8 @@
 //!   simulator ([`authz::simulate`]).
 //! * [`sts`]: issuing temporary credentials.
 //! * At the top: [`state`] (the model and [`Change`]), [`model`] (records),
-//!   [`page`] (pagination), [`error`], [`crypto`].
+//!   [`page`] (pagination), [`error`], and [`crypto`] (the `warden-crypto`
+//!   crate, re-exported).
 //!
 //! Every module is also re-exported at the crate root under its historical
 //! name (`warden_core::users`, `warden_core::access`, ...). Those are the
@@ -31,7 +32,6 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod authz;
-pub mod crypto;
 pub mod error;
 pub mod iam;
 pub mod model;
@@ -51,6 +51,9 @@ pub use iam::{
     roles, users,
 };
 pub use orgs::{org_arns, org_policies, org_tags, org_units};
+/// The crypto primitives live in the `warden-crypto` crate, which depends
+/// on nothing here; this keeps `warden_core::crypto::...` working.
+pub use warden_crypto as crypto;
 
 use std::sync::Arc;
 

@@ -530,7 +530,7 @@ impl SessionKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::MasterKey;
+    use crate::MasterKey;
 
     pub(crate) fn sample() -> SessionClaims {
         SessionClaims {

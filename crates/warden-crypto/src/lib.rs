@@ -1,5 +1,9 @@
 //! Cryptographic primitives of warden.
 //!
+//! A crate of its own because it needs nothing of the domain: no model, no
+//! store, no error type but its own. `warden-core` re-exports it as
+//! `warden_core::crypto`, the path the rest of the workspace uses.
+//!
 //! # API
 //!
 //! * [`Secret`]: secret bytes; `Debug`/`Display` print `Secret(***)`, zeroized on
@@ -31,6 +35,9 @@
 //! Key separation: the master key seals secrets at rest; every other use
 //! takes a sub-key derived with a distinct label (HMAC-SHA256, as one block of
 //! HKDF-Expand), so no key serves two purposes.
+
+#![warn(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod ids;
 mod master;
