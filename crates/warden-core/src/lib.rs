@@ -87,6 +87,21 @@ impl Default for Config {
     }
 }
 
+/// The domain: the in-memory model, the store behind it and the keys.
+///
+/// Its operations are `impl Warden` blocks in the module of their area, so
+/// a method is found by its room rather than in this file:
+///
+/// * here: opening, [`read`](Self::read), [`write`](Self::write), keys and
+///   config, role last-use bookkeeping, dev-mode [`reset`](Self::reset);
+/// * [`iam`]: the IAM operations, one module per resource family (users,
+///   groups, roles and instance profiles, policies, access keys,
+///   passwords, MFA, the account, authorization details); by far the
+///   largest share;
+/// * [`orgs`]: the organization and its accounts, OUs, SCPs and RCPs, tags;
+/// * [`authz`]: [`credentials_for`](Self::credentials_for) (in
+///   [`authz::auth`]), the authorizer's entry points and the simulator's;
+/// * [`sts`]: the STS operations.
 #[derive(Debug)]
 pub struct Warden {
     config: Config,
