@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use warden_core::actions;
 
 use crate::authz::request_facts;
-use crate::mapping::api_error;
+use crate::mapping::{api_error, api_error_in};
 use crate::AppState;
 
 /// AWS refuses Query bodies over 1 MiB; so do we, before reading further.
@@ -534,15 +534,7 @@ fn process_inner(
     if op != Op::Sts(warden_wire::generated::sts::Operation::AssumeRole) {
         app.warden
             .authorize_checks(&who.caller, &checks, &facts)
-            .map_err(api_error)
-            .map_err(|e| {
-                // JSON-protocol services name the same refusal differently.
-                if *service == Service::Organizations && e.code == ErrorCode::AccessDenied {
-                    ApiError::new(ErrorCode::AccessDeniedException, e.message)
-                } else {
-                    e
-                }
-            })?;
+            .map_err(|e| api_error_in(*service, e))?;
     }
     let ctx = RequestCtx {
         caller: who.caller,
@@ -557,8 +549,7 @@ fn process_inner(
             op,
             &decoded.params,
             request_id,
-        )
-        .map_err(crate::mapping::iam_validation_text),
+        ),
         Op::Sts(op) => warden_wire::generated::sts::dispatch_operation(
             &crate::sts::Sts { app },
             &ctx,

@@ -5,15 +5,30 @@ use time::OffsetDateTime;
 use warden_core::auth::{Caller, PrincipalKind};
 use warden_core::model::{Epoch, Tag};
 use warden_core::CoreError;
-use warden_wire::{ApiError, ErrorCode};
+use warden_wire::{ApiError, ErrorCode, Service};
 
-/// Domain error → AWS error. The status comes from the wire's code table.
+/// Domain error → AWS error, as the Query services (IAM, STS) name it. The
+/// status comes with the code.
 pub fn api_error(e: CoreError) -> ApiError {
+    api_error_in(Service::Iam, e)
+}
+
+/// Domain error → AWS error, as `service` names it. The domain's refusal
+/// (`CoreError::AccessDenied`, from the authorizer, which serves every
+/// service) is `AccessDenied` in the Query services and
+/// `AccessDeniedException` in Organizations, a JSON service: the protocol's
+/// name for it is picked here, where the error is made, and only the edge
+/// knows the protocol.
+pub fn api_error_in(service: Service, e: CoreError) -> ApiError {
     if e.is_server_fault() {
         tracing::error!(error = %e, "server fault");
     }
+    let code = match (service, &e) {
+        (Service::Organizations, CoreError::AccessDenied(_)) => ErrorCode::AccessDeniedException,
+        _ => e.aws_code(),
+    };
     let reason = e.reason();
-    let out = ApiError::new(e.aws_code(), e.client_message());
+    let out = ApiError::new(code, e.client_message());
     match reason {
         Some(r) => out.with_reason(r),
         None => out,
@@ -82,62 +97,5 @@ pub fn target_user(caller: &Caller, user_name: Option<String>) -> R<String> {
             "Must specify userName when calling with non-User credentials",
         )
         .into()),
-    }
-}
-
-/// IAM's ValidationError texts repeat the offending value only for entity
-/// names (`Value 'x' at 'userName'`); for other members (tags, version ids,
-/// numbers) they say `Value at 'member'` (recorded AWS answers). STS always
-/// repeats the value, so this applies to IAM only.
-pub fn iam_validation_text(mut e: ApiError) -> ApiError {
-    if e.code != ErrorCode::ValidationError || !e.message.contains("Value '") {
-        return e;
-    }
-    let mut out = String::with_capacity(e.message.len());
-    let mut rest = e.message.as_str();
-    while let Some(start) = rest.find("Value '") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + "Value '".len()..];
-        // The value ends at the first `' at '` that is followed by a member
-        // path and `' failed`.
-        let Some(mid) = after.find("' at '") else {
-            out.push_str(&rest[start..]);
-            rest = "";
-            break;
-        };
-        let path_and_tail = &after[mid + "' at '".len()..];
-        let member = path_and_tail.split('\'').next().unwrap_or_default();
-        let last = member.rsplit('.').next().unwrap_or(member);
-        // Evidence so far: names and maxSessionDuration keep their value.
-        if last.ends_with("Name") || last == "maxSessionDuration" {
-            out.push_str(&rest[start..start + "Value '".len() + mid + "' at '".len()]);
-        } else {
-            out.push_str("Value at '");
-        }
-        rest = path_and_tail;
-    }
-    out.push_str(rest);
-    e.message = out;
-    e
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iam_validation_text_keeps_names_and_hides_other_values() {
-        let e = ApiError::new(
-            ErrorCode::ValidationError,
-            "2 validation errors detected: Value 'bad name' at 'userName' failed to satisfy constraint: A; \
-             Value 'kkk' at 'tags.1.member.key' failed to satisfy constraint: B",
-        );
-        assert_eq!(
-            iam_validation_text(e).message,
-            "2 validation errors detected: Value 'bad name' at 'userName' failed to satisfy constraint: A; \
-             Value at 'tags.1.member.key' failed to satisfy constraint: B"
-        );
-        let other = ApiError::new(ErrorCode::NoSuchEntity, "Value 'x' at 'y'");
-        assert_eq!(iam_validation_text(other).message, "Value 'x' at 'y'");
     }
 }

@@ -14,7 +14,7 @@ use std::ops::Bound;
 use base64::Engine as _;
 use time::OffsetDateTime;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Service};
 use crate::rules::{IntRules, LenRules, StrRules, Violations};
 
 /// The decoded parameters of a Query request, by exact name.
@@ -128,7 +128,7 @@ impl QueryParams {
     /// Decodes a whole request of type `T` from these parameters, or the
     /// `ValidationError` listing every violated constraint.
     pub fn decode<T: QueryDecode>(&self) -> Result<T, ApiError> {
-        let mut d = QueryDecoder::new(self);
+        let mut d = QueryDecoder::new(self, T::SERVICE);
         let value = T::decode_query(&mut d, &Member::root());
         match (value, d.violations.into_error()) {
             (_, Some(err)) => Err(err),
@@ -207,6 +207,10 @@ fn join(prefix: &str, name: &str) -> String {
 /// A request structure decodable from Query parameters. Implemented by the
 /// generated code for every input structure.
 pub trait QueryDecode: Sized {
+    /// The service whose request this is: validation messages are worded as
+    /// it words them (IAM repeats fewer values than STS).
+    const SERVICE: Service;
+
     /// Decodes the structure at `at`. Returns `None` only after recording at
     /// least one violation in `d` (a required member is missing or invalid).
     fn decode_query(d: &mut QueryDecoder<'_>, at: &Member) -> Option<Self>;
@@ -214,6 +218,9 @@ pub trait QueryDecode: Sized {
 
 /// Operations without input decode from anything.
 impl QueryDecode for () {
+    // No members, so no message to word; any service will do.
+    const SERVICE: Service = Service::Sts;
+
     fn decode_query(_d: &mut QueryDecoder<'_>, _at: &Member) -> Option<Self> {
         Some(())
     }
@@ -227,11 +234,12 @@ pub struct QueryDecoder<'a> {
 }
 
 impl<'a> QueryDecoder<'a> {
-    /// A decoder over `params` with no violations.
-    pub fn new(params: &'a QueryParams) -> Self {
+    /// A decoder over `params` with no violations, wording its messages as
+    /// `service` does.
+    pub fn new(params: &'a QueryParams, service: Service) -> Self {
         QueryDecoder {
             params,
-            violations: Violations::new(),
+            violations: Violations::for_service(service),
         }
     }
 
@@ -255,17 +263,9 @@ impl<'a> QueryDecoder<'a> {
         }
     }
 
-    /// Records that a present value could not be read as its type. AWS's
-    /// exact text for this case is not documented; the message keeps the
-    /// shape of its constraint messages so clients show something useful.
+    /// Records that a present value could not be read as its type.
     fn unparseable(&mut self, at: &Member, raw: &str, expected: &str) {
-        self.violations.push_raw(
-            &at.path,
-            format!(
-                "Value '{raw}' at '{}' failed to satisfy constraint: Member must be {expected}",
-                at.path
-            ),
-        );
+        self.violations.unparseable(&at.path, raw, expected);
     }
 
     /// A string member.

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Service};
 
 /// A model pattern: the Java source AWS quotes in its messages, and the
 /// regex it was translated to at generation time (anchored, `\uXXXX` as
@@ -144,6 +144,8 @@ pub struct Violations {
     kinds: Vec<(ViolationKind, String)>,
     /// A message IAM words on its own, replacing the generic list.
     special: Option<String>,
+    /// IAM's wording: the offending value is repeated only for some members.
+    iam_wording: bool,
 }
 
 /// IAM's path pattern. IAM reports a path that breaks it with a message of
@@ -151,9 +153,31 @@ pub struct Violations {
 const IAM_PATH_PATTERN: &str = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)";
 
 impl Violations {
-    /// No violations yet.
+    /// No violations yet; messages repeat every offending value (STS's and
+    /// Organizations' wording).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// No violations yet; messages worded as `service` words them. IAM
+    /// repeats the offending value only for entity names (`Value 'x' at
+    /// 'userName'`) and `maxSessionDuration`, and says `Value at 'member'`
+    /// for every other member (tags, version ids, numbers), as recorded AWS
+    /// answers do; STS always repeats it.
+    pub fn for_service(service: Service) -> Self {
+        Self {
+            iam_wording: service == Service::Iam,
+            ..Self::default()
+        }
+    }
+
+    /// Whether a message about the member at `path` repeats its value.
+    fn shows_value(&self, path: &str) -> bool {
+        if !self.iam_wording {
+            return true;
+        }
+        let last = path.rsplit('.').next().unwrap_or(path);
+        last.ends_with("Name") || last == "maxSessionDuration"
     }
 
     /// Whether nothing was violated.
@@ -173,7 +197,7 @@ impl Violations {
 
     fn push(&mut self, kind: ViolationKind, shown: Option<&str>, path: &str, constraint: &str) {
         self.kinds.push((kind, path.to_string()));
-        let msg = match shown {
+        let msg = match shown.filter(|_| self.shows_value(path)) {
             Some(v) => {
                 format!("Value '{v}' at '{path}' failed to satisfy constraint: Member must {constraint}")
             }
@@ -184,12 +208,17 @@ impl Violations {
         self.messages.push(msg);
     }
 
-    /// Records a complete violation message (for values that could not be
-    /// read as their type at all).
-    pub fn push_raw(&mut self, path: &str, message: String) {
-        self.kinds
-            .push((ViolationKind::Unparseable, path.to_string()));
-        self.messages.push(message);
+    /// A value that could not be read as its type at all (`expected` is,
+    /// e.g., `a valid integer`). AWS's exact text for this case is not
+    /// documented; the message keeps the shape of its constraint messages so
+    /// clients show something useful.
+    pub fn unparseable(&mut self, path: &str, raw: &str, expected: &str) {
+        self.push(
+            ViolationKind::Unparseable,
+            Some(raw),
+            path,
+            &format!("be {expected}"),
+        );
     }
 
     /// A required member is absent.

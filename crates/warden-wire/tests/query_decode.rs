@@ -141,10 +141,11 @@ fn java_word_class_is_ascii_only() {
 
 #[test]
 fn enum_violation_message_matches_aws() {
+    // IAM repeats the value only for names (and maxSessionDuration).
     let e = decode_err::<UpdateAccessKeyRequest>("AccessKeyId=AKIAIOSFODNN7EXAMPLE&Status=On");
     assert_eq!(
         e.message,
-        "1 validation error detected: Value 'On' at 'status' failed to satisfy constraint: \
+        "1 validation error detected: Value at 'status' failed to satisfy constraint: \
          Member must satisfy enum value set: [Active, Inactive, Expired]"
     );
 }
@@ -191,18 +192,45 @@ fn nested_member_paths_use_list_indexes() {
     let e = decode_err::<TagUserRequest>(&format!(
         "UserName=bob&Tags.member.1.Key={long}&Tags.member.1.Value=v"
     ));
+    // IAM does not repeat a tag key; a name it does.
     assert_eq!(
         e.message,
-        format!(
-            "1 validation error detected: Value '{long}' at 'tags.1.member.key' failed to \
-             satisfy constraint: Member must have length less than or equal to 128"
-        )
+        "1 validation error detected: Value at 'tags.1.member.key' failed to \
+         satisfy constraint: Member must have length less than or equal to 128"
     );
     let e = decode_err::<TagUserRequest>("UserName=bob&Tags.member.1.Key=k");
     assert_eq!(
         e.message,
         "1 validation error detected: Value null at 'tags.1.member.value' failed to satisfy \
          constraint: Member must not be null"
+    );
+}
+
+#[test]
+fn iam_repeats_names_and_max_session_duration_only() {
+    use warden_wire::iam::{CreateRoleRequest, UpdateRoleRequest};
+    let e = decode_err::<UpdateRoleRequest>("RoleName=bad%2Fname&MaxSessionDuration=5");
+    assert_eq!(
+        e.message,
+        "2 validation errors detected: Value 'bad/name' at 'roleName' failed to satisfy \
+         constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+; \
+         Value '5' at 'maxSessionDuration' failed to satisfy constraint: Member must have \
+         value greater than or equal to 3600"
+    );
+    let e = decode_err::<CreateRoleRequest>(
+        "RoleName=r&AssumeRolePolicyDocument=%7B%7D&Tags.member.1.Key=k&Tags.member.1.Value=v\
+         &MaxSessionDuration=abc",
+    );
+    assert_eq!(
+        e.message,
+        "1 validation error detected: Value 'abc' at 'maxSessionDuration' failed to satisfy \
+         constraint: Member must be a valid integer"
+    );
+    let e = decode_err::<ListUsersRequest>("MaxItems=abc");
+    assert_eq!(
+        e.message,
+        "1 validation error detected: Value at 'maxItems' failed to satisfy constraint: \
+         Member must be a valid integer"
     );
 }
 

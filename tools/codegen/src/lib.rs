@@ -785,9 +785,17 @@ impl<'a> ServiceGen<'a> {
                 "decode_json",
             ),
         };
+        let _ = writeln!(s, "impl {tr} for {tn} {{");
+        if self.model.protocol == Protocol::Query {
+            let _ = writeln!(
+                s,
+                "const SERVICE: crate::error::Service = crate::error::Service::{};",
+                self.spec.service_variant
+            );
+        }
         let _ = writeln!(
             s,
-            "impl {tr} for {tn} {{\nfn {method}(d: &mut {dec}, at: &{mem}) -> Option<Self> {{"
+            "fn {method}(d: &mut {dec}, at: &{mem}) -> Option<Self> {{"
         );
         if members.is_empty() {
             let _ = writeln!(s, "let _ = (d, at);");

@@ -1096,6 +1096,7 @@ pub struct AcceptDelegationRequestRequest {
 }
 
 impl crate::query::QueryDecode for AcceptDelegationRequestRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1261,6 +1262,7 @@ pub struct AcquireRoleRequest {
 }
 
 impl crate::query::QueryDecode for AcquireRoleRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1312,6 +1314,7 @@ pub struct AddClientIDToOpenIDConnectProviderRequest {
 }
 
 impl crate::query::QueryDecode for AddClientIDToOpenIDConnectProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1339,6 +1342,7 @@ pub struct AddRoleToInstanceProfileRequest {
 }
 
 impl crate::query::QueryDecode for AddRoleToInstanceProfileRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1366,6 +1370,7 @@ pub struct AddUserToGroupRequest {
 }
 
 impl crate::query::QueryDecode for AddUserToGroupRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1395,6 +1400,7 @@ pub struct AssociateDelegationRequestRequest {
 }
 
 impl crate::query::QueryDecode for AssociateDelegationRequestRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1420,6 +1426,7 @@ pub struct AttachGroupPolicyRequest {
 }
 
 impl crate::query::QueryDecode for AttachGroupPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1447,6 +1454,7 @@ pub struct AttachRolePolicyRequest {
 }
 
 impl crate::query::QueryDecode for AttachRolePolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1470,6 +1478,7 @@ pub struct AttachUserPolicyRequest {
 }
 
 impl crate::query::QueryDecode for AttachUserPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1533,6 +1542,7 @@ pub struct ChangePasswordRequest {
 }
 
 impl crate::query::QueryDecode for ChangePasswordRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1566,6 +1576,7 @@ pub struct ContextEntry {
 }
 
 impl crate::query::QueryDecode for ContextEntry {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1608,6 +1619,7 @@ pub struct ContextProvider {
 }
 
 impl crate::query::QueryDecode for ContextProvider {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1674,6 +1686,7 @@ pub struct ContextProviderKeyDefinition {
 }
 
 impl crate::query::QueryDecode for ContextProviderKeyDefinition {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1715,6 +1728,7 @@ pub struct CreateAccessKeyRequest {
 }
 
 impl crate::query::QueryDecode for CreateAccessKeyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1754,6 +1768,7 @@ pub struct CreateAccountAliasRequest {
 }
 
 impl crate::query::QueryDecode for CreateAccountAliasRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1793,6 +1808,7 @@ pub struct CreateDelegationRequestRequest {
 }
 
 impl crate::query::QueryDecode for CreateDelegationRequestRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1880,6 +1896,7 @@ pub struct CreateGroupRequest {
 }
 
 impl crate::query::QueryDecode for CreateGroupRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1925,6 +1942,7 @@ pub struct CreateInstanceProfileRequest {
 }
 
 impl crate::query::QueryDecode for CreateInstanceProfileRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1979,6 +1997,7 @@ pub struct CreateLoginProfileRequest {
 }
 
 impl crate::query::QueryDecode for CreateLoginProfileRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2041,6 +2060,7 @@ pub struct CreateOpenIDConnectProviderRequest {
 }
 
 impl crate::query::QueryDecode for CreateOpenIDConnectProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2126,6 +2146,7 @@ pub struct CreatePolicyRequest {
 }
 
 impl crate::query::QueryDecode for CreatePolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2189,6 +2210,7 @@ pub struct CreatePolicyVersionRequest {
 }
 
 impl crate::query::QueryDecode for CreatePolicyVersionRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2245,6 +2267,7 @@ pub struct CreateRoleRequest {
 }
 
 impl crate::query::QueryDecode for CreateRoleRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2331,6 +2354,7 @@ pub struct CreateSAMLProviderRequest {
 }
 
 impl crate::query::QueryDecode for CreateSAMLProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2416,6 +2440,7 @@ pub struct CreateServiceLinkedRoleRequest {
 }
 
 impl crate::query::QueryDecode for CreateServiceLinkedRoleRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2470,6 +2495,7 @@ pub struct CreateServiceSpecificCredentialRequest {
 }
 
 impl crate::query::QueryDecode for CreateServiceSpecificCredentialRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2522,6 +2548,7 @@ pub struct CreateUserRequest {
 }
 
 impl crate::query::QueryDecode for CreateUserRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2575,6 +2602,7 @@ pub struct CreateVirtualMFADeviceRequest {
 }
 
 impl crate::query::QueryDecode for CreateVirtualMFADeviceRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2625,6 +2653,7 @@ pub struct DeactivateMFADeviceRequest {
 }
 
 impl crate::query::QueryDecode for DeactivateMFADeviceRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2656,6 +2685,7 @@ pub struct DelegationPermission {
 }
 
 impl crate::query::QueryDecode for DelegationPermission {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2817,6 +2847,7 @@ pub struct DeleteAccessKeyRequest {
 }
 
 impl crate::query::QueryDecode for DeleteAccessKeyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2846,6 +2877,7 @@ pub struct DeleteAccountAliasRequest {
 }
 
 impl crate::query::QueryDecode for DeleteAccountAliasRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2871,6 +2903,7 @@ pub struct DeleteGroupPolicyRequest {
 }
 
 impl crate::query::QueryDecode for DeleteGroupPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2900,6 +2933,7 @@ pub struct DeleteGroupRequest {
 }
 
 impl crate::query::QueryDecode for DeleteGroupRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2923,6 +2957,7 @@ pub struct DeleteInstanceProfileRequest {
 }
 
 impl crate::query::QueryDecode for DeleteInstanceProfileRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2946,6 +2981,7 @@ pub struct DeleteLoginProfileRequest {
 }
 
 impl crate::query::QueryDecode for DeleteLoginProfileRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2969,6 +3005,7 @@ pub struct DeleteOpenIDConnectProviderRequest {
 }
 
 impl crate::query::QueryDecode for DeleteOpenIDConnectProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -2992,6 +3029,7 @@ pub struct DeletePolicyRequest {
 }
 
 impl crate::query::QueryDecode for DeletePolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3013,6 +3051,7 @@ pub struct DeletePolicyVersionRequest {
 }
 
 impl crate::query::QueryDecode for DeletePolicyVersionRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3038,6 +3077,7 @@ pub struct DeleteRolePermissionsBoundaryRequest {
 }
 
 impl crate::query::QueryDecode for DeleteRolePermissionsBoundaryRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3059,6 +3099,7 @@ pub struct DeleteRolePolicyRequest {
 }
 
 impl crate::query::QueryDecode for DeleteRolePolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3084,6 +3125,7 @@ pub struct DeleteRoleRequest {
 }
 
 impl crate::query::QueryDecode for DeleteRoleRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3103,6 +3145,7 @@ pub struct DeleteSAMLProviderRequest {
 }
 
 impl crate::query::QueryDecode for DeleteSAMLProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3128,6 +3171,7 @@ pub struct DeleteSSHPublicKeyRequest {
 }
 
 impl crate::query::QueryDecode for DeleteSSHPublicKeyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3153,6 +3197,7 @@ pub struct DeleteServerCertificateRequest {
 }
 
 impl crate::query::QueryDecode for DeleteServerCertificateRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3176,6 +3221,7 @@ pub struct DeleteServiceLinkedRoleRequest {
 }
 
 impl crate::query::QueryDecode for DeleteServiceLinkedRoleRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3213,6 +3259,7 @@ pub struct DeleteServiceSpecificCredentialRequest {
 }
 
 impl crate::query::QueryDecode for DeleteServiceSpecificCredentialRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3244,6 +3291,7 @@ pub struct DeleteSigningCertificateRequest {
 }
 
 impl crate::query::QueryDecode for DeleteSigningCertificateRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3273,6 +3321,7 @@ pub struct DeleteUserPermissionsBoundaryRequest {
 }
 
 impl crate::query::QueryDecode for DeleteUserPermissionsBoundaryRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3294,6 +3343,7 @@ pub struct DeleteUserPolicyRequest {
 }
 
 impl crate::query::QueryDecode for DeleteUserPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3323,6 +3373,7 @@ pub struct DeleteUserRequest {
 }
 
 impl crate::query::QueryDecode for DeleteUserRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3346,6 +3397,7 @@ pub struct DeleteVirtualMFADeviceRequest {
 }
 
 impl crate::query::QueryDecode for DeleteVirtualMFADeviceRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3395,6 +3447,7 @@ pub struct DetachGroupPolicyRequest {
 }
 
 impl crate::query::QueryDecode for DetachGroupPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3422,6 +3475,7 @@ pub struct DetachRolePolicyRequest {
 }
 
 impl crate::query::QueryDecode for DetachRolePolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3445,6 +3499,7 @@ pub struct DetachUserPolicyRequest {
 }
 
 impl crate::query::QueryDecode for DetachUserPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3463,6 +3518,7 @@ impl crate::query::QueryDecode for DetachUserPolicyRequest {
 pub struct DisableOrganizationsRootCredentialsManagementRequest {}
 
 impl crate::query::QueryDecode for DisableOrganizationsRootCredentialsManagementRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3501,6 +3557,7 @@ impl crate::xml::XmlEncode for DisableOrganizationsRootCredentialsManagementResp
 pub struct DisableOrganizationsRootSessionsRequest {}
 
 impl crate::query::QueryDecode for DisableOrganizationsRootSessionsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3548,6 +3605,7 @@ pub struct EnableMFADeviceRequest {
 }
 
 impl crate::query::QueryDecode for EnableMFADeviceRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3586,6 +3644,7 @@ impl crate::query::QueryDecode for EnableMFADeviceRequest {
 pub struct EnableOrganizationsRootCredentialsManagementRequest {}
 
 impl crate::query::QueryDecode for EnableOrganizationsRootCredentialsManagementRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3624,6 +3683,7 @@ impl crate::xml::XmlEncode for EnableOrganizationsRootCredentialsManagementRespo
 pub struct EnableOrganizationsRootSessionsRequest {}
 
 impl crate::query::QueryDecode for EnableOrganizationsRootSessionsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3860,6 +3920,7 @@ pub struct GenerateOrganizationsAccessReportRequest {
 }
 
 impl crate::query::QueryDecode for GenerateOrganizationsAccessReportRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3906,6 +3967,7 @@ pub struct GenerateServiceLastAccessedDetailsRequest {
 }
 
 impl crate::query::QueryDecode for GenerateServiceLastAccessedDetailsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3946,6 +4008,7 @@ pub struct GetAccessKeyLastUsedRequest {
 }
 
 impl crate::query::QueryDecode for GetAccessKeyLastUsedRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -3993,6 +4056,7 @@ pub struct GetAccountAuthorizationDetailsRequest {
 }
 
 impl crate::query::QueryDecode for GetAccountAuthorizationDetailsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4094,6 +4158,7 @@ impl crate::xml::XmlEncode for GetAccountPasswordPolicyResponse {
 pub struct GetAccountPropertiesRequest {}
 
 impl crate::query::QueryDecode for GetAccountPropertiesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4155,6 +4220,7 @@ pub struct GetContextKeysForCustomPolicyRequest {
 }
 
 impl crate::query::QueryDecode for GetContextKeysForCustomPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4200,6 +4266,7 @@ pub struct GetContextKeysForPrincipalPolicyRequest {
 }
 
 impl crate::query::QueryDecode for GetContextKeysForPrincipalPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4257,6 +4324,7 @@ pub struct GetDelegationRequestRequest {
 }
 
 impl crate::query::QueryDecode for GetDelegationRequestRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4312,6 +4380,7 @@ pub struct GetGroupPolicyRequest {
 }
 
 impl crate::query::QueryDecode for GetGroupPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4373,6 +4442,7 @@ pub struct GetGroupRequest {
 }
 
 impl crate::query::QueryDecode for GetGroupRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4442,6 +4512,7 @@ pub struct GetHumanReadableSummaryRequest {
 }
 
 impl crate::query::QueryDecode for GetHumanReadableSummaryRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4488,6 +4559,7 @@ pub struct GetInstanceProfileRequest {
 }
 
 impl crate::query::QueryDecode for GetInstanceProfileRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4527,6 +4599,7 @@ pub struct GetLoginProfileRequest {
 }
 
 impl crate::query::QueryDecode for GetLoginProfileRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4568,6 +4641,7 @@ pub struct GetMFADeviceRequest {
 }
 
 impl crate::query::QueryDecode for GetMFADeviceRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4635,6 +4709,7 @@ pub struct GetOpenIDConnectProviderRequest {
 }
 
 impl crate::query::QueryDecode for GetOpenIDConnectProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4726,6 +4801,7 @@ pub struct GetOrganizationsAccessReportRequest {
 }
 
 impl crate::query::QueryDecode for GetOrganizationsAccessReportRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4836,6 +4912,7 @@ pub struct GetPolicyRequest {
 }
 
 impl crate::query::QueryDecode for GetPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4872,6 +4949,7 @@ pub struct GetPolicyVersionRequest {
 }
 
 impl crate::query::QueryDecode for GetPolicyVersionRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4914,6 +4992,7 @@ pub struct GetRolePolicyRequest {
 }
 
 impl crate::query::QueryDecode for GetRolePolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -4967,6 +5046,7 @@ pub struct GetRoleRequest {
 }
 
 impl crate::query::QueryDecode for GetRoleRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5004,6 +5084,7 @@ pub struct GetRoleTemplateVersionRequest {
 }
 
 impl crate::query::QueryDecode for GetRoleTemplateVersionRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5045,6 +5126,7 @@ pub struct GetSAMLProviderRequest {
 }
 
 impl crate::query::QueryDecode for GetSAMLProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5149,6 +5231,7 @@ pub struct GetSSHPublicKeyRequest {
 }
 
 impl crate::query::QueryDecode for GetSSHPublicKeyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5191,6 +5274,7 @@ pub struct GetServerCertificateRequest {
 }
 
 impl crate::query::QueryDecode for GetServerCertificateRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5234,6 +5318,7 @@ pub struct GetServiceLastAccessedDetailsRequest {
 }
 
 impl crate::query::QueryDecode for GetServiceLastAccessedDetailsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5325,6 +5410,7 @@ pub struct GetServiceLastAccessedDetailsWithEntitiesRequest {
 }
 
 impl crate::query::QueryDecode for GetServiceLastAccessedDetailsWithEntitiesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5411,6 +5497,7 @@ pub struct GetServiceLinkedRoleDeletionStatusRequest {
 }
 
 impl crate::query::QueryDecode for GetServiceLinkedRoleDeletionStatusRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5457,6 +5544,7 @@ pub struct GetUserPolicyRequest {
 }
 
 impl crate::query::QueryDecode for GetUserPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5514,6 +5602,7 @@ pub struct GetUserRequest {
 }
 
 impl crate::query::QueryDecode for GetUserRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5672,6 +5761,7 @@ pub struct InlinePolicyIdentifierType {
 }
 
 impl crate::query::QueryDecode for InlinePolicyIdentifierType {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5770,6 +5860,7 @@ pub struct ListAccessKeysRequest {
 }
 
 impl crate::query::QueryDecode for ListAccessKeysRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5833,6 +5924,7 @@ pub struct ListAccountAliasesRequest {
 }
 
 impl crate::query::QueryDecode for ListAccountAliasesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5894,6 +5986,7 @@ pub struct ListAttachedGroupPoliciesRequest {
 }
 
 impl crate::query::QueryDecode for ListAttachedGroupPoliciesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -5966,6 +6059,7 @@ pub struct ListAttachedRolePoliciesRequest {
 }
 
 impl crate::query::QueryDecode for ListAttachedRolePoliciesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6034,6 +6128,7 @@ pub struct ListAttachedUserPoliciesRequest {
 }
 
 impl crate::query::QueryDecode for ListAttachedUserPoliciesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6100,6 +6195,7 @@ pub struct ListDelegationRequestsRequest {
 }
 
 impl crate::query::QueryDecode for ListDelegationRequestsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6166,6 +6262,7 @@ pub struct ListEntitiesForPolicyRequest {
 }
 
 impl crate::query::QueryDecode for ListEntitiesForPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6258,6 +6355,7 @@ pub struct ListGroupPoliciesRequest {
 }
 
 impl crate::query::QueryDecode for ListGroupPoliciesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6323,6 +6421,7 @@ pub struct ListGroupsForUserRequest {
 }
 
 impl crate::query::QueryDecode for ListGroupsForUserRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6388,6 +6487,7 @@ pub struct ListGroupsRequest {
 }
 
 impl crate::query::QueryDecode for ListGroupsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6453,6 +6553,7 @@ pub struct ListInstanceProfileTagsRequest {
 }
 
 impl crate::query::QueryDecode for ListInstanceProfileTagsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6518,6 +6619,7 @@ pub struct ListInstanceProfilesForRoleRequest {
 }
 
 impl crate::query::QueryDecode for ListInstanceProfilesForRoleRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6579,6 +6681,7 @@ pub struct ListInstanceProfilesRequest {
 }
 
 impl crate::query::QueryDecode for ListInstanceProfilesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6644,6 +6747,7 @@ pub struct ListMFADeviceTagsRequest {
 }
 
 impl crate::query::QueryDecode for ListMFADeviceTagsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6709,6 +6813,7 @@ pub struct ListMFADevicesRequest {
 }
 
 impl crate::query::QueryDecode for ListMFADevicesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6774,6 +6879,7 @@ pub struct ListOpenIDConnectProviderTagsRequest {
 }
 
 impl crate::query::QueryDecode for ListOpenIDConnectProviderTagsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6832,6 +6938,7 @@ impl crate::xml::XmlEncode for ListOpenIDConnectProviderTagsResponse {
 pub struct ListOpenIDConnectProvidersRequest {}
 
 impl crate::query::QueryDecode for ListOpenIDConnectProvidersRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6865,6 +6972,7 @@ impl crate::xml::XmlEncode for ListOpenIDConnectProvidersResponse {
 pub struct ListOrganizationsFeaturesRequest {}
 
 impl crate::query::QueryDecode for ListOrganizationsFeaturesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -6934,6 +7042,7 @@ pub struct ListPoliciesGrantingServiceAccessRequest {
 }
 
 impl crate::query::QueryDecode for ListPoliciesGrantingServiceAccessRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7002,6 +7111,7 @@ pub struct ListPoliciesRequest {
 }
 
 impl crate::query::QueryDecode for ListPoliciesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7076,6 +7186,7 @@ pub struct ListPolicyTagsRequest {
 }
 
 impl crate::query::QueryDecode for ListPolicyTagsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7137,6 +7248,7 @@ pub struct ListPolicyVersionsRequest {
 }
 
 impl crate::query::QueryDecode for ListPolicyVersionsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7197,6 +7309,7 @@ pub struct ListRolePoliciesRequest {
 }
 
 impl crate::query::QueryDecode for ListRolePoliciesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7258,6 +7371,7 @@ pub struct ListRoleTagsRequest {
 }
 
 impl crate::query::QueryDecode for ListRoleTagsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7319,6 +7433,7 @@ pub struct ListRolesRequest {
 }
 
 impl crate::query::QueryDecode for ListRolesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7384,6 +7499,7 @@ pub struct ListSAMLProviderTagsRequest {
 }
 
 impl crate::query::QueryDecode for ListSAMLProviderTagsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7442,6 +7558,7 @@ impl crate::xml::XmlEncode for ListSAMLProviderTagsResponse {
 pub struct ListSAMLProvidersRequest {}
 
 impl crate::query::QueryDecode for ListSAMLProvidersRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7482,6 +7599,7 @@ pub struct ListSSHPublicKeysRequest {
 }
 
 impl crate::query::QueryDecode for ListSSHPublicKeysRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7546,6 +7664,7 @@ pub struct ListServerCertificateTagsRequest {
 }
 
 impl crate::query::QueryDecode for ListServerCertificateTagsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7611,6 +7730,7 @@ pub struct ListServerCertificatesRequest {
 }
 
 impl crate::query::QueryDecode for ListServerCertificatesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7680,6 +7800,7 @@ pub struct ListServiceSpecificCredentialsRequest {
 }
 
 impl crate::query::QueryDecode for ListServiceSpecificCredentialsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7752,6 +7873,7 @@ pub struct ListSigningCertificatesRequest {
 }
 
 impl crate::query::QueryDecode for ListSigningCertificatesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7817,6 +7939,7 @@ pub struct ListUserPoliciesRequest {
 }
 
 impl crate::query::QueryDecode for ListUserPoliciesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7882,6 +8005,7 @@ pub struct ListUserTagsRequest {
 }
 
 impl crate::query::QueryDecode for ListUserTagsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -7947,6 +8071,7 @@ pub struct ListUsersRequest {
 }
 
 impl crate::query::QueryDecode for ListUsersRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8012,6 +8137,7 @@ pub struct ListVirtualMFADevicesRequest {
 }
 
 impl crate::query::QueryDecode for ListVirtualMFADevicesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8227,6 +8353,7 @@ pub struct OrderedOrganizationPolicyType {
 }
 
 impl crate::query::QueryDecode for OrderedOrganizationPolicyType {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8546,6 +8673,7 @@ pub struct PolicyIdentifier {
 }
 
 impl crate::query::QueryDecode for PolicyIdentifier {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8580,6 +8708,7 @@ pub struct PolicyParameter {
 }
 
 impl crate::query::QueryDecode for PolicyParameter {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8724,6 +8853,7 @@ pub struct PutAccountPropertiesRequest {
 }
 
 impl crate::query::QueryDecode for PutAccountPropertiesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8763,6 +8893,7 @@ pub struct PutGroupPolicyRequest {
 }
 
 impl crate::query::QueryDecode for PutGroupPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8800,6 +8931,7 @@ pub struct PutRolePermissionsBoundaryRequest {
 }
 
 impl crate::query::QueryDecode for PutRolePermissionsBoundaryRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8829,6 +8961,7 @@ pub struct PutRolePolicyRequest {
 }
 
 impl crate::query::QueryDecode for PutRolePolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8862,6 +8995,7 @@ pub struct PutUserPermissionsBoundaryRequest {
 }
 
 impl crate::query::QueryDecode for PutUserPermissionsBoundaryRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8891,6 +9025,7 @@ pub struct PutUserPolicyRequest {
 }
 
 impl crate::query::QueryDecode for PutUserPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8928,6 +9063,7 @@ pub struct RejectDelegationRequestRequest {
 }
 
 impl crate::query::QueryDecode for RejectDelegationRequestRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8955,6 +9091,7 @@ pub struct RemoveClientIDFromOpenIDConnectProviderRequest {
 }
 
 impl crate::query::QueryDecode for RemoveClientIDFromOpenIDConnectProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -8982,6 +9119,7 @@ pub struct RemoveRoleFromInstanceProfileRequest {
 }
 
 impl crate::query::QueryDecode for RemoveRoleFromInstanceProfileRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -9009,6 +9147,7 @@ pub struct RemoveUserFromGroupRequest {
 }
 
 impl crate::query::QueryDecode for RemoveUserFromGroupRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -9038,6 +9177,7 @@ pub struct ReplacementValueEntry {
 }
 
 impl crate::query::QueryDecode for ReplacementValueEntry {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -9062,6 +9202,7 @@ pub struct ResetServiceSpecificCredentialRequest {
 }
 
 impl crate::query::QueryDecode for ResetServiceSpecificCredentialRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -9169,6 +9310,7 @@ pub struct ResyncMFADeviceRequest {
 }
 
 impl crate::query::QueryDecode for ResyncMFADeviceRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -9718,6 +9860,7 @@ pub struct SendDelegationTokenRequest {
 }
 
 impl crate::query::QueryDecode for SendDelegationTokenRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -9994,6 +10137,7 @@ pub struct SetDefaultPolicyVersionRequest {
 }
 
 impl crate::query::QueryDecode for SetDefaultPolicyVersionRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10019,6 +10163,7 @@ pub struct SetSecurityTokenServicePreferencesRequest {
 }
 
 impl crate::query::QueryDecode for SetSecurityTokenServicePreferencesRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10103,6 +10248,7 @@ pub struct SimulateCustomPolicyRequest {
 }
 
 impl crate::query::QueryDecode for SimulateCustomPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10253,6 +10399,7 @@ pub struct SimulatePrincipalPolicyRequest {
 }
 
 impl crate::query::QueryDecode for SimulatePrincipalPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10407,6 +10554,7 @@ pub struct Tag {
 }
 
 impl crate::query::QueryDecode for Tag {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10443,6 +10591,7 @@ pub struct TagInstanceProfileRequest {
 }
 
 impl crate::query::QueryDecode for TagInstanceProfileRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10475,6 +10624,7 @@ pub struct TagMFADeviceRequest {
 }
 
 impl crate::query::QueryDecode for TagMFADeviceRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10507,6 +10657,7 @@ pub struct TagOpenIDConnectProviderRequest {
 }
 
 impl crate::query::QueryDecode for TagOpenIDConnectProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10539,6 +10690,7 @@ pub struct TagPolicyRequest {
 }
 
 impl crate::query::QueryDecode for TagPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10567,6 +10719,7 @@ pub struct TagRoleRequest {
 }
 
 impl crate::query::QueryDecode for TagRoleRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10595,6 +10748,7 @@ pub struct TagSAMLProviderRequest {
 }
 
 impl crate::query::QueryDecode for TagSAMLProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10627,6 +10781,7 @@ pub struct TagServerCertificateRequest {
 }
 
 impl crate::query::QueryDecode for TagServerCertificateRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10681,6 +10836,7 @@ pub struct TagUserRequest {
 }
 
 impl crate::query::QueryDecode for TagUserRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10743,6 +10899,7 @@ pub struct UntagInstanceProfileRequest {
 }
 
 impl crate::query::QueryDecode for UntagInstanceProfileRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10775,6 +10932,7 @@ pub struct UntagMFADeviceRequest {
 }
 
 impl crate::query::QueryDecode for UntagMFADeviceRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10807,6 +10965,7 @@ pub struct UntagOpenIDConnectProviderRequest {
 }
 
 impl crate::query::QueryDecode for UntagOpenIDConnectProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10839,6 +10998,7 @@ pub struct UntagPolicyRequest {
 }
 
 impl crate::query::QueryDecode for UntagPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10867,6 +11027,7 @@ pub struct UntagRoleRequest {
 }
 
 impl crate::query::QueryDecode for UntagRoleRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10895,6 +11056,7 @@ pub struct UntagSAMLProviderRequest {
 }
 
 impl crate::query::QueryDecode for UntagSAMLProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10927,6 +11089,7 @@ pub struct UntagServerCertificateRequest {
 }
 
 impl crate::query::QueryDecode for UntagServerCertificateRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10959,6 +11122,7 @@ pub struct UntagUserRequest {
 }
 
 impl crate::query::QueryDecode for UntagUserRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -10993,6 +11157,7 @@ pub struct UpdateAccessKeyRequest {
 }
 
 impl crate::query::QueryDecode for UpdateAccessKeyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11040,6 +11205,7 @@ pub struct UpdateAccountPasswordPolicyRequest {
 }
 
 impl crate::query::QueryDecode for UpdateAccountPasswordPolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11098,6 +11264,7 @@ pub struct UpdateAssumeRolePolicyRequest {
 }
 
 impl crate::query::QueryDecode for UpdateAssumeRolePolicyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11125,6 +11292,7 @@ pub struct UpdateDelegationRequestRequest {
 }
 
 impl crate::query::QueryDecode for UpdateDelegationRequestRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11154,6 +11322,7 @@ pub struct UpdateGroupRequest {
 }
 
 impl crate::query::QueryDecode for UpdateGroupRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11193,6 +11362,7 @@ pub struct UpdateLoginProfileRequest {
 }
 
 impl crate::query::QueryDecode for UpdateLoginProfileRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11241,6 +11411,7 @@ pub struct UpdateOpenIDConnectProviderRequest {
 }
 
 impl crate::query::QueryDecode for UpdateOpenIDConnectProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11288,6 +11459,7 @@ pub struct UpdateOpenIDConnectProviderThumbprintRequest {
 }
 
 impl crate::query::QueryDecode for UpdateOpenIDConnectProviderThumbprintRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11320,6 +11492,7 @@ pub struct UpdateRoleDescriptionRequest {
 }
 
 impl crate::query::QueryDecode for UpdateRoleDescriptionRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11368,6 +11541,7 @@ pub struct UpdateRoleRequest {
 }
 
 impl crate::query::QueryDecode for UpdateRoleRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11439,6 +11613,7 @@ pub struct UpdateSAMLProviderRequest {
 }
 
 impl crate::query::QueryDecode for UpdateSAMLProviderRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11527,6 +11702,7 @@ pub struct UpdateSSHPublicKeyRequest {
 }
 
 impl crate::query::QueryDecode for UpdateSSHPublicKeyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11558,6 +11734,7 @@ pub struct UpdateServerCertificateRequest {
 }
 
 impl crate::query::QueryDecode for UpdateServerCertificateRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11593,6 +11770,7 @@ pub struct UpdateServiceSpecificCredentialRequest {
 }
 
 impl crate::query::QueryDecode for UpdateServiceSpecificCredentialRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11628,6 +11806,7 @@ pub struct UpdateSigningCertificateRequest {
 }
 
 impl crate::query::QueryDecode for UpdateSigningCertificateRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11663,6 +11842,7 @@ pub struct UpdateUserRequest {
 }
 
 impl crate::query::QueryDecode for UpdateUserRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11696,6 +11876,7 @@ pub struct UploadSSHPublicKeyRequest {
 }
 
 impl crate::query::QueryDecode for UploadSSHPublicKeyRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11746,6 +11927,7 @@ pub struct UploadServerCertificateRequest {
 }
 
 impl crate::query::QueryDecode for UploadServerCertificateRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -11822,6 +12004,7 @@ pub struct UploadSigningCertificateRequest {
 }
 
 impl crate::query::QueryDecode for UploadSigningCertificateRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Iam;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,

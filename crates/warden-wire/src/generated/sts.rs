@@ -356,6 +356,7 @@ pub struct AssumeRoleRequest {
 }
 
 impl crate::query::QueryDecode for AssumeRoleRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -503,6 +504,7 @@ pub struct AssumeRoleWithSAMLRequest {
 }
 
 impl crate::query::QueryDecode for AssumeRoleWithSAMLRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -643,6 +645,7 @@ pub struct AssumeRoleWithWebIdentityRequest {
 }
 
 impl crate::query::QueryDecode for AssumeRoleWithWebIdentityRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -767,6 +770,7 @@ pub struct AssumeRootRequest {
 }
 
 impl crate::query::QueryDecode for AssumeRootRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -891,6 +895,7 @@ pub struct DecodeAuthorizationMessageRequest {
 }
 
 impl crate::query::QueryDecode for DecodeAuthorizationMessageRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -951,6 +956,7 @@ pub struct GetAccessKeyInfoRequest {
 }
 
 impl crate::query::QueryDecode for GetAccessKeyInfoRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -986,6 +992,7 @@ impl crate::xml::XmlEncode for GetAccessKeyInfoResponse {
 pub struct GetCallerIdentityRequest {}
 
 impl crate::query::QueryDecode for GetCallerIdentityRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1028,6 +1035,7 @@ pub struct GetDelegatedAccessTokenRequest {
 }
 
 impl crate::query::QueryDecode for GetDelegatedAccessTokenRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1086,6 +1094,7 @@ pub struct GetFederationTokenRequest {
 }
 
 impl crate::query::QueryDecode for GetFederationTokenRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1178,6 +1187,7 @@ pub struct GetScopedCredentialsRequest {
 }
 
 impl crate::query::QueryDecode for GetScopedCredentialsRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1265,6 +1275,7 @@ pub struct GetSessionTokenRequest {
 }
 
 impl crate::query::QueryDecode for GetSessionTokenRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1341,6 +1352,7 @@ pub struct GetWebIdentityTokenRequest {
 }
 
 impl crate::query::QueryDecode for GetWebIdentityTokenRequest {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1446,6 +1458,7 @@ pub struct PolicyDescriptorType {
 }
 
 impl crate::query::QueryDecode for PolicyDescriptorType {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1465,6 +1478,7 @@ pub struct ProvidedContext {
 }
 
 impl crate::query::QueryDecode for ProvidedContext {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
@@ -1518,6 +1532,7 @@ pub struct Tag {
 }
 
 impl crate::query::QueryDecode for Tag {
+    const SERVICE: crate::error::Service = crate::error::Service::Sts;
     fn decode_query(
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
