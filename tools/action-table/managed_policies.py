@@ -15,7 +15,7 @@ Run from the repository root:
 
 To add a policy, add its name, PolicyId and Description to META and rerun, or
 write the JSON file by hand in the same shape: the crate includes every file
-listed in crates/warden-core/src/managed_policies.rs.
+listed in crates/warden-core/src/iam/managed_policies.rs.
 """
 
 import argparse
