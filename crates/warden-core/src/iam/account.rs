@@ -91,6 +91,8 @@ impl Warden {
         })
     }
 
+    /// CreateAccountAlias: sets the account's one alias; EntityAlreadyExists if another account
+    /// holds it.
     pub fn create_account_alias(&self, account: &str, alias: &str) -> Result<()> {
         self.write(|s| {
             // Aliases are unique across every account, as on AWS.
@@ -112,6 +114,7 @@ impl Warden {
         })
     }
 
+    /// DeleteAccountAlias: removes `alias`; NoSuchEntity unless it is the account's alias.
     pub fn delete_account_alias(&self, account: &str, alias: &str) -> Result<()> {
         self.update_account(account, |a| {
             if a.alias.as_deref() != Some(alias) {
@@ -124,10 +127,13 @@ impl Warden {
         })
     }
 
+    /// ListAccountAliases: the account's alias, if set (AWS allows at most one).
     pub fn account_aliases(&self, account: &str) -> Result<Vec<String>> {
         Ok(self.account_record(account)?.alias.into_iter().collect())
     }
 
+    /// GetAccountPasswordPolicy; NoSuchEntity when the account has none (AWS then applies its
+    /// default).
     pub fn password_policy(&self, account: &str) -> Result<PasswordPolicy> {
         self.account_record(account)?
             .password_policy
@@ -138,6 +144,7 @@ impl Warden {
             })
     }
 
+    /// UpdateAccountPasswordPolicy: replaces the whole policy; the minimum length must be 6 to 128.
     pub fn update_password_policy(&self, account: &str, policy: PasswordPolicy) -> Result<()> {
         if let Some(n) = policy.minimum_password_length {
             if !(6..=128).contains(&n) {
@@ -153,6 +160,7 @@ impl Warden {
         })
     }
 
+    /// DeleteAccountPasswordPolicy; NoSuchEntity when there is none.
     pub fn delete_password_policy(&self, account: &str) -> Result<()> {
         self.update_account(account, |a| {
             if a.password_policy.take().is_none() {

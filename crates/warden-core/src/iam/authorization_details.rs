@@ -14,7 +14,9 @@ use crate::Warden;
 /// policy) and ARN.
 #[derive(Debug, Clone)]
 pub struct AttachedName {
+    /// `None` when the ARN names no policy the account can see (e.g. one deleted since).
     pub name: Option<String>,
+    /// The policy ARN as stored in the attachment.
     pub arn: String,
 }
 
@@ -22,26 +24,39 @@ pub struct AttachedName {
 /// managed policies.
 #[derive(Debug, Clone)]
 pub enum DetailItem {
+    /// A user with its groups and attached policies (its inline policies are on the user).
     User {
+        /// The user as stored.
         user: User,
         /// The stored names of the groups the user is in.
         groups: Vec<String>,
+        /// Managed policies attached to the user.
         attached: Vec<AttachedName>,
     },
+    /// A group with its attached policies (inline ones are on the group).
     Group {
+        /// The group as stored.
         group: Group,
+        /// Managed policies attached to the group.
         attached: Vec<AttachedName>,
     },
+    /// A role with its effective trust policy, instance profiles and attached policies.
     Role {
+        /// The role as stored.
         role: Role,
         /// The trust policy as GetRole shows it (pins of deleted principals
         /// replaced by their unique ids).
         trust_document: String,
+        /// The instance profiles holding this role.
         instance_profiles: Vec<InstanceProfile>,
+        /// Managed policies attached to the role.
         attached: Vec<AttachedName>,
     },
+    /// A managed policy with all its versions: every customer one, and the AWS ones in use.
     Policy {
+        /// The policy with its usage counts.
         policy: PolicyView,
+        /// Every version, newest first.
         versions: Vec<VersionView>,
     },
 }

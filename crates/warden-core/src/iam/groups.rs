@@ -28,6 +28,8 @@ fn members<'a>(
 }
 
 impl Warden {
+    /// CreateGroup: a new group with a fresh `AGPA` id and path `/` by default; names are unique
+    /// per account in any case.
     pub fn create_group(&self, account: &str, name: &str, path: Option<&str>) -> Result<Group> {
         self.write(|s| {
             if s.group(account, name).is_some() {
@@ -68,6 +70,8 @@ impl Warden {
         Ok((group, page))
     }
 
+    /// ListGroups: the account's groups under `path_prefix` (default `/`), paged in case-
+    /// insensitive name order.
     pub fn list_groups(
         &self,
         account: &str,
@@ -87,6 +91,7 @@ impl Warden {
         )
     }
 
+    /// ListGroupsForUser: the groups the user belongs to, in case-insensitive name order.
     pub fn list_groups_for_user(
         &self,
         account: &str,
@@ -105,6 +110,8 @@ impl Warden {
         paginate(groups, |g| g.name.to_lowercase(), marker, max_items)
     }
 
+    /// UpdateGroup: renames and/or moves a group; on a rename every member's membership follows the
+    /// new name.
     pub fn update_group(
         &self,
         account: &str,
@@ -144,6 +151,8 @@ impl Warden {
         })
     }
 
+    /// DeleteGroup; DeleteConflict while it still has policies (inline or attached) or members, as
+    /// on AWS.
     pub fn delete_group(&self, account: &str, name: &str) -> Result<()> {
         self.write(|s| {
             let group = find_group(s, account, name)?;
@@ -167,6 +176,8 @@ impl Warden {
         })
     }
 
+    /// AddUserToGroup; adding a member again succeeds, and a user may be in at most
+    /// [`GROUPS_PER_USER`] groups.
     pub fn add_user_to_group(&self, account: &str, group: &str, user: &str) -> Result<()> {
         update_user_with(self, account, user, |s, u| {
             let g = find_group(s, account, group)?.name.to_lowercase();
@@ -184,6 +195,7 @@ impl Warden {
         .map(|_| ())
     }
 
+    /// RemoveUserFromGroup; removing a user who is not a member succeeds, as on AWS.
     pub fn remove_user_from_group(&self, account: &str, group: &str, user: &str) -> Result<()> {
         update_user_with(self, account, user, |s, u| {
             let g = find_group(s, account, group)?.name.to_lowercase();

@@ -44,7 +44,9 @@ pub const KEYS_PER_USER: usize = 2;
 /// Whose keys: a user by name, or the account's root user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyOwner<'a> {
+    /// The account's root user (no user name on the request: the caller is root).
     Root,
+    /// An IAM user, by name in any case.
     User(&'a str),
 }
 
@@ -73,7 +75,9 @@ fn find_key<'a>(
 /// A fresh key pair: the only time the secret leaves warden.
 #[derive(Debug, Clone)]
 pub struct NewAccessKey {
+    /// The key, its secret in the clear.
     pub key: AccessKey,
+    /// The owning user's name as created; `None` for a root key.
     pub user_name: Option<String>,
 }
 
@@ -85,6 +89,7 @@ pub struct LastUsedRecorder {
 }
 
 impl Warden {
+    /// CreateAccessKey: a new active key and secret; LimitExceeded past [`KEYS_PER_USER`] keys.
     pub fn create_access_key(&self, account: &str, owner: KeyOwner<'_>) -> Result<NewAccessKey> {
         self.write(|s| {
             let lower = owner_lower(s, account, owner)?;
@@ -115,6 +120,7 @@ impl Warden {
         })
     }
 
+    /// ListAccessKeys: the owner's keys (never their secrets), oldest first.
     pub fn list_access_keys(
         &self,
         account: &str,
@@ -137,6 +143,7 @@ impl Warden {
         )
     }
 
+    /// UpdateAccessKey: sets the key Active or Inactive; NoSuchEntity unless the owner holds it.
     pub fn update_access_key(
         &self,
         account: &str,
@@ -152,6 +159,7 @@ impl Warden {
         })
     }
 
+    /// DeleteAccessKey, with its last-used record; NoSuchEntity unless the owner holds it.
     pub fn delete_access_key(
         &self,
         account: &str,

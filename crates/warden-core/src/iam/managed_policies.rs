@@ -16,16 +16,21 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ManagedPolicyData {
+    /// AWS's name, e.g. `ReadOnlyAccess`.
     pub policy_name: String,
     /// `arn:aws:iam::aws:policy{Path}{PolicyName}`.
     pub arn: String,
+    /// `/`, `/service-role/`, `/job-function/` and so on.
     pub path: String,
     /// AWS's id (`ANPA...`).
     pub policy_id: String,
+    /// AWS's current default version (`v1`, `v2`, ...), reported as is.
     pub default_version_id: String,
+    /// AWS's description text.
     pub description: String,
     /// ISO 8601, as IAM's query API writes it (`2015-02-06T18:39:46Z`).
     pub create_date: String,
+    /// ISO 8601, like `create_date`.
     pub update_date: String,
     /// Where the data came from; also says when a document was trimmed.
     #[serde(default)]

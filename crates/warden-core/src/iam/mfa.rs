@@ -16,6 +16,7 @@ pub const MFA_FAILURE_WINDOW: u64 = 300;
 /// The first lock-out (seconds); each further lock-out without a success in
 /// between doubles it, up to [`MFA_MAX_LOCKOUT`].
 pub const MFA_LOCKOUT: u64 = 300;
+/// The longest lock-out (seconds): doubling stops at one hour.
 pub const MFA_MAX_LOCKOUT: u64 = 3_600;
 
 #[derive(Debug, Clone, Default)]
@@ -99,15 +100,22 @@ fn monotonic_secs() -> u64 {
 /// A device as first created: the seed leaves warden only here.
 #[derive(Debug, Clone)]
 pub struct NewVirtualMfa {
+    /// The device, not yet assigned to a user.
     pub device: MfaDevice,
+    /// The TOTP seed in base32, as CreateVirtualMFADevice's `Base32StringSeed` returns it.
     pub base32_seed: String,
+    /// A PNG of the `otpauth://totp/NAME@ALIAS?secret=...` URI, as `QRCodePNG` returns it.
     pub qr_png: Vec<u8>,
 }
 
+/// ListVirtualMFADevices' `AssignmentStatus` filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Assignment {
+    /// Devices enabled for a user.
     Assigned,
+    /// Devices not enabled for any user.
     Unassigned,
+    /// Every device (AWS's default).
     Any,
 }
 
@@ -163,6 +171,8 @@ fn qr_png(text: &str) -> Result<Vec<u8>> {
 }
 
 impl Warden {
+    /// CreateVirtualMFADevice: serial `arn:aws:iam::ACCOUNT:mfa{path}{name}`, a fresh sealed seed;
+    /// EntityAlreadyExists if the serial is taken.
     pub fn create_virtual_mfa_device(
         &self,
         account: &str,
@@ -226,6 +236,8 @@ impl Warden {
         Ok(step)
     }
 
+    /// EnableMFADevice: assigns an unassigned device to `user` after two consecutive valid codes
+    /// newer than any accepted before.
     pub fn enable_mfa_device(
         &self,
         account: &str,
@@ -249,6 +261,8 @@ impl Warden {
         })
     }
 
+    /// ResyncMFADevice: accepts two consecutive codes again for a device the user holds, resetting
+    /// its last accepted step.
     pub fn resync_mfa_device(
         &self,
         account: &str,
@@ -270,6 +284,8 @@ impl Warden {
         })
     }
 
+    /// DeactivateMFADevice: unassigns the device from the user, who must hold it; the device itself
+    /// remains.
     pub fn deactivate_mfa_device(&self, account: &str, user: &str, serial: &str) -> Result<()> {
         self.write(|s| {
             let u = find_user(s, account, user)?;
@@ -285,6 +301,7 @@ impl Warden {
         })
     }
 
+    /// DeleteVirtualMFADevice; DeleteConflict while the device is still assigned.
     pub fn delete_virtual_mfa_device(&self, account: &str, serial: &str) -> Result<()> {
         self.write(|s| {
             let dev = find_device(s, account, serial)?;
@@ -331,6 +348,8 @@ impl Warden {
         Ok((u.name.clone(), page))
     }
 
+    /// ListVirtualMFADevices: the account's devices filtered by assignment, each with its user, in
+    /// serial order.
     pub fn list_virtual_mfa_devices(
         &self,
         account: &str,

@@ -267,6 +267,8 @@ impl Warden {
         })
     }
 
+    /// CreateLoginProfile: checks `password` against the account policy, stores its Argon2id hash;
+    /// returns the user's name as created.
     pub fn create_login_profile(
         &self,
         account: &str,
@@ -299,6 +301,8 @@ impl Warden {
         Ok((u.name, profile))
     }
 
+    /// GetLoginProfile: the user's name as created and the profile; NoSuchEntity if the user has
+    /// none.
     pub fn get_login_profile(&self, account: &str, user: &str) -> Result<(String, LoginProfile)> {
         let s = self.read();
         let u = crate::iam::users::find_user(&s, account, user)?;
@@ -356,6 +360,8 @@ impl Warden {
         .map(|_| ())
     }
 
+    /// UpdateLoginProfile: a new password (policy and reuse checked) and/or the reset-required
+    /// flag.
     pub fn update_login_profile(
         &self,
         account: &str,
@@ -380,6 +386,7 @@ impl Warden {
         .map(|_| ())
     }
 
+    /// DeleteLoginProfile; NoSuchEntity if the user has none.
     pub fn delete_login_profile(&self, account: &str, user: &str) -> Result<()> {
         update_user_with(self, account, user, |_, u| {
             if u.login_profile.take().is_none() {

@@ -100,15 +100,25 @@ fn size_without_whitespace(document: &str) -> usize {
 /// An AWS managed policy: shipped data, read-only, the same in every account.
 #[derive(Debug, Clone)]
 pub struct AwsPolicy {
+    /// AWS's name, e.g. `ReadOnlyAccess`.
     pub name: String,
+    /// AWS's path, e.g. `/job-function/`.
     pub path: String,
+    /// `arn:aws:iam::aws:policy{path}{name}`, the same in every account.
     pub arn: String,
+    /// AWS's own id (`ANPA...`).
     pub id: String,
+    /// The one version warden ships, AWS's current default.
     pub default_version: String,
+    /// AWS's description; `None` when empty.
     pub description: Option<String>,
+    /// AWS's creation date.
     pub created: Epoch,
+    /// AWS's last update, also reported as the shipped version's creation date.
     pub updated: Epoch,
+    /// The default version's document as compact JSON.
     pub document: String,
+    /// The document compiled once for the authorizer.
     pub compiled: Compiled,
 }
 
@@ -151,8 +161,11 @@ fn aws_policy(arn: &str) -> Option<&'static AwsPolicy> {
 /// Where an attachment or inline policy lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holder<'a> {
+    /// A user, by name in any case.
     User(&'a str),
+    /// A group, by name in any case.
     Group(&'a str),
+    /// A role, by name in any case.
     Role(&'a str),
 }
 
@@ -253,26 +266,42 @@ fn change_holder(
 /// A managed policy as the API shows it: customer or AWS, with usage counts.
 #[derive(Debug, Clone)]
 pub struct PolicyView {
+    /// As created; unique per account regardless of case.
     pub name: String,
+    /// `/` unless set at creation.
     pub path: String,
+    /// `arn:aws:iam::ACCOUNT:policy{path}{name}`, or `arn:aws:iam::aws:policy...` for AWS's.
     pub arn: String,
+    /// The `ANPA...` policy id.
     pub id: String,
+    /// The default version's id (`v1`, `v2`, ...).
     pub default_version: String,
+    /// The description given at creation, if any.
     pub description: Option<String>,
+    /// When the policy was created.
     pub created: Epoch,
+    /// When a version was added or the default changed.
     pub updated: Epoch,
+    /// Users, groups and roles attaching the policy in this account.
     pub attachment_count: i32,
+    /// Users and roles using the policy as their permissions boundary.
     pub boundary_usage_count: i32,
+    /// The policy's tags; always empty for AWS managed policies.
     pub tags: Vec<Tag>,
+    /// True for an AWS managed policy (read-only, shared by every account).
     pub aws_managed: bool,
 }
 
 /// A version as the API shows it.
 #[derive(Debug, Clone)]
 pub struct VersionView {
+    /// `v1`, `v2`, ...: numbered per policy, never reused.
     pub id: String,
+    /// The policy document as given.
     pub document: String,
+    /// When the version was created.
     pub created: Epoch,
+    /// Whether this is the policy's default version.
     pub is_default: bool,
 }
 
@@ -382,8 +411,11 @@ fn policy_exists(s: &State, account: &str, arn: &str) -> bool {
 /// `(name, unique id)` of the users, groups and roles using a policy.
 #[derive(Debug, Clone, Default)]
 pub struct EntitiesForPolicy {
+    /// Users attaching (or bounded by) the policy.
     pub users: Vec<(String, String)>,
+    /// Groups attaching the policy.
     pub groups: Vec<(String, String)>,
+    /// Roles attaching (or bounded by) the policy.
     pub roles: Vec<(String, String)>,
 }
 
@@ -408,25 +440,37 @@ fn check_new_policy_tags(tags: &[Tag]) -> Result<()> {
 /// `PermissionsPolicy` or `PermissionsBoundary`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PolicyFilter<'a> {
+    /// `All` (default), `AWS` or `Local`.
     pub scope: Option<&'a str>,
+    /// OnlyAttached: only policies attached or used as a boundary somewhere.
     pub only_attached: bool,
+    /// Only policies whose path starts with this (default `/`).
     pub path_prefix: Option<&'a str>,
+    /// PolicyUsageFilter: `PermissionsPolicy` or `PermissionsBoundary` (applies with
+    /// `only_attached`).
     pub usage: Option<&'a str>,
 }
 
 /// Inputs of CreatePolicy.
 #[derive(Debug, Clone, Default)]
 pub struct NewPolicy {
+    /// Unique per account regardless of case.
     pub name: String,
+    /// Defaults to `/`.
     pub path: Option<String>,
+    /// The policy document, checked and compiled before it is stored.
     pub document: String,
+    /// Shown by GetPolicy; cannot be changed later.
     pub description: Option<String>,
+    /// Tags; keys compare case-sensitively on managed policies.
     pub tags: Vec<Tag>,
 }
 
 impl Warden {
     // ---- customer managed policies ----
 
+    /// CreatePolicy: a customer managed policy with version `v1` as default; EntityAlreadyExists if
+    /// the name is taken in any case.
     pub fn create_policy(&self, account: &str, req: NewPolicy) -> Result<PolicyView> {
         check_new_policy_tags(&req.tags)?;
         let compiled = compile_managed_document(&req.document)?;
@@ -461,6 +505,7 @@ impl Warden {
         })
     }
 
+    /// GetPolicy: a customer policy of `account` or an AWS managed one, with usage counts.
     pub fn get_policy(&self, account: &str, arn: &str) -> Result<PolicyView> {
         check_arn(arn)?;
         let s = self.read();
@@ -509,6 +554,8 @@ impl Warden {
         paginate(views, |v| v.arn.clone(), marker, max_items)
     }
 
+    /// DeletePolicy; DeleteConflict while attached or used as a boundary, or while it has versions
+    /// besides the default.
     pub fn delete_policy(&self, account: &str, arn: &str) -> Result<()> {
         check_arn(arn)?;
         self.write(|s| {
@@ -551,6 +598,8 @@ impl Warden {
         })
     }
 
+    /// CreatePolicyVersion: adds a version (at most 5 per policy, as AWS), optionally making it the
+    /// default.
     pub fn create_policy_version(
         &self,
         account: &str,
@@ -590,6 +639,7 @@ impl Warden {
         })
     }
 
+    /// GetPolicyVersion; for an AWS managed policy only its default version exists.
     pub fn get_policy_version(
         &self,
         account: &str,
@@ -631,6 +681,7 @@ impl Warden {
         })
     }
 
+    /// ListPolicyVersions: newest first, paged by position.
     pub fn list_policy_versions(
         &self,
         account: &str,
@@ -670,6 +721,7 @@ impl Warden {
         })
     }
 
+    /// DeletePolicyVersion; DeleteConflict for the default version.
     pub fn delete_policy_version(&self, account: &str, arn: &str, version: &str) -> Result<()> {
         self.update_customer_policy(account, arn, |p| {
             if p.default_version == version {
@@ -688,6 +740,7 @@ impl Warden {
         })
     }
 
+    /// SetDefaultPolicyVersion of a customer policy; the version must exist.
     pub fn set_default_policy_version(
         &self,
         account: &str,
@@ -712,6 +765,7 @@ impl Warden {
         })
     }
 
+    /// TagPolicy: merges tags, matching keys case-sensitively (unlike user and role tags).
     pub fn tag_policy(&self, account: &str, arn: &str, tags: &[Tag]) -> Result<()> {
         check_new_policy_tags(tags)?;
         self.update_customer_policy(account, arn, |p| {
@@ -731,6 +785,7 @@ impl Warden {
         })
     }
 
+    /// UntagPolicy: removes the tags with exactly these keys.
     pub fn untag_policy(&self, account: &str, arn: &str, keys: &[String]) -> Result<()> {
         self.update_customer_policy(account, arn, |p| {
             p.tags.retain(|t| !keys.contains(&t.key));
@@ -805,6 +860,8 @@ impl Warden {
 
     // ---- inline policies ----
 
+    /// PutUserPolicy, PutGroupPolicy or PutRolePolicy: adds or replaces an inline policy, within
+    /// the holder's inline size quota.
     pub fn put_inline_policy(
         &self,
         account: &str,
@@ -859,6 +916,7 @@ impl Warden {
         Ok((hp.name.to_string(), p.document.clone()))
     }
 
+    /// ListUserPolicies, ListGroupPolicies or ListRolePolicies: the inline policy names, sorted.
     pub fn list_inline_policies(
         &self,
         account: &str,
@@ -873,6 +931,8 @@ impl Warden {
         paginate(names, Clone::clone, marker, max_items)
     }
 
+    /// DeleteUserPolicy, DeleteGroupPolicy or DeleteRolePolicy; NoSuchEntity if the holder has no
+    /// such inline policy.
     pub fn delete_inline_policy(&self, account: &str, h: Holder<'_>, name: &str) -> Result<()> {
         self.write(|s| {
             let change = change_holder(s, account, h, |_, inline, _| {
@@ -892,6 +952,8 @@ impl Warden {
 
     // ---- attachments ----
 
+    /// AttachUserPolicy, AttachGroupPolicy or AttachRolePolicy; attaching again succeeds, beyond
+    /// the quota is LimitExceeded.
     pub fn attach_policy(&self, account: &str, h: Holder<'_>, arn: &str) -> Result<()> {
         check_arn(arn)?;
         let quota = self.config().attached_policies_quota;
@@ -920,6 +982,8 @@ impl Warden {
         })
     }
 
+    /// DetachUserPolicy, DetachGroupPolicy or DetachRolePolicy; NoSuchEntity if the policy is not
+    /// attached.
     pub fn detach_policy(&self, account: &str, h: Holder<'_>, arn: &str) -> Result<()> {
         check_arn(arn)?;
         self.write(|s| {

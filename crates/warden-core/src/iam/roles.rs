@@ -15,6 +15,8 @@ use crate::page::{paginate, Page};
 use crate::state::{name_key, Change, Kind, State};
 use crate::Warden;
 
+/// A role's MaxSessionDuration when CreateRole gives none: one hour, as on AWS (allowed: 3600 to
+/// 43200).
 pub const DEFAULT_MAX_SESSION_DURATION: i32 = 3_600;
 /// AWS's default role trust policy size quota (non-whitespace characters).
 pub const TRUST_POLICY_QUOTA: usize = 2_048;
@@ -164,12 +166,19 @@ fn check_max_session(d: i32) -> Result<()> {
 /// Inputs of CreateRole.
 #[derive(Debug, Clone, Default)]
 pub struct NewRole {
+    /// Unique per account regardless of case.
     pub name: String,
+    /// Defaults to `/`; `/aws-service-role/` is reserved for service-linked roles.
     pub path: Option<String>,
+    /// The trust (assume-role) policy document.
     pub trust_document: String,
+    /// Shown by GetRole; UpdateRole may change it.
     pub description: Option<String>,
+    /// Seconds, 3600 to 43200; [`DEFAULT_MAX_SESSION_DURATION`] when absent.
     pub max_session_duration: Option<i32>,
+    /// ARN of a managed policy to use as the permissions boundary; it must exist.
     pub permissions_boundary: Option<String>,
+    /// At most 50, no key twice in any case.
     pub tags: Vec<Tag>,
 }
 
@@ -222,6 +231,8 @@ fn find_profile<'a>(s: &'a State, account: &str, name: &str) -> Result<&'a Insta
 const SERVICE_LINKED_PATH: &str = "/aws-service-role/";
 
 impl Warden {
+    /// CreateRole: a new role with a fresh `AROA` id; InvalidInput for the reserved service-linked
+    /// path, EntityAlreadyExists for a taken name.
     pub fn create_role(&self, account: &str, req: NewRole) -> Result<Role> {
         if req
             .path
@@ -274,6 +285,8 @@ impl Warden {
         })
     }
 
+    /// GetRole: the role with its effective trust document and its last use, including one not yet
+    /// flushed.
     pub fn get_role(&self, account: &str, name: &str) -> Result<Role> {
         let s = self.read();
         let mut role = find_role(&s, account, name)?.clone();
@@ -284,6 +297,8 @@ impl Warden {
         Ok(role)
     }
 
+    /// ListRoles: the account's roles under `path_prefix` (default `/`), paged in case-insensitive
+    /// name order.
     pub fn list_roles(
         &self,
         account: &str,
@@ -307,6 +322,8 @@ impl Warden {
         )
     }
 
+    /// UpdateRole: the description and/or max session duration; UnmodifiableEntity for a service-
+    /// linked role.
     pub fn update_role(
         &self,
         account: &str,
@@ -328,6 +345,8 @@ impl Warden {
         })
     }
 
+    /// UpdateAssumeRolePolicy: replaces and recompiles the trust policy, pinning the unique ids of
+    /// the principals it names.
     pub fn update_assume_role_policy(
         &self,
         account: &str,
@@ -343,6 +362,8 @@ impl Warden {
         })
     }
 
+    /// DeleteRole; DeleteConflict while it is in an instance profile or has policies,
+    /// UnmodifiableEntity if service-linked.
     pub fn delete_role(&self, account: &str, name: &str) -> Result<()> {
         self.delete_role_inner(account, name, false)
     }
@@ -390,10 +411,12 @@ impl Warden {
         })
     }
 
+    /// TagRole: merges `tags` into the role's, keys compared case-insensitively.
     pub fn tag_role(&self, account: &str, name: &str, tags: &[Tag]) -> Result<()> {
         update_role_with(self, account, name, |_, r| merge_tags(&mut r.tags, tags))
     }
 
+    /// UntagRole: removes the tags with these keys (any case).
     pub fn untag_role(&self, account: &str, name: &str, keys: &[String]) -> Result<()> {
         update_role_with(self, account, name, |_, r| {
             remove_tags(&mut r.tags, keys);
@@ -401,6 +424,8 @@ impl Warden {
         })
     }
 
+    /// PutRolePermissionsBoundary (`Some`, which must name an existing managed policy) or
+    /// DeleteRolePermissionsBoundary (`None`).
     pub fn set_role_permissions_boundary(
         &self,
         account: &str,
@@ -448,6 +473,8 @@ impl Warden {
 
     // ---- instance profiles ----
 
+    /// CreateInstanceProfile: a new, empty profile with a fresh `AIPA` id; names are unique per
+    /// account in any case.
     pub fn create_instance_profile(
         &self,
         account: &str,
@@ -487,6 +514,8 @@ impl Warden {
         Ok((p, role))
     }
 
+    /// ListInstanceProfiles, or ListInstanceProfilesForRole when `role` is given: each profile with
+    /// its role.
     pub fn list_instance_profiles(
         &self,
         account: &str,
@@ -514,6 +543,7 @@ impl Warden {
         paginate(items, |(p, _)| p.name.to_lowercase(), marker, max_items)
     }
 
+    /// DeleteInstanceProfile; DeleteConflict while it still holds a role.
     pub fn delete_instance_profile(&self, account: &str, name: &str) -> Result<()> {
         self.write(|s| {
             let p = find_profile(s, account, name)?;
@@ -533,6 +563,8 @@ impl Warden {
         })
     }
 
+    /// AddRoleToInstanceProfile; a profile holds one role at most (LimitExceeded otherwise, as on
+    /// AWS).
     pub fn add_role_to_instance_profile(
         &self,
         account: &str,
@@ -552,6 +584,7 @@ impl Warden {
         })
     }
 
+    /// RemoveRoleFromInstanceProfile; NoSuchEntity unless the profile holds that role.
     pub fn remove_role_from_instance_profile(
         &self,
         account: &str,
@@ -571,6 +604,7 @@ impl Warden {
         })
     }
 
+    /// TagInstanceProfile (`tags`) and UntagInstanceProfile (`remove`) in one write.
     pub fn tag_instance_profile(
         &self,
         account: &str,

@@ -7,6 +7,8 @@ use crate::page::{paginate, Page};
 use crate::state::{name_key, Change, Kind, State};
 use crate::Warden;
 
+/// Most tags one user, role, policy or other IAM entity may carry (AWS's quota); more gives
+/// LimitExceeded.
 pub const MAX_TAGS: usize = 50;
 
 pub(crate) fn no_such_user(name: &str) -> CoreError {
@@ -54,6 +56,8 @@ pub fn merge_tags(tags: &mut Vec<Tag>, new: &[Tag]) -> Result<()> {
     Ok(())
 }
 
+/// Removes the tags with the given keys, compared case-insensitively as IAM does; absent keys are
+/// ignored.
 pub fn remove_tags(tags: &mut Vec<Tag>, keys: &[String]) {
     tags.retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
 }
@@ -72,15 +76,22 @@ pub(crate) fn update_user_with(
     })
 }
 
+/// CreateUser's input.
 #[derive(Debug, Clone, Default)]
 pub struct NewUser {
+    /// Unique per account regardless of case; a user spelt differently in case is a duplicate.
     pub name: String,
+    /// Defaults to `/`.
     pub path: Option<String>,
+    /// At most [`MAX_TAGS`], no key twice in any case.
     pub tags: Vec<Tag>,
+    /// ARN of the managed policy set as the permissions boundary, if any.
     pub permissions_boundary: Option<String>,
 }
 
 impl Warden {
+    /// CreateUser: a new user with a fresh `AIDA` id; EntityAlreadyExists if the name is taken in
+    /// any case.
     pub fn create_user(&self, account: &str, req: NewUser) -> Result<User> {
         check_new_tags(&req.tags)?;
         self.write(|s| {
@@ -108,10 +119,13 @@ impl Warden {
         })
     }
 
+    /// GetUser: the user by name, matched case-insensitively; NoSuchEntity if absent.
     pub fn get_user(&self, account: &str, name: &str) -> Result<User> {
         find_user(&self.read(), account, name).cloned()
     }
 
+    /// ListUsers: the account's users under `path_prefix` (default `/`), paged in case-insensitive
+    /// name order.
     pub fn list_users(
         &self,
         account: &str,
@@ -201,10 +215,12 @@ impl Warden {
         })
     }
 
+    /// TagUser: merges `tags` into the user's, new values replacing those of existing keys.
     pub fn tag_user(&self, account: &str, name: &str, tags: &[Tag]) -> Result<()> {
         update_user_with(self, account, name, |_, u| merge_tags(&mut u.tags, tags)).map(|_| ())
     }
 
+    /// UntagUser: removes the tags with these keys (any case); missing keys are not an error.
     pub fn untag_user(&self, account: &str, name: &str, keys: &[String]) -> Result<()> {
         update_user_with(self, account, name, |_, u| {
             remove_tags(&mut u.tags, keys);
@@ -213,6 +229,7 @@ impl Warden {
         .map(|_| ())
     }
 
+    /// PutUserPermissionsBoundary (`Some`) or DeleteUserPermissionsBoundary (`None`).
     pub fn set_user_permissions_boundary(
         &self,
         account: &str,
