@@ -27,17 +27,24 @@ use crate::Warden;
 pub const DEFAULT_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
 const ADMINISTRATOR_ACCESS: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
 
+/// An AWS organization as stored: its management account, members, OUs, policies, attachments and
+/// tags.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {
     /// `o-` + 10 lower-case letters and digits.
     pub id: String,
+    /// The account that created the organization; only it may manage the organization.
     pub management_account: String,
+    /// `ACCOUNT@warden.invalid`: warden has no email of its own to report.
     pub management_email: String,
+    /// `ALL` unless CreateOrganization asked for `CONSOLIDATED_BILLING`.
     pub feature_set: String,
+    /// When CreateOrganization ran.
     pub created: Epoch,
     /// Every account in the organization (the management account included),
     /// in joining order.
     pub members: Vec<Member>,
+    /// Every CreateAccount request, failed ones included, for DescribeCreateAccountStatus.
     pub create_requests: Vec<CreateAccountRequest>,
     /// Policy types enabled in the root (`SERVICE_CONTROL_POLICY`).
     #[serde(default)]
@@ -61,6 +68,7 @@ pub struct Organization {
 }
 
 impl Organization {
+    /// `arn:aws:organizations::MANAGEMENT:organization/o-...`.
     pub fn arn(&self) -> String {
         format!(
             "arn:aws:organizations::{}:organization/{}",
@@ -78,6 +86,7 @@ impl Organization {
         )
     }
 
+    /// `arn:aws:organizations::MANAGEMENT:root/o-.../r-...`.
     pub fn root_arn(&self) -> String {
         format!(
             "arn:aws:organizations::{}:root/{}/{}",
@@ -87,6 +96,8 @@ impl Organization {
         )
     }
 
+    /// `arn:aws:organizations::MANAGEMENT:account/o-.../ACCOUNT`, as Organizations names a member
+    /// account.
     pub fn account_arn(&self, account: &str) -> String {
         format!(
             "arn:aws:organizations::{}:account/{}/{account}",
@@ -95,24 +106,33 @@ impl Organization {
     }
 }
 
+/// One account of the organization, as ListAccounts and DescribeAccount report it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
+    /// The 12-digit account id.
     pub account: String,
+    /// The name given to CreateAccount; the management account's alias (or `management`) for it.
     pub name: String,
+    /// Unique within the organization, compared case-insensitively.
     pub email: String,
     /// `CREATED` or `INVITED`.
     pub joined_method: String,
+    /// When the account joined (or was created in) the organization.
     pub joined: Epoch,
 }
 
+/// A CreateAccount request and its outcome; warden completes it at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateAccountRequest {
     /// `car-` + 32 hex digits.
     pub id: String,
+    /// The AccountName the request gave.
     pub account_name: String,
     /// Empty when the request failed.
     pub account: String,
+    /// When the request was made.
     pub requested: Epoch,
+    /// When it finished: the same instant, as warden completes requests at once.
     pub completed: Epoch,
     /// AWS's FailureReason (`EMAIL_ALREADY_EXISTS`, ...) when it failed.
     #[serde(default)]
@@ -173,6 +193,8 @@ impl Warden {
         })
     }
 
+    /// CreateOrganization: `account` becomes the management account; AlreadyInOrganization if it is
+    /// in one.
     pub fn create_organization(
         &self,
         account: &str,
@@ -216,6 +238,7 @@ impl Warden {
         })
     }
 
+    /// DescribeOrganization, for any member account; OrganizationsNotInUse if it is in none.
     pub fn describe_organization(&self, account: &str) -> Result<Organization> {
         organization_of(&self.read(), account)
             .cloned()
@@ -321,6 +344,8 @@ impl Warden {
         })
     }
 
+    /// DescribeCreateAccountStatus of a request the management account made;
+    /// CreateAccountStatusNotFound otherwise.
     pub fn describe_create_account_status(
         &self,
         management: &str,
@@ -343,6 +368,7 @@ impl Warden {
         self.managed_org(management)
     }
 
+    /// DescribeAccount (management account only); AccountNotFound when `account` is not a member.
     pub fn describe_member_account(
         &self,
         management: &str,

@@ -24,9 +24,11 @@ use crate::Warden;
 
 /// The organization policy types warden serves.
 pub const SCP: &str = "SERVICE_CONTROL_POLICY";
+/// The API's `PolicyType` for resource control policies (RCPs).
 pub const RCP: &str = "RESOURCE_CONTROL_POLICY";
 /// The AWS managed policies attached everywhere when a type is enabled.
 pub const FULL_AWS_ACCESS_ID: &str = "p-FullAWSAccess";
+/// The AWS managed RCP (`RCPFullAWSAccess`) attached everywhere when RCPs are enabled.
 pub const RCP_FULL_AWS_ACCESS_ID: &str = "p-RCPFullAWSAccess";
 /// Policies of one type per target (Organizations quotas).
 const MAX_POLICIES_PER_TARGET: usize = 5;
@@ -36,11 +38,14 @@ const MAX_POLICIES: usize = 10_000;
 /// An organization policy type warden serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrgPolicyKind {
+    /// Service control policies: limit what a member account's principals may do.
     Scp,
+    /// Resource control policies: limit what may be done to a member account's resources.
     Rcp,
 }
 
 impl OrgPolicyKind {
+    /// Every kind warden serves, SCP first.
     pub const ALL: [OrgPolicyKind; 2] = [OrgPolicyKind::Scp, OrgPolicyKind::Rcp];
 
     /// The API's `PolicyType`.
@@ -112,11 +117,15 @@ static FULL_AWS_ACCESS: LazyLock<Option<Arc<Policy>>> = LazyLock::new(|| {
 pub struct OrgPolicy {
     /// `p-` + 8 lower-case letters and digits.
     pub id: String,
+    /// Unique in the organization (case-sensitive), and never an AWS managed policy's name.
     pub name: String,
+    /// The Description given at creation or update; may be empty.
     pub description: String,
     /// `SERVICE_CONTROL_POLICY` or `RESOURCE_CONTROL_POLICY`.
     pub policy_type: String,
+    /// The policy document as given, checked when written.
     pub content: String,
+    /// The content compiled for the authorizer; rebuilt at load, not stored.
     #[serde(skip)]
     pub compiled: Compiled,
 }
@@ -124,20 +133,31 @@ pub struct OrgPolicy {
 /// A policy as the API shows it: customer managed or `FullAWSAccess`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyView {
+    /// `p-...`, or `p-FullAWSAccess` / `p-RCPFullAWSAccess` for AWS's.
     pub id: String,
+    /// `arn:aws:organizations::MANAGEMENT:policy/o-.../TYPE/p-...` (`::aws:` for AWS managed
+    /// policies).
     pub arn: String,
+    /// Unique within the organization.
     pub name: String,
+    /// The policy's description; may be empty.
     pub description: String,
+    /// `SERVICE_CONTROL_POLICY` or `RESOURCE_CONTROL_POLICY`.
     pub policy_type: String,
+    /// True for `FullAWSAccess` and `RCPFullAWSAccess`, which cannot be changed or deleted.
     pub aws_managed: bool,
+    /// The policy document as stored.
     pub content: String,
 }
 
 /// A root, OU or account a policy is attached to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetView {
+    /// The root id (`r-...`), OU id (`ou-...`) or 12-digit account id.
     pub id: String,
+    /// The target's Organizations ARN.
     pub arn: String,
+    /// `Root`, the OU's name or the account's name.
     pub name: String,
     /// `ROOT`, `ORGANIZATIONAL_UNIT` or `ACCOUNT`.
     pub kind: &'static str,
@@ -452,6 +472,8 @@ impl Warden {
         })
     }
 
+    /// CreatePolicy (Organizations): a customer SCP or RCP; DuplicatePolicyException if the name is
+    /// taken.
     pub fn create_org_policy(
         &self,
         management: &str,
@@ -489,10 +511,13 @@ impl Warden {
         })
     }
 
+    /// DescribePolicy (Organizations): a customer policy or an AWS managed one, by id.
     pub fn describe_org_policy(&self, management: &str, id: &str) -> Result<PolicyView> {
         find_policy(&self.managed_org(management)?, id)
     }
 
+    /// UpdatePolicy (Organizations): new name, description and/or content; AWS managed policies
+    /// cannot change.
     pub fn update_org_policy(
         &self,
         management: &str,
@@ -529,6 +554,7 @@ impl Warden {
         })
     }
 
+    /// DeletePolicy (Organizations); PolicyInUseException while attached anywhere.
     pub fn delete_org_policy(&self, management: &str, id: &str) -> Result<()> {
         self.edit_org(management, |org| {
             check_mutable(id)?;
@@ -561,6 +587,8 @@ impl Warden {
         Ok(out)
     }
 
+    /// AttachPolicy: the policy's type must be enabled, and a target holds at most 5 policies of
+    /// one type.
     pub fn attach_org_policy(
         &self,
         management: &str,
@@ -595,6 +623,8 @@ impl Warden {
         })
     }
 
+    /// DetachPolicy; a target must keep at least one policy of the type (ConstraintViolation
+    /// otherwise).
     pub fn detach_org_policy(
         &self,
         management: &str,

@@ -21,6 +21,7 @@ pub struct OrgUnit {
     /// `ou-` + the root's four characters + `-` + 8 lower-case letters and
     /// digits.
     pub id: String,
+    /// Unique among the OUs of the same parent (case-sensitive).
     pub name: String,
     /// The root or OU it sits in.
     pub parent: String,
@@ -29,7 +30,9 @@ pub struct OrgUnit {
 /// A root or OU: what can hold accounts and OUs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParentKind {
+    /// The organization's one root (`r-...`).
     Root,
+    /// An organizational unit (`ou-...`).
     OrganizationalUnit,
 }
 
@@ -46,15 +49,19 @@ impl ParentKind {
 /// An account or OU: what a parent holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Child {
+    /// A member account, by its 12-digit id.
     Account(String),
+    /// An organizational unit, by its `ou-...` id.
     OrganizationalUnit(String),
 }
 
 impl Organization {
+    /// The OU with id `id`, if this organization has one.
     pub fn unit(&self, id: &str) -> Option<&OrgUnit> {
         self.units.iter().find(|u| u.id == id)
     }
 
+    /// `arn:aws:organizations::MANAGEMENT:ou/o-.../ou-...`.
     pub fn unit_arn(&self, id: &str) -> String {
         format!(
             "arn:aws:organizations::{}:ou/{}/{id}",
@@ -180,6 +187,8 @@ impl Warden {
         })
     }
 
+    /// DescribeOrganizationalUnit (management account only); OrganizationalUnitNotFound for an
+    /// unknown id.
     pub fn describe_org_unit(&self, management: &str, id: &str) -> Result<OrgUnit> {
         self.managed_org(management)?
             .unit(id)
