@@ -23,7 +23,10 @@ use crate::state::State;
 /// same action on a rename's target).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
+    /// The action checked, e.g. `iam:CreateUser` or `iam:PassRole`.
     pub action: &'static str,
+    /// The resource ARN the action is checked on, filled from the request and the stored entity
+    /// (its real name and path).
     pub resource: String,
     /// The resource as AWS's AccessDenied text names it (`user bob`,
     /// `policy ARN`, or the ARN).

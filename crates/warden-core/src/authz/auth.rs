@@ -9,19 +9,25 @@ use crate::Warden;
 /// What kind of principal signed the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrincipalKind {
+    /// The account's root user (long-term root key, or its GetSessionToken session).
     Root,
     /// An IAM user, by its lower-cased name.
     User {
+        /// As stored on the user's keys; the user's name as created is in the model.
         name_lower: String,
     },
     /// A session of a role (AssumeRole).
     AssumedRole {
+        /// The role's name, lower-cased: the key of the role in the model.
         role_name_lower: String,
+        /// `arn:aws:iam::ACCT:role{path}{name}`, the role's own ARN (not the session's).
         role_arn: String,
+        /// RoleSessionName as given to AssumeRole.
         session_name: String,
     },
     /// A GetFederationToken session of an IAM user.
     FederatedUser {
+        /// The federating user's name, lower-cased.
         user_name_lower: String,
     },
 }
@@ -30,41 +36,56 @@ pub enum PrincipalKind {
 /// AWS's extra limits; role and federation sessions do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
+    /// GetSessionToken credentials of a user or the root user.
     SessionToken,
+    /// AssumeRole credentials.
     AssumedRole,
+    /// GetFederationToken credentials.
     Federation,
 }
 
 /// Facts about temporary credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
+    /// Which STS call issued the credentials.
     pub kind: SessionKind,
+    /// When they were issued (`aws:TokenIssueTime`).
     pub issued: Epoch,
+    /// When they stop working; later requests get ExpiredToken.
     pub expires: Epoch,
+    /// Whether an MFA code was given when they were issued (`aws:MultiFactorAuthPresent`).
     pub mfa_authenticated: bool,
+    /// When that MFA code was accepted (`aws:MultiFactorAuthAge` counts from it).
     pub mfa_auth_time: Option<Epoch>,
+    /// SourceIdentity set by AssumeRole (`aws:SourceIdentity`), carried through role chaining.
     pub source_identity: Option<String>,
     /// The session policy (inline and managed, merged), if any.
     pub session_policy: Option<String>,
+    /// Session tags (`aws:PrincipalTag/...` for the session), in the order given.
     pub session_tags: Vec<(String, String)>,
+    /// Session tag keys that pass on to a session chained from this one.
     pub transitive_tag_keys: Vec<String>,
 }
 
 /// The authenticated caller of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
+    /// The 12-digit account the principal belongs to.
     pub account: String,
+    /// What kind of principal signed, with what identifies it in the model.
     pub kind: PrincipalKind,
     /// `arn:aws:iam::ACCT:root` or the user's ARN.
     pub arn: String,
     /// `aws:userid`: the account id for root, the unique id for users.
     pub user_id: String,
+    /// The access key id the request was signed with (`AKIA...` or `ASIA...`).
     pub access_key_id: String,
     /// Set for temporary credentials (GetSessionToken).
     pub session: Option<SessionInfo>,
 }
 
 impl Caller {
+    /// The caller for the root user's long-term key `access_key_id` of `account`.
     pub fn root(account: &str, access_key_id: &str) -> Self {
         Self {
             account: account.to_string(),
@@ -76,6 +97,7 @@ impl Caller {
         }
     }
 
+    /// Whether the caller is the account's root user (sessions of root included).
     pub fn is_root(&self) -> bool {
         self.kind == PrincipalKind::Root
     }

@@ -20,8 +20,13 @@ use crate::Warden;
 /// `user-managed`, `resource`, `none`).
 #[derive(Debug, Clone)]
 pub struct SimPolicy {
+    /// SourcePolicyId: the inline policy's name, the managed policy's name, or `PolicyInputList.N`
+    /// for a passed-in one.
     pub id: String,
+    /// SourcePolicyType: `user`, `group`, `role`, `aws-managed`, `user-managed`, `resource` or
+    /// `none`.
     pub source_type: &'static str,
+    /// The compiled policy the engine evaluates.
     pub policy: Arc<Policy>,
     /// The document text, for statement end positions.
     pub text: String,
@@ -31,26 +36,35 @@ pub struct SimPolicy {
 /// column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column.
     pub column: u32,
 }
 
 /// One matched statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimStatement {
+    /// The id of the policy holding the statement (see [`SimPolicy::id`]).
     pub source_policy_id: String,
+    /// That policy's type (see [`SimPolicy::source_type`]).
     pub source_policy_type: &'static str,
+    /// Where the statement begins.
     pub start: Position,
+    /// Where it ends, when the document text lets it be found.
     pub end: Option<Position>,
 }
 
 /// One (action, resource) result.
 #[derive(Debug, Clone)]
 pub struct SimResult {
+    /// The action simulated, as given.
     pub action: String,
+    /// The resource simulated, as given (`*` when the request named none).
     pub resource: String,
     /// `allowed`, `explicitDeny` or `implicitDeny`.
     pub decision: &'static str,
+    /// The statements that decided the result (the denying ones for an explicit deny).
     pub matched: Vec<SimStatement>,
     /// Whether the boundary allows the action; `None` without a boundary.
     pub allowed_by_boundary: Option<bool>,
@@ -68,11 +82,15 @@ pub struct SimRequest {
     /// The principal the request is made as (`CallerArn`, or the simulated
     /// user itself).
     pub caller_arn: String,
+    /// The actions to simulate (ActionNames), each decided on every resource.
     pub actions: Vec<String>,
     /// `*` when none are given.
     pub resources: Vec<String>,
+    /// ContextEntries: the condition keys and values the request supplies.
     pub context: Vec<(String, ContextValue)>,
+    /// ResourcePolicy: a resource-based policy document to evaluate with the identity policies.
     pub resource_policy: Option<String>,
+    /// ResourceOwner: an account or ARN whose account becomes the resource's account.
     pub resource_owner: Option<String>,
 }
 

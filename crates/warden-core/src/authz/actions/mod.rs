@@ -25,8 +25,11 @@ use std::fmt;
 /// The service an operation belongs to (the part before `:` in its action).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Service {
+    /// IAM (`iam:`).
     Iam,
+    /// STS (`sts:`).
     Sts,
+    /// AWS Organizations (`organizations:`).
     Organizations,
 }
 
@@ -57,10 +60,15 @@ impl Service {
 /// The SAR's access level of an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AccessLevel {
+    /// Listing actions (ListUsers, ListRoles, ...).
     List,
+    /// Reading actions (GetUser, GetPolicy, ...).
     Read,
+    /// Actions that change resources other than permissions and tags.
     Write,
+    /// Actions that change permissions (policies, boundaries, PassRole, ...).
     PermissionsManagement,
+    /// Actions that only change tags.
     Tagging,
 }
 
@@ -87,10 +95,15 @@ impl fmt::Display for AccessLevel {
 /// entity's path (see [`resource_arn`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntityKind {
+    /// An IAM user (`user/`).
     User,
+    /// An IAM group (`group/`).
     Group,
+    /// An IAM role (`role/`).
     Role,
+    /// An instance profile (`instance-profile/`).
     InstanceProfile,
+    /// A server certificate (`server-certificate/`).
     ServerCertificate,
 }
 
@@ -209,67 +222,119 @@ pub enum ResourceSpec {
     /// resource type, but AWS evaluates it against
     /// `arn:aws:iam::ACCT:{arn_type}{PathPrefix or /}` and names that ARN in denials.
     PathListing {
+        /// The SAR resource type in the ARN, e.g. `user` or `role`.
         arn_type: &'static str,
+        /// The request's PathPrefix parameter; `/` when absent or when the call has none.
         prefix_param: Option<&'static str>,
     },
     /// ListPolicies: AWS names the resource `policy path {PathPrefix or /}`,
     /// which only `*`-style patterns match.
-    PolicyPathListing { prefix_param: &'static str },
+    PolicyPathListing {
+        /// The request's PathPrefix parameter; `/` when absent.
+        prefix_param: &'static str,
+    },
     /// `arn:aws:iam::ACCT:user{path}{name}`.
     User(UserTarget),
     /// `arn:aws:iam::ACCT:group{path}{name}`.
-    Group { name_param: &'static str },
+    Group {
+        /// The parameter naming the group.
+        name_param: &'static str,
+    },
     /// `arn:aws:iam::ACCT:role{path}{name}`.
-    Role { name_param: &'static str },
+    Role {
+        /// The parameter naming the role.
+        name_param: &'static str,
+    },
     /// `arn:aws:iam::ACCT:instance-profile{path}{name}`.
-    InstanceProfile { name_param: &'static str },
+    InstanceProfile {
+        /// The parameter naming the instance profile.
+        name_param: &'static str,
+    },
     /// `arn:aws:iam::ACCT:server-certificate{path}{name}`.
-    ServerCertificate { name_param: &'static str },
+    ServerCertificate {
+        /// The parameter naming the server certificate.
+        name_param: &'static str,
+    },
     /// The resource ARN is a request parameter as given: PolicyArn,
     /// SerialNumber (an MFA device ARN), OpenIDConnectProviderArn,
     /// SAMLProviderArn, RoleArn, PolicySourceArn, ...
-    ArnParam { param: &'static str },
+    ArnParam {
+        /// The parameter holding the ARN.
+        param: &'static str,
+    },
     /// CreatePolicy: `arn:aws:iam::ACCT:policy{Path}{PolicyName}`.
     NewPolicy {
+        /// The parameter holding the new policy's name.
         name_param: &'static str,
+        /// The parameter holding its path (`/` when absent).
         path_param: &'static str,
     },
     /// CreateVirtualMFADevice: `arn:aws:iam::ACCT:mfa{Path}{VirtualMFADeviceName}`.
     NewVirtualMfa {
+        /// The parameter holding the device's name.
         name_param: &'static str,
+        /// The parameter holding its path (`/` when absent).
         path_param: &'static str,
     },
     /// CreateOpenIDConnectProvider: `arn:aws:iam::ACCT:oidc-provider/{Url without https://}`.
-    NewOidcProvider { url_param: &'static str },
+    NewOidcProvider {
+        /// The parameter holding the provider URL.
+        url_param: &'static str,
+    },
     /// CreateSAMLProvider: `arn:aws:iam::ACCT:saml-provider/{Name}`.
-    NewSamlProvider { name_param: &'static str },
+    NewSamlProvider {
+        /// The parameter holding the provider's name.
+        name_param: &'static str,
+    },
     /// CreateServiceLinkedRole:
     /// `arn:aws:iam::ACCT:role/aws-service-role/{AWSServiceName}/{RoleName}`,
     /// e.g. `.../elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing`
     /// as AWS's denials show. The role name is the service's own choice, so
     /// the table cannot derive it: [`fill`] asks `param` for it under
     /// [`SERVICE_ROLE_NAME_PARAM`] and leaves it empty when unanswered.
-    ServiceLinkedRole { service_param: &'static str },
+    ServiceLinkedRole {
+        /// The parameter holding the service principal, e.g. `elasticloadbalancing.amazonaws.com`.
+        service_param: &'static str,
+    },
     /// GetServiceLinkedRoleDeletionStatus: the role named inside the task id
     /// `task/aws-service-role/{service}/{RoleName}/{uuid}`.
-    ServiceLinkedRoleDeletionTask { task_param: &'static str },
+    ServiceLinkedRoleDeletionTask {
+        /// The parameter holding the deletion task id.
+        task_param: &'static str,
+    },
     /// `arn:aws:iam::ACCT:access-report/{EntityPath}`.
-    AccessReport { entity_path_param: &'static str },
+    AccessReport {
+        /// The parameter holding the entity path.
+        entity_path_param: &'static str,
+    },
     /// `arn:aws:iam::ACCT:delegation-request/{id}`; `*` when the request
     /// carries no id (CreateDelegationRequest, whose id AWS assigns).
-    DelegationRequest { id_param: Option<&'static str> },
+    DelegationRequest {
+        /// The parameter holding the delegation request id, if the call has one.
+        id_param: Option<&'static str>,
+    },
     /// GetFederationToken: `arn:aws:sts::ACCT:federated-user/{Name}`.
-    FederatedUser { name_param: &'static str },
+    FederatedUser {
+        /// The parameter holding the federated user's name.
+        name_param: &'static str,
+    },
     /// AssumeRoot: `arn:aws:iam::{TargetPrincipal}:root`.
-    AccountRoot { account_param: &'static str },
+    AccountRoot {
+        /// The parameter holding the target account (TargetPrincipal).
+        account_param: &'static str,
+    },
     /// The entity as it will be after a rename or move (UpdateUser,
     /// UpdateGroup, UpdateServerCertificate): AWS requires permission on
     /// both the source and the target object. The new name and path default
     /// to the current ones.
     RenameTarget {
+        /// The kind of entity renamed or moved.
         kind: EntityKind,
+        /// The parameter naming the entity as it is now.
         name_param: &'static str,
+        /// The parameter holding the new name, if any.
         new_name_param: &'static str,
+        /// The parameter holding the new path, if any.
         new_path_param: &'static str,
     },
     /// An existing Organizations resource named by the id in `id_param`, as
@@ -278,7 +343,9 @@ pub enum ResourceSpec {
     /// [`OrgKind::Account`] an absent parameter means the caller's own
     /// account (DescribeEffectivePolicy without TargetId).
     OrgResource {
+        /// What the id denotes, so it can be resolved.
         kind: OrgKind,
+        /// The parameter holding the id.
         id_param: &'static str,
     },
     /// An Organizations resource about to be created, whose id AWS has not
@@ -287,7 +354,9 @@ pub enum ResourceSpec {
     /// (CreatePolicy's `Type`). The trailing `*` is literal, as AWS writes
     /// not-yet-created resources (and as `delegation-request/*` above).
     NewOrgResource {
+        /// The SAR resource type in the ARN, e.g. `policy` or `ou`.
         arn_type: &'static str,
+        /// The parameter whose lower-cased value is the type segment, if the ARN has one.
         type_param: Option<&'static str>,
     },
 }
@@ -336,6 +405,7 @@ pub struct RequestKey {
     /// The key as the SAR spells it, e.g. `iam:PolicyARN` or
     /// `aws:RequestTag/${TagKey}`.
     pub key: &'static str,
+    /// Where the key's value comes from.
     pub source: KeySource,
 }
 
@@ -345,10 +415,12 @@ pub struct RequestKey {
 /// same action on the target of a rename (UpdateUser with NewUserName).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImpliedAction {
+    /// The further action, e.g. `iam:PassRole`.
     pub action: &'static str,
     /// Only when one of these parameters is present (a scalar, or a list
     /// with a first member); empty means always. See [`ImpliedAction::applies`].
     pub when_any: &'static [&'static str],
+    /// The resource the further action is checked on.
     pub resource: ResourceSpec,
     /// Condition keys the further check carries besides the request's own,
     /// e.g. `iam:PassedToService` for the `iam:PassRole` of
@@ -371,21 +443,25 @@ impl ImpliedAction {
 /// One row of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActionSpec {
+    /// The service, whose prefix starts the action.
     pub service: Service,
     /// The wire operation name, e.g. `CreateUser`.
     pub operation: &'static str,
     /// The IAM action, e.g. `iam:CreateUser`.
     pub action: &'static str,
+    /// The SAR's access level; the simulator and `iam:` policy tooling report it.
     pub access_level: AccessLevel,
     /// The SAR's resource type name (`user`, `role`, ...), `None` for
     /// wildcard-only actions.
     pub resource_type: Option<&'static str>,
+    /// The resource template filled from the request to give the checked ARN.
     pub resource: ResourceSpec,
     /// Condition keys of the resource type: `aws:ResourceTag/${TagKey}`,
     /// and for users and roles also `iam:ResourceTag/${TagKey}`.
     pub resource_tag_keys: &'static [&'static str],
     /// The action's own condition keys (the SAR's "Condition keys" column).
     pub request_keys: &'static [RequestKey],
+    /// Further actions authorized with this one (see [`ImpliedAction`]).
     pub implied_actions: &'static [ImpliedAction],
     /// False for operations the SAR data did not list yet; their row is
     /// inferred from the operation's sibling actions.
