@@ -17,7 +17,7 @@ fn org_out(o: &Org) -> Organization {
     Organization {
         id: Some(o.id.clone()),
         arn: Some(o.arn()),
-        feature_set: Some(o.feature_set.clone()),
+        feature_set: Some(OrganizationFeatureSet::from(o.feature_set.clone())),
         master_account_arn: Some(o.account_arn(&o.management_account)),
         master_account_id: Some(o.management_account.clone()),
         master_account_email: Some(o.management_email.clone()),
@@ -29,8 +29,8 @@ fn policy_types_out(o: &Org) -> Vec<PolicyTypeSummary> {
     o.enabled_policy_types
         .iter()
         .map(|t| PolicyTypeSummary {
-            type_: Some(t.clone()),
-            status: Some("ENABLED".to_string()),
+            type_: Some(PolicyType::from(t.clone())),
+            status: Some(PolicyTypeStatus::ENABLED),
         })
         .collect()
 }
@@ -50,7 +50,7 @@ fn summary_out(p: &PolicyView) -> PolicySummary {
         arn: Some(p.arn.clone()),
         name: Some(p.name.clone()),
         description: Some(p.description.clone()),
-        type_: Some(p.policy_type.clone()),
+        type_: Some(PolicyType::from(p.policy_type.clone())),
         aws_managed: Some(p.aws_managed),
     }
 }
@@ -67,7 +67,7 @@ fn target_out(t: &TargetView) -> PolicyTargetSummary {
         target_id: Some(t.id.clone()),
         arn: Some(t.arn.clone()),
         name: Some(t.name.clone()),
-        type_: Some(t.kind.to_string()),
+        type_: Some(TargetType::from(t.kind.to_string())),
     }
 }
 
@@ -95,10 +95,10 @@ fn account_out(o: &Org, m: &Member) -> Account {
         arn: Some(o.account_arn(&m.account)),
         email: Some(m.email.clone()),
         name: Some(m.name.clone()),
-        status: Some("ACTIVE".to_string()),
-        state: Some("ACTIVE".to_string()),
+        status: Some(AccountStatus::ACTIVE),
+        state: Some(AccountState::ACTIVE),
         paths: Some(vec![o.account_path(&m.account)]),
-        joined_method: Some(m.joined_method.clone()),
+        joined_method: Some(AccountJoinedMethod::from(m.joined_method.clone())),
         joined_timestamp: Some(ts(m.joined)),
     }
 }
@@ -126,19 +126,16 @@ fn status_out(r: &Request) -> CreateAccountStatus {
     CreateAccountStatus {
         id: Some(r.id.clone()),
         account_name: Some(r.account_name.clone()),
-        state: Some(
-            if r.failure.is_some() {
-                "FAILED"
-            } else {
-                "SUCCEEDED"
-            }
-            .to_string(),
-        ),
+        state: Some(if r.failure.is_some() {
+            CreateAccountState::FAILED
+        } else {
+            CreateAccountState::SUCCEEDED
+        }),
         requested_timestamp: Some(ts(r.requested)),
         completed_timestamp: Some(ts(r.completed)),
         account_id: (!r.account.is_empty()).then(|| r.account.clone()),
         gov_cloud_account_id: None,
-        failure_reason: r.failure.clone(),
+        failure_reason: r.failure.clone().map(CreateAccountFailureReason::from),
     }
 }
 
@@ -151,10 +148,10 @@ impl OrganizationsApi for Organizations<'_> {
         ctx: &RequestCtx,
         input: CreateOrganizationRequest,
     ) -> R<CreateOrganizationResponse> {
-        let org = self
-            .app
-            .warden
-            .create_organization(&ctx.caller.account, input.feature_set.as_deref())?;
+        let org = self.app.warden.create_organization(
+            &ctx.caller.account,
+            input.feature_set.as_ref().map(|f| f.as_str()),
+        )?;
         Ok(CreateOrganizationResponse {
             organization: Some(org_out(&org)),
         })
@@ -250,7 +247,7 @@ impl OrganizationsApi for Organizations<'_> {
         let org = self.app.warden.enable_policy_type(
             &ctx.caller.account,
             &input.root_id,
-            &input.policy_type,
+            input.policy_type.as_str(),
         )?;
         Ok(EnablePolicyTypeResponse {
             root: Some(root_out(&org)),
@@ -265,7 +262,7 @@ impl OrganizationsApi for Organizations<'_> {
         let org = self.app.warden.disable_policy_type(
             &ctx.caller.account,
             &input.root_id,
-            &input.policy_type,
+            input.policy_type.as_str(),
         )?;
         Ok(DisablePolicyTypeResponse {
             root: Some(root_out(&org)),
@@ -282,7 +279,7 @@ impl OrganizationsApi for Organizations<'_> {
             &ctx.caller.account,
             &input.name,
             &input.description,
-            &input.type_,
+            input.type_.as_str(),
             &input.content,
             tags,
         )?;
@@ -337,7 +334,7 @@ impl OrganizationsApi for Organizations<'_> {
         let policies = self
             .app
             .warden
-            .list_org_policies(&ctx.caller.account, &input.filter)?;
+            .list_org_policies(&ctx.caller.account, input.filter.as_str())?;
         let (policies, next_token) =
             paged(policies, input.next_token.as_deref(), input.max_results)?;
         Ok(ListPoliciesResponse {
@@ -372,7 +369,7 @@ impl OrganizationsApi for Organizations<'_> {
         let policies = self.app.warden.org_policies_for_target(
             &ctx.caller.account,
             &input.target_id,
-            &input.filter,
+            input.filter.as_str(),
         )?;
         let (policies, next_token) =
             paged(policies, input.next_token.as_deref(), input.max_results)?;
@@ -500,12 +497,12 @@ impl OrganizationsApi for Organizations<'_> {
             .into_iter()
             .filter_map(|c| {
                 let (id, kind) = match c {
-                    ChildEntry::Account(id) => (id, "ACCOUNT"),
-                    ChildEntry::OrganizationalUnit(id) => (id, "ORGANIZATIONAL_UNIT"),
+                    ChildEntry::Account(id) => (id, ChildType::ACCOUNT),
+                    ChildEntry::OrganizationalUnit(id) => (id, ChildType::ORGANIZATIONAL_UNIT),
                 };
                 (kind == input.child_type).then(|| Child {
                     id: Some(id),
-                    type_: Some(kind.to_string()),
+                    type_: Some(kind),
                 })
             })
             .collect();
@@ -524,7 +521,7 @@ impl OrganizationsApi for Organizations<'_> {
         let (parents, next_token) = paged(
             vec![Parent {
                 id: Some(id),
-                type_: Some(kind.as_str().to_string()),
+                type_: Some(ParentType::from(kind.as_str().to_string())),
             }],
             input.next_token.as_deref(),
             input.max_results,

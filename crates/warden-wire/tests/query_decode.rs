@@ -2,8 +2,8 @@
 //! the model's constraints and AWS's exact validation messages.
 
 use warden_wire::iam::{
-    CreateUserRequest, GetAccountAuthorizationDetailsRequest, ListUsersRequest, TagUserRequest,
-    UpdateAccessKeyRequest,
+    CreateUserRequest, EntityType, GetAccountAuthorizationDetailsRequest, ListUsersRequest,
+    TagUserRequest, UpdateAccessKeyRequest,
 };
 use warden_wire::sts::{AssumeRoleRequest, GetSessionTokenRequest};
 use warden_wire::{ApiError, ErrorCode, Fault, QueryParams};
@@ -92,10 +92,7 @@ fn decodes_integers_and_string_lists() {
         params("Filter.member.1=User&Filter.member.2=Role")
             .decode()
             .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        req.filter,
-        Some(vec!["User".to_string(), "Role".to_string()])
-    );
+    assert_eq!(req.filter, Some(vec![EntityType::USER, EntityType::ROLE]));
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use time::macros::datetime;
 use warden_wire::iam::{
-    CreateUserResponse, GetAccountSummaryResponse, ListUsersResponse, Tag, User,
+    CreateUserResponse, GetAccountSummaryResponse, ListUsersResponse, SummaryKeyType, Tag, User,
     XML_NAMESPACE as IAM_NS,
 };
 use warden_wire::sts::{Credentials, GetCallerIdentityResponse, GetSessionTokenResponse};
@@ -73,8 +73,8 @@ fn list_users_golden_with_empty_list() {
 #[test]
 fn maps_render_as_entries() {
     let mut m = BTreeMap::new();
-    m.insert("Users".to_string(), 2);
-    m.insert("Groups".to_string(), 1);
+    m.insert(SummaryKeyType::USERS, 2);
+    m.insert(SummaryKeyType::GROUPS, 1);
     let out = GetAccountSummaryResponse {
         summary_map: Some(m),
     };

@@ -375,6 +375,8 @@ struct ServiceGen<'a> {
     pattern_names: BTreeMap<String, String>,
     /// Whether a structure can derive `Default`.
     defaults: BTreeMap<String, bool>,
+    /// Rust type name per enum string shape reachable from an operation.
+    enum_types: BTreeMap<String, String>,
 }
 
 impl<'a> ServiceGen<'a> {
@@ -389,13 +391,16 @@ impl<'a> ServiceGen<'a> {
             rule_names: BTreeMap::new(),
             pattern_names: BTreeMap::new(),
             defaults: BTreeMap::new(),
+            enum_types: BTreeMap::new(),
         };
+        let mut all_leaves = BTreeSet::new();
         for op in model.operations.values() {
             if let Some(i) = &op.input {
                 let mut structs = BTreeSet::new();
                 let mut leaves = BTreeSet::new();
                 g.walk(i, &mut structs, &mut leaves)?;
                 g.input_structs.extend(structs);
+                all_leaves.extend(leaves.iter().cloned());
                 g.input_leaves.extend(leaves);
             }
             if let Some(o) = &op.output {
@@ -403,6 +408,7 @@ impl<'a> ServiceGen<'a> {
                 let mut leaves = BTreeSet::new();
                 g.walk(o, &mut structs, &mut leaves)?;
                 g.output_structs.extend(structs);
+                all_leaves.extend(leaves);
             }
         }
         let mut used_types = BTreeSet::new();
@@ -415,6 +421,16 @@ impl<'a> ServiceGen<'a> {
                 return Err(CodegenError::Model(format!("type name clash: {t}")));
             }
             g.type_names.insert(s.clone(), t);
+        }
+        for leaf in &all_leaves {
+            let shape = model.shape(leaf)?;
+            if matches!(shape.kind, ShapeKind::String) && !shape.enum_values.is_empty() {
+                let t = type_name(leaf);
+                if !used_types.insert(t.clone()) {
+                    return Err(CodegenError::Model(format!("type name clash: {t}")));
+                }
+                g.enum_types.insert(leaf.clone(), t);
+            }
         }
         g.check_no_direct_recursion()?;
         let all: Vec<String> = g.type_names.keys().cloned().collect();
@@ -564,7 +580,10 @@ impl<'a> ServiceGen<'a> {
     fn rust_type(&self, name: &str) -> Result<String, CodegenError> {
         let shape = self.model.shape(name)?;
         Ok(match &shape.kind {
-            ShapeKind::String => "String".into(),
+            ShapeKind::String => match self.enum_types.get(name) {
+                Some(t) => t.clone(),
+                None => "String".into(),
+            },
             ShapeKind::Integer => "i32".into(),
             ShapeKind::Long => "i64".into(),
             ShapeKind::Boolean => "bool".into(),
@@ -629,11 +648,54 @@ impl<'a> ServiceGen<'a> {
             self.spec.service_variant
         );
         self.emit_rules(&mut s)?;
+        for (name, tn) in &self.enum_types {
+            self.emit_enum(&mut s, name, tn)?;
+        }
         for name in self.type_names.keys() {
             self.emit_struct(&mut s, name)?;
         }
         self.emit_operations(&mut s)?;
         Ok(s)
+    }
+
+    /// An enum shape as a newtype over its text with one constant per model
+    /// value. Not a Rust enum: decoding already refuses a value outside the
+    /// list, but responses carry values the domain stores as text, and AWS
+    /// adds values over time, so an unknown value must still round-trip.
+    fn emit_enum(&self, s: &mut String, name: &str, tn: &str) -> Result<(), CodegenError> {
+        let shape = self.model.shape(name)?;
+        let listed: Vec<String> = shape.enum_values.iter().map(|v| format!("`{v}`")).collect();
+        let _ = writeln!(
+            s,
+            "/// The `{name}` enum shape: {}. Constants for the model's values;\n\
+             /// any other text still round-trips ([`From<String>`]).\n\
+             #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]\n\
+             pub struct {tn}(::std::borrow::Cow<'static, str>);\n\n\
+             impl {tn} {{",
+            listed.join(", ")
+        );
+        let mut consts = BTreeSet::new();
+        for v in &shape.enum_values {
+            let c = screaming(v);
+            let valid = c.chars().next().is_some_and(|ch| ch.is_ascii_uppercase())
+                && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+            if !valid || !consts.insert(c.clone()) {
+                return Err(CodegenError::Model(format!(
+                    "enum {name}: value {v:?} gives no distinct constant name"
+                )));
+            }
+            let _ = writeln!(
+                s,
+                "/// `{v}`\npub const {c}: {tn} = {tn}(::std::borrow::Cow::Borrowed({v:?}));"
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n/// The value as it is on the wire.\npub fn as_str(&self) -> &str {{\n&self.0\n}}\n}}\n\n\
+             impl From<String> for {tn} {{\nfn from(value: String) -> Self {{\nSelf(::std::borrow::Cow::Owned(value))\n}}\n}}\n\n\
+             impl ::std::fmt::Display for {tn} {{\nfn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{\nf.write_str(&self.0)\n}}\n}}\n"
+        );
+        Ok(())
     }
 
     fn emit_rules(&self, s: &mut String) -> Result<(), CodegenError> {
@@ -825,10 +887,16 @@ impl<'a> ServiceGen<'a> {
     fn decode_expr(&self, name: &str, at: &str, req: &str) -> Result<String, CodegenError> {
         let shape = self.model.shape(name)?;
         Ok(match &shape.kind {
-            ShapeKind::String => format!(
-                "d.string({at}, {req}, {})",
-                self.rules_ref(name, "StrRules")
-            ),
+            ShapeKind::String => match self.enum_types.get(name) {
+                Some(t) => format!(
+                    "d.string({at}, {req}, {}).map({t}::from)",
+                    self.rules_ref(name, "StrRules")
+                ),
+                None => format!(
+                    "d.string({at}, {req}, {})",
+                    self.rules_ref(name, "StrRules")
+                ),
+            },
             ShapeKind::Integer => {
                 format!("d.int32({at}, {req}, {})", self.rules_ref(name, "IntRules"))
             }
@@ -932,6 +1000,9 @@ impl<'a> ServiceGen<'a> {
             ShapeKind::String if name == POLICY_DOCUMENT_SHAPE => {
                 format!("w.url_encoded_text({elem:?}, {v});")
             }
+            ShapeKind::String if self.enum_types.contains_key(name) => {
+                format!("w.text({elem:?}, {v}.as_str());")
+            }
             ShapeKind::String => format!("w.text({elem:?}, {v});"),
             ShapeKind::Integer => format!("w.int({elem:?}, i64::from(*{v}));"),
             ShapeKind::Long => format!("w.int({elem:?}, *{v});"),
@@ -1026,6 +1097,9 @@ impl<'a> ServiceGen<'a> {
     fn json_expr(&self, name: &str, v: &str, depth: usize) -> Result<String, CodegenError> {
         let shape = self.model.shape(name)?;
         Ok(match &shape.kind {
+            ShapeKind::String if self.enum_types.contains_key(name) => {
+                format!("::serde_json::Value::String({v}.as_str().to_string())")
+            }
             ShapeKind::String => format!("::serde_json::Value::String({v}.clone())"),
             ShapeKind::Integer | ShapeKind::Long => format!("::serde_json::Value::from(*{v})"),
             ShapeKind::Boolean => format!("::serde_json::Value::Bool(*{v})"),
@@ -1043,12 +1117,17 @@ impl<'a> ServiceGen<'a> {
                 };
                 format!("::serde_json::Value::Array({v}.iter().map({mapper}).collect())")
             }
-            ShapeKind::Map { value, .. } => {
+            ShapeKind::Map { key, value, .. } => {
                 let k = format!("key{depth}");
                 let item = format!("value{depth}");
                 let inner = self.json_expr(value, &item, depth + 1)?;
+                let key_text = if self.enum_types.contains_key(key) {
+                    format!("{k}.as_str().to_string()")
+                } else {
+                    format!("{k}.clone()")
+                };
                 format!(
-                    "::serde_json::Value::Object({v}.iter().map(|({k}, {item})| ({k}.clone(), {inner})).collect())"
+                    "::serde_json::Value::Object({v}.iter().map(|({k}, {item})| ({key_text}, {inner})).collect())"
                 )
             }
         })

@@ -15,7 +15,13 @@ pub(super) fn get_account_authorization_details(
     ctx: &RequestCtx,
     input: GetAccountAuthorizationDetailsRequest,
 ) -> R<GetAccountAuthorizationDetailsResponse> {
-    let filter = input.filter.unwrap_or_default();
+    // The domain's filter is text: the wire values, already checked on decode.
+    let filter: Vec<String> = input
+        .filter
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| f.as_str().to_string())
+        .collect();
     let page = app.warden.authorization_details(
         &ctx.caller.account,
         DetailFilter(&filter),
@@ -183,7 +189,7 @@ pub(super) fn get_account_summary(
         summary_map: Some(
             summary
                 .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
+                .map(|(k, v)| (SummaryKeyType::from(k.to_string()), v))
                 .collect(),
         ),
     })

@@ -38,7 +38,7 @@ pub(super) fn create_access_key(
         access_key: AccessKey {
             user_name: new.user_name.unwrap_or_default(),
             access_key_id: new.key.id.clone(),
-            status: new.key.status.as_str().to_string(),
+            status: StatusType::from(new.key.status.as_str().to_string()),
             secret_access_key: String::from_utf8_lossy(new.key.secret.expose()).into_owned(),
             create_date: Some(ts(new.key.created)),
         },
@@ -62,7 +62,7 @@ pub(super) fn list_access_keys(
     let (access_key_metadata, is_truncated, marker) = page_parts(page, |k| AccessKeyMetadata {
         user_name: user_name.clone(),
         access_key_id: Some(k.id.clone()),
-        status: Some(k.status.as_str().to_string()),
+        status: Some(StatusType::from(k.status.as_str().to_string())),
         create_date: Some(ts(k.created)),
     });
     Ok(ListAccessKeysResponse {
@@ -78,7 +78,7 @@ pub(super) fn update_access_key(
     input: UpdateAccessKeyRequest,
 ) -> R<()> {
     let owner = key_owner(ctx, &input.user_name)?;
-    let status = if input.status == "Active" {
+    let status = if input.status == StatusType::ACTIVE {
         KeyStatus::Active
     } else {
         KeyStatus::Inactive

@@ -119,9 +119,9 @@ pub(super) fn list_virtual_mfa_devices(
     ctx: &RequestCtx,
     input: ListVirtualMFADevicesRequest,
 ) -> R<ListVirtualMFADevicesResponse> {
-    let assignment = match input.assignment_status.as_deref() {
-        Some("Assigned") => Assignment::Assigned,
-        Some("Unassigned") => Assignment::Unassigned,
+    let assignment = match input.assignment_status {
+        Some(s) if s == AssignmentStatusType::ASSIGNED => Assignment::Assigned,
+        Some(s) if s == AssignmentStatusType::UNASSIGNED => Assignment::Unassigned,
         _ => Assignment::Any,
     };
     let page = app.warden.list_virtual_mfa_devices(

@@ -36,7 +36,9 @@ fn user_out(u: &model::User) -> User {
         password_last_used: u.password_last_used.map(ts),
         permissions_boundary: u.permissions_boundary.as_ref().map(|arn| {
             AttachedPermissionsBoundary {
-                permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_string()),
+                permissions_boundary_type: Some(
+                    PermissionsBoundaryAttachmentType::PERMISSIONS_BOUNDARY_POLICY,
+                ),
                 permissions_boundary_arn: Some(arn.clone()),
             }
         }),
@@ -67,7 +69,9 @@ fn role_out(r: &model::Role) -> Role {
 
 fn boundary_out(arn: Option<&str>) -> Option<AttachedPermissionsBoundary> {
     arn.map(|arn| AttachedPermissionsBoundary {
-        permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_string()),
+        permissions_boundary_type: Some(
+            PermissionsBoundaryAttachmentType::PERMISSIONS_BOUNDARY_POLICY,
+        ),
         permissions_boundary_arn: Some(arn.to_string()),
     })
 }

@@ -216,10 +216,10 @@ pub(super) fn list_policies(
     let page = app.warden.list_policies(
         &ctx.caller.account,
         &PolicyFilter {
-            scope: input.scope.as_deref(),
+            scope: input.scope.as_ref().map(|s| s.as_str()),
             only_attached: input.only_attached.unwrap_or(false),
             path_prefix: input.path_prefix.as_deref(),
-            usage: input.policy_usage_filter.as_deref(),
+            usage: input.policy_usage_filter.as_ref().map(|u| u.as_str()),
         },
         input.marker.as_deref(),
         input.max_items,
@@ -354,9 +354,9 @@ pub(super) fn list_entities_for_policy(
     let entities = app.warden.list_entities_for_policy(
         &ctx.caller.account,
         &input.policy_arn,
-        input.entity_filter.as_deref(),
+        input.entity_filter.as_ref().map(|e| e.as_str()),
         input.path_prefix.as_deref(),
-        input.policy_usage_filter.as_deref(),
+        input.policy_usage_filter.as_ref().map(|u| u.as_str()),
     )?;
     Ok(ListEntitiesForPolicyResponse {
         policy_groups: Some(

@@ -195,7 +195,7 @@ pub(super) fn get_service_linked_role_deletion_status(
         .into());
     }
     Ok(GetServiceLinkedRoleDeletionStatusResponse {
-        status: "SUCCEEDED".to_string(),
+        status: DeletionTaskStatusType::SUCCEEDED,
         reason: None,
     })
 }

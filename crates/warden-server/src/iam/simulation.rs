@@ -20,8 +20,8 @@ fn context_entries(
             let values = e.context_key_values.unwrap_or_default();
             let is_list = e
                 .context_key_type
-                .as_deref()
-                .is_some_and(|t| t.ends_with("List"));
+                .as_ref()
+                .is_some_and(|t| t.as_str().ends_with("List"));
             let value = if is_list || values.len() != 1 {
                 warden_policy::ContextValue::from(values)
             } else {
@@ -46,13 +46,15 @@ fn simulation_out(
     let (evaluation_results, is_truncated, marker) = page_parts(page, |(_, r)| EvaluationResult {
         eval_action_name: r.action.clone(),
         eval_resource_name: Some(r.resource.clone()),
-        eval_decision: r.decision.to_string(),
+        eval_decision: PolicyEvaluationDecisionType::from(r.decision.to_string()),
         matched_statements: Some(
             r.matched
                 .iter()
                 .map(|m| Statement {
                     source_policy_id: Some(m.source_policy_id.clone()),
-                    source_policy_type: Some(m.source_policy_type.to_string()),
+                    source_policy_type: Some(PolicySourceType::from(
+                        m.source_policy_type.to_string(),
+                    )),
                     start_position: Some(Position {
                         line: Some(m.start.line as i32),
                         column: Some(m.start.column as i32),

@@ -1088,6 +1088,1160 @@ static STR_VIRTUAL_MFA_DEVICE_NAME: crate::rules::StrRules = crate::rules::StrRu
     sensitive: false,
 };
 
+/// The `AccessAdvisorUsageGranularityType` enum shape: `SERVICE_LEVEL`, `ACTION_LEVEL`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AccessAdvisorUsageGranularityType(::std::borrow::Cow<'static, str>);
+
+impl AccessAdvisorUsageGranularityType {
+    /// `SERVICE_LEVEL`
+    pub const SERVICE_LEVEL: AccessAdvisorUsageGranularityType =
+        AccessAdvisorUsageGranularityType(::std::borrow::Cow::Borrowed("SERVICE_LEVEL"));
+    /// `ACTION_LEVEL`
+    pub const ACTION_LEVEL: AccessAdvisorUsageGranularityType =
+        AccessAdvisorUsageGranularityType(::std::borrow::Cow::Borrowed("ACTION_LEVEL"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for AccessAdvisorUsageGranularityType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for AccessAdvisorUsageGranularityType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `AttachmentType` enum shape: `user`, `group`, `role`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AttachmentType(::std::borrow::Cow<'static, str>);
+
+impl AttachmentType {
+    /// `user`
+    pub const USER: AttachmentType = AttachmentType(::std::borrow::Cow::Borrowed("user"));
+    /// `group`
+    pub const GROUP: AttachmentType = AttachmentType(::std::borrow::Cow::Borrowed("group"));
+    /// `role`
+    pub const ROLE: AttachmentType = AttachmentType(::std::borrow::Cow::Borrowed("role"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for AttachmentType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for AttachmentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `ContextKeyTypeEnum` enum shape: `string`, `stringList`, `numeric`, `numericList`, `boolean`, `booleanList`, `ip`, `ipList`, `binary`, `binaryList`, `date`, `dateList`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ContextKeyTypeEnum(::std::borrow::Cow<'static, str>);
+
+impl ContextKeyTypeEnum {
+    /// `string`
+    pub const STRING: ContextKeyTypeEnum =
+        ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("string"));
+    /// `stringList`
+    pub const STRING_LIST: ContextKeyTypeEnum =
+        ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("stringList"));
+    /// `numeric`
+    pub const NUMERIC: ContextKeyTypeEnum =
+        ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("numeric"));
+    /// `numericList`
+    pub const NUMERIC_LIST: ContextKeyTypeEnum =
+        ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("numericList"));
+    /// `boolean`
+    pub const BOOLEAN: ContextKeyTypeEnum =
+        ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("boolean"));
+    /// `booleanList`
+    pub const BOOLEAN_LIST: ContextKeyTypeEnum =
+        ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("booleanList"));
+    /// `ip`
+    pub const IP: ContextKeyTypeEnum = ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("ip"));
+    /// `ipList`
+    pub const IP_LIST: ContextKeyTypeEnum =
+        ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("ipList"));
+    /// `binary`
+    pub const BINARY: ContextKeyTypeEnum =
+        ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("binary"));
+    /// `binaryList`
+    pub const BINARY_LIST: ContextKeyTypeEnum =
+        ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("binaryList"));
+    /// `date`
+    pub const DATE: ContextKeyTypeEnum = ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("date"));
+    /// `dateList`
+    pub const DATE_LIST: ContextKeyTypeEnum =
+        ContextKeyTypeEnum(::std::borrow::Cow::Borrowed("dateList"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ContextKeyTypeEnum {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for ContextKeyTypeEnum {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `DeletionTaskStatusType` enum shape: `SUCCEEDED`, `IN_PROGRESS`, `FAILED`, `NOT_STARTED`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DeletionTaskStatusType(::std::borrow::Cow<'static, str>);
+
+impl DeletionTaskStatusType {
+    /// `SUCCEEDED`
+    pub const SUCCEEDED: DeletionTaskStatusType =
+        DeletionTaskStatusType(::std::borrow::Cow::Borrowed("SUCCEEDED"));
+    /// `IN_PROGRESS`
+    pub const IN_PROGRESS: DeletionTaskStatusType =
+        DeletionTaskStatusType(::std::borrow::Cow::Borrowed("IN_PROGRESS"));
+    /// `FAILED`
+    pub const FAILED: DeletionTaskStatusType =
+        DeletionTaskStatusType(::std::borrow::Cow::Borrowed("FAILED"));
+    /// `NOT_STARTED`
+    pub const NOT_STARTED: DeletionTaskStatusType =
+        DeletionTaskStatusType(::std::borrow::Cow::Borrowed("NOT_STARTED"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for DeletionTaskStatusType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for DeletionTaskStatusType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `EntityType` enum shape: `User`, `Role`, `Group`, `LocalManagedPolicy`, `AWSManagedPolicy`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntityType(::std::borrow::Cow<'static, str>);
+
+impl EntityType {
+    /// `User`
+    pub const USER: EntityType = EntityType(::std::borrow::Cow::Borrowed("User"));
+    /// `Role`
+    pub const ROLE: EntityType = EntityType(::std::borrow::Cow::Borrowed("Role"));
+    /// `Group`
+    pub const GROUP: EntityType = EntityType(::std::borrow::Cow::Borrowed("Group"));
+    /// `LocalManagedPolicy`
+    pub const LOCAL_MANAGED_POLICY: EntityType =
+        EntityType(::std::borrow::Cow::Borrowed("LocalManagedPolicy"));
+    /// `AWSManagedPolicy`
+    pub const AWS_MANAGED_POLICY: EntityType =
+        EntityType(::std::borrow::Cow::Borrowed("AWSManagedPolicy"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for EntityType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for EntityType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `FeatureType` enum shape: `RootCredentialsManagement`, `RootSessions`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FeatureType(::std::borrow::Cow<'static, str>);
+
+impl FeatureType {
+    /// `RootCredentialsManagement`
+    pub const ROOT_CREDENTIALS_MANAGEMENT: FeatureType =
+        FeatureType(::std::borrow::Cow::Borrowed("RootCredentialsManagement"));
+    /// `RootSessions`
+    pub const ROOT_SESSIONS: FeatureType =
+        FeatureType(::std::borrow::Cow::Borrowed("RootSessions"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for FeatureType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for FeatureType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `PermissionsBoundaryAttachmentType` enum shape: `PermissionsBoundaryPolicy`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PermissionsBoundaryAttachmentType(::std::borrow::Cow<'static, str>);
+
+impl PermissionsBoundaryAttachmentType {
+    /// `PermissionsBoundaryPolicy`
+    pub const PERMISSIONS_BOUNDARY_POLICY: PermissionsBoundaryAttachmentType =
+        PermissionsBoundaryAttachmentType(::std::borrow::Cow::Borrowed(
+            "PermissionsBoundaryPolicy",
+        ));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PermissionsBoundaryAttachmentType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PermissionsBoundaryAttachmentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `PolicyEvaluationDecisionType` enum shape: `allowed`, `explicitDeny`, `implicitDeny`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicyEvaluationDecisionType(::std::borrow::Cow<'static, str>);
+
+impl PolicyEvaluationDecisionType {
+    /// `allowed`
+    pub const ALLOWED: PolicyEvaluationDecisionType =
+        PolicyEvaluationDecisionType(::std::borrow::Cow::Borrowed("allowed"));
+    /// `explicitDeny`
+    pub const EXPLICIT_DENY: PolicyEvaluationDecisionType =
+        PolicyEvaluationDecisionType(::std::borrow::Cow::Borrowed("explicitDeny"));
+    /// `implicitDeny`
+    pub const IMPLICIT_DENY: PolicyEvaluationDecisionType =
+        PolicyEvaluationDecisionType(::std::borrow::Cow::Borrowed("implicitDeny"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PolicyEvaluationDecisionType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PolicyEvaluationDecisionType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `PolicyIdentifierPolicyType` enum shape: `inline`, `aws-managed`, `user-managed`, `permission-boundary`, `scp`, `rcp`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicyIdentifierPolicyType(::std::borrow::Cow<'static, str>);
+
+impl PolicyIdentifierPolicyType {
+    /// `inline`
+    pub const INLINE: PolicyIdentifierPolicyType =
+        PolicyIdentifierPolicyType(::std::borrow::Cow::Borrowed("inline"));
+    /// `aws-managed`
+    pub const AWS_MANAGED: PolicyIdentifierPolicyType =
+        PolicyIdentifierPolicyType(::std::borrow::Cow::Borrowed("aws-managed"));
+    /// `user-managed`
+    pub const USER_MANAGED: PolicyIdentifierPolicyType =
+        PolicyIdentifierPolicyType(::std::borrow::Cow::Borrowed("user-managed"));
+    /// `permission-boundary`
+    pub const PERMISSION_BOUNDARY: PolicyIdentifierPolicyType =
+        PolicyIdentifierPolicyType(::std::borrow::Cow::Borrowed("permission-boundary"));
+    /// `scp`
+    pub const SCP: PolicyIdentifierPolicyType =
+        PolicyIdentifierPolicyType(::std::borrow::Cow::Borrowed("scp"));
+    /// `rcp`
+    pub const RCP: PolicyIdentifierPolicyType =
+        PolicyIdentifierPolicyType(::std::borrow::Cow::Borrowed("rcp"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PolicyIdentifierPolicyType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PolicyIdentifierPolicyType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `PolicyParameterTypeEnum` enum shape: `string`, `stringList`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicyParameterTypeEnum(::std::borrow::Cow<'static, str>);
+
+impl PolicyParameterTypeEnum {
+    /// `string`
+    pub const STRING: PolicyParameterTypeEnum =
+        PolicyParameterTypeEnum(::std::borrow::Cow::Borrowed("string"));
+    /// `stringList`
+    pub const STRING_LIST: PolicyParameterTypeEnum =
+        PolicyParameterTypeEnum(::std::borrow::Cow::Borrowed("stringList"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PolicyParameterTypeEnum {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PolicyParameterTypeEnum {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `PolicySourceType` enum shape: `user`, `group`, `role`, `aws-managed`, `user-managed`, `resource`, `none`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicySourceType(::std::borrow::Cow<'static, str>);
+
+impl PolicySourceType {
+    /// `user`
+    pub const USER: PolicySourceType = PolicySourceType(::std::borrow::Cow::Borrowed("user"));
+    /// `group`
+    pub const GROUP: PolicySourceType = PolicySourceType(::std::borrow::Cow::Borrowed("group"));
+    /// `role`
+    pub const ROLE: PolicySourceType = PolicySourceType(::std::borrow::Cow::Borrowed("role"));
+    /// `aws-managed`
+    pub const AWS_MANAGED: PolicySourceType =
+        PolicySourceType(::std::borrow::Cow::Borrowed("aws-managed"));
+    /// `user-managed`
+    pub const USER_MANAGED: PolicySourceType =
+        PolicySourceType(::std::borrow::Cow::Borrowed("user-managed"));
+    /// `resource`
+    pub const RESOURCE: PolicySourceType =
+        PolicySourceType(::std::borrow::Cow::Borrowed("resource"));
+    /// `none`
+    pub const NONE: PolicySourceType = PolicySourceType(::std::borrow::Cow::Borrowed("none"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PolicySourceType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PolicySourceType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `PolicyUsageType` enum shape: `PermissionsPolicy`, `PermissionsBoundary`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicyUsageType(::std::borrow::Cow<'static, str>);
+
+impl PolicyUsageType {
+    /// `PermissionsPolicy`
+    pub const PERMISSIONS_POLICY: PolicyUsageType =
+        PolicyUsageType(::std::borrow::Cow::Borrowed("PermissionsPolicy"));
+    /// `PermissionsBoundary`
+    pub const PERMISSIONS_BOUNDARY: PolicyUsageType =
+        PolicyUsageType(::std::borrow::Cow::Borrowed("PermissionsBoundary"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PolicyUsageType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PolicyUsageType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `ReportFormatType` enum shape: `text/csv`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReportFormatType(::std::borrow::Cow<'static, str>);
+
+impl ReportFormatType {
+    /// `text/csv`
+    pub const TEXT_CSV: ReportFormatType =
+        ReportFormatType(::std::borrow::Cow::Borrowed("text/csv"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ReportFormatType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for ReportFormatType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `ReportStateType` enum shape: `STARTED`, `INPROGRESS`, `COMPLETE`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReportStateType(::std::borrow::Cow<'static, str>);
+
+impl ReportStateType {
+    /// `STARTED`
+    pub const STARTED: ReportStateType = ReportStateType(::std::borrow::Cow::Borrowed("STARTED"));
+    /// `INPROGRESS`
+    pub const INPROGRESS: ReportStateType =
+        ReportStateType(::std::borrow::Cow::Borrowed("INPROGRESS"));
+    /// `COMPLETE`
+    pub const COMPLETE: ReportStateType = ReportStateType(::std::borrow::Cow::Borrowed("COMPLETE"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ReportStateType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for ReportStateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `assertionEncryptionModeType` enum shape: `Required`, `Allowed`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AssertionEncryptionModeType(::std::borrow::Cow<'static, str>);
+
+impl AssertionEncryptionModeType {
+    /// `Required`
+    pub const REQUIRED: AssertionEncryptionModeType =
+        AssertionEncryptionModeType(::std::borrow::Cow::Borrowed("Required"));
+    /// `Allowed`
+    pub const ALLOWED: AssertionEncryptionModeType =
+        AssertionEncryptionModeType(::std::borrow::Cow::Borrowed("Allowed"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for AssertionEncryptionModeType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for AssertionEncryptionModeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `assignmentStatusType` enum shape: `Assigned`, `Unassigned`, `Any`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AssignmentStatusType(::std::borrow::Cow<'static, str>);
+
+impl AssignmentStatusType {
+    /// `Assigned`
+    pub const ASSIGNED: AssignmentStatusType =
+        AssignmentStatusType(::std::borrow::Cow::Borrowed("Assigned"));
+    /// `Unassigned`
+    pub const UNASSIGNED: AssignmentStatusType =
+        AssignmentStatusType(::std::borrow::Cow::Borrowed("Unassigned"));
+    /// `Any`
+    pub const ANY: AssignmentStatusType = AssignmentStatusType(::std::borrow::Cow::Borrowed("Any"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for AssignmentStatusType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for AssignmentStatusType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `encodingType` enum shape: `SSH`, `PEM`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EncodingType(::std::borrow::Cow<'static, str>);
+
+impl EncodingType {
+    /// `SSH`
+    pub const SSH: EncodingType = EncodingType(::std::borrow::Cow::Borrowed("SSH"));
+    /// `PEM`
+    pub const PEM: EncodingType = EncodingType(::std::borrow::Cow::Borrowed("PEM"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for EncodingType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for EncodingType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `globalEndpointTokenVersion` enum shape: `v1Token`, `v2Token`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GlobalEndpointTokenVersion(::std::borrow::Cow<'static, str>);
+
+impl GlobalEndpointTokenVersion {
+    /// `v1Token`
+    pub const V1_TOKEN: GlobalEndpointTokenVersion =
+        GlobalEndpointTokenVersion(::std::borrow::Cow::Borrowed("v1Token"));
+    /// `v2Token`
+    pub const V2_TOKEN: GlobalEndpointTokenVersion =
+        GlobalEndpointTokenVersion(::std::borrow::Cow::Borrowed("v2Token"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for GlobalEndpointTokenVersion {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for GlobalEndpointTokenVersion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `jobStatusType` enum shape: `IN_PROGRESS`, `COMPLETED`, `FAILED`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JobStatusType(::std::borrow::Cow<'static, str>);
+
+impl JobStatusType {
+    /// `IN_PROGRESS`
+    pub const IN_PROGRESS: JobStatusType =
+        JobStatusType(::std::borrow::Cow::Borrowed("IN_PROGRESS"));
+    /// `COMPLETED`
+    pub const COMPLETED: JobStatusType = JobStatusType(::std::borrow::Cow::Borrowed("COMPLETED"));
+    /// `FAILED`
+    pub const FAILED: JobStatusType = JobStatusType(::std::borrow::Cow::Borrowed("FAILED"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for JobStatusType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for JobStatusType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `managedByTypeType` enum shape: `Service`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ManagedByTypeType(::std::borrow::Cow<'static, str>);
+
+impl ManagedByTypeType {
+    /// `Service`
+    pub const SERVICE: ManagedByTypeType =
+        ManagedByTypeType(::std::borrow::Cow::Borrowed("Service"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ManagedByTypeType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for ManagedByTypeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `parameterTypeType` enum shape: `String`, `StringList`, `Number`, `NumberList`, `Arn`, `ArnList`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ParameterTypeType(::std::borrow::Cow<'static, str>);
+
+impl ParameterTypeType {
+    /// `String`
+    pub const STRING: ParameterTypeType = ParameterTypeType(::std::borrow::Cow::Borrowed("String"));
+    /// `StringList`
+    pub const STRING_LIST: ParameterTypeType =
+        ParameterTypeType(::std::borrow::Cow::Borrowed("StringList"));
+    /// `Number`
+    pub const NUMBER: ParameterTypeType = ParameterTypeType(::std::borrow::Cow::Borrowed("Number"));
+    /// `NumberList`
+    pub const NUMBER_LIST: ParameterTypeType =
+        ParameterTypeType(::std::borrow::Cow::Borrowed("NumberList"));
+    /// `Arn`
+    pub const ARN: ParameterTypeType = ParameterTypeType(::std::borrow::Cow::Borrowed("Arn"));
+    /// `ArnList`
+    pub const ARN_LIST: ParameterTypeType =
+        ParameterTypeType(::std::borrow::Cow::Borrowed("ArnList"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ParameterTypeType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for ParameterTypeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `permissionCheckResultType` enum shape: `ALLOWED`, `DENIED`, `UNSURE`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PermissionCheckResultType(::std::borrow::Cow<'static, str>);
+
+impl PermissionCheckResultType {
+    /// `ALLOWED`
+    pub const ALLOWED: PermissionCheckResultType =
+        PermissionCheckResultType(::std::borrow::Cow::Borrowed("ALLOWED"));
+    /// `DENIED`
+    pub const DENIED: PermissionCheckResultType =
+        PermissionCheckResultType(::std::borrow::Cow::Borrowed("DENIED"));
+    /// `UNSURE`
+    pub const UNSURE: PermissionCheckResultType =
+        PermissionCheckResultType(::std::borrow::Cow::Borrowed("UNSURE"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PermissionCheckResultType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PermissionCheckResultType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `permissionCheckStatusType` enum shape: `COMPLETE`, `IN_PROGRESS`, `FAILED`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PermissionCheckStatusType(::std::borrow::Cow<'static, str>);
+
+impl PermissionCheckStatusType {
+    /// `COMPLETE`
+    pub const COMPLETE: PermissionCheckStatusType =
+        PermissionCheckStatusType(::std::borrow::Cow::Borrowed("COMPLETE"));
+    /// `IN_PROGRESS`
+    pub const IN_PROGRESS: PermissionCheckStatusType =
+        PermissionCheckStatusType(::std::borrow::Cow::Borrowed("IN_PROGRESS"));
+    /// `FAILED`
+    pub const FAILED: PermissionCheckStatusType =
+        PermissionCheckStatusType(::std::borrow::Cow::Borrowed("FAILED"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PermissionCheckStatusType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PermissionCheckStatusType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `policyOwnerEntityType` enum shape: `USER`, `ROLE`, `GROUP`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicyOwnerEntityType(::std::borrow::Cow<'static, str>);
+
+impl PolicyOwnerEntityType {
+    /// `USER`
+    pub const USER: PolicyOwnerEntityType =
+        PolicyOwnerEntityType(::std::borrow::Cow::Borrowed("USER"));
+    /// `ROLE`
+    pub const ROLE: PolicyOwnerEntityType =
+        PolicyOwnerEntityType(::std::borrow::Cow::Borrowed("ROLE"));
+    /// `GROUP`
+    pub const GROUP: PolicyOwnerEntityType =
+        PolicyOwnerEntityType(::std::borrow::Cow::Borrowed("GROUP"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PolicyOwnerEntityType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PolicyOwnerEntityType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `policyScopeType` enum shape: `All`, `AWS`, `Local`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicyScopeType(::std::borrow::Cow<'static, str>);
+
+impl PolicyScopeType {
+    /// `All`
+    pub const ALL: PolicyScopeType = PolicyScopeType(::std::borrow::Cow::Borrowed("All"));
+    /// `AWS`
+    pub const AWS: PolicyScopeType = PolicyScopeType(::std::borrow::Cow::Borrowed("AWS"));
+    /// `Local`
+    pub const LOCAL: PolicyScopeType = PolicyScopeType(::std::borrow::Cow::Borrowed("Local"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PolicyScopeType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PolicyScopeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `policyType` enum shape: `INLINE`, `MANAGED`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicyType(::std::borrow::Cow<'static, str>);
+
+impl PolicyType {
+    /// `INLINE`
+    pub const INLINE: PolicyType = PolicyType(::std::borrow::Cow::Borrowed("INLINE"));
+    /// `MANAGED`
+    pub const MANAGED: PolicyType = PolicyType(::std::borrow::Cow::Borrowed("MANAGED"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PolicyType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PolicyType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `sortKeyType` enum shape: `SERVICE_NAMESPACE_ASCENDING`, `SERVICE_NAMESPACE_DESCENDING`, `LAST_AUTHENTICATED_TIME_ASCENDING`, `LAST_AUTHENTICATED_TIME_DESCENDING`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SortKeyType(::std::borrow::Cow<'static, str>);
+
+impl SortKeyType {
+    /// `SERVICE_NAMESPACE_ASCENDING`
+    pub const SERVICE_NAMESPACE_ASCENDING: SortKeyType =
+        SortKeyType(::std::borrow::Cow::Borrowed("SERVICE_NAMESPACE_ASCENDING"));
+    /// `SERVICE_NAMESPACE_DESCENDING`
+    pub const SERVICE_NAMESPACE_DESCENDING: SortKeyType =
+        SortKeyType(::std::borrow::Cow::Borrowed("SERVICE_NAMESPACE_DESCENDING"));
+    /// `LAST_AUTHENTICATED_TIME_ASCENDING`
+    pub const LAST_AUTHENTICATED_TIME_ASCENDING: SortKeyType = SortKeyType(
+        ::std::borrow::Cow::Borrowed("LAST_AUTHENTICATED_TIME_ASCENDING"),
+    );
+    /// `LAST_AUTHENTICATED_TIME_DESCENDING`
+    pub const LAST_AUTHENTICATED_TIME_DESCENDING: SortKeyType = SortKeyType(
+        ::std::borrow::Cow::Borrowed("LAST_AUTHENTICATED_TIME_DESCENDING"),
+    );
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for SortKeyType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for SortKeyType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `stateType` enum shape: `UNASSIGNED`, `ASSIGNED`, `PENDING_APPROVAL`, `FINALIZED`, `ACCEPTED`, `REJECTED`, `EXPIRED`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StateType(::std::borrow::Cow<'static, str>);
+
+impl StateType {
+    /// `UNASSIGNED`
+    pub const UNASSIGNED: StateType = StateType(::std::borrow::Cow::Borrowed("UNASSIGNED"));
+    /// `ASSIGNED`
+    pub const ASSIGNED: StateType = StateType(::std::borrow::Cow::Borrowed("ASSIGNED"));
+    /// `PENDING_APPROVAL`
+    pub const PENDING_APPROVAL: StateType =
+        StateType(::std::borrow::Cow::Borrowed("PENDING_APPROVAL"));
+    /// `FINALIZED`
+    pub const FINALIZED: StateType = StateType(::std::borrow::Cow::Borrowed("FINALIZED"));
+    /// `ACCEPTED`
+    pub const ACCEPTED: StateType = StateType(::std::borrow::Cow::Borrowed("ACCEPTED"));
+    /// `REJECTED`
+    pub const REJECTED: StateType = StateType(::std::borrow::Cow::Borrowed("REJECTED"));
+    /// `EXPIRED`
+    pub const EXPIRED: StateType = StateType(::std::borrow::Cow::Borrowed("EXPIRED"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for StateType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for StateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `statusType` enum shape: `Active`, `Inactive`, `Expired`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StatusType(::std::borrow::Cow<'static, str>);
+
+impl StatusType {
+    /// `Active`
+    pub const ACTIVE: StatusType = StatusType(::std::borrow::Cow::Borrowed("Active"));
+    /// `Inactive`
+    pub const INACTIVE: StatusType = StatusType(::std::borrow::Cow::Borrowed("Inactive"));
+    /// `Expired`
+    pub const EXPIRED: StatusType = StatusType(::std::borrow::Cow::Borrowed("Expired"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for StatusType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for StatusType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `summaryKeyType` enum shape: `Users`, `UsersQuota`, `Groups`, `GroupsQuota`, `ServerCertificates`, `ServerCertificatesQuota`, `UserPolicySizeQuota`, `GroupPolicySizeQuota`, `GroupsPerUserQuota`, `SigningCertificatesPerUserQuota`, `AccessKeysPerUserQuota`, `MFADevices`, `MFADevicesInUse`, `AccountMFAEnabled`, `AccountAccessKeysPresent`, `AccountPasswordPresent`, `AccountSigningCertificatesPresent`, `AttachedPoliciesPerGroupQuota`, `AttachedPoliciesPerRoleQuota`, `AttachedPoliciesPerUserQuota`, `Policies`, `PoliciesQuota`, `PolicySizeQuota`, `PolicyVersionsInUse`, `PolicyVersionsInUseQuota`, `VersionsPerPolicyQuota`, `GlobalEndpointTokenVersion`, `AssumeRolePolicySizeQuota`, `InstanceProfiles`, `InstanceProfilesQuota`, `Providers`, `RolePolicySizeQuota`, `Roles`, `RolesQuota`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SummaryKeyType(::std::borrow::Cow<'static, str>);
+
+impl SummaryKeyType {
+    /// `Users`
+    pub const USERS: SummaryKeyType = SummaryKeyType(::std::borrow::Cow::Borrowed("Users"));
+    /// `UsersQuota`
+    pub const USERS_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("UsersQuota"));
+    /// `Groups`
+    pub const GROUPS: SummaryKeyType = SummaryKeyType(::std::borrow::Cow::Borrowed("Groups"));
+    /// `GroupsQuota`
+    pub const GROUPS_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("GroupsQuota"));
+    /// `ServerCertificates`
+    pub const SERVER_CERTIFICATES: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("ServerCertificates"));
+    /// `ServerCertificatesQuota`
+    pub const SERVER_CERTIFICATES_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("ServerCertificatesQuota"));
+    /// `UserPolicySizeQuota`
+    pub const USER_POLICY_SIZE_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("UserPolicySizeQuota"));
+    /// `GroupPolicySizeQuota`
+    pub const GROUP_POLICY_SIZE_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("GroupPolicySizeQuota"));
+    /// `GroupsPerUserQuota`
+    pub const GROUPS_PER_USER_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("GroupsPerUserQuota"));
+    /// `SigningCertificatesPerUserQuota`
+    pub const SIGNING_CERTIFICATES_PER_USER_QUOTA: SummaryKeyType = SummaryKeyType(
+        ::std::borrow::Cow::Borrowed("SigningCertificatesPerUserQuota"),
+    );
+    /// `AccessKeysPerUserQuota`
+    pub const ACCESS_KEYS_PER_USER_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("AccessKeysPerUserQuota"));
+    /// `MFADevices`
+    pub const MFA_DEVICES: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("MFADevices"));
+    /// `MFADevicesInUse`
+    pub const MFA_DEVICES_IN_USE: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("MFADevicesInUse"));
+    /// `AccountMFAEnabled`
+    pub const ACCOUNT_MFA_ENABLED: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("AccountMFAEnabled"));
+    /// `AccountAccessKeysPresent`
+    pub const ACCOUNT_ACCESS_KEYS_PRESENT: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("AccountAccessKeysPresent"));
+    /// `AccountPasswordPresent`
+    pub const ACCOUNT_PASSWORD_PRESENT: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("AccountPasswordPresent"));
+    /// `AccountSigningCertificatesPresent`
+    pub const ACCOUNT_SIGNING_CERTIFICATES_PRESENT: SummaryKeyType = SummaryKeyType(
+        ::std::borrow::Cow::Borrowed("AccountSigningCertificatesPresent"),
+    );
+    /// `AttachedPoliciesPerGroupQuota`
+    pub const ATTACHED_POLICIES_PER_GROUP_QUOTA: SummaryKeyType = SummaryKeyType(
+        ::std::borrow::Cow::Borrowed("AttachedPoliciesPerGroupQuota"),
+    );
+    /// `AttachedPoliciesPerRoleQuota`
+    pub const ATTACHED_POLICIES_PER_ROLE_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("AttachedPoliciesPerRoleQuota"));
+    /// `AttachedPoliciesPerUserQuota`
+    pub const ATTACHED_POLICIES_PER_USER_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("AttachedPoliciesPerUserQuota"));
+    /// `Policies`
+    pub const POLICIES: SummaryKeyType = SummaryKeyType(::std::borrow::Cow::Borrowed("Policies"));
+    /// `PoliciesQuota`
+    pub const POLICIES_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("PoliciesQuota"));
+    /// `PolicySizeQuota`
+    pub const POLICY_SIZE_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("PolicySizeQuota"));
+    /// `PolicyVersionsInUse`
+    pub const POLICY_VERSIONS_IN_USE: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("PolicyVersionsInUse"));
+    /// `PolicyVersionsInUseQuota`
+    pub const POLICY_VERSIONS_IN_USE_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("PolicyVersionsInUseQuota"));
+    /// `VersionsPerPolicyQuota`
+    pub const VERSIONS_PER_POLICY_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("VersionsPerPolicyQuota"));
+    /// `GlobalEndpointTokenVersion`
+    pub const GLOBAL_ENDPOINT_TOKEN_VERSION: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("GlobalEndpointTokenVersion"));
+    /// `AssumeRolePolicySizeQuota`
+    pub const ASSUME_ROLE_POLICY_SIZE_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("AssumeRolePolicySizeQuota"));
+    /// `InstanceProfiles`
+    pub const INSTANCE_PROFILES: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("InstanceProfiles"));
+    /// `InstanceProfilesQuota`
+    pub const INSTANCE_PROFILES_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("InstanceProfilesQuota"));
+    /// `Providers`
+    pub const PROVIDERS: SummaryKeyType = SummaryKeyType(::std::borrow::Cow::Borrowed("Providers"));
+    /// `RolePolicySizeQuota`
+    pub const ROLE_POLICY_SIZE_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("RolePolicySizeQuota"));
+    /// `Roles`
+    pub const ROLES: SummaryKeyType = SummaryKeyType(::std::borrow::Cow::Borrowed("Roles"));
+    /// `RolesQuota`
+    pub const ROLES_QUOTA: SummaryKeyType =
+        SummaryKeyType(::std::borrow::Cow::Borrowed("RolesQuota"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for SummaryKeyType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for SummaryKeyType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `summaryStateType` enum shape: `AVAILABLE`, `NOT_AVAILABLE`, `NOT_SUPPORTED`, `FAILED`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SummaryStateType(::std::borrow::Cow<'static, str>);
+
+impl SummaryStateType {
+    /// `AVAILABLE`
+    pub const AVAILABLE: SummaryStateType =
+        SummaryStateType(::std::borrow::Cow::Borrowed("AVAILABLE"));
+    /// `NOT_AVAILABLE`
+    pub const NOT_AVAILABLE: SummaryStateType =
+        SummaryStateType(::std::borrow::Cow::Borrowed("NOT_AVAILABLE"));
+    /// `NOT_SUPPORTED`
+    pub const NOT_SUPPORTED: SummaryStateType =
+        SummaryStateType(::std::borrow::Cow::Borrowed("NOT_SUPPORTED"));
+    /// `FAILED`
+    pub const FAILED: SummaryStateType = SummaryStateType(::std::borrow::Cow::Borrowed("FAILED"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for SummaryStateType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for SummaryStateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The `AcceptDelegationRequestRequest` shape.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AcceptDelegationRequestRequest {
@@ -1162,7 +2316,7 @@ pub struct AccessKey {
     /// `AccessKeyId` (required).
     pub access_key_id: String,
     /// `Status` (required).
-    pub status: String,
+    pub status: StatusType,
     /// `SecretAccessKey` (required).
     pub secret_access_key: String,
     /// `CreateDate`.
@@ -1181,7 +2335,7 @@ impl crate::xml::XmlEncode for AccessKey {
         }
         {
             let v = &self.status;
-            w.text("Status", v);
+            w.text("Status", v.as_str());
         }
         {
             let v = &self.secret_access_key;
@@ -1228,7 +2382,7 @@ pub struct AccessKeyMetadata {
     /// `AccessKeyId`.
     pub access_key_id: Option<String>,
     /// `Status`.
-    pub status: Option<String>,
+    pub status: Option<StatusType>,
     /// `CreateDate`.
     pub create_date: Option<::time::OffsetDateTime>,
 }
@@ -1242,7 +2396,7 @@ impl crate::xml::XmlEncode for AccessKeyMetadata {
             w.text("AccessKeyId", v);
         }
         if let Some(v) = &self.status {
-            w.text("Status", v);
+            w.text("Status", v.as_str());
         }
         if let Some(v) = &self.create_date {
             w.timestamp("CreateDate", v);
@@ -1496,7 +2650,7 @@ impl crate::query::QueryDecode for AttachUserPolicyRequest {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AttachedPermissionsBoundary {
     /// `PermissionsBoundaryType`.
-    pub permissions_boundary_type: Option<String>,
+    pub permissions_boundary_type: Option<PermissionsBoundaryAttachmentType>,
     /// `PermissionsBoundaryArn`.
     pub permissions_boundary_arn: Option<String>,
 }
@@ -1504,7 +2658,7 @@ pub struct AttachedPermissionsBoundary {
 impl crate::xml::XmlEncode for AttachedPermissionsBoundary {
     fn encode_xml(&self, w: &mut crate::xml::XmlWriter) {
         if let Some(v) = &self.permissions_boundary_type {
-            w.text("PermissionsBoundaryType", v);
+            w.text("PermissionsBoundaryType", v.as_str());
         }
         if let Some(v) = &self.permissions_boundary_arn {
             w.text("PermissionsBoundaryArn", v);
@@ -1572,7 +2726,7 @@ pub struct ContextEntry {
     /// `ContextKeyValues`.
     pub context_key_values: Option<Vec<String>>,
     /// `ContextKeyType`.
-    pub context_key_type: Option<String>,
+    pub context_key_type: Option<ContextKeyTypeEnum>,
 }
 
 impl crate::query::QueryDecode for ContextEntry {
@@ -1592,11 +2746,13 @@ impl crate::query::QueryDecode for ContextEntry {
             &crate::rules::LenRules::NONE,
             |d, at| d.string(at, true, &crate::rules::StrRules::NONE),
         );
-        let f_context_key_type = d.string(
-            &at.child("ContextKeyType", "contextKeyType"),
-            false,
-            &STR_CONTEXT_KEY_TYPE_ENUM,
-        );
+        let f_context_key_type = d
+            .string(
+                &at.child("ContextKeyType", "contextKeyType"),
+                false,
+                &STR_CONTEXT_KEY_TYPE_ENUM,
+            )
+            .map(ContextKeyTypeEnum::from);
         Some(Self {
             context_key_name: f_context_key_name,
             context_key_values: f_context_key_values,
@@ -2344,7 +3500,7 @@ pub struct CreateSAMLProviderRequest {
     /// `Tags`.
     pub tags: Option<Vec<Tag>>,
     /// `AssertionEncryptionMode`.
-    pub assertion_encryption_mode: Option<String>,
+    pub assertion_encryption_mode: Option<AssertionEncryptionModeType>,
     /// `AddPrivateKey`.
     pub add_private_key: Option<String>,
     /// `ContextProvider`.
@@ -2375,11 +3531,13 @@ impl crate::query::QueryDecode for CreateSAMLProviderRequest {
             &LEN_TAG_LIST_TYPE,
             |d, at| d.structure::<Tag>(at, true),
         );
-        let f_assertion_encryption_mode = d.string(
-            &at.child("AssertionEncryptionMode", "assertionEncryptionMode"),
-            false,
-            &STR_ASSERTION_ENCRYPTION_MODE_TYPE,
-        );
+        let f_assertion_encryption_mode = d
+            .string(
+                &at.child("AssertionEncryptionMode", "assertionEncryptionMode"),
+                false,
+                &STR_ASSERTION_ENCRYPTION_MODE_TYPE,
+            )
+            .map(AssertionEncryptionModeType::from);
         let f_add_private_key = d.string(
             &at.child("AddPrivateKey", "addPrivateKey"),
             false,
@@ -2745,7 +3903,7 @@ pub struct DelegationRequest {
     /// `ApproverId`.
     pub approver_id: Option<String>,
     /// `State`.
-    pub state: Option<String>,
+    pub state: Option<StateType>,
     /// `ExpirationTime`.
     pub expiration_time: Option<::time::OffsetDateTime>,
     /// `RequestorId`.
@@ -2802,7 +3960,7 @@ impl crate::xml::XmlEncode for DelegationRequest {
             w.text("ApproverId", v);
         }
         if let Some(v) = &self.state {
-            w.text("State", v);
+            w.text("State", v.as_str());
         }
         if let Some(v) = &self.expiration_time {
             w.timestamp("ExpirationTime", v);
@@ -3534,7 +4692,7 @@ pub struct DisableOrganizationsRootCredentialsManagementResponse {
     /// `OrganizationId`.
     pub organization_id: Option<String>,
     /// `EnabledFeatures`.
-    pub enabled_features: Option<Vec<String>>,
+    pub enabled_features: Option<Vec<FeatureType>>,
 }
 
 impl crate::xml::XmlEncode for DisableOrganizationsRootCredentialsManagementResponse {
@@ -3545,7 +4703,7 @@ impl crate::xml::XmlEncode for DisableOrganizationsRootCredentialsManagementResp
         if let Some(v) = &self.enabled_features {
             w.start("EnabledFeatures");
             for item0 in v {
-                w.text("member", item0);
+                w.text("member", item0.as_str());
             }
             w.end("EnabledFeatures");
         }
@@ -3573,7 +4731,7 @@ pub struct DisableOrganizationsRootSessionsResponse {
     /// `OrganizationId`.
     pub organization_id: Option<String>,
     /// `EnabledFeatures`.
-    pub enabled_features: Option<Vec<String>>,
+    pub enabled_features: Option<Vec<FeatureType>>,
 }
 
 impl crate::xml::XmlEncode for DisableOrganizationsRootSessionsResponse {
@@ -3584,7 +4742,7 @@ impl crate::xml::XmlEncode for DisableOrganizationsRootSessionsResponse {
         if let Some(v) = &self.enabled_features {
             w.start("EnabledFeatures");
             for item0 in v {
-                w.text("member", item0);
+                w.text("member", item0.as_str());
             }
             w.end("EnabledFeatures");
         }
@@ -3660,7 +4818,7 @@ pub struct EnableOrganizationsRootCredentialsManagementResponse {
     /// `OrganizationId`.
     pub organization_id: Option<String>,
     /// `EnabledFeatures`.
-    pub enabled_features: Option<Vec<String>>,
+    pub enabled_features: Option<Vec<FeatureType>>,
 }
 
 impl crate::xml::XmlEncode for EnableOrganizationsRootCredentialsManagementResponse {
@@ -3671,7 +4829,7 @@ impl crate::xml::XmlEncode for EnableOrganizationsRootCredentialsManagementRespo
         if let Some(v) = &self.enabled_features {
             w.start("EnabledFeatures");
             for item0 in v {
-                w.text("member", item0);
+                w.text("member", item0.as_str());
             }
             w.end("EnabledFeatures");
         }
@@ -3699,7 +4857,7 @@ pub struct EnableOrganizationsRootSessionsResponse {
     /// `OrganizationId`.
     pub organization_id: Option<String>,
     /// `EnabledFeatures`.
-    pub enabled_features: Option<Vec<String>>,
+    pub enabled_features: Option<Vec<FeatureType>>,
 }
 
 impl crate::xml::XmlEncode for EnableOrganizationsRootSessionsResponse {
@@ -3710,7 +4868,7 @@ impl crate::xml::XmlEncode for EnableOrganizationsRootSessionsResponse {
         if let Some(v) = &self.enabled_features {
             w.start("EnabledFeatures");
             for item0 in v {
-                w.text("member", item0);
+                w.text("member", item0.as_str());
             }
             w.end("EnabledFeatures");
         }
@@ -3761,7 +4919,7 @@ pub struct EntityInfo {
     /// `Name` (required).
     pub name: String,
     /// `Type` (required).
-    pub type_: String,
+    pub type_: PolicyOwnerEntityType,
     /// `Id` (required).
     pub id: String,
     /// `Path`.
@@ -3780,7 +4938,7 @@ impl crate::xml::XmlEncode for EntityInfo {
         }
         {
             let v = &self.type_;
-            w.text("Type", v);
+            w.text("Type", v.as_str());
         }
         {
             let v = &self.id;
@@ -3822,7 +4980,7 @@ pub struct EvaluationResult {
     /// `EvalResourceName`.
     pub eval_resource_name: Option<String>,
     /// `EvalDecision` (required).
-    pub eval_decision: String,
+    pub eval_decision: PolicyEvaluationDecisionType,
     /// `MatchedStatements`.
     pub matched_statements: Option<Vec<Statement>>,
     /// `MissingContextValues`.
@@ -3832,7 +4990,8 @@ pub struct EvaluationResult {
     /// `PermissionsBoundaryDecisionDetail`.
     pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
     /// `EvalDecisionDetails`.
-    pub eval_decision_details: Option<::std::collections::BTreeMap<String, String>>,
+    pub eval_decision_details:
+        Option<::std::collections::BTreeMap<String, PolicyEvaluationDecisionType>>,
     /// `ResourceSpecificResults`.
     pub resource_specific_results: Option<Vec<ResourceSpecificResult>>,
 }
@@ -3848,7 +5007,7 @@ impl crate::xml::XmlEncode for EvaluationResult {
         }
         {
             let v = &self.eval_decision;
-            w.text("EvalDecision", v);
+            w.text("EvalDecision", v.as_str());
         }
         if let Some(v) = &self.matched_statements {
             w.start("MatchedStatements");
@@ -3875,7 +5034,7 @@ impl crate::xml::XmlEncode for EvaluationResult {
             for (key0, value0) in v {
                 w.start("entry");
                 w.text("key", key0);
-                w.text("value", value0);
+                w.text("value", value0.as_str());
                 w.end("entry");
             }
             w.end("EvalDecisionDetails");
@@ -3894,7 +5053,7 @@ impl crate::xml::XmlEncode for EvaluationResult {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateCredentialReportResponse {
     /// `State`.
-    pub state: Option<String>,
+    pub state: Option<ReportStateType>,
     /// `Description`.
     pub description: Option<String>,
 }
@@ -3902,7 +5061,7 @@ pub struct GenerateCredentialReportResponse {
 impl crate::xml::XmlEncode for GenerateCredentialReportResponse {
     fn encode_xml(&self, w: &mut crate::xml::XmlWriter) {
         if let Some(v) = &self.state {
-            w.text("State", v);
+            w.text("State", v.as_str());
         }
         if let Some(v) = &self.description {
             w.text("Description", v);
@@ -3963,7 +5122,7 @@ pub struct GenerateServiceLastAccessedDetailsRequest {
     /// `Arn` (required).
     pub arn: String,
     /// `Granularity`.
-    pub granularity: Option<String>,
+    pub granularity: Option<AccessAdvisorUsageGranularityType>,
 }
 
 impl crate::query::QueryDecode for GenerateServiceLastAccessedDetailsRequest {
@@ -3973,11 +5132,13 @@ impl crate::query::QueryDecode for GenerateServiceLastAccessedDetailsRequest {
         at: &crate::query::Member,
     ) -> Option<Self> {
         let f_arn = d.string(&at.child("Arn", "arn"), true, &STR_ARN_TYPE);
-        let f_granularity = d.string(
-            &at.child("Granularity", "granularity"),
-            false,
-            &STR_ACCESS_ADVISOR_USAGE_GRANULARITY_TYPE,
-        );
+        let f_granularity = d
+            .string(
+                &at.child("Granularity", "granularity"),
+                false,
+                &STR_ACCESS_ADVISOR_USAGE_GRANULARITY_TYPE,
+            )
+            .map(AccessAdvisorUsageGranularityType::from);
         Some(Self {
             arn: f_arn?,
             granularity: f_granularity,
@@ -4048,7 +5209,7 @@ impl crate::xml::XmlEncode for GetAccessKeyLastUsedResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountAuthorizationDetailsRequest {
     /// `Filter`.
-    pub filter: Option<Vec<String>>,
+    pub filter: Option<Vec<EntityType>>,
     /// `MaxItems`.
     pub max_items: Option<i32>,
     /// `Marker`.
@@ -4065,7 +5226,7 @@ impl crate::query::QueryDecode for GetAccountAuthorizationDetailsRequest {
             &at.child("Filter", "filter"),
             false,
             &crate::rules::LenRules::NONE,
-            |d, at| d.string(at, true, &STR_ENTITY_TYPE),
+            |d, at| d.string(at, true, &STR_ENTITY_TYPE).map(EntityType::from),
         );
         let f_max_items = d.int32(
             &at.child("MaxItems", "maxItems"),
@@ -4194,7 +5355,7 @@ impl crate::xml::XmlEncode for GetAccountPropertiesResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountSummaryResponse {
     /// `SummaryMap`.
-    pub summary_map: Option<::std::collections::BTreeMap<String, i32>>,
+    pub summary_map: Option<::std::collections::BTreeMap<SummaryKeyType, i32>>,
 }
 
 impl crate::xml::XmlEncode for GetAccountSummaryResponse {
@@ -4203,7 +5364,7 @@ impl crate::xml::XmlEncode for GetAccountSummaryResponse {
             w.start("SummaryMap");
             for (key0, value0) in v {
                 w.start("entry");
-                w.text("key", key0);
+                w.text("key", key0.as_str());
                 w.int("value", i64::from(*value0));
                 w.end("entry");
             }
@@ -4295,7 +5456,7 @@ pub struct GetCredentialReportResponse {
     /// `Content`.
     pub content: Option<Vec<u8>>,
     /// `ReportFormat`.
-    pub report_format: Option<String>,
+    pub report_format: Option<ReportFormatType>,
     /// `GeneratedTime`.
     pub generated_time: Option<::time::OffsetDateTime>,
 }
@@ -4306,7 +5467,7 @@ impl crate::xml::XmlEncode for GetCredentialReportResponse {
             w.blob("Content", v);
         }
         if let Some(v) = &self.report_format {
-            w.text("ReportFormat", v);
+            w.text("ReportFormat", v.as_str());
         }
         if let Some(v) = &self.generated_time {
             w.timestamp("GeneratedTime", v);
@@ -4351,9 +5512,9 @@ pub struct GetDelegationRequestResponse {
     /// `DelegationRequest`.
     pub delegation_request: Option<DelegationRequest>,
     /// `PermissionCheckStatus`.
-    pub permission_check_status: Option<String>,
+    pub permission_check_status: Option<PermissionCheckStatusType>,
     /// `PermissionCheckResult`.
-    pub permission_check_result: Option<String>,
+    pub permission_check_result: Option<PermissionCheckResultType>,
 }
 
 impl crate::xml::XmlEncode for GetDelegationRequestResponse {
@@ -4362,10 +5523,10 @@ impl crate::xml::XmlEncode for GetDelegationRequestResponse {
             w.structure("DelegationRequest", v);
         }
         if let Some(v) = &self.permission_check_status {
-            w.text("PermissionCheckStatus", v);
+            w.text("PermissionCheckStatus", v.as_str());
         }
         if let Some(v) = &self.permission_check_result {
-            w.text("PermissionCheckResult", v);
+            w.text("PermissionCheckResult", v.as_str());
         }
     }
 }
@@ -4534,7 +5695,7 @@ pub struct GetHumanReadableSummaryResponse {
     /// `Locale`.
     pub locale: Option<String>,
     /// `SummaryState`.
-    pub summary_state: Option<String>,
+    pub summary_state: Option<SummaryStateType>,
 }
 
 impl crate::xml::XmlEncode for GetHumanReadableSummaryResponse {
@@ -4546,7 +5707,7 @@ impl crate::xml::XmlEncode for GetHumanReadableSummaryResponse {
             w.text("Locale", v);
         }
         if let Some(v) = &self.summary_state {
-            w.text("SummaryState", v);
+            w.text("SummaryState", v.as_str());
         }
     }
 }
@@ -4797,7 +5958,7 @@ pub struct GetOrganizationsAccessReportRequest {
     /// `Marker`.
     pub marker: Option<String>,
     /// `SortKey`.
-    pub sort_key: Option<String>,
+    pub sort_key: Option<SortKeyType>,
 }
 
 impl crate::query::QueryDecode for GetOrganizationsAccessReportRequest {
@@ -4813,7 +5974,9 @@ impl crate::query::QueryDecode for GetOrganizationsAccessReportRequest {
             &INT_MAX_ITEMS_TYPE,
         );
         let f_marker = d.string(&at.child("Marker", "marker"), false, &STR_MARKER_TYPE);
-        let f_sort_key = d.string(&at.child("SortKey", "sortKey"), false, &STR_SORT_KEY_TYPE);
+        let f_sort_key = d
+            .string(&at.child("SortKey", "sortKey"), false, &STR_SORT_KEY_TYPE)
+            .map(SortKeyType::from);
         Some(Self {
             job_id: f_job_id?,
             max_items: f_max_items,
@@ -4827,7 +5990,7 @@ impl crate::query::QueryDecode for GetOrganizationsAccessReportRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetOrganizationsAccessReportResponse {
     /// `JobStatus` (required).
-    pub job_status: String,
+    pub job_status: JobStatusType,
     /// `JobCreationDate` (required).
     pub job_creation_date: ::time::OffsetDateTime,
     /// `JobCompletionDate`.
@@ -4850,7 +6013,7 @@ impl crate::xml::XmlEncode for GetOrganizationsAccessReportResponse {
     fn encode_xml(&self, w: &mut crate::xml::XmlWriter) {
         {
             let v = &self.job_status;
-            w.text("JobStatus", v);
+            w.text("JobStatus", v.as_str());
         }
         {
             let v = &self.job_creation_date;
@@ -5160,7 +6323,7 @@ pub struct GetSAMLProviderResponse {
     /// `Tags`.
     pub tags: Option<Vec<Tag>>,
     /// `AssertionEncryptionMode`.
-    pub assertion_encryption_mode: Option<String>,
+    pub assertion_encryption_mode: Option<AssertionEncryptionModeType>,
     /// `PrivateKeyList`.
     pub private_key_list: Option<Vec<SAMLPrivateKey>>,
     /// `IdentityCenterInstanceArn`.
@@ -5201,7 +6364,7 @@ impl crate::xml::XmlEncode for GetSAMLProviderResponse {
             w.end("Tags");
         }
         if let Some(v) = &self.assertion_encryption_mode {
-            w.text("AssertionEncryptionMode", v);
+            w.text("AssertionEncryptionMode", v.as_str());
         }
         if let Some(v) = &self.private_key_list {
             w.start("PrivateKeyList");
@@ -5227,7 +6390,7 @@ pub struct GetSSHPublicKeyRequest {
     /// `SSHPublicKeyId` (required).
     pub ssh_public_key_id: String,
     /// `Encoding` (required).
-    pub encoding: String,
+    pub encoding: EncodingType,
 }
 
 impl crate::query::QueryDecode for GetSSHPublicKeyRequest {
@@ -5242,7 +6405,9 @@ impl crate::query::QueryDecode for GetSSHPublicKeyRequest {
             true,
             &STR_PUBLIC_KEY_ID_TYPE,
         );
-        let f_encoding = d.string(&at.child("Encoding", "encoding"), true, &STR_ENCODING_TYPE);
+        let f_encoding = d
+            .string(&at.child("Encoding", "encoding"), true, &STR_ENCODING_TYPE)
+            .map(EncodingType::from);
         Some(Self {
             user_name: f_user_name?,
             ssh_public_key_id: f_ssh_public_key_id?,
@@ -5342,9 +6507,9 @@ impl crate::query::QueryDecode for GetServiceLastAccessedDetailsRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetServiceLastAccessedDetailsResponse {
     /// `JobStatus` (required).
-    pub job_status: String,
+    pub job_status: JobStatusType,
     /// `JobType`.
-    pub job_type: Option<String>,
+    pub job_type: Option<AccessAdvisorUsageGranularityType>,
     /// `JobCreationDate` (required).
     pub job_creation_date: ::time::OffsetDateTime,
     /// `ServicesLastAccessed` (required).
@@ -5363,10 +6528,10 @@ impl crate::xml::XmlEncode for GetServiceLastAccessedDetailsResponse {
     fn encode_xml(&self, w: &mut crate::xml::XmlWriter) {
         {
             let v = &self.job_status;
-            w.text("JobStatus", v);
+            w.text("JobStatus", v.as_str());
         }
         if let Some(v) = &self.job_type {
-            w.text("JobType", v);
+            w.text("JobType", v.as_str());
         }
         {
             let v = &self.job_creation_date;
@@ -5440,7 +6605,7 @@ impl crate::query::QueryDecode for GetServiceLastAccessedDetailsWithEntitiesRequ
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetServiceLastAccessedDetailsWithEntitiesResponse {
     /// `JobStatus` (required).
-    pub job_status: String,
+    pub job_status: JobStatusType,
     /// `JobCreationDate` (required).
     pub job_creation_date: ::time::OffsetDateTime,
     /// `JobCompletionDate` (required).
@@ -5459,7 +6624,7 @@ impl crate::xml::XmlEncode for GetServiceLastAccessedDetailsWithEntitiesResponse
     fn encode_xml(&self, w: &mut crate::xml::XmlWriter) {
         {
             let v = &self.job_status;
-            w.text("JobStatus", v);
+            w.text("JobStatus", v.as_str());
         }
         {
             let v = &self.job_creation_date;
@@ -5517,7 +6682,7 @@ impl crate::query::QueryDecode for GetServiceLinkedRoleDeletionStatusRequest {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServiceLinkedRoleDeletionStatusResponse {
     /// `Status` (required).
-    pub status: String,
+    pub status: DeletionTaskStatusType,
     /// `Reason`.
     pub reason: Option<DeletionTaskFailureReasonType>,
 }
@@ -5526,7 +6691,7 @@ impl crate::xml::XmlEncode for GetServiceLinkedRoleDeletionStatusResponse {
     fn encode_xml(&self, w: &mut crate::xml::XmlWriter) {
         {
             let v = &self.status;
-            w.text("Status", v);
+            w.text("Status", v.as_str());
         }
         if let Some(v) = &self.reason {
             w.structure("Reason", v);
@@ -5755,7 +6920,7 @@ pub struct InlinePolicyIdentifierType {
     /// `PolicyName` (required).
     pub policy_name: String,
     /// `AttachmentType` (required).
-    pub attachment_type: String,
+    pub attachment_type: AttachmentType,
     /// `AttachmentName` (required).
     pub attachment_name: String,
 }
@@ -5771,11 +6936,13 @@ impl crate::query::QueryDecode for InlinePolicyIdentifierType {
             true,
             &STR_POLICY_NAME_TYPE,
         );
-        let f_attachment_type = d.string(
-            &at.child("AttachmentType", "attachmentType"),
-            true,
-            &STR_ATTACHMENT_TYPE,
-        );
+        let f_attachment_type = d
+            .string(
+                &at.child("AttachmentType", "attachmentType"),
+                true,
+                &STR_ATTACHMENT_TYPE,
+            )
+            .map(AttachmentType::from);
         let f_attachment_name = d.string(
             &at.child("AttachmentName", "attachmentName"),
             true,
@@ -6250,11 +7417,11 @@ pub struct ListEntitiesForPolicyRequest {
     /// `PolicyArn` (required).
     pub policy_arn: String,
     /// `EntityFilter`.
-    pub entity_filter: Option<String>,
+    pub entity_filter: Option<EntityType>,
     /// `PathPrefix`.
     pub path_prefix: Option<String>,
     /// `PolicyUsageFilter`.
-    pub policy_usage_filter: Option<String>,
+    pub policy_usage_filter: Option<PolicyUsageType>,
     /// `Marker`.
     pub marker: Option<String>,
     /// `MaxItems`.
@@ -6268,17 +7435,21 @@ impl crate::query::QueryDecode for ListEntitiesForPolicyRequest {
         at: &crate::query::Member,
     ) -> Option<Self> {
         let f_policy_arn = d.string(&at.child("PolicyArn", "policyArn"), true, &STR_ARN_TYPE);
-        let f_entity_filter = d.string(
-            &at.child("EntityFilter", "entityFilter"),
-            false,
-            &STR_ENTITY_TYPE,
-        );
+        let f_entity_filter = d
+            .string(
+                &at.child("EntityFilter", "entityFilter"),
+                false,
+                &STR_ENTITY_TYPE,
+            )
+            .map(EntityType::from);
         let f_path_prefix = d.string(&at.child("PathPrefix", "pathPrefix"), false, &STR_PATH_TYPE);
-        let f_policy_usage_filter = d.string(
-            &at.child("PolicyUsageFilter", "policyUsageFilter"),
-            false,
-            &STR_POLICY_USAGE_TYPE,
-        );
+        let f_policy_usage_filter = d
+            .string(
+                &at.child("PolicyUsageFilter", "policyUsageFilter"),
+                false,
+                &STR_POLICY_USAGE_TYPE,
+            )
+            .map(PolicyUsageType::from);
         let f_marker = d.string(&at.child("Marker", "marker"), false, &STR_MARKER_TYPE);
         let f_max_items = d.int32(
             &at.child("MaxItems", "maxItems"),
@@ -6988,7 +8159,7 @@ pub struct ListOrganizationsFeaturesResponse {
     /// `OrganizationId`.
     pub organization_id: Option<String>,
     /// `EnabledFeatures`.
-    pub enabled_features: Option<Vec<String>>,
+    pub enabled_features: Option<Vec<FeatureType>>,
 }
 
 impl crate::xml::XmlEncode for ListOrganizationsFeaturesResponse {
@@ -6999,7 +8170,7 @@ impl crate::xml::XmlEncode for ListOrganizationsFeaturesResponse {
         if let Some(v) = &self.enabled_features {
             w.start("EnabledFeatures");
             for item0 in v {
-                w.text("member", item0);
+                w.text("member", item0.as_str());
             }
             w.end("EnabledFeatures");
         }
@@ -7097,13 +8268,13 @@ impl crate::xml::XmlEncode for ListPoliciesGrantingServiceAccessResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPoliciesRequest {
     /// `Scope`.
-    pub scope: Option<String>,
+    pub scope: Option<PolicyScopeType>,
     /// `OnlyAttached`.
     pub only_attached: Option<bool>,
     /// `PathPrefix`.
     pub path_prefix: Option<String>,
     /// `PolicyUsageFilter`.
-    pub policy_usage_filter: Option<String>,
+    pub policy_usage_filter: Option<PolicyUsageType>,
     /// `Marker`.
     pub marker: Option<String>,
     /// `MaxItems`.
@@ -7116,18 +8287,22 @@ impl crate::query::QueryDecode for ListPoliciesRequest {
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
     ) -> Option<Self> {
-        let f_scope = d.string(&at.child("Scope", "scope"), false, &STR_POLICY_SCOPE_TYPE);
+        let f_scope = d
+            .string(&at.child("Scope", "scope"), false, &STR_POLICY_SCOPE_TYPE)
+            .map(PolicyScopeType::from);
         let f_only_attached = d.boolean(&at.child("OnlyAttached", "onlyAttached"), false);
         let f_path_prefix = d.string(
             &at.child("PathPrefix", "pathPrefix"),
             false,
             &STR_POLICY_PATH_TYPE,
         );
-        let f_policy_usage_filter = d.string(
-            &at.child("PolicyUsageFilter", "policyUsageFilter"),
-            false,
-            &STR_POLICY_USAGE_TYPE,
-        );
+        let f_policy_usage_filter = d
+            .string(
+                &at.child("PolicyUsageFilter", "policyUsageFilter"),
+                false,
+                &STR_POLICY_USAGE_TYPE,
+            )
+            .map(PolicyUsageType::from);
         let f_marker = d.string(&at.child("Marker", "marker"), false, &STR_MARKER_TYPE);
         let f_max_items = d.int32(
             &at.child("MaxItems", "maxItems"),
@@ -8129,7 +9304,7 @@ impl crate::xml::XmlEncode for ListUsersResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVirtualMFADevicesRequest {
     /// `AssignmentStatus`.
-    pub assignment_status: Option<String>,
+    pub assignment_status: Option<AssignmentStatusType>,
     /// `Marker`.
     pub marker: Option<String>,
     /// `MaxItems`.
@@ -8142,11 +9317,13 @@ impl crate::query::QueryDecode for ListVirtualMFADevicesRequest {
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
     ) -> Option<Self> {
-        let f_assignment_status = d.string(
-            &at.child("AssignmentStatus", "assignmentStatus"),
-            false,
-            &STR_ASSIGNMENT_STATUS_TYPE,
-        );
+        let f_assignment_status = d
+            .string(
+                &at.child("AssignmentStatus", "assignmentStatus"),
+                false,
+                &STR_ASSIGNMENT_STATUS_TYPE,
+            )
+            .map(AssignmentStatusType::from);
         let f_marker = d.string(&at.child("Marker", "marker"), false, &STR_MARKER_TYPE);
         let f_max_items = d.int32(
             &at.child("MaxItems", "maxItems"),
@@ -8394,7 +9571,7 @@ pub struct ParameterDefinition {
     /// `Name` (required).
     pub name: String,
     /// `Type` (required).
-    pub type_: String,
+    pub type_: ParameterTypeType,
     /// `SubType`.
     pub sub_type: Option<String>,
     /// `Description`.
@@ -8415,7 +9592,7 @@ impl crate::xml::XmlEncode for ParameterDefinition {
         }
         {
             let v = &self.type_;
-            w.text("Type", v);
+            w.text("Type", v.as_str());
         }
         if let Some(v) = &self.sub_type {
             w.text("SubType", v);
@@ -8610,11 +9787,11 @@ pub struct PolicyGrantingServiceAccess {
     /// `PolicyName` (required).
     pub policy_name: String,
     /// `PolicyType` (required).
-    pub policy_type: String,
+    pub policy_type: PolicyType,
     /// `PolicyArn`.
     pub policy_arn: Option<String>,
     /// `EntityType`.
-    pub entity_type: Option<String>,
+    pub entity_type: Option<PolicyOwnerEntityType>,
     /// `EntityName`.
     pub entity_name: Option<String>,
 }
@@ -8627,13 +9804,13 @@ impl crate::xml::XmlEncode for PolicyGrantingServiceAccess {
         }
         {
             let v = &self.policy_type;
-            w.text("PolicyType", v);
+            w.text("PolicyType", v.as_str());
         }
         if let Some(v) = &self.policy_arn {
             w.text("PolicyArn", v);
         }
         if let Some(v) = &self.entity_type {
-            w.text("EntityType", v);
+            w.text("EntityType", v.as_str());
         }
         if let Some(v) = &self.entity_name {
             w.text("EntityName", v);
@@ -8665,7 +9842,7 @@ impl crate::xml::XmlEncode for PolicyGroup {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyIdentifier {
     /// `PolicyType`.
-    pub policy_type: Option<String>,
+    pub policy_type: Option<PolicyIdentifierPolicyType>,
     /// `PolicyArn`.
     pub policy_arn: Option<String>,
     /// `InlinePolicyIdentifier`.
@@ -8678,11 +9855,13 @@ impl crate::query::QueryDecode for PolicyIdentifier {
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
     ) -> Option<Self> {
-        let f_policy_type = d.string(
-            &at.child("PolicyType", "policyType"),
-            false,
-            &STR_POLICY_IDENTIFIER_POLICY_TYPE,
-        );
+        let f_policy_type = d
+            .string(
+                &at.child("PolicyType", "policyType"),
+                false,
+                &STR_POLICY_IDENTIFIER_POLICY_TYPE,
+            )
+            .map(PolicyIdentifierPolicyType::from);
         let f_policy_arn = d.string(&at.child("PolicyArn", "policyArn"), false, &STR_ARN_TYPE);
         let f_inline_policy_identifier = d.structure::<InlinePolicyIdentifierType>(
             &at.child("InlinePolicyIdentifier", "inlinePolicyIdentifier"),
@@ -8704,7 +9883,7 @@ pub struct PolicyParameter {
     /// `Values`.
     pub values: Option<Vec<String>>,
     /// `Type`.
-    pub type_: Option<String>,
+    pub type_: Option<PolicyParameterTypeEnum>,
 }
 
 impl crate::query::QueryDecode for PolicyParameter {
@@ -8724,11 +9903,13 @@ impl crate::query::QueryDecode for PolicyParameter {
             &crate::rules::LenRules::NONE,
             |d, at| d.string(at, true, &STR_POLICY_PARAMETER_VALUE_TYPE),
         );
-        let f_type = d.string(
-            &at.child("Type", "type"),
-            false,
-            &STR_POLICY_PARAMETER_TYPE_ENUM,
-        );
+        let f_type = d
+            .string(
+                &at.child("Type", "type"),
+                false,
+                &STR_POLICY_PARAMETER_TYPE_ENUM,
+            )
+            .map(PolicyParameterTypeEnum::from);
         Some(Self {
             name: f_name,
             values: f_values,
@@ -8750,7 +9931,7 @@ impl crate::xml::XmlEncode for PolicyParameter {
             w.end("Values");
         }
         if let Some(v) = &self.type_ {
-            w.text("Type", v);
+            w.text("Type", v.as_str());
         }
     }
 }
@@ -9245,13 +10426,14 @@ pub struct ResourceSpecificResult {
     /// `EvalResourceName` (required).
     pub eval_resource_name: String,
     /// `EvalResourceDecision` (required).
-    pub eval_resource_decision: String,
+    pub eval_resource_decision: PolicyEvaluationDecisionType,
     /// `MatchedStatements`.
     pub matched_statements: Option<Vec<Statement>>,
     /// `MissingContextValues`.
     pub missing_context_values: Option<Vec<String>>,
     /// `EvalDecisionDetails`.
-    pub eval_decision_details: Option<::std::collections::BTreeMap<String, String>>,
+    pub eval_decision_details:
+        Option<::std::collections::BTreeMap<String, PolicyEvaluationDecisionType>>,
     /// `PermissionsBoundaryDecisionDetail`.
     pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
 }
@@ -9264,7 +10446,7 @@ impl crate::xml::XmlEncode for ResourceSpecificResult {
         }
         {
             let v = &self.eval_resource_decision;
-            w.text("EvalResourceDecision", v);
+            w.text("EvalResourceDecision", v.as_str());
         }
         if let Some(v) = &self.matched_statements {
             w.start("MatchedStatements");
@@ -9285,7 +10467,7 @@ impl crate::xml::XmlEncode for ResourceSpecificResult {
             for (key0, value0) in v {
                 w.start("entry");
                 w.text("key", key0);
-                w.text("value", value0);
+                w.text("value", value0.as_str());
                 w.end("entry");
             }
             w.end("EvalDecisionDetails");
@@ -9550,7 +10732,7 @@ pub struct RoleTemplateVersion {
     /// `DefaultMinorVersion`.
     pub default_minor_version: Option<i32>,
     /// `ManagedByType`.
-    pub managed_by_type: Option<String>,
+    pub managed_by_type: Option<ManagedByTypeType>,
     /// `ManagedByValue`.
     pub managed_by_value: Option<String>,
     /// `Enabled`.
@@ -9606,7 +10788,7 @@ impl crate::xml::XmlEncode for RoleTemplateVersion {
             w.int("DefaultMinorVersion", i64::from(*v));
         }
         if let Some(v) = &self.managed_by_type {
-            w.text("ManagedByType", v);
+            w.text("ManagedByType", v.as_str());
         }
         if let Some(v) = &self.managed_by_value {
             w.text("ManagedByValue", v);
@@ -9785,7 +10967,7 @@ pub struct SSHPublicKey {
     /// `SSHPublicKeyBody` (required).
     pub ssh_public_key_body: String,
     /// `Status` (required).
-    pub status: String,
+    pub status: StatusType,
     /// `UploadDate`.
     pub upload_date: Option<::time::OffsetDateTime>,
 }
@@ -9810,7 +10992,7 @@ impl crate::xml::XmlEncode for SSHPublicKey {
         }
         {
             let v = &self.status;
-            w.text("Status", v);
+            w.text("Status", v.as_str());
         }
         if let Some(v) = &self.upload_date {
             w.timestamp("UploadDate", v);
@@ -9826,7 +11008,7 @@ pub struct SSHPublicKeyMetadata {
     /// `SSHPublicKeyId` (required).
     pub ssh_public_key_id: String,
     /// `Status` (required).
-    pub status: String,
+    pub status: StatusType,
     /// `UploadDate` (required).
     pub upload_date: ::time::OffsetDateTime,
 }
@@ -9843,7 +11025,7 @@ impl crate::xml::XmlEncode for SSHPublicKeyMetadata {
         }
         {
             let v = &self.status;
-            w.text("Status", v);
+            w.text("Status", v.as_str());
         }
         {
             let v = &self.upload_date;
@@ -10029,7 +11211,7 @@ pub struct ServiceSpecificCredential {
     /// `UserName` (required).
     pub user_name: String,
     /// `Status` (required).
-    pub status: String,
+    pub status: StatusType,
 }
 
 impl crate::xml::XmlEncode for ServiceSpecificCredential {
@@ -10067,7 +11249,7 @@ impl crate::xml::XmlEncode for ServiceSpecificCredential {
         }
         {
             let v = &self.status;
-            w.text("Status", v);
+            w.text("Status", v.as_str());
         }
     }
 }
@@ -10078,7 +11260,7 @@ pub struct ServiceSpecificCredentialMetadata {
     /// `UserName` (required).
     pub user_name: String,
     /// `Status` (required).
-    pub status: String,
+    pub status: StatusType,
     /// `ServiceUserName`.
     pub service_user_name: Option<String>,
     /// `ServiceCredentialAlias`.
@@ -10101,7 +11283,7 @@ impl crate::xml::XmlEncode for ServiceSpecificCredentialMetadata {
         }
         {
             let v = &self.status;
-            w.text("Status", v);
+            w.text("Status", v.as_str());
         }
         if let Some(v) = &self.service_user_name {
             w.text("ServiceUserName", v);
@@ -10159,7 +11341,7 @@ impl crate::query::QueryDecode for SetDefaultPolicyVersionRequest {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetSecurityTokenServicePreferencesRequest {
     /// `GlobalEndpointTokenVersion` (required).
-    pub global_endpoint_token_version: String,
+    pub global_endpoint_token_version: GlobalEndpointTokenVersion,
 }
 
 impl crate::query::QueryDecode for SetSecurityTokenServicePreferencesRequest {
@@ -10168,11 +11350,13 @@ impl crate::query::QueryDecode for SetSecurityTokenServicePreferencesRequest {
         d: &mut crate::query::QueryDecoder<'_>,
         at: &crate::query::Member,
     ) -> Option<Self> {
-        let f_global_endpoint_token_version = d.string(
-            &at.child("GlobalEndpointTokenVersion", "globalEndpointTokenVersion"),
-            true,
-            &STR_GLOBAL_ENDPOINT_TOKEN_VERSION,
-        );
+        let f_global_endpoint_token_version = d
+            .string(
+                &at.child("GlobalEndpointTokenVersion", "globalEndpointTokenVersion"),
+                true,
+                &STR_GLOBAL_ENDPOINT_TOKEN_VERSION,
+            )
+            .map(GlobalEndpointTokenVersion::from);
         Some(Self {
             global_endpoint_token_version: f_global_endpoint_token_version?,
         })
@@ -10189,7 +11373,7 @@ pub struct SigningCertificate {
     /// `CertificateBody` (required).
     pub certificate_body: String,
     /// `Status` (required).
-    pub status: String,
+    pub status: StatusType,
     /// `UploadDate`.
     pub upload_date: Option<::time::OffsetDateTime>,
 }
@@ -10210,7 +11394,7 @@ impl crate::xml::XmlEncode for SigningCertificate {
         }
         {
             let v = &self.status;
-            w.text("Status", v);
+            w.text("Status", v.as_str());
         }
         if let Some(v) = &self.upload_date {
             w.timestamp("UploadDate", v);
@@ -10520,7 +11704,7 @@ pub struct Statement {
     /// `SourcePolicyId`.
     pub source_policy_id: Option<String>,
     /// `SourcePolicyType`.
-    pub source_policy_type: Option<String>,
+    pub source_policy_type: Option<PolicySourceType>,
     /// `StartPosition`.
     pub start_position: Option<Position>,
     /// `EndPosition`.
@@ -10533,7 +11717,7 @@ impl crate::xml::XmlEncode for Statement {
             w.text("SourcePolicyId", v);
         }
         if let Some(v) = &self.source_policy_type {
-            w.text("SourcePolicyType", v);
+            w.text("SourcePolicyType", v.as_str());
         }
         if let Some(v) = &self.start_position {
             w.structure("StartPosition", v);
@@ -11153,7 +12337,7 @@ pub struct UpdateAccessKeyRequest {
     /// `AccessKeyId` (required).
     pub access_key_id: String,
     /// `Status` (required).
-    pub status: String,
+    pub status: StatusType,
 }
 
 impl crate::query::QueryDecode for UpdateAccessKeyRequest {
@@ -11172,7 +12356,9 @@ impl crate::query::QueryDecode for UpdateAccessKeyRequest {
             true,
             &STR_ACCESS_KEY_ID_TYPE,
         );
-        let f_status = d.string(&at.child("Status", "status"), true, &STR_STATUS_TYPE);
+        let f_status = d
+            .string(&at.child("Status", "status"), true, &STR_STATUS_TYPE)
+            .map(StatusType::from);
         Some(Self {
             user_name: f_user_name,
             access_key_id: f_access_key_id?,
@@ -11597,7 +12783,7 @@ pub struct UpdateSAMLProviderRequest {
     /// `SAMLProviderArn` (required).
     pub saml_provider_arn: String,
     /// `AssertionEncryptionMode`.
-    pub assertion_encryption_mode: Option<String>,
+    pub assertion_encryption_mode: Option<AssertionEncryptionModeType>,
     /// `AddPrivateKey`.
     pub add_private_key: Option<String>,
     /// `RemovePrivateKey`.
@@ -11628,11 +12814,13 @@ impl crate::query::QueryDecode for UpdateSAMLProviderRequest {
             true,
             &STR_ARN_TYPE,
         );
-        let f_assertion_encryption_mode = d.string(
-            &at.child("AssertionEncryptionMode", "assertionEncryptionMode"),
-            false,
-            &STR_ASSERTION_ENCRYPTION_MODE_TYPE,
-        );
+        let f_assertion_encryption_mode = d
+            .string(
+                &at.child("AssertionEncryptionMode", "assertionEncryptionMode"),
+                false,
+                &STR_ASSERTION_ENCRYPTION_MODE_TYPE,
+            )
+            .map(AssertionEncryptionModeType::from);
         let f_add_private_key = d.string(
             &at.child("AddPrivateKey", "addPrivateKey"),
             false,
@@ -11698,7 +12886,7 @@ pub struct UpdateSSHPublicKeyRequest {
     /// `SSHPublicKeyId` (required).
     pub ssh_public_key_id: String,
     /// `Status` (required).
-    pub status: String,
+    pub status: StatusType,
 }
 
 impl crate::query::QueryDecode for UpdateSSHPublicKeyRequest {
@@ -11713,7 +12901,9 @@ impl crate::query::QueryDecode for UpdateSSHPublicKeyRequest {
             true,
             &STR_PUBLIC_KEY_ID_TYPE,
         );
-        let f_status = d.string(&at.child("Status", "status"), true, &STR_STATUS_TYPE);
+        let f_status = d
+            .string(&at.child("Status", "status"), true, &STR_STATUS_TYPE)
+            .map(StatusType::from);
         Some(Self {
             user_name: f_user_name?,
             ssh_public_key_id: f_ssh_public_key_id?,
@@ -11766,7 +12956,7 @@ pub struct UpdateServiceSpecificCredentialRequest {
     /// `ServiceSpecificCredentialId` (required).
     pub service_specific_credential_id: String,
     /// `Status` (required).
-    pub status: String,
+    pub status: StatusType,
 }
 
 impl crate::query::QueryDecode for UpdateServiceSpecificCredentialRequest {
@@ -11785,7 +12975,9 @@ impl crate::query::QueryDecode for UpdateServiceSpecificCredentialRequest {
             true,
             &STR_SERVICE_SPECIFIC_CREDENTIAL_ID,
         );
-        let f_status = d.string(&at.child("Status", "status"), true, &STR_STATUS_TYPE);
+        let f_status = d
+            .string(&at.child("Status", "status"), true, &STR_STATUS_TYPE)
+            .map(StatusType::from);
         Some(Self {
             user_name: f_user_name,
             service_specific_credential_id: f_service_specific_credential_id?,
@@ -11802,7 +12994,7 @@ pub struct UpdateSigningCertificateRequest {
     /// `CertificateId` (required).
     pub certificate_id: String,
     /// `Status` (required).
-    pub status: String,
+    pub status: StatusType,
 }
 
 impl crate::query::QueryDecode for UpdateSigningCertificateRequest {
@@ -11821,7 +13013,9 @@ impl crate::query::QueryDecode for UpdateSigningCertificateRequest {
             true,
             &STR_CERTIFICATE_ID_TYPE,
         );
-        let f_status = d.string(&at.child("Status", "status"), true, &STR_STATUS_TYPE);
+        let f_status = d
+            .string(&at.child("Status", "status"), true, &STR_STATUS_TYPE)
+            .map(StatusType::from);
         Some(Self {
             user_name: f_user_name,
             certificate_id: f_certificate_id?,

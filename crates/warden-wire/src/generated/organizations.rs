@@ -468,6 +468,786 @@ static STR_TAG_VALUE: crate::rules::StrRules = crate::rules::StrRules {
 };
 static STR_TAGGABLE_RESOURCE_ID: crate::rules::StrRules = crate::rules::StrRules { min: None, max: Some(130), pattern: Some(crate::rules::PatternRule { java: "^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(^p-[0-9a-zA-Z_]{8,128})|(^rp-[0-9a-zA-Z_]{4,128})|(^rt-[0-9a-zA-Z_]{8,32})$", regex: &PATTERN_17, forbid: None }), enum_values: &[], sensitive: false };
 
+/// The `AccountJoinedMethod` enum shape: `INVITED`, `CREATED`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AccountJoinedMethod(::std::borrow::Cow<'static, str>);
+
+impl AccountJoinedMethod {
+    /// `INVITED`
+    pub const INVITED: AccountJoinedMethod =
+        AccountJoinedMethod(::std::borrow::Cow::Borrowed("INVITED"));
+    /// `CREATED`
+    pub const CREATED: AccountJoinedMethod =
+        AccountJoinedMethod(::std::borrow::Cow::Borrowed("CREATED"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for AccountJoinedMethod {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for AccountJoinedMethod {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `AccountState` enum shape: `PENDING_ACTIVATION`, `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, `CLOSED`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AccountState(::std::borrow::Cow<'static, str>);
+
+impl AccountState {
+    /// `PENDING_ACTIVATION`
+    pub const PENDING_ACTIVATION: AccountState =
+        AccountState(::std::borrow::Cow::Borrowed("PENDING_ACTIVATION"));
+    /// `ACTIVE`
+    pub const ACTIVE: AccountState = AccountState(::std::borrow::Cow::Borrowed("ACTIVE"));
+    /// `SUSPENDED`
+    pub const SUSPENDED: AccountState = AccountState(::std::borrow::Cow::Borrowed("SUSPENDED"));
+    /// `PENDING_CLOSURE`
+    pub const PENDING_CLOSURE: AccountState =
+        AccountState(::std::borrow::Cow::Borrowed("PENDING_CLOSURE"));
+    /// `CLOSED`
+    pub const CLOSED: AccountState = AccountState(::std::borrow::Cow::Borrowed("CLOSED"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for AccountState {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for AccountState {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `AccountStatus` enum shape: `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AccountStatus(::std::borrow::Cow<'static, str>);
+
+impl AccountStatus {
+    /// `ACTIVE`
+    pub const ACTIVE: AccountStatus = AccountStatus(::std::borrow::Cow::Borrowed("ACTIVE"));
+    /// `SUSPENDED`
+    pub const SUSPENDED: AccountStatus = AccountStatus(::std::borrow::Cow::Borrowed("SUSPENDED"));
+    /// `PENDING_CLOSURE`
+    pub const PENDING_CLOSURE: AccountStatus =
+        AccountStatus(::std::borrow::Cow::Borrowed("PENDING_CLOSURE"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for AccountStatus {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for AccountStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `ActionType` enum shape: `INVITE`, `ENABLE_ALL_FEATURES`, `APPROVE_ALL_FEATURES`, `ADD_ORGANIZATIONS_SERVICE_LINKED_ROLE`, `TRANSFER_RESPONSIBILITY`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActionType(::std::borrow::Cow<'static, str>);
+
+impl ActionType {
+    /// `INVITE`
+    pub const INVITE: ActionType = ActionType(::std::borrow::Cow::Borrowed("INVITE"));
+    /// `ENABLE_ALL_FEATURES`
+    pub const ENABLE_ALL_FEATURES: ActionType =
+        ActionType(::std::borrow::Cow::Borrowed("ENABLE_ALL_FEATURES"));
+    /// `APPROVE_ALL_FEATURES`
+    pub const APPROVE_ALL_FEATURES: ActionType =
+        ActionType(::std::borrow::Cow::Borrowed("APPROVE_ALL_FEATURES"));
+    /// `ADD_ORGANIZATIONS_SERVICE_LINKED_ROLE`
+    pub const ADD_ORGANIZATIONS_SERVICE_LINKED_ROLE: ActionType = ActionType(
+        ::std::borrow::Cow::Borrowed("ADD_ORGANIZATIONS_SERVICE_LINKED_ROLE"),
+    );
+    /// `TRANSFER_RESPONSIBILITY`
+    pub const TRANSFER_RESPONSIBILITY: ActionType =
+        ActionType(::std::borrow::Cow::Borrowed("TRANSFER_RESPONSIBILITY"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ActionType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for ActionType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `ChildType` enum shape: `ACCOUNT`, `ORGANIZATIONAL_UNIT`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChildType(::std::borrow::Cow<'static, str>);
+
+impl ChildType {
+    /// `ACCOUNT`
+    pub const ACCOUNT: ChildType = ChildType(::std::borrow::Cow::Borrowed("ACCOUNT"));
+    /// `ORGANIZATIONAL_UNIT`
+    pub const ORGANIZATIONAL_UNIT: ChildType =
+        ChildType(::std::borrow::Cow::Borrowed("ORGANIZATIONAL_UNIT"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ChildType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for ChildType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `CreateAccountFailureReason` enum shape: `ACCOUNT_LIMIT_EXCEEDED`, `EMAIL_ALREADY_EXISTS`, `INVALID_ADDRESS`, `INVALID_EMAIL`, `CONCURRENT_ACCOUNT_MODIFICATION`, `INTERNAL_FAILURE`, `GOVCLOUD_ACCOUNT_ALREADY_EXISTS`, `MISSING_BUSINESS_VALIDATION`, `FAILED_BUSINESS_VALIDATION`, `PENDING_BUSINESS_VALIDATION`, `INVALID_IDENTITY_FOR_BUSINESS_VALIDATION`, `UNKNOWN_BUSINESS_VALIDATION`, `MISSING_PAYMENT_INSTRUMENT`, `INVALID_PAYMENT_INSTRUMENT`, `UPDATE_EXISTING_RESOURCE_POLICY_WITH_TAGS_NOT_SUPPORTED`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CreateAccountFailureReason(::std::borrow::Cow<'static, str>);
+
+impl CreateAccountFailureReason {
+    /// `ACCOUNT_LIMIT_EXCEEDED`
+    pub const ACCOUNT_LIMIT_EXCEEDED: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed("ACCOUNT_LIMIT_EXCEEDED"));
+    /// `EMAIL_ALREADY_EXISTS`
+    pub const EMAIL_ALREADY_EXISTS: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed("EMAIL_ALREADY_EXISTS"));
+    /// `INVALID_ADDRESS`
+    pub const INVALID_ADDRESS: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed("INVALID_ADDRESS"));
+    /// `INVALID_EMAIL`
+    pub const INVALID_EMAIL: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed("INVALID_EMAIL"));
+    /// `CONCURRENT_ACCOUNT_MODIFICATION`
+    pub const CONCURRENT_ACCOUNT_MODIFICATION: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed(
+            "CONCURRENT_ACCOUNT_MODIFICATION",
+        ));
+    /// `INTERNAL_FAILURE`
+    pub const INTERNAL_FAILURE: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed("INTERNAL_FAILURE"));
+    /// `GOVCLOUD_ACCOUNT_ALREADY_EXISTS`
+    pub const GOVCLOUD_ACCOUNT_ALREADY_EXISTS: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed(
+            "GOVCLOUD_ACCOUNT_ALREADY_EXISTS",
+        ));
+    /// `MISSING_BUSINESS_VALIDATION`
+    pub const MISSING_BUSINESS_VALIDATION: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed("MISSING_BUSINESS_VALIDATION"));
+    /// `FAILED_BUSINESS_VALIDATION`
+    pub const FAILED_BUSINESS_VALIDATION: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed("FAILED_BUSINESS_VALIDATION"));
+    /// `PENDING_BUSINESS_VALIDATION`
+    pub const PENDING_BUSINESS_VALIDATION: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed("PENDING_BUSINESS_VALIDATION"));
+    /// `INVALID_IDENTITY_FOR_BUSINESS_VALIDATION`
+    pub const INVALID_IDENTITY_FOR_BUSINESS_VALIDATION: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed(
+            "INVALID_IDENTITY_FOR_BUSINESS_VALIDATION",
+        ));
+    /// `UNKNOWN_BUSINESS_VALIDATION`
+    pub const UNKNOWN_BUSINESS_VALIDATION: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed("UNKNOWN_BUSINESS_VALIDATION"));
+    /// `MISSING_PAYMENT_INSTRUMENT`
+    pub const MISSING_PAYMENT_INSTRUMENT: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed("MISSING_PAYMENT_INSTRUMENT"));
+    /// `INVALID_PAYMENT_INSTRUMENT`
+    pub const INVALID_PAYMENT_INSTRUMENT: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed("INVALID_PAYMENT_INSTRUMENT"));
+    /// `UPDATE_EXISTING_RESOURCE_POLICY_WITH_TAGS_NOT_SUPPORTED`
+    pub const UPDATE_EXISTING_RESOURCE_POLICY_WITH_TAGS_NOT_SUPPORTED: CreateAccountFailureReason =
+        CreateAccountFailureReason(::std::borrow::Cow::Borrowed(
+            "UPDATE_EXISTING_RESOURCE_POLICY_WITH_TAGS_NOT_SUPPORTED",
+        ));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for CreateAccountFailureReason {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for CreateAccountFailureReason {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `CreateAccountState` enum shape: `IN_PROGRESS`, `SUCCEEDED`, `FAILED`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CreateAccountState(::std::borrow::Cow<'static, str>);
+
+impl CreateAccountState {
+    /// `IN_PROGRESS`
+    pub const IN_PROGRESS: CreateAccountState =
+        CreateAccountState(::std::borrow::Cow::Borrowed("IN_PROGRESS"));
+    /// `SUCCEEDED`
+    pub const SUCCEEDED: CreateAccountState =
+        CreateAccountState(::std::borrow::Cow::Borrowed("SUCCEEDED"));
+    /// `FAILED`
+    pub const FAILED: CreateAccountState =
+        CreateAccountState(::std::borrow::Cow::Borrowed("FAILED"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for CreateAccountState {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for CreateAccountState {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `EffectivePolicyType` enum shape: `TAG_POLICY`, `BACKUP_POLICY`, `AISERVICES_OPT_OUT_POLICY`, `CHATBOT_POLICY`, `DECLARATIVE_POLICY_EC2`, `SECURITYHUB_POLICY`, `SECURITYHUB_CSPM_POLICY`, `INSPECTOR_POLICY`, `UPGRADE_ROLLOUT_POLICY`, `BEDROCK_POLICY`, `S3_POLICY`, `NETWORK_SECURITY_DIRECTOR_POLICY`, `GUARDDUTY_POLICY`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EffectivePolicyType(::std::borrow::Cow<'static, str>);
+
+impl EffectivePolicyType {
+    /// `TAG_POLICY`
+    pub const TAG_POLICY: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("TAG_POLICY"));
+    /// `BACKUP_POLICY`
+    pub const BACKUP_POLICY: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("BACKUP_POLICY"));
+    /// `AISERVICES_OPT_OUT_POLICY`
+    pub const AISERVICES_OPT_OUT_POLICY: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("AISERVICES_OPT_OUT_POLICY"));
+    /// `CHATBOT_POLICY`
+    pub const CHATBOT_POLICY: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("CHATBOT_POLICY"));
+    /// `DECLARATIVE_POLICY_EC2`
+    pub const DECLARATIVE_POLICY_EC2: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("DECLARATIVE_POLICY_EC2"));
+    /// `SECURITYHUB_POLICY`
+    pub const SECURITYHUB_POLICY: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("SECURITYHUB_POLICY"));
+    /// `SECURITYHUB_CSPM_POLICY`
+    pub const SECURITYHUB_CSPM_POLICY: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("SECURITYHUB_CSPM_POLICY"));
+    /// `INSPECTOR_POLICY`
+    pub const INSPECTOR_POLICY: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("INSPECTOR_POLICY"));
+    /// `UPGRADE_ROLLOUT_POLICY`
+    pub const UPGRADE_ROLLOUT_POLICY: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("UPGRADE_ROLLOUT_POLICY"));
+    /// `BEDROCK_POLICY`
+    pub const BEDROCK_POLICY: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("BEDROCK_POLICY"));
+    /// `S3_POLICY`
+    pub const S3_POLICY: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("S3_POLICY"));
+    /// `NETWORK_SECURITY_DIRECTOR_POLICY`
+    pub const NETWORK_SECURITY_DIRECTOR_POLICY: EffectivePolicyType = EffectivePolicyType(
+        ::std::borrow::Cow::Borrowed("NETWORK_SECURITY_DIRECTOR_POLICY"),
+    );
+    /// `GUARDDUTY_POLICY`
+    pub const GUARDDUTY_POLICY: EffectivePolicyType =
+        EffectivePolicyType(::std::borrow::Cow::Borrowed("GUARDDUTY_POLICY"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for EffectivePolicyType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for EffectivePolicyType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `HandshakePartyType` enum shape: `ACCOUNT`, `ORGANIZATION`, `EMAIL`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HandshakePartyType(::std::borrow::Cow<'static, str>);
+
+impl HandshakePartyType {
+    /// `ACCOUNT`
+    pub const ACCOUNT: HandshakePartyType =
+        HandshakePartyType(::std::borrow::Cow::Borrowed("ACCOUNT"));
+    /// `ORGANIZATION`
+    pub const ORGANIZATION: HandshakePartyType =
+        HandshakePartyType(::std::borrow::Cow::Borrowed("ORGANIZATION"));
+    /// `EMAIL`
+    pub const EMAIL: HandshakePartyType = HandshakePartyType(::std::borrow::Cow::Borrowed("EMAIL"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for HandshakePartyType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for HandshakePartyType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `HandshakeResourceType` enum shape: `ACCOUNT`, `ORGANIZATION`, `ORGANIZATION_FEATURE_SET`, `EMAIL`, `MASTER_EMAIL`, `MASTER_NAME`, `NOTES`, `PARENT_HANDSHAKE`, `RESPONSIBILITY_TRANSFER`, `TRANSFER_START_TIMESTAMP`, `TRANSFER_TYPE`, `MANAGEMENT_ACCOUNT`, `MANAGEMENT_EMAIL`, `MANAGEMENT_NAME`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HandshakeResourceType(::std::borrow::Cow<'static, str>);
+
+impl HandshakeResourceType {
+    /// `ACCOUNT`
+    pub const ACCOUNT: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("ACCOUNT"));
+    /// `ORGANIZATION`
+    pub const ORGANIZATION: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("ORGANIZATION"));
+    /// `ORGANIZATION_FEATURE_SET`
+    pub const ORGANIZATION_FEATURE_SET: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("ORGANIZATION_FEATURE_SET"));
+    /// `EMAIL`
+    pub const EMAIL: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("EMAIL"));
+    /// `MASTER_EMAIL`
+    pub const MASTER_EMAIL: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("MASTER_EMAIL"));
+    /// `MASTER_NAME`
+    pub const MASTER_NAME: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("MASTER_NAME"));
+    /// `NOTES`
+    pub const NOTES: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("NOTES"));
+    /// `PARENT_HANDSHAKE`
+    pub const PARENT_HANDSHAKE: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("PARENT_HANDSHAKE"));
+    /// `RESPONSIBILITY_TRANSFER`
+    pub const RESPONSIBILITY_TRANSFER: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("RESPONSIBILITY_TRANSFER"));
+    /// `TRANSFER_START_TIMESTAMP`
+    pub const TRANSFER_START_TIMESTAMP: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("TRANSFER_START_TIMESTAMP"));
+    /// `TRANSFER_TYPE`
+    pub const TRANSFER_TYPE: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("TRANSFER_TYPE"));
+    /// `MANAGEMENT_ACCOUNT`
+    pub const MANAGEMENT_ACCOUNT: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("MANAGEMENT_ACCOUNT"));
+    /// `MANAGEMENT_EMAIL`
+    pub const MANAGEMENT_EMAIL: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("MANAGEMENT_EMAIL"));
+    /// `MANAGEMENT_NAME`
+    pub const MANAGEMENT_NAME: HandshakeResourceType =
+        HandshakeResourceType(::std::borrow::Cow::Borrowed("MANAGEMENT_NAME"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for HandshakeResourceType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for HandshakeResourceType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `HandshakeState` enum shape: `REQUESTED`, `OPEN`, `CANCELED`, `ACCEPTED`, `DECLINED`, `EXPIRED`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HandshakeState(::std::borrow::Cow<'static, str>);
+
+impl HandshakeState {
+    /// `REQUESTED`
+    pub const REQUESTED: HandshakeState = HandshakeState(::std::borrow::Cow::Borrowed("REQUESTED"));
+    /// `OPEN`
+    pub const OPEN: HandshakeState = HandshakeState(::std::borrow::Cow::Borrowed("OPEN"));
+    /// `CANCELED`
+    pub const CANCELED: HandshakeState = HandshakeState(::std::borrow::Cow::Borrowed("CANCELED"));
+    /// `ACCEPTED`
+    pub const ACCEPTED: HandshakeState = HandshakeState(::std::borrow::Cow::Borrowed("ACCEPTED"));
+    /// `DECLINED`
+    pub const DECLINED: HandshakeState = HandshakeState(::std::borrow::Cow::Borrowed("DECLINED"));
+    /// `EXPIRED`
+    pub const EXPIRED: HandshakeState = HandshakeState(::std::borrow::Cow::Borrowed("EXPIRED"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for HandshakeState {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for HandshakeState {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `IAMUserAccessToBilling` enum shape: `ALLOW`, `DENY`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IAMUserAccessToBilling(::std::borrow::Cow<'static, str>);
+
+impl IAMUserAccessToBilling {
+    /// `ALLOW`
+    pub const ALLOW: IAMUserAccessToBilling =
+        IAMUserAccessToBilling(::std::borrow::Cow::Borrowed("ALLOW"));
+    /// `DENY`
+    pub const DENY: IAMUserAccessToBilling =
+        IAMUserAccessToBilling(::std::borrow::Cow::Borrowed("DENY"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for IAMUserAccessToBilling {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for IAMUserAccessToBilling {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `OrganizationFeatureSet` enum shape: `ALL`, `CONSOLIDATED_BILLING`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OrganizationFeatureSet(::std::borrow::Cow<'static, str>);
+
+impl OrganizationFeatureSet {
+    /// `ALL`
+    pub const ALL: OrganizationFeatureSet =
+        OrganizationFeatureSet(::std::borrow::Cow::Borrowed("ALL"));
+    /// `CONSOLIDATED_BILLING`
+    pub const CONSOLIDATED_BILLING: OrganizationFeatureSet =
+        OrganizationFeatureSet(::std::borrow::Cow::Borrowed("CONSOLIDATED_BILLING"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for OrganizationFeatureSet {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for OrganizationFeatureSet {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `ParentType` enum shape: `ROOT`, `ORGANIZATIONAL_UNIT`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ParentType(::std::borrow::Cow<'static, str>);
+
+impl ParentType {
+    /// `ROOT`
+    pub const ROOT: ParentType = ParentType(::std::borrow::Cow::Borrowed("ROOT"));
+    /// `ORGANIZATIONAL_UNIT`
+    pub const ORGANIZATIONAL_UNIT: ParentType =
+        ParentType(::std::borrow::Cow::Borrowed("ORGANIZATIONAL_UNIT"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ParentType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for ParentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `PolicyType` enum shape: `SERVICE_CONTROL_POLICY`, `RESOURCE_CONTROL_POLICY`, `TAG_POLICY`, `BACKUP_POLICY`, `AISERVICES_OPT_OUT_POLICY`, `CHATBOT_POLICY`, `DECLARATIVE_POLICY_EC2`, `SECURITYHUB_POLICY`, `SECURITYHUB_CSPM_POLICY`, `INSPECTOR_POLICY`, `UPGRADE_ROLLOUT_POLICY`, `BEDROCK_POLICY`, `S3_POLICY`, `NETWORK_SECURITY_DIRECTOR_POLICY`, `GUARDDUTY_POLICY`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicyType(::std::borrow::Cow<'static, str>);
+
+impl PolicyType {
+    /// `SERVICE_CONTROL_POLICY`
+    pub const SERVICE_CONTROL_POLICY: PolicyType =
+        PolicyType(::std::borrow::Cow::Borrowed("SERVICE_CONTROL_POLICY"));
+    /// `RESOURCE_CONTROL_POLICY`
+    pub const RESOURCE_CONTROL_POLICY: PolicyType =
+        PolicyType(::std::borrow::Cow::Borrowed("RESOURCE_CONTROL_POLICY"));
+    /// `TAG_POLICY`
+    pub const TAG_POLICY: PolicyType = PolicyType(::std::borrow::Cow::Borrowed("TAG_POLICY"));
+    /// `BACKUP_POLICY`
+    pub const BACKUP_POLICY: PolicyType = PolicyType(::std::borrow::Cow::Borrowed("BACKUP_POLICY"));
+    /// `AISERVICES_OPT_OUT_POLICY`
+    pub const AISERVICES_OPT_OUT_POLICY: PolicyType =
+        PolicyType(::std::borrow::Cow::Borrowed("AISERVICES_OPT_OUT_POLICY"));
+    /// `CHATBOT_POLICY`
+    pub const CHATBOT_POLICY: PolicyType =
+        PolicyType(::std::borrow::Cow::Borrowed("CHATBOT_POLICY"));
+    /// `DECLARATIVE_POLICY_EC2`
+    pub const DECLARATIVE_POLICY_EC2: PolicyType =
+        PolicyType(::std::borrow::Cow::Borrowed("DECLARATIVE_POLICY_EC2"));
+    /// `SECURITYHUB_POLICY`
+    pub const SECURITYHUB_POLICY: PolicyType =
+        PolicyType(::std::borrow::Cow::Borrowed("SECURITYHUB_POLICY"));
+    /// `SECURITYHUB_CSPM_POLICY`
+    pub const SECURITYHUB_CSPM_POLICY: PolicyType =
+        PolicyType(::std::borrow::Cow::Borrowed("SECURITYHUB_CSPM_POLICY"));
+    /// `INSPECTOR_POLICY`
+    pub const INSPECTOR_POLICY: PolicyType =
+        PolicyType(::std::borrow::Cow::Borrowed("INSPECTOR_POLICY"));
+    /// `UPGRADE_ROLLOUT_POLICY`
+    pub const UPGRADE_ROLLOUT_POLICY: PolicyType =
+        PolicyType(::std::borrow::Cow::Borrowed("UPGRADE_ROLLOUT_POLICY"));
+    /// `BEDROCK_POLICY`
+    pub const BEDROCK_POLICY: PolicyType =
+        PolicyType(::std::borrow::Cow::Borrowed("BEDROCK_POLICY"));
+    /// `S3_POLICY`
+    pub const S3_POLICY: PolicyType = PolicyType(::std::borrow::Cow::Borrowed("S3_POLICY"));
+    /// `NETWORK_SECURITY_DIRECTOR_POLICY`
+    pub const NETWORK_SECURITY_DIRECTOR_POLICY: PolicyType = PolicyType(
+        ::std::borrow::Cow::Borrowed("NETWORK_SECURITY_DIRECTOR_POLICY"),
+    );
+    /// `GUARDDUTY_POLICY`
+    pub const GUARDDUTY_POLICY: PolicyType =
+        PolicyType(::std::borrow::Cow::Borrowed("GUARDDUTY_POLICY"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PolicyType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PolicyType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `PolicyTypeStatus` enum shape: `ENABLED`, `PENDING_ENABLE`, `PENDING_DISABLE`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PolicyTypeStatus(::std::borrow::Cow<'static, str>);
+
+impl PolicyTypeStatus {
+    /// `ENABLED`
+    pub const ENABLED: PolicyTypeStatus = PolicyTypeStatus(::std::borrow::Cow::Borrowed("ENABLED"));
+    /// `PENDING_ENABLE`
+    pub const PENDING_ENABLE: PolicyTypeStatus =
+        PolicyTypeStatus(::std::borrow::Cow::Borrowed("PENDING_ENABLE"));
+    /// `PENDING_DISABLE`
+    pub const PENDING_DISABLE: PolicyTypeStatus =
+        PolicyTypeStatus(::std::borrow::Cow::Borrowed("PENDING_DISABLE"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PolicyTypeStatus {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for PolicyTypeStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `ResponsibilityTransferStatus` enum shape: `REQUESTED`, `DECLINED`, `CANCELED`, `EXPIRED`, `ACCEPTED`, `WITHDRAWN`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResponsibilityTransferStatus(::std::borrow::Cow<'static, str>);
+
+impl ResponsibilityTransferStatus {
+    /// `REQUESTED`
+    pub const REQUESTED: ResponsibilityTransferStatus =
+        ResponsibilityTransferStatus(::std::borrow::Cow::Borrowed("REQUESTED"));
+    /// `DECLINED`
+    pub const DECLINED: ResponsibilityTransferStatus =
+        ResponsibilityTransferStatus(::std::borrow::Cow::Borrowed("DECLINED"));
+    /// `CANCELED`
+    pub const CANCELED: ResponsibilityTransferStatus =
+        ResponsibilityTransferStatus(::std::borrow::Cow::Borrowed("CANCELED"));
+    /// `EXPIRED`
+    pub const EXPIRED: ResponsibilityTransferStatus =
+        ResponsibilityTransferStatus(::std::borrow::Cow::Borrowed("EXPIRED"));
+    /// `ACCEPTED`
+    pub const ACCEPTED: ResponsibilityTransferStatus =
+        ResponsibilityTransferStatus(::std::borrow::Cow::Borrowed("ACCEPTED"));
+    /// `WITHDRAWN`
+    pub const WITHDRAWN: ResponsibilityTransferStatus =
+        ResponsibilityTransferStatus(::std::borrow::Cow::Borrowed("WITHDRAWN"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ResponsibilityTransferStatus {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for ResponsibilityTransferStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `ResponsibilityTransferType` enum shape: `BILLING`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResponsibilityTransferType(::std::borrow::Cow<'static, str>);
+
+impl ResponsibilityTransferType {
+    /// `BILLING`
+    pub const BILLING: ResponsibilityTransferType =
+        ResponsibilityTransferType(::std::borrow::Cow::Borrowed("BILLING"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ResponsibilityTransferType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for ResponsibilityTransferType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The `TargetType` enum shape: `ACCOUNT`, `ORGANIZATIONAL_UNIT`, `ROOT`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TargetType(::std::borrow::Cow<'static, str>);
+
+impl TargetType {
+    /// `ACCOUNT`
+    pub const ACCOUNT: TargetType = TargetType(::std::borrow::Cow::Borrowed("ACCOUNT"));
+    /// `ORGANIZATIONAL_UNIT`
+    pub const ORGANIZATIONAL_UNIT: TargetType =
+        TargetType(::std::borrow::Cow::Borrowed("ORGANIZATIONAL_UNIT"));
+    /// `ROOT`
+    pub const ROOT: TargetType = TargetType(::std::borrow::Cow::Borrowed("ROOT"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for TargetType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for TargetType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The `AcceptHandshakeRequest` shape.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AcceptHandshakeRequest {
@@ -523,13 +1303,13 @@ pub struct Account {
     /// `Name`.
     pub name: Option<String>,
     /// `Status`.
-    pub status: Option<String>,
+    pub status: Option<AccountStatus>,
     /// `State`.
-    pub state: Option<String>,
+    pub state: Option<AccountState>,
     /// `Paths`.
     pub paths: Option<Vec<String>>,
     /// `JoinedMethod`.
-    pub joined_method: Option<String>,
+    pub joined_method: Option<AccountJoinedMethod>,
     /// `JoinedTimestamp`.
     pub joined_timestamp: Option<::time::OffsetDateTime>,
 }
@@ -550,10 +1330,16 @@ impl crate::json::JsonEncode for Account {
             m.insert("Name".to_string(), ::serde_json::Value::String(v.clone()));
         }
         if let Some(v) = &self.status {
-            m.insert("Status".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Status".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.state {
-            m.insert("State".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "State".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.paths {
             m.insert(
@@ -568,7 +1354,7 @@ impl crate::json::JsonEncode for Account {
         if let Some(v) = &self.joined_method {
             m.insert(
                 "JoinedMethod".to_string(),
-                ::serde_json::Value::String(v.clone()),
+                ::serde_json::Value::String(v.as_str().to_string()),
             );
         }
         if let Some(v) = &self.joined_timestamp {
@@ -657,7 +1443,7 @@ pub struct Child {
     /// `Id`.
     pub id: Option<String>,
     /// `Type`.
-    pub type_: Option<String>,
+    pub type_: Option<ChildType>,
 }
 
 impl crate::json::JsonEncode for Child {
@@ -667,7 +1453,10 @@ impl crate::json::JsonEncode for Child {
             m.insert("Id".to_string(), ::serde_json::Value::String(v.clone()));
         }
         if let Some(v) = &self.type_ {
-            m.insert("Type".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Type".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         ::serde_json::Value::Object(m)
     }
@@ -702,7 +1491,7 @@ pub struct CreateAccountRequest {
     /// `RoleName`.
     pub role_name: Option<String>,
     /// `IamUserAccessToBilling`.
-    pub iam_user_access_to_billing: Option<String>,
+    pub iam_user_access_to_billing: Option<IAMUserAccessToBilling>,
     /// `Tags`.
     pub tags: Option<Vec<Tag>>,
 }
@@ -719,11 +1508,13 @@ impl crate::json::JsonDecode for CreateAccountRequest {
             &STR_CREATE_ACCOUNT_NAME,
         );
         let f_role_name = d.string(&at.child("RoleName", "roleName"), false, &STR_ROLE_NAME);
-        let f_iam_user_access_to_billing = d.string(
-            &at.child("IamUserAccessToBilling", "iamUserAccessToBilling"),
-            false,
-            &STR_IAM_USER_ACCESS_TO_BILLING,
-        );
+        let f_iam_user_access_to_billing = d
+            .string(
+                &at.child("IamUserAccessToBilling", "iamUserAccessToBilling"),
+                false,
+                &STR_IAM_USER_ACCESS_TO_BILLING,
+            )
+            .map(IAMUserAccessToBilling::from);
         let f_tags = d.list(
             &at.child("Tags", "tags"),
             false,
@@ -768,7 +1559,7 @@ pub struct CreateAccountStatus {
     /// `AccountName`.
     pub account_name: Option<String>,
     /// `State`.
-    pub state: Option<String>,
+    pub state: Option<CreateAccountState>,
     /// `RequestedTimestamp`.
     pub requested_timestamp: Option<::time::OffsetDateTime>,
     /// `CompletedTimestamp`.
@@ -778,7 +1569,7 @@ pub struct CreateAccountStatus {
     /// `GovCloudAccountId`.
     pub gov_cloud_account_id: Option<String>,
     /// `FailureReason`.
-    pub failure_reason: Option<String>,
+    pub failure_reason: Option<CreateAccountFailureReason>,
 }
 
 impl crate::json::JsonEncode for CreateAccountStatus {
@@ -794,7 +1585,10 @@ impl crate::json::JsonEncode for CreateAccountStatus {
             );
         }
         if let Some(v) = &self.state {
-            m.insert("State".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "State".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.requested_timestamp {
             m.insert(
@@ -823,7 +1617,7 @@ impl crate::json::JsonEncode for CreateAccountStatus {
         if let Some(v) = &self.failure_reason {
             m.insert(
                 "FailureReason".to_string(),
-                ::serde_json::Value::String(v.clone()),
+                ::serde_json::Value::String(v.as_str().to_string()),
             );
         }
         ::serde_json::Value::Object(m)
@@ -840,7 +1634,7 @@ pub struct CreateGovCloudAccountRequest {
     /// `RoleName`.
     pub role_name: Option<String>,
     /// `IamUserAccessToBilling`.
-    pub iam_user_access_to_billing: Option<String>,
+    pub iam_user_access_to_billing: Option<IAMUserAccessToBilling>,
     /// `Tags`.
     pub tags: Option<Vec<Tag>>,
 }
@@ -857,11 +1651,13 @@ impl crate::json::JsonDecode for CreateGovCloudAccountRequest {
             &STR_CREATE_ACCOUNT_NAME,
         );
         let f_role_name = d.string(&at.child("RoleName", "roleName"), false, &STR_ROLE_NAME);
-        let f_iam_user_access_to_billing = d.string(
-            &at.child("IamUserAccessToBilling", "iamUserAccessToBilling"),
-            false,
-            &STR_IAM_USER_ACCESS_TO_BILLING,
-        );
+        let f_iam_user_access_to_billing = d
+            .string(
+                &at.child("IamUserAccessToBilling", "iamUserAccessToBilling"),
+                false,
+                &STR_IAM_USER_ACCESS_TO_BILLING,
+            )
+            .map(IAMUserAccessToBilling::from);
         let f_tags = d.list(
             &at.child("Tags", "tags"),
             false,
@@ -902,7 +1698,7 @@ impl crate::json::JsonEncode for CreateGovCloudAccountResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateOrganizationRequest {
     /// `FeatureSet`.
-    pub feature_set: Option<String>,
+    pub feature_set: Option<OrganizationFeatureSet>,
 }
 
 impl crate::json::JsonDecode for CreateOrganizationRequest {
@@ -910,11 +1706,13 @@ impl crate::json::JsonDecode for CreateOrganizationRequest {
         d: &mut crate::json::JsonDecoder,
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
-        let f_feature_set = d.string(
-            &at.child("FeatureSet", "featureSet"),
-            false,
-            &STR_ORGANIZATION_FEATURE_SET,
-        );
+        let f_feature_set = d
+            .string(
+                &at.child("FeatureSet", "featureSet"),
+                false,
+                &STR_ORGANIZATION_FEATURE_SET,
+            )
+            .map(OrganizationFeatureSet::from);
         Some(Self {
             feature_set: f_feature_set,
         })
@@ -1007,7 +1805,7 @@ pub struct CreatePolicyRequest {
     /// `Name` (required).
     pub name: String,
     /// `Type` (required).
-    pub type_: String,
+    pub type_: PolicyType,
     /// `Tags`.
     pub tags: Option<Vec<Tag>>,
 }
@@ -1024,7 +1822,9 @@ impl crate::json::JsonDecode for CreatePolicyRequest {
             &STR_POLICY_DESCRIPTION,
         );
         let f_name = d.string(&at.child("Name", "name"), true, &STR_POLICY_NAME);
-        let f_type = d.string(&at.child("Type", "type"), true, &STR_POLICY_TYPE);
+        let f_type = d
+            .string(&at.child("Type", "type"), true, &STR_POLICY_TYPE)
+            .map(PolicyType::from);
         let f_tags = d.list(
             &at.child("Tags", "tags"),
             false,
@@ -1116,11 +1916,11 @@ pub struct DelegatedAdministrator {
     /// `Name`.
     pub name: Option<String>,
     /// `Status`.
-    pub status: Option<String>,
+    pub status: Option<AccountStatus>,
     /// `State`.
-    pub state: Option<String>,
+    pub state: Option<AccountState>,
     /// `JoinedMethod`.
-    pub joined_method: Option<String>,
+    pub joined_method: Option<AccountJoinedMethod>,
     /// `JoinedTimestamp`.
     pub joined_timestamp: Option<::time::OffsetDateTime>,
     /// `DelegationEnabledDate`.
@@ -1143,15 +1943,21 @@ impl crate::json::JsonEncode for DelegatedAdministrator {
             m.insert("Name".to_string(), ::serde_json::Value::String(v.clone()));
         }
         if let Some(v) = &self.status {
-            m.insert("Status".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Status".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.state {
-            m.insert("State".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "State".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.joined_method {
             m.insert(
                 "JoinedMethod".to_string(),
-                ::serde_json::Value::String(v.clone()),
+                ::serde_json::Value::String(v.as_str().to_string()),
             );
         }
         if let Some(v) = &self.joined_timestamp {
@@ -1353,7 +2159,7 @@ impl crate::json::JsonEncode for DescribeCreateAccountStatusResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeEffectivePolicyRequest {
     /// `PolicyType` (required).
-    pub policy_type: String,
+    pub policy_type: EffectivePolicyType,
     /// `TargetId`.
     pub target_id: Option<String>,
 }
@@ -1363,11 +2169,13 @@ impl crate::json::JsonDecode for DescribeEffectivePolicyRequest {
         d: &mut crate::json::JsonDecoder,
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
-        let f_policy_type = d.string(
-            &at.child("PolicyType", "policyType"),
-            true,
-            &STR_EFFECTIVE_POLICY_TYPE,
-        );
+        let f_policy_type = d
+            .string(
+                &at.child("PolicyType", "policyType"),
+                true,
+                &STR_EFFECTIVE_POLICY_TYPE,
+            )
+            .map(EffectivePolicyType::from);
         let f_target_id = d.string(
             &at.child("TargetId", "targetId"),
             false,
@@ -1658,7 +2466,7 @@ pub struct DisablePolicyTypeRequest {
     /// `RootId` (required).
     pub root_id: String,
     /// `PolicyType` (required).
-    pub policy_type: String,
+    pub policy_type: PolicyType,
 }
 
 impl crate::json::JsonDecode for DisablePolicyTypeRequest {
@@ -1667,11 +2475,13 @@ impl crate::json::JsonDecode for DisablePolicyTypeRequest {
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
         let f_root_id = d.string(&at.child("RootId", "rootId"), true, &STR_ROOT_ID);
-        let f_policy_type = d.string(
-            &at.child("PolicyType", "policyType"),
-            true,
-            &STR_POLICY_TYPE,
-        );
+        let f_policy_type = d
+            .string(
+                &at.child("PolicyType", "policyType"),
+                true,
+                &STR_POLICY_TYPE,
+            )
+            .map(PolicyType::from);
         Some(Self {
             root_id: f_root_id?,
             policy_type: f_policy_type?,
@@ -1706,7 +2516,7 @@ pub struct EffectivePolicy {
     /// `TargetId`.
     pub target_id: Option<String>,
     /// `PolicyType`.
-    pub policy_type: Option<String>,
+    pub policy_type: Option<EffectivePolicyType>,
 }
 
 impl crate::json::JsonEncode for EffectivePolicy {
@@ -1733,7 +2543,7 @@ impl crate::json::JsonEncode for EffectivePolicy {
         if let Some(v) = &self.policy_type {
             m.insert(
                 "PolicyType".to_string(),
-                ::serde_json::Value::String(v.clone()),
+                ::serde_json::Value::String(v.as_str().to_string()),
             );
         }
         ::serde_json::Value::Object(m)
@@ -1851,7 +2661,7 @@ pub struct EnablePolicyTypeRequest {
     /// `RootId` (required).
     pub root_id: String,
     /// `PolicyType` (required).
-    pub policy_type: String,
+    pub policy_type: PolicyType,
 }
 
 impl crate::json::JsonDecode for EnablePolicyTypeRequest {
@@ -1860,11 +2670,13 @@ impl crate::json::JsonDecode for EnablePolicyTypeRequest {
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
         let f_root_id = d.string(&at.child("RootId", "rootId"), true, &STR_ROOT_ID);
-        let f_policy_type = d.string(
-            &at.child("PolicyType", "policyType"),
-            true,
-            &STR_POLICY_TYPE,
-        );
+        let f_policy_type = d
+            .string(
+                &at.child("PolicyType", "policyType"),
+                true,
+                &STR_POLICY_TYPE,
+            )
+            .map(PolicyType::from);
         Some(Self {
             root_id: f_root_id?,
             policy_type: f_policy_type?,
@@ -1924,13 +2736,13 @@ pub struct Handshake {
     /// `Parties`.
     pub parties: Option<Vec<HandshakeParty>>,
     /// `State`.
-    pub state: Option<String>,
+    pub state: Option<HandshakeState>,
     /// `RequestedTimestamp`.
     pub requested_timestamp: Option<::time::OffsetDateTime>,
     /// `ExpirationTimestamp`.
     pub expiration_timestamp: Option<::time::OffsetDateTime>,
     /// `Action`.
-    pub action: Option<String>,
+    pub action: Option<ActionType>,
     /// `Resources`.
     pub resources: Option<Vec<HandshakeResource>>,
 }
@@ -1953,7 +2765,10 @@ impl crate::json::JsonEncode for Handshake {
             );
         }
         if let Some(v) = &self.state {
-            m.insert("State".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "State".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.requested_timestamp {
             m.insert(
@@ -1968,7 +2783,10 @@ impl crate::json::JsonEncode for Handshake {
             );
         }
         if let Some(v) = &self.action {
-            m.insert("Action".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Action".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.resources {
             m.insert(
@@ -1986,7 +2804,7 @@ impl crate::json::JsonEncode for Handshake {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HandshakeFilter {
     /// `ActionType`.
-    pub action_type: Option<String>,
+    pub action_type: Option<ActionType>,
     /// `ParentHandshakeId`.
     pub parent_handshake_id: Option<String>,
 }
@@ -1996,11 +2814,13 @@ impl crate::json::JsonDecode for HandshakeFilter {
         d: &mut crate::json::JsonDecoder,
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
-        let f_action_type = d.string(
-            &at.child("ActionType", "actionType"),
-            false,
-            &STR_ACTION_TYPE,
-        );
+        let f_action_type = d
+            .string(
+                &at.child("ActionType", "actionType"),
+                false,
+                &STR_ACTION_TYPE,
+            )
+            .map(ActionType::from);
         let f_parent_handshake_id = d.string(
             &at.child("ParentHandshakeId", "parentHandshakeId"),
             false,
@@ -2019,7 +2839,7 @@ pub struct HandshakeParty {
     /// `Id` (required).
     pub id: String,
     /// `Type` (required).
-    pub type_: String,
+    pub type_: HandshakePartyType,
 }
 
 impl crate::json::JsonDecode for HandshakeParty {
@@ -2028,7 +2848,9 @@ impl crate::json::JsonDecode for HandshakeParty {
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
         let f_id = d.string(&at.child("Id", "id"), true, &STR_HANDSHAKE_PARTY_ID);
-        let f_type = d.string(&at.child("Type", "type"), true, &STR_HANDSHAKE_PARTY_TYPE);
+        let f_type = d
+            .string(&at.child("Type", "type"), true, &STR_HANDSHAKE_PARTY_TYPE)
+            .map(HandshakePartyType::from);
         Some(Self {
             id: f_id?,
             type_: f_type?,
@@ -2045,7 +2867,10 @@ impl crate::json::JsonEncode for HandshakeParty {
         }
         {
             let v = &self.type_;
-            m.insert("Type".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Type".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         ::serde_json::Value::Object(m)
     }
@@ -2057,7 +2882,7 @@ pub struct HandshakeResource {
     /// `Value`.
     pub value: Option<String>,
     /// `Type`.
-    pub type_: Option<String>,
+    pub type_: Option<HandshakeResourceType>,
     /// `Resources`.
     pub resources: Option<Vec<HandshakeResource>>,
 }
@@ -2069,7 +2894,10 @@ impl crate::json::JsonEncode for HandshakeResource {
             m.insert("Value".to_string(), ::serde_json::Value::String(v.clone()));
         }
         if let Some(v) = &self.type_ {
-            m.insert("Type".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Type".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.resources {
             m.insert(
@@ -2139,7 +2967,7 @@ impl crate::json::JsonEncode for InviteAccountToOrganizationResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InviteOrganizationToTransferResponsibilityRequest {
     /// `Type` (required).
-    pub type_: String,
+    pub type_: ResponsibilityTransferType,
     /// `Target` (required).
     pub target: HandshakeParty,
     /// `Notes`.
@@ -2157,11 +2985,13 @@ impl crate::json::JsonDecode for InviteOrganizationToTransferResponsibilityReque
         d: &mut crate::json::JsonDecoder,
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
-        let f_type = d.string(
-            &at.child("Type", "type"),
-            true,
-            &STR_RESPONSIBILITY_TRANSFER_TYPE,
-        );
+        let f_type = d
+            .string(
+                &at.child("Type", "type"),
+                true,
+                &STR_RESPONSIBILITY_TRANSFER_TYPE,
+            )
+            .map(ResponsibilityTransferType::from);
         let f_target = d.structure::<HandshakeParty>(&at.child("Target", "target"), true);
         let f_notes = d.string(&at.child("Notes", "notes"), false, &STR_HANDSHAKE_NOTES);
         let f_start_timestamp = d.timestamp(&at.child("StartTimestamp", "startTimestamp"), true);
@@ -2386,7 +3216,7 @@ impl crate::json::JsonEncode for ListAccountsResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAccountsWithInvalidEffectivePolicyRequest {
     /// `PolicyType` (required).
-    pub policy_type: String,
+    pub policy_type: EffectivePolicyType,
     /// `NextToken`.
     pub next_token: Option<String>,
     /// `MaxResults`.
@@ -2398,11 +3228,13 @@ impl crate::json::JsonDecode for ListAccountsWithInvalidEffectivePolicyRequest {
         d: &mut crate::json::JsonDecoder,
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
-        let f_policy_type = d.string(
-            &at.child("PolicyType", "policyType"),
-            true,
-            &STR_EFFECTIVE_POLICY_TYPE,
-        );
+        let f_policy_type = d
+            .string(
+                &at.child("PolicyType", "policyType"),
+                true,
+                &STR_EFFECTIVE_POLICY_TYPE,
+            )
+            .map(EffectivePolicyType::from);
         let f_next_token = d.string(&at.child("NextToken", "nextToken"), false, &STR_NEXT_TOKEN);
         let f_max_results = d.int32(
             &at.child("MaxResults", "maxResults"),
@@ -2423,7 +3255,7 @@ pub struct ListAccountsWithInvalidEffectivePolicyResponse {
     /// `Accounts`.
     pub accounts: Option<Vec<Account>>,
     /// `PolicyType`.
-    pub policy_type: Option<String>,
+    pub policy_type: Option<EffectivePolicyType>,
     /// `NextToken`.
     pub next_token: Option<String>,
 }
@@ -2442,7 +3274,7 @@ impl crate::json::JsonEncode for ListAccountsWithInvalidEffectivePolicyResponse 
         if let Some(v) = &self.policy_type {
             m.insert(
                 "PolicyType".to_string(),
-                ::serde_json::Value::String(v.clone()),
+                ::serde_json::Value::String(v.as_str().to_string()),
             );
         }
         if let Some(v) = &self.next_token {
@@ -2461,7 +3293,7 @@ pub struct ListChildrenRequest {
     /// `ParentId` (required).
     pub parent_id: String,
     /// `ChildType` (required).
-    pub child_type: String,
+    pub child_type: ChildType,
     /// `NextToken`.
     pub next_token: Option<String>,
     /// `MaxResults`.
@@ -2474,7 +3306,9 @@ impl crate::json::JsonDecode for ListChildrenRequest {
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
         let f_parent_id = d.string(&at.child("ParentId", "parentId"), true, &STR_PARENT_ID);
-        let f_child_type = d.string(&at.child("ChildType", "childType"), true, &STR_CHILD_TYPE);
+        let f_child_type = d
+            .string(&at.child("ChildType", "childType"), true, &STR_CHILD_TYPE)
+            .map(ChildType::from);
         let f_next_token = d.string(&at.child("NextToken", "nextToken"), false, &STR_NEXT_TOKEN);
         let f_max_results = d.int32(
             &at.child("MaxResults", "maxResults"),
@@ -2524,7 +3358,7 @@ impl crate::json::JsonEncode for ListChildrenResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCreateAccountStatusRequest {
     /// `States`.
-    pub states: Option<Vec<String>>,
+    pub states: Option<Vec<CreateAccountState>>,
     /// `NextToken`.
     pub next_token: Option<String>,
     /// `MaxResults`.
@@ -2540,7 +3374,10 @@ impl crate::json::JsonDecode for ListCreateAccountStatusRequest {
             &at.child("States", "states"),
             false,
             &crate::rules::LenRules::NONE,
-            |d, at| d.string(at, true, &STR_CREATE_ACCOUNT_STATE),
+            |d, at| {
+                d.string(at, true, &STR_CREATE_ACCOUNT_STATE)
+                    .map(CreateAccountState::from)
+            },
         );
         let f_next_token = d.string(&at.child("NextToken", "nextToken"), false, &STR_NEXT_TOKEN);
         let f_max_results = d.int32(
@@ -2718,7 +3555,7 @@ pub struct ListEffectivePolicyValidationErrorsRequest {
     /// `AccountId` (required).
     pub account_id: String,
     /// `PolicyType` (required).
-    pub policy_type: String,
+    pub policy_type: EffectivePolicyType,
     /// `NextToken`.
     pub next_token: Option<String>,
     /// `MaxResults`.
@@ -2731,11 +3568,13 @@ impl crate::json::JsonDecode for ListEffectivePolicyValidationErrorsRequest {
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
         let f_account_id = d.string(&at.child("AccountId", "accountId"), true, &STR_ACCOUNT_ID);
-        let f_policy_type = d.string(
-            &at.child("PolicyType", "policyType"),
-            true,
-            &STR_EFFECTIVE_POLICY_TYPE,
-        );
+        let f_policy_type = d
+            .string(
+                &at.child("PolicyType", "policyType"),
+                true,
+                &STR_EFFECTIVE_POLICY_TYPE,
+            )
+            .map(EffectivePolicyType::from);
         let f_next_token = d.string(&at.child("NextToken", "nextToken"), false, &STR_NEXT_TOKEN);
         let f_max_results = d.int32(
             &at.child("MaxResults", "maxResults"),
@@ -2757,7 +3596,7 @@ pub struct ListEffectivePolicyValidationErrorsResponse {
     /// `AccountId`.
     pub account_id: Option<String>,
     /// `PolicyType`.
-    pub policy_type: Option<String>,
+    pub policy_type: Option<EffectivePolicyType>,
     /// `Path`.
     pub path: Option<String>,
     /// `EvaluationTimestamp`.
@@ -2780,7 +3619,7 @@ impl crate::json::JsonEncode for ListEffectivePolicyValidationErrorsResponse {
         if let Some(v) = &self.policy_type {
             m.insert(
                 "PolicyType".to_string(),
-                ::serde_json::Value::String(v.clone()),
+                ::serde_json::Value::String(v.as_str().to_string()),
             );
         }
         if let Some(v) = &self.path {
@@ -2936,7 +3775,7 @@ impl crate::json::JsonEncode for ListHandshakesForOrganizationResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInboundResponsibilityTransfersRequest {
     /// `Type` (required).
-    pub type_: String,
+    pub type_: ResponsibilityTransferType,
     /// `Id`.
     pub id: Option<String>,
     /// `NextToken`.
@@ -2950,11 +3789,13 @@ impl crate::json::JsonDecode for ListInboundResponsibilityTransfersRequest {
         d: &mut crate::json::JsonDecoder,
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
-        let f_type = d.string(
-            &at.child("Type", "type"),
-            true,
-            &STR_RESPONSIBILITY_TRANSFER_TYPE,
-        );
+        let f_type = d
+            .string(
+                &at.child("Type", "type"),
+                true,
+                &STR_RESPONSIBILITY_TRANSFER_TYPE,
+            )
+            .map(ResponsibilityTransferType::from);
         let f_id = d.string(
             &at.child("Id", "id"),
             false,
@@ -3070,7 +3911,7 @@ impl crate::json::JsonEncode for ListOrganizationalUnitsForParentResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOutboundResponsibilityTransfersRequest {
     /// `Type` (required).
-    pub type_: String,
+    pub type_: ResponsibilityTransferType,
     /// `NextToken`.
     pub next_token: Option<String>,
     /// `MaxResults`.
@@ -3082,11 +3923,13 @@ impl crate::json::JsonDecode for ListOutboundResponsibilityTransfersRequest {
         d: &mut crate::json::JsonDecoder,
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
-        let f_type = d.string(
-            &at.child("Type", "type"),
-            true,
-            &STR_RESPONSIBILITY_TRANSFER_TYPE,
-        );
+        let f_type = d
+            .string(
+                &at.child("Type", "type"),
+                true,
+                &STR_RESPONSIBILITY_TRANSFER_TYPE,
+            )
+            .map(ResponsibilityTransferType::from);
         let f_next_token = d.string(&at.child("NextToken", "nextToken"), false, &STR_NEXT_TOKEN);
         let f_max_results = d.int32(
             &at.child("MaxResults", "maxResults"),
@@ -3198,7 +4041,7 @@ pub struct ListPoliciesForTargetRequest {
     /// `TargetId` (required).
     pub target_id: String,
     /// `Filter` (required).
-    pub filter: String,
+    pub filter: PolicyType,
     /// `NextToken`.
     pub next_token: Option<String>,
     /// `MaxResults`.
@@ -3215,7 +4058,9 @@ impl crate::json::JsonDecode for ListPoliciesForTargetRequest {
             true,
             &STR_POLICY_TARGET_ID,
         );
-        let f_filter = d.string(&at.child("Filter", "filter"), true, &STR_POLICY_TYPE);
+        let f_filter = d
+            .string(&at.child("Filter", "filter"), true, &STR_POLICY_TYPE)
+            .map(PolicyType::from);
         let f_next_token = d.string(&at.child("NextToken", "nextToken"), false, &STR_NEXT_TOKEN);
         let f_max_results = d.int32(
             &at.child("MaxResults", "maxResults"),
@@ -3265,7 +4110,7 @@ impl crate::json::JsonEncode for ListPoliciesForTargetResponse {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPoliciesRequest {
     /// `Filter` (required).
-    pub filter: String,
+    pub filter: PolicyType,
     /// `NextToken`.
     pub next_token: Option<String>,
     /// `MaxResults`.
@@ -3277,7 +4122,9 @@ impl crate::json::JsonDecode for ListPoliciesRequest {
         d: &mut crate::json::JsonDecoder,
         at: &crate::json::JsonMember<'_>,
     ) -> Option<Self> {
-        let f_filter = d.string(&at.child("Filter", "filter"), true, &STR_POLICY_TYPE);
+        let f_filter = d
+            .string(&at.child("Filter", "filter"), true, &STR_POLICY_TYPE)
+            .map(PolicyType::from);
         let f_next_token = d.string(&at.child("NextToken", "nextToken"), false, &STR_NEXT_TOKEN);
         let f_max_results = d.int32(
             &at.child("MaxResults", "maxResults"),
@@ -3540,7 +4387,7 @@ pub struct Organization {
     /// `Arn`.
     pub arn: Option<String>,
     /// `FeatureSet`.
-    pub feature_set: Option<String>,
+    pub feature_set: Option<OrganizationFeatureSet>,
     /// `MasterAccountArn`.
     pub master_account_arn: Option<String>,
     /// `MasterAccountId`.
@@ -3563,7 +4410,7 @@ impl crate::json::JsonEncode for Organization {
         if let Some(v) = &self.feature_set {
             m.insert(
                 "FeatureSet".to_string(),
-                ::serde_json::Value::String(v.clone()),
+                ::serde_json::Value::String(v.as_str().to_string()),
             );
         }
         if let Some(v) = &self.master_account_arn {
@@ -3634,7 +4481,7 @@ pub struct Parent {
     /// `Id`.
     pub id: Option<String>,
     /// `Type`.
-    pub type_: Option<String>,
+    pub type_: Option<ParentType>,
 }
 
 impl crate::json::JsonEncode for Parent {
@@ -3644,7 +4491,10 @@ impl crate::json::JsonEncode for Parent {
             m.insert("Id".to_string(), ::serde_json::Value::String(v.clone()));
         }
         if let Some(v) = &self.type_ {
-            m.insert("Type".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Type".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         ::serde_json::Value::Object(m)
     }
@@ -3690,7 +4540,7 @@ pub struct PolicySummary {
     /// `Description`.
     pub description: Option<String>,
     /// `Type`.
-    pub type_: Option<String>,
+    pub type_: Option<PolicyType>,
     /// `AwsManaged`.
     pub aws_managed: Option<bool>,
 }
@@ -3714,7 +4564,10 @@ impl crate::json::JsonEncode for PolicySummary {
             );
         }
         if let Some(v) = &self.type_ {
-            m.insert("Type".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Type".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.aws_managed {
             m.insert("AwsManaged".to_string(), ::serde_json::Value::Bool(*v));
@@ -3733,7 +4586,7 @@ pub struct PolicyTargetSummary {
     /// `Name`.
     pub name: Option<String>,
     /// `Type`.
-    pub type_: Option<String>,
+    pub type_: Option<TargetType>,
 }
 
 impl crate::json::JsonEncode for PolicyTargetSummary {
@@ -3752,7 +4605,10 @@ impl crate::json::JsonEncode for PolicyTargetSummary {
             m.insert("Name".to_string(), ::serde_json::Value::String(v.clone()));
         }
         if let Some(v) = &self.type_ {
-            m.insert("Type".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Type".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         ::serde_json::Value::Object(m)
     }
@@ -3762,19 +4618,25 @@ impl crate::json::JsonEncode for PolicyTargetSummary {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyTypeSummary {
     /// `Type`.
-    pub type_: Option<String>,
+    pub type_: Option<PolicyType>,
     /// `Status`.
-    pub status: Option<String>,
+    pub status: Option<PolicyTypeStatus>,
 }
 
 impl crate::json::JsonEncode for PolicyTypeSummary {
     fn encode_json(&self) -> ::serde_json::Value {
         let mut m = ::serde_json::Map::new();
         if let Some(v) = &self.type_ {
-            m.insert("Type".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Type".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.status {
-            m.insert("Status".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Status".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         ::serde_json::Value::Object(m)
     }
@@ -3938,9 +4800,9 @@ pub struct ResponsibilityTransfer {
     /// `Id`.
     pub id: Option<String>,
     /// `Type`.
-    pub type_: Option<String>,
+    pub type_: Option<ResponsibilityTransferType>,
     /// `Status`.
-    pub status: Option<String>,
+    pub status: Option<ResponsibilityTransferStatus>,
     /// `Source`.
     pub source: Option<TransferParticipant>,
     /// `Target`.
@@ -3966,10 +4828,16 @@ impl crate::json::JsonEncode for ResponsibilityTransfer {
             m.insert("Id".to_string(), ::serde_json::Value::String(v.clone()));
         }
         if let Some(v) = &self.type_ {
-            m.insert("Type".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Type".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.status {
-            m.insert("Status".to_string(), ::serde_json::Value::String(v.clone()));
+            m.insert(
+                "Status".to_string(),
+                ::serde_json::Value::String(v.as_str().to_string()),
+            );
         }
         if let Some(v) = &self.source {
             m.insert(

@@ -324,6 +324,37 @@ static STR_WEB_IDENTITY_TOKEN_SUBJECT_MODE_TYPE: crate::rules::StrRules = crate:
     sensitive: false,
 };
 
+/// The `webIdentityTokenSubjectModeType` enum shape: `AWSIdentity`, `OriginIdentity`. Constants for the model's values;
+/// any other text still round-trips ([`From<String>`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WebIdentityTokenSubjectModeType(::std::borrow::Cow<'static, str>);
+
+impl WebIdentityTokenSubjectModeType {
+    /// `AWSIdentity`
+    pub const AWS_IDENTITY: WebIdentityTokenSubjectModeType =
+        WebIdentityTokenSubjectModeType(::std::borrow::Cow::Borrowed("AWSIdentity"));
+    /// `OriginIdentity`
+    pub const ORIGIN_IDENTITY: WebIdentityTokenSubjectModeType =
+        WebIdentityTokenSubjectModeType(::std::borrow::Cow::Borrowed("OriginIdentity"));
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for WebIdentityTokenSubjectModeType {
+    fn from(value: String) -> Self {
+        Self(::std::borrow::Cow::Owned(value))
+    }
+}
+
+impl ::std::fmt::Display for WebIdentityTokenSubjectModeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The `AssumeRoleRequest` shape.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumeRoleRequest {
@@ -1346,7 +1377,7 @@ pub struct GetWebIdentityTokenRequest {
     /// `Scope`.
     pub scope: Option<String>,
     /// `SubjectMode`.
-    pub subject_mode: Option<String>,
+    pub subject_mode: Option<WebIdentityTokenSubjectModeType>,
     /// `Tags`.
     pub tags: Option<Vec<Tag>>,
 }
@@ -1378,11 +1409,13 @@ impl crate::query::QueryDecode for GetWebIdentityTokenRequest {
             false,
             &STR_WEB_IDENTITY_TOKEN_SCOPE_TYPE,
         );
-        let f_subject_mode = d.string(
-            &at.child("SubjectMode", "subjectMode"),
-            false,
-            &STR_WEB_IDENTITY_TOKEN_SUBJECT_MODE_TYPE,
-        );
+        let f_subject_mode = d
+            .string(
+                &at.child("SubjectMode", "subjectMode"),
+                false,
+                &STR_WEB_IDENTITY_TOKEN_SUBJECT_MODE_TYPE,
+            )
+            .map(WebIdentityTokenSubjectModeType::from);
         let f_tags = d.list(
             &at.child("Tags", "tags"),
             false,
