@@ -153,14 +153,17 @@ impl Warden {
         Ok(w)
     }
 
+    /// The settings the domain was opened with.
     pub fn config(&self) -> &Config {
         &self.config
     }
 
+    /// The key that seals secret access keys and TOTP seeds at rest.
     pub fn master_key(&self) -> &MasterKey {
         &self.master
     }
 
+    /// The key (derived from the master key) that seals and opens STS session tokens.
     pub fn session_key(&self) -> &SessionKey {
         &self.session_key
     }

@@ -7,14 +7,17 @@ use base64::Engine;
 
 use crate::error::{CoreError, Result};
 
+/// One page of a List call's results, as IAM's paged responses carry them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
+    /// The items of this page, in the listing's order.
     pub items: Vec<T>,
     /// Set when more items follow; pass it back as `Marker`.
     pub marker: Option<String>,
 }
 
 impl<T> Page<T> {
+    /// IAM's `IsTruncated`: whether more items follow this page.
     pub fn is_truncated(&self) -> bool {
         self.marker.is_some()
     }

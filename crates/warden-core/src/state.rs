@@ -19,6 +19,8 @@ use crate::orgs::Organization;
 /// their case, and per-account ranges come out sorted.
 pub type NameKey = (String, String);
 
+/// The [`NameKey`] of `name` in `account`: the name lower-cased, as IAM names are unique regardless
+/// of case.
 pub fn name_key(account: &str, name: &str) -> NameKey {
     (account.to_string(), name.to_lowercase())
 }
@@ -34,18 +36,27 @@ fn in_account<'a, V>(
         .map(|(_, v)| v)
 }
 
+/// The whole in-memory model: every stored entity of every account, with policies compiled, and the
+/// generation counters the authorizer's caches check.
 #[derive(Debug, Default, Clone)]
 pub struct State {
+    /// Accounts by their 12-digit id.
     pub accounts: BTreeMap<String, Account>,
+    /// IAM users by `(account, lower-cased name)`.
     pub users: BTreeMap<NameKey, User>,
+    /// IAM groups by `(account, lower-cased name)`.
     pub groups: BTreeMap<NameKey, Group>,
+    /// Access keys (long-term, of users and root) by key id, which is unique across accounts.
     pub access_keys: HashMap<String, AccessKey>,
     /// `(account, serial)`.
     pub mfa_devices: BTreeMap<(String, String), MfaDevice>,
+    /// Where each access key was last used, by key id; flushed from memory in the background.
     pub key_last_used: HashMap<String, KeyLastUsed>,
     /// Customer managed policies by `(account, lower-cased name)`.
     pub policies: BTreeMap<NameKey, ManagedPolicy>,
+    /// IAM roles by `(account, lower-cased name)`.
     pub roles: BTreeMap<NameKey, Role>,
+    /// Instance profiles by `(account, lower-cased name)`.
     pub instance_profiles: BTreeMap<NameKey, InstanceProfile>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
@@ -131,7 +142,10 @@ macro_rules! entity_kinds {
         /// A kind of stored entity.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Kind {
-            $( $variant, )*
+            $(
+                #[doc = concat!("[`", stringify!($ty), "`] entities, stored as `", $record, "` records.")]
+                $variant,
+            )*
         }
 
         impl Kind {
@@ -164,7 +178,10 @@ macro_rules! entity_kinds {
         /// One entity to store or remove.
         #[derive(Debug, Clone)]
         pub enum Change {
-            $( $variant($ty), )*
+            $(
+                #[doc = concat!("Stores a [`", stringify!($ty), "`], creating it or replacing the one under the same key.")]
+                $variant($ty),
+            )*
             /// Removes the entity of a kind stored under `(account, key)`.
             Delete(Kind, NameKey),
         }
@@ -456,10 +473,12 @@ impl State {
         Ok(state)
     }
 
+    /// The user `name` of `account`, matched case-insensitively as IAM does.
     pub fn user(&self, account: &str, name: &str) -> Option<&User> {
         self.users.get(&name_key(account, name))
     }
 
+    /// The group `name` of `account`, matched case-insensitively as IAM does.
     pub fn group(&self, account: &str, name: &str) -> Option<&Group> {
         self.groups.get(&name_key(account, name))
     }
@@ -479,6 +498,7 @@ impl State {
         in_account(&self.mfa_devices, account)
     }
 
+    /// The role `name` of `account`, matched case-insensitively as IAM does.
     pub fn role(&self, account: &str, name: &str) -> Option<&Role> {
         self.roles.get(&name_key(account, name))
     }

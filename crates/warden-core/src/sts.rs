@@ -18,9 +18,13 @@ use crate::Warden;
 /// Temporary credentials as returned to the client.
 #[derive(Debug, Clone)]
 pub struct TemporaryCredentials {
+    /// A fresh `ASIA...` key id encoding the account; no record of it is kept.
     pub access_key_id: String,
+    /// The temporary secret; it also travels sealed inside the session token.
     pub secret_access_key: Secret,
+    /// The sealed, self-contained session token the client sends with each request.
     pub session_token: String,
+    /// When the credentials expire.
     pub expiration: Epoch,
 }
 
@@ -64,6 +68,8 @@ impl Warden {
         })
     }
 
+    /// GetSessionToken for a user or the root user: refused with session credentials; with `mfa`
+    /// (serial, code) the session counts as MFA-authenticated.
     pub fn get_session_token(
         &self,
         caller: &Caller,
@@ -522,18 +528,31 @@ fn role_session_seconds(
     }
 }
 
+/// AssumeRole's request, as the server decoded it.
 #[derive(Debug, Clone, Default)]
 pub struct AssumeRoleInput {
+    /// RoleArn of the role to assume, possibly in another account.
     pub role_arn: String,
+    /// RoleSessionName; it ends the session's ARN and `aws:userid`.
     pub session_name: String,
+    /// DurationSeconds; one hour when absent, at most the role's MaxSessionDuration (one hour when
+    /// role chaining).
     pub duration: Option<i32>,
+    /// ExternalId as given; trust policies see it as `sts:ExternalId` through `checks`.
     pub external_id: Option<String>,
+    /// An inline session policy document.
     pub policy: Option<String>,
+    /// ARNs of managed policies to use as session policies.
     pub policy_arns: Vec<String>,
+    /// Session tags `(key, value)`; keys unique in any case.
     pub tags: Vec<(String, String)>,
+    /// Session tag keys that pass on to sessions chained from this one.
     pub transitive_tag_keys: Vec<String>,
+    /// SourceIdentity; cannot change once set in a chain of sessions.
     pub source_identity: Option<String>,
+    /// `(SerialNumber, TokenCode)` when the caller gives an MFA code.
     pub mfa: Option<(String, String)>,
+    /// The region the request was signed for, recorded as the role's last-used region.
     pub region: String,
     /// Context keys from the request (source IP, user agent, ...).
     pub facts: RequestFacts,
@@ -542,21 +561,31 @@ pub struct AssumeRoleInput {
     pub checks: Vec<crate::authz::access::Check>,
 }
 
+/// AssumeRole's result.
 #[derive(Debug, Clone)]
 pub struct AssumedRole {
+    /// The session's temporary credentials.
     pub credentials: TemporaryCredentials,
+    /// `ROLE_ID:SESSION_NAME`, the session's `aws:userid`.
     pub assumed_role_id: String,
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE_NAME/SESSION_NAME`.
     pub arn: String,
     /// Reported only when session policies or tags were passed, as AWS does.
     pub packed_policy_size: Option<i32>,
+    /// The session's SourceIdentity, set now or inherited from the calling session.
     pub source_identity: Option<String>,
 }
 
+/// GetFederationToken's result.
 #[derive(Debug, Clone)]
 pub struct FederatedUser {
+    /// The session's temporary credentials.
     pub credentials: TemporaryCredentials,
+    /// `ACCOUNT:NAME`, the session's `aws:userid`.
     pub federated_user_id: String,
+    /// `arn:aws:sts::ACCOUNT:federated-user/NAME`.
     pub arn: String,
+    /// How much of the packed-policy allowance the session policy and tags use, in percent.
     pub packed_policy_size: i32,
 }
 
