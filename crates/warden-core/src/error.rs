@@ -5,89 +5,146 @@
 use warden_store::StoreError;
 use warden_wire::ErrorCode;
 
+/// An error the domain raises: one variant per AWS error, carrying AWS's message where it varies.
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
+    /// IAM `NoSuchEntity`: the named user, role, policy, key, ... does not exist.
     #[error("{0}")]
     NoSuchEntity(String),
+    /// IAM `EntityAlreadyExists`: the name (compared case-insensitively) is taken.
     #[error("{0}")]
     EntityAlreadyExists(String),
+    /// IAM `DeleteConflict`: the entity still has attachments, members or credentials.
     #[error("{0}")]
     DeleteConflict(String),
+    /// IAM `LimitExceeded`: an AWS quota (tags, keys, versions, attachments, ...) would be
+    /// exceeded.
     #[error("{0}")]
     LimitExceeded(String),
+    /// IAM `InvalidInput`: a parameter is well-formed but not acceptable.
     #[error("{0}")]
     InvalidInput(String),
+    /// `ValidationError`: a parameter breaks its API constraint, e.g. a bad Marker or out-of-
+    /// range number.
     #[error("{0}")]
     ValidationError(String),
+    /// STS `InvalidParameterValue`: e.g. a bad session tag or session policy parameter.
     #[error("{0}")]
     InvalidParameterValue(String),
+    /// IAM `PasswordPolicyViolation`: the password breaks the account's policy or repeats an
+    /// old one.
     #[error("{0}")]
     PasswordPolicyViolation(String),
+    /// IAM `InvalidAuthenticationCode`: the MFA codes given to enable or resync a device are
+    /// wrong.
     #[error("{0}")]
     InvalidAuthenticationCode(String),
+    /// IAM `InvalidUserType`: the operation is not for this kind of user; kept for AWS
+    /// parity, not raised yet.
     #[error("{0}")]
     InvalidUserType(String),
+    /// IAM `EntityTemporarilyUnmodifiable`: the entity is being changed; kept for AWS parity,
+    /// not raised yet.
     #[error("{0}")]
     EntityTemporarilyUnmodifiable(String),
+    /// `AccessDenied`: a policy decision or an operation-specific refusal, with AWS's
+    /// wording.
     #[error("{0}")]
     AccessDenied(String),
+    /// `InvalidClientTokenId`: unknown or inactive key, bad session token, or its principal
+    /// is gone.
     #[error("The security token included in the request is invalid.")]
     InvalidClientTokenId,
+    /// `ExpiredToken`: the session token's credentials have expired.
     #[error("The security token included in the request is expired")]
     ExpiredToken,
+    /// `MalformedPolicyDocument`: the policy document does not parse or breaks IAM's grammar.
     #[error("{0}")]
     MalformedPolicyDocument(String),
+    /// STS `PackedPolicyTooLarge`: session policies and tags exceed the packed allowance.
     #[error("{0}")]
     PackedPolicyTooLarge(String),
+    /// IAM `UnmodifiableEntity`: a service-linked role, changeable only by its service.
     #[error("{0}")]
     UnmodifiableEntity(String),
+    /// Organizations `AWSOrganizationsNotInUseException`: the account is in no organization.
     #[error("{0}")]
     OrganizationsNotInUse(String),
+    /// Organizations `AccessDeniedException`: the caller is not the management account.
     #[error("{0}")]
     OrganizationsAccessDenied(String),
+    /// Organizations `AlreadyInOrganizationException`: CreateOrganization by an account already in
+    /// one.
     #[error("{0}")]
     AlreadyInOrganization(String),
+    /// Organizations `CreateAccountStatusNotFoundException`: no CreateAccount request has that id.
     #[error("{0}")]
     CreateAccountStatusNotFound(String),
+    /// Organizations `AccountNotFoundException`: the account is not a member of the organization.
     #[error("{0}")]
     AccountNotFound(String),
+    /// Organizations `PolicyNotFoundException`: no policy has that id.
     #[error("We can't find a policy with the PolicyId that you specified.")]
     OrgPolicyNotFound,
+    /// Organizations `PolicyInUseException`: the policy is still attached somewhere.
     #[error("The policy is attached to one or more entities. You must detach it from all roots, OUs, and accounts before performing this operation.")]
     OrgPolicyInUse,
+    /// Organizations `DuplicatePolicyException`: a policy with that name exists.
     #[error("A policy with the same name already exists.")]
     DuplicateOrgPolicy,
+    /// Organizations `DuplicatePolicyAttachmentException`: the policy is already attached to the
+    /// target.
     #[error("The selected policy is already attached to the specified target.")]
     DuplicateOrgPolicyAttachment,
+    /// Organizations `PolicyNotAttachedException`: the policy is not attached to the target.
     #[error("The policy isn't attached to the specified target in the specified root.")]
     OrgPolicyNotAttached,
+    /// Organizations `PolicyTypeNotEnabledException`: the policy's type is not enabled in the root.
     #[error("The specified policy type isn't currently enabled in this root. You can't attach policies of the specified type to entities in a root until you enable that type in the root.")]
     PolicyTypeNotEnabled,
+    /// Organizations `PolicyTypeAlreadyEnabledException`: EnablePolicyType for a type already
+    /// enabled.
     #[error("The specified policy type is already enabled in the specified root.")]
     PolicyTypeAlreadyEnabled,
     /// A policy type the organization (or warden) cannot use.
     #[error("{0}")]
     PolicyTypeNotAvailable(String),
+    /// Organizations `RootNotFoundException`: no root has that id.
     #[error("We can't find a root with the RootId that you specified.")]
     RootNotFound,
+    /// Organizations `TargetNotFoundException`: no root, OU or account has that id.
     #[error("We can't find a root, OU, account, or policy with the TargetId that you specified.")]
     TargetNotFound,
+    /// Organizations `ParentNotFoundException`: no root or OU has that ParentId.
     #[error("We can't find a root or OU with the ParentId that you specified.")]
     ParentNotFound,
+    /// Organizations `OrganizationalUnitNotFoundException`: no OU has that id.
     #[error("We can't find an OU with the OrganizationalUnitId that you specified.")]
     OrganizationalUnitNotFound,
+    /// Organizations `DuplicateOrganizationalUnitException`: the parent already has an OU of that
+    /// name.
     #[error("An OU with the same name already exists.")]
     DuplicateOrganizationalUnit,
+    /// Organizations `OrganizationalUnitNotEmptyException`: DeleteOrganizationalUnit on an OU
+    /// holding accounts or OUs.
     #[error("The specified OU is not empty. Move all accounts to another root or to other OUs, remove all child OUs, and try the operation again.")]
     OrganizationalUnitNotEmpty,
+    /// Organizations `ChildNotFoundException`: no OU or account has that ChildId.
     #[error("We can't find an organizational unit (OU) or Amazon Web Services account with the ChildId that you specified.")]
     ChildNotFound,
+    /// Organizations `SourceParentNotFoundException`: MoveAccount's SourceParentId is not the
+    /// account's parent.
     #[error("We can't find a source root or OU with the ParentId that you specified.")]
     SourceParentNotFound,
+    /// Organizations `DestinationParentNotFoundException`: MoveAccount's destination is no root or
+    /// OU.
     #[error("We can't find the destination container (a root or OU) with the ParentId that you specified.")]
     DestinationParentNotFound,
+    /// Organizations `DuplicateAccountException`: the account is already in the destination.
     #[error("That account is already present in the specified destination.")]
     DuplicateAccount,
+    /// Organizations `MalformedPolicyDocumentException`: the SCP or RCP content is not valid for
+    /// its type.
     #[error(
         "The provided policy document doesn't meet the requirements of the specified policy type."
     )]
@@ -95,13 +152,17 @@ pub enum CoreError {
     /// Organizations' `ConstraintViolationException`, with its `Reason`.
     #[error("{message}")]
     OrgConstraintViolation {
+        /// The `Reason` code, e.g. `MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED`.
         reason: &'static str,
+        /// The message, as AWS words it.
         message: String,
     },
     /// Organizations' `InvalidInputException`, with its `Reason`.
     #[error("{message}")]
     OrgInvalidInput {
+        /// The `Reason` code.
         reason: &'static str,
+        /// The message, as AWS words it.
         message: String,
     },
     /// A storage failure: the change was not applied.
@@ -191,4 +252,5 @@ impl CoreError {
     }
 }
 
+/// The domain's result type: [`CoreError`] unless stated otherwise.
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;

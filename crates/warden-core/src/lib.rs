@@ -29,6 +29,7 @@
 //! crate's stable paths for other crates: they keep compiling whatever room
 //! a module moves to. Code inside the crate uses the real paths.
 
+#![warn(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod authz;
