@@ -31,7 +31,7 @@ pub struct Tag {
 pub struct PasswordPolicy {
     /// MinimumPasswordLength, 6 to 128; AWS's default of 8 applies when `None`.
     pub minimum_password_length: Option<i32>,
-    /// RequireSymbols: at least one non-alphanumeric character.
+    /// RequireSymbols: at least one of AWS's symbols, ``!@#$%^&*()_+-=[]{}|'``.
     pub require_symbols: bool,
     /// RequireNumbers: at least one digit.
     pub require_numbers: bool,
