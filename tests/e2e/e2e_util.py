@@ -681,6 +681,16 @@ def policy_doc(*statements: dict) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
+def allow(action, resource="*", **extra) -> dict:
+    """An Allow statement; `extra` adds members such as Condition."""
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action, resource="*", **extra) -> dict:
+    """A Deny statement; `extra` adds members such as Condition."""
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
 def new_organization(w: Any) -> dict:
     """A fresh organization on the server `w`: the management root's Organizations client, one
     member account (created as on AWS, with OrganizationAccountAccessRole), the root, and the keys

@@ -25,6 +25,9 @@ import botocore.credentials
 import pytest
 
 from e2e_util import (
+    allow,
+    deny,
+    policy_doc as doc,
     ACCOUNT_ID,
     REGION,
     Creds,
@@ -41,18 +44,6 @@ ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 SCP = "SERVICE_CONTROL_POLICY"
 PW1 = "Initial-Passw0rd-One!"
 PW2 = "Second-Passw0rd-Two!"
-
-
-def doc(*statements) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(action, resource="*", **extra) -> dict:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action, resource="*", **extra) -> dict:
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
 def arn(kind: str, name: str, path: str = "/") -> str:

@@ -18,6 +18,8 @@ import xml.etree.ElementTree as ET
 from botocore.exceptions import ClientError
 
 from e2e_util import (
+    allow,
+    deny,
     ACCOUNT_ID,
     ROOT,
     create_user_with_key,
@@ -34,10 +36,6 @@ from e2e_util import (
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 BAD_MFA = "MultiFactorAuthentication failed with invalid MFA one time pass code."
-
-
-def allow(actions, resource="*", **extra):
-    return {"Effect": "Allow", "Action": actions, "Resource": resource, **extra}
 
 
 def put_policy(iam, user: str, *statements: dict) -> None:

@@ -37,6 +37,9 @@ from dataclasses import dataclass
 import pytest
 
 from e2e_util import (
+    allow,
+    deny,
+    policy_doc as doc,
     ACCOUNT_ID,
     Creds,
     assert_cli_error,
@@ -51,18 +54,6 @@ from e2e_util import (
 )
 
 ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
-
-
-def doc(*statements) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(action, resource="*", **extra) -> dict:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action, resource="*", **extra) -> dict:
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
 def user_arn(name: str, path: str = "/") -> str:
