@@ -500,7 +500,7 @@ impl OrganizationsApi for Organizations<'_> {
                     ChildEntry::Account(id) => (id, ChildType::ACCOUNT),
                     ChildEntry::OrganizationalUnit(id) => (id, ChildType::ORGANIZATIONAL_UNIT),
                 };
-                (kind == input.child_type).then(|| Child {
+                (kind == input.child_type).then_some(Child {
                     id: Some(id),
                     type_: Some(kind),
                 })
