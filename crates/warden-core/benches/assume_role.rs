@@ -5,7 +5,11 @@
 //!
 //! `cargo bench -p warden-core --bench assume_role`
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fails loudly on a broken fixture"
+)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use warden_core::authz::RequestFacts;

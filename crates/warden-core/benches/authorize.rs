@@ -13,7 +13,11 @@
 //!
 //! `cargo bench -p warden-core --bench authorize`
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark fails loudly on a broken fixture"
+)]
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use warden_core::auth::Caller;

@@ -30,7 +30,14 @@
 //! a module moves to. Code inside the crate uses the real paths.
 
 #![warn(missing_docs)]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "tests fail loudly on a broken fixture"
+    )
+)]
 
 pub mod authz;
 pub mod error;

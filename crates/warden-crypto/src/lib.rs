@@ -37,7 +37,14 @@
 //! HKDF-Expand), so no key serves two purposes.
 
 #![warn(missing_docs)]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "tests fail loudly on a broken fixture"
+    )
+)]
 
 mod ids;
 mod master;

@@ -4,7 +4,14 @@
 //! store. IAM and STS share one port; the SigV4 scope's service picks the
 //! service, then the `Host`, then the action name.
 
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "tests fail loudly on a broken fixture"
+    )
+)]
 
 mod authz;
 mod dev;

@@ -305,7 +305,11 @@ mod tests {
     //! Properties over the whole table: no row may build its resource from
     //! the request's spelling of an existing entity, and no request key the
     //! table lists may be dropped on the way to the engine.
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "a test fails loudly on a broken fixture"
+    )]
 
     use std::collections::HashMap;
 

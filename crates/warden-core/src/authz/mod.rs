@@ -615,7 +615,11 @@ impl Warden {
 pub(crate) mod tests {
     //! The resolved-policy cache must never serve a stale decision: every
     //! change below is seen by the very next request.
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "a test fails loudly on a broken fixture"
+    )]
 
     use super::*;
     use crate::iam::keys::KeyOwner;

@@ -695,7 +695,11 @@ impl Warden {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "a test fails loudly on a broken fixture"
+    )]
 
     use super::*;
     use crate::authz::auth::Caller;

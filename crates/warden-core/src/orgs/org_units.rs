@@ -337,7 +337,11 @@ impl Warden {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "a test fails loudly on a broken fixture"
+    )]
 
     use super::*;
     use crate::orgs::org_policies::tests::{admin_in, decision, DENY_CREATE_USER};
