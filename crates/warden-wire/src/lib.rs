@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod json;
+pub mod page;
 pub mod query;
 pub mod rules;
 pub mod sigv4;

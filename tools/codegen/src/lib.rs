@@ -45,6 +45,8 @@ pub enum CodegenError {
 pub struct ServiceSpec {
     /// File under `models/`.
     pub model_file: &'static str,
+    /// The service's botocore `paginators-1.json`, under `models/`.
+    pub paginators_file: &'static str,
     /// Module name under `generated/`.
     pub module: &'static str,
     /// Name of the generated handler trait.
@@ -57,18 +59,21 @@ pub struct ServiceSpec {
 pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec {
         model_file: "iam-2010-05-08.json",
+        paginators_file: "iam-2010-05-08.paginators.json",
         module: "iam",
         trait_name: "IamApi",
         service_variant: "Iam",
     },
     ServiceSpec {
         model_file: "sts-2011-06-15.json",
+        paginators_file: "sts-2011-06-15.paginators.json",
         module: "sts",
         trait_name: "StsApi",
         service_variant: "Sts",
     },
     ServiceSpec {
         model_file: "organizations-2016-11-28.json",
+        paginators_file: "organizations-2016-11-28.paginators.json",
         module: "organizations",
         trait_name: "OrganizationsApi",
         service_variant: "Organizations",
@@ -108,7 +113,13 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
             path: path.clone(),
             source,
         })?;
-        let model = Model::parse(&text)?;
+        let mut model = Model::parse(&text)?;
+        let path = root.join(MODELS_DIR).join(spec.paginators_file);
+        let text = std::fs::read_to_string(&path).map_err(|source| CodegenError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        model.add_paginators(&text)?;
         let code = ServiceGen::new(spec, &model)?.emit()?;
         files.push(GeneratedFile {
             path: Path::new(OUTPUT_DIR).join(format!("{}.rs", spec.module)),
@@ -654,6 +665,7 @@ impl<'a> ServiceGen<'a> {
         for name in self.type_names.keys() {
             self.emit_struct(&mut s, name)?;
         }
+        self.emit_pagination(&mut s)?;
         self.emit_operations(&mut s)?;
         Ok(s)
     }
@@ -1131,6 +1143,220 @@ impl<'a> ServiceGen<'a> {
                 )
             }
         })
+    }
+
+    /// `crate::page` trait impls for every operation in `paginators-1.json`:
+    /// `PageRequest` on the input, `PageResponse` on the output, and
+    /// `PageItems` where one member carries the items. Shapes shared by
+    /// several operations get one impl.
+    fn emit_pagination(&self, s: &mut String) -> Result<(), CodegenError> {
+        let mut inputs = BTreeSet::new();
+        let mut outputs = BTreeSet::new();
+        for (op_name, p) in &self.model.paginators {
+            let op = &self.model.operations[op_name];
+            let missing =
+                |what: &str| CodegenError::Model(format!("paginated {op_name} has no {what}"));
+            let input = op.input.as_deref().ok_or_else(|| missing("input"))?;
+            let output = op.output.as_deref().ok_or_else(|| missing("output"))?;
+            if inputs.insert(input) {
+                self.emit_page_request(s, op_name, input, p)?;
+            }
+            if outputs.insert(output) {
+                self.emit_page_response(s, op_name, output, p)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A structure's member by name, and whether it is required.
+    fn member<'m>(
+        &'m self,
+        shape: &str,
+        member: &str,
+    ) -> Result<(&'m model::MemberDef, bool), CodegenError> {
+        let ShapeKind::Structure { members, required } = &self.model.shape(shape)?.kind else {
+            return Err(CodegenError::Model(format!("{shape} is not a structure")));
+        };
+        let m = members
+            .iter()
+            .find(|m| m.name == member)
+            .ok_or_else(|| CodegenError::Model(format!("{shape} has no member {member}")))?;
+        Ok((m, required.contains(&m.name)))
+    }
+
+    fn emit_page_request(
+        &self,
+        s: &mut String,
+        op: &str,
+        input: &str,
+        p: &model::Paginator,
+    ) -> Result<(), CodegenError> {
+        let tn = &self.type_names[input];
+        let (token, token_req) = self.member(input, &p.input_token)?;
+        if token_req || !matches!(self.model.shape(&token.shape)?.kind, ShapeKind::String) {
+            return Err(CodegenError::Model(format!(
+                "{op}: {} is not an optional string",
+                p.input_token
+            )));
+        }
+        let limit = match &p.limit_key {
+            Some(key) => {
+                let (m, req) = self.member(input, key)?;
+                if req || !matches!(self.model.shape(&m.shape)?.kind, ShapeKind::Integer) {
+                    return Err(CodegenError::Model(format!(
+                        "{op}: {key} is not an optional integer"
+                    )));
+                }
+                format!("self.{}", field_name(key))
+            }
+            None => "None".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "/// Paginated (`{op}`): `{}` in, limit `{}`.\n\
+             impl crate::page::PageRequest for {tn} {{\n\
+             fn marker(&self) -> Option<&str> {{ self.{}.as_deref() }}\n\
+             fn limit(&self) -> Option<i32> {{ {limit} }}\n\
+             }}\n",
+            p.input_token,
+            p.limit_key.as_deref().unwrap_or("none"),
+            field_name(&p.input_token),
+        );
+        Ok(())
+    }
+
+    fn emit_page_response(
+        &self,
+        s: &mut String,
+        op: &str,
+        output: &str,
+        p: &model::Paginator,
+    ) -> Result<(), CodegenError> {
+        let tn = &self.type_names[output];
+        let (token, token_req) = self.member(output, &p.output_token)?;
+        if token_req || !matches!(self.model.shape(&token.shape)?.kind, ShapeKind::String) {
+            return Err(CodegenError::Model(format!(
+                "{op}: {} is not an optional string",
+                p.output_token
+            )));
+        }
+        let token_field = field_name(&p.output_token);
+        // IsTruncated (where the output has it) is set from the marker, so
+        // the two can never disagree.
+        let more = match &p.more_results {
+            Some(key) => {
+                let (m, req) = self.member(output, key)?;
+                if !matches!(self.model.shape(&m.shape)?.kind, ShapeKind::Boolean) {
+                    return Err(CodegenError::Model(format!("{op}: {key} is not a boolean")));
+                }
+                let value = if req {
+                    "next.is_some()"
+                } else {
+                    "Some(next.is_some())"
+                };
+                Some((field_name(key), value))
+            }
+            None => None,
+        };
+        let set_more = more
+            .as_ref()
+            .map(|(f, v)| format!("self.{f} = {v};\n"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "/// Paginated (`{op}`): the next marker goes in `{}`{}.\n\
+             impl crate::page::PageResponse for {tn} {{\n\
+             fn set_next(&mut self, next: Option<String>) {{\n{set_more}self.{token_field} = next;\n}}\n\
+             }}\n",
+            p.output_token,
+            p.more_results
+                .as_deref()
+                .map(|m| format!(", `{m}` says whether it is set"))
+                .unwrap_or_default(),
+        );
+        let [result_key] = p.result_keys.as_slice() else {
+            return Ok(());
+        };
+        let (items, items_req) = self.member(output, result_key)?;
+        let ShapeKind::List {
+            member: item_shape, ..
+        } = &self.model.shape(&items.shape)?.kind
+        else {
+            return Err(CodegenError::Model(format!(
+                "{op}: {result_key} is not a list"
+            )));
+        };
+        let item = self.rust_type(item_shape)?;
+        let ShapeKind::Structure { members, required } = &self.model.shape(output)?.kind else {
+            return Err(CodegenError::Model(format!("{output} is not a structure")));
+        };
+        // Members that are neither items nor pagination (GetGroup's Group)
+        // come in as `rest`: one as itself, several as a tuple.
+        let rest: Vec<(String, String)> = members
+            .iter()
+            .filter(|m| {
+                m.name != *result_key
+                    && m.name != p.output_token
+                    && Some(&m.name) != p.more_results.as_ref()
+            })
+            .map(|m| {
+                let ty = self.rust_type(&m.shape)?;
+                let ty = if required.contains(&m.name) {
+                    ty
+                } else {
+                    format!("Option<{ty}>")
+                };
+                Ok((field_name(&m.name), ty))
+            })
+            .collect::<Result<_, CodegenError>>()?;
+        let rest_ty = match rest.as_slice() {
+            [] => "()".to_string(),
+            [(_, ty)] => ty.clone(),
+            many => format!(
+                "({})",
+                many.iter()
+                    .map(|(_, t)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let mut fields = String::new();
+        for m in members {
+            let f = field_name(&m.name);
+            let value = if m.name == *result_key {
+                if items_req {
+                    "items".to_string()
+                } else {
+                    "Some(items)".to_string()
+                }
+            } else if m.name == p.output_token {
+                "next".to_string()
+            } else if let Some((_, v)) = more.as_ref().filter(|(mf, _)| *mf == f) {
+                (*v).to_string()
+            } else if rest.len() == 1 {
+                "rest".to_string()
+            } else {
+                let i = rest.iter().position(|(rf, _)| *rf == f).unwrap_or_default();
+                format!("rest.{i}")
+            };
+            // The truncation flag is computed before `next` moves.
+            if m.name == p.output_token {
+                continue;
+            }
+            let _ = writeln!(fields, "{f}: {value},");
+        }
+        let rest_param = if rest.is_empty() { "_rest" } else { "rest" };
+        let _ = writeln!(
+            s,
+            "impl crate::page::PageItems for {tn} {{\n\
+             type Item = {item};\n\
+             type Rest = {rest_ty};\n\
+             fn page({rest_param}: {rest_ty}, items: Vec<{item}>, next: Option<String>) -> Self {{\n\
+             Self {{\n{fields}{token_field}: next,\n}}\n\
+             }}\n\
+             }}\n"
+        );
+        Ok(())
     }
 
     fn emit_operations(&self, s: &mut String) -> Result<(), CodegenError> {

@@ -31,6 +31,26 @@ pub struct Model {
     pub operations: BTreeMap<String, Operation>,
     /// Shapes by name.
     pub shapes: BTreeMap<String, Shape>,
+    /// Paginated operations by name, from the service's `paginators-1.json`
+    /// (empty until [`Model::add_paginators`]).
+    pub paginators: BTreeMap<String, Paginator>,
+}
+
+/// One operation's entry in botocore's `paginators-1.json`: which request
+/// member carries the marker and the page size, and which response members
+/// carry the next marker, the truncation flag and the items.
+#[derive(Debug)]
+pub struct Paginator {
+    /// Request member holding the marker (`Marker`, `NextToken`).
+    pub input_token: String,
+    /// Response member holding the next marker.
+    pub output_token: String,
+    /// Request member holding the page size (`MaxItems`, `MaxResults`), if any.
+    pub limit_key: Option<String>,
+    /// Response member saying more items follow (IAM's `IsTruncated`), if any.
+    pub more_results: Option<String>,
+    /// Response members holding the items (several for a few IAM calls).
+    pub result_keys: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -149,7 +169,49 @@ impl Model {
                 .ok_or_else(|| bad("no endpointPrefix"))?,
             operations,
             shapes,
+            paginators: BTreeMap::new(),
         })
+    }
+
+    /// Reads the service's `paginators-1.json` into [`Model::paginators`];
+    /// every paginated operation must exist in the model.
+    pub fn add_paginators(&mut self, text: &str) -> Result<(), CodegenError> {
+        let root: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let entries = root
+            .get("pagination")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("paginators: no pagination"))?;
+        for (op, p) in entries {
+            if !self.operations.contains_key(op) {
+                return Err(bad(format!("paginator for unknown operation {op}")));
+            }
+            let token = |key: &str| -> Result<String, CodegenError> {
+                str_of(p, key).ok_or_else(|| bad(format!("paginator {op}: no single {key}")))
+            };
+            let result_keys = match p.get("result_key") {
+                Some(Value::String(k)) => vec![k.clone()],
+                Some(Value::Array(ks)) => ks
+                    .iter()
+                    .map(|k| {
+                        k.as_str()
+                            .map(str::to_string)
+                            .ok_or_else(|| bad(format!("paginator {op}: bad result_key")))
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(bad(format!("paginator {op}: no result_key"))),
+            };
+            self.paginators.insert(
+                op.clone(),
+                Paginator {
+                    input_token: token("input_token")?,
+                    output_token: token("output_token")?,
+                    limit_key: str_of(p, "limit_key"),
+                    more_results: str_of(p, "more_results"),
+                    result_keys,
+                },
+            );
+        }
+        Ok(())
     }
 
     pub fn shape(&self, name: &str) -> Result<&Shape, CodegenError> {

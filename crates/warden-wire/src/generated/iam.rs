@@ -13414,6 +13414,983 @@ impl crate::xml::XmlEncode for VirtualMFADevice {
     }
 }
 
+/// Paginated (`GetAccountAuthorizationDetails`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for GetAccountAuthorizationDetailsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`GetAccountAuthorizationDetails`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for GetAccountAuthorizationDetailsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+/// Paginated (`GetGroup`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for GetGroupRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`GetGroup`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for GetGroupResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for GetGroupResponse {
+    type Item = User;
+    type Rest = Group;
+    fn page(rest: Group, items: Vec<User>, next: Option<String>) -> Self {
+        Self {
+            group: rest,
+            users: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListAccessKeys`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListAccessKeysRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListAccessKeys`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListAccessKeysResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListAccessKeysResponse {
+    type Item = AccessKeyMetadata;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<AccessKeyMetadata>, next: Option<String>) -> Self {
+        Self {
+            access_key_metadata: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListAccountAliases`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListAccountAliasesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListAccountAliases`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListAccountAliasesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListAccountAliasesResponse {
+    type Item = String;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<String>, next: Option<String>) -> Self {
+        Self {
+            account_aliases: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListAttachedGroupPolicies`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListAttachedGroupPoliciesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListAttachedGroupPolicies`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListAttachedGroupPoliciesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListAttachedGroupPoliciesResponse {
+    type Item = AttachedPolicy;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<AttachedPolicy>, next: Option<String>) -> Self {
+        Self {
+            attached_policies: Some(items),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListAttachedRolePolicies`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListAttachedRolePoliciesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListAttachedRolePolicies`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListAttachedRolePoliciesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListAttachedRolePoliciesResponse {
+    type Item = AttachedPolicy;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<AttachedPolicy>, next: Option<String>) -> Self {
+        Self {
+            attached_policies: Some(items),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListAttachedUserPolicies`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListAttachedUserPoliciesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListAttachedUserPolicies`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListAttachedUserPoliciesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListAttachedUserPoliciesResponse {
+    type Item = AttachedPolicy;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<AttachedPolicy>, next: Option<String>) -> Self {
+        Self {
+            attached_policies: Some(items),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListEntitiesForPolicy`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListEntitiesForPolicyRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListEntitiesForPolicy`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListEntitiesForPolicyResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+/// Paginated (`ListGroupPolicies`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListGroupPoliciesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListGroupPolicies`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListGroupPoliciesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListGroupPoliciesResponse {
+    type Item = String;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<String>, next: Option<String>) -> Self {
+        Self {
+            policy_names: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListGroups`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListGroupsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListGroups`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListGroupsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListGroupsResponse {
+    type Item = Group;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Group>, next: Option<String>) -> Self {
+        Self {
+            groups: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListGroupsForUser`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListGroupsForUserRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListGroupsForUser`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListGroupsForUserResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListGroupsForUserResponse {
+    type Item = Group;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Group>, next: Option<String>) -> Self {
+        Self {
+            groups: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListInstanceProfileTags`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListInstanceProfileTagsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListInstanceProfileTags`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListInstanceProfileTagsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListInstanceProfileTagsResponse {
+    type Item = Tag;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Tag>, next: Option<String>) -> Self {
+        Self {
+            tags: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListInstanceProfiles`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListInstanceProfilesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListInstanceProfiles`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListInstanceProfilesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListInstanceProfilesResponse {
+    type Item = InstanceProfile;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<InstanceProfile>, next: Option<String>) -> Self {
+        Self {
+            instance_profiles: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListInstanceProfilesForRole`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListInstanceProfilesForRoleRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListInstanceProfilesForRole`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListInstanceProfilesForRoleResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListInstanceProfilesForRoleResponse {
+    type Item = InstanceProfile;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<InstanceProfile>, next: Option<String>) -> Self {
+        Self {
+            instance_profiles: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListMFADeviceTags`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListMFADeviceTagsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListMFADeviceTags`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListMFADeviceTagsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListMFADeviceTagsResponse {
+    type Item = Tag;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Tag>, next: Option<String>) -> Self {
+        Self {
+            tags: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListMFADevices`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListMFADevicesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListMFADevices`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListMFADevicesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListMFADevicesResponse {
+    type Item = MFADevice;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<MFADevice>, next: Option<String>) -> Self {
+        Self {
+            mfa_devices: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListOpenIDConnectProviderTags`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListOpenIDConnectProviderTagsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListOpenIDConnectProviderTags`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListOpenIDConnectProviderTagsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListOpenIDConnectProviderTagsResponse {
+    type Item = Tag;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Tag>, next: Option<String>) -> Self {
+        Self {
+            tags: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListPolicies`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListPoliciesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListPolicies`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListPoliciesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListPoliciesResponse {
+    type Item = Policy;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Policy>, next: Option<String>) -> Self {
+        Self {
+            policies: Some(items),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListPolicyTags`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListPolicyTagsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListPolicyTags`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListPolicyTagsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListPolicyTagsResponse {
+    type Item = Tag;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Tag>, next: Option<String>) -> Self {
+        Self {
+            tags: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListPolicyVersions`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListPolicyVersionsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListPolicyVersions`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListPolicyVersionsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListPolicyVersionsResponse {
+    type Item = PolicyVersion;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<PolicyVersion>, next: Option<String>) -> Self {
+        Self {
+            versions: Some(items),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListRolePolicies`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListRolePoliciesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListRolePolicies`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListRolePoliciesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListRolePoliciesResponse {
+    type Item = String;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<String>, next: Option<String>) -> Self {
+        Self {
+            policy_names: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListRoleTags`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListRoleTagsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListRoleTags`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListRoleTagsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListRoleTagsResponse {
+    type Item = Tag;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Tag>, next: Option<String>) -> Self {
+        Self {
+            tags: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListRoles`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListRolesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListRoles`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListRolesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListRolesResponse {
+    type Item = Role;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Role>, next: Option<String>) -> Self {
+        Self {
+            roles: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListSAMLProviderTags`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListSAMLProviderTagsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListSAMLProviderTags`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListSAMLProviderTagsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListSAMLProviderTagsResponse {
+    type Item = Tag;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Tag>, next: Option<String>) -> Self {
+        Self {
+            tags: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListSSHPublicKeys`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListSSHPublicKeysRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListSSHPublicKeys`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListSSHPublicKeysResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListSSHPublicKeysResponse {
+    type Item = SSHPublicKeyMetadata;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<SSHPublicKeyMetadata>, next: Option<String>) -> Self {
+        Self {
+            ssh_public_keys: Some(items),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListServerCertificateTags`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListServerCertificateTagsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListServerCertificateTags`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListServerCertificateTagsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListServerCertificateTagsResponse {
+    type Item = Tag;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Tag>, next: Option<String>) -> Self {
+        Self {
+            tags: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListServerCertificates`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListServerCertificatesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListServerCertificates`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListServerCertificatesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListServerCertificatesResponse {
+    type Item = ServerCertificateMetadata;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<ServerCertificateMetadata>, next: Option<String>) -> Self {
+        Self {
+            server_certificate_metadata_list: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListSigningCertificates`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListSigningCertificatesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListSigningCertificates`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListSigningCertificatesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListSigningCertificatesResponse {
+    type Item = SigningCertificate;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<SigningCertificate>, next: Option<String>) -> Self {
+        Self {
+            certificates: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListUserPolicies`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListUserPoliciesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListUserPolicies`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListUserPoliciesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListUserPoliciesResponse {
+    type Item = String;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<String>, next: Option<String>) -> Self {
+        Self {
+            policy_names: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListUserTags`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListUserTagsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListUserTags`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListUserTagsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListUserTagsResponse {
+    type Item = Tag;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Tag>, next: Option<String>) -> Self {
+        Self {
+            tags: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListUsers`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListUsersRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListUsers`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListUsersResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListUsersResponse {
+    type Item = User;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<User>, next: Option<String>) -> Self {
+        Self {
+            users: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`ListVirtualMFADevices`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for ListVirtualMFADevicesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`ListVirtualMFADevices`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for ListVirtualMFADevicesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for ListVirtualMFADevicesResponse {
+    type Item = VirtualMFADevice;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<VirtualMFADevice>, next: Option<String>) -> Self {
+        Self {
+            virtual_mfa_devices: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`SimulateCustomPolicy`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for SimulateCustomPolicyRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
+/// Paginated (`SimulateCustomPolicy`): the next marker goes in `Marker`, `IsTruncated` says whether it is set.
+impl crate::page::PageResponse for SimulatePolicyResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.is_truncated = Some(next.is_some());
+        self.marker = next;
+    }
+}
+
+impl crate::page::PageItems for SimulatePolicyResponse {
+    type Item = EvaluationResult;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<EvaluationResult>, next: Option<String>) -> Self {
+        Self {
+            evaluation_results: Some(items),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        }
+    }
+}
+
+/// Paginated (`SimulatePrincipalPolicy`): `Marker` in, limit `MaxItems`.
+impl crate::page::PageRequest for SimulatePrincipalPolicyRequest {
+    fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_items
+    }
+}
+
 /// Every operation of the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operation {

@@ -5233,6 +5233,529 @@ impl crate::json::JsonEncode for UpdateResponsibilityTransferResponse {
     }
 }
 
+/// Paginated (`ListAWSServiceAccessForOrganization`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListAWSServiceAccessForOrganizationRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListAWSServiceAccessForOrganization`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListAWSServiceAccessForOrganizationResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListAWSServiceAccessForOrganizationResponse {
+    type Item = EnabledServicePrincipal;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<EnabledServicePrincipal>, next: Option<String>) -> Self {
+        Self {
+            enabled_service_principals: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListAccounts`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListAccountsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListAccounts`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListAccountsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListAccountsResponse {
+    type Item = Account;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Account>, next: Option<String>) -> Self {
+        Self {
+            accounts: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListAccountsForParent`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListAccountsForParentRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListAccountsForParent`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListAccountsForParentResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListAccountsForParentResponse {
+    type Item = Account;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Account>, next: Option<String>) -> Self {
+        Self {
+            accounts: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListAccountsWithInvalidEffectivePolicy`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListAccountsWithInvalidEffectivePolicyRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListAccountsWithInvalidEffectivePolicy`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListAccountsWithInvalidEffectivePolicyResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListAccountsWithInvalidEffectivePolicyResponse {
+    type Item = Account;
+    type Rest = Option<EffectivePolicyType>;
+    fn page(rest: Option<EffectivePolicyType>, items: Vec<Account>, next: Option<String>) -> Self {
+        Self {
+            accounts: Some(items),
+            policy_type: rest,
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListChildren`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListChildrenRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListChildren`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListChildrenResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListChildrenResponse {
+    type Item = Child;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Child>, next: Option<String>) -> Self {
+        Self {
+            children: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListCreateAccountStatus`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListCreateAccountStatusRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListCreateAccountStatus`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListCreateAccountStatusResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListCreateAccountStatusResponse {
+    type Item = CreateAccountStatus;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<CreateAccountStatus>, next: Option<String>) -> Self {
+        Self {
+            create_account_statuses: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListDelegatedAdministrators`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListDelegatedAdministratorsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListDelegatedAdministrators`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListDelegatedAdministratorsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListDelegatedAdministratorsResponse {
+    type Item = DelegatedAdministrator;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<DelegatedAdministrator>, next: Option<String>) -> Self {
+        Self {
+            delegated_administrators: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListDelegatedServicesForAccount`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListDelegatedServicesForAccountRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListDelegatedServicesForAccount`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListDelegatedServicesForAccountResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListDelegatedServicesForAccountResponse {
+    type Item = DelegatedService;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<DelegatedService>, next: Option<String>) -> Self {
+        Self {
+            delegated_services: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListEffectivePolicyValidationErrors`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListEffectivePolicyValidationErrorsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListEffectivePolicyValidationErrors`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListEffectivePolicyValidationErrorsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListEffectivePolicyValidationErrorsResponse {
+    type Item = EffectivePolicyValidationError;
+    type Rest = (
+        Option<String>,
+        Option<EffectivePolicyType>,
+        Option<String>,
+        Option<::time::OffsetDateTime>,
+    );
+    fn page(
+        rest: (
+            Option<String>,
+            Option<EffectivePolicyType>,
+            Option<String>,
+            Option<::time::OffsetDateTime>,
+        ),
+        items: Vec<EffectivePolicyValidationError>,
+        next: Option<String>,
+    ) -> Self {
+        Self {
+            account_id: rest.0,
+            policy_type: rest.1,
+            path: rest.2,
+            evaluation_timestamp: rest.3,
+            effective_policy_validation_errors: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListHandshakesForAccount`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListHandshakesForAccountRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListHandshakesForAccount`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListHandshakesForAccountResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListHandshakesForAccountResponse {
+    type Item = Handshake;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Handshake>, next: Option<String>) -> Self {
+        Self {
+            handshakes: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListHandshakesForOrganization`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListHandshakesForOrganizationRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListHandshakesForOrganization`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListHandshakesForOrganizationResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListHandshakesForOrganizationResponse {
+    type Item = Handshake;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Handshake>, next: Option<String>) -> Self {
+        Self {
+            handshakes: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListOrganizationalUnitsForParent`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListOrganizationalUnitsForParentRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListOrganizationalUnitsForParent`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListOrganizationalUnitsForParentResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListOrganizationalUnitsForParentResponse {
+    type Item = OrganizationalUnit;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<OrganizationalUnit>, next: Option<String>) -> Self {
+        Self {
+            organizational_units: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListParents`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListParentsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListParents`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListParentsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListParentsResponse {
+    type Item = Parent;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Parent>, next: Option<String>) -> Self {
+        Self {
+            parents: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListPolicies`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListPoliciesRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListPolicies`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListPoliciesResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListPoliciesResponse {
+    type Item = PolicySummary;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<PolicySummary>, next: Option<String>) -> Self {
+        Self {
+            policies: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListPoliciesForTarget`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListPoliciesForTargetRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListPoliciesForTarget`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListPoliciesForTargetResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListPoliciesForTargetResponse {
+    type Item = PolicySummary;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<PolicySummary>, next: Option<String>) -> Self {
+        Self {
+            policies: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListRoots`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListRootsRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListRoots`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListRootsResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListRootsResponse {
+    type Item = Root;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Root>, next: Option<String>) -> Self {
+        Self {
+            roots: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListTagsForResource`): `NextToken` in, limit `none`.
+impl crate::page::PageRequest for ListTagsForResourceRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        None
+    }
+}
+
+/// Paginated (`ListTagsForResource`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListTagsForResourceResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListTagsForResourceResponse {
+    type Item = Tag;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<Tag>, next: Option<String>) -> Self {
+        Self {
+            tags: Some(items),
+            next_token: next,
+        }
+    }
+}
+
+/// Paginated (`ListTargetsForPolicy`): `NextToken` in, limit `MaxResults`.
+impl crate::page::PageRequest for ListTargetsForPolicyRequest {
+    fn marker(&self) -> Option<&str> {
+        self.next_token.as_deref()
+    }
+    fn limit(&self) -> Option<i32> {
+        self.max_results
+    }
+}
+
+/// Paginated (`ListTargetsForPolicy`): the next marker goes in `NextToken`.
+impl crate::page::PageResponse for ListTargetsForPolicyResponse {
+    fn set_next(&mut self, next: Option<String>) {
+        self.next_token = next;
+    }
+}
+
+impl crate::page::PageItems for ListTargetsForPolicyResponse {
+    type Item = PolicyTargetSummary;
+    type Rest = ();
+    fn page(_rest: (), items: Vec<PolicyTargetSummary>, next: Option<String>) -> Self {
+        Self {
+            targets: Some(items),
+            next_token: next,
+        }
+    }
+}
+
 /// Every operation of the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operation {
