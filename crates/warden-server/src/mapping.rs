@@ -4,7 +4,9 @@
 use time::OffsetDateTime;
 use warden_core::auth::{Caller, PrincipalKind};
 use warden_core::model::{Epoch, Tag};
+use warden_core::page::Page;
 use warden_core::CoreError;
+use warden_wire::page::{PageItems, PageRequest, PageResponse};
 use warden_wire::{ApiError, ErrorCode, Service};
 
 /// Domain error → AWS error, as the Query services (IAM, STS) name it. The
@@ -98,4 +100,59 @@ pub fn target_user(caller: &Caller, user_name: Option<String>) -> R<String> {
         )
         .into()),
     }
+}
+
+/// A domain page as a paged response. With [`page_with`] and [`page_into`]
+/// this is where a page's marker reaches the wire: the generated
+/// `PageResponse` impl puts it in the operation's output token (and sets
+/// IAM's `IsTruncated` from it), so handlers never touch either.
+pub fn page_out<Resp, T>(page: Page<T>, f: impl FnMut(&T) -> Resp::Item) -> Resp
+where
+    Resp: PageItems<Rest = ()>,
+{
+    page_with((), page, f)
+}
+
+/// [`page_out`] for a response with members besides the page (GetGroup's
+/// `Group`), given as `rest`.
+pub fn page_with<Resp: PageItems, T>(
+    rest: Resp::Rest,
+    page: Page<T>,
+    f: impl FnMut(&T) -> Resp::Item,
+) -> Resp {
+    Resp::page(rest, page.items.iter().map(f).collect(), page.marker)
+}
+
+/// [`page_out`] for a response whose items are split over several lists:
+/// `build` fills them from the page's items.
+pub fn page_into<Resp: PageResponse, T>(page: Page<T>, build: impl FnOnce(Vec<T>) -> Resp) -> Resp {
+    let mut out = build(page.items);
+    out.set_next(page.marker);
+    out
+}
+
+/// A paginated response answered whole: never truncated, no marker.
+pub fn whole<Resp: PageResponse>(mut out: Resp) -> Resp {
+    out.set_next(None);
+    out
+}
+
+/// Pages a list the handler holds in a fixed order (tags, simulation
+/// results, Organizations listings): the marker is the item's position,
+/// zero-padded to `width` digits so markers sort as positions do.
+pub fn page_by_position<T>(
+    items: impl IntoIterator<Item = T>,
+    width: usize,
+    request: &impl PageRequest,
+) -> R<Page<T>> {
+    let page = warden_core::page::paginate(
+        items.into_iter().enumerate(),
+        |(i, _)| format!("{i:0width$}"),
+        request.marker(),
+        request.limit(),
+    )?;
+    Ok(Page {
+        items: page.items.into_iter().map(|(_, t)| t).collect(),
+        marker: page.marker,
+    })
 }

@@ -4,9 +4,10 @@ use warden_core::org_policies::{PolicyView, TargetView};
 use warden_core::org_units::{Child as ChildEntry, OrgUnit};
 use warden_core::orgs::{CreateAccountRequest as Request, Member, Organization as Org};
 use warden_wire::generated::organizations::*;
+use warden_wire::page::{PageItems, PageRequest};
 
 use crate::edge::RequestCtx;
-use crate::mapping::{ts, HandlerError, R};
+use crate::mapping::{page_by_position, page_out, ts, HandlerError, R};
 use crate::AppState;
 
 pub struct Organizations<'a> {
@@ -71,22 +72,14 @@ fn target_out(t: &TargetView) -> PolicyTargetSummary {
     }
 }
 
-/// One page of a list answered in a fixed order, with an opaque NextToken.
-fn paged<T>(
+/// One page of a list answered in a fixed order, as `Resp` (the NextToken
+/// is the item's position).
+fn paged<Resp: PageItems<Rest = ()>, T>(
     items: Vec<T>,
-    next_token: Option<&str>,
-    max_results: Option<i32>,
-) -> R<(Vec<T>, Option<String>)> {
-    let page = warden_core::page::paginate(
-        items.into_iter().enumerate(),
-        |(i, _)| format!("{i:06}"),
-        next_token,
-        max_results,
-    )?;
-    Ok((
-        page.items.into_iter().map(|(_, t)| t).collect(),
-        page.marker,
-    ))
+    input: &impl PageRequest,
+    f: impl FnMut(&T) -> Resp::Item,
+) -> R<Resp> {
+    Ok(page_out(page_by_position(items, 6, input)?, f))
 }
 
 fn account_out(o: &Org, m: &Member) -> Account {
@@ -201,14 +194,8 @@ impl OrganizationsApi for Organizations<'_> {
         input: ListAccountsRequest,
     ) -> R<ListAccountsResponse> {
         let org = self.app.warden.list_member_accounts(&ctx.caller.account)?;
-        let (members, next_token) = paged(
-            org.members.iter().collect(),
-            input.next_token.as_deref(),
-            input.max_results,
-        )?;
-        Ok(ListAccountsResponse {
-            accounts: Some(members.into_iter().map(|m| account_out(&org, m)).collect()),
-            next_token,
+        paged(org.members.iter().collect(), &input, |m| {
+            account_out(&org, m)
         })
     }
 
@@ -228,15 +215,7 @@ impl OrganizationsApi for Organizations<'_> {
 
     fn list_roots(&self, ctx: &RequestCtx, input: ListRootsRequest) -> R<ListRootsResponse> {
         let org = self.app.warden.list_roots(&ctx.caller.account)?;
-        let (roots, next_token) = paged(
-            vec![root_out(&org)],
-            input.next_token.as_deref(),
-            input.max_results,
-        )?;
-        Ok(ListRootsResponse {
-            roots: Some(roots),
-            next_token,
-        })
+        paged(vec![root_out(&org)], &input, Clone::clone)
     }
 
     fn enable_policy_type(
@@ -335,12 +314,7 @@ impl OrganizationsApi for Organizations<'_> {
             .app
             .warden
             .list_org_policies(&ctx.caller.account, input.filter.as_str())?;
-        let (policies, next_token) =
-            paged(policies, input.next_token.as_deref(), input.max_results)?;
-        Ok(ListPoliciesResponse {
-            policies: Some(policies.iter().map(summary_out).collect()),
-            next_token,
-        })
+        paged(policies, &input, summary_out)
     }
 
     fn attach_policy(&self, ctx: &RequestCtx, input: AttachPolicyRequest) -> R<()> {
@@ -371,12 +345,7 @@ impl OrganizationsApi for Organizations<'_> {
             &input.target_id,
             input.filter.as_str(),
         )?;
-        let (policies, next_token) =
-            paged(policies, input.next_token.as_deref(), input.max_results)?;
-        Ok(ListPoliciesForTargetResponse {
-            policies: Some(policies.iter().map(summary_out).collect()),
-            next_token,
-        })
+        paged(policies, &input, summary_out)
     }
 
     fn list_targets_for_policy(
@@ -388,11 +357,7 @@ impl OrganizationsApi for Organizations<'_> {
             .app
             .warden
             .org_targets_for_policy(&ctx.caller.account, &input.policy_id)?;
-        let (targets, next_token) = paged(targets, input.next_token.as_deref(), input.max_results)?;
-        Ok(ListTargetsForPolicyResponse {
-            targets: Some(targets.iter().map(target_out).collect()),
-            next_token,
-        })
+        paged(targets, &input, target_out)
     }
     fn create_organizational_unit(
         &self,
@@ -461,11 +426,7 @@ impl OrganizationsApi for Organizations<'_> {
         let account = &ctx.caller.account;
         let units = warden.org_units_for_parent(account, &input.parent_id)?;
         let org = warden.list_roots(account)?;
-        let (units, next_token) = paged(units, input.next_token.as_deref(), input.max_results)?;
-        Ok(ListOrganizationalUnitsForParentResponse {
-            organizational_units: Some(units.iter().map(|u| unit_out(&org, u)).collect()),
-            next_token,
-        })
+        paged(units, &input, |u| unit_out(&org, u))
     }
 
     fn list_accounts_for_parent(
@@ -477,11 +438,7 @@ impl OrganizationsApi for Organizations<'_> {
         let account = &ctx.caller.account;
         let members = warden.org_accounts_for_parent(account, &input.parent_id)?;
         let org = warden.list_roots(account)?;
-        let (members, next_token) = paged(members, input.next_token.as_deref(), input.max_results)?;
-        Ok(ListAccountsForParentResponse {
-            accounts: Some(members.iter().map(|m| account_out(&org, m)).collect()),
-            next_token,
-        })
+        paged(members, &input, |m| account_out(&org, m))
     }
 
     fn list_children(
@@ -506,11 +463,7 @@ impl OrganizationsApi for Organizations<'_> {
                 })
             })
             .collect();
-        let (children, next_token) = paged(wanted, input.next_token.as_deref(), input.max_results)?;
-        Ok(ListChildrenResponse {
-            children: Some(children),
-            next_token,
-        })
+        paged(wanted, &input, Clone::clone)
     }
 
     fn list_parents(&self, ctx: &RequestCtx, input: ListParentsRequest) -> R<ListParentsResponse> {
@@ -518,18 +471,14 @@ impl OrganizationsApi for Organizations<'_> {
             .app
             .warden
             .org_parent_of(&ctx.caller.account, &input.child_id)?;
-        let (parents, next_token) = paged(
+        paged(
             vec![Parent {
                 id: Some(id),
                 type_: Some(ParentType::from(kind.as_str().to_string())),
             }],
-            input.next_token.as_deref(),
-            input.max_results,
-        )?;
-        Ok(ListParentsResponse {
-            parents: Some(parents),
-            next_token,
-        })
+            &input,
+            Clone::clone,
+        )
     }
 
     fn move_account(&self, ctx: &RequestCtx, input: MoveAccountRequest) -> R<()> {
@@ -568,17 +517,9 @@ impl OrganizationsApi for Organizations<'_> {
             .app
             .warden
             .org_resource_tags(&ctx.caller.account, &input.resource_id)?;
-        let (tags, next_token) = paged(tags, input.next_token.as_deref(), None)?;
-        Ok(ListTagsForResourceResponse {
-            tags: Some(
-                tags.into_iter()
-                    .map(|t| Tag {
-                        key: t.key,
-                        value: t.value,
-                    })
-                    .collect(),
-            ),
-            next_token,
+        paged(tags, &input, |t| Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
         })
     }
 }

@@ -4,10 +4,11 @@
 use warden_core::authorization_details::{AttachedName, DetailFilter, DetailItem};
 use warden_core::model;
 use warden_wire::generated::iam::*;
+use warden_wire::page::{PageParams, PageRequest};
 
-use super::{instance_profile_out, page_parts, role_out, user_out, version_out};
+use super::{instance_profile_out, role_out, user_out, version_out};
 use crate::edge::RequestCtx;
-use crate::mapping::{ts, R};
+use crate::mapping::{page_into, page_out, ts, R};
 use crate::AppState;
 
 pub(super) fn get_account_authorization_details(
@@ -15,6 +16,7 @@ pub(super) fn get_account_authorization_details(
     ctx: &RequestCtx,
     input: GetAccountAuthorizationDetailsRequest,
 ) -> R<GetAccountAuthorizationDetailsResponse> {
+    let paging = PageParams::of(&input);
     // The domain's filter is text: the wire values, already checked on decode.
     let filter: Vec<String> = input
         .filter
@@ -25,8 +27,8 @@ pub(super) fn get_account_authorization_details(
     let page = app.warden.authorization_details(
         &ctx.caller.account,
         DetailFilter(&filter),
-        input.marker.as_deref(),
-        input.max_items,
+        paging.marker(),
+        paging.limit(),
     )?;
     let details = |list: &[model::InlinePolicy]| -> Option<Vec<PolicyDetail>> {
         Some(
@@ -48,96 +50,98 @@ pub(super) fn get_account_authorization_details(
                 .collect(),
         )
     };
-    let is_truncated = Some(page.is_truncated());
-    let (mut users, mut groups, mut roles, mut policies) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for item in page.items {
-        match item {
-            DetailItem::User {
-                user: u,
-                groups,
-                attached: a,
-            } => {
-                let base = user_out(&u);
-                users.push(UserDetail {
-                    path: base.path,
-                    user_name: base.user_name,
-                    user_id: Some(base.user_id),
-                    arn: Some(base.arn),
-                    create_date: Some(base.create_date),
-                    user_policy_list: details(&u.inline_policies),
-                    group_list: Some(groups),
+    Ok(page_into(page, |items| {
+        let (mut users, mut groups, mut roles, mut policies) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for item in items {
+            match item {
+                DetailItem::User {
+                    user: u,
+                    groups,
+                    attached: a,
+                } => {
+                    let base = user_out(&u);
+                    users.push(UserDetail {
+                        path: base.path,
+                        user_name: base.user_name,
+                        user_id: Some(base.user_id),
+                        arn: Some(base.arn),
+                        create_date: Some(base.create_date),
+                        user_policy_list: details(&u.inline_policies),
+                        group_list: Some(groups),
+                        attached_managed_policies: attached(a),
+                        permissions_boundary: base.permissions_boundary,
+                        tags: base.tags,
+                    });
+                }
+                DetailItem::Group {
+                    group: g,
+                    attached: a,
+                } => groups.push(GroupDetail {
+                    path: Some(g.path.clone()),
+                    group_name: Some(g.name.clone()),
+                    group_id: Some(g.id.clone()),
+                    arn: Some(g.arn()),
+                    create_date: Some(ts(g.created)),
+                    group_policy_list: details(&g.inline_policies),
                     attached_managed_policies: attached(a),
-                    permissions_boundary: base.permissions_boundary,
-                    tags: base.tags,
-                });
-            }
-            DetailItem::Group {
-                group: g,
-                attached: a,
-            } => groups.push(GroupDetail {
-                path: Some(g.path.clone()),
-                group_name: Some(g.name.clone()),
-                group_id: Some(g.id.clone()),
-                arn: Some(g.arn()),
-                create_date: Some(ts(g.created)),
-                group_policy_list: details(&g.inline_policies),
-                attached_managed_policies: attached(a),
-            }),
-            DetailItem::Role {
-                role: r,
-                trust_document,
-                instance_profiles,
-                attached: a,
-            } => {
-                let base = role_out(&r);
-                roles.push(RoleDetail {
-                    path: Some(base.path),
-                    role_name: Some(base.role_name),
-                    role_id: Some(base.role_id),
-                    arn: Some(base.arn),
-                    create_date: Some(base.create_date),
-                    assume_role_policy_document: Some(trust_document),
-                    instance_profile_list: Some(
-                        instance_profiles
-                            .iter()
-                            .map(|p| instance_profile_out(p, Some(&r)))
-                            .collect(),
+                }),
+                DetailItem::Role {
+                    role: r,
+                    trust_document,
+                    instance_profiles,
+                    attached: a,
+                } => {
+                    let base = role_out(&r);
+                    roles.push(RoleDetail {
+                        path: Some(base.path),
+                        role_name: Some(base.role_name),
+                        role_id: Some(base.role_id),
+                        arn: Some(base.arn),
+                        create_date: Some(base.create_date),
+                        assume_role_policy_document: Some(trust_document),
+                        instance_profile_list: Some(
+                            instance_profiles
+                                .iter()
+                                .map(|p| instance_profile_out(p, Some(&r)))
+                                .collect(),
+                        ),
+                        role_policy_list: details(&r.inline_policies),
+                        attached_managed_policies: attached(a),
+                        permissions_boundary: base.permissions_boundary,
+                        tags: base.tags,
+                        role_last_used: base.role_last_used,
+                    });
+                }
+                DetailItem::Policy {
+                    policy: v,
+                    versions,
+                } => policies.push(ManagedPolicyDetail {
+                    policy_name: Some(v.name),
+                    policy_id: Some(v.id),
+                    arn: Some(v.arn),
+                    path: Some(v.path),
+                    default_version_id: Some(v.default_version),
+                    attachment_count: Some(v.attachment_count),
+                    permissions_boundary_usage_count: Some(v.boundary_usage_count),
+                    is_attachable: Some(true),
+                    description: v.description,
+                    create_date: Some(ts(v.created)),
+                    update_date: Some(ts(v.updated)),
+                    policy_version_list: Some(
+                        versions.iter().map(|x| version_out(x, true)).collect(),
                     ),
-                    role_policy_list: details(&r.inline_policies),
-                    attached_managed_policies: attached(a),
-                    permissions_boundary: base.permissions_boundary,
-                    tags: base.tags,
-                    role_last_used: base.role_last_used,
-                });
+                }),
             }
-            DetailItem::Policy {
-                policy: v,
-                versions,
-            } => policies.push(ManagedPolicyDetail {
-                policy_name: Some(v.name),
-                policy_id: Some(v.id),
-                arn: Some(v.arn),
-                path: Some(v.path),
-                default_version_id: Some(v.default_version),
-                attachment_count: Some(v.attachment_count),
-                permissions_boundary_usage_count: Some(v.boundary_usage_count),
-                is_attachable: Some(true),
-                description: v.description,
-                create_date: Some(ts(v.created)),
-                update_date: Some(ts(v.updated)),
-                policy_version_list: Some(versions.iter().map(|x| version_out(x, true)).collect()),
-            }),
         }
-    }
-    Ok(GetAccountAuthorizationDetailsResponse {
-        user_detail_list: Some(users),
-        group_detail_list: Some(groups),
-        role_detail_list: Some(roles),
-        policies: Some(policies),
-        is_truncated,
-        marker: page.marker,
-    })
+        GetAccountAuthorizationDetailsResponse {
+            user_detail_list: Some(users),
+            group_detail_list: Some(groups),
+            role_detail_list: Some(roles),
+            policies: Some(policies),
+            ..Default::default()
+        }
+    }))
 }
 
 pub(super) fn create_account_alias(
@@ -166,18 +170,8 @@ pub(super) fn list_account_aliases(
     input: ListAccountAliasesRequest,
 ) -> R<ListAccountAliasesResponse> {
     let aliases = app.warden.account_aliases(&ctx.caller.account)?;
-    let page = warden_core::page::paginate(
-        aliases,
-        Clone::clone,
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
-    let (account_aliases, is_truncated, marker) = page_parts(page, Clone::clone);
-    Ok(ListAccountAliasesResponse {
-        account_aliases,
-        is_truncated,
-        marker,
-    })
+    let page = warden_core::page::paginate(aliases, Clone::clone, input.marker(), input.limit())?;
+    Ok(page_out(page, Clone::clone))
 }
 
 pub(super) fn get_account_summary(

@@ -5,11 +5,12 @@ use warden_core::auth::PrincipalKind;
 use warden_core::keys::KeyOwner;
 use warden_core::model::{KeyStatus, PasswordPolicy};
 use warden_wire::generated::iam::*;
+use warden_wire::page::PageRequest;
 use warden_wire::{ApiError, ErrorCode};
 
-use super::{named_or_caller, page_parts};
+use super::named_or_caller;
 use crate::edge::RequestCtx;
-use crate::mapping::{ts, R};
+use crate::mapping::{page_out, ts, R};
 use crate::AppState;
 
 /// The key owner an access-key call targets: the named user, or the
@@ -52,24 +53,19 @@ pub(super) fn list_access_keys(
 ) -> R<ListAccessKeysResponse> {
     let owner = key_owner(ctx, &input.user_name)?;
     let account = &ctx.caller.account;
-    let page =
-        app.warden
-            .list_access_keys(account, owner, input.marker.as_deref(), input.max_items)?;
+    let page = app
+        .warden
+        .list_access_keys(account, owner, input.marker(), input.limit())?;
     let user_name = match owner {
         KeyOwner::Root => None,
         KeyOwner::User(n) => Some(app.warden.get_user(account, n)?.name),
     };
-    let (access_key_metadata, is_truncated, marker) = page_parts(page, |k| AccessKeyMetadata {
+    Ok(page_out(page, |k| AccessKeyMetadata {
         user_name: user_name.clone(),
         access_key_id: Some(k.id.clone()),
         status: Some(StatusType::from(k.status.as_str().to_string())),
         create_date: Some(ts(k.created)),
-    });
-    Ok(ListAccessKeysResponse {
-        access_key_metadata,
-        is_truncated,
-        marker,
-    })
+    }))
 }
 
 pub(super) fn update_access_key(

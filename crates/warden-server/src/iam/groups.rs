@@ -1,10 +1,11 @@
 //! IAM groups and their membership.
 
 use warden_wire::generated::iam::*;
+use warden_wire::page::PageRequest;
 
-use super::{group_out, page_parts, user_out};
+use super::{group_out, user_out};
 use crate::edge::RequestCtx;
-use crate::mapping::R;
+use crate::mapping::{page_out, page_with, R};
 use crate::AppState;
 
 pub(super) fn create_group(
@@ -30,16 +31,10 @@ pub(super) fn get_group(
     let (g, page) = app.warden.get_group(
         &ctx.caller.account,
         &input.group_name,
-        input.marker.as_deref(),
-        input.max_items,
+        input.marker(),
+        input.limit(),
     )?;
-    let (users, is_truncated, marker) = page_parts(page, user_out);
-    Ok(GetGroupResponse {
-        group: group_out(&g),
-        users,
-        is_truncated,
-        marker,
-    })
+    Ok(page_with(group_out(&g), page, user_out))
 }
 
 pub(super) fn list_groups(
@@ -50,15 +45,10 @@ pub(super) fn list_groups(
     let page = app.warden.list_groups(
         &ctx.caller.account,
         input.path_prefix.as_deref(),
-        input.marker.as_deref(),
-        input.max_items,
+        input.marker(),
+        input.limit(),
     )?;
-    let (groups, is_truncated, marker) = page_parts(page, group_out);
-    Ok(ListGroupsResponse {
-        groups,
-        is_truncated,
-        marker,
-    })
+    Ok(page_out(page, group_out))
 }
 
 pub(super) fn list_groups_for_user(
@@ -69,15 +59,10 @@ pub(super) fn list_groups_for_user(
     let page = app.warden.list_groups_for_user(
         &ctx.caller.account,
         &input.user_name,
-        input.marker.as_deref(),
-        input.max_items,
+        input.marker(),
+        input.limit(),
     )?;
-    let (groups, is_truncated, marker) = page_parts(page, group_out);
-    Ok(ListGroupsForUserResponse {
-        groups,
-        is_truncated,
-        marker,
-    })
+    Ok(page_out(page, group_out))
 }
 
 pub(super) fn update_group(app: &AppState, ctx: &RequestCtx, input: UpdateGroupRequest) -> R<()> {

@@ -1,10 +1,11 @@
 //! Instance profiles, the role each carries, and their tags.
 
 use warden_wire::generated::iam::*;
+use warden_wire::page::PageRequest;
 
-use super::{instance_profile_out, page_parts, tag_page};
+use super::{instance_profile_out, tag_page};
 use crate::edge::RequestCtx;
-use crate::mapping::{tags_in, R};
+use crate::mapping::{page_out, tags_in, R};
 use crate::AppState;
 
 pub(super) fn create_instance_profile(
@@ -45,16 +46,10 @@ pub(super) fn list_instance_profiles(
         &ctx.caller.account,
         input.path_prefix.as_deref(),
         None,
-        input.marker.as_deref(),
-        input.max_items,
+        input.marker(),
+        input.limit(),
     )?;
-    let (instance_profiles, is_truncated, marker) =
-        page_parts(page, |(p, r)| instance_profile_out(p, r.as_ref()));
-    Ok(ListInstanceProfilesResponse {
-        instance_profiles,
-        is_truncated,
-        marker,
-    })
+    Ok(page_out(page, |(p, r)| instance_profile_out(p, r.as_ref())))
 }
 
 pub(super) fn list_instance_profiles_for_role(
@@ -66,16 +61,10 @@ pub(super) fn list_instance_profiles_for_role(
         &ctx.caller.account,
         None,
         Some(&input.role_name),
-        input.marker.as_deref(),
-        input.max_items,
+        input.marker(),
+        input.limit(),
     )?;
-    let (instance_profiles, is_truncated, marker) =
-        page_parts(page, |(p, r)| instance_profile_out(p, r.as_ref()));
-    Ok(ListInstanceProfilesForRoleResponse {
-        instance_profiles,
-        is_truncated,
-        marker,
-    })
+    Ok(page_out(page, |(p, r)| instance_profile_out(p, r.as_ref())))
 }
 
 pub(super) fn delete_instance_profile(
@@ -150,10 +139,5 @@ pub(super) fn list_instance_profile_tags(
     let (p, _) = app
         .warden
         .get_instance_profile(&ctx.caller.account, &input.instance_profile_name)?;
-    let (tags, is_truncated, marker) = tag_page(&p.tags, input.marker.as_deref(), input.max_items)?;
-    Ok(ListInstanceProfileTagsResponse {
-        tags,
-        is_truncated,
-        marker,
-    })
+    tag_page(&p.tags, &input)
 }

@@ -2,10 +2,11 @@
 
 use warden_core::mfa::Assignment;
 use warden_wire::generated::iam::*;
+use warden_wire::page::PageRequest;
 
-use super::{named_or_caller, page_parts, tag_page, user_out};
+use super::{named_or_caller, tag_page, user_out};
 use crate::edge::RequestCtx;
-use crate::mapping::{tags_in, tags_out, ts, R};
+use crate::mapping::{page_out, tags_in, tags_out, ts, whole, R};
 use crate::AppState;
 
 pub(super) fn create_virtual_mfa_device(
@@ -89,29 +90,17 @@ pub(super) fn list_mfa_devices(
 ) -> R<ListMFADevicesResponse> {
     // Root without a user name has no IAM-user devices to list.
     if input.user_name.is_none() && ctx.caller.is_root() {
-        return Ok(ListMFADevicesResponse {
-            mfa_devices: Vec::new(),
-            is_truncated: Some(false),
-            marker: None,
-        });
+        return Ok(whole(ListMFADevicesResponse::default()));
     }
-    let user = named_or_caller(ctx, input.user_name)?;
-    let (name, page) = app.warden.list_mfa_devices(
-        &ctx.caller.account,
-        &user,
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
-    let (mfa_devices, is_truncated, marker) = page_parts(page, |m| MFADevice {
+    let user = named_or_caller(ctx, input.user_name.clone())?;
+    let (name, page) =
+        app.warden
+            .list_mfa_devices(&ctx.caller.account, &user, input.marker(), input.limit())?;
+    Ok(page_out(page, |m| MFADevice {
         user_name: name.clone(),
         serial_number: m.serial.clone(),
         enable_date: ts(m.enable_date.unwrap_or(m.created)),
-    });
-    Ok(ListMFADevicesResponse {
-        mfa_devices,
-        is_truncated,
-        marker,
-    })
+    }))
 }
 
 pub(super) fn list_virtual_mfa_devices(
@@ -119,30 +108,25 @@ pub(super) fn list_virtual_mfa_devices(
     ctx: &RequestCtx,
     input: ListVirtualMFADevicesRequest,
 ) -> R<ListVirtualMFADevicesResponse> {
-    let assignment = match input.assignment_status {
-        Some(s) if s == AssignmentStatusType::ASSIGNED => Assignment::Assigned,
-        Some(s) if s == AssignmentStatusType::UNASSIGNED => Assignment::Unassigned,
+    let assignment = match &input.assignment_status {
+        Some(s) if *s == AssignmentStatusType::ASSIGNED => Assignment::Assigned,
+        Some(s) if *s == AssignmentStatusType::UNASSIGNED => Assignment::Unassigned,
         _ => Assignment::Any,
     };
     let page = app.warden.list_virtual_mfa_devices(
         &ctx.caller.account,
         assignment,
-        input.marker.as_deref(),
-        input.max_items,
+        input.marker(),
+        input.limit(),
     )?;
-    let (virtual_mfa_devices, is_truncated, marker) = page_parts(page, |(m, u)| VirtualMFADevice {
+    Ok(page_out(page, |(m, u)| VirtualMFADevice {
         serial_number: m.serial.clone(),
         base32_string_seed: None,
         qr_code_png: None,
         user: u.as_ref().map(user_out),
         enable_date: m.enable_date.map(ts),
         tags: (!m.tags.is_empty()).then(|| tags_out(&m.tags)),
-    });
-    Ok(ListVirtualMFADevicesResponse {
-        virtual_mfa_devices,
-        is_truncated,
-        marker,
-    })
+    }))
 }
 
 pub(super) fn list_mfa_device_tags(
@@ -153,10 +137,5 @@ pub(super) fn list_mfa_device_tags(
     let tags = app
         .warden
         .mfa_device_tags(&ctx.caller.account, &input.serial_number)?;
-    let (tags, is_truncated, marker) = tag_page(&tags, input.marker.as_deref(), input.max_items)?;
-    Ok(ListMFADeviceTagsResponse {
-        tags,
-        is_truncated,
-        marker,
-    })
+    tag_page(&tags, &input)
 }

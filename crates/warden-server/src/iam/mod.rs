@@ -14,12 +14,12 @@ mod simulation;
 mod users;
 
 use warden_core::model;
-use warden_core::page::Page;
 use warden_core::policies::VersionView;
 use warden_wire::generated::iam::*;
+use warden_wire::page::{PageItems, PageRequest};
 
 use crate::edge::RequestCtx;
-use crate::mapping::{tags_out, ts, HandlerError, R};
+use crate::mapping::{page_by_position, page_out, tags_out, ts, HandlerError, R};
 use crate::AppState;
 
 pub struct Iam<'a> {
@@ -107,33 +107,17 @@ fn version_out(v: &VersionView, with_document: bool) -> PolicyVersion {
     }
 }
 
-/// One page of an entity's tags (the marker is the tag's position).
-fn tag_page(
+/// One page of an entity's tags, as any `List*Tags` response (the marker
+/// is the tag's position).
+fn tag_page<Resp: PageItems<Item = Tag, Rest = ()>>(
     tags: &[model::Tag],
-    marker: Option<&str>,
-    max_items: Option<i32>,
-) -> R<(Vec<Tag>, Option<bool>, Option<String>)> {
-    let page = warden_core::page::paginate(
-        tags.iter().enumerate(),
-        |(i, _)| format!("{i:04}"),
-        marker,
-        max_items,
-    )?;
-    Ok(page_parts(page, |(_, t)| Tag {
+    input: &impl PageRequest,
+) -> R<Resp> {
+    let page = page_by_position(tags, 4, input)?;
+    Ok(page_out(page, |t| Tag {
         key: t.key.clone(),
         value: t.value.clone(),
     }))
-}
-
-/// Splits a domain page into the `(items, IsTruncated, Marker)` triple every
-/// List response carries.
-fn page_parts<T, U>(page: Page<T>, f: impl Fn(&T) -> U) -> (Vec<U>, Option<bool>, Option<String>) {
-    let truncated = page.is_truncated();
-    (
-        page.items.iter().map(f).collect(),
-        Some(truncated),
-        page.marker,
-    )
 }
 
 /// The user a call targets when `UserName` may be omitted for a user

@@ -3,10 +3,11 @@
 
 use warden_core::policies::{Holder, NewPolicy, PolicyFilter, PolicyView};
 use warden_wire::generated::iam::*;
+use warden_wire::page::{PageItems, PageRequest};
 
-use super::{page_parts, tag_page, version_out};
+use super::{tag_page, version_out};
 use crate::edge::RequestCtx;
-use crate::mapping::{tags_in, tags_out, ts, R};
+use crate::mapping::{page_out, tags_in, tags_out, ts, whole, R};
 use crate::AppState;
 
 /// The inline-policy and attachment handlers are the same for users, groups
@@ -49,15 +50,10 @@ macro_rules! policy_holder_handlers {
             let page = app.warden.list_inline_policies(
                 &ctx.caller.account,
                 Holder::$holder(&input.$name),
-                input.marker.as_deref(),
-                input.max_items,
+                input.marker(),
+                input.limit(),
             )?;
-            let (policy_names, is_truncated, marker) = page_parts(page, Clone::clone);
-            Ok($list_resp {
-                policy_names,
-                is_truncated,
-                marker,
-            })
+            Ok(page_out(page, Clone::clone))
         }
 
         pub(super) fn $delete(app: &AppState, ctx: &RequestCtx, input: $delete_req) -> R<()> {
@@ -92,19 +88,13 @@ macro_rules! policy_holder_handlers {
             ctx: &RequestCtx,
             input: $list_attached_req,
         ) -> R<$list_attached_resp> {
-            let (attached_policies, is_truncated, marker) = attached(
+            attached(
                 app,
                 ctx,
                 Holder::$holder(&input.$name),
                 input.path_prefix.as_deref(),
-                input.marker.as_deref(),
-                input.max_items,
-            )?;
-            Ok($list_attached_resp {
-                attached_policies: Some(attached_policies),
-                is_truncated,
-                marker,
-            })
+                &input,
+            )
         }
     };
 }
@@ -127,22 +117,21 @@ fn policy_out(p: &PolicyView) -> Policy {
 }
 
 /// One page of attached policies as the wire shows them.
-fn attached(
+fn attached<Resp: PageItems<Item = AttachedPolicy, Rest = ()>>(
     app: &AppState,
     ctx: &RequestCtx,
     h: Holder<'_>,
     path_prefix: Option<&str>,
-    marker: Option<&str>,
-    max_items: Option<i32>,
-) -> R<(Vec<AttachedPolicy>, Option<bool>, Option<String>)> {
+    input: &impl PageRequest,
+) -> R<Resp> {
     let page = app.warden.list_attached_policies(
         &ctx.caller.account,
         h,
         path_prefix,
-        marker,
-        max_items,
+        input.marker(),
+        input.limit(),
     )?;
-    Ok(page_parts(page, |(name, arn)| AttachedPolicy {
+    Ok(page_out(page, |(name, arn)| AttachedPolicy {
         policy_name: Some(name.clone()),
         policy_arn: Some(arn.clone()),
     }))
@@ -221,21 +210,16 @@ pub(super) fn list_policies(
             path_prefix: input.path_prefix.as_deref(),
             usage: input.policy_usage_filter.as_ref().map(|u| u.as_str()),
         },
-        input.marker.as_deref(),
-        input.max_items,
+        input.marker(),
+        input.limit(),
     )?;
-    let (policies, is_truncated, marker) = page_parts(page, |p| {
+    Ok(page_out(page, |p| {
         // ListPolicies leaves out descriptions and tags, as AWS does.
         let mut out = policy_out(p);
         out.description = None;
         out.tags = None;
         out
-    });
-    Ok(ListPoliciesResponse {
-        policies: Some(policies),
-        is_truncated,
-        marker,
-    })
+    }))
 }
 
 pub(super) fn delete_policy(app: &AppState, ctx: &RequestCtx, input: DeletePolicyRequest) -> R<()> {
@@ -281,15 +265,10 @@ pub(super) fn list_policy_versions(
     let page = app.warden.list_policy_versions(
         &ctx.caller.account,
         &input.policy_arn,
-        input.marker.as_deref(),
-        input.max_items,
+        input.marker(),
+        input.limit(),
     )?;
-    let (versions, is_truncated, marker) = page_parts(page, |v| version_out(v, false));
-    Ok(ListPolicyVersionsResponse {
-        versions: Some(versions),
-        is_truncated,
-        marker,
-    })
+    Ok(page_out(page, |v| version_out(v, false)))
 }
 
 pub(super) fn delete_policy_version(
@@ -338,12 +317,7 @@ pub(super) fn list_policy_tags(
     let p = app
         .warden
         .get_policy(&ctx.caller.account, &input.policy_arn)?;
-    let (tags, is_truncated, marker) = tag_page(&p.tags, input.marker.as_deref(), input.max_items)?;
-    Ok(ListPolicyTagsResponse {
-        tags,
-        is_truncated,
-        marker,
-    })
+    tag_page(&p.tags, &input)
 }
 
 pub(super) fn list_entities_for_policy(
@@ -358,7 +332,8 @@ pub(super) fn list_entities_for_policy(
         input.path_prefix.as_deref(),
         input.policy_usage_filter.as_ref().map(|u| u.as_str()),
     )?;
-    Ok(ListEntitiesForPolicyResponse {
+    // Answered whole: the domain does not page this listing.
+    Ok(whole(ListEntitiesForPolicyResponse {
         policy_groups: Some(
             entities
                 .groups
@@ -389,9 +364,8 @@ pub(super) fn list_entities_for_policy(
                 })
                 .collect(),
         ),
-        is_truncated: Some(false),
-        marker: None,
-    })
+        ..Default::default()
+    }))
 }
 
 pub(super) fn put_role_permissions_boundary(

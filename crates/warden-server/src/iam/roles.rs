@@ -2,11 +2,12 @@
 
 use warden_core::roles::NewRole;
 use warden_wire::generated::iam::*;
+use warden_wire::page::PageRequest;
 use warden_wire::{ApiError, ErrorCode};
 
-use super::{page_parts, role_out, tag_page};
+use super::{role_out, tag_page};
 use crate::edge::RequestCtx;
-use crate::mapping::{tags_in, R};
+use crate::mapping::{page_out, tags_in, R};
 use crate::AppState;
 
 pub(super) fn create_role(
@@ -50,22 +51,17 @@ pub(super) fn list_roles(
     let page = app.warden.list_roles(
         &ctx.caller.account,
         input.path_prefix.as_deref(),
-        input.marker.as_deref(),
-        input.max_items,
+        input.marker(),
+        input.limit(),
     )?;
     // ListRoles leaves out tags, boundary and last use, as AWS does.
-    let (roles, is_truncated, marker) = page_parts(page, |r| {
+    Ok(page_out(page, |r| {
         let mut out = role_out(r);
         out.tags = None;
         out.permissions_boundary = None;
         out.role_last_used = None;
         out
-    });
-    Ok(ListRolesResponse {
-        roles,
-        is_truncated,
-        marker,
-    })
+    }))
 }
 
 pub(super) fn update_role(
@@ -138,13 +134,7 @@ pub(super) fn list_role_tags(
     input: ListRoleTagsRequest,
 ) -> R<ListRoleTagsResponse> {
     let role = app.warden.get_role(&ctx.caller.account, &input.role_name)?;
-    let (tags, is_truncated, marker) =
-        tag_page(&role.tags, input.marker.as_deref(), input.max_items)?;
-    Ok(ListRoleTagsResponse {
-        tags,
-        is_truncated,
-        marker,
-    })
+    tag_page(&role.tags, &input)
 }
 
 pub(super) fn create_service_linked_role(

@@ -1,10 +1,10 @@
 //! The policy simulator and the context keys a policy uses.
 
 use warden_wire::generated::iam::*;
+use warden_wire::page::{PageParams, PageRequest};
 
-use super::page_parts;
 use crate::edge::RequestCtx;
-use crate::mapping::R;
+use crate::mapping::{page_by_position, page_out, R};
 use crate::AppState;
 
 /// ContextEntries as policy context values: list types stay lists, so set
@@ -34,16 +34,10 @@ fn context_entries(
 
 fn simulation_out(
     results: Vec<warden_core::simulate::SimResult>,
-    marker: Option<&str>,
-    max_items: Option<i32>,
+    paging: &impl PageRequest,
 ) -> R<SimulatePolicyResponse> {
-    let page = warden_core::page::paginate(
-        results.into_iter().enumerate(),
-        |(i, _)| format!("{i:06}"),
-        marker,
-        max_items,
-    )?;
-    let (evaluation_results, is_truncated, marker) = page_parts(page, |(_, r)| EvaluationResult {
+    let page = page_by_position(results, 6, paging)?;
+    Ok(page_out(page, |r| EvaluationResult {
         eval_action_name: r.action.clone(),
         eval_resource_name: Some(r.resource.clone()),
         eval_decision: PolicyEvaluationDecisionType::from(r.decision.to_string()),
@@ -79,12 +73,7 @@ fn simulation_out(
         }),
         eval_decision_details: None,
         resource_specific_results: None,
-    });
-    Ok(SimulatePolicyResponse {
-        evaluation_results: Some(evaluation_results),
-        is_truncated,
-        marker,
-    })
+    }))
 }
 
 pub(super) fn simulate_principal_policy(
@@ -92,6 +81,7 @@ pub(super) fn simulate_principal_policy(
     ctx: &RequestCtx,
     input: SimulatePrincipalPolicyRequest,
 ) -> R<SimulatePolicyResponse> {
+    let paging = PageParams::of(&input);
     use warden_core::simulate::{input_policies, SimRequest};
     use warden_policy::PolicyType;
     let extra = input_policies(
@@ -123,7 +113,7 @@ pub(super) fn simulate_principal_policy(
         boundary,
         req,
     )?;
-    simulation_out(results, input.marker.as_deref(), input.max_items)
+    simulation_out(results, &paging)
 }
 
 pub(super) fn simulate_custom_policy(
@@ -131,6 +121,7 @@ pub(super) fn simulate_custom_policy(
     ctx: &RequestCtx,
     input: SimulateCustomPolicyRequest,
 ) -> R<SimulatePolicyResponse> {
+    let paging = PageParams::of(&input);
     use warden_core::simulate::{input_policies, run, OrgLimits, SimRequest};
     use warden_policy::PolicyType;
     let identity = input_policies(
@@ -160,7 +151,7 @@ pub(super) fn simulate_custom_policy(
         resource_owner: input.resource_owner,
     };
     let results = run(&identity, boundary.as_ref(), &OrgLimits::default(), &req)?;
-    simulation_out(results, input.marker.as_deref(), input.max_items)
+    simulation_out(results, &paging)
 }
 
 pub(super) fn get_context_keys_for_custom_policy(

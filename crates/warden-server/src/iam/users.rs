@@ -2,10 +2,11 @@
 
 use warden_core::auth::PrincipalKind;
 use warden_wire::generated::iam::*;
+use warden_wire::page::PageRequest;
 
-use super::{page_parts, tag_page, user_out};
+use super::{tag_page, user_out};
 use crate::edge::RequestCtx;
-use crate::mapping::{tags_in, ts, R};
+use crate::mapping::{page_out, tags_in, ts, R};
 use crate::AppState;
 
 pub(super) fn create_user(
@@ -73,15 +74,10 @@ pub(super) fn list_users(
     let page = app.warden.list_users(
         &ctx.caller.account,
         input.path_prefix.as_deref(),
-        input.marker.as_deref(),
-        input.max_items,
+        input.marker(),
+        input.limit(),
     )?;
-    let (users, is_truncated, marker) = page_parts(page, user_out);
-    Ok(ListUsersResponse {
-        users,
-        is_truncated,
-        marker,
-    })
+    Ok(page_out(page, user_out))
 }
 
 pub(super) fn update_user(app: &AppState, ctx: &RequestCtx, input: UpdateUserRequest) -> R<()> {
@@ -121,11 +117,5 @@ pub(super) fn list_user_tags(
     input: ListUserTagsRequest,
 ) -> R<ListUserTagsResponse> {
     let user = app.warden.get_user(&ctx.caller.account, &input.user_name)?;
-    let (tags, is_truncated, marker) =
-        tag_page(&user.tags, input.marker.as_deref(), input.max_items)?;
-    Ok(ListUserTagsResponse {
-        tags,
-        is_truncated,
-        marker,
-    })
+    tag_page(&user.tags, &input)
 }
