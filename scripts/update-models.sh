@@ -21,7 +21,7 @@ python3 -m pip download --quiet --disable-pip-version-check --no-deps \
 wheel="$(ls "$work"/botocore-"${BOTOCORE_VERSION}"-*.whl)"
 
 mkdir -p "$dest"
-# Extract only the three models we generate from; nothing else of botocore is kept.
+# Extract only the three models and their paginators; nothing else of botocore is kept.
 python3 - "$wheel" "$dest" <<'PY'
 import gzip, sys, zipfile
 wheel, dest = sys.argv[1], sys.argv[2]
@@ -30,9 +30,17 @@ models = {
     "botocore/data/sts/2011-06-15/service-2.json.gz": "sts-2011-06-15.json",
     "botocore/data/organizations/2016-11-28/service-2.json.gz": "organizations-2016-11-28.json",
 }
+# Paginators are stored uncompressed in the wheel.
+paginators = {
+    "botocore/data/iam/2010-05-08/paginators-1.json": "iam-2010-05-08.paginators.json",
+    "botocore/data/sts/2011-06-15/paginators-1.json": "sts-2011-06-15.paginators.json",
+    "botocore/data/organizations/2016-11-28/paginators-1.json": "organizations-2016-11-28.paginators.json",
+}
 with zipfile.ZipFile(wheel) as zf:
-    for member, name in models.items():
-        data = gzip.decompress(zf.read(member))
+    for member, name in list(models.items()) + list(paginators.items()):
+        data = zf.read(member)
+        if member.endswith(".gz"):
+            data = gzip.decompress(data)
         with open(f"{dest}/{name}", "wb") as out:
             out.write(data)
         print(f"wrote {dest}/{name} ({len(data)} bytes)")
