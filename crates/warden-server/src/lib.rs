@@ -4,6 +4,7 @@
 //! store. IAM and STS share one port; the SigV4 scope's service picks the
 //! service, then the `Host`, then the action name.
 
+#![warn(missing_docs)]
 #![cfg_attr(
     test,
     allow(
@@ -38,7 +39,10 @@ pub use startup::{start, DataDirLock, ServeOptions, Started, StartupError};
 /// Everything a request handler needs, shared by all requests.
 #[derive(Debug)]
 pub struct AppState {
+    /// The domain: every operation and authorization decision goes through it.
     pub warden: Arc<Warden>,
+    /// Derived SigV4 signing keys, so a repeat caller's request costs one hash
+    /// instead of the four-HMAC derivation.
     pub signing_keys: SigningKeyCache,
     /// Present only in dev mode: nothing of it exists in normal mode.
     pub dev: Option<dev::DevMode>,
@@ -61,6 +65,9 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// Where a running server listens and keeps its data.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
+    /// The socket address clients send their AWS requests to.
     pub addr: SocketAddr,
+    /// The directory holding the store, master key and lock; `None` when the
+    /// state lives in memory (dev mode).
     pub data_dir: Option<PathBuf>,
 }

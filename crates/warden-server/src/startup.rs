@@ -15,11 +15,21 @@ use warden_wire::sigv4::SigningKeyCache;
 
 use crate::{dev::DevMode, router, AppState};
 
+/// How [`start`] runs a server: what `warden serve` builds from its flags
+/// and environment.
 #[derive(Clone)]
 pub struct ServeOptions {
+    /// Address to bind (`--listen`, `WARDEN_LISTEN`); port 0 picks a free
+    /// one, reported in [`Started::addr`].
     pub listen: SocketAddr,
+    /// Directory of the SQLite store, master key, lock and first root
+    /// credentials; unused in dev mode.
     pub data_dir: PathBuf,
+    /// The 12-digit default account, created on first start; any other text
+    /// is [`StartupError::AccountId`].
     pub account_id: String,
+    /// Dev mode: in-memory state under a throwaway key, no data-dir lock, and
+    /// the moto reset endpoints.
     pub dev: bool,
     /// Root credentials to install (from `WARDEN_ROOT_ACCESS_KEY_ID` and
     /// `WARDEN_ROOT_SECRET_ACCESS_KEY`).
@@ -48,37 +58,65 @@ impl std::fmt::Debug for ServeOptions {
     }
 }
 
+/// Why [`start`] refused or failed to start; its text is what `warden serve`
+/// prints before exiting.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    /// The store (SQLite or PostgreSQL) could not be opened or read.
     #[error("store: {0}")]
     Store(#[from] warden_store::StoreError),
+    /// Loading the domain state or creating the default account and its root
+    /// key failed.
     #[error("{0}")]
     Core(#[from] warden_core::CoreError),
+    /// The master key (`WARDEN_MASTER_KEY`, its file, or `DIR/master.key`)
+    /// could not be loaded: unreadable, malformed, or readable by others.
     #[error("master key: {0}")]
     MasterKey(String),
+    /// Binding the listen address, or reading back its bound address, failed.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
+        /// The address asked for in [`ServeOptions::listen`].
         addr: SocketAddr,
+        /// The OS error, e.g. the port is taken.
         source: std::io::Error,
     },
+    /// Creating the data dir or writing a file in it (the root credentials)
+    /// failed.
     #[error("cannot write {path}: {source}")]
     Write {
+        /// The directory or file being written.
         path: PathBuf,
+        /// The OS error.
         source: std::io::Error,
     },
+    /// [`ServeOptions::account_id`] is not 12 ASCII digits; carries the
+    /// given text.
     #[error("invalid account id {0}: it must be 12 digits")]
     AccountId(String),
+    /// Dev mode was asked to use PostgreSQL, whose records would outlive the
+    /// throwaway master key that encrypts them.
     #[error("--dev keeps its state in memory under a throwaway master key; it cannot take --database-url")]
     DevWithDatabase,
+    /// Another process holds the data dir's lock, so this one must not serve
+    /// the same store.
     // Worded without "in use": that phrase means a busy port to scripts.
     #[error(
         "another warden process{holder} is already serving the data dir {dir} (it holds the lock \
          on {dir}/lock); stop it first, or give this one another --data-dir"
     )]
-    DataDirLocked { dir: String, holder: String },
+    DataDirLocked {
+        /// The data dir, as displayed in the message.
+        dir: String,
+        /// ` (pid N)` when the holder wrote its pid into the lock file.
+        holder: String,
+    },
+    /// Opening or locking `DIR/lock` failed other than by another holder.
     #[error("cannot lock the data dir {path}: {source}")]
     Lock {
+        /// The lock file.
         path: PathBuf,
+        /// The OS error.
         source: std::io::Error,
     },
 }
@@ -154,8 +192,14 @@ fn try_lock(_file: &std::fs::File) -> std::io::Result<bool> {
 /// A running server.
 #[derive(Debug)]
 pub struct Started {
+    /// The bound address, with the real port when [`ServeOptions::listen`]
+    /// asked for port 0.
     pub addr: SocketAddr,
+    /// The state shared with every request; callers flush its `warden`
+    /// before exiting.
     pub state: Arc<AppState>,
+    /// The accept loop's task: it retries failed accepts and runs until the
+    /// process ends, so `warden serve` selects it against a shutdown signal.
     pub server: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Held until the process has flushed and is about to exit (`None` in
     /// dev mode, which has no data dir).
