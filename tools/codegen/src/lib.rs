@@ -796,9 +796,13 @@ impl<'a> ServiceGen<'a> {
         } else {
             ""
         };
+        let doc = match &self.model.shape(name)?.summary {
+            Some(summary) => summary.clone(),
+            None => format!("The `{name}` shape."),
+        };
         let _ = writeln!(
             s,
-            "/// The `{name}` shape.\n#[derive(Debug, Clone, PartialEq{default})]\npub struct {tn} {{"
+            "/// {doc}\n#[derive(Debug, Clone, PartialEq{default})]\npub struct {tn} {{"
         );
         for m in members {
             let ty = self.rust_type(&m.shape)?;
@@ -1431,10 +1435,14 @@ impl<'a> ServiceGen<'a> {
             } else {
                 "let _ = ctx;"
             };
+            let doc = match &op.summary {
+                Some(summary) => format!("`{}`: {summary}", op.name),
+                None => format!("`{}`", op.name),
+            };
             let _ = writeln!(
                 s,
-                "/// `{}`\nfn {method}(&self, ctx: &Self::Ctx{input}) -> Result<{output}, Self::Error> {{\n{unused}\nErr(crate::error::ApiError::not_implemented({:?}).into())\n}}\n",
-                op.name, op.name
+                "/// {doc}\nfn {method}(&self, ctx: &Self::Ctx{input}) -> Result<{output}, Self::Error> {{\n{unused}\nErr(crate::error::ApiError::not_implemented({:?}).into())\n}}\n",
+                op.name
             );
         }
         s.push_str("}\n\n");

@@ -59,6 +59,8 @@ pub struct Operation {
     pub input: Option<String>,
     pub output: Option<String>,
     pub result_wrapper: Option<String>,
+    /// The first sentence of the model's documentation, as plain text.
+    pub summary: Option<String>,
 }
 
 #[derive(Debug)]
@@ -114,6 +116,8 @@ pub struct Shape {
     /// A server-side (5xx) exception without an explicit `error` block.
     pub fault: bool,
     pub error: Option<ErrorInfo>,
+    /// The first sentence of the model's documentation, as plain text.
+    pub summary: Option<String>,
 }
 
 fn str_of(v: &Value, key: &str) -> Option<String> {
@@ -149,6 +153,7 @@ impl Model {
                     input,
                     output,
                     result_wrapper,
+                    summary: str_of(op, "documentation").and_then(|d| summary(&d)),
                 },
             );
         }
@@ -322,5 +327,51 @@ fn parse_shape(name: &str, s: &Value) -> Result<Shape, CodegenError> {
         exception: s.get("exception").and_then(Value::as_bool).unwrap_or(false),
         fault: s.get("fault").and_then(Value::as_bool).unwrap_or(false),
         error,
+        summary: str_of(s, "documentation").and_then(|d| summary(&d)),
     })
+}
+
+/// The first sentence of a model's HTML documentation as one line of plain
+/// text for a doc comment: tags dropped (`<code>` becomes backticks),
+/// entities decoded, whitespace collapsed; `None` when there is no text.
+pub fn summary(html: &str) -> Option<String> {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            rest = &rest[open..];
+            break;
+        };
+        let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
+        let code = tag == "code" || tag == "/code";
+        text.push(if code { '`' } else { ' ' });
+        rest = &rest[open + close + 1..];
+    }
+    text.push_str(rest);
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    let mut line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for p in [".", ",", ";", ":", ")"] {
+        line = line.replace(&format!(" {p}"), p);
+    }
+    // A sentence ends at a period followed by a space or the end, except
+    // after "e.g" and "i.e".
+    let mut end = line.len();
+    for (i, _) in line.match_indices('.') {
+        let next_is_space = line[i + 1..].chars().next().is_none_or(char::is_whitespace);
+        let before = &line[..i];
+        if next_is_space && !before.ends_with("e.g") && !before.ends_with("i.e") {
+            end = i + 1;
+            break;
+        }
+    }
+    let sentence = line[..end].trim();
+    (!sentence.is_empty()).then(|| sentence.to_string())
 }

@@ -2266,7 +2266,7 @@ impl crate::query::QueryDecode for AcceptDelegationRequestRequest {
     }
 }
 
-/// The `AccessDetail` shape.
+/// An object that contains details about when a principal in the reported Organizations entity last attempted to access an Amazon Web Services service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccessDetail {
     /// `ServiceName` (required).
@@ -2308,7 +2308,7 @@ impl crate::xml::XmlEncode for AccessDetail {
     }
 }
 
-/// The `AccessKey` shape.
+/// Contains information about an Amazon Web Services access key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccessKey {
     /// `UserName` (required).
@@ -2347,7 +2347,7 @@ impl crate::xml::XmlEncode for AccessKey {
     }
 }
 
-/// The `AccessKeyLastUsed` shape.
+/// Contains information about the last time an Amazon Web Services access key was used since IAM began tracking this information on April 22, 2015.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccessKeyLastUsed {
     /// `LastUsedDate`.
@@ -2374,7 +2374,7 @@ impl crate::xml::XmlEncode for AccessKeyLastUsed {
     }
 }
 
-/// The `AccessKeyMetadata` shape.
+/// Contains information about an Amazon Web Services access key, without its secret key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccessKeyMetadata {
     /// `UserName`.
@@ -2646,7 +2646,7 @@ impl crate::query::QueryDecode for AttachUserPolicyRequest {
     }
 }
 
-/// The `AttachedPermissionsBoundary` shape.
+/// Contains information about an attached permissions boundary.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AttachedPermissionsBoundary {
     /// `PermissionsBoundaryType`.
@@ -2666,7 +2666,7 @@ impl crate::xml::XmlEncode for AttachedPermissionsBoundary {
     }
 }
 
-/// The `AttachedPolicy` shape.
+/// Contains information about an attached policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AttachedPolicy {
     /// `PolicyName`.
@@ -2718,7 +2718,7 @@ impl crate::query::QueryDecode for ChangePasswordRequest {
     }
 }
 
-/// The `ContextEntry` shape.
+/// Contains information about a condition context key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContextEntry {
     /// `ContextKeyName`.
@@ -2761,7 +2761,7 @@ impl crate::query::QueryDecode for ContextEntry {
     }
 }
 
-/// The `ContextProvider` shape.
+/// Contains the trusted identity propagation context provider configuration for a SAML or OpenID Connect (OIDC) identity provider.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContextProvider {
     /// `KeyDefinitionList`.
@@ -2832,7 +2832,7 @@ impl crate::xml::XmlEncode for ContextProvider {
     }
 }
 
-/// The `ContextProviderKeyDefinition` shape.
+/// Defines a single mapping from a source key in the external identity provider's assertion or token to a target trusted context key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContextProviderKeyDefinition {
     /// `SourceKey` (required).
@@ -2900,7 +2900,7 @@ impl crate::query::QueryDecode for CreateAccessKeyRequest {
     }
 }
 
-/// The `CreateAccessKeyResponse` shape.
+/// Contains the response to a successful CreateAccessKey request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateAccessKeyResponse {
     /// `AccessKey` (required).
@@ -3070,7 +3070,7 @@ impl crate::query::QueryDecode for CreateGroupRequest {
     }
 }
 
-/// The `CreateGroupResponse` shape.
+/// Contains the response to a successful CreateGroup request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateGroupResponse {
     /// `Group` (required).
@@ -3123,7 +3123,7 @@ impl crate::query::QueryDecode for CreateInstanceProfileRequest {
     }
 }
 
-/// The `CreateInstanceProfileResponse` shape.
+/// Contains the response to a successful CreateInstanceProfile request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateInstanceProfileResponse {
     /// `InstanceProfile` (required).
@@ -3182,7 +3182,7 @@ impl crate::query::QueryDecode for CreateLoginProfileRequest {
     }
 }
 
-/// The `CreateLoginProfileResponse` shape.
+/// Contains the response to a successful CreateLoginProfile request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateLoginProfileResponse {
     /// `LoginProfile` (required).
@@ -3262,7 +3262,7 @@ impl crate::query::QueryDecode for CreateOpenIDConnectProviderRequest {
     }
 }
 
-/// The `CreateOpenIDConnectProviderResponse` shape.
+/// Contains the response to a successful CreateOpenIDConnectProvider request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateOpenIDConnectProviderResponse {
     /// `OpenIDConnectProviderArn`.
@@ -3339,7 +3339,7 @@ impl crate::query::QueryDecode for CreatePolicyRequest {
     }
 }
 
-/// The `CreatePolicyResponse` shape.
+/// Contains the response to a successful CreatePolicy request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePolicyResponse {
     /// `Policy`.
@@ -3386,7 +3386,7 @@ impl crate::query::QueryDecode for CreatePolicyVersionRequest {
     }
 }
 
-/// The `CreatePolicyVersionResponse` shape.
+/// Contains the response to a successful CreatePolicyVersion request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePolicyVersionResponse {
     /// `PolicyVersion`.
@@ -3474,7 +3474,7 @@ impl crate::query::QueryDecode for CreateRoleRequest {
     }
 }
 
-/// The `CreateRoleResponse` shape.
+/// Contains the response to a successful CreateRole request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateRoleResponse {
     /// `Role` (required).
@@ -3562,7 +3562,7 @@ impl crate::query::QueryDecode for CreateSAMLProviderRequest {
     }
 }
 
-/// The `CreateSAMLProviderResponse` shape.
+/// Contains the response to a successful CreateSAMLProvider request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateSAMLProviderResponse {
     /// `SAMLProviderArn`.
@@ -3733,7 +3733,7 @@ impl crate::query::QueryDecode for CreateUserRequest {
     }
 }
 
-/// The `CreateUserResponse` shape.
+/// Contains the response to a successful CreateUser request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateUserResponse {
     /// `User`.
@@ -3785,7 +3785,7 @@ impl crate::query::QueryDecode for CreateVirtualMFADeviceRequest {
     }
 }
 
-/// The `CreateVirtualMFADeviceResponse` shape.
+/// Contains the response to a successful CreateVirtualMFADevice request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateVirtualMFADeviceResponse {
     /// `VirtualMFADevice` (required).
@@ -3833,7 +3833,7 @@ impl crate::query::QueryDecode for DeactivateMFADeviceRequest {
     }
 }
 
-/// The `DelegationPermission` shape.
+/// Contains information about the permissions being delegated in a delegation request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationPermission {
     /// `PolicyTemplateArn`.
@@ -3881,7 +3881,7 @@ impl crate::xml::XmlEncode for DelegationPermission {
     }
 }
 
-/// The `DelegationRequest` shape.
+/// Contains information about a delegation request, including its status, permissions, and associated metadata.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationRequest {
     /// `DelegationRequestId`.
@@ -4571,7 +4571,7 @@ impl crate::query::QueryDecode for DeleteVirtualMFADeviceRequest {
     }
 }
 
-/// The `DeletionTaskFailureReasonType` shape.
+/// The reason that the service-linked role deletion failed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeletionTaskFailureReasonType {
     /// `Reason`.
@@ -4890,7 +4890,7 @@ impl crate::xml::XmlEncode for EnableOutboundWebIdentityFederationResponse {
     }
 }
 
-/// The `EntityDetails` shape.
+/// An object that contains details about when the IAM entities (users or roles) were last used in an attempt to access the specified Amazon Web Services service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntityDetails {
     /// `EntityInfo` (required).
@@ -4911,7 +4911,7 @@ impl crate::xml::XmlEncode for EntityDetails {
     }
 }
 
-/// The `EntityInfo` shape.
+/// Contains details about the specified entity (user or role).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntityInfo {
     /// `Arn` (required).
@@ -4950,7 +4950,7 @@ impl crate::xml::XmlEncode for EntityInfo {
     }
 }
 
-/// The `ErrorDetails` shape.
+/// Contains information about the reason that the operation failed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorDetails {
     /// `Message` (required).
@@ -4972,7 +4972,7 @@ impl crate::xml::XmlEncode for ErrorDetails {
     }
 }
 
-/// The `EvaluationResult` shape.
+/// Contains the results of a simulation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EvaluationResult {
     /// `EvalActionName` (required).
@@ -5049,7 +5049,7 @@ impl crate::xml::XmlEncode for EvaluationResult {
     }
 }
 
-/// The `GenerateCredentialReportResponse` shape.
+/// Contains the response to a successful GenerateCredentialReport request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateCredentialReportResponse {
     /// `State`.
@@ -5185,7 +5185,7 @@ impl crate::query::QueryDecode for GetAccessKeyLastUsedRequest {
     }
 }
 
-/// The `GetAccessKeyLastUsedResponse` shape.
+/// Contains the response to a successful GetAccessKeyLastUsed request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccessKeyLastUsedResponse {
     /// `UserName`.
@@ -5242,7 +5242,7 @@ impl crate::query::QueryDecode for GetAccountAuthorizationDetailsRequest {
     }
 }
 
-/// The `GetAccountAuthorizationDetailsResponse` shape.
+/// Contains the response to a successful GetAccountAuthorizationDetails request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountAuthorizationDetailsResponse {
     /// `UserDetailList`.
@@ -5298,7 +5298,7 @@ impl crate::xml::XmlEncode for GetAccountAuthorizationDetailsResponse {
     }
 }
 
-/// The `GetAccountPasswordPolicyResponse` shape.
+/// Contains the response to a successful GetAccountPasswordPolicy request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountPasswordPolicyResponse {
     /// `PasswordPolicy` (required).
@@ -5351,7 +5351,7 @@ impl crate::xml::XmlEncode for GetAccountPropertiesResponse {
     }
 }
 
-/// The `GetAccountSummaryResponse` shape.
+/// Contains the response to a successful GetAccountSummary request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountSummaryResponse {
     /// `SummaryMap`.
@@ -5398,7 +5398,7 @@ impl crate::query::QueryDecode for GetContextKeysForCustomPolicyRequest {
     }
 }
 
-/// The `GetContextKeysForPolicyResponse` shape.
+/// Contains the response to a successful GetContextKeysForPrincipalPolicy or GetContextKeysForCustomPolicy request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetContextKeysForPolicyResponse {
     /// `ContextKeyNames`.
@@ -5450,7 +5450,7 @@ impl crate::query::QueryDecode for GetContextKeysForPrincipalPolicyRequest {
     }
 }
 
-/// The `GetCredentialReportResponse` shape.
+/// Contains the response to a successful GetCredentialReport request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCredentialReportResponse {
     /// `Content`.
@@ -5563,7 +5563,7 @@ impl crate::query::QueryDecode for GetGroupPolicyRequest {
     }
 }
 
-/// The `GetGroupPolicyResponse` shape.
+/// Contains the response to a successful GetGroupPolicy request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGroupPolicyResponse {
     /// `GroupName` (required).
@@ -5627,7 +5627,7 @@ impl crate::query::QueryDecode for GetGroupRequest {
     }
 }
 
-/// The `GetGroupResponse` shape.
+/// Contains the response to a successful GetGroup request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetGroupResponse {
     /// `Group` (required).
@@ -5736,7 +5736,7 @@ impl crate::query::QueryDecode for GetInstanceProfileRequest {
     }
 }
 
-/// The `GetInstanceProfileResponse` shape.
+/// Contains the response to a successful GetInstanceProfile request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetInstanceProfileResponse {
     /// `InstanceProfile` (required).
@@ -5776,7 +5776,7 @@ impl crate::query::QueryDecode for GetLoginProfileRequest {
     }
 }
 
-/// The `GetLoginProfileResponse` shape.
+/// Contains the response to a successful GetLoginProfile request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetLoginProfileResponse {
     /// `LoginProfile` (required).
@@ -5886,7 +5886,7 @@ impl crate::query::QueryDecode for GetOpenIDConnectProviderRequest {
     }
 }
 
-/// The `GetOpenIDConnectProviderResponse` shape.
+/// Contains the response to a successful GetOpenIDConnectProvider request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOpenIDConnectProviderResponse {
     /// `Url`.
@@ -6087,7 +6087,7 @@ impl crate::query::QueryDecode for GetPolicyRequest {
     }
 }
 
-/// The `GetPolicyResponse` shape.
+/// Contains the response to a successful GetPolicy request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPolicyResponse {
     /// `Policy`.
@@ -6130,7 +6130,7 @@ impl crate::query::QueryDecode for GetPolicyVersionRequest {
     }
 }
 
-/// The `GetPolicyVersionResponse` shape.
+/// Contains the response to a successful GetPolicyVersion request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPolicyVersionResponse {
     /// `PolicyVersion`.
@@ -6173,7 +6173,7 @@ impl crate::query::QueryDecode for GetRolePolicyRequest {
     }
 }
 
-/// The `GetRolePolicyResponse` shape.
+/// Contains the response to a successful GetRolePolicy request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRolePolicyResponse {
     /// `RoleName` (required).
@@ -6221,7 +6221,7 @@ impl crate::query::QueryDecode for GetRoleRequest {
     }
 }
 
-/// The `GetRoleResponse` shape.
+/// Contains the response to a successful GetRole request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetRoleResponse {
     /// `Role` (required).
@@ -6305,7 +6305,7 @@ impl crate::query::QueryDecode for GetSAMLProviderRequest {
     }
 }
 
-/// The `GetSAMLProviderResponse` shape.
+/// Contains the response to a successful GetSAMLProvider request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSAMLProviderResponse {
     /// `SAMLProviderUUID`.
@@ -6416,7 +6416,7 @@ impl crate::query::QueryDecode for GetSSHPublicKeyRequest {
     }
 }
 
-/// The `GetSSHPublicKeyResponse` shape.
+/// Contains the response to a successful GetSSHPublicKey request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSSHPublicKeyResponse {
     /// `SSHPublicKey`.
@@ -6455,7 +6455,7 @@ impl crate::query::QueryDecode for GetServerCertificateRequest {
     }
 }
 
-/// The `GetServerCertificateResponse` shape.
+/// Contains the response to a successful GetServerCertificate request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServerCertificateResponse {
     /// `ServerCertificate` (required).
@@ -6731,7 +6731,7 @@ impl crate::query::QueryDecode for GetUserPolicyRequest {
     }
 }
 
-/// The `GetUserPolicyResponse` shape.
+/// Contains the response to a successful GetUserPolicy request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetUserPolicyResponse {
     /// `UserName` (required).
@@ -6783,7 +6783,7 @@ impl crate::query::QueryDecode for GetUserRequest {
     }
 }
 
-/// The `GetUserResponse` shape.
+/// Contains the response to a successful GetUser request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetUserResponse {
     /// `User` (required).
@@ -6799,7 +6799,7 @@ impl crate::xml::XmlEncode for GetUserResponse {
     }
 }
 
-/// The `Group` shape.
+/// Contains information about an IAM group entity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
     /// `Path` (required).
@@ -6839,7 +6839,7 @@ impl crate::xml::XmlEncode for Group {
     }
 }
 
-/// The `GroupDetail` shape.
+/// Contains information about an IAM group, including all of the group's policies.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupDetail {
     /// `Path`.
@@ -6892,7 +6892,7 @@ impl crate::xml::XmlEncode for GroupDetail {
     }
 }
 
-/// The `InlinePolicy` shape.
+/// Contains an inline policy template that the service embeds in roles that you create from a role template.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InlinePolicy {
     /// `PolicyName` (required).
@@ -6914,7 +6914,7 @@ impl crate::xml::XmlEncode for InlinePolicy {
     }
 }
 
-/// The `InlinePolicyIdentifierType` shape.
+/// Identifies one or more inline policies that are embedded in IAM users, groups, or roles, by the name of the policy together with the type and name of the entity that it is attached to.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InlinePolicyIdentifierType {
     /// `PolicyName` (required).
@@ -6956,7 +6956,7 @@ impl crate::query::QueryDecode for InlinePolicyIdentifierType {
     }
 }
 
-/// The `InstanceProfile` shape.
+/// Contains information about an instance profile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstanceProfile {
     /// `Path` (required).
@@ -7051,7 +7051,7 @@ impl crate::query::QueryDecode for ListAccessKeysRequest {
     }
 }
 
-/// The `ListAccessKeysResponse` shape.
+/// Contains the response to a successful ListAccessKeys request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAccessKeysResponse {
     /// `AccessKeyMetadata` (required).
@@ -7109,7 +7109,7 @@ impl crate::query::QueryDecode for ListAccountAliasesRequest {
     }
 }
 
-/// The `ListAccountAliasesResponse` shape.
+/// Contains the response to a successful ListAccountAliases request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAccountAliasesResponse {
     /// `AccountAliases` (required).
@@ -7183,7 +7183,7 @@ impl crate::query::QueryDecode for ListAttachedGroupPoliciesRequest {
     }
 }
 
-/// The `ListAttachedGroupPoliciesResponse` shape.
+/// Contains the response to a successful ListAttachedGroupPolicies request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAttachedGroupPoliciesResponse {
     /// `AttachedPolicies`.
@@ -7252,7 +7252,7 @@ impl crate::query::QueryDecode for ListAttachedRolePoliciesRequest {
     }
 }
 
-/// The `ListAttachedRolePoliciesResponse` shape.
+/// Contains the response to a successful ListAttachedRolePolicies request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAttachedRolePoliciesResponse {
     /// `AttachedPolicies`.
@@ -7321,7 +7321,7 @@ impl crate::query::QueryDecode for ListAttachedUserPoliciesRequest {
     }
 }
 
-/// The `ListAttachedUserPoliciesResponse` shape.
+/// Contains the response to a successful ListAttachedUserPolicies request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAttachedUserPoliciesResponse {
     /// `AttachedPolicies`.
@@ -7467,7 +7467,7 @@ impl crate::query::QueryDecode for ListEntitiesForPolicyRequest {
     }
 }
 
-/// The `ListEntitiesForPolicyResponse` shape.
+/// Contains the response to a successful ListEntitiesForPolicy request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListEntitiesForPolicyResponse {
     /// `PolicyGroups`.
@@ -7550,7 +7550,7 @@ impl crate::query::QueryDecode for ListGroupPoliciesRequest {
     }
 }
 
-/// The `ListGroupPoliciesResponse` shape.
+/// Contains the response to a successful ListGroupPolicies request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGroupPoliciesResponse {
     /// `PolicyNames` (required).
@@ -7616,7 +7616,7 @@ impl crate::query::QueryDecode for ListGroupsForUserRequest {
     }
 }
 
-/// The `ListGroupsForUserResponse` shape.
+/// Contains the response to a successful ListGroupsForUser request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGroupsForUserResponse {
     /// `Groups` (required).
@@ -7682,7 +7682,7 @@ impl crate::query::QueryDecode for ListGroupsRequest {
     }
 }
 
-/// The `ListGroupsResponse` shape.
+/// Contains the response to a successful ListGroups request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGroupsResponse {
     /// `Groups` (required).
@@ -7810,7 +7810,7 @@ impl crate::query::QueryDecode for ListInstanceProfilesForRoleRequest {
     }
 }
 
-/// The `ListInstanceProfilesForRoleResponse` shape.
+/// Contains the response to a successful ListInstanceProfilesForRole request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInstanceProfilesForRoleResponse {
     /// `InstanceProfiles` (required).
@@ -7876,7 +7876,7 @@ impl crate::query::QueryDecode for ListInstanceProfilesRequest {
     }
 }
 
-/// The `ListInstanceProfilesResponse` shape.
+/// Contains the response to a successful ListInstanceProfiles request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInstanceProfilesResponse {
     /// `InstanceProfiles` (required).
@@ -8008,7 +8008,7 @@ impl crate::query::QueryDecode for ListMFADevicesRequest {
     }
 }
 
-/// The `ListMFADevicesResponse` shape.
+/// Contains the response to a successful ListMFADevices request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMFADevicesResponse {
     /// `MFADevices` (required).
@@ -8119,7 +8119,7 @@ impl crate::query::QueryDecode for ListOpenIDConnectProvidersRequest {
     }
 }
 
-/// The `ListOpenIDConnectProvidersResponse` shape.
+/// Contains the response to a successful ListOpenIDConnectProviders request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOpenIDConnectProvidersResponse {
     /// `OpenIDConnectProviderList`.
@@ -8177,7 +8177,7 @@ impl crate::xml::XmlEncode for ListOrganizationsFeaturesResponse {
     }
 }
 
-/// The `ListPoliciesGrantingServiceAccessEntry` shape.
+/// Contains details about the permissions policies that are attached to the specified identity (user, group, or role).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPoliciesGrantingServiceAccessEntry {
     /// `ServiceNamespace`.
@@ -8320,7 +8320,7 @@ impl crate::query::QueryDecode for ListPoliciesRequest {
     }
 }
 
-/// The `ListPoliciesResponse` shape.
+/// Contains the response to a successful ListPolicies request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPoliciesResponse {
     /// `Policies`.
@@ -8443,7 +8443,7 @@ impl crate::query::QueryDecode for ListPolicyVersionsRequest {
     }
 }
 
-/// The `ListPolicyVersionsResponse` shape.
+/// Contains the response to a successful ListPolicyVersions request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPolicyVersionsResponse {
     /// `Versions`.
@@ -8504,7 +8504,7 @@ impl crate::query::QueryDecode for ListRolePoliciesRequest {
     }
 }
 
-/// The `ListRolePoliciesResponse` shape.
+/// Contains the response to a successful ListRolePolicies request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRolePoliciesResponse {
     /// `PolicyNames` (required).
@@ -8632,7 +8632,7 @@ impl crate::query::QueryDecode for ListRolesRequest {
     }
 }
 
-/// The `ListRolesResponse` shape.
+/// Contains the response to a successful ListRoles request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRolesResponse {
     /// `Roles` (required).
@@ -8743,7 +8743,7 @@ impl crate::query::QueryDecode for ListSAMLProvidersRequest {
     }
 }
 
-/// The `ListSAMLProvidersResponse` shape.
+/// Contains the response to a successful ListSAMLProviders request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSAMLProvidersResponse {
     /// `SAMLProviderList`.
@@ -8798,7 +8798,7 @@ impl crate::query::QueryDecode for ListSSHPublicKeysRequest {
     }
 }
 
-/// The `ListSSHPublicKeysResponse` shape.
+/// Contains the response to a successful ListSSHPublicKeys request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSSHPublicKeysResponse {
     /// `SSHPublicKeys`.
@@ -8929,7 +8929,7 @@ impl crate::query::QueryDecode for ListServerCertificatesRequest {
     }
 }
 
-/// The `ListServerCertificatesResponse` shape.
+/// Contains the response to a successful ListServerCertificates request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListServerCertificatesResponse {
     /// `ServerCertificateMetadataList` (required).
@@ -9072,7 +9072,7 @@ impl crate::query::QueryDecode for ListSigningCertificatesRequest {
     }
 }
 
-/// The `ListSigningCertificatesResponse` shape.
+/// Contains the response to a successful ListSigningCertificates request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSigningCertificatesResponse {
     /// `Certificates` (required).
@@ -9138,7 +9138,7 @@ impl crate::query::QueryDecode for ListUserPoliciesRequest {
     }
 }
 
-/// The `ListUserPoliciesResponse` shape.
+/// Contains the response to a successful ListUserPolicies request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUserPoliciesResponse {
     /// `PolicyNames` (required).
@@ -9270,7 +9270,7 @@ impl crate::query::QueryDecode for ListUsersRequest {
     }
 }
 
-/// The `ListUsersResponse` shape.
+/// Contains the response to a successful ListUsers request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUsersResponse {
     /// `Users` (required).
@@ -9338,7 +9338,7 @@ impl crate::query::QueryDecode for ListVirtualMFADevicesRequest {
     }
 }
 
-/// The `ListVirtualMFADevicesResponse` shape.
+/// Contains the response to a successful ListVirtualMFADevices request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVirtualMFADevicesResponse {
     /// `VirtualMFADevices` (required).
@@ -9368,7 +9368,7 @@ impl crate::xml::XmlEncode for ListVirtualMFADevicesResponse {
     }
 }
 
-/// The `LoginProfile` shape.
+/// Contains the user name and password create date for a user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoginProfile {
     /// `UserName` (required).
@@ -9400,7 +9400,7 @@ impl crate::xml::XmlEncode for LoginProfile {
     }
 }
 
-/// The `MFADevice` shape.
+/// Contains information about an MFA device.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MFADevice {
     /// `UserName` (required).
@@ -9428,7 +9428,7 @@ impl crate::xml::XmlEncode for MFADevice {
     }
 }
 
-/// The `ManagedPolicyDetail` shape.
+/// Contains information about a managed policy, including the policy's ARN, versions, and the number of principal entities (users, groups, and roles) that the policy is attached to.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedPolicyDetail {
     /// `PolicyName`.
@@ -9502,7 +9502,7 @@ impl crate::xml::XmlEncode for ManagedPolicyDetail {
     }
 }
 
-/// The `OpenIDConnectProviderListEntry` shape.
+/// Contains the Amazon Resource Name (ARN) for an IAM OpenID Connect provider.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpenIDConnectProviderListEntry {
     /// `Arn`.
@@ -9522,7 +9522,7 @@ impl crate::xml::XmlEncode for OpenIDConnectProviderListEntry {
     }
 }
 
-/// The `OrderedOrganizationPolicyType` shape.
+/// Represents one level of an Organizations hierarchy—the organization root, an organizational unit (OU), or an account—together with the service control policies (SCPs) that apply at that level.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrderedOrganizationPolicyType {
     /// `ServiceControlPolicyInputList`.
@@ -9550,7 +9550,7 @@ impl crate::query::QueryDecode for OrderedOrganizationPolicyType {
     }
 }
 
-/// The `OrganizationsDecisionDetail` shape.
+/// Contains information about the effect that Organizations has on a policy simulation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationsDecisionDetail {
     /// `AllowedByOrganizations`.
@@ -9565,7 +9565,7 @@ impl crate::xml::XmlEncode for OrganizationsDecisionDetail {
     }
 }
 
-/// The `ParameterDefinition` shape.
+/// Defines a parameter that a role template accepts.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParameterDefinition {
     /// `Name` (required).
@@ -9612,7 +9612,7 @@ impl crate::xml::XmlEncode for ParameterDefinition {
     }
 }
 
-/// The `PasswordPolicy` shape.
+/// Contains information about the account password policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PasswordPolicy {
     /// `MinimumPasswordLength`.
@@ -9672,7 +9672,7 @@ impl crate::xml::XmlEncode for PasswordPolicy {
     }
 }
 
-/// The `PermissionsBoundaryDecisionDetail` shape.
+/// Contains information about the effect that a permissions boundary has on a policy simulation when the boundary is applied to an IAM entity.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PermissionsBoundaryDecisionDetail {
     /// `AllowedByPermissionsBoundary`.
@@ -9687,7 +9687,7 @@ impl crate::xml::XmlEncode for PermissionsBoundaryDecisionDetail {
     }
 }
 
-/// The `Policy` shape.
+/// Contains information about a managed policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Policy {
     /// `PolicyName`.
@@ -9761,7 +9761,7 @@ impl crate::xml::XmlEncode for Policy {
     }
 }
 
-/// The `PolicyDetail` shape.
+/// Contains information about an IAM policy, including the policy document.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyDetail {
     /// `PolicyName`.
@@ -9781,7 +9781,7 @@ impl crate::xml::XmlEncode for PolicyDetail {
     }
 }
 
-/// The `PolicyGrantingServiceAccess` shape.
+/// Contains details about the permissions policies that are attached to the specified identity (user, group, or role).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyGrantingServiceAccess {
     /// `PolicyName` (required).
@@ -9818,7 +9818,7 @@ impl crate::xml::XmlEncode for PolicyGrantingServiceAccess {
     }
 }
 
-/// The `PolicyGroup` shape.
+/// Contains information about a group that a managed policy is attached to.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyGroup {
     /// `GroupName`.
@@ -9838,7 +9838,7 @@ impl crate::xml::XmlEncode for PolicyGroup {
     }
 }
 
-/// The `PolicyIdentifier` shape.
+/// Identifies one or more policies as a union type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyIdentifier {
     /// `PolicyType`.
@@ -9875,7 +9875,7 @@ impl crate::query::QueryDecode for PolicyIdentifier {
     }
 }
 
-/// The `PolicyParameter` shape.
+/// Contains information about a policy parameter used to customize delegated permissions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyParameter {
     /// `Name`.
@@ -9936,7 +9936,7 @@ impl crate::xml::XmlEncode for PolicyParameter {
     }
 }
 
-/// The `PolicyRole` shape.
+/// Contains information about a role that a managed policy is attached to.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyRole {
     /// `RoleName`.
@@ -9956,7 +9956,7 @@ impl crate::xml::XmlEncode for PolicyRole {
     }
 }
 
-/// The `PolicyUser` shape.
+/// Contains information about a user that a managed policy is attached to.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyUser {
     /// `UserName`.
@@ -9976,7 +9976,7 @@ impl crate::xml::XmlEncode for PolicyUser {
     }
 }
 
-/// The `PolicyVersion` shape.
+/// Contains information about a version of a managed policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyVersion {
     /// `Document`. Plain JSON: it is URL-encoded on the wire, as AWS does
@@ -10006,7 +10006,7 @@ impl crate::xml::XmlEncode for PolicyVersion {
     }
 }
 
-/// The `Position` shape.
+/// Contains the row and column of a location of a `Statement` element in a policy document.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Position {
     /// `Line`.
@@ -10350,7 +10350,7 @@ impl crate::query::QueryDecode for RemoveUserFromGroupRequest {
     }
 }
 
-/// The `ReplacementValueEntry` shape.
+/// Contains the list of replacement values for a single template parameter used when creating a role from a role template.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplacementValueEntry {
     /// `Values` (required).
@@ -10420,7 +10420,7 @@ impl crate::xml::XmlEncode for ResetServiceSpecificCredentialResponse {
     }
 }
 
-/// The `ResourceSpecificResult` shape.
+/// Contains the result of the simulation of a single API operation call on a single resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceSpecificResult {
     /// `EvalResourceName` (required).
@@ -10526,7 +10526,7 @@ impl crate::query::QueryDecode for ResyncMFADeviceRequest {
     }
 }
 
-/// The `Role` shape.
+/// Contains information about an IAM role.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Role {
     /// `Path` (required).
@@ -10610,7 +10610,7 @@ impl crate::xml::XmlEncode for Role {
     }
 }
 
-/// The `RoleDetail` shape.
+/// Contains information about an IAM role, including all of the role's policies.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoleDetail {
     /// `Path`.
@@ -10696,7 +10696,7 @@ impl crate::xml::XmlEncode for RoleDetail {
     }
 }
 
-/// The `RoleLastUsed` shape.
+/// Contains information about the last time that an IAM role was used.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoleLastUsed {
     /// `LastUsedDate`.
@@ -10716,7 +10716,7 @@ impl crate::xml::XmlEncode for RoleLastUsed {
     }
 }
 
-/// The `RoleTemplateVersion` shape.
+/// Contains information about a version of an IAM role template, including the configuration that is used to create roles with AcquireRole.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoleTemplateVersion {
     /// `TemplateArn`.
@@ -10857,7 +10857,7 @@ impl crate::xml::XmlEncode for RoleTemplateVersion {
     }
 }
 
-/// The `RoleUsageType` shape.
+/// An object that contains details about how a service-linked role is used, if that information is returned by the service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoleUsageType {
     /// `Region`.
@@ -10881,7 +10881,7 @@ impl crate::xml::XmlEncode for RoleUsageType {
     }
 }
 
-/// The `SAMLKeyHashEntry` shape.
+/// Contains the key hashes that are associated with a SAML identity provider issuer.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SAMLKeyHashEntry {
     /// `IssuerURL`.
@@ -10905,7 +10905,7 @@ impl crate::xml::XmlEncode for SAMLKeyHashEntry {
     }
 }
 
-/// The `SAMLPrivateKey` shape.
+/// Contains the private keys for the SAML provider.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SAMLPrivateKey {
     /// `KeyId`.
@@ -10925,7 +10925,7 @@ impl crate::xml::XmlEncode for SAMLPrivateKey {
     }
 }
 
-/// The `SAMLProviderListEntry` shape.
+/// Contains the list of SAML providers for this account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SAMLProviderListEntry {
     /// `Arn`.
@@ -10955,7 +10955,7 @@ impl crate::xml::XmlEncode for SAMLProviderListEntry {
     }
 }
 
-/// The `SSHPublicKey` shape.
+/// Contains information about an SSH public key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SSHPublicKey {
     /// `UserName` (required).
@@ -11000,7 +11000,7 @@ impl crate::xml::XmlEncode for SSHPublicKey {
     }
 }
 
-/// The `SSHPublicKeyMetadata` shape.
+/// Contains information about an SSH public key, without the key's body or fingerprint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SSHPublicKeyMetadata {
     /// `UserName` (required).
@@ -11058,7 +11058,7 @@ impl crate::query::QueryDecode for SendDelegationTokenRequest {
     }
 }
 
-/// The `ServerCertificate` shape.
+/// Contains information about a server certificate.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServerCertificate {
     /// `ServerCertificateMetadata` (required).
@@ -11094,7 +11094,7 @@ impl crate::xml::XmlEncode for ServerCertificate {
     }
 }
 
-/// The `ServerCertificateMetadata` shape.
+/// Contains information about a server certificate without its certificate body, certificate chain, and private key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServerCertificateMetadata {
     /// `Path` (required).
@@ -11138,7 +11138,7 @@ impl crate::xml::XmlEncode for ServerCertificateMetadata {
     }
 }
 
-/// The `ServiceLastAccessed` shape.
+/// Contains details about the most recent attempt to access the service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceLastAccessed {
     /// `ServiceName` (required).
@@ -11189,7 +11189,7 @@ impl crate::xml::XmlEncode for ServiceLastAccessed {
     }
 }
 
-/// The `ServiceSpecificCredential` shape.
+/// Contains the details of a service-specific credential.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceSpecificCredential {
     /// `CreateDate` (required).
@@ -11254,7 +11254,7 @@ impl crate::xml::XmlEncode for ServiceSpecificCredential {
     }
 }
 
-/// The `ServiceSpecificCredentialMetadata` shape.
+/// Contains additional details about a service-specific credential.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceSpecificCredentialMetadata {
     /// `UserName` (required).
@@ -11363,7 +11363,7 @@ impl crate::query::QueryDecode for SetSecurityTokenServicePreferencesRequest {
     }
 }
 
-/// The `SigningCertificate` shape.
+/// Contains information about an X.509 signing certificate.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SigningCertificate {
     /// `UserName` (required).
@@ -11522,7 +11522,7 @@ impl crate::query::QueryDecode for SimulateCustomPolicyRequest {
     }
 }
 
-/// The `SimulatePolicyResponse` shape.
+/// Contains the response to a successful SimulatePrincipalPolicy or SimulateCustomPolicy request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimulatePolicyResponse {
     /// `EvaluationResults`.
@@ -11676,7 +11676,7 @@ impl crate::query::QueryDecode for SimulatePrincipalPolicyRequest {
     }
 }
 
-/// The `SourceRoleTemplate` shape.
+/// Contains information about the role template that a role was created from.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SourceRoleTemplate {
     /// `TemplateArn` (required).
@@ -11698,7 +11698,7 @@ impl crate::xml::XmlEncode for SourceRoleTemplate {
     }
 }
 
-/// The `Statement` shape.
+/// Contains a reference to a `Statement` element in a policy document that determines the result of the simulation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Statement {
     /// `SourcePolicyId`.
@@ -11728,7 +11728,7 @@ impl crate::xml::XmlEncode for Statement {
     }
 }
 
-/// The `Tag` shape.
+/// A structure that represents user-provided metadata that can be associated with an IAM resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
     /// `Key` (required).
@@ -11988,7 +11988,7 @@ impl crate::query::QueryDecode for TagServerCertificateRequest {
     }
 }
 
-/// The `TagTemplate` shape.
+/// Represents a tag that is applied to roles that are created from a role template.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagTemplate {
     /// `Key` (required).
@@ -12043,7 +12043,7 @@ impl crate::query::QueryDecode for TagUserRequest {
     }
 }
 
-/// The `TrackedActionLastAccessed` shape.
+/// Contains details about the most recent attempt to access an action within the service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrackedActionLastAccessed {
     /// `ActionName`.
@@ -12863,7 +12863,7 @@ impl crate::query::QueryDecode for UpdateSAMLProviderRequest {
     }
 }
 
-/// The `UpdateSAMLProviderResponse` shape.
+/// Contains the response to a successful UpdateSAMLProvider request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateSAMLProviderResponse {
     /// `SAMLProviderArn`.
@@ -13088,7 +13088,7 @@ impl crate::query::QueryDecode for UploadSSHPublicKeyRequest {
     }
 }
 
-/// The `UploadSSHPublicKeyResponse` shape.
+/// Contains the response to a successful UploadSSHPublicKey request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadSSHPublicKeyResponse {
     /// `SSHPublicKey`.
@@ -13164,7 +13164,7 @@ impl crate::query::QueryDecode for UploadServerCertificateRequest {
     }
 }
 
-/// The `UploadServerCertificateResponse` shape.
+/// Contains the response to a successful UploadServerCertificate request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadServerCertificateResponse {
     /// `ServerCertificateMetadata`.
@@ -13220,7 +13220,7 @@ impl crate::query::QueryDecode for UploadSigningCertificateRequest {
     }
 }
 
-/// The `UploadSigningCertificateResponse` shape.
+/// Contains the response to a successful UploadSigningCertificate request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadSigningCertificateResponse {
     /// `Certificate` (required).
@@ -13236,7 +13236,7 @@ impl crate::xml::XmlEncode for UploadSigningCertificateResponse {
     }
 }
 
-/// The `User` shape.
+/// Contains information about an IAM user entity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
     /// `Path`.
@@ -13293,7 +13293,7 @@ impl crate::xml::XmlEncode for User {
     }
 }
 
-/// The `UserDetail` shape.
+/// Contains information about an IAM user, including all the user's policies and all the IAM groups the user is in.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserDetail {
     /// `Path`.
@@ -13369,7 +13369,7 @@ impl crate::xml::XmlEncode for UserDetail {
     }
 }
 
-/// The `VirtualMFADevice` shape.
+/// Contains information about a virtual MFA device.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualMFADevice {
     /// `SerialNumber` (required).
@@ -15770,7 +15770,7 @@ pub trait IamApi {
     /// is built from an [`ApiError`](crate::error::ApiError) for the defaults.
     type Error: From<crate::error::ApiError> + Into<crate::error::ApiError>;
 
-    /// `AcceptDelegationRequest`
+    /// `AcceptDelegationRequest`: Accepts a delegation request, granting the requested temporary access.
     fn accept_delegation_request(
         &self,
         ctx: &Self::Ctx,
@@ -15780,7 +15780,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("AcceptDelegationRequest").into())
     }
 
-    /// `AcquireRole`
+    /// `AcquireRole`: Creates an IAM role from the specified role template.
     fn acquire_role(
         &self,
         ctx: &Self::Ctx,
@@ -15790,7 +15790,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("AcquireRole").into())
     }
 
-    /// `AddClientIDToOpenIDConnectProvider`
+    /// `AddClientIDToOpenIDConnectProvider`: Adds a new client ID (also known as audience) to the list of client IDs already registered for the specified IAM OpenID Connect (OIDC) provider resource.
     fn add_client_id_to_open_id_connect_provider(
         &self,
         ctx: &Self::Ctx,
@@ -15800,7 +15800,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("AddClientIDToOpenIDConnectProvider").into())
     }
 
-    /// `AddRoleToInstanceProfile`
+    /// `AddRoleToInstanceProfile`: Adds the specified IAM role to the specified instance profile.
     fn add_role_to_instance_profile(
         &self,
         ctx: &Self::Ctx,
@@ -15810,7 +15810,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("AddRoleToInstanceProfile").into())
     }
 
-    /// `AddUserToGroup`
+    /// `AddUserToGroup`: Adds the specified user to the specified group.
     fn add_user_to_group(
         &self,
         ctx: &Self::Ctx,
@@ -15820,7 +15820,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("AddUserToGroup").into())
     }
 
-    /// `AssociateDelegationRequest`
+    /// `AssociateDelegationRequest`: Associates a delegation request with the current identity.
     fn associate_delegation_request(
         &self,
         ctx: &Self::Ctx,
@@ -15830,7 +15830,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("AssociateDelegationRequest").into())
     }
 
-    /// `AttachGroupPolicy`
+    /// `AttachGroupPolicy`: Attaches the specified managed policy to the specified IAM group.
     fn attach_group_policy(
         &self,
         ctx: &Self::Ctx,
@@ -15840,7 +15840,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("AttachGroupPolicy").into())
     }
 
-    /// `AttachRolePolicy`
+    /// `AttachRolePolicy`: Attaches the specified managed policy to the specified IAM role.
     fn attach_role_policy(
         &self,
         ctx: &Self::Ctx,
@@ -15850,7 +15850,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("AttachRolePolicy").into())
     }
 
-    /// `AttachUserPolicy`
+    /// `AttachUserPolicy`: Attaches the specified managed policy to the specified user.
     fn attach_user_policy(
         &self,
         ctx: &Self::Ctx,
@@ -15860,7 +15860,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("AttachUserPolicy").into())
     }
 
-    /// `ChangePassword`
+    /// `ChangePassword`: Changes the password of the IAM user who is calling this operation.
     fn change_password(
         &self,
         ctx: &Self::Ctx,
@@ -15870,7 +15870,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ChangePassword").into())
     }
 
-    /// `CreateAccessKey`
+    /// `CreateAccessKey`: Creates a new Amazon Web Services secret access key and corresponding Amazon Web Services access key ID for the specified user.
     fn create_access_key(
         &self,
         ctx: &Self::Ctx,
@@ -15880,7 +15880,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateAccessKey").into())
     }
 
-    /// `CreateAccountAlias`
+    /// `CreateAccountAlias`: Creates an alias for your Amazon Web Services account.
     fn create_account_alias(
         &self,
         ctx: &Self::Ctx,
@@ -15890,7 +15890,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateAccountAlias").into())
     }
 
-    /// `CreateDelegationRequest`
+    /// `CreateDelegationRequest`: Creates an IAM delegation request for temporary access delegation.
     fn create_delegation_request(
         &self,
         ctx: &Self::Ctx,
@@ -15900,7 +15900,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateDelegationRequest").into())
     }
 
-    /// `CreateGroup`
+    /// `CreateGroup`: Creates a new group.
     fn create_group(
         &self,
         ctx: &Self::Ctx,
@@ -15910,7 +15910,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateGroup").into())
     }
 
-    /// `CreateInstanceProfile`
+    /// `CreateInstanceProfile`: Creates a new instance profile.
     fn create_instance_profile(
         &self,
         ctx: &Self::Ctx,
@@ -15920,7 +15920,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateInstanceProfile").into())
     }
 
-    /// `CreateLoginProfile`
+    /// `CreateLoginProfile`: Creates a password for the specified IAM user.
     fn create_login_profile(
         &self,
         ctx: &Self::Ctx,
@@ -15930,7 +15930,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateLoginProfile").into())
     }
 
-    /// `CreateOpenIDConnectProvider`
+    /// `CreateOpenIDConnectProvider`: Creates an IAM entity to describe an identity provider (IdP) that supports OpenID Connect (OIDC).
     fn create_open_id_connect_provider(
         &self,
         ctx: &Self::Ctx,
@@ -15940,7 +15940,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateOpenIDConnectProvider").into())
     }
 
-    /// `CreatePolicy`
+    /// `CreatePolicy`: Creates a new managed policy for your Amazon Web Services account.
     fn create_policy(
         &self,
         ctx: &Self::Ctx,
@@ -15950,7 +15950,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreatePolicy").into())
     }
 
-    /// `CreatePolicyVersion`
+    /// `CreatePolicyVersion`: Creates a new version of the specified managed policy.
     fn create_policy_version(
         &self,
         ctx: &Self::Ctx,
@@ -15960,7 +15960,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreatePolicyVersion").into())
     }
 
-    /// `CreateRole`
+    /// `CreateRole`: Creates a new role for your Amazon Web Services account.
     fn create_role(
         &self,
         ctx: &Self::Ctx,
@@ -15970,7 +15970,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateRole").into())
     }
 
-    /// `CreateSAMLProvider`
+    /// `CreateSAMLProvider`: Creates an IAM resource that describes an identity provider (IdP) that supports SAML 2.0.
     fn create_saml_provider(
         &self,
         ctx: &Self::Ctx,
@@ -15980,7 +15980,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateSAMLProvider").into())
     }
 
-    /// `CreateServiceLinkedRole`
+    /// `CreateServiceLinkedRole`: Creates an IAM role that is linked to a specific Amazon Web Services service.
     fn create_service_linked_role(
         &self,
         ctx: &Self::Ctx,
@@ -15990,7 +15990,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateServiceLinkedRole").into())
     }
 
-    /// `CreateServiceSpecificCredential`
+    /// `CreateServiceSpecificCredential`: Generates a set of credentials consisting of a user name and password that can be used to access the service specified in the request.
     fn create_service_specific_credential(
         &self,
         ctx: &Self::Ctx,
@@ -16000,7 +16000,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateServiceSpecificCredential").into())
     }
 
-    /// `CreateUser`
+    /// `CreateUser`: Creates a new IAM user for your Amazon Web Services account.
     fn create_user(
         &self,
         ctx: &Self::Ctx,
@@ -16010,7 +16010,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateUser").into())
     }
 
-    /// `CreateVirtualMFADevice`
+    /// `CreateVirtualMFADevice`: Creates a new virtual MFA device for the Amazon Web Services account.
     fn create_virtual_mfa_device(
         &self,
         ctx: &Self::Ctx,
@@ -16020,7 +16020,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("CreateVirtualMFADevice").into())
     }
 
-    /// `DeactivateMFADevice`
+    /// `DeactivateMFADevice`: Deactivates the specified MFA device and removes it from association with the user name for which it was originally enabled.
     fn deactivate_mfa_device(
         &self,
         ctx: &Self::Ctx,
@@ -16030,7 +16030,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeactivateMFADevice").into())
     }
 
-    /// `DeleteAccessKey`
+    /// `DeleteAccessKey`: Deletes the access key pair associated with the specified IAM user.
     fn delete_access_key(
         &self,
         ctx: &Self::Ctx,
@@ -16040,7 +16040,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteAccessKey").into())
     }
 
-    /// `DeleteAccountAlias`
+    /// `DeleteAccountAlias`: Deletes the specified Amazon Web Services account alias.
     fn delete_account_alias(
         &self,
         ctx: &Self::Ctx,
@@ -16050,19 +16050,19 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteAccountAlias").into())
     }
 
-    /// `DeleteAccountPasswordPolicy`
+    /// `DeleteAccountPasswordPolicy`: Deletes the password policy for the Amazon Web Services account.
     fn delete_account_password_policy(&self, ctx: &Self::Ctx) -> Result<(), Self::Error> {
         let _ = ctx;
         Err(crate::error::ApiError::not_implemented("DeleteAccountPasswordPolicy").into())
     }
 
-    /// `DeleteGroup`
+    /// `DeleteGroup`: Deletes the specified IAM group.
     fn delete_group(&self, ctx: &Self::Ctx, input: DeleteGroupRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("DeleteGroup").into())
     }
 
-    /// `DeleteGroupPolicy`
+    /// `DeleteGroupPolicy`: Deletes the specified inline policy that is embedded in the specified IAM group.
     fn delete_group_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16072,7 +16072,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteGroupPolicy").into())
     }
 
-    /// `DeleteInstanceProfile`
+    /// `DeleteInstanceProfile`: Deletes the specified instance profile.
     fn delete_instance_profile(
         &self,
         ctx: &Self::Ctx,
@@ -16082,7 +16082,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteInstanceProfile").into())
     }
 
-    /// `DeleteLoginProfile`
+    /// `DeleteLoginProfile`: Deletes the password for the specified IAM user or root user, For more information, see Managing passwords for IAM users.
     fn delete_login_profile(
         &self,
         ctx: &Self::Ctx,
@@ -16092,7 +16092,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteLoginProfile").into())
     }
 
-    /// `DeleteOpenIDConnectProvider`
+    /// `DeleteOpenIDConnectProvider`: Deletes an OpenID Connect identity provider (IdP) resource object in IAM.
     fn delete_open_id_connect_provider(
         &self,
         ctx: &Self::Ctx,
@@ -16102,7 +16102,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteOpenIDConnectProvider").into())
     }
 
-    /// `DeletePolicy`
+    /// `DeletePolicy`: Deletes the specified managed policy.
     fn delete_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16112,7 +16112,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeletePolicy").into())
     }
 
-    /// `DeletePolicyVersion`
+    /// `DeletePolicyVersion`: Deletes the specified version from the specified managed policy.
     fn delete_policy_version(
         &self,
         ctx: &Self::Ctx,
@@ -16122,13 +16122,13 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeletePolicyVersion").into())
     }
 
-    /// `DeleteRole`
+    /// `DeleteRole`: Deletes the specified role.
     fn delete_role(&self, ctx: &Self::Ctx, input: DeleteRoleRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("DeleteRole").into())
     }
 
-    /// `DeleteRolePermissionsBoundary`
+    /// `DeleteRolePermissionsBoundary`: Deletes the permissions boundary for the specified IAM role.
     fn delete_role_permissions_boundary(
         &self,
         ctx: &Self::Ctx,
@@ -16138,7 +16138,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteRolePermissionsBoundary").into())
     }
 
-    /// `DeleteRolePolicy`
+    /// `DeleteRolePolicy`: Deletes the specified inline policy that is embedded in the specified IAM role.
     fn delete_role_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16148,7 +16148,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteRolePolicy").into())
     }
 
-    /// `DeleteSAMLProvider`
+    /// `DeleteSAMLProvider`: Deletes a SAML provider resource in IAM.
     fn delete_saml_provider(
         &self,
         ctx: &Self::Ctx,
@@ -16158,7 +16158,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteSAMLProvider").into())
     }
 
-    /// `DeleteSSHPublicKey`
+    /// `DeleteSSHPublicKey`: Deletes the specified SSH public key.
     fn delete_ssh_public_key(
         &self,
         ctx: &Self::Ctx,
@@ -16168,7 +16168,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteSSHPublicKey").into())
     }
 
-    /// `DeleteServerCertificate`
+    /// `DeleteServerCertificate`: Deletes the specified server certificate.
     fn delete_server_certificate(
         &self,
         ctx: &Self::Ctx,
@@ -16178,7 +16178,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteServerCertificate").into())
     }
 
-    /// `DeleteServiceLinkedRole`
+    /// `DeleteServiceLinkedRole`: Submits a service-linked role deletion request and returns a `DeletionTaskId`, which you can use to check the status of the deletion.
     fn delete_service_linked_role(
         &self,
         ctx: &Self::Ctx,
@@ -16188,7 +16188,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteServiceLinkedRole").into())
     }
 
-    /// `DeleteServiceSpecificCredential`
+    /// `DeleteServiceSpecificCredential`: Deletes the specified service-specific credential.
     fn delete_service_specific_credential(
         &self,
         ctx: &Self::Ctx,
@@ -16198,7 +16198,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteServiceSpecificCredential").into())
     }
 
-    /// `DeleteSigningCertificate`
+    /// `DeleteSigningCertificate`: Deletes a signing certificate associated with the specified IAM user.
     fn delete_signing_certificate(
         &self,
         ctx: &Self::Ctx,
@@ -16208,13 +16208,13 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteSigningCertificate").into())
     }
 
-    /// `DeleteUser`
+    /// `DeleteUser`: Deletes the specified IAM user.
     fn delete_user(&self, ctx: &Self::Ctx, input: DeleteUserRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("DeleteUser").into())
     }
 
-    /// `DeleteUserPermissionsBoundary`
+    /// `DeleteUserPermissionsBoundary`: Deletes the permissions boundary for the specified IAM user.
     fn delete_user_permissions_boundary(
         &self,
         ctx: &Self::Ctx,
@@ -16224,7 +16224,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteUserPermissionsBoundary").into())
     }
 
-    /// `DeleteUserPolicy`
+    /// `DeleteUserPolicy`: Deletes the specified inline policy that is embedded in the specified IAM user.
     fn delete_user_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16234,7 +16234,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteUserPolicy").into())
     }
 
-    /// `DeleteVirtualMFADevice`
+    /// `DeleteVirtualMFADevice`: Deletes a virtual MFA device.
     fn delete_virtual_mfa_device(
         &self,
         ctx: &Self::Ctx,
@@ -16244,7 +16244,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DeleteVirtualMFADevice").into())
     }
 
-    /// `DetachGroupPolicy`
+    /// `DetachGroupPolicy`: Removes the specified managed policy from the specified IAM group.
     fn detach_group_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16254,7 +16254,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DetachGroupPolicy").into())
     }
 
-    /// `DetachRolePolicy`
+    /// `DetachRolePolicy`: Removes the specified managed policy from the specified role.
     fn detach_role_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16264,7 +16264,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DetachRolePolicy").into())
     }
 
-    /// `DetachUserPolicy`
+    /// `DetachUserPolicy`: Removes the specified managed policy from the specified user.
     fn detach_user_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16274,7 +16274,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DetachUserPolicy").into())
     }
 
-    /// `DisableOrganizationsRootCredentialsManagement`
+    /// `DisableOrganizationsRootCredentialsManagement`: Disables the management of privileged root user credentials across member accounts in your organization.
     fn disable_organizations_root_credentials_management(
         &self,
         ctx: &Self::Ctx,
@@ -16287,7 +16287,7 @@ pub trait IamApi {
         .into())
     }
 
-    /// `DisableOrganizationsRootSessions`
+    /// `DisableOrganizationsRootSessions`: Disables root user sessions for privileged tasks across member accounts in your organization.
     fn disable_organizations_root_sessions(
         &self,
         ctx: &Self::Ctx,
@@ -16297,13 +16297,13 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("DisableOrganizationsRootSessions").into())
     }
 
-    /// `DisableOutboundWebIdentityFederation`
+    /// `DisableOutboundWebIdentityFederation`: Disables the outbound identity federation feature for your Amazon Web Services account.
     fn disable_outbound_web_identity_federation(&self, ctx: &Self::Ctx) -> Result<(), Self::Error> {
         let _ = ctx;
         Err(crate::error::ApiError::not_implemented("DisableOutboundWebIdentityFederation").into())
     }
 
-    /// `EnableMFADevice`
+    /// `EnableMFADevice`: Enables the specified MFA device and associates it with the specified IAM user.
     fn enable_mfa_device(
         &self,
         ctx: &Self::Ctx,
@@ -16313,7 +16313,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("EnableMFADevice").into())
     }
 
-    /// `EnableOrganizationsRootCredentialsManagement`
+    /// `EnableOrganizationsRootCredentialsManagement`: Enables the management of privileged root user credentials across member accounts in your organization.
     fn enable_organizations_root_credentials_management(
         &self,
         ctx: &Self::Ctx,
@@ -16326,7 +16326,7 @@ pub trait IamApi {
         )
     }
 
-    /// `EnableOrganizationsRootSessions`
+    /// `EnableOrganizationsRootSessions`: Allows the management account or delegated administrator to perform privileged tasks on member accounts in your organization.
     fn enable_organizations_root_sessions(
         &self,
         ctx: &Self::Ctx,
@@ -16336,7 +16336,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("EnableOrganizationsRootSessions").into())
     }
 
-    /// `EnableOutboundWebIdentityFederation`
+    /// `EnableOutboundWebIdentityFederation`: Enables the outbound identity federation feature for your Amazon Web Services account.
     fn enable_outbound_web_identity_federation(
         &self,
         ctx: &Self::Ctx,
@@ -16345,7 +16345,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("EnableOutboundWebIdentityFederation").into())
     }
 
-    /// `GenerateCredentialReport`
+    /// `GenerateCredentialReport`: Generates a credential report for the Amazon Web Services account.
     fn generate_credential_report(
         &self,
         ctx: &Self::Ctx,
@@ -16354,7 +16354,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GenerateCredentialReport").into())
     }
 
-    /// `GenerateOrganizationsAccessReport`
+    /// `GenerateOrganizationsAccessReport`: Generates a report for service last accessed data for Organizations.
     fn generate_organizations_access_report(
         &self,
         ctx: &Self::Ctx,
@@ -16364,7 +16364,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GenerateOrganizationsAccessReport").into())
     }
 
-    /// `GenerateServiceLastAccessedDetails`
+    /// `GenerateServiceLastAccessedDetails`: Generates a report that includes details about when an IAM resource (user, group, role, or policy) was last used in an attempt to access Amazon Web Services services.
     fn generate_service_last_accessed_details(
         &self,
         ctx: &Self::Ctx,
@@ -16374,7 +16374,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GenerateServiceLastAccessedDetails").into())
     }
 
-    /// `GetAccessKeyLastUsed`
+    /// `GetAccessKeyLastUsed`: Retrieves information about when the specified access key was last used.
     fn get_access_key_last_used(
         &self,
         ctx: &Self::Ctx,
@@ -16384,7 +16384,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetAccessKeyLastUsed").into())
     }
 
-    /// `GetAccountAuthorizationDetails`
+    /// `GetAccountAuthorizationDetails`: Retrieves information about all IAM users, groups, roles, and policies in your Amazon Web Services account, including their relationships to one another.
     fn get_account_authorization_details(
         &self,
         ctx: &Self::Ctx,
@@ -16394,7 +16394,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetAccountAuthorizationDetails").into())
     }
 
-    /// `GetAccountPasswordPolicy`
+    /// `GetAccountPasswordPolicy`: Retrieves the password policy for the Amazon Web Services account.
     fn get_account_password_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16403,7 +16403,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetAccountPasswordPolicy").into())
     }
 
-    /// `GetAccountProperties`
+    /// `GetAccountProperties`: Retrieves the account-level properties for the caller's Amazon Web Services account.
     fn get_account_properties(
         &self,
         ctx: &Self::Ctx,
@@ -16413,7 +16413,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetAccountProperties").into())
     }
 
-    /// `GetAccountSummary`
+    /// `GetAccountSummary`: Retrieves information about IAM entity usage and IAM quotas in the Amazon Web Services account.
     fn get_account_summary(
         &self,
         ctx: &Self::Ctx,
@@ -16422,7 +16422,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetAccountSummary").into())
     }
 
-    /// `GetContextKeysForCustomPolicy`
+    /// `GetContextKeysForCustomPolicy`: Gets a list of all of the context keys referenced in the input policies.
     fn get_context_keys_for_custom_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16432,7 +16432,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetContextKeysForCustomPolicy").into())
     }
 
-    /// `GetContextKeysForPrincipalPolicy`
+    /// `GetContextKeysForPrincipalPolicy`: Gets a list of all of the context keys referenced in all the IAM policies that are attached to the specified IAM entity.
     fn get_context_keys_for_principal_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16442,7 +16442,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetContextKeysForPrincipalPolicy").into())
     }
 
-    /// `GetCredentialReport`
+    /// `GetCredentialReport`: Retrieves a credential report for the Amazon Web Services account.
     fn get_credential_report(
         &self,
         ctx: &Self::Ctx,
@@ -16451,7 +16451,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetCredentialReport").into())
     }
 
-    /// `GetDelegationRequest`
+    /// `GetDelegationRequest`: Retrieves information about a specific delegation request.
     fn get_delegation_request(
         &self,
         ctx: &Self::Ctx,
@@ -16461,7 +16461,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetDelegationRequest").into())
     }
 
-    /// `GetGroup`
+    /// `GetGroup`: Returns a list of IAM users that are in the specified IAM group.
     fn get_group(
         &self,
         ctx: &Self::Ctx,
@@ -16471,7 +16471,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetGroup").into())
     }
 
-    /// `GetGroupPolicy`
+    /// `GetGroupPolicy`: Retrieves the specified inline policy document that is embedded in the specified IAM group.
     fn get_group_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16481,7 +16481,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetGroupPolicy").into())
     }
 
-    /// `GetHumanReadableSummary`
+    /// `GetHumanReadableSummary`: Retrieves a human readable summary for a given entity.
     fn get_human_readable_summary(
         &self,
         ctx: &Self::Ctx,
@@ -16491,7 +16491,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetHumanReadableSummary").into())
     }
 
-    /// `GetInstanceProfile`
+    /// `GetInstanceProfile`: Retrieves information about the specified instance profile, including the instance profile's path, GUID, ARN, and role.
     fn get_instance_profile(
         &self,
         ctx: &Self::Ctx,
@@ -16501,7 +16501,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetInstanceProfile").into())
     }
 
-    /// `GetLoginProfile`
+    /// `GetLoginProfile`: Retrieves the user name for the specified IAM user.
     fn get_login_profile(
         &self,
         ctx: &Self::Ctx,
@@ -16511,7 +16511,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetLoginProfile").into())
     }
 
-    /// `GetMFADevice`
+    /// `GetMFADevice`: Retrieves information about an MFA device for a specified user.
     fn get_mfa_device(
         &self,
         ctx: &Self::Ctx,
@@ -16521,7 +16521,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetMFADevice").into())
     }
 
-    /// `GetOpenIDConnectProvider`
+    /// `GetOpenIDConnectProvider`: Returns information about the specified OpenID Connect (OIDC) provider resource object in IAM.
     fn get_open_id_connect_provider(
         &self,
         ctx: &Self::Ctx,
@@ -16531,7 +16531,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetOpenIDConnectProvider").into())
     }
 
-    /// `GetOrganizationsAccessReport`
+    /// `GetOrganizationsAccessReport`: Retrieves the service last accessed data report for Organizations that was previously generated using the ` GenerateOrganizationsAccessReport ` operation.
     fn get_organizations_access_report(
         &self,
         ctx: &Self::Ctx,
@@ -16541,7 +16541,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetOrganizationsAccessReport").into())
     }
 
-    /// `GetOutboundWebIdentityFederationInfo`
+    /// `GetOutboundWebIdentityFederationInfo`: Retrieves the configuration information for the outbound identity federation feature in your Amazon Web Services account.
     fn get_outbound_web_identity_federation_info(
         &self,
         ctx: &Self::Ctx,
@@ -16550,7 +16550,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetOutboundWebIdentityFederationInfo").into())
     }
 
-    /// `GetPolicy`
+    /// `GetPolicy`: Retrieves information about the specified managed policy, including the policy's default version and the total number of IAM users, groups, and roles to which the policy is attached.
     fn get_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16560,7 +16560,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetPolicy").into())
     }
 
-    /// `GetPolicyVersion`
+    /// `GetPolicyVersion`: Retrieves information about the specified version of the specified managed policy, including the policy document.
     fn get_policy_version(
         &self,
         ctx: &Self::Ctx,
@@ -16570,7 +16570,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetPolicyVersion").into())
     }
 
-    /// `GetRole`
+    /// `GetRole`: Retrieves information about the specified role, including the role's path, GUID, ARN, and the role's trust policy that grants permission to assume the role.
     fn get_role(
         &self,
         ctx: &Self::Ctx,
@@ -16580,7 +16580,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetRole").into())
     }
 
-    /// `GetRolePolicy`
+    /// `GetRolePolicy`: Retrieves the specified inline policy document that is embedded with the specified IAM role.
     fn get_role_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16590,7 +16590,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetRolePolicy").into())
     }
 
-    /// `GetRoleTemplateVersion`
+    /// `GetRoleTemplateVersion`: Retrieves information about a version of the specified role template.
     fn get_role_template_version(
         &self,
         ctx: &Self::Ctx,
@@ -16600,7 +16600,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetRoleTemplateVersion").into())
     }
 
-    /// `GetSAMLProvider`
+    /// `GetSAMLProvider`: Returns the SAML provider metadocument that was uploaded when the IAM SAML provider resource object was created or updated.
     fn get_saml_provider(
         &self,
         ctx: &Self::Ctx,
@@ -16610,7 +16610,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetSAMLProvider").into())
     }
 
-    /// `GetSSHPublicKey`
+    /// `GetSSHPublicKey`: Retrieves the specified SSH public key, including metadata about the key.
     fn get_ssh_public_key(
         &self,
         ctx: &Self::Ctx,
@@ -16620,7 +16620,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetSSHPublicKey").into())
     }
 
-    /// `GetServerCertificate`
+    /// `GetServerCertificate`: Retrieves information about the specified server certificate stored in IAM.
     fn get_server_certificate(
         &self,
         ctx: &Self::Ctx,
@@ -16630,7 +16630,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetServerCertificate").into())
     }
 
-    /// `GetServiceLastAccessedDetails`
+    /// `GetServiceLastAccessedDetails`: Retrieves a service last accessed report that was created using the `GenerateServiceLastAccessedDetails` operation.
     fn get_service_last_accessed_details(
         &self,
         ctx: &Self::Ctx,
@@ -16640,7 +16640,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetServiceLastAccessedDetails").into())
     }
 
-    /// `GetServiceLastAccessedDetailsWithEntities`
+    /// `GetServiceLastAccessedDetailsWithEntities`: After you generate a group or policy report using the `GenerateServiceLastAccessedDetails` operation, you can use the `JobId` parameter in `GetServiceLastAccessedDetailsWithEntities`.
     fn get_service_last_accessed_details_with_entities(
         &self,
         ctx: &Self::Ctx,
@@ -16653,7 +16653,7 @@ pub trait IamApi {
         )
     }
 
-    /// `GetServiceLinkedRoleDeletionStatus`
+    /// `GetServiceLinkedRoleDeletionStatus`: Retrieves the status of your service-linked role deletion.
     fn get_service_linked_role_deletion_status(
         &self,
         ctx: &Self::Ctx,
@@ -16663,7 +16663,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetServiceLinkedRoleDeletionStatus").into())
     }
 
-    /// `GetUser`
+    /// `GetUser`: Retrieves information about the specified IAM user, including the user's creation date, path, unique ID, and ARN.
     fn get_user(
         &self,
         ctx: &Self::Ctx,
@@ -16673,7 +16673,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetUser").into())
     }
 
-    /// `GetUserPolicy`
+    /// `GetUserPolicy`: Retrieves the specified inline policy document that is embedded in the specified IAM user.
     fn get_user_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16683,7 +16683,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("GetUserPolicy").into())
     }
 
-    /// `ListAccessKeys`
+    /// `ListAccessKeys`: Returns information about the access key IDs associated with the specified IAM user.
     fn list_access_keys(
         &self,
         ctx: &Self::Ctx,
@@ -16693,7 +16693,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListAccessKeys").into())
     }
 
-    /// `ListAccountAliases`
+    /// `ListAccountAliases`: Lists the account alias associated with the Amazon Web Services account (Note: you can have only one).
     fn list_account_aliases(
         &self,
         ctx: &Self::Ctx,
@@ -16703,7 +16703,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListAccountAliases").into())
     }
 
-    /// `ListAttachedGroupPolicies`
+    /// `ListAttachedGroupPolicies`: Lists all managed policies that are attached to the specified IAM group.
     fn list_attached_group_policies(
         &self,
         ctx: &Self::Ctx,
@@ -16713,7 +16713,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListAttachedGroupPolicies").into())
     }
 
-    /// `ListAttachedRolePolicies`
+    /// `ListAttachedRolePolicies`: Lists all managed policies that are attached to the specified IAM role.
     fn list_attached_role_policies(
         &self,
         ctx: &Self::Ctx,
@@ -16723,7 +16723,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListAttachedRolePolicies").into())
     }
 
-    /// `ListAttachedUserPolicies`
+    /// `ListAttachedUserPolicies`: Lists all managed policies that are attached to the specified IAM user.
     fn list_attached_user_policies(
         &self,
         ctx: &Self::Ctx,
@@ -16733,7 +16733,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListAttachedUserPolicies").into())
     }
 
-    /// `ListDelegationRequests`
+    /// `ListDelegationRequests`: Lists delegation requests based on the specified criteria.
     fn list_delegation_requests(
         &self,
         ctx: &Self::Ctx,
@@ -16743,7 +16743,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListDelegationRequests").into())
     }
 
-    /// `ListEntitiesForPolicy`
+    /// `ListEntitiesForPolicy`: Lists all IAM users, groups, and roles that the specified managed policy is attached to.
     fn list_entities_for_policy(
         &self,
         ctx: &Self::Ctx,
@@ -16753,7 +16753,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListEntitiesForPolicy").into())
     }
 
-    /// `ListGroupPolicies`
+    /// `ListGroupPolicies`: Lists the names of the inline policies that are embedded in the specified IAM group.
     fn list_group_policies(
         &self,
         ctx: &Self::Ctx,
@@ -16763,7 +16763,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListGroupPolicies").into())
     }
 
-    /// `ListGroups`
+    /// `ListGroups`: Lists the IAM groups that have the specified path prefix.
     fn list_groups(
         &self,
         ctx: &Self::Ctx,
@@ -16773,7 +16773,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListGroups").into())
     }
 
-    /// `ListGroupsForUser`
+    /// `ListGroupsForUser`: Lists the IAM groups that the specified IAM user belongs to.
     fn list_groups_for_user(
         &self,
         ctx: &Self::Ctx,
@@ -16783,7 +16783,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListGroupsForUser").into())
     }
 
-    /// `ListInstanceProfileTags`
+    /// `ListInstanceProfileTags`: Lists the tags that are attached to the specified IAM instance profile.
     fn list_instance_profile_tags(
         &self,
         ctx: &Self::Ctx,
@@ -16793,7 +16793,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListInstanceProfileTags").into())
     }
 
-    /// `ListInstanceProfiles`
+    /// `ListInstanceProfiles`: Lists the instance profiles that have the specified path prefix.
     fn list_instance_profiles(
         &self,
         ctx: &Self::Ctx,
@@ -16803,7 +16803,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListInstanceProfiles").into())
     }
 
-    /// `ListInstanceProfilesForRole`
+    /// `ListInstanceProfilesForRole`: Lists the instance profiles that have the specified associated IAM role.
     fn list_instance_profiles_for_role(
         &self,
         ctx: &Self::Ctx,
@@ -16813,7 +16813,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListInstanceProfilesForRole").into())
     }
 
-    /// `ListMFADeviceTags`
+    /// `ListMFADeviceTags`: Lists the tags that are attached to the specified IAM virtual multi-factor authentication (MFA) device.
     fn list_mfa_device_tags(
         &self,
         ctx: &Self::Ctx,
@@ -16823,7 +16823,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListMFADeviceTags").into())
     }
 
-    /// `ListMFADevices`
+    /// `ListMFADevices`: Lists the MFA devices for an IAM user.
     fn list_mfa_devices(
         &self,
         ctx: &Self::Ctx,
@@ -16833,7 +16833,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListMFADevices").into())
     }
 
-    /// `ListOpenIDConnectProviderTags`
+    /// `ListOpenIDConnectProviderTags`: Lists the tags that are attached to the specified OpenID Connect (OIDC)-compatible identity provider.
     fn list_open_id_connect_provider_tags(
         &self,
         ctx: &Self::Ctx,
@@ -16843,7 +16843,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListOpenIDConnectProviderTags").into())
     }
 
-    /// `ListOpenIDConnectProviders`
+    /// `ListOpenIDConnectProviders`: Lists information about the IAM OpenID Connect (OIDC) provider resource objects defined in the Amazon Web Services account.
     fn list_open_id_connect_providers(
         &self,
         ctx: &Self::Ctx,
@@ -16853,7 +16853,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListOpenIDConnectProviders").into())
     }
 
-    /// `ListOrganizationsFeatures`
+    /// `ListOrganizationsFeatures`: Lists the centralized root access features enabled for your organization.
     fn list_organizations_features(
         &self,
         ctx: &Self::Ctx,
@@ -16863,7 +16863,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListOrganizationsFeatures").into())
     }
 
-    /// `ListPolicies`
+    /// `ListPolicies`: Lists all the managed policies that are available in your Amazon Web Services account, including your own customer-defined managed policies and all Amazon Web Services managed policies.
     fn list_policies(
         &self,
         ctx: &Self::Ctx,
@@ -16873,7 +16873,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListPolicies").into())
     }
 
-    /// `ListPoliciesGrantingServiceAccess`
+    /// `ListPoliciesGrantingServiceAccess`: Retrieves a list of policies that the IAM identity (user, group, or role) can use to access each specified service.
     fn list_policies_granting_service_access(
         &self,
         ctx: &Self::Ctx,
@@ -16883,7 +16883,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListPoliciesGrantingServiceAccess").into())
     }
 
-    /// `ListPolicyTags`
+    /// `ListPolicyTags`: Lists the tags that are attached to the specified IAM customer managed policy.
     fn list_policy_tags(
         &self,
         ctx: &Self::Ctx,
@@ -16893,7 +16893,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListPolicyTags").into())
     }
 
-    /// `ListPolicyVersions`
+    /// `ListPolicyVersions`: Lists information about the versions of the specified managed policy, including the version that is currently set as the policy's default version.
     fn list_policy_versions(
         &self,
         ctx: &Self::Ctx,
@@ -16903,7 +16903,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListPolicyVersions").into())
     }
 
-    /// `ListRolePolicies`
+    /// `ListRolePolicies`: Lists the names of the inline policies that are embedded in the specified IAM role.
     fn list_role_policies(
         &self,
         ctx: &Self::Ctx,
@@ -16913,7 +16913,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListRolePolicies").into())
     }
 
-    /// `ListRoleTags`
+    /// `ListRoleTags`: Lists the tags that are attached to the specified role.
     fn list_role_tags(
         &self,
         ctx: &Self::Ctx,
@@ -16923,7 +16923,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListRoleTags").into())
     }
 
-    /// `ListRoles`
+    /// `ListRoles`: Lists the IAM roles that have the specified path prefix.
     fn list_roles(
         &self,
         ctx: &Self::Ctx,
@@ -16933,7 +16933,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListRoles").into())
     }
 
-    /// `ListSAMLProviderTags`
+    /// `ListSAMLProviderTags`: Lists the tags that are attached to the specified Security Assertion Markup Language (SAML) identity provider.
     fn list_saml_provider_tags(
         &self,
         ctx: &Self::Ctx,
@@ -16943,7 +16943,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListSAMLProviderTags").into())
     }
 
-    /// `ListSAMLProviders`
+    /// `ListSAMLProviders`: Lists the SAML provider resource objects defined in IAM in the account.
     fn list_saml_providers(
         &self,
         ctx: &Self::Ctx,
@@ -16953,7 +16953,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListSAMLProviders").into())
     }
 
-    /// `ListSSHPublicKeys`
+    /// `ListSSHPublicKeys`: Returns information about the SSH public keys associated with the specified IAM user.
     fn list_ssh_public_keys(
         &self,
         ctx: &Self::Ctx,
@@ -16963,7 +16963,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListSSHPublicKeys").into())
     }
 
-    /// `ListServerCertificateTags`
+    /// `ListServerCertificateTags`: Lists the tags that are attached to the specified IAM server certificate.
     fn list_server_certificate_tags(
         &self,
         ctx: &Self::Ctx,
@@ -16973,7 +16973,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListServerCertificateTags").into())
     }
 
-    /// `ListServerCertificates`
+    /// `ListServerCertificates`: Lists the server certificates stored in IAM that have the specified path prefix.
     fn list_server_certificates(
         &self,
         ctx: &Self::Ctx,
@@ -16983,7 +16983,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListServerCertificates").into())
     }
 
-    /// `ListServiceSpecificCredentials`
+    /// `ListServiceSpecificCredentials`: Returns information about the service-specific credentials associated with the specified IAM user.
     fn list_service_specific_credentials(
         &self,
         ctx: &Self::Ctx,
@@ -16993,7 +16993,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListServiceSpecificCredentials").into())
     }
 
-    /// `ListSigningCertificates`
+    /// `ListSigningCertificates`: Returns information about the signing certificates associated with the specified IAM user.
     fn list_signing_certificates(
         &self,
         ctx: &Self::Ctx,
@@ -17003,7 +17003,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListSigningCertificates").into())
     }
 
-    /// `ListUserPolicies`
+    /// `ListUserPolicies`: Lists the names of the inline policies embedded in the specified IAM user.
     fn list_user_policies(
         &self,
         ctx: &Self::Ctx,
@@ -17013,7 +17013,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListUserPolicies").into())
     }
 
-    /// `ListUserTags`
+    /// `ListUserTags`: Lists the tags that are attached to the specified IAM user.
     fn list_user_tags(
         &self,
         ctx: &Self::Ctx,
@@ -17023,7 +17023,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListUserTags").into())
     }
 
-    /// `ListUsers`
+    /// `ListUsers`: Lists the IAM users that have the specified path prefix.
     fn list_users(
         &self,
         ctx: &Self::Ctx,
@@ -17033,7 +17033,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListUsers").into())
     }
 
-    /// `ListVirtualMFADevices`
+    /// `ListVirtualMFADevices`: Lists the virtual MFA devices defined in the Amazon Web Services account by assignment status.
     fn list_virtual_mfa_devices(
         &self,
         ctx: &Self::Ctx,
@@ -17043,7 +17043,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ListVirtualMFADevices").into())
     }
 
-    /// `PutAccountProperties`
+    /// `PutAccountProperties`: Sets account-level properties for the caller's Amazon Web Services account.
     fn put_account_properties(
         &self,
         ctx: &Self::Ctx,
@@ -17053,7 +17053,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("PutAccountProperties").into())
     }
 
-    /// `PutGroupPolicy`
+    /// `PutGroupPolicy`: Adds or updates an inline policy document that is embedded in the specified IAM group.
     fn put_group_policy(
         &self,
         ctx: &Self::Ctx,
@@ -17063,7 +17063,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("PutGroupPolicy").into())
     }
 
-    /// `PutRolePermissionsBoundary`
+    /// `PutRolePermissionsBoundary`: Adds or updates the policy that is specified as the IAM role's permissions boundary.
     fn put_role_permissions_boundary(
         &self,
         ctx: &Self::Ctx,
@@ -17073,7 +17073,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("PutRolePermissionsBoundary").into())
     }
 
-    /// `PutRolePolicy`
+    /// `PutRolePolicy`: Adds or updates an inline policy document that is embedded in the specified IAM role.
     fn put_role_policy(
         &self,
         ctx: &Self::Ctx,
@@ -17083,7 +17083,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("PutRolePolicy").into())
     }
 
-    /// `PutUserPermissionsBoundary`
+    /// `PutUserPermissionsBoundary`: Adds or updates the policy that is specified as the IAM user's permissions boundary.
     fn put_user_permissions_boundary(
         &self,
         ctx: &Self::Ctx,
@@ -17093,7 +17093,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("PutUserPermissionsBoundary").into())
     }
 
-    /// `PutUserPolicy`
+    /// `PutUserPolicy`: Adds or updates an inline policy document that is embedded in the specified IAM user.
     fn put_user_policy(
         &self,
         ctx: &Self::Ctx,
@@ -17103,7 +17103,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("PutUserPolicy").into())
     }
 
-    /// `RejectDelegationRequest`
+    /// `RejectDelegationRequest`: Rejects a delegation request, denying the requested temporary access.
     fn reject_delegation_request(
         &self,
         ctx: &Self::Ctx,
@@ -17113,7 +17113,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("RejectDelegationRequest").into())
     }
 
-    /// `RemoveClientIDFromOpenIDConnectProvider`
+    /// `RemoveClientIDFromOpenIDConnectProvider`: Removes the specified client ID (also known as audience) from the list of client IDs registered for the specified IAM OpenID Connect (OIDC) provider resource object.
     fn remove_client_id_from_open_id_connect_provider(
         &self,
         ctx: &Self::Ctx,
@@ -17126,7 +17126,7 @@ pub trait IamApi {
         )
     }
 
-    /// `RemoveRoleFromInstanceProfile`
+    /// `RemoveRoleFromInstanceProfile`: Removes the specified IAM role from the specified Amazon EC2 instance profile.
     fn remove_role_from_instance_profile(
         &self,
         ctx: &Self::Ctx,
@@ -17136,7 +17136,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("RemoveRoleFromInstanceProfile").into())
     }
 
-    /// `RemoveUserFromGroup`
+    /// `RemoveUserFromGroup`: Removes the specified user from the specified group.
     fn remove_user_from_group(
         &self,
         ctx: &Self::Ctx,
@@ -17146,7 +17146,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("RemoveUserFromGroup").into())
     }
 
-    /// `ResetServiceSpecificCredential`
+    /// `ResetServiceSpecificCredential`: Resets the password for a service-specific credential.
     fn reset_service_specific_credential(
         &self,
         ctx: &Self::Ctx,
@@ -17156,7 +17156,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ResetServiceSpecificCredential").into())
     }
 
-    /// `ResyncMFADevice`
+    /// `ResyncMFADevice`: Synchronizes the specified MFA device with its IAM resource object on the Amazon Web Services servers.
     fn resync_mfa_device(
         &self,
         ctx: &Self::Ctx,
@@ -17166,7 +17166,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("ResyncMFADevice").into())
     }
 
-    /// `SendDelegationToken`
+    /// `SendDelegationToken`: Sends the exchange token for an accepted delegation request.
     fn send_delegation_token(
         &self,
         ctx: &Self::Ctx,
@@ -17176,7 +17176,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("SendDelegationToken").into())
     }
 
-    /// `SetDefaultPolicyVersion`
+    /// `SetDefaultPolicyVersion`: Sets the specified version of the specified policy as the policy's default (operative) version.
     fn set_default_policy_version(
         &self,
         ctx: &Self::Ctx,
@@ -17186,7 +17186,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("SetDefaultPolicyVersion").into())
     }
 
-    /// `SetSecurityTokenServicePreferences`
+    /// `SetSecurityTokenServicePreferences`: Sets the specified version of the global endpoint token as the token version used for the Amazon Web Services account.
     fn set_security_token_service_preferences(
         &self,
         ctx: &Self::Ctx,
@@ -17196,7 +17196,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("SetSecurityTokenServicePreferences").into())
     }
 
-    /// `SimulateCustomPolicy`
+    /// `SimulateCustomPolicy`: Simulate how a set of IAM policies and optionally a resource-based policy works with a list of API operations and Amazon Web Services resources to determine the policies' effective permissions.
     fn simulate_custom_policy(
         &self,
         ctx: &Self::Ctx,
@@ -17206,7 +17206,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("SimulateCustomPolicy").into())
     }
 
-    /// `SimulatePrincipalPolicy`
+    /// `SimulatePrincipalPolicy`: Simulate how a set of IAM policies attached to an IAM entity works with a list of API operations and Amazon Web Services resources to determine the policies' effective permissions.
     fn simulate_principal_policy(
         &self,
         ctx: &Self::Ctx,
@@ -17216,7 +17216,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("SimulatePrincipalPolicy").into())
     }
 
-    /// `TagInstanceProfile`
+    /// `TagInstanceProfile`: Adds one or more tags to an IAM instance profile.
     fn tag_instance_profile(
         &self,
         ctx: &Self::Ctx,
@@ -17226,7 +17226,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("TagInstanceProfile").into())
     }
 
-    /// `TagMFADevice`
+    /// `TagMFADevice`: Adds one or more tags to an IAM virtual multi-factor authentication (MFA) device.
     fn tag_mfa_device(
         &self,
         ctx: &Self::Ctx,
@@ -17236,7 +17236,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("TagMFADevice").into())
     }
 
-    /// `TagOpenIDConnectProvider`
+    /// `TagOpenIDConnectProvider`: Adds one or more tags to an OpenID Connect (OIDC)-compatible identity provider.
     fn tag_open_id_connect_provider(
         &self,
         ctx: &Self::Ctx,
@@ -17246,19 +17246,19 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("TagOpenIDConnectProvider").into())
     }
 
-    /// `TagPolicy`
+    /// `TagPolicy`: Adds one or more tags to an IAM customer managed policy.
     fn tag_policy(&self, ctx: &Self::Ctx, input: TagPolicyRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("TagPolicy").into())
     }
 
-    /// `TagRole`
+    /// `TagRole`: Adds one or more tags to an IAM role.
     fn tag_role(&self, ctx: &Self::Ctx, input: TagRoleRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("TagRole").into())
     }
 
-    /// `TagSAMLProvider`
+    /// `TagSAMLProvider`: Adds one or more tags to a Security Assertion Markup Language (SAML) identity provider.
     fn tag_saml_provider(
         &self,
         ctx: &Self::Ctx,
@@ -17268,7 +17268,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("TagSAMLProvider").into())
     }
 
-    /// `TagServerCertificate`
+    /// `TagServerCertificate`: Adds one or more tags to an IAM server certificate.
     fn tag_server_certificate(
         &self,
         ctx: &Self::Ctx,
@@ -17278,13 +17278,13 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("TagServerCertificate").into())
     }
 
-    /// `TagUser`
+    /// `TagUser`: Adds one or more tags to an IAM user.
     fn tag_user(&self, ctx: &Self::Ctx, input: TagUserRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("TagUser").into())
     }
 
-    /// `UntagInstanceProfile`
+    /// `UntagInstanceProfile`: Removes the specified tags from the IAM instance profile.
     fn untag_instance_profile(
         &self,
         ctx: &Self::Ctx,
@@ -17294,7 +17294,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UntagInstanceProfile").into())
     }
 
-    /// `UntagMFADevice`
+    /// `UntagMFADevice`: Removes the specified tags from the IAM virtual multi-factor authentication (MFA) device.
     fn untag_mfa_device(
         &self,
         ctx: &Self::Ctx,
@@ -17304,7 +17304,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UntagMFADevice").into())
     }
 
-    /// `UntagOpenIDConnectProvider`
+    /// `UntagOpenIDConnectProvider`: Removes the specified tags from the specified OpenID Connect (OIDC)-compatible identity provider in IAM.
     fn untag_open_id_connect_provider(
         &self,
         ctx: &Self::Ctx,
@@ -17314,19 +17314,19 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UntagOpenIDConnectProvider").into())
     }
 
-    /// `UntagPolicy`
+    /// `UntagPolicy`: Removes the specified tags from the customer managed policy.
     fn untag_policy(&self, ctx: &Self::Ctx, input: UntagPolicyRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("UntagPolicy").into())
     }
 
-    /// `UntagRole`
+    /// `UntagRole`: Removes the specified tags from the role.
     fn untag_role(&self, ctx: &Self::Ctx, input: UntagRoleRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("UntagRole").into())
     }
 
-    /// `UntagSAMLProvider`
+    /// `UntagSAMLProvider`: Removes the specified tags from the specified Security Assertion Markup Language (SAML) identity provider in IAM.
     fn untag_saml_provider(
         &self,
         ctx: &Self::Ctx,
@@ -17336,7 +17336,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UntagSAMLProvider").into())
     }
 
-    /// `UntagServerCertificate`
+    /// `UntagServerCertificate`: Removes the specified tags from the IAM server certificate.
     fn untag_server_certificate(
         &self,
         ctx: &Self::Ctx,
@@ -17346,13 +17346,13 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UntagServerCertificate").into())
     }
 
-    /// `UntagUser`
+    /// `UntagUser`: Removes the specified tags from the user.
     fn untag_user(&self, ctx: &Self::Ctx, input: UntagUserRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("UntagUser").into())
     }
 
-    /// `UpdateAccessKey`
+    /// `UpdateAccessKey`: Changes the status of the specified access key from Active to Inactive, or vice versa.
     fn update_access_key(
         &self,
         ctx: &Self::Ctx,
@@ -17362,7 +17362,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateAccessKey").into())
     }
 
-    /// `UpdateAccountPasswordPolicy`
+    /// `UpdateAccountPasswordPolicy`: Updates the password policy settings for the Amazon Web Services account.
     fn update_account_password_policy(
         &self,
         ctx: &Self::Ctx,
@@ -17372,7 +17372,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateAccountPasswordPolicy").into())
     }
 
-    /// `UpdateAssumeRolePolicy`
+    /// `UpdateAssumeRolePolicy`: Updates the policy that grants an IAM entity permission to assume a role.
     fn update_assume_role_policy(
         &self,
         ctx: &Self::Ctx,
@@ -17382,7 +17382,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateAssumeRolePolicy").into())
     }
 
-    /// `UpdateDelegationRequest`
+    /// `UpdateDelegationRequest`: Updates an existing delegation request with additional information.
     fn update_delegation_request(
         &self,
         ctx: &Self::Ctx,
@@ -17392,13 +17392,13 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateDelegationRequest").into())
     }
 
-    /// `UpdateGroup`
+    /// `UpdateGroup`: Updates the name and/or the path of the specified IAM group.
     fn update_group(&self, ctx: &Self::Ctx, input: UpdateGroupRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("UpdateGroup").into())
     }
 
-    /// `UpdateLoginProfile`
+    /// `UpdateLoginProfile`: Changes the password or the maximum sign-in session duration for the specified IAM user.
     fn update_login_profile(
         &self,
         ctx: &Self::Ctx,
@@ -17408,7 +17408,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateLoginProfile").into())
     }
 
-    /// `UpdateOpenIDConnectProvider`
+    /// `UpdateOpenIDConnectProvider`: Updates the configuration of an existing IAM OpenID Connect (OIDC) identity provider resource object.
     fn update_open_id_connect_provider(
         &self,
         ctx: &Self::Ctx,
@@ -17418,7 +17418,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateOpenIDConnectProvider").into())
     }
 
-    /// `UpdateOpenIDConnectProviderThumbprint`
+    /// `UpdateOpenIDConnectProviderThumbprint`: Replaces the existing list of server certificate thumbprints associated with an OpenID Connect (OIDC) provider resource object with a new list of thumbprints.
     fn update_open_id_connect_provider_thumbprint(
         &self,
         ctx: &Self::Ctx,
@@ -17428,7 +17428,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateOpenIDConnectProviderThumbprint").into())
     }
 
-    /// `UpdateRole`
+    /// `UpdateRole`: Updates the description, maximum session duration, or maximum sign-in session duration of a role.
     fn update_role(
         &self,
         ctx: &Self::Ctx,
@@ -17438,7 +17438,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateRole").into())
     }
 
-    /// `UpdateRoleDescription`
+    /// `UpdateRoleDescription`: Use UpdateRole instead.
     fn update_role_description(
         &self,
         ctx: &Self::Ctx,
@@ -17448,7 +17448,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateRoleDescription").into())
     }
 
-    /// `UpdateSAMLProvider`
+    /// `UpdateSAMLProvider`: Updates the metadata document, SAML encryption settings, and private keys for an existing SAML provider.
     fn update_saml_provider(
         &self,
         ctx: &Self::Ctx,
@@ -17458,7 +17458,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateSAMLProvider").into())
     }
 
-    /// `UpdateSSHPublicKey`
+    /// `UpdateSSHPublicKey`: Sets the status of an IAM user's SSH public key to active or inactive.
     fn update_ssh_public_key(
         &self,
         ctx: &Self::Ctx,
@@ -17468,7 +17468,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateSSHPublicKey").into())
     }
 
-    /// `UpdateServerCertificate`
+    /// `UpdateServerCertificate`: Updates the name and/or the path of the specified server certificate stored in IAM.
     fn update_server_certificate(
         &self,
         ctx: &Self::Ctx,
@@ -17478,7 +17478,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateServerCertificate").into())
     }
 
-    /// `UpdateServiceSpecificCredential`
+    /// `UpdateServiceSpecificCredential`: Sets the status of a service-specific credential to `Active` or `Inactive`.
     fn update_service_specific_credential(
         &self,
         ctx: &Self::Ctx,
@@ -17488,7 +17488,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateServiceSpecificCredential").into())
     }
 
-    /// `UpdateSigningCertificate`
+    /// `UpdateSigningCertificate`: Changes the status of the specified user signing certificate from active to disabled, or vice versa.
     fn update_signing_certificate(
         &self,
         ctx: &Self::Ctx,
@@ -17498,13 +17498,13 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UpdateSigningCertificate").into())
     }
 
-    /// `UpdateUser`
+    /// `UpdateUser`: Updates the name and/or the path of the specified IAM user.
     fn update_user(&self, ctx: &Self::Ctx, input: UpdateUserRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("UpdateUser").into())
     }
 
-    /// `UploadSSHPublicKey`
+    /// `UploadSSHPublicKey`: Uploads an SSH public key and associates it with the specified IAM user.
     fn upload_ssh_public_key(
         &self,
         ctx: &Self::Ctx,
@@ -17514,7 +17514,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UploadSSHPublicKey").into())
     }
 
-    /// `UploadServerCertificate`
+    /// `UploadServerCertificate`: Uploads a server certificate entity for the Amazon Web Services account.
     fn upload_server_certificate(
         &self,
         ctx: &Self::Ctx,
@@ -17524,7 +17524,7 @@ pub trait IamApi {
         Err(crate::error::ApiError::not_implemented("UploadServerCertificate").into())
     }
 
-    /// `UploadSigningCertificate`
+    /// `UploadSigningCertificate`: Uploads an X.509 signing certificate and associates it with the specified IAM user.
     fn upload_signing_certificate(
         &self,
         ctx: &Self::Ctx,

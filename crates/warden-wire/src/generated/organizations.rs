@@ -1291,7 +1291,7 @@ impl crate::json::JsonEncode for AcceptHandshakeResponse {
     }
 }
 
-/// The `Account` shape.
+/// Contains information about an Amazon Web Services account that is a member of an organization.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Account {
     /// `Id`.
@@ -1437,7 +1437,7 @@ impl crate::json::JsonEncode for CancelHandshakeResponse {
     }
 }
 
-/// The `Child` shape.
+/// Contains a list of child entities, either OUs or accounts.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Child {
     /// `Id`.
@@ -1551,7 +1551,7 @@ impl crate::json::JsonEncode for CreateAccountResponse {
     }
 }
 
-/// The `CreateAccountStatus` shape.
+/// Contains the status about a CreateAccount or CreateGovCloudAccount request to create an Amazon Web Services account or an Amazon Web Services GovCloud (US) account in an organization.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateAccountStatus {
     /// `Id`.
@@ -1904,7 +1904,7 @@ impl crate::json::JsonEncode for DeclineHandshakeResponse {
     }
 }
 
-/// The `DelegatedAdministrator` shape.
+/// Contains information about the delegated administrator.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegatedAdministrator {
     /// `Id`.
@@ -1976,7 +1976,7 @@ impl crate::json::JsonEncode for DelegatedAdministrator {
     }
 }
 
-/// The `DelegatedService` shape.
+/// Contains information about the Amazon Web Services service for which the account is a delegated administrator.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegatedService {
     /// `ServicePrincipal`.
@@ -2506,7 +2506,7 @@ impl crate::json::JsonEncode for DisablePolicyTypeResponse {
     }
 }
 
-/// The `EffectivePolicy` shape.
+/// Contains rules to be applied to the affected accounts.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EffectivePolicy {
     /// `PolicyContent`.
@@ -2550,7 +2550,7 @@ impl crate::json::JsonEncode for EffectivePolicy {
     }
 }
 
-/// The `EffectivePolicyValidationError` shape.
+/// Contains details about the validation errors that occurred when generating or enforcing an effective policy, such as which policies contributed to the error and location of the error.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EffectivePolicyValidationError {
     /// `ErrorCode`.
@@ -2701,7 +2701,7 @@ impl crate::json::JsonEncode for EnablePolicyTypeResponse {
     }
 }
 
-/// The `EnabledServicePrincipal` shape.
+/// A structure that contains details of a service principal that represents an Amazon Web Services service that is enabled to integrate with Organizations.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnabledServicePrincipal {
     /// `ServicePrincipal`.
@@ -2726,7 +2726,7 @@ impl crate::json::JsonEncode for EnabledServicePrincipal {
     }
 }
 
-/// The `Handshake` shape.
+/// Contains details for a handshake.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Handshake {
     /// `Id`.
@@ -2800,7 +2800,7 @@ impl crate::json::JsonEncode for Handshake {
     }
 }
 
-/// The `HandshakeFilter` shape.
+/// Contains the filter used to select the handshakes for an operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HandshakeFilter {
     /// `ActionType`.
@@ -2833,7 +2833,7 @@ impl crate::json::JsonDecode for HandshakeFilter {
     }
 }
 
-/// The `HandshakeParty` shape.
+/// Contains details for a participant in a handshake.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HandshakeParty {
     /// `Id` (required).
@@ -2876,7 +2876,7 @@ impl crate::json::JsonEncode for HandshakeParty {
     }
 }
 
-/// The `HandshakeResource` shape.
+/// Contains additional details for a handshake.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HandshakeResource {
     /// `Value`.
@@ -4379,7 +4379,7 @@ impl crate::json::JsonDecode for MoveAccountRequest {
     }
 }
 
-/// The `Organization` shape.
+/// Contains details about an organization.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Organization {
     /// `Id`.
@@ -4443,7 +4443,7 @@ impl crate::json::JsonEncode for Organization {
     }
 }
 
-/// The `OrganizationalUnit` shape.
+/// Contains details about an organizational unit (OU).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationalUnit {
     /// `Id`.
@@ -4475,7 +4475,7 @@ impl crate::json::JsonEncode for OrganizationalUnit {
     }
 }
 
-/// The `Parent` shape.
+/// Contains information about either a root or an organizational unit (OU) that can contain OUs or accounts in an organization.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Parent {
     /// `Id`.
@@ -4500,7 +4500,7 @@ impl crate::json::JsonEncode for Parent {
     }
 }
 
-/// The `Policy` shape.
+/// Contains rules to be applied to the affected accounts.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Policy {
     /// `PolicySummary`.
@@ -4528,7 +4528,7 @@ impl crate::json::JsonEncode for Policy {
     }
 }
 
-/// The `PolicySummary` shape.
+/// Contains information about a policy, but does not include the content.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicySummary {
     /// `Id`.
@@ -4576,7 +4576,7 @@ impl crate::json::JsonEncode for PolicySummary {
     }
 }
 
-/// The `PolicyTargetSummary` shape.
+/// Contains information about a root, OU, or account that a policy is attached to.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyTargetSummary {
     /// `TargetId`.
@@ -4614,7 +4614,7 @@ impl crate::json::JsonEncode for PolicyTargetSummary {
     }
 }
 
-/// The `PolicyTypeSummary` shape.
+/// Contains information about a policy type and its status in the associated root.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyTypeSummary {
     /// `Type`.
@@ -4740,7 +4740,7 @@ impl crate::json::JsonDecode for RemoveAccountFromOrganizationRequest {
     }
 }
 
-/// The `ResourcePolicy` shape.
+/// A structure that contains details about a resource policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourcePolicy {
     /// `ResourcePolicySummary`.
@@ -4768,7 +4768,7 @@ impl crate::json::JsonEncode for ResourcePolicy {
     }
 }
 
-/// The `ResourcePolicySummary` shape.
+/// A structure that contains resource policy ID and Amazon Resource Name (ARN).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourcePolicySummary {
     /// `Id`.
@@ -4790,7 +4790,7 @@ impl crate::json::JsonEncode for ResourcePolicySummary {
     }
 }
 
-/// The `ResponsibilityTransfer` shape.
+/// Contains details for a transfer.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResponsibilityTransfer {
     /// `Arn`.
@@ -4870,7 +4870,7 @@ impl crate::json::JsonEncode for ResponsibilityTransfer {
     }
 }
 
-/// The `Root` shape.
+/// Contains details about a root.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Root {
     /// `Id`.
@@ -4907,7 +4907,7 @@ impl crate::json::JsonEncode for Root {
     }
 }
 
-/// The `Tag` shape.
+/// A custom key-value pair associated with a resource within your organization.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
     /// `Key` (required).
@@ -5020,7 +5020,7 @@ impl crate::json::JsonEncode for TerminateResponsibilityTransferResponse {
     }
 }
 
-/// The `TransferParticipant` shape.
+/// Contains details for a participant in a transfer.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransferParticipant {
     /// `ManagementAccountId`.
@@ -6287,7 +6287,7 @@ pub trait OrganizationsApi {
     /// is built from an [`ApiError`](crate::error::ApiError) for the defaults.
     type Error: From<crate::error::ApiError> + Into<crate::error::ApiError>;
 
-    /// `AcceptHandshake`
+    /// `AcceptHandshake`: Accepts a handshake by sending an `ACCEPTED` response to the sender.
     fn accept_handshake(
         &self,
         ctx: &Self::Ctx,
@@ -6297,7 +6297,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("AcceptHandshake").into())
     }
 
-    /// `AttachPolicy`
+    /// `AttachPolicy`: Attaches a policy to a root, an organizational unit (OU), or an individual account.
     fn attach_policy(
         &self,
         ctx: &Self::Ctx,
@@ -6307,7 +6307,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("AttachPolicy").into())
     }
 
-    /// `CancelHandshake`
+    /// `CancelHandshake`: Cancels a Handshake.
     fn cancel_handshake(
         &self,
         ctx: &Self::Ctx,
@@ -6317,7 +6317,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("CancelHandshake").into())
     }
 
-    /// `CloseAccount`
+    /// `CloseAccount`: Closes an Amazon Web Services member account within an organization.
     fn close_account(
         &self,
         ctx: &Self::Ctx,
@@ -6327,7 +6327,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("CloseAccount").into())
     }
 
-    /// `CreateAccount`
+    /// `CreateAccount`: Creates an Amazon Web Services account that is automatically a member of the organization whose credentials made the request.
     fn create_account(
         &self,
         ctx: &Self::Ctx,
@@ -6337,7 +6337,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("CreateAccount").into())
     }
 
-    /// `CreateGovCloudAccount`
+    /// `CreateGovCloudAccount`: This action is available if all of the following are true: You're authorized to create accounts in the Amazon Web Services GovCloud (US) Region.
     fn create_gov_cloud_account(
         &self,
         ctx: &Self::Ctx,
@@ -6347,7 +6347,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("CreateGovCloudAccount").into())
     }
 
-    /// `CreateOrganization`
+    /// `CreateOrganization`: Creates an Amazon Web Services organization.
     fn create_organization(
         &self,
         ctx: &Self::Ctx,
@@ -6357,7 +6357,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("CreateOrganization").into())
     }
 
-    /// `CreateOrganizationalUnit`
+    /// `CreateOrganizationalUnit`: Creates an organizational unit (OU) within a root or parent OU.
     fn create_organizational_unit(
         &self,
         ctx: &Self::Ctx,
@@ -6367,7 +6367,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("CreateOrganizationalUnit").into())
     }
 
-    /// `CreatePolicy`
+    /// `CreatePolicy`: Creates a policy of a specified type that you can attach to a root, an organizational unit (OU), or an individual Amazon Web Services account.
     fn create_policy(
         &self,
         ctx: &Self::Ctx,
@@ -6377,7 +6377,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("CreatePolicy").into())
     }
 
-    /// `DeclineHandshake`
+    /// `DeclineHandshake`: Declines a Handshake.
     fn decline_handshake(
         &self,
         ctx: &Self::Ctx,
@@ -6387,13 +6387,13 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DeclineHandshake").into())
     }
 
-    /// `DeleteOrganization`
+    /// `DeleteOrganization`: Deletes the organization.
     fn delete_organization(&self, ctx: &Self::Ctx) -> Result<(), Self::Error> {
         let _ = ctx;
         Err(crate::error::ApiError::not_implemented("DeleteOrganization").into())
     }
 
-    /// `DeleteOrganizationalUnit`
+    /// `DeleteOrganizationalUnit`: Deletes an organizational unit (OU) from a root or another OU.
     fn delete_organizational_unit(
         &self,
         ctx: &Self::Ctx,
@@ -6403,7 +6403,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DeleteOrganizationalUnit").into())
     }
 
-    /// `DeletePolicy`
+    /// `DeletePolicy`: Deletes the specified policy from your organization.
     fn delete_policy(
         &self,
         ctx: &Self::Ctx,
@@ -6413,13 +6413,13 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DeletePolicy").into())
     }
 
-    /// `DeleteResourcePolicy`
+    /// `DeleteResourcePolicy`: Deletes the resource policy from your organization.
     fn delete_resource_policy(&self, ctx: &Self::Ctx) -> Result<(), Self::Error> {
         let _ = ctx;
         Err(crate::error::ApiError::not_implemented("DeleteResourcePolicy").into())
     }
 
-    /// `DeregisterDelegatedAdministrator`
+    /// `DeregisterDelegatedAdministrator`: Removes the specified member Amazon Web Services account as a delegated administrator for the specified Amazon Web Services service.
     fn deregister_delegated_administrator(
         &self,
         ctx: &Self::Ctx,
@@ -6429,7 +6429,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DeregisterDelegatedAdministrator").into())
     }
 
-    /// `DescribeAccount`
+    /// `DescribeAccount`: Retrieves Organizations-related information about the specified account.
     fn describe_account(
         &self,
         ctx: &Self::Ctx,
@@ -6439,7 +6439,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DescribeAccount").into())
     }
 
-    /// `DescribeCreateAccountStatus`
+    /// `DescribeCreateAccountStatus`: Retrieves the current status of an asynchronous request to create an account.
     fn describe_create_account_status(
         &self,
         ctx: &Self::Ctx,
@@ -6449,7 +6449,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DescribeCreateAccountStatus").into())
     }
 
-    /// `DescribeEffectivePolicy`
+    /// `DescribeEffectivePolicy`: Returns the contents of the effective policy for specified policy type and account.
     fn describe_effective_policy(
         &self,
         ctx: &Self::Ctx,
@@ -6459,7 +6459,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DescribeEffectivePolicy").into())
     }
 
-    /// `DescribeHandshake`
+    /// `DescribeHandshake`: Returns details for a handshake.
     fn describe_handshake(
         &self,
         ctx: &Self::Ctx,
@@ -6469,7 +6469,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DescribeHandshake").into())
     }
 
-    /// `DescribeOrganization`
+    /// `DescribeOrganization`: Retrieves information about the organization that the user's account belongs to.
     fn describe_organization(
         &self,
         ctx: &Self::Ctx,
@@ -6478,7 +6478,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DescribeOrganization").into())
     }
 
-    /// `DescribeOrganizationalUnit`
+    /// `DescribeOrganizationalUnit`: Retrieves information about an organizational unit (OU).
     fn describe_organizational_unit(
         &self,
         ctx: &Self::Ctx,
@@ -6488,7 +6488,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DescribeOrganizationalUnit").into())
     }
 
-    /// `DescribePolicy`
+    /// `DescribePolicy`: Retrieves information about a policy.
     fn describe_policy(
         &self,
         ctx: &Self::Ctx,
@@ -6498,7 +6498,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DescribePolicy").into())
     }
 
-    /// `DescribeResourcePolicy`
+    /// `DescribeResourcePolicy`: Retrieves information about a resource policy.
     fn describe_resource_policy(
         &self,
         ctx: &Self::Ctx,
@@ -6507,7 +6507,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DescribeResourcePolicy").into())
     }
 
-    /// `DescribeResponsibilityTransfer`
+    /// `DescribeResponsibilityTransfer`: Returns details for a transfer.
     fn describe_responsibility_transfer(
         &self,
         ctx: &Self::Ctx,
@@ -6517,7 +6517,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DescribeResponsibilityTransfer").into())
     }
 
-    /// `DetachPolicy`
+    /// `DetachPolicy`: Detaches a policy from a target root, organizational unit (OU), or account.
     fn detach_policy(
         &self,
         ctx: &Self::Ctx,
@@ -6527,7 +6527,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DetachPolicy").into())
     }
 
-    /// `DisableAWSServiceAccess`
+    /// `DisableAWSServiceAccess`: Disables the integration of an Amazon Web Services service (the service that is specified by `ServicePrincipal`) with Organizations.
     fn disable_aws_service_access(
         &self,
         ctx: &Self::Ctx,
@@ -6537,7 +6537,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DisableAWSServiceAccess").into())
     }
 
-    /// `DisablePolicyType`
+    /// `DisablePolicyType`: Disables an organizational policy type in a root.
     fn disable_policy_type(
         &self,
         ctx: &Self::Ctx,
@@ -6547,7 +6547,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("DisablePolicyType").into())
     }
 
-    /// `EnableAWSServiceAccess`
+    /// `EnableAWSServiceAccess`: Provides an Amazon Web Services service (the service that is specified by `ServicePrincipal`) with permissions to view the structure of an organization, create a service-linked role in all the accounts in the organization, and allow the service to perform operations on behalf of the organization and its accounts.
     fn enable_aws_service_access(
         &self,
         ctx: &Self::Ctx,
@@ -6557,7 +6557,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("EnableAWSServiceAccess").into())
     }
 
-    /// `EnableAllFeatures`
+    /// `EnableAllFeatures`: Enables all features in an organization.
     fn enable_all_features(
         &self,
         ctx: &Self::Ctx,
@@ -6567,7 +6567,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("EnableAllFeatures").into())
     }
 
-    /// `EnablePolicyType`
+    /// `EnablePolicyType`: Enables a policy type in a root.
     fn enable_policy_type(
         &self,
         ctx: &Self::Ctx,
@@ -6577,7 +6577,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("EnablePolicyType").into())
     }
 
-    /// `InviteAccountToOrganization`
+    /// `InviteAccountToOrganization`: Sends an invitation to another account to join your organization as a member account.
     fn invite_account_to_organization(
         &self,
         ctx: &Self::Ctx,
@@ -6587,7 +6587,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("InviteAccountToOrganization").into())
     }
 
-    /// `InviteOrganizationToTransferResponsibility`
+    /// `InviteOrganizationToTransferResponsibility`: Sends an invitation to another organization's management account to designate your account with the specified responsibilities for their organization.
     fn invite_organization_to_transfer_responsibility(
         &self,
         ctx: &Self::Ctx,
@@ -6600,13 +6600,13 @@ pub trait OrganizationsApi {
         )
     }
 
-    /// `LeaveOrganization`
+    /// `LeaveOrganization`: Removes a member account from its parent organization.
     fn leave_organization(&self, ctx: &Self::Ctx) -> Result<(), Self::Error> {
         let _ = ctx;
         Err(crate::error::ApiError::not_implemented("LeaveOrganization").into())
     }
 
-    /// `ListAWSServiceAccessForOrganization`
+    /// `ListAWSServiceAccessForOrganization`: Returns a list of the Amazon Web Services services that you enabled to integrate with your organization.
     fn list_aws_service_access_for_organization(
         &self,
         ctx: &Self::Ctx,
@@ -6616,7 +6616,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListAWSServiceAccessForOrganization").into())
     }
 
-    /// `ListAccounts`
+    /// `ListAccounts`: Lists all the accounts in the organization.
     fn list_accounts(
         &self,
         ctx: &Self::Ctx,
@@ -6626,7 +6626,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListAccounts").into())
     }
 
-    /// `ListAccountsForParent`
+    /// `ListAccountsForParent`: Lists the accounts in an organization that are contained by the specified target root or organizational unit (OU).
     fn list_accounts_for_parent(
         &self,
         ctx: &Self::Ctx,
@@ -6636,7 +6636,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListAccountsForParent").into())
     }
 
-    /// `ListAccountsWithInvalidEffectivePolicy`
+    /// `ListAccountsWithInvalidEffectivePolicy`: Lists all the accounts in an organization that have invalid effective policies.
     fn list_accounts_with_invalid_effective_policy(
         &self,
         ctx: &Self::Ctx,
@@ -6649,7 +6649,7 @@ pub trait OrganizationsApi {
         )
     }
 
-    /// `ListChildren`
+    /// `ListChildren`: Lists all of the organizational units (OUs) or accounts that are contained in the specified parent OU or root.
     fn list_children(
         &self,
         ctx: &Self::Ctx,
@@ -6659,7 +6659,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListChildren").into())
     }
 
-    /// `ListCreateAccountStatus`
+    /// `ListCreateAccountStatus`: Lists the account creation requests that match the specified status that is currently being tracked for the organization.
     fn list_create_account_status(
         &self,
         ctx: &Self::Ctx,
@@ -6669,7 +6669,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListCreateAccountStatus").into())
     }
 
-    /// `ListDelegatedAdministrators`
+    /// `ListDelegatedAdministrators`: Lists the Amazon Web Services accounts that are designated as delegated administrators in this organization.
     fn list_delegated_administrators(
         &self,
         ctx: &Self::Ctx,
@@ -6679,7 +6679,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListDelegatedAdministrators").into())
     }
 
-    /// `ListDelegatedServicesForAccount`
+    /// `ListDelegatedServicesForAccount`: List the Amazon Web Services services for which the specified account is a delegated administrator.
     fn list_delegated_services_for_account(
         &self,
         ctx: &Self::Ctx,
@@ -6689,7 +6689,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListDelegatedServicesForAccount").into())
     }
 
-    /// `ListEffectivePolicyValidationErrors`
+    /// `ListEffectivePolicyValidationErrors`: Lists all the validation errors on an effective policy for a specified account and policy type.
     fn list_effective_policy_validation_errors(
         &self,
         ctx: &Self::Ctx,
@@ -6699,7 +6699,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListEffectivePolicyValidationErrors").into())
     }
 
-    /// `ListHandshakesForAccount`
+    /// `ListHandshakesForAccount`: Lists the recent handshakes that you have received.
     fn list_handshakes_for_account(
         &self,
         ctx: &Self::Ctx,
@@ -6709,7 +6709,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListHandshakesForAccount").into())
     }
 
-    /// `ListHandshakesForOrganization`
+    /// `ListHandshakesForOrganization`: Lists the recent handshakes that you have sent.
     fn list_handshakes_for_organization(
         &self,
         ctx: &Self::Ctx,
@@ -6719,7 +6719,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListHandshakesForOrganization").into())
     }
 
-    /// `ListInboundResponsibilityTransfers`
+    /// `ListInboundResponsibilityTransfers`: Lists transfers that allow you to manage the specified responsibilities for another organization.
     fn list_inbound_responsibility_transfers(
         &self,
         ctx: &Self::Ctx,
@@ -6729,7 +6729,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListInboundResponsibilityTransfers").into())
     }
 
-    /// `ListOrganizationalUnitsForParent`
+    /// `ListOrganizationalUnitsForParent`: Lists the organizational units (OUs) in a parent organizational unit or root.
     fn list_organizational_units_for_parent(
         &self,
         ctx: &Self::Ctx,
@@ -6739,7 +6739,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListOrganizationalUnitsForParent").into())
     }
 
-    /// `ListOutboundResponsibilityTransfers`
+    /// `ListOutboundResponsibilityTransfers`: Lists transfers that allow an account outside your organization to manage the specified responsibilities for your organization.
     fn list_outbound_responsibility_transfers(
         &self,
         ctx: &Self::Ctx,
@@ -6749,7 +6749,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListOutboundResponsibilityTransfers").into())
     }
 
-    /// `ListParents`
+    /// `ListParents`: Lists the root or organizational units (OUs) that serve as the immediate parent of the specified child OU or account.
     fn list_parents(
         &self,
         ctx: &Self::Ctx,
@@ -6759,7 +6759,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListParents").into())
     }
 
-    /// `ListPolicies`
+    /// `ListPolicies`: Retrieves the list of all policies in an organization of a specified type.
     fn list_policies(
         &self,
         ctx: &Self::Ctx,
@@ -6769,7 +6769,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListPolicies").into())
     }
 
-    /// `ListPoliciesForTarget`
+    /// `ListPoliciesForTarget`: Lists the policies that are directly attached to the specified target root, organizational unit (OU), or account.
     fn list_policies_for_target(
         &self,
         ctx: &Self::Ctx,
@@ -6779,7 +6779,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListPoliciesForTarget").into())
     }
 
-    /// `ListRoots`
+    /// `ListRoots`: Lists the roots that are defined in the current organization.
     fn list_roots(
         &self,
         ctx: &Self::Ctx,
@@ -6789,7 +6789,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListRoots").into())
     }
 
-    /// `ListTagsForResource`
+    /// `ListTagsForResource`: Lists tags that are attached to the specified resource.
     fn list_tags_for_resource(
         &self,
         ctx: &Self::Ctx,
@@ -6799,7 +6799,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListTagsForResource").into())
     }
 
-    /// `ListTargetsForPolicy`
+    /// `ListTargetsForPolicy`: Lists all the roots, organizational units (OUs), and accounts that the specified policy is attached to.
     fn list_targets_for_policy(
         &self,
         ctx: &Self::Ctx,
@@ -6809,13 +6809,13 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("ListTargetsForPolicy").into())
     }
 
-    /// `MoveAccount`
+    /// `MoveAccount`: Moves an account from its current source parent root or organizational unit (OU) to the specified destination parent root or OU.
     fn move_account(&self, ctx: &Self::Ctx, input: MoveAccountRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("MoveAccount").into())
     }
 
-    /// `PutResourcePolicy`
+    /// `PutResourcePolicy`: Creates or updates a resource policy.
     fn put_resource_policy(
         &self,
         ctx: &Self::Ctx,
@@ -6825,7 +6825,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("PutResourcePolicy").into())
     }
 
-    /// `RegisterDelegatedAdministrator`
+    /// `RegisterDelegatedAdministrator`: Enables the specified member account to administer the Organizations features of the specified Amazon Web Services service.
     fn register_delegated_administrator(
         &self,
         ctx: &Self::Ctx,
@@ -6835,7 +6835,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("RegisterDelegatedAdministrator").into())
     }
 
-    /// `RemoveAccountFromOrganization`
+    /// `RemoveAccountFromOrganization`: Removes the specified account from the organization.
     fn remove_account_from_organization(
         &self,
         ctx: &Self::Ctx,
@@ -6845,13 +6845,13 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("RemoveAccountFromOrganization").into())
     }
 
-    /// `TagResource`
+    /// `TagResource`: Adds one or more tags to the specified resource.
     fn tag_resource(&self, ctx: &Self::Ctx, input: TagResourceRequest) -> Result<(), Self::Error> {
         let _ = (ctx, input);
         Err(crate::error::ApiError::not_implemented("TagResource").into())
     }
 
-    /// `TerminateResponsibilityTransfer`
+    /// `TerminateResponsibilityTransfer`: Ends a transfer.
     fn terminate_responsibility_transfer(
         &self,
         ctx: &Self::Ctx,
@@ -6861,7 +6861,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("TerminateResponsibilityTransfer").into())
     }
 
-    /// `UntagResource`
+    /// `UntagResource`: Removes any tags with the specified keys from the specified resource.
     fn untag_resource(
         &self,
         ctx: &Self::Ctx,
@@ -6871,7 +6871,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("UntagResource").into())
     }
 
-    /// `UpdateOrganizationalUnit`
+    /// `UpdateOrganizationalUnit`: Renames the specified organizational unit (OU).
     fn update_organizational_unit(
         &self,
         ctx: &Self::Ctx,
@@ -6881,7 +6881,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("UpdateOrganizationalUnit").into())
     }
 
-    /// `UpdatePolicy`
+    /// `UpdatePolicy`: Updates an existing policy with a new name, description, or content.
     fn update_policy(
         &self,
         ctx: &Self::Ctx,
@@ -6891,7 +6891,7 @@ pub trait OrganizationsApi {
         Err(crate::error::ApiError::not_implemented("UpdatePolicy").into())
     }
 
-    /// `UpdateResponsibilityTransfer`
+    /// `UpdateResponsibilityTransfer`: Updates a transfer.
     fn update_responsibility_transfer(
         &self,
         ctx: &Self::Ctx,

@@ -475,7 +475,7 @@ impl crate::query::QueryDecode for AssumeRoleRequest {
     }
 }
 
-/// The `AssumeRoleResponse` shape.
+/// Contains the response to a successful AssumeRole request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumeRoleResponse {
     /// `Credentials`.
@@ -584,7 +584,7 @@ impl crate::query::QueryDecode for AssumeRoleWithSAMLRequest {
     }
 }
 
-/// The `AssumeRoleWithSAMLResponse` shape.
+/// Contains the response to a successful AssumeRoleWithSAML request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumeRoleWithSAMLResponse {
     /// `Credentials`.
@@ -727,7 +727,7 @@ impl crate::query::QueryDecode for AssumeRoleWithWebIdentityRequest {
     }
 }
 
-/// The `AssumeRoleWithWebIdentityResponse` shape.
+/// Contains the response to a successful AssumeRoleWithWebIdentity request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumeRoleWithWebIdentityResponse {
     /// `Credentials`.
@@ -862,7 +862,7 @@ impl crate::xml::XmlEncode for AssumeRootResponse {
     }
 }
 
-/// The `AssumedRoleUser` shape.
+/// The identifiers for the temporary security credentials that the operation returns.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumedRoleUser {
     /// `AssumedRoleId` (required).
@@ -884,7 +884,7 @@ impl crate::xml::XmlEncode for AssumedRoleUser {
     }
 }
 
-/// The `Credentials` shape.
+/// Amazon Web Services credentials for API authentication.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Credentials {
     /// `AccessKeyId` (required).
@@ -942,7 +942,7 @@ impl crate::query::QueryDecode for DecodeAuthorizationMessageRequest {
     }
 }
 
-/// The `DecodeAuthorizationMessageResponse` shape.
+/// A document that contains additional information about the authorization status of a request from an encoded message that is returned in response to an Amazon Web Services request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DecodeAuthorizationMessageResponse {
     /// `DecodedMessage`.
@@ -957,7 +957,7 @@ impl crate::xml::XmlEncode for DecodeAuthorizationMessageResponse {
     }
 }
 
-/// The `FederatedUser` shape.
+/// Identifiers for the federated user that is associated with the credentials.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FederatedUser {
     /// `FederatedUserId` (required).
@@ -1033,7 +1033,7 @@ impl crate::query::QueryDecode for GetCallerIdentityRequest {
     }
 }
 
-/// The `GetCallerIdentityResponse` shape.
+/// Contains the response to a successful GetCallerIdentity request, including information about the entity making the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCallerIdentityResponse {
     /// `UserId`.
@@ -1169,7 +1169,7 @@ impl crate::query::QueryDecode for GetFederationTokenRequest {
     }
 }
 
-/// The `GetFederationTokenResponse` shape.
+/// Contains the response to a successful GetFederationToken request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFederationTokenResponse {
     /// `Credentials`.
@@ -1252,7 +1252,7 @@ impl crate::query::QueryDecode for GetScopedCredentialsRequest {
     }
 }
 
-/// The `GetScopedCredentialsResponse` shape.
+/// Contains the response to a successful GetScopedCredentials request, including the scoped-down temporary Amazon Web Services credentials and metadata about the resulting session.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetScopedCredentialsResponse {
     /// `Credentials`.
@@ -1340,7 +1340,7 @@ impl crate::query::QueryDecode for GetSessionTokenRequest {
     }
 }
 
-/// The `GetSessionTokenResponse` shape.
+/// Contains the response to a successful GetSessionToken request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSessionTokenResponse {
     /// `Credentials`.
@@ -1453,7 +1453,7 @@ impl crate::xml::XmlEncode for GetWebIdentityTokenResponse {
     }
 }
 
-/// The `OriginIdentity` shape.
+/// The session's `aws:OriginIdentity/Subject`, `aws:OriginIdentity/SubjectType`, `aws:OriginIdentity/Issuer` and `aws:OriginIdentity/FederatedProviderArn` keys.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OriginIdentity {
     /// `Subject`.
@@ -1483,7 +1483,7 @@ impl crate::xml::XmlEncode for OriginIdentity {
     }
 }
 
-/// The `PolicyDescriptorType` shape.
+/// A reference to the IAM managed policy that is passed as a session policy for a role session or a federated user session.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyDescriptorType {
     /// `arn`.
@@ -1501,7 +1501,7 @@ impl crate::query::QueryDecode for PolicyDescriptorType {
     }
 }
 
-/// The `ProvidedContext` shape.
+/// Contains information about the provided context.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProvidedContext {
     /// `ProviderArn`.
@@ -1533,7 +1533,7 @@ impl crate::query::QueryDecode for ProvidedContext {
     }
 }
 
-/// The `ScopedSession` shape.
+/// Identifiers for the scoped session that `GetScopedCredentials` returns.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScopedSession {
     /// `ScopedSessionId` (required).
@@ -1555,7 +1555,7 @@ impl crate::xml::XmlEncode for ScopedSession {
     }
 }
 
-/// The `Tag` shape.
+/// You can pass custom key-value pair attributes when you assume a role or federate a user.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
     /// `Key` (required).
@@ -1579,7 +1579,7 @@ impl crate::query::QueryDecode for Tag {
     }
 }
 
-/// The `TransactionContext` shape.
+/// The session's `aws:TransactionContext/IdentityProvider/*` keys.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransactionContext {
     /// `IdentityProvider`.
@@ -1601,7 +1601,7 @@ impl crate::xml::XmlEncode for TransactionContext {
     }
 }
 
-/// The `TrustedIdentityPropagationContext` shape.
+/// The trusted identity propagation context that Amazon Web Services STS set in a session from the identity provider's token.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrustedIdentityPropagationContext {
     /// `OriginIdentity`.
@@ -1751,7 +1751,7 @@ pub trait StsApi {
     /// is built from an [`ApiError`](crate::error::ApiError) for the defaults.
     type Error: From<crate::error::ApiError> + Into<crate::error::ApiError>;
 
-    /// `AssumeRole`
+    /// `AssumeRole`: Returns a set of temporary security credentials that you can use to access Amazon Web Services resources.
     fn assume_role(
         &self,
         ctx: &Self::Ctx,
@@ -1761,7 +1761,7 @@ pub trait StsApi {
         Err(crate::error::ApiError::not_implemented("AssumeRole").into())
     }
 
-    /// `AssumeRoleWithSAML`
+    /// `AssumeRoleWithSAML`: Returns a set of temporary security credentials for users who have been authenticated via a SAML authentication response.
     fn assume_role_with_saml(
         &self,
         ctx: &Self::Ctx,
@@ -1771,7 +1771,7 @@ pub trait StsApi {
         Err(crate::error::ApiError::not_implemented("AssumeRoleWithSAML").into())
     }
 
-    /// `AssumeRoleWithWebIdentity`
+    /// `AssumeRoleWithWebIdentity`: Returns a set of temporary security credentials for users who have been authenticated in a mobile or web application with a web identity provider.
     fn assume_role_with_web_identity(
         &self,
         ctx: &Self::Ctx,
@@ -1781,7 +1781,7 @@ pub trait StsApi {
         Err(crate::error::ApiError::not_implemented("AssumeRoleWithWebIdentity").into())
     }
 
-    /// `AssumeRoot`
+    /// `AssumeRoot`: Returns a set of short term credentials you can use to perform privileged tasks on a member account in your organization.
     fn assume_root(
         &self,
         ctx: &Self::Ctx,
@@ -1791,7 +1791,7 @@ pub trait StsApi {
         Err(crate::error::ApiError::not_implemented("AssumeRoot").into())
     }
 
-    /// `DecodeAuthorizationMessage`
+    /// `DecodeAuthorizationMessage`: Decodes additional information about the authorization status of a request from an encoded message returned in response to an Amazon Web Services request.
     fn decode_authorization_message(
         &self,
         ctx: &Self::Ctx,
@@ -1801,7 +1801,7 @@ pub trait StsApi {
         Err(crate::error::ApiError::not_implemented("DecodeAuthorizationMessage").into())
     }
 
-    /// `GetAccessKeyInfo`
+    /// `GetAccessKeyInfo`: Returns the account identifier for the specified access key ID.
     fn get_access_key_info(
         &self,
         ctx: &Self::Ctx,
@@ -1811,7 +1811,7 @@ pub trait StsApi {
         Err(crate::error::ApiError::not_implemented("GetAccessKeyInfo").into())
     }
 
-    /// `GetCallerIdentity`
+    /// `GetCallerIdentity`: Returns details about the IAM user or role whose credentials are used to call the operation.
     fn get_caller_identity(
         &self,
         ctx: &Self::Ctx,
@@ -1821,7 +1821,7 @@ pub trait StsApi {
         Err(crate::error::ApiError::not_implemented("GetCallerIdentity").into())
     }
 
-    /// `GetDelegatedAccessToken`
+    /// `GetDelegatedAccessToken`: Exchanges a trade-in token for temporary Amazon Web Services credentials with the permissions associated with the assumed principal.
     fn get_delegated_access_token(
         &self,
         ctx: &Self::Ctx,
@@ -1831,7 +1831,7 @@ pub trait StsApi {
         Err(crate::error::ApiError::not_implemented("GetDelegatedAccessToken").into())
     }
 
-    /// `GetFederationToken`
+    /// `GetFederationToken`: Returns a set of temporary security credentials (consisting of an access key ID, a secret access key, and a security token) for a user.
     fn get_federation_token(
         &self,
         ctx: &Self::Ctx,
@@ -1841,7 +1841,7 @@ pub trait StsApi {
         Err(crate::error::ApiError::not_implemented("GetFederationToken").into())
     }
 
-    /// `GetScopedCredentials`
+    /// `GetScopedCredentials`: Returns a set of temporary security credentials that are scoped down from the caller's existing temporary security credentials.
     fn get_scoped_credentials(
         &self,
         ctx: &Self::Ctx,
@@ -1851,7 +1851,7 @@ pub trait StsApi {
         Err(crate::error::ApiError::not_implemented("GetScopedCredentials").into())
     }
 
-    /// `GetSessionToken`
+    /// `GetSessionToken`: Returns a set of temporary credentials for an Amazon Web Services account or IAM user.
     fn get_session_token(
         &self,
         ctx: &Self::Ctx,
@@ -1861,7 +1861,7 @@ pub trait StsApi {
         Err(crate::error::ApiError::not_implemented("GetSessionToken").into())
     }
 
-    /// `GetWebIdentityToken`
+    /// `GetWebIdentityToken`: Returns a signed JSON Web Token (JWT) that represents the calling Amazon Web Services identity or, if you set `SubjectMode` to `OriginIdentity`, the human user or workload on whose behalf the calling session acts.
     fn get_web_identity_token(
         &self,
         ctx: &Self::Ctx,
