@@ -185,14 +185,16 @@ impl Warden {
     /// to make plus the reply; nothing is visible until the store has them.
     pub fn write<T>(&self, plan: impl FnOnce(&State) -> Result<(Vec<Change>, T)>) -> Result<T> {
         let _writer = self.writer.lock();
-        let (changes, out) = plan(&self.state.read())?;
+        let before = self.state.read();
+        let (changes, out) = plan(&before)?;
         if changes.is_empty() {
             return Ok(out);
         }
-        let batch = changes
-            .iter()
-            .map(Change::to_mutation)
-            .collect::<Result<Vec<_>>>()?;
+        // An organization's mutations are its difference from the model the
+        // plan saw; the writer lock keeps that model as it is until the
+        // changes are applied below.
+        let batch = before.mutations(&changes)?;
+        drop(before);
         self.store.apply(&batch)?;
         self.state.write().apply_all(changes);
         Ok(out)

@@ -13,6 +13,7 @@ use crate::iam::policies::{compile_inline, compile_versions};
 use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaDevice, Role, User,
 };
+use crate::orgs::org_records::{self, OrgPositions};
 use crate::orgs::Organization;
 
 /// `(account, lower-cased name)`: names are unique case-insensitively but keep
@@ -60,6 +61,10 @@ pub struct State {
     pub instance_profiles: BTreeMap<NameKey, InstanceProfile>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
+    /// Where each stored organization's list elements sit in the store, by
+    /// organization id; none for an organization still stored whole (see
+    /// [`org_records`]).
+    pub org_positions: HashMap<String, OrgPositions>,
     /// Counts applied change sets.
     pub generation: u64,
     /// The generation at which each account last changed in a way the
@@ -195,8 +200,10 @@ macro_rules! entity_kinds {
                 }
             }
 
-            /// The store mutation for this change.
-            pub fn to_mutation(&self) -> Result<Mutation> {
+            /// The store mutation of this change as one whole record. An
+            /// organization is stored as parts instead: see
+            /// [`State::mutations`].
+            fn entity_mutation(&self) -> Result<Mutation> {
                 let (kind, (account, key)) = self.target();
                 let value = match self {
                     $( Change::$variant(e) => serde_json::to_string(e).map(versioned), )*
@@ -384,13 +391,14 @@ impl Change {
 
 /// The layout of stored records. A record says which layout wrote it as its
 /// first member, `{"format":N,...}`; records from before the member existed
-/// are format 0, whose layout format 1 keeps. A change of layout bumps this
+/// are format 0, whose layout format 1 keeps. Format 2 stores an
+/// organization as parts ([`org_records`]). A change of layout bumps this
 /// and teaches [`migrate`] the step from the one before.
-pub const RECORD_FORMAT: u32 = 1;
+pub const RECORD_FORMAT: u32 = 2;
 
 /// An entity's JSON object with the format member first, so reading it back
 /// costs a prefix check, not a second parse.
-fn versioned(json: String) -> String {
+pub(crate) fn versioned(json: String) -> String {
     match json.strip_prefix('{') {
         Some("}") => format!("{{\"format\":{RECORD_FORMAT}}}"),
         Some(rest) => format!("{{\"format\":{RECORD_FORMAT},{rest}"),
@@ -409,13 +417,19 @@ fn format_of(value: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// Brings a stored value of `format` to the current layout. Formats 0 and 1
-/// share a layout (1 only added the member, which entities ignore), so
-/// there is nothing to do yet; a value from a newer warden is refused rather
-/// than misread.
+/// Brings a stored value of `format` to the current layout; a value from a
+/// newer warden is refused rather than misread.
+///
+/// - 0 to 1 only added the member, which entities ignore.
+/// - 1 to 2 split an organization into parts. An `organization` record of
+///   format 0 or 1 holds the whole organization, and one record cannot
+///   become several here, so its text stays as it is: the organization
+///   loader reads it whole by its format ([`record_format`]), and its first
+///   write stores the parts and replaces it with the core record, in one
+///   transaction. Every other kind kept its layout.
 fn migrate<'v>(r: &'v Record, format: u32) -> Result<std::borrow::Cow<'v, str>> {
     match format {
-        0 | RECORD_FORMAT => Ok(std::borrow::Cow::Borrowed(&r.value)),
+        0..=RECORD_FORMAT => Ok(std::borrow::Cow::Borrowed(&r.value)),
         newer => Err(CoreError::Internal(format!(
             "{} record {}/{} has format {newer}, newer than this warden's {RECORD_FORMAT}: run a newer warden",
             r.kind, r.account, r.key
@@ -423,16 +437,23 @@ fn migrate<'v>(r: &'v Record, format: u32) -> Result<std::borrow::Cow<'v, str>> 
     }
 }
 
-fn parse<T: DeserializeOwned>(r: &Record) -> Result<T> {
-    let corrupt = |e: &dyn std::fmt::Display| {
-        CoreError::Internal(format!(
-            "corrupt {} record {}/{}: {e}",
-            r.kind, r.account, r.key
-        ))
-    };
-    let format = format_of(&r.value).ok_or_else(|| corrupt(&"unreadable format member"))?;
-    let value = migrate(r, format)?;
-    serde_json::from_str(&value).map_err(|e| corrupt(&e))
+/// The error of a record that cannot be read.
+pub(crate) fn corrupt(r: &Record, e: &dyn std::fmt::Display) -> CoreError {
+    CoreError::Internal(format!(
+        "corrupt {} record {}/{}: {e}",
+        r.kind, r.account, r.key
+    ))
+}
+
+/// The format a stored record was written in.
+pub(crate) fn record_format(r: &Record) -> Result<u32> {
+    format_of(&r.value).ok_or_else(|| corrupt(r, &"unreadable format member"))
+}
+
+/// A stored record's entity, brought to the current layout first.
+pub(crate) fn parse<T: DeserializeOwned>(r: &Record) -> Result<T> {
+    let value = migrate(r, record_format(r)?)?;
+    serde_json::from_str(&value).map_err(|e| corrupt(r, &e))
 }
 
 impl State {
@@ -449,8 +470,58 @@ impl State {
                 }
                 AuthzScope::Everything => self.everything_changed = generation,
             }
+            match &change {
+                Change::Organization(org) => {
+                    let positions =
+                        org_records::assign_positions(self.org_positions.get(&org.id), org);
+                    self.org_positions.insert(org.id.clone(), positions);
+                }
+                Change::Delete(Kind::Organization, (_, id)) => {
+                    self.org_positions.remove(id);
+                }
+                _ => {}
+            }
             self.apply(change);
         }
+    }
+
+    /// The store mutations of a change set planned against this model: one
+    /// record per entity, except organizations, which write only the parts
+    /// that changed (or, the first time, all of them). A set that changes
+    /// one organization twice diffs the second change against the first.
+    pub fn mutations(&self, changes: &[Change]) -> Result<Vec<Mutation>> {
+        let mut written: HashMap<&str, (Option<&Organization>, Option<OrgPositions>)> =
+            HashMap::new();
+        let mut out = Vec::with_capacity(changes.len());
+        for change in changes {
+            match change {
+                Change::Organization(org) => {
+                    let (before, positions) = match written.get(org.id.as_str()) {
+                        Some((o, p)) => (*o, p.as_ref()),
+                        None => (
+                            self.organizations.get(&org.id),
+                            self.org_positions.get(&org.id),
+                        ),
+                    };
+                    let (batch, positions) = org_records::mutations(before.zip(positions), org)?;
+                    out.extend(batch);
+                    written.insert(&org.id, (Some(org), Some(positions)));
+                }
+                Change::Delete(Kind::Organization, (_, id)) => {
+                    let (before, positions) = match written.get(id.as_str()) {
+                        Some((o, p)) => (*o, p.as_ref()),
+                        None => (self.organizations.get(id), self.org_positions.get(id)),
+                    };
+                    match before {
+                        Some(org) => out.extend(org_records::deletions(org, positions)),
+                        None => out.push(change.entity_mutation()?),
+                    }
+                    written.insert(id, (None, None));
+                }
+                other => out.push(other.entity_mutation()?),
+            }
+        }
+        Ok(out)
     }
 
     /// Whether a view of `account`'s principals derived at `generation` is
@@ -466,10 +537,17 @@ impl State {
     /// Rebuilds the model from stored records, opening sealed secrets.
     pub fn from_records(records: &[Record], master: &MasterKey) -> Result<Self> {
         let mut state = Self::default();
+        // Organization records arrive in key order, parts before or after
+        // their organization: they are gathered and assembled at the end.
+        let mut orgs = org_records::Loader::default();
         for r in records {
+            if orgs.take(r)? {
+                continue;
+            }
             let change = Self::change_of(r, master)?;
             state.apply(change);
         }
+        orgs.finish(&mut state)?;
         Ok(state)
     }
 
@@ -560,7 +638,7 @@ mod tests {
                 alias: None,
                 password_policy: None,
             })
-            .to_mutation()
+            .entity_mutation()
             .map(|m| match m {
                 Mutation::Put(r) => {
                     assert!(r
@@ -578,6 +656,10 @@ mod tests {
         let legacy = serde_json::to_string(&account).unwrap();
         assert_eq!(format_of(&legacy), Some(0));
         let read: Account = parse(&record(&legacy)).unwrap();
+        assert_eq!(read.id, account.id);
+        // Format 1, the layout before organizations were split, reads too.
+        let format_1 = format!("{{\"format\":1,{}", &legacy[1..]);
+        let read: Account = parse(&record(&format_1)).unwrap();
         assert_eq!(read.id, account.id);
         // A newer warden's record is refused, not misread.
         let newer = format!("{{\"format\":{},{}", RECORD_FORMAT + 1, &legacy[1..]);

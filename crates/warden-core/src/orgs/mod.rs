@@ -10,6 +10,7 @@
 
 pub mod org_arns;
 pub mod org_policies;
+pub mod org_records;
 pub mod org_tags;
 pub mod org_units;
 

@@ -1,0 +1,844 @@
+//! How an organization is stored: its own fields as one `organization`
+//! record, and every member, CreateAccount request, customer policy,
+//! attachment, OU, account parent and tag set as a record of its own, keyed
+//! `(management account, "{org id}/{id}")`. A change writes only the parts
+//! that changed, so an organization with thousands of OUs or attachments
+//! is not rewritten whole on every call.
+//!
+//! The in-memory [`Organization`] keeps its lists in the order the API shows
+//! them. Records have no order of their own, so each list element carries a
+//! position, handed out from a per-organization counter when the element is
+//! first stored and kept for its life; loading sorts by it. The positions
+//! live beside the model ([`OrgPositions`] in [`State`]), not in it.
+//!
+//! Records of format 0 and 1 stored the whole organization in its
+//! `organization` record. Such an organization loads as before and has no
+//! positions; its first write stores every part and puts the new core
+//! record in place of the old one, in the same transaction.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use warden_store::{Mutation, Record};
+
+use crate::error::{CoreError, Result};
+use crate::model::{Epoch, Tag};
+use crate::orgs::org_policies::OrgPolicy;
+use crate::orgs::org_units::OrgUnit;
+use crate::orgs::{CreateAccountRequest, Member, Organization};
+use crate::state::State;
+
+/// The record kind of an organization's own fields (and, before format 2,
+/// of the whole organization).
+pub const ORGANIZATION: &str = "organization";
+/// The first record format that stores an organization as parts.
+pub const PARTS_FORMAT: u32 = 2;
+
+/// The kinds of an organization's part records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Part {
+    /// A member account (`org_member`).
+    Member,
+    /// A CreateAccount request (`org_create_request`).
+    CreateRequest,
+    /// A customer managed policy (`org_policy`).
+    Policy,
+    /// A policy attached to a target (`org_attachment`).
+    Attachment,
+    /// An organizational unit (`org_unit`).
+    Unit,
+    /// The OU an account sits in (`org_account_parent`).
+    AccountParent,
+    /// The tags of one resource (`org_tags`).
+    Tags,
+}
+
+impl Part {
+    /// Every part kind.
+    pub const ALL: [Part; 7] = [
+        Part::Member,
+        Part::CreateRequest,
+        Part::Policy,
+        Part::Attachment,
+        Part::Unit,
+        Part::AccountParent,
+        Part::Tags,
+    ];
+
+    /// The record kind in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Member => "org_member",
+            Part::CreateRequest => "org_create_request",
+            Part::Policy => "org_policy",
+            Part::Attachment => "org_attachment",
+            Part::Unit => "org_unit",
+            Part::AccountParent => "org_account_parent",
+            Part::Tags => "org_tags",
+        }
+    }
+
+    /// The part kind a record kind names, if it names one.
+    pub fn from_record(kind: &str) -> Option<Part> {
+        Part::ALL.into_iter().find(|p| p.as_str() == kind)
+    }
+}
+
+/// The `organization` record from format 2 on: the organization's own
+/// fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Core {
+    id: String,
+    management_account: String,
+    management_email: String,
+    feature_set: String,
+    created: Epoch,
+    enabled_policy_types: Vec<String>,
+}
+
+impl Core {
+    fn of(org: &Organization) -> Self {
+        Self {
+            id: org.id.clone(),
+            management_account: org.management_account.clone(),
+            management_email: org.management_email.clone(),
+            feature_set: org.feature_set.clone(),
+            created: org.created,
+            enabled_policy_types: org.enabled_policy_types.clone(),
+        }
+    }
+}
+
+/// A list element with its position in the list.
+#[derive(Debug, Serialize, Deserialize)]
+struct Positioned<T> {
+    position: u64,
+    item: T,
+}
+
+/// An `org_account_parent` record.
+#[derive(Debug, Serialize, Deserialize)]
+struct AccountParent {
+    account: String,
+    parent: String,
+}
+
+/// An `org_tags` record.
+#[derive(Debug, Serialize, Deserialize)]
+struct Tags {
+    resource: String,
+    tags: Vec<Tag>,
+}
+
+/// Where each list element of one stored organization sits, and the next
+/// position to hand out. An organization without an entry is new or was
+/// loaded from a single record of format 0 or 1: its next write stores
+/// every part.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrgPositions {
+    next: u64,
+    at: HashMap<(Part, String), u64>,
+}
+
+/// Every list element of `org` with its part kind and id, in list order.
+fn elements(org: &Organization) -> impl Iterator<Item = (Part, String)> + '_ {
+    let members = org
+        .members
+        .iter()
+        .map(|m| (Part::Member, m.account.clone()));
+    let requests = org
+        .create_requests
+        .iter()
+        .map(|r| (Part::CreateRequest, r.id.clone()));
+    let policies = org.policies.iter().map(|p| (Part::Policy, p.id.clone()));
+    let attachments = org
+        .attachments
+        .iter()
+        .map(|(t, p)| (Part::Attachment, attachment_id(t, p)));
+    let units = org.units.iter().map(|u| (Part::Unit, u.id.clone()));
+    members
+        .chain(requests)
+        .chain(policies)
+        .chain(attachments)
+        .chain(units)
+}
+
+fn attachment_id(target: &str, policy: &str) -> String {
+    format!("{target}/{policy}")
+}
+
+/// The positions of `org`'s elements after a write: an element keeps the
+/// one it was stored with, a new one takes the next. Deterministic, so the
+/// write and the apply that follows agree.
+pub fn assign_positions(before: Option<&OrgPositions>, org: &Organization) -> OrgPositions {
+    let mut next = before.map_or(0, |b| b.next);
+    let mut at = HashMap::new();
+    for key in elements(org) {
+        let position = match before.and_then(|b| b.at.get(&key)) {
+            Some(p) => *p,
+            None => {
+                next += 1;
+                next - 1
+            }
+        };
+        at.insert(key, position);
+    }
+    OrgPositions { next, at }
+}
+
+fn record_key(org_id: &str, id: &str) -> String {
+    format!("{org_id}/{id}")
+}
+
+fn put<T: Serialize>(org: &Organization, kind: &str, key: String, value: &T) -> Result<Mutation> {
+    let value = serde_json::to_string(value)
+        .map(crate::state::versioned)
+        .map_err(|e| CoreError::Internal(e.to_string()))?;
+    Ok(Mutation::Put(Record {
+        kind: kind.to_string(),
+        account: org.management_account.clone(),
+        key,
+        value,
+    }))
+}
+
+fn delete(org: &Organization, part: Part, id: &str) -> Mutation {
+    Mutation::Delete {
+        kind: part.as_str().to_string(),
+        account: org.management_account.clone(),
+        key: record_key(&org.id, id),
+    }
+}
+
+/// The mutations that bring the stored `before` (with its positions) to
+/// `org`: puts of new and changed parts, deletes of removed ones. Without
+/// positions (a new organization, or one stored whole by format 0 or 1)
+/// every part is put, and the core record replaces the old one.
+pub fn mutations(
+    before: Option<(&Organization, &OrgPositions)>,
+    org: &Organization,
+) -> Result<(Vec<Mutation>, OrgPositions)> {
+    let positions = assign_positions(before.map(|(_, p)| p), org);
+    let before = before.map(|(o, _)| o);
+    let mut out = Vec::new();
+    let core = Core::of(org);
+    if before.is_none_or(|b| Core::of(b) != core) {
+        out.push(put(org, ORGANIZATION, org.id.clone(), &core)?);
+    }
+    list(
+        org,
+        before.map(|b| b.members.as_slice()),
+        &org.members,
+        Part::Member,
+        |m| m.account.clone(),
+        &positions,
+        &mut out,
+    )?;
+    list(
+        org,
+        before.map(|b| b.create_requests.as_slice()),
+        &org.create_requests,
+        Part::CreateRequest,
+        |r| r.id.clone(),
+        &positions,
+        &mut out,
+    )?;
+    list(
+        org,
+        before.map(|b| b.policies.as_slice()),
+        &org.policies,
+        Part::Policy,
+        |p| p.id.clone(),
+        &positions,
+        &mut out,
+    )?;
+    // An attachment is its pair, so it is only ever put or deleted.
+    list(
+        org,
+        before.map(|b| b.attachments.as_slice()),
+        &org.attachments,
+        Part::Attachment,
+        |(t, p)| attachment_id(t, p),
+        &positions,
+        &mut out,
+    )?;
+    list(
+        org,
+        before.map(|b| b.units.as_slice()),
+        &org.units,
+        Part::Unit,
+        |u| u.id.clone(),
+        &positions,
+        &mut out,
+    )?;
+    map(
+        org,
+        before.map(|b| &b.account_parents),
+        &org.account_parents,
+        Part::AccountParent,
+        |account, parent| AccountParent {
+            account: account.to_string(),
+            parent: parent.clone(),
+        },
+        &mut out,
+    )?;
+    map(
+        org,
+        before.map(|b| &b.tags),
+        &org.tags,
+        Part::Tags,
+        |resource, tags| Tags {
+            resource: resource.to_string(),
+            tags: tags.clone(),
+        },
+        &mut out,
+    )?;
+    Ok((out, positions))
+}
+
+/// One list of parts: put what is new or changed (at its position), delete
+/// what is gone.
+fn list<T: PartialEq + Serialize>(
+    org: &Organization,
+    before: Option<&[T]>,
+    now: &[T],
+    part: Part,
+    id: impl Fn(&T) -> String,
+    positions: &OrgPositions,
+    out: &mut Vec<Mutation>,
+) -> Result<()> {
+    let old: HashMap<String, &T> = before
+        .unwrap_or_default()
+        .iter()
+        .map(|e| (id(e), e))
+        .collect();
+    let mut kept = HashSet::new();
+    for e in now {
+        let key = id(e);
+        if old.get(&key).is_none_or(|o| *o != e) {
+            let position = positions
+                .at
+                .get(&(part, key.clone()))
+                .copied()
+                .ok_or_else(|| CoreError::Internal(format!("no position for {key}")))?;
+            let value = Positioned { position, item: e };
+            out.push(put(org, part.as_str(), record_key(&org.id, &key), &value)?);
+        }
+        kept.insert(key);
+    }
+    for key in old.keys() {
+        if !kept.contains(key) {
+            out.push(delete(org, part, key));
+        }
+    }
+    Ok(())
+}
+
+/// One map of parts keyed by id: put what is new or changed, delete what is
+/// gone.
+fn map<V: PartialEq, R: Serialize>(
+    org: &Organization,
+    before: Option<&BTreeMap<String, V>>,
+    now: &BTreeMap<String, V>,
+    part: Part,
+    record: impl Fn(&str, &V) -> R,
+    out: &mut Vec<Mutation>,
+) -> Result<()> {
+    for (id, v) in now {
+        if before.and_then(|b| b.get(id)) != Some(v) {
+            let key = record_key(&org.id, id);
+            out.push(put(org, part.as_str(), key, &record(id, v))?);
+        }
+    }
+    for id in before.into_iter().flat_map(|b| b.keys()) {
+        if !now.contains_key(id) {
+            out.push(delete(org, part, id));
+        }
+    }
+    Ok(())
+}
+
+/// The mutations that remove a stored organization: its core record and,
+/// when it is stored as parts, every part.
+pub fn deletions(org: &Organization, positions: Option<&OrgPositions>) -> Vec<Mutation> {
+    let mut out = vec![Mutation::Delete {
+        kind: ORGANIZATION.to_string(),
+        account: org.management_account.clone(),
+        key: org.id.clone(),
+    }];
+    if positions.is_some() {
+        out.extend(elements(org).map(|(part, id)| delete(org, part, &id)));
+        out.extend(
+            org.account_parents
+                .keys()
+                .map(|a| delete(org, Part::AccountParent, a)),
+        );
+        out.extend(org.tags.keys().map(|r| delete(org, Part::Tags, r)));
+    }
+    out
+}
+
+/// The records of one organization, gathered while loading.
+#[derive(Debug, Default)]
+struct Pieces {
+    core: Option<Core>,
+    /// Set when the `organization` record is of format 0 or 1.
+    legacy: Option<Organization>,
+    members: Vec<(u64, Member)>,
+    requests: Vec<(u64, CreateAccountRequest)>,
+    policies: Vec<(u64, OrgPolicy)>,
+    attachments: Vec<(u64, (String, String))>,
+    units: Vec<(u64, OrgUnit)>,
+    parents: BTreeMap<String, String>,
+    tags: BTreeMap<String, Vec<Tag>>,
+    parts: usize,
+}
+
+/// Gathers organization records in any order and assembles the
+/// organizations once every record is read.
+#[derive(Debug, Default)]
+pub struct Loader {
+    orgs: BTreeMap<(String, String), Pieces>,
+}
+
+fn positioned<T: DeserializeOwned>(r: &Record) -> Result<(u64, T)> {
+    let p: Positioned<T> = crate::state::parse(r)?;
+    Ok((p.position, p.item))
+}
+
+impl Loader {
+    /// Takes `r` if it is an organization record or part; false otherwise.
+    pub fn take(&mut self, r: &Record) -> Result<bool> {
+        let part = Part::from_record(&r.kind);
+        if part.is_none() && r.kind != ORGANIZATION {
+            return Ok(false);
+        }
+        let org_id = match part {
+            Some(_) => r
+                .key
+                .split_once('/')
+                .map(|(o, _)| o)
+                .ok_or_else(|| crate::state::corrupt(r, &"key without an organization id"))?,
+            None => r.key.as_str(),
+        };
+        let pieces = self
+            .orgs
+            .entry((r.account.clone(), org_id.to_string()))
+            .or_default();
+        match part {
+            None => {
+                if crate::state::record_format(r)? < PARTS_FORMAT {
+                    pieces.legacy = Some(crate::state::parse(r)?);
+                } else {
+                    pieces.core = Some(crate::state::parse(r)?);
+                }
+            }
+            Some(part) => {
+                pieces.parts += 1;
+                match part {
+                    Part::Member => pieces.members.push(positioned(r)?),
+                    Part::CreateRequest => pieces.requests.push(positioned(r)?),
+                    Part::Policy => pieces.policies.push(positioned(r)?),
+                    Part::Unit => pieces.units.push(positioned(r)?),
+                    Part::Attachment => pieces.attachments.push(positioned(r)?),
+                    Part::AccountParent => {
+                        let a: AccountParent = crate::state::parse(r)?;
+                        pieces.parents.insert(a.account, a.parent);
+                    }
+                    Part::Tags => {
+                        let t: Tags = crate::state::parse(r)?;
+                        pieces.tags.insert(t.resource, t.tags);
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// The organizations, with the positions of those stored as parts.
+    pub fn finish(self, state: &mut State) -> Result<()> {
+        for ((account, id), p) in self.orgs {
+            let (has_core, has_legacy, parts) = (p.core.is_some(), p.legacy.is_some(), p.parts);
+            let (mut org, positions) = match (p.core, p.legacy) {
+                (None, Some(legacy)) if parts == 0 => (legacy, None),
+                (Some(core), None) => {
+                    let mut positions = OrgPositions::default();
+                    let org = Organization {
+                        id: core.id,
+                        management_account: core.management_account,
+                        management_email: core.management_email,
+                        feature_set: core.feature_set,
+                        created: core.created,
+                        members: sorted(&mut positions, Part::Member, p.members, |m| {
+                            m.account.clone()
+                        }),
+                        create_requests: sorted(
+                            &mut positions,
+                            Part::CreateRequest,
+                            p.requests,
+                            |r| r.id.clone(),
+                        ),
+                        enabled_policy_types: core.enabled_policy_types,
+                        policies: sorted(&mut positions, Part::Policy, p.policies, |p| {
+                            p.id.clone()
+                        }),
+                        attachments: sorted(
+                            &mut positions,
+                            Part::Attachment,
+                            p.attachments,
+                            |(t, p)| attachment_id(t, p),
+                        ),
+                        units: sorted(&mut positions, Part::Unit, p.units, |u| u.id.clone()),
+                        account_parents: p.parents,
+                        tags: p.tags,
+                    };
+                    (org, Some(positions))
+                }
+                // Parts without their organization record, or a record
+                // of the whole organization beside parts: no write makes
+                // either, so refuse to guess which is right.
+                _ => {
+                    return Err(CoreError::Internal(format!(
+                        "organization {account}/{id}: its stored records do not make one organization \
+                         (a core record: {has_core}, a whole-organization record: {has_legacy}, parts: {parts})"
+                    )))
+                }
+            };
+            org.policies
+                .iter_mut()
+                .for_each(crate::orgs::org_policies::compile);
+            if let Some(positions) = positions {
+                state.org_positions.insert(org.id.clone(), positions);
+            }
+            state.organizations.insert(org.id.clone(), org);
+        }
+        Ok(())
+    }
+}
+
+/// One list in position order, its positions noted.
+fn sorted<T>(
+    positions: &mut OrgPositions,
+    part: Part,
+    mut list: Vec<(u64, T)>,
+    id: impl Fn(&T) -> String,
+) -> Vec<T> {
+    list.sort_by_key(|(p, _)| *p);
+    list.into_iter()
+        .map(|(p, e)| {
+            positions.next = positions.next.max(p.saturating_add(1));
+            positions.at.insert((part, id(&e)), p);
+            e
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "a test fails loudly on a broken fixture"
+    )]
+
+    use std::sync::Arc;
+
+    use warden_store::{SqliteStore, Store};
+
+    use super::*;
+    use crate::crypto::{MasterKey, PasswordHashing};
+    use crate::orgs::org_policies::SCP;
+    use crate::state::Change;
+    use crate::{Config, Warden};
+
+    const MGMT: &str = "111111111111";
+    const DENY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:CreateUser","Resource":"*"}]}"#;
+
+    /// A warden on `store` (which may already hold records), and the
+    /// management account.
+    fn warden_on(store: &Arc<SqliteStore>) -> Warden {
+        let config = Config {
+            default_account: MGMT.to_string(),
+            password_hashing: PasswordHashing::fast_insecure(),
+            ..Config::default()
+        };
+        let w = Warden::open(store.clone(), MasterKey::generate(), config).unwrap();
+        crate::iam::account::ensure_account(&w, MGMT).unwrap();
+        w
+    }
+
+    /// The model as a restart would rebuild it from what `store` holds.
+    fn reload(w: &Warden, store: &SqliteStore) -> State {
+        State::from_records(&store.load_all().unwrap(), w.master_key()).unwrap()
+    }
+
+    fn stored(store: &SqliteStore, kind: &str) -> Vec<Record> {
+        store
+            .load_all()
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.kind == kind)
+            .collect()
+    }
+
+    /// The kind, key and whether it is a put, of each mutation.
+    fn shape(batch: &[Mutation]) -> Vec<(String, String, bool)> {
+        let mut out: Vec<_> = batch
+            .iter()
+            .map(|m| match m {
+                Mutation::Put(r) => (r.kind.clone(), r.key.clone(), true),
+                Mutation::Delete { kind, key, .. } => (kind.clone(), key.clone(), false),
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// An organization with members, OUs (one deleted, so positions have a
+    /// gap), policies, attachments, a moved account and tags.
+    fn busy_org(w: &Warden) -> Organization {
+        let org = w.create_organization(MGMT, None).unwrap();
+        let root = org.root_id();
+        w.enable_policy_type(MGMT, &root, SCP).unwrap();
+        let mut members = Vec::new();
+        for i in 0..3 {
+            let email = format!("m{i}@example.com");
+            let r = w
+                .create_member_account(MGMT, &format!("m{i}"), &email, None, Vec::new())
+                .unwrap();
+            members.push(r.account);
+        }
+        let mut units = Vec::new();
+        for name in ["zeta", "alpha", "mid", "beta"] {
+            units.push(w.create_org_unit(MGMT, &root, name, Vec::new()).unwrap());
+        }
+        w.delete_org_unit(MGMT, &units[2].id).unwrap();
+        w.create_org_unit(MGMT, &units[0].id, "inner", Vec::new())
+            .unwrap();
+        let tag = crate::model::Tag {
+            key: "team".to_string(),
+            value: "core".to_string(),
+        };
+        let p1 = w
+            .create_org_policy(MGMT, "zz-deny", "", SCP, DENY, vec![tag.clone()])
+            .unwrap();
+        let p2 = w
+            .create_org_policy(MGMT, "aa-deny", "", SCP, DENY, Vec::new())
+            .unwrap();
+        w.attach_org_policy(MGMT, &p1.id, &members[1]).unwrap();
+        w.attach_org_policy(MGMT, &p2.id, &root).unwrap();
+        w.move_org_account(MGMT, &members[2], &root, &units[1].id)
+            .unwrap();
+        w.tag_org_resource(MGMT, &units[3].id, vec![tag]).unwrap();
+        w.describe_organization(MGMT).unwrap()
+    }
+
+    #[test]
+    fn an_organization_reloads_from_its_parts_in_the_order_the_api_shows() {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let w = warden_on(&store);
+        let org = busy_org(&w);
+        assert!(stored(&store, ORGANIZATION)[0]
+            .value
+            .starts_with(&format!("{{\"format\":{PARTS_FORMAT},")));
+        assert_eq!(stored(&store, "org_unit").len(), 4);
+        let reloaded = reload(&w, &store);
+        assert_eq!(reloaded.organizations.get(&org.id), Some(&org));
+        assert_eq!(
+            reloaded.org_positions.get(&org.id),
+            w.read().org_positions.get(&org.id)
+        );
+        // Compiled again: the reloaded policies are usable.
+        let p = &reloaded.organizations[&org.id].policies[0];
+        assert!(p.compiled.0.is_some());
+    }
+
+    #[test]
+    fn list_order_survives_a_reload_whatever_the_key_order() {
+        let w = Warden::in_memory_for_tests(MGMT).unwrap();
+        let mut org = w.create_organization(MGMT, None).unwrap();
+        // Ids in descending key order, created in this order.
+        for id in ["ou-zzzz", "ou-mmmm", "ou-aaaa"] {
+            org.units.push(OrgUnit {
+                id: id.to_string(),
+                name: id.to_string(),
+                parent: org.root_id(),
+            });
+        }
+        org.attachments.push(("ou-zzzz".into(), "p-b".into()));
+        org.attachments.push(("ou-aaaa".into(), "p-a".into()));
+        let batch = State::default()
+            .mutations(&[Change::Organization(org.clone())])
+            .unwrap();
+        let mut records: Vec<Record> = batch
+            .into_iter()
+            .map(|m| match m {
+                Mutation::Put(r) => r,
+                Mutation::Delete { .. } => panic!("a new organization only puts"),
+            })
+            .collect();
+        // Parts in key order (not creation order), the organization record
+        // last: the loader must rely on neither.
+        records.sort_by_key(|r| (r.kind == ORGANIZATION, r.key.clone()));
+        let state = State::from_records(&records, w.master_key()).unwrap();
+        assert_eq!(state.organizations.get(&org.id), Some(&org));
+    }
+
+    #[test]
+    fn a_change_writes_only_what_changed() {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let w = warden_on(&store);
+        let org = busy_org(&w);
+        let state = w.read().clone();
+
+        // Renaming one OU is one record.
+        let mut renamed = org.clone();
+        renamed.units[1].name = "renamed".to_string();
+        let batch = state
+            .mutations(&[Change::Organization(renamed.clone())])
+            .unwrap();
+        assert_eq!(
+            shape(&batch),
+            vec![(
+                "org_unit".to_string(),
+                format!("{}/{}", org.id, org.units[1].id),
+                true
+            )]
+        );
+
+        // Deleting a policy deletes its record, its attachments' and its
+        // tags', and nothing else.
+        let policy = org.policies[0].id.clone();
+        let target = org
+            .attachments
+            .iter()
+            .find(|(_, p)| *p == policy)
+            .map(|(t, _)| t.clone())
+            .unwrap();
+        let mut without = org.clone();
+        without.policies.retain(|p| p.id != policy);
+        without.attachments.retain(|(_, p)| *p != policy);
+        without.tags.remove(&policy);
+        let batch = state.mutations(&[Change::Organization(without)]).unwrap();
+        assert_eq!(
+            shape(&batch),
+            vec![
+                (
+                    "org_attachment".to_string(),
+                    format!("{}/{target}/{policy}", org.id),
+                    false
+                ),
+                (
+                    "org_policy".to_string(),
+                    format!("{}/{policy}", org.id),
+                    false
+                ),
+                (
+                    "org_tags".to_string(),
+                    format!("{}/{policy}", org.id),
+                    false
+                ),
+            ]
+        );
+
+        // The same through the API, and the store agrees.
+        w.rename_org_unit(MGMT, &org.units[1].id, Some("renamed"))
+            .unwrap();
+        w.detach_org_policy(MGMT, &policy, &target).unwrap();
+        w.delete_org_policy(MGMT, &policy).unwrap();
+        let now = w.describe_organization(MGMT).unwrap();
+        assert_eq!(now.units[1].name, "renamed");
+        assert!(stored(&store, "org_policy")
+            .iter()
+            .all(|r| !r.key.ends_with(&policy)));
+        assert!(stored(&store, "org_tags")
+            .iter()
+            .all(|r| !r.key.ends_with(&policy)));
+        // A later OU goes after the existing ones, past the deleted ones' positions.
+        let last = w
+            .create_org_unit(MGMT, &now.root_id(), "last", Vec::new())
+            .unwrap();
+        let now = w.describe_organization(MGMT).unwrap();
+        assert_eq!(now.units.last(), Some(&last));
+        assert_eq!(reload(&w, &store).organizations.get(&now.id), Some(&now));
+    }
+
+    #[test]
+    fn a_whole_organization_record_loads_and_its_first_write_splits_it() {
+        // An organization as the previous warden stored it: one record of
+        // format 1 (and, older still, 0) holding everything.
+        let source = Warden::in_memory_for_tests(MGMT).unwrap();
+        let org = busy_org(&source);
+        let blob = serde_json::to_string(&org).unwrap();
+        for legacy in [blob.clone(), format!("{{\"format\":1,{}", &blob[1..])] {
+            let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+            store
+                .apply(&[Mutation::Put(Record {
+                    kind: ORGANIZATION.to_string(),
+                    account: MGMT.to_string(),
+                    key: org.id.clone(),
+                    value: legacy,
+                })])
+                .unwrap();
+            let w = warden_on(&store);
+            assert_eq!(w.describe_organization(MGMT).unwrap(), org);
+            assert!(w.read().org_positions.is_empty(), "not yet split");
+            // Never written again, it keeps loading as it is.
+            assert_eq!(reload(&w, &store).organizations.get(&org.id), Some(&org));
+
+            // One small write stores every part and the new core record.
+            let tag = crate::model::Tag {
+                key: "k".to_string(),
+                value: "v".to_string(),
+            };
+            w.tag_org_resource(MGMT, &org.root_id(), vec![tag]).unwrap();
+            let now = w.describe_organization(MGMT).unwrap();
+            assert_eq!(now.units, org.units);
+            assert_eq!(now.members, org.members);
+            assert_eq!(now.attachments, org.attachments);
+            let core = &stored(&store, ORGANIZATION)[0];
+            assert!(core
+                .value
+                .starts_with(&format!("{{\"format\":{PARTS_FORMAT},")));
+            assert!(!core.value.contains("\"members\""), "{}", core.value);
+            assert_eq!(stored(&store, "org_member").len(), org.members.len());
+            assert_eq!(stored(&store, "org_unit").len(), org.units.len());
+            assert_eq!(
+                stored(&store, "org_attachment").len(),
+                org.attachments.len()
+            );
+            assert_eq!(
+                stored(&store, "org_create_request").len(),
+                org.create_requests.len()
+            );
+            assert_eq!(stored(&store, "org_policy").len(), org.policies.len());
+            assert_eq!(
+                stored(&store, "org_account_parent").len(),
+                org.account_parents.len()
+            );
+            assert_eq!(stored(&store, "org_tags").len(), now.tags.len());
+            let reloaded = reload(&w, &store);
+            assert_eq!(reloaded.organizations.get(&org.id), Some(&now));
+            assert_eq!(
+                reloaded.org_positions.get(&org.id),
+                w.read().org_positions.get(&org.id)
+            );
+        }
+    }
+
+    #[test]
+    fn stray_parts_are_refused_rather_than_guessed_at() {
+        let w = Warden::in_memory_for_tests(MGMT).unwrap();
+        let org = w.create_organization(MGMT, None).unwrap();
+        let records: Vec<Record> = State::default()
+            .mutations(&[Change::Organization(org)])
+            .unwrap()
+            .into_iter()
+            .filter_map(|m| match m {
+                Mutation::Put(r) if r.kind != ORGANIZATION => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert!(State::from_records(&records, w.master_key()).is_err());
+    }
+}
