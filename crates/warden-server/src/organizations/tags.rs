@@ -1,0 +1,36 @@
+//! Tags on the root, OUs, accounts and customer policies.
+
+use super::*;
+
+pub(super) fn tag_resource(app: &AppState, ctx: &RequestCtx, input: TagResourceRequest) -> R<()> {
+    app.warden.tag_org_resource(
+        &ctx.caller.account,
+        &input.resource_id,
+        tags_of(Some(input.tags)),
+    )?;
+    Ok(())
+}
+
+pub(super) fn untag_resource(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: UntagResourceRequest,
+) -> R<()> {
+    app.warden
+        .untag_org_resource(&ctx.caller.account, &input.resource_id, &input.tag_keys)?;
+    Ok(())
+}
+
+pub(super) fn list_tags_for_resource(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListTagsForResourceRequest,
+) -> R<ListTagsForResourceResponse> {
+    let tags = app
+        .warden
+        .org_resource_tags(&ctx.caller.account, &input.resource_id)?;
+    paged(tags, &input, |t| Tag {
+        key: t.key.clone(),
+        value: t.value.clone(),
+    })
+}
