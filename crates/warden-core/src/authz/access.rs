@@ -259,8 +259,9 @@ pub fn checks(s: &State, caller: &Caller, spec: &ActionSpec, params: Params<'_>)
 
     let resource = actions::resource_arn(spec, &view);
     let mut keys = asked.clone();
-    if !spec.resource_tag_keys.is_empty() || boundary_of_target(spec) {
-        target_keys(s, &resource, boundary_of_target(spec), &mut keys);
+    let wants_boundary = boundary_of_target(spec);
+    if !spec.resource_tag_keys.is_empty() || wants_boundary {
+        target_keys(s, &resource, wants_boundary, &mut keys);
     }
     let mut out = vec![Check {
         action: spec.action,
