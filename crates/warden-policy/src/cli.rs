@@ -198,7 +198,7 @@ impl PolicyCache {
 /// Where a matched statement's policy sits in the request, e.g. `serviceControlPolicies[1][0]`.
 fn request_path(m: &StatementRef) -> String {
     match m.policy_type {
-        PolicyType::Identity => format!("identityPolicies[{}]", m.policy),
+        PolicyType::Identity | PolicyType::Managed => format!("identityPolicies[{}]", m.policy),
         PolicyType::Resource | PolicyType::Trust => "resourcePolicy".to_string(),
         PolicyType::Boundary => "permissionsBoundary".to_string(),
         PolicyType::Session => "sessionPolicy".to_string(),

@@ -3,7 +3,7 @@
 //! This layer checks the grammar (`reference_policies_grammar`) but nothing that depends on the policy type;
 //! that is [`crate::validate`]'s job.
 
-use crate::error::{Location, PolicyError, MSG_SYNTAX};
+use crate::error::{Location, PolicyError, MSG_LEGACY, MSG_SYNTAX};
 use crate::json::{self, Json, Member, Node};
 
 /// A value and where it was written.
@@ -168,7 +168,7 @@ impl PolicyDocument {
     pub fn parse(text: &str) -> Result<PolicyDocument, PolicyError> {
         let mut errs = Vec::new();
         let doc = parse_collect(text, &mut errs);
-        match (doc, errs.into_iter().next()) {
+        match (doc, crate::validate::first_in_iam_order(errs)) {
             (Some(d), None) => Ok(d),
             (_, Some(e)) => Err(e),
             (None, None) => Err(invalid(
@@ -365,7 +365,7 @@ pub(crate) fn parse_collect(text: &str, errs: &mut Vec<PolicyError>) -> Option<P
                 }
                 _ => errs.push(invalid(
                     "INVALID_VERSION",
-                    "The policy failed legacy parsing",
+                    MSG_SYNTAX,
                     "Version must be \"2012-10-17\" or \"2008-10-17\"",
                     "Version",
                     m.value.loc,
@@ -539,12 +539,30 @@ fn statement(node: &Node, path: &str, errs: &mut Vec<PolicyError>) -> Option<Sta
             "Sid" => sid = string(&m.value, &p, errs),
             "Effect" => {
                 if let Some(s) = string(&m.value, &p, errs) {
-                    match s.value.as_str() {
-                        "Allow" => effect = Some(Spanned::new(Effect::Allow, s.loc)),
-                        "Deny" => effect = Some(Spanned::new(Effect::Deny, s.loc)),
-                        _ => errs.push(invalid(
+                    let value = if s.value.eq_ignore_ascii_case("Allow") {
+                        Some(Effect::Allow)
+                    } else if s.value.eq_ignore_ascii_case("Deny") {
+                        Some(Effect::Deny)
+                    } else {
+                        None
+                    };
+                    match value {
+                        // IAM's grammar reads Effect without case, its legacy parser with
+                        // (recorded answers: "invalid" is a syntax error, "denY" fails legacy parsing).
+                        Some(e) if s.value != e.as_str() => {
+                            errs.push(invalid(
+                                "INVALID_EFFECT_CASE",
+                                MSG_LEGACY,
+                                format!("Effect {:?} must be spelt {:?}", s.value, e.as_str()),
+                                &p,
+                                s.loc,
+                            ));
+                            effect = Some(Spanned::new(e, s.loc));
+                        }
+                        Some(e) => effect = Some(Spanned::new(e, s.loc)),
+                        None => errs.push(invalid(
                             "INVALID_EFFECT",
-                            "Invalid effect: must be \"Allow\" or \"Deny\"",
+                            MSG_SYNTAX,
                             format!("Effect {:?} is neither \"Allow\" nor \"Deny\"", s.value),
                             &p,
                             s.loc,
@@ -611,10 +629,16 @@ fn statement(node: &Node, path: &str, errs: &mut Vec<PolicyError>) -> Option<Sta
         }
         return None;
     };
-    let Some(action) = action else {
+    // A statement without actions is kept (matching nothing) so that the checks IAM makes before
+    // "must contain actions" still see it.
+    let action = action.unwrap_or_else(|| {
         errs.push(missing_action(&format!("{path}.Action"), node.loc));
-        return None;
-    };
+        ListElement {
+            negated: false,
+            values: Vec::new(),
+            loc: node.loc,
+        }
+    });
     Some(Statement {
         sid,
         effect,
@@ -771,6 +795,10 @@ mod tests {
         for (src, code) in [
             (
                 r#"{"Statement":[{"Effect":"allow","Action":"*"}]}"#,
+                "INVALID_EFFECT_CASE",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Permit","Action":"*"}]}"#,
                 "INVALID_EFFECT",
             ),
             (r#"{"Statement":[{"Effect":"Allow"}]}"#, "MISSING_ACTION"),

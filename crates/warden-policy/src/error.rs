@@ -78,6 +78,9 @@ pub enum PolicyError {
 
 /// IAM's text for JSON syntax errors from CreatePolicy and friends.
 pub const MSG_SYNTAX: &str = "Syntax errors in policy.";
+/// IAM's text for what its older ("legacy") parser refuses: an Effect spelt in another case, a Date condition
+/// value it cannot read, a resource ARN with empty fields (recorded CreatePolicy answers).
+pub const MSG_LEGACY: &str = "The policy failed legacy parsing";
 /// IAM's text for JSON syntax errors from CreateRole / UpdateAssumeRolePolicy.
 pub const MSG_TRUST_JSON: &str = "This policy contains invalid Json";
 

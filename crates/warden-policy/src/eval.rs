@@ -193,7 +193,7 @@ impl PolicySet<'_> {
     pub fn policy(&self, r: &StatementRef) -> Option<&NamedPolicy> {
         let (l, p) = (usize::from(r.level), usize::from(r.policy));
         match r.policy_type {
-            PolicyType::Identity => self.identity.get(p),
+            PolicyType::Identity | PolicyType::Managed => self.identity.get(p),
             PolicyType::Resource | PolicyType::Trust => self.resource,
             PolicyType::Boundary => self.boundary,
             PolicyType::Session => self.session.get(p),

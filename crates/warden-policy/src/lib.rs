@@ -37,8 +37,12 @@ use std::fmt;
 /// The kinds of policy, each with its own element rules and quotas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PolicyType {
-    /// Identity-based policy (managed or inline) of a user, group or role.
+    /// Identity-based policy of a user, group or role: an inline policy (Put*Policy), or any identity policy
+    /// when the place it is saved does not matter.
     Identity,
+    /// A customer managed policy as CreatePolicy and CreatePolicyVersion save it: an identity-based policy
+    /// that must also use `"Version": "2012-10-17"`.
+    Managed,
     /// Resource-based policy of another service (S3 bucket, SQS queue, KMS key, ...).
     Resource,
     /// Role trust policy (`AssumeRolePolicyDocument`).
@@ -55,8 +59,9 @@ pub enum PolicyType {
 
 impl PolicyType {
     /// Every type.
-    pub const ALL: [PolicyType; 7] = [
+    pub const ALL: [PolicyType; 8] = [
         PolicyType::Identity,
+        PolicyType::Managed,
         PolicyType::Resource,
         PolicyType::Trust,
         PolicyType::Boundary,
@@ -65,10 +70,11 @@ impl PolicyType {
         PolicyType::Rcp,
     ];
 
-    /// The CLI spelling: `identity`, `resource`, `trust`, `boundary`, `session`, `scp`, `rcp`.
+    /// The CLI spelling: `identity`, `managed`, `resource`, `trust`, `boundary`, `session`, `scp`, `rcp`.
     pub fn as_str(self) -> &'static str {
         match self {
             PolicyType::Identity => "identity",
+            PolicyType::Managed => "managed",
             PolicyType::Resource => "resource",
             PolicyType::Trust => "trust",
             PolicyType::Boundary => "boundary",
@@ -88,7 +94,7 @@ impl PolicyType {
     /// The name AWS's AccessDenied messages use: `identity-based policy`, `service control policy`, ...
     pub fn description(self) -> &'static str {
         match self {
-            PolicyType::Identity => "identity-based policy",
+            PolicyType::Identity | PolicyType::Managed => "identity-based policy",
             PolicyType::Resource | PolicyType::Trust => "resource-based policy",
             PolicyType::Boundary => "permissions boundary",
             PolicyType::Session => "session policy",
@@ -113,11 +119,24 @@ impl PolicyType {
     /// have service-specific limits, 20,480 here (S3's).
     pub fn size_quota(self) -> usize {
         match self {
-            PolicyType::Identity | PolicyType::Boundary => 6_144,
+            PolicyType::Identity | PolicyType::Managed | PolicyType::Boundary => 6_144,
             PolicyType::Trust | PolicyType::Session => 2_048,
             PolicyType::Scp | PolicyType::Rcp => 5_120,
             PolicyType::Resource => 20_480,
         }
+    }
+
+    /// Whether IAM itself (or STS, for session policies) checks this type when it is saved, with IAM's
+    /// rules and messages; the others are checked by Organizations or by the service owning the resource.
+    pub fn is_iam(self) -> bool {
+        matches!(
+            self,
+            PolicyType::Identity
+                | PolicyType::Managed
+                | PolicyType::Boundary
+                | PolicyType::Trust
+                | PolicyType::Session
+        )
     }
 
     /// Whether whitespace counts toward [`PolicyType::size_quota`]: yes for SCPs and RCPs, no for IAM.

@@ -7,7 +7,7 @@ use crate::context::{
 use crate::document::{Effect, PolicyDocument, PrincipalKey, PrincipalValue, Statement, Version};
 use crate::error::PolicyError;
 use crate::pattern::{ArnPattern, ArnVars, Pattern, Syntax};
-use crate::validate::check_hard;
+use crate::validate::{first_in_iam_order, hard_errors};
 use crate::PolicyType;
 
 /// How the matching `Principal` entry named the caller. Ordered from weakest to strongest, because the
@@ -348,11 +348,13 @@ impl Policy {
     /// Parses, checks every hard rule of `ty` (elements, characters, size quota), and compiles. The error is
     /// the one IAM would return as `MalformedPolicyDocument`; see [`PolicyError::aws_message`].
     pub fn parse_as(text: &str, ty: PolicyType) -> Result<Policy, PolicyError> {
-        let doc = PolicyDocument::parse(text)?;
-        if let Some(e) = check_hard(text, &doc, ty) {
-            return Err(e);
+        let (doc, errs) = hard_errors(text, ty);
+        match (doc, first_in_iam_order(errs)) {
+            (Some(doc), None) => Ok(Policy::compile(doc)),
+            (_, Some(e)) => Err(e),
+            // parse_collect gives no document only with an error.
+            (None, None) => PolicyDocument::parse(text).map(Policy::compile),
         }
-        Ok(Policy::compile(doc))
     }
 
     /// Compiles a parsed document.

@@ -11,7 +11,7 @@ use crate::document::{
     invalid, missing_resource, parse_collect, Effect, PolicyDocument, PrincipalKey, PrincipalValue,
     Statement, Version,
 };
-use crate::error::{Location, PolicyError, MSG_SYNTAX};
+use crate::error::{Location, PolicyError, MSG_LEGACY, MSG_SYNTAX};
 use crate::pattern::{arn_segments, ArnPattern, ArnVars, NoVars, Pattern, Syntax};
 use crate::PolicyType;
 
@@ -78,11 +78,7 @@ impl ValidationReport {
 
 /// Validates `text` as a policy of type `ty`.
 pub fn validate(text: &str, ty: PolicyType) -> ValidationReport {
-    let mut errs = Vec::new();
-    let doc = parse_collect(text, &mut errs);
-    if let Some(doc) = &doc {
-        hard_rules(text, doc, ty, &mut errs);
-    }
+    let (doc, errs) = hard_errors(text, ty);
     let mut findings: Vec<Finding> = errs
         .iter()
         .map(|e| Finding {
@@ -98,16 +94,85 @@ pub fn validate(text: &str, ty: PolicyType) -> ValidationReport {
     }
     findings.sort_by_key(|f| (f.severity, f.location.offset));
     ValidationReport {
-        error: errs.into_iter().next(),
+        error: first_in_iam_order(errs),
         findings,
     }
 }
 
-/// The first hard error of an already parsed document, for [`crate::Policy::parse_as`].
-pub(crate) fn check_hard(text: &str, doc: &PolicyDocument, ty: PolicyType) -> Option<PolicyError> {
+/// The parsed document (unless the text is not a JSON object) and every hard error in it, in document order.
+pub(crate) fn hard_errors(
+    text: &str,
+    ty: PolicyType,
+) -> (Option<PolicyDocument>, Vec<PolicyError>) {
     let mut errs = Vec::new();
-    hard_rules(text, doc, ty, &mut errs);
-    errs.into_iter().next()
+    let doc = parse_collect(text, &mut errs);
+    if let Some(doc) = &doc {
+        hard_rules(text, doc, ty, &mut errs);
+    }
+    (doc, errs)
+}
+
+/// IAM's checks in the order IAM makes them when a document is saved: the first stage that finds an error
+/// decides the answer (within a stage, the first error in the document). Worked out from AWS's recorded
+/// CreatePolicy answers (crates/warden-policy/tests/data/iam_create_policy_answers.json, from moto's suite):
+/// a missing Version is reported before a wrongly cased Effect, legacy parsing before a missing Action,
+/// duplicate Sids before a missing Action, a bad resource ARN before a bad action prefix, a bad action
+/// prefix before a missing Resource. Codes not listed (principal and policy-type rules, whose place no
+/// recording shows) come after all of these.
+const IAM_CHECK_ORDER: &[&[&str]] = &[
+    // What the API checks before reading the document.
+    &["INVALID_CHARACTER", "POLICY_SIZE_EXCEEDS_QUOTA"],
+    // The grammar: "Syntax errors in policy." (trust policies: "This policy contains invalid Json").
+    &[
+        "JSON_SYNTAX_ERROR",
+        "DUPLICATE_KEYS_WITH_DIFFERENT_CASE",
+        "INVALID_POLICY_ELEMENT",
+        "MISSING_STATEMENT",
+        "INVALID_VERSION",
+        "MISSING_EFFECT",
+        "INVALID_EFFECT",
+        "UNSUPPORTED_ELEMENT_COMBINATION",
+        "INVALID_CONDITION_DATA_TYPE",
+        "INVALID_CONDITION_OPERATOR",
+    ],
+    // Managed policies only: "Policy document must be version 2012-10-17 or greater."
+    &["UNSUPPORTED_VERSION"],
+    // "The policy failed legacy parsing".
+    &[
+        "INVALID_EFFECT_CASE",
+        "INVALID_DATE_CONDITION_VALUE",
+        "INVALID_ARN_FIELDS",
+    ],
+    &["UNIQUE_SIDS_REQUIRED", "UNSUPPORTED_SID"],
+    &["MISSING_ACTION"],
+    // Resource ARNs, each with its own message naming the resource.
+    &[
+        "INVALID_ARN_RESOURCE",
+        "INVALID_PARTITION",
+        "INVALID_ARN_SERVICE",
+        "INVALID_ARN_REGION",
+        "INVALID_IAM_RESOURCE_PATH",
+    ],
+    // Action prefixes.
+    &[
+        "INVALID_ACTION_PREFIX",
+        "INVALID_ACTION_COLONS",
+        "INVALID_ACTION_VENDOR",
+    ],
+    &["MISSING_RESOURCE"],
+];
+
+fn iam_stage(code: &str) -> usize {
+    IAM_CHECK_ORDER
+        .iter()
+        .position(|stage| stage.contains(&code))
+        .unwrap_or(IAM_CHECK_ORDER.len())
+}
+
+/// The error IAM answers with, of all the hard errors of a document (see [`IAM_CHECK_ORDER`]).
+pub(crate) fn first_in_iam_order(errs: Vec<PolicyError>) -> Option<PolicyError> {
+    // `min_by_key` keeps the first of equal keys, so document order decides within a stage.
+    errs.into_iter().min_by_key(|e| iam_stage(e.code()))
 }
 
 fn st_path(i: usize) -> String {
@@ -123,7 +188,7 @@ const MSG_VENDOR: &str =
 /// Rules IAM (or Organizations) enforces when a document is saved.
 fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<PolicyError>) {
     use PolicyType as T;
-    let iam = matches!(ty, T::Identity | T::Boundary | T::Trust | T::Session);
+    let iam = ty.is_iam();
 
     // Characters: U+0009, U+000A, U+000D and U+0020-U+00FF only (the IAM API's pattern).
     if let Some((off, ch)) = text
@@ -158,6 +223,15 @@ fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<P
         });
     }
 
+    if ty == T::Managed && doc.effective_version() != Version::V2012_10_17 {
+        errs.push(invalid(
+            "UNSUPPORTED_VERSION",
+            "Policy document must be version 2012-10-17 or greater.",
+            "a managed policy needs \"Version\": \"2012-10-17\"",
+            "Version",
+            doc.version.as_ref().map_or(Location::default(), |v| v.loc),
+        ));
+    }
     let mut sids: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (i, s) in doc.statements.iter().enumerate() {
         let path = st_path(i);
@@ -192,7 +266,7 @@ fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<P
                 format!("{path}.Resource"),
                 r.loc,
             )),
-            (None, T::Identity | T::Boundary | T::Session | T::Scp | T::Rcp) => {
+            (None, T::Identity | T::Managed | T::Boundary | T::Session | T::Scp | T::Rcp) => {
                 errs.push(missing_resource(&format!("{path}.Resource"), s.loc));
             }
             _ => {}
@@ -206,18 +280,18 @@ fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<P
                 s.effect.loc,
             ));
         }
+        let action_path = if s.action.negated {
+            "NotAction"
+        } else {
+            "Action"
+        };
         for (j, a) in s.action.values.iter().enumerate() {
-            if a.value != "*"
-                && !a
-                    .value
-                    .split_once(':')
-                    .is_some_and(|(p, n)| !p.is_empty() && !n.is_empty())
-            {
+            if let Some((code, message)) = bad_action(&a.value) {
                 errs.push(invalid(
-                    "INVALID_ACTION",
-                    MSG_VENDOR,
-                    format!("action {:?} has no service prefix", a.value),
-                    format!("{path}.Action[{j}]"),
+                    code,
+                    message,
+                    format!("action {:?} is not service:action", a.value),
+                    format!("{path}.{action_path}[{j}]"),
                     a.loc,
                 ));
             }
@@ -228,32 +302,25 @@ fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<P
                     "SCP_SYNTAX_ERROR_ACTION_WILDCARD",
                     MSG_SYNTAX,
                     format!("in an SCP a wildcard may only end an action: {:?}", a.value),
-                    format!("{path}.Action[{j}]"),
+                    format!("{path}.{action_path}[{j}]"),
                     a.loc,
                 ));
             }
         }
         if let Some(r) = &s.resource {
+            let element = if r.negated { "NotResource" } else { "Resource" };
             for (j, v) in r.values.iter().enumerate() {
-                let segs: Vec<&str> = arn_segments(&v.value).collect();
-                let ok = v.value == "*" || (segs.len() == 6 && segs[0] == "arn");
-                if !ok {
+                let problem = if iam {
+                    iam_resource_problem(&v.value)
+                } else {
+                    other_resource_problem(&v.value)
+                };
+                if let Some((code, message)) = problem {
                     errs.push(invalid(
-                        "INVALID_ARN_RESOURCE",
-                        format!("Resource {} must be in ARN format or \"*\".", v.value),
-                        format!("resource {:?} is not an ARN", v.value),
-                        format!("{path}.Resource[{j}]"),
-                        v.loc,
-                    ));
-                } else if segs.get(2).is_some_and(|svc| svc.contains(['*', '?'])) {
-                    errs.push(invalid(
-                        "INVALID_ARN_SERVICE",
-                        format!(
-                            "Resource {} can not contain a wildcard in the service segment.",
-                            v.value
-                        ),
-                        "the service segment of a resource ARN cannot hold a wildcard",
-                        format!("{path}.Resource[{j}]"),
+                        code,
+                        message,
+                        format!("resource {:?} is not an ARN IAM accepts", v.value),
+                        format!("{path}.{element}[{j}]"),
                         v.loc,
                     ));
                 }
@@ -291,16 +358,267 @@ fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<P
                     ));
                 }
             }
-            if !c.key.value.contains(':') {
-                errs.push(invalid(
-                    "INVALID_CONDITION_KEY_FORMAT",
-                    MSG_VENDOR,
-                    format!("condition key {:?} has no vendor prefix", c.key.value),
-                    cpath,
-                    c.key.loc,
+            if op.base.family() == Family::Date {
+                if let Some(v) = c.values.iter().find(|v| !legacy_date(&v.value)) {
+                    errs.push(invalid(
+                        "INVALID_DATE_CONDITION_VALUE",
+                        MSG_LEGACY,
+                        format!("{:?} is not a date IAM can read", v.value),
+                        cpath.clone(),
+                        v.loc,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// What IAM says of an action (or NotAction) value it refuses, checked as IAM checks it (recorded answers:
+/// `invalid` and an empty NotAction need a vendor, `s3:List:Bucket` has two colons, `a a:ListBucket` has a
+/// vendor with a space). Wildcards may stand in the vendor (Access Analyzer only suggests against it).
+fn bad_action(action: &str) -> Option<(&'static str, String)> {
+    if action == "*" {
+        return None;
+    }
+    let Some((vendor, _)) = action.split_once(':') else {
+        return Some(("INVALID_ACTION_PREFIX", MSG_VENDOR.to_string()));
+    };
+    if action.matches(':').count() > 1 {
+        return Some((
+            "INVALID_ACTION_COLONS",
+            "Actions/Condition can contain only one colon.".to_string(),
+        ));
+    }
+    if vendor.is_empty() {
+        return Some(("INVALID_ACTION_PREFIX", MSG_VENDOR.to_string()));
+    }
+    let vendor_ok = vendor
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'*' | b'?'));
+    (!vendor_ok).then(|| {
+        (
+            "INVALID_ACTION_VENDOR",
+            format!("Vendor {vendor} is not valid"),
+        )
+    })
+}
+
+/// The partitions IAM knows, plus `*`.
+const PARTITIONS: &[&str] = &[
+    "*",
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+
+/// The resource types IAM names in its "IAM resource path" message, in its order.
+const IAM_RESOURCE_TYPES: &[&str] = &[
+    "user/",
+    "federated-user/",
+    "role/",
+    "group/",
+    "instance-profile/",
+    "mfa/",
+    "server-certificate/",
+    "policy/",
+    "sms-mfa/",
+    "saml-provider/",
+    "oidc-provider/",
+    "report/",
+    "access-report/",
+];
+
+/// S3 resource types whose ARNs carry a region (the Service Authorization Reference's ARN formats for
+/// access points, batch jobs, Storage Lens and Access Grants); other S3 ARNs may not.
+const S3_REGIONAL_TYPES: &[&str] = &[
+    "accesspoint/",
+    "job/",
+    "storage-lens/",
+    "storage-lens-group/",
+    "access-grants/",
+    "async-request/",
+];
+
+/// What IAM says of a Resource (or NotResource) value it refuses, as its recorded answers show:
+/// the ARN format first (each with a message naming the resource), then, for an ARN that is well formed
+/// that far, the legacy parser's checks on empty fields.
+fn iam_resource_problem(resource: &str) -> Option<(&'static str, String)> {
+    if resource == "*" {
+        return None;
+    }
+    // IAM reads `prefix:partition:service:region:account:resource` without checking the prefix.
+    let Some((_, rest)) = resource.split_once(':') else {
+        return Some((
+            "INVALID_ARN_RESOURCE",
+            format!("Resource {resource} must be in ARN format or \"*\"."),
+        ));
+    };
+    let (partition, after_partition) = match rest.split_once(':') {
+        Some((p, a)) => (p, Some(a)),
+        None => (rest, None),
+    };
+    if !PARTITIONS.contains(&partition) {
+        return Some((
+            "INVALID_PARTITION",
+            format!(
+                "Partition \"{partition}\" is not valid for resource \"{}\".",
+                filled_arn(partition, after_partition.unwrap_or(""))
+            ),
+        ));
+    }
+    let Some(after_partition) = after_partition else {
+        return Some(("INVALID_ARN_SERVICE", MSG_RESOURCE_VENDOR.to_string()));
+    };
+    let mut fields = after_partition.splitn(4, ':');
+    let service = fields.next().unwrap_or("");
+    let region = fields.next().unwrap_or("");
+    let _account = fields.next();
+    let resource_part = fields.next();
+    if service.contains(['*', '?']) {
+        return Some(("INVALID_ARN_SERVICE", MSG_RESOURCE_VENDOR.to_string()));
+    }
+    if !region.is_empty() {
+        if service == "iam" {
+            return Some((
+                "INVALID_ARN_REGION",
+                format!("IAM resource {resource} cannot contain region information."),
+            ));
+        }
+        let regional =
+            resource_part.is_some_and(|r| S3_REGIONAL_TYPES.iter().any(|t| r.starts_with(t)));
+        if service == "s3" && !regional {
+            return Some((
+                "INVALID_ARN_REGION",
+                format!("Resource {resource} can not contain region information."),
+            ));
+        }
+    }
+    if service == "iam" {
+        if let Some(part) = resource_part {
+            if part != "*" && !IAM_RESOURCE_TYPES.iter().any(|t| part.starts_with(t)) {
+                return Some((
+                    "INVALID_IAM_RESOURCE_PATH",
+                    format!(
+                        "IAM resource path must either be \"*\" or start with {}.",
+                        IAM_RESOURCE_TYPES.join(", ")
+                    ),
                 ));
             }
         }
+    }
+    // The legacy parser: an ARN cut short after an empty field (`arn:aws:s3::bucket`, `arn:aws::x`), or
+    // one without a service (`arn:aws::::bucket`).
+    let colons = resource.matches(':').count();
+    if (colons < 5 && resource.contains("::")) || service.is_empty() {
+        return Some(("INVALID_ARN_FIELDS", MSG_LEGACY.to_string()));
+    }
+    None
+}
+
+/// The resource as IAM quotes it in its partition message: `arn:` and five fields, `*` for missing ones,
+/// the last holding the rest (recorded: `a:b:cadfsdf` is quoted as `arn:b:cadfsdf:*:*:*`).
+fn filled_arn(partition: &str, rest: &str) -> String {
+    let parts: Vec<&str> = rest.splitn(4, ':').collect();
+    let field = |i: usize| -> &str {
+        match parts.get(i) {
+            Some(p) if !(p.is_empty() && parts.len() == 1) => p,
+            _ => "*",
+        }
+    };
+    format!(
+        "arn:{partition}:{}:{}:{}:{}",
+        field(0),
+        field(1),
+        field(2),
+        field(3)
+    )
+}
+
+/// Resource checks for policies IAM does not parse (resource policies of other services, SCPs, RCPs):
+/// an ARN with six fields or `*`, and no wildcard in the service.
+fn other_resource_problem(resource: &str) -> Option<(&'static str, String)> {
+    let segs: Vec<&str> = arn_segments(resource).collect();
+    if resource != "*" && !(segs.len() == 6 && segs[0] == "arn") {
+        return Some((
+            "INVALID_ARN_RESOURCE",
+            format!("Resource {resource} must be in ARN format or \"*\"."),
+        ));
+    }
+    if segs.get(2).is_some_and(|svc| svc.contains(['*', '?'])) {
+        return Some(("INVALID_ARN_SERVICE", MSG_RESOURCE_VENDOR.to_string()));
+    }
+    None
+}
+
+const MSG_RESOURCE_VENDOR: &str =
+    "Resource vendor must be fully qualified and cannot contain regexes.";
+
+/// Whether IAM's legacy parser reads a Date condition value: an ISO 8601 date or time (parts may be left
+/// off; a zone offset has two-digit hours and minutes; at most nine fraction digits), or seconds since the
+/// epoch that fit a signed 64-bit number. Recorded refusals: `sdfdsf`, `234-13`,
+/// `2016-12-13t2:00:00.593194+1`, a ten-digit fraction, `9223372036854775808`.
+fn legacy_date(value: &str) -> bool {
+    let v = value.to_ascii_lowercase();
+    if !v.contains('t') && !v.contains('-') {
+        return !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) && v.parse::<i64>().is_ok();
+    }
+    let (date, time) = v.split_once('t').unwrap_or((v.as_str(), ""));
+    let digits = |s: &str, max: u32| -> bool {
+        !s.is_empty()
+            && s.len() <= 9
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && s.parse::<u32>().is_ok_and(|n| n <= max)
+    };
+    let unsigned_date = date.strip_prefix('-').unwrap_or(date);
+    let parts: Vec<&str> = unsigned_date.split('-').collect();
+    let date_ok = match parts.as_slice() {
+        [y] => digits(y, 292_278_993),
+        [y, m] => digits(y, 292_278_993) && digits(m, 12) && *m != "0" && *m != "00",
+        [y, m, d] => {
+            digits(y, 292_278_993)
+                && digits(m, 12)
+                && m.parse::<u32>().is_ok_and(|n| n >= 1)
+                && digits(d, 31)
+                && d.parse::<u32>().is_ok_and(|n| n >= 1)
+        }
+        _ => false,
+    };
+    if !date_ok {
+        return false;
+    }
+    if time.is_empty() {
+        return true;
+    }
+    // The zone: `z`, or `+hh[:mm]` / `-hh[:mm]` after the seconds.
+    let (clock, zone_ok) = if let Some(c) = time.strip_suffix('z') {
+        (c, true)
+    } else if let Some(i) = time.rfind(['+', '-']) {
+        let zone = &time[i + 1..];
+        let (h, m) = zone.split_once(':').unwrap_or((zone, "00"));
+        (
+            &time[..i],
+            h.len() == 2 && m.len() == 2 && digits(h, 23) && digits(m, 59),
+        )
+    } else {
+        (time, true)
+    };
+    if !zone_ok {
+        return false;
+    }
+    let fields: Vec<&str> = clock.split(':').collect();
+    match fields.as_slice() {
+        [h] => digits(h, 23),
+        [h, m] => digits(h, 23) && digits(m, 59),
+        [h, m, sec] => {
+            let (whole, fraction) = sec.split_once('.').unwrap_or((sec, "0"));
+            digits(h, 23) && digits(m, 59) && digits(whole, 59) && digits(fraction, 999_999_999)
+        }
+        _ => false,
     }
 }
 
@@ -332,7 +650,7 @@ fn principal_rules(s: &Statement, path: &str, ty: PolicyType, errs: &mut Vec<Pol
         }
     );
     match ty {
-        T::Identity | T::Boundary | T::Session | T::Scp => {
+        T::Identity | T::Managed | T::Boundary | T::Session | T::Scp => {
             errs.push(invalid(
                 "UNSUPPORTED_ELEMENT",
                 MSG_NO_PRINCIPAL,
@@ -475,8 +793,10 @@ fn soft_rules(doc: &PolicyDocument, ty: PolicyType, out: &mut Vec<Finding>) {
             },
         );
     }
-    if let (Some(id), PolicyType::Identity | PolicyType::Boundary | PolicyType::Session) =
-        (&doc.id, ty)
+    if let (
+        Some(id),
+        PolicyType::Identity | PolicyType::Managed | PolicyType::Boundary | PolicyType::Session,
+    ) = (&doc.id, ty)
     {
         finding(
             out,
@@ -500,14 +820,7 @@ fn soft_rules(doc: &PolicyDocument, ty: PolicyType, out: &mut Vec<Finding>) {
                     format!("{path}.Sid"),
                     sid.loc,
                 );
-            } else if !matches!(
-                ty,
-                PolicyType::Identity
-                    | PolicyType::Boundary
-                    | PolicyType::Trust
-                    | PolicyType::Session
-            ) && sids.contains(sid.value.as_str())
-            {
+            } else if !ty.is_iam() && sids.contains(sid.value.as_str()) {
                 finding(
                     out,
                     S::Warning,
@@ -777,6 +1090,20 @@ fn condition_findings(s: &Statement, path: &str, v2012: bool, out: &mut Vec<Find
         };
         let key = c.key.value.to_ascii_lowercase();
         let family = op.base.family();
+        if !key.contains(':') {
+            // IAM saves it (recorded answers), but no request carries a key without a vendor.
+            finding(
+                out,
+                S::Error,
+                "INVALID_CONDITION_KEY_FORMAT",
+                format!(
+                    "condition key {:?} has no vendor prefix such as aws: or s3:; it never matches",
+                    c.key.value
+                ),
+                &cpath,
+                c.key.loc,
+            );
+        }
         if c.values.is_empty() {
             let code = match (op.qualifier, op.if_exists) {
                 (Some(SetQualifier::ForAllValues), _) => "EMPTY_ARRAY_CONDITION_FORALLVALUES",

@@ -102,7 +102,7 @@ fn hard_errors_per_type() {
         (
             Identity,
             doc(r#"{"Effect":"Allow","Action":"GetObject","Resource":"*"}"#),
-            Some("INVALID_ACTION"),
+            Some("INVALID_ACTION_PREFIX"),
             Some("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."),
         ),
         // reference_policies_elements_resource.html: ARN or "*"; no wildcard in the service segment.
