@@ -7,7 +7,7 @@ use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use crate::json::write_str;
-use crate::request::{parse_request, Slot};
+use crate::request::{parse_request, BadRequest, Slot, PRINCIPAL_FORMS};
 use crate::{
     evaluate, validate, EvalOptions, NamedPolicy, Policy, PolicySet, PolicyType, Principal,
     RequestContext, Severity, StatementRef,
@@ -207,6 +207,11 @@ fn request_path(m: &StatementRef) -> String {
     }
 }
 
+/// A policy of the request that does not compile.
+fn invalid_policy(field: impl Into<String>, error: &str) -> BadRequest {
+    BadRequest::field(field, format!("invalid policy: {error}"))
+}
+
 /// `warden policy evaluate`: reads one JSON request (or, with `batch`, JSON Lines) and writes one JSON result
 /// per request, in order. A malformed request gets `{"error": "..."}` and a batch goes on. Exit code: 0, or 1
 /// when the single request was malformed.
@@ -255,21 +260,23 @@ pub fn evaluate_line(text: &str, cache: &mut PolicyCache, out: &mut String) -> b
         Err(e) => {
             out.clear();
             out.push_str("{\"error\":");
-            write_str(out, &e);
+            write_str(out, &e.to_string());
             out.push('}');
             false
         }
     }
 }
 
-fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Result<(), String> {
+fn evaluate_request(
+    text: &str,
+    cache: &mut PolicyCache,
+    out: &mut String,
+) -> Result<(), BadRequest> {
     let req = parse_request(text, &|slot| cache.hint(slot))?;
-    let missing = |name: &str| format!("missing field {name:?}");
-    let principal = req.principal.ok_or_else(|| missing("principal"))?;
-    let principal = Principal::parse(&principal).map_err(|e| e.to_string())?;
-    let action = req.action.ok_or_else(|| missing("action"))?;
-    let resource = req.resource.ok_or_else(|| missing("resource"))?;
-    let mut ctx = RequestContext::new(principal, &action, &resource).map_err(|e| e.to_string())?;
+    let principal = Principal::parse(&req.principal)
+        .map_err(|e| BadRequest::field("principal", format!("{e} (expected {PRINCIPAL_FORMS})")))?;
+    let mut ctx = RequestContext::new(principal, &req.action, &req.resource)
+        .map_err(|e| BadRequest::field("action", e.to_string()))?;
     if let Some(a) = &req.resource_account {
         ctx.set_resource_account(a);
     }
@@ -283,11 +290,11 @@ fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Re
         .map(|(i, t)| {
             cache
                 .get(Slot::Identity(i), t)
-                .map_err(|e| format!("identityPolicies[{i}]: {e}"))
+                .map_err(|e| invalid_policy(format!("identityPolicies[{i}]"), &e))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut one = |text: Option<&str>, slot: Slot, what: &str| {
-        text.map(|t| cache.get(slot, t).map_err(|e| format!("{what}: {e}")))
+        text.map(|t| cache.get(slot, t).map_err(|e| invalid_policy(what, &e)))
             .transpose()
     };
     let resource = one(req.resource_policy, Slot::Resource, "resourcePolicy")?;
@@ -304,7 +311,7 @@ fn evaluate_request(text: &str, cache: &mut PolicyCache, out: &mut String) -> Re
                     .map(|(i, t)| {
                         cache
                             .get(slot(l, i), t)
-                            .map_err(|e| format!("{what}[{l}][{i}]: {e}"))
+                            .map_err(|e| invalid_policy(format!("{what}[{l}][{i}]"), &e))
                     })
                     .collect::<Result<Vec<_>, _>>()
             })
@@ -392,6 +399,84 @@ mod tests {
         let (code, out) = eval(false, "{}");
         assert_eq!(code, 1);
         assert!(out.starts_with("{\"error\":"));
+    }
+
+    /// The error of a single malformed request, with the exit code checked.
+    fn error_of(request: &str) -> String {
+        let (code, out) = eval(false, request);
+        assert_eq!(code, 1, "{out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v.as_object().map(|o| o.len()), Some(1), "{out}");
+        v["error"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn errors_after_parsing_name_the_field() {
+        let req = |principal: &str, action: &str, rest: &str| {
+            format!(r#"{{"principal":"{principal}","action":"{action}","resource":"*"{rest}}}"#)
+        };
+        let alice = "arn:aws:iam::111122223333:user/alice";
+        assert_eq!(
+            error_of(&req("alice", "s3:GetObject", "")),
+            "field \"principal\": unrecognised principal \"alice\" (expected an IAM user, role or root ARN, an \
+             assumed-role or federated-user session ARN, a 12-digit account ID, a service principal such as \
+             ec2.amazonaws.com, a SAML or OIDC provider ARN, a web-identity provider such as accounts.google.com, \
+             or anonymous)"
+        );
+        assert_eq!(
+            error_of(&req(alice, "GetObject", "")),
+            "field \"action\": action \"GetObject\" must look like service:Action"
+        );
+        let e = error_of(&req(
+            alice,
+            "s3:GetObject",
+            r#","identityPolicies":[{"Statement":[]}]"#,
+        ));
+        assert!(
+            e.starts_with("field \"identityPolicies[0]\": invalid policy: "),
+            "{e}"
+        );
+        let e = error_of(&req(
+            alice,
+            "s3:GetObject",
+            r#","permissionsBoundary":"not json""#,
+        ));
+        assert!(
+            e.starts_with("field \"permissionsBoundary\": invalid policy: invalid JSON"),
+            "{e}"
+        );
+        let e = error_of(&req(
+            alice,
+            "s3:GetObject",
+            r#","serviceControlPolicies":[[{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}],[{"Statement":7}]]"#,
+        ));
+        assert!(
+            e.starts_with("field \"serviceControlPolicies[1][0]\": invalid policy: "),
+            "{e}"
+        );
+        assert_eq!(
+            error_of(r#"{"principal":"anonymous","resource":"*"}"#),
+            "missing field \"action\""
+        );
+        // The same errors in a batch: one line each, and the batch goes on.
+        let (code, out) = eval(
+            true,
+            &format!(
+                "{}\n{}\n",
+                req("alice", "s3:GetObject", ""),
+                req(alice, "s3:GetObject", "")
+            ),
+        );
+        assert_eq!(code, 0);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with(r#"{"error":"field \"principal\": unrecognised principal"#),
+            "{out}"
+        );
+        assert!(
+            lines[1].starts_with(r#"{"decision":"ImplicitDeny""#),
+            "{out}"
+        );
     }
 
     #[test]
