@@ -354,6 +354,7 @@ pub(crate) fn parse_collect(text: &str, errs: &mut Vec<PolicyError>) -> Option<P
         statements: Vec::new(),
     };
     let mut saw_statement = false;
+    case_duplicates(members, errs);
     for m in members {
         match canonical(&m.key, &["Version", "Id", "Statement"]) {
             Some("Version") => match &m.value.value {
@@ -413,6 +414,21 @@ pub(crate) fn parse_collect(text: &str, errs: &mut Vec<PolicyError>) -> Option<P
         errs.push(missing_statement(node.loc));
     }
     Some(doc)
+}
+
+/// Refuses keys of one object that differ only in case: element names, principal types and operators are
+/// case-insensitive, so such keys name the same thing twice. (Condition keys are the exception: both entries
+/// apply; see `condition_block`.)
+fn case_duplicates(members: &[Member], errs: &mut Vec<PolicyError>) {
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for m in members {
+        if !seen.insert(m.key.to_ascii_lowercase()) {
+            errs.push(PolicyError::DuplicateKey {
+                key: m.key.clone(),
+                location: m.key_loc,
+            });
+        }
+    }
 }
 
 fn missing_statement(loc: Location) -> PolicyError {
@@ -529,6 +545,7 @@ fn statement(node: &Node, path: &str, errs: &mut Vec<PolicyError>) -> Option<Sta
     let mut action: Option<ListElement> = None;
     let mut resource: Option<ListElement> = None;
     let mut conditions = Vec::new();
+    case_duplicates(members, errs);
     for m in members {
         let Some(name) = canonical(&m.key, STATEMENT_ELEMENTS) else {
             errs.push(unknown_element(m, &format!("{path}.")));
@@ -685,6 +702,7 @@ fn principal_value(node: &Node, path: &str, errs: &mut Vec<PolicyError>) -> Opti
         Json::String(s) if s == "*" => Some(PrincipalValue::Star),
         Json::Object(members) => {
             let mut map = Vec::new();
+            case_duplicates(members, errs);
             for m in members {
                 let key = match canonical(&m.key, &["AWS", "Service", "Federated", "CanonicalUser"])
                 {
@@ -735,6 +753,7 @@ fn condition_block(node: &Node, path: &str, out: &mut Vec<Condition>, errs: &mut
         ));
         return;
     };
+    case_duplicates(ops, errs);
     for op in ops {
         let p = format!("{path}.{}", op.key);
         let Json::Object(keys) = &op.value.value else {

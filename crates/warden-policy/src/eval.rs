@@ -116,6 +116,7 @@ pub struct Decision {
     pub decided_by: Option<PolicyType>,
     matched: [StatementRef; MAX_MATCHED],
     len: u8,
+    exempt: bool,
 }
 
 impl Decision {
@@ -125,6 +126,7 @@ impl Decision {
             decided_by: None,
             matched: [EMPTY_REF; MAX_MATCHED],
             len: 0,
+            exempt: false,
         }
     }
 
@@ -144,6 +146,14 @@ impl Decision {
     /// The statements that decided: the applying Deny, or the Allow of each layer that granted.
     pub fn matched(&self) -> &[StatementRef] {
         &self.matched[..usize::from(self.len)]
+    }
+
+    /// Why the request was allowed without looking at any policy, when it was: `sts:GetCallerIdentity`.
+    pub fn exemption(&self) -> Option<&'static str> {
+        self.exempt.then_some(
+            "sts:GetCallerIdentity needs no permission: AWS answers it for every authenticated caller, \
+             even when a policy denies it (STS API reference, GetCallerIdentity)",
+        )
     }
 
     /// True for Allow.
@@ -267,6 +277,16 @@ pub fn evaluate(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -
     use PolicyType as T;
     let mut d = Decision::new();
     let principal = ctx.principal();
+    // STS API reference, GetCallerIdentity: "No permissions are required to perform this operation. If an
+    // administrator attaches a policy to your identity that explicitly denies access to the
+    // sts:GetCallerIdentity action, you can still perform this operation."
+    if principal.kind() != PrincipalKind::Anonymous && ctx.action_lower() == "sts:getcalleridentity"
+    {
+        d.exempt = true;
+        return d.end(Allow, None);
+    }
+    let require_resource_allow =
+        opts.require_resource_policy_allow || resource_policy_must_allow(ctx);
     // Anonymous callers, services and identity providers have no identity policies, SCPs or boundaries.
     let identity_caller = principal.has_identity();
     let scps_apply = identity_caller && !opts.principal_account_is_management;
@@ -333,7 +353,7 @@ pub fn evaluate(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -
         };
     }
     let same_account = ctx.is_same_account();
-    if rbp.is_none() && (opts.require_resource_policy_allow || !same_account) {
+    if rbp.is_none() && (require_resource_allow || !same_account) {
         return d.end(ImplicitDeny, Some(T::Resource));
     }
     // How far a same-account resource-policy allow reaches (reference §1.7 table).
@@ -414,6 +434,26 @@ pub fn evaluate(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -
         Some(T::Resource)
     };
     d.end(Allow, by)
+}
+
+/// Whether the resource's own policy must allow even in the same account, told from the request alone:
+/// a role's trust policy for `sts:AssumeRole*`, `sts:TagSession` and `sts:SetSourceIdentity` on a role ARN,
+/// and a KMS key policy for `kms:*` on a key ARN (`reference_policies_evaluation-logic-cross-account`,
+/// "IAM role trust policies and KMS key policies"; KMS developer guide, "Key policies").
+fn resource_policy_must_allow(ctx: &RequestContext) -> bool {
+    let action = ctx.action_lower();
+    let mut segs = crate::pattern::arn_segments(ctx.resource());
+    let (service, part) = (segs.nth(2), segs.nth(2));
+    if action.starts_with("sts:assumerole")
+        || action == "sts:tagsession"
+        || action == "sts:setsourceidentity"
+    {
+        service == Some("iam") && part.is_some_and(|p| p.starts_with("role/"))
+    } else if action.starts_with("kms:") {
+        service == Some("kms") && part.is_some_and(|p| p.starts_with("key/"))
+    } else {
+        false
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -131,6 +131,15 @@ impl Pattern {
     }
 
     /// The literal text when the pattern has no wildcard and no variable.
+    /// Whether every variable of the pattern has a value (from the request or its default).
+    pub(crate) fn resolves(&self, r: &dyn Resolve) -> bool {
+        !self.has_vars
+            || self.toks.iter().all(|t| match t {
+                Tok::Var { key, default } => default.is_some() || r.var(key).is_some(),
+                _ => true,
+            })
+    }
+
     pub(crate) fn as_literal(&self) -> Option<&str> {
         match &*self.toks {
             [] => Some(""),
@@ -390,6 +399,49 @@ pub(crate) enum ArnPattern {
         rest: Pattern,
     },
     Segments(Box<[Pattern]>),
+    /// A Resource entry with a wildcard in its resource-type word (`arn:aws:iam::1:us*r/bob`): the word is
+    /// compared literally, so it matches no resource that has a type word, only those of services whose
+    /// resource part starts with a name (see [`has_type_word`]).
+    TypeWildcard(Box<ArnPattern>),
+}
+
+/// Whether a Resource entry has a wildcard in the resource-type word of its resource part: the text before the
+/// first `/` or `:` after the fifth colon. A resource part that is only `*` is not a type word, and
+/// `${...}` (variables, `${*}`) is not a wildcard. IAM User Guide, "IAM identifiers" and the ARN reference:
+/// "You cannot use a wildcard in the portion of the ARN that specifies the resource type".
+pub(crate) fn wildcard_in_resource_type(src: &str) -> bool {
+    let Some(part) = split_outside_vars(src).get(5).copied() else {
+        return false;
+    };
+    if part.bytes().all(|b| b == b'*') {
+        return false;
+    }
+    let mut depth = false;
+    for (i, b) in part.bytes().enumerate() {
+        match b {
+            b'{' if i > 0 && part.as_bytes()[i - 1] == b'$' => depth = true,
+            b'}' => depth = false,
+            b'/' | b':' if !depth => return false,
+            b'*' | b'?' if !depth => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether a resource ARN's resource part starts with a resource-type word (`user/`, `table/`, `function:`).
+/// S3 (`bucket/key`) and API Gateway's `execute-api` (`api-id/stage/...`) start with a name, as do resource
+/// parts without a `/` or `:` (an SNS topic, an SQS queue) and those starting with one (`/restapis/...`).
+pub(crate) fn has_type_word(arn: &str) -> bool {
+    let mut segs = arn_segments(arn);
+    let service = segs.nth(2).unwrap_or("");
+    let Some(part) = segs.nth(2) else {
+        return false;
+    };
+    if matches!(service, "s3" | "execute-api") {
+        return false;
+    }
+    part.find(['/', ':']).is_some_and(|i| i > 0)
 }
 
 /// Where an ARN pattern substitutes policy variables.
@@ -442,9 +494,20 @@ impl ArnPattern {
         (ArnPattern::Segments(segs.into_boxed_slice()), err)
     }
 
+    /// This pattern as a Resource element entry: [`ArnPattern::TypeWildcard`] when `src` has a wildcard in
+    /// its resource-type word.
+    pub(crate) fn for_resource_element(self, src: &str) -> ArnPattern {
+        if wildcard_in_resource_type(src) {
+            ArnPattern::TypeWildcard(Box::new(self))
+        } else {
+            self
+        }
+    }
+
     /// Text every match must start with, when the first five segments are literal.
     pub(crate) fn literal_head(&self) -> Option<String> {
         match self {
+            ArnPattern::TypeWildcard(inner) => inner.literal_head(),
             ArnPattern::Prefixed { prefix, rest } => {
                 Some(format!("{prefix}{}", rest.literal_prefix().unwrap_or("")))
             }
@@ -452,9 +515,22 @@ impl ArnPattern {
         }
     }
 
+    /// Whether every variable in the pattern has a value for this request.
+    pub(crate) fn resolves(&self, r: &dyn Resolve) -> bool {
+        match self {
+            ArnPattern::Any => true,
+            ArnPattern::Prefixed { rest, .. } => rest.resolves(r),
+            ArnPattern::Segments(segs) => segs.iter().all(|p| p.resolves(r)),
+            ArnPattern::TypeWildcard(inner) => inner.resolves(r),
+        }
+    }
+
     pub(crate) fn matches(&self, text: &str, r: &dyn Resolve) -> bool {
         let segs = match self {
             ArnPattern::Any => return true,
+            ArnPattern::TypeWildcard(inner) => {
+                return !has_type_word(text) && inner.matches(text, r)
+            }
             ArnPattern::Prefixed { prefix, rest } => {
                 return text
                     .strip_prefix(&**prefix)
@@ -606,6 +682,50 @@ mod tests {
             // `**` collapses to `*`, so compare compiled forms.
             proptest::prop_assert_eq!(Pattern::compile(&pat.source(), VARS).0, pat);
         }
+    }
+
+    #[test]
+    fn resource_type_words_are_literal() {
+        let m = |p: &str, t: &str| {
+            ArnPattern::compile(p, ArnVars::ResourcePart)
+                .0
+                .for_resource_element(p)
+                .matches(t, &NoVars)
+        };
+        let bob = "arn:aws:iam::111122223333:user/bob";
+        // A wildcard in the type word matches nothing that has a type word.
+        for p in [
+            "arn:aws:iam::111122223333:us*r/bob",
+            "arn:aws:iam::111122223333:u*",
+            "arn:aws:iam::111122223333:*/bob",
+            "arn:aws:iam::111122223333:?ser/*",
+        ] {
+            assert!(!m(p, bob), "{p}");
+        }
+        // Controls: a literal type word, or a resource part that is only `*`.
+        for p in [
+            "arn:aws:iam::111122223333:user/*",
+            "arn:aws:iam::111122223333:*",
+            "arn:aws:iam::*:user/b?b",
+            "arn:aws:iam::111122223333:user/${*}*",
+        ] {
+            assert!(m(p, bob) || p.contains("${*}"), "{p}");
+        }
+        assert!(m(
+            "arn:aws:logs:*:*:*",
+            "arn:aws:logs:us-east-1:1:log-group:/aws/x:*"
+        ));
+        // Services whose resource part starts with a name keep their glob.
+        assert!(m("arn:aws:s3:::my*/*", "arn:aws:s3:::mybucket/key"));
+        assert!(m(
+            "arn:aws:execute-api:*:*:*/prod/GET/*",
+            "arn:aws:execute-api:us-east-1:1:a1b2c3/prod/GET/pets"
+        ));
+        assert!(m("arn:aws:sns:*:*:top*", "arn:aws:sns:us-east-1:1:topic"));
+        assert!(!wildcard_in_resource_type(
+            "arn:aws:iam::1:user/${aws:username}*"
+        ));
+        assert!(wildcard_in_resource_type("arn:aws:dynamodb:*:*:tab*/x"));
     }
 
     #[test]

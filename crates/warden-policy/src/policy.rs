@@ -457,7 +457,9 @@ fn compile_statement(s: &Statement, version: Version) -> CompiledStatement {
                 } else {
                     ArnVars::None
                 };
-                ArnPattern::compile(&v.value, scope).0
+                ArnPattern::compile(&v.value, scope)
+                    .0
+                    .for_resource_element(&v.value)
             })
             .collect()
     });
@@ -519,6 +521,12 @@ impl CompiledStatement {
             return None;
         }
         if let Some(rs) = &self.resources {
+            // A NotResource entry whose variable has no value cannot say what it excludes, so the statement
+            // does not apply (reference_policies_variables: a variable that cannot be resolved makes the
+            // statement not match; a Resource entry in that case simply matches nothing).
+            if self.not_resource && !rs.iter().all(|p| p.resolves(ctx)) {
+                return None;
+            }
             let hit = rs.iter().any(|p| p.matches(ctx.resource(), ctx));
             if hit == self.not_resource {
                 return None;

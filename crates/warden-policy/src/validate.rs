@@ -12,7 +12,9 @@ use crate::document::{
     Statement, Version,
 };
 use crate::error::{Location, PolicyError, MSG_LEGACY, MSG_SYNTAX};
-use crate::pattern::{arn_segments, ArnPattern, ArnVars, NoVars, Pattern, Syntax};
+use crate::pattern::{
+    arn_segments, wildcard_in_resource_type, ArnPattern, ArnVars, NoVars, Pattern, Syntax,
+};
 use crate::PolicyType;
 
 /// Finding severities, as Access Analyzer names them.
@@ -371,6 +373,20 @@ fn hard_rules(text: &str, doc: &PolicyDocument, ty: PolicyType, errs: &mut Vec<P
             }
         }
     }
+}
+
+/// Whether to report a wildcard in a Resource entry's type word: only where the entry plainly has a type word
+/// (a `/` or `:` follows it) and its service is not one whose resource part starts with a name (S3,
+/// execute-api); `arn:aws:sns:*:*:top*` is a topic-name glob, not a type wildcard.
+fn type_wildcard_to_report(src: &str) -> bool {
+    let segs: Vec<&str> = arn_segments(src).collect();
+    let (Some(service), Some(part)) = (segs.get(2), segs.get(5)) else {
+        return false;
+    };
+    wildcard_in_resource_type(src)
+        && !matches!(*service, "s3" | "execute-api")
+        && !service.contains(['*', '?'])
+        && part.contains(['/', ':'])
 }
 
 /// What IAM says of an action (or NotAction) value it refuses, checked as IAM checks it (recorded answers:
@@ -917,6 +933,20 @@ fn soft_rules(doc: &PolicyDocument, ty: PolicyType, out: &mut Vec<Finding>) {
                 );
             }
             for v in &r.values {
+                if type_wildcard_to_report(&v.value) {
+                    finding(
+                        out,
+                        S::Error,
+                        "WILDCARD_IN_RESOURCE_TYPE",
+                        format!(
+                            "{:?} has a wildcard in its resource type; the type is compared literally, so it matches no resource{}",
+                            v.value,
+                            if r.negated { " and excludes nothing" } else { "" }
+                        ),
+                        format!("{path}.{}", if r.negated { "NotResource" } else { "Resource" }),
+                        v.loc,
+                    );
+                }
                 if v.value.contains("${") {
                     let in_resource_part = v
                         .value
@@ -1083,8 +1113,26 @@ fn condition_findings(s: &Statement, path: &str, v2012: bool, out: &mut Vec<Find
         })
         .map(|c| c.key.value.to_ascii_lowercase())
         .collect();
-    for c in &s.conditions {
+    for (i, c) in s.conditions.iter().enumerate() {
         let cpath = format!("{path}.Condition.{}.{}", c.operator.value, c.key.value);
+        // The same key twice in one operator block, differing in case: keys are case-insensitive, so both
+        // entries apply and must both hold.
+        let earlier = s.conditions[..i].iter().find(|e| {
+            e.operator.loc == c.operator.loc && e.key.value.eq_ignore_ascii_case(&c.key.value)
+        });
+        if let Some(e) = earlier {
+            finding(
+                out,
+                S::Warning,
+                "DUPLICATE_KEYS_WITH_DIFFERENT_CASE",
+                format!(
+                    "{:?} and {:?} are the same condition key; both conditions apply and must both hold",
+                    e.key.value, c.key.value
+                ),
+                &cpath,
+                c.key.loc,
+            );
+        }
         let Some(op) = Operator::parse(&c.operator.value) else {
             continue;
         };

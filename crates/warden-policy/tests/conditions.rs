@@ -384,9 +384,24 @@ fn set_qualifiers() {
             &[("aws:RequestedRegion", One("us-east-1"))],
             true,
         ),
-        // IfExists with a qualifier: absent is true.
+        // ForAnyValue over an absent key is false, and IfExists does not make it true: AWS denied
+        // sqs:ListQueues under exactly this Allow (re:Post QU9HFmDzP0QGuU-fd7rS6B7w,
+        // "ForAnyValue:StringEqualsIfExists behaving unexpectedly"; the accepted answer cites the
+        // condition-keys page: "if there is no matching context key ... the condition returns false").
         (
-            r#"{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":"a"}}"#,
+            r#"{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":"team"}}"#,
+            &[],
+            false,
+        ),
+        // Control: the key present with a matching value.
+        (
+            r#"{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":"team"}}"#,
+            &[("aws:TagKeys", Many(&["team", "env"]))],
+            true,
+        ),
+        // ForAllValues with IfExists stays true on an absent key (ForAllValues over no values).
+        (
+            r#"{"ForAllValues:StringEqualsIfExists":{"aws:TagKeys":"team"}}"#,
             &[],
             true,
         ),

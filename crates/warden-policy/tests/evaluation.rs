@@ -545,3 +545,181 @@ fn several_session_policies() {
         );
     }
 }
+
+#[test]
+fn resource_type_word_is_literal() {
+    // IAM User Guide, reference_identifiers.html and reference-arns.html: "You cannot use a wildcard in the
+    // portion of the ARN that specifies the resource type, such as the term user in an IAM ARN".
+    let with_resource = |resource: &str, effect: &str, element: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"{effect}","Action":"iam:GetUser","{element}":"{resource}"}}]}}"#
+        )
+    };
+    let mut c = Case::new(USER, "iam:GetUser");
+    c.resource = "arn:aws:iam::111122223333:user/alice";
+    c.identity = vec![with_resource(
+        "arn:aws:iam::111122223333:us*r/alice",
+        "Allow",
+        "Resource",
+    )];
+    c.expect(ImplicitDeny, Some(PolicyType::Identity));
+    c.identity = vec![with_resource(
+        "arn:aws:iam::111122223333:*/alice",
+        "Allow",
+        "Resource",
+    )];
+    c.expect(ImplicitDeny, Some(PolicyType::Identity));
+    // Control: the literal type word, or a resource part that is only `*`.
+    c.identity = vec![with_resource(
+        "arn:aws:iam::111122223333:user/*",
+        "Allow",
+        "Resource",
+    )];
+    c.expect(Allow, Some(PolicyType::Identity));
+    c.identity = vec![with_resource(
+        "arn:aws:iam::111122223333:*",
+        "Allow",
+        "Resource",
+    )];
+    c.expect(Allow, Some(PolicyType::Identity));
+    // Such a NotResource entry excludes nothing: Deny + NotResource still denies.
+    c.identity = vec![
+        allow("iam:GetUser"),
+        with_resource(
+            "arn:aws:iam::111122223333:us*r/alice",
+            "Deny",
+            "NotResource",
+        ),
+    ];
+    c.expect(ExplicitDeny, Some(PolicyType::Identity));
+    c.identity = vec![
+        allow("iam:GetUser"),
+        with_resource(
+            "arn:aws:iam::111122223333:user/alice",
+            "Deny",
+            "NotResource",
+        ),
+    ];
+    c.expect(Allow, Some(PolicyType::Identity));
+    // S3 and execute-api resource parts start with a name, not a type word: their globs stand.
+    let mut s = Case::new(USER, "s3:GetObject");
+    s.identity = vec![
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::buck*/*"}]}"#
+            .to_string(),
+    ];
+    s.expect(Allow, Some(PolicyType::Identity));
+}
+
+#[test]
+fn get_caller_identity_needs_no_permission() {
+    // STS API reference, GetCallerIdentity: "No permissions are required to perform this operation. If an
+    // administrator attaches a policy to your identity that explicitly denies access to the
+    // sts:GetCallerIdentity action, you can still perform this operation."
+    let mut c = Case::new(USER, "sts:GetCallerIdentity");
+    c.resource = "*";
+    let d = c.expect(Allow, None);
+    assert!(d.exemption().unwrap().contains("needs no permission"));
+    c.identity = vec![deny("*")];
+    c.scps = vec![vec![deny("sts:*")]];
+    c.expect(Allow, None);
+    // Control: another STS action is denied as usual, and an anonymous caller is not exempt.
+    let mut other = Case::new(USER, "sts:GetAccessKeyInfo");
+    other.resource = "*";
+    other.identity = vec![deny("*")];
+    assert!(other
+        .expect(ExplicitDeny, Some(PolicyType::Identity))
+        .exemption()
+        .is_none());
+    let mut anon = Case::new("anonymous", "sts:GetCallerIdentity");
+    anon.resource = "*";
+    anon.expect(ImplicitDeny, Some(PolicyType::Resource));
+}
+
+#[test]
+fn trust_and_key_policies_must_allow_without_a_flag() {
+    // reference_policies_evaluation-logic-cross-account.html: role trust policies and KMS key policies must
+    // allow even in the same account. The evaluator tells from the action and the resource.
+    let mut c = Case::new(USER, "sts:AssumeRole");
+    c.resource = ROLE;
+    c.identity = vec![allow("sts:AssumeRole")];
+    c.expect(ImplicitDeny, Some(PolicyType::Resource));
+    c.resource_policy = Some(rbp("Allow", r#"{"AWS":"111122223333"}"#, "sts:AssumeRole"));
+    c.expect(Allow, Some(PolicyType::Identity));
+    for action in [
+        "sts:TagSession",
+        "sts:SetSourceIdentity",
+        "sts:AssumeRoleWithWebIdentity",
+    ] {
+        let mut t = Case::new(USER, "sts:AssumeRole");
+        t.action = action;
+        t.resource = ROLE;
+        t.identity = vec![allow("sts:*")];
+        t.expect(ImplicitDeny, Some(PolicyType::Resource));
+    }
+    let mut k = Case::new(USER, "kms:Decrypt");
+    k.resource = "arn:aws:kms:us-east-1:111122223333:key/1";
+    k.identity = vec![allow("kms:*")];
+    k.expect(ImplicitDeny, Some(PolicyType::Resource));
+    k.resource_policy = Some(rbp(
+        "Allow",
+        r#"{"AWS":"arn:aws:iam::111122223333:root"}"#,
+        "kms:*",
+    ));
+    k.expect(Allow, Some(PolicyType::Identity));
+    // Controls: an identity policy alone suffices for other resources in the same account.
+    let mut r = Case::new(USER, "iam:GetRole");
+    r.resource = ROLE;
+    r.identity = vec![allow("iam:GetRole")];
+    r.expect(Allow, Some(PolicyType::Identity));
+    let mut a = Case::new(USER, "kms:Decrypt");
+    a.resource = "arn:aws:kms:us-east-1:111122223333:alias/app";
+    a.identity = vec![allow("kms:*")];
+    a.expect(Allow, Some(PolicyType::Identity));
+}
+
+#[test]
+fn unresolvable_variable_in_not_resource() {
+    // reference_policies_variables.html: a variable whose key is not in the request cannot be resolved, and
+    // the statement does not match. For NotResource that means the statement does not apply at all (it would
+    // otherwise exclude nothing and apply to everything).
+    let deny_outside_home = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","NotResource":"arn:aws:s3:::bucket/${aws:PrincipalTag/home}/*"}]}"#;
+    let mut c = Case::new(USER, "s3:GetObject");
+    c.resource = "arn:aws:s3:::bucket/other/key";
+    c.identity = vec![allow("s3:*"), deny_outside_home.to_string()];
+    // The tag is missing: the Deny does not apply.
+    c.expect(Allow, Some(PolicyType::Identity));
+    // Control: with the tag, the Deny applies outside the home prefix.
+    let (d, _) = {
+        let mut ctx =
+            RequestContext::new(Principal::parse(USER).unwrap(), "s3:GetObject", c.resource)
+                .unwrap();
+        ctx.insert("aws:PrincipalTag/home", "alice");
+        let identity: Vec<NamedPolicy> = c.identity.iter().map(|t| np(t)).collect();
+        let set = PolicySet {
+            identity: &identity,
+            ..PolicySet::default()
+        };
+        (evaluate(&ctx, &set, &EvalOptions::default()), ctx)
+    };
+    assert_eq!(d.kind, ExplicitDeny);
+}
+
+#[test]
+fn star_principal_does_not_name_the_session() {
+    // access_policies_boundaries.html: a boundary "does not limit permissions granted by a resource-based
+    // policy that specifies the ARN of the resulting session"; a policy that grants the role ARN is limited.
+    // `"*"` specifies no ARN, so for a role session it reaches as far as naming the role: the boundary still
+    // limits. (For an IAM user, "*" reaches as the user ARN would; see same_account_resource_policies.)
+    let mut c = Case::new(SESSION, "s3:GetObject");
+    c.resource_policy = Some(rbp("Allow", r#""*""#, "s3:GetObject"));
+    c.expect(Allow, Some(PolicyType::Resource));
+    c.boundary = Some(allow("ec2:*"));
+    c.expect(ImplicitDeny, Some(PolicyType::Boundary));
+    // Control: the session's own ARN is not limited by the boundary.
+    c.resource_policy = Some(rbp(
+        "Allow",
+        r#"{"AWS":"arn:aws:sts::111122223333:assumed-role/app/s1"}"#,
+        "s3:GetObject",
+    ));
+    c.expect(Allow, Some(PolicyType::Resource));
+}

@@ -356,3 +356,32 @@ fn security_warnings() {
     let left = validate(&guarded, Identity).findings;
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// IAM User Guide, reference_identifiers / reference-arns: "You cannot use a wildcard in the portion of the
+/// ARN that specifies the resource type". The validator reports such an entry; a literal type word, an S3 or
+/// execute-api glob and an SNS name glob are not reported.
+#[test]
+fn wildcard_in_resource_type_is_reported() {
+    let has = |resource: &str| {
+        let text = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"{resource}"}}]}}"#
+        );
+        validate(&text, Identity)
+            .findings
+            .iter()
+            .any(|f| f.code == "WILDCARD_IN_RESOURCE_TYPE" && f.severity == Severity::Error)
+    };
+    assert!(has("arn:aws:iam::111122223333:us*r/bob"));
+    assert!(has("arn:aws:dynamodb:*:*:*/orders"));
+    assert!(has("arn:aws:lambda:*:*:func*:name"));
+    for control in [
+        "arn:aws:iam::111122223333:user/*",
+        "arn:aws:iam::111122223333:*",
+        "arn:aws:s3:::my*/*",
+        "arn:aws:execute-api:*:*:*/prod/GET/*",
+        "arn:aws:sns:*:*:top*",
+        "*",
+    ] {
+        assert!(!has(control), "{control}");
+    }
+}
