@@ -16,9 +16,22 @@ pub enum PolicyCommand {
         /// The policy file, or - for standard input.
         file: String,
     },
-    /// Evaluate one JSON request (or JSON Lines with --batch).
+    /// Evaluate one JSON request (or JSON Lines with --batch); format: docs/policy-evaluate.md.
+    ///
+    /// A request is a JSON object with principal, action and resource, and optionally resourceAccount,
+    /// context, identityPolicies, resourcePolicy, permissionsBoundary, sessionPolicy, serviceControlPolicies,
+    /// resourceControlPolicies (levels, root first) and the booleans principalAccountIsManagement,
+    /// resourceAccountIsManagement and requireResourcePolicyAllow. Each result is one line:
+    /// {"decision","decidedBy","matched","reason"}, or {"error"} naming the field of a malformed request.
+    ///
+    /// Every field, the result, exit codes and worked examples: docs/policy-evaluate.md; JSON Schemas:
+    /// docs/policy-evaluate-request.schema.json and docs/policy-evaluate-result.schema.json.
+    ///
+    /// Exit code: 0 when evaluated (whatever the decision, and always with --batch); 1 when the single
+    /// request is malformed; 2 when the input cannot be read.
     Evaluate {
-        /// Read JSON Lines and write one result per line.
+        /// Read JSON Lines: every non-empty line is a request and gets one result line, in order; a
+        /// malformed line gets {"error": ...} and the batch goes on.
         #[arg(long)]
         batch: bool,
         /// The request file, or - for standard input.
