@@ -25,28 +25,25 @@ const ACCOUNT: &str = "123456789012";
 
 fn setup() -> (Warden, String, String) {
     let w = Warden::in_memory_for_tests(ACCOUNT).unwrap();
-    w.create_user(
-        ACCOUNT,
-        NewUser {
+    w.iam(ACCOUNT)
+        .create_user(NewUser {
             name: "dev".into(),
             ..NewUser::default()
-        },
-    )
-    .unwrap();
-    w.put_inline_policy(
-        ACCOUNT,
+        })
+        .unwrap();
+    w.iam(ACCOUNT).put_inline_policy(
         Holder::User("dev"),
         "assume",
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","iam:GetUser"],"Resource":"*"}]}"#,
     )
     .unwrap();
     let key = w
-        .create_access_key(ACCOUNT, KeyOwner::User("dev"))
+        .iam(ACCOUNT)
+        .create_access_key(KeyOwner::User("dev"))
         .unwrap()
         .key
         .id;
-    w.create_role(
-        ACCOUNT,
+    w.iam(ACCOUNT).create_role(
         NewRole {
             name: "app".into(),
             trust_document: format!(
@@ -56,8 +53,7 @@ fn setup() -> (Warden, String, String) {
         },
     )
     .unwrap();
-    w.put_inline_policy(
-        ACCOUNT,
+    w.iam(ACCOUNT).put_inline_policy(
         Holder::Role("app"),
         "read",
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}"#,
@@ -90,10 +86,14 @@ fn bench(c: &mut Criterion) {
         ..AssumeRoleInput::default()
     };
     c.bench_function("assume_role", |b| {
-        b.iter(|| w.assume_role(&caller, input.clone()).unwrap())
+        b.iter(|| w.sts(&caller).assume_role(input.clone()).unwrap())
     });
 
-    let session = w.assume_role(&caller, input.clone()).unwrap().credentials;
+    let session = w
+        .sts(&caller)
+        .assume_role(input.clone())
+        .unwrap()
+        .credentials;
     let facts = RequestFacts {
         keys: Vec::new(),
         now: now_epoch(),

@@ -66,20 +66,17 @@ fn heavy_user(w: &Warden, account: &str) -> String {
     let mut arns = Vec::new();
     for n in 0..13 {
         let view = w
-            .create_policy(
-                account,
-                NewPolicy {
-                    name: format!("p{n}"),
-                    document: policy_document(account, n),
-                    ..NewPolicy::default()
-                },
-            )
+            .iam(account)
+            .create_policy(NewPolicy {
+                name: format!("p{n}"),
+                document: policy_document(account, n),
+                ..NewPolicy::default()
+            })
             .unwrap();
         arns.push(view.arn);
     }
     let boundary = w
-        .create_policy(
-            account,
+        .iam(account).create_policy(
             NewPolicy {
                 name: "boundary".into(),
                 document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","sts:*","s3:*","ec2:*"],"Resource":"*"}]}"#.into(),
@@ -88,34 +85,33 @@ fn heavy_user(w: &Warden, account: &str) -> String {
         )
         .unwrap()
         .arn;
-    w.create_user(
-        account,
-        NewUser {
+    w.iam(account)
+        .create_user(NewUser {
             name: "heavy".into(),
             path: Some("/team3/".into()),
             permissions_boundary: Some(boundary),
             ..NewUser::default()
-        },
-    )
-    .unwrap();
+        })
+        .unwrap();
     for arn in &arns[..10] {
-        w.attach_policy(account, Holder::User("heavy"), arn)
+        w.iam(account)
+            .attach_policy(Holder::User("heavy"), arn)
             .unwrap();
     }
     for (g, arn) in ["developers", "operators"].iter().zip(&arns[10..]) {
-        w.create_group(account, g, None).unwrap();
-        w.attach_policy(account, Holder::Group(g), arn).unwrap();
-        w.put_inline_policy(
-            account,
+        w.iam(account).create_group(g, None).unwrap();
+        w.iam(account).attach_policy(Holder::Group(g), arn).unwrap();
+        w.iam(account).put_inline_policy(
             Holder::Group(g),
             "inline",
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sns:Publish","Resource":"*"}]}"#,
         )
         .unwrap();
-        w.add_user_to_group(account, g, "heavy").unwrap();
+        w.iam(account).add_user_to_group(g, "heavy").unwrap();
     }
     let key = w
-        .create_access_key(account, KeyOwner::User("heavy"))
+        .iam(account)
+        .create_access_key(KeyOwner::User("heavy"))
         .unwrap()
         .key
         .id;
@@ -141,28 +137,27 @@ fn scp_document() -> String {
 /// root, the OU and the account, and a 10-statement SCP on the OU.
 fn member_account(w: &Warden) -> String {
     use warden_core::org_policies::SCP;
-    let org = w.create_organization(ACCOUNT, None).unwrap();
+    let org = w.orgs(ACCOUNT).create_organization(None).unwrap();
     let member = w
-        .create_member_account(
-            ACCOUNT,
-            "workload",
-            "workload@example.com",
-            None,
-            Vec::new(),
-        )
+        .orgs(ACCOUNT)
+        .create_member_account("workload", "workload@example.com", None, Vec::new())
         .unwrap()
         .account;
     let root = org.root_id();
     let ou = w
-        .create_org_unit(ACCOUNT, &root, "workloads", Vec::new())
+        .orgs(ACCOUNT)
+        .create_org_unit(&root, "workloads", Vec::new())
         .unwrap()
         .id;
-    w.move_org_account(ACCOUNT, &member, &root, &ou).unwrap();
-    w.enable_policy_type(ACCOUNT, &root, SCP).unwrap();
-    let scp = w
-        .create_org_policy(ACCOUNT, "guardrails", "", SCP, &scp_document(), Vec::new())
+    w.orgs(ACCOUNT)
+        .move_org_account(&member, &root, &ou)
         .unwrap();
-    w.attach_org_policy(ACCOUNT, &scp.id, &ou).unwrap();
+    w.orgs(ACCOUNT).enable_policy_type(&root, SCP).unwrap();
+    let scp = w
+        .orgs(ACCOUNT)
+        .create_org_policy("guardrails", "", SCP, &scp_document(), Vec::new())
+        .unwrap();
+    w.orgs(ACCOUNT).attach_org_policy(&scp.id, &ou).unwrap();
     member
 }
 
@@ -242,7 +237,7 @@ fn bench(c: &mut Criterion) {
             key: "flip".into(),
             value: flip.to_string(),
         };
-        w.tag_user(account, user, &[tag]).unwrap();
+        w.iam(account).tag_user(user, &[tag]).unwrap();
     };
     c.bench_function(
         "authorize/user_10_attached_2_groups_boundary/allow_after_a_write_in_another_account",
@@ -257,14 +252,12 @@ fn bench(c: &mut Criterion) {
             )
         },
     );
-    w.create_user(
-        ACCOUNT,
-        NewUser {
+    w.iam(ACCOUNT)
+        .create_user(NewUser {
             name: "bystander".into(),
             ..NewUser::default()
-        },
-    )
-    .unwrap();
+        })
+        .unwrap();
     c.bench_function(
         "authorize/user_10_attached_2_groups_boundary/allow_after_a_write_in_its_account",
         |b| {

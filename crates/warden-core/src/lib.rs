@@ -69,7 +69,10 @@ use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use warden_store::Store;
 
 pub use error::{CoreError, Result};
+pub use iam::Iam;
+pub use orgs::Orgs;
 pub use state::{Change, State};
+pub use sts::Sts;
 
 use crypto::{MasterKey, SessionKey};
 
@@ -97,19 +100,28 @@ impl Default for Config {
 
 /// The domain: the in-memory model, the store behind it and the keys.
 ///
-/// Its operations are `impl Warden` blocks in the module of their area, so
-/// a method is found by its room rather than in this file:
+/// `Warden` itself keeps a small surface: opening, [`read`](Self::read),
+/// [`write`](Self::write), keys and config, the last-use bookkeeping of
+/// keys and roles, dev-mode [`reset`](Self::reset), the request path's
+/// [`credentials_for`](Self::credentials_for),
+/// [`authorize`](Self::authorize) and
+/// [`authorize_checks`](Self::authorize_checks) (in [`authz`]: they serve
+/// every service and are keyed by a key id or a caller, not scoped to an
+/// account), and one accessor per room. The operations are methods of the
+/// room handles the accessors give, each scoped to whom the operation acts
+/// for:
 ///
-/// * here: opening, [`read`](Self::read), [`write`](Self::write), keys and
-///   config, role last-use bookkeeping, dev-mode [`reset`](Self::reset);
-/// * [`iam`]: the IAM operations, one module per resource family (users,
-///   groups, roles and instance profiles, policies, access keys,
-///   passwords, MFA, the account, authorization details); by far the
+/// * [`iam`](Self::iam) → [`Iam`]: one account's IAM (users, groups, roles
+///   and instance profiles, policies, access keys, passwords, MFA, the
+///   account, authorization details, the policy simulator); by far the
 ///   largest share;
-/// * [`orgs`]: the organization and its accounts, OUs, SCPs and RCPs, tags;
-/// * [`authz`]: [`credentials_for`](Self::credentials_for) (in
-///   [`authz::auth`]), the authorizer's entry points and the simulator's;
-/// * [`sts`]: the STS operations.
+/// * [`orgs`](Self::orgs) → [`Orgs`]: the organization as the calling
+///   account sees it (its accounts, OUs, SCPs and RCPs, tags);
+/// * [`sts`](Self::sts) → [`Sts`]: the STS operations of one caller.
+///
+/// A handle's methods are `impl Iam<'_>` (`Orgs`, `Sts`) blocks in the
+/// module of their area, so a method is found by its room rather than in
+/// this file.
 #[derive(Debug)]
 pub struct Warden {
     config: Config,
@@ -200,8 +212,40 @@ impl Warden {
         Ok(out)
     }
 
+    /// One account's IAM: the handle of every IAM operation, acting in
+    /// `account` (the caller's, for a request).
+    pub fn iam<'a>(&'a self, account: &'a str) -> Iam<'a> {
+        Iam {
+            warden: self,
+            account,
+        }
+    }
+
+    /// Organizations as `account` (the caller's) sees it: the handle of
+    /// every Organizations operation.
+    pub fn orgs<'a>(&'a self, account: &'a str) -> Orgs<'a> {
+        Orgs {
+            warden: self,
+            account,
+        }
+    }
+
+    /// STS for `caller`: the handle of every STS operation.
+    pub fn sts<'a>(&'a self, caller: &'a authz::auth::Caller) -> Sts<'a> {
+        Sts {
+            warden: self,
+            caller,
+        }
+    }
+
     /// Notes that a role was assumed; memory only, flushed with key use.
-    pub fn record_role_use(&self, account: &str, role: &str, when: model::Epoch, region: &str) {
+    pub(crate) fn record_role_use(
+        &self,
+        account: &str,
+        role: &str,
+        when: model::Epoch,
+        region: &str,
+    ) {
         self.role_last_used.lock().insert(
             (account.to_string(), role.to_lowercase()),
             (when, region.to_string()),
@@ -209,7 +253,11 @@ impl Warden {
     }
 
     /// A role's last use not yet flushed to the store.
-    pub fn pending_role_use(&self, account: &str, role: &str) -> Option<(model::Epoch, String)> {
+    pub(crate) fn pending_role_use(
+        &self,
+        account: &str,
+        role: &str,
+    ) -> Option<(model::Epoch, String)> {
         self.role_last_used
             .lock()
             .get(&(account.to_string(), role.to_lowercase()))

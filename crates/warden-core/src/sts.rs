@@ -1,7 +1,7 @@
 //! STS: GetSessionToken, AssumeRole, GetFederationToken and
-//! GetAccessKeyInfo. Every kind of temporary credential is issued by one
-//! function, [`Warden::issue`]; the caller's identity itself is
-//! [`crate::authz::auth::Caller`].
+//! GetAccessKeyInfo, methods of the [`Sts`] handle. Every kind of temporary
+//! credential is issued by one function, `Sts::issue`; the caller's
+//! identity itself is [`crate::authz::auth::Caller`].
 
 use std::collections::HashSet;
 
@@ -51,12 +51,30 @@ fn session_duration(caller: &Caller, requested: Option<i32>) -> Result<i64> {
     }
 }
 
-impl Warden {
+/// STS for one caller: the handle every STS operation is a method of, given
+/// by [`Warden::sts`].
+///
+/// STS is scoped by its caller, not by an account: every operation issues
+/// credentials derived from who is calling (GetSessionToken for the caller
+/// itself, GetFederationToken for its user, AssumeRole for a role that may
+/// be in another account, checked against the caller), and reads the
+/// caller's session, MFA and policies. Like [`crate::iam::Iam`] it reaches
+/// the model through `self.warden`, with no `Deref`.
+#[derive(Debug, Clone, Copy)]
+pub struct Sts<'a> {
+    /// The domain the operations read and write.
+    pub(crate) warden: &'a Warden,
+    /// Who is calling: every credential issued derives from it.
+    pub(crate) caller: &'a Caller,
+}
+
+impl Sts<'_> {
     /// Seals `claims` (with a fresh key pair) into temporary credentials.
     fn issue(&self, mut claims: SessionClaims) -> Result<TemporaryCredentials> {
         claims.access_key_id = crate::iam::keys::access_key_id_for(&claims.account, true);
         claims.secret_access_key = crypto::new_secret_access_key();
         let session_token = self
+            .warden
             .session_key()
             .seal_session(&claims)
             .map_err(|e| CoreError::Internal(e.to_string()))?;
@@ -72,10 +90,10 @@ impl Warden {
     /// (serial, code) the session counts as MFA-authenticated.
     pub fn get_session_token(
         &self,
-        caller: &Caller,
         duration: Option<i32>,
         mfa: Option<(&str, &str)>,
     ) -> Result<TemporaryCredentials> {
+        let caller = self.caller;
         if caller.session.is_some() {
             return Err(CoreError::AccessDenied(
                 "Cannot call GetSessionToken with session credentials".to_string(),
@@ -90,9 +108,11 @@ impl Warden {
         };
         let mfa_time = match mfa {
             None => None,
-            Some((serial, code)) => {
-                Some(self.check_mfa_code(&caller.account, user_lower.as_deref(), serial, code)?)
-            }
+            Some((serial, code)) => Some(self.warden.iam(&caller.account).check_mfa_code(
+                user_lower.as_deref(),
+                serial,
+                code,
+            )?),
         };
         let now = now_epoch();
         self.issue(SessionClaims {
@@ -117,7 +137,8 @@ impl Warden {
     /// all, the session's tags and source identity, its policy, the MFA
     /// code, the role and its trust policy, the duration, the table's checks
     /// decided with the trust policy, and the credentials.
-    pub fn assume_role(&self, caller: &Caller, req: AssumeRoleInput) -> Result<AssumedRole> {
+    pub fn assume_role(&self, req: AssumeRoleInput) -> Result<AssumedRole> {
+        let caller = self.caller;
         let role_arn = req.role_arn.as_str();
         let (role_account, role_name) = parse_role_arn(role_arn)?;
         let denied = || {
@@ -140,8 +161,7 @@ impl Warden {
         let parent = caller.session.as_ref();
         let (tags, transitive) = inherited_and_requested_tags(parent, &req)?;
         let source_identity = chained_source_identity(caller, parent, &req)?;
-        let session_policy =
-            self.merged_session_policy(&caller.account, req.policy.as_deref(), &req.policy_arns)?;
+        let session_policy = self.merged_session_policy(req.policy.as_deref(), &req.policy_arns)?;
         let packed = packed_size_percent(session_policy.as_deref(), &tags);
         if packed > 100 {
             return Err(CoreError::PackedPolicyTooLarge(format!(
@@ -154,14 +174,18 @@ impl Warden {
                     PrincipalKind::User { name_lower } => Some(name_lower.as_str()),
                     _ => None,
                 };
-                Some(self.check_mfa_code(&caller.account, user, serial, code)?)
+                Some(
+                    self.warden
+                        .iam(&caller.account)
+                        .check_mfa_code(user, serial, code)?,
+                )
             }
             None => parent
                 .filter(|p| p.mfa_authenticated)
                 .and_then(|p| p.mfa_auth_time),
         };
         let (role, trust) = {
-            let s = self.read();
+            let s = self.warden.read();
             let role = s
                 .role(role_account, role_name)
                 .filter(|r| r.arn() == role_arn)
@@ -175,7 +199,7 @@ impl Warden {
             return Err(denied());
         };
         let seconds = role_session_seconds(&role, chained, req.duration)?;
-        self.authorize_assume_role(caller, &req, trust)?;
+        self.authorize_assume_role(&req, trust)?;
 
         let now = now_epoch();
         let session_arn = format!(
@@ -200,7 +224,8 @@ impl Warden {
             transitive_tag_keys: transitive,
             ..SessionClaims::default()
         })?;
-        self.record_role_use(role_account, &role.name, now, &req.region);
+        self.warden
+            .record_role_use(role_account, &role.name, now, &req.region);
         Ok(AssumedRole {
             credentials,
             assumed_role_id,
@@ -220,10 +245,10 @@ impl Warden {
     /// which must allow each of them too.
     fn authorize_assume_role(
         &self,
-        caller: &Caller,
         req: &AssumeRoleInput,
         trust: std::sync::Arc<warden_policy::Policy>,
     ) -> Result<()> {
+        let caller = self.caller;
         let role_arn = req.role_arn.as_str();
         let denied = |action: &str| {
             CoreError::AccessDenied(format!(
@@ -248,19 +273,20 @@ impl Warden {
         }
         let trust = warden_policy::NamedPolicy::new(format!("{role_arn} trust policy"), trust);
         for check in &req.checks {
-            self.decide_with(
-                caller,
-                check.action,
-                role_arn,
-                &facts,
-                &check.keys,
-                Some(&trust),
-                true,
-            )
-            .map_err(|e| match e {
-                CoreError::AccessDenied(_) => denied(check.action),
-                other => other,
-            })?;
+            self.warden
+                .decide_with(
+                    caller,
+                    check.action,
+                    role_arn,
+                    &facts,
+                    &check.keys,
+                    Some(&trust),
+                    true,
+                )
+                .map_err(|e| match e {
+                    CoreError::AccessDenied(_) => denied(check.action),
+                    other => other,
+                })?;
         }
         Ok(())
     }
@@ -269,13 +295,13 @@ impl Warden {
     /// it can do nothing its session policy does not allow.
     pub fn get_federation_token(
         &self,
-        caller: &Caller,
         name: &str,
         duration: Option<i32>,
         policy: Option<&str>,
         policy_arns: &[String],
         tags: Vec<(String, String)>,
     ) -> Result<FederatedUser> {
+        let caller = self.caller;
         if caller.session.is_some() {
             return Err(CoreError::AccessDenied(
                 "Cannot call GetFederationToken with session credentials".to_string(),
@@ -298,6 +324,7 @@ impl Warden {
         // the request path reads a federated session's tags from there.
         let user_tags: Vec<(String, String)> = match &user_lower {
             Some(lower) => self
+                .warden
                 .read()
                 .user(&caller.account, lower)
                 .map(|u| {
@@ -309,7 +336,7 @@ impl Warden {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
-        let session_policy = self.merged_session_policy(&caller.account, policy, policy_arns)?;
+        let session_policy = self.merged_session_policy(policy, policy_arns)?;
         let packed = packed_size_percent(session_policy.as_deref(), &tags);
         if packed > 100 {
             return Err(CoreError::PackedPolicyTooLarge(format!(
@@ -347,7 +374,6 @@ impl Warden {
     /// AWS caps their combined plain text at 2,048 characters.
     fn merged_session_policy(
         &self,
-        account: &str,
         inline: Option<&str>,
         arns: &[String],
     ) -> Result<Option<String>> {
@@ -370,7 +396,7 @@ impl Warden {
             texts.push(doc.to_string());
         }
         for arn in arns {
-            let view = self.get_policy_version_default(account, arn)?;
+            let view = self.get_policy_version_default(arn)?;
             texts.push(view);
         }
         let plain: usize = texts
@@ -397,18 +423,18 @@ impl Warden {
         Ok(Some(merged.to_string()))
     }
 
-    /// The default version's document of a managed policy (customer or AWS).
-    fn get_policy_version_default(&self, account: &str, arn: &str) -> Result<String> {
-        let view = self.get_policy(account, arn)?;
-        Ok(self
-            .get_policy_version(account, arn, &view.default_version)?
-            .document)
+    /// The default version's document of a managed policy (customer or AWS)
+    /// the caller's account sees.
+    fn get_policy_version_default(&self, arn: &str) -> Result<String> {
+        let iam = self.warden.iam(&self.caller.account);
+        let view = iam.get_policy(arn)?;
+        Ok(iam.get_policy_version(arn, &view.default_version)?.document)
     }
 
     /// GetAccessKeyInfo: the account that owns a key. Long-term keys are
     /// looked up; a temporary key is known only to its own caller.
     pub fn access_key_account(&self, key_id: &str) -> Result<String> {
-        if let Some(k) = self.read().access_keys.get(key_id) {
+        if let Some(k) = self.warden.read().access_keys.get(key_id) {
             return Ok(k.account.clone());
         }
         if let Some(account) = crate::iam::keys::account_of_key_id(key_id) {

@@ -61,7 +61,7 @@ pub async fn reset(State(app): State<Arc<AppState>>) -> Response {
         if let Some((id, secret)) = root_key {
             let account = warden.config().default_account.clone();
             let secret = String::from_utf8_lossy(secret.expose()).into_owned();
-            warden.install_root_key(&account, &id, &secret)?;
+            warden.iam(&account).install_root_key(&id, &secret)?;
         }
         Ok::<(), warden_core::CoreError>(())
     };

@@ -48,6 +48,26 @@ pub struct AppState {
     pub dev: Option<dev::DevMode>,
 }
 
+// Handlers act for the request's caller: IAM and Organizations in its
+// account, STS as itself. These give a handler its room of the domain in
+// one call (`app.iam(ctx).create_user(..)`).
+impl AppState {
+    /// IAM in the caller's account.
+    pub(crate) fn iam<'a>(&'a self, ctx: &'a edge::RequestCtx) -> warden_core::Iam<'a> {
+        self.warden.iam(&ctx.caller.account)
+    }
+
+    /// Organizations as the caller's account sees it.
+    pub(crate) fn orgs<'a>(&'a self, ctx: &'a edge::RequestCtx) -> warden_core::Orgs<'a> {
+        self.warden.orgs(&ctx.caller.account)
+    }
+
+    /// STS for the caller.
+    pub(crate) fn sts<'a>(&'a self, ctx: &'a edge::RequestCtx) -> warden_core::Sts<'a> {
+        self.warden.sts(&ctx.caller)
+    }
+}
+
 /// The router: `/health`, the AWS endpoint at `/`, and in dev mode only, the
 /// moto-compatible reset endpoints.
 pub fn router(state: Arc<AppState>) -> Router {

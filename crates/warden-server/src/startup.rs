@@ -255,13 +255,15 @@ fn bootstrap_root(
 ) -> Result<(), StartupError> {
     let account = &opts.account_id;
     if let Some((id, secret)) = &opts.root_key {
-        warden.install_root_key(account, id, secret)?;
+        warden.iam(account).install_root_key(id, secret)?;
         return Ok(());
     }
-    if opts.dev || warden.root_has_keys(account) {
+    if opts.dev || warden.iam(account).root_has_keys() {
         return Ok(());
     }
-    let key = warden.create_access_key(account, warden_core::keys::KeyOwner::Root)?;
+    let key = warden
+        .iam(account)
+        .create_access_key(warden_core::keys::KeyOwner::Root)?;
     let secret = String::from_utf8_lossy(key.key.secret.expose()).into_owned();
     let text = profile_text(account, &key.key.id, &secret, &format!("http://{addr}"));
     let path = opts.data_dir.join("root-credentials");

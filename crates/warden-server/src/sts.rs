@@ -74,8 +74,8 @@ impl StsApi for Sts<'_> {
         let mfa = mfa.as_ref().map(|(s, c)| (s.as_str(), c.as_str()));
         let creds = self
             .app
-            .warden
-            .get_session_token(&ctx.caller, input.duration_seconds, mfa)?;
+            .sts(ctx)
+            .get_session_token(input.duration_seconds, mfa)?;
         Ok(GetSessionTokenResponse {
             credentials: Some(Credentials {
                 access_key_id: creds.access_key_id,
@@ -90,24 +90,21 @@ impl StsApi for Sts<'_> {
 
     fn assume_role(&self, ctx: &RequestCtx, input: AssumeRoleRequest) -> R<AssumeRoleResponse> {
         let mfa = mfa_pair(input.serial_number, input.token_code)?;
-        let out = self.app.warden.assume_role(
-            &ctx.caller,
-            AssumeRoleInput {
-                role_arn: input.role_arn,
-                session_name: input.role_session_name,
-                duration: input.duration_seconds,
-                external_id: input.external_id,
-                policy: input.policy,
-                policy_arns: policy_arns(input.policy_arns),
-                tags: sts_tags(input.tags),
-                transitive_tag_keys: input.transitive_tag_keys.unwrap_or_default(),
-                source_identity: input.source_identity,
-                mfa,
-                region: ctx.region.clone(),
-                facts: ctx.facts.clone(),
-                checks: ctx.checks.clone(),
-            },
-        )?;
+        let out = self.app.sts(ctx).assume_role(AssumeRoleInput {
+            role_arn: input.role_arn,
+            session_name: input.role_session_name,
+            duration: input.duration_seconds,
+            external_id: input.external_id,
+            policy: input.policy,
+            policy_arns: policy_arns(input.policy_arns),
+            tags: sts_tags(input.tags),
+            transitive_tag_keys: input.transitive_tag_keys.unwrap_or_default(),
+            source_identity: input.source_identity,
+            mfa,
+            region: ctx.region.clone(),
+            facts: ctx.facts.clone(),
+            checks: ctx.checks.clone(),
+        })?;
         Ok(AssumeRoleResponse {
             credentials: Some(credentials_out(out.credentials)),
             assumed_role_user: Some(AssumedRoleUser {
@@ -125,8 +122,7 @@ impl StsApi for Sts<'_> {
         ctx: &RequestCtx,
         input: GetFederationTokenRequest,
     ) -> R<GetFederationTokenResponse> {
-        let out = self.app.warden.get_federation_token(
-            &ctx.caller,
+        let out = self.app.sts(ctx).get_federation_token(
             &input.name,
             input.duration_seconds,
             input.policy.as_deref(),
@@ -146,10 +142,10 @@ impl StsApi for Sts<'_> {
 
     fn get_access_key_info(
         &self,
-        _ctx: &RequestCtx,
+        ctx: &RequestCtx,
         input: GetAccessKeyInfoRequest,
     ) -> R<GetAccessKeyInfoResponse> {
-        let account = self.app.warden.access_key_account(&input.access_key_id)?;
+        let account = self.app.sts(ctx).access_key_account(&input.access_key_id)?;
         Ok(GetAccessKeyInfoResponse {
             account: Some(account),
         })

@@ -336,30 +336,27 @@ mod tests {
     fn world() -> (Warden, Caller) {
         let w = Warden::in_memory_for_tests(ACCT).unwrap();
         let boundary = "arn:aws:iam::aws:policy/ReadOnlyAccess".to_string();
-        w.create_user(
-            ACCT,
-            NewUser {
+        w.iam(ACCT)
+            .create_user(NewUser {
                 name: "Stored".into(),
                 path: Some("/p/".into()),
                 tags: tag(),
                 permissions_boundary: Some(boundary.clone()),
-            },
-        )
-        .unwrap();
-        w.create_group(ACCT, "Stored", Some("/p/")).unwrap();
-        w.create_role(
-            ACCT,
-            NewRole {
+            })
+            .unwrap();
+        w.iam(ACCT).create_group("Stored", Some("/p/")).unwrap();
+        w.iam(ACCT)
+            .create_role(NewRole {
                 name: "Stored".into(),
                 path: Some("/p/".into()),
                 trust_document: TRUST.into(),
                 tags: tag(),
                 permissions_boundary: Some(boundary),
                 ..NewRole::default()
-            },
-        )
-        .unwrap();
-        w.create_instance_profile(ACCT, "Stored", Some("/p/"), Vec::new())
+            })
+            .unwrap();
+        w.iam(ACCT)
+            .create_instance_profile("Stored", Some("/p/"), Vec::new())
             .unwrap();
         let caller = user_in(&w, ACCT, "caller");
         (w, caller)

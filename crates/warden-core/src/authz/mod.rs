@@ -657,53 +657,58 @@ pub(crate) mod tests {
         assert!(!allowed(&w, &me));
         // A managed policy attached, its default version switched, detached.
         let arn = w
-            .create_policy(
-                ACCT,
-                NewPolicy {
-                    name: "p".into(),
-                    document: GET_USER.into(),
-                    ..NewPolicy::default()
-                },
-            )
+            .iam(ACCT)
+            .create_policy(NewPolicy {
+                name: "p".into(),
+                document: GET_USER.into(),
+                ..NewPolicy::default()
+            })
             .unwrap()
             .arn;
-        w.attach_policy(ACCT, Holder::User("dev"), &arn).unwrap();
+        w.iam(ACCT)
+            .attach_policy(Holder::User("dev"), &arn)
+            .unwrap();
         assert!(allowed(&w, &me));
-        w.create_policy_version(ACCT, &arn, NOTHING, true).unwrap();
-        assert!(!allowed(&w, &me));
-        w.set_default_policy_version(ACCT, &arn, "v1").unwrap();
-        assert!(allowed(&w, &me));
-        w.detach_policy(ACCT, Holder::User("dev"), &arn).unwrap();
-        assert!(!allowed(&w, &me));
-        // Through a group: membership and the group's inline policy.
-        w.create_group(ACCT, "g", None).unwrap();
-        w.put_inline_policy(ACCT, Holder::Group("g"), "i", GET_USER)
+        w.iam(ACCT)
+            .create_policy_version(&arn, NOTHING, true)
             .unwrap();
         assert!(!allowed(&w, &me));
-        w.add_user_to_group(ACCT, "g", "dev").unwrap();
+        w.iam(ACCT).set_default_policy_version(&arn, "v1").unwrap();
         assert!(allowed(&w, &me));
-        w.remove_user_from_group(ACCT, "g", "dev").unwrap();
+        w.iam(ACCT)
+            .detach_policy(Holder::User("dev"), &arn)
+            .unwrap();
+        assert!(!allowed(&w, &me));
+        // Through a group: membership and the group's inline policy.
+        w.iam(ACCT).create_group("g", None).unwrap();
+        w.iam(ACCT)
+            .put_inline_policy(Holder::Group("g"), "i", GET_USER)
+            .unwrap();
+        assert!(!allowed(&w, &me));
+        w.iam(ACCT).add_user_to_group("g", "dev").unwrap();
+        assert!(allowed(&w, &me));
+        w.iam(ACCT).remove_user_from_group("g", "dev").unwrap();
         assert!(!allowed(&w, &me));
         // A principal tag that a condition reads.
-        w.put_inline_policy(
-            ACCT,
+        w.iam(ACCT).put_inline_policy(
             Holder::User("dev"),
             "abac",
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}]}"#,
         )
         .unwrap();
         assert!(!allowed(&w, &me));
-        w.tag_user(
-            ACCT,
-            "dev",
-            &[Tag {
-                key: "team".into(),
-                value: "blue".into(),
-            }],
-        )
-        .unwrap();
+        w.iam(ACCT)
+            .tag_user(
+                "dev",
+                &[Tag {
+                    key: "team".into(),
+                    value: "blue".into(),
+                }],
+            )
+            .unwrap();
         assert!(allowed(&w, &me));
-        w.delete_inline_policy(ACCT, Holder::User("dev"), "abac")
+        w.iam(ACCT)
+            .delete_inline_policy(Holder::User("dev"), "abac")
             .unwrap();
         assert!(!allowed(&w, &me));
     }
@@ -715,16 +720,15 @@ pub(crate) mod tests {
 
     /// A user with an access key in `account`, as an authenticated caller.
     pub(crate) fn user_in(w: &Warden, account: &str, name: &str) -> Caller {
-        w.create_user(
-            account,
-            NewUser {
+        w.iam(account)
+            .create_user(NewUser {
                 name: name.into(),
                 ..NewUser::default()
-            },
-        )
-        .unwrap();
+            })
+            .unwrap();
         let key = w
-            .create_access_key(account, KeyOwner::User(name))
+            .iam(account)
+            .create_access_key(KeyOwner::User(name))
             .unwrap()
             .key
             .id;
@@ -734,9 +738,10 @@ pub(crate) mod tests {
     #[test]
     fn writes_elsewhere_keep_a_principals_view_and_its_own_account_renews_it() {
         let (w, me) = setup();
-        let org = w.create_organization(ACCT, None).unwrap();
+        let org = w.orgs(ACCT).create_organization(None).unwrap();
         let member = w
-            .create_member_account(ACCT, "m", "m@example.com", None, Vec::new())
+            .orgs(ACCT)
+            .create_member_account("m", "m@example.com", None, Vec::new())
             .unwrap()
             .account;
         let before = view(&w, &me);
@@ -747,17 +752,21 @@ pub(crate) mod tests {
         // Another account's users, and credentials of my own account, are
         // not part of my view.
         let other = user_in(&w, &member, "someone");
-        w.create_access_key(ACCT, KeyOwner::User("dev")).unwrap();
+        w.iam(ACCT)
+            .create_access_key(KeyOwner::User("dev"))
+            .unwrap();
         assert!(Arc::ptr_eq(&before, &view(&w, &me)));
         let theirs = view(&w, &other);
         // A write in my account renews my view, not the other account's.
-        w.create_group(ACCT, "g", None).unwrap();
+        w.iam(ACCT).create_group("g", None).unwrap();
         let after = view(&w, &me);
         assert!(!Arc::ptr_eq(&before, &after));
         assert!(Arc::ptr_eq(&theirs, &view(&w, &other)));
         // An organization change reaches across accounts: both renew.
         use crate::orgs::org_policies::SCP;
-        w.enable_policy_type(ACCT, &org.root_id(), SCP).unwrap();
+        w.orgs(ACCT)
+            .enable_policy_type(&org.root_id(), SCP)
+            .unwrap();
         assert!(!Arc::ptr_eq(&after, &view(&w, &me)));
         assert!(!Arc::ptr_eq(&theirs, &view(&w, &other)));
     }
@@ -765,7 +774,8 @@ pub(crate) mod tests {
     #[test]
     fn a_reset_drops_every_view_even_of_a_principal_recreated_under_its_name() {
         let (w, me) = setup();
-        w.put_inline_policy(ACCT, Holder::User("dev"), "p", GET_USER)
+        w.iam(ACCT)
+            .put_inline_policy(Holder::User("dev"), "p", GET_USER)
             .unwrap();
         assert!(allowed(&w, &me), "cached with the policy");
         w.reset().unwrap();
@@ -780,8 +790,7 @@ pub(crate) mod tests {
         // session of the same user must not see it, even right after the
         // user's own request resolved its policies.
         let (w, me) = setup();
-        w.put_inline_policy(
-            ACCT,
+        w.iam(ACCT).put_inline_policy(
             Holder::User("dev"),
             "by-name",
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:username":"dev"}}}]}"#,
@@ -795,8 +804,7 @@ pub(crate) mod tests {
         w.authorize(&me, "s3:GetObject", object, &facts)
             .expect("the user itself is allowed");
         let fed = w
-            .get_federation_token(
-                &me,
+            .sts(&me).get_federation_token(
                 "visitor",
                 None,
                 Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#),

@@ -12,8 +12,8 @@ use warden_policy::{
 
 use crate::error::{CoreError, Result};
 use crate::iam::policies::{aws_policies, compile_document, compiled_managed};
+use crate::iam::Iam;
 use crate::state::State;
-use crate::Warden;
 
 /// A policy taking part in a simulation, with the id and type AWS reports
 /// in `MatchedStatements` (`user`, `group`, `role`, `aws-managed`,
@@ -475,16 +475,16 @@ pub fn run(
     Ok(out)
 }
 
-impl Warden {
+impl Iam<'_> {
     /// GetContextKeysForPrincipalPolicy: the keys of the principal's stored
     /// policies and of `extra`.
     pub fn principal_context_keys(
         &self,
-        account: &str,
         source_arn: &str,
         extra: &[SimPolicy],
     ) -> Result<Vec<String>> {
-        let (identity, boundary) = principal_policies(&self.read(), account, source_arn)?;
+        let (identity, boundary) =
+            principal_policies(&self.warden.read(), self.account, source_arn)?;
         let all = identity.iter().chain(boundary.as_ref()).chain(extra);
         Ok(context_keys(all.map(|p| p.policy.as_ref())))
     }
@@ -493,14 +493,14 @@ impl Warden {
     /// `extra`; `boundary_override` replaces its boundary when given.
     pub fn simulate_principal(
         &self,
-        account: &str,
         source_arn: &str,
         extra: Vec<SimPolicy>,
         boundary_override: Option<SimPolicy>,
         mut req: SimRequest,
     ) -> Result<Vec<SimResult>> {
+        let account = self.account;
         let (mut identity, boundary, org) = {
-            let s = self.read();
+            let s = self.warden.read();
             let (identity, boundary) = principal_policies(&s, account, source_arn)?;
             (identity, boundary, OrgLimits::of(&s, account))
         };

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::crypto::{self, Secret};
 use crate::error::{CoreError, Result};
+use crate::iam::Iam;
 use crate::model::{now_epoch, AccessKey, Account, KeyStatus, PasswordPolicy};
 use crate::state::Change;
 use crate::Warden;
@@ -26,18 +27,19 @@ pub fn ensure_account(w: &Warden, account: &str) -> Result<bool> {
     })
 }
 
-impl Warden {
-    /// Gives the root user of `account` the long-term key `key_id`/`secret`.
+impl Iam<'_> {
+    /// Gives the root user of the account the long-term key `key_id`/`secret`.
     /// Idempotent for the same pair; a different secret for an existing id is
     /// refused rather than silently replaced.
-    pub fn install_root_key(&self, account: &str, key_id: &str, secret: &str) -> Result<()> {
+    pub fn install_root_key(&self, key_id: &str, secret: &str) -> Result<()> {
+        let account = self.account;
         if !crypto::is_valid_access_key_id(key_id) || secret.len() < 16 {
             return Err(CoreError::InvalidInput(
                 "root access key id must be 16-128 characters of [A-Z0-9] and the secret at least 16 characters"
                     .to_string(),
             ));
         }
-        self.write(|s| {
+        self.warden.write(|s| {
             if let Some(existing) = s.access_keys.get(key_id) {
                 if existing.user.is_none()
                     && existing.account == account
@@ -55,32 +57,34 @@ impl Warden {
                 user: None,
                 status: KeyStatus::Active,
                 created: now_epoch(),
-                sealed_secret: self.master_key().seal(secret.as_bytes(), key_id.as_bytes()),
+                sealed_secret: self
+                    .warden
+                    .master_key()
+                    .seal(secret.as_bytes(), key_id.as_bytes()),
                 secret: Secret::from(secret.as_bytes().to_vec()),
             };
             Ok((vec![Change::AccessKey(key)], ()))
         })
     }
 
-    /// Whether any long-term key exists for the root user of `account`.
-    pub fn root_has_keys(&self, account: &str) -> bool {
-        !self.read().keys_of(account, None).is_empty()
+    /// Whether any long-term key exists for the root user of the account.
+    pub fn root_has_keys(&self) -> bool {
+        !self.warden.read().keys_of(self.account, None).is_empty()
     }
 
-    fn account_record(&self, account: &str) -> Result<Account> {
-        self.read()
+    fn account_record(&self) -> Result<Account> {
+        let account = self.account;
+        self.warden
+            .read()
             .accounts
             .get(account)
             .cloned()
             .ok_or_else(|| CoreError::Internal(format!("account {account} is missing")))
     }
 
-    fn update_account(
-        &self,
-        account: &str,
-        f: impl FnOnce(&mut Account) -> Result<()>,
-    ) -> Result<()> {
-        self.write(|s| {
+    fn update_account(&self, f: impl FnOnce(&mut Account) -> Result<()>) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
             let mut acct = s
                 .accounts
                 .get(account)
@@ -93,8 +97,9 @@ impl Warden {
 
     /// CreateAccountAlias: sets the account's one alias; EntityAlreadyExists if another account
     /// holds it.
-    pub fn create_account_alias(&self, account: &str, alias: &str) -> Result<()> {
-        self.write(|s| {
+    pub fn create_account_alias(&self, alias: &str) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
             // Aliases are unique across every account, as on AWS.
             if s.accounts
                 .values()
@@ -115,8 +120,8 @@ impl Warden {
     }
 
     /// DeleteAccountAlias: removes `alias`; NoSuchEntity unless it is the account's alias.
-    pub fn delete_account_alias(&self, account: &str, alias: &str) -> Result<()> {
-        self.update_account(account, |a| {
+    pub fn delete_account_alias(&self, alias: &str) -> Result<()> {
+        self.update_account(|a| {
             if a.alias.as_deref() != Some(alias) {
                 return Err(CoreError::NoSuchEntity(format!(
                     "The account alias {alias} cannot be found."
@@ -128,24 +133,23 @@ impl Warden {
     }
 
     /// ListAccountAliases: the account's alias, if set (AWS allows at most one).
-    pub fn account_aliases(&self, account: &str) -> Result<Vec<String>> {
-        Ok(self.account_record(account)?.alias.into_iter().collect())
+    pub fn account_aliases(&self) -> Result<Vec<String>> {
+        Ok(self.account_record()?.alias.into_iter().collect())
     }
 
     /// GetAccountPasswordPolicy; NoSuchEntity when the account has none (AWS then applies its
     /// default).
-    pub fn password_policy(&self, account: &str) -> Result<PasswordPolicy> {
-        self.account_record(account)?
-            .password_policy
-            .ok_or_else(|| {
-                CoreError::NoSuchEntity(format!(
-                    "The Password Policy with domain name {account} cannot be found."
-                ))
-            })
+    pub fn password_policy(&self) -> Result<PasswordPolicy> {
+        self.account_record()?.password_policy.ok_or_else(|| {
+            CoreError::NoSuchEntity(format!(
+                "The Password Policy with domain name {} cannot be found.",
+                self.account
+            ))
+        })
     }
 
     /// UpdateAccountPasswordPolicy: replaces the whole policy; the minimum length must be 6 to 128.
-    pub fn update_password_policy(&self, account: &str, policy: PasswordPolicy) -> Result<()> {
+    pub fn update_password_policy(&self, policy: PasswordPolicy) -> Result<()> {
         if let Some(n) = policy.minimum_password_length {
             if !(6..=128).contains(&n) {
                 return Err(CoreError::ValidationError(format!(
@@ -154,15 +158,15 @@ impl Warden {
                 )));
             }
         }
-        self.update_account(account, |a| {
+        self.update_account(|a| {
             a.password_policy = Some(policy);
             Ok(())
         })
     }
 
     /// DeleteAccountPasswordPolicy; NoSuchEntity when there is none.
-    pub fn delete_password_policy(&self, account: &str) -> Result<()> {
-        self.update_account(account, |a| {
+    pub fn delete_password_policy(&self) -> Result<()> {
+        self.update_account(|a| {
             if a.password_policy.take().is_none() {
                 return Err(CoreError::NoSuchEntity(
                     "The account policy with name PasswordPolicy cannot be found.".to_string(),
@@ -173,8 +177,9 @@ impl Warden {
     }
 
     /// GetAccountSummary's map: usage counts and the quotas warden enforces.
-    pub fn account_summary(&self, account: &str) -> BTreeMap<&'static str, i32> {
-        let s = self.read();
+    pub fn account_summary(&self) -> BTreeMap<&'static str, i32> {
+        let account = self.account;
+        let s = self.warden.read();
         let users = s.users_of(account).count() as i32;
         let groups = s.groups_of(account).count() as i32;
         let mfa_in_use = s.mfa_of(account).filter(|m| m.user.is_some()).count() as i32;
@@ -185,7 +190,7 @@ impl Warden {
             .policies_of(account)
             .map(|p| p.versions.len() as i32)
             .sum();
-        let attach_quota = self.config().attached_policies_quota as i32;
+        let attach_quota = self.warden.config().attached_policies_quota as i32;
         let mut m = BTreeMap::new();
         m.insert("Users", users);
         m.insert("UsersQuota", 5000);

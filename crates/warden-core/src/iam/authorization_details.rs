@@ -6,9 +6,9 @@
 use crate::error::Result;
 use crate::iam::policies::{PolicyFilter, PolicyView, VersionView};
 use crate::iam::roles::effective_trust_document;
+use crate::iam::Iam;
 use crate::model::{Group, InstanceProfile, Role, User};
 use crate::page::{paginate, Page};
-use crate::Warden;
 
 /// An attached managed policy: its name (when the account can see the
 /// policy) and ARN.
@@ -71,17 +71,17 @@ impl DetailFilter<'_> {
     }
 }
 
-impl Warden {
+impl Iam<'_> {
     /// One page of the account's authorization details.
     pub fn authorization_details(
         &self,
-        account: &str,
         filter: DetailFilter<'_>,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<DetailItem>> {
+        let account = self.account;
         let policy_views = self
-            .list_policies(account, &PolicyFilter::default(), None, Some(1000))?
+            .list_policies(&PolicyFilter::default(), None, Some(1000))?
             .items;
         let attached = |arns: &[String]| -> Vec<AttachedName> {
             arns.iter()
@@ -96,7 +96,7 @@ impl Warden {
         };
         let mut items: Vec<DetailItem> = Vec::new();
         {
-            let s = self.read();
+            let s = self.warden.read();
             if filter.wants("User") {
                 for u in s.users_of(account) {
                     items.push(DetailItem::User {
@@ -144,9 +144,7 @@ impl Warden {
             if !wanted {
                 continue;
             }
-            let versions = self
-                .list_policy_versions(account, &v.arn, None, Some(1000))?
-                .items;
+            let versions = self.list_policy_versions(&v.arn, None, Some(1000))?.items;
             items.push(DetailItem::Policy {
                 policy: v.clone(),
                 versions,

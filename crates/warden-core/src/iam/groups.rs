@@ -4,10 +4,10 @@
 use crate::crypto;
 use crate::error::{CoreError, Result};
 use crate::iam::users::{find_user, update_user_with};
+use crate::iam::Iam;
 use crate::model::{now_epoch, Group, User};
 use crate::page::{paginate, Page};
 use crate::state::{name_key, Change, Kind, State};
-use crate::Warden;
 
 /// AWS's "groups per user" quota.
 pub const GROUPS_PER_USER: usize = 10;
@@ -27,11 +27,12 @@ fn members<'a>(
         .filter(move |u| u.groups.iter().any(|g| g == group_lower))
 }
 
-impl Warden {
+impl Iam<'_> {
     /// CreateGroup: a new group with a fresh `AGPA` id and path `/` by default; names are unique
     /// per account in any case.
-    pub fn create_group(&self, account: &str, name: &str, path: Option<&str>) -> Result<Group> {
-        self.write(|s| {
+    pub fn create_group(&self, name: &str, path: Option<&str>) -> Result<Group> {
+        let account = self.account;
+        self.warden.write(|s| {
             if s.group(account, name).is_some() {
                 return Err(CoreError::EntityAlreadyExists(format!(
                     "Group with name {name} already exists."
@@ -53,12 +54,12 @@ impl Warden {
     /// The group and a page of its members.
     pub fn get_group(
         &self,
-        account: &str,
         name: &str,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<(Group, Page<User>)> {
-        let s = self.read();
+        let account = self.account;
+        let s = self.warden.read();
         let group = find_group(&s, account, name)?.clone();
         let lower = group.name.to_lowercase();
         let page = paginate(
@@ -74,15 +75,14 @@ impl Warden {
     /// insensitive name order.
     pub fn list_groups(
         &self,
-        account: &str,
         path_prefix: Option<&str>,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<Group>> {
-        let s = self.read();
+        let s = self.warden.read();
         let prefix = path_prefix.unwrap_or("/");
         paginate(
-            s.groups_of(account)
+            s.groups_of(self.account)
                 .filter(|g| g.path.starts_with(prefix))
                 .cloned(),
             |g| g.name.to_lowercase(),
@@ -94,12 +94,12 @@ impl Warden {
     /// ListGroupsForUser: the groups the user belongs to, in case-insensitive name order.
     pub fn list_groups_for_user(
         &self,
-        account: &str,
         user: &str,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<Group>> {
-        let s = self.read();
+        let account = self.account;
+        let s = self.warden.read();
         let user = find_user(&s, account, user)?;
         let mut groups: Vec<Group> = user
             .groups
@@ -114,12 +114,12 @@ impl Warden {
     /// new name.
     pub fn update_group(
         &self,
-        account: &str,
         name: &str,
         new_name: Option<&str>,
         new_path: Option<&str>,
     ) -> Result<()> {
-        self.write(|s| {
+        let account = self.account;
+        self.warden.write(|s| {
             let old = find_group(s, account, name)?;
             let mut group = old.clone();
             let mut changes = Vec::new();
@@ -153,8 +153,9 @@ impl Warden {
 
     /// DeleteGroup; DeleteConflict while it still has policies (inline or attached) or members, as
     /// on AWS.
-    pub fn delete_group(&self, account: &str, name: &str) -> Result<()> {
-        self.write(|s| {
+    pub fn delete_group(&self, name: &str) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
             let group = find_group(s, account, name)?;
             if !group.inline_policies.is_empty() || !group.attached_policies.is_empty() {
                 return Err(CoreError::DeleteConflict(
@@ -178,8 +179,9 @@ impl Warden {
 
     /// AddUserToGroup; adding a member again succeeds, and a user may be in at most
     /// [`GROUPS_PER_USER`] groups.
-    pub fn add_user_to_group(&self, account: &str, group: &str, user: &str) -> Result<()> {
-        update_user_with(self, account, user, |s, u| {
+    pub fn add_user_to_group(&self, group: &str, user: &str) -> Result<()> {
+        let account = self.account;
+        update_user_with(self.warden, account, user, |s, u| {
             let g = find_group(s, account, group)?.name.to_lowercase();
             if u.groups.contains(&g) {
                 return Ok(());
@@ -196,8 +198,9 @@ impl Warden {
     }
 
     /// RemoveUserFromGroup; removing a user who is not a member succeeds, as on AWS.
-    pub fn remove_user_from_group(&self, account: &str, group: &str, user: &str) -> Result<()> {
-        update_user_with(self, account, user, |s, u| {
+    pub fn remove_user_from_group(&self, group: &str, user: &str) -> Result<()> {
+        let account = self.account;
+        update_user_with(self.warden, account, user, |s, u| {
             let g = find_group(s, account, group)?.name.to_lowercase();
             // Removing a non-member succeeds, as on AWS.
             u.groups.retain(|x| *x != g);

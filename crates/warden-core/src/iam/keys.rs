@@ -3,9 +3,10 @@
 use parking_lot::Mutex;
 use std::collections::HashMap;
 
-use crate::crypto::{self, Secret};
+use crate::crypto;
 use crate::error::{CoreError, Result};
 use crate::iam::users::find_user;
+use crate::iam::Iam;
 use crate::model::{now_epoch, AccessKey, Epoch, KeyLastUsed, KeyStatus};
 use crate::page::{paginate, Page};
 use crate::state::{Change, Kind, State};
@@ -88,10 +89,11 @@ pub struct LastUsedRecorder {
     pending: Mutex<HashMap<String, KeyLastUsed>>,
 }
 
-impl Warden {
+impl Iam<'_> {
     /// CreateAccessKey: a new active key and secret; LimitExceeded past [`KEYS_PER_USER`] keys.
-    pub fn create_access_key(&self, account: &str, owner: KeyOwner<'_>) -> Result<NewAccessKey> {
-        self.write(|s| {
+    pub fn create_access_key(&self, owner: KeyOwner<'_>) -> Result<NewAccessKey> {
+        let account = self.account;
+        self.warden.write(|s| {
             let lower = owner_lower(s, account, owner)?;
             if s.keys_of(account, lower.as_deref()).len() >= KEYS_PER_USER {
                 return Err(CoreError::LimitExceeded(format!(
@@ -101,7 +103,10 @@ impl Warden {
             let id = access_key_id_for(account, false);
             let secret = crypto::new_secret_access_key();
             let key = AccessKey {
-                sealed_secret: self.master_key().seal(secret.expose(), id.as_bytes()),
+                sealed_secret: self
+                    .warden
+                    .master_key()
+                    .seal(secret.expose(), id.as_bytes()),
                 secret,
                 id,
                 account: account.to_string(),
@@ -123,12 +128,12 @@ impl Warden {
     /// ListAccessKeys: the owner's keys (never their secrets), oldest first.
     pub fn list_access_keys(
         &self,
-        account: &str,
         owner: KeyOwner<'_>,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<AccessKey>> {
-        let s = self.read();
+        let account = self.account;
+        let s = self.warden.read();
         let lower = owner_lower(&s, account, owner)?;
         let keys: Vec<AccessKey> = s
             .keys_of(account, lower.as_deref())
@@ -146,12 +151,12 @@ impl Warden {
     /// UpdateAccessKey: sets the key Active or Inactive; NoSuchEntity unless the owner holds it.
     pub fn update_access_key(
         &self,
-        account: &str,
         owner: KeyOwner<'_>,
         key_id: &str,
         status: KeyStatus,
     ) -> Result<()> {
-        self.write(|s| {
+        let account = self.account;
+        self.warden.write(|s| {
             let lower = owner_lower(s, account, owner)?;
             let mut key = find_key(s, account, &lower, key_id)?.clone();
             key.status = status;
@@ -160,13 +165,9 @@ impl Warden {
     }
 
     /// DeleteAccessKey, with its last-used record; NoSuchEntity unless the owner holds it.
-    pub fn delete_access_key(
-        &self,
-        account: &str,
-        owner: KeyOwner<'_>,
-        key_id: &str,
-    ) -> Result<()> {
-        self.write(|s| {
+    pub fn delete_access_key(&self, owner: KeyOwner<'_>, key_id: &str) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
             let lower = owner_lower(s, account, owner)?;
             find_key(s, account, &lower, key_id)?;
             Ok((
@@ -180,24 +181,35 @@ impl Warden {
         })
     }
 
-    /// GetAccessKeyLastUsed: the owner's name (None for root) and the last use.
+    /// GetAccessKeyLastUsed: the owner's name (None for root) and the last
+    /// use of a key of this account; NoSuchEntity for a key of no account
+    /// or of another one.
     pub fn access_key_last_used(
         &self,
         key_id: &str,
-    ) -> Result<(String, Option<String>, Option<KeyLastUsed>)> {
-        let pending = self.last_used.pending.lock().get(key_id).cloned();
-        let s = self.read();
-        let key = s.access_keys.get(key_id).ok_or_else(|| {
-            CoreError::NoSuchEntity(format!("The Access Key with id {key_id} cannot be found."))
-        })?;
+    ) -> Result<(Option<String>, Option<KeyLastUsed>)> {
+        let pending = self.warden.last_used.pending.lock().get(key_id).cloned();
+        let s = self.warden.read();
+        let key = s
+            .access_keys
+            .get(key_id)
+            .filter(|k| k.account == self.account)
+            .ok_or_else(|| {
+                CoreError::NoSuchEntity(format!("The Access Key with id {key_id} cannot be found."))
+            })?;
         let user = match &key.user {
             None => None,
             Some(lower) => s.user(&key.account, lower).map(|u| u.name.clone()),
         };
         let used = pending.or_else(|| s.key_last_used.get(key_id).cloned());
-        Ok((key.account.clone(), user, used))
+        Ok((user, used))
     }
+}
 
+// Key-use bookkeeping stays on the domain, beside role use
+// (`Warden::record_role_use`): the request path records the use of
+// whatever key signed, in any account.
+impl Warden {
     /// Notes a successful use of a long-term key. Cheap: memory only.
     pub fn record_key_use(
         &self,
@@ -240,14 +252,6 @@ impl Warden {
                 .collect();
             Ok((changes, ()))
         })
-    }
-
-    /// The secret of a key, for tests and the root-credentials file.
-    pub fn access_key_secret(&self, key_id: &str) -> Option<Secret> {
-        self.read()
-            .access_keys
-            .get(key_id)
-            .map(|k| k.secret.clone())
     }
 }
 

@@ -3,10 +3,10 @@
 use crate::crypto::{self, Secret};
 use crate::error::{CoreError, Result};
 use crate::iam::users::{check_new_tags, find_user};
+use crate::iam::Iam;
 use crate::model::{now_epoch, Epoch, MfaDevice, Tag};
 use crate::page::{paginate, Page};
 use crate::state::{Change, Kind, State};
-use crate::Warden;
 
 /// Consecutive wrong MFA codes, per device and per caller, after which
 /// further attempts are refused for a while (see [`MfaLimiter`]).
@@ -170,22 +170,23 @@ fn qr_png(text: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-impl Warden {
+impl Iam<'_> {
     /// CreateVirtualMFADevice: serial `arn:aws:iam::ACCOUNT:mfa{path}{name}`, a fresh sealed seed;
     /// EntityAlreadyExists if the serial is taken.
     pub fn create_virtual_mfa_device(
         &self,
-        account: &str,
         name: &str,
         path: Option<&str>,
         tags: Vec<Tag>,
     ) -> Result<NewVirtualMfa> {
+        let account = self.account;
         check_new_tags(&tags)?;
         let path = path.unwrap_or("/");
         let serial = format!("arn:aws:iam::{account}:mfa{path}{name}");
         let seed = crypto::new_totp_seed();
         let base32_seed = crypto::base32_encode(seed.expose());
         let alias = self
+            .warden
             .read()
             .accounts
             .get(account)
@@ -194,7 +195,7 @@ impl Warden {
         let qr = qr_png(&format!(
             "otpauth://totp/{name}@{alias}?secret={base32_seed}"
         ))?;
-        self.write(|s| {
+        self.warden.write(|s| {
             if s.mfa_devices
                 .contains_key(&(account.to_string(), serial.clone()))
             {
@@ -211,7 +212,10 @@ impl Warden {
                 user: None,
                 enable_date: None,
                 tags: tags.clone(),
-                sealed_seed: self.master_key().seal(seed.expose(), serial.as_bytes()),
+                sealed_seed: self
+                    .warden
+                    .master_key()
+                    .seal(seed.expose(), serial.as_bytes()),
                 seed: seed.clone(),
                 last_step: 0,
             };
@@ -240,13 +244,13 @@ impl Warden {
     /// newer than any accepted before.
     pub fn enable_mfa_device(
         &self,
-        account: &str,
         user: &str,
         serial: &str,
         code1: &str,
         code2: &str,
     ) -> Result<()> {
-        self.write(|s| {
+        let account = self.account;
+        self.warden.write(|s| {
             let u = find_user(s, account, user)?;
             let mut dev = find_device(s, account, serial)?.clone();
             if dev.user.is_some() {
@@ -265,13 +269,13 @@ impl Warden {
     /// its last accepted step.
     pub fn resync_mfa_device(
         &self,
-        account: &str,
         user: &str,
         serial: &str,
         code1: &str,
         code2: &str,
     ) -> Result<()> {
-        self.write(|s| {
+        let account = self.account;
+        self.warden.write(|s| {
             let u = find_user(s, account, user)?;
             let mut dev = find_device(s, account, serial)?.clone();
             if dev.user.as_deref() != Some(u.name.to_lowercase().as_str()) {
@@ -286,8 +290,9 @@ impl Warden {
 
     /// DeactivateMFADevice: unassigns the device from the user, who must hold it; the device itself
     /// remains.
-    pub fn deactivate_mfa_device(&self, account: &str, user: &str, serial: &str) -> Result<()> {
-        self.write(|s| {
+    pub fn deactivate_mfa_device(&self, user: &str, serial: &str) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
             let u = find_user(s, account, user)?;
             let mut dev = find_device(s, account, serial)?.clone();
             if dev.user.as_deref() != Some(u.name.to_lowercase().as_str()) {
@@ -302,8 +307,9 @@ impl Warden {
     }
 
     /// DeleteVirtualMFADevice; DeleteConflict while the device is still assigned.
-    pub fn delete_virtual_mfa_device(&self, account: &str, serial: &str) -> Result<()> {
-        self.write(|s| {
+    pub fn delete_virtual_mfa_device(&self, serial: &str) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
             let dev = find_device(s, account, serial)?;
             if dev.user.is_some() {
                 return Err(CoreError::DeleteConflict(
@@ -321,20 +327,20 @@ impl Warden {
     }
 
     /// The tags of a virtual MFA device (ListMFADeviceTags).
-    pub fn mfa_device_tags(&self, account: &str, serial: &str) -> Result<Vec<Tag>> {
-        let s = self.read();
-        Ok(find_device(&s, account, serial)?.tags.clone())
+    pub fn mfa_device_tags(&self, serial: &str) -> Result<Vec<Tag>> {
+        let s = self.warden.read();
+        Ok(find_device(&s, self.account, serial)?.tags.clone())
     }
 
     /// MFA devices enabled for a user.
     pub fn list_mfa_devices(
         &self,
-        account: &str,
         user: &str,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<(String, Page<MfaDevice>)> {
-        let s = self.read();
+        let account = self.account;
+        let s = self.warden.read();
         let u = find_user(&s, account, user)?;
         let lower = u.name.to_lowercase();
         let page = paginate(
@@ -352,12 +358,12 @@ impl Warden {
     /// serial order.
     pub fn list_virtual_mfa_devices(
         &self,
-        account: &str,
         assignment: Assignment,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<(MfaDevice, Option<crate::model::User>)>> {
-        let s = self.read();
+        let account = self.account;
+        let s = self.warden.read();
         let items = s
             .mfa_of(account)
             .filter(|m| match assignment {
@@ -376,15 +382,10 @@ impl Warden {
     /// AssumeRole) and spends it: a code, or any older one, is accepted once
     /// (the device keeps the last accepted time step, durably, so a replay
     /// fails also after a restart). Returns the time the code was accepted.
-    pub fn check_mfa_code(
-        &self,
-        account: &str,
-        user: Option<&str>,
-        serial: &str,
-        code: &str,
-    ) -> Result<Epoch> {
+    pub fn check_mfa_code(&self, user: Option<&str>, serial: &str, code: &str) -> Result<Epoch> {
+        let account = self.account;
         let now = now_epoch();
-        let instance = self.session_key().key_id();
+        let instance = self.warden.session_key().key_id();
         let user_lower = user.map(str::to_lowercase);
         let device_key = format!("{instance}/device/{account}/{serial}");
         let caller_key = format!(
@@ -399,7 +400,7 @@ impl Warden {
         };
         // Runs under the writer lock, so checking, verifying and counting
         // are one step: parallel guesses cannot slip past the limit.
-        self.write(|s| {
+        self.warden.write(|s| {
             let mut dev = s
                 .mfa_devices
                 .get(&(account.to_string(), serial.to_string()))
@@ -433,6 +434,7 @@ impl Warden {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Warden;
 
     #[test]
     fn limiter_locks_after_consecutive_failures_and_resets_on_success() {
@@ -493,29 +495,23 @@ mod tests {
     fn wrong_codes_lock_the_device_even_for_the_right_code() {
         let w = Warden::in_memory_for_tests("123456789012").unwrap();
         let acct = "123456789012";
-        w.create_user(
-            acct,
-            crate::iam::users::NewUser {
+        w.iam(acct)
+            .create_user(crate::iam::users::NewUser {
                 name: "mfa-u".into(),
                 ..Default::default()
-            },
-        )
-        .unwrap();
+            })
+            .unwrap();
         let dev = w
-            .create_virtual_mfa_device(acct, "d1", None, Vec::new())
+            .iam(acct)
+            .create_virtual_mfa_device("d1", None, Vec::new())
             .unwrap();
         let seed = dev.device.seed.clone();
         let serial = dev.device.serial.clone();
         let now = now_epoch();
         let code_at = |t: i64| crypto::format_code(crypto::totp_at(seed.expose(), t));
-        w.enable_mfa_device(
-            acct,
-            "mfa-u",
-            &serial,
-            &code_at(now - 60),
-            &code_at(now - 30),
-        )
-        .unwrap();
+        w.iam(acct)
+            .enable_mfa_device("mfa-u", &serial, &code_at(now - 60), &code_at(now - 30))
+            .unwrap();
         let right = code_at(now);
         let wrong = if right == "000000" {
             "111111"
@@ -524,11 +520,13 @@ mod tests {
         };
         for _ in 0..MFA_MAX_FAILURES {
             assert!(w
-                .check_mfa_code(acct, Some("mfa-u"), &serial, wrong)
+                .iam(acct)
+                .check_mfa_code(Some("mfa-u"), &serial, wrong)
                 .is_err());
         }
         let err = w
-            .check_mfa_code(acct, Some("mfa-u"), &serial, &right)
+            .iam(acct)
+            .check_mfa_code(Some("mfa-u"), &serial, &right)
             .unwrap_err();
         assert!(
             matches!(&err, CoreError::AccessDenied(m) if m == "MultiFactorAuthentication failed with invalid MFA one time pass code."),

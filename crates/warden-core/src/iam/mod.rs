@@ -20,3 +20,23 @@ pub mod passwords;
 pub mod policies;
 pub mod roles;
 pub mod users;
+
+use crate::Warden;
+
+/// One account's IAM: the handle every IAM operation is a method of, given
+/// by [`Warden::iam`] for the account a request acts in (the caller's).
+///
+/// Its methods are `impl Iam<'_>` blocks in the module of their resource
+/// family (users in [`users`], roles in [`roles`], ...; the policy
+/// simulator's in [`crate::authz::simulate`]), and act in `self.account`
+/// only. They reach the model through `self.warden` (`self.warden.read()`,
+/// `self.warden.write(..)`): the handle has no `Deref<Target = Warden>`, so
+/// it shows nothing but its room's operations, and a call into another room
+/// names that room's scope (`self.warden.orgs(..)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Iam<'a> {
+    /// The domain the operations read and write.
+    pub(crate) warden: &'a Warden,
+    /// The account every operation acts in.
+    pub(crate) account: &'a str,
+}

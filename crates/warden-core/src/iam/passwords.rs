@@ -11,8 +11,8 @@ use parking_lot::{Condvar, Mutex};
 use crate::crypto::PasswordHashing;
 use crate::error::{CoreError, Result};
 use crate::iam::users::update_user_with;
+use crate::iam::Iam;
 use crate::model::{now_epoch, LoginProfile, PasswordPolicy};
-use crate::Warden;
 
 /// AWS's rule when no password policy is set: at least 8 characters from at
 /// least three of upper case, lower case, digits and symbols. IAM applies a
@@ -242,25 +242,21 @@ fn no_login_profile(user: &str) -> CoreError {
     CoreError::NoSuchEntity(format!("Login Profile for User {user} cannot be found."))
 }
 
-impl Warden {
-    fn account_policy(&self, account: &str) -> Option<PasswordPolicy> {
-        self.read()
+impl Iam<'_> {
+    fn account_policy(&self) -> Option<PasswordPolicy> {
+        self.warden
+            .read()
             .accounts
-            .get(account)
+            .get(self.account)
             .and_then(|a| a.password_policy.clone())
     }
 
     /// Validates and hashes outside the writer lock: Argon2 is deliberately
     /// slow and must not stall other writes.
-    fn new_profile(
-        &self,
-        account: &str,
-        password: &str,
-        reset_required: bool,
-    ) -> Result<LoginProfile> {
-        check_password(self.account_policy(account).as_ref(), password)?;
+    fn new_profile(&self, password: &str, reset_required: bool) -> Result<LoginProfile> {
+        check_password(self.account_policy().as_ref(), password)?;
         Ok(LoginProfile {
-            password_hash: hash_password(password, &self.config().password_hashing)?,
+            password_hash: hash_password(password, &self.warden.config().password_hashing)?,
             created: now_epoch(),
             password_reset_required: reset_required,
             previous_hashes: Vec::new(),
@@ -271,14 +267,14 @@ impl Warden {
     /// returns the user's name as created.
     pub fn create_login_profile(
         &self,
-        account: &str,
         user: &str,
         password: &str,
         reset_required: bool,
     ) -> Result<(String, LoginProfile)> {
+        let account = self.account;
         // Fail fast on a missing user or existing profile before hashing.
         {
-            let s = self.read();
+            let s = self.warden.read();
             let u = crate::iam::users::find_user(&s, account, user)?;
             if u.login_profile.is_some() {
                 return Err(CoreError::EntityAlreadyExists(format!(
@@ -287,8 +283,8 @@ impl Warden {
                 )));
             }
         }
-        let profile = self.new_profile(account, password, reset_required)?;
-        let u = update_user_with(self, account, user, |_, u| {
+        let profile = self.new_profile(password, reset_required)?;
+        let u = update_user_with(self.warden, account, user, |_, u| {
             if u.login_profile.is_some() {
                 return Err(CoreError::EntityAlreadyExists(format!(
                     "Login Profile for user {} already exists.",
@@ -303,9 +299,9 @@ impl Warden {
 
     /// GetLoginProfile: the user's name as created and the profile; NoSuchEntity if the user has
     /// none.
-    pub fn get_login_profile(&self, account: &str, user: &str) -> Result<(String, LoginProfile)> {
-        let s = self.read();
-        let u = crate::iam::users::find_user(&s, account, user)?;
+    pub fn get_login_profile(&self, user: &str) -> Result<(String, LoginProfile)> {
+        let s = self.warden.read();
+        let u = crate::iam::users::find_user(&s, self.account, user)?;
         let p = u
             .login_profile
             .clone()
@@ -314,12 +310,9 @@ impl Warden {
     }
 
     /// The user's login profile and the account policy, read together.
-    fn profile_and_policy(
-        &self,
-        account: &str,
-        user: &str,
-    ) -> Result<(LoginProfile, Option<PasswordPolicy>)> {
-        let s = self.read();
+    fn profile_and_policy(&self, user: &str) -> Result<(LoginProfile, Option<PasswordPolicy>)> {
+        let account = self.account;
+        let s = self.warden.read();
         let u = crate::iam::users::find_user(&s, account, user)?;
         let profile = u
             .login_profile
@@ -334,18 +327,12 @@ impl Warden {
 
     /// Checks and hashes `password` as the user's next one (outside the
     /// writer lock: Argon2 is slow on purpose), then stores it.
-    fn set_password(
-        &self,
-        account: &str,
-        user: &str,
-        password: &str,
-        reset_required: Option<bool>,
-    ) -> Result<()> {
-        let (current, policy) = self.profile_and_policy(account, user)?;
+    fn set_password(&self, user: &str, password: &str, reset_required: Option<bool>) -> Result<()> {
+        let (current, policy) = self.profile_and_policy(user)?;
         check_password(policy.as_ref(), password)?;
         check_reuse(policy.as_ref(), &current, password)?;
-        let hash = hash_password(password, &self.config().password_hashing)?;
-        update_user_with(self, account, user, |_, u| {
+        let hash = hash_password(password, &self.warden.config().password_hashing)?;
+        update_user_with(self.warden, self.account, user, |_, u| {
             let name = u.name.clone();
             let profile = u
                 .login_profile
@@ -364,15 +351,14 @@ impl Warden {
     /// flag.
     pub fn update_login_profile(
         &self,
-        account: &str,
         user: &str,
         password: Option<&str>,
         reset_required: Option<bool>,
     ) -> Result<()> {
         if let Some(password) = password {
-            return self.set_password(account, user, password, reset_required);
+            return self.set_password(user, password, reset_required);
         }
-        update_user_with(self, account, user, |_, u| {
+        update_user_with(self.warden, self.account, user, |_, u| {
             let name = u.name.clone();
             let profile = u
                 .login_profile
@@ -387,8 +373,8 @@ impl Warden {
     }
 
     /// DeleteLoginProfile; NoSuchEntity if the user has none.
-    pub fn delete_login_profile(&self, account: &str, user: &str) -> Result<()> {
-        update_user_with(self, account, user, |_, u| {
+    pub fn delete_login_profile(&self, user: &str) -> Result<()> {
+        update_user_with(self.warden, self.account, user, |_, u| {
             if u.login_profile.take().is_none() {
                 return Err(no_login_profile(&u.name));
             }
@@ -399,8 +385,8 @@ impl Warden {
 
     /// ChangePassword by the user itself: the old password must match, and
     /// the account must let users change their own passwords.
-    pub fn change_password(&self, account: &str, user: &str, old: &str, new: &str) -> Result<()> {
-        let (current, policy) = self.profile_and_policy(account, user)?;
+    pub fn change_password(&self, user: &str, old: &str, new: &str) -> Result<()> {
+        let (current, policy) = self.profile_and_policy(user)?;
         if policy
             .as_ref()
             .is_some_and(|p| !p.allow_users_to_change_password)
@@ -418,7 +404,7 @@ impl Warden {
             ));
         }
         // A successful change also clears PasswordResetRequired.
-        self.set_password(account, user, new, Some(false))
+        self.set_password(user, new, Some(false))
     }
 }
 

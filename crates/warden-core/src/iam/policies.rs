@@ -10,10 +10,10 @@ use warden_policy::{Policy, PolicyType};
 
 use crate::crypto;
 use crate::error::{CoreError, Result};
+use crate::iam::Iam;
 use crate::model::{now_epoch, Compiled, Epoch, InlinePolicy, ManagedPolicy, PolicyVersion, Tag};
 use crate::page::{paginate, Page};
 use crate::state::{name_key, Change, Kind, State};
-use crate::Warden;
 
 /// AWS's default quota of managed policies attached to one user, group or role.
 pub const DEFAULT_ATTACHED_POLICIES_QUOTA: usize = 10;
@@ -466,15 +466,16 @@ pub struct NewPolicy {
     pub tags: Vec<Tag>,
 }
 
-impl Warden {
+impl Iam<'_> {
     // ---- customer managed policies ----
 
     /// CreatePolicy: a customer managed policy with version `v1` as default; EntityAlreadyExists if
     /// the name is taken in any case.
-    pub fn create_policy(&self, account: &str, req: NewPolicy) -> Result<PolicyView> {
+    pub fn create_policy(&self, req: NewPolicy) -> Result<PolicyView> {
+        let account = self.account;
         check_new_policy_tags(&req.tags)?;
         let compiled = compile_managed_document(&req.document)?;
-        self.write(|s| {
+        self.warden.write(|s| {
             if s.policies.contains_key(&name_key(account, &req.name)) {
                 return Err(CoreError::EntityAlreadyExists(format!(
                     "A policy called {} already exists. Duplicate names are not allowed.",
@@ -505,10 +506,11 @@ impl Warden {
         })
     }
 
-    /// GetPolicy: a customer policy of `account` or an AWS managed one, with usage counts.
-    pub fn get_policy(&self, account: &str, arn: &str) -> Result<PolicyView> {
+    /// GetPolicy: a customer policy of the account or an AWS managed one, with usage counts.
+    pub fn get_policy(&self, arn: &str) -> Result<PolicyView> {
+        let account = self.account;
         check_arn(arn)?;
-        let s = self.read();
+        let s = self.warden.read();
         if let Some(p) = customer_policy(&s, account, arn) {
             return Ok(view_customer(&s, p));
         }
@@ -520,18 +522,18 @@ impl Warden {
     /// ListPolicies.
     pub fn list_policies(
         &self,
-        account: &str,
         filter: &PolicyFilter<'_>,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<PolicyView>> {
+        let account = self.account;
         let PolicyFilter {
             scope,
             only_attached,
             path_prefix,
             usage: usage_filter,
         } = *filter;
-        let s = self.read();
+        let s = self.warden.read();
         let scope = scope.unwrap_or("All");
         let mut views: Vec<PolicyView> = Vec::new();
         if scope != "Local" {
@@ -556,9 +558,10 @@ impl Warden {
 
     /// DeletePolicy; DeleteConflict while attached or used as a boundary, or while it has versions
     /// besides the default.
-    pub fn delete_policy(&self, account: &str, arn: &str) -> Result<()> {
+    pub fn delete_policy(&self, arn: &str) -> Result<()> {
+        let account = self.account;
         check_arn(arn)?;
-        self.write(|s| {
+        self.warden.write(|s| {
             let Some(p) = customer_policy(s, account, arn) else {
                 return Err(if aws_policy(arn).is_some() { aws_read_only(arn) } else { not_found(arn) });
             };
@@ -579,13 +582,12 @@ impl Warden {
 
     fn update_customer_policy<T>(
         &self,
-        account: &str,
         arn: &str,
         f: impl FnOnce(&mut ManagedPolicy) -> Result<T>,
     ) -> Result<T> {
         check_arn(arn)?;
-        self.write(|s| {
-            let Some(p) = customer_policy(s, account, arn) else {
+        self.warden.write(|s| {
+            let Some(p) = customer_policy(s, self.account, arn) else {
                 return Err(if aws_policy(arn).is_some() {
                     aws_read_only(arn)
                 } else {
@@ -602,13 +604,12 @@ impl Warden {
     /// default.
     pub fn create_policy_version(
         &self,
-        account: &str,
         arn: &str,
         document: &str,
         set_default: bool,
     ) -> Result<VersionView> {
         let compiled = compile_managed_document(document)?;
-        self.update_customer_policy(account, arn, |p| {
+        self.update_customer_policy(arn, |p| {
             if p.versions.len() >= MAX_POLICY_VERSIONS {
                 return Err(CoreError::LimitExceeded(format!(
                     "A managed policy can have up to {MAX_POLICY_VERSIONS} versions. Before you create a new version, you must delete an existing version."
@@ -640,14 +641,10 @@ impl Warden {
     }
 
     /// GetPolicyVersion; for an AWS managed policy only its default version exists.
-    pub fn get_policy_version(
-        &self,
-        account: &str,
-        arn: &str,
-        version: &str,
-    ) -> Result<VersionView> {
+    pub fn get_policy_version(&self, arn: &str, version: &str) -> Result<VersionView> {
+        let account = self.account;
         check_arn(arn)?;
-        let s = self.read();
+        let s = self.warden.read();
         let no_version = || {
             CoreError::NoSuchEntity(format!(
                 "Policy {arn} version {version} does not exist or is not attachable."
@@ -684,14 +681,13 @@ impl Warden {
     /// ListPolicyVersions: newest first, paged by position.
     pub fn list_policy_versions(
         &self,
-        account: &str,
         arn: &str,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<VersionView>> {
         check_arn(arn)?;
-        let s = self.read();
-        let versions: Vec<VersionView> = match customer_policy(&s, account, arn) {
+        let s = self.warden.read();
+        let versions: Vec<VersionView> = match customer_policy(&s, self.account, arn) {
             Some(p) => p
                 .versions
                 .iter()
@@ -722,8 +718,8 @@ impl Warden {
     }
 
     /// DeletePolicyVersion; DeleteConflict for the default version.
-    pub fn delete_policy_version(&self, account: &str, arn: &str, version: &str) -> Result<()> {
-        self.update_customer_policy(account, arn, |p| {
+    pub fn delete_policy_version(&self, arn: &str, version: &str) -> Result<()> {
+        self.update_customer_policy(arn, |p| {
             if p.default_version == version {
                 return Err(CoreError::DeleteConflict(
                     "Cannot delete the default version of a policy.".to_string(),
@@ -741,19 +737,14 @@ impl Warden {
     }
 
     /// SetDefaultPolicyVersion of a customer policy; the version must exist.
-    pub fn set_default_policy_version(
-        &self,
-        account: &str,
-        arn: &str,
-        version: &str,
-    ) -> Result<()> {
+    pub fn set_default_policy_version(&self, arn: &str, version: &str) -> Result<()> {
         check_arn(arn)?;
-        if !policy_exists(&self.read(), account, arn) {
+        if !policy_exists(&self.warden.read(), self.account, arn) {
             return Err(CoreError::NoSuchEntity(format!(
                 "Policy {arn} version {version} does not exist or is not attachable."
             )));
         }
-        self.update_customer_policy(account, arn, |p| {
+        self.update_customer_policy(arn, |p| {
             if !p.versions.iter().any(|v| v.id == version) {
                 return Err(CoreError::NoSuchEntity(format!(
                     "Policy {arn} version {version} does not exist or is not attachable."
@@ -766,9 +757,9 @@ impl Warden {
     }
 
     /// TagPolicy: merges tags, matching keys case-sensitively (unlike user and role tags).
-    pub fn tag_policy(&self, account: &str, arn: &str, tags: &[Tag]) -> Result<()> {
+    pub fn tag_policy(&self, arn: &str, tags: &[Tag]) -> Result<()> {
         check_new_policy_tags(tags)?;
-        self.update_customer_policy(account, arn, |p| {
+        self.update_customer_policy(arn, |p| {
             // Policy tag keys are case-sensitive, unlike user and role tags.
             for t in tags {
                 match p.tags.iter_mut().find(|x| x.key == t.key) {
@@ -786,8 +777,8 @@ impl Warden {
     }
 
     /// UntagPolicy: removes the tags with exactly these keys.
-    pub fn untag_policy(&self, account: &str, arn: &str, keys: &[String]) -> Result<()> {
-        self.update_customer_policy(account, arn, |p| {
+    pub fn untag_policy(&self, arn: &str, keys: &[String]) -> Result<()> {
+        self.update_customer_policy(arn, |p| {
             p.tags.retain(|t| !keys.contains(&t.key));
             Ok(())
         })
@@ -797,14 +788,14 @@ impl Warden {
     /// `PermissionsBoundary` usage filter).
     pub fn list_entities_for_policy(
         &self,
-        account: &str,
         arn: &str,
         entity_filter: Option<&str>,
         path_prefix: Option<&str>,
         usage_filter: Option<&str>,
     ) -> Result<EntitiesForPolicy> {
+        let account = self.account;
         check_arn(arn)?;
-        let s = self.read();
+        let s = self.warden.read();
         if !policy_exists(&s, account, arn) {
             return Err(not_attachable(arn));
         }
@@ -862,16 +853,10 @@ impl Warden {
 
     /// PutUserPolicy, PutGroupPolicy or PutRolePolicy: adds or replaces an inline policy, within
     /// the holder's inline size quota.
-    pub fn put_inline_policy(
-        &self,
-        account: &str,
-        h: Holder<'_>,
-        name: &str,
-        document: &str,
-    ) -> Result<()> {
+    pub fn put_inline_policy(&self, h: Holder<'_>, name: &str, document: &str) -> Result<()> {
         let compiled = compile_document(document, PolicyType::Identity)?;
-        self.write(|s| {
-            let change = change_holder(s, account, h, |entity, inline, _| {
+        self.warden.write(|s| {
+            let change = change_holder(s, self.account, h, |entity, inline, _| {
                 let new = InlinePolicy {
                     name: name.to_string(),
                     document: document.to_string(),
@@ -899,14 +884,9 @@ impl Warden {
     }
 
     /// The holder's real name and the document of its inline policy `name`.
-    pub fn get_inline_policy(
-        &self,
-        account: &str,
-        h: Holder<'_>,
-        name: &str,
-    ) -> Result<(String, String)> {
-        let s = self.read();
-        let hp = holder(&s, account, h)?;
+    pub fn get_inline_policy(&self, h: Holder<'_>, name: &str) -> Result<(String, String)> {
+        let s = self.warden.read();
+        let hp = holder(&s, self.account, h)?;
         let p = hp.inline.iter().find(|p| p.name == name).ok_or_else(|| {
             CoreError::NoSuchEntity(format!(
                 "The {} policy with name {name} cannot be found.",
@@ -919,13 +899,12 @@ impl Warden {
     /// ListUserPolicies, ListGroupPolicies or ListRolePolicies: the inline policy names, sorted.
     pub fn list_inline_policies(
         &self,
-        account: &str,
         h: Holder<'_>,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<String>> {
-        let s = self.read();
-        let hp = holder(&s, account, h)?;
+        let s = self.warden.read();
+        let hp = holder(&s, self.account, h)?;
         let mut names: Vec<String> = hp.inline.iter().map(|p| p.name.clone()).collect();
         names.sort();
         paginate(names, Clone::clone, marker, max_items)
@@ -933,9 +912,9 @@ impl Warden {
 
     /// DeleteUserPolicy, DeleteGroupPolicy or DeleteRolePolicy; NoSuchEntity if the holder has no
     /// such inline policy.
-    pub fn delete_inline_policy(&self, account: &str, h: Holder<'_>, name: &str) -> Result<()> {
-        self.write(|s| {
-            let change = change_holder(s, account, h, |_, inline, _| {
+    pub fn delete_inline_policy(&self, h: Holder<'_>, name: &str) -> Result<()> {
+        self.warden.write(|s| {
+            let change = change_holder(s, self.account, h, |_, inline, _| {
                 let before = inline.len();
                 inline.retain(|p| p.name != name);
                 if inline.len() == before {
@@ -954,10 +933,11 @@ impl Warden {
 
     /// AttachUserPolicy, AttachGroupPolicy or AttachRolePolicy; attaching again succeeds, beyond
     /// the quota is LimitExceeded.
-    pub fn attach_policy(&self, account: &str, h: Holder<'_>, arn: &str) -> Result<()> {
+    pub fn attach_policy(&self, h: Holder<'_>, arn: &str) -> Result<()> {
+        let account = self.account;
         check_arn(arn)?;
-        let quota = self.config().attached_policies_quota;
-        self.write(|s| {
+        let quota = self.warden.config().attached_policies_quota;
+        self.warden.write(|s| {
             if !policy_exists(s, account, arn) {
                 return Err(not_attachable(arn));
             }
@@ -984,10 +964,10 @@ impl Warden {
 
     /// DetachUserPolicy, DetachGroupPolicy or DetachRolePolicy; NoSuchEntity if the policy is not
     /// attached.
-    pub fn detach_policy(&self, account: &str, h: Holder<'_>, arn: &str) -> Result<()> {
+    pub fn detach_policy(&self, h: Holder<'_>, arn: &str) -> Result<()> {
         check_arn(arn)?;
-        self.write(|s| {
-            let change = change_holder(s, account, h, |_, _, attached| {
+        self.warden.write(|s| {
+            let change = change_holder(s, self.account, h, |_, _, attached| {
                 let before = attached.len();
                 attached.retain(|a| a != arn);
                 if attached.len() == before {
@@ -1002,13 +982,13 @@ impl Warden {
     /// `(name, arn)` of the holder's attached managed policies.
     pub fn list_attached_policies(
         &self,
-        account: &str,
         h: Holder<'_>,
         path_prefix: Option<&str>,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<(String, String)>> {
-        let s = self.read();
+        let account = self.account;
+        let s = self.warden.read();
         let hp = holder(&s, account, h)?;
         let prefix = path_prefix.unwrap_or("/");
         let mut items: Vec<(String, String)> = hp
@@ -1030,7 +1010,7 @@ impl Warden {
     }
 
     /// Checks that a boundary ARN names an existing managed policy.
-    pub fn check_boundary(&self, account: &str, arn: &str) -> Result<()> {
+    pub fn check_boundary(&self, arn: &str) -> Result<()> {
         check_arn(arn)?;
         // Only a managed policy can be a boundary.
         if arn
@@ -1040,7 +1020,7 @@ impl Warden {
         {
             return Err(CoreError::InvalidInput(format!("ARN {arn} is not valid.")));
         }
-        if policy_exists(&self.read(), account, arn) {
+        if policy_exists(&self.warden.read(), self.account, arn) {
             Ok(())
         } else {
             Err(CoreError::NoSuchEntity(format!(

@@ -10,6 +10,7 @@ use crate::crypto;
 use crate::error::{CoreError, Result};
 use crate::iam::policies::compile_document;
 use crate::iam::users::{check_new_tags, merge_tags, remove_tags};
+use crate::iam::Iam;
 use crate::model::{now_epoch, Compiled, InstanceProfile, Role, Tag};
 use crate::page::{paginate, Page};
 use crate::state::{name_key, Change, Kind, State};
@@ -230,10 +231,10 @@ fn find_profile<'a>(s: &'a State, account: &str, name: &str) -> Result<&'a Insta
 /// service-linked roles.
 const SERVICE_LINKED_PATH: &str = "/aws-service-role/";
 
-impl Warden {
+impl Iam<'_> {
     /// CreateRole: a new role with a fresh `AROA` id; InvalidInput for the reserved service-linked
     /// path, EntityAlreadyExists for a taken name.
-    pub fn create_role(&self, account: &str, req: NewRole) -> Result<Role> {
+    pub fn create_role(&self, req: NewRole) -> Result<Role> {
         if req
             .path
             .as_deref()
@@ -243,20 +244,21 @@ impl Warden {
                 "Path prefix '{SERVICE_LINKED_PATH}' can only be used for AWS Service linked Roles"
             )));
         }
-        self.create_role_unchecked(account, req)
+        self.create_role_unchecked(req)
     }
 
     /// CreateRole without the reserved-path check, for CreateServiceLinkedRole.
-    fn create_role_unchecked(&self, account: &str, req: NewRole) -> Result<Role> {
+    fn create_role_unchecked(&self, req: NewRole) -> Result<Role> {
+        let account = self.account;
         check_new_tags(&req.tags)?;
         let max = req
             .max_session_duration
             .unwrap_or(DEFAULT_MAX_SESSION_DURATION);
         check_max_session(max)?;
         if let Some(b) = &req.permissions_boundary {
-            self.check_boundary(account, b)?;
+            self.check_boundary(b)?;
         }
-        self.write(|s| {
+        self.warden.write(|s| {
             if s.role(account, &req.name).is_some() {
                 return Err(CoreError::EntityAlreadyExists(format!(
                     "Role with name {} already exists.",
@@ -287,11 +289,12 @@ impl Warden {
 
     /// GetRole: the role with its effective trust document and its last use, including one not yet
     /// flushed.
-    pub fn get_role(&self, account: &str, name: &str) -> Result<Role> {
-        let s = self.read();
+    pub fn get_role(&self, name: &str) -> Result<Role> {
+        let account = self.account;
+        let s = self.warden.read();
         let mut role = find_role(&s, account, name)?.clone();
         role.trust_document = effective_trust_document(&s, &role);
-        if let Some(used) = self.pending_role_use(account, &role.name) {
+        if let Some(used) = self.warden.pending_role_use(account, &role.name) {
             role.last_used = Some(used);
         }
         Ok(role)
@@ -301,15 +304,14 @@ impl Warden {
     /// name order.
     pub fn list_roles(
         &self,
-        account: &str,
         path_prefix: Option<&str>,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<Role>> {
-        let s = self.read();
+        let s = self.warden.read();
         let prefix = path_prefix.unwrap_or("/");
         paginate(
-            s.roles_of(account)
+            s.roles_of(self.account)
                 .filter(|r| r.path.starts_with(prefix))
                 .map(|r| {
                     let mut r = r.clone();
@@ -326,7 +328,6 @@ impl Warden {
     /// linked role.
     pub fn update_role(
         &self,
-        account: &str,
         name: &str,
         description: Option<String>,
         max_session_duration: Option<i32>,
@@ -334,7 +335,7 @@ impl Warden {
         if let Some(d) = max_session_duration {
             check_max_session(d)?;
         }
-        update_role_with(self, account, name, |_, r| {
+        update_role_with(self.warden, self.account, name, |_, r| {
             if description.is_some() {
                 r.description = description;
             }
@@ -347,13 +348,8 @@ impl Warden {
 
     /// UpdateAssumeRolePolicy: replaces and recompiles the trust policy, pinning the unique ids of
     /// the principals it names.
-    pub fn update_assume_role_policy(
-        &self,
-        account: &str,
-        name: &str,
-        document: &str,
-    ) -> Result<()> {
-        update_role_with(self, account, name, |s, r| {
+    pub fn update_assume_role_policy(&self, name: &str, document: &str) -> Result<()> {
+        update_role_with(self.warden, self.account, name, |s, r| {
             let (compiled, pins) = trust_with_pins(s, document)?;
             r.trust_document = document.to_string();
             r.trust_compiled = compiled;
@@ -364,25 +360,26 @@ impl Warden {
 
     /// DeleteRole; DeleteConflict while it is in an instance profile or has policies,
     /// UnmodifiableEntity if service-linked.
-    pub fn delete_role(&self, account: &str, name: &str) -> Result<()> {
-        self.delete_role_inner(account, name, false)
+    pub fn delete_role(&self, name: &str) -> Result<()> {
+        self.delete_role_inner(name, false)
     }
 
     /// DeleteServiceLinkedRole: the one way a service-linked role goes.
-    pub fn delete_service_linked_role(&self, account: &str, name: &str) -> Result<Role> {
-        let role = self.get_role(account, name)?;
+    pub fn delete_service_linked_role(&self, name: &str) -> Result<Role> {
+        let role = self.get_role(name)?;
         if !is_service_linked(&role) {
             return Err(CoreError::InvalidInput(format!(
                 "Role {} is not a service-linked role.",
                 role.name
             )));
         }
-        self.delete_role_inner(account, name, true)?;
+        self.delete_role_inner(name, true)?;
         Ok(role)
     }
 
-    fn delete_role_inner(&self, account: &str, name: &str, service_linked_ok: bool) -> Result<()> {
-        self.write(|s| {
+    fn delete_role_inner(&self, name: &str, service_linked_ok: bool) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
             let role = find_role(s, account, name)?;
             let lower = role.name.to_lowercase();
             let in_profile = s
@@ -412,13 +409,15 @@ impl Warden {
     }
 
     /// TagRole: merges `tags` into the role's, keys compared case-insensitively.
-    pub fn tag_role(&self, account: &str, name: &str, tags: &[Tag]) -> Result<()> {
-        update_role_with(self, account, name, |_, r| merge_tags(&mut r.tags, tags))
+    pub fn tag_role(&self, name: &str, tags: &[Tag]) -> Result<()> {
+        update_role_with(self.warden, self.account, name, |_, r| {
+            merge_tags(&mut r.tags, tags)
+        })
     }
 
     /// UntagRole: removes the tags with these keys (any case).
-    pub fn untag_role(&self, account: &str, name: &str, keys: &[String]) -> Result<()> {
-        update_role_with(self, account, name, |_, r| {
+    pub fn untag_role(&self, name: &str, keys: &[String]) -> Result<()> {
+        update_role_with(self.warden, self.account, name, |_, r| {
             remove_tags(&mut r.tags, keys);
             Ok(())
         })
@@ -428,14 +427,13 @@ impl Warden {
     /// DeleteRolePermissionsBoundary (`None`).
     pub fn set_role_permissions_boundary(
         &self,
-        account: &str,
         name: &str,
         boundary: Option<String>,
     ) -> Result<()> {
         if let Some(b) = &boundary {
-            self.check_boundary(account, b)?;
+            self.check_boundary(b)?;
         }
-        update_role_with(self, account, name, |_, r| {
+        update_role_with(self.warden, self.account, name, |_, r| {
             r.permissions_boundary = boundary;
             Ok(())
         })
@@ -445,13 +443,12 @@ impl Warden {
     /// trusting the service principal.
     pub fn create_service_linked_role(
         &self,
-        account: &str,
         service: &str,
         description: Option<String>,
         custom_suffix: Option<&str>,
     ) -> Result<Role> {
         let name = service_linked_role_name(service, custom_suffix);
-        if self.read().role(account, &name).is_some() {
+        if self.warden.read().role(self.account, &name).is_some() {
             return Err(CoreError::InvalidInput(format!(
                 "Service role name {name} has been taken in this account, please try a different suffix."
             )));
@@ -459,16 +456,13 @@ impl Warden {
         let trust = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":["{service}"]}},"Action":["sts:AssumeRole"]}}]}}"#
         );
-        self.create_role_unchecked(
-            account,
-            NewRole {
-                name,
-                path: Some(format!("{SERVICE_LINKED_PATH}{service}/")),
-                trust_document: trust,
-                description,
-                ..NewRole::default()
-            },
-        )
+        self.create_role_unchecked(NewRole {
+            name,
+            path: Some(format!("{SERVICE_LINKED_PATH}{service}/")),
+            trust_document: trust,
+            description,
+            ..NewRole::default()
+        })
     }
 
     // ---- instance profiles ----
@@ -477,13 +471,13 @@ impl Warden {
     /// account in any case.
     pub fn create_instance_profile(
         &self,
-        account: &str,
         name: &str,
         path: Option<&str>,
         tags: Vec<Tag>,
     ) -> Result<InstanceProfile> {
+        let account = self.account;
         check_new_tags(&tags)?;
-        self.write(|s| {
+        self.warden.write(|s| {
             if s.instance_profiles.contains_key(&name_key(account, name)) {
                 return Err(CoreError::EntityAlreadyExists(format!(
                     "Instance Profile {name} already exists."
@@ -503,12 +497,9 @@ impl Warden {
     }
 
     /// The profile and the role it holds.
-    pub fn get_instance_profile(
-        &self,
-        account: &str,
-        name: &str,
-    ) -> Result<(InstanceProfile, Option<Role>)> {
-        let s = self.read();
+    pub fn get_instance_profile(&self, name: &str) -> Result<(InstanceProfile, Option<Role>)> {
+        let account = self.account;
+        let s = self.warden.read();
         let p = find_profile(&s, account, name)?.clone();
         let role = p.role.as_deref().and_then(|r| s.role(account, r)).cloned();
         Ok((p, role))
@@ -518,13 +509,13 @@ impl Warden {
     /// its role.
     pub fn list_instance_profiles(
         &self,
-        account: &str,
         path_prefix: Option<&str>,
         role: Option<&str>,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<(InstanceProfile, Option<Role>)>> {
-        let s = self.read();
+        let account = self.account;
+        let s = self.warden.read();
         let role_lower = match role {
             Some(r) => Some(find_role(&s, account, r)?.name.to_lowercase()),
             None => None,
@@ -544,8 +535,9 @@ impl Warden {
     }
 
     /// DeleteInstanceProfile; DeleteConflict while it still holds a role.
-    pub fn delete_instance_profile(&self, account: &str, name: &str) -> Result<()> {
-        self.write(|s| {
+    pub fn delete_instance_profile(&self, name: &str) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
             let p = find_profile(s, account, name)?;
             if p.role.is_some() {
                 return Err(CoreError::DeleteConflict(
@@ -565,13 +557,9 @@ impl Warden {
 
     /// AddRoleToInstanceProfile; a profile holds one role at most (LimitExceeded otherwise, as on
     /// AWS).
-    pub fn add_role_to_instance_profile(
-        &self,
-        account: &str,
-        profile: &str,
-        role: &str,
-    ) -> Result<()> {
-        self.write(|s| {
+    pub fn add_role_to_instance_profile(&self, profile: &str, role: &str) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
             let mut p = find_profile(s, account, profile)?.clone();
             let r = find_role(s, account, role)?;
             if p.role.is_some() {
@@ -585,13 +573,9 @@ impl Warden {
     }
 
     /// RemoveRoleFromInstanceProfile; NoSuchEntity unless the profile holds that role.
-    pub fn remove_role_from_instance_profile(
-        &self,
-        account: &str,
-        profile: &str,
-        role: &str,
-    ) -> Result<()> {
-        self.write(|s| {
+    pub fn remove_role_from_instance_profile(&self, profile: &str, role: &str) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
             let mut p = find_profile(s, account, profile)?.clone();
             let r = find_role(s, account, role)?;
             if p.role.as_deref() != Some(r.name.to_lowercase().as_str()) {
@@ -605,15 +589,9 @@ impl Warden {
     }
 
     /// TagInstanceProfile (`tags`) and UntagInstanceProfile (`remove`) in one write.
-    pub fn tag_instance_profile(
-        &self,
-        account: &str,
-        name: &str,
-        tags: &[Tag],
-        remove: &[String],
-    ) -> Result<()> {
-        self.write(|s| {
-            let mut p = find_profile(s, account, name)?.clone();
+    pub fn tag_instance_profile(&self, name: &str, tags: &[Tag], remove: &[String]) -> Result<()> {
+        self.warden.write(|s| {
+            let mut p = find_profile(s, self.account, name)?.clone();
             merge_tags(&mut p.tags, tags)?;
             remove_tags(&mut p.tags, remove);
             Ok((vec![Change::InstanceProfile(p)], ()))
@@ -682,7 +660,7 @@ mod tests {
     fn reserved_service_linked_path_only_via_create_service_linked_role() {
         let w = Warden::in_memory_for_tests(ACCT).unwrap();
         for path in ["/aws-service-role/", "/aws-service-role/ec2.amazonaws.com/"] {
-            let err = w.create_role(ACCT, new_role("fake", path)).unwrap_err();
+            let err = w.iam(ACCT).create_role(new_role("fake", path)).unwrap_err();
             assert!(
                 matches!(&err, CoreError::InvalidInput(m) if m == "Path prefix '/aws-service-role/' can only be used for AWS Service linked Roles"),
                 "{err:?}"
@@ -690,11 +668,13 @@ mod tests {
         }
         // Paths that merely resemble it are ordinary, and not service-linked.
         let r = w
-            .create_role(ACCT, new_role("near", "/x/aws-service-role/"))
+            .iam(ACCT)
+            .create_role(new_role("near", "/x/aws-service-role/"))
             .unwrap();
         assert!(!is_service_linked(&r));
         let slr = w
-            .create_service_linked_role(ACCT, "ec2.amazonaws.com", None, None)
+            .iam(ACCT)
+            .create_service_linked_role("ec2.amazonaws.com", None, None)
             .unwrap();
         assert!(is_service_linked(&slr));
     }

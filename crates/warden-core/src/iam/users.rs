@@ -2,6 +2,7 @@
 
 use crate::crypto;
 use crate::error::{CoreError, Result};
+use crate::iam::Iam;
 use crate::model::{now_epoch, Tag, User};
 use crate::page::{paginate, Page};
 use crate::state::{name_key, Change, Kind, State};
@@ -89,12 +90,13 @@ pub struct NewUser {
     pub permissions_boundary: Option<String>,
 }
 
-impl Warden {
+impl Iam<'_> {
     /// CreateUser: a new user with a fresh `AIDA` id; EntityAlreadyExists if the name is taken in
     /// any case.
-    pub fn create_user(&self, account: &str, req: NewUser) -> Result<User> {
+    pub fn create_user(&self, req: NewUser) -> Result<User> {
+        let account = self.account;
         check_new_tags(&req.tags)?;
-        self.write(|s| {
+        self.warden.write(|s| {
             if s.user(account, &req.name).is_some() {
                 return Err(CoreError::EntityAlreadyExists(format!(
                     "User with name {} already exists.",
@@ -120,23 +122,22 @@ impl Warden {
     }
 
     /// GetUser: the user by name, matched case-insensitively; NoSuchEntity if absent.
-    pub fn get_user(&self, account: &str, name: &str) -> Result<User> {
-        find_user(&self.read(), account, name).cloned()
+    pub fn get_user(&self, name: &str) -> Result<User> {
+        find_user(&self.warden.read(), self.account, name).cloned()
     }
 
     /// ListUsers: the account's users under `path_prefix` (default `/`), paged in case-insensitive
     /// name order.
     pub fn list_users(
         &self,
-        account: &str,
         path_prefix: Option<&str>,
         marker: Option<&str>,
         max_items: Option<i32>,
     ) -> Result<Page<User>> {
-        let s = self.read();
+        let s = self.warden.read();
         let prefix = path_prefix.unwrap_or("/");
         paginate(
-            s.users_of(account)
+            s.users_of(self.account)
                 .filter(|u| u.path.starts_with(prefix))
                 .cloned(),
             |u| u.name.to_lowercase(),
@@ -148,12 +149,12 @@ impl Warden {
     /// Renames and/or moves a user. Keys, groups and MFA devices follow.
     pub fn update_user(
         &self,
-        account: &str,
         name: &str,
         new_name: Option<&str>,
         new_path: Option<&str>,
     ) -> Result<()> {
-        self.write(|s| {
+        let account = self.account;
+        self.warden.write(|s| {
             let old = find_user(s, account, name)?;
             let mut user = old.clone();
             let mut changes = Vec::new();
@@ -193,8 +194,9 @@ impl Warden {
     }
 
     /// Deletes a user that owns nothing any more (AWS's DeleteConflict rule).
-    pub fn delete_user(&self, account: &str, name: &str) -> Result<()> {
-        self.write(|s| {
+    pub fn delete_user(&self, name: &str) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
             let user = find_user(s, account, name)?;
             let lower = user.name.to_lowercase();
             let owns_something = !user.groups.is_empty()
@@ -216,13 +218,16 @@ impl Warden {
     }
 
     /// TagUser: merges `tags` into the user's, new values replacing those of existing keys.
-    pub fn tag_user(&self, account: &str, name: &str, tags: &[Tag]) -> Result<()> {
-        update_user_with(self, account, name, |_, u| merge_tags(&mut u.tags, tags)).map(|_| ())
+    pub fn tag_user(&self, name: &str, tags: &[Tag]) -> Result<()> {
+        update_user_with(self.warden, self.account, name, |_, u| {
+            merge_tags(&mut u.tags, tags)
+        })
+        .map(|_| ())
     }
 
     /// UntagUser: removes the tags with these keys (any case); missing keys are not an error.
-    pub fn untag_user(&self, account: &str, name: &str, keys: &[String]) -> Result<()> {
-        update_user_with(self, account, name, |_, u| {
+    pub fn untag_user(&self, name: &str, keys: &[String]) -> Result<()> {
+        update_user_with(self.warden, self.account, name, |_, u| {
             remove_tags(&mut u.tags, keys);
             Ok(())
         })
@@ -232,11 +237,10 @@ impl Warden {
     /// PutUserPermissionsBoundary (`Some`) or DeleteUserPermissionsBoundary (`None`).
     pub fn set_user_permissions_boundary(
         &self,
-        account: &str,
         name: &str,
         boundary: Option<String>,
     ) -> Result<()> {
-        update_user_with(self, account, name, |_, u| {
+        update_user_with(self.warden, self.account, name, |_, u| {
             u.permissions_boundary = boundary;
             Ok(())
         })

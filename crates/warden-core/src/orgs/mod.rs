@@ -165,10 +165,35 @@ pub fn organization_of<'s>(s: &'s State, account: &str) -> Option<&'s Organizati
         .find(|o| o.members.iter().any(|m| m.account == account))
 }
 
-impl Warden {
-    /// The organization of `account`, which must be its management account.
-    pub(crate) fn managed_org(&self, account: &str) -> Result<Organization> {
-        let s = self.read();
+/// AWS Organizations as one account sees it: the handle every Organizations
+/// operation is a method of, given by [`Warden::orgs`] for the calling
+/// account.
+///
+/// Organizations is scoped by its caller rather than by an organization:
+/// CreateOrganization makes the caller a management account,
+/// DescribeOrganization answers any member, and everything else requires
+/// the caller to be the organization's management account (checked by
+/// `managed_org` and `edit_org`, which every such method goes through), so
+/// the one scope that serves every operation is the caller's account.
+/// Methods are `impl Orgs<'_>` blocks in the module of their part (the
+/// organization and its accounts here, OUs in [`org_units`], policies in
+/// [`org_policies`], tags in [`org_tags`]); like [`crate::iam::Iam`] they
+/// reach the model through `self.warden`, with no `Deref`.
+#[derive(Debug, Clone, Copy)]
+pub struct Orgs<'a> {
+    /// The domain the operations read and write.
+    pub(crate) warden: &'a Warden,
+    /// The calling account: the management account for all but
+    /// CreateOrganization and DescribeOrganization.
+    pub(crate) account: &'a str,
+}
+
+impl Orgs<'_> {
+    /// The organization of the calling account, which must be its
+    /// management account.
+    pub(crate) fn managed_org(&self) -> Result<Organization> {
+        let account = self.account;
+        let s = self.warden.read();
         let org = organization_of(&s, account).ok_or_else(not_in_use)?;
         if org.management_account != account {
             return Err(not_management());
@@ -176,13 +201,13 @@ impl Warden {
         Ok(org.clone())
     }
 
-    /// Changes the organization `management` manages, durably.
+    /// Changes the organization the calling account manages, durably.
     pub(crate) fn edit_org<T>(
         &self,
-        management: &str,
         edit: impl FnOnce(&mut Organization) -> Result<T>,
     ) -> Result<T> {
-        self.write(|s| {
+        let management = self.account;
+        self.warden.write(|s| {
             let mut org = organization_of(s, management)
                 .cloned()
                 .ok_or_else(not_in_use)?;
@@ -194,14 +219,11 @@ impl Warden {
         })
     }
 
-    /// CreateOrganization: `account` becomes the management account; AlreadyInOrganization if it is
-    /// in one.
-    pub fn create_organization(
-        &self,
-        account: &str,
-        feature_set: Option<&str>,
-    ) -> Result<Organization> {
-        self.write(|s| {
+    /// CreateOrganization: the calling account becomes the management
+    /// account; AlreadyInOrganization if it is in one.
+    pub fn create_organization(&self, feature_set: Option<&str>) -> Result<Organization> {
+        let account = self.account;
+        self.warden.write(|s| {
             if organization_of(s, account).is_some() {
                 return Err(CoreError::AlreadyInOrganization(
                     "The AWS account is already a member of an organization.".to_string(),
@@ -240,8 +262,8 @@ impl Warden {
     }
 
     /// DescribeOrganization, for any member account; OrganizationsNotInUse if it is in none.
-    pub fn describe_organization(&self, account: &str) -> Result<Organization> {
-        organization_of(&self.read(), account)
+    pub fn describe_organization(&self) -> Result<Organization> {
+        organization_of(&self.warden.read(), self.account)
             .cloned()
             .ok_or_else(not_in_use)
     }
@@ -250,14 +272,14 @@ impl Warden {
     /// the access role trusting the management account. Completes at once.
     pub fn create_member_account(
         &self,
-        management: &str,
         name: &str,
         email: &str,
         role_name: Option<&str>,
         tags: Vec<crate::model::Tag>,
     ) -> Result<CreateAccountRequest> {
+        let management = self.account;
         crate::orgs::org_tags::check_tags(&tags)?;
-        let org = self.managed_org(management)?;
+        let org = self.managed_org()?;
         let now = now_epoch();
         if org
             .members
@@ -280,26 +302,22 @@ impl Warden {
                 .iter()
                 .map(|b| char::from(b'0' + b % 10))
                 .collect();
-            if digits.starts_with('0') || self.read().accounts.contains_key(&digits) {
+            if digits.starts_with('0') || self.warden.read().accounts.contains_key(&digits) {
                 continue;
             }
             break digits;
         };
-        ensure_account(self, &account)?;
+        ensure_account(self.warden, &account)?;
         let trust = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{management}:root"}},"Action":"sts:AssumeRole"}}]}}"#
         );
         let role = role_name.unwrap_or(DEFAULT_ACCESS_ROLE);
-        self.create_role(
-            &account,
-            NewRole {
-                name: role.to_string(),
-                trust_document: trust,
-                ..NewRole::default()
-            },
-        )?;
-        self.attach_policy(
-            &account,
+        self.warden.iam(&account).create_role(NewRole {
+            name: role.to_string(),
+            trust_document: trust,
+            ..NewRole::default()
+        })?;
+        self.warden.iam(&account).attach_policy(
             crate::iam::policies::Holder::Role(role),
             ADMINISTRATOR_ACCESS,
         )?;
@@ -329,7 +347,7 @@ impl Warden {
         request: CreateAccountRequest,
         tags: Vec<crate::model::Tag>,
     ) -> Result<CreateAccountRequest> {
-        self.write(|s| {
+        self.warden.write(|s| {
             let mut org = s
                 .organizations
                 .get(org_id)
@@ -347,12 +365,8 @@ impl Warden {
 
     /// DescribeCreateAccountStatus of a request the management account made;
     /// CreateAccountStatusNotFound otherwise.
-    pub fn describe_create_account_status(
-        &self,
-        management: &str,
-        id: &str,
-    ) -> Result<CreateAccountRequest> {
-        self.managed_org(management)?
+    pub fn describe_create_account_status(&self, id: &str) -> Result<CreateAccountRequest> {
+        self.managed_org()?
             .create_requests
             .into_iter()
             .find(|r| r.id == id)
@@ -365,17 +379,13 @@ impl Warden {
     }
 
     /// The organization and its members (management account only).
-    pub fn list_member_accounts(&self, management: &str) -> Result<Organization> {
-        self.managed_org(management)
+    pub fn list_member_accounts(&self) -> Result<Organization> {
+        self.managed_org()
     }
 
     /// DescribeAccount (management account only); AccountNotFound when `account` is not a member.
-    pub fn describe_member_account(
-        &self,
-        management: &str,
-        account: &str,
-    ) -> Result<(Organization, Member)> {
-        let org = self.managed_org(management)?;
+    pub fn describe_member_account(&self, account: &str) -> Result<(Organization, Member)> {
+        let org = self.managed_org()?;
         let member = org
             .members
             .iter()

@@ -125,19 +125,22 @@ mod tests {
     /// member, the OU id and the policy id.
     fn org() -> (Warden, Organization, String, String, String) {
         let w = Warden::in_memory_for_tests(MGMT).unwrap();
-        let org = w.create_organization(MGMT, None).unwrap();
+        let org = w.orgs(MGMT).create_organization(None).unwrap();
         let member = w
-            .create_member_account(MGMT, "m", "m@example.com", None, Vec::new())
+            .orgs(MGMT)
+            .create_member_account("m", "m@example.com", None, Vec::new())
             .unwrap()
             .account;
-        w.enable_policy_type(MGMT, &org.root_id(), SCP).unwrap();
+        w.orgs(MGMT)
+            .enable_policy_type(&org.root_id(), SCP)
+            .unwrap();
         let ou = w
-            .create_org_unit(MGMT, &org.root_id(), "eng", Vec::new())
+            .orgs(MGMT)
+            .create_org_unit(&org.root_id(), "eng", Vec::new())
             .unwrap()
             .id;
         let policy = w
-            .create_org_policy(
-                MGMT,
+            .orgs(MGMT).create_org_policy(
                 "deny-s3",
                 "",
                 SCP,
@@ -165,7 +168,7 @@ mod tests {
         // The ARN CreatePolicy/DescribePolicy report is the same one.
         assert_eq!(
             arn(OrgKind::Policy, &policy),
-            Some(w.describe_org_policy(MGMT, &policy).unwrap().arn)
+            Some(w.orgs(MGMT).describe_org_policy(&policy).unwrap().arn)
         );
         assert_eq!(
             arn(OrgKind::Policy, FULL_AWS_ACCESS_ID),

@@ -18,9 +18,8 @@ use warden_policy::{NamedPolicy, Policy, PolicyType};
 use crate::crypto;
 use crate::error::{CoreError, Result};
 use crate::model::{Compiled, Tag};
-use crate::orgs::{organization_of, Organization};
+use crate::orgs::{organization_of, Organization, Orgs};
 use crate::state::State;
-use crate::Warden;
 
 /// The organization policy types warden serves.
 pub const SCP: &str = "SERVICE_CONTROL_POLICY";
@@ -392,22 +391,21 @@ fn random_policy_id() -> String {
     format!("p-{tail}")
 }
 
-impl Warden {
+impl Orgs<'_> {
     /// ListRoots: the organization and the policy types enabled in its root.
-    pub fn list_roots(&self, management: &str) -> Result<Organization> {
-        self.managed_org(management)
+    pub fn list_roots(&self) -> Result<Organization> {
+        self.managed_org()
     }
 
     /// Changes the policy types of the root `root_id`, after checking the
     /// root and the type.
     fn edit_root_policy_types(
         &self,
-        management: &str,
         root_id: &str,
         policy_type: &str,
         edit: impl FnOnce(&mut Organization, OrgPolicyKind) -> Result<()>,
     ) -> Result<Organization> {
-        self.edit_org(management, |org| {
+        self.edit_org(|org| {
             if root_id != org.root_id() {
                 return Err(CoreError::RootNotFound);
             }
@@ -420,13 +418,8 @@ impl Warden {
     /// EnablePolicyType: attaches the type's managed policy (`FullAWSAccess`,
     /// `RCPFullAWSAccess`) to the root, every OU and every account, so
     /// enabling a type changes nobody's permissions.
-    pub fn enable_policy_type(
-        &self,
-        management: &str,
-        root_id: &str,
-        policy_type: &str,
-    ) -> Result<Organization> {
-        self.edit_root_policy_types(management, root_id, policy_type, |org, kind| {
+    pub fn enable_policy_type(&self, root_id: &str, policy_type: &str) -> Result<Organization> {
+        self.edit_root_policy_types(root_id, policy_type, |org, kind| {
             if org.feature_set != "ALL" {
                 return Err(CoreError::PolicyTypeNotAvailable(
                     "You can't use the specified policy type with the feature set currently enabled for this organization."
@@ -450,13 +443,8 @@ impl Warden {
 
     /// DisablePolicyType: detaches every policy of the type from every
     /// target.
-    pub fn disable_policy_type(
-        &self,
-        management: &str,
-        root_id: &str,
-        policy_type: &str,
-    ) -> Result<Organization> {
-        self.edit_root_policy_types(management, root_id, policy_type, |org, kind| {
+    pub fn disable_policy_type(&self, root_id: &str, policy_type: &str) -> Result<Organization> {
+        self.edit_root_policy_types(root_id, policy_type, |org, kind| {
             if !enabled(org, kind) {
                 return Err(CoreError::PolicyTypeNotEnabled);
             }
@@ -476,7 +464,6 @@ impl Warden {
     /// taken.
     pub fn create_org_policy(
         &self,
-        management: &str,
         name: &str,
         description: &str,
         policy_type: &str,
@@ -485,7 +472,7 @@ impl Warden {
     ) -> Result<PolicyView> {
         let kind = check_type(policy_type)?;
         let compiled = check_content(kind, content)?;
-        self.edit_org(management, |org| {
+        self.edit_org(|org| {
             if is_managed_name(name) || org.policies.iter().any(|p| p.name == name) {
                 return Err(CoreError::DuplicateOrgPolicy);
             }
@@ -512,21 +499,20 @@ impl Warden {
     }
 
     /// DescribePolicy (Organizations): a customer policy or an AWS managed one, by id.
-    pub fn describe_org_policy(&self, management: &str, id: &str) -> Result<PolicyView> {
-        find_policy(&self.managed_org(management)?, id)
+    pub fn describe_org_policy(&self, id: &str) -> Result<PolicyView> {
+        find_policy(&self.managed_org()?, id)
     }
 
     /// UpdatePolicy (Organizations): new name, description and/or content; AWS managed policies
     /// cannot change.
     pub fn update_org_policy(
         &self,
-        management: &str,
         id: &str,
         name: Option<&str>,
         description: Option<&str>,
         content: Option<&str>,
     ) -> Result<PolicyView> {
-        self.edit_org(management, |org| {
+        self.edit_org(|org| {
             check_mutable(id)?;
             if let Some(n) = name {
                 if is_managed_name(n) || org.policies.iter().any(|p| p.name == n && p.id != id) {
@@ -555,8 +541,8 @@ impl Warden {
     }
 
     /// DeletePolicy (Organizations); PolicyInUseException while attached anywhere.
-    pub fn delete_org_policy(&self, management: &str, id: &str) -> Result<()> {
-        self.edit_org(management, |org| {
+    pub fn delete_org_policy(&self, id: &str) -> Result<()> {
+        self.edit_org(|org| {
             check_mutable(id)?;
             if !org.policies.iter().any(|p| p.id == id) {
                 return Err(CoreError::OrgPolicyNotFound);
@@ -572,8 +558,8 @@ impl Warden {
 
     /// ListPolicies: the type's AWS managed policy, then customer policies
     /// by name.
-    pub fn list_org_policies(&self, management: &str, filter: &str) -> Result<Vec<PolicyView>> {
-        let org = self.managed_org(management)?;
+    pub fn list_org_policies(&self, filter: &str) -> Result<Vec<PolicyView>> {
+        let org = self.managed_org()?;
         let kind = check_type(filter)?;
         let mut out = vec![managed_view(kind)];
         let mut custom: Vec<PolicyView> = org
@@ -589,13 +575,8 @@ impl Warden {
 
     /// AttachPolicy: the policy's type must be enabled, and a target holds at most 5 policies of
     /// one type.
-    pub fn attach_org_policy(
-        &self,
-        management: &str,
-        policy_id: &str,
-        target_id: &str,
-    ) -> Result<()> {
-        self.edit_org(management, |org| {
+    pub fn attach_org_policy(&self, policy_id: &str, target_id: &str) -> Result<()> {
+        self.edit_org(|org| {
             find_policy(org, policy_id)?;
             target(org, target_id)?;
             let kind = kind_of(org, policy_id).ok_or(CoreError::OrgPolicyNotFound)?;
@@ -625,13 +606,8 @@ impl Warden {
 
     /// DetachPolicy; a target must keep at least one policy of the type (ConstraintViolation
     /// otherwise).
-    pub fn detach_org_policy(
-        &self,
-        management: &str,
-        policy_id: &str,
-        target_id: &str,
-    ) -> Result<()> {
-        self.edit_org(management, |org| {
+    pub fn detach_org_policy(&self, policy_id: &str, target_id: &str) -> Result<()> {
+        self.edit_org(|org| {
             find_policy(org, policy_id)?;
             target(org, target_id)?;
             let kind = kind_of(org, policy_id);
@@ -660,11 +636,10 @@ impl Warden {
     /// ListPoliciesForTarget: the policies attached to a root, OU or account.
     pub fn org_policies_for_target(
         &self,
-        management: &str,
         target_id: &str,
         filter: &str,
     ) -> Result<Vec<PolicyView>> {
-        let org = self.managed_org(management)?;
+        let org = self.managed_org()?;
         target(&org, target_id)?;
         let kind = check_type(filter)?;
         Ok(org
@@ -677,12 +652,8 @@ impl Warden {
 
     /// ListTargetsForPolicy: the roots, OUs and accounts a policy is attached
     /// to.
-    pub fn org_targets_for_policy(
-        &self,
-        management: &str,
-        policy_id: &str,
-    ) -> Result<Vec<TargetView>> {
-        let org = self.managed_org(management)?;
+    pub fn org_targets_for_policy(&self, policy_id: &str) -> Result<Vec<TargetView>> {
+        let org = self.managed_org()?;
         find_policy(&org, policy_id)?;
         Ok(org
             .attachments
@@ -706,6 +677,7 @@ pub(crate) mod tests {
     use crate::authz::RequestFacts;
     use crate::iam::policies::Holder;
     use crate::model::now_epoch;
+    use crate::Warden;
 
     const MGMT: &str = "111111111111";
     const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -715,7 +687,8 @@ pub(crate) mod tests {
     /// An administrator user in `account`, as an authenticated caller.
     pub(crate) fn admin_in(w: &Warden, account: &str) -> Caller {
         let caller = crate::authz::tests::user_in(w, account, "admin");
-        w.attach_policy(account, Holder::User("admin"), ADMIN)
+        w.iam(account)
+            .attach_policy(Holder::User("admin"), ADMIN)
             .unwrap();
         caller
     }
@@ -736,9 +709,10 @@ pub(crate) mod tests {
     #[test]
     fn scps_limit_member_accounts_and_never_the_management_account() {
         let w = Warden::in_memory_for_tests(MGMT).unwrap();
-        let org = w.create_organization(MGMT, None).unwrap();
+        let org = w.orgs(MGMT).create_organization(None).unwrap();
         let member = w
-            .create_member_account(MGMT, "dev", "dev@example.com", None, Vec::new())
+            .orgs(MGMT)
+            .create_member_account("dev", "dev@example.com", None, Vec::new())
             .unwrap()
             .account;
         let boss = admin_in(&w, MGMT);
@@ -746,18 +720,21 @@ pub(crate) mod tests {
         assert_eq!(decision(&w, &dev), Ok(()));
 
         let deny = w
-            .create_org_policy(MGMT, "no-users", "", SCP, DENY_CREATE_USER, Vec::new())
+            .orgs(MGMT)
+            .create_org_policy("no-users", "", SCP, DENY_CREATE_USER, Vec::new())
             .unwrap();
         // Attaching needs the policy type enabled first.
         assert!(matches!(
-            w.attach_org_policy(MGMT, &deny.id, &member),
+            w.orgs(MGMT).attach_org_policy(&deny.id, &member),
             Err(CoreError::PolicyTypeNotEnabled)
         ));
-        w.enable_policy_type(MGMT, &org.root_id(), SCP).unwrap();
+        w.orgs(MGMT)
+            .enable_policy_type(&org.root_id(), SCP)
+            .unwrap();
         // FullAWSAccess everywhere: nothing changed.
         assert_eq!(decision(&w, &dev), Ok(()));
 
-        w.attach_org_policy(MGMT, &deny.id, &member).unwrap();
+        w.orgs(MGMT).attach_org_policy(&deny.id, &member).unwrap();
         let denied = decision(&w, &dev).unwrap_err();
         assert!(
             denied.ends_with("with an explicit deny in a service control policy"),
@@ -769,24 +746,32 @@ pub(crate) mod tests {
             "the management account is exempt"
         );
         // A member-account deny at the root level applies too.
-        w.detach_org_policy(MGMT, &deny.id, &member).unwrap();
+        w.orgs(MGMT).detach_org_policy(&deny.id, &member).unwrap();
         assert_eq!(decision(&w, &dev), Ok(()));
-        w.attach_org_policy(MGMT, &deny.id, &org.root_id()).unwrap();
+        w.orgs(MGMT)
+            .attach_org_policy(&deny.id, &org.root_id())
+            .unwrap();
         assert!(decision(&w, &dev).is_err());
         assert_eq!(decision(&w, &boss), Ok(()));
         assert!(matches!(
-            w.delete_org_policy(MGMT, &deny.id),
+            w.orgs(MGMT).delete_org_policy(&deny.id),
             Err(CoreError::OrgPolicyInUse)
         ));
-        w.detach_org_policy(MGMT, &deny.id, &org.root_id()).unwrap();
-        w.delete_org_policy(MGMT, &deny.id).unwrap();
+        w.orgs(MGMT)
+            .detach_org_policy(&deny.id, &org.root_id())
+            .unwrap();
+        w.orgs(MGMT).delete_org_policy(&deny.id).unwrap();
 
         // An allow-list SCP in place of FullAWSAccess: every level must allow.
         let sts_only = w
-            .create_org_policy(MGMT, "sts-only", "", SCP, ONLY_STS, Vec::new())
+            .orgs(MGMT)
+            .create_org_policy("sts-only", "", SCP, ONLY_STS, Vec::new())
             .unwrap();
-        w.attach_org_policy(MGMT, &sts_only.id, &member).unwrap();
-        w.detach_org_policy(MGMT, FULL_AWS_ACCESS_ID, &member)
+        w.orgs(MGMT)
+            .attach_org_policy(&sts_only.id, &member)
+            .unwrap();
+        w.orgs(MGMT)
+            .detach_org_policy(FULL_AWS_ACCESS_ID, &member)
             .unwrap();
         let denied = decision(&w, &dev).unwrap_err();
         assert!(
@@ -795,28 +780,34 @@ pub(crate) mod tests {
         );
         // The last SCP of a target stays.
         assert!(matches!(
-            w.detach_org_policy(MGMT, &sts_only.id, &member),
+            w.orgs(MGMT).detach_org_policy(&sts_only.id, &member),
             Err(CoreError::OrgConstraintViolation {
                 reason: "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
                 ..
             })
         ));
         // Disabling SCPs detaches everything: the member is unrestricted again.
-        w.disable_policy_type(MGMT, &org.root_id(), SCP).unwrap();
+        w.orgs(MGMT)
+            .disable_policy_type(&org.root_id(), SCP)
+            .unwrap();
         assert_eq!(decision(&w, &dev), Ok(()));
     }
 
     #[test]
     fn accounts_created_after_enabling_get_full_aws_access() {
         let w = Warden::in_memory_for_tests(MGMT).unwrap();
-        let org = w.create_organization(MGMT, None).unwrap();
-        w.enable_policy_type(MGMT, &org.root_id(), SCP).unwrap();
+        let org = w.orgs(MGMT).create_organization(None).unwrap();
+        w.orgs(MGMT)
+            .enable_policy_type(&org.root_id(), SCP)
+            .unwrap();
         let member = w
-            .create_member_account(MGMT, "late", "late@example.com", None, Vec::new())
+            .orgs(MGMT)
+            .create_member_account("late", "late@example.com", None, Vec::new())
             .unwrap()
             .account;
         let attached: Vec<String> = w
-            .org_policies_for_target(MGMT, &member, SCP)
+            .orgs(MGMT)
+            .org_policies_for_target(&member, SCP)
             .unwrap()
             .into_iter()
             .map(|p| p.id)
@@ -829,9 +820,10 @@ pub(crate) mod tests {
     #[test]
     fn malformed_and_oversized_content_is_refused_and_nothing_is_stored() {
         let w = Warden::in_memory_for_tests(MGMT).unwrap();
-        w.create_organization(MGMT, None).unwrap();
+        w.orgs(MGMT).create_organization(None).unwrap();
         assert!(matches!(
-            w.create_org_policy(MGMT, "bad", "", SCP, "{not json", Vec::new()),
+            w.orgs(MGMT)
+                .create_org_policy("bad", "", SCP, "{not json", Vec::new()),
             Err(CoreError::OrgMalformedPolicyDocument)
         ));
         let big = format!(
@@ -839,14 +831,16 @@ pub(crate) mod tests {
             "A".repeat(6000)
         );
         assert!(matches!(
-            w.create_org_policy(MGMT, "big", "", SCP, &big, Vec::new()),
+            w.orgs(MGMT)
+                .create_org_policy("big", "", SCP, &big, Vec::new()),
             Err(CoreError::OrgConstraintViolation {
                 reason: "POLICY_CONTENT_LIMIT_EXCEEDED",
                 ..
             })
         ));
         let names: Vec<String> = w
-            .list_org_policies(MGMT, SCP)
+            .orgs(MGMT)
+            .list_org_policies(SCP)
             .unwrap()
             .into_iter()
             .map(|p| p.name)

@@ -597,40 +597,51 @@ mod tests {
     /// An organization with members, OUs (one deleted, so positions have a
     /// gap), policies, attachments, a moved account and tags.
     fn busy_org(w: &Warden) -> Organization {
-        let org = w.create_organization(MGMT, None).unwrap();
+        let org = w.orgs(MGMT).create_organization(None).unwrap();
         let root = org.root_id();
-        w.enable_policy_type(MGMT, &root, SCP).unwrap();
+        w.orgs(MGMT).enable_policy_type(&root, SCP).unwrap();
         let mut members = Vec::new();
         for i in 0..3 {
             let email = format!("m{i}@example.com");
             let r = w
-                .create_member_account(MGMT, &format!("m{i}"), &email, None, Vec::new())
+                .orgs(MGMT)
+                .create_member_account(&format!("m{i}"), &email, None, Vec::new())
                 .unwrap();
             members.push(r.account);
         }
         let mut units = Vec::new();
         for name in ["zeta", "alpha", "mid", "beta"] {
-            units.push(w.create_org_unit(MGMT, &root, name, Vec::new()).unwrap());
+            units.push(
+                w.orgs(MGMT)
+                    .create_org_unit(&root, name, Vec::new())
+                    .unwrap(),
+            );
         }
-        w.delete_org_unit(MGMT, &units[2].id).unwrap();
-        w.create_org_unit(MGMT, &units[0].id, "inner", Vec::new())
+        w.orgs(MGMT).delete_org_unit(&units[2].id).unwrap();
+        w.orgs(MGMT)
+            .create_org_unit(&units[0].id, "inner", Vec::new())
             .unwrap();
         let tag = crate::model::Tag {
             key: "team".to_string(),
             value: "core".to_string(),
         };
         let p1 = w
-            .create_org_policy(MGMT, "zz-deny", "", SCP, DENY, vec![tag.clone()])
+            .orgs(MGMT)
+            .create_org_policy("zz-deny", "", SCP, DENY, vec![tag.clone()])
             .unwrap();
         let p2 = w
-            .create_org_policy(MGMT, "aa-deny", "", SCP, DENY, Vec::new())
+            .orgs(MGMT)
+            .create_org_policy("aa-deny", "", SCP, DENY, Vec::new())
             .unwrap();
-        w.attach_org_policy(MGMT, &p1.id, &members[1]).unwrap();
-        w.attach_org_policy(MGMT, &p2.id, &root).unwrap();
-        w.move_org_account(MGMT, &members[2], &root, &units[1].id)
+        w.orgs(MGMT).attach_org_policy(&p1.id, &members[1]).unwrap();
+        w.orgs(MGMT).attach_org_policy(&p2.id, &root).unwrap();
+        w.orgs(MGMT)
+            .move_org_account(&members[2], &root, &units[1].id)
             .unwrap();
-        w.tag_org_resource(MGMT, &units[3].id, vec![tag]).unwrap();
-        w.describe_organization(MGMT).unwrap()
+        w.orgs(MGMT)
+            .tag_org_resource(&units[3].id, vec![tag])
+            .unwrap();
+        w.orgs(MGMT).describe_organization().unwrap()
     }
 
     #[test]
@@ -656,7 +667,7 @@ mod tests {
     #[test]
     fn list_order_survives_a_reload_whatever_the_key_order() {
         let w = Warden::in_memory_for_tests(MGMT).unwrap();
-        let mut org = w.create_organization(MGMT, None).unwrap();
+        let mut org = w.orgs(MGMT).create_organization(None).unwrap();
         // Ids in descending key order, created in this order.
         for id in ["ou-zzzz", "ou-mmmm", "ou-aaaa"] {
             org.units.push(OrgUnit {
@@ -742,11 +753,12 @@ mod tests {
         );
 
         // The same through the API, and the store agrees.
-        w.rename_org_unit(MGMT, &org.units[1].id, Some("renamed"))
+        w.orgs(MGMT)
+            .rename_org_unit(&org.units[1].id, Some("renamed"))
             .unwrap();
-        w.detach_org_policy(MGMT, &policy, &target).unwrap();
-        w.delete_org_policy(MGMT, &policy).unwrap();
-        let now = w.describe_organization(MGMT).unwrap();
+        w.orgs(MGMT).detach_org_policy(&policy, &target).unwrap();
+        w.orgs(MGMT).delete_org_policy(&policy).unwrap();
+        let now = w.orgs(MGMT).describe_organization().unwrap();
         assert_eq!(now.units[1].name, "renamed");
         assert!(stored(&store, "org_policy")
             .iter()
@@ -756,9 +768,10 @@ mod tests {
             .all(|r| !r.key.ends_with(&policy)));
         // A later OU goes after the existing ones, past the deleted ones' positions.
         let last = w
-            .create_org_unit(MGMT, &now.root_id(), "last", Vec::new())
+            .orgs(MGMT)
+            .create_org_unit(&now.root_id(), "last", Vec::new())
             .unwrap();
-        let now = w.describe_organization(MGMT).unwrap();
+        let now = w.orgs(MGMT).describe_organization().unwrap();
         assert_eq!(now.units.last(), Some(&last));
         assert_eq!(reload(&w, &store).organizations.get(&now.id), Some(&now));
     }
@@ -781,7 +794,7 @@ mod tests {
                 })])
                 .unwrap();
             let w = warden_on(&store);
-            assert_eq!(w.describe_organization(MGMT).unwrap(), org);
+            assert_eq!(w.orgs(MGMT).describe_organization().unwrap(), org);
             assert!(w.read().org_positions.is_empty(), "not yet split");
             // Never written again, it keeps loading as it is.
             assert_eq!(reload(&w, &store).organizations.get(&org.id), Some(&org));
@@ -791,8 +804,10 @@ mod tests {
                 key: "k".to_string(),
                 value: "v".to_string(),
             };
-            w.tag_org_resource(MGMT, &org.root_id(), vec![tag]).unwrap();
-            let now = w.describe_organization(MGMT).unwrap();
+            w.orgs(MGMT)
+                .tag_org_resource(&org.root_id(), vec![tag])
+                .unwrap();
+            let now = w.orgs(MGMT).describe_organization().unwrap();
             assert_eq!(now.units, org.units);
             assert_eq!(now.members, org.members);
             assert_eq!(now.attachments, org.attachments);
@@ -829,7 +844,7 @@ mod tests {
     #[test]
     fn stray_parts_are_refused_rather_than_guessed_at() {
         let w = Warden::in_memory_for_tests(MGMT).unwrap();
-        let org = w.create_organization(MGMT, None).unwrap();
+        let org = w.orgs(MGMT).create_organization(None).unwrap();
         let records: Vec<Record> = State::default()
             .mutations(&[Change::Organization(org)])
             .unwrap()

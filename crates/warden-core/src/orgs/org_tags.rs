@@ -4,8 +4,7 @@
 
 use crate::error::{CoreError, Result};
 use crate::model::Tag;
-use crate::orgs::Organization;
-use crate::Warden;
+use crate::orgs::{Organization, Orgs};
 
 /// Tags per resource (Organizations quotas).
 const MAX_TAGS: usize = 50;
@@ -69,10 +68,10 @@ pub(crate) fn apply_tags(org: &mut Organization, id: &str, tags: Vec<Tag>) -> Re
     Ok(())
 }
 
-impl Warden {
+impl Orgs<'_> {
     /// TagResource.
-    pub fn tag_org_resource(&self, management: &str, id: &str, tags: Vec<Tag>) -> Result<()> {
-        self.edit_org(management, |org| {
+    pub fn tag_org_resource(&self, id: &str, tags: Vec<Tag>) -> Result<()> {
+        self.edit_org(|org| {
             if !taggable(org, id) {
                 return Err(CoreError::TargetNotFound);
             }
@@ -81,8 +80,8 @@ impl Warden {
     }
 
     /// UntagResource: keys the resource does not have are ignored.
-    pub fn untag_org_resource(&self, management: &str, id: &str, keys: &[String]) -> Result<()> {
-        self.edit_org(management, |org| {
+    pub fn untag_org_resource(&self, id: &str, keys: &[String]) -> Result<()> {
+        self.edit_org(|org| {
             if !taggable(org, id) {
                 return Err(CoreError::TargetNotFound);
             }
@@ -97,8 +96,8 @@ impl Warden {
     }
 
     /// ListTagsForResource, in the order the keys were first set.
-    pub fn org_resource_tags(&self, management: &str, id: &str) -> Result<Vec<Tag>> {
-        let org = self.managed_org(management)?;
+    pub fn org_resource_tags(&self, id: &str) -> Result<Vec<Tag>> {
+        let org = self.managed_org()?;
         if !taggable(&org, id) {
             return Err(CoreError::TargetNotFound);
         }

@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 use crate::model::Tag;
-use crate::orgs::{random_lower, Member, Organization};
-use crate::Warden;
+use crate::orgs::{random_lower, Member, Organization, Orgs};
 
 /// How deep OUs may nest under the root (Organizations quotas).
 const MAX_OU_DEPTH: usize = 5;
@@ -144,17 +143,11 @@ fn check_sibling_name(org: &Organization, parent: &str, name: &str, except: &str
     Ok(())
 }
 
-impl Warden {
+impl Orgs<'_> {
     /// CreateOrganizationalUnit. With SCPs enabled the new OU gets
     /// `FullAWSAccess`, as every root, OU and account has.
-    pub fn create_org_unit(
-        &self,
-        management: &str,
-        parent: &str,
-        name: &str,
-        tags: Vec<Tag>,
-    ) -> Result<OrgUnit> {
-        self.edit_org(management, |org| {
+    pub fn create_org_unit(&self, parent: &str, name: &str, tags: Vec<Tag>) -> Result<OrgUnit> {
+        self.edit_org(|org| {
             if org.parent_kind(parent).is_none() {
                 return Err(CoreError::ParentNotFound);
             }
@@ -189,21 +182,16 @@ impl Warden {
 
     /// DescribeOrganizationalUnit (management account only); OrganizationalUnitNotFound for an
     /// unknown id.
-    pub fn describe_org_unit(&self, management: &str, id: &str) -> Result<OrgUnit> {
-        self.managed_org(management)?
+    pub fn describe_org_unit(&self, id: &str) -> Result<OrgUnit> {
+        self.managed_org()?
             .unit(id)
             .cloned()
             .ok_or(CoreError::OrganizationalUnitNotFound)
     }
 
     /// UpdateOrganizationalUnit: renames the OU.
-    pub fn rename_org_unit(
-        &self,
-        management: &str,
-        id: &str,
-        name: Option<&str>,
-    ) -> Result<OrgUnit> {
-        self.edit_org(management, |org| {
+    pub fn rename_org_unit(&self, id: &str, name: Option<&str>) -> Result<OrgUnit> {
+        self.edit_org(|org| {
             let parent = unit_mut(org, id)?.parent.clone();
             if let Some(n) = name {
                 check_sibling_name(org, &parent, n, id)?;
@@ -218,8 +206,8 @@ impl Warden {
 
     /// DeleteOrganizationalUnit: only an empty OU; its SCP attachments go
     /// with it.
-    pub fn delete_org_unit(&self, management: &str, id: &str) -> Result<()> {
-        self.edit_org(management, |org| {
+    pub fn delete_org_unit(&self, id: &str) -> Result<()> {
+        self.edit_org(|org| {
             unit_mut(org, id)?;
             let holds_units = org.units.iter().any(|u| u.parent == id);
             let holds_accounts = org.account_parents.values().any(|p| p == id);
@@ -236,8 +224,8 @@ impl Warden {
     /// ListChildren (and ListOrganizationalUnitsForParent,
     /// ListAccountsForParent): OUs in creation order, accounts in joining
     /// order.
-    pub fn org_children(&self, management: &str, parent: &str) -> Result<Vec<Child>> {
-        let org = self.managed_org(management)?;
+    pub fn org_children(&self, parent: &str) -> Result<Vec<Child>> {
+        let org = self.managed_org()?;
         if org.parent_kind(parent).is_none() {
             return Err(CoreError::ParentNotFound);
         }
@@ -255,8 +243,8 @@ impl Warden {
     }
 
     /// The accounts directly in `parent`.
-    pub fn org_accounts_for_parent(&self, management: &str, parent: &str) -> Result<Vec<Member>> {
-        let org = self.managed_org(management)?;
+    pub fn org_accounts_for_parent(&self, parent: &str) -> Result<Vec<Member>> {
+        let org = self.managed_org()?;
         if org.parent_kind(parent).is_none() {
             return Err(CoreError::ParentNotFound);
         }
@@ -269,8 +257,8 @@ impl Warden {
     }
 
     /// The OUs directly in `parent`.
-    pub fn org_units_for_parent(&self, management: &str, parent: &str) -> Result<Vec<OrgUnit>> {
-        let org = self.managed_org(management)?;
+    pub fn org_units_for_parent(&self, parent: &str) -> Result<Vec<OrgUnit>> {
+        let org = self.managed_org()?;
         if org.parent_kind(parent).is_none() {
             return Err(CoreError::ParentNotFound);
         }
@@ -283,8 +271,8 @@ impl Warden {
     }
 
     /// ListParents: the one root or OU that holds an account or OU.
-    pub fn org_parent_of(&self, management: &str, child: &str) -> Result<(String, ParentKind)> {
-        let org = self.managed_org(management)?;
+    pub fn org_parent_of(&self, child: &str) -> Result<(String, ParentKind)> {
+        let org = self.managed_org()?;
         let parent = if let Some(u) = org.unit(child) {
             u.parent.clone()
         } else if org.is_member(child) {
@@ -297,14 +285,8 @@ impl Warden {
     }
 
     /// MoveAccount: from the root or an OU to another.
-    pub fn move_org_account(
-        &self,
-        management: &str,
-        account: &str,
-        source: &str,
-        destination: &str,
-    ) -> Result<()> {
-        self.edit_org(management, |org| {
+    pub fn move_org_account(&self, account: &str, source: &str, destination: &str) -> Result<()> {
+        self.edit_org(|org| {
             if !org.is_member(account) {
                 return Err(CoreError::AccountNotFound(
                     "We can't find an Amazon Web Services account with the AccountId that you specified, or the account whose credentials you used to make this request isn't a member of an organization."
@@ -343,44 +325,55 @@ mod tests {
         reason = "a test fails loudly on a broken fixture"
     )]
 
-    use super::*;
     use crate::orgs::org_policies::tests::{admin_in, decision, DENY_CREATE_USER};
     use crate::orgs::org_policies::{FULL_AWS_ACCESS_ID, SCP};
+    use crate::Warden;
 
     const MGMT: &str = "111111111111";
 
     #[test]
     fn an_ou_scp_reaches_every_account_below_it_and_no_other() {
         let w = Warden::in_memory_for_tests(MGMT).unwrap();
-        let org = w.create_organization(MGMT, None).unwrap();
+        let org = w.orgs(MGMT).create_organization(None).unwrap();
         let root = org.root_id();
         let member = w
-            .create_member_account(MGMT, "dev", "dev@example.com", None, Vec::new())
+            .orgs(MGMT)
+            .create_member_account("dev", "dev@example.com", None, Vec::new())
             .unwrap()
             .account;
-        let top = w.create_org_unit(MGMT, &root, "top", Vec::new()).unwrap();
+        let top = w
+            .orgs(MGMT)
+            .create_org_unit(&root, "top", Vec::new())
+            .unwrap();
         let inner = w
-            .create_org_unit(MGMT, &top.id, "inner", Vec::new())
+            .orgs(MGMT)
+            .create_org_unit(&top.id, "inner", Vec::new())
             .unwrap();
-        w.enable_policy_type(MGMT, &root, SCP).unwrap();
+        w.orgs(MGMT).enable_policy_type(&root, SCP).unwrap();
         let deny = w
-            .create_org_policy(MGMT, "no-users", "", SCP, DENY_CREATE_USER, Vec::new())
+            .orgs(MGMT)
+            .create_org_policy("no-users", "", SCP, DENY_CREATE_USER, Vec::new())
             .unwrap();
-        w.attach_org_policy(MGMT, &deny.id, &top.id).unwrap();
+        w.orgs(MGMT).attach_org_policy(&deny.id, &top.id).unwrap();
         let dev = admin_in(&w, &member);
         assert_eq!(decision(&w, &dev), Ok(()), "still in the root");
 
-        w.move_org_account(MGMT, &member, &root, &inner.id).unwrap();
+        w.orgs(MGMT)
+            .move_org_account(&member, &root, &inner.id)
+            .unwrap();
         assert!(decision(&w, &dev).is_err(), "below the OU");
         // Detached from the OU, the deny stops applying.
-        w.detach_org_policy(MGMT, &deny.id, &top.id).unwrap();
+        w.orgs(MGMT).detach_org_policy(&deny.id, &top.id).unwrap();
         assert_eq!(decision(&w, &dev), Ok(()));
-        w.detach_org_policy(MGMT, FULL_AWS_ACCESS_ID, &inner.id)
+        w.orgs(MGMT)
+            .detach_org_policy(FULL_AWS_ACCESS_ID, &inner.id)
             .expect_err("every target keeps one SCP");
 
-        w.move_org_account(MGMT, &member, &inner.id, &root).unwrap();
-        w.delete_org_unit(MGMT, &inner.id).unwrap();
-        let org = w.list_roots(MGMT).unwrap();
+        w.orgs(MGMT)
+            .move_org_account(&member, &inner.id, &root)
+            .unwrap();
+        w.orgs(MGMT).delete_org_unit(&inner.id).unwrap();
+        let org = w.orgs(MGMT).list_roots().unwrap();
         assert!(org.attachments.iter().all(|(t, _)| t != &inner.id));
         assert_eq!(
             org.containers_down_to(&top.id),

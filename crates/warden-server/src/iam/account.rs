@@ -24,8 +24,7 @@ pub(super) fn get_account_authorization_details(
         .into_iter()
         .map(|f| f.as_str().to_string())
         .collect();
-    let page = app.warden.authorization_details(
-        &ctx.caller.account,
+    let page = app.iam(ctx).authorization_details(
         DetailFilter(&filter),
         paging.marker(),
         paging.limit(),
@@ -149,8 +148,7 @@ pub(super) fn create_account_alias(
     ctx: &RequestCtx,
     input: CreateAccountAliasRequest,
 ) -> R<()> {
-    app.warden
-        .create_account_alias(&ctx.caller.account, &input.account_alias)?;
+    app.iam(ctx).create_account_alias(&input.account_alias)?;
     Ok(())
 }
 
@@ -159,8 +157,7 @@ pub(super) fn delete_account_alias(
     ctx: &RequestCtx,
     input: DeleteAccountAliasRequest,
 ) -> R<()> {
-    app.warden
-        .delete_account_alias(&ctx.caller.account, &input.account_alias)?;
+    app.iam(ctx).delete_account_alias(&input.account_alias)?;
     Ok(())
 }
 
@@ -169,7 +166,7 @@ pub(super) fn list_account_aliases(
     ctx: &RequestCtx,
     input: ListAccountAliasesRequest,
 ) -> R<ListAccountAliasesResponse> {
-    let aliases = app.warden.account_aliases(&ctx.caller.account)?;
+    let aliases = app.iam(ctx).account_aliases()?;
     let page = warden_core::page::paginate(aliases, Clone::clone, input.marker(), input.limit())?;
     Ok(page_out(page, Clone::clone))
 }
@@ -178,7 +175,7 @@ pub(super) fn get_account_summary(
     app: &AppState,
     ctx: &RequestCtx,
 ) -> R<GetAccountSummaryResponse> {
-    let summary = app.warden.account_summary(&ctx.caller.account);
+    let summary = app.iam(ctx).account_summary();
     Ok(GetAccountSummaryResponse {
         summary_map: Some(
             summary

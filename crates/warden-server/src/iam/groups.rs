@@ -13,11 +13,9 @@ pub(super) fn create_group(
     ctx: &RequestCtx,
     input: CreateGroupRequest,
 ) -> R<CreateGroupResponse> {
-    let g = app.warden.create_group(
-        &ctx.caller.account,
-        &input.group_name,
-        input.path.as_deref(),
-    )?;
+    let g = app
+        .iam(ctx)
+        .create_group(&input.group_name, input.path.as_deref())?;
     Ok(CreateGroupResponse {
         group: group_out(&g),
     })
@@ -28,12 +26,9 @@ pub(super) fn get_group(
     ctx: &RequestCtx,
     input: GetGroupRequest,
 ) -> R<GetGroupResponse> {
-    let (g, page) = app.warden.get_group(
-        &ctx.caller.account,
-        &input.group_name,
-        input.marker(),
-        input.limit(),
-    )?;
+    let (g, page) = app
+        .iam(ctx)
+        .get_group(&input.group_name, input.marker(), input.limit())?;
     Ok(page_with(group_out(&g), page, user_out))
 }
 
@@ -42,12 +37,9 @@ pub(super) fn list_groups(
     ctx: &RequestCtx,
     input: ListGroupsRequest,
 ) -> R<ListGroupsResponse> {
-    let page = app.warden.list_groups(
-        &ctx.caller.account,
-        input.path_prefix.as_deref(),
-        input.marker(),
-        input.limit(),
-    )?;
+    let page =
+        app.iam(ctx)
+            .list_groups(input.path_prefix.as_deref(), input.marker(), input.limit())?;
     Ok(page_out(page, group_out))
 }
 
@@ -56,18 +48,14 @@ pub(super) fn list_groups_for_user(
     ctx: &RequestCtx,
     input: ListGroupsForUserRequest,
 ) -> R<ListGroupsForUserResponse> {
-    let page = app.warden.list_groups_for_user(
-        &ctx.caller.account,
-        &input.user_name,
-        input.marker(),
-        input.limit(),
-    )?;
+    let page =
+        app.iam(ctx)
+            .list_groups_for_user(&input.user_name, input.marker(), input.limit())?;
     Ok(page_out(page, group_out))
 }
 
 pub(super) fn update_group(app: &AppState, ctx: &RequestCtx, input: UpdateGroupRequest) -> R<()> {
-    app.warden.update_group(
-        &ctx.caller.account,
+    app.iam(ctx).update_group(
         &input.group_name,
         input.new_group_name.as_deref(),
         input.new_path.as_deref(),
@@ -76,8 +64,7 @@ pub(super) fn update_group(app: &AppState, ctx: &RequestCtx, input: UpdateGroupR
 }
 
 pub(super) fn delete_group(app: &AppState, ctx: &RequestCtx, input: DeleteGroupRequest) -> R<()> {
-    app.warden
-        .delete_group(&ctx.caller.account, &input.group_name)?;
+    app.iam(ctx).delete_group(&input.group_name)?;
     Ok(())
 }
 
@@ -86,8 +73,8 @@ pub(super) fn add_user_to_group(
     ctx: &RequestCtx,
     input: AddUserToGroupRequest,
 ) -> R<()> {
-    app.warden
-        .add_user_to_group(&ctx.caller.account, &input.group_name, &input.user_name)?;
+    app.iam(ctx)
+        .add_user_to_group(&input.group_name, &input.user_name)?;
     Ok(())
 }
 
@@ -96,7 +83,7 @@ pub(super) fn remove_user_from_group(
     ctx: &RequestCtx,
     input: RemoveUserFromGroupRequest,
 ) -> R<()> {
-    app.warden
-        .remove_user_from_group(&ctx.caller.account, &input.group_name, &input.user_name)?;
+    app.iam(ctx)
+        .remove_user_from_group(&input.group_name, &input.user_name)?;
     Ok(())
 }

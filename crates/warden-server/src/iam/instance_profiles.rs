@@ -13,8 +13,7 @@ pub(super) fn create_instance_profile(
     ctx: &RequestCtx,
     input: CreateInstanceProfileRequest,
 ) -> R<CreateInstanceProfileResponse> {
-    let p = app.warden.create_instance_profile(
-        &ctx.caller.account,
+    let p = app.iam(ctx).create_instance_profile(
         &input.instance_profile_name,
         input.path.as_deref(),
         tags_in(input.tags),
@@ -30,8 +29,8 @@ pub(super) fn get_instance_profile(
     input: GetInstanceProfileRequest,
 ) -> R<GetInstanceProfileResponse> {
     let (p, role) = app
-        .warden
-        .get_instance_profile(&ctx.caller.account, &input.instance_profile_name)?;
+        .iam(ctx)
+        .get_instance_profile(&input.instance_profile_name)?;
     Ok(GetInstanceProfileResponse {
         instance_profile: instance_profile_out(&p, role.as_ref()),
     })
@@ -42,8 +41,7 @@ pub(super) fn list_instance_profiles(
     ctx: &RequestCtx,
     input: ListInstanceProfilesRequest,
 ) -> R<ListInstanceProfilesResponse> {
-    let page = app.warden.list_instance_profiles(
-        &ctx.caller.account,
+    let page = app.iam(ctx).list_instance_profiles(
         input.path_prefix.as_deref(),
         None,
         input.marker(),
@@ -57,8 +55,7 @@ pub(super) fn list_instance_profiles_for_role(
     ctx: &RequestCtx,
     input: ListInstanceProfilesForRoleRequest,
 ) -> R<ListInstanceProfilesForRoleResponse> {
-    let page = app.warden.list_instance_profiles(
-        &ctx.caller.account,
+    let page = app.iam(ctx).list_instance_profiles(
         None,
         Some(&input.role_name),
         input.marker(),
@@ -72,8 +69,8 @@ pub(super) fn delete_instance_profile(
     ctx: &RequestCtx,
     input: DeleteInstanceProfileRequest,
 ) -> R<()> {
-    app.warden
-        .delete_instance_profile(&ctx.caller.account, &input.instance_profile_name)?;
+    app.iam(ctx)
+        .delete_instance_profile(&input.instance_profile_name)?;
     Ok(())
 }
 
@@ -82,11 +79,8 @@ pub(super) fn add_role_to_instance_profile(
     ctx: &RequestCtx,
     input: AddRoleToInstanceProfileRequest,
 ) -> R<()> {
-    app.warden.add_role_to_instance_profile(
-        &ctx.caller.account,
-        &input.instance_profile_name,
-        &input.role_name,
-    )?;
+    app.iam(ctx)
+        .add_role_to_instance_profile(&input.instance_profile_name, &input.role_name)?;
     Ok(())
 }
 
@@ -95,11 +89,8 @@ pub(super) fn remove_role_from_instance_profile(
     ctx: &RequestCtx,
     input: RemoveRoleFromInstanceProfileRequest,
 ) -> R<()> {
-    app.warden.remove_role_from_instance_profile(
-        &ctx.caller.account,
-        &input.instance_profile_name,
-        &input.role_name,
-    )?;
+    app.iam(ctx)
+        .remove_role_from_instance_profile(&input.instance_profile_name, &input.role_name)?;
     Ok(())
 }
 
@@ -108,8 +99,7 @@ pub(super) fn tag_instance_profile(
     ctx: &RequestCtx,
     input: TagInstanceProfileRequest,
 ) -> R<()> {
-    app.warden.tag_instance_profile(
-        &ctx.caller.account,
+    app.iam(ctx).tag_instance_profile(
         &input.instance_profile_name,
         &tags_in(Some(input.tags)),
         &[],
@@ -122,12 +112,8 @@ pub(super) fn untag_instance_profile(
     ctx: &RequestCtx,
     input: UntagInstanceProfileRequest,
 ) -> R<()> {
-    app.warden.tag_instance_profile(
-        &ctx.caller.account,
-        &input.instance_profile_name,
-        &[],
-        &input.tag_keys,
-    )?;
+    app.iam(ctx)
+        .tag_instance_profile(&input.instance_profile_name, &[], &input.tag_keys)?;
     Ok(())
 }
 
@@ -137,7 +123,7 @@ pub(super) fn list_instance_profile_tags(
     input: ListInstanceProfileTagsRequest,
 ) -> R<ListInstanceProfileTagsResponse> {
     let (p, _) = app
-        .warden
-        .get_instance_profile(&ctx.caller.account, &input.instance_profile_name)?;
+        .iam(ctx)
+        .get_instance_profile(&input.instance_profile_name)?;
     tag_page(&p.tags, &input)
 }

@@ -14,8 +14,7 @@ pub(super) fn create_virtual_mfa_device(
     ctx: &RequestCtx,
     input: CreateVirtualMFADeviceRequest,
 ) -> R<CreateVirtualMFADeviceResponse> {
-    let new = app.warden.create_virtual_mfa_device(
-        &ctx.caller.account,
+    let new = app.iam(ctx).create_virtual_mfa_device(
         &input.virtual_mfa_device_name,
         input.path.as_deref(),
         tags_in(input.tags),
@@ -37,8 +36,7 @@ pub(super) fn enable_mfa_device(
     ctx: &RequestCtx,
     input: EnableMFADeviceRequest,
 ) -> R<()> {
-    app.warden.enable_mfa_device(
-        &ctx.caller.account,
+    app.iam(ctx).enable_mfa_device(
         &input.user_name,
         &input.serial_number,
         &input.authentication_code1,
@@ -52,8 +50,7 @@ pub(super) fn resync_mfa_device(
     ctx: &RequestCtx,
     input: ResyncMFADeviceRequest,
 ) -> R<()> {
-    app.warden.resync_mfa_device(
-        &ctx.caller.account,
+    app.iam(ctx).resync_mfa_device(
         &input.user_name,
         &input.serial_number,
         &input.authentication_code1,
@@ -68,8 +65,8 @@ pub(super) fn deactivate_mfa_device(
     input: DeactivateMFADeviceRequest,
 ) -> R<()> {
     let user = named_or_caller(ctx, input.user_name)?;
-    app.warden
-        .deactivate_mfa_device(&ctx.caller.account, &user, &input.serial_number)?;
+    app.iam(ctx)
+        .deactivate_mfa_device(&user, &input.serial_number)?;
     Ok(())
 }
 
@@ -78,8 +75,8 @@ pub(super) fn delete_virtual_mfa_device(
     ctx: &RequestCtx,
     input: DeleteVirtualMFADeviceRequest,
 ) -> R<()> {
-    app.warden
-        .delete_virtual_mfa_device(&ctx.caller.account, &input.serial_number)?;
+    app.iam(ctx)
+        .delete_virtual_mfa_device(&input.serial_number)?;
     Ok(())
 }
 
@@ -93,9 +90,9 @@ pub(super) fn list_mfa_devices(
         return Ok(whole(ListMFADevicesResponse::default()));
     }
     let user = named_or_caller(ctx, input.user_name.clone())?;
-    let (name, page) =
-        app.warden
-            .list_mfa_devices(&ctx.caller.account, &user, input.marker(), input.limit())?;
+    let (name, page) = app
+        .iam(ctx)
+        .list_mfa_devices(&user, input.marker(), input.limit())?;
     Ok(page_out(page, |m| MFADevice {
         user_name: name.clone(),
         serial_number: m.serial.clone(),
@@ -113,12 +110,9 @@ pub(super) fn list_virtual_mfa_devices(
         Some(s) if *s == AssignmentStatusType::UNASSIGNED => Assignment::Unassigned,
         _ => Assignment::Any,
     };
-    let page = app.warden.list_virtual_mfa_devices(
-        &ctx.caller.account,
-        assignment,
-        input.marker(),
-        input.limit(),
-    )?;
+    let page = app
+        .iam(ctx)
+        .list_virtual_mfa_devices(assignment, input.marker(), input.limit())?;
     Ok(page_out(page, |(m, u)| VirtualMFADevice {
         serial_number: m.serial.clone(),
         base32_string_seed: None,
@@ -134,8 +128,6 @@ pub(super) fn list_mfa_device_tags(
     ctx: &RequestCtx,
     input: ListMFADeviceTagsRequest,
 ) -> R<ListMFADeviceTagsResponse> {
-    let tags = app
-        .warden
-        .mfa_device_tags(&ctx.caller.account, &input.serial_number)?;
+    let tags = app.iam(ctx).mfa_device_tags(&input.serial_number)?;
     tag_page(&tags, &input)
 }

@@ -24,8 +24,7 @@ macro_rules! policy_holder_handlers {
         $list_attached:ident($list_attached_req:ident) -> $list_attached_resp:ident
     ) => {
         pub(super) fn $put(app: &AppState, ctx: &RequestCtx, input: $put_req) -> R<()> {
-            app.warden.put_inline_policy(
-                &ctx.caller.account,
+            app.iam(ctx).put_inline_policy(
                 Holder::$holder(&input.$name),
                 &input.policy_name,
                 &input.policy_document,
@@ -34,11 +33,9 @@ macro_rules! policy_holder_handlers {
         }
 
         pub(super) fn $get(app: &AppState, ctx: &RequestCtx, input: $get_req) -> R<$get_resp> {
-            let (entity, policy_document) = app.warden.get_inline_policy(
-                &ctx.caller.account,
-                Holder::$holder(&input.$name),
-                &input.policy_name,
-            )?;
+            let (entity, policy_document) = app
+                .iam(ctx)
+                .get_inline_policy(Holder::$holder(&input.$name), &input.policy_name)?;
             Ok($get_resp {
                 $name: entity,
                 policy_name: input.policy_name,
@@ -47,8 +44,7 @@ macro_rules! policy_holder_handlers {
         }
 
         pub(super) fn $list(app: &AppState, ctx: &RequestCtx, input: $list_req) -> R<$list_resp> {
-            let page = app.warden.list_inline_policies(
-                &ctx.caller.account,
+            let page = app.iam(ctx).list_inline_policies(
                 Holder::$holder(&input.$name),
                 input.marker(),
                 input.limit(),
@@ -57,29 +53,20 @@ macro_rules! policy_holder_handlers {
         }
 
         pub(super) fn $delete(app: &AppState, ctx: &RequestCtx, input: $delete_req) -> R<()> {
-            app.warden.delete_inline_policy(
-                &ctx.caller.account,
-                Holder::$holder(&input.$name),
-                &input.policy_name,
-            )?;
+            app.iam(ctx)
+                .delete_inline_policy(Holder::$holder(&input.$name), &input.policy_name)?;
             Ok(())
         }
 
         pub(super) fn $attach(app: &AppState, ctx: &RequestCtx, input: $attach_req) -> R<()> {
-            app.warden.attach_policy(
-                &ctx.caller.account,
-                Holder::$holder(&input.$name),
-                &input.policy_arn,
-            )?;
+            app.iam(ctx)
+                .attach_policy(Holder::$holder(&input.$name), &input.policy_arn)?;
             Ok(())
         }
 
         pub(super) fn $detach(app: &AppState, ctx: &RequestCtx, input: $detach_req) -> R<()> {
-            app.warden.detach_policy(
-                &ctx.caller.account,
-                Holder::$holder(&input.$name),
-                &input.policy_arn,
-            )?;
+            app.iam(ctx)
+                .detach_policy(Holder::$holder(&input.$name), &input.policy_arn)?;
             Ok(())
         }
 
@@ -124,13 +111,9 @@ fn attached<Resp: PageItems<Item = AttachedPolicy, Rest = ()>>(
     path_prefix: Option<&str>,
     input: &impl PageRequest,
 ) -> R<Resp> {
-    let page = app.warden.list_attached_policies(
-        &ctx.caller.account,
-        h,
-        path_prefix,
-        input.marker(),
-        input.limit(),
-    )?;
+    let page =
+        app.iam(ctx)
+            .list_attached_policies(h, path_prefix, input.marker(), input.limit())?;
     Ok(page_out(page, |(name, arn)| AttachedPolicy {
         policy_name: Some(name.clone()),
         policy_arn: Some(arn.clone()),
@@ -142,14 +125,9 @@ pub(super) fn put_user_permissions_boundary(
     ctx: &RequestCtx,
     input: PutUserPermissionsBoundaryRequest,
 ) -> R<()> {
-    let account = &ctx.caller.account;
-    app.warden
-        .check_boundary(account, &input.permissions_boundary)?;
-    app.warden.set_user_permissions_boundary(
-        account,
-        &input.user_name,
-        Some(input.permissions_boundary),
-    )?;
+    app.iam(ctx).check_boundary(&input.permissions_boundary)?;
+    app.iam(ctx)
+        .set_user_permissions_boundary(&input.user_name, Some(input.permissions_boundary))?;
     Ok(())
 }
 
@@ -158,8 +136,8 @@ pub(super) fn delete_user_permissions_boundary(
     ctx: &RequestCtx,
     input: DeleteUserPermissionsBoundaryRequest,
 ) -> R<()> {
-    app.warden
-        .set_user_permissions_boundary(&ctx.caller.account, &input.user_name, None)?;
+    app.iam(ctx)
+        .set_user_permissions_boundary(&input.user_name, None)?;
     Ok(())
 }
 
@@ -168,16 +146,13 @@ pub(super) fn create_policy(
     ctx: &RequestCtx,
     input: CreatePolicyRequest,
 ) -> R<CreatePolicyResponse> {
-    let p = app.warden.create_policy(
-        &ctx.caller.account,
-        NewPolicy {
-            name: input.policy_name,
-            path: input.path,
-            document: input.policy_document,
-            description: input.description,
-            tags: tags_in(input.tags),
-        },
-    )?;
+    let p = app.iam(ctx).create_policy(NewPolicy {
+        name: input.policy_name,
+        path: input.path,
+        document: input.policy_document,
+        description: input.description,
+        tags: tags_in(input.tags),
+    })?;
     // CreatePolicy's answer leaves out the description (GetPolicy has it).
     let mut out = policy_out(&p);
     out.description = None;
@@ -189,9 +164,7 @@ pub(super) fn get_policy(
     ctx: &RequestCtx,
     input: GetPolicyRequest,
 ) -> R<GetPolicyResponse> {
-    let p = app
-        .warden
-        .get_policy(&ctx.caller.account, &input.policy_arn)?;
+    let p = app.iam(ctx).get_policy(&input.policy_arn)?;
     Ok(GetPolicyResponse {
         policy: Some(policy_out(&p)),
     })
@@ -202,8 +175,7 @@ pub(super) fn list_policies(
     ctx: &RequestCtx,
     input: ListPoliciesRequest,
 ) -> R<ListPoliciesResponse> {
-    let page = app.warden.list_policies(
-        &ctx.caller.account,
+    let page = app.iam(ctx).list_policies(
         &PolicyFilter {
             scope: input.scope.as_ref().map(|s| s.as_str()),
             only_attached: input.only_attached.unwrap_or(false),
@@ -223,8 +195,7 @@ pub(super) fn list_policies(
 }
 
 pub(super) fn delete_policy(app: &AppState, ctx: &RequestCtx, input: DeletePolicyRequest) -> R<()> {
-    app.warden
-        .delete_policy(&ctx.caller.account, &input.policy_arn)?;
+    app.iam(ctx).delete_policy(&input.policy_arn)?;
     Ok(())
 }
 
@@ -233,8 +204,7 @@ pub(super) fn create_policy_version(
     ctx: &RequestCtx,
     input: CreatePolicyVersionRequest,
 ) -> R<CreatePolicyVersionResponse> {
-    let v = app.warden.create_policy_version(
-        &ctx.caller.account,
+    let v = app.iam(ctx).create_policy_version(
         &input.policy_arn,
         &input.policy_document,
         input.set_as_default.unwrap_or(false),
@@ -249,9 +219,9 @@ pub(super) fn get_policy_version(
     ctx: &RequestCtx,
     input: GetPolicyVersionRequest,
 ) -> R<GetPolicyVersionResponse> {
-    let v =
-        app.warden
-            .get_policy_version(&ctx.caller.account, &input.policy_arn, &input.version_id)?;
+    let v = app
+        .iam(ctx)
+        .get_policy_version(&input.policy_arn, &input.version_id)?;
     Ok(GetPolicyVersionResponse {
         policy_version: Some(version_out(&v, true)),
     })
@@ -262,12 +232,9 @@ pub(super) fn list_policy_versions(
     ctx: &RequestCtx,
     input: ListPolicyVersionsRequest,
 ) -> R<ListPolicyVersionsResponse> {
-    let page = app.warden.list_policy_versions(
-        &ctx.caller.account,
-        &input.policy_arn,
-        input.marker(),
-        input.limit(),
-    )?;
+    let page =
+        app.iam(ctx)
+            .list_policy_versions(&input.policy_arn, input.marker(), input.limit())?;
     Ok(page_out(page, |v| version_out(v, false)))
 }
 
@@ -276,8 +243,8 @@ pub(super) fn delete_policy_version(
     ctx: &RequestCtx,
     input: DeletePolicyVersionRequest,
 ) -> R<()> {
-    app.warden
-        .delete_policy_version(&ctx.caller.account, &input.policy_arn, &input.version_id)?;
+    app.iam(ctx)
+        .delete_policy_version(&input.policy_arn, &input.version_id)?;
     Ok(())
 }
 
@@ -286,26 +253,20 @@ pub(super) fn set_default_policy_version(
     ctx: &RequestCtx,
     input: SetDefaultPolicyVersionRequest,
 ) -> R<()> {
-    app.warden.set_default_policy_version(
-        &ctx.caller.account,
-        &input.policy_arn,
-        &input.version_id,
-    )?;
+    app.iam(ctx)
+        .set_default_policy_version(&input.policy_arn, &input.version_id)?;
     Ok(())
 }
 
 pub(super) fn tag_policy(app: &AppState, ctx: &RequestCtx, input: TagPolicyRequest) -> R<()> {
-    app.warden.tag_policy(
-        &ctx.caller.account,
-        &input.policy_arn,
-        &tags_in(Some(input.tags)),
-    )?;
+    app.iam(ctx)
+        .tag_policy(&input.policy_arn, &tags_in(Some(input.tags)))?;
     Ok(())
 }
 
 pub(super) fn untag_policy(app: &AppState, ctx: &RequestCtx, input: UntagPolicyRequest) -> R<()> {
-    app.warden
-        .untag_policy(&ctx.caller.account, &input.policy_arn, &input.tag_keys)?;
+    app.iam(ctx)
+        .untag_policy(&input.policy_arn, &input.tag_keys)?;
     Ok(())
 }
 
@@ -314,9 +275,7 @@ pub(super) fn list_policy_tags(
     ctx: &RequestCtx,
     input: ListPolicyTagsRequest,
 ) -> R<ListPolicyTagsResponse> {
-    let p = app
-        .warden
-        .get_policy(&ctx.caller.account, &input.policy_arn)?;
+    let p = app.iam(ctx).get_policy(&input.policy_arn)?;
     tag_page(&p.tags, &input)
 }
 
@@ -325,8 +284,7 @@ pub(super) fn list_entities_for_policy(
     ctx: &RequestCtx,
     input: ListEntitiesForPolicyRequest,
 ) -> R<ListEntitiesForPolicyResponse> {
-    let entities = app.warden.list_entities_for_policy(
-        &ctx.caller.account,
+    let entities = app.iam(ctx).list_entities_for_policy(
         &input.policy_arn,
         input.entity_filter.as_ref().map(|e| e.as_str()),
         input.path_prefix.as_deref(),
@@ -373,11 +331,8 @@ pub(super) fn put_role_permissions_boundary(
     ctx: &RequestCtx,
     input: PutRolePermissionsBoundaryRequest,
 ) -> R<()> {
-    app.warden.set_role_permissions_boundary(
-        &ctx.caller.account,
-        &input.role_name,
-        Some(input.permissions_boundary),
-    )?;
+    app.iam(ctx)
+        .set_role_permissions_boundary(&input.role_name, Some(input.permissions_boundary))?;
     Ok(())
 }
 
@@ -386,8 +341,8 @@ pub(super) fn delete_role_permissions_boundary(
     ctx: &RequestCtx,
     input: DeleteRolePermissionsBoundaryRequest,
 ) -> R<()> {
-    app.warden
-        .set_role_permissions_boundary(&ctx.caller.account, &input.role_name, None)?;
+    app.iam(ctx)
+        .set_role_permissions_boundary(&input.role_name, None)?;
     Ok(())
 }
 

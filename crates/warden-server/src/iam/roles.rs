@@ -15,18 +15,15 @@ pub(super) fn create_role(
     ctx: &RequestCtx,
     input: CreateRoleRequest,
 ) -> R<CreateRoleResponse> {
-    let role = app.warden.create_role(
-        &ctx.caller.account,
-        NewRole {
-            name: input.role_name,
-            path: input.path,
-            trust_document: input.assume_role_policy_document,
-            description: input.description,
-            max_session_duration: input.max_session_duration,
-            permissions_boundary: input.permissions_boundary,
-            tags: tags_in(input.tags),
-        },
-    )?;
+    let role = app.iam(ctx).create_role(NewRole {
+        name: input.role_name,
+        path: input.path,
+        trust_document: input.assume_role_policy_document,
+        description: input.description,
+        max_session_duration: input.max_session_duration,
+        permissions_boundary: input.permissions_boundary,
+        tags: tags_in(input.tags),
+    })?;
     let mut out = role_out(&role);
     out.role_last_used = None;
     Ok(CreateRoleResponse { role: out })
@@ -37,7 +34,7 @@ pub(super) fn get_role(
     ctx: &RequestCtx,
     input: GetRoleRequest,
 ) -> R<GetRoleResponse> {
-    let role = app.warden.get_role(&ctx.caller.account, &input.role_name)?;
+    let role = app.iam(ctx).get_role(&input.role_name)?;
     Ok(GetRoleResponse {
         role: role_out(&role),
     })
@@ -48,12 +45,9 @@ pub(super) fn list_roles(
     ctx: &RequestCtx,
     input: ListRolesRequest,
 ) -> R<ListRolesResponse> {
-    let page = app.warden.list_roles(
-        &ctx.caller.account,
-        input.path_prefix.as_deref(),
-        input.marker(),
-        input.limit(),
-    )?;
+    let page =
+        app.iam(ctx)
+            .list_roles(input.path_prefix.as_deref(), input.marker(), input.limit())?;
     // ListRoles leaves out tags, boundary and last use, as AWS does.
     Ok(page_out(page, |r| {
         let mut out = role_out(r);
@@ -69,8 +63,7 @@ pub(super) fn update_role(
     ctx: &RequestCtx,
     input: UpdateRoleRequest,
 ) -> R<UpdateRoleResponse> {
-    app.warden.update_role(
-        &ctx.caller.account,
+    app.iam(ctx).update_role(
         &input.role_name,
         input.description,
         input.max_session_duration,
@@ -83,12 +76,9 @@ pub(super) fn update_role_description(
     ctx: &RequestCtx,
     input: UpdateRoleDescriptionRequest,
 ) -> R<UpdateRoleDescriptionResponse> {
-    let role = app.warden.update_role(
-        &ctx.caller.account,
-        &input.role_name,
-        Some(input.description),
-        None,
-    )?;
+    let role = app
+        .iam(ctx)
+        .update_role(&input.role_name, Some(input.description), None)?;
     Ok(UpdateRoleDescriptionResponse {
         role: Some(role_out(&role)),
     })
@@ -99,32 +89,24 @@ pub(super) fn update_assume_role_policy(
     ctx: &RequestCtx,
     input: UpdateAssumeRolePolicyRequest,
 ) -> R<()> {
-    app.warden.update_assume_role_policy(
-        &ctx.caller.account,
-        &input.role_name,
-        &input.policy_document,
-    )?;
+    app.iam(ctx)
+        .update_assume_role_policy(&input.role_name, &input.policy_document)?;
     Ok(())
 }
 
 pub(super) fn delete_role(app: &AppState, ctx: &RequestCtx, input: DeleteRoleRequest) -> R<()> {
-    app.warden
-        .delete_role(&ctx.caller.account, &input.role_name)?;
+    app.iam(ctx).delete_role(&input.role_name)?;
     Ok(())
 }
 
 pub(super) fn tag_role(app: &AppState, ctx: &RequestCtx, input: TagRoleRequest) -> R<()> {
-    app.warden.tag_role(
-        &ctx.caller.account,
-        &input.role_name,
-        &tags_in(Some(input.tags)),
-    )?;
+    app.iam(ctx)
+        .tag_role(&input.role_name, &tags_in(Some(input.tags)))?;
     Ok(())
 }
 
 pub(super) fn untag_role(app: &AppState, ctx: &RequestCtx, input: UntagRoleRequest) -> R<()> {
-    app.warden
-        .untag_role(&ctx.caller.account, &input.role_name, &input.tag_keys)?;
+    app.iam(ctx).untag_role(&input.role_name, &input.tag_keys)?;
     Ok(())
 }
 
@@ -133,7 +115,7 @@ pub(super) fn list_role_tags(
     ctx: &RequestCtx,
     input: ListRoleTagsRequest,
 ) -> R<ListRoleTagsResponse> {
-    let role = app.warden.get_role(&ctx.caller.account, &input.role_name)?;
+    let role = app.iam(ctx).get_role(&input.role_name)?;
     tag_page(&role.tags, &input)
 }
 
@@ -142,8 +124,7 @@ pub(super) fn create_service_linked_role(
     ctx: &RequestCtx,
     input: CreateServiceLinkedRoleRequest,
 ) -> R<CreateServiceLinkedRoleResponse> {
-    let role = app.warden.create_service_linked_role(
-        &ctx.caller.account,
+    let role = app.iam(ctx).create_service_linked_role(
         &input.aws_service_name,
         input.description,
         input.custom_suffix.as_deref(),
@@ -159,9 +140,7 @@ pub(super) fn delete_service_linked_role(
     input: DeleteServiceLinkedRoleRequest,
 ) -> R<DeleteServiceLinkedRoleResponse> {
     // Deletion is immediate here; the task id records which role it was.
-    let role = app
-        .warden
-        .delete_service_linked_role(&ctx.caller.account, &input.role_name)?;
+    let role = app.iam(ctx).delete_service_linked_role(&input.role_name)?;
     Ok(DeleteServiceLinkedRoleResponse {
         deletion_task_id: format!(
             "task/aws-service-role/{}/{}/{}",

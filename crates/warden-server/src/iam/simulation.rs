@@ -106,13 +106,9 @@ pub(super) fn simulate_principal_policy(
         resource_policy: input.resource_policy,
         resource_owner: input.resource_owner,
     };
-    let results = app.warden.simulate_principal(
-        &ctx.caller.account,
-        &input.policy_source_arn,
-        extra,
-        boundary,
-        req,
-    )?;
+    let results =
+        app.iam(ctx)
+            .simulate_principal(&input.policy_source_arn, extra, boundary, req)?;
     simulation_out(results, &paging)
 }
 
@@ -181,9 +177,9 @@ pub(super) fn get_context_keys_for_principal_policy(
         "PolicyInputList",
         warden_policy::PolicyType::Identity,
     )?;
-    let keys =
-        app.warden
-            .principal_context_keys(&ctx.caller.account, &input.policy_source_arn, &extra)?;
+    let keys = app
+        .iam(ctx)
+        .principal_context_keys(&input.policy_source_arn, &extra)?;
     Ok(GetContextKeysForPolicyResponse {
         context_key_names: Some(keys),
     })

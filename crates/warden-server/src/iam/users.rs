@@ -15,17 +15,14 @@ pub(super) fn create_user(
     input: CreateUserRequest,
 ) -> R<CreateUserResponse> {
     if let Some(boundary) = &input.permissions_boundary {
-        app.warden.check_boundary(&ctx.caller.account, boundary)?;
+        app.iam(ctx).check_boundary(boundary)?;
     }
-    let user = app.warden.create_user(
-        &ctx.caller.account,
-        warden_core::users::NewUser {
-            name: input.user_name,
-            path: input.path,
-            tags: tags_in(input.tags),
-            permissions_boundary: input.permissions_boundary,
-        },
-    )?;
+    let user = app.iam(ctx).create_user(warden_core::users::NewUser {
+        name: input.user_name,
+        path: input.path,
+        tags: tags_in(input.tags),
+        permissions_boundary: input.permissions_boundary,
+    })?;
     Ok(CreateUserResponse {
         user: Some(user_out(&user)),
     })
@@ -60,7 +57,7 @@ pub(super) fn get_user(
         }
         (name, _) => {
             let name = crate::mapping::target_user(&ctx.caller, name)?;
-            user_out(&app.warden.get_user(account, &name)?)
+            user_out(&app.iam(ctx).get_user(&name)?)
         }
     };
     Ok(GetUserResponse { user })
@@ -71,18 +68,14 @@ pub(super) fn list_users(
     ctx: &RequestCtx,
     input: ListUsersRequest,
 ) -> R<ListUsersResponse> {
-    let page = app.warden.list_users(
-        &ctx.caller.account,
-        input.path_prefix.as_deref(),
-        input.marker(),
-        input.limit(),
-    )?;
+    let page =
+        app.iam(ctx)
+            .list_users(input.path_prefix.as_deref(), input.marker(), input.limit())?;
     Ok(page_out(page, user_out))
 }
 
 pub(super) fn update_user(app: &AppState, ctx: &RequestCtx, input: UpdateUserRequest) -> R<()> {
-    app.warden.update_user(
-        &ctx.caller.account,
+    app.iam(ctx).update_user(
         &input.user_name,
         input.new_user_name.as_deref(),
         input.new_path.as_deref(),
@@ -91,23 +84,18 @@ pub(super) fn update_user(app: &AppState, ctx: &RequestCtx, input: UpdateUserReq
 }
 
 pub(super) fn delete_user(app: &AppState, ctx: &RequestCtx, input: DeleteUserRequest) -> R<()> {
-    app.warden
-        .delete_user(&ctx.caller.account, &input.user_name)?;
+    app.iam(ctx).delete_user(&input.user_name)?;
     Ok(())
 }
 
 pub(super) fn tag_user(app: &AppState, ctx: &RequestCtx, input: TagUserRequest) -> R<()> {
-    app.warden.tag_user(
-        &ctx.caller.account,
-        &input.user_name,
-        &tags_in(Some(input.tags)),
-    )?;
+    app.iam(ctx)
+        .tag_user(&input.user_name, &tags_in(Some(input.tags)))?;
     Ok(())
 }
 
 pub(super) fn untag_user(app: &AppState, ctx: &RequestCtx, input: UntagUserRequest) -> R<()> {
-    app.warden
-        .untag_user(&ctx.caller.account, &input.user_name, &input.tag_keys)?;
+    app.iam(ctx).untag_user(&input.user_name, &input.tag_keys)?;
     Ok(())
 }
 
@@ -116,6 +104,6 @@ pub(super) fn list_user_tags(
     ctx: &RequestCtx,
     input: ListUserTagsRequest,
 ) -> R<ListUserTagsResponse> {
-    let user = app.warden.get_user(&ctx.caller.account, &input.user_name)?;
+    let user = app.iam(ctx).get_user(&input.user_name)?;
     tag_page(&user.tags, &input)
 }

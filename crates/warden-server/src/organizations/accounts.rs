@@ -7,8 +7,7 @@ pub(super) fn create_account(
     ctx: &RequestCtx,
     input: CreateAccountRequest,
 ) -> R<CreateAccountResponse> {
-    let request = app.warden.create_member_account(
-        &ctx.caller.account,
+    let request = app.orgs(ctx).create_member_account(
         &input.account_name,
         &input.email,
         input.role_name.as_deref(),
@@ -25,8 +24,8 @@ pub(super) fn describe_create_account_status(
     input: DescribeCreateAccountStatusRequest,
 ) -> R<DescribeCreateAccountStatusResponse> {
     let request = app
-        .warden
-        .describe_create_account_status(&ctx.caller.account, &input.create_account_request_id)?;
+        .orgs(ctx)
+        .describe_create_account_status(&input.create_account_request_id)?;
     Ok(DescribeCreateAccountStatusResponse {
         create_account_status: Some(status_out(&request)),
     })
@@ -37,7 +36,7 @@ pub(super) fn list_accounts(
     ctx: &RequestCtx,
     input: ListAccountsRequest,
 ) -> R<ListAccountsResponse> {
-    let org = app.warden.list_member_accounts(&ctx.caller.account)?;
+    let org = app.orgs(ctx).list_member_accounts()?;
     paged(org.members.iter().collect(), &input, |m| {
         account_out(&org, m)
     })
@@ -48,17 +47,14 @@ pub(super) fn describe_account(
     ctx: &RequestCtx,
     input: DescribeAccountRequest,
 ) -> R<DescribeAccountResponse> {
-    let (org, member) = app
-        .warden
-        .describe_member_account(&ctx.caller.account, &input.account_id)?;
+    let (org, member) = app.orgs(ctx).describe_member_account(&input.account_id)?;
     Ok(DescribeAccountResponse {
         account: Some(account_out(&org, &member)),
     })
 }
 
 pub(super) fn move_account(app: &AppState, ctx: &RequestCtx, input: MoveAccountRequest) -> R<()> {
-    app.warden.move_org_account(
-        &ctx.caller.account,
+    app.orgs(ctx).move_org_account(
         &input.account_id,
         &input.source_parent_id,
         &input.destination_parent_id,

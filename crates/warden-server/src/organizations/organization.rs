@@ -7,10 +7,9 @@ pub(super) fn create_organization(
     ctx: &RequestCtx,
     input: CreateOrganizationRequest,
 ) -> R<CreateOrganizationResponse> {
-    let org = app.warden.create_organization(
-        &ctx.caller.account,
-        input.feature_set.as_ref().map(|f| f.as_str()),
-    )?;
+    let org = app
+        .orgs(ctx)
+        .create_organization(input.feature_set.as_ref().map(|f| f.as_str()))?;
     Ok(CreateOrganizationResponse {
         organization: Some(org_out(&org)),
     })
@@ -20,7 +19,7 @@ pub(super) fn describe_organization(
     app: &AppState,
     ctx: &RequestCtx,
 ) -> R<DescribeOrganizationResponse> {
-    let org = app.warden.describe_organization(&ctx.caller.account)?;
+    let org = app.orgs(ctx).describe_organization()?;
     Ok(DescribeOrganizationResponse {
         organization: Some(org_out(&org)),
     })
@@ -31,7 +30,7 @@ pub(super) fn list_roots(
     ctx: &RequestCtx,
     input: ListRootsRequest,
 ) -> R<ListRootsResponse> {
-    let org = app.warden.list_roots(&ctx.caller.account)?;
+    let org = app.orgs(ctx).list_roots()?;
     paged(vec![root_out(&org)], &input, Clone::clone)
 }
 
@@ -40,11 +39,9 @@ pub(super) fn enable_policy_type(
     ctx: &RequestCtx,
     input: EnablePolicyTypeRequest,
 ) -> R<EnablePolicyTypeResponse> {
-    let org = app.warden.enable_policy_type(
-        &ctx.caller.account,
-        &input.root_id,
-        input.policy_type.as_str(),
-    )?;
+    let org = app
+        .orgs(ctx)
+        .enable_policy_type(&input.root_id, input.policy_type.as_str())?;
     Ok(EnablePolicyTypeResponse {
         root: Some(root_out(&org)),
     })
@@ -55,11 +52,9 @@ pub(super) fn disable_policy_type(
     ctx: &RequestCtx,
     input: DisablePolicyTypeRequest,
 ) -> R<DisablePolicyTypeResponse> {
-    let org = app.warden.disable_policy_type(
-        &ctx.caller.account,
-        &input.root_id,
-        input.policy_type.as_str(),
-    )?;
+    let org = app
+        .orgs(ctx)
+        .disable_policy_type(&input.root_id, input.policy_type.as_str())?;
     Ok(DisablePolicyTypeResponse {
         root: Some(root_out(&org)),
     })

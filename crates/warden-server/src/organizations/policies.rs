@@ -8,8 +8,7 @@ pub(super) fn create_policy(
     input: CreatePolicyRequest,
 ) -> R<CreatePolicyResponse> {
     let tags = tags_of(input.tags);
-    let policy = app.warden.create_org_policy(
-        &ctx.caller.account,
+    let policy = app.orgs(ctx).create_org_policy(
         &input.name,
         &input.description,
         input.type_.as_str(),
@@ -26,9 +25,7 @@ pub(super) fn describe_policy(
     ctx: &RequestCtx,
     input: DescribePolicyRequest,
 ) -> R<DescribePolicyResponse> {
-    let policy = app
-        .warden
-        .describe_org_policy(&ctx.caller.account, &input.policy_id)?;
+    let policy = app.orgs(ctx).describe_org_policy(&input.policy_id)?;
     Ok(DescribePolicyResponse {
         policy: Some(policy_out(&policy)),
     })
@@ -39,8 +36,7 @@ pub(super) fn update_policy(
     ctx: &RequestCtx,
     input: UpdatePolicyRequest,
 ) -> R<UpdatePolicyResponse> {
-    let policy = app.warden.update_org_policy(
-        &ctx.caller.account,
+    let policy = app.orgs(ctx).update_org_policy(
         &input.policy_id,
         input.name.as_deref(),
         input.description.as_deref(),
@@ -52,8 +48,7 @@ pub(super) fn update_policy(
 }
 
 pub(super) fn delete_policy(app: &AppState, ctx: &RequestCtx, input: DeletePolicyRequest) -> R<()> {
-    app.warden
-        .delete_org_policy(&ctx.caller.account, &input.policy_id)?;
+    app.orgs(ctx).delete_org_policy(&input.policy_id)?;
     Ok(())
 }
 
@@ -62,21 +57,19 @@ pub(super) fn list_policies(
     ctx: &RequestCtx,
     input: ListPoliciesRequest,
 ) -> R<ListPoliciesResponse> {
-    let policies = app
-        .warden
-        .list_org_policies(&ctx.caller.account, input.filter.as_str())?;
+    let policies = app.orgs(ctx).list_org_policies(input.filter.as_str())?;
     paged(policies, &input, summary_out)
 }
 
 pub(super) fn attach_policy(app: &AppState, ctx: &RequestCtx, input: AttachPolicyRequest) -> R<()> {
-    app.warden
-        .attach_org_policy(&ctx.caller.account, &input.policy_id, &input.target_id)?;
+    app.orgs(ctx)
+        .attach_org_policy(&input.policy_id, &input.target_id)?;
     Ok(())
 }
 
 pub(super) fn detach_policy(app: &AppState, ctx: &RequestCtx, input: DetachPolicyRequest) -> R<()> {
-    app.warden
-        .detach_org_policy(&ctx.caller.account, &input.policy_id, &input.target_id)?;
+    app.orgs(ctx)
+        .detach_org_policy(&input.policy_id, &input.target_id)?;
     Ok(())
 }
 
@@ -85,11 +78,9 @@ pub(super) fn list_policies_for_target(
     ctx: &RequestCtx,
     input: ListPoliciesForTargetRequest,
 ) -> R<ListPoliciesForTargetResponse> {
-    let policies = app.warden.org_policies_for_target(
-        &ctx.caller.account,
-        &input.target_id,
-        input.filter.as_str(),
-    )?;
+    let policies = app
+        .orgs(ctx)
+        .org_policies_for_target(&input.target_id, input.filter.as_str())?;
     paged(policies, &input, summary_out)
 }
 
@@ -98,8 +89,6 @@ pub(super) fn list_targets_for_policy(
     ctx: &RequestCtx,
     input: ListTargetsForPolicyRequest,
 ) -> R<ListTargetsForPolicyResponse> {
-    let targets = app
-        .warden
-        .org_targets_for_policy(&ctx.caller.account, &input.policy_id)?;
+    let targets = app.orgs(ctx).org_targets_for_policy(&input.policy_id)?;
     paged(targets, &input, target_out)
 }

@@ -3,11 +3,8 @@
 use super::*;
 
 pub(super) fn tag_resource(app: &AppState, ctx: &RequestCtx, input: TagResourceRequest) -> R<()> {
-    app.warden.tag_org_resource(
-        &ctx.caller.account,
-        &input.resource_id,
-        tags_of(Some(input.tags)),
-    )?;
+    app.orgs(ctx)
+        .tag_org_resource(&input.resource_id, tags_of(Some(input.tags)))?;
     Ok(())
 }
 
@@ -16,8 +13,8 @@ pub(super) fn untag_resource(
     ctx: &RequestCtx,
     input: UntagResourceRequest,
 ) -> R<()> {
-    app.warden
-        .untag_org_resource(&ctx.caller.account, &input.resource_id, &input.tag_keys)?;
+    app.orgs(ctx)
+        .untag_org_resource(&input.resource_id, &input.tag_keys)?;
     Ok(())
 }
 
@@ -26,9 +23,7 @@ pub(super) fn list_tags_for_resource(
     ctx: &RequestCtx,
     input: ListTagsForResourceRequest,
 ) -> R<ListTagsForResourceResponse> {
-    let tags = app
-        .warden
-        .org_resource_tags(&ctx.caller.account, &input.resource_id)?;
+    let tags = app.orgs(ctx).org_resource_tags(&input.resource_id)?;
     paged(tags, &input, |t| Tag {
         key: t.key.clone(),
         value: t.value.clone(),

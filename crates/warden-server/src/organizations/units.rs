@@ -7,11 +7,9 @@ pub(super) fn create_organizational_unit(
     ctx: &RequestCtx,
     input: CreateOrganizationalUnitRequest,
 ) -> R<CreateOrganizationalUnitResponse> {
-    let warden = &app.warden;
-    let account = &ctx.caller.account;
-    let unit =
-        warden.create_org_unit(account, &input.parent_id, &input.name, tags_of(input.tags))?;
-    let org = warden.list_roots(account)?;
+    let orgs = app.orgs(ctx);
+    let unit = orgs.create_org_unit(&input.parent_id, &input.name, tags_of(input.tags))?;
+    let org = orgs.list_roots()?;
     Ok(CreateOrganizationalUnitResponse {
         organizational_unit: Some(unit_out(&org, &unit)),
     })
@@ -22,10 +20,9 @@ pub(super) fn describe_organizational_unit(
     ctx: &RequestCtx,
     input: DescribeOrganizationalUnitRequest,
 ) -> R<DescribeOrganizationalUnitResponse> {
-    let warden = &app.warden;
-    let account = &ctx.caller.account;
-    let unit = warden.describe_org_unit(account, &input.organizational_unit_id)?;
-    let org = warden.list_roots(account)?;
+    let orgs = app.orgs(ctx);
+    let unit = orgs.describe_org_unit(&input.organizational_unit_id)?;
+    let org = orgs.list_roots()?;
     Ok(DescribeOrganizationalUnitResponse {
         organizational_unit: Some(unit_out(&org, &unit)),
     })
@@ -36,14 +33,9 @@ pub(super) fn update_organizational_unit(
     ctx: &RequestCtx,
     input: UpdateOrganizationalUnitRequest,
 ) -> R<UpdateOrganizationalUnitResponse> {
-    let warden = &app.warden;
-    let account = &ctx.caller.account;
-    let unit = warden.rename_org_unit(
-        account,
-        &input.organizational_unit_id,
-        input.name.as_deref(),
-    )?;
-    let org = warden.list_roots(account)?;
+    let orgs = app.orgs(ctx);
+    let unit = orgs.rename_org_unit(&input.organizational_unit_id, input.name.as_deref())?;
+    let org = orgs.list_roots()?;
     Ok(UpdateOrganizationalUnitResponse {
         organizational_unit: Some(unit_out(&org, &unit)),
     })
@@ -54,8 +46,8 @@ pub(super) fn delete_organizational_unit(
     ctx: &RequestCtx,
     input: DeleteOrganizationalUnitRequest,
 ) -> R<()> {
-    app.warden
-        .delete_org_unit(&ctx.caller.account, &input.organizational_unit_id)?;
+    app.orgs(ctx)
+        .delete_org_unit(&input.organizational_unit_id)?;
     Ok(())
 }
 
@@ -64,10 +56,9 @@ pub(super) fn list_organizational_units_for_parent(
     ctx: &RequestCtx,
     input: ListOrganizationalUnitsForParentRequest,
 ) -> R<ListOrganizationalUnitsForParentResponse> {
-    let warden = &app.warden;
-    let account = &ctx.caller.account;
-    let units = warden.org_units_for_parent(account, &input.parent_id)?;
-    let org = warden.list_roots(account)?;
+    let orgs = app.orgs(ctx);
+    let units = orgs.org_units_for_parent(&input.parent_id)?;
+    let org = orgs.list_roots()?;
     paged(units, &input, |u| unit_out(&org, u))
 }
 
@@ -76,10 +67,9 @@ pub(super) fn list_accounts_for_parent(
     ctx: &RequestCtx,
     input: ListAccountsForParentRequest,
 ) -> R<ListAccountsForParentResponse> {
-    let warden = &app.warden;
-    let account = &ctx.caller.account;
-    let members = warden.org_accounts_for_parent(account, &input.parent_id)?;
-    let org = warden.list_roots(account)?;
+    let orgs = app.orgs(ctx);
+    let members = orgs.org_accounts_for_parent(&input.parent_id)?;
+    let org = orgs.list_roots()?;
     paged(members, &input, |m| account_out(&org, m))
 }
 
@@ -88,9 +78,7 @@ pub(super) fn list_children(
     ctx: &RequestCtx,
     input: ListChildrenRequest,
 ) -> R<ListChildrenResponse> {
-    let children = app
-        .warden
-        .org_children(&ctx.caller.account, &input.parent_id)?;
+    let children = app.orgs(ctx).org_children(&input.parent_id)?;
     let wanted: Vec<Child> = children
         .into_iter()
         .filter_map(|c| {
@@ -112,9 +100,7 @@ pub(super) fn list_parents(
     ctx: &RequestCtx,
     input: ListParentsRequest,
 ) -> R<ListParentsResponse> {
-    let (id, kind) = app
-        .warden
-        .org_parent_of(&ctx.caller.account, &input.child_id)?;
+    let (id, kind) = app.orgs(ctx).org_parent_of(&input.child_id)?;
     paged(
         vec![Parent {
             id: Some(id),

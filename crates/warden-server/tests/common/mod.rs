@@ -321,7 +321,8 @@ impl Harness {
     pub fn new() -> Self {
         let warden = Warden::in_memory_for_tests(ACCOUNT).expect("in-memory warden");
         warden
-            .install_root_key(ACCOUNT, ROOT_KEY_ID, ROOT_SECRET)
+            .iam(ACCOUNT)
+            .install_root_key(ROOT_KEY_ID, ROOT_SECRET)
             .expect("root key");
         let state = Arc::new(AppState {
             warden: Arc::new(warden),
