@@ -4,9 +4,9 @@
 use time::OffsetDateTime;
 use warden_core::auth::{Caller, PrincipalKind};
 use warden_core::model::{Epoch, Tag};
-use warden_core::page::Page;
+use warden_core::page::{Page, PageQuery};
 use warden_core::CoreError;
-use warden_wire::page::{PageItems, PageRequest, PageResponse};
+use warden_wire::page::{PageItems, PageResponse};
 use warden_wire::{ApiError, ErrorCode, Service};
 
 /// Domain error → AWS error, as the Query services (IAM, STS) name it. The
@@ -143,13 +143,12 @@ pub fn whole<Resp: PageResponse>(mut out: Resp) -> Resp {
 pub fn page_by_position<T>(
     items: impl IntoIterator<Item = T>,
     width: usize,
-    request: &impl PageRequest,
+    query: PageQuery,
 ) -> R<Page<T>> {
     let page = warden_core::page::paginate(
         items.into_iter().enumerate(),
         |(i, _)| format!("{i:0width$}"),
-        request.marker(),
-        request.limit(),
+        query,
     )?;
     Ok(Page {
         items: page.items.into_iter().map(|(_, t)| t).collect(),

@@ -8,7 +8,7 @@ use crate::iam::policies::{PolicyFilter, PolicyView, VersionView};
 use crate::iam::roles::effective_trust_document;
 use crate::iam::Iam;
 use crate::model::{Group, InstanceProfile, Role, User};
-use crate::page::{paginate, Page};
+use crate::page::{paginate, Page, PageQuery};
 
 /// An attached managed policy: its name (when the account can see the
 /// policy) and ARN.
@@ -76,12 +76,11 @@ impl Iam<'_> {
     pub fn authorization_details(
         &self,
         filter: DetailFilter<'_>,
-        marker: Option<&str>,
-        max_items: Option<i32>,
+        query: PageQuery,
     ) -> Result<Page<DetailItem>> {
         let account = self.account;
         let policy_views = self
-            .list_policies(&PolicyFilter::default(), None, Some(1000))?
+            .list_policies(&PolicyFilter::default(), PageQuery::first(1000))?
             .items;
         let attached = |arns: &[String]| -> Vec<AttachedName> {
             arns.iter()
@@ -144,7 +143,9 @@ impl Iam<'_> {
             if !wanted {
                 continue;
             }
-            let versions = self.list_policy_versions(&v.arn, None, Some(1000))?.items;
+            let versions = self
+                .list_policy_versions(&v.arn, PageQuery::first(1000))?
+                .items;
             items.push(DetailItem::Policy {
                 policy: v.clone(),
                 versions,
@@ -153,8 +154,7 @@ impl Iam<'_> {
         let page = paginate(
             items.into_iter().enumerate(),
             |(i, _)| format!("{i:08}"),
-            marker,
-            max_items,
+            query,
         )?;
         Ok(Page {
             items: page.items.into_iter().map(|(_, item)| item).collect(),

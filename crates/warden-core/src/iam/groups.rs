@@ -6,7 +6,7 @@ use crate::error::{CoreError, Result};
 use crate::iam::users::{find_user, update_user_with};
 use crate::iam::Iam;
 use crate::model::{now_epoch, Group, User};
-use crate::page::{paginate, Page};
+use crate::page::{paginate, Page, PageQuery};
 use crate::state::{name_key, Change, Kind, State};
 
 /// AWS's "groups per user" quota.
@@ -52,12 +52,7 @@ impl Iam<'_> {
     }
 
     /// The group and a page of its members.
-    pub fn get_group(
-        &self,
-        name: &str,
-        marker: Option<&str>,
-        max_items: Option<i32>,
-    ) -> Result<(Group, Page<User>)> {
+    pub fn get_group(&self, name: &str, query: PageQuery) -> Result<(Group, Page<User>)> {
         let account = self.account;
         let s = self.warden.read();
         let group = find_group(&s, account, name)?.clone();
@@ -65,20 +60,14 @@ impl Iam<'_> {
         let page = paginate(
             members(&s, account, &lower).cloned(),
             |u| u.name.to_lowercase(),
-            marker,
-            max_items,
+            query,
         )?;
         Ok((group, page))
     }
 
     /// ListGroups: the account's groups under `path_prefix` (default `/`), paged in case-
     /// insensitive name order.
-    pub fn list_groups(
-        &self,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max_items: Option<i32>,
-    ) -> Result<Page<Group>> {
+    pub fn list_groups(&self, path_prefix: Option<&str>, query: PageQuery) -> Result<Page<Group>> {
         let s = self.warden.read();
         let prefix = path_prefix.unwrap_or("/");
         paginate(
@@ -86,18 +75,12 @@ impl Iam<'_> {
                 .filter(|g| g.path.starts_with(prefix))
                 .cloned(),
             |g| g.name.to_lowercase(),
-            marker,
-            max_items,
+            query,
         )
     }
 
     /// ListGroupsForUser: the groups the user belongs to, in case-insensitive name order.
-    pub fn list_groups_for_user(
-        &self,
-        user: &str,
-        marker: Option<&str>,
-        max_items: Option<i32>,
-    ) -> Result<Page<Group>> {
+    pub fn list_groups_for_user(&self, user: &str, query: PageQuery) -> Result<Page<Group>> {
         let account = self.account;
         let s = self.warden.read();
         let user = find_user(&s, account, user)?;
@@ -107,7 +90,7 @@ impl Iam<'_> {
             .filter_map(|g| s.group(account, g).cloned())
             .collect();
         groups.sort_by_key(|g| g.name.to_lowercase());
-        paginate(groups, |g| g.name.to_lowercase(), marker, max_items)
+        paginate(groups, |g| g.name.to_lowercase(), query)
     }
 
     /// UpdateGroup: renames and/or moves a group; on a rename every member's membership follows the

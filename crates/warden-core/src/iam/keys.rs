@@ -8,7 +8,7 @@ use crate::error::{CoreError, Result};
 use crate::iam::users::find_user;
 use crate::iam::Iam;
 use crate::model::{now_epoch, AccessKey, Epoch, KeyLastUsed, KeyStatus};
-use crate::page::{paginate, Page};
+use crate::page::{paginate, Page, PageQuery};
 use crate::state::{Change, Kind, State};
 use crate::Warden;
 
@@ -129,8 +129,7 @@ impl Iam<'_> {
     pub fn list_access_keys(
         &self,
         owner: KeyOwner<'_>,
-        marker: Option<&str>,
-        max_items: Option<i32>,
+        query: PageQuery,
     ) -> Result<Page<AccessKey>> {
         let account = self.account;
         let s = self.warden.read();
@@ -140,12 +139,7 @@ impl Iam<'_> {
             .into_iter()
             .cloned()
             .collect();
-        paginate(
-            keys,
-            |k| format!("{:020}{}", k.created, k.id),
-            marker,
-            max_items,
-        )
+        paginate(keys, |k| format!("{:020}{}", k.created, k.id), query)
     }
 
     /// UpdateAccessKey: sets the key Active or Inactive; NoSuchEntity unless the owner holds it.

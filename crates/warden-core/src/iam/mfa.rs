@@ -5,7 +5,7 @@ use crate::error::{CoreError, Result};
 use crate::iam::users::{check_new_tags, find_user};
 use crate::iam::Iam;
 use crate::model::{now_epoch, Epoch, MfaDevice, Tag};
-use crate::page::{paginate, Page};
+use crate::page::{paginate, Page, PageQuery};
 use crate::state::{Change, Kind, State};
 
 /// Consecutive wrong MFA codes, per device and per caller, after which
@@ -336,8 +336,7 @@ impl Iam<'_> {
     pub fn list_mfa_devices(
         &self,
         user: &str,
-        marker: Option<&str>,
-        max_items: Option<i32>,
+        query: PageQuery,
     ) -> Result<(String, Page<MfaDevice>)> {
         let account = self.account;
         let s = self.warden.read();
@@ -348,8 +347,7 @@ impl Iam<'_> {
                 .filter(|m| m.user.as_deref() == Some(lower.as_str()))
                 .cloned(),
             |m| m.serial.clone(),
-            marker,
-            max_items,
+            query,
         )?;
         Ok((u.name.clone(), page))
     }
@@ -359,8 +357,7 @@ impl Iam<'_> {
     pub fn list_virtual_mfa_devices(
         &self,
         assignment: Assignment,
-        marker: Option<&str>,
-        max_items: Option<i32>,
+        query: PageQuery,
     ) -> Result<Page<(MfaDevice, Option<crate::model::User>)>> {
         let account = self.account;
         let s = self.warden.read();
@@ -375,7 +372,7 @@ impl Iam<'_> {
                 let user = m.user.as_deref().and_then(|u| s.user(account, u)).cloned();
                 (m.clone(), user)
             });
-        paginate(items, |(m, _)| m.serial.clone(), marker, max_items)
+        paginate(items, |(m, _)| m.serial.clone(), query)
     }
 
     /// Checks an MFA code for `user`'s device `serial` (GetSessionToken,

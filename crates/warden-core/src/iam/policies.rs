@@ -12,7 +12,7 @@ use crate::crypto;
 use crate::error::{CoreError, Result};
 use crate::iam::Iam;
 use crate::model::{now_epoch, Compiled, Epoch, InlinePolicy, ManagedPolicy, PolicyVersion, Tag};
-use crate::page::{paginate, Page};
+use crate::page::{paginate, Page, PageQuery};
 use crate::state::{name_key, Change, Kind, State};
 
 /// AWS's default quota of managed policies attached to one user, group or role.
@@ -523,8 +523,7 @@ impl Iam<'_> {
     pub fn list_policies(
         &self,
         filter: &PolicyFilter<'_>,
-        marker: Option<&str>,
-        max_items: Option<i32>,
+        query: PageQuery,
     ) -> Result<Page<PolicyView>> {
         let account = self.account;
         let PolicyFilter {
@@ -553,7 +552,7 @@ impl Iam<'_> {
                 }
         });
         views.sort_by(|a, b| a.arn.cmp(&b.arn));
-        paginate(views, |v| v.arn.clone(), marker, max_items)
+        paginate(views, |v| v.arn.clone(), query)
     }
 
     /// DeletePolicy; DeleteConflict while attached or used as a boundary, or while it has versions
@@ -679,12 +678,7 @@ impl Iam<'_> {
     }
 
     /// ListPolicyVersions: newest first, paged by position.
-    pub fn list_policy_versions(
-        &self,
-        arn: &str,
-        marker: Option<&str>,
-        max_items: Option<i32>,
-    ) -> Result<Page<VersionView>> {
+    pub fn list_policy_versions(&self, arn: &str, query: PageQuery) -> Result<Page<VersionView>> {
         check_arn(arn)?;
         let s = self.warden.read();
         let versions: Vec<VersionView> = match customer_policy(&s, self.account, arn) {
@@ -710,7 +704,7 @@ impl Iam<'_> {
         };
         // Newest first, as stored; the marker is the position.
         let indexed = versions.into_iter().enumerate();
-        let page = paginate(indexed, |(i, _)| format!("{i:04}"), marker, max_items)?;
+        let page = paginate(indexed, |(i, _)| format!("{i:04}"), query)?;
         Ok(Page {
             items: page.items.into_iter().map(|(_, v)| v).collect(),
             marker: page.marker,
@@ -897,17 +891,12 @@ impl Iam<'_> {
     }
 
     /// ListUserPolicies, ListGroupPolicies or ListRolePolicies: the inline policy names, sorted.
-    pub fn list_inline_policies(
-        &self,
-        h: Holder<'_>,
-        marker: Option<&str>,
-        max_items: Option<i32>,
-    ) -> Result<Page<String>> {
+    pub fn list_inline_policies(&self, h: Holder<'_>, query: PageQuery) -> Result<Page<String>> {
         let s = self.warden.read();
         let hp = holder(&s, self.account, h)?;
         let mut names: Vec<String> = hp.inline.iter().map(|p| p.name.clone()).collect();
         names.sort();
-        paginate(names, Clone::clone, marker, max_items)
+        paginate(names, Clone::clone, query)
     }
 
     /// DeleteUserPolicy, DeleteGroupPolicy or DeleteRolePolicy; NoSuchEntity if the holder has no
@@ -984,8 +973,7 @@ impl Iam<'_> {
         &self,
         h: Holder<'_>,
         path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max_items: Option<i32>,
+        query: PageQuery,
     ) -> Result<Page<(String, String)>> {
         let account = self.account;
         let s = self.warden.read();
@@ -1006,7 +994,7 @@ impl Iam<'_> {
             })
             .collect();
         items.sort();
-        paginate(items, |(n, _)| n.clone(), marker, max_items)
+        paginate(items, |(n, _)| n.clone(), query)
     }
 
     /// Checks that a boundary ARN names an existing managed policy.

@@ -12,7 +12,7 @@ use crate::iam::policies::compile_document;
 use crate::iam::users::{check_new_tags, merge_tags, remove_tags};
 use crate::iam::Iam;
 use crate::model::{now_epoch, Compiled, InstanceProfile, Role, Tag};
-use crate::page::{paginate, Page};
+use crate::page::{paginate, Page, PageQuery};
 use crate::state::{name_key, Change, Kind, State};
 use crate::Warden;
 
@@ -302,12 +302,7 @@ impl Iam<'_> {
 
     /// ListRoles: the account's roles under `path_prefix` (default `/`), paged in case-insensitive
     /// name order.
-    pub fn list_roles(
-        &self,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max_items: Option<i32>,
-    ) -> Result<Page<Role>> {
+    pub fn list_roles(&self, path_prefix: Option<&str>, query: PageQuery) -> Result<Page<Role>> {
         let s = self.warden.read();
         let prefix = path_prefix.unwrap_or("/");
         paginate(
@@ -319,8 +314,7 @@ impl Iam<'_> {
                     r
                 }),
             |r| r.name.to_lowercase(),
-            marker,
-            max_items,
+            query,
         )
     }
 
@@ -511,8 +505,7 @@ impl Iam<'_> {
         &self,
         path_prefix: Option<&str>,
         role: Option<&str>,
-        marker: Option<&str>,
-        max_items: Option<i32>,
+        query: PageQuery,
     ) -> Result<Page<(InstanceProfile, Option<Role>)>> {
         let account = self.account;
         let s = self.warden.read();
@@ -531,7 +524,7 @@ impl Iam<'_> {
                     p.role.as_deref().and_then(|r| s.role(account, r)).cloned(),
                 )
             });
-        paginate(items, |(p, _)| p.name.to_lowercase(), marker, max_items)
+        paginate(items, |(p, _)| p.name.to_lowercase(), query)
     }
 
     /// DeleteInstanceProfile; DeleteConflict while it still holds a role.

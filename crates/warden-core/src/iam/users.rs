@@ -4,7 +4,7 @@ use crate::crypto;
 use crate::error::{CoreError, Result};
 use crate::iam::Iam;
 use crate::model::{now_epoch, Tag, User};
-use crate::page::{paginate, Page};
+use crate::page::{paginate, Page, PageQuery};
 use crate::state::{name_key, Change, Kind, State};
 use crate::Warden;
 
@@ -128,12 +128,7 @@ impl Iam<'_> {
 
     /// ListUsers: the account's users under `path_prefix` (default `/`), paged in case-insensitive
     /// name order.
-    pub fn list_users(
-        &self,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max_items: Option<i32>,
-    ) -> Result<Page<User>> {
+    pub fn list_users(&self, path_prefix: Option<&str>, query: PageQuery) -> Result<Page<User>> {
         let s = self.warden.read();
         let prefix = path_prefix.unwrap_or("/");
         paginate(
@@ -141,8 +136,7 @@ impl Iam<'_> {
                 .filter(|u| u.path.starts_with(prefix))
                 .cloned(),
             |u| u.name.to_lowercase(),
-            marker,
-            max_items,
+            query,
         )
     }
 

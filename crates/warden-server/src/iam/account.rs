@@ -3,8 +3,8 @@
 
 use warden_core::authorization_details::{AttachedName, DetailFilter, DetailItem};
 use warden_core::model;
+use warden_core::page::PageQuery;
 use warden_wire::generated::iam::*;
-use warden_wire::page::{PageParams, PageRequest};
 
 use super::{instance_profile_out, role_out, user_out, version_out};
 use crate::edge::RequestCtx;
@@ -16,7 +16,7 @@ pub(super) fn get_account_authorization_details(
     ctx: &RequestCtx,
     input: GetAccountAuthorizationDetailsRequest,
 ) -> R<GetAccountAuthorizationDetailsResponse> {
-    let paging = PageParams::of(&input);
+    let paging = PageQuery::of(&input);
     // The domain's filter is text: the wire values, already checked on decode.
     let filter: Vec<String> = input
         .filter
@@ -24,11 +24,9 @@ pub(super) fn get_account_authorization_details(
         .into_iter()
         .map(|f| f.as_str().to_string())
         .collect();
-    let page = app.iam(ctx).authorization_details(
-        DetailFilter(&filter),
-        paging.marker(),
-        paging.limit(),
-    )?;
+    let page = app
+        .iam(ctx)
+        .authorization_details(DetailFilter(&filter), paging)?;
     let details = |list: &[model::InlinePolicy]| -> Option<Vec<PolicyDetail>> {
         Some(
             list.iter()
@@ -167,7 +165,7 @@ pub(super) fn list_account_aliases(
     input: ListAccountAliasesRequest,
 ) -> R<ListAccountAliasesResponse> {
     let aliases = app.iam(ctx).account_aliases()?;
-    let page = warden_core::page::paginate(aliases, Clone::clone, input.marker(), input.limit())?;
+    let page = warden_core::page::paginate(aliases, Clone::clone, PageQuery::of(&input))?;
     Ok(page_out(page, Clone::clone))
 }
 

@@ -4,8 +4,8 @@
 use warden_core::auth::PrincipalKind;
 use warden_core::keys::KeyOwner;
 use warden_core::model::{KeyStatus, PasswordPolicy};
+use warden_core::page::PageQuery;
 use warden_wire::generated::iam::*;
-use warden_wire::page::PageRequest;
 use warden_wire::{ApiError, ErrorCode};
 
 use super::named_or_caller;
@@ -54,7 +54,7 @@ pub(super) fn list_access_keys(
     let owner = key_owner(ctx, &input.user_name)?;
     let page = app
         .iam(ctx)
-        .list_access_keys(owner, input.marker(), input.limit())?;
+        .list_access_keys(owner, PageQuery::of(&input))?;
     let user_name = match owner {
         KeyOwner::Root => None,
         KeyOwner::User(n) => Some(app.iam(ctx).get_user(n)?.name),

@@ -1,7 +1,7 @@
 //! IAM groups and their membership.
 
+use warden_core::page::PageQuery;
 use warden_wire::generated::iam::*;
-use warden_wire::page::PageRequest;
 
 use super::{group_out, user_out};
 use crate::edge::RequestCtx;
@@ -28,7 +28,7 @@ pub(super) fn get_group(
 ) -> R<GetGroupResponse> {
     let (g, page) = app
         .iam(ctx)
-        .get_group(&input.group_name, input.marker(), input.limit())?;
+        .get_group(&input.group_name, PageQuery::of(&input))?;
     Ok(page_with(group_out(&g), page, user_out))
 }
 
@@ -37,9 +37,9 @@ pub(super) fn list_groups(
     ctx: &RequestCtx,
     input: ListGroupsRequest,
 ) -> R<ListGroupsResponse> {
-    let page =
-        app.iam(ctx)
-            .list_groups(input.path_prefix.as_deref(), input.marker(), input.limit())?;
+    let page = app
+        .iam(ctx)
+        .list_groups(input.path_prefix.as_deref(), PageQuery::of(&input))?;
     Ok(page_out(page, group_out))
 }
 
@@ -48,9 +48,9 @@ pub(super) fn list_groups_for_user(
     ctx: &RequestCtx,
     input: ListGroupsForUserRequest,
 ) -> R<ListGroupsForUserResponse> {
-    let page =
-        app.iam(ctx)
-            .list_groups_for_user(&input.user_name, input.marker(), input.limit())?;
+    let page = app
+        .iam(ctx)
+        .list_groups_for_user(&input.user_name, PageQuery::of(&input))?;
     Ok(page_out(page, group_out))
 }
 

@@ -1,7 +1,7 @@
 //! Instance profiles, the role each carries, and their tags.
 
+use warden_core::page::PageQuery;
 use warden_wire::generated::iam::*;
-use warden_wire::page::PageRequest;
 
 use super::{instance_profile_out, tag_page};
 use crate::edge::RequestCtx;
@@ -44,8 +44,7 @@ pub(super) fn list_instance_profiles(
     let page = app.iam(ctx).list_instance_profiles(
         input.path_prefix.as_deref(),
         None,
-        input.marker(),
-        input.limit(),
+        PageQuery::of(&input),
     )?;
     Ok(page_out(page, |(p, r)| instance_profile_out(p, r.as_ref())))
 }
@@ -55,12 +54,9 @@ pub(super) fn list_instance_profiles_for_role(
     ctx: &RequestCtx,
     input: ListInstanceProfilesForRoleRequest,
 ) -> R<ListInstanceProfilesForRoleResponse> {
-    let page = app.iam(ctx).list_instance_profiles(
-        None,
-        Some(&input.role_name),
-        input.marker(),
-        input.limit(),
-    )?;
+    let page =
+        app.iam(ctx)
+            .list_instance_profiles(None, Some(&input.role_name), PageQuery::of(&input))?;
     Ok(page_out(page, |(p, r)| instance_profile_out(p, r.as_ref())))
 }
 

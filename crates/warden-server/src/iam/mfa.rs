@@ -1,8 +1,8 @@
 //! MFA devices: virtual devices, their assignment to users, and their tags.
 
 use warden_core::mfa::Assignment;
+use warden_core::page::PageQuery;
 use warden_wire::generated::iam::*;
-use warden_wire::page::PageRequest;
 
 use super::{named_or_caller, tag_page, user_out};
 use crate::edge::RequestCtx;
@@ -92,7 +92,7 @@ pub(super) fn list_mfa_devices(
     let user = named_or_caller(ctx, input.user_name.clone())?;
     let (name, page) = app
         .iam(ctx)
-        .list_mfa_devices(&user, input.marker(), input.limit())?;
+        .list_mfa_devices(&user, PageQuery::of(&input))?;
     Ok(page_out(page, |m| MFADevice {
         user_name: name.clone(),
         serial_number: m.serial.clone(),
@@ -112,7 +112,7 @@ pub(super) fn list_virtual_mfa_devices(
     };
     let page = app
         .iam(ctx)
-        .list_virtual_mfa_devices(assignment, input.marker(), input.limit())?;
+        .list_virtual_mfa_devices(assignment, PageQuery::of(&input))?;
     Ok(page_out(page, |(m, u)| VirtualMFADevice {
         serial_number: m.serial.clone(),
         base32_string_seed: None,

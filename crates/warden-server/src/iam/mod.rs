@@ -14,6 +14,7 @@ mod simulation;
 mod users;
 
 use warden_core::model;
+use warden_core::page::PageQuery;
 use warden_core::policies::VersionView;
 use warden_wire::generated::iam::*;
 use warden_wire::page::{PageItems, PageRequest};
@@ -113,7 +114,7 @@ fn tag_page<Resp: PageItems<Item = Tag, Rest = ()>>(
     tags: &[model::Tag],
     input: &impl PageRequest,
 ) -> R<Resp> {
-    let page = page_by_position(tags, 4, input)?;
+    let page = page_by_position(tags, 4, PageQuery::of(input))?;
     Ok(page_out(page, |t| Tag {
         key: t.key.clone(),
         value: t.value.clone(),

@@ -1,6 +1,7 @@
 //! Policies: managed policies and their versions and tags, the inline policies
 //! and attachments of users, groups and roles, and permissions boundaries.
 
+use warden_core::page::PageQuery;
 use warden_core::policies::{Holder, NewPolicy, PolicyFilter, PolicyView};
 use warden_wire::generated::iam::*;
 use warden_wire::page::{PageItems, PageRequest};
@@ -44,11 +45,9 @@ macro_rules! policy_holder_handlers {
         }
 
         pub(super) fn $list(app: &AppState, ctx: &RequestCtx, input: $list_req) -> R<$list_resp> {
-            let page = app.iam(ctx).list_inline_policies(
-                Holder::$holder(&input.$name),
-                input.marker(),
-                input.limit(),
-            )?;
+            let page = app
+                .iam(ctx)
+                .list_inline_policies(Holder::$holder(&input.$name), PageQuery::of(&input))?;
             Ok(page_out(page, Clone::clone))
         }
 
@@ -111,9 +110,9 @@ fn attached<Resp: PageItems<Item = AttachedPolicy, Rest = ()>>(
     path_prefix: Option<&str>,
     input: &impl PageRequest,
 ) -> R<Resp> {
-    let page =
-        app.iam(ctx)
-            .list_attached_policies(h, path_prefix, input.marker(), input.limit())?;
+    let page = app
+        .iam(ctx)
+        .list_attached_policies(h, path_prefix, PageQuery::of(input))?;
     Ok(page_out(page, |(name, arn)| AttachedPolicy {
         policy_name: Some(name.clone()),
         policy_arn: Some(arn.clone()),
@@ -182,8 +181,7 @@ pub(super) fn list_policies(
             path_prefix: input.path_prefix.as_deref(),
             usage: input.policy_usage_filter.as_ref().map(|u| u.as_str()),
         },
-        input.marker(),
-        input.limit(),
+        PageQuery::of(&input),
     )?;
     Ok(page_out(page, |p| {
         // ListPolicies leaves out descriptions and tags, as AWS does.
@@ -232,9 +230,9 @@ pub(super) fn list_policy_versions(
     ctx: &RequestCtx,
     input: ListPolicyVersionsRequest,
 ) -> R<ListPolicyVersionsResponse> {
-    let page =
-        app.iam(ctx)
-            .list_policy_versions(&input.policy_arn, input.marker(), input.limit())?;
+    let page = app
+        .iam(ctx)
+        .list_policy_versions(&input.policy_arn, PageQuery::of(&input))?;
     Ok(page_out(page, |v| version_out(v, false)))
 }
 

@@ -1,8 +1,8 @@
 //! IAM roles, their trust policies and tags, and service-linked roles.
 
+use warden_core::page::PageQuery;
 use warden_core::roles::NewRole;
 use warden_wire::generated::iam::*;
-use warden_wire::page::PageRequest;
 use warden_wire::{ApiError, ErrorCode};
 
 use super::{role_out, tag_page};
@@ -45,9 +45,9 @@ pub(super) fn list_roles(
     ctx: &RequestCtx,
     input: ListRolesRequest,
 ) -> R<ListRolesResponse> {
-    let page =
-        app.iam(ctx)
-            .list_roles(input.path_prefix.as_deref(), input.marker(), input.limit())?;
+    let page = app
+        .iam(ctx)
+        .list_roles(input.path_prefix.as_deref(), PageQuery::of(&input))?;
     // ListRoles leaves out tags, boundary and last use, as AWS does.
     Ok(page_out(page, |r| {
         let mut out = role_out(r);

@@ -1,7 +1,7 @@
 //! The policy simulator and the context keys a policy uses.
 
+use warden_core::page::PageQuery;
 use warden_wire::generated::iam::*;
-use warden_wire::page::{PageParams, PageRequest};
 
 use crate::edge::RequestCtx;
 use crate::mapping::{page_by_position, page_out, R};
@@ -34,7 +34,7 @@ fn context_entries(
 
 fn simulation_out(
     results: Vec<warden_core::simulate::SimResult>,
-    paging: &impl PageRequest,
+    paging: PageQuery,
 ) -> R<SimulatePolicyResponse> {
     let page = page_by_position(results, 6, paging)?;
     Ok(page_out(page, |r| EvaluationResult {
@@ -81,7 +81,7 @@ pub(super) fn simulate_principal_policy(
     ctx: &RequestCtx,
     input: SimulatePrincipalPolicyRequest,
 ) -> R<SimulatePolicyResponse> {
-    let paging = PageParams::of(&input);
+    let paging = PageQuery::of(&input);
     use warden_core::simulate::{input_policies, SimRequest};
     use warden_policy::PolicyType;
     let extra = input_policies(
@@ -109,7 +109,7 @@ pub(super) fn simulate_principal_policy(
     let results =
         app.iam(ctx)
             .simulate_principal(&input.policy_source_arn, extra, boundary, req)?;
-    simulation_out(results, &paging)
+    simulation_out(results, paging)
 }
 
 pub(super) fn simulate_custom_policy(
@@ -117,7 +117,7 @@ pub(super) fn simulate_custom_policy(
     ctx: &RequestCtx,
     input: SimulateCustomPolicyRequest,
 ) -> R<SimulatePolicyResponse> {
-    let paging = PageParams::of(&input);
+    let paging = PageQuery::of(&input);
     use warden_core::simulate::{input_policies, run, OrgLimits, SimRequest};
     use warden_policy::PolicyType;
     let identity = input_policies(
@@ -147,7 +147,7 @@ pub(super) fn simulate_custom_policy(
         resource_owner: input.resource_owner,
     };
     let results = run(&identity, boundary.as_ref(), &OrgLimits::default(), &req)?;
-    simulation_out(results, &paging)
+    simulation_out(results, paging)
 }
 
 pub(super) fn get_context_keys_for_custom_policy(

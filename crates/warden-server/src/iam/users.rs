@@ -1,8 +1,8 @@
 //! IAM users: create, read, list, rename, delete and their tags.
 
 use warden_core::auth::PrincipalKind;
+use warden_core::page::PageQuery;
 use warden_wire::generated::iam::*;
-use warden_wire::page::PageRequest;
 
 use super::{tag_page, user_out};
 use crate::edge::RequestCtx;
@@ -68,9 +68,9 @@ pub(super) fn list_users(
     ctx: &RequestCtx,
     input: ListUsersRequest,
 ) -> R<ListUsersResponse> {
-    let page =
-        app.iam(ctx)
-            .list_users(input.path_prefix.as_deref(), input.marker(), input.limit())?;
+    let page = app
+        .iam(ctx)
+        .list_users(input.path_prefix.as_deref(), PageQuery::of(&input))?;
     Ok(page_out(page, user_out))
 }
 

@@ -11,6 +11,7 @@ mod units;
 use warden_core::org_policies::{PolicyView, TargetView};
 use warden_core::org_units::{Child as ChildEntry, OrgUnit};
 use warden_core::orgs::{CreateAccountRequest as Request, Member, Organization as Org};
+use warden_core::page::PageQuery;
 use warden_wire::generated::organizations::*;
 use warden_wire::page::{PageItems, PageRequest};
 
@@ -87,7 +88,10 @@ fn paged<Resp: PageItems<Rest = ()>, T>(
     input: &impl PageRequest,
     f: impl FnMut(&T) -> Resp::Item,
 ) -> R<Resp> {
-    Ok(page_out(page_by_position(items, 6, input)?, f))
+    Ok(page_out(
+        page_by_position(items, 6, PageQuery::of(input))?,
+        f,
+    ))
 }
 
 fn account_out(o: &Org, m: &Member) -> Account {
