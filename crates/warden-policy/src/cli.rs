@@ -69,9 +69,20 @@ pub fn run_validate(
         }
         s.push_str("]\n");
         out.write_all(s.as_bytes())?;
-    } else if report.findings.is_empty() {
-        writeln!(out, "No findings.")?;
     } else {
+        // First the answer IAM gives when the document is saved (the server gives the same), then findings.
+        match &report.error {
+            Some(e) => writeln!(
+                out,
+                "IAM answer: {}: {}",
+                e.aws_error_code(),
+                e.aws_message(args.policy_type)
+            )?,
+            None => writeln!(out, "IAM answer: accepted")?,
+        }
+        if report.findings.is_empty() {
+            writeln!(out, "No findings.")?;
+        }
         for f in &report.findings {
             let at = if f.location.line == 0 {
                 String::new()
@@ -89,12 +100,6 @@ pub fn run_validate(
                 f.severity.as_str(),
                 f.code,
                 f.message
-            )?;
-        }
-        if let Some(m) = report.malformed_message(args.policy_type) {
-            writeln!(
-                out,
-                "IAM would reject this policy: MalformedPolicyDocument: {m}"
             )?;
         }
     }
@@ -366,6 +371,10 @@ fn evaluate_request(
         out.push_str(",\"reason\":");
         write_str(out, &reason);
     }
+    if let Some(note) = d.exemption() {
+        out.push_str(",\"note\":");
+        write_str(out, note);
+    }
     out.push('}');
     Ok(())
 }
@@ -518,7 +527,23 @@ mod tests {
         assert_eq!(code, 0);
         assert!(String::from_utf8(out)
             .unwrap()
-            .starts_with("WARNING MISSING_VERSION"));
+            .starts_with("IAM answer: accepted\nWARNING MISSING_VERSION"));
+        // The first line is IAM's answer, the server's exactly: managed policies need the current Version.
+        let mut out = Vec::new();
+        let args = ValidateArgs {
+            policy_type: PolicyType::Managed,
+            json: false,
+        };
+        let code = run_validate(
+            args,
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(code, 1);
+        assert!(String::from_utf8(out).unwrap().starts_with(
+            "IAM answer: MalformedPolicyDocument: Policy document must be version 2012-10-17 or greater.\n"
+        ));
         let mut out = Vec::new();
         let args = ValidateArgs {
             policy_type: PolicyType::Identity,

@@ -93,6 +93,7 @@ pub fn validate(text: &str, ty: PolicyType) -> ValidationReport {
         .collect();
     if let Some(doc) = &doc {
         soft_rules(doc, ty, &mut findings);
+        crate::catalogue_findings::catalogue_findings(doc, ty, &mut findings);
     }
     findings.sort_by_key(|f| (f.severity, f.location.offset));
     ValidationReport {
@@ -119,7 +120,7 @@ pub(crate) fn hard_errors(
 /// CreatePolicy answers (crates/warden-policy/tests/data/iam_create_policy_answers.json, from moto's suite):
 /// a missing Version is reported before a wrongly cased Effect, legacy parsing before a missing Action,
 /// duplicate Sids before a missing Action, a bad resource ARN before a bad action prefix, a bad action
-/// prefix before a missing Resource. Codes not listed (principal and policy-type rules, whose place no
+/// prefix before a missing Resource, a Principal in an identity policy before a missing Resource. Codes not listed (principal and policy-type rules, whose place no
 /// recording shows) come after all of these.
 const IAM_CHECK_ORDER: &[&[&str]] = &[
     // What the API checks before reading the document.
@@ -149,7 +150,7 @@ const IAM_CHECK_ORDER: &[&[&str]] = &[
     &["MISSING_ACTION"],
     // Resource ARNs, each with its own message naming the resource.
     &[
-        "INVALID_ARN_RESOURCE",
+        "INVALID_ARN_FORMAT",
         "INVALID_PARTITION",
         "INVALID_ARN_SERVICE",
         "INVALID_ARN_REGION",
@@ -161,6 +162,9 @@ const IAM_CHECK_ORDER: &[&[&str]] = &[
         "INVALID_ACTION_COLONS",
         "INVALID_ACTION_VENDOR",
     ],
+    // A Principal in an identity policy: a trust policy put as a role's inline policy (no Resource) is
+    // answered "Policy document should not specify a principal." (the classic mistake, widely quoted).
+    &["UNSUPPORTED_ELEMENT"],
     &["MISSING_RESOURCE"],
 ];
 
@@ -470,7 +474,7 @@ fn iam_resource_problem(resource: &str) -> Option<(&'static str, String)> {
     // IAM reads `prefix:partition:service:region:account:resource` without checking the prefix.
     let Some((_, rest)) = resource.split_once(':') else {
         return Some((
-            "INVALID_ARN_RESOURCE",
+            "INVALID_ARN_FORMAT",
             format!("Resource {resource} must be in ARN format or \"*\"."),
         ));
     };
@@ -561,7 +565,7 @@ fn other_resource_problem(resource: &str) -> Option<(&'static str, String)> {
     let segs: Vec<&str> = arn_segments(resource).collect();
     if resource != "*" && !(segs.len() == 6 && segs[0] == "arn") {
         return Some((
-            "INVALID_ARN_RESOURCE",
+            "INVALID_ARN_FORMAT",
             format!("Resource {resource} must be in ARN format or \"*\"."),
         ));
     }

@@ -109,7 +109,7 @@ fn hard_errors_per_type() {
         (
             Identity,
             doc(r#"{"Effect":"Allow","Action":"s3:*","Resource":"bucket/*"}"#),
-            Some("INVALID_ARN_RESOURCE"),
+            Some("INVALID_ARN_FORMAT"),
             Some("Resource bucket/* must be in ARN format or \"*\"."),
         ),
         (
@@ -384,4 +384,27 @@ fn wildcard_in_resource_type_is_reported() {
     ] {
         assert!(!has(control), "{control}");
     }
+}
+
+/// The classic mistake of putting a role's trust policy where an identity policy belongs: IAM answers about the
+/// Principal, not about the missing Resource (the message users quote for this mistake; e2e
+/// `test_roles.py::test_role_inline_policies` has the same answer through the server).
+#[test]
+fn trust_policy_as_identity_policy_is_answered_about_the_principal() {
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    for ty in [Identity, PolicyType::Managed] {
+        assert_eq!(
+            validate(trust, ty).malformed_message(ty).as_deref(),
+            Some("Policy document should not specify a principal.")
+        );
+    }
+    // Control: the same statement without Principal is answered about the Resource.
+    let no_principal =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#;
+    assert_eq!(
+        validate(no_principal, Identity)
+            .malformed_message(Identity)
+            .as_deref(),
+        Some("Policy statement must contain resources.")
+    );
 }

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 pub enum PolicyCommand {
     /// Validate a policy document and print findings (exit 1 on an ERROR finding).
     Validate {
-        /// The policy type the document is checked as.
+        /// The policy type the document is checked as: identity (an inline policy), managed (CreatePolicy,
+        /// which also needs Version 2012-10-17), resource, trust, boundary, session, scp or rcp.
         #[arg(long = "type", default_value = "identity")]
         policy_type: String,
         /// Print findings as a JSON array.
@@ -61,7 +62,7 @@ pub fn run(cmd: PolicyCommand) -> ExitCode {
         } => {
             let Some(policy_type) = warden_policy::PolicyType::parse(&policy_type) else {
                 eprintln!(
-                    "warden policy validate: unknown --type {policy_type} (identity, resource, trust, boundary, session, scp, rcp)"
+                    "warden policy validate: unknown --type {policy_type} (identity, managed, resource, trust, boundary, session, scp, rcp)"
                 );
                 return ExitCode::from(2);
             };

@@ -49,47 +49,25 @@ fn compile_stored(document: &str) -> Compiled {
     }
 }
 
-/// Validates `document` as `ty` and compiles it, or gives IAM's
-/// `MalformedPolicyDocument` message.
+/// Validates `document` as `ty` and compiles it, or gives IAM's answer:
+/// `LimitExceeded` for a size quota, else `MalformedPolicyDocument` with
+/// IAM's message. The checks, their order and their texts are warden-policy's
+/// (one list, shared with `warden policy validate`); nothing is reworded here.
 pub fn compile_document(document: &str, ty: PolicyType) -> Result<Compiled> {
-    let policy = Policy::parse_as(document, ty).map_err(|e| match e.code() {
-        // A size quota is a limit, not a syntax error (AWS: LimitExceeded).
-        "POLICY_SIZE_EXCEEDS_QUOTA" => CoreError::LimitExceeded(e.aws_message(ty)),
-        // IAM words these as plain syntax errors (recorded AWS answers).
-        "INVALID_VERSION" | "INVALID_EFFECT" => {
-            CoreError::MalformedPolicyDocument(MSG_SYNTAX.to_string())
+    let policy = Policy::parse_as(document, ty).map_err(|e| {
+        let message = e.aws_message(ty);
+        match e.aws_error_code() {
+            "LimitExceeded" => CoreError::LimitExceeded(message),
+            _ => CoreError::MalformedPolicyDocument(message),
         }
-        _ => CoreError::MalformedPolicyDocument(e.aws_message(ty)),
     })?;
-    let actions = policy
-        .document()
-        .statements
-        .iter()
-        .flat_map(|st| st.action.values.iter());
-    if actions.clone().any(|a| a.value.matches(':').count() > 1) {
-        return Err(CoreError::MalformedPolicyDocument(
-            "Actions/Condition can contain only one colon.".to_string(),
-        ));
-    }
     Ok(Compiled(Some(Arc::new(policy))))
 }
 
-const MSG_SYNTAX: &str = "Syntax errors in policy.";
-
-/// Managed policies must use the current language version: IAM refuses
-/// 2008-10-17 and a missing `Version` for them (recorded AWS answers).
+/// A customer managed policy's document (CreatePolicy, CreatePolicyVersion):
+/// an identity policy that must also use Version 2012-10-17.
 fn compile_managed_document(document: &str) -> Result<Compiled> {
-    let compiled = compile_document(document, PolicyType::Identity)?;
-    let current = compiled
-        .0
-        .as_ref()
-        .is_some_and(|p| p.document().effective_version() == warden_policy::Version::V2012_10_17);
-    if !current {
-        return Err(CoreError::MalformedPolicyDocument(
-            "Policy document must be version 2012-10-17 or greater.".to_string(),
-        ));
-    }
-    Ok(compiled)
+    compile_document(document, PolicyType::Managed)
 }
 
 /// IAM measures policy size without whitespace.
