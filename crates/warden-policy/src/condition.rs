@@ -403,14 +403,17 @@ impl CompiledCondition {
             };
         }
         let Some(found) = found else {
+            // Some value of no values never matches, and IfExists does not change that: AWS denied
+            // sqs:ListQueues under an Allow with `ForAnyValue:StringEqualsIfExists` on the absent aws:TagKeys
+            // (re:Post QU9HFmDzP0QGuU-fd7rS6B7w, "ForAnyValue:StringEqualsIfExists behaving unexpectedly"); the
+            // condition-keys page: ForAnyValue on a missing key is false.
+            if op.if_exists && op.qualifier != Some(SetQualifier::ForAnyValue) {
+                return true;
+            }
             return match op.qualifier {
                 Some(SetQualifier::ForAllValues) => true,
-                // Some value of no values never matches, and IfExists does not change that: AWS denied
-                // sqs:ListQueues under an Allow with `ForAnyValue:StringEqualsIfExists` on the absent
-                // aws:TagKeys (re:Post QU9HFmDzP0QGuU-fd7rS6B7w, "ForAnyValue:StringEqualsIfExists
-                // behaving unexpectedly"); the condition-keys page: ForAnyValue on a missing key is false.
                 Some(SetQualifier::ForAnyValue) => false,
-                None => op.if_exists || op.base.negated(),
+                None => op.base.negated(),
             };
         };
         match (op.qualifier, found) {

@@ -273,20 +273,28 @@ fn single(
 /// matter); SCP levels (each must allow); the resource-based policy with the same-account rules; identity
 /// policies; the permissions boundary; session policies.
 pub fn evaluate(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -> Decision {
+    let d = decide(ctx, set, opts);
+    // STS API reference, GetCallerIdentity: "No permissions are required to perform this operation. If an
+    // administrator attaches a policy to your identity that explicitly denies access to the
+    // sts:GetCallerIdentity action, you can still perform this operation." Checked after the policies so
+    // that the common path pays nothing for it.
+    if d.kind != DecisionKind::Allow
+        && ctx.action_lower() == "sts:getcalleridentity"
+        && ctx.principal().kind() != PrincipalKind::Anonymous
+    {
+        let mut exempt = Decision::new();
+        exempt.exempt = true;
+        return exempt.end(DecisionKind::Allow, None);
+    }
+    d
+}
+
+/// [`evaluate`] without the exemption of `sts:GetCallerIdentity`.
+fn decide(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -> Decision {
     use DecisionKind::{Allow, ExplicitDeny, ImplicitDeny};
     use PolicyType as T;
     let mut d = Decision::new();
     let principal = ctx.principal();
-    // STS API reference, GetCallerIdentity: "No permissions are required to perform this operation. If an
-    // administrator attaches a policy to your identity that explicitly denies access to the
-    // sts:GetCallerIdentity action, you can still perform this operation."
-    if principal.kind() != PrincipalKind::Anonymous && ctx.action_lower() == "sts:getcalleridentity"
-    {
-        d.exempt = true;
-        return d.end(Allow, None);
-    }
-    let require_resource_allow =
-        opts.require_resource_policy_allow || resource_policy_must_allow(ctx);
     // Anonymous callers, services and identity providers have no identity policies, SCPs or boundaries.
     let identity_caller = principal.has_identity();
     let scps_apply = identity_caller && !opts.principal_account_is_management;
@@ -353,7 +361,9 @@ pub fn evaluate(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -
         };
     }
     let same_account = ctx.is_same_account();
-    if rbp.is_none() && (require_resource_allow || !same_account) {
+    if rbp.is_none()
+        && (!same_account || opts.require_resource_policy_allow || resource_policy_must_allow(ctx))
+    {
         return d.end(ImplicitDeny, Some(T::Resource));
     }
     // How far a same-account resource-policy allow reaches (reference §1.7 table).
@@ -440,19 +450,23 @@ pub fn evaluate(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -
 /// a role's trust policy for `sts:AssumeRole*`, `sts:TagSession` and `sts:SetSourceIdentity` on a role ARN,
 /// and a KMS key policy for `kms:*` on a key ARN (`reference_policies_evaluation-logic-cross-account`,
 /// "IAM role trust policies and KMS key policies"; KMS developer guide, "Key policies").
+#[inline(never)] // Kept out of `decide`; it returns at once for anything but STS and KMS actions.
 fn resource_policy_must_allow(ctx: &RequestContext) -> bool {
     let action = ctx.action_lower();
+    // Most requests are neither STS nor KMS: decide that before looking at the resource.
+    let trust = action.starts_with("sts:assumerole")
+        || action == "sts:tagsession"
+        || action == "sts:setsourceidentity";
+    let key = !trust && action.starts_with("kms:");
+    if !trust && !key {
+        return false;
+    }
     let mut segs = crate::pattern::arn_segments(ctx.resource());
     let (service, part) = (segs.nth(2), segs.nth(2));
-    if action.starts_with("sts:assumerole")
-        || action == "sts:tagsession"
-        || action == "sts:setsourceidentity"
-    {
+    if trust {
         service == Some("iam") && part.is_some_and(|p| p.starts_with("role/"))
-    } else if action.starts_with("kms:") {
-        service == Some("kms") && part.is_some_and(|p| p.starts_with("key/"))
     } else {
-        false
+        service == Some("kms") && part.is_some_and(|p| p.starts_with("key/"))
     }
 }
 

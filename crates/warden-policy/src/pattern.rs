@@ -397,12 +397,14 @@ pub(crate) enum ArnPattern {
     Prefixed {
         prefix: Box<str>,
         rest: Pattern,
+        /// See [`ArnPattern::for_resource_element`].
+        type_wildcard: bool,
     },
-    Segments(Box<[Pattern]>),
-    /// A Resource entry with a wildcard in its resource-type word (`arn:aws:iam::1:us*r/bob`): the word is
-    /// compared literally, so it matches no resource that has a type word, only those of services whose
-    /// resource part starts with a name (see [`has_type_word`]).
-    TypeWildcard(Box<ArnPattern>),
+    Segments {
+        segs: Box<[Pattern]>,
+        /// See [`ArnPattern::for_resource_element`].
+        type_wildcard: bool,
+    },
 }
 
 /// Whether a Resource entry has a wildcard in the resource-type word of its resource part: the text before the
@@ -432,6 +434,7 @@ pub(crate) fn wildcard_in_resource_type(src: &str) -> bool {
 /// Whether a resource ARN's resource part starts with a resource-type word (`user/`, `table/`, `function:`).
 /// S3 (`bucket/key`) and API Gateway's `execute-api` (`api-id/stage/...`) start with a name, as do resource
 /// parts without a `/` or `:` (an SNS topic, an SQS queue) and those starting with one (`/restapis/...`).
+#[inline(never)] // Only flagged patterns reach it.
 pub(crate) fn has_type_word(arn: &str) -> bool {
     let mut segs = arn_segments(arn);
     let service = segs.nth(2).unwrap_or("");
@@ -487,31 +490,40 @@ impl ArnPattern {
                 let pat = ArnPattern::Prefixed {
                     prefix: prefix.into_boxed_str(),
                     rest: rest.clone(),
+                    type_wildcard: false,
                 };
                 return (pat, err);
             }
         }
-        (ArnPattern::Segments(segs.into_boxed_slice()), err)
+        let pat = ArnPattern::Segments {
+            segs: segs.into_boxed_slice(),
+            type_wildcard: false,
+        };
+        (pat, err)
     }
 
-    /// This pattern as a Resource element entry: [`ArnPattern::TypeWildcard`] when `src` has a wildcard in
-    /// its resource-type word.
-    pub(crate) fn for_resource_element(self, src: &str) -> ArnPattern {
-        if wildcard_in_resource_type(src) {
-            ArnPattern::TypeWildcard(Box::new(self))
-        } else {
-            self
+    /// This pattern as a Resource element entry. When `src` has a wildcard in its resource-type word
+    /// (`arn:aws:iam::1:us*r/bob`), the word is compared literally: the pattern then matches no resource that
+    /// has a type word, only those of services whose resource part starts with a name (see [`has_type_word`]).
+    pub(crate) fn for_resource_element(mut self, src: &str) -> ArnPattern {
+        let flag = wildcard_in_resource_type(src);
+        match &mut self {
+            ArnPattern::Any => {}
+            ArnPattern::Prefixed { type_wildcard, .. }
+            | ArnPattern::Segments { type_wildcard, .. } => {
+                *type_wildcard = flag;
+            }
         }
+        self
     }
 
     /// Text every match must start with, when the first five segments are literal.
     pub(crate) fn literal_head(&self) -> Option<String> {
         match self {
-            ArnPattern::TypeWildcard(inner) => inner.literal_head(),
-            ArnPattern::Prefixed { prefix, rest } => {
+            ArnPattern::Prefixed { prefix, rest, .. } => {
                 Some(format!("{prefix}{}", rest.literal_prefix().unwrap_or("")))
             }
-            ArnPattern::Any | ArnPattern::Segments(_) => None,
+            ArnPattern::Any | ArnPattern::Segments { .. } => None,
         }
     }
 
@@ -520,24 +532,32 @@ impl ArnPattern {
         match self {
             ArnPattern::Any => true,
             ArnPattern::Prefixed { rest, .. } => rest.resolves(r),
-            ArnPattern::Segments(segs) => segs.iter().all(|p| p.resolves(r)),
-            ArnPattern::TypeWildcard(inner) => inner.resolves(r),
+            ArnPattern::Segments { segs, .. } => segs.iter().all(|p| p.resolves(r)),
         }
     }
 
     pub(crate) fn matches(&self, text: &str, r: &dyn Resolve) -> bool {
-        let segs = match self {
+        let (segs, type_wildcard) = match self {
             ArnPattern::Any => return true,
-            ArnPattern::TypeWildcard(inner) => {
-                return !has_type_word(text) && inner.matches(text, r)
-            }
-            ArnPattern::Prefixed { prefix, rest } => {
+            ArnPattern::Prefixed {
+                prefix,
+                rest,
+                type_wildcard,
+            } => {
+                // The type-word check runs only after a match, and only for flagged patterns.
                 return text
                     .strip_prefix(&**prefix)
-                    .is_some_and(|tail| rest.glob(tail, false, r));
+                    .is_some_and(|tail| rest.glob(tail, false, r))
+                    && !(*type_wildcard && has_type_word(text));
             }
-            ArnPattern::Segments(s) => s,
+            ArnPattern::Segments {
+                segs,
+                type_wildcard,
+            } => (segs, *type_wildcard),
         };
+        if type_wildcard && has_type_word(text) {
+            return false;
+        }
         let last = segs.len().saturating_sub(1);
         let mut rest = text;
         for (i, p) in segs.iter().enumerate() {
