@@ -62,3 +62,47 @@ def test_server_and_validator_give_aws_answer(iam, warden_bin, source, document,
     iam.delete_policy(PolicyArn=arn)
     assert message is None, f"{source}: AWS refused it with {message!r}, warden created it"
     assert cli_answer(warden_bin, document) == "IAM answer: accepted"
+
+
+def run_validate(warden_bin: str, document: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [warden_bin, "policy", "validate", "-"], input=document, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_validate_names_a_misspelt_action_from_the_service_catalogue(warden_bin):
+    """The Service Authorization Reference ships as data: a misspelt action is an ERROR finding with the nearest
+    real action, while IAM itself still accepts the document (it does not know actions)."""
+    doc = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObjct", "Resource": "*"}]}
+    )
+    out = run_validate(warden_bin, doc)
+    assert out.returncode == 1, out.stdout
+    lines = out.stdout.splitlines()
+    assert lines[0] == "IAM answer: accepted"
+    assert any(l.startswith("ERROR INVALID_ACTION") and "s3:GetObject" in l for l in lines), out.stdout
+    # Control: the real action gets no such finding and exits 0.
+    good = doc.replace("GetObjct", "GetObject")
+    out = run_validate(warden_bin, good)
+    assert out.returncode == 0, out.stdout
+    assert "INVALID_ACTION" not in out.stdout
+
+
+def test_validate_reports_an_operator_of_the_wrong_type(warden_bin):
+    doc = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceIp": "203.0.113.0/24"}},
+                }
+            ],
+        }
+    )
+    out = run_validate(warden_bin, doc)
+    assert any(l.startswith("WARNING TYPE_MISMATCH") and "IpAddress" in l for l in out.stdout.splitlines()), out.stdout
+    out = run_validate(warden_bin, doc.replace("StringEquals", "IpAddress"))
+    assert "TYPE_MISMATCH" not in out.stdout, out.stdout
