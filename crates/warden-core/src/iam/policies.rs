@@ -4,7 +4,8 @@
 //! and compiled when it is stored, so requests only ever see compiled
 //! policies.
 
-use std::sync::{Arc, LazyLock};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use warden_policy::{Policy, PolicyType};
 
@@ -39,7 +40,7 @@ pub fn compile_versions(policy: &mut ManagedPolicy) {
     }
 }
 
-fn compile_stored(document: &str) -> Compiled {
+pub(crate) fn compile_stored(document: &str) -> Compiled {
     match Policy::parse(document) {
         Ok(p) => Compiled(Some(Arc::new(p))),
         Err(e) => {
@@ -75,65 +76,16 @@ fn size_without_whitespace(document: &str) -> usize {
     document.chars().filter(|c| !c.is_whitespace()).count()
 }
 
-/// An AWS managed policy: shipped data, read-only, the same in every account.
-#[derive(Debug, Clone)]
-pub struct AwsPolicy {
-    /// AWS's name, e.g. `ReadOnlyAccess`.
-    pub name: String,
-    /// AWS's path, e.g. `/job-function/`.
-    pub path: String,
-    /// `arn:aws:iam::aws:policy{path}{name}`, the same in every account.
-    pub arn: String,
-    /// AWS's own id (`ANPA...`).
-    pub id: String,
-    /// The one version warden ships, AWS's current default.
-    pub default_version: String,
-    /// AWS's description; `None` when empty.
-    pub description: Option<String>,
-    /// AWS's creation date.
-    pub created: Epoch,
-    /// AWS's last update, also reported as the shipped version's creation date.
-    pub updated: Epoch,
-    /// The default version's document as compact JSON.
-    pub document: String,
-    /// The document compiled once for the authorizer.
-    pub compiled: Compiled,
-}
+pub use crate::iam::managed_policies::AwsPolicy;
 
-fn parse_date(text: &str) -> Epoch {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map(|t| t.unix_timestamp())
-        .unwrap_or(0)
-}
-
-static AWS_POLICIES: LazyLock<Vec<AwsPolicy>> = LazyLock::new(|| {
-    crate::iam::managed_policies::aws_managed_policies()
-        .iter()
-        .map(|d| {
-            let document = d.document_text();
-            AwsPolicy {
-                name: d.policy_name.clone(),
-                path: d.path.clone(),
-                arn: d.arn.clone(),
-                id: d.policy_id.clone(),
-                default_version: d.default_version_id.clone(),
-                description: Some(d.description.clone()).filter(|d| !d.is_empty()),
-                created: parse_date(&d.create_date),
-                updated: parse_date(&d.update_date),
-                compiled: compile_stored(&document),
-                document,
-            }
-        })
-        .collect()
-});
-
-/// Every AWS managed policy warden ships.
+/// Every AWS managed policy warden ships, sorted by ARN.
 pub fn aws_policies() -> &'static [AwsPolicy] {
-    &AWS_POLICIES
+    crate::iam::managed_policies::aws_managed_policies()
 }
 
-fn aws_policy(arn: &str) -> Option<&'static AwsPolicy> {
-    aws_policies().iter().find(|p| p.arn == arn)
+/// The AWS managed policy `arn` names, if any.
+pub fn aws_policy(arn: &str) -> Option<&'static AwsPolicy> {
+    crate::iam::managed_policies::aws_managed_policy(arn)
 }
 
 /// Where an attachment or inline policy lives.
@@ -285,27 +237,41 @@ pub struct VersionView {
 
 /// How many entities attach `arn`, and use it as a boundary.
 fn usage(s: &State, account: &str, arn: &str) -> (i32, i32) {
-    let users = s.users_of(account);
-    let mut attached = 0;
-    let mut boundary = 0;
-    for u in users {
-        attached += i32::from(u.attached_policies.iter().any(|a| a == arn));
-        boundary += i32::from(u.permissions_boundary.as_deref() == Some(arn));
+    usage_counts(s, account).get(arn).copied().unwrap_or((0, 0))
+}
+
+/// `(attachments, boundary uses)` of every managed policy used in `account`,
+/// counted in one pass over its users, groups and roles, so that a listing of
+/// every AWS managed policy does not scan the entities once per policy.
+fn usage_counts<'s>(s: &'s State, account: &'s str) -> HashMap<&'s str, (i32, i32)> {
+    let mut counts: HashMap<&str, (i32, i32)> = HashMap::new();
+    let mut count = |attached: &'s [String], boundary: Option<&'s str>| {
+        for a in attached {
+            counts.entry(a.as_str()).or_default().0 += 1;
+        }
+        if let Some(b) = boundary {
+            counts.entry(b).or_default().1 += 1;
+        }
+    };
+    for u in s.users_of(account) {
+        count(&u.attached_policies, u.permissions_boundary.as_deref());
     }
-    attached += s
-        .groups_of(account)
-        .filter(|g| g.attached_policies.iter().any(|a| a == arn))
-        .count() as i32;
+    for g in s.groups_of(account) {
+        count(&g.attached_policies, None);
+    }
     for r in s.roles_of(account) {
-        attached += i32::from(r.attached_policies.iter().any(|a| a == arn));
-        boundary += i32::from(r.permissions_boundary.as_deref() == Some(arn));
+        count(&r.attached_policies, r.permissions_boundary.as_deref());
     }
-    (attached, boundary)
+    counts
 }
 
 fn view_customer(s: &State, p: &ManagedPolicy) -> PolicyView {
     let arn = p.arn();
-    let (attachment_count, boundary_usage_count) = usage(s, &p.account, &arn);
+    let counts = usage(s, &p.account, &arn);
+    customer_view(p, arn, counts)
+}
+
+fn customer_view(p: &ManagedPolicy, arn: String, counts: (i32, i32)) -> PolicyView {
     PolicyView {
         name: p.name.clone(),
         path: p.path.clone(),
@@ -314,16 +280,15 @@ fn view_customer(s: &State, p: &ManagedPolicy) -> PolicyView {
         description: p.description.clone(),
         created: p.created,
         updated: p.updated,
-        attachment_count,
-        boundary_usage_count,
+        attachment_count: counts.0,
+        boundary_usage_count: counts.1,
         tags: p.tags.clone(),
         aws_managed: false,
         arn,
     }
 }
 
-fn view_aws(s: &State, account: &str, p: &AwsPolicy) -> PolicyView {
-    let (attachment_count, boundary_usage_count) = usage(s, account, &p.arn);
+fn view_aws(p: &AwsPolicy, (attachment_count, boundary_usage_count): (i32, i32)) -> PolicyView {
     PolicyView {
         name: p.name.clone(),
         path: p.path.clone(),
@@ -347,6 +312,13 @@ fn customer_policy<'s>(s: &'s State, account: &str, arn: &str) -> Option<&'s Man
     s.policies
         .get(&name_key(account, name))
         .filter(|p| p.arn() == arn)
+}
+
+/// `7` for `v7`, for ordering versions.
+fn version_number(id: &str) -> u32 {
+    id.strip_prefix('v')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 fn not_found(arn: &str) -> CoreError {
@@ -378,7 +350,7 @@ fn aws_read_only(arn: &str) -> CoreError {
 pub fn compiled_managed(s: &State, account: &str, arn: &str) -> Option<Arc<Policy>> {
     match customer_policy(s, account, arn) {
         Some(p) => p.default().and_then(|v| v.compiled.0.clone()),
-        None => aws_policy(arn).and_then(|p| p.compiled.0.clone()),
+        None => aws_policy(arn).and_then(AwsPolicy::compiled),
     }
 }
 
@@ -493,7 +465,7 @@ impl Iam<'_> {
             return Ok(view_customer(&s, p));
         }
         aws_policy(arn)
-            .map(|p| view_aws(&s, account, p))
+            .map(|p| view_aws(p, usage(&s, account, arn)))
             .ok_or_else(|| not_found(arn))
     }
 
@@ -512,23 +484,35 @@ impl Iam<'_> {
         } = *filter;
         let s = self.warden.read();
         let scope = scope.unwrap_or("All");
-        let mut views: Vec<PolicyView> = Vec::new();
-        if scope != "Local" {
-            views.extend(aws_policies().iter().map(|p| view_aws(&s, account, p)));
-        }
-        if scope != "AWS" {
-            views.extend(s.policies_of(account).map(|p| view_customer(&s, p)));
-        }
         let prefix = path_prefix.unwrap_or("/");
-        views.retain(|v| {
-            v.path.starts_with(prefix)
-                && (!only_attached || v.attachment_count + v.boundary_usage_count > 0)
+        let counts = usage_counts(&s, account);
+        let count = |arn: &str| counts.get(arn).copied().unwrap_or((0, 0));
+        // Filtered before views are made: AWS's side alone is some 1,600 policies.
+        let keep = |path: &str, (attached, boundary): (i32, i32)| {
+            path.starts_with(prefix)
+                && (!only_attached || attached + boundary > 0)
                 && match usage_filter {
-                    Some("PermissionsPolicy") => !only_attached || v.attachment_count > 0,
-                    Some("PermissionsBoundary") => !only_attached || v.boundary_usage_count > 0,
+                    Some("PermissionsPolicy") => !only_attached || attached > 0,
+                    Some("PermissionsBoundary") => !only_attached || boundary > 0,
                     _ => true,
                 }
-        });
+        };
+        let mut views: Vec<PolicyView> = Vec::new();
+        if scope != "Local" {
+            views.extend(
+                aws_policies()
+                    .iter()
+                    .filter(|p| keep(&p.path, count(&p.arn)))
+                    .map(|p| view_aws(p, count(&p.arn))),
+            );
+        }
+        if scope != "AWS" {
+            views.extend(s.policies_of(account).filter_map(|p| {
+                let arn = p.arn();
+                let c = count(&arn);
+                keep(&p.path, c).then(|| customer_view(p, arn, c))
+            }));
+        }
         views.sort_by(|a, b| a.arn.cmp(&b.arn));
         paginate(views, |v| v.arn.clone(), query)
     }
@@ -617,7 +601,7 @@ impl Iam<'_> {
         })
     }
 
-    /// GetPolicyVersion; for an AWS managed policy only its default version exists.
+    /// GetPolicyVersion, of any version of a customer or AWS managed policy.
     pub fn get_policy_version(&self, arn: &str, version: &str) -> Result<VersionView> {
         let account = self.account;
         check_arn(arn)?;
@@ -644,14 +628,17 @@ impl Iam<'_> {
             });
         }
         let p = aws_policy(arn).ok_or_else(|| not_found(arn))?;
-        if p.default_version != version {
-            return Err(no_version());
-        }
+        let created = p
+            .versions
+            .iter()
+            .find(|(v, _)| v == version)
+            .map(|(_, d)| *d)
+            .ok_or_else(no_version)?;
         Ok(VersionView {
-            id: p.default_version.clone(),
-            document: p.document.clone(),
-            created: p.updated,
-            is_default: true,
+            id: version.to_string(),
+            document: p.document(version).ok_or_else(no_version)?,
+            created,
+            is_default: p.default_version == version,
         })
     }
 
@@ -671,13 +658,21 @@ impl Iam<'_> {
                 })
                 .collect(),
             None => {
+                // Newest first; the listing shows no documents, so none is
+                // inflated (ReadOnlyAccess has over 150 versions).
                 let p = aws_policy(arn).ok_or_else(|| not_found(arn))?;
-                vec![VersionView {
-                    id: p.default_version.clone(),
-                    document: p.document.clone(),
-                    created: p.updated,
-                    is_default: true,
-                }]
+                let mut versions: Vec<VersionView> = p
+                    .versions
+                    .iter()
+                    .map(|(id, created)| VersionView {
+                        id: id.clone(),
+                        document: String::new(),
+                        created: *created,
+                        is_default: *id == p.default_version,
+                    })
+                    .collect();
+                versions.sort_by_key(|v| std::cmp::Reverse(version_number(&v.id)));
+                versions
             }
         };
         // Newest first, as stored; the marker is the position.
