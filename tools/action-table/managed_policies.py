@@ -95,6 +95,25 @@ def vnum(version_id):
     return int(version_id[1:])
 
 
+def version_dates(p):
+    """Each version's CreateDate. The package writes the policy's own creation date for the
+    versions it saw appear in its daily snapshots (SecurityAudit v40 to v92 all read 2015-02-06),
+    so such a date on any version but the first is not AWS's. For those: the default version's is
+    the policy's UpdateDate (AWS moves it when the default changes), any other's is the date of the
+    nearest older version (the latest date it can have had without the data contradicting itself)."""
+    created = iso(p["createdDate"])
+    ordered = sorted(p["versions"], key=vnum)
+    dates = {}
+    previous = created
+    for i, v in enumerate(ordered):
+        date = iso(p["versions"][v]["createdDate"])
+        if i > 0 and date == created:
+            date = iso(p["lastUpdatedDate"]) if v == p["latestVersionId"] else previous
+        dates[v] = date
+        previous = date
+    return dates
+
+
 def build(policies):
     """(index text, documents bytes) for the package's policies."""
     index_lines = []
@@ -109,6 +128,7 @@ def build(policies):
         versions.remove(default)
         versions.insert(0, default)
         policy_id, description = META.get(name, (derived_id(arn), None))
+        dates = version_dates(p)
         docs = "".join(
             json.dumps(p["versions"][v]["document"], separators=(",", ":"), ensure_ascii=False) + "\n"
             for v in versions
@@ -125,7 +145,7 @@ def build(policies):
                     default,
                     iso(p["createdDate"]),
                     iso(p["lastUpdatedDate"]),
-                    [[v, iso(p["versions"][v]["createdDate"])] for v in versions],
+                    [[v, dates[v]] for v in versions],
                     len(blob),
                     len(packed),
                 ],
