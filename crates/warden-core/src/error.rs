@@ -21,6 +21,15 @@ pub enum CoreError {
     /// exceeded.
     #[error("{0}")]
     LimitExceeded(String),
+    /// IAM `InvalidPublicKey`: an SSH public key that does not parse or is too short.
+    #[error("{0}")]
+    InvalidPublicKey(String),
+    /// IAM `UnrecognizedPublicKeyEncoding`: an SSH public key neither `ssh-rsa` nor PEM.
+    #[error("{0}")]
+    UnrecognizedPublicKeyEncoding(String),
+    /// IAM `DuplicateSSHPublicKey`: the user already holds that SSH public key.
+    #[error("{0}")]
+    DuplicateSSHPublicKey(String),
     /// IAM `InvalidInput`: a parameter is well-formed but not acceptable.
     #[error("{0}")]
     InvalidInput(String),
@@ -182,6 +191,9 @@ impl CoreError {
             Self::EntityAlreadyExists(_) => ErrorCode::EntityAlreadyExists,
             Self::DeleteConflict(_) => ErrorCode::DeleteConflict,
             Self::LimitExceeded(_) => ErrorCode::LimitExceeded,
+            Self::InvalidPublicKey(_) => ErrorCode::InvalidPublicKey,
+            Self::UnrecognizedPublicKeyEncoding(_) => ErrorCode::UnrecognizedPublicKeyEncoding,
+            Self::DuplicateSSHPublicKey(_) => ErrorCode::DuplicateSSHPublicKey,
             Self::InvalidInput(_) => ErrorCode::InvalidInput,
             Self::ValidationError(_) => ErrorCode::ValidationError,
             Self::InvalidParameterValue(_) => ErrorCode::InvalidParameterValue,

@@ -10,6 +10,7 @@ use warden_store::{Mutation, Record};
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
 use crate::iam::policies::{compile_inline, compile_versions};
+use crate::iam::ssh_keys::SshPublicKey;
 use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaDevice, Role, User,
 };
@@ -59,6 +60,8 @@ pub struct State {
     pub roles: BTreeMap<NameKey, Role>,
     /// Instance profiles by `(account, lower-cased name)`.
     pub instance_profiles: BTreeMap<NameKey, InstanceProfile>,
+    /// Users' SSH public keys by `(account, key id)`.
+    pub ssh_public_keys: BTreeMap<(String, String), SshPublicKey>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
     /// Where each stored organization's list elements sit in the store, by
@@ -266,6 +269,7 @@ entity_kinds! {
     Policy(ManagedPolicy) => policies, "managed_policy", Account;
     Role(Role) => roles, "role", Account;
     InstanceProfile(InstanceProfile) => instance_profiles, "instance_profile", Unaffected;
+    SshPublicKey(SshPublicKey) => ssh_public_keys, "ssh_public_key", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
 }
@@ -353,6 +357,12 @@ impl Entity for InstanceProfile {
     }
 }
 
+impl Entity for SshPublicKey {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.id.clone())
+    }
+}
+
 impl Entity for Organization {
     fn store_key(&self) -> (String, String) {
         (self.management_account.clone(), self.id.clone())
@@ -378,6 +388,7 @@ impl Change {
             Change::Policy(p) => &p.account,
             Change::Role(r) => &r.account,
             Change::InstanceProfile(p) => &p.account,
+            Change::SshPublicKey(k) => &k.account,
             Change::Organization(o) => &o.management_account,
             Change::Delete(_, (account, _)) => account,
         };

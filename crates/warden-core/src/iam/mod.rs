@@ -3,7 +3,7 @@
 //! Accounts and their root user ([`account`]), users, groups and roles
 //! (with instance profiles), inline and managed policies (customer ones in
 //! [`policies`], AWS's in [`managed_policies`]), credentials (access
-//! [`keys`], console [`passwords`], [`mfa`] devices) and the
+//! [`keys`], console [`passwords`], [`mfa`] devices, [`ssh_keys`]) and the
 //! account-wide walk of GetAccountAuthorizationDetails
 //! ([`authorization_details`]). Everything here belongs to one account
 //! (AWS managed policies aside, which every account sees); what reaches
@@ -19,6 +19,7 @@ pub mod mfa;
 pub mod passwords;
 pub mod policies;
 pub mod roles;
+pub mod ssh_keys;
 pub mod users;
 
 use crate::Warden;

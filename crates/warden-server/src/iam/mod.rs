@@ -11,6 +11,7 @@ mod mfa;
 mod policies;
 mod roles;
 mod simulation;
+mod ssh_keys;
 mod users;
 
 use warden_core::model;
@@ -157,6 +158,11 @@ impl IamApi for Iam<'_> {
     fn update_access_key(&self, ctx: &RequestCtx, i: UpdateAccessKeyRequest) -> R<()> { credentials::update_access_key(self.app, ctx, i) }
     fn delete_access_key(&self, ctx: &RequestCtx, i: DeleteAccessKeyRequest) -> R<()> { credentials::delete_access_key(self.app, ctx, i) }
     fn get_access_key_last_used(&self, ctx: &RequestCtx, i: GetAccessKeyLastUsedRequest) -> R<GetAccessKeyLastUsedResponse> { credentials::get_access_key_last_used(self.app, ctx, i) }
+    fn upload_ssh_public_key(&self, ctx: &RequestCtx, i: UploadSSHPublicKeyRequest) -> R<UploadSSHPublicKeyResponse> { ssh_keys::upload_ssh_public_key(self.app, ctx, i) }
+    fn get_ssh_public_key(&self, ctx: &RequestCtx, i: GetSSHPublicKeyRequest) -> R<GetSSHPublicKeyResponse> { ssh_keys::get_ssh_public_key(self.app, ctx, i) }
+    fn list_ssh_public_keys(&self, ctx: &RequestCtx, i: ListSSHPublicKeysRequest) -> R<ListSSHPublicKeysResponse> { ssh_keys::list_ssh_public_keys(self.app, ctx, i) }
+    fn update_ssh_public_key(&self, ctx: &RequestCtx, i: UpdateSSHPublicKeyRequest) -> R<()> { ssh_keys::update_ssh_public_key(self.app, ctx, i) }
+    fn delete_ssh_public_key(&self, ctx: &RequestCtx, i: DeleteSSHPublicKeyRequest) -> R<()> { ssh_keys::delete_ssh_public_key(self.app, ctx, i) }
     fn create_login_profile(&self, ctx: &RequestCtx, i: CreateLoginProfileRequest) -> R<CreateLoginProfileResponse> { credentials::create_login_profile(self.app, ctx, i) }
     fn get_login_profile(&self, ctx: &RequestCtx, i: GetLoginProfileRequest) -> R<GetLoginProfileResponse> { credentials::get_login_profile(self.app, ctx, i) }
     fn update_login_profile(&self, ctx: &RequestCtx, i: UpdateLoginProfileRequest) -> R<()> { credentials::update_login_profile(self.app, ctx, i) }
