@@ -10,6 +10,7 @@
 //! inflated only when asked for, and its default version is compiled once,
 //! on first use, and then shared by every account and request.
 
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader};
 use std::sync::{Arc, LazyLock, OnceLock};
 
@@ -22,42 +23,53 @@ use crate::model::{Compiled, Epoch};
 static INDEX: &str = include_str!("../../data/aws-managed-policies/index.jsonl");
 static DOCUMENTS: &[u8] = include_bytes!("../../data/aws-managed-policies/documents.deflate");
 
-/// One line of `index.jsonl`.
+/// One line of `index.jsonl`, its strings borrowed from the compiled-in text.
 #[derive(Deserialize)]
-struct Line(
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    Vec<(String, String)>,
+struct Line<'a>(
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    #[serde(borrow)] Cow<'a, str>,
+    &'a str,
+    &'a str,
+    #[serde(borrow)] Vec<(Cow<'a, str>, &'a str)>,
     usize,
     usize,
 );
 
+/// The text itself when the index line held it without escapes (every
+/// name, path, id and version id does), else a copy made once per process.
+fn keep(text: Cow<'static, str>) -> &'static str {
+    match text {
+        Cow::Borrowed(t) => t,
+        Cow::Owned(t) => Box::leak(t.into_boxed_str()),
+    }
+}
+
 /// An AWS managed policy: shipped data, read-only, the same in every account.
+/// Its strings point into the compiled-in index, so the ~1,600 of them cost
+/// little beyond their ARN.
 #[derive(Debug)]
 pub struct AwsPolicy {
     /// AWS's name, e.g. `ReadOnlyAccess`.
-    pub name: String,
+    pub name: &'static str,
     /// AWS's path, e.g. `/job-function/`.
-    pub path: String,
+    pub path: &'static str,
     /// `arn:aws:iam::aws:policy{path}{name}`, the same in every account.
     pub arn: String,
     /// AWS's id (`ANPA...`), or one derived from the ARN where no source gives it.
-    pub id: String,
+    pub id: &'static str,
     /// AWS's current default version.
-    pub default_version: String,
+    pub default_version: &'static str,
     /// AWS's description, where a source gives it.
-    pub description: Option<String>,
+    pub description: Option<&'static str>,
     /// AWS's creation date.
     pub created: Epoch,
     /// AWS's last update.
     pub updated: Epoch,
     /// `(version id, creation date)`: the default first, then the others newest first.
-    pub versions: Vec<(String, Epoch)>,
+    pub versions: Vec<(&'static str, Epoch)>,
     /// Where its documents are in `DOCUMENTS`.
     span: (usize, usize),
     /// The default version compiled, on first use.
@@ -74,13 +86,13 @@ impl AwsPolicy {
 
     /// The document of `version` as compact JSON, inflating only up to it.
     pub fn document(&self, version: &str) -> Option<String> {
-        let i = self.versions.iter().position(|(v, _)| v == version)?;
+        let i = self.versions.iter().position(|(v, _)| *v == version)?;
         self.lines()?.nth(i)?.ok()
     }
 
     /// The default version's document.
     pub fn default_document(&self) -> String {
-        self.document(&self.default_version).unwrap_or_default()
+        self.document(self.default_version).unwrap_or_default()
     }
 
     /// Every version's document, in `versions`' order.
@@ -108,20 +120,21 @@ fn parse_date(text: &str) -> Epoch {
 static POLICIES: LazyLock<Vec<AwsPolicy>> = LazyLock::new(|| {
     INDEX
         .lines()
-        .filter_map(|line| match serde_json::from_str::<Line>(line) {
+        .filter_map(|line| match serde_json::from_str::<Line<'static>>(line) {
             Ok(Line(name, path, id, description, default, created, updated, versions, at, len)) => {
+                let (name, path) = (keep(name), keep(path));
                 Some(AwsPolicy {
                     arn: format!("arn:aws:iam::aws:policy{path}{name}"),
                     name,
                     path,
-                    id,
-                    default_version: default,
-                    description,
-                    created: parse_date(&created),
-                    updated: parse_date(&updated),
+                    id: keep(id),
+                    default_version: keep(default),
+                    description: description.map(keep),
+                    created: parse_date(created),
+                    updated: parse_date(updated),
                     versions: versions
                         .into_iter()
-                        .map(|(v, d)| (v, parse_date(&d)))
+                        .map(|(v, d)| (keep(v), parse_date(d)))
                         .collect(),
                     span: (at, len),
                     compiled: OnceLock::new(),
@@ -173,14 +186,11 @@ mod tests {
         let mut names = HashSet::new();
         let mut ids = HashSet::new();
         for p in aws_managed_policies() {
-            assert!(names.insert(p.name.as_str()), "{}", p.name);
-            assert!(ids.insert(p.id.as_str()), "{}", p.id);
+            assert!(names.insert(p.name), "{}", p.name);
+            assert!(ids.insert(p.id), "{}", p.id);
             assert!(p.path.starts_with('/') && p.path.ends_with('/'));
             assert!(p.id.starts_with("ANPA") && p.id.len() == 21, "{}", p.id);
-            assert_eq!(
-                p.versions.first().map(|v| v.0.as_str()),
-                Some(p.default_version.as_str())
-            );
+            assert_eq!(p.versions.first().map(|v| v.0), Some(p.default_version));
             assert!(p.created > 0 && p.created <= p.updated, "{}", p.name);
             assert_eq!(
                 aws_managed_policy(&p.arn).map(|q| q.arn.as_str()),
@@ -210,7 +220,7 @@ mod tests {
         let failed: Vec<&str> = aws_managed_policies()
             .iter()
             .filter(|p| p.compiled().is_none())
-            .map(|p| p.name.as_str())
+            .map(|p| p.name)
             .collect();
         assert!(failed.is_empty(), "{failed:?}");
     }
@@ -225,7 +235,7 @@ mod tests {
         );
         let s3 = policy("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess");
         assert_eq!(s3.path, "/");
-        assert!(s3.versions.iter().any(|(v, _)| v == "v1"));
+        assert!(s3.versions.iter().any(|(v, _)| *v == "v1"));
         assert!(s3.document("v1").unwrap_or_default().contains("s3:Get*"));
         let read = policy("arn:aws:iam::aws:policy/ReadOnlyAccess");
         assert_eq!(read.id, "ANPAILL3HVNFSB6DCOWYQ");

@@ -290,12 +290,12 @@ fn customer_view(p: &ManagedPolicy, arn: String, counts: (i32, i32)) -> PolicyVi
 
 fn view_aws(p: &AwsPolicy, (attachment_count, boundary_usage_count): (i32, i32)) -> PolicyView {
     PolicyView {
-        name: p.name.clone(),
-        path: p.path.clone(),
+        name: p.name.to_string(),
+        path: p.path.to_string(),
         arn: p.arn.clone(),
-        id: p.id.clone(),
-        default_version: p.default_version.clone(),
-        description: p.description.clone(),
+        id: p.id.to_string(),
+        default_version: p.default_version.to_string(),
+        description: p.description.map(str::to_string),
         created: p.created,
         updated: p.updated,
         attachment_count,
@@ -502,7 +502,7 @@ impl Iam<'_> {
             views.extend(
                 aws_policies()
                     .iter()
-                    .filter(|p| keep(&p.path, count(&p.arn)))
+                    .filter(|p| keep(p.path, count(&p.arn)))
                     .map(|p| view_aws(p, count(&p.arn))),
             );
         }
@@ -631,7 +631,7 @@ impl Iam<'_> {
         let created = p
             .versions
             .iter()
-            .find(|(v, _)| v == version)
+            .find(|(v, _)| *v == version)
             .map(|(_, d)| *d)
             .ok_or_else(no_version)?;
         Ok(VersionView {
@@ -665,7 +665,7 @@ impl Iam<'_> {
                     .versions
                     .iter()
                     .map(|(id, created)| VersionView {
-                        id: id.clone(),
+                        id: id.to_string(),
                         document: String::new(),
                         created: *created,
                         is_default: *id == p.default_version,
@@ -960,7 +960,7 @@ impl Iam<'_> {
                     Some(p) => (p.name.clone(), p.path.clone()),
                     None => {
                         let p = aws_policy(arn)?;
-                        (p.name.clone(), p.path.clone())
+                        (p.name.to_string(), p.path.to_string())
                     }
                 };
                 path.starts_with(prefix).then(|| (name, arn.clone()))
