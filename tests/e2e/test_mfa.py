@@ -1,6 +1,6 @@
 """Virtual MFA: CreateVirtualMFADevice, EnableMFADevice (two consecutive TOTP codes),
 ListMFADevices, ListVirtualMFADevices, ResyncMFADevice, DeactivateMFADevice,
-DeleteVirtualMFADevice.
+DeleteVirtualMFADevice, GetMFADevice.
 
 AWS texts: LocalStack's AWS-recorded test_iam_mfa.snapshot.json; statuses from botocore's
 IAM model (InvalidAuthenticationCode 403, DeleteConflict 409, EntityAlreadyExists 409).
@@ -16,7 +16,10 @@ import time
 from e2e_util import (
     ACCOUNT_ID,
     assert_cli_error,
+    create_user_with_key,
+    grant,
     hotp,
+    make_client,
     raises_aws,
     totp,
     two_consecutive_codes,
@@ -242,3 +245,72 @@ def test_cli_mfa(aws, iam, tmp_path):
     rc, _, err = aws("iam", "delete-virtual-mfa-device", "--serial-number", sn)
     assert rc == 0, err
     assert sn not in [x["SerialNumber"] for x in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
+
+
+# GetMFADevice (issue 15). No emulator recorded an AWS answer for a virtual device (botocore's
+# model documents the operation for FIDO security keys); the shape asserted is the model's
+# GetMFADeviceResponse: SerialNumber always, UserName and EnableDate once the device is enabled,
+# Certifications only for certified (FIDO/FIPS) hardware, so never for a virtual device. The
+# NoSuchEntity text is the one recorded for the other MFA operations (LocalStack's
+# test_iam_mfa.snapshot.json, DeleteVirtualMFADevice), 404 from the model.
+
+
+def test_get_mfa_device_boto3(iam):
+    user = unique("mfa-user")
+    iam.create_user(UserName=user)
+    d = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"))["VirtualMFADevice"]
+    sn = d["SerialNumber"]
+
+    unassigned = iam.get_mfa_device(SerialNumber=sn)
+    assert {k: v for k, v in unassigned.items() if k != "ResponseMetadata"} == {"SerialNumber": sn}
+
+    c1, c2 = two_consecutive_codes(d["Base32StringSeed"])
+    iam.enable_mfa_device(UserName=user, SerialNumber=sn, AuthenticationCode1=c1, AuthenticationCode2=c2)
+    listed = iam.list_mfa_devices(UserName=user)["MFADevices"][0]
+    for got in (iam.get_mfa_device(SerialNumber=sn), iam.get_mfa_device(SerialNumber=sn, UserName=user)):
+        assert {k: v for k, v in got.items() if k != "ResponseMetadata"} == {
+            "UserName": user,
+            "SerialNumber": sn,
+            "EnableDate": listed["EnableDate"],
+        }
+
+
+def test_get_mfa_device_errors_boto3(iam):
+    missing = serial(unique("nonexistent"))
+    with raises_aws("NoSuchEntity", f"MFA Device with serial number {missing} does not exist.", 404):
+        iam.get_mfa_device(SerialNumber=missing)
+
+    # A device the named user does not hold is not found for that user; the control: without
+    # the user name it is found.
+    other = unique("mfa-user")
+    iam.create_user(UserName=other)
+    sn = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"))["VirtualMFADevice"]["SerialNumber"]
+    with raises_aws("NoSuchEntity", f"MFA Device with serial number {sn} does not exist.", 404):
+        iam.get_mfa_device(SerialNumber=sn, UserName=other)
+    assert iam.get_mfa_device(SerialNumber=sn)["SerialNumber"] == sn
+
+    ghost = unique("ghost")
+    with raises_aws("NoSuchEntity", f"The user with name {ghost} cannot be found.", 404):
+        iam.get_mfa_device(SerialNumber=sn, UserName=ghost)
+
+
+def test_get_mfa_device_is_denied_without_the_action_and_allowed_with_it(server, iam):
+    """The action table authorizes it on the user it names, here the caller itself."""
+    user, creds = create_user_with_key(iam)
+    sn = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"))["VirtualMFADevice"]["SerialNumber"]
+    client = make_client("iam", server.url, creds)
+    with raises_aws("AccessDenied", status=403, message_prefix=f"User: {user['Arn']} is not authorized to perform: iam:GetMFADevice"):
+        client.get_mfa_device(SerialNumber=sn)
+    # The control: granted, the same call answers.
+    grant(iam, user["UserName"], ["iam:GetMFADevice"])
+    assert client.get_mfa_device(SerialNumber=sn)["SerialNumber"] == sn
+
+
+def test_get_mfa_device_cli(aws, iam):
+    sn = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfa"))["VirtualMFADevice"]["SerialNumber"]
+    rc, out, err = aws("iam", "get-mfa-device", "--serial-number", sn)
+    assert rc == 0, err
+    assert out == {"SerialNumber": sn}
+    missing = serial(unique("nonexistent"))
+    res = aws("iam", "get-mfa-device", "--serial-number", missing)
+    assert_cli_error(res, "NoSuchEntity", "GetMFADevice", f"MFA Device with serial number {missing} does not exist.")

@@ -119,6 +119,17 @@ pub enum Assignment {
     Any,
 }
 
+/// What GetMFADevice answers about a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaDeviceView {
+    /// The serial number (the device's ARN).
+    pub serial: String,
+    /// The name of the user it is enabled for, as created; `None` while unassigned.
+    pub user_name: Option<String>,
+    /// When it was enabled; `None` while unassigned.
+    pub enable_date: Option<Epoch>,
+}
+
 fn find_device<'a>(s: &'a State, account: &str, serial: &str) -> Result<&'a MfaDevice> {
     s.mfa_devices
         .get(&(account.to_string(), serial.to_string()))
@@ -323,6 +334,32 @@ impl Iam<'_> {
                 )],
                 (),
             ))
+        })
+    }
+
+    /// GetMFADevice: the device's serial number, the name of the user it is
+    /// enabled for (as created) and when; NoSuchEntity for an unknown serial
+    /// and, when `user` is given, for a device that user does not hold.
+    pub fn mfa_device(&self, serial: &str, user: Option<&str>) -> Result<MfaDeviceView> {
+        let s = self.warden.read();
+        let dev = find_device(&s, self.account, serial)?;
+        if let Some(name) = user {
+            let u = find_user(&s, self.account, name)?;
+            if dev.user.as_deref() != Some(u.name.to_lowercase().as_str()) {
+                return Err(CoreError::NoSuchEntity(format!(
+                    "MFA Device with serial number {serial} does not exist."
+                )));
+            }
+        }
+        let user_name = dev
+            .user
+            .as_deref()
+            .and_then(|lower| s.user(self.account, lower))
+            .map(|u| u.name.clone());
+        Ok(MfaDeviceView {
+            serial: dev.serial.clone(),
+            user_name,
+            enable_date: dev.enable_date,
         })
     }
 

@@ -131,3 +131,20 @@ pub(super) fn list_mfa_device_tags(
     let tags = app.iam(ctx).mfa_device_tags(&input.serial_number)?;
     tag_page(&tags, &input)
 }
+
+pub(super) fn get_mfa_device(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: GetMFADeviceRequest,
+) -> R<GetMFADeviceResponse> {
+    let dev = app
+        .iam(ctx)
+        .mfa_device(&input.serial_number, input.user_name.as_deref())?;
+    // A virtual device holds no FIPS or FIDO certification: no Certifications.
+    Ok(GetMFADeviceResponse {
+        user_name: dev.user_name,
+        serial_number: dev.serial,
+        enable_date: dev.enable_date.map(ts),
+        certifications: None,
+    })
+}
