@@ -12,30 +12,85 @@ use crate::page::{paginate, Page, PageQuery};
 use crate::state::{Change, Kind, State};
 use crate::Warden;
 
-/// A new access key id (`AKIA`/`ASIA` + 16) that carries its account, as
-/// AWS's do: 40 bits of account number, then 40 random bits, in base32.
-/// GetAccessKeyInfo can then answer for any key, even a temporary one that
-/// warden keeps no record of.
+// AWS's access key id layout. AWS documents only the prefix (`AKIA` a
+// long-term key, `ASIA` a temporary one). The rest is public research, not
+// AWS documentation:
+// - Aidan Steele, "AWS Access Key ID formats" (2020,
+//   https://awsteele.com/blog/2020/09/26/aws-access-key-format.html): the 16
+//   characters after the prefix are RFC 4648 base32 (A-Z, 2-7), and
+//   GetAccessKeyInfo answers `609629065308` for `ASIAY34FZKBOKMUTVV7A`;
+// - Tal Be'ery, "A short note on AWS KEY ID" (2020,
+//   https://medium.com/@TalBeerySec/a-short-note-on-aws-key-id-f88cc4317489):
+//   the 16 characters decode to 10 bytes (80 bits); the account is the first
+//   6 bytes masked with `0x7fffffffff80`, shifted right by 7;
+// - Pallavi Sivakumaran, WithSecure Labs, "A bitwise analysis of AWS access
+//   key identifiers" (https://labs.withsecure.com/publications/a-bitwise-analysis-of-aws-access-key-identifiers.html):
+//   bit 20 of the id (the first after the prefix) is the generation, 1 new
+//   and 0 old; bits 21-60 are the account in new-generation ids only (old ones,
+//   such as the docs' `AKIAIOSFODNN7EXAMPLE`, carry no account one can read).
+// So, of the 80 bits after the prefix: bit 0 is 1, bits 1-40 are the account
+// number, bits 41-79 are (for warden) random.
+
+/// Bits after the prefix: 16 base32 characters of 5 bits.
+const KEY_BODY_BITS: u32 = 80;
+/// Where the account's 40 bits end, counted from the low end of the body.
+const ACCOUNT_SHIFT: u32 = 39;
+const ACCOUNT_MASK: u128 = (1 << 40) - 1;
+const NEW_GENERATION: u128 = 1 << (KEY_BODY_BITS - 1);
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// A new access key id (`AKIA`/`ASIA` + 16) in AWS's layout, carrying its
+/// account as AWS's new-generation ids do, so GetAccessKeyInfo answers for
+/// any key, even a temporary one that warden keeps no record of.
 pub fn access_key_id_for(account: &str, temporary: bool) -> String {
-    let number: u64 = account.parse().unwrap_or(0);
-    let mut bytes = number.to_be_bytes()[3..].to_vec();
-    bytes.extend(crypto::random_bytes(5));
+    let number = u128::from(account.parse::<u64>().unwrap_or(0)) & ACCOUNT_MASK;
+    let mut random = [0u8; 16];
+    random[11..].copy_from_slice(&crypto::random_bytes(5));
+    let random = u128::from_be_bytes(random) & ((1 << ACCOUNT_SHIFT) - 1);
+    let body = NEW_GENERATION | (number << ACCOUNT_SHIFT) | random;
     let prefix = if temporary { "ASIA" } else { "AKIA" };
-    format!("{prefix}{}", crypto::base32_encode(&bytes))
+    let mut id = String::with_capacity(20);
+    id.push_str(prefix);
+    for i in (0..KEY_BODY_BITS / 5).rev() {
+        id.push(char::from(BASE32[((body >> (i * 5)) & 31) as usize]));
+    }
+    id
 }
 
-/// The account encoded in a key id made by [`access_key_id_for`].
-pub fn account_of_key_id(key_id: &str) -> Option<String> {
+/// The 80 bits after an `AKIA`/`ASIA` prefix, if the id has AWS's shape
+/// (20 characters, the rest upper-case base32).
+fn key_body(key_id: &str) -> Option<u128> {
     let body = key_id
         .strip_prefix("AKIA")
         .or_else(|| key_id.strip_prefix("ASIA"))?;
-    if body.len() != 16 {
+    if body.len() != (KEY_BODY_BITS / 5) as usize {
         return None;
     }
-    let bytes = crypto::base32_decode(body)?;
-    let mut number = [0u8; 8];
-    number[3..].copy_from_slice(bytes.get(..5)?);
-    let number = u64::from_be_bytes(number);
+    body.bytes().try_fold(0u128, |acc, c| {
+        let v = BASE32.iter().position(|&b| b == c)?;
+        Some((acc << 5) | v as u128)
+    })
+}
+
+/// The account an access key id in AWS's layout names, for any such id,
+/// warden's or AWS's own: `None` for an id of another shape and for an
+/// old-generation id, which carries no readable account.
+pub fn account_of_key_id(key_id: &str) -> Option<String> {
+    let body = key_body(key_id)?;
+    if body & NEW_GENERATION == 0 {
+        return None;
+    }
+    let number = (body >> ACCOUNT_SHIFT) & ACCOUNT_MASK;
+    (number <= 999_999_999_999).then(|| format!("{number:012}"))
+}
+
+/// The account in an id warden issued before it used AWS's layout (40 bits
+/// of account number first, then 40 random bits). Only to recognise such a
+/// key as warden's own after it is gone (dev mode must not take a deleted
+/// key of ours for a stranger's); it names no account to anyone.
+pub fn legacy_account_of_key_id(key_id: &str) -> Option<String> {
+    let body = key_body(key_id)?;
+    let number = body >> (KEY_BODY_BITS - 40);
     (number <= 999_999_999_999).then(|| format!("{number:012}"))
 }
 
@@ -255,7 +310,12 @@ mod tests {
 
     #[test]
     fn key_ids_carry_their_account() {
-        for account in ["123456789012", "000000000001", "999999999999"] {
+        for account in [
+            "123456789012",
+            "000000000001",
+            "999999999999",
+            "609629065308",
+        ] {
             for temporary in [false, true] {
                 let id = access_key_id_for(account, temporary);
                 assert_eq!(id.len(), 20);
@@ -268,9 +328,57 @@ mod tests {
             access_key_id_for("123456789012", false),
             access_key_id_for("123456789012", false)
         );
-        // Foreign or malformed ids decode to nothing.
+    }
+
+    #[test]
+    fn key_ids_decode_as_aws_does() {
+        // Aidan Steele's example, whose account GetAccessKeyInfo answered.
+        assert_eq!(
+            account_of_key_id("ASIAY34FZKBOKMUTVV7A").as_deref(),
+            Some("609629065308")
+        );
+        // Only the first 8 characters after the prefix and the top bits of
+        // the 9th carry the account: the same one whatever follows (Aidan
+        // Steele: "I could completely change keyid[13:20]").
+        assert_eq!(
+            account_of_key_id("AKIAY34FZKBOKAAAAAAA").as_deref(),
+            Some("609629065308")
+        );
+        // A key warden makes for that account reads as it.
+        let ours = access_key_id_for("609629065308", true);
+        assert_eq!(&ours[..12], "ASIAY34FZKBO");
+        // Old-generation ids (first bit after the prefix 0), such as the AWS
+        // docs' example, carry no readable account.
+        assert_eq!(account_of_key_id("AKIAIOSFODNN7EXAMPLE"), None);
+        assert_eq!(account_of_key_id("AKIAI44QH8DHBEXAMPLE"), None);
+        // Not AWS's shape: other prefixes, lengths, letters outside base32.
         assert_eq!(account_of_key_id("AKIAWARDENROOT000001"), None);
-        assert_eq!(account_of_key_id("ABIAAAAAAAAAAAAAAAAA"), None);
+        assert_eq!(account_of_key_id("ABIAY34FZKBOKMUTVV7A"), None);
+        assert_eq!(account_of_key_id("asiay34fzkbokmutvv7a"), None);
+        assert_eq!(account_of_key_id("ASIAY34FZKBOKMUTVV7"), None);
+        assert_eq!(account_of_key_id("ASIAY34FZKBOKMUTVV7AA"), None);
         assert_eq!(account_of_key_id("AKIA"), None);
+        assert_eq!(account_of_key_id("testing"), None);
+        // 40 bits can hold more than 12 digits: not an account.
+        assert_eq!(account_of_key_id("AKIA7777777777777777"), None);
+    }
+
+    #[test]
+    fn legacy_key_ids_are_still_recognised_as_ours() {
+        // The layout before issue 15: 40 bits of account, then 40 random bits.
+        let mut bytes = 123_456_789_012u64.to_be_bytes()[3..].to_vec();
+        bytes.extend([0x5a; 5]);
+        let legacy = format!("AKIA{}", crypto::base32_encode(&bytes));
+        assert_eq!(
+            legacy_account_of_key_id(&legacy).as_deref(),
+            Some("123456789012")
+        );
+        // A new-layout id reads differently under the legacy rule, so the
+        // legacy rule is never asked what account a key names.
+        let new = access_key_id_for("123456789012", false);
+        assert_ne!(
+            legacy_account_of_key_id(&new).as_deref(),
+            Some("123456789012")
+        );
     }
 }
