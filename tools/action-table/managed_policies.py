@@ -14,8 +14,11 @@ Output, two files (the README beside them describes them):
   [name, path, policy id, description or null, default version id, create date, update date,
    [[version id, create date], ...] (the default version first, then the others newest first),
    offset, length]
-* documents.deflate: per policy, one raw DEFLATE stream (at offset, of length bytes) of its
-  version documents as compact JSON, one per line, in the order of the index's version list.
+* documents.deflate: per policy, one raw DEFLATE stream (at offset, of length bytes) of one line
+  per version, in the order of the index's version list: the first (the default version) is its
+  document as compact JSON; each next one is that version's document as an edit of the line
+  before's document (see `edits`), which keeps the long histories small (ReadOnlyAccess's 151
+  versions of about 100 KB each).
 
 Run from the repository root:
 
@@ -26,6 +29,7 @@ Run from the repository root:
 
 import argparse
 import base64
+import difflib
 import glob
 import hashlib
 import json
@@ -114,6 +118,37 @@ def version_dates(p):
     return dates
 
 
+def edits(previous, document):
+    """`document` as edits of `previous`, both cut at every comma: a JSON array whose items are
+    n > 0 (copy the next n pieces of previous), n < 0 (skip the next -n pieces of previous) or a
+    string (insert the pieces it holds). Joining the result with commas gives `document` exactly."""
+    a, b = previous.split(","), document.split(",")
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.append(i2 - i1)
+            continue
+        if i2 > i1:
+            out.append(-(i2 - i1))
+        if j2 > j1:
+            out.append(",".join(b[j1:j2]))
+    return out
+
+
+def apply_edits(previous, ops):
+    """The inverse of `edits` (the same steps as the reader in managed_policies.rs)."""
+    a, pos, out = previous.split(","), 0, []
+    for op in ops:
+        if isinstance(op, str):
+            out.extend(op.split(","))
+        elif op > 0:
+            out.extend(a[pos : pos + op])
+            pos += op
+        else:
+            pos -= op
+    return ",".join(out)
+
+
 def build(policies):
     """(index text, documents bytes) for the package's policies."""
     index_lines = []
@@ -129,10 +164,15 @@ def build(policies):
         versions.insert(0, default)
         policy_id, description = META.get(name, (derived_id(arn), None))
         dates = version_dates(p)
-        docs = "".join(
-            json.dumps(p["versions"][v]["document"], separators=(",", ":"), ensure_ascii=False) + "\n"
-            for v in versions
-        ).encode()
+        texts = [
+            json.dumps(p["versions"][v]["document"], separators=(",", ":"), ensure_ascii=False) for v in versions
+        ]
+        lines = texts[:1]
+        for previous, document in zip(texts, texts[1:]):
+            ops = edits(previous, document)
+            assert apply_edits(previous, ops) == document, (name, "edits do not round-trip")
+            lines.append(json.dumps(ops, separators=(",", ":"), ensure_ascii=False))
+        docs = "".join(line + "\n" for line in lines).encode()
         c = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
         packed = c.compress(docs) + c.flush()
         index_lines.append(

@@ -4,8 +4,9 @@
 //! Two files in `data/aws-managed-policies/`, written by
 //! `tools/action-table/managed_policies.py` (see the README there for sources):
 //! `index.jsonl`, one line per policy sorted by ARN, and `documents.deflate`,
-//! one raw DEFLATE stream per policy holding its version documents as compact
-//! JSON, one per line, the default version first. Both are compiled in. The
+//! one raw DEFLATE stream per policy holding one line per version: the default
+//! version's document as compact JSON, then each older version as edits of
+//! the document before it. Both are compiled in. The
 //! index is parsed on first use (about 0.4 MB); a policy's documents are
 //! inflated only when asked for, and its default version is compiled once,
 //! on first use, and then shared by every account and request.
@@ -76,30 +77,74 @@ pub struct AwsPolicy {
     compiled: OnceLock<Compiled>,
 }
 
+/// One step of a version's edits of the document before it (the generator's
+/// `edits`): copy (n > 0) or skip (n < 0) that many comma-separated pieces of
+/// the previous document, or insert the pieces a string holds.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Edit {
+    Pieces(i64),
+    Insert(String),
+}
+
+fn apply_edits(previous: &str, edits: &[Edit]) -> Option<String> {
+    let pieces: Vec<&str> = previous.split(',').collect();
+    let mut at = 0usize;
+    let mut out: Vec<&str> = Vec::with_capacity(pieces.len());
+    for edit in edits {
+        match edit {
+            Edit::Insert(text) => out.extend(text.split(',')),
+            Edit::Pieces(n) if *n > 0 => {
+                let end = at.checked_add(usize::try_from(*n).ok()?)?;
+                out.extend(pieces.get(at..end)?);
+                at = end;
+            }
+            Edit::Pieces(n) => at = at.checked_add(usize::try_from(n.unsigned_abs()).ok()?)?,
+        }
+    }
+    Some(out.join(","))
+}
+
 impl AwsPolicy {
-    /// The inflated document lines, read one at a time.
+    /// The inflated lines: the default version's document, then each next
+    /// version as edits of the one before.
     fn lines(&self) -> Option<impl Iterator<Item = std::io::Result<String>> + 'static> {
         let (start, len) = self.span;
         let packed = DOCUMENTS.get(start..start.checked_add(len)?)?;
         Some(BufReader::new(DeflateDecoder::new(packed)).lines())
     }
 
-    /// The document of `version` as compact JSON, inflating only up to it.
+    /// Decodes the first `count` versions' documents, handing each to `each`,
+    /// and returns the last; inflates no further than needed.
+    fn decode(&self, count: usize, mut each: impl FnMut(&str)) -> Option<String> {
+        let mut lines = self.lines()?;
+        let mut document = lines.next()?.ok()?;
+        each(&document);
+        for _ in 1..count {
+            let line = lines.next()?.ok()?;
+            let edits: Vec<Edit> = serde_json::from_str(&line).ok()?;
+            document = apply_edits(&document, &edits)?;
+            each(&document);
+        }
+        Some(document)
+    }
+
+    /// The document of `version` as compact JSON.
     pub fn document(&self, version: &str) -> Option<String> {
         let i = self.versions.iter().position(|(v, _)| *v == version)?;
-        self.lines()?.nth(i)?.ok()
+        self.decode(i + 1, |_| {})
     }
 
     /// The default version's document.
     pub fn default_document(&self) -> String {
-        self.document(self.default_version).unwrap_or_default()
+        self.decode(1, |_| {}).unwrap_or_default()
     }
 
     /// Every version's document, in `versions`' order.
     pub fn documents(&self) -> Vec<String> {
-        self.lines()
-            .map(|l| l.map_while(std::result::Result::ok).collect())
-            .unwrap_or_default()
+        let mut out = Vec::with_capacity(self.versions.len());
+        self.decode(self.versions.len(), |d| out.push(d.to_string()));
+        out
     }
 
     /// The default version compiled once for the authorizer.
@@ -213,6 +258,16 @@ mod tests {
             total += docs.len();
         }
         assert!(total > 6_000, "{total}");
+    }
+
+    #[test]
+    fn edits_copy_skip_and_insert_comma_separated_pieces() {
+        let edits: Vec<Edit> =
+            serde_json::from_str(r#"[1,-1,"x,y",2]"#).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(apply_edits("a,b,c,d", &edits).as_deref(), Some("a,x,y,c,d"));
+        // Copying past the end is refused, not truncated.
+        let past: Vec<Edit> = serde_json::from_str("[5]").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(apply_edits("a,b", &past), None);
     }
 
     #[test]
