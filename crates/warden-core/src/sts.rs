@@ -150,7 +150,9 @@ impl Sts<'_> {
         if matches!(caller.kind, PrincipalKind::FederatedUser { .. }) {
             return Err(denied());
         }
-        if caller.is_root() {
+        // Dev mode's stand-in for an unknown key is root but may assume
+        // roles (moto's suites do); a verified root never may.
+        if caller.is_root() && !caller.dev_stand_in {
             return Err(CoreError::AccessDenied(
                 "Roles may not be assumed by root accounts.".to_string(),
             ));
@@ -431,8 +433,11 @@ impl Sts<'_> {
         Ok(iam.get_policy_version(arn, &view.default_version)?.document)
     }
 
-    /// GetAccessKeyInfo: the account that owns a key. Long-term keys are
-    /// looked up; a temporary key is known only to its own caller.
+    /// GetAccessKeyInfo: the account that owns a key. A key warden holds is
+    /// looked up (keys issued before warden used AWS's layout included);
+    /// any other id in AWS's layout, warden's temporary keys and real AWS
+    /// keys alike, names its account itself (`iam::keys`). An old-generation
+    /// or malformed id warden does not hold names none.
     pub fn access_key_account(&self, key_id: &str) -> Result<String> {
         if let Some(k) = self.warden.read().access_keys.get(key_id) {
             return Ok(k.account.clone());

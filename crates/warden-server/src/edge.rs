@@ -422,12 +422,37 @@ struct Authenticated {
 }
 
 /// Whether warden issued `key_id`: a key it holds, or one whose embedded
-/// account is an account it serves (a deleted or expired key of ours).
-/// Only keys warden never issued may act as the dev-mode caller.
+/// account (in AWS's layout, or the layout warden used before it) is an
+/// account it serves (a deleted or expired key of ours). Only keys warden
+/// never issued may act as the dev-mode caller.
 fn issued_by_warden(app: &AppState, key_id: &str) -> bool {
     let s = app.warden.read();
     s.access_keys.contains_key(key_id)
-        || warden_core::keys::account_of_key_id(key_id).is_some_and(|a| s.accounts.contains_key(&a))
+        || [
+            warden_core::keys::account_of_key_id(key_id),
+            warden_core::keys::legacy_account_of_key_id(key_id),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|a| s.accounts.contains_key(&a))
+}
+
+/// Dev mode's caller for a key warden never issued (`None`: unsigned).
+fn dev_caller(
+    app: &AppState,
+    key_id: Option<&str>,
+    region: &str,
+    scope_service: Option<String>,
+) -> Authenticated {
+    Authenticated {
+        caller: Caller::dev_stand_in(
+            &app.warden.config().default_account,
+            key_id.unwrap_or("dev-mode"),
+        ),
+        region: region.to_string(),
+        scope_service,
+        long_term_key: None,
+    }
 }
 
 fn authenticate(
@@ -435,15 +460,19 @@ fn authenticate(
     http: &HttpRequestParts<'_>,
     now: OffsetDateTime,
 ) -> Result<Authenticated, ApiError> {
-    let dev_root = || Authenticated {
-        caller: Caller::root(&app.warden.config().default_account, "dev-mode"),
-        region: "us-east-1".to_string(),
-        scope_service: None,
-        long_term_key: None,
-    };
     let dev_allows = || app.dev.as_ref().is_some_and(|d| d.take_no_auth());
-    let auth = match sigv4::parse_auth(http, now) {
-        Err(SigV4Error::MissingAuthenticationToken) if dev_allows() => return Ok(dev_root()),
+    // Dev mode decides the request time only once it knows who signed:
+    // keys warden never issued skip it (test suites freeze their clocks),
+    // and `sigv4::verify` times every request it verifies.
+    let parsed = if app.dev.is_some() {
+        sigv4::parse_auth_untimed(http)
+    } else {
+        sigv4::parse_auth(http, now)
+    };
+    let auth = match parsed {
+        Err(SigV4Error::MissingAuthenticationToken) if dev_allows() => {
+            return Ok(dev_caller(app, None, "us-east-1", None))
+        }
         Err(e) => return Err(sigv4_error(&e)),
         Ok(auth) => auth,
     };
@@ -467,19 +496,28 @@ fn authenticate(
                 long_term_key,
             })
         }
-        // Dev mode: keys warden never issued act as the default root. A
+        // Dev mode: keys warden never issued act as the default root (one
+        // that may assume roles), with no signature or time to check. A
         // key warden issued (deactivated, deleted, or a session key with a
         // tampered token) is refused exactly as in normal mode.
         Err(CoreError::InvalidClientTokenId)
             if app.dev.is_some() && !issued_by_warden(app, &auth.access_key_id) && dev_allows() =>
         {
-            Ok(Authenticated {
-                region: auth.scope.region.clone(),
-                scope_service: Some(auth.scope.service.clone()),
-                ..dev_root()
-            })
+            Ok(dev_caller(
+                app,
+                Some(&auth.access_key_id),
+                &auth.scope.region,
+                Some(auth.scope.service.clone()),
+            ))
         }
-        Err(e) => Err(api_error(e)),
+        Err(e) => {
+            // As in normal mode, a request out of its time window hears so
+            // before it hears about its key.
+            if app.dev.is_some() {
+                sigv4::parse_auth(http, now).map_err(|e| sigv4_error(&e))?;
+            }
+            Err(api_error(e))
+        }
     }
 }
 

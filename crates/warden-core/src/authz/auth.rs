@@ -82,6 +82,12 @@ pub struct Caller {
     pub access_key_id: String,
     /// Set for temporary credentials (GetSessionToken).
     pub session: Option<SessionInfo>,
+    /// Dev mode's stand-in for a key warden never issued (the default
+    /// account's root user, unverified): unlike any verified root, it may
+    /// assume roles, as test suites written for moto expect
+    /// (`docs/security-choices.md`, "Dev mode"). Never set by
+    /// [`Warden::credentials_for`].
+    pub dev_stand_in: bool,
 }
 
 impl Caller {
@@ -94,6 +100,17 @@ impl Caller {
             user_id: account.to_string(),
             access_key_id: access_key_id.to_string(),
             session: None,
+            dev_stand_in: false,
+        }
+    }
+
+    /// Dev mode's stand-in caller: the root user of `account`, marked so
+    /// that it may assume roles. Only the dev-mode edge makes one, for a
+    /// request signed with a key warden never issued (or not signed).
+    pub fn dev_stand_in(account: &str, access_key_id: &str) -> Self {
+        Self {
+            dev_stand_in: true,
+            ..Self::root(account, access_key_id)
         }
     }
 
@@ -141,6 +158,7 @@ impl Warden {
                     user_id: user.id.clone(),
                     access_key_id: key_id.to_string(),
                     session: None,
+                    dev_stand_in: false,
                 }
             }
         };
@@ -232,6 +250,7 @@ impl Warden {
                 session_tags: claims.session_tags.clone(),
                 transitive_tag_keys: claims.transitive_tag_keys.clone(),
             }),
+            dev_stand_in: false,
         };
         Ok((claims.secret_access_key.clone(), caller))
     }
