@@ -99,7 +99,7 @@ def test_group_and_role_attachments_and_boundaries(iam):
     iam.create_user(UserName=bounded, PermissionsBoundary=S3_READ)
     iam.attach_user_policy(UserName=bounded, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
     assert iam.get_user(UserName=bounded)["User"]["PermissionsBoundary"] == {
-        "PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": S3_READ}
+        "PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": S3_READ}
     d = decisions(iam, f"arn:aws:iam::{ACCOUNT_ID}:user/{bounded}", ["s3:GetObject", "iam:CreateUser"])
     assert d["s3:GetObject"]["EvalDecision"] == "allowed"
     assert d["iam:CreateUser"]["EvalDecision"] == "implicitDeny"

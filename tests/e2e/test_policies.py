@@ -722,7 +722,7 @@ def test_permissions_boundary(iam, aws):
     b = create_policy(iam, unique("boundary"))
     user = unique("pb")
     u = iam.create_user(UserName=user, PermissionsBoundary=b["Arn"])["User"]
-    assert u["PermissionsBoundary"] == {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+    assert u["PermissionsBoundary"] == {"PermissionsBoundaryType": "Policy",
                                        "PermissionsBoundaryArn": b["Arn"]}
     assert iam.get_user(UserName=user)["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == b["Arn"]
     g = iam.get_policy(PolicyArn=b["Arn"])["Policy"]
@@ -1081,7 +1081,7 @@ def test_account_authorization_details(warden_factory):
     assert ud["UserPolicyList"] == [{"PolicyName": "ui", "PolicyDocument": json.loads(doc(allow("iam:GetUser")))}]
     assert ud["GroupList"] == ["ad-group"]
     assert ud["AttachedManagedPolicies"] == [{"PolicyName": "ad-pol", "PolicyArn": pol["Arn"]}]
-    assert ud["PermissionsBoundary"] == {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+    assert ud["PermissionsBoundary"] == {"PermissionsBoundaryType": "Policy",
                                          "PermissionsBoundaryArn": bnd["Arn"]}
     assert ud["Tags"] == [{"Key": "team", "Value": "blue"}]
 

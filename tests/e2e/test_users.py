@@ -61,12 +61,16 @@ def test_create_user_with_path_tags_and_boundary(iam):
     assert got["Arn"] == u["Arn"]
     assert sorted(got["Tags"], key=lambda t: t["Key"]) == tags
     assert got["PermissionsBoundary"] == {
-        "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+        "PermissionsBoundaryType": "Policy",
         "PermissionsBoundaryArn": boundary,
     }
     listed = iam.list_user_tags(UserName=name)
     assert sorted(listed["Tags"], key=lambda t: t["Key"]) == tags
     assert listed["IsTruncated"] is False
+    # ListUsers leaves out Tags and PermissionsBoundary (IAM API reference, ListUsers).
+    entry = [x for x in iam.list_users(PathPrefix="/e2e/team-a/")["Users"] if x["UserName"] == name][0]
+    assert "Tags" not in entry and "PermissionsBoundary" not in entry
+    assert entry["Arn"] == u["Arn"]
 
 
 def test_special_characters_round_trip(iam, aws):

@@ -36,14 +36,7 @@ fn user_out(u: &model::User) -> User {
         arn: u.arn(),
         create_date: ts(u.created),
         password_last_used: u.password_last_used.map(ts),
-        permissions_boundary: u.permissions_boundary.as_ref().map(|arn| {
-            AttachedPermissionsBoundary {
-                permissions_boundary_type: Some(
-                    PermissionsBoundaryAttachmentType::PERMISSIONS_BOUNDARY_POLICY,
-                ),
-                permissions_boundary_arn: Some(arn.clone()),
-            }
-        }),
+        permissions_boundary: boundary_out(u.permissions_boundary.as_deref()),
         tags: (!u.tags.is_empty()).then(|| tags_out(&u.tags)),
     }
 }
@@ -69,11 +62,14 @@ fn role_out(r: &model::Role) -> Role {
     }
 }
 
+/// A user's or role's boundary as AWS answers it. The type is `Policy`, not the botocore model's only enum
+/// value `PermissionsBoundaryPolicy`: GetUser/GetRole output recorded against AWS (LocalStack's IAM snapshots,
+/// its provider and tests; aws CLI outputs quoted in public write-ups) all say `Policy`.
 fn boundary_out(arn: Option<&str>) -> Option<AttachedPermissionsBoundary> {
     arn.map(|arn| AttachedPermissionsBoundary {
-        permissions_boundary_type: Some(
-            PermissionsBoundaryAttachmentType::PERMISSIONS_BOUNDARY_POLICY,
-        ),
+        permissions_boundary_type: Some(PermissionsBoundaryAttachmentType::from(
+            "Policy".to_string(),
+        )),
         permissions_boundary_arn: Some(arn.to_string()),
     })
 }

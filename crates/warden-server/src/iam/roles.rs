@@ -24,8 +24,11 @@ pub(super) fn create_role(
         permissions_boundary: input.permissions_boundary,
         tags: tags_in(input.tags),
     })?;
+    // CreateRole answers without MaxSessionDuration and RoleLastUsed, which GetRole carries (LocalStack's
+    // AWS-recorded snapshots: create_role_result vs get_role_result in test_iam.snapshot.json).
     let mut out = role_out(&role);
     out.role_last_used = None;
+    out.max_session_duration = None;
     Ok(CreateRoleResponse { role: out })
 }
 

@@ -71,7 +71,14 @@ pub(super) fn list_users(
     let page = app
         .iam(ctx)
         .list_users(input.path_prefix.as_deref(), PageQuery::of(&input))?;
-    Ok(page_out(page, user_out))
+    // ListUsers leaves out tags and the boundary: "This operation does not return the following attributes,
+    // even though they are an attribute of the returned object: PermissionsBoundary, Tags" (IAM API reference).
+    Ok(page_out(page, |u| {
+        let mut out = user_out(u);
+        out.tags = None;
+        out.permissions_boundary = None;
+        out
+    }))
 }
 
 pub(super) fn update_user(app: &AppState, ctx: &RequestCtx, input: UpdateUserRequest) -> R<()> {
