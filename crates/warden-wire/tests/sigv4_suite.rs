@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 use warden_wire::sigv4::{
-    parse_auth, presign_query, sign_authorization, verify, AuthKind, HttpRequestParts, SigV4Error,
-    SigningKeyCache,
+    parse_auth, parse_auth_untimed, presign_query, sign_authorization, verify, AuthKind,
+    HttpRequestParts, SigV4Error, SigningKeyCache,
 };
 use warden_wire::ErrorCode;
 
@@ -328,6 +328,47 @@ fn clock_skew_boundaries() {
         ),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn untimed_parsing_leaves_the_time_to_verify() {
+    // Two hours off: parse_auth refuses it, parse_auth_untimed reads it (warden's dev mode, for
+    // keys it never issued), and verify still refuses it, so no verified request goes untimed.
+    let r = vector("post-vanilla", "header-signed-request.txt");
+    let now = suite_time() + time::Duration::hours(2);
+    let cache = SigningKeyCache::default();
+    r.with(|req| {
+        assert!(matches!(
+            parse_auth(req, now),
+            Err(SigV4Error::SignatureExpired(_))
+        ));
+        let auth = parse_auth_untimed(req).unwrap();
+        assert_eq!(auth, parse_auth(req, suite_time()).unwrap());
+        assert!(matches!(
+            verify(req, &auth, SECRET, &cache, now),
+            Err(SigV4Error::SignatureExpired(_))
+        ));
+        assert_eq!(verify(req, &auth, SECRET, &cache, suite_time()), Ok(()));
+    });
+    // The same for a presigned request past its X-Amz-Expires.
+    let q = vector(
+        "get-vanilla-query-order-key-case",
+        "query-signed-request.txt",
+    );
+    q.with(|req| {
+        let auth = parse_auth_untimed(req).unwrap();
+        assert!(verify(req, &auth, SECRET, &cache, now).is_err());
+    });
+    // Everything else is still checked: a request without auth is still missing it.
+    let mut bare = vector("post-vanilla", "header-signed-request.txt");
+    bare.headers
+        .retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
+    bare.with(|req| {
+        assert_eq!(
+            parse_auth_untimed(req),
+            Err(SigV4Error::MissingAuthenticationToken)
+        );
+    });
 }
 
 #[test]
