@@ -682,6 +682,66 @@ mod tests {
         (k.to_string(), v.to_string())
     }
 
+    /// AssumeRole of `role_arn` by `caller`, with the checks the edge would make.
+    fn assume(w: &Warden, caller: &Caller, role_arn: &str) -> Result<AssumedRole> {
+        let spec = crate::actions::spec("sts", "AssumeRole").expect("AssumeRole has a row");
+        let params = |name: &str| (name == "RoleArn").then(|| role_arn.to_string());
+        let checks = crate::access::checks(&w.read(), caller, spec, &params);
+        w.sts(caller).assume_role(AssumeRoleInput {
+            role_arn: role_arn.to_string(),
+            session_name: "s1".to_string(),
+            region: "us-east-1".to_string(),
+            facts: RequestFacts {
+                keys: Vec::new(),
+                now: now_epoch(),
+            },
+            checks,
+            ..AssumeRoleInput::default()
+        })
+    }
+
+    #[test]
+    fn only_the_dev_mode_stand_in_of_root_may_assume_roles() {
+        const ACCT: &str = "123456789012";
+        let w = Warden::in_memory_for_tests(ACCT).unwrap();
+        let trust = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCT}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+        );
+        let role = w
+            .iam(ACCT)
+            .create_role(crate::roles::NewRole {
+                name: "r".to_string(),
+                trust_document: trust,
+                ..crate::roles::NewRole::default()
+            })
+            .unwrap();
+        let root = Caller::root(ACCT, "AKIAROOT");
+        assert!(matches!(
+            assume(&w, &root, &role.arn()),
+            Err(CoreError::AccessDenied(m)) if m == "Roles may not be assumed by root accounts."
+        ));
+        let stand_in = Caller::dev_stand_in(ACCT, "testing");
+        assert!(stand_in.is_root());
+        let assumed = assume(&w, &stand_in, &role.arn()).unwrap();
+        assert_eq!(
+            assumed.arn,
+            format!("arn:aws:sts::{ACCT}:assumed-role/r/s1")
+        );
+        // The trust policy still decides: a role trusting only a service is not the stand-in's.
+        let service_only = w
+            .iam(ACCT)
+            .create_role(crate::roles::NewRole {
+                name: "svc".to_string(),
+                trust_document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.to_string(),
+                ..crate::roles::NewRole::default()
+            })
+            .unwrap();
+        assert!(matches!(
+            assume(&w, &stand_in, &service_only.arn()),
+            Err(CoreError::AccessDenied(_))
+        ));
+    }
+
     #[test]
     fn session_tags_override_user_tags_ignoring_case() {
         let merged = merge_principal_tags(
