@@ -129,11 +129,6 @@ def unsigned_sts(server, action: str, params: dict[str, str]):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: the edge answers MissingAuthenticationToken before resolving the operation; "
-    "needs the edge.rs change in the issue-15 report",
-)
 @pytest.mark.parametrize("action", list(UNSIGNED_STS))
 def test_an_unserved_sts_operation_called_unsigned_answers_not_implemented(server, action):
     """AWS calls these two unsigned (the model's `authtype: none`; boto3 sends them without a

@@ -552,6 +552,19 @@ fn process_inner(
         Ok(who) => who,
         Err(e) => {
             *service = pick_service(None, parts, decoded)?;
+            // AssumeRoleWithSAML and AssumeRoleWithWebIdentity are called
+            // unsigned (the model's `authtype: none`). warden serves neither,
+            // so it says so instead of asking for a signature (issue 15).
+            if e.code == ErrorCode::MissingAuthenticationToken && *service == Service::Sts {
+                use warden_wire::generated::sts::Operation as StsOp;
+                let op = Op::resolve(*service, &decoded.name, decoded.params.version()).ok();
+                if let Some(Op::Sts(StsOp::AssumeRoleWithSAML | StsOp::AssumeRoleWithWebIdentity)) =
+                    op
+                {
+                    *action = op;
+                    return Err(ApiError::not_implemented(&decoded.name));
+                }
+            }
             return Err(e);
         }
     };
