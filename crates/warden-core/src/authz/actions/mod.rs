@@ -20,7 +20,6 @@
 //! nested one `Target.Id`, list members `TagKeys.member.N`, list-of-struct
 //! members `Tags.member.N.Key` / `.Value`.
 
-use std::fmt;
 
 /// The service an operation belongs to (the part before `:` in its action).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -57,39 +56,8 @@ impl Service {
     }
 }
 
-/// The SAR's access level of an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AccessLevel {
-    /// Listing actions (ListUsers, ListRoles, ...).
-    List,
-    /// Reading actions (GetUser, GetPolicy, ...).
-    Read,
-    /// Actions that change resources other than permissions and tags.
-    Write,
-    /// Actions that change permissions (policies, boundaries, PassRole, ...).
-    PermissionsManagement,
-    /// Actions that only change tags.
-    Tagging,
-}
-
-impl AccessLevel {
-    /// The SAR's own spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccessLevel::List => "List",
-            AccessLevel::Read => "Read",
-            AccessLevel::Write => "Write",
-            AccessLevel::PermissionsManagement => "Permissions management",
-            AccessLevel::Tagging => "Tagging",
-        }
-    }
-}
-
-impl fmt::Display for AccessLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The SAR's access level of an action: the service catalogue's type, one definition for both.
+pub use warden_catalogue::AccessLevel;
 
 /// Entities whose ARN carries a path, so filling an ARN needs the existing
 /// entity's path (see [`resource_arn`]).
