@@ -20,7 +20,6 @@
 //! nested one `Target.Id`, list members `TagKeys.member.N`, list-of-struct
 //! members `Tags.member.N.Key` / `.Value`.
 
-
 /// The service an operation belongs to (the part before `:` in its action).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Service {
