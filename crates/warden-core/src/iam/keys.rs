@@ -155,7 +155,14 @@ impl Iam<'_> {
                     "Cannot exceed quota for AccessKeysPerUser: {KEYS_PER_USER}"
                 )));
             }
-            let id = access_key_id_for(account, false);
+            // 39 random bits per account: draw again on the rare clash, so a new key can never take over
+            // the id (and so the map entry) of an existing one.
+            let id = loop {
+                let id = access_key_id_for(account, false);
+                if !s.access_keys.contains_key(&id) {
+                    break id;
+                }
+            };
             let secret = crypto::new_secret_access_key();
             let key = AccessKey {
                 sealed_secret: self
