@@ -10,6 +10,7 @@ use warden_store::{Mutation, Record};
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
 use crate::iam::policies::{compile_inline, compile_versions};
+use crate::iam::service_credentials::ServiceCredential;
 use crate::iam::ssh_keys::SshPublicKey;
 use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaDevice, Role, User,
@@ -62,6 +63,8 @@ pub struct State {
     pub instance_profiles: BTreeMap<NameKey, InstanceProfile>,
     /// Users' SSH public keys by `(account, key id)`.
     pub ssh_public_keys: BTreeMap<(String, String), SshPublicKey>,
+    /// Users' service-specific credentials by `(account, credential id)`.
+    pub service_credentials: BTreeMap<(String, String), ServiceCredential>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
     /// Where each stored organization's list elements sit in the store, by
@@ -270,6 +273,7 @@ entity_kinds! {
     Role(Role) => roles, "role", Account;
     InstanceProfile(InstanceProfile) => instance_profiles, "instance_profile", Unaffected;
     SshPublicKey(SshPublicKey) => ssh_public_keys, "ssh_public_key", Unaffected;
+    ServiceCredential(ServiceCredential) => service_credentials, "service_credential", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
 }
@@ -363,6 +367,12 @@ impl Entity for SshPublicKey {
     }
 }
 
+impl Entity for ServiceCredential {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.id.clone())
+    }
+}
+
 impl Entity for Organization {
     fn store_key(&self) -> (String, String) {
         (self.management_account.clone(), self.id.clone())
@@ -389,6 +399,7 @@ impl Change {
             Change::Role(r) => &r.account,
             Change::InstanceProfile(p) => &p.account,
             Change::SshPublicKey(k) => &k.account,
+            Change::ServiceCredential(c) => &c.account,
             Change::Organization(o) => &o.management_account,
             Change::Delete(_, (account, _)) => account,
         };

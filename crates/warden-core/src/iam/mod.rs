@@ -3,7 +3,8 @@
 //! Accounts and their root user ([`account`]), users, groups and roles
 //! (with instance profiles), inline and managed policies (customer ones in
 //! [`policies`], AWS's in [`managed_policies`]), credentials (access
-//! [`keys`], console [`passwords`], [`mfa`] devices, [`ssh_keys`]) and the
+//! [`keys`], console [`passwords`], [`mfa`] devices, [`ssh_keys`],
+//! [`service_credentials`]) and the
 //! account-wide walk of GetAccountAuthorizationDetails
 //! ([`authorization_details`]). Everything here belongs to one account
 //! (AWS managed policies aside, which every account sees); what reaches
@@ -19,6 +20,7 @@ pub mod mfa;
 pub mod passwords;
 pub mod policies;
 pub mod roles;
+pub mod service_credentials;
 pub mod ssh_keys;
 pub mod users;
 

@@ -199,7 +199,10 @@ impl Iam<'_> {
                 || !user.attached_policies.is_empty()
                 || !s.keys_of(account, Some(&lower)).is_empty()
                 || s.mfa_of(account).any(|m| m.user.as_deref() == Some(&lower))
-                || crate::iam::ssh_keys::user_has_ssh_keys(s, account, &user.id);
+                || crate::iam::ssh_keys::user_has_ssh_keys(s, account, &user.id)
+                || crate::iam::service_credentials::user_has_service_credentials(
+                    s, account, &user.id,
+                );
             if owns_something {
                 return Err(CoreError::DeleteConflict(
                     "Cannot delete entity, must remove referenced objects first.".to_string(),

@@ -10,6 +10,7 @@ mod instance_profiles;
 mod mfa;
 mod policies;
 mod roles;
+mod service_credentials;
 mod simulation;
 mod ssh_keys;
 mod users;
@@ -159,6 +160,11 @@ impl IamApi for Iam<'_> {
     fn list_ssh_public_keys(&self, ctx: &RequestCtx, i: ListSSHPublicKeysRequest) -> R<ListSSHPublicKeysResponse> { ssh_keys::list_ssh_public_keys(self.app, ctx, i) }
     fn update_ssh_public_key(&self, ctx: &RequestCtx, i: UpdateSSHPublicKeyRequest) -> R<()> { ssh_keys::update_ssh_public_key(self.app, ctx, i) }
     fn delete_ssh_public_key(&self, ctx: &RequestCtx, i: DeleteSSHPublicKeyRequest) -> R<()> { ssh_keys::delete_ssh_public_key(self.app, ctx, i) }
+    fn create_service_specific_credential(&self, ctx: &RequestCtx, i: CreateServiceSpecificCredentialRequest) -> R<CreateServiceSpecificCredentialResponse> { service_credentials::create_service_specific_credential(self.app, ctx, i) }
+    fn list_service_specific_credentials(&self, ctx: &RequestCtx, i: ListServiceSpecificCredentialsRequest) -> R<ListServiceSpecificCredentialsResponse> { service_credentials::list_service_specific_credentials(self.app, ctx, i) }
+    fn reset_service_specific_credential(&self, ctx: &RequestCtx, i: ResetServiceSpecificCredentialRequest) -> R<ResetServiceSpecificCredentialResponse> { service_credentials::reset_service_specific_credential(self.app, ctx, i) }
+    fn update_service_specific_credential(&self, ctx: &RequestCtx, i: UpdateServiceSpecificCredentialRequest) -> R<()> { service_credentials::update_service_specific_credential(self.app, ctx, i) }
+    fn delete_service_specific_credential(&self, ctx: &RequestCtx, i: DeleteServiceSpecificCredentialRequest) -> R<()> { service_credentials::delete_service_specific_credential(self.app, ctx, i) }
     fn create_login_profile(&self, ctx: &RequestCtx, i: CreateLoginProfileRequest) -> R<CreateLoginProfileResponse> { credentials::create_login_profile(self.app, ctx, i) }
     fn get_login_profile(&self, ctx: &RequestCtx, i: GetLoginProfileRequest) -> R<GetLoginProfileResponse> { credentials::get_login_profile(self.app, ctx, i) }
     fn update_login_profile(&self, ctx: &RequestCtx, i: UpdateLoginProfileRequest) -> R<()> { credentials::update_login_profile(self.app, ctx, i) }
