@@ -158,6 +158,12 @@ pub enum CoreError {
         "The provided policy document doesn't meet the requirements of the specified policy type."
     )]
     OrgMalformedPolicyDocument,
+    /// Organizations `OrganizationNotEmptyException`: DeleteOrganization while the organization
+    /// has member accounts other than the management account.
+    #[error(
+        "To delete an organization you must first remove all member accounts (except the master)."
+    )]
+    OrganizationNotEmpty,
     /// Organizations' `ConstraintViolationException`, with its `Reason`.
     #[error("{message}")]
     OrgConstraintViolation {
@@ -233,6 +239,7 @@ impl CoreError {
             Self::DestinationParentNotFound => ErrorCode::DestinationParentNotFoundException,
             Self::DuplicateAccount => ErrorCode::DuplicateAccountException,
             Self::OrgMalformedPolicyDocument => ErrorCode::MalformedPolicyDocumentException,
+            Self::OrganizationNotEmpty => ErrorCode::OrganizationNotEmptyException,
             Self::OrgConstraintViolation { .. } => ErrorCode::ConstraintViolationException,
             Self::OrgInvalidInput { .. } => ErrorCode::InvalidInputException,
             Self::Store(_) | Self::Internal(_) => ErrorCode::ServiceFailure,

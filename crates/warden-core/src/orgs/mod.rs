@@ -21,7 +21,7 @@ use crate::error::{CoreError, Result};
 use crate::iam::account::ensure_account;
 use crate::iam::roles::NewRole;
 use crate::model::{now_epoch, Epoch};
-use crate::state::{Change, State};
+use crate::state::{Change, Kind, State};
 use crate::Warden;
 
 /// The role AWS creates in every account made by CreateAccount.
@@ -397,6 +397,98 @@ impl Orgs<'_> {
                 )
             })?;
         Ok((org, member))
+    }
+}
+
+/// The error of removing the management account (RemoveAccountFromOrganization
+/// naming it, or LeaveOrganization called by it): ConstraintViolationException
+/// with the reason and text botocore's Organizations model gives for it.
+fn management_cannot_leave() -> CoreError {
+    CoreError::OrgConstraintViolation {
+        reason: "ACCOUNT_CANNOT_LEAVE_ORGANIZATION",
+        message: "You attempted to remove the management account from the organization. You can't remove the management account. Instead, after you remove all member accounts, delete the organization itself."
+            .to_string(),
+    }
+}
+
+/// Takes `account` out of `org`: its member entry, its OU parent entry, the
+/// policies attached to it and its tags. Its CreateAccount request stays in
+/// the history, as a request is not the membership. The account itself and
+/// its IAM entities stay: it is a standalone account from now on.
+fn drop_member(org: &mut Organization, account: &str) -> Result<()> {
+    if account == org.management_account {
+        return Err(management_cannot_leave());
+    }
+    let before = org.members.len();
+    org.members.retain(|m| m.account != account);
+    if org.members.len() == before {
+        return Err(CoreError::AccountNotFound(
+            "You specified an account that doesn't exist.".to_string(),
+        ));
+    }
+    org.account_parents.remove(account);
+    org.attachments.retain(|(target, _)| target != account);
+    org.tags.remove(account);
+    Ok(())
+}
+
+impl Orgs<'_> {
+    /// DeleteOrganization (management account only): refused while any account other than the
+    /// management account is a member; afterwards the management account is standalone again.
+    /// Every record of the organization is deleted in one transaction.
+    pub fn delete_organization(&self) -> Result<()> {
+        let management = self.account;
+        self.warden.write(|s| {
+            let org = organization_of(s, management).ok_or_else(not_in_use)?;
+            if org.management_account != management {
+                return Err(not_management());
+            }
+            if org.members.iter().any(|m| m.account != management) {
+                return Err(CoreError::OrganizationNotEmpty);
+            }
+            let key = (org.management_account.clone(), org.id.clone());
+            Ok((vec![Change::Delete(Kind::Organization, key)], ()))
+        })
+    }
+
+    /// RemoveAccountFromOrganization (management account only): the account becomes standalone.
+    pub fn remove_member_account(&self, account: &str) -> Result<()> {
+        self.edit_org(|org| drop_member(org, account))
+    }
+
+    /// LeaveOrganization, called by a member account; the management account cannot leave.
+    pub fn leave_organization(&self) -> Result<()> {
+        let account = self.account;
+        self.warden.write(|s| {
+            let mut org = organization_of(s, account)
+                .cloned()
+                .ok_or_else(not_in_use)?;
+            drop_member(&mut org, account)?;
+            Ok((vec![Change::Organization(org)], ()))
+        })
+    }
+
+    /// ListCreateAccountStatus (management account only): the CreateAccount requests in the order
+    /// they were made, only those in `states` (`SUCCEEDED`, `FAILED`; `IN_PROGRESS` never, as
+    /// warden completes requests at once) when `states` is not empty.
+    pub fn list_create_account_status(&self, states: &[&str]) -> Result<Vec<CreateAccountRequest>> {
+        Ok(self
+            .managed_org()?
+            .create_requests
+            .into_iter()
+            .filter(|r| states.is_empty() || states.contains(&r.state()))
+            .collect())
+    }
+}
+
+impl CreateAccountRequest {
+    /// The API's `CreateAccountState`: `FAILED` or `SUCCEEDED`.
+    pub fn state(&self) -> &'static str {
+        if self.failure.is_some() {
+            "FAILED"
+        } else {
+            "SUCCEEDED"
+        }
     }
 }
 

@@ -794,6 +794,48 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_removed_or_departed_account_is_no_longer_limited_by_scps() {
+        let w = Warden::in_memory_for_tests(MGMT).unwrap();
+        let org = w.orgs(MGMT).create_organization(None).unwrap();
+        w.orgs(MGMT)
+            .enable_policy_type(&org.root_id(), SCP)
+            .unwrap();
+        let deny = w
+            .orgs(MGMT)
+            .create_org_policy("no-users", "", SCP, DENY_CREATE_USER, Vec::new())
+            .unwrap();
+        w.orgs(MGMT)
+            .attach_org_policy(&deny.id, &org.root_id())
+            .unwrap();
+        let mut members = Vec::new();
+        for name in ["removed", "departed"] {
+            let account = w
+                .orgs(MGMT)
+                .create_member_account(name, &format!("{name}@example.com"), None, Vec::new())
+                .unwrap()
+                .account;
+            let caller = admin_in(&w, &account);
+            assert!(decision(&w, &caller).is_err(), "the root's SCP applies");
+            members.push((account, caller));
+        }
+        w.orgs(MGMT).remove_member_account(&members[0].0).unwrap();
+        w.orgs(&members[1].0).leave_organization().unwrap();
+        for (account, caller) in &members {
+            assert_eq!(decision(&w, caller), Ok(()), "{account} is standalone");
+            assert!(scp_levels(&w.read(), account).is_none());
+        }
+        // Their attachments went with them; the root's stays.
+        let targets: Vec<String> = w
+            .orgs(MGMT)
+            .org_targets_for_policy(FULL_AWS_ACCESS_ID)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(targets, vec![org.root_id(), MGMT.to_string()]);
+    }
+
+    #[test]
     fn accounts_created_after_enabling_get_full_aws_access() {
         let w = Warden::in_memory_for_tests(MGMT).unwrap();
         let org = w.orgs(MGMT).create_organization(None).unwrap();

@@ -841,6 +841,118 @@ mod tests {
         }
     }
 
+    /// Every organization record the store holds, of any kind.
+    fn org_records(store: &SqliteStore) -> Vec<Record> {
+        store
+            .load_all()
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.kind == ORGANIZATION || Part::from_record(&r.kind).is_some())
+            .collect()
+    }
+
+    #[test]
+    fn removing_members_and_deleting_the_organization_leaves_no_record_of_it() {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let w = warden_on(&store);
+        let org = busy_org(&w);
+        let members: Vec<String> = org
+            .members
+            .iter()
+            .map(|m| m.account.clone())
+            .filter(|a| a != MGMT)
+            .collect();
+        // The member in an OU, with a customer SCP attached and tags.
+        let moved = org.account_parents.keys().next().unwrap().clone();
+        let tag = crate::model::Tag {
+            key: "k".to_string(),
+            value: "v".to_string(),
+        };
+        w.orgs(MGMT).tag_org_resource(&moved, vec![tag]).unwrap();
+        assert!(matches!(
+            w.orgs(MGMT).delete_organization(),
+            Err(CoreError::OrganizationNotEmpty)
+        ));
+        w.orgs(MGMT).remove_member_account(&moved).unwrap();
+        let keyed = |kind: &str| -> Vec<String> {
+            stored(&store, kind).into_iter().map(|r| r.key).collect()
+        };
+        let gone = |key: &String| !key.contains(&moved);
+        assert!(keyed("org_member").iter().all(gone));
+        assert!(keyed("org_account_parent").iter().all(gone));
+        assert!(keyed("org_attachment").iter().all(gone));
+        assert!(keyed("org_tags").iter().all(gone));
+        assert_eq!(
+            reload(&w, &store).organizations.get(&org.id),
+            w.read().organizations.get(&org.id)
+        );
+
+        // A member leaving is the same, then the organization can go.
+        for m in members.iter().filter(|m| **m != moved) {
+            w.orgs(m).leave_organization().unwrap();
+        }
+        assert!(matches!(
+            w.orgs(&members[0]).leave_organization(),
+            Err(CoreError::OrganizationsNotInUse(_))
+        ));
+        w.orgs(MGMT).delete_organization().unwrap();
+        assert_eq!(org_records(&store), Vec::new());
+        assert!(w.read().org_positions.is_empty());
+        assert!(reload(&w, &store).organizations.is_empty());
+        assert!(matches!(
+            w.orgs(MGMT).describe_organization(),
+            Err(CoreError::OrganizationsNotInUse(_))
+        ));
+        // Standalone again: a new organization can be made.
+        let again = w.orgs(MGMT).create_organization(None).unwrap();
+        assert_ne!(again.id, org.id);
+        assert_eq!(
+            reload(&w, &store).organizations.keys().collect::<Vec<_>>(),
+            vec![&again.id]
+        );
+    }
+
+    #[test]
+    fn deleting_an_organization_stored_whole_deletes_its_one_record() {
+        let source = Warden::in_memory_for_tests(MGMT).unwrap();
+        let org = source.orgs(MGMT).create_organization(None).unwrap();
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        store
+            .apply(&[Mutation::Put(Record {
+                kind: ORGANIZATION.to_string(),
+                account: MGMT.to_string(),
+                key: org.id.clone(),
+                value: serde_json::to_string(&org).unwrap(),
+            })])
+            .unwrap();
+        let w = warden_on(&store);
+        w.orgs(MGMT).delete_organization().unwrap();
+        assert_eq!(org_records(&store), Vec::new());
+        assert!(reload(&w, &store).organizations.is_empty());
+    }
+
+    #[test]
+    fn the_management_account_can_neither_leave_nor_be_removed() {
+        let w = Warden::in_memory_for_tests(MGMT).unwrap();
+        w.orgs(MGMT).create_organization(None).unwrap();
+        for refused in [
+            w.orgs(MGMT).leave_organization(),
+            w.orgs(MGMT).remove_member_account(MGMT),
+        ] {
+            assert!(matches!(
+                refused,
+                Err(CoreError::OrgConstraintViolation {
+                    reason: "ACCOUNT_CANNOT_LEAVE_ORGANIZATION",
+                    ..
+                })
+            ));
+        }
+        assert!(matches!(
+            w.orgs(MGMT).remove_member_account("222222222222"),
+            Err(CoreError::AccountNotFound(_))
+        ));
+    }
+
     #[test]
     fn stray_parts_are_refused_rather_than_guessed_at() {
         let w = Warden::in_memory_for_tests(MGMT).unwrap();

@@ -1,4 +1,5 @@
-//! Member accounts: CreateAccount and its status, listing, describing and moving accounts.
+//! Member accounts: CreateAccount and its status, listing, describing, moving and removing
+//! accounts, and a member leaving.
 
 use super::*;
 
@@ -60,4 +61,28 @@ pub(super) fn move_account(app: &AppState, ctx: &RequestCtx, input: MoveAccountR
         &input.destination_parent_id,
     )?;
     Ok(())
+}
+
+pub(super) fn remove_account_from_organization(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: RemoveAccountFromOrganizationRequest,
+) -> R<()> {
+    app.orgs(ctx).remove_member_account(&input.account_id)?;
+    Ok(())
+}
+
+pub(super) fn leave_organization(app: &AppState, ctx: &RequestCtx) -> R<()> {
+    app.orgs(ctx).leave_organization()?;
+    Ok(())
+}
+
+pub(super) fn list_create_account_status(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListCreateAccountStatusRequest,
+) -> R<ListCreateAccountStatusResponse> {
+    let states: Vec<&str> = input.states.iter().flatten().map(|s| s.as_str()).collect();
+    let requests = app.orgs(ctx).list_create_account_status(&states)?;
+    paged(requests, &input, status_out)
 }

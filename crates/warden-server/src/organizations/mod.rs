@@ -131,11 +131,7 @@ fn status_out(r: &Request) -> CreateAccountStatus {
     CreateAccountStatus {
         id: Some(r.id.clone()),
         account_name: Some(r.account_name.clone()),
-        state: Some(if r.failure.is_some() {
-            CreateAccountState::FAILED
-        } else {
-            CreateAccountState::SUCCEEDED
-        }),
+        state: Some(CreateAccountState::from(r.state().to_string())),
         requested_timestamp: Some(ts(r.requested)),
         completed_timestamp: Some(ts(r.completed)),
         account_id: (!r.account.is_empty()).then(|| r.account.clone()),
@@ -151,10 +147,14 @@ impl OrganizationsApi for Organizations<'_> {
 
     fn create_organization(&self, ctx: &RequestCtx, input: CreateOrganizationRequest) -> R<CreateOrganizationResponse> { organization::create_organization(self.app, ctx, input) }
     fn describe_organization(&self, ctx: &RequestCtx) -> R<DescribeOrganizationResponse> { organization::describe_organization(self.app, ctx) }
+    fn delete_organization(&self, ctx: &RequestCtx) -> R<()> { organization::delete_organization(self.app, ctx) }
     fn create_account(&self, ctx: &RequestCtx, input: CreateAccountRequest) -> R<CreateAccountResponse> { accounts::create_account(self.app, ctx, input) }
     fn describe_create_account_status(&self, ctx: &RequestCtx, input: DescribeCreateAccountStatusRequest) -> R<DescribeCreateAccountStatusResponse> { accounts::describe_create_account_status(self.app, ctx, input) }
     fn list_accounts(&self, ctx: &RequestCtx, input: ListAccountsRequest) -> R<ListAccountsResponse> { accounts::list_accounts(self.app, ctx, input) }
     fn describe_account(&self, ctx: &RequestCtx, input: DescribeAccountRequest) -> R<DescribeAccountResponse> { accounts::describe_account(self.app, ctx, input) }
+    fn remove_account_from_organization(&self, ctx: &RequestCtx, input: RemoveAccountFromOrganizationRequest) -> R<()> { accounts::remove_account_from_organization(self.app, ctx, input) }
+    fn leave_organization(&self, ctx: &RequestCtx) -> R<()> { accounts::leave_organization(self.app, ctx) }
+    fn list_create_account_status(&self, ctx: &RequestCtx, input: ListCreateAccountStatusRequest) -> R<ListCreateAccountStatusResponse> { accounts::list_create_account_status(self.app, ctx, input) }
     fn list_roots(&self, ctx: &RequestCtx, input: ListRootsRequest) -> R<ListRootsResponse> { organization::list_roots(self.app, ctx, input) }
     fn enable_policy_type(&self, ctx: &RequestCtx, input: EnablePolicyTypeRequest) -> R<EnablePolicyTypeResponse> { organization::enable_policy_type(self.app, ctx, input) }
     fn disable_policy_type(&self, ctx: &RequestCtx, input: DisablePolicyTypeRequest) -> R<DisablePolicyTypeResponse> { organization::disable_policy_type(self.app, ctx, input) }

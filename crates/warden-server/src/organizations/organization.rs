@@ -1,4 +1,5 @@
-//! The organization itself: create and describe it, its root, and the policy types enabled in the root.
+//! The organization itself: create, describe and delete it, its root, and the policy types enabled
+//! in the root.
 
 use super::*;
 
@@ -23,6 +24,11 @@ pub(super) fn describe_organization(
     Ok(DescribeOrganizationResponse {
         organization: Some(org_out(&org)),
     })
+}
+
+pub(super) fn delete_organization(app: &AppState, ctx: &RequestCtx) -> R<()> {
+    app.orgs(ctx).delete_organization()?;
+    Ok(())
 }
 
 pub(super) fn list_roots(
