@@ -363,13 +363,6 @@ def test_credentials_survive_a_restart_and_stay_sealed(warden_factory):
         iam.delete_user(UserName=name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap: iam:ServiceSpecificCredentialServiceName is a key of the stored credential for "
-    "Delete/Reset/Update (the Service Authorization Reference), and the authorizer does not read it "
-    "from the target yet (crates/warden-core/src/authz/access.rs), so a Deny conditioned on it "
-    "does not apply",
-)
 def test_a_deny_on_the_service_name_applies_to_delete(server, iam):
     caller, creds = create_user_with_key(iam)
     target = unique("ssc")
@@ -392,3 +385,8 @@ def test_a_deny_on_the_service_name_applies_to_delete(server, iam):
     client = make_client("iam", server.url, creds)
     with raises_aws("AccessDenied", status=403):
         client.delete_service_specific_credential(UserName=target, ServiceSpecificCredentialId=cred_id)
+    # Control: the same caller may delete a credential of another service, which the Deny does not name.
+    other = create(iam, target, KEYSPACES)["ServiceSpecificCredentialId"]
+    client.delete_service_specific_credential(UserName=target, ServiceSpecificCredentialId=other)
+    listed = iam.list_service_specific_credentials(UserName=target)["ServiceSpecificCredentials"]
+    assert [c["ServiceSpecificCredentialId"] for c in listed] == [cred_id]

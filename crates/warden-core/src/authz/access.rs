@@ -195,6 +195,19 @@ fn request_keys(spec: &ActionSpec, view: &View<'_>) -> Vec<(String, ContextValue
                     out.push((k.key.to_owned(), ContextValue::from(t)));
                 }
             }
+            // The stored credential's service, for Delete/Reset/Update of a service-specific
+            // credential (the SAR lists the key for them; CreateServiceSpecificCredential reads it
+            // from its `ServiceName` parameter instead).
+            KeySource::Target if k.key == "iam:ServiceSpecificCredentialServiceName" => {
+                let stored = params("ServiceSpecificCredentialId").and_then(|id| {
+                    view.s
+                        .service_credentials
+                        .get(&(view.account.to_owned(), id))
+                });
+                if let Some(c) = stored {
+                    out.push((k.key.to_owned(), ContextValue::from(c.service.clone())));
+                }
+            }
             KeySource::Target | KeySource::Federation | KeySource::Unsupported => {}
         }
     }
