@@ -211,6 +211,50 @@ def test_removed_and_departed_members_are_no_longer_limited_by_scps(warden_facto
     orgs.delete_policy(PolicyId=pid)
 
 
+def test_leaving_is_a_member_call_that_scps_govern_and_it_ends_aws_principal_org_id(warden_factory):
+    """SCPs limit a member account's own Organizations calls (an SCP denying
+    organizations:LeaveOrganization keeps it in), and after leaving its principals no longer carry
+    aws:PrincipalOrgID, so a trust policy conditioned on the organization stops admitting them."""
+    w = warden_factory()
+    wd = new_organization(w)
+    orgs, org, root, member = wd["orgs"], wd["org"], wd["root"]["Id"], wd["member"]
+    iam = w.client("iam")
+    role_arn = iam.create_role(
+        RoleName=unique("org-only"),
+        AssumeRolePolicyDocument=policy_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{member}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": org["Id"]}},
+            }
+        ),
+    )["Role"]["Arn"]
+    creds, arn = member_session(w, wd)
+    m_sts = make_client("sts", w.url, creds)
+    m_sts.assume_role(RoleArn=role_arn, RoleSessionName="inside")
+
+    orgs.enable_policy_type(RootId=root, PolicyType=SCP)
+    stay = orgs.create_policy(
+        Content=policy_doc({"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}),
+        Description="",
+        Name="Stay",
+        Type=SCP,
+    )["Policy"]["PolicySummary"]["Id"]
+    orgs.attach_policy(PolicyId=stay, TargetId=member)
+    m_orgs = make_client("organizations", w.url, creds)
+    with raises_aws("AccessDeniedException", status=400) as e:
+        m_orgs.leave_organization()
+    assert e["message"].startswith(f"User: {arn} is not authorized to perform: organizations:LeaveOrganization"), e
+    assert e["message"].endswith("with an explicit deny in a service control policy"), e["message"]
+    orgs.detach_policy(PolicyId=stay, TargetId=member)
+    m_orgs.leave_organization()
+
+    with raises_aws("AccessDenied", status=403) as e:
+        m_sts.assume_role(RoleArn=role_arn, RoleSessionName="outside")
+    assert e["message"] == f"User: {arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+
+
 def test_the_management_account_can_neither_be_removed_nor_leave(warden_factory):
     w = warden_factory()
     wd = new_organization(w)
