@@ -482,3 +482,19 @@ def test_context_keys_for_policies(iam, subject):
     assert {k.lower() for k in keys} == {"aws:sourceip", "aws:principaltag/team"}
     pk = check_not_implemented(lambda: iam.get_context_keys_for_principal_policy(PolicySourceArn=subject["arn"]))
     assert "aws:sourceip" in {k.lower() for k in pk["ContextKeyNames"]}
+
+
+def test_the_simulator_decides_assume_role_from_identity_policies(iam, sim):
+    """AWS's policy simulator derives its verdict for sts:AssumeRole* from the identity policies only, without
+    the role's trust policy (aws/aws-cli#10314, 11 cases verified against AWS). Real AssumeRole requests still
+    need the trust policy to allow; only the simulator leaves it out."""
+    role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/some-role"
+    allowed = sim.simulate_custom_policy(
+        PolicyInputList=[doc(allow("sts:AssumeRole"))], ActionNames=["sts:AssumeRole"], ResourceArns=[role_arn]
+    )["EvaluationResults"][0]
+    assert allowed["EvalDecision"] == "allowed", allowed
+    # Control: without the identity allow it is an implicit deny.
+    denied = sim.simulate_custom_policy(
+        PolicyInputList=[doc(allow("s3:GetObject"))], ActionNames=["sts:AssumeRole"], ResourceArns=[role_arn]
+    )["EvaluationResults"][0]
+    assert denied["EvalDecision"] == "implicitDeny", denied

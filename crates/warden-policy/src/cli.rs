@@ -336,6 +336,7 @@ fn evaluate_request(
         principal_account_is_management: req.principal_account_is_management,
         resource_account_is_management: req.resource_account_is_management,
         require_resource_policy_allow: req.require_resource_policy_allow,
+        trust_and_key_policies_optional: false,
     };
     let d = evaluate(&ctx, &set, &opts);
     out.push_str("{\"decision\":\"");

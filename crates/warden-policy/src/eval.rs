@@ -53,9 +53,14 @@ pub struct EvalOptions {
     pub principal_account_is_management: bool,
     /// The resource's account is the management account: RCPs do not apply.
     pub resource_account_is_management: bool,
-    /// The resource policy must allow explicitly even in the same account: role trust policies
-    /// (`sts:AssumeRole*`) and KMS key policies.
+    /// The resource policy must allow explicitly even in the same account. Role trust policies
+    /// (`sts:AssumeRole*`, `sts:TagSession`, `sts:SetSourceIdentity` on a role ARN) and KMS key policies (`kms:*`
+    /// on a key ARN) need it anyway, told from the request; this forces it for anything else.
     pub require_resource_policy_allow: bool,
+    /// Do not require the trust or key policy that the request alone would call for, as AWS's policy simulator
+    /// does: its verdict for `sts:AssumeRole*` comes from the identity policies only (aws/aws-cli#10314, verified
+    /// across 11 cases). For SimulatePrincipalPolicy / SimulateCustomPolicy, never for real requests.
+    pub trust_and_key_policies_optional: bool,
 }
 
 /// The three outcomes.
@@ -362,7 +367,9 @@ fn decide(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -> Deci
     }
     let same_account = ctx.is_same_account();
     if rbp.is_none()
-        && (!same_account || opts.require_resource_policy_allow || resource_policy_must_allow(ctx))
+        && (!same_account
+            || opts.require_resource_policy_allow
+            || (!opts.trust_and_key_policies_optional && resource_policy_must_allow(ctx)))
     {
         return d.end(ImplicitDeny, Some(T::Resource));
     }

@@ -666,6 +666,13 @@ fn trust_and_key_policies_must_allow_without_a_flag() {
         "kms:*",
     ));
     k.expect(Allow, Some(PolicyType::Identity));
+    // AWS's policy simulator decides sts:AssumeRole* from the identity policies only (aws/aws-cli#10314):
+    // the option turns the inference off for it.
+    let mut sim = Case::new(USER, "sts:AssumeRole");
+    sim.resource = ROLE;
+    sim.identity = vec![allow("sts:AssumeRole")];
+    sim.opts.trust_and_key_policies_optional = true;
+    sim.expect(Allow, Some(PolicyType::Identity));
     // Controls: an identity policy alone suffices for other resources in the same account.
     let mut r = Case::new(USER, "iam:GetRole");
     r.resource = ROLE;

@@ -596,6 +596,7 @@ impl Warden {
             principal_account_is_management: resolved.scp_levels.is_none(),
             resource_account_is_management: rcp_levels.is_none(),
             require_resource_policy_allow: require_resource_allow,
+            trust_and_key_policies_optional: false,
         };
         let decision = evaluate(&ctx, &set, &opts);
         if decision.kind == DecisionKind::Allow {

@@ -383,6 +383,8 @@ pub fn run(
     let boundary_only = boundary_named.as_ref().map(std::slice::from_ref);
     let opts = EvalOptions {
         principal_account_is_management: org.scp_levels.is_none(),
+        // AWS's simulator decides sts:AssumeRole* from the identity policies (aws/aws-cli#10314).
+        trust_and_key_policies_optional: true,
         ..EvalOptions::default()
     };
     // SCPs alone, under an identity policy that allows everything, tell
