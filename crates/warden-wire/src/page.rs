@@ -31,31 +31,3 @@ pub trait PageItems: PageResponse + Sized {
     /// The response carrying `items`, followed by `next` when it is set.
     fn page(rest: Self::Rest, items: Vec<Self::Item>, next: Option<String>) -> Self;
 }
-
-/// A request's marker and page size, kept apart from the request: for
-/// handlers that move members out of the request before they page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PageParams {
-    marker: Option<String>,
-    limit: Option<i32>,
-}
-
-impl PageParams {
-    /// The marker and page size of `request`.
-    pub fn of(request: &impl PageRequest) -> Self {
-        Self {
-            marker: request.marker().map(str::to_string),
-            limit: request.limit(),
-        }
-    }
-}
-
-impl PageRequest for PageParams {
-    fn marker(&self) -> Option<&str> {
-        self.marker.as_deref()
-    }
-
-    fn limit(&self) -> Option<i32> {
-        self.limit
-    }
-}
