@@ -1360,6 +1360,62 @@ mod tests {
     }
 
     #[test]
+    fn legacy_dates_read_as_iam_reads_them() {
+        // Refusals recorded against AWS (tests/data/iam_create_policy_answers.json) ...
+        for bad in [
+            "sdfdsf",
+            "234-13",
+            "2016-12-13t2:00:00.593194+1",
+            "2016-12-13t2:00:00.1999999999+10:59",
+            "9223372036854775808",
+            "",
+        ] {
+            assert!(!legacy_date(bad), "{bad}");
+        }
+        // ... and the forms real policies use, which must stay accepted.
+        for good in [
+            "2017-07-01T00:00:00Z",
+            "2019-07-16T12:00:00.000Z",
+            "2020-01-01",
+            "2020",
+            "2020-01-01T10:00:00+02:00",
+            "2020-01-01T10:00:00-05:00",
+            "1700000000",
+        ] {
+            assert!(legacy_date(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn action_vendors_as_iam_reads_them() {
+        assert_eq!(
+            bad_action("invalid").map(|(c, _)| c),
+            Some("INVALID_ACTION_PREFIX")
+        );
+        assert_eq!(
+            bad_action(":GetObject").map(|(c, _)| c),
+            Some("INVALID_ACTION_PREFIX")
+        );
+        assert_eq!(
+            bad_action("s3:List:Bucket").map(|(c, _)| c),
+            Some("INVALID_ACTION_COLONS")
+        );
+        assert_eq!(
+            bad_action("a a:ListBucket").map(|(_, m)| m).as_deref(),
+            Some("Vendor a a is not valid")
+        );
+        // Controls: wildcards in the vendor and odd action names are saved by IAM (moto's accepted list).
+        for ok in [
+            "*",
+            "s3*:Get*",
+            "iam: asdf safdsf af ",
+            "service-prefix:action-name",
+        ] {
+            assert_eq!(bad_action(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
     fn quotas_and_characters() {
         let big = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::{}"}}]}}"#,
