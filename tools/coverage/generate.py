@@ -49,15 +49,46 @@ SERVICES = [
 
 FEDERATION = "federation issue"
 NOT_YET = "not yet"
+BY_DESIGN = "not served by design"
+
+# Operations warden leaves out on purpose, each with its reason. They still answer
+# NotImplemented (501) after authentication and authorization, like any unserved one.
+PARTNER_ONLY = (
+    "AWS serves it only to partners onboarded to temporary delegation (the model: \"not available "
+    "for general use\"); nothing outside AWS can create a delegation request"
+)
+BY_DESIGN_REASONS = {
+    ("IAM", "AcceptDelegationRequest"): PARTNER_ONLY,
+    ("IAM", "AssociateDelegationRequest"): PARTNER_ONLY,
+    ("IAM", "CreateDelegationRequest"): PARTNER_ONLY,
+    ("IAM", "GetDelegationRequest"): PARTNER_ONLY,
+    ("IAM", "ListDelegationRequests"): PARTNER_ONLY,
+    ("IAM", "RejectDelegationRequest"): PARTNER_ONLY,
+    ("IAM", "UpdateDelegationRequest"): PARTNER_ONLY,
+    ("IAM", "SendDelegationToken"): PARTNER_ONLY,
+    ("STS", "GetDelegatedAccessToken"): PARTNER_ONLY,
+    ("IAM", "GetHumanReadableSummary"): (
+        "a large language model's summary of a delegation request (partner-only, see above); "
+        "no deterministic answer to reproduce"
+    ),
+    ("Organizations", "CreateGovCloudAccount"): (
+        "creates an account in the AWS GovCloud (US) partition, which warden does not model"
+    ),
+}
 
 
 def reason(service: str, op: str) -> str:
-    """Why an operation is not served: OIDC/SAML federation is an issue of its own
-    (identity providers and the STS calls that trust them); the rest is simply not written."""
+    """Why an operation is not served: OIDC/SAML federation (identity providers, the STS calls
+    that trust them, and outbound web identity tokens) is an issue of its own; a few operations
+    are left out on purpose (BY_DESIGN_REASONS); the rest is simply not written."""
     if service == "IAM" and ("OpenIDConnectProvider" in op or "SAMLProvider" in op):
         return FEDERATION
-    if service == "STS" and op in ("AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"):
+    if service == "IAM" and "OutboundWebIdentityFederation" in op:
         return FEDERATION
+    if service == "STS" and op in ("AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "GetWebIdentityToken"):
+        return FEDERATION
+    if (service, op) in BY_DESIGN_REASONS:
+        return f"{BY_DESIGN}: {BY_DESIGN_REASONS[(service, op)]}"
     return NOT_YET
 
 
@@ -124,21 +155,23 @@ def render(cov) -> str:
         f"Every operation of the pinned models ({version}, `crates/warden-wire/models/`) and whether warden",
         "serves it. An operation warden does not serve answers `NotImplemented` (HTTP 501); it is still",
         "authenticated and authorized like the real one would be. Reasons: *not yet* means nobody wrote it;",
-        "*federation issue* marks the OIDC and SAML identity providers and the STS calls that trust them,",
-        "which are one piece of work of their own.",
+        "*federation issue* marks the OIDC and SAML identity providers, the STS calls that trust them and",
+        "outbound web identity tokens, which are one piece of work of their own; *not served by design*",
+        "gives its reason on the operation's line.",
         "",
-        "| Service | Served | Not yet | Federation issue | Total |",
-        "|---------|-------:|--------:|-----------------:|------:|",
+        "| Service | Served | Not yet | Federation issue | Not served by design | Total |",
+        "|---------|-------:|--------:|-----------------:|---------------------:|------:|",
     ]
-    totals = [0, 0, 0, 0]
+    totals = [0, 0, 0, 0, 0]
     for service, rows in cov:
         served = sum(1 for _, s, _ in rows if s)
         not_yet = sum(1 for _, s, r in rows if not s and r == NOT_YET)
         fed = sum(1 for _, s, r in rows if not s and r == FEDERATION)
-        counts = [served, not_yet, fed, len(rows)]
+        by_design = sum(1 for _, s, r in rows if not s and r.startswith(BY_DESIGN))
+        counts = [served, not_yet, fed, by_design, len(rows)]
         totals = [a + b for a, b in zip(totals, counts)]
-        lines.append(f"| {service} | {served} | {not_yet} | {fed} | {len(rows)} |")
-    lines.append(f"| **All** | **{totals[0]}** | **{totals[1]}** | **{totals[2]}** | **{totals[3]}** |")
+        lines.append("| " + " | ".join([service, *map(str, counts)]) + " |")
+    lines.append("| " + " | ".join(["**All**", *(f"**{n}**" for n in totals)]) + " |")
     for service, rows in cov:
         served = sum(1 for _, s, _ in rows if s)
         lines += [
