@@ -31,6 +31,7 @@ fn claims() -> SessionClaims {
         session_policy: None,
         session_tags: vec![("Project".into(), "Unicorn".into())],
         transitive_tag_keys: vec![],
+        scope_policies: vec![],
     }
 }
 

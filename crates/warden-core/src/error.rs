@@ -73,6 +73,12 @@ pub enum CoreError {
     /// STS `PackedPolicyTooLarge`: session policies and tags exceed the packed allowance.
     #[error("{0}")]
     PackedPolicyTooLarge(String),
+    /// STS `InsufficientSessionLifetime`: GetScopedCredentials asked for more time than the calling session has.
+    #[error("{0}")]
+    InsufficientSessionLifetime(String),
+    /// STS `InvalidSubjectCredentials`: GetScopedCredentials called without temporary credentials.
+    #[error("{0}")]
+    InvalidSubjectCredentials(String),
     /// IAM `UnmodifiableEntity`: a service-linked role, changeable only by its service.
     #[error("{0}")]
     UnmodifiableEntity(String),
@@ -212,6 +218,8 @@ impl CoreError {
             Self::ExpiredToken => ErrorCode::ExpiredToken,
             Self::MalformedPolicyDocument(_) => ErrorCode::MalformedPolicyDocument,
             Self::PackedPolicyTooLarge(_) => ErrorCode::PackedPolicyTooLarge,
+            Self::InsufficientSessionLifetime(_) => ErrorCode::InsufficientSessionLifetime,
+            Self::InvalidSubjectCredentials(_) => ErrorCode::InvalidSubjectCredentials,
             Self::UnmodifiableEntity(_) => ErrorCode::UnmodifiableEntity,
             Self::OrganizationsNotInUse(_) => ErrorCode::AWSOrganizationsNotInUseException,
             Self::OrganizationsAccessDenied(_) => ErrorCode::AccessDeniedException,

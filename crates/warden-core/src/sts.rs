@@ -371,6 +371,81 @@ impl Sts<'_> {
         })
     }
 
+    /// GetScopedCredentials: new credentials for the caller's own session, with one more scope-down layer
+    /// (`policy`) and/or a shorter life (`duration`). The identity is unchanged (same ARN, user id, session
+    /// name, tags, source identity and MFA facts); every layer must allow a request (`warden_policy`'s
+    /// `PolicySet::scope_down`), so the result never has more permissions than the calling session.
+    ///
+    /// The model already bounds `duration` (1 to 129,600), the policy's length and the description's.
+    /// AWS documents the rules but not its texts for them; the texts here are ours.
+    pub fn get_scoped_credentials(
+        &self,
+        policy: Option<&str>,
+        duration: Option<i32>,
+    ) -> Result<ScopedCredentials> {
+        let Some(session) = self.caller.session.as_ref() else {
+            return Err(CoreError::InvalidSubjectCredentials(
+                "GetScopedCredentials must be called with temporary security credentials; \
+                 call GetSessionToken first to scope down long-term credentials."
+                    .to_string(),
+            ));
+        };
+        if policy.is_none() && duration.is_none() {
+            return Err(CoreError::ValidationError(
+                "A request must provide at least one of Policy or DurationSeconds.".to_string(),
+            ));
+        }
+        let mut claims = (*session.claims).clone();
+        if let Some(doc) = policy {
+            if claims.scope_policies.len() >= MAX_SCOPE_DOWN_LAYERS {
+                return Err(CoreError::AccessDenied(format!(
+                    "The session already has {MAX_SCOPE_DOWN_LAYERS} scope-down policies, \
+                     the most GetScopedCredentials allows."
+                )));
+            }
+            compile_document(doc, PolicyType::Session)?;
+            // Stored without its whitespace: the token carries every layer.
+            let compact = serde_json::from_str::<serde_json::Value>(doc)
+                .map(|v| v.to_string())
+                .map_err(|_| {
+                    CoreError::MalformedPolicyDocument("Syntax errors in policy.".to_string())
+                })?;
+            claims.scope_policies.push(compact);
+        }
+        let now = now_epoch();
+        if let Some(d) = duration {
+            let remaining = session.expires - now;
+            if i64::from(d) > remaining {
+                return Err(CoreError::InsufficientSessionLifetime(format!(
+                    "The requested DurationSeconds ({d}) exceeds the remaining lifetime of the \
+                     calling session ({remaining} seconds)."
+                )));
+            }
+            claims.expires_at = now + i64::from(d);
+        }
+        claims.issued_at = now;
+        let layers = claims.scope_policies.len();
+        let credentials = self.issue(claims)?;
+        let size = credentials.session_token.len();
+        if size > crate::crypto::MAX_TOKEN_LEN {
+            return Err(CoreError::PackedPolicyTooLarge(
+                "The scope-down policies make the session token larger than STS allows; \
+                 use smaller policies."
+                    .to_string(),
+            ));
+        }
+        Ok(ScopedCredentials {
+            credentials,
+            scoped_session_id: self.caller.user_id.clone(),
+            arn: self.caller.arn.clone(),
+            scoped_policies_count: i32::try_from(layers).unwrap_or(i32::MAX),
+            source_identity: session.source_identity.clone(),
+            session_token_size: i32::try_from(size).unwrap_or(i32::MAX),
+            session_token_utilization: i32::try_from(size * 100 / crate::crypto::MAX_TOKEN_LEN)
+                .unwrap_or(100),
+        })
+    }
+
     /// The session policies of a request as one document: the inline policy
     /// and the documents of the managed policy ARNs, statements joined.
     /// AWS caps their combined plain text at 2,048 characters.
@@ -605,6 +680,29 @@ pub struct AssumedRole {
     pub packed_policy_size: Option<i32>,
     /// The session's SourceIdentity, set now or inherited from the calling session.
     pub source_identity: Option<String>,
+}
+
+/// How many scope-down layers a session may carry (STS API reference, GetScopedCredentials,
+/// `ScopedPoliciesCount`: "A maximum of 3 scope down policy layers are allowed per session").
+pub const MAX_SCOPE_DOWN_LAYERS: usize = 3;
+
+/// GetScopedCredentials' result.
+#[derive(Debug, Clone)]
+pub struct ScopedCredentials {
+    /// The scoped session's temporary credentials.
+    pub credentials: TemporaryCredentials,
+    /// The caller's `aws:userid`: the identity is preserved.
+    pub scoped_session_id: String,
+    /// The caller's ARN.
+    pub arn: String,
+    /// Scope-down layers on the new session.
+    pub scoped_policies_count: i32,
+    /// The calling session's source identity, unchanged.
+    pub source_identity: Option<String>,
+    /// The session token's size in bytes.
+    pub session_token_size: i32,
+    /// The token's size as a percentage of the largest token warden accepts.
+    pub session_token_utilization: i32,
 }
 
 /// GetFederationToken's result.

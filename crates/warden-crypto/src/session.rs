@@ -140,6 +140,9 @@ pub struct SessionClaims {
     pub session_tags: Vec<(String, String)>,
     /// Keys of session tags that pass to chained sessions.
     pub transitive_tag_keys: Vec<String>,
+    /// Scope-down policies (JSON texts) added by GetScopedCredentials, oldest first: every one must allow.
+    /// Encoded last and read as empty when absent, so tokens sealed before the field existed still open.
+    pub scope_policies: Vec<String>,
 }
 
 impl SessionClaims {
@@ -277,6 +280,7 @@ pub fn encode_claims(c: &SessionClaims) -> Result<Vec<u8>, TokenError> {
         session_policy,
         session_tags,
         transitive_tag_keys,
+        scope_policies,
     } = c;
     let mut w = Writer(Vec::with_capacity(
         160 + principal_arn.len() + session_policy.as_ref().map_or(0, String::len),
@@ -305,6 +309,10 @@ pub fn encode_claims(c: &SessionClaims) -> Result<Vec<u8>, TokenError> {
     w.varint(transitive_tag_keys.len() as u64);
     for k in transitive_tag_keys {
         w.str(k)?;
+    }
+    w.varint(scope_policies.len() as u64);
+    for p in scope_policies {
+        w.str(p)?;
     }
     Ok(w.0)
 }
@@ -345,6 +353,17 @@ fn decode_claims(buf: &[u8]) -> Option<SessionClaims> {
     for _ in 0..n {
         transitive_tag_keys.push(r.string()?);
     }
+    // Absent in tokens sealed before GetScopedCredentials existed.
+    let mut scope_policies = Vec::new();
+    if r.pos < buf.len() {
+        let n = usize::try_from(r.varint()?).ok()?;
+        if n > buf.len() - r.pos {
+            return None;
+        }
+        for _ in 0..n {
+            scope_policies.push(r.string()?);
+        }
+    }
     if r.pos != buf.len() {
         return None;
     }
@@ -367,6 +386,7 @@ fn decode_claims(buf: &[u8]) -> Option<SessionClaims> {
         session_policy,
         session_tags,
         transitive_tag_keys,
+        scope_policies,
     })
 }
 
@@ -555,7 +575,27 @@ mod tests {
                 ("Cost".into(), "42".into()),
             ],
             transitive_tag_keys: vec!["Project".into()],
+            scope_policies: vec![
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#.into(),
+            ],
         }
+    }
+
+    #[test]
+    fn claims_encoded_before_scope_policies_existed_still_decode() {
+        // A token's plaintext from before the field: everything up to the transitive tag keys.
+        let old = SessionClaims {
+            scope_policies: Vec::new(),
+            ..sample()
+        };
+        let mut plain = encode_claims(&old).unwrap();
+        assert_eq!(plain.pop(), Some(0), "the empty list is one zero count");
+        assert_eq!(decode_claims(&plain), Some(old));
+        // A forged count past the end is refused, not allocated.
+        let mut forged = encode_claims(&sample()).unwrap();
+        let len = forged.len();
+        forged.truncate(len - 3);
+        assert_eq!(decode_claims(&forged), None);
     }
 
     #[test]
@@ -701,8 +741,20 @@ mod tests {
     fn decoder_rejects_garbage_plaintext() {
         let good = encode_claims(&sample()).unwrap_or_default();
         assert!(decode_claims(&good).is_some());
+        // Every prefix is refused but one: the claims without their (trailing) scope policies, as tokens
+        // sealed before that field existed carry them.
+        let without_scope = SessionClaims {
+            scope_policies: Vec::new(),
+            ..sample()
+        };
+        let old_len = encode_claims(&without_scope).unwrap_or_default().len() - 1;
         for n in 0..good.len() {
-            assert!(decode_claims(&good[..n]).is_none(), "prefix {n}");
+            let decoded = decode_claims(&good[..n]);
+            if n == old_len {
+                assert_eq!(decoded.as_ref(), Some(&without_scope), "prefix {n}");
+            } else {
+                assert!(decoded.is_none(), "prefix {n}");
+            }
         }
         let mut extra = good.clone();
         extra.push(0);

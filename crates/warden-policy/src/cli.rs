@@ -329,6 +329,7 @@ fn evaluate_request(
         resource: resource.as_ref(),
         boundary: boundary.as_ref(),
         session: session.as_slice(),
+        scope_down: &[],
         scp_levels: &scps,
         rcp_levels: &rcps,
     };

@@ -39,6 +39,11 @@ pub struct PolicySet<'a> {
     /// passed to AssumeRole* / GetFederationToken): the session may do what the identity policies allow and *some*
     /// session policy allows. Empty means no session policy was passed.
     pub session: &'a [NamedPolicy],
+    /// Scope-down policies added by GetScopedCredentials, one per layer, oldest first: *every* one must allow,
+    /// whatever else would (a resource policy naming the session included), so scoped credentials never reach
+    /// beyond what each layer grants. Their statements are reported as session-policy statements at level
+    /// `1 + layer` (level 0 is the session policy of the session itself).
+    pub scope_down: &'a [NamedPolicy],
     /// SCPs attached at each level of the principal's account path, organization root first.
     pub scp_levels: &'a [Vec<NamedPolicy>],
     /// Custom RCPs at each level of the resource's account path, root first. `RCPFullAWSAccess` is implied.
@@ -211,7 +216,8 @@ impl PolicySet<'_> {
             PolicyType::Identity | PolicyType::Managed => self.identity.get(p),
             PolicyType::Resource | PolicyType::Trust => self.resource,
             PolicyType::Boundary => self.boundary,
-            PolicyType::Session => self.session.get(p),
+            PolicyType::Session if l == 0 => self.session.get(p),
+            PolicyType::Session => self.scope_down.get(l - 1),
             PolicyType::Scp => self.scp_levels.get(l)?.get(p),
             PolicyType::Rcp => self.rcp_levels.get(l)?.get(p),
         }
@@ -255,6 +261,24 @@ fn first_in(
     })
 }
 
+/// The first deny statement of the scope-down layers that applies, if any.
+fn scope_down_deny(set: &PolicySet<'_>, ctx: &RequestContext) -> Option<StatementRef> {
+    set.scope_down.iter().enumerate().find_map(|(layer, np)| {
+        np.policy
+            .find(Effect::Deny, ctx, PrincipalMode::Ignore)
+            .map(|(s, _)| sref(PolicyType::Session, layer + 1, 0, s, Effect::Deny))
+    })
+}
+
+/// Whether every scope-down layer has an allow statement that applies (true with no layers).
+fn scope_down_allows(set: &PolicySet<'_>, ctx: &RequestContext) -> bool {
+    set.scope_down.iter().all(|np| {
+        np.policy
+            .find(Effect::Allow, ctx, PrincipalMode::Ignore)
+            .is_some()
+    })
+}
+
 fn single(
     np: Option<&NamedPolicy>,
     ty: PolicyType,
@@ -275,8 +299,8 @@ fn single(
 /// Decides `ctx` against `set`. Never allocates, never panics.
 ///
 /// Order: explicit denies in every applicable policy; RCP levels (full access implied, so only their denies
-/// matter); SCP levels (each must allow); the resource-based policy with the same-account rules; identity
-/// policies; the permissions boundary; session policies.
+/// matter); SCP levels (each must allow); scope-down layers (each must allow); the resource-based policy with
+/// the same-account rules; identity policies; the permissions boundary; session policies.
 pub fn evaluate(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -> Decision {
     let d = decide(ctx, set, opts);
     // STS API reference, GetCallerIdentity: "No permissions are required to perform this operation. If an
@@ -332,6 +356,7 @@ fn decide(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -> Deci
             first_in(set.identity, T::Identity, 0, Effect::Deny, ctx, ig)
                 .or_else(|| single(set.boundary, T::Boundary, Effect::Deny, ctx, ig))
                 .or_else(|| first_in(set.session, T::Session, 0, Effect::Deny, ctx, ig))
+                .or_else(|| scope_down_deny(set, ctx))
         });
     if let Some(r) = deny {
         d.push(r);
@@ -348,6 +373,12 @@ fn decide(ctx: &RequestContext, set: &PolicySet<'_>, opts: &EvalOptions) -> Deci
                 None => return d.end(ImplicitDeny, Some(T::Scp)),
             }
         }
+    }
+
+    // 3b. Scope-down layers (GetScopedCredentials): each must allow, before anything could grant past them.
+    // Their allows are not added to the matched statements, which stay within MAX_MATCHED for the usual layers.
+    if identity_caller && !scope_down_allows(set, ctx) {
+        return d.end(ImplicitDeny, Some(T::Session));
     }
 
     // 4. The resource-based policy.

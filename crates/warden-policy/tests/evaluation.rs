@@ -91,6 +91,7 @@ impl Case {
             resource: resource.as_ref(),
             boundary: boundary.as_ref(),
             session: &session,
+            scope_down: &[],
             scp_levels: &scps,
             rcp_levels: &rcps,
         };
@@ -729,4 +730,95 @@ fn star_principal_does_not_name_the_session() {
         "s3:GetObject",
     ));
     c.expect(Allow, Some(PolicyType::Resource));
+}
+
+#[test]
+fn scope_down_layers_each_limit_and_never_grant() {
+    // id_credentials_temp_control-access_getscopedcredentials.html: GetScopedCredentials' permissions are the
+    // intersection of the calling session's permissions, the scope-down policy of this call and those of prior
+    // calls in the chain; the resulting credentials never have more permissions than the calling session.
+    let identity = [np(&allow("s3:*"))];
+    let session = [np(&allow("s3:*Object"))];
+    let layers = [np(&allow("s3:Get*")), np(&allow("s3:GetObject"))];
+    let set = PolicySet {
+        identity: &identity,
+        session: &session,
+        scope_down: &layers,
+        ..PolicySet::default()
+    };
+    let p = Principal::parse(SESSION).unwrap();
+    for (action, want) in [
+        ("s3:GetObject", Allow),
+        // Allowed by the first layer and the session policy, not by the second layer.
+        ("s3:GetObjectAcl", ImplicitDeny),
+        // Allowed by the session policy, not by the first layer.
+        ("s3:PutObject", ImplicitDeny),
+    ] {
+        let ctx = RequestContext::new(p.clone(), action, BUCKET).unwrap();
+        let d = evaluate(&ctx, &set, &EvalOptions::default());
+        assert_eq!(d.kind, want, "{action}");
+        if want == ImplicitDeny {
+            assert_eq!(d.decided_by, Some(PolicyType::Session), "{action}");
+        }
+    }
+
+    // A layer that allows everything grants nothing the identity policies do not.
+    let wide = [np(&allow("*"))];
+    let set = PolicySet {
+        identity: &identity,
+        scope_down: &wide,
+        ..PolicySet::default()
+    };
+    let ctx = RequestContext::new(p.clone(), "ec2:RunInstances", "*").unwrap();
+    assert_eq!(
+        evaluate(&ctx, &set, &EvalOptions::default()).kind,
+        ImplicitDeny
+    );
+    let ctx = RequestContext::new(p.clone(), "s3:GetObject", BUCKET).unwrap();
+    assert_eq!(evaluate(&ctx, &set, &EvalOptions::default()).kind, Allow);
+
+    // A deny in any layer is an explicit deny, reported at the layer's level (1 + layer).
+    let layers = [np(&allow("s3:*")), np(&deny("s3:DeleteObject"))];
+    let set = PolicySet {
+        identity: &identity,
+        scope_down: &layers,
+        ..PolicySet::default()
+    };
+    let ctx = RequestContext::new(p.clone(), "s3:DeleteObject", BUCKET).unwrap();
+    let d = evaluate(&ctx, &set, &EvalOptions::default());
+    assert_eq!(d.kind, ExplicitDeny);
+    let r = d.matched()[0];
+    assert_eq!((r.policy_type, r.level), (PolicyType::Session, 2));
+    assert_eq!(set.sid(&r), Some("D"));
+}
+
+#[test]
+fn scope_down_layers_limit_even_a_resource_policy_naming_the_session() {
+    // A same-account resource policy naming the exact session would grant past the session policy
+    // (reference_policies_evaluation-logic_policy-eval-basics); a scope-down layer still limits it, as scoped
+    // credentials never have more permissions than the layer grants.
+    let bucket_policy = np(&rbp("Allow", &format!(r#"{{"AWS":"{SESSION}"}}"#), "s3:*"));
+    let only_get = [np(&allow("s3:GetObject"))];
+    let p = Principal::parse(SESSION).unwrap();
+    // The bucket's ARN names no account: the same account is assumed.
+    let ctx = RequestContext::new(p.clone(), "s3:PutObject", BUCKET).unwrap();
+    let unscoped = PolicySet {
+        resource: Some(&bucket_policy),
+        session: &only_get,
+        ..PolicySet::default()
+    };
+    assert_eq!(
+        evaluate(&ctx, &unscoped, &EvalOptions::default()).kind,
+        Allow,
+        "control"
+    );
+    let scoped = PolicySet {
+        resource: Some(&bucket_policy),
+        scope_down: &only_get,
+        ..PolicySet::default()
+    };
+    assert_eq!(
+        evaluate(&ctx, &scoped, &EvalOptions::default()).kind,
+        ImplicitDeny
+    );
 }

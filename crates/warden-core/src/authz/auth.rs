@@ -1,7 +1,9 @@
 //! Who is calling: access-key lookup and temporary-credential opening. What
 //! the caller may do is [`crate::authz`]'s business.
 
-use crate::crypto::{Secret, SessionPrincipalKind};
+use std::sync::Arc;
+
+use crate::crypto::{Secret, SessionClaims, SessionPrincipalKind};
 use crate::error::{CoreError, Result};
 use crate::model::{Epoch, KeyStatus};
 use crate::Warden;
@@ -65,6 +67,9 @@ pub struct SessionInfo {
     pub session_tags: Vec<(String, String)>,
     /// Session tag keys that pass on to a session chained from this one.
     pub transitive_tag_keys: Vec<String>,
+    /// The sealed claims the credentials were opened from: GetScopedCredentials reissues them with one more
+    /// scope-down layer, and the authorizer reads the layers (`scope_policies`) from here.
+    pub claims: Arc<SessionClaims>,
 }
 
 /// The authenticated caller of one request.
@@ -249,6 +254,7 @@ impl Warden {
                 session_policy: claims.session_policy.clone(),
                 session_tags: claims.session_tags.clone(),
                 transitive_tag_keys: claims.transitive_tag_keys.clone(),
+                claims: Arc::clone(&claims),
             }),
             dev_stand_in: false,
         };

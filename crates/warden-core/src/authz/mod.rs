@@ -42,8 +42,21 @@ pub struct RequestFacts {
 }
 
 /// STS operations that session credentials from GetSessionToken may call
-/// (STS API reference, GetSessionToken).
-const STS_ALLOWED_FOR_SESSIONS: &[&str] = &["sts:GetCallerIdentity", "sts:AssumeRole"];
+/// (STS API reference, GetSessionToken), and GetScopedCredentials, whose
+/// reference names GetSessionToken credentials as the way to scope down an
+/// IAM user's ("first call GetSessionToken ... and then call
+/// GetScopedCredentials with those credentials").
+const STS_ALLOWED_FOR_SESSIONS: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "sts:AssumeRole",
+    "sts:GetScopedCredentials",
+];
+
+/// STS operations a GetFederationToken session may call: GetCallerIdentity
+/// (GetFederationToken API reference) and GetScopedCredentials, whose
+/// reference names "a federated session" among its callers.
+const STS_ALLOWED_FOR_FEDERATED_USERS: &[&str] =
+    &["sts:GetCallerIdentity", "sts:GetScopedCredentials"];
 
 /// The limits AWS puts on GetSessionToken and GetFederationToken
 /// credentials, which hold whatever the policies say.
@@ -55,7 +68,7 @@ fn check_session_limits(caller: &Caller, action: &str) -> Result<()> {
         .as_ref()
         .is_some_and(|s| s.kind == SessionKind::Federation)
         && (action.starts_with("iam:")
-            || (action.starts_with("sts:") && action != "sts:GetCallerIdentity"))
+            || (action.starts_with("sts:") && !STS_ALLOWED_FOR_FEDERATED_USERS.contains(&action)))
     {
         return Err(CoreError::AccessDenied(format!(
             "User: {} is not authorized to perform: {action} with federated user credentials",
@@ -305,18 +318,35 @@ static SESSION_POLICIES: LazyLock<parking_lot::Mutex<HashMap<String, Arc<Policy>
     LazyLock::new(|| parking_lot::Mutex::new(HashMap::new()));
 const SESSION_POLICY_CACHE_LIMIT: usize = 4_096;
 
-fn session_policy(text: &str) -> Option<Arc<Policy>> {
+/// A session or scope-down policy from a token, compiled. A text that no longer compiles (it did when the
+/// session was issued, or it would not have been sealed) fails closed: it becomes a policy that denies
+/// everything, never a missing policy, which would widen the session.
+fn session_policy(text: &str) -> Arc<Policy> {
     let mut cache = SESSION_POLICIES.lock();
     if let Some(p) = cache.get(text) {
-        return Some(Arc::clone(p));
+        return Arc::clone(p);
     }
-    let compiled = Arc::new(Policy::parse(text).ok()?);
+    let compiled = match Policy::parse(text) {
+        Ok(p) => Arc::new(p),
+        Err(_) => return Arc::clone(&DENY_EVERYTHING),
+    };
     if cache.len() >= SESSION_POLICY_CACHE_LIMIT {
         cache.clear();
     }
     cache.insert(text.to_string(), Arc::clone(&compiled));
-    Some(compiled)
+    compiled
 }
+
+/// What an unreadable session policy stands for.
+#[expect(
+    clippy::expect_used,
+    reason = "a literal policy; `deny_everything_parses` tests it"
+)]
+static DENY_EVERYTHING: LazyLock<Arc<Policy>> = LazyLock::new(|| {
+    let text =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+    Arc::new(Policy::parse(text).expect("a valid literal policy"))
+});
 
 /// Whether RCPs govern `action` on `resource`. Of the services warden
 /// serves, RCPs cover STS (IAM is not among the services RCPs support), and
@@ -579,12 +609,24 @@ impl Warden {
             .session
             .as_ref()
             .and_then(|s| s.session_policy.as_deref())
-            .and_then(session_policy)
-            .map(|p| NamedPolicy::new("session policy", p));
+            .map(|text| NamedPolicy::new("session policy", session_policy(text)));
+        // GetScopedCredentials' layers; no allocation for the usual session without any.
+        let scope_down: Vec<NamedPolicy> = caller
+            .session
+            .as_ref()
+            .map(|s| {
+                s.claims
+                    .scope_policies
+                    .iter()
+                    .map(|text| NamedPolicy::new("scope-down policy", session_policy(text)))
+                    .collect()
+            })
+            .unwrap_or_default();
         let set = PolicySet {
             identity: &resolved.identity,
             boundary: resolved.boundary.as_ref(),
             session: session.as_slice(),
+            scope_down: &scope_down,
             resource: resource_policy,
             scp_levels: resolved.scp_levels.as_deref().unwrap_or_default(),
             rcp_levels: rcp_levels.as_deref().unwrap_or_default(),
@@ -635,6 +677,44 @@ pub(crate) mod tests {
         let w = Warden::in_memory_for_tests(ACCT).unwrap();
         let caller = user_in(&w, ACCT, "dev");
         (w, caller)
+    }
+
+    #[test]
+    fn an_unreadable_session_policy_denies_everything_rather_than_vanishing() {
+        // A dropped session or scope-down policy would widen the session to its identity policies.
+        let set_for = |p: Arc<Policy>| {
+            let np = [NamedPolicy::new("session policy", p)];
+            let identity = [NamedPolicy::new(
+                "id",
+                Arc::new(
+                    Policy::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+                        .unwrap(),
+                ),
+            )];
+            let ctx = warden_policy::RequestContext::new(
+                warden_policy::Principal::parse("arn:aws:sts::123456789012:assumed-role/r/s")
+                    .unwrap(),
+                "iam:GetUser",
+                ME,
+            )
+            .unwrap();
+            let set = PolicySet {
+                identity: &identity,
+                session: &np,
+                ..PolicySet::default()
+            };
+            evaluate(&ctx, &set, &EvalOptions::default()).kind
+        };
+        assert_eq!(
+            set_for(session_policy("not a policy")),
+            DecisionKind::ExplicitDeny
+        );
+        let readable = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:Get*","Resource":"*"}]}"#;
+        assert_eq!(
+            set_for(session_policy(readable)),
+            DecisionKind::Allow,
+            "control"
+        );
     }
 
     fn allowed(w: &Warden, c: &Caller) -> bool {

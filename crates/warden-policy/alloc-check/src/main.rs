@@ -52,6 +52,7 @@ fn main() {
         resource: Some(&resource),
         boundary: Some(&boundary),
         session: std::slice::from_ref(&boundary),
+        scope_down: &[],
         scp_levels: &scps,
         rcp_levels: &scps,
     };

@@ -50,6 +50,7 @@ fuzz_target!(|data: &[u8]| {
                 resource: Some(&policy),
                 boundary: Some(&policy),
                 session: std::slice::from_ref(&policy),
+                scope_down: &[],
                 scp_levels: &levels,
                 rcp_levels: &levels,
             };
