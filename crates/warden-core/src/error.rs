@@ -79,6 +79,21 @@ pub enum CoreError {
     /// STS `InvalidSubjectCredentials`: GetScopedCredentials called without temporary credentials.
     #[error("{0}")]
     InvalidSubjectCredentials(String),
+    /// IAM `OrganizationNotFoundException`: centralized root access asked of an account in no organization.
+    #[error("{0}")]
+    RootAccessNoOrganization(String),
+    /// IAM `OrganizationNotInAllFeaturesModeException`.
+    #[error("{0}")]
+    RootAccessNotAllFeatures(String),
+    /// IAM `ServiceAccessNotEnabledException`: trusted access for IAM is not enabled in Organizations.
+    #[error("{0}")]
+    RootAccessServiceAccessNotEnabled(String),
+    /// IAM `CallerIsNotManagementAccountException`.
+    #[error("{0}")]
+    RootAccessCallerNotManagement(String),
+    /// IAM `AccountNotManagementOrDelegatedAdministratorException`.
+    #[error("{0}")]
+    RootAccessNotManagementOrDelegated(String),
     /// IAM `UnmodifiableEntity`: a service-linked role, changeable only by its service.
     #[error("{0}")]
     UnmodifiableEntity(String),
@@ -219,6 +234,19 @@ impl CoreError {
             Self::MalformedPolicyDocument(_) => ErrorCode::MalformedPolicyDocument,
             Self::PackedPolicyTooLarge(_) => ErrorCode::PackedPolicyTooLarge,
             Self::InsufficientSessionLifetime(_) => ErrorCode::InsufficientSessionLifetime,
+            Self::RootAccessNoOrganization(_) => ErrorCode::OrganizationNotFoundException,
+            Self::RootAccessNotAllFeatures(_) => {
+                ErrorCode::OrganizationNotInAllFeaturesModeException
+            }
+            Self::RootAccessServiceAccessNotEnabled(_) => {
+                ErrorCode::ServiceAccessNotEnabledException
+            }
+            Self::RootAccessCallerNotManagement(_) => {
+                ErrorCode::CallerIsNotManagementAccountException
+            }
+            Self::RootAccessNotManagementOrDelegated(_) => {
+                ErrorCode::AccountNotManagementOrDelegatedAdministratorException
+            }
             Self::InvalidSubjectCredentials(_) => ErrorCode::InvalidSubjectCredentials,
             Self::UnmodifiableEntity(_) => ErrorCode::UnmodifiableEntity,
             Self::OrganizationsNotInUse(_) => ErrorCode::AWSOrganizationsNotInUseException,

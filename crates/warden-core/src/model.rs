@@ -62,6 +62,19 @@ pub struct Account {
     /// The password policy, if one is set.
     #[serde(default)]
     pub password_policy: Option<PasswordPolicy>,
+    /// Centralized root access features enabled by this management account (IAM's
+    /// EnableOrganizationsRoot*), for the organization they were enabled in.
+    #[serde(default)]
+    pub root_access: Option<RootAccess>,
+}
+
+/// Centralized root access features of an organization, kept by its management account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootAccess {
+    /// The organization they were enabled for: after it is deleted and another created, they are gone.
+    pub organization_id: String,
+    /// `RootCredentialsManagement` and/or `RootSessions`, in that order.
+    pub features: Vec<String>,
 }
 
 /// A user's console password (CreateLoginProfile).

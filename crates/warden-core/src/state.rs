@@ -659,6 +659,7 @@ mod tests {
                 created: 0,
                 alias: None,
                 password_policy: None,
+                root_access: None,
             })
             .entity_mutation()
             .map(|m| match m {

@@ -446,6 +446,91 @@ impl Sts<'_> {
         })
     }
 
+    /// AssumeRoot: a privileged-task session of a member account's root user, for a principal of the
+    /// organization's management account once `RootSessions` is enabled (IAM's
+    /// EnableOrganizationsRootSessions). The task policy, one of AWS's `root-task` managed policies,
+    /// limits the session: it only denies, so the session may do what the policy does not deny
+    /// (see `authz`, `SessionKind::RootTask`). SCPs of the member's account still apply.
+    ///
+    /// The table has already authorized `sts:AssumeRoot` on `arn:aws:iam::TARGET:root` with
+    /// `sts:TaskPolicyArn`. AWS documents who may call and what must be enabled, but records no texts
+    /// for the refusals; the texts are ours.
+    pub fn assume_root(
+        &self,
+        target_principal: &str,
+        task_policy_arn: &str,
+        duration: Option<i32>,
+    ) -> Result<AssumedRoot> {
+        let caller = self.caller;
+        if caller.is_root() {
+            return Err(CoreError::AccessDenied(
+                "AssumeRoot cannot be called with root user credentials.".to_string(),
+            ));
+        }
+        let target = root_target_account(target_principal).ok_or_else(|| {
+            CoreError::ValidationError(format!(
+                "TargetPrincipal {target_principal} is not an account ID or a root user ARN."
+            ))
+        })?;
+        let task = task_policy_arn
+            .starts_with(ROOT_TASK_POLICY_PREFIX)
+            .then(|| crate::iam::managed_policies::aws_managed_policy(task_policy_arn))
+            .flatten()
+            .ok_or_else(|| {
+                CoreError::ValidationError(format!(
+                    "TaskPolicyArn {task_policy_arn} is not an AWS managed policy for root tasks                      ({ROOT_TASK_POLICY_PREFIX}...)."
+                ))
+            })?;
+        {
+            let s = self.warden.read();
+            let not_enabled = || {
+                CoreError::AccessDenied(format!(
+                    "User: {} is not authorized to perform: sts:AssumeRoot: centralized root \
+                     sessions are not enabled for its organization",
+                    caller.arn
+                ))
+            };
+            let org = crate::orgs::organization_of(&s, &caller.account).ok_or_else(not_enabled)?;
+            if org.management_account != caller.account
+                || !crate::iam::root_access::enabled_features(&s, org)
+                    .iter()
+                    .any(|f| f == crate::iam::root_access::ROOT_SESSIONS)
+            {
+                return Err(not_enabled());
+            }
+            if target == org.management_account || !org.members.iter().any(|m| m.account == target)
+            {
+                return Err(CoreError::AccessDenied(format!(
+                    "User: {} is not authorized to perform: sts:AssumeRoot on resource: \
+                     arn:aws:iam::{target}:root: the account is not a member account of the \
+                     organization",
+                    caller.arn
+                )));
+            }
+        }
+        let seconds = i64::from(duration.unwrap_or(ROOT_SESSION_SECONDS));
+        let now = now_epoch();
+        let source_identity = caller
+            .session
+            .as_ref()
+            .and_then(|s| s.source_identity.clone());
+        let credentials = self.issue(SessionClaims {
+            account: target.to_string(),
+            principal_kind: SessionPrincipalKind::RootTask,
+            principal_arn: format!("arn:aws:iam::{target}:root"),
+            principal_id: target.to_string(),
+            issued_at: now,
+            expires_at: now + seconds,
+            source_identity: source_identity.clone(),
+            session_policy: Some(task.default_document()),
+            ..SessionClaims::default()
+        })?;
+        Ok(AssumedRoot {
+            credentials,
+            source_identity,
+        })
+    }
+
     /// The session policies of a request as one document: the inline policy
     /// and the documents of the managed policy ARNs, statements joined.
     /// AWS caps their combined plain text at 2,048 characters.
@@ -679,6 +764,34 @@ pub struct AssumedRole {
     /// Reported only when session policies or tags were passed, as AWS does.
     pub packed_policy_size: Option<i32>,
     /// The session's SourceIdentity, set now or inherited from the calling session.
+    pub source_identity: Option<String>,
+}
+
+/// The path of AWS's task policies for AssumeRoot (`IAMAuditRootUserCredentials`,
+/// `IAMCreateRootUserPassword`, `IAMDeleteRootUserCredentials`, `S3UnlockBucketPolicy`,
+/// `SQSUnlockQueuePolicy`).
+pub const ROOT_TASK_POLICY_PREFIX: &str = "arn:aws:iam::aws:policy/root-task/";
+
+/// AssumeRoot's default and longest session (STS API reference: 900 seconds).
+const ROOT_SESSION_SECONDS: i32 = 900;
+
+/// The account a TargetPrincipal names: a 12-digit account id, or the root
+/// user's ARN `arn:aws:iam::ACCOUNT:root`. Authorization reads it through
+/// this function too, so the resource authorized is the account acted on.
+pub fn root_target_account(target: &str) -> Option<&str> {
+    let account = target
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|rest| rest.strip_suffix(":root"))
+        .unwrap_or(target);
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+}
+
+/// AssumeRoot's result.
+#[derive(Debug, Clone)]
+pub struct AssumedRoot {
+    /// The privileged session's credentials.
+    pub credentials: TemporaryCredentials,
+    /// The caller's source identity, if its session has one.
     pub source_identity: Option<String>,
 }
 

@@ -68,6 +68,9 @@ pub enum SessionPrincipalKind {
     AssumedRole,
     /// A federated user (GetFederationToken).
     FederatedUser,
+    /// A member account's root user in a privileged-task session (AssumeRoot): its task policy travels as
+    /// the session policy and only denies.
+    RootTask,
 }
 
 impl SessionPrincipalKind {
@@ -77,6 +80,7 @@ impl SessionPrincipalKind {
             Self::User => 1,
             Self::AssumedRole => 2,
             Self::FederatedUser => 3,
+            Self::RootTask => 4,
         }
     }
 
@@ -86,6 +90,7 @@ impl SessionPrincipalKind {
             1 => Self::User,
             2 => Self::AssumedRole,
             3 => Self::FederatedUser,
+            4 => Self::RootTask,
             _ => return None,
         })
     }

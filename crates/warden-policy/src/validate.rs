@@ -520,7 +520,13 @@ fn iam_resource_problem(resource: &str) -> Option<(&'static str, String)> {
     }
     if service == "iam" {
         if let Some(part) = resource_part {
-            if part != "*" && !IAM_RESOURCE_TYPES.iter().any(|t| part.starts_with(t)) {
+            // `root` is the root user (`sts:AssumeRoot`'s resource type in the Service Authorization
+            // Reference; AWS's own AssumeRoot example policies name `arn:aws:iam::ACCOUNT:root`). The
+            // recorded message predates that resource type and does not list it.
+            if part != "*"
+                && part != "root"
+                && !IAM_RESOURCE_TYPES.iter().any(|t| part.starts_with(t))
+            {
                 return Some((
                     "INVALID_IAM_RESOURCE_PATH",
                     format!(
@@ -1429,6 +1435,19 @@ mod tests {
         assert_eq!(
             validate(uni, PolicyType::Identity).error.map(|e| e.code()),
             Some("INVALID_CHARACTER")
+        );
+    }
+
+    #[test]
+    fn the_root_user_is_an_iam_resource() {
+        // sts:AssumeRoot's resource (IAM User Guide, id_root-user-privileged-task example policies).
+        assert_eq!(iam_resource_problem("arn:aws:iam::111122223333:root"), None);
+        assert_eq!(iam_resource_problem("arn:aws:iam::*:root"), None);
+        // Only the bare type: a path under it is no IAM resource.
+        let refused = iam_resource_problem("arn:aws:iam::111122223333:root/x");
+        assert_eq!(
+            refused.map(|(code, _)| code),
+            Some("INVALID_IAM_RESOURCE_PATH")
         );
     }
 }

@@ -140,6 +140,26 @@ impl StsApi for Sts<'_> {
         })
     }
 
+    fn assume_root(&self, ctx: &RequestCtx, input: AssumeRootRequest) -> R<AssumeRootResponse> {
+        let Some(task) = input.task_policy_arn.arn else {
+            return Err(ApiError::new(
+                ErrorCode::ValidationError,
+                "TaskPolicyArn must name an AWS managed policy for root tasks.",
+            )
+            .into());
+        };
+        let out = self.app.sts(ctx).assume_root(
+            &input.target_principal,
+            &task,
+            input.duration_seconds,
+        )?;
+        Ok(AssumeRootResponse {
+            credentials: Some(credentials_out(out.credentials)),
+            source_identity: out.source_identity,
+            ..AssumeRootResponse::default()
+        })
+    }
+
     fn get_scoped_credentials(
         &self,
         ctx: &RequestCtx,

@@ -44,6 +44,8 @@ pub enum SessionKind {
     AssumedRole,
     /// GetFederationToken credentials.
     Federation,
+    /// AssumeRoot credentials: a member account's root user, limited by a task policy.
+    RootTask,
 }
 
 /// Facts about temporary credentials.
@@ -192,6 +194,7 @@ impl Warden {
         let gone = || CoreError::InvalidClientTokenId;
         let (kind, session_kind) = match claims.principal_kind {
             SessionPrincipalKind::Root => (PrincipalKind::Root, SessionKind::SessionToken),
+            SessionPrincipalKind::RootTask => (PrincipalKind::Root, SessionKind::RootTask),
             SessionPrincipalKind::User => {
                 let lower = claims.user_name_lower.clone().ok_or_else(gone)?;
                 state

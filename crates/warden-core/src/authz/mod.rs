@@ -337,10 +337,21 @@ fn session_policy(text: &str) -> Arc<Policy> {
     compiled
 }
 
+/// What an AssumeRoot session's root user may do before its task policy's denies.
+#[expect(
+    clippy::expect_used,
+    reason = "a literal policy; the unit tests below force it"
+)]
+static ALLOW_EVERYTHING: LazyLock<Arc<Policy>> = LazyLock::new(|| {
+    let text =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    Arc::new(Policy::parse(text).expect("a valid literal policy"))
+});
+
 /// What an unreadable session policy stands for.
 #[expect(
     clippy::expect_used,
-    reason = "a literal policy; `deny_everything_parses` tests it"
+    reason = "a literal policy; the unit tests below force it"
 )]
 static DENY_EVERYTHING: LazyLock<Arc<Policy>> = LazyLock::new(|| {
     let text =
@@ -584,6 +595,11 @@ impl Warden {
             Some(_) if resource.starts_with("arn:aws:organizations::") => {
                 ctx.set_resource_account(&caller.account);
             }
+            // AssumeRoot's resource is a member's root user, in another account, with no
+            // resource policy: the member's trust is the organization's RootSessions feature,
+            // which the operation checks. The caller's own policies decide, as AWS grants it
+            // to management-account principals by identity policy alone.
+            Some(_) if action == "sts:AssumeRoot" => ctx.set_resource_account(&caller.account),
             Some(a) if !a.is_empty() => {
                 let org = if a == caller.account {
                     resolved.account_org.clone()
@@ -605,11 +621,29 @@ impl Warden {
         }
         drop(s);
         principal_keys(caller, &resolved, &mut ctx, facts.now);
-        let session = caller
-            .session
-            .as_ref()
+        let session_info = caller.session.as_ref();
+        let own = session_info
             .and_then(|s| s.session_policy.as_deref())
             .map(|text| NamedPolicy::new("session policy", session_policy(text)));
+        // AssumeRoot's task policies only deny (their allow is the root user's own): beside one, a
+        // policy that allows everything meets the "some session policy allows" rule, and the task
+        // policy's denies still apply.
+        let root_task = session_info.is_some_and(|s| s.kind == SessionKind::RootTask);
+        let (pair, one);
+        let session: &[NamedPolicy] = match own {
+            Some(task) if root_task => {
+                pair = [
+                    task,
+                    NamedPolicy::new("root user", Arc::clone(&ALLOW_EVERYTHING)),
+                ];
+                &pair
+            }
+            Some(policy) => {
+                one = [policy];
+                &one
+            }
+            None => &[],
+        };
         // GetScopedCredentials' layers; no allocation for the usual session without any.
         let scope_down: Vec<NamedPolicy> = caller
             .session
@@ -625,7 +659,7 @@ impl Warden {
         let set = PolicySet {
             identity: &resolved.identity,
             boundary: resolved.boundary.as_ref(),
-            session: session.as_slice(),
+            session,
             scope_down: &scope_down,
             resource: resource_policy,
             scp_levels: resolved.scp_levels.as_deref().unwrap_or_default(),

@@ -22,6 +22,7 @@ pub fn ensure_account(w: &Warden, account: &str) -> Result<bool> {
             created: now_epoch(),
             alias: None,
             password_policy: None,
+            root_access: None,
         };
         Ok((vec![Change::Account(acct)], true))
     })

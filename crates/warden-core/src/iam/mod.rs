@@ -20,6 +20,7 @@ pub mod mfa;
 pub mod passwords;
 pub mod policies;
 pub mod roles;
+pub mod root_access;
 pub mod service_credentials;
 pub mod ssh_keys;
 pub mod users;

@@ -10,6 +10,7 @@ mod instance_profiles;
 mod mfa;
 mod policies;
 mod roles;
+mod root_access;
 mod service_credentials;
 mod simulation;
 mod ssh_keys;
@@ -229,6 +230,11 @@ impl IamApi for Iam<'_> {
     fn delete_account_alias(&self, ctx: &RequestCtx, i: DeleteAccountAliasRequest) -> R<()> { account::delete_account_alias(self.app, ctx, i) }
     fn list_account_aliases(&self, ctx: &RequestCtx, i: ListAccountAliasesRequest) -> R<ListAccountAliasesResponse> { account::list_account_aliases(self.app, ctx, i) }
     fn get_account_summary(&self, ctx: &RequestCtx) -> R<GetAccountSummaryResponse> { account::get_account_summary(self.app, ctx) }
+    fn list_organizations_features(&self, ctx: &RequestCtx, _: ListOrganizationsFeaturesRequest) -> R<ListOrganizationsFeaturesResponse> { root_access::list_organizations_features(self.app, ctx) }
+    fn enable_organizations_root_sessions(&self, ctx: &RequestCtx, _: EnableOrganizationsRootSessionsRequest) -> R<EnableOrganizationsRootSessionsResponse> { root_access::enable_root_sessions(self.app, ctx) }
+    fn disable_organizations_root_sessions(&self, ctx: &RequestCtx, _: DisableOrganizationsRootSessionsRequest) -> R<DisableOrganizationsRootSessionsResponse> { root_access::disable_root_sessions(self.app, ctx) }
+    fn enable_organizations_root_credentials_management(&self, ctx: &RequestCtx, _: EnableOrganizationsRootCredentialsManagementRequest) -> R<EnableOrganizationsRootCredentialsManagementResponse> { root_access::enable_root_credentials_management(self.app, ctx) }
+    fn disable_organizations_root_credentials_management(&self, ctx: &RequestCtx, _: DisableOrganizationsRootCredentialsManagementRequest) -> R<DisableOrganizationsRootCredentialsManagementResponse> { root_access::disable_root_credentials_management(self.app, ctx) }
     fn put_user_policy(&self, ctx: &RequestCtx, i: PutUserPolicyRequest) -> R<()> { policies::put_user_policy(self.app, ctx, i) }
     fn get_user_policy(&self, ctx: &RequestCtx, i: GetUserPolicyRequest) -> R<GetUserPolicyResponse> { policies::get_user_policy(self.app, ctx, i) }
     fn list_user_policies(&self, ctx: &RequestCtx, i: ListUserPoliciesRequest) -> R<ListUserPoliciesResponse> { policies::list_user_policies(self.app, ctx, i) }

@@ -657,7 +657,11 @@ pub fn fill(resource: &ResourceSpec, lookup: &dyn Lookup) -> String {
             format!("arn:aws:sts::{account}:federated-user/{}", p(name_param))
         }
         ResourceSpec::AccountRoot { account_param } => {
-            format!("arn:aws:iam::{}:root", p(account_param))
+            let given = p(account_param);
+            // TargetPrincipal is an account id or the root user's ARN; AssumeRoot reads it with the
+            // same function, so both name one account.
+            let account = crate::sts::root_target_account(&given).unwrap_or(&given);
+            format!("arn:aws:iam::{account}:root")
         }
         ResourceSpec::RenameTarget {
             kind,
