@@ -9,8 +9,8 @@ use warden_store::{Mutation, Record};
 
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
-use crate::iam::policies::{compile_inline, compile_versions};
 use crate::iam::certificates::{ServerCertificate, SigningCertificate};
+use crate::iam::policies::{compile_inline, compile_versions};
 use crate::iam::service_credentials::ServiceCredential;
 use crate::iam::ssh_keys::SshPublicKey;
 use crate::model::{

@@ -165,7 +165,11 @@ fn find_server<'a>(s: &'a State, account: &str, name: &str) -> Result<&'a Server
 }
 
 /// `(owner's unique id, owner's name)`; NoSuchEntity for an unknown user.
-fn owner_of(s: &State, account: &str, owner: CertificateOwner<'_>) -> Result<(Option<String>, String)> {
+fn owner_of(
+    s: &State,
+    account: &str,
+    owner: CertificateOwner<'_>,
+) -> Result<(Option<String>, String)> {
     match owner {
         CertificateOwner::User(name) => {
             let user = find_user(s, account, name)?;
@@ -212,7 +216,10 @@ impl Iam<'_> {
     /// a certificate outside its validity), KeyPairMismatch for another
     /// certificate's key, EntityAlreadyExists for a taken name,
     /// LimitExceeded past [`SERVER_CERTIFICATES_PER_ACCOUNT`].
-    pub fn upload_server_certificate(&self, req: NewServerCertificate) -> Result<ServerCertificate> {
+    pub fn upload_server_certificate(
+        &self,
+        req: NewServerCertificate,
+    ) -> Result<ServerCertificate> {
         let account = self.account;
         check_new_tags(&req.tags)?;
         let cert = x509::parse_body(&req.body, now_epoch())?;
@@ -324,7 +331,12 @@ impl Iam<'_> {
     }
 
     /// TagServerCertificate (`tags`) and UntagServerCertificate (`remove`).
-    pub fn tag_server_certificate(&self, name: &str, tags: &[Tag], remove: &[String]) -> Result<()> {
+    pub fn tag_server_certificate(
+        &self,
+        name: &str,
+        tags: &[Tag],
+        remove: &[String],
+    ) -> Result<()> {
         self.warden.write(|s| {
             let mut cert = find_server(s, self.account, name)?.clone();
             merge_tags(&mut cert.tags, tags)?;

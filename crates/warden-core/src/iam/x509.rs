@@ -204,9 +204,14 @@ pub(crate) fn check_chain(body: &Certificate, chain: &str) -> Result<()> {
 /// The public part of an uploaded private key.
 #[derive(Debug, PartialEq, Eq)]
 enum KeyPublic {
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     /// The private scalar, to be multiplied out on the certificate's curve.
-    Ec { scalar: Vec<u8> },
+    Ec {
+        scalar: Vec<u8>,
+    },
 }
 
 /// Checks that `private_key` is one unencrypted PEM private key (PKCS#1,
@@ -398,6 +403,8 @@ mod tests {
 
     #[test]
     fn the_chain_index_counts_chain_certificates_from_one() {
-        assert!(bad_chain(1).to_string().ends_with("invalid certificate is: 1"));
+        assert!(bad_chain(1)
+            .to_string()
+            .ends_with("invalid certificate is: 1"));
     }
 }
