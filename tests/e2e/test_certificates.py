@@ -428,6 +428,23 @@ def test_operations_on_a_stored_certificate_are_authorized_on_its_real_path(serv
     iam.delete_server_certificate(ServerCertificateName=name)
 
 
+def test_a_rename_needs_update_on_the_new_name_too(server, iam, rsa):
+    """UpdateServerCertificate's reference: the caller needs the action on the old and the new name."""
+    name, new = unique("old"), unique("new")
+    upload(iam, name, rsa)
+    caller, creds = create_user_with_key(iam)
+    client = make_client("iam", server.url, creds)
+    grant(iam, caller["UserName"], ["iam:UpdateServerCertificate"], f"arn:aws:iam::{ACCOUNT_ID}:server-certificate/{name}")
+    target = f"arn:aws:iam::{ACCOUNT_ID}:server-certificate/{new}"
+    with raises_aws("AccessDenied", access_denied_message(caller["Arn"], "iam:UpdateServerCertificate", target), 403):
+        client.update_server_certificate(ServerCertificateName=name, NewServerCertificateName=new)
+    iam.get_server_certificate(ServerCertificateName=name)
+    # The control: granted on the new name as well.
+    grant(iam, caller["UserName"], ["iam:UpdateServerCertificate"], target)
+    client.update_server_certificate(ServerCertificateName=name, NewServerCertificateName=new)
+    iam.delete_server_certificate(ServerCertificateName=new)
+
+
 def test_a_resource_tag_condition_decides_delete(server, iam, rsa):
     keep, doomed = unique("keep"), unique("doomed")
     upload(iam, keep, rsa, Tags=[{"Key": "protected", "Value": "yes"}])

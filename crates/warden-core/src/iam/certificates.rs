@@ -357,10 +357,12 @@ impl Iam<'_> {
     ) -> Result<SigningCertificateView> {
         use base64::Engine;
         let account = self.account;
+        // Parsed outside the write; its error waits for the user check.
+        let parsed = x509::parse_body(body, now_epoch())
+            .map(|c| base64::engine::general_purpose::STANDARD.encode(&c.der));
         self.warden.write(|s| {
             let (user_id, user_name) = owner_of(s, account, owner)?;
-            let cert = x509::parse_body(body, now_epoch())?;
-            let der = base64::engine::general_purpose::STANDARD.encode(&cert.der);
+            let der = parsed?;
             if signing_of(s, account).any(|c| c.der == der) {
                 // Our text, from the API reference's description of the error.
                 return Err(CoreError::DuplicateCertificate(
