@@ -33,6 +33,7 @@ DuplicateCertificate's text, and the account id as the UserName of root's signin
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import json
 import shutil
@@ -256,6 +257,57 @@ def test_malformed_bodies_and_keys_are_refused_with_aws_texts(iam, pki, rsa):
     assert name not in [m["ServerCertificateName"] for m in iam.list_server_certificates()["ServerCertificateMetadataList"]]
     # The control: the same name with the matching pair.
     upload(iam, name, rsa)
+    iam.delete_server_certificate(ServerCertificateName=name)
+
+
+def _der_tlvs(data: bytes) -> list[tuple[int, bytes]]:
+    """The (tag, content) TLVs of DER `data`, one level deep."""
+    out, i = [], 0
+    while i < len(data):
+        tag, length = data[i], data[i + 1]
+        i += 2
+        if length & 0x80:
+            n = length & 0x7F
+            length = int.from_bytes(data[i : i + n], "big")
+            i += n
+        out.append((tag, data[i : i + length]))
+        i += length
+    return out
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    if n < 0x80:
+        return bytes([tag, n]) + content
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + content
+
+
+def test_an_rsa_key_whose_primes_are_not_its_modulus_is_no_key(iam, pki):
+    """A PKCS#1 key carrying the certificate's modulus and exponent over another key's private
+    numbers is refused as unparsable (our choice of answer; AWS's is not recorded)."""
+    body, key = pki.pair()
+    _, other = pki.pair()
+    def ints(pem: str) -> list[bytes]:
+        der = base64.b64decode("".join(l for l in pem.splitlines() if not l.startswith("-----")))
+        [(_, seq)] = _der_tlvs(der)
+        return [c for _, c in _der_tlvs(seq)]
+
+    mine, theirs = ints(pki.pkcs1(key)), ints(pki.pkcs1(other))
+    forged = [mine[0], mine[1], mine[2]] + theirs[3:]
+    der = _der(0x30, b"".join(_der(0x02, c) for c in forged))
+    b64 = base64.b64encode(der).decode()
+    pem = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(b64[i : i + 64] for i in range(0, len(b64), 64))
+    pem += "\n-----END RSA PRIVATE KEY-----\n"
+    name = unique("forged")
+    with raises_aws("MalformedCertificate", UNPARSABLE, 400):
+        iam.upload_server_certificate(ServerCertificateName=name, CertificateBody=body, PrivateKey=pem)
+    # The control: the same re-encoding of the real key is accepted.
+    real = _der(0x30, b"".join(_der(0x02, c) for c in mine))
+    b64 = base64.b64encode(real).decode()
+    pem = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(b64[i : i + 64] for i in range(0, len(b64), 64))
+    pem += "\n-----END RSA PRIVATE KEY-----\n"
+    iam.upload_server_certificate(ServerCertificateName=name, CertificateBody=body, PrivateKey=pem)
     iam.delete_server_certificate(ServerCertificateName=name)
 
 

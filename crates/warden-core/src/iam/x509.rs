@@ -300,15 +300,37 @@ fn parse_private_key(label: &str, der: &[u8]) -> Option<KeyPublic> {
     }
 }
 
-/// RSAPrivateKey (RFC 8017): version, n, e, d, p, q, dp, dq, qinv.
+/// RSAPrivateKey (RFC 8017): version, n, e, d, p, q, dp, dq, qinv. A key
+/// whose primes do not multiply to its modulus is no key (so a modulus
+/// copied from the certificate onto other numbers does not pass as its key).
 fn pkcs1(der: &[u8]) -> Option<KeyPublic> {
     let items = sequence(der)?;
     if items.len() < 9 {
         return None;
     }
-    let n = strip_zeros(items[1].as_slice().ok()?);
-    let e = strip_zeros(items[2].as_slice().ok()?);
-    (!n.is_empty() && !e.is_empty()).then_some(KeyPublic::Rsa { n, e })
+    let int = |i: usize| items[i].as_slice().ok().map(strip_zeros);
+    let (n, e, p, q) = (int(1)?, int(2)?, int(4)?, int(5)?);
+    if n.is_empty() || e.is_empty() || strip_zeros(&multiply(&p, &q)) != n {
+        return None;
+    }
+    Some(KeyPublic::Rsa { n, e })
+}
+
+/// The product of two big-endian unsigned numbers (schoolbook; a few
+/// thousand byte products for a 4096-bit key).
+fn multiply(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u32; a.len() + b.len()];
+    for (i, &x) in a.iter().enumerate().rev() {
+        let mut carry = 0u32;
+        for (j, &y) in b.iter().enumerate().rev() {
+            let at = i + j + 1;
+            let t = out[at] + u32::from(x) * u32::from(y) + carry;
+            out[at] = t & 0xff;
+            carry = t >> 8;
+        }
+        out[i] += carry;
+    }
+    out.into_iter().map(|d| d as u8).collect()
 }
 
 /// ECPrivateKey (RFC 5915): version 1, the scalar, optional curve and point.
@@ -399,6 +421,19 @@ mod tests {
             let err = check_private_key(&cert, key).unwrap_err();
             assert_eq!(err.to_string(), UNPARSABLE);
         }
+    }
+
+    #[test]
+    fn multiply_is_big_endian_schoolbook() {
+        assert_eq!(
+            strip_zeros(&multiply(&[0xff, 0xff], &[0xff])),
+            vec![0xfe, 0xff, 0x01]
+        );
+        assert_eq!(
+            strip_zeros(&multiply(&[0x01, 0x00], &[0x01, 0x00])),
+            vec![1, 0, 0]
+        );
+        assert_eq!(strip_zeros(&multiply(&[], &[7])), Vec::<u8>::new());
     }
 
     #[test]
