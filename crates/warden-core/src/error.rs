@@ -30,6 +30,16 @@ pub enum CoreError {
     /// IAM `DuplicateSSHPublicKey`: the user already holds that SSH public key.
     #[error("{0}")]
     DuplicateSSHPublicKey(String),
+    /// IAM `MalformedCertificate`: a certificate, chain or private key that does not parse, or a
+    /// certificate outside its validity.
+    #[error("{0}")]
+    MalformedCertificate(String),
+    /// IAM `KeyPairMismatch`: the private key is not the certificate's.
+    #[error("{0}")]
+    KeyPairMismatch(String),
+    /// IAM `DuplicateCertificate`: the signing certificate is already held in the account.
+    #[error("{0}")]
+    DuplicateCertificate(String),
     /// IAM `InvalidInput`: a parameter is well-formed but not acceptable.
     #[error("{0}")]
     InvalidInput(String),
@@ -221,6 +231,9 @@ impl CoreError {
             Self::InvalidPublicKey(_) => ErrorCode::InvalidPublicKey,
             Self::UnrecognizedPublicKeyEncoding(_) => ErrorCode::UnrecognizedPublicKeyEncoding,
             Self::DuplicateSSHPublicKey(_) => ErrorCode::DuplicateSSHPublicKey,
+            Self::MalformedCertificate(_) => ErrorCode::MalformedCertificate,
+            Self::KeyPairMismatch(_) => ErrorCode::KeyPairMismatch,
+            Self::DuplicateCertificate(_) => ErrorCode::DuplicateCertificate,
             Self::InvalidInput(_) => ErrorCode::InvalidInput,
             Self::ValidationError(_) => ErrorCode::ValidationError,
             Self::InvalidParameterValue(_) => ErrorCode::InvalidParameterValue,

@@ -9,6 +9,7 @@ use warden_store::{Mutation, Record};
 
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
+use crate::iam::certificates::{ServerCertificate, SigningCertificate};
 use crate::iam::policies::{compile_inline, compile_versions};
 use crate::iam::service_credentials::ServiceCredential;
 use crate::iam::ssh_keys::SshPublicKey;
@@ -65,6 +66,10 @@ pub struct State {
     pub ssh_public_keys: BTreeMap<(String, String), SshPublicKey>,
     /// Users' service-specific credentials by `(account, credential id)`.
     pub service_credentials: BTreeMap<(String, String), ServiceCredential>,
+    /// Server certificates by `(account, lower-cased name)`.
+    pub server_certificates: BTreeMap<NameKey, ServerCertificate>,
+    /// Signing certificates of users and root by `(account, certificate id)`.
+    pub signing_certificates: BTreeMap<(String, String), SigningCertificate>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
     /// Where each stored organization's list elements sit in the store, by
@@ -274,6 +279,8 @@ entity_kinds! {
     InstanceProfile(InstanceProfile) => instance_profiles, "instance_profile", Unaffected;
     SshPublicKey(SshPublicKey) => ssh_public_keys, "ssh_public_key", Unaffected;
     ServiceCredential(ServiceCredential) => service_credentials, "service_credential", Unaffected;
+    ServerCertificate(ServerCertificate) => server_certificates, "server_certificate", Unaffected;
+    SigningCertificate(SigningCertificate) => signing_certificates, "signing_certificate", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
 }
@@ -373,6 +380,18 @@ impl Entity for ServiceCredential {
     }
 }
 
+impl Entity for ServerCertificate {
+    fn store_key(&self) -> (String, String) {
+        name_key(&self.account, &self.name)
+    }
+}
+
+impl Entity for SigningCertificate {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.id.clone())
+    }
+}
+
 impl Entity for Organization {
     fn store_key(&self) -> (String, String) {
         (self.management_account.clone(), self.id.clone())
@@ -400,6 +419,8 @@ impl Change {
             Change::InstanceProfile(p) => &p.account,
             Change::SshPublicKey(k) => &k.account,
             Change::ServiceCredential(c) => &c.account,
+            Change::ServerCertificate(c) => &c.account,
+            Change::SigningCertificate(c) => &c.account,
             Change::Organization(o) => &o.management_account,
             Change::Delete(_, (account, _)) => account,
         };

@@ -95,7 +95,10 @@ impl Lookup for View<'_> {
                 .instance_profiles_of(account)
                 .find(|p| p.name.eq_ignore_ascii_case(name))
                 .map(|p| (p.name.clone(), p.path.clone())),
-            EntityKind::ServerCertificate => None,
+            EntityKind::ServerCertificate => s
+                .server_certificates
+                .get(&crate::state::name_key(account, name))
+                .map(|c| (c.name.clone(), c.path.clone())),
         }
     }
 
@@ -149,6 +152,15 @@ fn target<'s>(s: &'s State, arn: &'s str) -> Option<Target<'s>> {
             .find(|p| p.name.eq_ignore_ascii_case(name))
             .map(|p| Target {
                 tags: &p.tags,
+                boundary: None,
+                iam_tags: false,
+            }),
+        "server-certificate" => s
+            .server_certificates
+            .get(&crate::state::name_key(account, name))
+            .filter(|c| c.arn() == arn)
+            .map(|c| Target {
+                tags: &c.tags,
                 boundary: None,
                 iam_tags: false,
             }),
@@ -344,7 +356,7 @@ mod tests {
         }]
     }
 
-    /// A model holding one user, group, role and instance profile, each
+    /// A model holding one user, group, role, instance profile and server certificate, each
     /// named `Stored` at `/p/`; the user and role are tagged and bounded.
     fn world() -> (Warden, Caller) {
         let w = Warden::in_memory_for_tests(ACCT).unwrap();
@@ -371,12 +383,33 @@ mod tests {
         w.iam(ACCT)
             .create_instance_profile("Stored", Some("/p/"), Vec::new())
             .unwrap();
+        // Stored directly: an upload needs a real certificate and key.
+        let cert = crate::iam::certificates::ServerCertificate {
+            id: "ASCAEXAMPLEEXAMPLEXX".into(),
+            account: ACCT.into(),
+            name: "Stored".into(),
+            path: "/p/".into(),
+            body: String::new(),
+            chain: None,
+            sealed_private_key: String::new(),
+            expiration: 0,
+            uploaded: 0,
+            tags: tag(),
+        };
+        w.write(|_| Ok((vec![crate::state::Change::ServerCertificate(cert)], ())))
+            .unwrap();
         let caller = user_in(&w, ACCT, "caller");
         (w, caller)
     }
 
     /// Parameters naming an existing entity, spelt in another case.
-    const NAME_PARAMS: &[&str] = &["UserName", "GroupName", "RoleName", "InstanceProfileName"];
+    const NAME_PARAMS: &[&str] = &[
+        "UserName",
+        "GroupName",
+        "RoleName",
+        "InstanceProfileName",
+        "ServerCertificateName",
+    ];
 
     #[test]
     fn every_row_names_existing_entities_by_their_stored_name_and_path() {
@@ -409,6 +442,12 @@ mod tests {
         for (op, name_param, new_name_param, kind) in [
             ("UpdateUser", "UserName", "NewUserName", "user"),
             ("UpdateGroup", "GroupName", "NewGroupName", "group"),
+            (
+                "UpdateServerCertificate",
+                "ServerCertificateName",
+                "NewServerCertificateName",
+                "server-certificate",
+            ),
         ] {
             let row = actions::spec("iam", op).unwrap();
             let moved = |name: &str| match name {
@@ -548,6 +587,21 @@ mod tests {
         assert!(all[1].keys.iter().any(|(k, v)| k == "iam:PassedToService"
             && *v == ContextValue::from("ec2.amazonaws.com".to_string())));
         assert!(all[1].keys.iter().any(|(k, _)| k == "iam:ResourceTag/team"));
+    }
+
+    #[test]
+    fn a_server_certificate_brings_its_aws_resource_tags_only() {
+        let (w, caller) = world();
+        let s = w.read();
+        let row = actions::spec("iam", "DeleteServerCertificate").unwrap();
+        let params = |name: &str| (name == "ServerCertificateName").then(|| "STORED".to_string());
+        let check = &checks(&s, &caller, row, &params)[0];
+        assert_eq!(
+            check.resource,
+            format!("arn:aws:iam::{ACCT}:server-certificate/p/Stored")
+        );
+        assert!(check.keys.iter().any(|(k, _)| k == "aws:ResourceTag/team"));
+        assert!(!check.keys.iter().any(|(k, _)| k == "iam:ResourceTag/team"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! (with instance profiles), inline and managed policies (customer ones in
 //! [`policies`], AWS's in [`managed_policies`]), credentials (access
 //! [`keys`], console [`passwords`], [`mfa`] devices, [`ssh_keys`],
-//! [`service_credentials`]) and the
+//! [`service_credentials`]), server and signing [`certificates`] and the
 //! account-wide walk of GetAccountAuthorizationDetails
 //! ([`authorization_details`]). Everything here belongs to one account
 //! (AWS managed policies aside, which every account sees); what reaches
@@ -13,6 +13,7 @@
 
 pub mod account;
 pub mod authorization_details;
+pub mod certificates;
 pub mod groups;
 pub mod keys;
 pub mod managed_policies;
@@ -24,6 +25,7 @@ pub mod root_access;
 pub mod service_credentials;
 pub mod ssh_keys;
 pub mod users;
+pub(crate) mod x509;
 
 use crate::Warden;
 

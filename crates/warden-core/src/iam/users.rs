@@ -202,7 +202,8 @@ impl Iam<'_> {
                 || crate::iam::ssh_keys::user_has_ssh_keys(s, account, &user.id)
                 || crate::iam::service_credentials::user_has_service_credentials(
                     s, account, &user.id,
-                );
+                )
+                || crate::iam::certificates::user_has_signing_certificates(s, account, &user.id);
             if owns_something {
                 return Err(CoreError::DeleteConflict(
                     "Cannot delete entity, must remove referenced objects first.".to_string(),

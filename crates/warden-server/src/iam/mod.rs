@@ -4,6 +4,7 @@
 //! one function in its family and one line here.
 
 mod account;
+mod certificates;
 mod credentials;
 mod groups;
 mod instance_profiles;
@@ -166,6 +167,18 @@ impl IamApi for Iam<'_> {
     fn reset_service_specific_credential(&self, ctx: &RequestCtx, i: ResetServiceSpecificCredentialRequest) -> R<ResetServiceSpecificCredentialResponse> { service_credentials::reset_service_specific_credential(self.app, ctx, i) }
     fn update_service_specific_credential(&self, ctx: &RequestCtx, i: UpdateServiceSpecificCredentialRequest) -> R<()> { service_credentials::update_service_specific_credential(self.app, ctx, i) }
     fn delete_service_specific_credential(&self, ctx: &RequestCtx, i: DeleteServiceSpecificCredentialRequest) -> R<()> { service_credentials::delete_service_specific_credential(self.app, ctx, i) }
+    fn upload_server_certificate(&self, ctx: &RequestCtx, i: UploadServerCertificateRequest) -> R<UploadServerCertificateResponse> { certificates::upload_server_certificate(self.app, ctx, i) }
+    fn get_server_certificate(&self, ctx: &RequestCtx, i: GetServerCertificateRequest) -> R<GetServerCertificateResponse> { certificates::get_server_certificate(self.app, ctx, i) }
+    fn list_server_certificates(&self, ctx: &RequestCtx, i: ListServerCertificatesRequest) -> R<ListServerCertificatesResponse> { certificates::list_server_certificates(self.app, ctx, i) }
+    fn update_server_certificate(&self, ctx: &RequestCtx, i: UpdateServerCertificateRequest) -> R<()> { certificates::update_server_certificate(self.app, ctx, i) }
+    fn delete_server_certificate(&self, ctx: &RequestCtx, i: DeleteServerCertificateRequest) -> R<()> { certificates::delete_server_certificate(self.app, ctx, i) }
+    fn tag_server_certificate(&self, ctx: &RequestCtx, i: TagServerCertificateRequest) -> R<()> { certificates::tag_server_certificate(self.app, ctx, i) }
+    fn untag_server_certificate(&self, ctx: &RequestCtx, i: UntagServerCertificateRequest) -> R<()> { certificates::untag_server_certificate(self.app, ctx, i) }
+    fn list_server_certificate_tags(&self, ctx: &RequestCtx, i: ListServerCertificateTagsRequest) -> R<ListServerCertificateTagsResponse> { certificates::list_server_certificate_tags(self.app, ctx, i) }
+    fn upload_signing_certificate(&self, ctx: &RequestCtx, i: UploadSigningCertificateRequest) -> R<UploadSigningCertificateResponse> { certificates::upload_signing_certificate(self.app, ctx, i) }
+    fn list_signing_certificates(&self, ctx: &RequestCtx, i: ListSigningCertificatesRequest) -> R<ListSigningCertificatesResponse> { certificates::list_signing_certificates(self.app, ctx, i) }
+    fn update_signing_certificate(&self, ctx: &RequestCtx, i: UpdateSigningCertificateRequest) -> R<()> { certificates::update_signing_certificate(self.app, ctx, i) }
+    fn delete_signing_certificate(&self, ctx: &RequestCtx, i: DeleteSigningCertificateRequest) -> R<()> { certificates::delete_signing_certificate(self.app, ctx, i) }
     fn create_login_profile(&self, ctx: &RequestCtx, i: CreateLoginProfileRequest) -> R<CreateLoginProfileResponse> { credentials::create_login_profile(self.app, ctx, i) }
     fn get_login_profile(&self, ctx: &RequestCtx, i: GetLoginProfileRequest) -> R<GetLoginProfileResponse> { credentials::get_login_profile(self.app, ctx, i) }
     fn update_login_profile(&self, ctx: &RequestCtx, i: UpdateLoginProfileRequest) -> R<()> { credentials::update_login_profile(self.app, ctx, i) }

@@ -33,7 +33,7 @@ fn credential_out(v: &ServiceCredentialView) -> ServiceSpecificCredential {
     }
 }
 
-fn status_of(s: &StatusType) -> R<KeyStatus> {
+pub(super) fn status_of(s: &StatusType) -> R<KeyStatus> {
     match s.as_str() {
         "Active" => Ok(KeyStatus::Active),
         "Inactive" => Ok(KeyStatus::Inactive),
