@@ -12,14 +12,15 @@
 pub mod access;
 pub mod actions;
 pub mod auth;
+pub mod external;
 pub mod simulate;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use warden_policy::{
-    evaluate, ContextValue, DecisionKind, EvalOptions, NamedPolicy, Policy, PolicySet, Principal,
-    RequestContext,
+    evaluate, ContextValue, Decision, DecisionKind, EvalOptions, NamedPolicy, Policy, PolicySet,
+    Principal, RequestContext,
 };
 
 use crate::authz::auth::{Caller, PrincipalKind, SessionKind};
@@ -41,6 +42,28 @@ pub struct RequestFacts {
     pub now: Epoch,
 }
 
+/// One request for the engine: who asks (nobody, for an anonymous request), to do what, on which
+/// resource of which account, with which keys and resource policy.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ask<'a> {
+    /// The authenticated caller; `None` for an anonymous request.
+    pub caller: Option<&'a Caller>,
+    /// The action, `service:Action`.
+    pub action: &'a str,
+    /// The resource ARN (or `*`).
+    pub resource: &'a str,
+    /// The account owning the resource when its ARN does not say (S3); `None` reads the ARN.
+    pub resource_account: Option<&'a str>,
+    /// Keys of the request.
+    pub facts: &'a RequestFacts,
+    /// Keys of this one check.
+    pub check_keys: &'a [(String, ContextValue)],
+    /// The resource's policy, if it has one.
+    pub resource_policy: Option<&'a NamedPolicy>,
+    /// Whether the resource policy must allow even in the same account.
+    pub require_resource_allow: bool,
+}
+
 /// STS operations that session credentials from GetSessionToken may call
 /// (STS API reference, GetSessionToken), and GetScopedCredentials, whose
 /// reference names GetSessionToken credentials as the way to scope down an
@@ -60,7 +83,7 @@ const STS_ALLOWED_FOR_FEDERATED_USERS: &[&str] =
 
 /// The limits AWS puts on GetSessionToken and GetFederationToken
 /// credentials, which hold whatever the policies say.
-fn check_session_limits(caller: &Caller, action: &str) -> Result<()> {
+pub(crate) fn check_session_limits(caller: &Caller, action: &str) -> Result<()> {
     // Federated users "cannot call IAM API operations" and no STS operation
     // but GetCallerIdentity (GetFederationToken API reference).
     if caller
@@ -359,11 +382,29 @@ static DENY_EVERYTHING: LazyLock<Arc<Policy>> = LazyLock::new(|| {
     Arc::new(Policy::parse(text).expect("a valid literal policy"))
 });
 
-/// Whether RCPs govern `action` on `resource`. Of the services warden
-/// serves, RCPs cover STS (IAM is not among the services RCPs support), and
-/// never service-linked roles.
+/// The services RCPs govern (Organizations User Guide, `orgs_manage_policies_rcps`, supported services:
+/// S3, STS, KMS, SQS and Secrets Manager at launch; Cognito, CloudWatch Logs, DynamoDB, ECR and
+/// OpenSearch Serverless since). IAM and Organizations are not among them.
+const RCP_SERVICES: &[&str] = &[
+    "s3",
+    "sts",
+    "kms",
+    "sqs",
+    "secretsmanager",
+    "cognito-identity",
+    "cognito-idp",
+    "logs",
+    "dynamodb",
+    "ecr",
+    "aoss",
+];
+
+/// Whether RCPs govern `action` on `resource`: an action of a service they support, never on a
+/// service-linked role.
 fn rcps_cover(action: &str, resource: &str) -> bool {
-    action.starts_with("sts:") && !resource.contains(":role/aws-service-role/")
+    let service = action.split(':').next().unwrap_or_default();
+    RCP_SERVICES.iter().any(|s| s.eq_ignore_ascii_case(service))
+        && !resource.contains(":role/aws-service-role/")
 }
 
 /// `aws:PrincipalOrgPaths` / `aws:ResourceOrgPaths` of an account: the
@@ -563,15 +604,61 @@ impl Warden {
         resource_policy: Option<&NamedPolicy>,
         require_resource_allow: bool,
     ) -> Result<()> {
+        let ask = Ask {
+            caller: Some(caller),
+            action,
+            resource,
+            resource_account: None,
+            facts,
+            check_keys,
+            resource_policy,
+            require_resource_allow,
+        };
+        self.decide_ask(&ask, |decision, _, ctx| {
+            if decision.kind == DecisionKind::Allow {
+                return Ok(());
+            }
+            let message = decision.access_denied_message(ctx).unwrap_or_else(|| {
+                format!(
+                    "User: {} is not authorized to perform: {action} on resource: {resource}",
+                    caller.arn
+                )
+            });
+            Err(CoreError::AccessDenied(message))
+        })?
+    }
+
+    /// Runs the engine for one [`Ask`] and hands the decision, with the
+    /// policies and context it was made from, to `report`. The one place a
+    /// request's policies and keys are gathered, for warden's own API and for
+    /// the services that ask warden ([`crate::authz::external`]).
+    pub(crate) fn decide_ask<T>(
+        &self,
+        ask: &Ask<'_>,
+        report: impl FnOnce(&Decision, &PolicySet<'_>, &RequestContext) -> T,
+    ) -> Result<T> {
+        let Ask {
+            caller,
+            action,
+            resource,
+            resource_account,
+            facts,
+            check_keys,
+            resource_policy,
+            require_resource_allow,
+        } = *ask;
         let s = self.read();
-        let resolved = self.resolved_policies.get(&s, caller)?;
-        let principal = match resolved
-            .principal
+        let resolved = caller
+            .map(|c| self.resolved_policies.get(&s, c))
+            .transpose()?;
+        let cached = resolved
             .as_ref()
-            .filter(|p| p.arn() == caller.arn)
-        {
-            Some(p) => p.clone(),
-            None => {
+            .and_then(|r| r.principal.as_ref())
+            .filter(|p| caller.is_some_and(|c| p.arn() == c.arn));
+        let principal = match (caller, cached) {
+            (None, _) => Principal::anonymous(),
+            (Some(_), Some(p)) => p.clone(),
+            (Some(caller), None) => {
                 let p = Principal::parse(&caller.arn)
                     .map_err(|e| CoreError::Internal(format!("caller ARN {}: {e}", caller.arn)))?;
                 match &caller.kind {
@@ -583,28 +670,46 @@ impl Warden {
         let mut ctx = RequestContext::new(principal, action, resource)
             .map_err(|e| CoreError::Internal(format!("request context: {e}")))?;
         let mut rcp_levels = None;
-        match resource.split(':').nth(4) {
+        let caller_account = caller.map(|c| c.account.as_str());
+        // The resource's account: as the asking service names it (S3 ARNs carry none), else the
+        // ARN's account field.
+        let owner = resource_account.or_else(|| resource.split(':').nth(4));
+        match owner {
             // AWS managed policies (account "aws") belong to no other
             // account: reading them is a same-account request. So are
             // Organizations resources, though their ARNs carry the
             // management account: a member's call is decided by its own
-            // policies, and then Organizations itself refuses what only
-            // the management account may do (warden serves no delegated
-            // administration, the one resource policy Organizations has).
-            Some("aws") => ctx.set_resource_account(&caller.account),
-            Some(_) if resource.starts_with("arn:aws:organizations::") => {
-                ctx.set_resource_account(&caller.account);
+            // policies, and then Organizations itself decides what only
+            // the management account (or its resource policy) allows.
+            Some("aws") if resource_account.is_none() => {
+                if let Some(a) = caller_account {
+                    ctx.set_resource_account(a);
+                }
+            }
+            Some(_)
+                if resource_account.is_none()
+                    && resource.starts_with("arn:aws:organizations::") =>
+            {
+                if let Some(a) = caller_account {
+                    ctx.set_resource_account(a);
+                }
             }
             // AssumeRoot's resource is a member's root user, in another account, with no
             // resource policy: the member's trust is the organization's RootSessions feature,
             // which the operation checks. The caller's own policies decide, as AWS grants it
             // to management-account principals by identity policy alone.
-            Some(_) if action == "sts:AssumeRoot" => ctx.set_resource_account(&caller.account),
+            Some(_) if action == "sts:AssumeRoot" => {
+                if let Some(a) = caller_account {
+                    ctx.set_resource_account(a);
+                }
+            }
             Some(a) if !a.is_empty() => {
-                let org = if a == caller.account {
-                    resolved.account_org.clone()
-                } else {
-                    org_facts(&s, a)
+                if resource_account.is_some() {
+                    ctx.set_resource_account(a);
+                }
+                let org = match (&resolved, caller_account) {
+                    (Some(r), Some(c)) if c == a => r.account_org.clone(),
+                    _ => org_facts(&s, a),
                 };
                 if let Some((id, path)) = org {
                     ctx.insert_static("aws:resourceorgid", id);
@@ -620,8 +725,13 @@ impl Warden {
             ctx.insert(k, v.clone());
         }
         drop(s);
-        principal_keys(caller, &resolved, &mut ctx, facts.now);
-        let session_info = caller.session.as_ref();
+        if let (Some(caller), Some(r)) = (caller, &resolved) {
+            principal_keys(caller, r, &mut ctx, facts.now);
+        } else {
+            ctx.insert_static("aws:currenttime", rfc3339(facts.now));
+            ctx.insert_static("aws:epochtime", facts.now.to_string());
+        }
+        let session_info = caller.and_then(|c| c.session.as_ref());
         let own = session_info
             .and_then(|s| s.session_policy.as_deref())
             .map(|text| NamedPolicy::new("session policy", session_policy(text)));
@@ -645,9 +755,7 @@ impl Warden {
             None => &[],
         };
         // GetScopedCredentials' layers; no allocation for the usual session without any.
-        let scope_down: Vec<NamedPolicy> = caller
-            .session
-            .as_ref()
+        let scope_down: Vec<NamedPolicy> = session_info
             .map(|s| {
                 s.claims
                     .scope_policies
@@ -656,35 +764,27 @@ impl Warden {
                     .collect()
             })
             .unwrap_or_default();
+        let scp_levels = resolved.as_ref().and_then(|r| r.scp_levels.as_deref());
         let set = PolicySet {
-            identity: &resolved.identity,
-            boundary: resolved.boundary.as_ref(),
+            identity: resolved.as_ref().map_or(&[], |r| r.identity.as_slice()),
+            boundary: resolved.as_ref().and_then(|r| r.boundary.as_ref()),
             session,
             scope_down: &scope_down,
             resource: resource_policy,
-            scp_levels: resolved.scp_levels.as_deref().unwrap_or_default(),
+            scp_levels: scp_levels.unwrap_or_default(),
             rcp_levels: rcp_levels.as_deref().unwrap_or_default(),
         };
         // Without SCPs (a standalone or management account, or SCPs not
         // enabled) the root user may do everything nothing explicitly
         // denies; with them, SCPs limit every principal, root included.
         let opts = EvalOptions {
-            principal_account_is_management: resolved.scp_levels.is_none(),
+            principal_account_is_management: scp_levels.is_none(),
             resource_account_is_management: rcp_levels.is_none(),
             require_resource_policy_allow: require_resource_allow,
             trust_and_key_policies_optional: false,
         };
         let decision = evaluate(&ctx, &set, &opts);
-        if decision.kind == DecisionKind::Allow {
-            return Ok(());
-        }
-        let message = decision.access_denied_message(&ctx).unwrap_or_else(|| {
-            format!(
-                "User: {} is not authorized to perform: {action} on resource: {resource}",
-                caller.arn
-            )
-        });
-        Err(CoreError::AccessDenied(message))
+        Ok(report(&decision, &set, &ctx))
     }
 }
 

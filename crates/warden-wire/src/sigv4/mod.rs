@@ -174,6 +174,56 @@ pub fn verify(
     }
 }
 
+/// Verifies a request whose body warden does not hold (a service asking the authorization API, the
+/// S3 gateway streaming a body): the canonical request's payload line is `payload_hash` as given (hex
+/// SHA-256, or S3's `UNSIGNED-PAYLOAD` and `STREAMING-...` markers), `req.body` is ignored, and a
+/// signed `x-amz-content-sha256` header must say the same. Whoever calls this must check that the
+/// body it forwards hashes to `payload_hash` (or is streamed and checked chunk by chunk).
+pub fn verify_with_payload_hash(
+    req: &HttpRequestParts<'_>,
+    auth: &ParsedAuth,
+    secret: &[u8],
+    cache: &SigningKeyCache,
+    now: OffsetDateTime,
+    payload_hash: &str,
+) -> Result<(), SigV4Error> {
+    parse::check_times(auth, now)?;
+    if let Some((_, v)) = req
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("x-amz-content-sha256"))
+    {
+        if v.trim_ascii() != payload_hash.as_bytes() {
+            return Err(SigV4Error::SignatureDoesNotMatch);
+        }
+    }
+    let key = cache.signing_key(
+        &auth.access_key_id,
+        &auth.scope.date,
+        &auth.scope.region,
+        &auth.scope.service,
+        secret,
+    );
+    let query_skip = match auth.kind {
+        AuthKind::Header => None,
+        AuthKind::Presigned => Some("X-Amz-Signature"),
+    };
+    let expected = compute_signature(
+        req,
+        &auth.signed_headers,
+        query_skip,
+        payload_hash.as_bytes(),
+        &parse::amz_date_bytes(auth.request_time),
+        &auth.scope,
+        &key,
+    );
+    if bool::from(expected.ct_eq(&auth.signature)) {
+        Ok(())
+    } else {
+        Err(SigV4Error::SignatureDoesNotMatch)
+    }
+}
+
 /// Client side: the `Authorization` header value for `req`.
 ///
 /// `req.headers` must already hold every header named in `signed_headers`
