@@ -403,3 +403,69 @@ def test_closing_needs_organizations_close_account_and_an_organization(warden_fa
     grant(iam, user["UserName"], ["organizations:CloseAccount"])
     u_orgs.close_account(AccountId=wd["member"])
     assert wd["orgs"].describe_account(AccountId=wd["member"])["Account"]["Status"] in ("PENDING_CLOSURE", "SUSPENDED")
+
+
+# --------------------------------------------------------------------------------------
+# EnableAllFeatures, in an organization made with consolidated billing only
+# --------------------------------------------------------------------------------------
+
+NOT_ALL_FEATURES = (
+    "You attempted to perform an operation that requires the organization to be configured to support all "
+    "features. An organization that supports only consolidated billing features can't perform this operation."
+)
+
+
+def test_enabling_all_features_asks_invited_members_then_the_management_account_finalizes(warden_factory):
+    """A CONSOLIDATED_BILLING organization: EnableAllFeatures answers a REQUESTED ENABLE_ALL_FEATURES
+    handshake and asks each invited member (not created ones) to approve it with a child handshake
+    (PARENT_HANDSHAKE resource, ParentHandshakeId filter); once all approve, the request is OPEN
+    and the management account accepting it enables all features."""
+    w = warden_factory()
+    orgs = w.client("organizations")
+    org = orgs.create_organization(FeatureSet="CONSOLIDATED_BILLING")["Organization"]
+    assert org["FeatureSet"] == "CONSOLIDATED_BILLING"
+    iam = w.client("iam")
+    admin, admin_creds = create_user_with_key(iam, unique("mgmt-admin"))
+    iam.put_user_policy(
+        UserName=admin["UserName"],
+        PolicyName="admin",
+        PolicyDocument=policy_doc({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+    )
+    wd = {"orgs": orgs, "org": org, "admin_creds": admin_creds}
+    guest, guest_creds = standalone(w, wd)
+    created = orgs.create_account(Email=f"{unique('c')}@example.com", AccountName="Created")["CreateAccountStatus"][
+        "AccountId"
+    ]
+    h = orgs.invite_account_to_organization(Target={"Type": "ACCOUNT", "Id": guest})["Handshake"]
+    g_orgs = make_client("organizations", w.url, guest_creds)
+    g_orgs.accept_handshake(HandshakeId=h["Id"])
+    # What needs all features is refused meanwhile.
+    with raises_aws("ConstraintViolationException", NOT_ALL_FEATURES, 400) as e:
+        orgs.close_account(AccountId=created)
+    assert reason_of(e) == "ORGANIZATION_NOT_IN_ALL_FEATURES_MODE"
+
+    request = orgs.enable_all_features()["Handshake"]
+    assert request["Action"] == "ENABLE_ALL_FEATURES" and request["State"] == "REQUESTED", request
+    assert request["Arn"] == f"arn:aws:organizations::{MGMT}:handshake/{org['Id']}/enable_all_features/{request['Id']}"
+    with raises_aws("HandshakeConstraintViolationException", status=400) as e:
+        orgs.enable_all_features()
+    assert reason_of(e) == "ORGANIZATION_IS_ALREADY_PENDING_ALL_FEATURES_MIGRATION"
+    with raises_aws("InvalidHandshakeTransitionException", BAD_TRANSITION, 400):
+        orgs.accept_handshake(HandshakeId=request["Id"])
+    children = orgs.list_handshakes_for_organization(Filter={"ParentHandshakeId": request["Id"]})["Handshakes"]
+    assert [c["Parties"][1]["Id"] for c in children] == [guest]
+    asked = g_orgs.list_handshakes_for_account(Filter={"ActionType": "ENABLE_ALL_FEATURES"})["Handshakes"]
+    assert [c["Id"] for c in asked] == [children[0]["Id"]]
+    assert {"Type": "PARENT_HANDSHAKE", "Value": request["Id"]} in asked[0]["Resources"]
+    g_orgs.accept_handshake(HandshakeId=asked[0]["Id"])
+
+    assert orgs.describe_handshake(HandshakeId=request["Id"])["Handshake"]["State"] == "OPEN"
+    res = run_aws(w.url, "organizations", "accept-handshake", "--handshake-id", request["Id"])
+    assert res.returncode == 0, res.stderr
+    assert res.json["Handshake"]["State"] == "ACCEPTED"
+    assert orgs.describe_organization()["Organization"]["FeatureSet"] == "ALL"
+    # Control: what needed all features now works.
+    orgs.close_account(AccountId=created)
+    with raises_aws("HandshakeConstraintViolationException", status=400) as e:
+        orgs.enable_all_features()
+    assert reason_of(e) == "ORGANIZATION_ALREADY_HAS_ALL_FEATURES"

@@ -50,6 +50,8 @@ impl Orgs<'_> {
     pub fn close_member_account(&self, account: &str) -> Result<()> {
         let now = now_epoch();
         self.edit_org(|org| {
+            // "You can close an account when all features are enabled" (the API reference).
+            crate::orgs::service_access::require_all_features(org)?;
             if account == org.management_account {
                 // botocore's text for the reason CANNOT_CLOSE_MANAGEMENT_ACCOUNT.
                 return Err(CoreError::OrgConstraintViolation {

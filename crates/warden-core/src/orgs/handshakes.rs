@@ -3,6 +3,14 @@
 //! (AcceptHandshake, DeclineHandshake) or the sender's withdrawal
 //! (CancelHandshake).
 //!
+//! EnableAllFeatures, in an organization made with consolidated billing
+//! only, is a handshake too: a parent `ENABLE_ALL_FEATURES` handshake of the
+//! management account, and one child per invited member to approve it.
+//! Once every child is accepted the parent is `OPEN` ("sent to multiple
+//! recipients and all recipients have responded", the API reference of
+//! HandshakeState), and the management account accepting it finalizes the
+//! change (the API reference of EnableAllFeatures).
+//!
 //! A handshake is stored with the organization that sent it, so it goes
 //! with the organization's records; the recipient finds it by scanning the
 //! organizations, as it belongs to none of them yet.
@@ -11,11 +19,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 use crate::model::{now_epoch, Epoch, Tag};
-use crate::orgs::{not_in_use, not_management, organization_of, random_lower, Member, Orgs};
+use crate::orgs::{
+    not_in_use, not_management, organization_of, random_lower, Member, Organization, Orgs,
+};
 use crate::state::{Change, State};
 
-/// The one action warden's handshakes carry.
+/// An invitation to join.
 pub const INVITE: &str = "INVITE";
+/// The request to enable all features, and its approvals.
+pub const ENABLE_ALL_FEATURES: &str = "ENABLE_ALL_FEATURES";
+const OPEN: &str = "OPEN";
+/// The enable-all-features request expires after 90 days (Organizations User
+/// Guide, orgs_manage_org_support-all-features).
+const FEATURES_EXPIRY_SECONDS: Epoch = 90 * 24 * 3600;
 /// `REQUESTED`: awaiting the recipient's answer.
 pub const REQUESTED: &str = "REQUESTED";
 const ACCEPTED: &str = "ACCEPTED";
@@ -59,6 +75,9 @@ pub struct Handshake {
     pub expires: Epoch,
     /// When it last changed state.
     pub updated: Epoch,
+    /// The parent handshake of an approval asked of a member by EnableAllFeatures.
+    #[serde(default)]
+    pub parent: Option<String>,
 }
 
 impl Handshake {
@@ -84,8 +103,39 @@ impl Handshake {
 
     /// Whether it is an open invitation to `account` at `now`.
     fn open_for(&self, account: &str, now: Epoch) -> bool {
-        self.account == account && self.state_at(now) == REQUESTED
+        self.action == INVITE && self.account == account && self.state_at(now) == REQUESTED
     }
+
+    /// Whether it is the management account's EnableAllFeatures request.
+    fn is_features_request(&self) -> bool {
+        self.action == ENABLE_ALL_FEATURES && self.parent.is_none()
+    }
+}
+
+/// The API's state of `h` in `org` at `now`: an EnableAllFeatures request
+/// whose approvals are all accepted is `OPEN`.
+fn state_in(org: &Organization, h: &Handshake, now: Epoch) -> String {
+    let state = h.state_at(now);
+    if state == REQUESTED
+        && h.is_features_request()
+        && org
+            .handshakes
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(h.id.as_str()))
+            .all(|c| c.state == ACCEPTED)
+    {
+        return OPEN.to_string();
+    }
+    state.to_string()
+}
+
+/// Whether the organization is enabling all features: its request is
+/// neither concluded nor expired.
+fn migrating(org: &Organization, now: Epoch) -> bool {
+    org.handshakes
+        .iter()
+        .filter(|h| h.is_features_request())
+        .any(|h| matches!(state_in(org, h, now).as_str(), REQUESTED | OPEN))
 }
 
 /// A handshake with the organization that sent it, as the API shows it.
@@ -120,7 +170,7 @@ impl HandshakeView {
     }
 }
 
-fn view(org: &crate::orgs::Organization, h: &Handshake, now: Epoch) -> HandshakeView {
+fn view(org: &Organization, h: &Handshake, now: Epoch) -> HandshakeView {
     let management_name = org
         .members
         .iter()
@@ -129,7 +179,7 @@ fn view(org: &crate::orgs::Organization, h: &Handshake, now: Epoch) -> Handshake
         .unwrap_or_default();
     HandshakeView {
         handshake: h.clone(),
-        state: h.state_at(now).to_string(),
+        state: state_in(org, h, now),
         org_id: org.id.clone(),
         management_account: org.management_account.clone(),
         management_email: org.management_email.clone(),
@@ -163,7 +213,10 @@ impl HandshakeFilter {
 
     fn admits(&self, h: &Handshake) -> bool {
         self.action_type.as_deref().is_none_or(|a| a == h.action)
-            && self.parent_handshake_id.is_none()
+            && self
+                .parent_handshake_id
+                .as_deref()
+                .is_none_or(|p| h.parent.as_deref() == Some(p))
     }
 }
 
@@ -231,7 +284,7 @@ fn resolve_target(s: &State, target_type: &str, target_id: &str) -> Result<Strin
 }
 
 /// The organization holding handshake `id`, and its index there.
-fn locate<'s>(s: &'s State, id: &str) -> Option<(&'s crate::orgs::Organization, usize)> {
+fn locate<'s>(s: &'s State, id: &str) -> Option<(&'s Organization, usize)> {
     s.organizations
         .values()
         .find_map(|o| o.handshakes.iter().position(|h| h.id == id).map(|i| (o, i)))
@@ -270,13 +323,20 @@ impl Orgs<'_> {
             if organization_of(s, &account).is_some() {
                 return Err(already_in_organization());
             }
+            if migrating(&org, now) {
+                return Err(CoreError::HandshakeConstraintViolation {
+                    reason: "INVITE_DISABLED_DURING_ENABLE_ALL_FEATURES",
+                    message: "You can't issue new invitations to join an organization while it's in the process of enabling all features. You can resume inviting accounts after you finalize the process when all accounts have agreed to the change."
+                        .to_string(),
+                });
+            }
             if org.handshakes.iter().any(|h| h.open_for(&account, now)) {
                 return Err(CoreError::DuplicateHandshake);
             }
             let sent_today = org
                 .handshakes
                 .iter()
-                .filter(|h| now - h.requested < 24 * 3600)
+                .filter(|h| h.action == INVITE && now - h.requested < 24 * 3600)
                 .count();
             if sent_today >= INVITES_PER_DAY {
                 return Err(CoreError::HandshakeConstraintViolation {
@@ -297,6 +357,7 @@ impl Orgs<'_> {
                 requested: now,
                 expires: now + EXPIRY_SECONDS,
                 updated: now,
+                parent: None,
             };
             let out = view(&org, &handshake, now);
             org.handshakes.push(handshake);
@@ -350,14 +411,32 @@ impl Orgs<'_> {
                 }
                 _ => {}
             }
-            let state = h.state_at(now);
+            let state = state_in(&org, h, now);
             if state == to {
                 return Err(CoreError::HandshakeAlreadyInState);
             }
-            if state != REQUESTED {
+            // Only a pending handshake is answered, and the request to enable all
+            // features only once every approval is in.
+            let features = h.is_features_request();
+            if !(state == REQUESTED || state == OPEN)
+                || (features && to == ACCEPTED && state != OPEN)
+            {
                 return Err(CoreError::InvalidHandshakeTransition);
             }
-            if to == ACCEPTED {
+            if features && to == ACCEPTED {
+                org.feature_set = "ALL".to_string();
+            }
+            if features && to == CANCELED {
+                let parent = h.id.clone();
+                for c in org.handshakes.iter_mut().filter(|c| {
+                    c.parent.as_deref() == Some(parent.as_str()) && c.state == REQUESTED
+                }) {
+                    c.state = CANCELED.to_string();
+                    c.updated = now;
+                }
+            }
+            let h = &org.handshakes[index];
+            if to == ACCEPTED && h.action == INVITE {
                 if organization_of(s, caller).is_some() {
                     return Err(already_in_organization());
                 }
@@ -443,23 +522,53 @@ impl Orgs<'_> {
             .collect())
     }
 
-    /// EnableAllFeatures (management account only). Warden's organizations
-    /// made with `CONSOLIDATED_BILLING` cannot be migrated yet, so both
-    /// kinds are refused: one with all features as AWS refuses it, one in
-    /// consolidated-billing mode with warden's own text.
+    /// EnableAllFeatures (management account only): the request to the
+    /// management account, and an approval asked of every invited member.
     pub fn enable_all_features(&self) -> Result<HandshakeView> {
-        let org = self.managed_org()?;
-        if org.feature_set == "ALL" {
-            return Err(CoreError::HandshakeConstraintViolation {
-                reason: "ORGANIZATION_ALREADY_HAS_ALL_FEATURES",
-                message: "The handshake request is invalid because the organization has already enabled all features."
-                    .to_string(),
-            });
-        }
-        Err(CoreError::OrgConstraintViolation {
-            reason: "ORGANIZATION_NOT_IN_ALL_FEATURES_MODE",
-            message: "Warden cannot migrate an organization from consolidated billing to all features; create it with all features."
-                .to_string(),
+        let now = now_epoch();
+        self.edit_org(|org| {
+            if org.feature_set == "ALL" {
+                return Err(CoreError::HandshakeConstraintViolation {
+                    reason: "ORGANIZATION_ALREADY_HAS_ALL_FEATURES",
+                    message: "The handshake request is invalid because the organization has already enabled all features."
+                        .to_string(),
+                });
+            }
+            if migrating(org, now) {
+                return Err(CoreError::HandshakeConstraintViolation {
+                    reason: "ORGANIZATION_IS_ALREADY_PENDING_ALL_FEATURES_MIGRATION",
+                    message: "The handshake request is invalid because the organization has already started the process to enable all features."
+                        .to_string(),
+                });
+            }
+            let asked = |account: &str, parent: Option<String>| Handshake {
+                id: format!("h-{}", random_lower(10)),
+                action: ENABLE_ALL_FEATURES.to_string(),
+                state: REQUESTED.to_string(),
+                target_type: "ACCOUNT".to_string(),
+                target_id: account.to_string(),
+                account: account.to_string(),
+                notes: None,
+                tags: Vec::new(),
+                requested: now,
+                expires: now + FEATURES_EXPIRY_SECONDS,
+                updated: now,
+                parent,
+            };
+            let request = asked(&org.management_account, None);
+            let approvals: Vec<Handshake> = org
+                .members
+                .iter()
+                .filter(|m| {
+                    m.joined_method == "INVITED"
+                        && m.account != org.management_account
+                        && !org.closed_accounts.contains_key(&m.account)
+                })
+                .map(|m| asked(&m.account, Some(request.id.clone())))
+                .collect();
+            org.handshakes.push(request.clone());
+            org.handshakes.extend(approvals);
+            Ok(view(org, &request, now))
         })
     }
 }
@@ -579,5 +688,120 @@ mod tests {
             w.orgs(MGMT).cancel_handshake(&h.handshake.id),
             Err(CoreError::InvalidHandshakeTransition)
         ));
+    }
+
+    #[test]
+    fn enabling_all_features_waits_for_every_invited_member_then_the_management_account() {
+        let w = Warden::in_memory_for_tests(MGMT).unwrap();
+        crate::iam::account::ensure_account(&w, OTHER).unwrap();
+        w.orgs(MGMT)
+            .create_organization(Some("CONSOLIDATED_BILLING"))
+            .unwrap();
+        // A created member is asked nothing; the invited one is.
+        w.orgs(MGMT)
+            .create_member_account("m", "m@example.com", None, Vec::new())
+            .unwrap();
+        let invite = w
+            .orgs(MGMT)
+            .invite_account("ACCOUNT", OTHER, None, Vec::new())
+            .unwrap();
+        w.orgs(OTHER)
+            .accept_handshake(&invite.handshake.id)
+            .unwrap();
+
+        let request = w.orgs(MGMT).enable_all_features().unwrap();
+        assert_eq!(request.state, REQUESTED);
+        assert!(matches!(
+            w.orgs(MGMT).enable_all_features(),
+            Err(CoreError::HandshakeConstraintViolation {
+                reason: "ORGANIZATION_IS_ALREADY_PENDING_ALL_FEATURES_MIGRATION",
+                ..
+            })
+        ));
+        let third = "333333333333";
+        crate::iam::account::ensure_account(&w, third).unwrap();
+        assert!(matches!(
+            w.orgs(MGMT)
+                .invite_account("ACCOUNT", third, None, Vec::new()),
+            Err(CoreError::HandshakeConstraintViolation {
+                reason: "INVITE_DISABLED_DURING_ENABLE_ALL_FEATURES",
+                ..
+            })
+        ));
+        // Not yet OPEN: the management account cannot finalize.
+        assert!(matches!(
+            w.orgs(MGMT).accept_handshake(&request.handshake.id),
+            Err(CoreError::InvalidHandshakeTransition)
+        ));
+        let filter = HandshakeFilter {
+            parent_handshake_id: Some(request.handshake.id.clone()),
+            ..HandshakeFilter::default()
+        };
+        let asked = w.orgs(OTHER).list_handshakes_for_account(&filter).unwrap();
+        assert_eq!(asked.len(), 1);
+        assert_eq!(
+            w.orgs(MGMT)
+                .list_handshakes_for_organization(&filter)
+                .unwrap()
+                .len(),
+            1
+        );
+        w.orgs(OTHER)
+            .accept_handshake(&asked[0].handshake.id)
+            .unwrap();
+        let open = w
+            .orgs(MGMT)
+            .describe_handshake(&request.handshake.id)
+            .unwrap();
+        assert_eq!(open.state, OPEN);
+        let done = w
+            .orgs(MGMT)
+            .accept_handshake(&request.handshake.id)
+            .unwrap();
+        assert_eq!(done.state, ACCEPTED);
+        assert_eq!(
+            w.orgs(MGMT).describe_organization().unwrap().feature_set,
+            "ALL"
+        );
+        // Inviting works again.
+        w.orgs(MGMT)
+            .invite_account("ACCOUNT", third, None, Vec::new())
+            .unwrap();
+    }
+
+    #[test]
+    fn canceling_the_request_to_enable_all_features_cancels_its_approvals() {
+        let w = Warden::in_memory_for_tests(MGMT).unwrap();
+        crate::iam::account::ensure_account(&w, OTHER).unwrap();
+        w.orgs(MGMT)
+            .create_organization(Some("CONSOLIDATED_BILLING"))
+            .unwrap();
+        let invite = w
+            .orgs(MGMT)
+            .invite_account("ACCOUNT", OTHER, None, Vec::new())
+            .unwrap();
+        w.orgs(OTHER)
+            .accept_handshake(&invite.handshake.id)
+            .unwrap();
+        let request = w.orgs(MGMT).enable_all_features().unwrap();
+        let canceled = w
+            .orgs(MGMT)
+            .cancel_handshake(&request.handshake.id)
+            .unwrap();
+        assert_eq!(canceled.state, CANCELED);
+        let asked = w
+            .orgs(OTHER)
+            .list_handshakes_for_account(&HandshakeFilter {
+                action_type: Some(ENABLE_ALL_FEATURES.to_string()),
+                ..HandshakeFilter::default()
+            })
+            .unwrap();
+        assert_eq!(asked[0].state, CANCELED);
+        assert_eq!(
+            w.orgs(MGMT).describe_organization().unwrap().feature_set,
+            "CONSOLIDATED_BILLING"
+        );
+        // A new request may be made.
+        w.orgs(MGMT).enable_all_features().unwrap();
     }
 }

@@ -164,6 +164,20 @@ pub(crate) fn check_not_delegated(org: &Organization, account: &str) -> Result<(
     Ok(())
 }
 
+/// Refuses what needs all features in an organization with consolidated
+/// billing only (ConstraintViolationException reason
+/// ORGANIZATION_NOT_IN_ALL_FEATURES_MODE, the text botocore gives it).
+pub(crate) fn require_all_features(org: &Organization) -> Result<()> {
+    if org.feature_set != "ALL" {
+        return Err(CoreError::OrgConstraintViolation {
+            reason: "ORGANIZATION_NOT_IN_ALL_FEATURES_MODE",
+            message: "You attempted to perform an operation that requires the organization to be configured to support all features. An organization that supports only consolidated billing features can't perform this operation."
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
 impl Orgs<'_> {
     /// The caller's organization for the read calls AWS opens to the
     /// management account and to delegated administrators.
@@ -187,6 +201,7 @@ impl Orgs<'_> {
         check_trusted(principal)?;
         let now = now_epoch();
         self.edit_org(|org| {
+            require_all_features(org)?;
             if !org
                 .service_access
                 .iter()
@@ -230,6 +245,7 @@ impl Orgs<'_> {
             if !DELEGATION_SERVICES.contains(&principal) {
                 return Err(unrecognized_principal());
             }
+            require_all_features(org)?;
             if org.closed_accounts.contains_key(account) {
                 return Err(CoreError::OrgConstraintViolation {
                     reason: "CANNOT_REGISTER_SUSPENDED_ACCOUNT_AS_DELEGATED_ADMINISTRATOR",

@@ -9,7 +9,8 @@ use super::*;
 /// the target as parties; the organization (with its management account's
 /// email and name and its feature set), the target and the notes as
 /// resources (the shape of the AWS CLI reference's InviteAccountToOrganization
-/// example).
+/// example); an approval asked by EnableAllFeatures names its parent as a
+/// PARENT_HANDSHAKE resource.
 fn handshake_out(v: &HandshakeView) -> Handshake {
     let h = &v.handshake;
     let leaf = |type_: HandshakeResourceType, value: &str| HandshakeResource {
@@ -37,6 +38,9 @@ fn handshake_out(v: &HandshakeView) -> Handshake {
     ];
     if let Some(notes) = &h.notes {
         resources.push(leaf(HandshakeResourceType::NOTES, notes));
+    }
+    if let Some(parent) = &h.parent {
+        resources.push(leaf(HandshakeResourceType::PARENT_HANDSHAKE, parent));
     }
     Handshake {
         id: Some(h.id.clone()),
