@@ -1087,4 +1087,65 @@ mod tests {
             .collect();
         assert!(State::from_records(&records, w.master_key()).is_err());
     }
+
+    #[test]
+    fn handshakes_service_access_delegations_closures_and_the_resource_policy_reload_and_go_with_the_organization(
+    ) {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let w = warden_on(&store);
+        let org = busy_org(&w);
+        let guest = "222222222222";
+        crate::iam::account::ensure_account(&w, guest).unwrap();
+        let members: Vec<String> = org
+            .members
+            .iter()
+            .map(|m| m.account.clone())
+            .filter(|a| a != MGMT)
+            .collect();
+        let h = w
+            .orgs(MGMT)
+            .invite_account("ACCOUNT", guest, Some("hi"), Vec::new())
+            .unwrap();
+        w.orgs(guest).decline_handshake(&h.handshake.id).unwrap();
+        w.orgs(MGMT)
+            .invite_account("ACCOUNT", guest, None, Vec::new())
+            .unwrap();
+        w.orgs(MGMT)
+            .enable_service_access("ssm.amazonaws.com")
+            .unwrap();
+        w.orgs(MGMT)
+            .register_delegated_admin(&members[0], "ssm.amazonaws.com")
+            .unwrap();
+        w.orgs(MGMT).close_member_account(&members[1]).unwrap();
+        let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"organizations:ListAccounts","Resource":"*"}]}"#;
+        w.orgs(MGMT)
+            .put_resource_policy(policy, Vec::new())
+            .unwrap();
+        let now = w.orgs(MGMT).describe_organization().unwrap();
+        assert_eq!(now.handshakes.len(), 2);
+        for kind in [
+            "org_handshake",
+            "org_service_access",
+            "org_delegated_admin",
+            "org_closed_account",
+        ] {
+            assert!(!stored(&store, kind).is_empty(), "{kind}");
+        }
+        let reloaded = reload(&w, &store);
+        assert_eq!(reloaded.organizations.get(&now.id), Some(&now));
+        assert_eq!(
+            reloaded.org_positions.get(&now.id),
+            w.read().org_positions.get(&now.id)
+        );
+
+        // Deleting the organization deletes them all.
+        w.orgs(MGMT)
+            .deregister_delegated_admin(&members[0], "ssm.amazonaws.com")
+            .unwrap();
+        for m in &members {
+            w.orgs(MGMT).remove_member_account(m).unwrap();
+        }
+        w.orgs(MGMT).delete_organization().unwrap();
+        assert_eq!(org_records(&store), Vec::new());
+    }
 }
