@@ -201,7 +201,26 @@ def test_declined_and_canceled_invitations_and_the_refusals_of_each_state(warden
     email = f"{guest}@warden.invalid"
     h1 = orgs.invite_account_to_organization(Target={"Type": "EMAIL", "Id": email})["Handshake"]
     assert h1["Parties"][1] == {"Id": email, "Type": "EMAIL"}
-    declined = g_orgs.decline_handshake(HandshakeId=h1["Id"])["Handshake"]
+    # Authorized on the handshake's ARN: a user allowed to decline another handshake is refused,
+    # and allowed once its policy names this one.
+    g_iam = make_client("iam", w.url, guest_creds)
+    g_user, g_key = create_user_with_key(g_iam, unique("decliner"))
+    other_arn = h1["Arn"].rsplit("/", 1)[0] + "/h-zzzzzzzzzz"
+    g_iam.put_user_policy(
+        UserName=g_user["UserName"],
+        PolicyName="one",
+        PolicyDocument=policy_doc({"Effect": "Allow", "Action": "organizations:DeclineHandshake", "Resource": other_arn}),
+    )
+    u_orgs = make_client("organizations", w.url, g_key)
+    with raises_aws("AccessDeniedException", status=400) as e:
+        u_orgs.decline_handshake(HandshakeId=h1["Id"])
+    assert f"organizations:DeclineHandshake on resource: {h1['Arn']}" in e["message"], e["message"]
+    g_iam.put_user_policy(
+        UserName=g_user["UserName"],
+        PolicyName="one",
+        PolicyDocument=policy_doc({"Effect": "Allow", "Action": "organizations:DeclineHandshake", "Resource": h1["Arn"]}),
+    )
+    declined = u_orgs.decline_handshake(HandshakeId=h1["Id"])["Handshake"]
     assert declined["State"] == "DECLINED"
     with raises_aws("HandshakeAlreadyInStateException", ALREADY_IN_STATE, 400):
         g_orgs.decline_handshake(HandshakeId=h1["Id"])

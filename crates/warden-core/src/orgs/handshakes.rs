@@ -290,6 +290,16 @@ fn locate<'s>(s: &'s State, id: &str) -> Option<(&'s Organization, usize)> {
         .find_map(|o| o.handshakes.iter().position(|h| h.id == id).map(|i| (o, i)))
 }
 
+/// The ARN of handshake `id` for `caller`: its recipient or an account of
+/// the organization that sent it; `None` for anyone else, so a request
+/// cannot be authorized on a handshake it cannot see.
+pub fn handshake_arn(s: &State, caller: &str, id: &str) -> Option<String> {
+    let (org, index) = locate(s, id)?;
+    let h = &org.handshakes[index];
+    let sender_side = org.members.iter().any(|m| m.account == caller);
+    (h.account == caller || sender_side).then(|| view(org, h, now_epoch()).arn())
+}
+
 /// Who may answer a handshake: its recipient (accept, decline) or its sender (cancel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Party {
@@ -803,5 +813,26 @@ mod tests {
         );
         // A new request may be made.
         w.orgs(MGMT).enable_all_features().unwrap();
+    }
+
+    #[test]
+    fn a_handshake_resolves_to_its_arn_for_its_parties_only() {
+        let w = setup();
+        let h = w
+            .orgs(MGMT)
+            .invite_account("ACCOUNT", OTHER, None, Vec::new())
+            .unwrap();
+        let s = w.read();
+        let arn = |caller: &str| {
+            crate::orgs::org_arns::org_resource_arn(
+                &s,
+                caller,
+                crate::authz::actions::OrgKind::Handshake,
+                &h.handshake.id,
+            )
+        };
+        assert_eq!(arn(OTHER), Some(h.arn()));
+        assert_eq!(arn(MGMT), Some(h.arn()));
+        assert_eq!(arn("444444444444"), None);
     }
 }
