@@ -322,3 +322,67 @@ def test_service_access_and_delegated_administrators_survive_a_restart(warden_fa
     assert orgs.list_delegated_administrators()["DelegatedAdministrators"] == []
     with raises_aws("ResourcePolicyNotFoundException", NO_POLICY, 400):
         orgs.describe_resource_policy()
+
+
+def test_the_resource_policy_grants_members_the_read_calls_it_names_and_never_writes(warden_factory):
+    """The organization's resource policy delegates read-only Organizations calls to member
+    accounts (Organizations User Guide, "Delegated administrator for AWS Organizations": a
+    resource-based delegation policy). Warden grants the Describe*/List* calls the policy allows the
+    calling principal, and never a write, whatever the policy says."""
+    w = warden_factory()
+    wd = new_organization(w)
+    orgs, member, root = wd["orgs"], wd["member"], wd["root"]["Id"]
+    m_orgs = member_client(w, wd, member)
+    with raises_aws("AccessDeniedException", NO_PERMS, 400):
+        m_orgs.list_accounts()
+
+    def put(*statements):
+        orgs.put_resource_policy(Content=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}))
+
+    reader = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{member}:root"},
+        "Action": ["organizations:ListAccounts", "organizations:ListRoots"],
+        "Resource": "*",
+    }
+    put(reader)
+    assert {a["Id"] for a in m_orgs.list_accounts()["Accounts"]} == {MGMT, member}
+    assert m_orgs.list_roots()["Roots"][0]["Id"] == root
+    # Calls the policy does not name stay refused.
+    with raises_aws("AccessDeniedException", NO_PERMS, 400):
+        m_orgs.list_organizational_units_for_parent(ParentId=root)
+    # A principal of another account is not granted what names this one.
+    other = orgs.create_account(Email=f"{unique('o')}@example.com", AccountName="Other")["CreateAccountStatus"][
+        "AccountId"
+    ]
+    with raises_aws("AccessDeniedException", NO_PERMS, 400):
+        member_client(w, wd, other).list_accounts()
+    # Even "organizations:*" grants no write.
+    put({**reader, "Action": "organizations:*"})
+    m_orgs.list_organizational_units_for_parent(ParentId=root)
+    with raises_aws("AccessDeniedException", NO_PERMS, 400):
+        m_orgs.create_organizational_unit(ParentId=root, Name="Nope")
+    # A Deny in the policy wins.
+    put(
+        {**reader, "Action": "organizations:*"},
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": f"arn:aws:iam::{member}:root"},
+            "Action": "organizations:ListAccounts",
+            "Resource": "*",
+        },
+    )
+    with raises_aws("AccessDeniedException", NO_PERMS, 400):
+        m_orgs.list_accounts()
+    m_orgs.list_roots()
+    # The member's own policies still decide first: a member user without permissions is refused
+    # by its identity policies before the resource policy is read.
+    m_iam = member_client(w, wd, member, "iam")
+    user, key = create_user_with_key(m_iam, unique("plain"))
+    with raises_aws("AccessDeniedException", status=400) as e:
+        make_client("organizations", w.url, key).list_roots()
+    assert "organizations:ListRoots" in e["message"] and "identity-based policy" in e["message"], e["message"]
+    # Deleting the policy ends the grant.
+    orgs.delete_resource_policy()
+    with raises_aws("AccessDeniedException", NO_PERMS, 400):
+        m_orgs.list_roots()

@@ -548,8 +548,8 @@ impl Warden {
             // Organizations resources, though their ARNs carry the
             // management account: a member's call is decided by its own
             // policies, and then Organizations itself refuses what only
-            // the management account may do (warden serves no delegated
-            // administration, the one resource policy Organizations has).
+            // the management account may do, or its resource policy grants
+            // (orgs/resource_policy.rs).
             Some("aws") => ctx.set_resource_account(&caller.account),
             Some(_) if resource.starts_with("arn:aws:organizations::") => {
                 ctx.set_resource_account(&caller.account);

@@ -205,6 +205,10 @@ pub struct Orgs<'a> {
     /// The calling account: the management account for all but
     /// CreateOrganization and DescribeOrganization.
     pub(crate) account: &'a str,
+    /// The request being served, when the handle serves one: a member's
+    /// read call the organization's resource policy grants is answered
+    /// (see [`resource_policy::RequestGrant`]).
+    pub(crate) request: Option<resource_policy::RequestGrant<'a>>,
 }
 
 impl Orgs<'_> {
@@ -214,7 +218,7 @@ impl Orgs<'_> {
         let account = self.account;
         let s = self.warden.read();
         let org = organization_of(&s, account).ok_or_else(not_in_use)?;
-        if org.management_account != account {
+        if org.management_account != account && !self.granted_by_resource_policy(org) {
             return Err(not_management());
         }
         Ok(org.clone())

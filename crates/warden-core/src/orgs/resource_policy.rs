@@ -2,12 +2,112 @@
 //! DescribeResourcePolicy, DeleteResourcePolicy): one per organization,
 //! validated as a resource-based policy.
 
-use serde::{Deserialize, Serialize};
-use warden_policy::{Policy, PolicyType};
+use std::sync::{Arc, LazyLock};
 
+use serde::{Deserialize, Serialize};
+use warden_policy::{
+    evaluate, DecisionKind, EvalOptions, NamedPolicy, Policy, PolicySet, PolicyType, Principal,
+    RequestContext,
+};
+
+use crate::access::Check;
+use crate::authz::auth::{Caller, PrincipalKind};
 use crate::error::{CoreError, Result};
 use crate::model::Tag;
-use crate::orgs::{random_lower, Orgs};
+use crate::orgs::{random_lower, Organization, Orgs};
+
+/// The request an [`Orgs`] handle serves: who calls, and the checks the
+/// action table made of it (the edge has already allowed them by the
+/// caller's own policies).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestGrant<'a> {
+    /// The caller.
+    pub caller: &'a Caller,
+    /// The request's actions and resources.
+    pub checks: &'a [Check],
+}
+
+/// Stands for the caller's identity policies, which the edge has already
+/// decided, so the evaluation below turns on the resource policy alone.
+static DECIDED_AT_THE_EDGE: LazyLock<Option<NamedPolicy>> = LazyLock::new(|| {
+    Policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    )
+    .ok()
+    .map(|p| NamedPolicy::new("identity policies (decided at the edge)", Arc::new(p)))
+});
+
+/// Whether an action is one the organization's resource policy may grant:
+/// the read-only Describe and List calls (Organizations User Guide,
+/// orgs_delegate_policies). Writes stay the management account's.
+fn delegable(action: &str) -> bool {
+    action
+        .strip_prefix("organizations:")
+        .is_some_and(|a| a.starts_with("Describe") || a.starts_with("List"))
+}
+
+/// Whether `org`'s resource policy allows `caller` every check of its
+/// request, and denies none: each evaluated as a cross-account request to
+/// the management account's organization.
+fn grants(org: &Organization, caller: &Caller, checks: &[Check]) -> bool {
+    let (Some(rp), Some(identity)) = (&org.resource_policy, DECIDED_AT_THE_EDGE.as_ref()) else {
+        return false;
+    };
+    let Ok(policy) = Policy::parse_as(&rp.content, PolicyType::Resource) else {
+        return false;
+    };
+    let named = NamedPolicy::new(rp.id.as_str(), Arc::new(policy));
+    let Ok(principal) = Principal::parse(&caller.arn) else {
+        return false;
+    };
+    let principal = match &caller.kind {
+        PrincipalKind::AssumedRole { role_arn, .. } => principal.with_role_arn(role_arn),
+        _ => principal,
+    };
+    !checks.is_empty()
+        && checks.iter().all(|c| {
+            if !delegable(c.action) {
+                return false;
+            }
+            let Ok(mut ctx) = RequestContext::new(principal.clone(), c.action, &c.resource) else {
+                return false;
+            };
+            ctx.set_resource_account(&org.management_account);
+            ctx.insert("aws:PrincipalAccount", caller.account.as_str());
+            ctx.insert("aws:PrincipalOrgID", org.id.as_str());
+            for (k, v) in &c.keys {
+                ctx.insert(k, v.clone());
+            }
+            let set = PolicySet {
+                identity: std::slice::from_ref(identity),
+                resource: Some(&named),
+                boundary: None,
+                session: &[],
+                scp_levels: &[],
+                rcp_levels: &[],
+            };
+            evaluate(&ctx, &set, &EvalOptions::default()).kind == DecisionKind::Allow
+        })
+}
+
+impl<'a> Orgs<'a> {
+    /// This handle, serving the request of `caller` with `checks`.
+    pub fn serving(self, caller: &'a Caller, checks: &'a [Check]) -> Self {
+        Orgs {
+            request: Some(RequestGrant { caller, checks }),
+            ..self
+        }
+    }
+}
+
+impl Orgs<'_> {
+    /// Whether the request served is a read the organization's resource
+    /// policy grants the calling member.
+    pub(crate) fn granted_by_resource_policy(&self, org: &Organization) -> bool {
+        self.request
+            .is_some_and(|r| r.caller.account == self.account && grants(org, r.caller, r.checks))
+    }
+}
 
 /// The stored resource policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

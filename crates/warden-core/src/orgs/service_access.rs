@@ -188,7 +188,10 @@ impl Orgs<'_> {
             .delegated_admins
             .iter()
             .any(|d| d.account == self.account);
-        if org.management_account != self.account && !delegated {
+        if org.management_account != self.account
+            && !delegated
+            && !self.granted_by_resource_policy(org)
+        {
             return Err(not_management());
         }
         Ok(org.clone())
