@@ -384,8 +384,13 @@ def test_a_closed_account_is_pending_closure_then_suspended_and_its_principals_a
     for creds in (key, m_creds):
         with raises_aws("InvalidClientTokenId", status=403):
             make_client("sts", w.url, creds).get_caller_identity()
-    # Control: the management account's own principals still do.
-    make_client("sts", w.url, wd["admin_creds"]).get_caller_identity()
+    # Control: the management account's own principals still do, but its roles are out of reach.
+    mgmt_sts = make_client("sts", w.url, wd["admin_creds"])
+    mgmt_sts.get_caller_identity()
+    role_arn = f"arn:aws:iam::{member}:role/{OAAR}"
+    with raises_aws("AccessDenied", status=403) as e:
+        mgmt_sts.assume_role(RoleArn=role_arn, RoleSessionName="after-close")
+    assert e["message"].endswith(f"is not authorized to perform: sts:AssumeRole on resource: {role_arn}"), e["message"]
 
     time.sleep(6)
     acct = orgs.describe_account(AccountId=member)["Account"]

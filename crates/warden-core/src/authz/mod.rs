@@ -523,6 +523,18 @@ impl Warden {
         require_resource_allow: bool,
     ) -> Result<()> {
         let s = self.read();
+        // A closed account's resources are out of reach from other accounts
+        // too (CloseAccount), whatever their policies say.
+        if resource
+            .split(':')
+            .nth(4)
+            .is_some_and(|a| a != caller.account && crate::orgs::account_closure::is_closed(&s, a))
+        {
+            return Err(CoreError::AccessDenied(format!(
+                "User: {} is not authorized to perform: {action} on resource: {resource}",
+                caller.arn
+            )));
+        }
         let resolved = self.resolved_policies.get(&s, caller)?;
         let principal = match resolved
             .principal
