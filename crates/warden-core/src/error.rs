@@ -211,6 +211,40 @@ pub enum CoreError {
         /// The message, as AWS words it.
         message: String,
     },
+    /// Organizations `HandshakeConstraintViolationException`, with its `Reason`.
+    #[error("{message}")]
+    HandshakeConstraintViolation {
+        /// The `Reason` code, e.g. `ALREADY_IN_AN_ORGANIZATION`.
+        reason: &'static str,
+        /// The message.
+        message: String,
+    },
+    /// Organizations `HandshakeNotFoundException`: no handshake the caller can see has that id.
+    #[error("We can't find a handshake with the HandshakeId that you specified.")]
+    HandshakeNotFound,
+    /// Organizations `InvalidHandshakeTransitionException`: the handshake's state forbids the call.
+    #[error("You can't perform the operation on the handshake in its current state.")]
+    InvalidHandshakeTransition,
+    /// Organizations `HandshakeAlreadyInStateException`: the handshake is already in that state.
+    #[error("The specified handshake is already in the requested state.")]
+    HandshakeAlreadyInState,
+    /// Organizations `DuplicateHandshakeException`: an open invitation to that account exists.
+    #[error("A handshake with the same action and target already exists.")]
+    DuplicateHandshake,
+    /// Organizations `AccountAlreadyClosedException`: CloseAccount on a closed account.
+    #[error("The provided account is already closed.")]
+    AccountAlreadyClosed,
+    /// Organizations `AccountAlreadyRegisteredException`: already a delegated administrator.
+    #[error("The provided account is already a delegated administrator for your organization.")]
+    AccountAlreadyRegistered,
+    /// Organizations `AccountNotRegisteredException`: not a delegated administrator.
+    #[error(
+        "The provided account is not a registered delegated administrator for your organization."
+    )]
+    AccountNotRegistered,
+    /// Organizations `ResourcePolicyNotFoundException`: the organization has no resource policy.
+    #[error("We can't find a resource policy request with the parameter that you specified.")]
+    ResourcePolicyNotFound,
     /// A storage failure: the change was not applied.
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
@@ -291,6 +325,17 @@ impl CoreError {
             Self::OrganizationNotEmpty => ErrorCode::OrganizationNotEmptyException,
             Self::OrgConstraintViolation { .. } => ErrorCode::ConstraintViolationException,
             Self::OrgInvalidInput { .. } => ErrorCode::InvalidInputException,
+            Self::HandshakeConstraintViolation { .. } => {
+                ErrorCode::HandshakeConstraintViolationException
+            }
+            Self::HandshakeNotFound => ErrorCode::HandshakeNotFoundException,
+            Self::InvalidHandshakeTransition => ErrorCode::InvalidHandshakeTransitionException,
+            Self::HandshakeAlreadyInState => ErrorCode::HandshakeAlreadyInStateException,
+            Self::DuplicateHandshake => ErrorCode::DuplicateHandshakeException,
+            Self::AccountAlreadyClosed => ErrorCode::AccountAlreadyClosedException,
+            Self::AccountAlreadyRegistered => ErrorCode::AccountAlreadyRegisteredException,
+            Self::AccountNotRegistered => ErrorCode::AccountNotRegisteredException,
+            Self::ResourcePolicyNotFound => ErrorCode::ResourcePolicyNotFoundException,
             Self::Store(_) | Self::Internal(_) => ErrorCode::ServiceFailure,
         }
     }
@@ -298,9 +343,9 @@ impl CoreError {
     /// The machine-readable `Reason` Organizations adds to some errors.
     pub fn reason(&self) -> Option<&'static str> {
         match self {
-            Self::OrgConstraintViolation { reason, .. } | Self::OrgInvalidInput { reason, .. } => {
-                Some(reason)
-            }
+            Self::OrgConstraintViolation { reason, .. }
+            | Self::OrgInvalidInput { reason, .. }
+            | Self::HandshakeConstraintViolation { reason, .. } => Some(reason),
             _ => None,
         }
     }

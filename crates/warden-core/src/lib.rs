@@ -227,6 +227,7 @@ impl Warden {
         Orgs {
             warden: self,
             account,
+            request: None,
         }
     }
 

@@ -59,7 +59,9 @@ impl AppState {
 
     /// Organizations as the caller's account sees it.
     pub(crate) fn orgs<'a>(&'a self, ctx: &'a edge::RequestCtx) -> warden_core::Orgs<'a> {
-        self.warden.orgs(&ctx.caller.account)
+        self.warden
+            .orgs(&ctx.caller.account)
+            .serving(&ctx.caller, &ctx.checks, &ctx.facts)
     }
 
     /// STS for the caller.

@@ -137,10 +137,15 @@ impl Warden {
         session_token: Option<&str>,
         now: Epoch,
     ) -> Result<(Secret, Caller)> {
-        match session_token {
+        let found = match session_token {
             None => self.long_term_credentials(key_id),
             Some(token) => self.session_credentials(key_id, token, now),
+        }?;
+        // A closed account's principals can no longer sign in (CloseAccount).
+        if crate::orgs::account_closure::is_closed(&self.read(), &found.1.account) {
+            return Err(CoreError::InvalidClientTokenId);
         }
+        Ok(found)
     }
 
     fn long_term_credentials(&self, key_id: &str) -> Result<(Secret, Caller)> {

@@ -648,6 +648,20 @@ impl Warden {
             require_resource_allow,
         } = *ask;
         let s = self.read();
+        let caller_account = caller.map(|c| c.account.as_str());
+        // The resource's account: as the asking service names it (S3 ARNs carry none), else the
+        // ARN's account field.
+        let owner = resource_account.or_else(|| resource.split(':').nth(4));
+        // A closed account's resources are out of reach from other accounts
+        // too (CloseAccount), whatever their policies say.
+        if owner.is_some_and(|a| {
+            Some(a) != caller_account && crate::orgs::account_closure::is_closed(&s, a)
+        }) {
+            let who = caller.map_or("anonymous", |c| c.arn.as_str());
+            return Err(CoreError::AccessDenied(format!(
+                "User: {who} is not authorized to perform: {action} on resource: {resource}"
+            )));
+        }
         let resolved = caller
             .map(|c| self.resolved_policies.get(&s, c))
             .transpose()?;
@@ -670,17 +684,14 @@ impl Warden {
         let mut ctx = RequestContext::new(principal, action, resource)
             .map_err(|e| CoreError::Internal(format!("request context: {e}")))?;
         let mut rcp_levels = None;
-        let caller_account = caller.map(|c| c.account.as_str());
-        // The resource's account: as the asking service names it (S3 ARNs carry none), else the
-        // ARN's account field.
-        let owner = resource_account.or_else(|| resource.split(':').nth(4));
         match owner {
             // AWS managed policies (account "aws") belong to no other
             // account: reading them is a same-account request. So are
             // Organizations resources, though their ARNs carry the
             // management account: a member's call is decided by its own
-            // policies, and then Organizations itself decides what only
-            // the management account (or its resource policy) allows.
+            // policies, and then Organizations itself refuses what only
+            // the management account may do, or its resource policy grants
+            // (orgs/resource_policy.rs).
             Some("aws") if resource_account.is_none() => {
                 if let Some(a) = caller_account {
                     ctx.set_resource_account(a);

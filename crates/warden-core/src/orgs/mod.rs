@@ -8,11 +8,15 @@
 //! Organizations state reaches across accounts, which is why it has a room
 //! of its own rather than sharing [`crate::iam`]'s per-account one.
 
+pub mod account_closure;
+pub mod handshakes;
 pub mod org_arns;
 pub mod org_policies;
 pub mod org_records;
 pub mod org_tags;
 pub mod org_units;
+pub mod resource_policy;
+pub mod service_access;
 
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +70,21 @@ pub struct Organization {
     /// Tags by resource id (root, OU, account or customer managed policy).
     #[serde(default)]
     pub tags: std::collections::BTreeMap<String, Vec<crate::model::Tag>>,
+    /// Handshakes the organization sent (invitations), in the order sent.
+    #[serde(default)]
+    pub handshakes: Vec<crate::orgs::handshakes::Handshake>,
+    /// Services given trusted access (EnableAWSServiceAccess), in the order enabled.
+    #[serde(default)]
+    pub service_access: Vec<crate::orgs::service_access::ServiceAccess>,
+    /// Delegated administrators, one entry per account and service, in the order registered.
+    #[serde(default)]
+    pub delegated_admins: Vec<crate::orgs::service_access::DelegatedAdmin>,
+    /// Member accounts closed by CloseAccount, with when.
+    #[serde(default)]
+    pub closed_accounts: std::collections::BTreeMap<String, Epoch>,
+    /// The organization's resource policy (PutResourcePolicy).
+    #[serde(default)]
+    pub resource_policy: Option<crate::orgs::resource_policy::OrgResourcePolicy>,
 }
 
 impl Organization {
@@ -148,11 +167,11 @@ pub(crate) fn random_lower(len: usize) -> String {
         .collect()
 }
 
-fn not_in_use() -> CoreError {
+pub(crate) fn not_in_use() -> CoreError {
     CoreError::OrganizationsNotInUse("Your account is not a member of an organization.".to_string())
 }
 
-fn not_management() -> CoreError {
+pub(crate) fn not_management() -> CoreError {
     CoreError::OrganizationsAccessDenied(
         "You don't have permissions to access this resource.".to_string(),
     )
@@ -186,6 +205,10 @@ pub struct Orgs<'a> {
     /// The calling account: the management account for all but
     /// CreateOrganization and DescribeOrganization.
     pub(crate) account: &'a str,
+    /// The request being served, when the handle serves one: a member's
+    /// read call the organization's resource policy grants is answered
+    /// (see [`resource_policy::RequestGrant`]).
+    pub(crate) request: Option<resource_policy::RequestGrant<'a>>,
 }
 
 impl Orgs<'_> {
@@ -193,12 +216,14 @@ impl Orgs<'_> {
     /// management account.
     pub(crate) fn managed_org(&self) -> Result<Organization> {
         let account = self.account;
-        let s = self.warden.read();
-        let org = organization_of(&s, account).ok_or_else(not_in_use)?;
-        if org.management_account != account {
+        let org = organization_of(&self.warden.read(), account)
+            .cloned()
+            .ok_or_else(not_in_use)?;
+        // The grant runs the engine, which reads the model itself: the lock is released first.
+        if org.management_account != account && !self.granted_by_resource_policy(&org) {
             return Err(not_management());
         }
-        Ok(org.clone())
+        Ok(org)
     }
 
     /// Changes the organization the calling account manages, durably.
@@ -256,6 +281,11 @@ impl Orgs<'_> {
                 units: Vec::new(),
                 account_parents: Default::default(),
                 tags: Default::default(),
+                handshakes: Vec::new(),
+                service_access: Vec::new(),
+                delegated_admins: Vec::new(),
+                closed_accounts: Default::default(),
+                resource_policy: None,
             };
             Ok((vec![Change::Organization(org.clone())], org))
         })
@@ -419,6 +449,7 @@ fn drop_member(org: &mut Organization, account: &str) -> Result<()> {
     if account == org.management_account {
         return Err(management_cannot_leave());
     }
+    crate::orgs::service_access::check_not_delegated(org, account)?;
     let before = org.members.len();
     org.members.retain(|m| m.account != account);
     if org.members.len() == before {

@@ -18,8 +18,10 @@ use crate::state::State;
 /// `caller_account`'s organization (see [`OrgKind`] for the ARN forms).
 /// `None` when the id names no such resource, or the caller is in no
 /// organization; AWS managed policies (`p-FullAWSAccess`) resolve even
-/// then, as they belong to no organization. Handshakes, responsibility
-/// transfers and resource policies are not modelled, so never resolve.
+/// then, as they belong to no organization. A handshake resolves for its
+/// recipient and the sending organization's accounts (the recipient is in
+/// no organization yet); responsibility transfers are not modelled, so
+/// never resolve.
 pub fn org_resource_arn(
     s: &State,
     caller_account: &str,
@@ -30,6 +32,9 @@ pub fn org_resource_arn(
         if let Some(arn) = managed_policy(id).map(|(ty, _)| managed_arn(ty, id)) {
             return Some(arn);
         }
+    }
+    if matches!(kind, OrgKind::Handshake) {
+        return crate::orgs::handshakes::handshake_arn(s, caller_account, id);
     }
     let org = organization_of(s, caller_account)?;
     match kind {

@@ -23,8 +23,11 @@ use warden_store::{Mutation, Record};
 
 use crate::error::{CoreError, Result};
 use crate::model::{Epoch, Tag};
+use crate::orgs::handshakes::Handshake;
 use crate::orgs::org_policies::OrgPolicy;
 use crate::orgs::org_units::OrgUnit;
+use crate::orgs::resource_policy::OrgResourcePolicy;
+use crate::orgs::service_access::{DelegatedAdmin, ServiceAccess};
 use crate::orgs::{CreateAccountRequest, Member, Organization};
 use crate::state::State;
 
@@ -51,11 +54,19 @@ pub enum Part {
     AccountParent,
     /// The tags of one resource (`org_tags`).
     Tags,
+    /// A handshake the organization sent (`org_handshake`).
+    Handshake,
+    /// A service with trusted access (`org_service_access`).
+    ServiceAccess,
+    /// A delegated administrator for one service (`org_delegated_admin`).
+    DelegatedAdmin,
+    /// A closed member account (`org_closed_account`).
+    ClosedAccount,
 }
 
 impl Part {
     /// Every part kind.
-    pub const ALL: [Part; 7] = [
+    pub const ALL: [Part; 11] = [
         Part::Member,
         Part::CreateRequest,
         Part::Policy,
@@ -63,6 +74,10 @@ impl Part {
         Part::Unit,
         Part::AccountParent,
         Part::Tags,
+        Part::Handshake,
+        Part::ServiceAccess,
+        Part::DelegatedAdmin,
+        Part::ClosedAccount,
     ];
 
     /// The record kind in the store.
@@ -75,6 +90,10 @@ impl Part {
             Part::Unit => "org_unit",
             Part::AccountParent => "org_account_parent",
             Part::Tags => "org_tags",
+            Part::Handshake => "org_handshake",
+            Part::ServiceAccess => "org_service_access",
+            Part::DelegatedAdmin => "org_delegated_admin",
+            Part::ClosedAccount => "org_closed_account",
         }
     }
 
@@ -94,6 +113,8 @@ struct Core {
     feature_set: String,
     created: Epoch,
     enabled_policy_types: Vec<String>,
+    #[serde(default)]
+    resource_policy: Option<OrgResourcePolicy>,
 }
 
 impl Core {
@@ -105,6 +126,7 @@ impl Core {
             feature_set: org.feature_set.clone(),
             created: org.created,
             enabled_policy_types: org.enabled_policy_types.clone(),
+            resource_policy: org.resource_policy.clone(),
         }
     }
 }
@@ -121,6 +143,13 @@ struct Positioned<T> {
 struct AccountParent {
     account: String,
     parent: String,
+}
+
+/// An `org_closed_account` record.
+#[derive(Debug, Serialize, Deserialize)]
+struct ClosedAccount {
+    account: String,
+    closed: Epoch,
 }
 
 /// An `org_tags` record.
@@ -156,11 +185,30 @@ fn elements(org: &Organization) -> impl Iterator<Item = (Part, String)> + '_ {
         .iter()
         .map(|(t, p)| (Part::Attachment, attachment_id(t, p)));
     let units = org.units.iter().map(|u| (Part::Unit, u.id.clone()));
+    let handshakes = org
+        .handshakes
+        .iter()
+        .map(|h| (Part::Handshake, h.id.clone()));
+    let access = org
+        .service_access
+        .iter()
+        .map(|a| (Part::ServiceAccess, a.service_principal.clone()));
+    let admins = org
+        .delegated_admins
+        .iter()
+        .map(|d| (Part::DelegatedAdmin, delegation_id(d)));
     members
         .chain(requests)
         .chain(policies)
         .chain(attachments)
         .chain(units)
+        .chain(handshakes)
+        .chain(access)
+        .chain(admins)
+}
+
+fn delegation_id(d: &DelegatedAdmin) -> String {
+    format!("{}/{}", d.account, d.service_principal)
 }
 
 fn attachment_id(target: &str, policy: &str) -> String {
@@ -271,6 +319,44 @@ pub fn mutations(
         &positions,
         &mut out,
     )?;
+    list(
+        org,
+        before.map(|b| b.handshakes.as_slice()),
+        &org.handshakes,
+        Part::Handshake,
+        |h| h.id.clone(),
+        &positions,
+        &mut out,
+    )?;
+    list(
+        org,
+        before.map(|b| b.service_access.as_slice()),
+        &org.service_access,
+        Part::ServiceAccess,
+        |a| a.service_principal.clone(),
+        &positions,
+        &mut out,
+    )?;
+    list(
+        org,
+        before.map(|b| b.delegated_admins.as_slice()),
+        &org.delegated_admins,
+        Part::DelegatedAdmin,
+        delegation_id,
+        &positions,
+        &mut out,
+    )?;
+    map(
+        org,
+        before.map(|b| &b.closed_accounts),
+        &org.closed_accounts,
+        Part::ClosedAccount,
+        |account, closed| ClosedAccount {
+            account: account.to_string(),
+            closed: *closed,
+        },
+        &mut out,
+    )?;
     map(
         org,
         before.map(|b| &b.account_parents),
@@ -374,6 +460,11 @@ pub fn deletions(org: &Organization, positions: Option<&OrgPositions>) -> Vec<Mu
                 .map(|a| delete(org, Part::AccountParent, a)),
         );
         out.extend(org.tags.keys().map(|r| delete(org, Part::Tags, r)));
+        out.extend(
+            org.closed_accounts
+                .keys()
+                .map(|a| delete(org, Part::ClosedAccount, a)),
+        );
     }
     out
 }
@@ -391,6 +482,10 @@ struct Pieces {
     units: Vec<(u64, OrgUnit)>,
     parents: BTreeMap<String, String>,
     tags: BTreeMap<String, Vec<Tag>>,
+    handshakes: Vec<(u64, Handshake)>,
+    service_access: Vec<(u64, ServiceAccess)>,
+    delegated_admins: Vec<(u64, DelegatedAdmin)>,
+    closed_accounts: BTreeMap<String, Epoch>,
     parts: usize,
 }
 
@@ -449,6 +544,13 @@ impl Loader {
                         let t: Tags = crate::state::parse(r)?;
                         pieces.tags.insert(t.resource, t.tags);
                     }
+                    Part::Handshake => pieces.handshakes.push(positioned(r)?),
+                    Part::ServiceAccess => pieces.service_access.push(positioned(r)?),
+                    Part::DelegatedAdmin => pieces.delegated_admins.push(positioned(r)?),
+                    Part::ClosedAccount => {
+                        let c: ClosedAccount = crate::state::parse(r)?;
+                        pieces.closed_accounts.insert(c.account, c.closed);
+                    }
                 }
             }
         }
@@ -491,6 +593,23 @@ impl Loader {
                         units: sorted(&mut positions, Part::Unit, p.units, |u| u.id.clone()),
                         account_parents: p.parents,
                         tags: p.tags,
+                        handshakes: sorted(&mut positions, Part::Handshake, p.handshakes, |h| {
+                            h.id.clone()
+                        }),
+                        service_access: sorted(
+                            &mut positions,
+                            Part::ServiceAccess,
+                            p.service_access,
+                            |a| a.service_principal.clone(),
+                        ),
+                        delegated_admins: sorted(
+                            &mut positions,
+                            Part::DelegatedAdmin,
+                            p.delegated_admins,
+                            delegation_id,
+                        ),
+                        closed_accounts: p.closed_accounts,
+                        resource_policy: core.resource_policy,
                     };
                     (org, Some(positions))
                 }
@@ -967,5 +1086,66 @@ mod tests {
             })
             .collect();
         assert!(State::from_records(&records, w.master_key()).is_err());
+    }
+
+    #[test]
+    fn handshakes_service_access_delegations_closures_and_the_resource_policy_reload_and_go_with_the_organization(
+    ) {
+        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let w = warden_on(&store);
+        let org = busy_org(&w);
+        let guest = "222222222222";
+        crate::iam::account::ensure_account(&w, guest).unwrap();
+        let members: Vec<String> = org
+            .members
+            .iter()
+            .map(|m| m.account.clone())
+            .filter(|a| a != MGMT)
+            .collect();
+        let h = w
+            .orgs(MGMT)
+            .invite_account("ACCOUNT", guest, Some("hi"), Vec::new())
+            .unwrap();
+        w.orgs(guest).decline_handshake(&h.handshake.id).unwrap();
+        w.orgs(MGMT)
+            .invite_account("ACCOUNT", guest, None, Vec::new())
+            .unwrap();
+        w.orgs(MGMT)
+            .enable_service_access("ssm.amazonaws.com")
+            .unwrap();
+        w.orgs(MGMT)
+            .register_delegated_admin(&members[0], "ssm.amazonaws.com")
+            .unwrap();
+        w.orgs(MGMT).close_member_account(&members[1]).unwrap();
+        let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"organizations:ListAccounts","Resource":"*"}]}"#;
+        w.orgs(MGMT)
+            .put_resource_policy(policy, Vec::new())
+            .unwrap();
+        let now = w.orgs(MGMT).describe_organization().unwrap();
+        assert_eq!(now.handshakes.len(), 2);
+        for kind in [
+            "org_handshake",
+            "org_service_access",
+            "org_delegated_admin",
+            "org_closed_account",
+        ] {
+            assert!(!stored(&store, kind).is_empty(), "{kind}");
+        }
+        let reloaded = reload(&w, &store);
+        assert_eq!(reloaded.organizations.get(&now.id), Some(&now));
+        assert_eq!(
+            reloaded.org_positions.get(&now.id),
+            w.read().org_positions.get(&now.id)
+        );
+
+        // Deleting the organization deletes them all.
+        w.orgs(MGMT)
+            .deregister_delegated_admin(&members[0], "ssm.amazonaws.com")
+            .unwrap();
+        for m in &members {
+            w.orgs(MGMT).remove_member_account(m).unwrap();
+        }
+        w.orgs(MGMT).delete_organization().unwrap();
+        assert_eq!(org_records(&store), Vec::new());
     }
 }

@@ -16,6 +16,7 @@ fn taggable(org: &Organization, id: &str) -> bool {
         || org.unit(id).is_some()
         || org.members.iter().any(|m| m.account == id)
         || org.policies.iter().any(|p| p.id == id)
+        || org.resource_policy.as_ref().is_some_and(|p| p.id == id)
 }
 
 /// Checks a request's tags on their own: unique keys, no `aws:` keys.

@@ -3,6 +3,8 @@
 //! grouped by concern in the submodules, and the conversions they share.
 
 mod accounts;
+mod delegation;
+mod handshakes;
 mod organization;
 mod policies;
 mod tags;
@@ -95,13 +97,18 @@ fn paged<Resp: PageItems<Rest = ()>, T>(
 }
 
 fn account_out(o: &Org, m: &Member) -> Account {
+    let (status, state) = warden_core::orgs::account_closure::account_status(
+        o,
+        &m.account,
+        warden_core::model::now_epoch(),
+    );
     Account {
         id: Some(m.account.clone()),
         arn: Some(o.account_arn(&m.account)),
         email: Some(m.email.clone()),
         name: Some(m.name.clone()),
-        status: Some(AccountStatus::ACTIVE),
-        state: Some(AccountState::ACTIVE),
+        status: Some(AccountStatus::from(status.to_string())),
+        state: Some(AccountState::from(state.to_string())),
         paths: Some(vec![o.account_path(&m.account)]),
         joined_method: Some(AccountJoinedMethod::from(m.joined_method.clone())),
         joined_timestamp: Some(ts(m.joined)),
@@ -179,4 +186,23 @@ impl OrganizationsApi for Organizations<'_> {
     fn tag_resource(&self, ctx: &RequestCtx, input: TagResourceRequest) -> R<()> { tags::tag_resource(self.app, ctx, input) }
     fn untag_resource(&self, ctx: &RequestCtx, input: UntagResourceRequest) -> R<()> { tags::untag_resource(self.app, ctx, input) }
     fn list_tags_for_resource(&self, ctx: &RequestCtx, input: ListTagsForResourceRequest) -> R<ListTagsForResourceResponse> { tags::list_tags_for_resource(self.app, ctx, input) }
+    fn invite_account_to_organization(&self, ctx: &RequestCtx, input: InviteAccountToOrganizationRequest) -> R<InviteAccountToOrganizationResponse> { handshakes::invite_account_to_organization(self.app, ctx, input) }
+    fn accept_handshake(&self, ctx: &RequestCtx, input: AcceptHandshakeRequest) -> R<AcceptHandshakeResponse> { handshakes::accept_handshake(self.app, ctx, input) }
+    fn decline_handshake(&self, ctx: &RequestCtx, input: DeclineHandshakeRequest) -> R<DeclineHandshakeResponse> { handshakes::decline_handshake(self.app, ctx, input) }
+    fn cancel_handshake(&self, ctx: &RequestCtx, input: CancelHandshakeRequest) -> R<CancelHandshakeResponse> { handshakes::cancel_handshake(self.app, ctx, input) }
+    fn describe_handshake(&self, ctx: &RequestCtx, input: DescribeHandshakeRequest) -> R<DescribeHandshakeResponse> { handshakes::describe_handshake(self.app, ctx, input) }
+    fn list_handshakes_for_account(&self, ctx: &RequestCtx, input: ListHandshakesForAccountRequest) -> R<ListHandshakesForAccountResponse> { handshakes::list_handshakes_for_account(self.app, ctx, input) }
+    fn list_handshakes_for_organization(&self, ctx: &RequestCtx, input: ListHandshakesForOrganizationRequest) -> R<ListHandshakesForOrganizationResponse> { handshakes::list_handshakes_for_organization(self.app, ctx, input) }
+    fn enable_all_features(&self, ctx: &RequestCtx, input: EnableAllFeaturesRequest) -> R<EnableAllFeaturesResponse> { handshakes::enable_all_features(self.app, ctx, input) }
+    fn close_account(&self, ctx: &RequestCtx, input: CloseAccountRequest) -> R<()> { delegation::close_account(self.app, ctx, input) }
+    fn enable_aws_service_access(&self, ctx: &RequestCtx, input: EnableAWSServiceAccessRequest) -> R<()> { delegation::enable_aws_service_access(self.app, ctx, input) }
+    fn disable_aws_service_access(&self, ctx: &RequestCtx, input: DisableAWSServiceAccessRequest) -> R<()> { delegation::disable_aws_service_access(self.app, ctx, input) }
+    fn list_aws_service_access_for_organization(&self, ctx: &RequestCtx, input: ListAWSServiceAccessForOrganizationRequest) -> R<ListAWSServiceAccessForOrganizationResponse> { delegation::list_aws_service_access_for_organization(self.app, ctx, input) }
+    fn register_delegated_administrator(&self, ctx: &RequestCtx, input: RegisterDelegatedAdministratorRequest) -> R<()> { delegation::register_delegated_administrator(self.app, ctx, input) }
+    fn deregister_delegated_administrator(&self, ctx: &RequestCtx, input: DeregisterDelegatedAdministratorRequest) -> R<()> { delegation::deregister_delegated_administrator(self.app, ctx, input) }
+    fn list_delegated_administrators(&self, ctx: &RequestCtx, input: ListDelegatedAdministratorsRequest) -> R<ListDelegatedAdministratorsResponse> { delegation::list_delegated_administrators(self.app, ctx, input) }
+    fn list_delegated_services_for_account(&self, ctx: &RequestCtx, input: ListDelegatedServicesForAccountRequest) -> R<ListDelegatedServicesForAccountResponse> { delegation::list_delegated_services_for_account(self.app, ctx, input) }
+    fn put_resource_policy(&self, ctx: &RequestCtx, input: PutResourcePolicyRequest) -> R<PutResourcePolicyResponse> { delegation::put_resource_policy(self.app, ctx, input) }
+    fn describe_resource_policy(&self, ctx: &RequestCtx) -> R<DescribeResourcePolicyResponse> { delegation::describe_resource_policy(self.app, ctx) }
+    fn delete_resource_policy(&self, ctx: &RequestCtx) -> R<()> { delegation::delete_resource_policy(self.app, ctx) }
 }
