@@ -21,6 +21,7 @@ pub mod passwords;
 pub mod policies;
 pub mod roles;
 pub mod service_credentials;
+pub mod service_linked_roles;
 pub mod ssh_keys;
 pub mod users;
 

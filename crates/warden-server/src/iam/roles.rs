@@ -142,15 +142,12 @@ pub(super) fn delete_service_linked_role(
     ctx: &RequestCtx,
     input: DeleteServiceLinkedRoleRequest,
 ) -> R<DeleteServiceLinkedRoleResponse> {
-    // Deletion is immediate here; the task id records which role it was.
+    // Deletion is immediate here; the task id is AWS's form,
+    // task/aws-service-role/SERVICE/ROLE/UUID (LocalStack's test_service_role_deletion snapshot,
+    // recorded against AWS).
     let role = app.iam(ctx).delete_service_linked_role(&input.role_name)?;
     Ok(DeleteServiceLinkedRoleResponse {
-        deletion_task_id: format!(
-            "task/aws-service-role/{}/{}/{}",
-            role.path.trim_matches('/').split('/').nth(1).unwrap_or(""),
-            role.name,
-            role.id
-        ),
+        deletion_task_id: format!("task{}{}/{}", role.path, role.name, uuid::Uuid::new_v4()),
     })
 }
 
