@@ -182,6 +182,8 @@ impl IamApi for Iam<'_> {
     fn list_virtual_mfa_devices(&self, ctx: &RequestCtx, i: ListVirtualMFADevicesRequest) -> R<ListVirtualMFADevicesResponse> { mfa::list_virtual_mfa_devices(self.app, ctx, i) }
     fn list_mfa_device_tags(&self, ctx: &RequestCtx, i: ListMFADeviceTagsRequest) -> R<ListMFADeviceTagsResponse> { mfa::list_mfa_device_tags(self.app, ctx, i) }
     fn get_mfa_device(&self, ctx: &RequestCtx, i: GetMFADeviceRequest) -> R<GetMFADeviceResponse> { mfa::get_mfa_device(self.app, ctx, i) }
+    fn tag_mfa_device(&self, ctx: &RequestCtx, i: TagMFADeviceRequest) -> R<()> { mfa::tag_mfa_device(self.app, ctx, i) }
+    fn untag_mfa_device(&self, ctx: &RequestCtx, i: UntagMFADeviceRequest) -> R<()> { mfa::untag_mfa_device(self.app, ctx, i) }
     fn create_policy(&self, ctx: &RequestCtx, i: CreatePolicyRequest) -> R<CreatePolicyResponse> { policies::create_policy(self.app, ctx, i) }
     fn get_policy(&self, ctx: &RequestCtx, i: GetPolicyRequest) -> R<GetPolicyResponse> { policies::get_policy(self.app, ctx, i) }
     fn list_policies(&self, ctx: &RequestCtx, i: ListPoliciesRequest) -> R<ListPoliciesResponse> { policies::list_policies(self.app, ctx, i) }
