@@ -62,6 +62,11 @@ pub struct Account {
     /// The password policy, if one is set.
     #[serde(default)]
     pub password_policy: Option<PasswordPolicy>,
+    /// SetSecurityTokenServicePreferences: the global STS endpoint issues version 2 tokens
+    /// (`v2Token`) rather than AWS's default version 1 (`v1Token`). Stored and reported by
+    /// GetAccountSummary's GlobalEndpointTokenVersion; warden's tokens are valid everywhere.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub v2_global_endpoint_tokens: bool,
 }
 
 /// A user's console password (CreateLoginProfile).

@@ -659,6 +659,7 @@ mod tests {
                 created: 0,
                 alias: None,
                 password_policy: None,
+                v2_global_endpoint_tokens: false,
             })
             .entity_mutation()
             .map(|m| match m {

@@ -231,6 +231,7 @@ impl IamApi for Iam<'_> {
     fn delete_account_alias(&self, ctx: &RequestCtx, i: DeleteAccountAliasRequest) -> R<()> { account::delete_account_alias(self.app, ctx, i) }
     fn list_account_aliases(&self, ctx: &RequestCtx, i: ListAccountAliasesRequest) -> R<ListAccountAliasesResponse> { account::list_account_aliases(self.app, ctx, i) }
     fn get_account_summary(&self, ctx: &RequestCtx) -> R<GetAccountSummaryResponse> { account::get_account_summary(self.app, ctx) }
+    fn set_security_token_service_preferences(&self, ctx: &RequestCtx, i: SetSecurityTokenServicePreferencesRequest) -> R<()> { account::set_security_token_service_preferences(self.app, ctx, i) }
     fn put_user_policy(&self, ctx: &RequestCtx, i: PutUserPolicyRequest) -> R<()> { policies::put_user_policy(self.app, ctx, i) }
     fn get_user_policy(&self, ctx: &RequestCtx, i: GetUserPolicyRequest) -> R<GetUserPolicyResponse> { policies::get_user_policy(self.app, ctx, i) }
     fn list_user_policies(&self, ctx: &RequestCtx, i: ListUserPoliciesRequest) -> R<ListUserPoliciesResponse> { policies::list_user_policies(self.app, ctx, i) }
