@@ -259,3 +259,18 @@ def test_a_service_linked_role_survives_a_restart(warden_factory, store):
     assert attached(iam, r["RoleName"]) == SPECS["rds.amazonaws.com"]["attached_policies"]
     with raises_aws("UnmodifiableEntity", protected(r["RoleName"]), 400):
         iam.delete_role(RoleName=r["RoleName"])
+
+
+def test_a_deletion_task_is_the_accounts_and_survives_a_restart(warden_factory, store):
+    w = warden_factory(extra_env=store.env)
+    iam = w.client("iam")
+    name = iam.create_service_linked_role(AWSServiceName="acm.amazonaws.com")["Role"]["RoleName"]
+    task = iam.delete_service_linked_role(RoleName=name)["DeletionTaskId"]
+    w.restart()
+    iam = w.client("iam")
+    assert iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"] == "SUCCEEDED"
+    # A task id this account was never given (a changed UUID, another role) is unknown. The text
+    # is ours: no recording of AWS's answer was found.
+    for unknown in (task[:-1] + ("0" if task[-1] != "0" else "1"), task.replace(name, "AWSServiceRoleForBatch")):
+        with raises_aws("NoSuchEntity", f"Deletion task {unknown} cannot be found.", 404):
+            iam.get_service_linked_role_deletion_status(DeletionTaskId=unknown)

@@ -11,6 +11,7 @@ use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
 use crate::iam::policies::{compile_inline, compile_versions};
 use crate::iam::service_credentials::ServiceCredential;
+use crate::iam::service_linked_roles::DeletionTask;
 use crate::iam::ssh_keys::SshPublicKey;
 use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaDevice, Role, User,
@@ -65,6 +66,8 @@ pub struct State {
     pub ssh_public_keys: BTreeMap<(String, String), SshPublicKey>,
     /// Users' service-specific credentials by `(account, credential id)`.
     pub service_credentials: BTreeMap<(String, String), ServiceCredential>,
+    /// Service-linked role deletion tasks by `(account, task id)`.
+    pub slr_deletion_tasks: BTreeMap<(String, String), DeletionTask>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
     /// Where each stored organization's list elements sit in the store, by
@@ -274,6 +277,7 @@ entity_kinds! {
     InstanceProfile(InstanceProfile) => instance_profiles, "instance_profile", Unaffected;
     SshPublicKey(SshPublicKey) => ssh_public_keys, "ssh_public_key", Unaffected;
     ServiceCredential(ServiceCredential) => service_credentials, "service_credential", Unaffected;
+    SlrDeletionTask(DeletionTask) => slr_deletion_tasks, "slr_deletion_task", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
 }
@@ -373,6 +377,12 @@ impl Entity for ServiceCredential {
     }
 }
 
+impl Entity for DeletionTask {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.id.clone())
+    }
+}
+
 impl Entity for Organization {
     fn store_key(&self) -> (String, String) {
         (self.management_account.clone(), self.id.clone())
@@ -400,6 +410,7 @@ impl Change {
             Change::InstanceProfile(p) => &p.account,
             Change::SshPublicKey(k) => &k.account,
             Change::ServiceCredential(c) => &c.account,
+            Change::SlrDeletionTask(t) => &t.account,
             Change::Organization(o) => &o.management_account,
             Change::Delete(_, (account, _)) => account,
         };

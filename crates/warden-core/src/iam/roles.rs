@@ -368,39 +368,8 @@ impl Iam<'_> {
     /// DeleteRole; DeleteConflict while it is in an instance profile or has policies,
     /// UnmodifiableEntity if service-linked.
     pub fn delete_role(&self, name: &str) -> Result<()> {
-        self.delete_role_inner(name, false)
-    }
-
-    pub(crate) fn delete_role_inner(&self, name: &str, service_linked_ok: bool) -> Result<()> {
-        let account = self.account;
-        self.warden.write(|s| {
-            let role = find_role(s, account, name)?;
-            if is_service_linked(role) && !service_linked_ok {
-                return Err(unmodifiable(role));
-            }
-            let lower = role.name.to_lowercase();
-            let in_profile = s
-                .instance_profiles_of(account)
-                .any(|p| p.role.as_deref() == Some(lower.as_str()));
-            // AWS names what is still in the way, each with its own text.
-            let conflict = if in_profile {
-                Some("Cannot delete entity, must remove roles from instance profile first.")
-            } else if !role.attached_policies.is_empty() && !service_linked_ok {
-                // A service-linked role's policies are its service's and go with it.
-                Some("Cannot delete entity, must detach all policies first.")
-            } else if !role.inline_policies.is_empty() {
-                Some("Cannot delete entity, must delete policies first.")
-            } else {
-                None
-            };
-            if let Some(text) = conflict {
-                return Err(CoreError::DeleteConflict(text.to_string()));
-            }
-            Ok((
-                vec![Change::Delete(Kind::Role, name_key(account, name))],
-                (),
-            ))
-        })
+        self.warden
+            .write(|s| Ok((vec![role_deletion(s, self.account, name, false)?], ())))
     }
 
     /// TagRole: merges `tags` into the role's, keys compared case-insensitively.
@@ -565,6 +534,40 @@ impl Iam<'_> {
             Ok((vec![Change::InstanceProfile(p)], ()))
         })
     }
+}
+
+/// The change that deletes role `name`, or why it cannot go: DeleteConflict while it is in an
+/// instance profile or holds policies (a service-linked role's attached policies are its service's
+/// and go with it), UnmodifiableEntity for a service-linked role unless `service_linked_ok`.
+pub(crate) fn role_deletion(
+    s: &State,
+    account: &str,
+    name: &str,
+    service_linked_ok: bool,
+) -> Result<Change> {
+    let role = find_role(s, account, name)?;
+    if is_service_linked(role) && !service_linked_ok {
+        return Err(unmodifiable(role));
+    }
+    let lower = role.name.to_lowercase();
+    let in_profile = s
+        .instance_profiles_of(account)
+        .any(|p| p.role.as_deref() == Some(lower.as_str()));
+    // AWS names what is still in the way, each with its own text.
+    let conflict = if in_profile {
+        Some("Cannot delete entity, must remove roles from instance profile first.")
+    } else if !role.attached_policies.is_empty() && !service_linked_ok {
+        // A service-linked role's policies are its service's and go with it.
+        Some("Cannot delete entity, must detach all policies first.")
+    } else if !role.inline_policies.is_empty() {
+        Some("Cannot delete entity, must delete policies first.")
+    } else {
+        None
+    };
+    if let Some(text) = conflict {
+        return Err(CoreError::DeleteConflict(text.to_string()));
+    }
+    Ok(Change::Delete(Kind::Role, name_key(account, name)))
 }
 
 /// The name CreateServiceLinkedRole gives a service's linked role: the catalogue's, then

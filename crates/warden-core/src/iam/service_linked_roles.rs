@@ -7,15 +7,17 @@
 
 use std::sync::LazyLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use crate::crypto;
 use crate::error::{CoreError, Result};
 use crate::iam::managed_policies::aws_managed_policy;
 use crate::iam::roles::{
-    is_service_linked, service_linked_role_name, NewRole, SERVICE_LINKED_PATH,
+    find_role, role_deletion, service_linked_role_name, NewRole, SERVICE_LINKED_PATH,
 };
 use crate::iam::Iam;
-use crate::model::Role;
+use crate::model::{now_epoch, Epoch, Role};
+use crate::state::Change;
 
 static CATALOGUE: &str = include_str!("../../data/service-linked-roles.json");
 
@@ -123,19 +125,79 @@ impl Iam<'_> {
     }
 
     /// DeleteServiceLinkedRole: the one way a service-linked role goes, with the policies its
-    /// service attached; NoSuchEntity for an unknown role, InvalidInput for an ordinary one.
-    pub fn delete_service_linked_role(&self, name: &str) -> Result<Role> {
-        let role = self.get_role(name)?;
-        if !is_service_linked(&role) {
-            // No recording of AWS's answer was found: the text is ours.
-            return Err(CoreError::InvalidInput(format!(
-                "Role {} is not a service-linked role.",
-                role.name
-            )));
-        }
-        self.delete_role_inner(name, true)?;
-        Ok(role)
+    /// service attached, in the same write as its deletion task; NoSuchEntity for an unknown role,
+    /// InvalidInput for an ordinary one. Deletion is immediate here, so the task has succeeded.
+    pub fn delete_service_linked_role(&self, name: &str) -> Result<DeletionTask> {
+        let account = self.account;
+        self.warden.write(|s| {
+            let role = find_role(s, account, name)?;
+            let Some(service) = linked_service(role) else {
+                // No recording of AWS's answer was found: the text is ours.
+                return Err(CoreError::InvalidInput(format!(
+                    "Role {} is not a service-linked role.",
+                    role.name
+                )));
+            };
+            let task = DeletionTask {
+                account: account.to_string(),
+                id: format!(
+                    "task/aws-service-role/{service}/{}/{}",
+                    role.name,
+                    uuid_v4()
+                ),
+                role_name: role.name.clone(),
+                created: now_epoch(),
+            };
+            let delete = role_deletion(s, account, name, true)?;
+            Ok((vec![delete, Change::SlrDeletionTask(task.clone())], task))
+        })
     }
+
+    /// GetServiceLinkedRoleDeletionStatus: the task's status (always SUCCEEDED: deletion is
+    /// immediate); NoSuchEntity for a task id this account was never given.
+    pub fn service_linked_role_deletion_task(&self, task_id: &str) -> Result<DeletionTask> {
+        self.warden
+            .read()
+            .slr_deletion_tasks
+            .get(&(self.account.to_string(), task_id.to_string()))
+            .cloned()
+            .ok_or_else(|| {
+                // No recording of AWS's answer was found: the text is ours.
+                CoreError::NoSuchEntity(format!("Deletion task {task_id} cannot be found."))
+            })
+    }
+}
+
+/// A DeleteServiceLinkedRole task, stored under `(account, task id)` so that
+/// GetServiceLinkedRoleDeletionStatus answers only for the tasks an account was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionTask {
+    /// The account whose role was deleted.
+    pub account: String,
+    /// AWS's form: `task/aws-service-role/SERVICE/ROLE/UUID` (LocalStack's
+    /// test_service_role_deletion snapshot, recorded against AWS).
+    pub id: String,
+    /// The deleted role's name, as created.
+    pub role_name: String,
+    /// When the role was deleted.
+    pub created: Epoch,
+}
+
+/// A random (version 4) UUID in its usual lower-case hyphenated form.
+fn uuid_v4() -> String {
+    let mut b = crypto::random_bytes(16);
+    b.resize(16, 0);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// The service principal a service-linked role belongs to: the path segment after
@@ -221,8 +283,28 @@ mod tests {
             .create_service_linked_role("nothing.amazonaws.com", None, None)
             .unwrap_err();
         assert!(matches!(err, CoreError::InvalidInput(_)), "{err:?}");
-        // The role and its attachment go together.
-        w.iam(ACCT).delete_service_linked_role(&r.name).unwrap();
+        // The role and its attachment go together, leaving a task only this account sees.
+        let task = w.iam(ACCT).delete_service_linked_role(&r.name).unwrap();
         assert!(w.iam(ACCT).get_role(&r.name).is_err());
+        let (prefix, uuid) = task.id.rsplit_once('/').unwrap();
+        assert_eq!(
+            prefix,
+            "task/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_x1"
+        );
+        assert_eq!(
+            uuid.split('-').map(str::len).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert_eq!(uuid.as_bytes()[14], b'4');
+        assert_eq!(
+            w.iam(ACCT)
+                .service_linked_role_deletion_task(&task.id)
+                .unwrap(),
+            task
+        );
+        assert!(w
+            .iam("210987654321")
+            .service_linked_role_deletion_task(&task.id)
+            .is_err());
     }
 }
