@@ -33,7 +33,16 @@ from pathlib import Path
 
 import pytest
 
-from e2e_util import ACCOUNT_ID, assert_cli_error, raises_aws, unique
+from e2e_util import (
+    ACCOUNT_ID,
+    access_denied_messages,
+    assert_cli_error,
+    create_user_with_key,
+    grant,
+    make_client,
+    raises_aws,
+    unique,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUE = json.loads((REPO / "crates" / "warden-core" / "data" / "service-linked-roles.json").read_text())
@@ -274,3 +283,28 @@ def test_a_deletion_task_is_the_accounts_and_survives_a_restart(warden_factory, 
     for unknown in (task[:-1] + ("0" if task[-1] != "0" else "1"), task.replace(name, "AWSServiceRoleForBatch")):
         with raises_aws("NoSuchEntity", f"Deletion task {unknown} cannot be found.", 404):
             iam.get_service_linked_role_deletion_status(DeletionTaskId=unknown)
+
+
+def test_each_operation_needs_its_action_on_the_role(server, iam):
+    user, creds = create_user_with_key(iam, unique("slr-caller"))
+    me = make_client("iam", server.url, creds)
+    svc, name = "lexv2.amazonaws.com", f"AWSServiceRoleForLexV2Bots_{unique('d').replace('-', '')}"
+    arn = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{svc}/{name}"
+    suffix = name.split("_", 1)[1]
+    state: dict = {}
+    steps = [
+        ("iam:CreateServiceLinkedRole", lambda: me.create_service_linked_role(AWSServiceName=svc, CustomSuffix=suffix)),
+        ("iam:DeleteServiceLinkedRole", lambda: state.update(task=me.delete_service_linked_role(RoleName=name)["DeletionTaskId"])),
+        (
+            "iam:GetServiceLinkedRoleDeletionStatus",
+            lambda: me.get_service_linked_role_deletion_status(DeletionTaskId=state["task"]),
+        ),
+    ]
+    for action, call in steps:
+        # IAM names an existing role as `role NAME` in some denials and by ARN in others.
+        with raises_aws("AccessDenied", status=403, message_in=access_denied_messages(user["Arn"], action, arn, f"role {name}")):
+            call()
+        # Control: granted on this role only, the same call succeeds.
+        grant(iam, user["UserName"], [action], resource=arn)
+        call()
+    assert name not in [r["RoleName"] for r in iam.list_roles(PathPrefix=f"/aws-service-role/{svc}/")["Roles"]]
