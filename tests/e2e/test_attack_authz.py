@@ -354,19 +354,20 @@ def test_federation_token_with_tags_refused_without_a_tag_session_allow(server, 
 def test_a_deny_on_the_service_name_stops_that_service_linked_role_only(server, iam):
     me = Me(server, iam, doc(allow("iam:CreateServiceLinkedRole"), deny(
         "iam:CreateServiceLinkedRole",
-        Condition={"StringEquals": {"iam:AWSServiceName": "elasticbeanstalk.amazonaws.com"}})))
+        Condition={"StringEquals": {"iam:AWSServiceName": "connect.amazonaws.com"}})))
+    # Services that take a CustomSuffix (the catalogue's suffix_allowed), so that each test makes its own roles.
     sfx = unique("s").replace("-", "")
     with refused("iam:CreateServiceLinkedRole", explicit=True, who=me.arn):
-        me.iam.create_service_linked_role(AWSServiceName="elasticbeanstalk.amazonaws.com", CustomSuffix=sfx)
+        me.iam.create_service_linked_role(AWSServiceName="connect.amazonaws.com", CustomSuffix=sfx)
     with raises_aws("NoSuchEntity", status=404):
-        iam.get_role(RoleName=f"AWSServiceRoleForElasticBeanstalk_{sfx}")
+        iam.get_role(RoleName=f"AWSServiceRoleForAmazonConnect_{sfx}")
     # Control: another service succeeds for the same user...
     r = me.iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com", CustomSuffix=sfx)["Role"]
     assert r["Path"] == "/aws-service-role/autoscaling.amazonaws.com/", r
     # ...and without the Deny, the refused service succeeds.
     set_policy(iam, me, doc(allow("iam:CreateServiceLinkedRole")))
-    r = me.iam.create_service_linked_role(AWSServiceName="elasticbeanstalk.amazonaws.com", CustomSuffix=sfx)["Role"]
-    assert r["Path"] == "/aws-service-role/elasticbeanstalk.amazonaws.com/", r
+    r = me.iam.create_service_linked_role(AWSServiceName="connect.amazonaws.com", CustomSuffix=sfx)["Role"]
+    assert r["Path"] == "/aws-service-role/connect.amazonaws.com/", r
 
 
 def test_an_allow_limited_by_policy_arn_does_not_attach_administrator_access(server, iam):
@@ -781,15 +782,15 @@ def test_a_deny_on_a_federated_user_name_stops_that_token_only(server, iam):
 
 def test_a_deny_on_a_service_linked_role_path_stops_that_service_only(server, iam):
     me = Me(server, iam, doc(allow("iam:CreateServiceLinkedRole"), deny(
-        "iam:CreateServiceLinkedRole", "arn:aws:iam::*:role/aws-service-role/elasticloadbalancing.amazonaws.com/*")))
+        "iam:CreateServiceLinkedRole", "arn:aws:iam::*:role/aws-service-role/lexv2.amazonaws.com/*")))
     sfx = unique("t").replace("-", "")
     with refused("iam:CreateServiceLinkedRole", explicit=True, who=me.arn) as e:
-        me.iam.create_service_linked_role(AWSServiceName="elasticloadbalancing.amazonaws.com", CustomSuffix=sfx)
+        me.iam.create_service_linked_role(AWSServiceName="lexv2.amazonaws.com", CustomSuffix=sfx)
     assert e["message"].split(" on resource: ")[1].startswith(
-        f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/elasticloadbalancing.amazonaws.com/"
-        f"AWSServiceRoleForElasticLoadBalancing_{sfx} "), e["message"]
-    r = me.iam.create_service_linked_role(AWSServiceName="ecs.amazonaws.com", CustomSuffix=sfx)["Role"]
-    assert r["RoleName"] == f"AWSServiceRoleForECS_{sfx}"
+        f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/lexv2.amazonaws.com/"
+        f"AWSServiceRoleForLexV2Bots_{sfx} "), e["message"]
+    r = me.iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com", CustomSuffix=sfx)["Role"]
+    assert r["RoleName"] == f"AWSServiceRoleForAutoScaling_{sfx}"
 
 
 def test_another_users_access_key_cannot_be_reactivated_by_its_id(server, iam):

@@ -449,6 +449,28 @@ def test_twenty_server_certificates_per_account(warden_factory, rsa):
     upload(iam, "quota-20", rsa)
 
 
+def test_the_account_summary_counts_server_certificates_and_roots_signing_certificates(warden_factory, pki, rsa):
+    # GetAccountSummary's keys (LocalStack's test_iam_account_summary snapshot, recorded against AWS):
+    # ServerCertificates, ServerCertificatesQuota 20, SigningCertificatesPerUserQuota 2,
+    # AccountSigningCertificatesPresent.
+    w = warden_factory()
+    iam = make_client("iam", w.url)
+    summary = lambda: iam.get_account_summary()["SummaryMap"]  # noqa: E731
+    before = summary()
+    assert (before["ServerCertificates"], before["ServerCertificatesQuota"]) == (0, 20)
+    assert (before["SigningCertificatesPerUserQuota"], before["AccountSigningCertificatesPresent"]) == (2, 0)
+    upload(iam, "counted-1", rsa)
+    upload(iam, "counted-2", rsa)
+    assert summary()["ServerCertificates"] == 2
+    body, _ = pki.pair()
+    cert_id = iam.upload_signing_certificate(CertificateBody=body)["Certificate"]["CertificateId"]
+    assert summary()["AccountSigningCertificatesPresent"] == 1
+    iam.delete_signing_certificate(CertificateId=cert_id)
+    iam.delete_server_certificate(ServerCertificateName="counted-1")
+    after = summary()
+    assert (after["ServerCertificates"], after["AccountSigningCertificatesPresent"]) == (1, 0)
+
+
 def test_upload_is_authorized_on_the_certificate_arn(server, iam, rsa):
     """A user allowed iam:UploadServerCertificate on server-certificate/allowed-* only."""
     caller, creds = create_user_with_key(iam)

@@ -77,3 +77,25 @@ def test_aws_managed_policies_are_what_the_generator_makes(tmp_path):
     rerun = "rerun python3 tools/action-table/managed_policies.py"
     assert (tmp_path / "index.jsonl").read_bytes() == (MANAGED_POLICIES / "index.jsonl").read_bytes(), rerun
     assert _inflated_documents(tmp_path) == _inflated_documents(MANAGED_POLICIES), rerun
+
+
+SERVICE_LINKED_ROLES = REPO / "crates" / "warden-core" / "data" / "service-linked-roles.json"
+
+
+def test_service_linked_role_catalogue_is_what_the_generator_makes(tmp_path):
+    """crates/warden-core/data/service-linked-roles.json is exactly what
+    tools/service-linked-roles/generate.py makes from the pinned localstack-core wheel (downloaded
+    with pip and checked against its sha256): a hand edit, or a generator change without a rerun,
+    fails here."""
+    import importlib.util
+
+    if importlib.util.find_spec("pip") is None:
+        pytest.skip("pip is needed to download the pinned localstack-core wheel")
+    out = tmp_path / "service-linked-roles.json"
+    subprocess.run(
+        [sys.executable, str(REPO / "tools" / "service-linked-roles" / "generate.py"), "--out", str(out)],
+        cwd=REPO,
+        check=True,
+        timeout=600,
+    )
+    assert out.read_bytes() == SERVICE_LINKED_ROLES.read_bytes(), "rerun python3 tools/service-linked-roles/generate.py"

@@ -4,9 +4,12 @@ and the account password policy (Get/Update/Delete, enforced on every password s
 AWS texts: LocalStack's AWS-recorded test_iam_users.snapshot.json (TestUserLoginProfile) and
 test_iam_account_password_policy.snapshot.json; the aws CLI's own example for change-password
 (root credentials -> InvalidUserType); botocore's IAM model (PasswordPolicyViolation is 400).
+AWS's default password policy, when the account sets none: see the section at the end.
 """
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -18,6 +21,8 @@ from e2e_util import (
     create_user_with_key,
     grant_change_own_password,
     make_client,
+    member_session,
+    new_organization,
     raises_aws,
     unique,
     user_resource_forms,
@@ -310,3 +315,103 @@ def test_cli_login_profile_and_password_policy(aws, server, iam, no_password_pol
     assert rc == 0, err
     with raises_aws("NoSuchEntity", NO_POLICY, 404):
         iam.get_account_password_policy()
+
+
+# --------------------------------------------------------------------------------------
+# AWS's default password policy, in force while the account sets none
+#
+# The rules: "Set an account password policy for IAM users" (IAM User Guide): at least 8
+# characters, at least three of upper case, lower case, numbers and symbols
+# (! @ # $ % ^ & * ( ) _ + - = [ ] { } | '), not the account's name or email address. AWS's texts,
+# as real aws CLI outputs quoted in public material record them: "Password should have a minimum
+# length of 8" (CreateLoginProfile without a policy) and "Password should meet 1 more of the
+# following requirements: Password should have at least one uppercase letter, Password should have
+# at least one symbol" (CreateLoginProfile, boto3). The name/email text is ours (no recording).
+# --------------------------------------------------------------------------------------
+
+TOO_SHORT = "Password should have a minimum length of 8"
+
+
+def more_needed(n: int, *missing: str) -> str:
+    phrases = ", ".join(f"Password should have at least one {m}" for m in missing)
+    return f"Password should meet {n} more of the following requirements: {phrases}"
+
+
+DEFAULT_REFUSED = [
+    ("Sh0rt!x", TOO_SHORT),
+    ("lowercase123", more_needed(1, "uppercase letter", "symbol")),
+    ("UPPERCASE-ONLY!", more_needed(1, "lowercase letter", "number")),
+    ("longenough", more_needed(2, "uppercase letter", "number", "symbol")),
+    ("12345678", more_needed(2, "uppercase letter", "lowercase letter", "symbol")),
+]
+# Three kinds of four are enough, whichever three.
+DEFAULT_ACCEPTED = ["Lowercase123", "lowercase12!", "LOWER-case-x", "UPPER123!"]
+
+
+def test_the_default_policy_applies_to_every_password_set(server, iam, no_password_policy):
+    user, creds = self_service_user(iam)
+    name = user["UserName"]
+    for weak, text in DEFAULT_REFUSED:
+        with raises_aws("PasswordPolicyViolation", text, 400):
+            iam.create_login_profile(UserName=name, Password=weak)
+    with raises_aws("NoSuchEntity", no_profile(name), 404):
+        iam.get_login_profile(UserName=name)
+    # Control: each password of three kinds is accepted.
+    iam.create_login_profile(UserName=name, Password=DEFAULT_ACCEPTED[0])
+    for weak, text in DEFAULT_REFUSED:
+        with raises_aws("PasswordPolicyViolation", text, 400):
+            iam.update_login_profile(UserName=name, Password=weak)
+    for ok in DEFAULT_ACCEPTED[1:]:
+        iam.update_login_profile(UserName=name, Password=ok)
+    me = make_client("iam", server.url, creds)
+    current = DEFAULT_ACCEPTED[-1]
+    for weak, text in DEFAULT_REFUSED:
+        with raises_aws("PasswordPolicyViolation", text, 400):
+            me.change_password(OldPassword=current, NewPassword=weak)
+    me.change_password(OldPassword=current, NewPassword=PW1)
+
+
+def test_a_policy_replaces_the_default_rules(iam, no_password_policy):
+    name = create_user_with_key(iam)[0]["UserName"]
+    iam.update_account_password_policy(MinimumPasswordLength=6, AllowUsersToChangePassword=True)
+    # Two kinds only, refused by the default policy, are fine under this one.
+    iam.create_login_profile(UserName=name, Password="simple")
+    iam.delete_account_password_policy()
+    with raises_aws("PasswordPolicyViolation", more_needed(2, "uppercase letter", "number", "symbol"), 400):
+        iam.update_login_profile(UserName=name, Password="simplest")
+
+
+def test_the_default_policy_refuses_the_account_name_and_email(warden_factory):
+    w = warden_factory()
+    world = new_organization(w)
+    orgs = world["orgs"]
+    account_name, email = "Prod-Account-1", f"Ops-Team-{unique('e')}@example.com"
+    st = orgs.create_account(Email=email, AccountName=account_name)["CreateAccountStatus"]
+    deadline = time.monotonic() + 15
+    while st["State"] == "IN_PROGRESS" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        st = orgs.describe_create_account_status(CreateAccountRequestId=st["Id"])["CreateAccountStatus"]
+    assert st["State"] == "SUCCEEDED", st
+    creds, _ = member_session(w, {**world, "member": st["AccountId"]})
+    iam = make_client("iam", w.url, creds)
+    name = unique("member-user")
+    iam.create_user(UserName=name)
+    for same in (account_name, account_name.lower(), email, email.upper()):
+        with raises_aws("PasswordPolicyViolation", "Password should not be the account name or email address", 400):
+            iam.create_login_profile(UserName=name, Password=same)
+    # Control: a password of the same shape that is neither is accepted.
+    iam.create_login_profile(UserName=name, Password="Prod-Account-2")
+    with raises_aws("PasswordPolicyViolation", "Password should not be the account name or email address", 400):
+        iam.update_login_profile(UserName=name, Password=email)
+    # The management account's own users are not bound by a member's name.
+    mgmt = w.client("iam")
+    mgmt.create_user(UserName=name)
+    mgmt.create_login_profile(UserName=name, Password=account_name)
+
+
+def test_cli_default_policy_text(aws, iam, no_password_policy):
+    name = create_user_with_key(iam)[0]["UserName"]
+    res = aws("iam", "create-login-profile", "--user-name", name, "--password", "lowercase123")
+    assert_cli_error(res, "PasswordPolicyViolation", "CreateLoginProfile", more_needed(1, "uppercase letter", "symbol"))
+    res = aws("iam", "create-login-profile", "--user-name", name, "--password", "Sh0rt!x")
+    assert_cli_error(res, "PasswordPolicyViolation", "CreateLoginProfile", TOO_SHORT)

@@ -1,6 +1,6 @@
 """Virtual MFA: CreateVirtualMFADevice, EnableMFADevice (two consecutive TOTP codes),
 ListMFADevices, ListVirtualMFADevices, ResyncMFADevice, DeactivateMFADevice,
-DeleteVirtualMFADevice, GetMFADevice.
+DeleteVirtualMFADevice, GetMFADevice, TagMFADevice, UntagMFADevice.
 
 AWS texts: LocalStack's AWS-recorded test_iam_mfa.snapshot.json; statuses from botocore's
 IAM model (InvalidAuthenticationCode 403, DeleteConflict 409, EntityAlreadyExists 409).
@@ -314,3 +314,102 @@ def test_get_mfa_device_cli(aws, iam):
     missing = serial(unique("nonexistent"))
     res = aws("iam", "get-mfa-device", "--serial-number", missing)
     assert_cli_error(res, "NoSuchEntity", "GetMFADevice", f"MFA Device with serial number {missing} does not exist.")
+
+
+# --------------------------------------------------------------------------------------
+# TagMFADevice / UntagMFADevice
+#
+# No recording of these two operations was found (neither LocalStack's snapshots nor moto's
+# tests have them); the tag rules and texts are IAM's, as recorded for roles and users
+# (tests/e2e/test_roles.py: "Duplicate tag keys found. ...", the 50-tag and length
+# ValidationErrors), and the unknown-device text is ListMFADeviceTags' (test_new_operation.py).
+# --------------------------------------------------------------------------------------
+
+DUP_TAGS = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+
+
+def tag_map(iam, sn: str) -> dict:
+    return {t["Key"]: t["Value"] for t in iam.list_mfa_device_tags(SerialNumber=sn)["Tags"]}
+
+
+def test_tag_and_untag_mfa_device(iam):
+    name = unique("mfatag")
+    sn = iam.create_virtual_mfa_device(VirtualMFADeviceName=name, Tags=[{"Key": "team", "Value": "a"}])[
+        "VirtualMFADevice"
+    ]["SerialNumber"]
+    iam.tag_mfa_device(SerialNumber=sn, Tags=[{"Key": "TEAM", "Value": "b"}, {"Key": "env", "Value": ""}])
+    # A key given in another case replaces the value and keeps the first spelling, as for roles.
+    assert tag_map(iam, sn) == {"team": "b", "env": ""}
+    listed = [d for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"] if d["SerialNumber"] == sn]
+    assert {t["Key"] for t in listed[0]["Tags"]} == {"team", "env"}
+    iam.untag_mfa_device(SerialNumber=sn, TagKeys=["ENV", "never-there"])
+    assert tag_map(iam, sn) == {"team": "b"}
+    iam.untag_mfa_device(SerialNumber=sn, TagKeys=["team"])
+    assert iam.list_mfa_device_tags(SerialNumber=sn)["Tags"] == []
+    iam.delete_virtual_mfa_device(SerialNumber=sn)
+
+
+def test_mfa_device_tag_errors(iam):
+    sn = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfatagerr"))["VirtualMFADevice"]["SerialNumber"]
+    with raises_aws("InvalidInput", DUP_TAGS, 400):
+        iam.tag_mfa_device(SerialNumber=sn, Tags=[{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}])
+    limit = "1 validation error detected: Value at '{}' failed to satisfy constraint: Member must have length less than or equal to {}"
+    with raises_aws("ValidationError", limit.format("tags", 50), 400):
+        iam.tag_mfa_device(SerialNumber=sn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)])
+    with raises_aws("ValidationError", limit.format("tags.1.member.key", 128), 400):
+        iam.tag_mfa_device(SerialNumber=sn, Tags=[{"Key": "k" * 129, "Value": "v"}])
+    # 50 fit; one more key, merged in, is over the quota.
+    iam.tag_mfa_device(SerialNumber=sn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+    with raises_aws("LimitExceeded", "The number of tags has reached the maximum limit.", 409):
+        iam.tag_mfa_device(SerialNumber=sn, Tags=[{"Key": "one-more", "Value": "v"}])
+    assert len(tag_map(iam, sn)) == 50 and "one-more" not in tag_map(iam, sn)
+    missing = serial(unique("nomfa"))
+    for call in (
+        lambda: iam.tag_mfa_device(SerialNumber=missing, Tags=[{"Key": "k", "Value": "v"}]),
+        lambda: iam.untag_mfa_device(SerialNumber=missing, TagKeys=["k"]),
+    ):
+        with raises_aws("NoSuchEntity", f"MFA Device with serial number {missing} does not exist.", 404):
+            call()
+    iam.delete_virtual_mfa_device(SerialNumber=sn)
+
+
+def test_mfa_device_tagging_needs_its_action(server, iam):
+    user, creds = create_user_with_key(iam, unique("mfatagger"))
+    me = make_client("iam", server.url, creds)
+    sn = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfatagd"))["VirtualMFADevice"]["SerialNumber"]
+    for action, call in (
+        ("iam:TagMFADevice", lambda: me.tag_mfa_device(SerialNumber=sn, Tags=[{"Key": "k", "Value": "v"}])),
+        ("iam:UntagMFADevice", lambda: me.untag_mfa_device(SerialNumber=sn, TagKeys=["k"])),
+    ):
+        msg = (
+            f"User: {user['Arn']} is not authorized to perform: {action} on resource: {sn} "
+            f"because no identity-based policy allows the {action} action"
+        )
+        with raises_aws("AccessDenied", msg, 403):
+            call()
+        # Control: granted on this device, the same call succeeds.
+        grant(iam, user["UserName"], [action], resource=sn)
+        call()
+    assert iam.list_mfa_device_tags(SerialNumber=sn)["Tags"] == []
+    iam.delete_virtual_mfa_device(SerialNumber=sn)
+
+
+def test_cli_tag_mfa_device(iam, aws):
+    sn = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfacli"))["VirtualMFADevice"]["SerialNumber"]
+    res = aws("iam", "tag-mfa-device", "--serial-number", sn, "--tags", "Key=k,Value=v", "Key=x,Value=y")
+    assert res.returncode == 0, res.stderr
+    res = aws("iam", "untag-mfa-device", "--serial-number", sn, "--tag-keys", "x")
+    assert res.returncode == 0, res.stderr
+    assert tag_map(iam, sn) == {"k": "v"}
+    bad = aws("iam", "tag-mfa-device", "--serial-number", sn, "--tags", "Key=a,Value=1", "Key=A,Value=2")
+    assert_cli_error(bad, "InvalidInput", "TagMFADevice", DUP_TAGS)
+    iam.delete_virtual_mfa_device(SerialNumber=sn)
+
+
+def test_mfa_device_tags_survive_a_restart(warden_factory):
+    w = warden_factory()
+    iam = w.client("iam")
+    sn = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("mfakeep"))["VirtualMFADevice"]["SerialNumber"]
+    iam.tag_mfa_device(SerialNumber=sn, Tags=[{"Key": "kept", "Value": "yes"}])
+    w.restart()
+    assert tag_map(w.client("iam"), sn) == {"kept": "yes"}

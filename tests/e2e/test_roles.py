@@ -966,7 +966,7 @@ def test_cli_role_and_instance_profile(aws, iam):
 
 
 def test_service_linked_role_is_protected(iam):
-    svc = "support.amazonaws.com"
+    svc = "backup.amazonaws.com"
     r = iam.create_service_linked_role(AWSServiceName=svc)["Role"]
     name = r["RoleName"]
     try:
@@ -987,7 +987,7 @@ def test_service_linked_role_is_protected(iam):
 
 
 def test_service_linked_role_name_taken(iam):
-    svc = "organizations.amazonaws.com"
+    svc = "ram.amazonaws.com"
     name = iam.create_service_linked_role(AWSServiceName=svc)["Role"]["RoleName"]
     with raises_aws(
         "InvalidInput",

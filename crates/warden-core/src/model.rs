@@ -66,6 +66,11 @@ pub struct Account {
     /// EnableOrganizationsRoot*), for the organization they were enabled in.
     #[serde(default)]
     pub root_access: Option<RootAccess>,
+    /// SetSecurityTokenServicePreferences: the global STS endpoint issues version 2 tokens
+    /// (`v2Token`) rather than AWS's default version 1 (`v1Token`). Stored and reported by
+    /// GetAccountSummary's GlobalEndpointTokenVersion; warden's tokens are valid everywhere.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub v2_global_endpoint_tokens: bool,
 }
 
 /// Centralized root access features of an organization, kept by its management account.

@@ -12,6 +12,7 @@ use crate::error::{CoreError, Result};
 use crate::iam::certificates::{ServerCertificate, SigningCertificate};
 use crate::iam::policies::{compile_inline, compile_versions};
 use crate::iam::service_credentials::ServiceCredential;
+use crate::iam::service_linked_roles::DeletionTask;
 use crate::iam::ssh_keys::SshPublicKey;
 use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, ManagedPolicy, MfaDevice, Role, User,
@@ -70,6 +71,8 @@ pub struct State {
     pub server_certificates: BTreeMap<NameKey, ServerCertificate>,
     /// Signing certificates of users and root by `(account, certificate id)`.
     pub signing_certificates: BTreeMap<(String, String), SigningCertificate>,
+    /// Service-linked role deletion tasks by `(account, task id)`.
+    pub slr_deletion_tasks: BTreeMap<(String, String), DeletionTask>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
     /// Where each stored organization's list elements sit in the store, by
@@ -281,6 +284,7 @@ entity_kinds! {
     ServiceCredential(ServiceCredential) => service_credentials, "service_credential", Unaffected;
     ServerCertificate(ServerCertificate) => server_certificates, "server_certificate", Unaffected;
     SigningCertificate(SigningCertificate) => signing_certificates, "signing_certificate", Unaffected;
+    SlrDeletionTask(DeletionTask) => slr_deletion_tasks, "slr_deletion_task", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
 }
@@ -392,6 +396,12 @@ impl Entity for SigningCertificate {
     }
 }
 
+impl Entity for DeletionTask {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.id.clone())
+    }
+}
+
 impl Entity for Organization {
     fn store_key(&self) -> (String, String) {
         (self.management_account.clone(), self.id.clone())
@@ -421,6 +431,7 @@ impl Change {
             Change::ServiceCredential(c) => &c.account,
             Change::ServerCertificate(c) => &c.account,
             Change::SigningCertificate(c) => &c.account,
+            Change::SlrDeletionTask(t) => &t.account,
             Change::Organization(o) => &o.management_account,
             Change::Delete(_, (account, _)) => account,
         };
@@ -681,6 +692,7 @@ mod tests {
                 alias: None,
                 password_policy: None,
                 root_access: None,
+                v2_global_endpoint_tokens: false,
             })
             .entity_mutation()
             .map(|m| match m {

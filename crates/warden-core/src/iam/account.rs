@@ -7,7 +7,7 @@ use crate::crypto::{self, Secret};
 use crate::error::{CoreError, Result};
 use crate::iam::Iam;
 use crate::model::{now_epoch, AccessKey, Account, KeyStatus, PasswordPolicy};
-use crate::state::Change;
+use crate::state::{Change, State};
 use crate::Warden;
 
 /// Creates the account (and so its root user) if it does not exist yet.
@@ -23,6 +23,7 @@ pub fn ensure_account(w: &Warden, account: &str) -> Result<bool> {
             alias: None,
             password_policy: None,
             root_access: None,
+            v2_global_endpoint_tokens: false,
         };
         Ok((vec![Change::Account(acct)], true))
     })
@@ -177,21 +178,41 @@ impl Iam<'_> {
         })
     }
 
-    /// GetAccountSummary's map: usage counts and the quotas warden enforces.
-    pub fn account_summary(&self) -> BTreeMap<&'static str, i32> {
+    /// SetSecurityTokenServicePreferences: which token version the global STS endpoint issues
+    /// (`v2`: `v2Token`, else `v1Token`), shown by GetAccountSummary.
+    pub fn set_global_endpoint_token_version(&self, v2: bool) -> Result<()> {
+        self.update_account(|a| {
+            a.v2_global_endpoint_tokens = v2;
+            Ok(())
+        })
+    }
+
+    /// GetAccountSummary's map: the 34 keys AWS returns (LocalStack's snapshot recorded against
+    /// AWS, test_iam_account_summary.snapshot.json, 17-02-2026), usage counted in the account,
+    /// quotas at AWS's defaults or as warden enforces them.
+    pub fn account_summary(&self) -> Result<BTreeMap<&'static str, i32>> {
         let account = self.account;
+        let record = self.account_record()?;
         let s = self.warden.read();
-        let users = s.users_of(account).count() as i32;
-        let groups = s.groups_of(account).count() as i32;
-        let mfa_in_use = s.mfa_of(account).filter(|m| m.user.is_some()).count() as i32;
-        let mfa = s.mfa_of(account).count() as i32;
-        let root_keys = s.keys_of(account, None).len() as i32;
-        let policies = s.policies_of(account).count() as i32;
-        let versions: i32 = s
-            .policies_of(account)
-            .map(|p| p.versions.len() as i32)
-            .sum();
-        let attach_quota = self.warden.config().attached_policies_quota as i32;
+        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        let users = count(s.users_of(account).count());
+        let groups = count(s.groups_of(account).count());
+        let roles = count(s.roles_of(account).count());
+        let mfa = count(s.mfa_of(account).count());
+        let mfa_in_use = count(s.mfa_of(account).filter(|m| m.user.is_some()).count());
+        let root_keys = s.keys_of(account, None).len();
+        let policies = count(s.policies_of(account).count());
+        // As moto's test_get_account_summary counts it: one per managed policy attachment (a
+        // policy attached to a user, a group and a role is 3), AWS's managed policies included.
+        // AWS's recorded delta (one new policy attached to one role: +1) agrees.
+        let versions_in_use = count(
+            s.users_of(account)
+                .map(|u| u.attached_policies.len())
+                .chain(s.groups_of(account).map(|g| g.attached_policies.len()))
+                .chain(s.roles_of(account).map(|r| r.attached_policies.len()))
+                .sum(),
+        );
+        let attach_quota = count(self.warden.config().attached_policies_quota);
         let mut m = BTreeMap::new();
         m.insert("Users", users);
         m.insert("UsersQuota", 5000);
@@ -200,33 +221,71 @@ impl Iam<'_> {
         m.insert("GroupsPerUserQuota", 10);
         m.insert("AccessKeysPerUserQuota", 2);
         m.insert("AccountAccessKeysPresent", i32::from(root_keys > 0));
+        // The root user can hold neither an MFA device nor a console password in warden.
         m.insert("AccountMFAEnabled", 0);
+        m.insert("AccountPasswordPresent", 0);
         m.insert("MFADevices", mfa);
         m.insert("MFADevicesInUse", mfa_in_use);
-        m.insert("SigningCertificatesPerUserQuota", 2);
-        m.insert("ServerCertificates", 0);
-        m.insert("ServerCertificatesQuota", 20);
         m.insert("Policies", policies);
         m.insert("PoliciesQuota", 1500);
         m.insert("PolicySizeQuota", 6144);
-        m.insert("PolicyVersionsInUse", versions);
+        m.insert("PolicyVersionsInUse", versions_in_use);
         m.insert("PolicyVersionsInUseQuota", 10000);
         m.insert("VersionsPerPolicyQuota", 5);
         m.insert("UserPolicySizeQuota", 2048);
         m.insert("GroupPolicySizeQuota", 5120);
+        m.insert("RolePolicySizeQuota", 10240);
+        m.insert(
+            "AssumeRolePolicySizeQuota",
+            count(crate::iam::roles::TRUST_POLICY_QUOTA),
+        );
         m.insert("AttachedPoliciesPerUserQuota", attach_quota);
         m.insert("AttachedPoliciesPerGroupQuota", attach_quota);
         m.insert("AttachedPoliciesPerRoleQuota", attach_quota);
-        m.insert("Roles", s.roles_of(account).count() as i32);
+        m.insert("Roles", roles);
         m.insert("RolesQuota", 1000);
-        m.insert("RolePolicySizeQuota", 10240);
         m.insert(
             "InstanceProfiles",
-            s.instance_profiles_of(account).count() as i32,
+            count(s.instance_profiles_of(account).count()),
         );
         m.insert("InstanceProfilesQuota", 1000);
+        // warden serves no OIDC or SAML providers yet.
         m.insert("Providers", 0);
-        m.insert("GlobalEndpointTokenVersion", 1);
-        m
+        m.insert(
+            "GlobalEndpointTokenVersion",
+            if record.v2_global_endpoint_tokens {
+                2
+            } else {
+                1
+            },
+        );
+        m.extend(certificate_summary(&s, account));
+        Ok(m)
     }
+}
+
+/// GetAccountSummary's certificate entries, with AWS's default quotas: the account's server
+/// certificates, and whether its root user holds a signing certificate.
+fn certificate_summary(s: &State, account: &str) -> [(&'static str, i32); 4] {
+    use crate::iam::certificates::{
+        server_of, SERVER_CERTIFICATES_PER_ACCOUNT, SIGNING_CERTIFICATES_PER_USER,
+    };
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    let root_signing = s
+        .signing_certificates
+        .range((account.to_string(), String::new())..)
+        .take_while(|((a, _), _)| a == account)
+        .any(|(_, c)| c.user_id.is_none());
+    [
+        ("ServerCertificates", count(server_of(s, account).count())),
+        (
+            "ServerCertificatesQuota",
+            count(SERVER_CERTIFICATES_PER_ACCOUNT),
+        ),
+        (
+            "SigningCertificatesPerUserQuota",
+            count(SIGNING_CERTIFICATES_PER_USER),
+        ),
+        ("AccountSigningCertificatesPresent", i32::from(root_signing)),
+    ]
 }

@@ -138,7 +138,10 @@ fn signing_of<'a>(s: &'a State, account: &'a str) -> impl Iterator<Item = &'a Si
         .map(|(_, c)| c)
 }
 
-fn server_of<'a>(s: &'a State, account: &'a str) -> impl Iterator<Item = &'a ServerCertificate> {
+pub(crate) fn server_of<'a>(
+    s: &'a State,
+    account: &'a str,
+) -> impl Iterator<Item = &'a ServerCertificate> {
     s.server_certificates
         .range((account.to_string(), String::new())..)
         .take_while(move |((a, _), _)| a == account)

@@ -2,7 +2,7 @@
 
 use crate::crypto::{self, Secret};
 use crate::error::{CoreError, Result};
-use crate::iam::users::{check_new_tags, find_user};
+use crate::iam::users::{check_new_tags, find_user, merge_tags, remove_tags};
 use crate::iam::Iam;
 use crate::model::{now_epoch, Epoch, MfaDevice, Tag};
 use crate::page::{paginate, Page, PageQuery};
@@ -367,6 +367,17 @@ impl Iam<'_> {
     pub fn mfa_device_tags(&self, serial: &str) -> Result<Vec<Tag>> {
         let s = self.warden.read();
         Ok(find_device(&s, self.account, serial)?.tags.clone())
+    }
+
+    /// TagMFADevice (`tags`, merged by key in any case) and UntagMFADevice (`remove`, keys in any
+    /// case) in one write; NoSuchEntity for an unknown serial.
+    pub fn tag_mfa_device(&self, serial: &str, tags: &[Tag], remove: &[String]) -> Result<()> {
+        self.warden.write(|s| {
+            let mut dev = find_device(s, self.account, serial)?.clone();
+            merge_tags(&mut dev.tags, tags)?;
+            remove_tags(&mut dev.tags, remove);
+            Ok((vec![Change::Mfa(dev)], ()))
+        })
     }
 
     /// MFA devices enabled for a user.

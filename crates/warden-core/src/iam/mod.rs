@@ -23,6 +23,7 @@ pub mod policies;
 pub mod roles;
 pub mod root_access;
 pub mod service_credentials;
+pub mod service_linked_roles;
 pub mod ssh_keys;
 pub mod users;
 pub(crate) mod x509;

@@ -13,44 +13,117 @@ use crate::error::{CoreError, Result};
 use crate::iam::users::update_user_with;
 use crate::iam::Iam;
 use crate::model::{now_epoch, LoginProfile, PasswordPolicy};
+use crate::state::State;
 
-/// AWS's rule when no password policy is set: at least 8 characters from at
-/// least three of upper case, lower case, digits and symbols. IAM applies a
-/// default of 8 characters; we check length only, as the default policy does.
+/// AWS's default password policy, which applies while the account sets none ("Set an account
+/// password policy for IAM users", IAM User Guide): at least 8 characters, at least three of
+/// upper case, lower case, numbers and symbols, and not the account's name or email address.
 const DEFAULT_MIN_LENGTH: usize = 8;
+/// How many of the four character kinds the default policy asks for.
+const DEFAULT_KINDS: usize = 3;
 
-/// Checks `password` against the account policy (or the default).
-pub fn check_password(policy: Option<&PasswordPolicy>, password: &str) -> Result<()> {
-    let min = policy
-        .and_then(|p| p.minimum_password_length)
-        .map_or(DEFAULT_MIN_LENGTH, |n| n.max(0) as usize);
+/// The non-alphanumeric characters IAM's password policies count as symbols.
+fn is_symbol(c: char) -> bool {
+    "!@#$%^&*()_+-=[]{}|'".contains(c)
+}
+
+/// The four character kinds in the order AWS lists what is missing, each with AWS's phrase.
+fn kinds(password: &str) -> [(bool, &'static str); 4] {
+    let has = |f: fn(&char) -> bool| password.chars().any(|c| f(&c));
+    [
+        (
+            has(char::is_ascii_uppercase),
+            "Password should have at least one uppercase letter",
+        ),
+        (
+            has(char::is_ascii_lowercase),
+            "Password should have at least one lowercase letter",
+        ),
+        (
+            has(char::is_ascii_digit),
+            "Password should have at least one number",
+        ),
+        (
+            has(|c| is_symbol(*c)),
+            "Password should have at least one symbol",
+        ),
+    ]
+}
+
+/// Checks `password` against the account policy, or AWS's default policy when there is none;
+/// `account_names` are the account's name and email address where warden knows them (an
+/// Organizations member's), which the default policy refuses as passwords.
+pub fn check_password(
+    policy: Option<&PasswordPolicy>,
+    password: &str,
+    account_names: &[&str],
+) -> Result<()> {
+    let Some(p) = policy else {
+        return check_default(password, account_names);
+    };
+    let min = p
+        .minimum_password_length
+        .map_or(DEFAULT_MIN_LENGTH, |n| usize::try_from(n).unwrap_or(0));
     let mut unmet = Vec::new();
+    let short = format!("Password should have a minimum length of {min}");
     if password.chars().count() < min {
-        unmet.push(format!("Password should have at least {min} characters"));
+        unmet.push(short.as_str());
     }
-    if let Some(p) = policy {
-        let symbol = |c: char| "!@#$%^&*()_+-=[]{}|'".contains(c);
-        if p.require_symbols && !password.chars().any(symbol) {
-            unmet.push("Password should have at least one symbol".to_string());
-        }
-        if p.require_numbers && !password.chars().any(|c| c.is_ascii_digit()) {
-            unmet.push("Password should have at least one number".to_string());
-        }
-        if p.require_uppercase_characters && !password.chars().any(|c| c.is_ascii_uppercase()) {
-            unmet.push("Password should have at least one uppercase letter".to_string());
-        }
-        if p.require_lowercase_characters && !password.chars().any(|c| c.is_ascii_lowercase()) {
-            unmet.push("Password should have at least one lowercase letter".to_string());
-        }
-    }
+    let [upper, lower, number, symbol] = kinds(password);
+    let wanted = [
+        (p.require_uppercase_characters, upper),
+        (p.require_lowercase_characters, lower),
+        (p.require_numbers, number),
+        (p.require_symbols, symbol),
+    ];
+    unmet.extend(
+        wanted
+            .iter()
+            .filter(|(required, (has, _))| *required && !has)
+            .map(|(_, (_, text))| *text),
+    );
     if unmet.is_empty() {
         Ok(())
     } else {
-        Err(CoreError::PasswordPolicyViolation(format!(
-            "Password does not conform to the account password policy. {}",
-            unmet.join(", ")
-        )))
+        // One unmet rule is AWS's phrase alone; several are joined as the default policy's
+        // answer lists them, length first (our choice: no recording with several unmet).
+        Err(CoreError::PasswordPolicyViolation(unmet.join(", ")))
     }
+}
+
+fn check_default(password: &str, account_names: &[&str]) -> Result<()> {
+    if password.chars().count() < DEFAULT_MIN_LENGTH {
+        // AWS's text ("Password should have a minimum length of 8" without a policy, "... of 32"
+        // with one: real CLI outputs quoted in public write-ups).
+        return Err(CoreError::PasswordPolicyViolation(format!(
+            "Password should have a minimum length of {DEFAULT_MIN_LENGTH}"
+        )));
+    }
+    let missing: Vec<&str> = kinds(password)
+        .iter()
+        .filter(|(has, _)| !has)
+        .map(|(_, text)| *text)
+        .collect();
+    let needed = DEFAULT_KINDS.saturating_sub(4 - missing.len());
+    if needed > 0 {
+        // AWS's text, as a real CLI output quoted in a public script records it: "Password
+        // should meet 1 more of the following requirements: Password should have at least one
+        // uppercase letter, Password should have at least one symbol".
+        return Err(CoreError::PasswordPolicyViolation(format!(
+            "Password should meet {needed} more of the following requirements: {}",
+            missing.join(", ")
+        )));
+    }
+    if account_names
+        .iter()
+        .any(|n| !n.is_empty() && n.eq_ignore_ascii_case(password))
+    {
+        // No recording of AWS's answer was found: the text is ours.
+        return Err(CoreError::PasswordPolicyViolation(
+            "Password should not be the account name or email address".to_string(),
+        ));
+    }
+    Ok(())
 }
 
 /// Argon2 work admitted at once, each with a reusable memory area.
@@ -242,19 +315,39 @@ fn no_login_profile(user: &str) -> CoreError {
     CoreError::NoSuchEntity(format!("Login Profile for User {user} cannot be found."))
 }
 
-impl Iam<'_> {
-    fn account_policy(&self) -> Option<PasswordPolicy> {
-        self.warden
-            .read()
-            .accounts
-            .get(self.account)
-            .and_then(|a| a.password_policy.clone())
+/// What a new password is checked against: the account's policy, if set, and the account's name
+/// and email address as Organizations knows them (for AWS's default policy).
+struct PasswordRules {
+    policy: Option<PasswordPolicy>,
+    account_names: Vec<String>,
+}
+
+impl PasswordRules {
+    fn of(s: &State, account: &str) -> Self {
+        let account_names = crate::orgs::organization_of(s, account)
+            .and_then(|o| o.members.iter().find(|m| m.account == account))
+            .map(|m| vec![m.name.clone(), m.email.clone()])
+            .unwrap_or_default();
+        Self {
+            policy: s
+                .accounts
+                .get(account)
+                .and_then(|a| a.password_policy.clone()),
+            account_names,
+        }
     }
 
+    fn check(&self, password: &str) -> Result<()> {
+        let names: Vec<&str> = self.account_names.iter().map(String::as_str).collect();
+        check_password(self.policy.as_ref(), password, &names)
+    }
+}
+
+impl Iam<'_> {
     /// Validates and hashes outside the writer lock: Argon2 is deliberately
     /// slow and must not stall other writes.
     fn new_profile(&self, password: &str, reset_required: bool) -> Result<LoginProfile> {
-        check_password(self.account_policy().as_ref(), password)?;
+        PasswordRules::of(&self.warden.read(), self.account).check(password)?;
         Ok(LoginProfile {
             password_hash: hash_password(password, &self.warden.config().password_hashing)?,
             created: now_epoch(),
@@ -309,8 +402,8 @@ impl Iam<'_> {
         Ok((u.name.clone(), p))
     }
 
-    /// The user's login profile and the account policy, read together.
-    fn profile_and_policy(&self, user: &str) -> Result<(LoginProfile, Option<PasswordPolicy>)> {
+    /// The user's login profile and the account's password rules, read together.
+    fn profile_and_rules(&self, user: &str) -> Result<(LoginProfile, PasswordRules)> {
         let account = self.account;
         let s = self.warden.read();
         let u = crate::iam::users::find_user(&s, account, user)?;
@@ -318,19 +411,15 @@ impl Iam<'_> {
             .login_profile
             .clone()
             .ok_or_else(|| no_login_profile(&u.name))?;
-        let policy = s
-            .accounts
-            .get(account)
-            .and_then(|a| a.password_policy.clone());
-        Ok((profile, policy))
+        Ok((profile, PasswordRules::of(&s, account)))
     }
 
     /// Checks and hashes `password` as the user's next one (outside the
     /// writer lock: Argon2 is slow on purpose), then stores it.
     fn set_password(&self, user: &str, password: &str, reset_required: Option<bool>) -> Result<()> {
-        let (current, policy) = self.profile_and_policy(user)?;
-        check_password(policy.as_ref(), password)?;
-        check_reuse(policy.as_ref(), &current, password)?;
+        let (current, rules) = self.profile_and_rules(user)?;
+        rules.check(password)?;
+        check_reuse(rules.policy.as_ref(), &current, password)?;
         let hash = hash_password(password, &self.warden.config().password_hashing)?;
         update_user_with(self.warden, self.account, user, |_, u| {
             let name = u.name.clone();
@@ -386,8 +475,9 @@ impl Iam<'_> {
     /// ChangePassword by the user itself: the old password must match, and
     /// the account must let users change their own passwords.
     pub fn change_password(&self, user: &str, old: &str, new: &str) -> Result<()> {
-        let (current, policy) = self.profile_and_policy(user)?;
-        if policy
+        let (current, rules) = self.profile_and_rules(user)?;
+        if rules
+            .policy
             .as_ref()
             .is_some_and(|p| !p.allow_users_to_change_password)
         {
@@ -471,10 +561,46 @@ mod tests {
             .replacen("argon2id", alg, 1)
     }
 
+    fn violation(policy: Option<&PasswordPolicy>, password: &str, names: &[&str]) -> String {
+        match check_password(policy, password, names) {
+            Err(CoreError::PasswordPolicyViolation(m)) => m,
+            other => panic!("{password}: {other:?}"),
+        }
+    }
+
     #[test]
-    fn default_policy_wants_eight_characters() {
-        assert!(check_password(None, "short").is_err());
-        assert!(check_password(None, "longenough").is_ok());
+    fn the_default_policy_is_aws_default() {
+        assert_eq!(
+            violation(None, "Sh0rt!", &[]),
+            "Password should have a minimum length of 8"
+        );
+        // Two kinds of four: one more is needed, and AWS lists the missing ones.
+        assert_eq!(
+            violation(None, "lowercase123", &[]),
+            "Password should meet 1 more of the following requirements: Password should have at least one uppercase letter, Password should have at least one symbol"
+        );
+        assert_eq!(
+            violation(None, "longenough", &[]),
+            "Password should meet 2 more of the following requirements: Password should have at least one uppercase letter, Password should have at least one number, Password should have at least one symbol"
+        );
+        for ok in ["Lowercase123", "lowercase12!", "LOWER-case-x", "UPPER123!"] {
+            assert!(check_password(None, ok, &[]).is_ok(), "{ok}");
+        }
+        // Not the account's name or email, in any case.
+        let names = ["Prod-Acct-1", "ops+prod@example.com"];
+        for same in ["prod-acct-1", "Ops+Prod@example.com"] {
+            assert_eq!(
+                violation(None, same, &names),
+                "Password should not be the account name or email address"
+            );
+        }
+        assert!(check_password(None, "Prod-Acct-2", &names).is_ok());
+        // A policy replaces the default: its rules only.
+        let lenient = PasswordPolicy {
+            minimum_password_length: Some(6),
+            ..Default::default()
+        };
+        assert!(check_password(Some(&lenient), "simple", &names).is_ok());
     }
 
     #[test]
@@ -487,10 +613,14 @@ mod tests {
             require_lowercase_characters: true,
             ..Default::default()
         };
-        let err = check_password(Some(&p), "abc").unwrap_err().to_string();
-        for part in ["10 characters", "symbol", "number", "uppercase"] {
-            assert!(err.contains(part), "{err}");
-        }
-        assert!(check_password(Some(&p), "Abcdefg12!x").is_ok());
+        assert_eq!(
+            violation(Some(&p), "abc", &[]),
+            "Password should have a minimum length of 10, Password should have at least one uppercase letter, Password should have at least one number, Password should have at least one symbol"
+        );
+        assert_eq!(
+            violation(Some(&p), "abcdefghijk1!", &[]),
+            "Password should have at least one uppercase letter"
+        );
+        assert!(check_password(Some(&p), "Abcdefg12!x", &[]).is_ok());
     }
 }

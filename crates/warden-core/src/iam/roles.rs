@@ -1,5 +1,5 @@
-//! IAM roles, their trust policies, instance profiles and service-linked
-//! roles.
+//! IAM roles, their trust policies and instance profiles, and what protects service-linked
+//! roles (which [`crate::iam::service_linked_roles`] creates and deletes).
 
 use std::sync::Arc;
 
@@ -196,15 +196,21 @@ pub(crate) fn unmodifiable(role: &Role) -> CoreError {
     ))
 }
 
+/// Changes a role in one write. `protected`: whether a service-linked role refuses the change.
+/// AWS lets anyone edit a service-linked role's description and tags ("You can edit the
+/// description of any role", IAM User Guide, "Update a service-linked role"; TagRole's API
+/// reference: "The role can be a regular role or a service-linked role"); the rest is its
+/// service's.
 fn update_role_with<T>(
     w: &Warden,
     account: &str,
     name: &str,
+    protected: bool,
     f: impl FnOnce(&State, &mut Role) -> Result<T>,
 ) -> Result<T> {
     w.write(|s| {
         let mut role = find_role(s, account, name)?.clone();
-        if is_service_linked(&role) {
+        if protected && is_service_linked(&role) {
             return Err(unmodifiable(&role));
         }
         let out = f(s, &mut role)?;
@@ -229,7 +235,7 @@ fn find_profile<'a>(s: &'a State, account: &str, name: &str) -> Result<&'a Insta
 /// cannot change after creation (UpdateRole takes none), so refusing it here
 /// keeps SCP/RCP exemptions and the protected-role rules to genuine
 /// service-linked roles.
-const SERVICE_LINKED_PATH: &str = "/aws-service-role/";
+pub(crate) const SERVICE_LINKED_PATH: &str = "/aws-service-role/";
 
 impl Iam<'_> {
     /// CreateRole: a new role with a fresh `AROA` id; InvalidInput for the reserved service-linked
@@ -244,11 +250,16 @@ impl Iam<'_> {
                 "Path prefix '{SERVICE_LINKED_PATH}' can only be used for AWS Service linked Roles"
             )));
         }
-        self.create_role_unchecked(req)
+        self.create_role_unchecked(req, Vec::new())
     }
 
-    /// CreateRole without the reserved-path check, for CreateServiceLinkedRole.
-    fn create_role_unchecked(&self, req: NewRole) -> Result<Role> {
+    /// CreateRole without the reserved-path check, for CreateServiceLinkedRole, which also
+    /// attaches its service's AWS managed policies in the same write.
+    pub(crate) fn create_role_unchecked(
+        &self,
+        req: NewRole,
+        attached_policies: Vec<String>,
+    ) -> Result<Role> {
         let account = self.account;
         check_new_tags(&req.tags)?;
         let max = req
@@ -280,7 +291,7 @@ impl Iam<'_> {
                 permissions_boundary: req.permissions_boundary.clone(),
                 tags: req.tags.clone(),
                 inline_policies: Vec::new(),
-                attached_policies: Vec::new(),
+                attached_policies: attached_policies.clone(),
                 last_used: None,
             };
             Ok((vec![Change::Role(role.clone())], role))
@@ -329,7 +340,9 @@ impl Iam<'_> {
         if let Some(d) = max_session_duration {
             check_max_session(d)?;
         }
-        update_role_with(self.warden, self.account, name, |_, r| {
+        // Our choice where AWS is silent: the session duration is the service's to set.
+        let protected = max_session_duration.is_some();
+        update_role_with(self.warden, self.account, name, protected, |_, r| {
             if description.is_some() {
                 r.description = description;
             }
@@ -343,7 +356,7 @@ impl Iam<'_> {
     /// UpdateAssumeRolePolicy: replaces and recompiles the trust policy, pinning the unique ids of
     /// the principals it names.
     pub fn update_assume_role_policy(&self, name: &str, document: &str) -> Result<()> {
-        update_role_with(self.warden, self.account, name, |s, r| {
+        update_role_with(self.warden, self.account, name, true, |s, r| {
             let (compiled, pins) = trust_with_pins(s, document)?;
             r.trust_document = document.to_string();
             r.trust_compiled = compiled;
@@ -355,63 +368,20 @@ impl Iam<'_> {
     /// DeleteRole; DeleteConflict while it is in an instance profile or has policies,
     /// UnmodifiableEntity if service-linked.
     pub fn delete_role(&self, name: &str) -> Result<()> {
-        self.delete_role_inner(name, false)
-    }
-
-    /// DeleteServiceLinkedRole: the one way a service-linked role goes.
-    pub fn delete_service_linked_role(&self, name: &str) -> Result<Role> {
-        let role = self.get_role(name)?;
-        if !is_service_linked(&role) {
-            return Err(CoreError::InvalidInput(format!(
-                "Role {} is not a service-linked role.",
-                role.name
-            )));
-        }
-        self.delete_role_inner(name, true)?;
-        Ok(role)
-    }
-
-    fn delete_role_inner(&self, name: &str, service_linked_ok: bool) -> Result<()> {
-        let account = self.account;
-        self.warden.write(|s| {
-            let role = find_role(s, account, name)?;
-            let lower = role.name.to_lowercase();
-            let in_profile = s
-                .instance_profiles_of(account)
-                .any(|p| p.role.as_deref() == Some(lower.as_str()));
-            // AWS names what is still in the way, each with its own text.
-            let conflict = if in_profile {
-                Some("Cannot delete entity, must remove roles from instance profile first.")
-            } else if !role.attached_policies.is_empty() {
-                Some("Cannot delete entity, must detach all policies first.")
-            } else if !role.inline_policies.is_empty() {
-                Some("Cannot delete entity, must delete policies first.")
-            } else {
-                None
-            };
-            if let Some(text) = conflict {
-                return Err(CoreError::DeleteConflict(text.to_string()));
-            }
-            if is_service_linked(role) && !service_linked_ok {
-                return Err(unmodifiable(role));
-            }
-            Ok((
-                vec![Change::Delete(Kind::Role, name_key(account, name))],
-                (),
-            ))
-        })
+        self.warden
+            .write(|s| Ok((vec![role_deletion(s, self.account, name, false)?], ())))
     }
 
     /// TagRole: merges `tags` into the role's, keys compared case-insensitively.
     pub fn tag_role(&self, name: &str, tags: &[Tag]) -> Result<()> {
-        update_role_with(self.warden, self.account, name, |_, r| {
+        update_role_with(self.warden, self.account, name, false, |_, r| {
             merge_tags(&mut r.tags, tags)
         })
     }
 
     /// UntagRole: removes the tags with these keys (any case).
     pub fn untag_role(&self, name: &str, keys: &[String]) -> Result<()> {
-        update_role_with(self.warden, self.account, name, |_, r| {
+        update_role_with(self.warden, self.account, name, false, |_, r| {
             remove_tags(&mut r.tags, keys);
             Ok(())
         })
@@ -427,35 +397,9 @@ impl Iam<'_> {
         if let Some(b) = &boundary {
             self.check_boundary(b)?;
         }
-        update_role_with(self.warden, self.account, name, |_, r| {
+        update_role_with(self.warden, self.account, name, true, |_, r| {
             r.permissions_boundary = boundary;
             Ok(())
-        })
-    }
-
-    /// CreateServiceLinkedRole: `/aws-service-role/SERVICE/AWSServiceRoleFor...`
-    /// trusting the service principal.
-    pub fn create_service_linked_role(
-        &self,
-        service: &str,
-        description: Option<String>,
-        custom_suffix: Option<&str>,
-    ) -> Result<Role> {
-        let name = service_linked_role_name(service, custom_suffix);
-        if self.warden.read().role(self.account, &name).is_some() {
-            return Err(CoreError::InvalidInput(format!(
-                "Service role name {name} has been taken in this account, please try a different suffix."
-            )));
-        }
-        let trust = format!(
-            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":["{service}"]}},"Action":["sts:AssumeRole"]}}]}}"#
-        );
-        self.create_role_unchecked(NewRole {
-            name,
-            path: Some(format!("{SERVICE_LINKED_PATH}{service}/")),
-            trust_document: trust,
-            description,
-            ..NewRole::default()
         })
     }
 
@@ -592,45 +536,58 @@ impl Iam<'_> {
     }
 }
 
-/// The name AWS gives a service's linked role: `AWSServiceRoleFor` plus the
-/// service's short name, then `_SUFFIX` when a custom suffix is given.
-pub fn service_linked_role_name(service: &str, custom_suffix: Option<&str>) -> String {
-    let short = service.split('.').next().unwrap_or(service);
-    // AWS's own spellings where the service name alone does not give them.
-    let known = [
-        ("autoscaling", "AutoScaling"),
-        ("elasticbeanstalk", "ElasticBeanstalk"),
-        ("elasticloadbalancing", "ElasticLoadBalancing"),
-        ("ecs", "ECS"),
-        ("rds", "RDS"),
-        ("eks", "AmazonEKS"),
-        ("elasticache", "ElastiCache"),
-        ("cloudtrail", "CloudTrail"),
-        ("dynamodb", "DynamoDBReplication"),
-        ("sso", "SSO"),
-    ];
-    let base = known
-        .iter()
-        .find(|(k, _)| *k == short)
-        .map_or_else(|| pascal(short), |(_, v)| (*v).to_string());
-    match custom_suffix {
-        Some(suffix) => format!("AWSServiceRoleFor{base}_{suffix}"),
-        None => format!("AWSServiceRoleFor{base}"),
+/// The change that deletes role `name`, or why it cannot go: DeleteConflict while it is in an
+/// instance profile or holds policies (a service-linked role's attached policies are its service's
+/// and go with it), UnmodifiableEntity for a service-linked role unless `service_linked_ok`.
+pub(crate) fn role_deletion(
+    s: &State,
+    account: &str,
+    name: &str,
+    service_linked_ok: bool,
+) -> Result<Change> {
+    let role = find_role(s, account, name)?;
+    if is_service_linked(role) && !service_linked_ok {
+        return Err(unmodifiable(role));
     }
+    let lower = role.name.to_lowercase();
+    let in_profile = s
+        .instance_profiles_of(account)
+        .any(|p| p.role.as_deref() == Some(lower.as_str()));
+    // AWS names what is still in the way, each with its own text.
+    let conflict = if in_profile {
+        Some("Cannot delete entity, must remove roles from instance profile first.")
+    } else if !role.attached_policies.is_empty() && !service_linked_ok {
+        // A service-linked role's policies are its service's and go with it.
+        Some("Cannot delete entity, must detach all policies first.")
+    } else if !role.inline_policies.is_empty() {
+        Some("Cannot delete entity, must delete policies first.")
+    } else {
+        None
+    };
+    if let Some(text) = conflict {
+        return Err(CoreError::DeleteConflict(text.to_string()));
+    }
+    Ok(Change::Delete(Kind::Role, name_key(account, name)))
 }
 
-/// `autoscaling` → `AutoScaling`-ish: AWS names SLRs by service; capitalize
-/// each dash-separated part.
-fn pascal(s: &str) -> String {
-    s.split(['-', '_'])
-        .map(|part| {
-            let mut c = part.chars();
-            match c.next() {
-                Some(f) => f.to_uppercase().chain(c).collect::<String>(),
-                None => String::new(),
-            }
-        })
-        .collect()
+/// The name CreateServiceLinkedRole gives a service's linked role: the catalogue's, then
+/// `_SUFFIX` when a custom suffix is given. For a service the catalogue lacks (which
+/// CreateServiceLinkedRole refuses) the name only serves to authorize the request:
+/// `AWSServiceRoleFor` and the principal's first label.
+pub fn service_linked_role_name(service: &str, custom_suffix: Option<&str>) -> String {
+    let base = crate::iam::service_linked_roles::linked_role_spec(service).map_or_else(
+        || {
+            format!(
+                "AWSServiceRoleFor{}",
+                service.split('.').next().unwrap_or(service)
+            )
+        },
+        |spec| spec.role_name.clone(),
+    );
+    match custom_suffix {
+        Some(suffix) => format!("{base}_{suffix}"),
+        None => base,
+    }
 }
 
 #[cfg(test)]
@@ -667,7 +624,7 @@ mod tests {
         assert!(!is_service_linked(&r));
         let slr = w
             .iam(ACCT)
-            .create_service_linked_role("ec2.amazonaws.com", None, None)
+            .create_service_linked_role("autoscaling.amazonaws.com", None, None)
             .unwrap();
         assert!(is_service_linked(&slr));
     }

@@ -173,7 +173,7 @@ pub(super) fn get_account_summary(
     app: &AppState,
     ctx: &RequestCtx,
 ) -> R<GetAccountSummaryResponse> {
-    let summary = app.iam(ctx).account_summary();
+    let summary = app.iam(ctx).account_summary()?;
     Ok(GetAccountSummaryResponse {
         summary_map: Some(
             summary
@@ -182,4 +182,15 @@ pub(super) fn get_account_summary(
                 .collect(),
         ),
     })
+}
+
+pub(super) fn set_security_token_service_preferences(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: SetSecurityTokenServicePreferencesRequest,
+) -> R<()> {
+    // The wire decoder has already refused anything but v1Token and v2Token.
+    let v2 = input.global_endpoint_token_version == GlobalEndpointTokenVersion::V2_TOKEN;
+    app.iam(ctx).set_global_endpoint_token_version(v2)?;
+    Ok(())
 }

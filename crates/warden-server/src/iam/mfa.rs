@@ -132,6 +132,26 @@ pub(super) fn list_mfa_device_tags(
     tag_page(&tags, &input)
 }
 
+pub(super) fn tag_mfa_device(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: TagMFADeviceRequest,
+) -> R<()> {
+    app.iam(ctx)
+        .tag_mfa_device(&input.serial_number, &tags_in(Some(input.tags)), &[])?;
+    Ok(())
+}
+
+pub(super) fn untag_mfa_device(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: UntagMFADeviceRequest,
+) -> R<()> {
+    app.iam(ctx)
+        .tag_mfa_device(&input.serial_number, &[], &input.tag_keys)?;
+    Ok(())
+}
+
 pub(super) fn get_mfa_device(
     app: &AppState,
     ctx: &RequestCtx,

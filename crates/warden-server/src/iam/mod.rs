@@ -196,6 +196,8 @@ impl IamApi for Iam<'_> {
     fn list_virtual_mfa_devices(&self, ctx: &RequestCtx, i: ListVirtualMFADevicesRequest) -> R<ListVirtualMFADevicesResponse> { mfa::list_virtual_mfa_devices(self.app, ctx, i) }
     fn list_mfa_device_tags(&self, ctx: &RequestCtx, i: ListMFADeviceTagsRequest) -> R<ListMFADeviceTagsResponse> { mfa::list_mfa_device_tags(self.app, ctx, i) }
     fn get_mfa_device(&self, ctx: &RequestCtx, i: GetMFADeviceRequest) -> R<GetMFADeviceResponse> { mfa::get_mfa_device(self.app, ctx, i) }
+    fn tag_mfa_device(&self, ctx: &RequestCtx, i: TagMFADeviceRequest) -> R<()> { mfa::tag_mfa_device(self.app, ctx, i) }
+    fn untag_mfa_device(&self, ctx: &RequestCtx, i: UntagMFADeviceRequest) -> R<()> { mfa::untag_mfa_device(self.app, ctx, i) }
     fn create_policy(&self, ctx: &RequestCtx, i: CreatePolicyRequest) -> R<CreatePolicyResponse> { policies::create_policy(self.app, ctx, i) }
     fn get_policy(&self, ctx: &RequestCtx, i: GetPolicyRequest) -> R<GetPolicyResponse> { policies::get_policy(self.app, ctx, i) }
     fn list_policies(&self, ctx: &RequestCtx, i: ListPoliciesRequest) -> R<ListPoliciesResponse> { policies::list_policies(self.app, ctx, i) }
@@ -248,6 +250,7 @@ impl IamApi for Iam<'_> {
     fn disable_organizations_root_sessions(&self, ctx: &RequestCtx, _: DisableOrganizationsRootSessionsRequest) -> R<DisableOrganizationsRootSessionsResponse> { root_access::disable_root_sessions(self.app, ctx) }
     fn enable_organizations_root_credentials_management(&self, ctx: &RequestCtx, _: EnableOrganizationsRootCredentialsManagementRequest) -> R<EnableOrganizationsRootCredentialsManagementResponse> { root_access::enable_root_credentials_management(self.app, ctx) }
     fn disable_organizations_root_credentials_management(&self, ctx: &RequestCtx, _: DisableOrganizationsRootCredentialsManagementRequest) -> R<DisableOrganizationsRootCredentialsManagementResponse> { root_access::disable_root_credentials_management(self.app, ctx) }
+    fn set_security_token_service_preferences(&self, ctx: &RequestCtx, i: SetSecurityTokenServicePreferencesRequest) -> R<()> { account::set_security_token_service_preferences(self.app, ctx, i) }
     fn put_user_policy(&self, ctx: &RequestCtx, i: PutUserPolicyRequest) -> R<()> { policies::put_user_policy(self.app, ctx, i) }
     fn get_user_policy(&self, ctx: &RequestCtx, i: GetUserPolicyRequest) -> R<GetUserPolicyResponse> { policies::get_user_policy(self.app, ctx, i) }
     fn list_user_policies(&self, ctx: &RequestCtx, i: ListUserPoliciesRequest) -> R<ListUserPoliciesResponse> { policies::list_user_policies(self.app, ctx, i) }

@@ -3,7 +3,6 @@
 use warden_core::page::PageQuery;
 use warden_core::roles::NewRole;
 use warden_wire::generated::iam::*;
-use warden_wire::{ApiError, ErrorCode};
 
 use super::{role_out, tag_page};
 use crate::edge::RequestCtx;
@@ -142,30 +141,20 @@ pub(super) fn delete_service_linked_role(
     ctx: &RequestCtx,
     input: DeleteServiceLinkedRoleRequest,
 ) -> R<DeleteServiceLinkedRoleResponse> {
-    // Deletion is immediate here; the task id records which role it was.
-    let role = app.iam(ctx).delete_service_linked_role(&input.role_name)?;
+    let task = app.iam(ctx).delete_service_linked_role(&input.role_name)?;
     Ok(DeleteServiceLinkedRoleResponse {
-        deletion_task_id: format!(
-            "task/aws-service-role/{}/{}/{}",
-            role.path.trim_matches('/').split('/').nth(1).unwrap_or(""),
-            role.name,
-            role.id
-        ),
+        deletion_task_id: task.id,
     })
 }
 
 pub(super) fn get_service_linked_role_deletion_status(
-    _app: &AppState,
-    _ctx: &RequestCtx,
+    app: &AppState,
+    ctx: &RequestCtx,
     input: GetServiceLinkedRoleDeletionStatusRequest,
 ) -> R<GetServiceLinkedRoleDeletionStatusResponse> {
-    if !input.deletion_task_id.starts_with("task/aws-service-role/") {
-        return Err(ApiError::new(
-            ErrorCode::NoSuchEntity,
-            format!("Deletion task {} cannot be found.", input.deletion_task_id),
-        )
-        .into());
-    }
+    app.iam(ctx)
+        .service_linked_role_deletion_task(&input.deletion_task_id)?;
+    // Deletion is immediate, so every task this account was given has succeeded.
     Ok(GetServiceLinkedRoleDeletionStatusResponse {
         status: DeletionTaskStatusType::SUCCEEDED,
         reason: None,
