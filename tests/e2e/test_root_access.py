@@ -48,7 +48,19 @@ NOT_MANAGEMENT_OR_DELEGATED = (
 
 @pytest.fixture(scope="module")
 def world(server):
-    return new_organization(server)
+    w = new_organization(server)
+    # Centralized root access needs trusted access for IAM (IAM User Guide, id_root-enable-root-access).
+    w["orgs"].enable_aws_service_access(ServicePrincipal="iam.amazonaws.com")
+    return w
+
+
+def second_member(server, world) -> str:
+    orgs = world["orgs"]
+    st = orgs.create_account(Email=f"{unique('m2')}@example.com", AccountName="Second")["CreateAccountStatus"]
+    while st["State"] == "IN_PROGRESS":
+        st = orgs.describe_create_account_status(CreateAccountRequestId=st["Id"])["CreateAccountStatus"]
+    assert st["State"] == "SUCCEEDED", st
+    return st["AccountId"]
 
 
 def admin_iam(server, world):
@@ -96,6 +108,44 @@ def test_a_member_account_may_not_manage_the_features(server, world):
         iam.list_organizations_features()
     with raises_aws("AccountNotManagementOrDelegatedAdministratorException", NOT_MANAGEMENT_OR_DELEGATED, 400):
         iam.disable_organizations_root_sessions()
+
+
+def test_features_need_trusted_access_for_iam(warden_factory):
+    w = warden_factory()
+    world = new_organization(w)
+    iam = make_client("iam", w.url, world["admin_creds"])
+    message = "The request was rejected because trusted access is not enabled for IAM in Organizations."
+    with raises_aws("ServiceAccessNotEnabledException", message, 400):
+        iam.enable_organizations_root_sessions()
+    with raises_aws("ServiceAccessNotEnabledException", message, 400):
+        iam.list_organizations_features()
+    # Control: with trusted access enabled, the same calls answer.
+    world["orgs"].enable_aws_service_access(ServicePrincipal="iam.amazonaws.com")
+    assert iam.enable_organizations_root_sessions()["EnabledFeatures"] == ["RootSessions"]
+
+
+def test_iams_delegated_administrator_may_list_disable_and_assume_root(server, world):
+    admin_iam(server, world).enable_organizations_root_sessions()
+    member, orgs = world["member"], world["orgs"]
+    other = second_member(server, world)
+    creds, _ = member_session(server, world, "delegated")
+    iam = make_client("iam", server.url, creds)
+    with raises_aws("AccountNotManagementOrDelegatedAdministratorException", NOT_MANAGEMENT_OR_DELEGATED, 400):
+        iam.list_organizations_features()
+    with raises_aws("AccessDenied", status=403):
+        assume_root(server, creds, other)
+    orgs.register_delegated_administrator(AccountId=member, ServicePrincipal="iam.amazonaws.com")
+    try:
+        assert "RootSessions" in iam.list_organizations_features()["EnabledFeatures"]
+        out = assume_root(server, creds, other)
+        assert make_client("sts", server.url, creds_of(out)).get_caller_identity()["Arn"] == f"arn:aws:iam::{other}:root"
+        # Enabling stays the management account's.
+        with raises_aws("CallerIsNotManagementAccountException", status=400):
+            iam.enable_organizations_root_credentials_management()
+    finally:
+        orgs.deregister_delegated_administrator(AccountId=member, ServicePrincipal="iam.amazonaws.com")
+    with raises_aws("AccountNotManagementOrDelegatedAdministratorException", status=400):
+        iam.list_organizations_features()
 
 
 def test_features_need_an_organization_with_all_features(warden_factory):
@@ -222,6 +272,7 @@ def test_scps_still_limit_a_root_task_session(server, world):
 def test_disabling_root_sessions_stops_assume_root_and_the_features_survive_a_restart(warden_factory):
     w = warden_factory()
     world = new_organization(w)
+    world["orgs"].enable_aws_service_access(ServicePrincipal="iam.amazonaws.com")
     iam = make_client("iam", w.url, world["admin_creds"])
     iam.enable_organizations_root_sessions()
     iam.enable_organizations_root_credentials_management()

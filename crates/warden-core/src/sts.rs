@@ -447,7 +447,8 @@ impl Sts<'_> {
     }
 
     /// AssumeRoot: a privileged-task session of a member account's root user, for a principal of the
-    /// organization's management account once `RootSessions` is enabled (IAM's
+    /// organization's management account or of IAM's delegated administrator, once `RootSessions` is
+    /// enabled (IAM's
     /// EnableOrganizationsRootSessions). The task policy, one of AWS's `root-task` managed policies,
     /// limits the session: it only denies, so the session may do what the policy does not deny
     /// (see `authz`, `SessionKind::RootTask`). SCPs of the member's account still apply.
@@ -491,7 +492,9 @@ impl Sts<'_> {
                 ))
             };
             let org = crate::orgs::organization_of(&s, &caller.account).ok_or_else(not_enabled)?;
-            if org.management_account != caller.account
+            let manages = org.management_account == caller.account
+                || crate::iam::root_access::is_iam_delegated_admin(org, &caller.account);
+            if !manages
                 || !crate::iam::root_access::enabled_features(&s, org)
                     .iter()
                     .any(|f| f == crate::iam::root_access::ROOT_SESSIONS)

@@ -48,9 +48,10 @@ pub fn enabled_features(s: &State, org: &Organization) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The caller's organization, checked in the order the model lists the
-/// exceptions a caller can meet: no organization, not all features, not the
-/// right account.
+/// The caller's organization, checked in this order: no organization, not
+/// all features, not the right account, no trusted access for IAM (the model
+/// lists the exceptions but not their order; asking whether trusted access is
+/// enabled is the management account's or IAM's delegated administrator's).
 fn check<'s>(s: &'s State, account: &str, callers: Callers) -> Result<&'s Organization> {
     let org = organization_of(s, account).ok_or_else(|| {
         CoreError::RootAccessNoOrganization(
@@ -64,7 +65,9 @@ fn check<'s>(s: &'s State, account: &str, callers: Callers) -> Result<&'s Organi
                 .to_string(),
         ));
     }
-    if org.management_account != account {
+    if org.management_account != account
+        && !(callers == Callers::ManagementOrDelegated && is_iam_delegated_admin(org, account))
+    {
         return Err(match callers {
             Callers::ManagementOnly => CoreError::RootAccessCallerNotManagement(
                 "The request was rejected because the account making the request is not the \
@@ -78,7 +81,28 @@ fn check<'s>(s: &'s State, account: &str, callers: Callers) -> Result<&'s Organi
             ),
         });
     }
+    if !org
+        .service_access
+        .iter()
+        .any(|a| a.service_principal == IAM_SERVICE_PRINCIPAL)
+    {
+        return Err(CoreError::RootAccessServiceAccessNotEnabled(
+            "The request was rejected because trusted access is not enabled for IAM in Organizations."
+                .to_string(),
+        ));
+    }
     Ok(org)
+}
+
+/// IAM's service principal: trusted access for it, and a delegated administrator for it, are what
+/// centralized root access needs (IAM User Guide, id_root-enable-root-access).
+pub const IAM_SERVICE_PRINCIPAL: &str = "iam.amazonaws.com";
+
+/// Whether `account` is the organization's delegated administrator for IAM.
+pub fn is_iam_delegated_admin(org: &Organization, account: &str) -> bool {
+    org.delegated_admins
+        .iter()
+        .any(|d| d.account == account && d.service_principal == IAM_SERVICE_PRINCIPAL)
 }
 
 impl Iam<'_> {

@@ -73,6 +73,9 @@ const DELEGATION_SERVICES: &[&str] = &[
     "fms.amazonaws.com",
     "guardduty.amazonaws.com",
     "health.amazonaws.com",
+    // Centralized root access (IAM User Guide, id_root-enable-root-access: "register-delegated-administrator
+    // --service-principal iam.amazonaws.com").
+    "iam.amazonaws.com",
     "inspector2.amazonaws.com",
     "ipam.amazonaws.com",
     "license-manager.amazonaws.com",
