@@ -57,6 +57,13 @@ PARTNER_ONLY = (
     "AWS serves it only to partners onboarded to temporary delegation (the model: \"not available "
     "for general use\"); nothing outside AWS can create a delegation request"
 )
+ROLE_TEMPLATES = (
+    "role templates are published by AWS services (ManagedByType `Service`) into AWS's own catalogue; "
+    "no public source holds them for warden to ship"
+)
+ACCOUNT_PROPERTIES = (
+    "the namespaces and properties (Role Manager's) and the values AWS accepts for them are not published"
+)
 BY_DESIGN_REASONS = {
     ("IAM", "AcceptDelegationRequest"): PARTNER_ONLY,
     ("IAM", "AssociateDelegationRequest"): PARTNER_ONLY,
@@ -71,6 +78,10 @@ BY_DESIGN_REASONS = {
         "a large language model's summary of a delegation request (partner-only, see above); "
         "no deterministic answer to reproduce"
     ),
+    ("IAM", "AcquireRole"): ROLE_TEMPLATES,
+    ("IAM", "GetRoleTemplateVersion"): ROLE_TEMPLATES,
+    ("IAM", "GetAccountProperties"): ACCOUNT_PROPERTIES,
+    ("IAM", "PutAccountProperties"): ACCOUNT_PROPERTIES,
     ("Organizations", "CreateGovCloudAccount"): (
         "creates an account in the AWS GovCloud (US) partition, which warden does not model"
     ),
