@@ -86,6 +86,9 @@ pub enum CoreError {
     /// STS `InsufficientSessionLifetime`: GetScopedCredentials asked for more time than the calling session has.
     #[error("{0}")]
     InsufficientSessionLifetime(String),
+    /// STS `InvalidAuthorizationMessageException`: a message DecodeAuthorizationMessage cannot open.
+    #[error("{0}")]
+    InvalidAuthorizationMessage(String),
     /// STS `InvalidSubjectCredentials`: GetScopedCredentials called without temporary credentials.
     #[error("{0}")]
     InvalidSubjectCredentials(String),
@@ -295,6 +298,7 @@ impl CoreError {
                 ErrorCode::AccountNotManagementOrDelegatedAdministratorException
             }
             Self::InvalidSubjectCredentials(_) => ErrorCode::InvalidSubjectCredentials,
+            Self::InvalidAuthorizationMessage(_) => ErrorCode::InvalidAuthorizationMessageException,
             Self::UnmodifiableEntity(_) => ErrorCode::UnmodifiableEntity,
             Self::OrganizationsNotInUse(_) => ErrorCode::AWSOrganizationsNotInUseException,
             Self::OrganizationsAccessDenied(_) => ErrorCode::AccessDeniedException,

@@ -160,6 +160,20 @@ impl StsApi for Sts<'_> {
         })
     }
 
+    fn decode_authorization_message(
+        &self,
+        ctx: &RequestCtx,
+        input: DecodeAuthorizationMessageRequest,
+    ) -> R<DecodeAuthorizationMessageResponse> {
+        let decoded = self
+            .app
+            .sts(ctx)
+            .decode_authorization_message(&input.encoded_message)?;
+        Ok(DecodeAuthorizationMessageResponse {
+            decoded_message: Some(decoded),
+        })
+    }
+
     fn get_scoped_credentials(
         &self,
         ctx: &RequestCtx,

@@ -13,6 +13,7 @@ pub mod access;
 pub mod actions;
 pub mod auth;
 pub mod external;
+pub mod messages;
 pub mod simulate;
 
 use std::collections::HashMap;
