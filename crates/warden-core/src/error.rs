@@ -180,6 +180,13 @@ pub enum CoreError {
         /// The message, as AWS words it.
         message: String,
     },
+    /// IAM `ReportNotPresent` (410): no credential report was generated;
+    /// AWS sends it without a message.
+    #[error("")]
+    ReportNotPresent,
+    /// IAM `ReportExpired` (410): the credential report is older than 4 hours.
+    #[error("")]
+    ReportExpired,
     /// A storage failure: the change was not applied.
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
@@ -242,6 +249,8 @@ impl CoreError {
             Self::OrganizationNotEmpty => ErrorCode::OrganizationNotEmptyException,
             Self::OrgConstraintViolation { .. } => ErrorCode::ConstraintViolationException,
             Self::OrgInvalidInput { .. } => ErrorCode::InvalidInputException,
+            Self::ReportNotPresent => ErrorCode::ReportNotPresent,
+            Self::ReportExpired => ErrorCode::ReportExpired,
             Self::Store(_) | Self::Internal(_) => ErrorCode::ServiceFailure,
         }
     }

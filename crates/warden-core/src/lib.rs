@@ -134,6 +134,9 @@ pub struct Warden {
     session_key: SessionKey,
     last_used: iam::keys::LastUsedRecorder,
     role_last_used: Mutex<std::collections::HashMap<(String, String), (model::Epoch, String)>>,
+    /// What each user and role was authorized for, not yet flushed (see
+    /// [`iam::access_reports`]).
+    access_used: iam::access_reports::AccessRecorder,
     /// Each principal's identity policies and boundary, resolved for the
     /// current model generation (see [`authz`]).
     resolved_policies: authz::ResolvedCache,
@@ -154,6 +157,7 @@ impl Warden {
             session_key,
             last_used: iam::keys::LastUsedRecorder::default(),
             role_last_used: Mutex::new(std::collections::HashMap::new()),
+            access_used: iam::access_reports::AccessRecorder::default(),
             resolved_policies: authz::ResolvedCache::default(),
         })
     }

@@ -9,7 +9,9 @@ use warden_store::{Mutation, Record};
 
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
+use crate::iam::access_reports::{AccessJob, AccessRecord};
 use crate::iam::policies::{compile_inline, compile_versions};
+use crate::iam::reports::CredentialReport;
 use crate::iam::service_credentials::ServiceCredential;
 use crate::iam::ssh_keys::SshPublicKey;
 use crate::model::{
@@ -65,6 +67,12 @@ pub struct State {
     pub ssh_public_keys: BTreeMap<(String, String), SshPublicKey>,
     /// Users' service-specific credentials by `(account, credential id)`.
     pub service_credentials: BTreeMap<(String, String), ServiceCredential>,
+    /// Credential reports by account.
+    pub credential_reports: BTreeMap<String, CredentialReport>,
+    /// Recorded service use by `(account, "principal id\taction")`.
+    pub access_records: BTreeMap<(String, String), AccessRecord>,
+    /// Access-report jobs by `(account, job id)`.
+    pub access_jobs: BTreeMap<(String, String), AccessJob>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
     /// Where each stored organization's list elements sit in the store, by
@@ -274,6 +282,9 @@ entity_kinds! {
     InstanceProfile(InstanceProfile) => instance_profiles, "instance_profile", Unaffected;
     SshPublicKey(SshPublicKey) => ssh_public_keys, "ssh_public_key", Unaffected;
     ServiceCredential(ServiceCredential) => service_credentials, "service_credential", Unaffected;
+    CredentialReport(CredentialReport) => credential_reports, "credential_report", Unaffected;
+    AccessRecord(AccessRecord) => access_records, "access_record", Unaffected;
+    AccessJob(AccessJob) => access_jobs, "access_job", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
 }
@@ -367,6 +378,24 @@ impl Entity for SshPublicKey {
     }
 }
 
+impl Entity for CredentialReport {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.account.clone())
+    }
+}
+
+impl Entity for AccessRecord {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.key())
+    }
+}
+
+impl Entity for AccessJob {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.id.clone())
+    }
+}
+
 impl Entity for ServiceCredential {
     fn store_key(&self) -> (String, String) {
         (self.account.clone(), self.id.clone())
@@ -400,6 +429,9 @@ impl Change {
             Change::InstanceProfile(p) => &p.account,
             Change::SshPublicKey(k) => &k.account,
             Change::ServiceCredential(c) => &c.account,
+            Change::CredentialReport(r) => &r.account,
+            Change::AccessRecord(r) => &r.account,
+            Change::AccessJob(j) => &j.account,
             Change::Organization(o) => &o.management_account,
             Change::Delete(_, (account, _)) => account,
         };
