@@ -586,6 +586,14 @@ fn process_inner(
         app.warden
             .authorize_checks(&who.caller, &checks, &facts)
             .map_err(|e| api_error_in(*service, e))?;
+        // Last-accessed information: what this principal was just
+        // authorized for (memory only; see warden_core::iam::access_reports).
+        app.warden.record_access(
+            &who.caller,
+            checks.iter().map(|c| c.action),
+            &who.region,
+            now.unix_timestamp(),
+        );
     }
     let ctx = RequestCtx {
         caller: who.caller,

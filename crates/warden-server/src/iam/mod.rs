@@ -9,6 +9,7 @@ mod groups;
 mod instance_profiles;
 mod mfa;
 mod policies;
+mod reports;
 mod roles;
 mod service_credentials;
 mod simulation;
@@ -229,6 +230,12 @@ impl IamApi for Iam<'_> {
     fn delete_account_alias(&self, ctx: &RequestCtx, i: DeleteAccountAliasRequest) -> R<()> { account::delete_account_alias(self.app, ctx, i) }
     fn list_account_aliases(&self, ctx: &RequestCtx, i: ListAccountAliasesRequest) -> R<ListAccountAliasesResponse> { account::list_account_aliases(self.app, ctx, i) }
     fn get_account_summary(&self, ctx: &RequestCtx) -> R<GetAccountSummaryResponse> { account::get_account_summary(self.app, ctx) }
+    fn generate_credential_report(&self, ctx: &RequestCtx) -> R<GenerateCredentialReportResponse> { reports::generate_credential_report(self.app, ctx) }
+    fn get_credential_report(&self, ctx: &RequestCtx) -> R<GetCredentialReportResponse> { reports::get_credential_report(self.app, ctx) }
+    fn generate_service_last_accessed_details(&self, ctx: &RequestCtx, i: GenerateServiceLastAccessedDetailsRequest) -> R<GenerateServiceLastAccessedDetailsResponse> { reports::generate_service_last_accessed_details(self.app, ctx, i) }
+    fn get_service_last_accessed_details(&self, ctx: &RequestCtx, i: GetServiceLastAccessedDetailsRequest) -> R<GetServiceLastAccessedDetailsResponse> { reports::get_service_last_accessed_details(self.app, ctx, i) }
+    fn get_service_last_accessed_details_with_entities(&self, ctx: &RequestCtx, i: GetServiceLastAccessedDetailsWithEntitiesRequest) -> R<GetServiceLastAccessedDetailsWithEntitiesResponse> { reports::get_service_last_accessed_details_with_entities(self.app, ctx, i) }
+    fn list_policies_granting_service_access(&self, ctx: &RequestCtx, i: ListPoliciesGrantingServiceAccessRequest) -> R<ListPoliciesGrantingServiceAccessResponse> { reports::list_policies_granting_service_access(self.app, ctx, i) }
     fn put_user_policy(&self, ctx: &RequestCtx, i: PutUserPolicyRequest) -> R<()> { policies::put_user_policy(self.app, ctx, i) }
     fn get_user_policy(&self, ctx: &RequestCtx, i: GetUserPolicyRequest) -> R<GetUserPolicyResponse> { policies::get_user_policy(self.app, ctx, i) }
     fn list_user_policies(&self, ctx: &RequestCtx, i: ListUserPoliciesRequest) -> R<ListUserPoliciesResponse> { policies::list_user_policies(self.app, ctx, i) }
