@@ -33,6 +33,9 @@ from e2e_util import (
     create_user_with_key,
     grant,
     make_client,
+    member_session,
+    new_organization,
+    policy_doc,
     raises_aws,
     run_aws,
     unique,
@@ -319,3 +322,126 @@ def test_a_report_on_full_access_lists_every_catalogued_service(server, iam, gra
             break
         marker = page["Marker"]
     assert len(seen) > 300 and seen == sorted(seen) and {"iam", "s3", "ec2", "sts"} <= set(seen)
+
+
+# ---------------------------------------------------------------------------------------------
+# GenerateOrganizationsAccessReport / GetOrganizationsAccessReport
+#
+# The API reference's rules: only the management account generates a report; the entity path
+# is o-ID/r-ID[/ou-ID...][/ACCOUNT]; a report on a root, OU or account lists the services the
+# SCPs on the path allow (with OrganizationsPolicyId, the services that SCP allows) and, per
+# service, the last access by the accounts the entity holds, the management account excepted
+# (SCPs do not limit it); EntityPath names the account that accessed last.
+# Ours: the AccessDenied text for a non-management caller, the InvalidInput texts for a path or
+# policy the organization does not have, the NoSuchEntity text for an unknown job, and the
+# default order (by namespace).
+# ---------------------------------------------------------------------------------------------
+
+
+def org_report(iam, path: str, **kw) -> dict:
+    job = iam.generate_organizations_access_report(EntityPath=path, **kw)["JobId"]
+    return iam.get_organizations_access_report(JobId=job, MaxItems=1000) | {"JobId": job}
+
+
+def test_an_organizations_report_shows_the_member_accounts_use(warden_factory):
+    w = warden_factory()
+    wd = new_organization(w)
+    org, root, member = wd["org"], wd["root"], wd["member"]
+    creds, _ = member_session(w, wd)
+    make_client("iam", w.url, creds).list_users()
+    iam = w.client("iam")
+    root_path = f"{org['Id']}/{root['Id']}"
+
+    r = org_report(iam, root_path)
+    assert r["JobStatus"] == "COMPLETED" and r["JobCompletionDate"] >= r["JobCreationDate"]
+    details = {d["ServiceNamespace"]: d for d in r["AccessDetails"]}
+    # No SCPs enabled: every service is accessible; only IAM was used, by the member.
+    assert r["NumberOfServicesAccessible"] == len(details) > 300
+    assert r["NumberOfServicesNotAccessed"] == r["NumberOfServicesAccessible"] - 1
+    used = details["iam"]
+    assert (used["EntityPath"], used["Region"], used["TotalAuthenticatedEntities"]) == (
+        f"{root_path}/{member}",
+        "us-east-1",
+        1,
+    )
+    assert "LastAuthenticatedTime" in used
+    assert details["s3"]["TotalAuthenticatedEntities"] == 0 and "EntityPath" not in details["s3"]
+    # The account's own path gives the same answer for IAM.
+    acct = {d["ServiceNamespace"]: d for d in org_report(iam, f"{root_path}/{member}")["AccessDetails"]}
+    assert acct["iam"]["EntityPath"] == f"{root_path}/{member}"
+    # Sorted by last access, most recent first: IAM leads.
+    job = r["JobId"]
+    first = iam.get_organizations_access_report(JobId=job, SortKey="LAST_AUTHENTICATED_TIME_DESCENDING", MaxItems=1)
+    assert [d["ServiceNamespace"] for d in first["AccessDetails"]] == ["iam"] and first["IsTruncated"] is True
+    nxt = iam.get_organizations_access_report(JobId=job, SortKey="LAST_AUTHENTICATED_TIME_DESCENDING", Marker=first["Marker"], MaxItems=1)
+    assert nxt["AccessDetails"][0]["ServiceNamespace"] != "iam"
+
+
+def test_an_organizations_report_follows_the_scps_on_the_path(warden_factory):
+    w = warden_factory()
+    wd = new_organization(w)
+    orgs, org, root, member = wd["orgs"], wd["org"], wd["root"], wd["member"]
+    orgs.enable_policy_type(RootId=root["Id"], PolicyType="SERVICE_CONTROL_POLICY")
+    allow_list = policy_doc({"Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*"})
+    pid = orgs.create_policy(Content=allow_list, Description="", Name="OnlyIam", Type="SERVICE_CONTROL_POLICY")[
+        "Policy"
+    ]["PolicySummary"]["Id"]
+    orgs.attach_policy(PolicyId=pid, TargetId=member)
+    orgs.detach_policy(PolicyId="p-FullAWSAccess", TargetId=member)
+    iam = w.client("iam")
+    path = f"{org['Id']}/{root['Id']}/{member}"
+
+    r = org_report(iam, path)
+    assert [d["ServiceNamespace"] for d in r["AccessDetails"]] == ["iam", "sts"]
+    assert (r["NumberOfServicesAccessible"], r["NumberOfServicesNotAccessed"]) == (2, 2)
+    # The root still allows everything; with the policy named, its services only.
+    assert org_report(iam, f"{org['Id']}/{root['Id']}")["NumberOfServicesAccessible"] > 300
+    named = org_report(iam, f"{org['Id']}/{root['Id']}", OrganizationsPolicyId=pid)
+    assert [d["ServiceNamespace"] for d in named["AccessDetails"]] == ["iam", "sts"]
+
+
+def test_organizations_reports_are_the_management_accounts_and_check_their_input(warden_factory):
+    w = warden_factory()
+    wd = new_organization(w)
+    org, root, member = wd["org"], wd["root"], wd["member"]
+    iam = w.client("iam")
+    root_path = f"{org['Id']}/{root['Id']}"
+    creds, _ = member_session(w, wd)
+    with raises_aws("AccessDenied", status=403, message_prefix="Organizations access reports can only be"):
+        make_client("iam", w.url, creds).generate_organizations_access_report(EntityPath=root_path)
+    for bad in (f"{org['Id']}/r-zzzz", f"{root_path}/ou-zzzz-zzzzzzzz", f"{root_path}/999999999999"):
+        with raises_aws("InvalidInput", status=400, message_prefix=f"Invalid entity path {bad}"):
+            iam.generate_organizations_access_report(EntityPath=bad)
+    with raises_aws("InvalidInput", status=400, message_prefix="Invalid OrganizationsPolicyId p-zzzzzzzz"):
+        iam.generate_organizations_access_report(EntityPath=root_path, OrganizationsPolicyId="p-zzzzzzzz")
+    missing = str(uuid.uuid4())
+    with raises_aws("NoSuchEntity", f"No job found with JobId {missing}.", 404):
+        iam.get_organizations_access_report(JobId=missing)
+    # A service-last-accessed job is not an Organizations one, nor the other way round.
+    user, _ = create_user_with_key(iam)
+    sla = iam.generate_service_last_accessed_details(Arn=user["Arn"])["JobId"]
+    with raises_aws("NoSuchEntity", status=404):
+        iam.get_organizations_access_report(JobId=sla)
+    oar = iam.generate_organizations_access_report(EntityPath=root_path)["JobId"]
+    with raises_aws("NoSuchEntity", status=404):
+        iam.get_service_last_accessed_details(JobId=oar)
+    # The aws CLI.
+    res = run_aws(w.url, "iam", "generate-organizations-access-report", "--entity-path", f"{root_path}/{member}")
+    assert res.returncode == 0, res.stderr
+    res = run_aws(w.url, "iam", "get-organizations-access-report", "--job-id", res.json["JobId"], "--max-items", "5")
+    assert res.returncode == 0, res.stderr
+    assert res.json["JobStatus"] == "COMPLETED" and len(res.json["AccessDetails"]) == 5
+
+
+def test_generating_an_organizations_report_is_denied_without_the_action_and_allowed_with_it(warden_factory):
+    w = warden_factory()
+    wd = new_organization(w)
+    iam = w.client("iam")
+    path = f"{wd['org']['Id']}/{wd['root']['Id']}"
+    caller, creds = create_user_with_key(iam)
+    as_caller = make_client("iam", w.url, creds)
+    action = "iam:GenerateOrganizationsAccessReport"
+    with raises_aws("AccessDenied", status=403, message_prefix=f"User: {caller['Arn']} is not authorized to perform: {action}"):
+        as_caller.generate_organizations_access_report(EntityPath=path)
+    grant(iam, caller["UserName"], [action])
+    assert as_caller.generate_organizations_access_report(EntityPath=path)["JobId"]

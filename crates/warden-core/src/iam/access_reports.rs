@@ -36,6 +36,8 @@ use crate::authz::auth::{Caller, PrincipalKind};
 use crate::error::{CoreError, Result};
 use crate::iam::Iam;
 use crate::model::{now_epoch, Epoch, Group, InlinePolicy, Role, User};
+use crate::orgs::org_policies::FULL_AWS_ACCESS_ID;
+use crate::orgs::{organization_of, Organization};
 use crate::page::{paginate, Page, PageQuery};
 use crate::state::{name_key, Change, State};
 use crate::Warden;
@@ -778,9 +780,11 @@ impl Iam<'_> {
                 .map(|r| role_policies(&s, account, r)),
             // Our text: AWS documents the operation for users, groups and
             // roles only.
-            Some(_) | None => return Err(CoreError::InvalidInput(format!(
+            Some(_) | None => {
+                return Err(CoreError::InvalidInput(format!(
                 "ARN {arn} is not valid: it must name an IAM user, group or role of this account."
-            ))),
+            )))
+            }
         }
         .ok_or_else(|| not_found(arn))?;
         Ok(namespaces
@@ -801,6 +805,312 @@ impl Iam<'_> {
                 }
             })
             .collect())
+    }
+}
+
+/// The document of the SCP `id` of `org`: `FullAWSAccess` or a customer one.
+fn scp_document(org: &Organization, id: &str) -> Option<String> {
+    if id == FULL_AWS_ACCESS_ID {
+        return Some(FULL_ACCESS_DOCUMENT.to_string());
+    }
+    org.policies
+        .iter()
+        .find(|p| p.id == id && p.policy_type == "SERVICE_CONTROL_POLICY")
+        .map(|p| p.content.clone())
+}
+
+/// FullAWSAccess's content, the SCP every target starts with.
+const FULL_ACCESS_DOCUMENT: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// An entity path resolved against the organization: the containers it
+/// names from the root down, and the member accounts it covers with each
+/// one's own path.
+struct OrgEntity {
+    /// The root, the OUs and (for an account) the account, in path order.
+    levels: Vec<String>,
+    /// `(account, its entity path)` of every member account covered, the
+    /// management account aside (SCPs do not limit it, so AWS leaves it out).
+    accounts: Vec<(String, String)>,
+}
+
+/// Our text for a path that names nothing in the organization: AWS's is
+/// not recorded.
+fn bad_path(path: &str) -> CoreError {
+    CoreError::InvalidInput(format!(
+        "Invalid entity path {path}: it must be o-ID/r-ID, followed by the OUs down to an OU or account of this organization."
+    ))
+}
+
+/// Checks `path` against the organization and lists what it covers.
+fn resolve_path(org: &Organization, path: &str) -> Result<OrgEntity> {
+    let parts: Vec<&str> = path.split('/').collect();
+    if parts.len() < 2 || parts[0] != org.id || parts[1] != org.root_id() {
+        return Err(bad_path(path));
+    }
+    // Each part after the root is an OU whose parent is the part before;
+    // only the last may be an account, sitting in the part before.
+    for (i, part) in parts.iter().enumerate().skip(2) {
+        let parent = parts[i - 1];
+        let ok = match org.unit(part) {
+            Some(u) => u.parent == parent,
+            None => {
+                i == parts.len() - 1
+                    && org.members.iter().any(|m| m.account == *part)
+                    && org.parent_of_account(part) == parent
+            }
+        };
+        if !ok {
+            return Err(bad_path(path));
+        }
+    }
+    let last = parts[parts.len() - 1];
+    let path_of = |account: &str| {
+        let mut p = vec![org.id.clone()];
+        p.extend(org.containers_down_to(&org.parent_of_account(account)));
+        p.push(account.to_string());
+        p.join("/")
+    };
+    let accounts = org
+        .members
+        .iter()
+        .map(|m| m.account.as_str())
+        .filter(|a| *a != org.management_account)
+        .filter(|a| {
+            *a == last
+                || org
+                    .containers_down_to(&org.parent_of_account(a))
+                    .iter()
+                    .any(|c| c == last)
+        })
+        .map(|a| (a.to_string(), path_of(a)))
+        .collect();
+    Ok(OrgEntity {
+        levels: parts[1..].iter().map(|p| (*p).to_string()).collect(),
+        accounts,
+    })
+}
+
+/// The services the report covers: those the given SCP allows, or else
+/// those the SCPs attached at every level of the path allow (a service must
+/// be allowed at each level, as SCPs combine). Without SCPs enabled every
+/// service is allowed.
+fn org_services(
+    org: &Organization,
+    entity: &OrgEntity,
+    policy_id: Option<&str>,
+) -> Result<Vec<&'static Service>> {
+    if let Some(id) = policy_id {
+        let document = scp_document(org, id).ok_or_else(|| {
+            CoreError::InvalidInput(format!(
+                "Invalid OrganizationsPolicyId {id}: no service control policy of this organization has it."
+            ))
+        })?;
+        return Ok(services_allowed([document.as_str()]));
+    }
+    if !org
+        .enabled_policy_types
+        .iter()
+        .any(|t| t == "SERVICE_CONTROL_POLICY")
+    {
+        return Ok(services_allowed([FULL_ACCESS_DOCUMENT]));
+    }
+    let mut allowed: Option<Vec<&'static Service>> = None;
+    for level in &entity.levels {
+        let documents: Vec<String> = org
+            .attachments
+            .iter()
+            .filter(|(target, _)| target == level)
+            .filter_map(|(_, p)| scp_document(org, p))
+            .collect();
+        let here = services_allowed(documents.iter().map(String::as_str));
+        allowed = Some(match allowed {
+            None => here,
+            Some(before) => before
+                .into_iter()
+                .filter(|s| here.iter().any(|h| h.prefix() == s.prefix()))
+                .collect(),
+        });
+    }
+    Ok(allowed.unwrap_or_default())
+}
+
+/// One service of a GetOrganizationsAccessReport answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgServiceAccess {
+    /// The catalogue's name of the service.
+    pub service_name: String,
+    /// Its namespace.
+    pub namespace: String,
+    /// The last use: when, in which region, by which account (its entity path).
+    pub last: Option<(Epoch, String, String)>,
+    /// How many of the covered accounts used it.
+    pub total_entities: i32,
+}
+
+/// A GetOrganizationsAccessReport answer before paging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgAccessReport {
+    /// When the job was created (and completed).
+    pub created: Epoch,
+    /// NumberOfServicesAccessible.
+    pub accessible: i32,
+    /// NumberOfServicesNotAccessed.
+    pub not_accessed: i32,
+    /// One page of the services.
+    pub page: Page<OrgServiceAccess>,
+}
+
+/// How GetOrganizationsAccessReport orders its services (SortKey).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrgReportSort {
+    /// SERVICE_NAMESPACE_ASCENDING, also when no SortKey is given (ours).
+    #[default]
+    NamespaceAscending,
+    /// SERVICE_NAMESPACE_DESCENDING.
+    NamespaceDescending,
+    /// LAST_AUTHENTICATED_TIME_ASCENDING (never-used services first).
+    LastAuthenticatedAscending,
+    /// LAST_AUTHENTICATED_TIME_DESCENDING (never-used services last).
+    LastAuthenticatedDescending,
+}
+
+impl Iam<'_> {
+    /// The organization this account manages; AccessDenied otherwise. Our
+    /// text: the IAM reference says only that the management account
+    /// generates these reports.
+    fn managed_organization<'s>(&self, s: &'s State) -> Result<&'s Organization> {
+        organization_of(s, self.account)
+            .filter(|o| o.management_account == self.account)
+            .ok_or_else(|| {
+                CoreError::AccessDenied(
+                    "Organizations access reports can only be generated and read by the organization's management account.".to_string(),
+                )
+            })
+    }
+
+    /// GenerateOrganizationsAccessReport: checks the path (and policy) and
+    /// stores the job; the JobId.
+    pub fn generate_organizations_access_report(
+        &self,
+        entity_path: &str,
+        policy_id: Option<&str>,
+    ) -> Result<String> {
+        let account = self.account;
+        self.warden.write(|s| {
+            let org = self.managed_organization(s)?;
+            let entity = resolve_path(org, entity_path)?;
+            org_services(org, &entity, policy_id)?;
+            let job = AccessJob {
+                id: new_job_id(),
+                account: account.to_string(),
+                target: JobTarget::Organizations {
+                    entity_path: entity_path.to_string(),
+                    policy_id: policy_id.map(str::to_string),
+                },
+                created: now_epoch(),
+            };
+            let id = job.id.clone();
+            Ok((vec![Change::AccessJob(job)], id))
+        })
+    }
+
+    /// GetOrganizationsAccessReport: the services the job's entity may use
+    /// and the last use of each by its member accounts' principals.
+    pub fn organizations_access_report(
+        &self,
+        job_id: &str,
+        sort: OrgReportSort,
+        query: PageQuery,
+    ) -> Result<OrgAccessReport> {
+        let s = self.warden.read();
+        let job = s
+            .access_jobs
+            .get(&(self.account.to_string(), job_id.to_string()))
+            .cloned()
+            .ok_or_else(|| no_such_job(job_id))?;
+        let JobTarget::Organizations {
+            entity_path,
+            policy_id,
+        } = &job.target
+        else {
+            return Err(no_such_job(job_id));
+        };
+        let org = self.managed_organization(&s)?;
+        let entity = resolve_path(org, entity_path)?;
+        let services = org_services(org, &entity, policy_id.as_deref())?;
+        // Every covered account's uses, by namespace: (time, region, path).
+        let mut last: HashMap<String, Vec<(Epoch, String, String)>> = HashMap::new();
+        for (account, path) in &entity.accounts {
+            let mut best: HashMap<String, (Epoch, String)> = HashMap::new();
+            let mut note = |action: &str, when: Epoch, region: &str| {
+                let ns = action.split(':').next().unwrap_or(action).to_string();
+                let slot = best.entry(ns).or_insert((when, region.to_string()));
+                if when > slot.0 {
+                    *slot = (when, region.to_string());
+                }
+            };
+            s.access_records
+                .range((account.clone(), String::new())..)
+                .take_while(|((a, _), _)| a == account)
+                .filter(|(_, r)| r.date <= job.created)
+                .for_each(|(_, r)| note(&r.action, r.date, &r.region));
+            for p in self.warden.access_used.pending.lock().values() {
+                if &p.account == account {
+                    for (action, (when, region)) in &p.actions {
+                        if *when <= job.created {
+                            note(action, *when, region);
+                        }
+                    }
+                }
+            }
+            for (ns, (when, region)) in best {
+                last.entry(ns)
+                    .or_default()
+                    .push((when, region, path.clone()));
+            }
+        }
+        let mut items: Vec<OrgServiceAccess> = services
+            .iter()
+            .map(|svc| {
+                let uses = last.get(svc.prefix());
+                OrgServiceAccess {
+                    service_name: svc.name().to_string(),
+                    namespace: svc.prefix().to_string(),
+                    last: uses.and_then(|u| u.iter().max_by_key(|(t, _, _)| *t).cloned()),
+                    total_entities: uses.map_or(0, |u| i32::try_from(u.len()).unwrap_or(i32::MAX)),
+                }
+            })
+            .collect();
+        let accessible = i32::try_from(items.len()).unwrap_or(i32::MAX);
+        let not_accessed =
+            i32::try_from(items.iter().filter(|i| i.last.is_none()).count()).unwrap_or(i32::MAX);
+        let time_of = |i: &OrgServiceAccess| i.last.as_ref().map_or(0, |(t, _, _)| *t);
+        match sort {
+            OrgReportSort::NamespaceAscending => {}
+            OrgReportSort::NamespaceDescending => items.reverse(),
+            OrgReportSort::LastAuthenticatedAscending => items.sort_by_key(time_of),
+            OrgReportSort::LastAuthenticatedDescending => {
+                items.sort_by_key(|i| std::cmp::Reverse(time_of(i)));
+            }
+        }
+        // The report is fixed at the job's creation, so a position marks
+        // the place in it whatever the order.
+        let page = paginate(
+            items.into_iter().enumerate(),
+            |(n, _)| format!("{n:06}"),
+            query,
+        )?;
+        let page = Page {
+            items: page.items.into_iter().map(|(_, i)| i).collect(),
+            marker: page.marker,
+        };
+        Ok(OrgAccessReport {
+            created: job.created,
+            accessible,
+            not_accessed,
+            page,
+        })
     }
 }
 

@@ -236,6 +236,8 @@ impl IamApi for Iam<'_> {
     fn get_service_last_accessed_details(&self, ctx: &RequestCtx, i: GetServiceLastAccessedDetailsRequest) -> R<GetServiceLastAccessedDetailsResponse> { reports::get_service_last_accessed_details(self.app, ctx, i) }
     fn get_service_last_accessed_details_with_entities(&self, ctx: &RequestCtx, i: GetServiceLastAccessedDetailsWithEntitiesRequest) -> R<GetServiceLastAccessedDetailsWithEntitiesResponse> { reports::get_service_last_accessed_details_with_entities(self.app, ctx, i) }
     fn list_policies_granting_service_access(&self, ctx: &RequestCtx, i: ListPoliciesGrantingServiceAccessRequest) -> R<ListPoliciesGrantingServiceAccessResponse> { reports::list_policies_granting_service_access(self.app, ctx, i) }
+    fn generate_organizations_access_report(&self, ctx: &RequestCtx, i: GenerateOrganizationsAccessReportRequest) -> R<GenerateOrganizationsAccessReportResponse> { reports::generate_organizations_access_report(self.app, ctx, i) }
+    fn get_organizations_access_report(&self, ctx: &RequestCtx, i: GetOrganizationsAccessReportRequest) -> R<GetOrganizationsAccessReportResponse> { reports::get_organizations_access_report(self.app, ctx, i) }
     fn put_user_policy(&self, ctx: &RequestCtx, i: PutUserPolicyRequest) -> R<()> { policies::put_user_policy(self.app, ctx, i) }
     fn get_user_policy(&self, ctx: &RequestCtx, i: GetUserPolicyRequest) -> R<GetUserPolicyResponse> { policies::get_user_policy(self.app, ctx, i) }
     fn list_user_policies(&self, ctx: &RequestCtx, i: ListUserPoliciesRequest) -> R<ListUserPoliciesResponse> { policies::list_user_policies(self.app, ctx, i) }

@@ -3,7 +3,7 @@
 //! GetServiceLastAccessedDetailsWithEntities,
 //! ListPoliciesGrantingServiceAccess).
 
-use warden_core::iam::access_reports::{PolicyRef, ServiceAccess};
+use warden_core::iam::access_reports::{OrgReportSort, PolicyRef, ServiceAccess};
 use warden_core::iam::reports::{ReportState, STARTED_DESCRIPTION};
 use warden_core::page::PageQuery;
 use warden_wire::generated::iam::*;
@@ -187,5 +187,62 @@ pub(super) fn list_policies_granting_service_access(
             .collect(),
         is_truncated: Some(false),
         marker: None,
+    })
+}
+
+pub(super) fn generate_organizations_access_report(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: GenerateOrganizationsAccessReportRequest,
+) -> R<GenerateOrganizationsAccessReportResponse> {
+    let id = app.iam(ctx).generate_organizations_access_report(
+        &input.entity_path,
+        input.organizations_policy_id.as_deref(),
+    )?;
+    Ok(GenerateOrganizationsAccessReportResponse { job_id: Some(id) })
+}
+
+pub(super) fn get_organizations_access_report(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: GetOrganizationsAccessReportRequest,
+) -> R<GetOrganizationsAccessReportResponse> {
+    // The decoder admits only the model's four SortKey values.
+    let sort = match input.sort_key.as_ref().map(SortKeyType::as_str) {
+        Some("SERVICE_NAMESPACE_DESCENDING") => OrgReportSort::NamespaceDescending,
+        Some("LAST_AUTHENTICATED_TIME_ASCENDING") => OrgReportSort::LastAuthenticatedAscending,
+        Some("LAST_AUTHENTICATED_TIME_DESCENDING") => OrgReportSort::LastAuthenticatedDescending,
+        _ => OrgReportSort::NamespaceAscending,
+    };
+    let query = PageQuery {
+        marker: input.marker,
+        max_items: input.max_items,
+    };
+    let r = app
+        .iam(ctx)
+        .organizations_access_report(&input.job_id, sort, query)?;
+    Ok(GetOrganizationsAccessReportResponse {
+        job_status: JobStatusType::COMPLETED,
+        job_creation_date: ts(r.created),
+        job_completion_date: Some(ts(r.created)),
+        number_of_services_accessible: Some(r.accessible),
+        number_of_services_not_accessed: Some(r.not_accessed),
+        is_truncated: Some(r.page.is_truncated()),
+        marker: r.page.marker,
+        access_details: Some(
+            r.page
+                .items
+                .into_iter()
+                .map(|i| AccessDetail {
+                    service_name: i.service_name,
+                    service_namespace: i.namespace,
+                    last_authenticated_time: i.last.as_ref().map(|(t, _, _)| ts(*t)),
+                    region: i.last.as_ref().map(|(_, r, _)| r.clone()),
+                    entity_path: i.last.map(|(_, _, p)| p),
+                    total_authenticated_entities: Some(i.total_entities),
+                })
+                .collect(),
+        ),
+        error_details: None,
     })
 }
