@@ -548,6 +548,9 @@ fn services_allowed<'a>(documents: impl IntoIterator<Item = &'a str>) -> Vec<&'s
     out
 }
 
+/// A last use: when, by whom (the user's or role's ARN), in which region.
+pub type LastUse = (Epoch, String, String);
+
 /// One service of a GetServiceLastAccessedDetails answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceAccess {
@@ -556,12 +559,12 @@ pub struct ServiceAccess {
     /// Its namespace (`iam`).
     pub namespace: String,
     /// The last authenticated use, by whom and where.
-    pub last: Option<(Epoch, String, String)>,
+    pub last: Option<LastUse>,
     /// How many of the report's principals used it.
     pub total_entities: i32,
     /// At ACTION_LEVEL, for a tracked service: each allowed action (name
     /// without prefix) and its last use, by whom and where.
-    pub tracked: Option<Vec<(String, Option<(Epoch, String, String)>)>>,
+    pub tracked: Option<Vec<(String, Option<LastUse>)>>,
 }
 
 /// A job's report header: status fields AWS answers with every page.
