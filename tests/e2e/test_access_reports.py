@@ -12,8 +12,12 @@ managed policy, EntityType and EntityName for an inline one, which the model say
 managed policies"). The rules are the API reference's and the IAM User Guide's ("Refining
 permissions using last accessed information"): a report covers the services the entity's
 identity policies allow; a group's report names the member users, a policy's the users and roles
-holding it; action-level tracking covers EC2, IAM, Lambda and S3 only.
-Ours, for want of a recording: the NoSuchEntity texts for an unknown job and entity, the
+holding it; action-level tracking covers EC2, IAM, Lambda and S3 only; the data "includes all
+attempts to access an Amazon Web Services API, not just the successful ones"; a JobId "must be used
+by the same role within a session, or by the same user"; GetServiceLastAccessedDetailsWithEntities
+is "sorted by date, with the most recent access listed first".
+Ours, for want of a recording: the NoSuchEntity texts for an unknown job (also another
+principal's) and entity, the
 InvalidInput text for an ARN that names no user, group, role or policy, ServiceName as the
 Service Authorization Reference names the service, the order (by namespace), and that
 TrackedActionsLastAccessed lists every allowed action (used ones with their time).
@@ -22,6 +26,7 @@ TrackedActionsLastAccessed lists every allowed action (used ones with their time
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -128,6 +133,51 @@ def test_a_groups_report_names_the_member_who_used_it(server, iam):
     assert (info["Name"], info["Type"], info["Id"], info["Path"]) == (used["UserName"], "USER", used["UserId"], "/")
     assert "LastAuthenticated" in got[used["Arn"]]
     assert "LastAuthenticated" not in got[idle["Arn"]]
+
+
+def test_a_denied_attempt_counts_as_access_as_on_aws(server, iam):
+    user, creds = create_user_with_key(iam)
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="p", PolicyDocument=doc("iam:GetUser"))
+    with raises_aws("AccessDenied", status=403):
+        make_client("iam", server.url, creds).list_roles()
+    svc = by_namespace(report(iam, user["Arn"], "ACTION_LEVEL"))["iam"]
+    assert (svc["LastAuthenticatedEntity"], svc["TotalAuthenticatedEntities"]) == (user["Arn"], 1)
+    # Tracked actions are the allowed ones: the denied ListRoles is not among them.
+    assert [a["ActionName"] for a in svc["TrackedActionsLastAccessed"]] == ["GetUser"]
+
+
+def test_entities_come_most_recent_first(server, iam):
+    group = iam.create_group(GroupName=unique("grp"))["Group"]
+    iam.put_group_policy(GroupName=group["GroupName"], PolicyName="p", PolicyDocument=doc("iam:ListGroups"))
+    members = [create_user_with_key(iam, unique(f"m{i}")) for i in range(3)]
+    for u, _ in members:
+        iam.add_user_to_group(GroupName=group["GroupName"], UserName=u["UserName"])
+    for u, creds in (members[0], members[2]):
+        make_client("iam", server.url, creds).list_groups()
+        time.sleep(1.1)
+    job = iam.generate_service_last_accessed_details(Arn=group["Arn"])["JobId"]
+    got = iam.get_service_last_accessed_details_with_entities(JobId=job, ServiceNamespace="iam")["EntityDetailsList"]
+    assert [e["EntityInfo"]["Arn"] for e in got] == [members[2][0]["Arn"], members[0][0]["Arn"], members[1][0]["Arn"]]
+    first = iam.get_service_last_accessed_details_with_entities(JobId=job, ServiceNamespace="iam", MaxItems=1)
+    rest = iam.get_service_last_accessed_details_with_entities(
+        JobId=job, ServiceNamespace="iam", Marker=first["Marker"]
+    )
+    assert [e["EntityInfo"]["Arn"] for e in first["EntityDetailsList"] + rest["EntityDetailsList"]] == [
+        e["EntityInfo"]["Arn"] for e in got
+    ]
+
+
+def test_a_job_is_read_by_the_principal_that_generated_it_only(server, iam):
+    target, _ = create_user_with_key(iam)
+    reader, creds = create_user_with_key(iam)
+    grant(iam, reader["UserName"], ["iam:GetServiceLastAccessedDetails", "iam:GenerateServiceLastAccessedDetails"])
+    job = iam.generate_service_last_accessed_details(Arn=target["Arn"])["JobId"]
+    as_reader = make_client("iam", server.url, creds)
+    with raises_aws("NoSuchEntity", f"No job found with JobId {job}.", 404):
+        as_reader.get_service_last_accessed_details(JobId=job)
+    # Control: the reader's own job is its to read.
+    own = as_reader.generate_service_last_accessed_details(Arn=target["Arn"])["JobId"]
+    assert as_reader.get_service_last_accessed_details(JobId=own)["JobStatus"] == "COMPLETED"
 
 
 def test_a_roles_report_shows_its_sessions_use(server, iam):
@@ -351,11 +401,12 @@ def test_an_organizations_report_shows_the_member_accounts_use(warden_factory):
     make_client("iam", w.url, creds).list_users()
     iam = w.client("iam")
     root_path = f"{org['Id']}/{root['Id']}"
+    wd["orgs"].enable_policy_type(RootId=root["Id"], PolicyType="SERVICE_CONTROL_POLICY")
 
     r = org_report(iam, root_path)
     assert r["JobStatus"] == "COMPLETED" and r["JobCompletionDate"] >= r["JobCreationDate"]
     details = {d["ServiceNamespace"]: d for d in r["AccessDetails"]}
-    # No SCPs enabled: every service is accessible; only IAM was used, by the member.
+    # FullAWSAccess everywhere: every service is accessible; only IAM was used, by the member.
     assert r["NumberOfServicesAccessible"] == len(details) > 300
     assert r["NumberOfServicesNotAccessed"] == r["NumberOfServicesAccessible"] - 1
     used = details["iam"]
@@ -375,6 +426,12 @@ def test_an_organizations_report_shows_the_member_accounts_use(warden_factory):
     assert [d["ServiceNamespace"] for d in first["AccessDetails"]] == ["iam"] and first["IsTruncated"] is True
     nxt = iam.get_organizations_access_report(JobId=job, SortKey="LAST_AUTHENTICATED_TIME_DESCENDING", Marker=first["Marker"], MaxItems=1)
     assert nxt["AccessDetails"][0]["ServiceNamespace"] != "iam"
+    # The management account's own path: every service, its own use only (the admin's IAM calls
+    # in new_organization and this test's AssumeRole).
+    mgmt = {d["ServiceNamespace"]: d for d in org_report(iam, f"{root_path}/{ACCOUNT_ID}")["AccessDetails"]}
+    assert len(mgmt) > 300
+    assert mgmt["sts"]["EntityPath"] == f"{root_path}/{ACCOUNT_ID}"
+    assert mgmt["iam"].get("EntityPath") in (None, f"{root_path}/{ACCOUNT_ID}")
 
 
 def test_an_organizations_report_follows_the_scps_on_the_path(warden_factory):
@@ -398,6 +455,16 @@ def test_an_organizations_report_follows_the_scps_on_the_path(warden_factory):
     assert org_report(iam, f"{org['Id']}/{root['Id']}")["NumberOfServicesAccessible"] > 300
     named = org_report(iam, f"{org['Id']}/{root['Id']}", OrganizationsPolicyId=pid)
     assert [d["ServiceNamespace"] for d in named["AccessDetails"]] == ["iam", "sts"]
+    # With a policy, data comes only from the accounts it applies to: the member's use shows while
+    # the SCP is attached to it, and not once it is detached (services stay, without data).
+    creds, _ = member_session(w, wd)
+    make_client("iam", w.url, creds).list_users()
+    named = org_report(iam, f"{org['Id']}/{root['Id']}", OrganizationsPolicyId=pid)
+    assert named["NumberOfServicesNotAccessed"] == 1
+    orgs.attach_policy(PolicyId="p-FullAWSAccess", TargetId=member)
+    orgs.detach_policy(PolicyId=pid, TargetId=member)
+    named = org_report(iam, f"{org['Id']}/{root['Id']}", OrganizationsPolicyId=pid)
+    assert (named["NumberOfServicesAccessible"], named["NumberOfServicesNotAccessed"]) == (2, 2)
 
 
 def test_organizations_reports_are_the_management_accounts_and_check_their_input(warden_factory):
@@ -409,6 +476,10 @@ def test_organizations_reports_are_the_management_accounts_and_check_their_input
     creds, _ = member_session(w, wd)
     with raises_aws("AccessDenied", status=403, message_prefix="Organizations access reports can only be"):
         make_client("iam", w.url, creds).generate_organizations_access_report(EntityPath=root_path)
+    # "SCPs must be enabled for your organization root."
+    with raises_aws("InvalidInput", status=400, message_prefix="Service control policies must be enabled"):
+        iam.generate_organizations_access_report(EntityPath=root_path)
+    wd["orgs"].enable_policy_type(RootId=root["Id"], PolicyType="SERVICE_CONTROL_POLICY")
     for bad in (f"{org['Id']}/r-zzzz", f"{root_path}/ou-zzzz-zzzzzzzz", f"{root_path}/999999999999"):
         with raises_aws("InvalidInput", status=400, message_prefix=f"Invalid entity path {bad}"):
             iam.generate_organizations_access_report(EntityPath=bad)
@@ -438,6 +509,7 @@ def test_generating_an_organizations_report_is_denied_without_the_action_and_all
     wd = new_organization(w)
     iam = w.client("iam")
     path = f"{wd['org']['Id']}/{wd['root']['Id']}"
+    wd["orgs"].enable_policy_type(RootId=wd["root"]["Id"], PolicyType="SERVICE_CONTROL_POLICY")
     caller, creds = create_user_with_key(iam)
     as_caller = make_client("iam", w.url, creds)
     action = "iam:GenerateOrganizationsAccessReport"

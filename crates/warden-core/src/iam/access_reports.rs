@@ -5,8 +5,9 @@
 //!
 //! # Recording
 //!
-//! Every authorized request of an IAM user or a role session notes
-//! `(principal, action) -> (time, region)` in memory ([`Warden::record_access`]):
+//! Every authenticated request of an IAM user or a role session, allowed or
+//! denied (AWS reports "all attempts ..., not just the successful ones"),
+//! notes `(principal, action) -> (time, region)` in memory ([`Warden::record_access`]):
 //! a map lookup under a short lock, with no allocation once the pair is
 //! known. [`Warden::flush_access`] persists the pending uses as
 //! [`AccessRecord`]s in the background with key and role use, so the
@@ -58,7 +59,7 @@ pub struct AccessRecord {
     pub principal_id: String,
     /// The action, `service:Name` as the action table spells it.
     pub action: String,
-    /// When it was last authorized.
+    /// When it was last attempted.
     pub date: Epoch,
     /// The region the request was signed for.
     pub region: String,
@@ -94,8 +95,8 @@ fn principal_id(caller: &Caller) -> Option<&str> {
 }
 
 impl Warden {
-    /// Notes that `caller` was authorized for `actions` at `now` in
-    /// `region`. Memory only; cheap enough for every request.
+    /// Notes that `caller` attempted `actions` at `now` in `region`, allowed
+    /// or not. Memory only; cheap enough for every request.
     pub fn record_access(
         &self,
         caller: &Caller,
@@ -214,6 +215,11 @@ pub struct AccessJob {
     pub account: String,
     /// What it reports on.
     pub target: JobTarget,
+    /// The ARN of the principal that generated it (a role session's own
+    /// ARN): "The JobId returned by GenerateServiceLastAccessedDetail must
+    /// be used by the same role within a session, or by the same user"
+    /// (the GenerateServiceLastAccessedDetails reference).
+    pub owner: String,
     /// When it was created (and completed).
     pub created: Epoch,
 }
@@ -603,6 +609,7 @@ impl Iam<'_> {
         &self,
         arn: &str,
         action_level: bool,
+        caller_arn: &str,
     ) -> Result<String> {
         let account = self.account;
         self.warden.write(|s| {
@@ -614,6 +621,7 @@ impl Iam<'_> {
                     arn: arn.to_string(),
                     action_level,
                 },
+                owner: caller_arn.to_string(),
                 created: now_epoch(),
             };
             let id = job.id.clone();
@@ -621,10 +629,18 @@ impl Iam<'_> {
         })
     }
 
-    fn service_job(&self, s: &State, job_id: &str) -> Result<(AccessJob, String, bool)> {
+    /// The service-last-accessed job `job_id` of `caller_arn`; another
+    /// principal's job is as unknown as a missing one.
+    fn service_job(
+        &self,
+        s: &State,
+        job_id: &str,
+        caller_arn: &str,
+    ) -> Result<(AccessJob, String, bool)> {
         let job = s
             .access_jobs
             .get(&(self.account.to_string(), job_id.to_string()))
+            .filter(|j| j.owner == caller_arn)
             .cloned()
             .ok_or_else(|| no_such_job(job_id))?;
         match &job.target {
@@ -653,10 +669,11 @@ impl Iam<'_> {
     pub fn service_last_accessed_details(
         &self,
         job_id: &str,
+        caller_arn: &str,
         query: PageQuery,
     ) -> Result<(JobInfo, Page<ServiceAccess>)> {
         let s = self.warden.read();
-        let (job, arn, action_level) = self.service_job(&s, job_id)?;
+        let (job, arn, action_level) = self.service_job(&s, job_id, caller_arn)?;
         let info = JobInfo {
             created: job.created,
             action_level,
@@ -724,15 +741,18 @@ impl Iam<'_> {
     }
 
     /// GetServiceLastAccessedDetailsWithEntities: the principals of the
-    /// job's report and when each last used `namespace`, in ARN order.
+    /// job's report and when each last used `namespace`, "sorted by date,
+    /// with the most recent access listed first" (the operation's
+    /// reference); never-used ones last, by ARN.
     pub fn service_last_accessed_entities(
         &self,
         job_id: &str,
+        caller_arn: &str,
         namespace: &str,
         query: PageQuery,
     ) -> Result<(JobInfo, Page<EntityAccess>)> {
         let s = self.warden.read();
-        let (job, arn, action_level) = self.service_job(&s, job_id)?;
+        let (job, arn, action_level) = self.service_job(&s, job_id, caller_arn)?;
         let info = JobInfo {
             created: job.created,
             action_level,
@@ -754,8 +774,22 @@ impl Iam<'_> {
                 entity,
             })
             .collect();
-        items.sort_by(|a, b| a.entity.arn.cmp(&b.entity.arn));
-        Ok((info, paginate(items, |x| x.entity.arn.clone(), query)?))
+        items.sort_by(|a, b| {
+            b.last
+                .cmp(&a.last)
+                .then_with(|| a.entity.arn.cmp(&b.entity.arn))
+        });
+        // Fixed at the job's creation, so a position marks the place.
+        let page = paginate(
+            items.into_iter().enumerate(),
+            |(n, _)| format!("{n:06}"),
+            query,
+        )?;
+        let page = Page {
+            items: page.items.into_iter().map(|(_, i)| i).collect(),
+            marker: page.marker,
+        };
+        Ok((info, page))
     }
 
     /// ListPoliciesGrantingServiceAccess: for each namespace, the policies
@@ -827,13 +861,19 @@ const FULL_ACCESS_DOCUMENT: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
 /// An entity path resolved against the organization: the containers it
-/// names from the root down, and the member accounts it covers with each
-/// one's own path.
+/// names from the root down, and the accounts whose use it reports, each
+/// with its own entity path.
 struct OrgEntity {
     /// The root, the OUs and (for an account) the account, in path order.
     levels: Vec<String>,
-    /// `(account, its entity path)` of every member account covered, the
-    /// management account aside (SCPs do not limit it, so AWS leaves it out).
+    /// Whether the path names the management account, which SCPs do not
+    /// limit: its report lists every service, with its own use only.
+    management: bool,
+    /// `(account, its entity path)` of every account reported on: the
+    /// member accounts under the entity, the management account aside
+    /// ("because the management account is not limited by SCPs", the
+    /// GenerateOrganizationsAccessReport reference), or the management
+    /// account alone when the path names it.
     accounts: Vec<(String, String)>,
 }
 
@@ -874,49 +914,63 @@ fn resolve_path(org: &Organization, path: &str) -> Result<OrgEntity> {
         p.push(account.to_string());
         p.join("/")
     };
+    let management = last == org.management_account;
     let accounts = org
         .members
         .iter()
         .map(|m| m.account.as_str())
-        .filter(|a| *a != org.management_account)
         .filter(|a| {
-            *a == last
-                || org
-                    .containers_down_to(&org.parent_of_account(a))
-                    .iter()
-                    .any(|c| c == last)
+            if management {
+                *a == last
+            } else {
+                *a != org.management_account
+                    && (*a == last
+                        || org
+                            .containers_down_to(&org.parent_of_account(a))
+                            .iter()
+                            .any(|c| c == last))
+            }
         })
         .map(|a| (a.to_string(), path_of(a)))
         .collect();
     Ok(OrgEntity {
         levels: parts[1..].iter().map(|p| (*p).to_string()).collect(),
+        management,
         accounts,
     })
 }
 
-/// The services the report covers: those the given SCP allows, or else
-/// those the SCPs attached at every level of the path allow (a service must
-/// be allowed at each level, as SCPs combine). Without SCPs enabled every
-/// service is allowed.
+/// The services the report covers, and narrows `entity.accounts` to
+/// those the report has data for (GenerateOrganizationsAccessReport
+/// reference): for the management account every service (a policy is
+/// ignored); with a policy, the services that SCP allows, with data only
+/// for the accounts it applies to (attached to the account or a container
+/// above it); otherwise the services allowed at every SCP level of the
+/// path (as SCPs combine: each level must allow).
 fn org_services(
     org: &Organization,
-    entity: &OrgEntity,
+    entity: &mut OrgEntity,
     policy_id: Option<&str>,
 ) -> Result<Vec<&'static Service>> {
+    if entity.management {
+        return Ok(services_allowed([FULL_ACCESS_DOCUMENT]));
+    }
     if let Some(id) = policy_id {
         let document = scp_document(org, id).ok_or_else(|| {
             CoreError::InvalidInput(format!(
                 "Invalid OrganizationsPolicyId {id}: no service control policy of this organization has it."
             ))
         })?;
+        let attached_to =
+            |target: &str| org.attachments.iter().any(|(t, p)| t == target && p == id);
+        entity.accounts.retain(|(account, _)| {
+            attached_to(account)
+                || org
+                    .containers_down_to(&org.parent_of_account(account))
+                    .iter()
+                    .any(|c| attached_to(c))
+        });
         return Ok(services_allowed([document.as_str()]));
-    }
-    if !org
-        .enabled_policy_types
-        .iter()
-        .any(|t| t == "SERVICE_CONTROL_POLICY")
-    {
-        return Ok(services_allowed([FULL_ACCESS_DOCUMENT]));
     }
     let mut allowed: Option<Vec<&'static Service>> = None;
     for level in &entity.levels {
@@ -936,6 +990,23 @@ fn org_services(
         });
     }
     Ok(allowed.unwrap_or_default())
+}
+
+/// "SCPs must be enabled for your organization root" (the
+/// GenerateOrganizationsAccessReport reference); the refusal's code and
+/// text are ours.
+fn check_scps_enabled(org: &Organization) -> Result<()> {
+    if org
+        .enabled_policy_types
+        .iter()
+        .any(|t| t == "SERVICE_CONTROL_POLICY")
+    {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidInput(
+            "Service control policies must be enabled for the organization root to generate an Organizations access report.".to_string(),
+        ))
+    }
 }
 
 /// One service of a GetOrganizationsAccessReport answer.
@@ -998,12 +1069,14 @@ impl Iam<'_> {
         &self,
         entity_path: &str,
         policy_id: Option<&str>,
+        caller_arn: &str,
     ) -> Result<String> {
         let account = self.account;
         self.warden.write(|s| {
             let org = self.managed_organization(s)?;
-            let entity = resolve_path(org, entity_path)?;
-            org_services(org, &entity, policy_id)?;
+            check_scps_enabled(org)?;
+            let mut entity = resolve_path(org, entity_path)?;
+            org_services(org, &mut entity, policy_id)?;
             let job = AccessJob {
                 id: new_job_id(),
                 account: account.to_string(),
@@ -1011,6 +1084,7 @@ impl Iam<'_> {
                     entity_path: entity_path.to_string(),
                     policy_id: policy_id.map(str::to_string),
                 },
+                owner: caller_arn.to_string(),
                 created: now_epoch(),
             };
             let id = job.id.clone();
@@ -1040,8 +1114,8 @@ impl Iam<'_> {
             return Err(no_such_job(job_id));
         };
         let org = self.managed_organization(&s)?;
-        let entity = resolve_path(org, entity_path)?;
-        let services = org_services(org, &entity, policy_id.as_deref())?;
+        let mut entity = resolve_path(org, entity_path)?;
+        let services = org_services(org, &mut entity, policy_id.as_deref())?;
         // Every covered account's uses, by namespace: (time, region, path).
         let mut last: HashMap<String, Vec<(Epoch, String, String)>> = HashMap::new();
         for (account, path) in &entity.accounts {
@@ -1176,10 +1250,10 @@ mod tests {
         let t = now_epoch() - 10;
         w.record_access(&caller, ["iam:GetUser"], "eu-west-1", t);
         let job = iam
-            .generate_service_last_accessed_details(&u.arn(), true)
+            .generate_service_last_accessed_details(&u.arn(), true, &u.arn())
             .unwrap();
         let (info, page) = iam
-            .service_last_accessed_details(&job, PageQuery::default())
+            .service_last_accessed_details(&job, &u.arn(), PageQuery::default())
             .unwrap();
         assert!(info.action_level);
         let ns: Vec<&str> = page.items.iter().map(|x| x.namespace.as_str()).collect();
@@ -1195,9 +1269,18 @@ mod tests {
         // Flushed, the same answer comes from the store.
         w.flush_access().unwrap();
         let (_, again) = iam
-            .service_last_accessed_details(&job, PageQuery::default())
+            .service_last_accessed_details(&job, &u.arn(), PageQuery::default())
             .unwrap();
         assert_eq!(again.items, page.items);
+        // Another principal's job is unknown to it.
+        assert!(matches!(
+            iam.service_last_accessed_details(
+                &job,
+                "arn:aws:iam::123456789012:root",
+                PageQuery::default()
+            ),
+            Err(CoreError::NoSuchEntity(_))
+        ));
         // Unknown job.
         assert!(matches!(
             iam.service_last_accessed_details(

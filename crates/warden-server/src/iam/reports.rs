@@ -49,9 +49,11 @@ pub(super) fn generate_service_last_accessed_details(
     let action_level = input
         .granularity
         .is_some_and(|g| g.as_str() == AccessAdvisorUsageGranularityType::ACTION_LEVEL.as_str());
-    let id = app
-        .iam(ctx)
-        .generate_service_last_accessed_details(&input.arn, action_level)?;
+    let id = app.iam(ctx).generate_service_last_accessed_details(
+        &input.arn,
+        action_level,
+        &ctx.caller.arn,
+    )?;
     Ok(GenerateServiceLastAccessedDetailsResponse { job_id: Some(id) })
 }
 
@@ -86,9 +88,9 @@ pub(super) fn get_service_last_accessed_details(
         marker: input.marker,
         max_items: input.max_items,
     };
-    let (job, page) = app
-        .iam(ctx)
-        .service_last_accessed_details(&input.job_id, query)?;
+    let (job, page) =
+        app.iam(ctx)
+            .service_last_accessed_details(&input.job_id, &ctx.caller.arn, query)?;
     Ok(GetServiceLastAccessedDetailsResponse {
         job_status: JobStatusType::COMPLETED,
         job_type: Some(if job.action_level {
@@ -116,6 +118,7 @@ pub(super) fn get_service_last_accessed_details_with_entities(
     };
     let (job, page) = app.iam(ctx).service_last_accessed_entities(
         &input.job_id,
+        &ctx.caller.arn,
         &input.service_namespace,
         query,
     )?;
@@ -198,6 +201,7 @@ pub(super) fn generate_organizations_access_report(
     let id = app.iam(ctx).generate_organizations_access_report(
         &input.entity_path,
         input.organizations_policy_id.as_deref(),
+        &ctx.caller.arn,
     )?;
     Ok(GenerateOrganizationsAccessReportResponse { job_id: Some(id) })
 }
