@@ -1285,6 +1285,7 @@ mod tests {
         assert!(matches!(
             iam.service_last_accessed_details(
                 "00000000-0000-4000-8000-000000000000",
+                &u.arn(),
                 PageQuery::default()
             ),
             Err(CoreError::NoSuchEntity(_))
