@@ -251,8 +251,8 @@ def test_the_aws_cli_generates_and_reads_a_report(server, iam):
     assert [s["ServiceNamespace"] for s in res.json["ServicesLastAccessed"]] == ["iam"]
 
 
-def test_recorded_use_survives_a_restart(warden_factory):
-    w = warden_factory()
+def test_recorded_use_survives_a_restart(warden_factory, store):
+    w = warden_factory(extra_env=store.env)
     iam = w.client("iam")
     user, creds = create_user_with_key(iam)
     grant(iam, user["UserName"], ["iam:GetUser"])

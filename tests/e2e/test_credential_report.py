@@ -188,7 +188,8 @@ def test_a_password_policy_with_a_max_age_dates_the_next_rotation(fresh):
     assert parse_time(row["password_next_rotation"]) == changed + dt.timedelta(days=30)
 
 
-def test_the_report_survives_a_restart(fresh):
+def test_the_report_survives_a_restart(warden_factory, store):
+    fresh = warden_factory(extra_env=store.env)
     iam = fresh.client("iam")
     iam.create_user(UserName="kept")
     iam.generate_credential_report()

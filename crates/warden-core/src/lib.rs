@@ -102,7 +102,7 @@ impl Default for Config {
 ///
 /// `Warden` itself keeps a small surface: opening, [`read`](Self::read),
 /// [`write`](Self::write), keys and config, the last-use bookkeeping of
-/// keys and roles, dev-mode [`reset`](Self::reset), the request path's
+/// keys, roles and service access, dev-mode [`reset`](Self::reset), the request path's
 /// [`credentials_for`](Self::credentials_for),
 /// [`authorize`](Self::authorize) and
 /// [`authorize_checks`](Self::authorize_checks) (in [`authz`]: they serve
