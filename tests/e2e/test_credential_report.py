@@ -28,6 +28,7 @@ import base64
 import csv
 import datetime as dt
 import io
+import time
 
 import pytest
 
@@ -176,15 +177,18 @@ def test_the_cli_prints_the_content_as_base64_of_the_same_csv(fresh):
     assert base64.b64decode(res.json["Content"]) == iam.get_credential_report()["Content"]
 
 
-def test_a_password_policy_with_a_max_age_dates_the_next_rotation(fresh):
+def test_a_changed_password_and_a_max_age_date_the_next_rotation(fresh):
     iam = fresh.client("iam")
     name = unique("rot")
     iam.create_user(UserName=name)
-    iam.create_login_profile(UserName=name, Password="Report-Passw0rd!")
+    created = iam.create_login_profile(UserName=name, Password="Report-Passw0rd!")["LoginProfile"]["CreateDate"]
+    time.sleep(1.1)
+    iam.update_login_profile(UserName=name, Password="Report-Passw0rd!2")
     iam.update_account_password_policy(MaxPasswordAge=30)
     iam.generate_credential_report()
     row = next(r for r in rows(iam.get_credential_report()["Content"]) if r["user"] == name)
     changed = parse_time(row["password_last_changed"])
+    assert changed > created
     assert parse_time(row["password_next_rotation"]) == changed + dt.timedelta(days=30)
 
 

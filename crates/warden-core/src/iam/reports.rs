@@ -208,17 +208,20 @@ pub fn credential_csv(s: &State, account: &str) -> String {
         let lower = u.name.to_lowercase();
         let (enabled, last_used, changed, next) = match &u.login_profile {
             None => ("false", NA.to_string(), NA.to_string(), NA.to_string()),
-            Some(p) => (
-                "true",
-                u.password_last_used
-                    .map(iso)
-                    .unwrap_or_else(|| NO_INFORMATION.into()),
-                iso(p.created),
-                policy
-                    .and_then(|pp| pp.max_password_age)
-                    .map(|days| iso(p.created + i64::from(days) * 86_400))
-                    .unwrap_or_else(|| NA.into()),
-            ),
+            Some(p) => {
+                let changed = p.password_changed.unwrap_or(p.created);
+                (
+                    "true",
+                    u.password_last_used
+                        .map(iso)
+                        .unwrap_or_else(|| NO_INFORMATION.into()),
+                    iso(changed),
+                    policy
+                        .and_then(|pp| pp.max_password_age)
+                        .map(|days| iso(changed + i64::from(days) * 86_400))
+                        .unwrap_or_else(|| NA.into()),
+                )
+            }
         };
         let mut cols = vec![
             csv_field(&u.name),
