@@ -134,7 +134,7 @@ pub struct Warden {
     session_key: SessionKey,
     last_used: iam::keys::LastUsedRecorder,
     role_last_used: Mutex<std::collections::HashMap<(String, String), (model::Epoch, String)>>,
-    /// What each user and role was authorized for, not yet flushed (see
+    /// What each user and role attempted, not yet flushed (see
     /// [`iam::access_reports`]).
     access_used: iam::access_reports::AccessRecorder,
     /// Each principal's identity policies and boundary, resolved for the
@@ -299,6 +299,8 @@ impl Warden {
             // Every cached view is stale, not only those of accounts that
             // happen to be recreated below.
             state.everything_changed = generation;
+            // Uses noted before the reset belong to principals now gone.
+            self.access_used.clear();
         }
         iam::account::ensure_account(self, &self.config.default_account.clone())?;
         Ok(())

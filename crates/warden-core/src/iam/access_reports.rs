@@ -78,6 +78,13 @@ pub struct AccessRecorder {
     pending: Mutex<HashMap<String, PendingUses>>,
 }
 
+impl AccessRecorder {
+    /// Forgets the uses not yet flushed (dev-mode reset).
+    pub(crate) fn clear(&self) {
+        self.pending.lock().clear();
+    }
+}
+
 #[derive(Debug)]
 struct PendingUses {
     account: String,
