@@ -216,6 +216,26 @@ fn bench(c: &mut Criterion) {
             })
         },
     );
+    // The same, plus what the edge notes after an allow for last-accessed
+    // information (issue: service last accessed; compare with the above).
+    c.bench_function(
+        "authorize_request/user_10_attached_2_groups_boundary/GetUser_from_the_table_and_recorded",
+        |b| {
+            b.iter(|| {
+                let checks = warden_core::access::checks(&w.read(), &user, get_user, &params);
+                w.authorize_checks(&user, &checks, &facts).unwrap();
+                w.record_access(
+                    &user,
+                    checks.iter().map(|c| c.action),
+                    "us-east-1",
+                    facts.now,
+                );
+            })
+        },
+    );
+    c.bench_function("record_access/user_one_action", |b| {
+        b.iter(|| w.record_access(&user, ["iam:GetUser"], "us-east-1", facts.now))
+    });
     w.authorize(&member_user, "iam:GetUser", &member_resource, &facts)
         .expect("SCPs allow the member's heavy user to read itself");
     c.bench_function(

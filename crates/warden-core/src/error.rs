@@ -248,6 +248,13 @@ pub enum CoreError {
     /// Organizations `ResourcePolicyNotFoundException`: the organization has no resource policy.
     #[error("We can't find a resource policy request with the parameter that you specified.")]
     ResourcePolicyNotFound,
+    /// IAM `ReportNotPresent` (410): no credential report was generated;
+    /// AWS sends it without a message.
+    #[error("")]
+    ReportNotPresent,
+    /// IAM `ReportExpired` (410): the credential report is older than 4 hours.
+    #[error("")]
+    ReportExpired,
     /// A storage failure: the change was not applied.
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
@@ -340,6 +347,8 @@ impl CoreError {
             Self::AccountAlreadyRegistered => ErrorCode::AccountAlreadyRegisteredException,
             Self::AccountNotRegistered => ErrorCode::AccountNotRegisteredException,
             Self::ResourcePolicyNotFound => ErrorCode::ResourcePolicyNotFoundException,
+            Self::ReportNotPresent => ErrorCode::ReportNotPresent,
+            Self::ReportExpired => ErrorCode::ReportExpired,
             Self::Store(_) | Self::Internal(_) => ErrorCode::ServiceFailure,
         }
     }

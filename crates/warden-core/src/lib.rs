@@ -102,7 +102,7 @@ impl Default for Config {
 ///
 /// `Warden` itself keeps a small surface: opening, [`read`](Self::read),
 /// [`write`](Self::write), keys and config, the last-use bookkeeping of
-/// keys and roles, dev-mode [`reset`](Self::reset), the request path's
+/// keys, roles and service access, dev-mode [`reset`](Self::reset), the request path's
 /// [`credentials_for`](Self::credentials_for),
 /// [`authorize`](Self::authorize) and
 /// [`authorize_checks`](Self::authorize_checks) (in [`authz`]: they serve
@@ -134,6 +134,9 @@ pub struct Warden {
     session_key: SessionKey,
     last_used: iam::keys::LastUsedRecorder,
     role_last_used: Mutex<std::collections::HashMap<(String, String), (model::Epoch, String)>>,
+    /// What each user and role attempted, not yet flushed (see
+    /// [`iam::access_reports`]).
+    access_used: iam::access_reports::AccessRecorder,
     /// Each principal's identity policies and boundary, resolved for the
     /// current model generation (see [`authz`]).
     resolved_policies: authz::ResolvedCache,
@@ -154,6 +157,7 @@ impl Warden {
             session_key,
             last_used: iam::keys::LastUsedRecorder::default(),
             role_last_used: Mutex::new(std::collections::HashMap::new()),
+            access_used: iam::access_reports::AccessRecorder::default(),
             resolved_policies: authz::ResolvedCache::default(),
         })
     }
@@ -296,6 +300,8 @@ impl Warden {
             // Every cached view is stale, not only those of accounts that
             // happen to be recreated below.
             state.everything_changed = generation;
+            // Uses noted before the reset belong to principals now gone.
+            self.access_used.clear();
         }
         iam::account::ensure_account(self, &self.config.default_account.clone())?;
         Ok(())

@@ -95,6 +95,10 @@ pub struct LoginProfile {
     /// PasswordReusePrevention (at most 24 are kept, AWS's maximum).
     #[serde(default)]
     pub previous_hashes: Vec<String>,
+    /// When the password was last changed (the credential report's
+    /// password_last_changed); `None` until it first changes, so `created`.
+    #[serde(default)]
+    pub password_changed: Option<Epoch>,
 }
 
 /// A policy compiled when it was stored or loaded; never persisted. Equality

@@ -9,8 +9,10 @@ use warden_store::{Mutation, Record};
 
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
+use crate::iam::access_reports::{AccessJob, AccessRecord};
 use crate::iam::certificates::{ServerCertificate, SigningCertificate};
 use crate::iam::policies::{compile_inline, compile_versions};
+use crate::iam::reports::CredentialReport;
 use crate::iam::service_credentials::ServiceCredential;
 use crate::iam::service_linked_roles::DeletionTask;
 use crate::iam::ssh_keys::SshPublicKey;
@@ -73,6 +75,12 @@ pub struct State {
     pub signing_certificates: BTreeMap<(String, String), SigningCertificate>,
     /// Service-linked role deletion tasks by `(account, task id)`.
     pub slr_deletion_tasks: BTreeMap<(String, String), DeletionTask>,
+    /// Credential reports by account.
+    pub credential_reports: BTreeMap<String, CredentialReport>,
+    /// Recorded service use by `(account, "principal id\taction")`.
+    pub access_records: BTreeMap<(String, String), AccessRecord>,
+    /// Access-report jobs by `(account, job id)`.
+    pub access_jobs: BTreeMap<(String, String), AccessJob>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
     /// Where each stored organization's list elements sit in the store, by
@@ -285,6 +293,9 @@ entity_kinds! {
     ServerCertificate(ServerCertificate) => server_certificates, "server_certificate", Unaffected;
     SigningCertificate(SigningCertificate) => signing_certificates, "signing_certificate", Unaffected;
     SlrDeletionTask(DeletionTask) => slr_deletion_tasks, "slr_deletion_task", Unaffected;
+    CredentialReport(CredentialReport) => credential_reports, "credential_report", Unaffected;
+    AccessRecord(AccessRecord) => access_records, "access_record", Unaffected;
+    AccessJob(AccessJob) => access_jobs, "access_job", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
 }
@@ -378,6 +389,24 @@ impl Entity for SshPublicKey {
     }
 }
 
+impl Entity for CredentialReport {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.account.clone())
+    }
+}
+
+impl Entity for AccessRecord {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.key())
+    }
+}
+
+impl Entity for AccessJob {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.id.clone())
+    }
+}
+
 impl Entity for ServiceCredential {
     fn store_key(&self) -> (String, String) {
         (self.account.clone(), self.id.clone())
@@ -432,6 +461,9 @@ impl Change {
             Change::ServerCertificate(c) => &c.account,
             Change::SigningCertificate(c) => &c.account,
             Change::SlrDeletionTask(t) => &t.account,
+            Change::CredentialReport(r) => &r.account,
+            Change::AccessRecord(r) => &r.account,
+            Change::AccessJob(j) => &j.account,
             Change::Organization(o) => &o.management_account,
             Change::Delete(_, (account, _)) => account,
         };

@@ -579,6 +579,16 @@ fn process_inner(
         .ok_or_else(|| ApiError::new(ErrorCode::ServiceFailure, "An internal error occurred."))?;
     let params = |name: &str| decoded.param(name);
     let checks = warden_core::access::checks(&app.warden.read(), &who.caller, spec, &params);
+    // Last-accessed information notes every authenticated attempt, allowed
+    // or not ("includes all attempts to access an Amazon Web Services API,
+    // not just the successful ones", the GenerateServiceLastAccessedDetails
+    // reference). Memory only; see warden_core::iam::access_reports.
+    app.warden.record_access(
+        &who.caller,
+        checks.iter().map(|c| c.action),
+        &who.region,
+        now.unix_timestamp(),
+    );
     // AssumeRole's checks are decided inside the domain, with the role's
     // trust policy as the resource policy; every other operation's here,
     // before it runs.

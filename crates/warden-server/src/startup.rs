@@ -356,8 +356,12 @@ fn spawn_last_used_flusher(warden: Arc<Warden>) {
         loop {
             tick.tick().await;
             let w = warden.clone();
-            match tokio::task::spawn_blocking(move || w.flush_key_use().and(w.flush_role_use()))
-                .await
+            match tokio::task::spawn_blocking(move || {
+                w.flush_key_use()
+                    .and(w.flush_role_use())
+                    .and(w.flush_access())
+            })
+            .await
             {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "could not persist access key last-used"),

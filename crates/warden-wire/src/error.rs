@@ -302,9 +302,16 @@ impl ApiError {
         out.push_str(self.fault().as_str());
         out.push_str("</Type><Code>");
         escape_into(&mut out, self.code.as_str());
-        out.push_str("</Code><Message>");
-        escape_into(&mut out, &self.message);
-        out.push_str("</Message></Error><RequestId>");
+        out.push_str("</Code>");
+        // Some AWS errors carry no message at all (GetCredentialReport's
+        // ReportNotPresent, which the aws CLI shows as "Unknown"): an empty
+        // one is left out rather than sent empty, which botocore reads as None.
+        if !self.message.is_empty() {
+            out.push_str("<Message>");
+            escape_into(&mut out, &self.message);
+            out.push_str("</Message>");
+        }
+        out.push_str("</Error><RequestId>");
         escape_into(&mut out, request_id);
         out.push_str("</RequestId></ErrorResponse>");
         out

@@ -102,11 +102,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
     }
     // Persist what only lived in memory (access-key last use).
-    let flushed =
-        tokio::task::spawn_blocking(move || warden.flush_key_use().and(warden.flush_role_use()))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string());
+    let flushed = tokio::task::spawn_blocking(move || {
+        warden
+            .flush_key_use()
+            .and(warden.flush_role_use())
+            .and(warden.flush_access())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string());
     // Only now may another warden take the data dir.
     drop(data_dir_lock);
     flushed

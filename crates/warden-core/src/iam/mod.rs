@@ -11,6 +11,7 @@
 //! across accounts is in [`crate::orgs`], and what decides a request is in
 //! [`crate::authz`].
 
+pub mod access_reports;
 pub mod account;
 pub mod authorization_details;
 pub mod certificates;
@@ -20,6 +21,7 @@ pub mod managed_policies;
 pub mod mfa;
 pub mod passwords;
 pub mod policies;
+pub mod reports;
 pub mod roles;
 pub mod root_access;
 pub mod service_credentials;

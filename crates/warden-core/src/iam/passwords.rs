@@ -309,6 +309,7 @@ fn replace_password(profile: &mut LoginProfile, new_hash: String) {
     let old = std::mem::replace(&mut profile.password_hash, new_hash);
     profile.previous_hashes.insert(0, old);
     profile.previous_hashes.truncate(MAX_REMEMBERED_PASSWORDS);
+    profile.password_changed = Some(crate::model::now_epoch());
 }
 
 fn no_login_profile(user: &str) -> CoreError {
@@ -353,6 +354,7 @@ impl Iam<'_> {
             created: now_epoch(),
             password_reset_required: reset_required,
             previous_hashes: Vec::new(),
+            password_changed: None,
         })
     }
 

@@ -10,6 +10,7 @@ mod groups;
 mod instance_profiles;
 mod mfa;
 mod policies;
+mod reports;
 mod roles;
 mod root_access;
 mod service_credentials;
@@ -251,6 +252,14 @@ impl IamApi for Iam<'_> {
     fn enable_organizations_root_credentials_management(&self, ctx: &RequestCtx, _: EnableOrganizationsRootCredentialsManagementRequest) -> R<EnableOrganizationsRootCredentialsManagementResponse> { root_access::enable_root_credentials_management(self.app, ctx) }
     fn disable_organizations_root_credentials_management(&self, ctx: &RequestCtx, _: DisableOrganizationsRootCredentialsManagementRequest) -> R<DisableOrganizationsRootCredentialsManagementResponse> { root_access::disable_root_credentials_management(self.app, ctx) }
     fn set_security_token_service_preferences(&self, ctx: &RequestCtx, i: SetSecurityTokenServicePreferencesRequest) -> R<()> { account::set_security_token_service_preferences(self.app, ctx, i) }
+    fn generate_credential_report(&self, ctx: &RequestCtx) -> R<GenerateCredentialReportResponse> { reports::generate_credential_report(self.app, ctx) }
+    fn get_credential_report(&self, ctx: &RequestCtx) -> R<GetCredentialReportResponse> { reports::get_credential_report(self.app, ctx) }
+    fn generate_service_last_accessed_details(&self, ctx: &RequestCtx, i: GenerateServiceLastAccessedDetailsRequest) -> R<GenerateServiceLastAccessedDetailsResponse> { reports::generate_service_last_accessed_details(self.app, ctx, i) }
+    fn get_service_last_accessed_details(&self, ctx: &RequestCtx, i: GetServiceLastAccessedDetailsRequest) -> R<GetServiceLastAccessedDetailsResponse> { reports::get_service_last_accessed_details(self.app, ctx, i) }
+    fn get_service_last_accessed_details_with_entities(&self, ctx: &RequestCtx, i: GetServiceLastAccessedDetailsWithEntitiesRequest) -> R<GetServiceLastAccessedDetailsWithEntitiesResponse> { reports::get_service_last_accessed_details_with_entities(self.app, ctx, i) }
+    fn list_policies_granting_service_access(&self, ctx: &RequestCtx, i: ListPoliciesGrantingServiceAccessRequest) -> R<ListPoliciesGrantingServiceAccessResponse> { reports::list_policies_granting_service_access(self.app, ctx, i) }
+    fn generate_organizations_access_report(&self, ctx: &RequestCtx, i: GenerateOrganizationsAccessReportRequest) -> R<GenerateOrganizationsAccessReportResponse> { reports::generate_organizations_access_report(self.app, ctx, i) }
+    fn get_organizations_access_report(&self, ctx: &RequestCtx, i: GetOrganizationsAccessReportRequest) -> R<GetOrganizationsAccessReportResponse> { reports::get_organizations_access_report(self.app, ctx, i) }
     fn put_user_policy(&self, ctx: &RequestCtx, i: PutUserPolicyRequest) -> R<()> { policies::put_user_policy(self.app, ctx, i) }
     fn get_user_policy(&self, ctx: &RequestCtx, i: GetUserPolicyRequest) -> R<GetUserPolicyResponse> { policies::get_user_policy(self.app, ctx, i) }
     fn list_user_policies(&self, ctx: &RequestCtx, i: ListUserPoliciesRequest) -> R<ListUserPoliciesResponse> { policies::list_user_policies(self.app, ctx, i) }
