@@ -147,31 +147,7 @@ pub fn verify(
 ) -> Result<(), SigV4Error> {
     parse::check_times(auth, now)?;
     let payload = payload_hash(req)?;
-    let key = cache.signing_key(
-        &auth.access_key_id,
-        &auth.scope.date,
-        &auth.scope.region,
-        &auth.scope.service,
-        secret,
-    );
-    let query_skip = match auth.kind {
-        AuthKind::Header => None,
-        AuthKind::Presigned => Some("X-Amz-Signature"),
-    };
-    let expected = compute_signature(
-        req,
-        &auth.signed_headers,
-        query_skip,
-        &payload,
-        &parse::amz_date_bytes(auth.request_time),
-        &auth.scope,
-        &key,
-    );
-    if bool::from(expected.ct_eq(&auth.signature)) {
-        Ok(())
-    } else {
-        Err(SigV4Error::SignatureDoesNotMatch)
-    }
+    check_signature(req, auth, secret, cache, &payload)
 }
 
 /// Verifies a request whose body warden does not hold (a service asking the authorization API, the
@@ -197,6 +173,17 @@ pub fn verify_with_payload_hash(
             return Err(SigV4Error::SignatureDoesNotMatch);
         }
     }
+    check_signature(req, auth, secret, cache, payload_hash.as_bytes())
+}
+
+/// The signature check both verifiers end with, once the times and the payload hash are settled.
+fn check_signature(
+    req: &HttpRequestParts<'_>,
+    auth: &ParsedAuth,
+    secret: &[u8],
+    cache: &SigningKeyCache,
+    payload_hash_hex: &[u8],
+) -> Result<(), SigV4Error> {
     let key = cache.signing_key(
         &auth.access_key_id,
         &auth.scope.date,
@@ -212,7 +199,7 @@ pub fn verify_with_payload_hash(
         req,
         &auth.signed_headers,
         query_skip,
-        payload_hash.as_bytes(),
+        payload_hash_hex,
         &parse::amz_date_bytes(auth.request_time),
         &auth.scope,
         &key,
