@@ -123,6 +123,10 @@ pub enum CoreError {
     /// Organizations `AccountNotFoundException`: the account is not a member of the organization.
     #[error("{0}")]
     AccountNotFound(String),
+    /// Organizations `EffectivePolicyNotFoundException`: the type is not enabled, or nothing of
+    /// it applies to the account.
+    #[error("{0}")]
+    EffectivePolicyNotFound(String),
     /// Organizations `PolicyNotFoundException`: no policy has that id.
     #[error("We can't find a policy with the PolicyId that you specified.")]
     OrgPolicyNotFound,
@@ -301,6 +305,7 @@ impl CoreError {
             Self::AlreadyInOrganization(_) => ErrorCode::AlreadyInOrganizationException,
             Self::CreateAccountStatusNotFound(_) => ErrorCode::CreateAccountStatusNotFoundException,
             Self::AccountNotFound(_) => ErrorCode::AccountNotFoundException,
+            Self::EffectivePolicyNotFound(_) => ErrorCode::EffectivePolicyNotFoundException,
             Self::OrgPolicyNotFound => ErrorCode::PolicyNotFoundException,
             Self::OrgPolicyInUse => ErrorCode::PolicyInUseException,
             Self::DuplicateOrgPolicy => ErrorCode::DuplicatePolicyException,

@@ -9,7 +9,9 @@
 //! of its own rather than sharing [`crate::iam`]'s per-account one.
 
 pub mod account_closure;
+pub mod effective_policies;
 pub mod handshakes;
+pub mod management_policies;
 pub mod org_arns;
 pub mod org_policies;
 pub mod org_records;

@@ -18,7 +18,7 @@ use warden_wire::generated::organizations::*;
 use warden_wire::page::{PageItems, PageRequest};
 
 use crate::edge::RequestCtx;
-use crate::mapping::{page_by_position, page_out, ts, HandlerError, R};
+use crate::mapping::{page_by_position, page_out, page_with, ts, HandlerError, R};
 use crate::AppState;
 
 pub struct Organizations<'a> {
@@ -205,4 +205,7 @@ impl OrganizationsApi for Organizations<'_> {
     fn put_resource_policy(&self, ctx: &RequestCtx, input: PutResourcePolicyRequest) -> R<PutResourcePolicyResponse> { delegation::put_resource_policy(self.app, ctx, input) }
     fn describe_resource_policy(&self, ctx: &RequestCtx) -> R<DescribeResourcePolicyResponse> { delegation::describe_resource_policy(self.app, ctx) }
     fn delete_resource_policy(&self, ctx: &RequestCtx) -> R<()> { delegation::delete_resource_policy(self.app, ctx) }
+    fn describe_effective_policy(&self, ctx: &RequestCtx, input: DescribeEffectivePolicyRequest) -> R<DescribeEffectivePolicyResponse> { policies::describe_effective_policy(self.app, ctx, input) }
+    fn list_accounts_with_invalid_effective_policy(&self, ctx: &RequestCtx, input: ListAccountsWithInvalidEffectivePolicyRequest) -> R<ListAccountsWithInvalidEffectivePolicyResponse> { policies::list_accounts_with_invalid_effective_policy(self.app, ctx, input) }
+    fn list_effective_policy_validation_errors(&self, ctx: &RequestCtx, input: ListEffectivePolicyValidationErrorsRequest) -> R<ListEffectivePolicyValidationErrorsResponse> { policies::list_effective_policy_validation_errors(self.app, ctx, input) }
 }
