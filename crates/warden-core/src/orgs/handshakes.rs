@@ -242,7 +242,7 @@ fn wrong_party_type() -> CoreError {
 /// or the email warden reports for an account (`ACCOUNT@warden.invalid` for
 /// a management account, or the email a member was created or invited
 /// with).
-fn resolve_target(s: &State, target_type: &str, target_id: &str) -> Result<String> {
+pub(crate) fn resolve_target(s: &State, target_type: &str, target_id: &str) -> Result<String> {
     match target_type {
         "ACCOUNT" => {
             if target_id.len() != 12 || !target_id.bytes().all(|b| b.is_ascii_digit()) {

@@ -18,6 +18,7 @@ pub mod org_records;
 pub mod org_tags;
 pub mod org_units;
 pub mod resource_policy;
+pub mod responsibility_transfers;
 pub mod service_access;
 
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,9 @@ pub struct Organization {
     /// The organization's resource policy (PutResourcePolicy).
     #[serde(default)]
     pub resource_policy: Option<crate::orgs::resource_policy::OrgResourcePolicy>,
+    /// Responsibility transfers this organization's management account proposed, in order.
+    #[serde(default)]
+    pub transfers: Vec<crate::orgs::responsibility_transfers::ResponsibilityTransfer>,
 }
 
 impl Organization {
@@ -288,6 +292,7 @@ impl Orgs<'_> {
                 delegated_admins: Vec::new(),
                 closed_accounts: Default::default(),
                 resource_policy: None,
+                transfers: Vec::new(),
             };
             Ok((vec![Change::Organization(org.clone())], org))
         })

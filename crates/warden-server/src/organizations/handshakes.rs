@@ -11,7 +11,7 @@ use super::*;
 /// resources (the shape of the AWS CLI reference's InviteAccountToOrganization
 /// example); an approval asked by EnableAllFeatures names its parent as a
 /// PARENT_HANDSHAKE resource.
-fn handshake_out(v: &HandshakeView) -> Handshake {
+pub(super) fn handshake_out(v: &HandshakeView) -> Handshake {
     let h = &v.handshake;
     let leaf = |type_: HandshakeResourceType, value: &str| HandshakeResource {
         value: Some(value.to_string()),
