@@ -124,6 +124,10 @@ def test_an_accepted_transfer_shows_on_both_sides_and_ends_withdrawn(warden_fact
     assert orgs.describe_responsibility_transfer(Id=rt)["ResponsibilityTransfer"]["Status"] == "ACCEPTED"
     # Accepting joins nobody: the other account still manages its own organization.
     assert o_orgs.describe_organization()["Organization"]["MasterAccountId"] == other
+    # While the transfer lives, neither organization can be deleted.
+    with raises_aws("ConstraintViolationException", status=400) as e:
+        o_orgs.delete_organization()
+    assert e["error"].response["Reason"] == "ACTIVE_RESPONSIBILITY_TRANSFER_PROCESS"
 
     renamed = o_orgs.update_responsibility_transfer(Id=rt, Name="renamed")["ResponsibilityTransfer"]
     assert renamed["Name"] == "renamed"
@@ -139,6 +143,8 @@ def test_an_accepted_transfer_shows_on_both_sides_and_ends_withdrawn(warden_fact
         orgs.update_responsibility_transfer(Id=rt, Name="late")
     assert e["error"].response["Reason"] == "TRANSFER_RESPONSIBILITY_UPDATE_NOT_ALLOWED"
 
+    # Control: once it ended, the other organization can be deleted.
+    o_orgs.delete_organization()
     # It survives a restart.
     w.restart()
     orgs = w.client("organizations")

@@ -484,6 +484,7 @@ impl Orgs<'_> {
             if org.members.iter().any(|m| m.account != management) {
                 return Err(CoreError::OrganizationNotEmpty);
             }
+            responsibility_transfers::check_no_live_transfer(s, management)?;
             let key = (org.management_account.clone(), org.id.clone());
             Ok((vec![Change::Delete(Kind::Organization, key)], ()))
         })

@@ -263,6 +263,26 @@ fn party_transfer<'s>(
     }
 }
 
+/// DeleteOrganization is refused while `management` is a party to a pending or active transfer
+/// (the model's ConstraintViolationException reason ACTIVE_RESPONSIBILITY_TRANSFER_PROCESS).
+pub(crate) fn check_no_live_transfer(s: &State, management: &str) -> Result<()> {
+    let now = now_epoch();
+    let live = s.organizations.values().any(|o| {
+        o.transfers.iter().any(|t| {
+            side_of(t, management).is_some()
+                && matches!(status(o, t, now).as_str(), REQUESTED | ACCEPTED)
+        })
+    });
+    if live {
+        return Err(CoreError::OrgConstraintViolation {
+            reason: "ACTIVE_RESPONSIBILITY_TRANSFER_PROCESS",
+            message: "You cannot delete organization due to an ongoing responsibility transfer process. For example, a pending invitation or an in-progress transfer. To delete the organization, you must resolve the current transfer process."
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
 impl Orgs<'_> {
     /// InviteOrganizationToTransferResponsibility (management account only): a
     /// `TRANSFER_RESPONSIBILITY` handshake to another organization's management account, and the
@@ -532,6 +552,16 @@ mod tests {
             Err(CoreError::InvalidResponsibilityTransferTransition)
         ));
         w.orgs(B).accept_handshake(&h.id).unwrap();
+        // Neither side can delete its organization while the transfer lives.
+        for side in [A, B] {
+            assert!(matches!(
+                w.orgs(side).delete_organization(),
+                Err(CoreError::OrgConstraintViolation {
+                    reason: "ACTIVE_RESPONSIBILITY_TRANSFER_PROCESS",
+                    ..
+                })
+            ));
+        }
         // Accepting joins nobody to anything: B still manages its own organization.
         assert_eq!(
             w.orgs(B)
