@@ -101,6 +101,11 @@ def test_an_accepted_transfer_shows_on_both_sides_and_ends_withdrawn(warden_fact
     rt = resource(h, "RESPONSIBILITY_TRANSFER")
     assert RT_ID_RE.match(rt), rt
     assert resource(h, "TRANSFER_TYPE") == "BILLING"
+    assert [r["Type"] for r in h["Resources"]].count("RESPONSIBILITY_TRANSFER") == 1
+    # The recipient sees the same terms on the handshake it received.
+    received = o_orgs.describe_handshake(HandshakeId=h["Id"])["Handshake"]
+    assert resource(received, "RESPONSIBILITY_TRANSFER") == rt
+    assert [x["Id"] for x in o_orgs.list_handshakes_for_account()["Handshakes"]] == [h["Id"]]
 
     # The inviter manages the other organization's billing: inbound for it, outbound for the other.
     inbound = orgs.list_inbound_responsibility_transfers(Type="BILLING")["ResponsibilityTransfers"]

@@ -155,6 +155,8 @@ pub struct HandshakeView {
     pub management_name: String,
     /// Its feature set.
     pub feature_set: String,
+    /// The responsibility transfer a `TRANSFER_RESPONSIBILITY` handshake proposes.
+    pub transfer: Option<crate::orgs::responsibility_transfers::ResponsibilityTransfer>,
 }
 
 impl HandshakeView {
@@ -185,6 +187,7 @@ fn view(org: &Organization, h: &Handshake, now: Epoch) -> HandshakeView {
         management_email: org.management_email.clone(),
         management_name,
         feature_set: org.feature_set.clone(),
+        transfer: org.transfers.iter().find(|t| t.handshake == h.id).cloned(),
     }
 }
 

@@ -42,6 +42,17 @@ pub(super) fn handshake_out(v: &HandshakeView) -> Handshake {
     if let Some(parent) = &h.parent {
         resources.push(leaf(HandshakeResourceType::PARENT_HANDSHAKE, parent));
     }
+    // A transfer invitation carries the transfer's terms (HandshakeResourceType).
+    if let Some(t) = &v.transfer {
+        let start = ts(t.start)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        resources.extend([
+            leaf(HandshakeResourceType::RESPONSIBILITY_TRANSFER, &t.id),
+            leaf(HandshakeResourceType::TRANSFER_TYPE, &t.transfer_type),
+            leaf(HandshakeResourceType::TRANSFER_START_TIMESTAMP, &start),
+        ]);
+    }
     Handshake {
         id: Some(h.id.clone()),
         arn: Some(v.arn()),

@@ -49,7 +49,7 @@ pub(super) fn invite_organization_to_transfer_responsibility(
     input: InviteOrganizationToTransferResponsibilityRequest,
 ) -> R<InviteOrganizationToTransferResponsibilityResponse> {
     let orgs = app.orgs(ctx);
-    let (handshake, transfer) = orgs.invite_to_transfer_responsibility(
+    let (handshake, _) = orgs.invite_to_transfer_responsibility(
         input.type_.as_str(),
         input.target.type_.as_str(),
         &input.target.id,
@@ -58,27 +58,8 @@ pub(super) fn invite_organization_to_transfer_responsibility(
         &input.source_name,
         tags_of(input.tags),
     )?;
-    let mut out = handshake_out(&orgs.describe_handshake(&handshake.id)?);
-    // The transfer's terms ride on the handshake as resources (HandshakeResourceType).
-    let leaf = |type_: HandshakeResourceType, value: String| HandshakeResource {
-        value: Some(value),
-        type_: Some(type_),
-        resources: None,
-    };
-    let t = &transfer.transfer;
-    out.resources.get_or_insert_with(Vec::new).extend([
-        leaf(HandshakeResourceType::RESPONSIBILITY_TRANSFER, t.id.clone()),
-        leaf(
-            HandshakeResourceType::TRANSFER_TYPE,
-            t.transfer_type.clone(),
-        ),
-        leaf(
-            HandshakeResourceType::TRANSFER_START_TIMESTAMP,
-            ts(t.start)
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-        ),
-    ]);
+    // The handshake as every handshake call shows it, the transfer's terms included.
+    let out = handshake_out(&orgs.describe_handshake(&handshake.id)?);
     Ok(InviteOrganizationToTransferResponsibilityResponse {
         handshake: Some(out),
     })
