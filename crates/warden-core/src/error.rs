@@ -126,6 +126,19 @@ pub enum CoreError {
     /// Organizations `AccountNotFoundException`: the account is not a member of the organization.
     #[error("{0}")]
     AccountNotFound(String),
+    /// Organizations `EffectivePolicyNotFoundException`: the type is not enabled, or nothing of
+    /// it applies to the account.
+    #[error("{0}")]
+    EffectivePolicyNotFound(String),
+    /// Organizations `ResponsibilityTransferNotFoundException` (the model's text).
+    #[error("We can't find a transfer that you specified.")]
+    ResponsibilityTransferNotFound,
+    /// Organizations `ResponsibilityTransferAlreadyInStatusException` (the model's text).
+    #[error("The responsibility transfer is already in the status that you specified.")]
+    ResponsibilityTransferAlreadyInStatus,
+    /// Organizations `InvalidResponsibilityTransferTransitionException` (the model's text).
+    #[error("The responsibility transfer can't transition to the requested state because it's not in a valid state for this operation.")]
+    InvalidResponsibilityTransferTransition,
     /// Organizations `PolicyNotFoundException`: no policy has that id.
     #[error("We can't find a policy with the PolicyId that you specified.")]
     OrgPolicyNotFound,
@@ -312,6 +325,16 @@ impl CoreError {
             Self::AlreadyInOrganization(_) => ErrorCode::AlreadyInOrganizationException,
             Self::CreateAccountStatusNotFound(_) => ErrorCode::CreateAccountStatusNotFoundException,
             Self::AccountNotFound(_) => ErrorCode::AccountNotFoundException,
+            Self::EffectivePolicyNotFound(_) => ErrorCode::EffectivePolicyNotFoundException,
+            Self::ResponsibilityTransferNotFound => {
+                ErrorCode::ResponsibilityTransferNotFoundException
+            }
+            Self::ResponsibilityTransferAlreadyInStatus => {
+                ErrorCode::ResponsibilityTransferAlreadyInStatusException
+            }
+            Self::InvalidResponsibilityTransferTransition => {
+                ErrorCode::InvalidResponsibilityTransferTransitionException
+            }
             Self::OrgPolicyNotFound => ErrorCode::PolicyNotFoundException,
             Self::OrgPolicyInUse => ErrorCode::PolicyInUseException,
             Self::DuplicateOrgPolicy => ErrorCode::DuplicatePolicyException,

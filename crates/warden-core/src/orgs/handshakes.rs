@@ -155,6 +155,8 @@ pub struct HandshakeView {
     pub management_name: String,
     /// Its feature set.
     pub feature_set: String,
+    /// The responsibility transfer a `TRANSFER_RESPONSIBILITY` handshake proposes.
+    pub transfer: Option<crate::orgs::responsibility_transfers::ResponsibilityTransfer>,
 }
 
 impl HandshakeView {
@@ -185,6 +187,7 @@ fn view(org: &Organization, h: &Handshake, now: Epoch) -> HandshakeView {
         management_email: org.management_email.clone(),
         management_name,
         feature_set: org.feature_set.clone(),
+        transfer: org.transfers.iter().find(|t| t.handshake == h.id).cloned(),
     }
 }
 
@@ -242,7 +245,7 @@ fn wrong_party_type() -> CoreError {
 /// or the email warden reports for an account (`ACCOUNT@warden.invalid` for
 /// a management account, or the email a member was created or invited
 /// with).
-fn resolve_target(s: &State, target_type: &str, target_id: &str) -> Result<String> {
+pub(crate) fn resolve_target(s: &State, target_type: &str, target_id: &str) -> Result<String> {
     match target_type {
         "ACCOUNT" => {
             if target_id.len() != 12 || !target_id.bytes().all(|b| b.is_ascii_digit()) {

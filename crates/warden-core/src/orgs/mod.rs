@@ -9,13 +9,16 @@
 //! of its own rather than sharing [`crate::iam`]'s per-account one.
 
 pub mod account_closure;
+pub mod effective_policies;
 pub mod handshakes;
+pub mod management_policies;
 pub mod org_arns;
 pub mod org_policies;
 pub mod org_records;
 pub mod org_tags;
 pub mod org_units;
 pub mod resource_policy;
+pub mod responsibility_transfers;
 pub mod service_access;
 
 use serde::{Deserialize, Serialize};
@@ -85,6 +88,9 @@ pub struct Organization {
     /// The organization's resource policy (PutResourcePolicy).
     #[serde(default)]
     pub resource_policy: Option<crate::orgs::resource_policy::OrgResourcePolicy>,
+    /// Responsibility transfers this organization's management account proposed, in order.
+    #[serde(default)]
+    pub transfers: Vec<crate::orgs::responsibility_transfers::ResponsibilityTransfer>,
 }
 
 impl Organization {
@@ -286,6 +292,7 @@ impl Orgs<'_> {
                 delegated_admins: Vec::new(),
                 closed_accounts: Default::default(),
                 resource_policy: None,
+                transfers: Vec::new(),
             };
             Ok((vec![Change::Organization(org.clone())], org))
         })
@@ -477,6 +484,7 @@ impl Orgs<'_> {
             if org.members.iter().any(|m| m.account != management) {
                 return Err(CoreError::OrganizationNotEmpty);
             }
+            responsibility_transfers::check_no_live_transfer(s, management)?;
             let key = (org.management_account.clone(), org.id.clone());
             Ok((vec![Change::Delete(Kind::Organization, key)], ()))
         })

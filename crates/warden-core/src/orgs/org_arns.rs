@@ -36,6 +36,9 @@ pub fn org_resource_arn(
     if matches!(kind, OrgKind::Handshake) {
         return crate::orgs::handshakes::handshake_arn(s, caller_account, id);
     }
+    if matches!(kind, OrgKind::ResponsibilityTransfer) {
+        return crate::orgs::responsibility_transfers::transfer_arn(s, caller_account, id);
+    }
     let org = organization_of(s, caller_account)?;
     match kind {
         OrgKind::Organization => Some(org.arn()),

@@ -17,7 +17,8 @@ use warden_policy::{NamedPolicy, Policy, PolicyType};
 
 use crate::crypto;
 use crate::error::{CoreError, Result};
-use crate::model::{Compiled, Tag};
+use crate::model::{now_epoch, Compiled, Epoch, Tag};
+use crate::orgs::management_policies::{self, ManagementType, Refusal, MANAGEMENT_TYPES};
 use crate::orgs::{organization_of, Organization, Orgs};
 use crate::state::State;
 
@@ -31,69 +32,104 @@ pub const FULL_AWS_ACCESS_ID: &str = "p-FullAWSAccess";
 pub const RCP_FULL_AWS_ACCESS_ID: &str = "p-RCPFullAWSAccess";
 /// Policies of one type per target (Organizations quotas).
 const MAX_POLICIES_PER_TARGET: usize = 5;
-/// Customer managed policies of one type per organization.
+/// Customer managed SCPs per organization.
 const MAX_POLICIES: usize = 10_000;
+/// Customer managed RCPs per organization (quotas, "Number of policies of each type").
+const MAX_RCPS: usize = 1_000;
 
-/// An organization policy type warden serves.
+/// An organization policy type warden serves: every type of the pinned model's `PolicyType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrgPolicyKind {
     /// Service control policies: limit what a member account's principals may do.
     Scp,
     /// Resource control policies: limit what may be done to a member account's resources.
     Rcp,
+    /// A management policy type (tag, backup, AI opt-out, ...): stored, attached and inherited,
+    /// never part of authorization.
+    Management(&'static ManagementType),
 }
 
 impl OrgPolicyKind {
-    /// Every kind warden serves, SCP first.
-    pub const ALL: [OrgPolicyKind; 2] = [OrgPolicyKind::Scp, OrgPolicyKind::Rcp];
+    /// The authorization policy types, which come with an AWS managed policy, SCP first.
+    pub const AUTHORIZATION: [OrgPolicyKind; 2] = [OrgPolicyKind::Scp, OrgPolicyKind::Rcp];
+
+    /// Every kind warden serves, in the model's order.
+    pub fn all() -> impl Iterator<Item = OrgPolicyKind> {
+        Self::AUTHORIZATION
+            .into_iter()
+            .chain(MANAGEMENT_TYPES.iter().map(OrgPolicyKind::Management))
+    }
 
     /// The API's `PolicyType`.
     pub fn as_str(self) -> &'static str {
         match self {
             OrgPolicyKind::Scp => SCP,
             OrgPolicyKind::Rcp => RCP,
+            OrgPolicyKind::Management(m) => m.name,
         }
     }
 
-    fn parse(policy_type: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == policy_type)
+    /// The kind named `policy_type`.
+    pub fn parse(policy_type: &str) -> Option<Self> {
+        Self::all().find(|k| k.as_str() == policy_type)
     }
 
-    fn policy_type(self) -> PolicyType {
+    /// The engine's policy type, for the kinds that authorize.
+    fn policy_type(self) -> Option<PolicyType> {
         match self {
-            OrgPolicyKind::Scp => PolicyType::Scp,
-            OrgPolicyKind::Rcp => PolicyType::Rcp,
+            OrgPolicyKind::Scp => Some(PolicyType::Scp),
+            OrgPolicyKind::Rcp => Some(PolicyType::Rcp),
+            OrgPolicyKind::Management(_) => None,
         }
     }
 
-    /// The ARN segment of the type's policies.
-    fn arn_segment(self) -> &'static str {
-        match self {
-            OrgPolicyKind::Scp => "service_control_policy",
-            OrgPolicyKind::Rcp => "resource_control_policy",
-        }
+    /// The ARN segment of the type's policies: the type in lower case
+    /// (`service_control_policy`, `tag_policy`, as moto's ARN formats record).
+    fn arn_segment(self) -> String {
+        self.as_str().to_ascii_lowercase()
     }
 
-    /// The AWS managed policy every target gets when the type is enabled.
-    fn full_access(self) -> ManagedPolicy {
+    /// The AWS managed policy every target gets when the type is enabled; management types
+    /// have none.
+    fn full_access(self) -> Option<ManagedPolicy> {
         match self {
-            OrgPolicyKind::Scp => ManagedPolicy {
+            OrgPolicyKind::Scp => Some(ManagedPolicy {
                 id: FULL_AWS_ACCESS_ID,
                 name: "FullAWSAccess",
                 description: "Allows access to every operation",
                 content: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-            },
-            OrgPolicyKind::Rcp => ManagedPolicy {
+            }),
+            OrgPolicyKind::Rcp => Some(ManagedPolicy {
                 id: RCP_FULL_AWS_ACCESS_ID,
                 name: "RCPFullAWSAccess",
                 description: "Allows access to every operation",
                 content: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
-            },
+            }),
+            OrgPolicyKind::Management(_) => None,
         }
     }
 
     fn of_managed(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.full_access().id == id)
+        Self::AUTHORIZATION
+            .into_iter()
+            .find(|k| k.full_access().is_some_and(|m| m.id == id))
+    }
+
+    /// Customer policies of the type an organization may hold.
+    fn max_policies(self) -> usize {
+        match self {
+            OrgPolicyKind::Scp => MAX_POLICIES,
+            OrgPolicyKind::Rcp => MAX_RCPS,
+            OrgPolicyKind::Management(m) => m.max_policies,
+        }
+    }
+
+    /// Policies of the type one target may have attached.
+    fn max_per_target(self) -> usize {
+        match self {
+            OrgPolicyKind::Scp | OrgPolicyKind::Rcp => MAX_POLICIES_PER_TARGET,
+            OrgPolicyKind::Management(m) => m.max_per_target,
+        }
     }
 }
 
@@ -106,7 +142,8 @@ struct ManagedPolicy {
 }
 
 static FULL_AWS_ACCESS: LazyLock<Option<Arc<Policy>>> = LazyLock::new(|| {
-    Policy::parse_as(OrgPolicyKind::Scp.full_access().content, PolicyType::Scp)
+    let content = OrgPolicyKind::Scp.full_access()?.content;
+    Policy::parse_as(content, PolicyType::Scp)
         .ok()
         .map(Arc::new)
 });
@@ -120,10 +157,13 @@ pub struct OrgPolicy {
     pub name: String,
     /// The Description given at creation or update; may be empty.
     pub description: String,
-    /// `SERVICE_CONTROL_POLICY` or `RESOURCE_CONTROL_POLICY`.
+    /// `SERVICE_CONTROL_POLICY`, `RESOURCE_CONTROL_POLICY` or a management type.
     pub policy_type: String,
     /// The policy document as given, checked when written.
     pub content: String,
+    /// When the policy was created or last updated (0 in records written before it was kept).
+    #[serde(default)]
+    pub updated: Epoch,
     /// The content compiled for the authorizer; rebuilt at load, not stored.
     #[serde(skip)]
     pub compiled: Compiled,
@@ -165,7 +205,12 @@ pub struct TargetView {
 /// Compiles a stored policy's content (at load; content was valid when
 /// written).
 pub fn compile(p: &mut OrgPolicy) {
-    let ty = OrgPolicyKind::parse(&p.policy_type).map_or(PolicyType::Scp, |k| k.policy_type());
+    // Management policies never authorize: nothing to compile.
+    let Some(ty) =
+        OrgPolicyKind::parse(&p.policy_type).map_or(Some(PolicyType::Scp), |k| k.policy_type())
+    else {
+        return;
+    };
     p.compiled = Compiled(Policy::parse_as(&p.content, ty).ok().map(Arc::new));
 }
 
@@ -180,9 +225,9 @@ pub(crate) fn allow_everything() -> Option<Arc<Policy>> {
     FULL_AWS_ACCESS.clone()
 }
 
-fn managed_view(kind: OrgPolicyKind) -> PolicyView {
-    let m = kind.full_access();
-    PolicyView {
+fn managed_view(kind: OrgPolicyKind) -> Option<PolicyView> {
+    let m = kind.full_access()?;
+    Some(PolicyView {
         id: m.id.to_string(),
         arn: format!(
             "arn:aws:organizations::aws:policy/{}/{}",
@@ -194,7 +239,7 @@ fn managed_view(kind: OrgPolicyKind) -> PolicyView {
         policy_type: kind.as_str().to_string(),
         aws_managed: true,
         content: m.content.to_string(),
-    }
+    })
 }
 
 fn view(org: &Organization, p: &OrgPolicy) -> PolicyView {
@@ -216,8 +261,8 @@ fn view(org: &Organization, p: &OrgPolicy) -> PolicyView {
 }
 
 fn find_policy(org: &Organization, id: &str) -> Result<PolicyView> {
-    if let Some(kind) = OrgPolicyKind::of_managed(id) {
-        return Ok(managed_view(kind));
+    if let Some(view) = OrgPolicyKind::of_managed(id).and_then(managed_view) {
+        return Ok(view);
     }
     org.policies
         .iter()
@@ -255,28 +300,48 @@ fn target(org: &Organization, id: &str) -> Result<TargetView> {
         .ok_or(CoreError::TargetNotFound)
 }
 
-/// SCPs and RCPs are served; other types are refused as unavailable.
-fn check_type(policy_type: &str) -> Result<OrgPolicyKind> {
-    OrgPolicyKind::parse(policy_type).ok_or_else(|| {
-        CoreError::PolicyTypeNotAvailable(format!(
-            "The policy type {policy_type} is not supported by warden; only {SCP} and {RCP} are."
-        ))
-    })
+/// A type the model does not list: InvalidInputException (moto's
+/// test_enable_policy_type_errors records the message).
+pub(crate) fn invalid_enum() -> CoreError {
+    CoreError::OrgInvalidInput {
+        reason: "INVALID_ENUM",
+        message: "You specified an invalid value.".to_string(),
+    }
 }
 
-fn check_content(kind: OrgPolicyKind, content: &str) -> Result<Arc<Policy>> {
-    match Policy::parse_as(content, kind.policy_type()) {
-        Ok(p) => Ok(Arc::new(p)),
-        Err(e) if e.aws_error_code() == "LimitExceeded" => Err(CoreError::OrgConstraintViolation {
-            reason: "POLICY_CONTENT_LIMIT_EXCEEDED",
-            message: "You attempted to create a policy that is larger than the maximum size."
-                .to_string(),
-        }),
+fn check_type(policy_type: &str) -> Result<OrgPolicyKind> {
+    OrgPolicyKind::parse(policy_type).ok_or_else(invalid_enum)
+}
+
+fn too_large() -> CoreError {
+    CoreError::OrgConstraintViolation {
+        reason: "POLICY_CONTENT_LIMIT_EXCEEDED",
+        message: "You attempted to create a policy that is larger than the maximum size."
+            .to_string(),
+    }
+}
+
+/// Checks a document for its type; an SCP or RCP comes back compiled.
+fn check_content(kind: OrgPolicyKind, content: &str) -> Result<Option<Arc<Policy>>> {
+    let ty = match kind {
+        OrgPolicyKind::Management(m) => {
+            return match management_policies::validate(m, content) {
+                Ok(()) => Ok(None),
+                Err(Refusal::TooLarge) => Err(too_large()),
+                Err(Refusal::Malformed(_)) => Err(CoreError::OrgMalformedPolicyDocument),
+            };
+        }
+        OrgPolicyKind::Scp => PolicyType::Scp,
+        OrgPolicyKind::Rcp => PolicyType::Rcp,
+    };
+    match Policy::parse_as(content, ty) {
+        Ok(p) => Ok(Some(Arc::new(p))),
+        Err(e) if e.aws_error_code() == "LimitExceeded" => Err(too_large()),
         Err(_) => Err(CoreError::OrgMalformedPolicyDocument),
     }
 }
 
-fn enabled(org: &Organization, kind: OrgPolicyKind) -> bool {
+pub(crate) fn enabled(org: &Organization, kind: OrgPolicyKind) -> bool {
     org.enabled_policy_types.iter().any(|t| t == kind.as_str())
 }
 
@@ -287,7 +352,7 @@ fn is_attached(org: &Organization, policy_id: &str, target_id: &str) -> bool {
         .any(|(t, p)| t == target_id && p == policy_id)
 }
 
-fn kind_of(org: &Organization, policy_id: &str) -> Option<OrgPolicyKind> {
+pub(crate) fn kind_of(org: &Organization, policy_id: &str) -> Option<OrgPolicyKind> {
     OrgPolicyKind::of_managed(policy_id).or_else(|| {
         org.policies
             .iter()
@@ -298,10 +363,9 @@ fn kind_of(org: &Organization, policy_id: &str) -> Option<OrgPolicyKind> {
 
 /// A new account or OU gets each enabled type's managed policy.
 pub(crate) fn on_new_target(org: &mut Organization, target: &str) {
-    for kind in OrgPolicyKind::ALL {
-        if enabled(org, kind) {
-            org.attachments
-                .push((target.to_string(), kind.full_access().id.to_string()));
+    for kind in OrgPolicyKind::AUTHORIZATION {
+        if let Some(m) = kind.full_access().filter(|_| enabled(org, kind)) {
+            org.attachments.push((target.to_string(), m.id.to_string()));
         }
     }
 }
@@ -312,7 +376,7 @@ fn compiled_of(org: &Organization, policy_id: &str) -> Option<Arc<Policy>> {
         // The engine implies RCPFullAWSAccess at every RCP level (custom
         // RCPs can only deny), so it needs no compiled form.
         Some(OrgPolicyKind::Rcp) => return None,
-        None => {}
+        Some(OrgPolicyKind::Management(_)) | None => {}
     }
     org.policies
         .iter()
@@ -365,9 +429,9 @@ pub fn rcp_levels(s: &State, account: &str) -> Option<Vec<Vec<NamedPolicy>>> {
 }
 
 fn is_managed_name(name: &str) -> bool {
-    OrgPolicyKind::ALL
+    OrgPolicyKind::AUTHORIZATION
         .into_iter()
-        .any(|k| k.full_access().name == name)
+        .any(|k| k.full_access().is_some_and(|m| m.name == name))
 }
 
 /// AWS managed policies can't be changed or deleted.
@@ -433,9 +497,11 @@ impl Orgs<'_> {
             let mut targets = vec![org.root_id()];
             targets.extend(org.units.iter().map(|u| u.id.clone()));
             targets.extend(org.members.iter().map(|m| m.account.clone()));
-            let managed = kind.full_access().id;
-            for t in targets {
-                org.attachments.push((t, managed.to_string()));
+            // Management types come without an AWS managed policy: nothing is attached.
+            if let Some(managed) = kind.full_access() {
+                for t in targets {
+                    org.attachments.push((t, managed.id.to_string()));
+                }
             }
             Ok(())
         })
@@ -476,7 +542,7 @@ impl Orgs<'_> {
             if is_managed_name(name) || org.policies.iter().any(|p| p.name == name) {
                 return Err(CoreError::DuplicateOrgPolicy);
             }
-            if org.policies.iter().filter(|p| p.kind() == kind).count() >= MAX_POLICIES {
+            if org.policies.iter().filter(|p| p.kind() == kind).count() >= kind.max_policies() {
                 return Err(CoreError::OrgConstraintViolation {
                     reason: "POLICY_NUMBER_LIMIT_EXCEEDED",
                     message: "You attempted to exceed the number of policies that you can have in an organization."
@@ -489,7 +555,8 @@ impl Orgs<'_> {
                 description: description.to_string(),
                 policy_type: policy_type.to_string(),
                 content: content.to_string(),
-                compiled: Compiled(Some(compiled)),
+                updated: now_epoch(),
+                compiled: Compiled(compiled),
             };
             crate::orgs::org_tags::apply_tags(org, &policy.id, tags)?;
             let out = view(org, &policy);
@@ -533,8 +600,9 @@ impl Orgs<'_> {
             }
             if let (Some(text), Some(c)) = (content, compiled) {
                 p.content = text.to_string();
-                p.compiled = Compiled(Some(c));
+                p.compiled = Compiled(c);
             }
+            p.updated = now_epoch();
             let p = p.clone();
             Ok(view(org, &p))
         })
@@ -561,7 +629,7 @@ impl Orgs<'_> {
     pub fn list_org_policies(&self, filter: &str) -> Result<Vec<PolicyView>> {
         let org = self.managed_org()?;
         let kind = check_type(filter)?;
-        let mut out = vec![managed_view(kind)];
+        let mut out: Vec<PolicyView> = managed_view(kind).into_iter().collect();
         let mut custom: Vec<PolicyView> = org
             .policies
             .iter()
@@ -591,7 +659,7 @@ impl Orgs<'_> {
                 .iter()
                 .filter(|(t, p)| t == target_id && kind_of(org, p) == Some(kind))
                 .count();
-            if of_kind >= MAX_POLICIES_PER_TARGET {
+            if of_kind >= kind.max_per_target() {
                 return Err(CoreError::OrgConstraintViolation {
                     reason: "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
                     message: "You attempted to exceed the number of policies of a certain type that can be attached to an entity at one time."
@@ -620,7 +688,9 @@ impl Orgs<'_> {
                 .iter()
                 .filter(|(t, p)| on_target(t, p) && p != policy_id)
                 .count();
-            if remaining == 0 {
+            // Only the authorization types keep a policy on every target.
+            let authorizing = kind.is_some_and(|k| k.full_access().is_some());
+            if remaining == 0 && authorizing {
                 return Err(CoreError::OrgConstraintViolation {
                     reason: "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
                     message: "You attempted to detach a policy from an entity that would cause the entity to have fewer than the minimum number of policies of a certain type required."

@@ -27,6 +27,7 @@ use crate::orgs::handshakes::Handshake;
 use crate::orgs::org_policies::OrgPolicy;
 use crate::orgs::org_units::OrgUnit;
 use crate::orgs::resource_policy::OrgResourcePolicy;
+use crate::orgs::responsibility_transfers::ResponsibilityTransfer;
 use crate::orgs::service_access::{DelegatedAdmin, ServiceAccess};
 use crate::orgs::{CreateAccountRequest, Member, Organization};
 use crate::state::State;
@@ -115,6 +116,9 @@ struct Core {
     enabled_policy_types: Vec<String>,
     #[serde(default)]
     resource_policy: Option<OrgResourcePolicy>,
+    /// Few per organization (quotas), so kept with its own fields.
+    #[serde(default)]
+    transfers: Vec<ResponsibilityTransfer>,
 }
 
 impl Core {
@@ -127,6 +131,7 @@ impl Core {
             created: org.created,
             enabled_policy_types: org.enabled_policy_types.clone(),
             resource_policy: org.resource_policy.clone(),
+            transfers: org.transfers.clone(),
         }
     }
 }
@@ -610,6 +615,7 @@ impl Loader {
                         ),
                         closed_accounts: p.closed_accounts,
                         resource_policy: core.resource_policy,
+                        transfers: core.transfers,
                     };
                     (org, Some(positions))
                 }

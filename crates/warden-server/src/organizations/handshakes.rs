@@ -11,7 +11,7 @@ use super::*;
 /// resources (the shape of the AWS CLI reference's InviteAccountToOrganization
 /// example); an approval asked by EnableAllFeatures names its parent as a
 /// PARENT_HANDSHAKE resource.
-fn handshake_out(v: &HandshakeView) -> Handshake {
+pub(super) fn handshake_out(v: &HandshakeView) -> Handshake {
     let h = &v.handshake;
     let leaf = |type_: HandshakeResourceType, value: &str| HandshakeResource {
         value: Some(value.to_string()),
@@ -41,6 +41,17 @@ fn handshake_out(v: &HandshakeView) -> Handshake {
     }
     if let Some(parent) = &h.parent {
         resources.push(leaf(HandshakeResourceType::PARENT_HANDSHAKE, parent));
+    }
+    // A transfer invitation carries the transfer's terms (HandshakeResourceType).
+    if let Some(t) = &v.transfer {
+        let start = ts(t.start)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        resources.extend([
+            leaf(HandshakeResourceType::RESPONSIBILITY_TRANSFER, &t.id),
+            leaf(HandshakeResourceType::TRANSFER_TYPE, &t.transfer_type),
+            leaf(HandshakeResourceType::TRANSFER_START_TIMESTAMP, &start),
+        ]);
     }
     Handshake {
         id: Some(h.id.clone()),

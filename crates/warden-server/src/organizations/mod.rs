@@ -8,6 +8,7 @@ mod handshakes;
 mod organization;
 mod policies;
 mod tags;
+mod transfers;
 mod units;
 
 use warden_core::org_policies::{PolicyView, TargetView};
@@ -18,7 +19,7 @@ use warden_wire::generated::organizations::*;
 use warden_wire::page::{PageItems, PageRequest};
 
 use crate::edge::RequestCtx;
-use crate::mapping::{page_by_position, page_out, ts, HandlerError, R};
+use crate::mapping::{page_by_position, page_out, page_with, ts, HandlerError, R};
 use crate::AppState;
 
 pub struct Organizations<'a> {
@@ -205,4 +206,13 @@ impl OrganizationsApi for Organizations<'_> {
     fn put_resource_policy(&self, ctx: &RequestCtx, input: PutResourcePolicyRequest) -> R<PutResourcePolicyResponse> { delegation::put_resource_policy(self.app, ctx, input) }
     fn describe_resource_policy(&self, ctx: &RequestCtx) -> R<DescribeResourcePolicyResponse> { delegation::describe_resource_policy(self.app, ctx) }
     fn delete_resource_policy(&self, ctx: &RequestCtx) -> R<()> { delegation::delete_resource_policy(self.app, ctx) }
+    fn describe_effective_policy(&self, ctx: &RequestCtx, input: DescribeEffectivePolicyRequest) -> R<DescribeEffectivePolicyResponse> { policies::describe_effective_policy(self.app, ctx, input) }
+    fn list_accounts_with_invalid_effective_policy(&self, ctx: &RequestCtx, input: ListAccountsWithInvalidEffectivePolicyRequest) -> R<ListAccountsWithInvalidEffectivePolicyResponse> { policies::list_accounts_with_invalid_effective_policy(self.app, ctx, input) }
+    fn list_effective_policy_validation_errors(&self, ctx: &RequestCtx, input: ListEffectivePolicyValidationErrorsRequest) -> R<ListEffectivePolicyValidationErrorsResponse> { policies::list_effective_policy_validation_errors(self.app, ctx, input) }
+    fn invite_organization_to_transfer_responsibility(&self, ctx: &RequestCtx, input: InviteOrganizationToTransferResponsibilityRequest) -> R<InviteOrganizationToTransferResponsibilityResponse> { transfers::invite_organization_to_transfer_responsibility(self.app, ctx, input) }
+    fn describe_responsibility_transfer(&self, ctx: &RequestCtx, input: DescribeResponsibilityTransferRequest) -> R<DescribeResponsibilityTransferResponse> { transfers::describe_responsibility_transfer(self.app, ctx, input) }
+    fn list_inbound_responsibility_transfers(&self, ctx: &RequestCtx, input: ListInboundResponsibilityTransfersRequest) -> R<ListInboundResponsibilityTransfersResponse> { transfers::list_inbound_responsibility_transfers(self.app, ctx, input) }
+    fn list_outbound_responsibility_transfers(&self, ctx: &RequestCtx, input: ListOutboundResponsibilityTransfersRequest) -> R<ListOutboundResponsibilityTransfersResponse> { transfers::list_outbound_responsibility_transfers(self.app, ctx, input) }
+    fn update_responsibility_transfer(&self, ctx: &RequestCtx, input: UpdateResponsibilityTransferRequest) -> R<UpdateResponsibilityTransferResponse> { transfers::update_responsibility_transfer(self.app, ctx, input) }
+    fn terminate_responsibility_transfer(&self, ctx: &RequestCtx, input: TerminateResponsibilityTransferRequest) -> R<TerminateResponsibilityTransferResponse> { transfers::terminate_responsibility_transfer(self.app, ctx, input) }
 }

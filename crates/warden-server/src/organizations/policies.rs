@@ -1,4 +1,5 @@
-//! Organizations policies (SCPs and RCPs): create, describe, update, delete, list, attach and detach.
+//! Organizations policies (SCPs, RCPs and the management types): create, describe, update, delete,
+//! list, attach and detach, and the effective management policies.
 
 use super::*;
 
@@ -91,4 +92,61 @@ pub(super) fn list_targets_for_policy(
 ) -> R<ListTargetsForPolicyResponse> {
     let targets = app.orgs(ctx).org_targets_for_policy(&input.policy_id)?;
     paged(targets, &input, target_out)
+}
+
+pub(super) fn describe_effective_policy(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: DescribeEffectivePolicyRequest,
+) -> R<DescribeEffectivePolicyResponse> {
+    let p = app
+        .orgs(ctx)
+        .describe_effective_policy(input.policy_type.as_str(), input.target_id.as_deref())?;
+    Ok(DescribeEffectivePolicyResponse {
+        effective_policy: Some(EffectivePolicy {
+            policy_content: Some(p.content),
+            last_updated_timestamp: Some(ts(p.last_updated)),
+            target_id: Some(p.target),
+            policy_type: Some(EffectivePolicyType::from(p.policy_type.to_string())),
+        }),
+    })
+}
+
+pub(super) fn list_accounts_with_invalid_effective_policy(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListAccountsWithInvalidEffectivePolicyRequest,
+) -> R<ListAccountsWithInvalidEffectivePolicyResponse> {
+    let (org, accounts) = app
+        .orgs(ctx)
+        .accounts_with_invalid_effective_policy(input.policy_type.as_str())?;
+    Ok(page_with(
+        Some(input.policy_type.clone()),
+        page_by_position(accounts, 6, PageQuery::of(&input))?,
+        |m| account_out(&org, m),
+    ))
+}
+
+pub(super) fn list_effective_policy_validation_errors(
+    app: &AppState,
+    ctx: &RequestCtx,
+    input: ListEffectivePolicyValidationErrorsRequest,
+) -> R<ListEffectivePolicyValidationErrorsResponse> {
+    let report = app
+        .orgs(ctx)
+        .effective_policy_validation_errors(&input.account_id, input.policy_type.as_str())?;
+    let rest = (
+        Some(report.account.clone()),
+        Some(input.policy_type.clone()),
+        Some(report.path.clone()),
+        Some(ts(report.evaluated)),
+    );
+    Ok(page_with(
+        rest,
+        page_by_position(report.errors, 6, PageQuery::of(&input))?,
+        |message| EffectivePolicyValidationError {
+            error_message: Some(message.clone()),
+            ..Default::default()
+        },
+    ))
 }
