@@ -831,6 +831,43 @@ def test_warden_answers_as_aws_recorded(ctx, group):
     assert not cmp.diffs, f"{source} {test}: warden differs from AWS's recording:\n  " + "\n  ".join(cmp.diffs)
 
 
+def _documented_omissions() -> dict[str, list[str]]:
+    """Operations whose API reference says which attributes they leave out ("This operation does
+    not return the following attributes, even though they are an attribute of the returned
+    object"), from the pinned botocore model's documentation."""
+    model = json.loads((REPO / "crates" / "warden-wire" / "models" / "iam-2010-05-08.json").read_text())
+    out = {}
+    for name, op in model["operations"].items():
+        m = re.search(
+            r"does not return the following attributes[^<]*</p>\s*<ul>(.*?)</ul>", op.get("documentation", ""), re.S
+        )
+        if m:
+            out[name] = re.findall(r"<li>\s*<p>\s*(\w+)\s*</p>", m.group(1))
+    return out
+
+
+def test_list_answers_leave_out_what_the_api_reference_says(ctx):
+    omitted = _documented_omissions()
+    # A new operation documented so needs a line below; this fails until it has one.
+    assert omitted == {"ListRoles": ["PermissionsBoundary", "RoleLastUsed", "Tags"], "ListUsers": ["PermissionsBoundary", "Tags"]}
+    path, tags = f"/documented-{ctx.uid()}/", [{"Key": "k", "Value": "v"}]
+    boundary = ctx.iam.create_policy(PolicyName=f"boundary-{ctx.uid()}", PolicyDocument=doc(LAMBDA_LIST))["Policy"]["Arn"]
+    user, role = f"user-{ctx.uid()}", f"role-{ctx.uid()}"
+    ctx.iam.create_user(UserName=user, Path=path, Tags=tags, PermissionsBoundary=boundary)
+    ctx.iam.create_role(
+        RoleName=role, Path=path, AssumeRolePolicyDocument=doc(EC2_TRUST), Tags=tags, PermissionsBoundary=boundary
+    )
+    # The control: the Get answers carry every attribute the lists leave out.
+    got_user = ctx.iam.get_user(UserName=user)["User"]
+    got_role = ctx.iam.get_role(RoleName=role)["Role"]
+    assert set(omitted["ListUsers"]) <= set(got_user), got_user
+    assert set(omitted["ListRoles"]) <= set(got_role), got_role
+    [listed_user] = ctx.iam.list_users(PathPrefix=path)["Users"]
+    [listed_role] = ctx.iam.list_roles(PathPrefix=path)["Roles"]
+    assert not set(omitted["ListUsers"]) & set(listed_user), listed_user
+    assert not set(omitted["ListRoles"]) & set(listed_role), listed_role
+
+
 def test_every_exception_names_a_recorded_case():
     known = {(c["test"], c["key"]) for c in CORPUS["cases"]}
     known |= {(t, "*") for t, _k in known}
