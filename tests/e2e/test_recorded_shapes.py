@@ -831,41 +831,86 @@ def test_warden_answers_as_aws_recorded(ctx, group):
     assert not cmp.diffs, f"{source} {test}: warden differs from AWS's recording:\n  " + "\n  ".join(cmp.diffs)
 
 
+IAM_MODEL = json.loads((REPO / "crates" / "warden-wire" / "models" / "iam-2010-05-08.json").read_text())
+
+
 def _documented_omissions() -> dict[str, list[str]]:
-    """Operations whose API reference says which attributes they leave out ("This operation does
-    not return the following attributes, even though they are an attribute of the returned
-    object"), from the pinned botocore model's documentation."""
-    model = json.loads((REPO / "crates" / "warden-wire" / "models" / "iam-2010-05-08.json").read_text())
+    """Operations whose API reference says which attributes they leave out, in either of its two
+    wordings ("This operation does not return the following attributes, even though they are an
+    attribute of the returned object: ..." and "For example, this operation does not return tags,
+    even though they are an attribute of the returned object"), from the pinned botocore model."""
     out = {}
-    for name, op in model["operations"].items():
-        m = re.search(
-            r"does not return the following attributes[^<]*</p>\s*<ul>(.*?)</ul>", op.get("documentation", ""), re.S
-        )
-        if m:
-            out[name] = re.findall(r"<li>\s*<p>\s*(\w+)\s*</p>", m.group(1))
+    for name, op in IAM_MODEL["operations"].items():
+        text = op.get("documentation", "")
+        listed = re.search(r"does not return the following attributes[^<]*</p>\s*<ul>(.*?)</ul>", text, re.S)
+        if listed:
+            out[name] = re.findall(r"<li>\s*<p>\s*(\w+)\s*</p>", listed.group(1))
+        elif "this operation does not return tags" in text:
+            out[name] = ["Tags"]
     return out
+
+
+def _list_item_members(operation: str) -> set[str]:
+    """The members of the items an IAM List operation answers with."""
+    shapes = IAM_MODEL["shapes"]
+    output = shapes[IAM_MODEL["operations"][operation]["output"]["shape"]]["members"]
+    for member in output.values():
+        shape = shapes[member["shape"]]
+        if shape["type"] == "list":
+            return set(shapes[shape["member"]["shape"]]["members"])
+    raise AssertionError(operation)
 
 
 def test_list_answers_leave_out_what_the_api_reference_says(ctx):
     omitted = _documented_omissions()
-    # A new operation documented so needs a line below; this fails until it has one.
-    assert omitted == {"ListRoles": ["PermissionsBoundary", "RoleLastUsed", "Tags"], "ListUsers": ["PermissionsBoundary", "Tags"]}
-    path, tags = f"/documented-{ctx.uid()}/", [{"Key": "k", "Value": "v"}]
-    boundary = ctx.iam.create_policy(PolicyName=f"boundary-{ctx.uid()}", PolicyDocument=doc(LAMBDA_LIST))["Policy"]["Arn"]
-    user, role = f"user-{ctx.uid()}", f"role-{ctx.uid()}"
-    ctx.iam.create_user(UserName=user, Path=path, Tags=tags, PermissionsBoundary=boundary)
+    # A newly documented operation needs a setup below; this fails until it has one.
+    assert omitted == {
+        "ListInstanceProfiles": ["Tags"],
+        "ListOpenIDConnectProviders": ["Tags"],
+        "ListPolicies": ["Tags"],
+        "ListRoles": ["PermissionsBoundary", "RoleLastUsed", "Tags"],
+        "ListSAMLProviders": ["Tags"],
+        "ListServerCertificates": ["Tags"],
+        "ListUsers": ["PermissionsBoundary", "Tags"],
+        "ListVirtualMFADevices": ["Tags"],
+    }, omitted
+    # Where the listed items have no such member at all, there is nothing warden could add.
+    checked = {op: names for op, names in omitted.items() if set(names) & _list_item_members(op)}
+    assert set(checked) == {"ListInstanceProfiles", "ListPolicies", "ListRoles", "ListUsers", "ListVirtualMFADevices"}
+    uid = ctx.uid()
+    path, tags = f"/documented-{uid}/", [{"Key": "k", "Value": "v"}]
+    boundary = ctx.iam.create_policy(PolicyName=f"boundary-{uid}", PolicyDocument=doc(LAMBDA_LIST), Path=path, Tags=tags)
+    boundary_arn = boundary["Policy"]["Arn"]
+    ctx.iam.create_user(UserName=f"user-{uid}", Path=path, Tags=tags, PermissionsBoundary=boundary_arn)
     ctx.iam.create_role(
-        RoleName=role, Path=path, AssumeRolePolicyDocument=doc(EC2_TRUST), Tags=tags, PermissionsBoundary=boundary
+        RoleName=f"role-{uid}", Path=path, AssumeRolePolicyDocument=doc(EC2_TRUST), Tags=tags,
+        PermissionsBoundary=boundary_arn,
     )
+    ctx.iam.create_instance_profile(InstanceProfileName=f"profile-{uid}", Path=path, Tags=tags)
+    mfa = ctx.iam.create_virtual_mfa_device(VirtualMFADeviceName=f"mfa-{uid}", Path=path, Tags=tags)
+    serial = mfa["VirtualMFADevice"]["SerialNumber"]
     # The control: the Get answers carry every attribute the lists leave out.
-    got_user = ctx.iam.get_user(UserName=user)["User"]
-    got_role = ctx.iam.get_role(RoleName=role)["Role"]
-    assert set(omitted["ListUsers"]) <= set(got_user), got_user
-    assert set(omitted["ListRoles"]) <= set(got_role), got_role
-    [listed_user] = ctx.iam.list_users(PathPrefix=path)["Users"]
-    [listed_role] = ctx.iam.list_roles(PathPrefix=path)["Roles"]
-    assert not set(omitted["ListUsers"]) & set(listed_user), listed_user
-    assert not set(omitted["ListRoles"]) & set(listed_role), listed_role
+    full = {
+        "ListUsers": ctx.iam.get_user(UserName=f"user-{uid}")["User"],
+        "ListRoles": ctx.iam.get_role(RoleName=f"role-{uid}")["Role"],
+        "ListInstanceProfiles": ctx.iam.get_instance_profile(InstanceProfileName=f"profile-{uid}")["InstanceProfile"],
+        "ListPolicies": ctx.iam.get_policy(PolicyArn=boundary_arn)["Policy"],
+        "ListVirtualMFADevices": {"Tags": ctx.iam.list_mfa_device_tags(SerialNumber=serial)["Tags"]},
+    }
+    listed = {
+        "ListUsers": ctx.iam.list_users(PathPrefix=path)["Users"],
+        "ListRoles": ctx.iam.list_roles(PathPrefix=path)["Roles"],
+        "ListInstanceProfiles": ctx.iam.list_instance_profiles(PathPrefix=path)["InstanceProfiles"],
+        "ListPolicies": ctx.iam.list_policies(Scope="Local", PathPrefix=path)["Policies"],
+        "ListVirtualMFADevices": [
+            d for d in ctx.iam.list_virtual_mfa_devices()["VirtualMFADevices"] if d["SerialNumber"] == serial
+        ],
+    }
+    for op, names in checked.items():
+        assert set(names) <= set(full[op]), (op, full[op])
+        [item] = listed[op]
+        assert not set(names) & set(item), (op, item)
+    ctx.iam.delete_virtual_mfa_device(SerialNumber=serial)
 
 
 def test_every_exception_names_a_recorded_case():

@@ -46,7 +46,11 @@ pub(super) fn list_instance_profiles(
         None,
         PageQuery::of(&input),
     )?;
-    Ok(page_out(page, |(p, r)| instance_profile_out(p, r.as_ref())))
+    // "this operation does not return tags" (IAM API reference, ListInstanceProfiles).
+    Ok(page_out(page, |(p, r)| InstanceProfile {
+        tags: None,
+        ..instance_profile_out(p, r.as_ref())
+    }))
 }
 
 pub(super) fn list_instance_profiles_for_role(
