@@ -913,6 +913,19 @@ def test_list_answers_leave_out_what_the_api_reference_says(ctx):
     ctx.iam.delete_virtual_mfa_device(SerialNumber=serial)
 
 
+def test_get_instance_profile_keeps_an_empty_tags_list(ctx):
+    # Not recorded: issue 15 reports that AWS keeps it, as the recorded GetPolicy and
+    # GetServerCertificate answers above do (entities tagged since the same 2021 release), while
+    # GetUser and GetRole leave it out (recorded above too).
+    name = f"profile-{ctx.uid()}"
+    ctx.iam.create_instance_profile(InstanceProfileName=name)
+    assert ctx.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Tags"] == []
+    # The control: a tag shows.
+    ctx.iam.tag_instance_profile(InstanceProfileName=name, Tags=[{"Key": "k", "Value": "v"}])
+    got = ctx.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Tags"]
+    assert got == [{"Key": "k", "Value": "v"}]
+
+
 def test_every_exception_names_a_recorded_case():
     known = {(c["test"], c["key"]) for c in CORPUS["cases"]}
     known |= {(t, "*") for t, _k in known}
