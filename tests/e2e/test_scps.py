@@ -308,7 +308,7 @@ def test_the_policy_simulator_includes_scps(warden_factory):
     # Matched statements name only IAM policies (SourcePolicyType has no SCP value).
     for r in results:
         for st in r["MatchedStatements"]:
-            assert st["SourcePolicyType"] in {"user", "group", "role", "aws-managed", "user-managed"}, st
+            assert st["SourcePolicyType"] in {"user", "group", "role", "aws-managed", "user-managed", "IAM Policy"}, st
 
     # An allow-list SCP: what it does not list is an implicit deny.
     sim_only = doc({"Effect": "Allow", "Action": ["sts:*", "iam:SimulatePrincipalPolicy"], "Resource": "*"})

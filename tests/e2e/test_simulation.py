@@ -9,7 +9,8 @@ Sources:
   policy's name for a principal.
 * IAM API reference (botocore's IAM model docs): EvaluationResult members; EvalDecision values
   allowed | explicitDeny | implicitDeny; Statement.SourcePolicyType user | group | role | aws-managed |
-  user-managed | resource | none; MissingContextValues at top level only for resource "*", else under
+  user-managed | resource | none (a customer managed policy is `IAM Policy`, outside that enum, in
+  AWS's recorded answer: LocalStack's test_iam.snapshot.json, test_simulate_principle_policy); MissingContextValues at top level only for resource "*", else under
   ResourceSpecificResults; EvalDecisionDetails absent for same-account "*" simulations and empty for
   same-account resource ARNs; ResourceOwner/CallerArn defaults; SimulatePrincipalPolicy errors
   NoSuchEntity / InvalidInput, SimulateCustomPolicy errors InvalidInput / PolicyEvaluation.
@@ -241,9 +242,15 @@ def test_custom_policy_resource_arns(iam, sim):
     assert decision_for(r, "iam:GetUser", team)[0] == "allowed"
     assert decision_for(r, "iam:GetUser", other)[0] == "implicitDeny"
     assert decision_for(r, "iam:DeleteUser", other)[0] == "implicitDeny"
-    dec, detail = decision_for(r, "iam:DeleteUser", team)
+    dec, top = decision_for(r, "iam:DeleteUser", team)
     assert dec == "implicitDeny"
-    # With a resource list, missing context keys are reported per resource.
+    # With a resource list, missing context keys are reported per resource, in the result's
+    # ResourceSpecificResults entry, and the top-level list is empty (API reference,
+    # MissingContextValues; AWS's recorded answer in LocalStack's test_iam.snapshot.json,
+    # test_simulate_principle_policy).
+    assert top["MissingContextValues"] == [], top
+    [detail] = top["ResourceSpecificResults"]
+    assert detail["EvalResourceName"] == team and detail["EvalResourceDecision"] == "implicitDeny", detail
     assert [k.lower() for k in detail.get("MissingContextValues", [])] == ["aws:requestedregion"], detail
     for res in r["EvaluationResults"]:
         assert res.get("EvalDecisionDetails", {}) == {}  # same account: never populated
@@ -355,7 +362,7 @@ def test_principal_policy_decisions_and_sources(iam, subject):
     assert ("inl", "user") in [(m["SourcePolicyId"], m.get("SourcePolicyType")) for m in get], get
     assert {m["SourcePolicyId"] for m in get} <= {"inl", bnd_name}, get
     lg = [m for m in res["iam:ListGroups"]["MatchedStatements"] if m["SourcePolicyId"] != bnd_name]
-    assert len(lg) == 1 and lg[0]["SourcePolicyId"] == subject["mgd_name"] and lg[0].get("SourcePolicyType") == "user-managed", lg
+    assert len(lg) == 1 and lg[0]["SourcePolicyId"] == subject["mgd_name"] and lg[0].get("SourcePolicyType") == "IAM Policy", lg
     cu = res["iam:CreateUser"]["MatchedStatements"]
     group_hits = [m for m in cu if m.get("SourcePolicyType") == "group"]
     assert len(group_hits) == 1 and "gdeny" in group_hits[0]["SourcePolicyId"], cu

@@ -138,12 +138,14 @@ fn java_word_class_is_ascii_only() {
 
 #[test]
 fn enum_violation_message_matches_aws() {
-    // IAM repeats the value only for names (and maxSessionDuration).
+    // IAM repeats the value only for names (and maxSessionDuration), and names no set: AWS's
+    // recorded answer for a bad status (LocalStack's test_iam.snapshot.json,
+    // test_invalid_update_parameters).
     let e = decode_err::<UpdateAccessKeyRequest>("AccessKeyId=AKIAIOSFODNN7EXAMPLE&Status=On");
     assert_eq!(
         e.message,
         "1 validation error detected: Value at 'status' failed to satisfy constraint: \
-         Member must satisfy enum value set: [Active, Inactive, Expired]"
+         Member must satisfy enum value set"
     );
 }
 

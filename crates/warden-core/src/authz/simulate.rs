@@ -17,13 +17,13 @@ use crate::state::State;
 
 /// A policy taking part in a simulation, with the id and type AWS reports
 /// in `MatchedStatements` (`user`, `group`, `role`, `aws-managed`,
-/// `user-managed`, `resource`, `none`).
+/// `IAM Policy` for a customer managed one, `resource`, `none`).
 #[derive(Debug, Clone)]
 pub struct SimPolicy {
     /// SourcePolicyId: the inline policy's name, the managed policy's name, or `PolicyInputList.N`
     /// for a passed-in one.
     pub id: String,
-    /// SourcePolicyType: `user`, `group`, `role`, `aws-managed`, `user-managed`, `resource` or
+    /// SourcePolicyType: `user`, `group`, `role`, `aws-managed`, `IAM Policy`, `resource` or
     /// `none`.
     pub source_type: &'static str,
     /// The compiled policy the engine evaluates.
@@ -126,10 +126,13 @@ fn managed_sim(s: &State, account: &str, arn: &str) -> Option<SimPolicy> {
     };
     Some(SimPolicy {
         id: arn.rsplit('/').next().unwrap_or(arn).to_string(),
+        // A customer managed policy is reported as `IAM Policy`, a value outside the model's enum,
+        // as AWS's recorded answer shows (LocalStack's test_iam.snapshot.json,
+        // test_simulate_principle_policy).
         source_type: if aws.is_some() {
             "aws-managed"
         } else {
-            "user-managed"
+            "IAM Policy"
         },
         policy,
         text,

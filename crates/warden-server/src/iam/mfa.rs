@@ -119,7 +119,8 @@ pub(super) fn list_virtual_mfa_devices(
         qr_code_png: None,
         user: u.as_ref().map(user_out),
         enable_date: m.enable_date.map(ts),
-        tags: (!m.tags.is_empty()).then(|| tags_out(&m.tags)),
+        // "this operation does not return tags" (IAM API reference, ListVirtualMFADevices).
+        tags: None,
     }))
 }
 

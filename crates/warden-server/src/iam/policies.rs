@@ -164,9 +164,11 @@ pub(super) fn get_policy(
     input: GetPolicyRequest,
 ) -> R<GetPolicyResponse> {
     let p = app.iam(ctx).get_policy(&input.policy_arn)?;
-    Ok(GetPolicyResponse {
-        policy: Some(policy_out(&p)),
-    })
+    // GetPolicy keeps an empty Tags list where CreatePolicy leaves it out (AWS's recorded answers:
+    // LocalStack's resource_providers/test_iam.snapshot.json, test_managed_policy_with_empty_resource).
+    let mut out = policy_out(&p);
+    out.tags = Some(tags_out(&p.tags));
+    Ok(GetPolicyResponse { policy: Some(out) })
 }
 
 pub(super) fn list_policies(

@@ -37,42 +37,62 @@ fn simulation_out(
     paging: PageQuery,
 ) -> R<SimulatePolicyResponse> {
     let page = page_by_position(results, 6, paging)?;
-    Ok(page_out(page, |r| EvaluationResult {
-        eval_action_name: r.action.clone(),
-        eval_resource_name: Some(r.resource.clone()),
-        eval_decision: PolicyEvaluationDecisionType::from(r.decision.to_string()),
-        matched_statements: Some(
-            r.matched
-                .iter()
-                .map(|m| Statement {
-                    source_policy_id: Some(m.source_policy_id.clone()),
-                    source_policy_type: Some(PolicySourceType::from(
-                        m.source_policy_type.to_string(),
-                    )),
-                    start_position: Some(Position {
-                        line: Some(m.start.line as i32),
-                        column: Some(m.start.column as i32),
-                    }),
-                    end_position: m.end.map(|e| Position {
-                        line: Some(e.line as i32),
-                        column: Some(e.column as i32),
-                    }),
-                })
-                .collect(),
-        ),
-        missing_context_values: Some(r.missing_context.clone()),
-        organizations_decision_detail: r.allowed_by_organizations.map(|a| {
-            OrganizationsDecisionDetail {
-                allowed_by_organizations: Some(a),
-            }
-        }),
-        permissions_boundary_decision_detail: r.allowed_by_boundary.map(|a| {
-            PermissionsBoundaryDecisionDetail {
-                allowed_by_permissions_boundary: Some(a),
-            }
-        }),
-        eval_decision_details: None,
-        resource_specific_results: None,
+    Ok(page_out(page, |r| {
+        let matched: Vec<Statement> = r
+            .matched
+            .iter()
+            .map(|m| Statement {
+                source_policy_id: Some(m.source_policy_id.clone()),
+                source_policy_type: Some(PolicySourceType::from(m.source_policy_type.to_string())),
+                start_position: Some(Position {
+                    line: Some(m.start.line as i32),
+                    column: Some(m.start.column as i32),
+                }),
+                end_position: m.end.map(|e| Position {
+                    line: Some(e.line as i32),
+                    column: Some(e.column as i32),
+                }),
+            })
+            .collect();
+        let decision = PolicyEvaluationDecisionType::from(r.decision.to_string());
+        // A named resource gets its own ResourceSpecificResults entry (carrying the missing
+        // context keys; the top-level list is for `*` only) and an empty EvalDecisionDetails, as
+        // AWS's recorded answer shows (LocalStack's test_iam.snapshot.json,
+        // test_simulate_principle_policy; the API reference's MissingContextValues text).
+        let named = r.resource != "*";
+        let per_resource = named.then(|| {
+            vec![ResourceSpecificResult {
+                eval_resource_name: r.resource.clone(),
+                eval_resource_decision: decision.clone(),
+                matched_statements: Some(matched.clone()),
+                missing_context_values: Some(r.missing_context.clone()),
+                eval_decision_details: None,
+                permissions_boundary_decision_detail: None,
+            }]
+        });
+        EvaluationResult {
+            eval_action_name: r.action.clone(),
+            eval_resource_name: Some(r.resource.clone()),
+            eval_decision: decision,
+            matched_statements: Some(matched),
+            missing_context_values: Some(if named {
+                Vec::new()
+            } else {
+                r.missing_context.clone()
+            }),
+            organizations_decision_detail: r.allowed_by_organizations.map(|a| {
+                OrganizationsDecisionDetail {
+                    allowed_by_organizations: Some(a),
+                }
+            }),
+            permissions_boundary_decision_detail: r.allowed_by_boundary.map(|a| {
+                PermissionsBoundaryDecisionDetail {
+                    allowed_by_permissions_boundary: Some(a),
+                }
+            }),
+            eval_decision_details: named.then(Default::default),
+            resource_specific_results: per_resource,
+        }
     }))
 }
 
