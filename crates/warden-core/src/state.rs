@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{de::DeserializeOwned, Serialize};
 use warden_store::{Mutation, Record};
 
+use crate::authz::stored_policies::StoredResourcePolicy;
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
 use crate::iam::certificates::{ServerCertificate, SigningCertificate};
@@ -75,6 +76,8 @@ pub struct State {
     pub slr_deletion_tasks: BTreeMap<(String, String), DeletionTask>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
+    /// Resource policies services keep in warden, by `(storing account, resource ARN)`.
+    pub resource_policies: BTreeMap<(String, String), StoredResourcePolicy>,
     /// Where each stored organization's list elements sit in the store, by
     /// organization id; none for an organization still stored whole (see
     /// [`org_records`]).
@@ -287,6 +290,7 @@ entity_kinds! {
     SlrDeletionTask(DeletionTask) => slr_deletion_tasks, "slr_deletion_task", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
+    ResourcePolicy(StoredResourcePolicy) => resource_policies, "resource_policy", Unaffected;
 }
 
 impl Entity for Account {
@@ -378,6 +382,12 @@ impl Entity for SshPublicKey {
     }
 }
 
+impl Entity for StoredResourcePolicy {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.resource_arn.clone())
+    }
+}
+
 impl Entity for ServiceCredential {
     fn store_key(&self) -> (String, String) {
         (self.account.clone(), self.id.clone())
@@ -433,6 +443,7 @@ impl Change {
             Change::SigningCertificate(c) => &c.account,
             Change::SlrDeletionTask(t) => &t.account,
             Change::Organization(o) => &o.management_account,
+            Change::ResourcePolicy(p) => &p.account,
             Change::Delete(_, (account, _)) => account,
         };
         let kind = match self {

@@ -14,6 +14,7 @@ pub mod actions;
 pub mod auth;
 pub mod external;
 pub mod simulate;
+pub mod stored_policies;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
