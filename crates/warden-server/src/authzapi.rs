@@ -76,10 +76,7 @@ impl Operation {
 
     /// Whether the call runs on the async workers: only writes wait for the disk.
     fn runs_inline(self) -> bool {
-        matches!(
-            self,
-            Operation::Authorize | Operation::GetResourcePolicy
-        )
+        matches!(self, Operation::Authorize | Operation::GetResourcePolicy)
     }
 }
 
@@ -125,7 +122,12 @@ pub(crate) async fn handle(
             })
     };
     let status = result.as_ref().map_or_else(ApiError::status, |_| 200);
-    tracing::info!(request_id, action = op.name(), status, "authorization API request");
+    tracing::info!(
+        request_id,
+        action = op.name(),
+        status,
+        "authorization API request"
+    );
     render(result.map(|v| v.to_string()), &request_id)
 }
 
@@ -498,9 +500,7 @@ fn sigv4_failure(e: &SigV4Error, s3: bool, kind: AuthKind) -> AuthFailure {
         SigV4Error::IncompleteSignature(m) | SigV4Error::ScopeMismatch(m) => {
             failure(malformed, m.clone(), 400)
         }
-        SigV4Error::MissingAuthenticationToken => {
-            failure("AccessDenied", "Access Denied", 403)
-        }
+        SigV4Error::MissingAuthenticationToken => failure("AccessDenied", "Access Denied", 403),
     }
 }
 
@@ -509,7 +509,9 @@ fn credential_failure(e: CoreError, s3: bool, with_token: bool) -> AuthFailure {
     if s3 {
         return match e {
             // S3's texts: real bodies quoted in s3-authorization.md §1.8.
-            CoreError::ExpiredToken => failure("ExpiredToken", "The provided token has expired.", 400),
+            CoreError::ExpiredToken => {
+                failure("ExpiredToken", "The provided token has expired.", 400)
+            }
             _ if with_token => failure(
                 "InvalidToken",
                 "The provided token is malformed or otherwise invalid.",
@@ -541,6 +543,20 @@ fn attempted_kind(http: &HttpRequestParts<'_>) -> AuthKind {
     }
 }
 
+/// Whether a request carries Signature Version 2 credentials (`AWSAccessKeyId` and `Signature` in
+/// the query, or an `Authorization: AWS ...` header), which `parse_auth` does not read.
+fn uses_sigv2(http: &HttpRequestParts<'_>) -> bool {
+    let header = http
+        .headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("authorization") && v.starts_with(b"AWS "));
+    let mut names = http
+        .raw_query
+        .split('&')
+        .map(|p| p.split_once('=').map_or(p, |(n, _)| n));
+    header || names.any(|n| n == "AWSAccessKeyId" || n == "Signature")
+}
+
 /// Verifies the client's signature: `Ok(None)` for a request without any credentials (anonymous),
 /// the caller for a valid one, the service's error otherwise.
 fn authenticate_client(
@@ -561,6 +577,24 @@ fn authenticate_client(
     };
     let auth = match parsed {
         Ok(auth) => auth,
+        // Signature Version 2 is not "no credentials": refused, never taken for anonymous.
+        Err(SigV4Error::MissingAuthenticationToken) if uses_sigv2(http) => {
+            return Err(if s3 {
+                // S3's text for a refused SigV2 request (a pasted S3 body, s3-authorization.md §1.1).
+                failure(
+                    "InvalidRequest",
+                    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+                    400,
+                )
+            } else {
+                // Our wording: the Query API's code for an unusable signature.
+                failure(
+                    "IncompleteSignature",
+                    "Signature Version 2 is not supported; sign with AWS4-HMAC-SHA256.",
+                    400,
+                )
+            });
+        }
         Err(SigV4Error::MissingAuthenticationToken) => return Ok(None),
         Err(e) => return Err(sigv4_failure(&e, s3, attempted_kind(http))),
     };
@@ -808,11 +842,10 @@ fn client_facts(
     now: OffsetDateTime,
 ) -> RequestFacts {
     let mut keys: Vec<(String, ContextValue)> = Vec::new();
-    let region = input.signing_region.clone().or_else(|| {
-        sigv4::parse_auth_untimed(http)
-            .ok()
-            .map(|a| a.scope.region)
-    });
+    let region = input
+        .signing_region
+        .clone()
+        .or_else(|| sigv4::parse_auth_untimed(http).ok().map(|a| a.scope.region));
     if let Some(region) = region {
         keys.push(("aws:RequestedRegion".into(), ContextValue::from(region)));
     }
@@ -822,7 +855,10 @@ fn client_facts(
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case("user-agent"))
     {
-        keys.push(("aws:UserAgent".into(), ContextValue::from(agent.value.clone())));
+        keys.push((
+            "aws:UserAgent".into(),
+            ContextValue::from(agent.value.clone()),
+        ));
     }
     keys.extend(key_values(&input.keys));
     RequestFacts {

@@ -166,3 +166,49 @@ fn the_client_signers_follow_the_scope_service() {
         assert_eq!(check("/b/./k", &query, &host, EMPTY_SHA256, at), Ok(()));
     }
 }
+
+#[test]
+fn an_s3_presigned_url_lives_its_whole_expiry_and_others_only_the_skew_window() {
+    let signed = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+    let an_hour_later = signed + time::Duration::hours(1);
+    for (service, expected) in [
+        ("s3", Ok(())),
+        (
+            "execute-api",
+            Err(SigV4Error::SignatureExpired(String::new())),
+        ),
+    ] {
+        let host: [(&str, &[u8]); 1] = [("host", b"h")];
+        let req = HttpRequestParts {
+            method: "GET",
+            raw_path: "/b/k",
+            raw_query: "",
+            headers: &host,
+            body: b"",
+        };
+        let query = presign_query(
+            &req,
+            "AKIAIOSFODNN7EXAMPLE",
+            SECRET,
+            "us-east-1",
+            service,
+            signed,
+            7200,
+            None,
+        );
+        let got = check("/b/k", &query, &host, EMPTY_SHA256, an_hour_later);
+        match expected {
+            Ok(()) => assert_eq!(got, Ok(()), "{service}"),
+            Err(_) => assert!(
+                matches!(got, Err(SigV4Error::SignatureExpired(_))),
+                "{service}: {got:?}"
+            ),
+        }
+        // Past its expiry, expired for every service.
+        let late = signed + time::Duration::seconds(7201);
+        assert_eq!(
+            check("/b/k", &query, &host, EMPTY_SHA256, late),
+            Err(SigV4Error::RequestExpired)
+        );
+    }
+}
