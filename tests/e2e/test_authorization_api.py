@@ -736,3 +736,60 @@ def test_the_python_example_service_enforces_warden_for_boto3(example_service, i
     with pytest.raises(botocore.exceptions.ClientError) as e:
         s3_client(url, None).get_object(Bucket="team-bucket", Key="notes/a.txt")
     assert e.value.response["Error"]["Code"] == "AccessDenied"
+
+
+# --- the Rust client crate's example, for real ----------------------------------------------------
+
+
+def rust_example() -> str:
+    """crates/warden-authz-client's `authorize` example, built beside the warden binary under test."""
+    bin_dir = Path(os.environ.get("WARDEN_BIN", "target/debug/warden")).resolve().parent
+    exe = bin_dir / "examples" / "authorize"
+    if not exe.exists():
+        subprocess.run(
+            ["cargo", "build", "-p", "warden-authz-client", "--example", "authorize"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=dict(os.environ, CARGO_TARGET_DIR=str(bin_dir.parent)),
+            check=True,
+        )
+    return str(exe)
+
+
+def test_the_rust_client_example_asks_warden(server, iam):
+    _, svc_creds = new_service(iam)
+    user, creds = user_allowed(iam, allow("s3:GetObject", "arn:aws:s3:::rusty/*"))
+    addr = server.url.removeprefix("http://")
+
+    def run(bucket: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                rust_example(),
+                addr,
+                svc_creds.access_key_id,
+                svc_creds.secret_access_key,
+                creds.access_key_id,
+                creds.secret_access_key,
+                bucket,
+                "crab.txt",
+                ACCOUNT_ID,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    allowed = run("rusty")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert user["Arn"] in allowed.stdout and 'decision: "Allow"' in allowed.stdout
+    denied = run("other")
+    assert denied.returncode == 1, denied.stdout + denied.stderr
+    assert "because no identity-based policy allows the s3:GetObject action" in denied.stdout
+    # A service without warden:Authorize gets the call's error.
+    _, bare = new_service(iam, policy=None)
+    r = subprocess.run(
+        [rust_example(), addr, bare.access_key_id, bare.secret_access_key, creds.access_key_id, creds.secret_access_key, "rusty", "crab.txt", ACCOUNT_ID],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2 and "AccessDeniedException (400)" in r.stderr, r.stderr
