@@ -557,6 +557,10 @@ def test_errors_of_the_call_are_aws_json_errors(server, svc):
         )
     assert (e.value.code, e.value.status) == ("InvalidInput", 400)
     assert "aws:PrincipalOrgID" in e.value.message
+    # Nor as a request-wide key.
+    with pytest.raises(WardenError) as e:
+        svc.authorize(material, "s3", [get_object("photos", "a")], keys=[{"Key": "aws:PrincipalTag/team", "Values": ["x"]}])
+    assert (e.value.code, e.value.status) == ("InvalidInput", 400)
     with pytest.raises(WardenError) as e:
         svc.authorize(material, "s3", [get_object("photos", "a", ResourcePolicy="{not json")])
     assert (e.value.code, e.value.status) == ("MalformedPolicyDocument", 400)

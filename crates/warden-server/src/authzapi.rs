@@ -735,6 +735,9 @@ fn authorize(
     input: &AuthorizeInput,
     now: OffsetDateTime,
 ) -> Result<Value, ApiError> {
+    // Request-wide keys go into every decision: the same keys are forbidden as in a check.
+    warden_core::authz::external::check_service_keys(&key_values(&input.keys))
+        .map_err(call_error)?;
     let req = &input.request;
     let headers: Vec<(&str, &[u8])> = req
         .headers
