@@ -89,6 +89,12 @@ def main() -> int:
     ap.add_argument("--warden-bin", required=True)
     ap.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", "10")))
     ap.add_argument("--conns", type=int, default=32)
+    ap.add_argument("--no-policy", action="store_true", help="send the check without its bucket policy")
+    ap.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also measure sts:GetCallerIdentity (one signature) on the same server, for the machine's load",
+    )
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="warden-authz-bench-"))
@@ -144,10 +150,11 @@ def main() -> int:
                     "Action": "s3:GetObject",
                     "Resource": "arn:aws:s3:::photos/cat.jpg",
                     "ResourceAccount": ACCOUNT,
-                    "ResourcePolicy": bucket_policy,
                 }
             ],
         }
+        if not args.no_policy:
+            body["Checks"][0]["ResourcePolicy"] = bucket_policy
         data, hdrs = call(server, body, service, "Authorize")
         status, answer = send(server, data, hdrs)
         verdict = json.loads(answer)
@@ -158,6 +165,10 @@ def main() -> int:
         bench.run_wrk(server.url, script, 2, conns=args.conns)  # warm-up
         r = bench.run_wrk(server.url, script, args.duration, conns=args.conns)
         r.pop("raw", None)
+        base = None
+        if args.baseline:
+            b = bench.bench_read(server, work, "sts", {"Action": "GetCallerIdentity", "Version": "2011-06-15"}, args.duration)
+            base = {"rps": b["rps"], "p50_ms": b.get("p50_ms"), "p99_ms": b.get("p99_ms"), "non2xx": b["non2xx"]}
         load = os.getloadavg()
         result = {
             "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -168,6 +179,8 @@ def main() -> int:
             "p50_ms": r.get("p50_ms"),
             "p99_ms": r.get("p99_ms"),
             "socket_errors": r["socket_errors"],
+            "with_bucket_policy": not args.no_policy,
+            "baseline_get_caller_identity": base,
             "loadavg_after": load,
         }
         print(json.dumps(result, indent=2))
