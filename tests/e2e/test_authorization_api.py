@@ -511,6 +511,14 @@ def test_clock_skew_and_presigned_expiry(iam, svc):
     url = s3_request(creds, "GET", "/photos/a", presign=True, expires=3600, when=past)
     assert url["PayloadHash"] == "UNSIGNED-PAYLOAD"
     assert svc.authorize(url, "s3", [get_object("photos", "a")])["Decision"] == "Allow"
+    # An x-amz-* header the presigned signature does not cover is refused (S3's recorded answer).
+    smuggled = dict(url, Headers=url["Headers"] + [{"Name": "x-amz-acl", "Value": "public-read"}])
+    v = svc.authorize(smuggled, "s3", [get_object("photos", "a")])
+    assert v["Error"] == {
+        "Code": "AccessDenied",
+        "Message": "There were headers present in the request which were not signed",
+        "HttpStatus": 403,
+    }
     # After it, "Request has expired".
     expired = s3_request(creds, "GET", "/photos/a", presign=True, expires=60, when=past)
     v = svc.authorize(expired, "s3", [get_object("photos", "a")])

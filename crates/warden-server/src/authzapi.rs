@@ -600,6 +600,7 @@ fn authenticate_client(
     };
     if s3 {
         s3_scope(&auth, signing_region)?;
+        unsigned_amz_headers(http, &auth)?;
     } else {
         auth.check_scope(signing_region, signing_service)
             .map_err(|e| sigv4_failure(&e, false, auth.kind))?;
@@ -622,6 +623,32 @@ fn authenticate_client(
     )
     .map_err(|e| sigv4_failure(&e, s3, auth.kind))?;
     Ok(Some(caller))
+}
+
+/// S3 refuses a presigned request carrying an `x-amz-*` header its signature does not cover
+/// (`x-amz-content-sha256` excepted): such a header would change the request without the signer's
+/// consent. Recorded against AWS (LocalStack's S3 presigned-URL snapshots, s3-authorization.md §1.7).
+fn unsigned_amz_headers(
+    http: &HttpRequestParts<'_>,
+    auth: &sigv4::ParsedAuth,
+) -> Result<(), AuthFailure> {
+    if auth.kind != AuthKind::Presigned {
+        return Ok(());
+    }
+    let unsigned = http.headers.iter().any(|(name, _)| {
+        let lower = name.to_ascii_lowercase();
+        lower.starts_with("x-amz-")
+            && lower != "x-amz-content-sha256"
+            && !auth.signed_headers.iter().any(|h| *h == lower)
+    });
+    if unsigned {
+        return Err(failure(
+            "AccessDenied",
+            "There were headers present in the request which were not signed",
+            403,
+        ));
+    }
+    Ok(())
 }
 
 /// S3's answers for a credential scoped to another service or region.
