@@ -639,7 +639,7 @@ fn unsigned_amz_headers(
         let lower = name.to_ascii_lowercase();
         lower.starts_with("x-amz-")
             && lower != "x-amz-content-sha256"
-            && !auth.signed_headers.iter().any(|h| *h == lower)
+            && !auth.signed_headers.contains(&lower)
     });
     if unsigned {
         return Err(failure(
