@@ -805,3 +805,29 @@ def test_the_rust_client_example_asks_warden(server, iam):
         timeout=60,
     )
     assert r.returncode == 2 and "AccessDeniedException (400)" in r.stderr, r.stderr
+
+
+def test_request_keys_reach_the_decision(iam, svc):
+    # aws:RequestedRegion comes from the client's credential scope; aws:SourceIp from the service.
+    _, creds = user_allowed(
+        iam,
+        allow(
+            "s3:GetObject",
+            "arn:aws:s3:::keyed/*",
+            Condition={"StringEquals": {"aws:RequestedRegion": "us-east-1"}, "IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+        ),
+    )
+    material = s3_request(creds, "GET", "/keyed/a")
+
+    def decide(ip: str) -> str:
+        v = svc.authorize(material, "s3", [get_object("keyed", "a")], keys=[{"Key": "aws:SourceIp", "Values": [ip]}])
+        return only(v)["Decision"]
+
+    assert decide("203.0.113.7") == "Allow"
+    assert decide("198.51.100.1") == "ImplicitDeny"
+    # A region the client did not sign for.
+    _, other = user_allowed(
+        iam, allow("s3:GetObject", "arn:aws:s3:::keyed/*", Condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}})
+    )
+    v = svc.authorize(s3_request(other, "GET", "/keyed/a"), "s3", [get_object("keyed", "a")])
+    assert only(v)["Decision"] == "ImplicitDeny"

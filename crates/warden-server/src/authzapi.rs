@@ -558,7 +558,7 @@ fn uses_sigv2(http: &HttpRequestParts<'_>) -> bool {
 }
 
 /// Verifies the client's signature: `Ok(None)` for a request without any credentials (anonymous),
-/// the caller for a valid one, the service's error otherwise.
+/// the caller and its credential scope's region for a valid one, the service's error otherwise.
 fn authenticate_client(
     app: &AppState,
     http: &HttpRequestParts<'_>,
@@ -566,7 +566,7 @@ fn authenticate_client(
     signing_region: Option<&str>,
     payload_hash: &str,
     now: OffsetDateTime,
-) -> Result<Option<Caller>, AuthFailure> {
+) -> Result<Option<(Caller, String)>, AuthFailure> {
     let s3 = signing_service == "s3";
     // S3 looks at the key before the clock (s3-authorization.md §1.8); the Query API the other
     // way round, as warden's own edge does.
@@ -622,7 +622,7 @@ fn authenticate_client(
         payload_hash,
     )
     .map_err(|e| sigv4_failure(&e, s3, auth.kind))?;
-    Ok(Some(caller))
+    Ok(Some((caller, auth.scope.region)))
 }
 
 /// S3 refuses a presigned request carrying an `x-amz-*` header its signature does not cover
@@ -796,7 +796,8 @@ fn authorize(
             }))
         }
     };
-    let facts = client_facts(input, &http, now);
+    let (client, scope_region) = client.unzip();
+    let facts = client_facts(input, scope_region, now);
     let principal = match &client {
         Some(c) => principal_json(&app.warden.principal_facts(c)),
         None => json!({"Type": "Anonymous"}),
@@ -868,14 +869,11 @@ fn authorize(
 /// and the keys the service gives for the whole request (`aws:SourceIp`, `aws:SecureTransport`).
 fn client_facts(
     input: &AuthorizeInput,
-    http: &HttpRequestParts<'_>,
+    scope_region: Option<String>,
     now: OffsetDateTime,
 ) -> RequestFacts {
     let mut keys: Vec<(String, ContextValue)> = Vec::new();
-    let region = input
-        .signing_region
-        .clone()
-        .or_else(|| sigv4::parse_auth_untimed(http).ok().map(|a| a.scope.region));
+    let region = input.signing_region.clone().or(scope_region);
     if let Some(region) = region {
         keys.push(("aws:RequestedRegion".into(), ContextValue::from(region)));
     }
