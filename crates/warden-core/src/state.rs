@@ -382,12 +382,6 @@ impl Entity for SshPublicKey {
     }
 }
 
-impl Entity for StoredResourcePolicy {
-    fn store_key(&self) -> (String, String) {
-        (self.account.clone(), self.resource_arn.clone())
-    }
-}
-
 impl Entity for ServiceCredential {
     fn store_key(&self) -> (String, String) {
         (self.account.clone(), self.id.clone())
@@ -421,6 +415,12 @@ impl Entity for Organization {
             .iter_mut()
             .for_each(crate::orgs::org_policies::compile);
         Ok(())
+    }
+}
+
+impl Entity for StoredResourcePolicy {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.resource_arn.clone())
     }
 }
 
