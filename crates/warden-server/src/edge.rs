@@ -251,6 +251,10 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
             return render(Service::Iam, Err(err), &request_id);
         }
     };
+    // The authorization API has its own operations and answers (authzapi.rs).
+    if let Some(op) = crate::authzapi::target(&parts) {
+        return crate::authzapi::handle(app, parts, body, op, request_id, source_ip).await;
+    }
     let decoded = match Decoded::read(&parts, &body) {
         Ok(d) => d,
         Err(e) => {
@@ -413,10 +417,10 @@ fn process(
 }
 
 /// An authenticated request: who, from which signing scope.
-struct Authenticated {
-    caller: Caller,
-    region: String,
-    scope_service: Option<String>,
+pub(crate) struct Authenticated {
+    pub(crate) caller: Caller,
+    pub(crate) region: String,
+    pub(crate) scope_service: Option<String>,
     /// The long-term key that signed, for its last-used record.
     long_term_key: Option<String>,
 }
@@ -455,7 +459,7 @@ fn dev_caller(
     }
 }
 
-fn authenticate(
+pub(crate) fn authenticate(
     app: &AppState,
     http: &HttpRequestParts<'_>,
     now: OffsetDateTime,

@@ -15,6 +15,7 @@
 )]
 
 mod authz;
+mod authzapi;
 mod dev;
 mod edge;
 mod iam;

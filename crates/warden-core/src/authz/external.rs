@@ -6,7 +6,13 @@
 //! it: the deciding statements by name, AWS's AccessDenied text, and who the
 //! principal is.
 
-use warden_policy::{ContextValue, Decision, DecisionKind, NamedPolicy, PolicySet, PolicyType};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use parking_lot::Mutex;
+use warden_policy::{
+    ContextValue, Decision, DecisionKind, NamedPolicy, Policy, PolicySet, PolicyType,
+};
 
 use crate::authz::auth::{Caller, PrincipalKind, SessionKind};
 use crate::authz::{Ask, RequestFacts};
@@ -103,6 +109,31 @@ pub fn check_service_keys(keys: &[(String, ContextValue)]) -> Result<()> {
     Ok(())
 }
 
+/// Resource policies compiled from their text, so a service that sends the same bucket policy with
+/// every request pays for its parsing once. A compiled policy depends on its text alone, so one cache
+/// serves every `Warden`; it is bounded (emptied when full), and invalid texts are never cached.
+static COMPILED_RESOURCE_POLICIES: LazyLock<Mutex<HashMap<String, Arc<Policy>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Most resource policies kept compiled (up to 20 KB each: 5 MB at most).
+const COMPILED_RESOURCE_POLICIES_MAX: usize = 256;
+
+/// `doc` compiled as a resource-based policy, with IAM's errors.
+fn compiled_resource_policy(doc: &str) -> Result<Arc<Policy>> {
+    if let Some(p) = COMPILED_RESOURCE_POLICIES.lock().get(doc) {
+        return Ok(Arc::clone(p));
+    }
+    let policy = compile_document(doc, PolicyType::Resource)?
+        .0
+        .ok_or_else(|| CoreError::Internal("resource policy".to_string()))?;
+    let mut cache = COMPILED_RESOURCE_POLICIES.lock();
+    if cache.len() >= COMPILED_RESOURCE_POLICIES_MAX {
+        cache.clear();
+    }
+    cache.insert(doc.to_string(), Arc::clone(&policy));
+    Ok(policy)
+}
+
 /// Who a request's principal is, for the service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrincipalFacts {
@@ -159,10 +190,7 @@ impl Warden {
             .resource_policy
             .as_deref()
             .map(|doc| {
-                compile_document(doc, PolicyType::Resource).and_then(|c| {
-                    c.0.map(|p| NamedPolicy::new("resource policy", p))
-                        .ok_or_else(|| CoreError::Internal("resource policy".to_string()))
-                })
+                compiled_resource_policy(doc).map(|p| NamedPolicy::new("resource policy", p))
             })
             .transpose()?;
         if let Some(c) = caller {
@@ -441,6 +469,23 @@ mod tests {
             ContextValue::from("home/".to_string()),
         )];
         assert!(w.decide_for_service(Some(&alice), &check, &facts()).is_ok());
+    }
+
+    #[test]
+    fn resource_policies_are_compiled_once_per_text() {
+        let doc =
+            doc(r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}"#);
+        let a = compiled_resource_policy(&doc).unwrap();
+        let b = compiled_resource_policy(&doc).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        // Invalid texts are refused every time, never cached.
+        for _ in 0..2 {
+            assert!(matches!(
+                compiled_resource_policy("{"),
+                Err(CoreError::MalformedPolicyDocument(_))
+            ));
+        }
+        assert!(!COMPILED_RESOURCE_POLICIES.lock().contains_key("{"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod external;
 pub mod messages;
 pub mod simulate;
+pub mod stored_policies;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};

@@ -1,5 +1,6 @@
-//! The canonical request of SigV4, byte for byte as AWS specifies it for
-//! services other than S3 (IAM, STS, Organizations).
+//! The canonical request of SigV4, byte for byte as AWS specifies it: the
+//! generic rules (IAM, STS, Organizations, warden's authorization API) and
+//! S3's exception for the canonical URI ([`UriRule`]).
 
 use sha2::{Digest, Sha256};
 
@@ -24,6 +25,42 @@ pub(crate) fn uri_encode_into(out: &mut Vec<u8>, input: &[u8]) {
             out.push(HEX_UPPER[usize::from(b >> 4)]);
             out.push(HEX_UPPER[usize::from(b & 0x0f)]);
         }
+    }
+}
+
+/// How the canonical URI is formed from the path as sent. AWS's generic
+/// rule normalizes and encodes the path again; S3 signs the path exactly as
+/// sent, so that keys such as `a//b` or `x/../y` stay distinct objects
+/// (botocore's `S3SigV4Auth._normalize_url_path` returns the path unchanged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UriRule {
+    /// Every service but S3: dot segments and empty segments removed, each
+    /// segment URI-encoded once more.
+    Normalized,
+    /// S3: the raw path as received, byte for byte (`/` when empty).
+    AsSent,
+}
+
+impl UriRule {
+    /// The rule of the service named in the credential scope. The scope
+    /// decides because it is what the signer signed for: a request signed for
+    /// `s3` was canonicalized by S3's rule whatever endpoint received it.
+    #[must_use]
+    pub fn for_service(service: &str) -> UriRule {
+        if service == "s3" {
+            UriRule::AsSent
+        } else {
+            UriRule::Normalized
+        }
+    }
+}
+
+/// The canonical URI of `raw_path` under `rule`.
+pub(crate) fn canonical_uri_with(out: &mut Vec<u8>, raw_path: &str, rule: UriRule) {
+    match rule {
+        UriRule::Normalized => canonical_uri_into(out, raw_path),
+        UriRule::AsSent if raw_path.is_empty() => out.push(b'/'),
+        UriRule::AsSent => out.extend_from_slice(raw_path.as_bytes()),
     }
 }
 
@@ -155,10 +192,11 @@ pub(crate) fn canonical_request_into(
     signed_headers: &[String],
     query_skip: Option<&str>,
     payload_hash_hex: &[u8],
+    uri_rule: UriRule,
 ) {
     out.extend_from_slice(req.method.as_bytes());
     out.push(b'\n');
-    canonical_uri_into(out, req.raw_path);
+    canonical_uri_with(out, req.raw_path, uri_rule);
     out.push(b'\n');
     canonical_query_into(out, req.raw_query, query_skip);
     out.push(b'\n');
@@ -227,6 +265,45 @@ mod tests {
         assert_eq!(uri("/example space/"), "/example%20space/");
         // Already-encoded wire path is encoded again for non-S3 services.
         assert_eq!(uri("/%E1%88%B4"), "/%25E1%2588%25B4");
+    }
+
+    fn s3_uri(p: &str) -> String {
+        let mut v = Vec::new();
+        canonical_uri_with(&mut v, p, UriRule::for_service("s3"));
+        String::from_utf8(v).unwrap_or_default()
+    }
+
+    #[test]
+    fn s3_signs_the_path_as_sent() {
+        // S3 keys with empty and dot segments are distinct objects: nothing is removed.
+        assert_eq!(s3_uri("/b/a//x"), "/b/a//x");
+        assert_eq!(s3_uri("/b/x/."), "/b/x/.");
+        assert_eq!(s3_uri("/b/bar/../foo.txt"), "/b/bar/../foo.txt");
+        // Encoded once by the client, not again: `%2F` inside a key stays `%2F`.
+        assert_eq!(s3_uri("/b/a%2Fb%20c"), "/b/a%2Fb%20c");
+        assert_eq!(s3_uri(""), "/");
+        // The same paths under the generic rule, for contrast.
+        assert_eq!(uri("/b/a//x"), "/b/a/x");
+        assert_eq!(uri("/b/a%2Fb%20c"), "/b/a%252Fb%2520c");
+    }
+
+    #[test]
+    fn the_scope_service_chooses_the_rule() {
+        assert_eq!(UriRule::for_service("s3"), UriRule::AsSent);
+        for service in [
+            "iam",
+            "sts",
+            "organizations",
+            "warden",
+            "s3-object-lambda",
+            "S3",
+        ] {
+            assert_eq!(
+                UriRule::for_service(service),
+                UriRule::Normalized,
+                "{service}"
+            );
+        }
     }
 
     #[test]

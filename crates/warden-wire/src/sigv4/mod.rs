@@ -40,8 +40,10 @@
 //! listed once per value. With `http::HeaderMap`:
 //! `map.iter().map(|(k, v)| (k.as_str(), v.as_bytes())).collect::<Vec<_>>()`.
 //!
-//! Canonicalization follows AWS for non-S3 services: the path is normalized
-//! and its (already percent-encoded) wire form encoded once more, query
+//! Canonicalization follows AWS: for every service but S3 the path is normalized
+//! and its (already percent-encoded) wire form encoded once more; for S3 (the
+//! credential scope's service decides, [`UriRule::for_service`]) the path is
+//! signed exactly as sent. Query
 //! parameters are decoded, re-encoded and sorted, header values trimmed with
 //! inner runs of spaces folded, repeated headers joined with commas. Tested
 //! against AWS's SigV4 test suite in `tests/sigv4_suite.rs`.
@@ -55,6 +57,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
+pub use canonical::UriRule;
 pub use error::{SigV4Error, SIGNATURE_DOES_NOT_MATCH_MESSAGE};
 pub use key_cache::{derive_signing_key, SigningKeyCache, DEFAULT_SIGNING_KEY_CACHE_CAPACITY};
 pub use parse::{
@@ -106,7 +109,14 @@ fn compute_signature(
     let mut creq = Vec::with_capacity(
         256 + req.raw_path.len() + req.raw_query.len() + 64 * signed_headers.len(),
     );
-    canonical::canonical_request_into(&mut creq, req, signed_headers, query_skip, payload_hash_hex);
+    canonical::canonical_request_into(
+        &mut creq,
+        req,
+        signed_headers,
+        query_skip,
+        payload_hash_hex,
+        UriRule::for_service(&scope.service),
+    );
     let creq_hash = canonical::sha256_hex(&creq);
     let mut sts = Vec::with_capacity(200);
     sts.extend_from_slice(ALGORITHM.as_bytes());

@@ -29,6 +29,9 @@ pub enum Service {
     Sts,
     /// AWS Organizations (`organizations:`).
     Organizations,
+    /// warden's own authorization API (`warden:`), for the services that ask warden
+    /// (`tools/action-table/warden-actions.json`, `docs/authorization-api.md`).
+    Warden,
 }
 
 impl Service {
@@ -38,6 +41,7 @@ impl Service {
             Service::Iam => "iam",
             Service::Sts => "sts",
             Service::Organizations => "organizations",
+            Service::Warden => "warden",
         }
     }
 
@@ -49,6 +53,8 @@ impl Service {
             Some(Service::Sts)
         } else if prefix.eq_ignore_ascii_case("organizations") {
             Some(Service::Organizations)
+        } else if prefix.eq_ignore_ascii_case("warden") {
+            Some(Service::Warden)
         } else {
             None
         }

@@ -10,7 +10,8 @@
 use super::*;
 
 /// The table: one row per operation of the IAM, STS and Organizations
-/// models, sorted by service (in `Service` order) then operation.
+/// models, then warden's own actions (`warden-actions.json`), sorted by
+/// service (in `Service` order) then operation.
 pub(super) static TABLE: &[ActionSpec] = &[
     ActionSpec {
         service: Service::Iam,
@@ -4991,6 +4992,67 @@ pub(super) static TABLE: &[ActionSpec] = &[
         in_reference: true,
         denial_form: DenialForm::Arn,
     },
+    ActionSpec {
+        service: Service::Warden,
+        operation: "Authorize",
+        action: "warden:Authorize",
+        access_level: AccessLevel::Read,
+        resource_type: Some("resource"),
+        resource: ResourceSpec::ArnParam { param: "Resource" },
+        resource_tag_keys: &[],
+        request_keys: &[RequestKey {
+            key: "warden:RequestedAction",
+            source: KeySource::Param("Action"),
+        }],
+        implied_actions: &[],
+        in_reference: false,
+        denial_form: DenialForm::Arn,
+    },
+    ActionSpec {
+        service: Service::Warden,
+        operation: "DeleteResourcePolicy",
+        action: "warden:DeleteResourcePolicy",
+        access_level: AccessLevel::PermissionsManagement,
+        resource_type: Some("resource"),
+        resource: ResourceSpec::ArnParam {
+            param: "ResourceArn",
+        },
+        resource_tag_keys: &[],
+        request_keys: &[],
+        implied_actions: &[],
+        in_reference: false,
+        denial_form: DenialForm::Arn,
+    },
+    ActionSpec {
+        service: Service::Warden,
+        operation: "GetResourcePolicy",
+        action: "warden:GetResourcePolicy",
+        access_level: AccessLevel::Read,
+        resource_type: Some("resource"),
+        resource: ResourceSpec::ArnParam {
+            param: "ResourceArn",
+        },
+        resource_tag_keys: &[],
+        request_keys: &[],
+        implied_actions: &[],
+        in_reference: false,
+        denial_form: DenialForm::Arn,
+    },
+    ActionSpec {
+        service: Service::Warden,
+        operation: "PutResourcePolicy",
+        action: "warden:PutResourcePolicy",
+        access_level: AccessLevel::PermissionsManagement,
+        resource_type: Some("resource"),
+        resource: ResourceSpec::ArnParam {
+            param: "ResourceArn",
+        },
+        resource_tag_keys: &[],
+        request_keys: &[],
+        implied_actions: &[],
+        in_reference: false,
+        denial_form: DenialForm::Arn,
+    },
 ];
 
 /// Each operation's input members, for the test that every key source
@@ -5867,4 +5929,11 @@ pub(super) static INPUT_MEMBERS: &[(&str, &[&str])] = &[
         "organizations:UpdateResponsibilityTransfer",
         &["Id", "Name"],
     ),
+    (
+        "warden:Authorize",
+        &["Action", "Resource", "ResourceAccount"],
+    ),
+    ("warden:DeleteResourcePolicy", &["ResourceArn"]),
+    ("warden:GetResourcePolicy", &["ResourceArn"]),
+    ("warden:PutResourcePolicy", &["ResourceArn", "Policy"]),
 ];

@@ -1,0 +1,936 @@
+//! The authorization API (`docs/authorization-api.md`): services that accept
+//! SigV4-signed requests hand warden their client's request material and
+//! the checks they need, and warden answers who signed and whether each
+//! check is allowed, with the same evaluation as its own API.
+//!
+//! AWS JSON 1.1 on warden's listener: `POST /`, `X-Amz-Target:
+//! WardenAuthorization.<Operation>`, signed by the calling service with the
+//! credential scope's service `warden`. The calling service is authorized by
+//! the action table's `warden` rows (never here by hand). A client's bad
+//! signature is a verdict (HTTP 200, `Authenticated: false` with the error the
+//! service should return), never an error of the call.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use warden_core::auth::Caller;
+use warden_core::authz::external::{PrincipalFacts, ServiceCheck, ServiceDecision};
+use warden_core::authz::RequestFacts;
+use warden_core::{access, actions, CoreError};
+use warden_policy::{ContextValue, DecisionKind};
+use warden_wire::sigv4::{self, AuthKind, HttpRequestParts, SigV4Error};
+use warden_wire::{ApiError, ErrorCode, Service};
+
+use crate::authz::request_facts;
+use crate::mapping::api_error_in;
+use crate::AppState;
+
+/// The `X-Amz-Target` prefix of the API's operations.
+pub const TARGET_PREFIX: &str = "WardenAuthorization";
+
+/// The credential scope's service the calling service signs for.
+const SCOPE_SERVICE: &str = "warden";
+
+/// Most checks one Authorize call may carry (our limit: one client request rarely needs more than a
+/// few; a copy needs two).
+const MAX_CHECKS: usize = 100;
+
+/// Most headers of a client request (our limit, to bound the work one call can ask for).
+const MAX_HEADERS: usize = 200;
+
+/// The API's operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    Authorize,
+    PutResourcePolicy,
+    GetResourcePolicy,
+    DeleteResourcePolicy,
+}
+
+impl Operation {
+    fn name(self) -> &'static str {
+        match self {
+            Operation::Authorize => "Authorize",
+            Operation::PutResourcePolicy => "PutResourcePolicy",
+            Operation::GetResourcePolicy => "GetResourcePolicy",
+            Operation::DeleteResourcePolicy => "DeleteResourcePolicy",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Operation> {
+        [
+            Operation::Authorize,
+            Operation::PutResourcePolicy,
+            Operation::GetResourcePolicy,
+            Operation::DeleteResourcePolicy,
+        ]
+        .into_iter()
+        .find(|op| op.name() == name)
+    }
+
+    /// Whether the call runs on the async workers: only writes wait for the disk.
+    fn runs_inline(self) -> bool {
+        matches!(self, Operation::Authorize | Operation::GetResourcePolicy)
+    }
+}
+
+/// The operation name of a request to this API, if its target names one (known or not).
+pub(crate) fn target(parts: &Parts) -> Option<String> {
+    let target = parts.headers.get("x-amz-target")?.to_str().ok()?;
+    target
+        .strip_prefix(TARGET_PREFIX)?
+        .strip_prefix('.')
+        .map(str::to_string)
+}
+
+/// Answers one call of the API (the edge has read the body).
+pub(crate) async fn handle(
+    app: Arc<AppState>,
+    parts: Parts,
+    body: axum::body::Bytes,
+    name: String,
+    request_id: String,
+    source_ip: Option<IpAddr>,
+) -> Response {
+    let Some(op) = Operation::from_name(&name) else {
+        return render(
+            Err(ApiError::new(
+                ErrorCode::UnknownOperationException,
+                format!("The operation {name} is not known."),
+            )),
+            &request_id,
+        );
+    };
+    let result = if op.runs_inline() {
+        call(&app, &parts, &body, op, source_ip)
+    } else {
+        let app2 = app.clone();
+        tokio::task::spawn_blocking(move || call(&app2, &parts, &body, op, source_ip))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "authorization API task failed");
+                Err(ApiError::new(
+                    ErrorCode::ServiceFailure,
+                    "An internal error occurred.",
+                ))
+            })
+    };
+    let status = result.as_ref().map_or_else(ApiError::status, |_| 200);
+    tracing::info!(
+        request_id,
+        action = op.name(),
+        status,
+        "authorization API request"
+    );
+    render(result.map(|v| v.to_string()), &request_id)
+}
+
+fn render(result: Result<String, ApiError>, request_id: &str) -> Response {
+    let (status, body) = match result {
+        Ok(body) => (StatusCode::OK, body),
+        Err(e) => (
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            String::from_utf8_lossy(&e.to_json()).into_owned(),
+        ),
+    };
+    let mut resp = (
+        status,
+        [("content-type", "application/x-amz-json-1.1")],
+        body,
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+/// A domain error of the call as this JSON API names it (`AccessDeniedException` for a refusal).
+fn call_error(e: CoreError) -> ApiError {
+    api_error_in(Service::Organizations, e)
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
+    let body: &[u8] = if body.is_empty() { b"{}" } else { body };
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::SerializationException,
+            format!("The request body is not valid for this operation: {e}"),
+        )
+    })
+}
+
+/// Authenticates the calling service, authorizes it from the action table and runs the operation.
+fn call(
+    app: &AppState,
+    parts: &Parts,
+    body: &[u8],
+    op: Operation,
+    source_ip: Option<IpAddr>,
+) -> Result<Value, ApiError> {
+    let headers: Vec<(&str, &[u8])> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_bytes()))
+        .collect();
+    let http = HttpRequestParts {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+        body,
+    };
+    let now = OffsetDateTime::now_utc();
+    let who = crate::edge::authenticate(app, &http, now)?;
+    if let Some(service) = who.scope_service.as_deref().filter(|s| *s != SCOPE_SERVICE) {
+        // AWS's wording for a request signed for another service (edge.rs).
+        return Err(SigV4Error::ScopeMismatch(format!(
+            "Credential should be scoped to correct service: '{SCOPE_SERVICE}', not '{service}'. "
+        ))
+        .api_error());
+    }
+    let facts = request_facts(&who.region, parts, source_ip, now.unix_timestamp());
+    let service = who.caller;
+    match op {
+        Operation::Authorize => {
+            let input: AuthorizeInput = parse(body)?;
+            input.validate()?;
+            for check in &input.checks {
+                let mut params = vec![
+                    ("Action", check.action.clone()),
+                    ("Resource", check.resource.clone()),
+                ];
+                if let Some(a) = &check.resource_account {
+                    params.push(("ResourceAccount", a.clone()));
+                }
+                authorize_service(app, &service, op, &params, &facts)?;
+            }
+            authorize(app, &service, &input, now)
+        }
+        Operation::PutResourcePolicy => {
+            let input: PutPolicyInput = parse(body)?;
+            authorize_service(
+                app,
+                &service,
+                op,
+                &[
+                    ("ResourceArn", input.resource_arn.clone()),
+                    ("Policy", input.policy.clone()),
+                ],
+                &facts,
+            )?;
+            app.warden
+                .iam(&service.account)
+                .put_resource_policy(&input.resource_arn, &input.policy)
+                .map_err(call_error)?;
+            Ok(json!({}))
+        }
+        Operation::GetResourcePolicy => {
+            let input: PolicyArnInput = parse(body)?;
+            authorize_service(
+                app,
+                &service,
+                op,
+                &[("ResourceArn", input.resource_arn.clone())],
+                &facts,
+            )?;
+            let stored = app
+                .warden
+                .iam(&service.account)
+                .resource_policy(&input.resource_arn)
+                .map_err(call_error)?;
+            Ok(json!({
+                "ResourceArn": stored.resource_arn,
+                "Policy": stored.document,
+                "LastUpdated": stored.updated,
+            }))
+        }
+        Operation::DeleteResourcePolicy => {
+            let input: PolicyArnInput = parse(body)?;
+            authorize_service(
+                app,
+                &service,
+                op,
+                &[("ResourceArn", input.resource_arn.clone())],
+                &facts,
+            )?;
+            app.warden
+                .iam(&service.account)
+                .delete_resource_policy(&input.resource_arn)
+                .map_err(call_error)?;
+            Ok(json!({}))
+        }
+    }
+}
+
+/// Decides the operation's row of the action table for the calling service: the one
+/// authorization path of warden's own API.
+fn authorize_service(
+    app: &AppState,
+    service: &Caller,
+    op: Operation,
+    params: &[(&str, String)],
+    facts: &RequestFacts,
+) -> Result<(), ApiError> {
+    let spec = actions::spec(SCOPE_SERVICE, op.name())
+        .ok_or_else(|| ApiError::new(ErrorCode::ServiceFailure, "An internal error occurred."))?;
+    let lookup = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let checks = access::checks(&app.warden.read(), service, spec, &lookup);
+    app.warden
+        .authorize_checks(service, &checks, facts)
+        .map_err(call_error)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire shapes (docs/authorization-api.schema.json). Unknown members are refused: a misspelled
+// `ResourcePolicy` must not silently decide without the policy.
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct AuthorizeInput {
+    request: ClientRequest,
+    signing_service: String,
+    #[serde(default)]
+    signing_region: Option<String>,
+    #[serde(default)]
+    keys: Vec<KeyInput>,
+    checks: Vec<CheckInput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct ClientRequest {
+    method: String,
+    path: String,
+    #[serde(default)]
+    query: String,
+    headers: Vec<HeaderInput>,
+    payload_hash: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct HeaderInput {
+    name: String,
+    value: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct KeyInput {
+    key: String,
+    values: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct CheckInput {
+    action: String,
+    resource: String,
+    #[serde(default)]
+    resource_account: Option<String>,
+    #[serde(default)]
+    keys: Vec<KeyInput>,
+    #[serde(default)]
+    resource_policy: Option<String>,
+    #[serde(default)]
+    resource_policy_arn: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct PutPolicyInput {
+    resource_arn: String,
+    policy: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct PolicyArnInput {
+    resource_arn: String,
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidInput, message)
+}
+
+/// The payload hashes SigV4 signers use: hex SHA-256, or one of S3's markers
+/// (`docs/authorization-api.md`; S3's list from its `x-amz-content-sha256` error text).
+fn valid_payload_hash(hash: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "UNSIGNED-PAYLOAD",
+        "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
+        "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER",
+    ];
+    MARKERS.contains(&hash)
+        || (hash.len() == 64
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
+impl AuthorizeInput {
+    fn validate(&self) -> Result<(), ApiError> {
+        if self.checks.is_empty() || self.checks.len() > MAX_CHECKS {
+            return Err(invalid(format!(
+                "Checks must hold 1 to {MAX_CHECKS} checks."
+            )));
+        }
+        if self.request.headers.len() > MAX_HEADERS {
+            return Err(invalid(format!(
+                "Request.Headers must hold at most {MAX_HEADERS} headers."
+            )));
+        }
+        if self.signing_service.is_empty() {
+            return Err(invalid("SigningService must not be empty."));
+        }
+        let method = &self.request.method;
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(invalid(
+                "Request.Method must be an upper-case HTTP method, e.g. GET.",
+            ));
+        }
+        if !self.request.path.starts_with('/') {
+            return Err(invalid(
+                "Request.Path must be the request's path as received, starting with /.",
+            ));
+        }
+        if !valid_payload_hash(&self.request.payload_hash) {
+            return Err(invalid(
+                "Request.PayloadHash must be a lower-case hex SHA-256, UNSIGNED-PAYLOAD or one of S3's STREAMING- markers.",
+            ));
+        }
+        for check in &self.checks {
+            let (service, action) = check.action.split_once(':').unwrap_or(("", ""));
+            if service.is_empty() || action.is_empty() || check.action.contains('*') {
+                return Err(invalid(format!(
+                    "Action {} is not a service:Action name.",
+                    check.action
+                )));
+            }
+            if check.resource.is_empty() {
+                return Err(invalid("Resource must not be empty."));
+            }
+            if check.resource_policy.is_some() && check.resource_policy_arn.is_some() {
+                return Err(invalid(
+                    "A check carries either ResourcePolicy or ResourcePolicyArn, not both.",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn key_values(keys: &[KeyInput]) -> Vec<(String, ContextValue)> {
+    keys.iter()
+        .map(|k| {
+            let value = match k.values.as_slice() {
+                [one] => ContextValue::from(one.clone()),
+                _ => ContextValue::from(k.values.clone()),
+            };
+            (k.key.clone(), value)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorize.
+
+/// Why a client's request is not authenticated, as the service should answer it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AuthFailure {
+    code: &'static str,
+    message: String,
+    status: u16,
+}
+
+fn failure(code: &'static str, message: impl Into<String>, status: u16) -> AuthFailure {
+    AuthFailure {
+        code,
+        message: message.into(),
+        status,
+    }
+}
+
+/// S3's text for a bad signature (recorded against AWS: LocalStack's S3 snapshots,
+/// `/work/shared/reference/s3-authorization.md` §7), which differs from IAM's.
+const S3_SIGNATURE_DOES_NOT_MATCH: &str = "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
+
+/// A SigV4 failure as the signing service answers it: S3's codes for `s3`, the Query API's
+/// (IAM, STS: the codes warden's own API answers) otherwise.
+fn sigv4_failure(e: &SigV4Error, s3: bool, kind: AuthKind) -> AuthFailure {
+    if !s3 {
+        return failure(e.code().as_str(), e.message(), e.http_status());
+    }
+    // S3's codes and texts: s3-authorization.md §1.7 and §1.8 (statuses from the S3 model's
+    // error table; texts recorded or quoted there).
+    let malformed = match kind {
+        AuthKind::Header => "AuthorizationHeaderMalformed",
+        AuthKind::Presigned => "AuthorizationQueryParametersError",
+    };
+    match e {
+        SigV4Error::SignatureDoesNotMatch => {
+            failure("SignatureDoesNotMatch", S3_SIGNATURE_DOES_NOT_MATCH, 403)
+        }
+        SigV4Error::SignatureExpired(_) => failure(
+            "RequestTimeTooSkewed",
+            "The difference between the request time and the current time is too large.",
+            403,
+        ),
+        SigV4Error::RequestExpired => failure("AccessDenied", "Request has expired", 403),
+        SigV4Error::InvalidClientTokenId => failure(
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+            403,
+        ),
+        SigV4Error::IncompleteSignature(m) | SigV4Error::ScopeMismatch(m) => {
+            failure(malformed, m.clone(), 400)
+        }
+        SigV4Error::MissingAuthenticationToken => failure("AccessDenied", "Access Denied", 403),
+    }
+}
+
+/// A failure of the key or token lookup, as the signing service answers it.
+fn credential_failure(e: CoreError, s3: bool, with_token: bool) -> AuthFailure {
+    if s3 {
+        return match e {
+            // S3's texts: real bodies quoted in s3-authorization.md §1.8.
+            CoreError::ExpiredToken => {
+                failure("ExpiredToken", "The provided token has expired.", 400)
+            }
+            _ if with_token => failure(
+                "InvalidToken",
+                "The provided token is malformed or otherwise invalid.",
+                400,
+            ),
+            _ => failure(
+                "InvalidAccessKeyId",
+                "The AWS Access Key Id you provided does not exist in our records.",
+                403,
+            ),
+        };
+    }
+    let e = api_error_in(Service::Iam, e);
+    let status = e.status();
+    failure(e.code.as_str(), e.message, status)
+}
+
+/// The kind of auth a request attempts, for naming a parse failure: header unless only the query
+/// carries SigV4.
+fn attempted_kind(http: &HttpRequestParts<'_>) -> AuthKind {
+    let header = http
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+    if !header && http.raw_query.contains("X-Amz-") {
+        AuthKind::Presigned
+    } else {
+        AuthKind::Header
+    }
+}
+
+/// Whether a request carries Signature Version 2 credentials (`AWSAccessKeyId` and `Signature` in
+/// the query, or an `Authorization: AWS ...` header), which `parse_auth` does not read.
+fn uses_sigv2(http: &HttpRequestParts<'_>) -> bool {
+    let header = http
+        .headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("authorization") && v.starts_with(b"AWS "));
+    let mut names = http
+        .raw_query
+        .split('&')
+        .map(|p| p.split_once('=').map_or(p, |(n, _)| n));
+    header || names.any(|n| n == "AWSAccessKeyId" || n == "Signature")
+}
+
+/// Verifies the client's signature: `Ok(None)` for a request without any credentials (anonymous),
+/// the caller and its credential scope's region for a valid one, the service's error otherwise.
+fn authenticate_client(
+    app: &AppState,
+    http: &HttpRequestParts<'_>,
+    signing_service: &str,
+    signing_region: Option<&str>,
+    payload_hash: &str,
+    now: OffsetDateTime,
+) -> Result<Option<(Caller, String)>, AuthFailure> {
+    let s3 = signing_service == "s3";
+    // S3 looks at the key before the clock (s3-authorization.md §1.8); the Query API the other
+    // way round, as warden's own edge does.
+    let parsed = if s3 {
+        sigv4::parse_auth_untimed(http)
+    } else {
+        sigv4::parse_auth(http, now)
+    };
+    let auth = match parsed {
+        Ok(auth) => auth,
+        // Signature Version 2 is not "no credentials": refused, never taken for anonymous.
+        Err(SigV4Error::MissingAuthenticationToken) if uses_sigv2(http) => {
+            return Err(if s3 {
+                // S3's text for a refused SigV2 request (a pasted S3 body, s3-authorization.md §1.1).
+                failure(
+                    "InvalidRequest",
+                    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+                    400,
+                )
+            } else {
+                // Our wording: the Query API's code for an unusable signature.
+                failure(
+                    "IncompleteSignature",
+                    "Signature Version 2 is not supported; sign with AWS4-HMAC-SHA256.",
+                    400,
+                )
+            });
+        }
+        Err(SigV4Error::MissingAuthenticationToken) => return Ok(None),
+        Err(e) => return Err(sigv4_failure(&e, s3, attempted_kind(http))),
+    };
+    if s3 {
+        s3_scope(&auth, signing_region)?;
+        unsigned_amz_headers(http, &auth)?;
+    } else {
+        auth.check_scope(signing_region, signing_service)
+            .map_err(|e| sigv4_failure(&e, false, auth.kind))?;
+    }
+    let (secret, caller) = app
+        .warden
+        .credentials_for(
+            &auth.access_key_id,
+            auth.security_token.as_deref(),
+            now.unix_timestamp(),
+        )
+        .map_err(|e| credential_failure(e, s3, auth.security_token.is_some()))?;
+    sigv4::verify_with_payload_hash(
+        http,
+        &auth,
+        secret.expose(),
+        &app.signing_keys,
+        now,
+        payload_hash,
+    )
+    .map_err(|e| sigv4_failure(&e, s3, auth.kind))?;
+    Ok(Some((caller, auth.scope.region)))
+}
+
+/// S3 refuses a presigned request carrying an `x-amz-*` header its signature does not cover
+/// (`x-amz-content-sha256` excepted): such a header would change the request without the signer's
+/// consent. Recorded against AWS (LocalStack's S3 presigned-URL snapshots, s3-authorization.md §1.7).
+fn unsigned_amz_headers(
+    http: &HttpRequestParts<'_>,
+    auth: &sigv4::ParsedAuth,
+) -> Result<(), AuthFailure> {
+    if auth.kind != AuthKind::Presigned {
+        return Ok(());
+    }
+    let unsigned = http.headers.iter().any(|(name, _)| {
+        let lower = name.to_ascii_lowercase();
+        lower.starts_with("x-amz-")
+            && lower != "x-amz-content-sha256"
+            && !auth.signed_headers.contains(&lower)
+    });
+    if unsigned {
+        return Err(failure(
+            "AccessDenied",
+            "There were headers present in the request which were not signed",
+            403,
+        ));
+    }
+    Ok(())
+}
+
+/// S3's answers for a credential scoped to another service or region.
+fn s3_scope(auth: &sigv4::ParsedAuth, region: Option<&str>) -> Result<(), AuthFailure> {
+    let (code, lead) = match auth.kind {
+        AuthKind::Header => (
+            "AuthorizationHeaderMalformed",
+            "The authorization header is malformed;",
+        ),
+        AuthKind::Presigned => (
+            "AuthorizationQueryParametersError",
+            "Error parsing the X-Amz-Credential parameter;",
+        ),
+    };
+    if auth.scope.service != "s3" {
+        // versitygw's wording (s3-authorization.md §1.8, unverified against AWS).
+        return Err(failure(
+            code,
+            format!(
+                "{lead} incorrect service \"{}\". This endpoint belongs to \"s3\".",
+                auth.scope.service
+            ),
+            400,
+        ));
+    }
+    if let Some(region) = region.filter(|r| *r != auth.scope.region) {
+        // Recorded against AWS for the header form (s3-authorization.md §1.8).
+        return Err(failure(
+            code,
+            format!(
+                "{lead} the region '{}' is wrong; expecting '{region}'",
+                auth.scope.region
+            ),
+            400,
+        ));
+    }
+    Ok(())
+}
+
+fn principal_json(p: &PrincipalFacts) -> Value {
+    let tags: Vec<Value> = p
+        .tags
+        .iter()
+        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .collect();
+    let mut out = json!({
+        "Type": p.kind,
+        "Account": p.account,
+        "Arn": p.arn,
+        "UserId": p.user_id,
+        "AccessKeyId": p.access_key_id,
+        "Tags": tags,
+    });
+    if let (Some(s), Some(map)) = (&p.session, out.as_object_mut()) {
+        let mut session = json!({
+            "MfaAuthenticated": s.mfa_authenticated,
+            "IssuedAt": s.issued,
+            "Expiration": s.expires,
+        });
+        if let Some(m) = session.as_object_mut() {
+            if let Some(t) = s.mfa_auth_time {
+                m.insert("MfaAuthTime".into(), t.into());
+            }
+            if let Some(id) = &s.source_identity {
+                m.insert("SourceIdentity".into(), id.clone().into());
+            }
+        }
+        map.insert("Session".into(), session);
+    }
+    out
+}
+
+fn decision_json(check: &CheckInput, d: &ServiceDecision, policy_source: &str) -> Value {
+    let statements: Vec<Value> = d
+        .statements
+        .iter()
+        .map(|s| {
+            let mut v = json!({
+                "PolicyType": s.policy_type,
+                "PolicyName": s.policy_name,
+                "StatementIndex": s.statement_index,
+                "Effect": s.effect,
+            });
+            if let (Some(sid), Some(m)) = (&s.sid, v.as_object_mut()) {
+                m.insert("Sid".into(), sid.clone().into());
+            }
+            v
+        })
+        .collect();
+    let mut v = json!({
+        "Action": check.action,
+        "Resource": check.resource,
+        "Decision": d.kind.as_str(),
+        "ResourcePolicySource": policy_source,
+        "Statements": statements,
+    });
+    if let Some(m) = v.as_object_mut() {
+        if let Some(by) = d.decided_by {
+            m.insert("DecidedBy".into(), by.into());
+        }
+        if let Some(text) = &d.access_denied_message {
+            m.insert("AccessDeniedMessage".into(), text.clone().into());
+        }
+    }
+    v
+}
+
+fn authorize(
+    app: &AppState,
+    service: &Caller,
+    input: &AuthorizeInput,
+    now: OffsetDateTime,
+) -> Result<Value, ApiError> {
+    // Request-wide keys go into every decision: the same keys are forbidden as in a check.
+    warden_core::authz::external::check_service_keys(&key_values(&input.keys))
+        .map_err(call_error)?;
+    let req = &input.request;
+    let headers: Vec<(&str, &[u8])> = req
+        .headers
+        .iter()
+        .map(|h| (h.name.as_str(), h.value.as_bytes()))
+        .collect();
+    let http = HttpRequestParts {
+        method: &req.method,
+        raw_path: &req.path,
+        raw_query: &req.query,
+        headers: &headers,
+        body: b"",
+    };
+    let client = match authenticate_client(
+        app,
+        &http,
+        &input.signing_service,
+        input.signing_region.as_deref(),
+        &req.payload_hash,
+        now,
+    ) {
+        Ok(client) => client,
+        Err(f) => {
+            return Ok(json!({
+                "Authenticated": false,
+                "Error": {"Code": f.code, "Message": f.message, "HttpStatus": f.status},
+                "Decision": "ImplicitDeny",
+                "Results": [],
+            }))
+        }
+    };
+    let (client, scope_region) = client.unzip();
+    let facts = client_facts(input, scope_region, now);
+    let principal = match &client {
+        Some(c) => principal_json(&app.warden.principal_facts(c)),
+        None => json!({"Type": "Anonymous"}),
+    };
+    let stored = app.warden.iam(&service.account);
+    let mut overall = DecisionKind::Allow;
+    let mut results = Vec::with_capacity(input.checks.len());
+    for check in &input.checks {
+        let (policy, source) = match &check.resource_policy {
+            Some(doc) => (Some(doc.clone()), "Request"),
+            None => {
+                let arn = check
+                    .resource_policy_arn
+                    .as_deref()
+                    .unwrap_or(&check.resource);
+                match stored.stored_resource_policy(arn) {
+                    Some(p) => (Some(p.document), "Stored"),
+                    None => (None, "None"),
+                }
+            }
+        };
+        let ask = ServiceCheck {
+            action: check.action.clone(),
+            resource: check.resource.clone(),
+            resource_account: check.resource_account.clone(),
+            keys: key_values(&check.keys),
+            resource_policy: policy,
+        };
+        let decision = match app.warden.decide_for_service(client.as_ref(), &ask, &facts) {
+            Ok(d) => d,
+            // Refusals the engine gives before evaluating (a federated session's limits, a closed
+            // account) are denials of this check, not errors of the call.
+            Err(CoreError::AccessDenied(message)) => ServiceDecision {
+                kind: DecisionKind::ImplicitDeny,
+                decided_by: None,
+                statements: Vec::new(),
+                access_denied_message: Some(message),
+            },
+            Err(CoreError::InvalidClientTokenId) => ServiceDecision {
+                kind: DecisionKind::ImplicitDeny,
+                decided_by: None,
+                statements: Vec::new(),
+                access_denied_message: Some(
+                    "The security token included in the request is invalid.".to_string(),
+                ),
+            },
+            Err(e) => return Err(call_error(e)),
+        };
+        overall = match (overall, decision.kind) {
+            (DecisionKind::ExplicitDeny, _) | (_, DecisionKind::ExplicitDeny) => {
+                DecisionKind::ExplicitDeny
+            }
+            (DecisionKind::ImplicitDeny, _) | (_, DecisionKind::ImplicitDeny) => {
+                DecisionKind::ImplicitDeny
+            }
+            _ => DecisionKind::Allow,
+        };
+        results.push(decision_json(check, &decision, source));
+    }
+    Ok(json!({
+        "Authenticated": true,
+        "Principal": principal,
+        "Decision": overall.as_str(),
+        "Results": results,
+    }))
+}
+
+/// The request-wide keys of the client's request: the region it was signed for, its user agent,
+/// and the keys the service gives for the whole request (`aws:SourceIp`, `aws:SecureTransport`).
+fn client_facts(
+    input: &AuthorizeInput,
+    scope_region: Option<String>,
+    now: OffsetDateTime,
+) -> RequestFacts {
+    let mut keys: Vec<(String, ContextValue)> = Vec::new();
+    let region = input.signing_region.clone().or(scope_region);
+    if let Some(region) = region {
+        keys.push(("aws:RequestedRegion".into(), ContextValue::from(region)));
+    }
+    if let Some(agent) = input
+        .request
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("user-agent"))
+    {
+        keys.push((
+            "aws:UserAgent".into(),
+            ContextValue::from(agent.value.clone()),
+        ));
+    }
+    keys.extend(key_values(&input.keys));
+    RequestFacts {
+        keys,
+        now: now.unix_timestamp(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_hashes_are_hex_sha256_or_a_known_marker() {
+        assert!(valid_payload_hash(&"a".repeat(64)));
+        assert!(valid_payload_hash("UNSIGNED-PAYLOAD"));
+        assert!(valid_payload_hash("STREAMING-UNSIGNED-PAYLOAD-TRAILER"));
+        assert!(!valid_payload_hash(&"A".repeat(64)));
+        assert!(!valid_payload_hash(&"a".repeat(63)));
+        assert!(!valid_payload_hash("unsigned-payload"));
+    }
+
+    #[test]
+    fn s3_failures_use_s3_codes_and_the_query_api_its_own() {
+        let f = sigv4_failure(&SigV4Error::InvalidClientTokenId, true, AuthKind::Header);
+        assert_eq!((f.code, f.status), ("InvalidAccessKeyId", 403));
+        let f = sigv4_failure(&SigV4Error::InvalidClientTokenId, false, AuthKind::Header);
+        assert_eq!((f.code, f.status), ("InvalidClientTokenId", 403));
+        let f = sigv4_failure(&SigV4Error::RequestExpired, true, AuthKind::Presigned);
+        assert_eq!(
+            (f.code, f.message.as_str(), f.status),
+            ("AccessDenied", "Request has expired", 403)
+        );
+        let f = sigv4_failure(
+            &SigV4Error::SignatureExpired("x".into()),
+            true,
+            AuthKind::Header,
+        );
+        assert_eq!((f.code, f.status), ("RequestTimeTooSkewed", 403));
+        let f = credential_failure(CoreError::ExpiredToken, true, true);
+        assert_eq!((f.code, f.status), ("ExpiredToken", 400));
+        let f = credential_failure(CoreError::InvalidClientTokenId, true, true);
+        assert_eq!((f.code, f.status), ("InvalidToken", 400));
+        let f = credential_failure(CoreError::InvalidClientTokenId, false, true);
+        assert_eq!((f.code, f.status), ("InvalidClientTokenId", 403));
+    }
+}
