@@ -37,6 +37,7 @@ import botocore.auth
 import botocore.awsrequest
 import botocore.config
 import botocore.credentials
+import botocore.exceptions
 import pytest
 from e2e_util import (
     ACCOUNT_ID,
@@ -831,3 +832,51 @@ def test_request_keys_reach_the_decision(iam, svc):
     )
     v = svc.authorize(s3_request(other, "GET", "/keyed/a"), "s3", [get_object("keyed", "a")])
     assert only(v)["Decision"] == "ImplicitDeny"
+
+
+def test_a_denial_carries_a_message_only_its_principals_account_can_decode(warden_factory):
+    """STS DecodeAuthorizationMessage (its API reference): the message tells whether an explicit deny
+    decided, the principal, action, resource and condition keys; decoding needs
+    sts:DecodeAuthorizationMessage. warden seals it for the principal's account."""
+    w = warden_factory()
+    world = new_organization(w)
+    iam = w.client("iam")
+    _, svc_creds = new_service(iam)
+    authz = WardenAuthz(w.url, svc_creds.access_key_id, svc_creds.secret_access_key)
+    user, creds = user_allowed(iam, allow("s3:GetObject", "arn:aws:s3:::open/*"), deny("s3:GetObject", "arn:aws:s3:::open/secret*"))
+    denied = only(authz.authorize(
+        s3_request(creds, "GET", "/open/secret.txt"), "s3",
+        [get_object("open", "secret.txt", Keys=[{"Key": "s3:ExistingObjectTag/team", "Values": ["blue"]}])],
+    ))
+    assert denied["Decision"] == "ExplicitDeny"
+    encoded = denied["EncodedMessage"]
+    # An allowed check carries none.
+    allowed = only(authz.authorize(s3_request(creds, "GET", "/open/a.txt"), "s3", [get_object("open", "a.txt")]))
+    assert allowed["Decision"] == "Allow" and "EncodedMessage" not in allowed
+    # The principal may decode it once allowed to (control: refused before).
+    sts = make_client("sts", w.url, creds)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sts.decode_authorization_message(EncodedMessage=encoded)
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    iam.put_user_policy(
+        UserName=user["UserName"], PolicyName="decode", PolicyDocument=policy_doc(allow("sts:DecodeAuthorizationMessage"))
+    )
+    doc = json.loads(sts.decode_authorization_message(EncodedMessage=encoded)["DecodedMessage"])
+    assert (doc["allowed"], doc["explicitDeny"]) == (False, True)
+    assert doc["context"]["principal"] == {"id": user["UserId"], "name": user["UserName"], "arn": user["Arn"]}
+    assert (doc["context"]["action"], doc["context"]["resource"]) == ("s3:GetObject", "arn:aws:s3:::open/secret.txt")
+    assert doc["context"]["conditions"]["items"] == [
+        {"key": "s3:ExistingObjectTag/team", "values": {"items": [{"value": "blue"}]}}
+    ]
+    assert [s["effect"] for s in doc["matchedStatements"]["items"]] == ["DENY"]
+    # Another account's administrator cannot read it, even allowed to decode.
+    member_creds, _ = member_session(w, world)
+    other = make_client("sts", w.url, member_creds)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        other.decode_authorization_message(EncodedMessage=encoded)
+    assert e.value.response["Error"]["Code"] == "InvalidAuthorizationMessageException"
+    # Nor is an altered message opened.
+    altered = encoded[:-2] + ("AA" if not encoded.endswith("AA") else "BB")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sts.decode_authorization_message(EncodedMessage=altered)
+    assert e.value.response["Error"]["Code"] == "InvalidAuthorizationMessageException"

@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 use warden_core::auth::Caller;
 use warden_core::authz::external::{PrincipalFacts, ServiceCheck, ServiceDecision};
+use warden_core::authz::messages::DeniedRequest;
 use warden_core::authz::RequestFacts;
 use warden_core::{access, actions, CoreError};
 use warden_policy::{ContextValue, DecisionKind};
@@ -721,7 +722,12 @@ fn principal_json(p: &PrincipalFacts) -> Value {
     out
 }
 
-fn decision_json(check: &CheckInput, d: &ServiceDecision, policy_source: &str) -> Value {
+fn decision_json(
+    check: &CheckInput,
+    d: &ServiceDecision,
+    policy_source: &str,
+    encoded_message: Option<String>,
+) -> Value {
     let statements: Vec<Value> = d
         .statements
         .iter()
@@ -751,6 +757,9 @@ fn decision_json(check: &CheckInput, d: &ServiceDecision, policy_source: &str) -
         }
         if let Some(text) = &d.access_denied_message {
             m.insert("AccessDeniedMessage".into(), text.clone().into());
+        }
+        if let Some(encoded) = encoded_message {
+            m.insert("EncodedMessage".into(), encoded.into());
         }
     }
     v
@@ -855,7 +864,24 @@ fn authorize(
             }
             _ => DecisionKind::Allow,
         };
-        results.push(decision_json(check, &decision, source));
+        // A denial's details, for the principal's account to read through STS
+        // DecodeAuthorizationMessage (as EC2's "encoded authorization failure message"). An
+        // anonymous caller has no account to read it in.
+        let encoded = match &client {
+            Some(c) if decision.kind != DecisionKind::Allow => {
+                Some(app.warden.encode_authorization_message(&DeniedRequest {
+                    account: &c.account,
+                    principal_id: &c.user_id,
+                    principal_arn: &c.arn,
+                    action: &check.action,
+                    resource: &check.resource,
+                    keys: &ask.keys,
+                    decision: &decision,
+                }))
+            }
+            _ => None,
+        };
+        results.push(decision_json(check, &decision, source, encoded));
     }
     Ok(json!({
         "Authenticated": true,
