@@ -143,6 +143,40 @@ fn trimmed_value_into(out: &mut Vec<u8>, value: &[u8]) {
     }
 }
 
+/// Which canonical URI a signature covers: every service but S3 normalizes the path and encodes it
+/// again; S3 signs the path as sent (no dot-segment removal, no `//` folding, encoded once), which is
+/// the raw path for clients that encode like the SDKs, and the decoded path re-encoded the AWS way
+/// for the others (a client that sent `%2F`, or left a reserved byte unencoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UriRule {
+    Normalized,
+    S3Raw,
+    S3Reencoded,
+}
+
+impl UriRule {
+    /// The first rule to try for a signing service.
+    pub(crate) fn for_service(service: &str) -> UriRule {
+        if service == "s3" {
+            UriRule::S3Raw
+        } else {
+            UriRule::Normalized
+        }
+    }
+}
+
+/// S3's canonical URI when the client's wire form is not the AWS encoding of its key: the decoded
+/// path encoded once, `/` kept.
+pub(crate) fn s3_reencoded_uri_into(out: &mut Vec<u8>, raw_path: &str) {
+    let decoded: Vec<u8> = percent_encoding::percent_decode_str(raw_path).collect();
+    for seg in decoded.split(|b| *b == b'/').enumerate() {
+        if seg.0 > 0 {
+            out.push(b'/');
+        }
+        uri_encode_into(out, seg.1);
+    }
+}
+
 /// Builds the full canonical request into `out`.
 ///
 /// `signed_headers` are lower-case names in the order the client listed them;
@@ -155,10 +189,16 @@ pub(crate) fn canonical_request_into(
     signed_headers: &[String],
     query_skip: Option<&str>,
     payload_hash_hex: &[u8],
+    rule: UriRule,
 ) {
     out.extend_from_slice(req.method.as_bytes());
     out.push(b'\n');
-    canonical_uri_into(out, req.raw_path);
+    match rule {
+        UriRule::Normalized => canonical_uri_into(out, req.raw_path),
+        UriRule::S3Raw if req.raw_path.is_empty() => out.push(b'/'),
+        UriRule::S3Raw => out.extend_from_slice(req.raw_path.as_bytes()),
+        UriRule::S3Reencoded => s3_reencoded_uri_into(out, req.raw_path),
+    }
     out.push(b'\n');
     canonical_query_into(out, req.raw_query, query_skip);
     out.push(b'\n');
@@ -227,6 +267,25 @@ mod tests {
         assert_eq!(uri("/example space/"), "/example%20space/");
         // Already-encoded wire path is encoded again for non-S3 services.
         assert_eq!(uri("/%E1%88%B4"), "/%25E1%2588%25B4");
+    }
+
+    fn s3_reencoded(p: &str) -> String {
+        let mut v = Vec::new();
+        s3_reencoded_uri_into(&mut v, p);
+        String::from_utf8(v).unwrap_or_default()
+    }
+
+    #[test]
+    fn s3_paths_keep_dot_segments_and_double_slashes_and_are_encoded_once() {
+        // S3 keys `a//b`, `x/.` and `bar/../foo.txt` are distinct objects (reference 1.2).
+        assert_eq!(s3_reencoded("/b/a//b"), "/b/a//b");
+        assert_eq!(s3_reencoded("/b/x/."), "/b/x/.");
+        assert_eq!(s3_reencoded("/b/bar/../foo.txt"), "/b/bar/../foo.txt");
+        assert_eq!(s3_reencoded("/b/a%20b"), "/b/a%20b");
+        assert_eq!(s3_reencoded("/b/a b+c"), "/b/a%20b%2Bc");
+        // An encoded slash decodes to a path separator: the re-encoded form keeps it literal.
+        assert_eq!(s3_reencoded("/b/a%2Fb"), "/b/a/b");
+        assert_eq!(s3_reencoded("/b/%E6%97%A5"), "/b/%E6%97%A5");
     }
 
     #[test]

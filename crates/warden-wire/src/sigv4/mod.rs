@@ -47,6 +47,8 @@
 //! against AWS's SigV4 test suite in `tests/sigv4_suite.rs`.
 
 mod canonical;
+pub mod checksum;
+pub mod chunked;
 mod error;
 mod key_cache;
 mod parse;
@@ -102,11 +104,19 @@ fn compute_signature(
     amz_date: &[u8],
     scope: &CredentialScope,
     signing_key: &[u8; 32],
+    rule: canonical::UriRule,
 ) -> [u8; 32] {
     let mut creq = Vec::with_capacity(
         256 + req.raw_path.len() + req.raw_query.len() + 64 * signed_headers.len(),
     );
-    canonical::canonical_request_into(&mut creq, req, signed_headers, query_skip, payload_hash_hex);
+    canonical::canonical_request_into(
+        &mut creq,
+        req,
+        signed_headers,
+        query_skip,
+        payload_hash_hex,
+        rule,
+    );
     let creq_hash = canonical::sha256_hex(&creq);
     let mut sts = Vec::with_capacity(200);
     sts.extend_from_slice(ALGORITHM.as_bytes());
@@ -154,24 +164,44 @@ pub fn verify(
         &auth.scope.service,
         secret,
     );
+    check_signature(req, auth, &key, &payload)
+}
+
+/// Recomputes the signature with the signing service's canonical URI (for S3, the raw path first,
+/// then the decoded path re-encoded) and compares it in constant time.
+fn check_signature(
+    req: &HttpRequestParts<'_>,
+    auth: &ParsedAuth,
+    key: &[u8; 32],
+    payload_hash_hex: &[u8],
+) -> Result<(), SigV4Error> {
     let query_skip = match auth.kind {
         AuthKind::Header => None,
         AuthKind::Presigned => Some("X-Amz-Signature"),
     };
-    let expected = compute_signature(
-        req,
-        &auth.signed_headers,
-        query_skip,
-        &payload,
-        &parse::amz_date_bytes(auth.request_time),
-        &auth.scope,
-        &key,
-    );
-    if bool::from(expected.ct_eq(&auth.signature)) {
-        Ok(())
+    let first = canonical::UriRule::for_service(&auth.scope.service);
+    let rules: &[canonical::UriRule] = if first == canonical::UriRule::S3Raw {
+        &[canonical::UriRule::S3Raw, canonical::UriRule::S3Reencoded]
     } else {
-        Err(SigV4Error::SignatureDoesNotMatch)
+        &[first]
+    };
+    let amz_date = parse::amz_date_bytes(auth.request_time);
+    for rule in rules {
+        let expected = compute_signature(
+            req,
+            &auth.signed_headers,
+            query_skip,
+            payload_hash_hex,
+            &amz_date,
+            &auth.scope,
+            key,
+            *rule,
+        );
+        if bool::from(expected.ct_eq(&auth.signature)) {
+            return Ok(());
+        }
     }
+    Err(SigV4Error::SignatureDoesNotMatch)
 }
 
 /// Verifies a request whose body warden does not hold (a service asking the authorization API, the
@@ -204,24 +234,24 @@ pub fn verify_with_payload_hash(
         &auth.scope.service,
         secret,
     );
-    let query_skip = match auth.kind {
-        AuthKind::Header => None,
-        AuthKind::Presigned => Some("X-Amz-Signature"),
-    };
-    let expected = compute_signature(
-        req,
-        &auth.signed_headers,
-        query_skip,
-        payload_hash.as_bytes(),
-        &parse::amz_date_bytes(auth.request_time),
-        &auth.scope,
-        &key,
+    check_signature(req, auth, &key, payload_hash.as_bytes())
+}
+
+/// The chain of chunk signatures of a streaming S3 upload whose seed signature `auth` carries
+/// (verify the request first).
+pub fn chunk_chain(
+    auth: &ParsedAuth,
+    secret: &[u8],
+    cache: &SigningKeyCache,
+) -> chunked::ChunkChain {
+    let key = cache.signing_key(
+        &auth.access_key_id,
+        &auth.scope.date,
+        &auth.scope.region,
+        &auth.scope.service,
+        secret,
     );
-    if bool::from(expected.ct_eq(&auth.signature)) {
-        Ok(())
-    } else {
-        Err(SigV4Error::SignatureDoesNotMatch)
-    }
+    chunked::ChunkChain::for_request(auth, key)
 }
 
 /// Client side: the `Authorization` header value for `req`.
@@ -238,6 +268,36 @@ pub fn sign_authorization(
     service: &str,
     time: OffsetDateTime,
 ) -> String {
+    let payload = canonical::sha256_hex(req.body);
+    sign_authorization_with_payload_hash(
+        req,
+        signed_headers,
+        access_key_id,
+        secret,
+        region,
+        service,
+        time,
+        &payload,
+    )
+}
+
+/// Client side, as [`sign_authorization`], with the canonical request's payload line given
+/// (`UNSIGNED-PAYLOAD`, a `STREAMING-...` marker or a hex SHA-256) instead of hashed from `req.body`:
+/// the S3 gateway re-signs streamed requests for its backend with it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "sign_authorization's arguments plus the payload line"
+)]
+pub fn sign_authorization_with_payload_hash(
+    req: &HttpRequestParts<'_>,
+    signed_headers: &[&str],
+    access_key_id: &str,
+    secret: &[u8],
+    region: &str,
+    service: &str,
+    time: OffsetDateTime,
+    payload_hash: &[u8],
+) -> String {
     let mut names: Vec<String> = signed_headers
         .iter()
         .map(|h| h.to_ascii_lowercase())
@@ -251,15 +311,15 @@ pub fn sign_authorization(
         service: service.to_owned(),
     };
     let key = derive_signing_key(secret, &scope.date, region, service);
-    let payload = canonical::sha256_hex(req.body);
     let sig = compute_signature(
         req,
         &names,
         None,
-        &payload,
+        payload_hash,
         amz_date.as_bytes(),
         &scope,
         &key,
+        canonical::UriRule::for_service(service),
     );
     format!(
         "{ALGORITHM} Credential={access_key_id}/{}, SignedHeaders={}, Signature={}",
@@ -310,7 +370,13 @@ pub fn presign_query(
         query.push_str(&enc(t));
     }
     let key = derive_signing_key(secret, &scope.date, region, service);
-    let payload = canonical::sha256_hex(req.body);
+    // S3 presigned URLs sign `UNSIGNED-PAYLOAD`: the body is not known when the URL is made.
+    let hashed = canonical::sha256_hex(req.body);
+    let payload: &[u8] = if service == "s3" {
+        b"UNSIGNED-PAYLOAD"
+    } else {
+        &hashed
+    };
     let with_query = HttpRequestParts {
         raw_query: &query,
         ..*req
@@ -319,10 +385,11 @@ pub fn presign_query(
         &with_query,
         &["host".to_owned()],
         None,
-        &payload,
+        payload,
         amz_date.as_bytes(),
         &scope,
         &key,
+        canonical::UriRule::for_service(service),
     );
     query.push_str("&X-Amz-Signature=");
     query.push_str(&hex::encode(sig));
