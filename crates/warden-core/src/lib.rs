@@ -45,6 +45,7 @@ pub mod iam;
 pub mod model;
 pub mod orgs;
 pub mod page;
+pub mod s3;
 pub mod state;
 pub mod sts;
 

@@ -19,6 +19,7 @@ use crate::model::{
 };
 use crate::orgs::org_records::{self, OrgPositions};
 use crate::orgs::Organization;
+use crate::s3::S3Bucket;
 
 /// `(account, lower-cased name)`: names are unique case-insensitively but keep
 /// their case, and per-account ranges come out sorted.
@@ -75,6 +76,8 @@ pub struct State {
     pub slr_deletion_tasks: BTreeMap<(String, String), DeletionTask>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
+    /// S3 buckets the gateway knows, by their globally unique name.
+    pub s3_buckets: BTreeMap<String, S3Bucket>,
     /// Where each stored organization's list elements sit in the store, by
     /// organization id; none for an organization still stored whole (see
     /// [`org_records`]).
@@ -285,6 +288,7 @@ entity_kinds! {
     ServerCertificate(ServerCertificate) => server_certificates, "server_certificate", Unaffected;
     SigningCertificate(SigningCertificate) => signing_certificates, "signing_certificate", Unaffected;
     SlrDeletionTask(DeletionTask) => slr_deletion_tasks, "slr_deletion_task", Unaffected;
+    S3Bucket(S3Bucket) => s3_buckets, "s3_bucket", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
 }
@@ -378,6 +382,12 @@ impl Entity for SshPublicKey {
     }
 }
 
+impl Entity for S3Bucket {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.name.clone())
+    }
+}
+
 impl Entity for ServiceCredential {
     fn store_key(&self) -> (String, String) {
         (self.account.clone(), self.id.clone())
@@ -432,6 +442,7 @@ impl Change {
             Change::ServerCertificate(c) => &c.account,
             Change::SigningCertificate(c) => &c.account,
             Change::SlrDeletionTask(t) => &t.account,
+            Change::S3Bucket(b) => &b.account,
             Change::Organization(o) => &o.management_account,
             Change::Delete(_, (account, _)) => account,
         };
