@@ -38,6 +38,8 @@ pub struct ServeOptions {
     /// of the SQLite file in `data_dir` (which still holds the master key
     /// file and the first root credentials).
     pub database_url: Option<String>,
+    /// The S3 gateway's backend (`--s3-backend`); `None` leaves the gateway off.
+    pub s3_backend: Option<crate::S3Backend>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -54,6 +56,7 @@ impl std::fmt::Debug for ServeOptions {
                 "database_url",
                 &self.database_url.as_ref().map(|_| "<redacted>"),
             )
+            .field("s3_backend", &self.s3_backend)
             .finish()
     }
 }
@@ -94,6 +97,9 @@ pub enum StartupError {
     /// given text.
     #[error("invalid account id {0}: it must be 12 digits")]
     AccountId(String),
+    /// The `--s3-backend` URL is unusable.
+    #[error("{0}")]
+    S3Backend(String),
     /// Dev mode was asked to use PostgreSQL, whose records would outlive the
     /// throwaway master key that encrypts them.
     #[error("--dev keeps its state in memory under a throwaway master key; it cannot take --database-url")]
@@ -320,7 +326,20 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
         })?;
     bootstrap_root(&warden, &opts, addr)?;
 
+    let s3 = match &opts.s3_backend {
+        Some(b) => Some(Arc::new(
+            crate::S3Gateway::new(crate::S3Backend {
+                url: b.url.clone(),
+                region: b.region.clone(),
+                access_key_id: b.access_key_id.clone(),
+                secret_access_key: b.secret_access_key.clone(),
+            })
+            .map_err(StartupError::S3Backend)?,
+        )),
+        None => None,
+    };
     let state = Arc::new(AppState {
+        s3,
         warden: warden.clone(),
         signing_keys: SigningKeyCache::default(),
         dev: opts.dev.then(|| {
