@@ -132,11 +132,12 @@ pub fn validate_bucket_policy(bucket: &str, policy: &str) -> Result<()> {
             "Policies must be valid JSON and the first byte must be '{'",
         ));
     }
-    let value: serde_json::Value = serde_json::from_str(policy).map_err(|_| {
-        malformed("Policies must be valid JSON and the first byte must be '{'")
-    })?;
+    let value: serde_json::Value = serde_json::from_str(policy)
+        .map_err(|_| malformed("Policies must be valid JSON and the first byte must be '{'"))?;
     if policy.len() > MAX_BUCKET_POLICY_BYTES {
-        return Err(malformed("Policy exceeds the maximum allowed document size."));
+        return Err(malformed(
+            "Policy exceeds the maximum allowed document size.",
+        ));
     }
     let statements = match value.get("Statement") {
         None => return Err(malformed("Missing required field Statement")),

@@ -97,10 +97,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 access_key_id: std::env::var("WARDEN_S3_BACKEND_ACCESS_KEY_ID").map_err(|_| {
                     "--s3-backend needs WARDEN_S3_BACKEND_ACCESS_KEY_ID".to_string()
                 })?,
-                secret_access_key: std::env::var("WARDEN_S3_BACKEND_SECRET_ACCESS_KEY")
-                    .map_err(|_| {
-                        "--s3-backend needs WARDEN_S3_BACKEND_SECRET_ACCESS_KEY".to_string()
-                    })?,
+                secret_access_key: std::env::var("WARDEN_S3_BACKEND_SECRET_ACCESS_KEY").map_err(
+                    |_| "--s3-backend needs WARDEN_S3_BACKEND_SECRET_ACCESS_KEY".to_string(),
+                )?,
             }),
             None => None,
         },

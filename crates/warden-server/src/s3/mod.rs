@@ -137,7 +137,11 @@ pub(crate) fn is_s3_request(parts: &Parts) -> bool {
 
 /// A SigV2 presigned URL (`AWSAccessKeyId` and `Signature` in the query).
 fn sigv2_query(query: &str) -> bool {
-    let names = || query.split('&').map(|p| p.split_once('=').map_or(p, |(n, _)| n));
+    let names = || {
+        query
+            .split('&')
+            .map(|p| p.split_once('=').map_or(p, |(n, _)| n))
+    };
     names().any(|n| n == "AWSAccessKeyId") && names().any(|n| n == "Signature")
 }
 
@@ -181,7 +185,12 @@ async fn handle(app: Arc<AppState>, gw: Arc<S3Gateway>, req: Request) -> Respons
     match result {
         Ok(resp) => resp,
         Err(e) => {
-            tracing::info!(request_id, code = e.code, status = e.status, "s3 request refused");
+            tracing::info!(
+                request_id,
+                code = e.code,
+                status = e.status,
+                "s3 request refused"
+            );
             e.render(&request_id, head)
         }
     }
@@ -263,17 +272,18 @@ fn is_presign_param(name: &str) -> bool {
         let rest = name[6..].to_ascii_lowercase();
         matches!(
             rest.as_str(),
-            "algorithm" | "credential" | "date" | "expires" | "signedheaders" | "signature"
+            "algorithm"
+                | "credential"
+                | "date"
+                | "expires"
+                | "signedheaders"
+                | "signature"
                 | "security-token"
         )
     }
 }
 
-fn authenticate(
-    app: &AppState,
-    parts: &Parts,
-    now: OffsetDateTime,
-) -> Result<Who, S3Error> {
+fn authenticate(app: &AppState, parts: &Parts, now: OffsetDateTime) -> Result<Who, S3Error> {
     let headers: Vec<(&str, &[u8])> = parts
         .headers
         .iter()
@@ -440,12 +450,7 @@ fn bucket_context(app: &AppState, bucket: &str) -> (String, Option<String>, bool
     }
 }
 
-fn decide(
-    app: &AppState,
-    who: &Who,
-    need: &Need,
-    facts: &RequestFacts,
-) -> Result<bool, S3Error> {
+fn decide(app: &AppState, who: &Who, need: &Need, facts: &RequestFacts) -> Result<bool, S3Error> {
     let (account, policy) = match &need.bucket {
         Some(b) => {
             let (account, policy, _) = bucket_context(app, b);
@@ -548,7 +553,13 @@ async fn serve(
             Some(b) => b,
             None => to_bytes(body.take().unwrap_or_default(), 64 << 10)
                 .await
-                .map_err(|_| S3Error::new(400, "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'"))?,
+                .map_err(|_| {
+                    S3Error::new(
+                        400,
+                        "MalformedPolicy",
+                        "Policies must be valid JSON and the first byte must be '{'",
+                    )
+                })?,
         };
         return bucket_policy(app, &who, plan.operation, bucket, &body, request_id);
     }
@@ -772,15 +783,25 @@ async fn forward(
                 })?;
             let trailer = header_str(&parts.headers, "x-amz-trailer")
                 .and_then(sigv4::checksum::ChecksumAlgorithm::from_header);
-            let dec = chunked::AwsChunkedDecoder::new(mode, who.chain.clone(), trailer, Some(decoded_len))
-                .map_err(body::chunk_error)?;
-            (Check::Chunked(Box::new(dec)), Some(decoded_len), (Bytes::new(), false))
+            let dec = chunked::AwsChunkedDecoder::new(
+                mode,
+                who.chain.clone(),
+                trailer,
+                Some(decoded_len),
+            )
+            .map_err(body::chunk_error)?;
+            (
+                Check::Chunked(Box::new(dec)),
+                Some(decoded_len),
+                (Bytes::new(), false),
+            )
         }
         (None, None) => {
             let len = header_str(&parts.headers, "content-length").and_then(|v| v.parse().ok());
             let check = if who.payload.len() == 64 {
                 let mut expected = [0u8; 32];
-                hex::decode_to_slice(&who.payload, &mut expected).map_err(|_| S3Error::internal())?;
+                hex::decode_to_slice(&who.payload, &mut expected)
+                    .map_err(|_| S3Error::internal())?;
                 Check::Sha256 {
                     hasher: sha2::Sha256::default(),
                     expected,
@@ -793,7 +814,12 @@ async fn forward(
     };
     let (small, is_small) = backend_payload;
     let body = if is_small {
-        CheckedBody::new(Body::from(small.clone()), Check::None, failure.clone(), length)
+        CheckedBody::new(
+            Body::from(small.clone()),
+            Check::None,
+            failure.clone(),
+            length,
+        )
     } else {
         CheckedBody::new(body, check, failure.clone(), length)
     };
@@ -891,7 +917,13 @@ async fn after_forward(
 ) -> Result<Response, S3Error> {
     let status = resp.status();
     let (mut parts, body) = resp.into_parts();
-    for h in ["connection", "keep-alive", "transfer-encoding", "server", "x-amz-id-2"] {
+    for h in [
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "server",
+        "x-amz-id-2",
+    ] {
         parts.headers.remove(h);
     }
     if let Some(bucket) = &addr.bucket {
@@ -928,7 +960,11 @@ async fn after_forward(
         let bytes = to_bytes(Body::new(body), 16 << 20)
             .await
             .map_err(|_| S3Error::internal())?;
-        let account = who.caller.as_ref().map(|c| c.account.clone()).unwrap_or_default();
+        let account = who
+            .caller
+            .as_ref()
+            .map(|c| c.account.clone())
+            .unwrap_or_default();
         let filtered = filter_buckets(app, &bytes, &account);
         parts.headers.remove("content-length");
         return Ok(Response::from_parts(parts, Body::from(filtered)));
@@ -950,7 +986,9 @@ fn filter_buckets(app: &AppState, xml: &[u8], account: &str) -> String {
             break;
         };
         let element = &after[..j + "</Bucket>".len()];
-        let name = xml_values(element.as_bytes(), "Name").pop().unwrap_or_default();
+        let name = xml_values(element.as_bytes(), "Name")
+            .pop()
+            .unwrap_or_default();
         let (owner, _, _) = bucket_context(app, &name);
         if owner == account {
             out.push_str(element);
@@ -978,14 +1016,34 @@ mod tests {
         let s3 = "AWS4-HMAC-SHA256 Credential=AKIA/20240101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00";
         let iam = "AWS4-HMAC-SHA256 Credential=AKIA/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00";
         assert!(is_s3_request(&parts("GET", "/", &[("authorization", s3)])));
-        assert!(!is_s3_request(&parts("POST", "/", &[("authorization", iam)])));
-        assert!(is_s3_request(&parts("GET", "/b/k?X-Amz-Credential=AKIA%2F20240101%2Fus-east-1%2Fs3%2Faws4_request", &[])));
-        assert!(!is_s3_request(&parts("GET", "/?Action=ListUsers&X-Amz-Credential=AKIA%2F20240101%2Fus-east-1%2Fiam%2Faws4_request", &[])));
+        assert!(!is_s3_request(&parts(
+            "POST",
+            "/",
+            &[("authorization", iam)]
+        )));
+        assert!(is_s3_request(&parts(
+            "GET",
+            "/b/k?X-Amz-Credential=AKIA%2F20240101%2Fus-east-1%2Fs3%2Faws4_request",
+            &[]
+        )));
+        assert!(!is_s3_request(&parts(
+            "GET",
+            "/?Action=ListUsers&X-Amz-Credential=AKIA%2F20240101%2Fus-east-1%2Fiam%2Faws4_request",
+            &[]
+        )));
         // Unsigned: anything but a POST to `/` or a GET with an Action is S3's.
         assert!(is_s3_request(&parts("GET", "/bucket/key", &[])));
         assert!(!is_s3_request(&parts("POST", "/", &[])));
-        assert!(!is_s3_request(&parts("GET", "/?Action=GetCallerIdentity", &[])));
-        assert!(!is_s3_request(&parts("POST", "/", &[("x-amz-target", "AWSOrganizationsV20161128.ListRoots")])));
+        assert!(!is_s3_request(&parts(
+            "GET",
+            "/?Action=GetCallerIdentity",
+            &[]
+        )));
+        assert!(!is_s3_request(&parts(
+            "POST",
+            "/",
+            &[("x-amz-target", "AWSOrganizationsV20161128.ListRoots")]
+        )));
     }
 
     #[test]

@@ -57,18 +57,43 @@ pub(crate) fn object_arn(bucket: &str, key: &str) -> String {
 /// authorized by its Put action, as the SAR lists no Delete action for most of them.
 const BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
     ("acl", "s3:GetBucketAcl", "s3:PutBucketAcl", ""),
-    ("policy", "s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"),
+    (
+        "policy",
+        "s3:GetBucketPolicy",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+    ),
     ("policyStatus", "s3:GetBucketPolicyStatus", "", ""),
-    ("tagging", "s3:GetBucketTagging", "s3:PutBucketTagging", "s3:PutBucketTagging"),
-    ("versioning", "s3:GetBucketVersioning", "s3:PutBucketVersioning", ""),
-    ("cors", "s3:GetBucketCORS", "s3:PutBucketCORS", "s3:PutBucketCORS"),
+    (
+        "tagging",
+        "s3:GetBucketTagging",
+        "s3:PutBucketTagging",
+        "s3:PutBucketTagging",
+    ),
+    (
+        "versioning",
+        "s3:GetBucketVersioning",
+        "s3:PutBucketVersioning",
+        "",
+    ),
+    (
+        "cors",
+        "s3:GetBucketCORS",
+        "s3:PutBucketCORS",
+        "s3:PutBucketCORS",
+    ),
     (
         "lifecycle",
         "s3:GetLifecycleConfiguration",
         "s3:PutLifecycleConfiguration",
         "s3:PutLifecycleConfiguration",
     ),
-    ("website", "s3:GetBucketWebsite", "s3:PutBucketWebsite", "s3:DeleteBucketWebsite"),
+    (
+        "website",
+        "s3:GetBucketWebsite",
+        "s3:PutBucketWebsite",
+        "s3:DeleteBucketWebsite",
+    ),
     (
         "encryption",
         "s3:GetEncryptionConfiguration",
@@ -246,28 +271,50 @@ pub(crate) fn plan(
     match method {
         "GET" | "HEAD" => {
             if has(query, "acl") {
-                plan("GetObjectAcl", vec![obj(v("s3:GetObjectAcl", "s3:GetObjectVersionAcl"), vec![])])
+                plan(
+                    "GetObjectAcl",
+                    vec![obj(v("s3:GetObjectAcl", "s3:GetObjectVersionAcl"), vec![])],
+                )
             } else if has(query, "tagging") {
                 plan(
                     "GetObjectTagging",
-                    vec![obj(v("s3:GetObjectTagging", "s3:GetObjectVersionTagging"), vec![])],
+                    vec![obj(
+                        v("s3:GetObjectTagging", "s3:GetObjectVersionTagging"),
+                        vec![],
+                    )],
                 )
             } else if has(query, "uploadId") {
-                plan("ListParts", vec![obj("s3:ListMultipartUploadParts", vec![])])
+                plan(
+                    "ListParts",
+                    vec![obj("s3:ListMultipartUploadParts", vec![])],
+                )
             } else if has(query, "attributes") {
                 plan(
                     "GetObjectAttributes",
-                    vec![obj(v("s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"), vec![])],
+                    vec![obj(
+                        v("s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"),
+                        vec![],
+                    )],
                 )
             } else if has(query, "retention") {
-                plan("GetObjectRetention", vec![obj("s3:GetObjectRetention", vec![])])
+                plan(
+                    "GetObjectRetention",
+                    vec![obj("s3:GetObjectRetention", vec![])],
+                )
             } else if has(query, "legal-hold") {
-                plan("GetObjectLegalHold", vec![obj("s3:GetObjectLegalHold", vec![])])
+                plan(
+                    "GetObjectLegalHold",
+                    vec![obj("s3:GetObjectLegalHold", vec![])],
+                )
             } else if has(query, "torrent") {
                 Err(PlanError::NotImplemented)
             } else {
                 plan(
-                    if method == "HEAD" { "HeadObject" } else { "GetObject" },
+                    if method == "HEAD" {
+                        "HeadObject"
+                    } else {
+                        "GetObject"
+                    },
                     vec![obj(v("s3:GetObject", "s3:GetObjectVersion"), vec![])],
                 )
             }
@@ -286,14 +333,23 @@ pub(crate) fn plan(
             if has(query, "tagging") {
                 return plan(
                     "PutObjectTagging",
-                    vec![obj(v("s3:PutObjectTagging", "s3:PutObjectVersionTagging"), vec![])],
+                    vec![obj(
+                        v("s3:PutObjectTagging", "s3:PutObjectVersionTagging"),
+                        vec![],
+                    )],
                 );
             }
             if has(query, "retention") {
-                return plan("PutObjectRetention", vec![obj("s3:PutObjectRetention", vec![])]);
+                return plan(
+                    "PutObjectRetention",
+                    vec![obj("s3:PutObjectRetention", vec![])],
+                );
             }
             if has(query, "legal-hold") {
-                return plan("PutObjectLegalHold", vec![obj("s3:PutObjectLegalHold", vec![])]);
+                return plan(
+                    "PutObjectLegalHold",
+                    vec![obj("s3:PutObjectLegalHold", vec![])],
+                );
             }
             let part = has(query, "uploadId") || has(query, "partNumber");
             if part && !(has(query, "uploadId") && has(query, "partNumber")) {
@@ -338,14 +394,21 @@ pub(crate) fn plan(
             if let Some(src) = copy {
                 let (sb, sk, sv) = parse_copy_source(&src).ok_or(PlanError::NotImplemented)?;
                 needs.push(Need {
-                    action: if sv.is_some() { "s3:GetObjectVersion" } else { "s3:GetObject" },
+                    action: if sv.is_some() {
+                        "s3:GetObjectVersion"
+                    } else {
+                        "s3:GetObject"
+                    },
                     resource: object_arn(&sb, &sk),
                     bucket: Some(sb),
                     keys: vec![],
                 });
             }
             plan(
-                match (part, needs.len() > 1 && needs.iter().any(|n| n.action.starts_with("s3:GetObject"))) {
+                match (
+                    part,
+                    needs.len() > 1 && needs.iter().any(|n| n.action.starts_with("s3:GetObject")),
+                ) {
                     (true, true) => "UploadPartCopy",
                     (true, false) => "UploadPart",
                     (false, true) => "CopyObject",
@@ -367,11 +430,17 @@ pub(crate) fn plan(
         }
         "DELETE" => {
             if has(query, "uploadId") {
-                plan("AbortMultipartUpload", vec![obj("s3:AbortMultipartUpload", vec![])])
+                plan(
+                    "AbortMultipartUpload",
+                    vec![obj("s3:AbortMultipartUpload", vec![])],
+                )
             } else if has(query, "tagging") {
                 plan(
                     "DeleteObjectTagging",
-                    vec![obj(v("s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"), vec![])],
+                    vec![obj(
+                        v("s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+                        vec![],
+                    )],
                 )
             } else {
                 plan(
@@ -441,7 +510,12 @@ mod tests {
             .lines()
             .filter(|l| !l.starts_with('#'))
             .filter_map(|l| l.split_once(' '))
-            .map(|(a, r)| (format!("s3:{a}"), r.split(',').map(str::to_string).collect()))
+            .map(|(a, r)| {
+                (
+                    format!("s3:{a}"),
+                    r.split(',').map(str::to_string).collect(),
+                )
+            })
             .collect()
     }
 
@@ -478,9 +552,23 @@ mod tests {
             for (sub, ..) in BUCKET_SUBRESOURCES {
                 add(m, addr(Some("b"), None), q(&[(sub, "")]), &none);
             }
-            for sub in ["", "acl", "tagging", "uploadId", "attributes", "retention", "legal-hold", "uploads", "restore"] {
+            for sub in [
+                "",
+                "acl",
+                "tagging",
+                "uploadId",
+                "attributes",
+                "retention",
+                "legal-hold",
+                "uploads",
+                "restore",
+            ] {
                 for versioned in [false, true] {
-                    let mut query = if sub.is_empty() { q(&[]) } else { q(&[(sub, "")]) };
+                    let mut query = if sub.is_empty() {
+                        q(&[])
+                    } else {
+                        q(&[(sub, "")])
+                    };
                     if versioned {
                         query.push(("versionId".into(), "v".into()));
                     }
@@ -510,9 +598,9 @@ mod tests {
         assert!(plans.len() > 60, "{}", plans.len());
         for p in plans {
             for n in &p.needs {
-                let kinds = sar
-                    .get(n.action)
-                    .unwrap_or_else(|| panic!("{} ({}) is not an S3 action", n.action, p.operation));
+                let kinds = sar.get(n.action).unwrap_or_else(|| {
+                    panic!("{} ({}) is not an S3 action", n.action, p.operation)
+                });
                 let kind = if n.resource == "*" {
                     "*"
                 } else if n.resource.trim_start_matches("arn:aws:s3:::").contains('/') {
@@ -536,10 +624,20 @@ mod tests {
         let p = |m: &str, a: Address, query: Query| plan(m, &a, &query, &none).unwrap();
         let actions = |pl: Plan| pl.needs.iter().map(|n| n.action).collect::<Vec<_>>();
         // Reference §0 trap 4: HEAD → GetObject / ListBucket, versionId → *Version, multipart → PutObject.
-        assert_eq!(actions(p("HEAD", addr(Some("b"), Some("k")), q(&[]))), ["s3:GetObject"]);
-        assert_eq!(actions(p("HEAD", addr(Some("b"), None), q(&[]))), ["s3:ListBucket"]);
         assert_eq!(
-            actions(p("GET", addr(Some("b"), Some("k")), q(&[("versionId", "1")]))),
+            actions(p("HEAD", addr(Some("b"), Some("k")), q(&[]))),
+            ["s3:GetObject"]
+        );
+        assert_eq!(
+            actions(p("HEAD", addr(Some("b"), None), q(&[]))),
+            ["s3:ListBucket"]
+        );
+        assert_eq!(
+            actions(p(
+                "GET",
+                addr(Some("b"), Some("k")),
+                q(&[("versionId", "1")])
+            )),
             ["s3:GetObjectVersion"]
         );
         assert_eq!(
@@ -571,7 +669,11 @@ mod tests {
         let pl = plan(
             "GET",
             &addr(Some("b"), None),
-            &q(&[("list-type", "2"), ("prefix", "home/al/"), ("max-keys", "5")]),
+            &q(&[
+                ("list-type", "2"),
+                ("prefix", "home/al/"),
+                ("max-keys", "5"),
+            ]),
             &none,
         )
         .unwrap();
@@ -580,7 +682,9 @@ mod tests {
             .iter()
             .map(|(k, v)| format!("{k}={v:?}"))
             .collect();
-        assert!(keys.iter().any(|k| k.starts_with("s3:prefix=") && k.contains("home/al/")));
+        assert!(keys
+            .iter()
+            .any(|k| k.starts_with("s3:prefix=") && k.contains("home/al/")));
         assert!(keys.iter().any(|k| k.starts_with("s3:max-keys=")));
     }
 }

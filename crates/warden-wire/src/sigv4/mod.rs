@@ -96,6 +96,10 @@ fn scope_into(out: &mut Vec<u8>, scope: &CredentialScope) {
 }
 
 /// Computes the signature of `req` for the given auth data and signing key.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per line of the canonical request and string to sign"
+)]
 fn compute_signature(
     req: &HttpRequestParts<'_>,
     signed_headers: &[String],
