@@ -60,12 +60,19 @@ async fn answer(req: Request<Incoming>, big: u64) -> Result<Response<Repeat>, In
     Ok(Response::builder()
         .header("content-type", "application/octet-stream")
         .body(Repeat { piece, remaining })
-        .unwrap_or_else(|_| Response::new(Repeat { piece: Bytes::new(), remaining: 0 })))
+        .unwrap_or_else(|_| {
+            Response::new(Repeat {
+                piece: Bytes::new(),
+                remaining: 0,
+            })
+        }))
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9100".to_string());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9100".to_string());
     let big: u64 = std::env::var("S3_STUB_BIG_BYTES")
         .ok()
         .and_then(|v| v.parse().ok())

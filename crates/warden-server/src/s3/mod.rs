@@ -500,8 +500,16 @@ async fn serve(
     let facts = facts(&parts, &who, source_ip, now.unix_timestamp());
     let headers = parts.headers.clone();
     let header = move |n: &str| header_str(&headers, n).map(str::to_string);
-    let mut plan: Plan = ops::plan(parts.method.as_str(), &addr, &query, &header)
-        .map_err(|_| S3Error::not_implemented())?;
+    let mut plan: Plan =
+        ops::plan(parts.method.as_str(), &addr, &query, &header).map_err(|e| match e {
+            ops::PlanError::NotImplemented => S3Error::not_implemented(),
+            // Our wording: S3 routes such a request by its own precedence.
+            ops::PlanError::Ambiguous => S3Error::new(
+                400,
+                "InvalidRequest",
+                "The request names more than one sub-resource.",
+            ),
+        })?;
     tracing::debug!(request_id, operation = plan.operation, "s3 request");
 
     // DeleteObjects names its keys in its body (at most 1000, a small body): one

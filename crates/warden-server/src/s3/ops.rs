@@ -148,12 +148,80 @@ const BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
     ("versions", "s3:ListBucketVersions", "", ""),
 ];
 
+/// Sub-resources of objects the table maps.
+const OBJECT_SUBRESOURCES: &[&str] = &[
+    "acl",
+    "tagging",
+    "uploadId",
+    "attributes",
+    "retention",
+    "legal-hold",
+    "uploads",
+    "restore",
+    "delete",
+];
+
+/// Ordinary parameters (listing, paging, versions, parts, response overrides, SDK markers). A
+/// parameter outside these and the mapped sub-resources may name an operation the table does not
+/// know, which the backend would run under the wrong action: such requests are refused.
+const PLAIN_PARAMS: &[&str] = &[
+    "list-type",
+    "prefix",
+    "delimiter",
+    "max-keys",
+    "marker",
+    "continuation-token",
+    "start-after",
+    "fetch-owner",
+    "encoding-type",
+    "versionId",
+    "partNumber",
+    "key-marker",
+    "version-id-marker",
+    "upload-id-marker",
+    "max-uploads",
+    "max-parts",
+    "part-number-marker",
+    "response-content-type",
+    "response-content-language",
+    "response-expires",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "x-id",
+    "max-buckets",
+    "bucket-region",
+    "optional-object-attributes",
+];
+
 /// Why a request has no plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PlanError {
     /// A method or sub-resource warden does not know (S3's 405/501 family; warden answers
     /// `NotImplemented`).
     NotImplemented,
+    /// More than one sub-resource: the backend might run another operation than the one decided.
+    Ambiguous,
+}
+
+/// Refuses parameters the table cannot vouch for, and requests naming two sub-resources.
+fn check_params(query: &Query) -> Result<(), PlanError> {
+    let mut subresources = 0;
+    for (name, _) in query {
+        let n = name.as_str();
+        if PLAIN_PARAMS.contains(&n) {
+            continue;
+        }
+        if OBJECT_SUBRESOURCES.contains(&n) || BUCKET_SUBRESOURCES.iter().any(|(s, ..)| *s == n) {
+            subresources += 1;
+            continue;
+        }
+        return Err(PlanError::NotImplemented);
+    }
+    if subresources > 1 {
+        return Err(PlanError::Ambiguous);
+    }
+    Ok(())
 }
 
 /// The plan of a request. `header` reads a request header (lower-case name); `copy_source` is the
@@ -164,6 +232,7 @@ pub(crate) fn plan(
     query: &Query,
     header: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Plan, PlanError> {
+    check_params(query)?;
     let Some(bucket) = addr.bucket.as_deref() else {
         return match method {
             "GET" => Ok(Plan {
@@ -661,6 +730,33 @@ mod tests {
             p("GET", addr(Some("b"), Some("x/../secret")), q(&[])).needs[0].resource,
             "arn:aws:s3:::b/x/../secret"
         );
+    }
+
+    #[test]
+    fn unknown_or_conflicting_subresources_are_refused() {
+        let none = |_: &str| None;
+        let a = addr(Some("b"), None);
+        assert_eq!(
+            plan("GET", &a, &q(&[("inventory", "")]), &none).unwrap_err(),
+            PlanError::NotImplemented
+        );
+        assert_eq!(
+            plan(
+                "PUT",
+                &addr(Some("b"), Some("k")),
+                &q(&[("acl", ""), ("tagging", "")]),
+                &none
+            )
+            .unwrap_err(),
+            PlanError::Ambiguous
+        );
+        assert!(plan(
+            "PUT",
+            &addr(Some("b"), Some("k")),
+            &q(&[("uploadId", "u"), ("partNumber", "1")]),
+            &none
+        )
+        .is_ok());
     }
 
     #[test]
