@@ -550,6 +550,21 @@ def test_bucket_policy_calls_need_the_action_and_the_owner_account(gw, org_world
     assert code_of(ei.value) == ("MethodNotAllowed", 405)
 
 
+def test_the_expected_bucket_owner_is_checked_against_warden_s_owner(gw, org_world):
+    bucket = new_bucket(gw)
+    s3(gw).put_object(Bucket=bucket, Key="o", Body=b"x")
+    got = s3(gw).get_object(Bucket=bucket, Key="o", ExpectedBucketOwner=ACCOUNT_ID)
+    assert got["Body"].read() == b"x"
+    denied(s3(gw).get_object, Bucket=bucket, Key="o", ExpectedBucketOwner=org_world["member"])
+    with pytest.raises(ClientError) as ei:
+        s3(gw).get_object(Bucket=bucket, Key="o", ExpectedBucketOwner="abcd")
+    assert code_of(ei.value) == ("InvalidBucketOwnerAWSAccountID", 400)
+    # LocalStack test_s3.snapshot.json, "delete-bucket-policy-invalid-bucket-owner" (recorded on AWS).
+    assert ei.value.response["Error"]["Message"] == (
+        "The value of the expected bucket owner parameter must be an AWS Account ID... [abcd]"
+    )
+
+
 def test_list_buckets_lists_the_callers_account_only(gw, org_world):
     mine = new_bucket(gw)
     member_creds, _ = member_session(gw, org_world, "lister")
@@ -580,16 +595,25 @@ def test_a_missing_key_is_404_only_to_callers_who_may_list(gw):
     assert code_of(ei.value) == ("NoSuchKey", 404)
 
 
-def test_delete_objects_needs_deleteobject_on_every_key(gw, backend):
+def test_delete_objects_is_decided_per_key(gw, backend):
     bucket = new_bucket(gw)
-    for k in ("tmp/a", "keep/b"):
+    for k in ("tmp/a", "tmp/b", "keep/c"):
         s3(gw).put_object(Bucket=bucket, Key=k, Body=b"x")
     _, creds = user_with(gw, [{"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{bucket}/tmp/*"}])
     c = s3(gw, creds)
-    denied(c.delete_objects, Bucket=bucket, Delete={"Objects": [{"Key": "tmp/a"}, {"Key": "keep/b"}]})
-    assert len(direct(backend).list_objects_v2(Bucket=bucket)["Contents"]) == 2
-    c.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "tmp/a"}]})
-    assert [o["Key"] for o in direct(backend).list_objects_v2(Bucket=bucket)["Contents"]] == ["keep/b"]
+    # One denied key: the others are deleted and the denied one is reported inside a 200
+    # DeleteResult (reference s3-authorization.md §7, "Per-key failures are inside a 200").
+    r = c.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "tmp/a"}, {"Key": "keep/c"}]})
+    assert [d["Key"] for d in r.get("Deleted", [])] == ["tmp/a"]
+    assert [(e["Key"], e["Code"]) for e in r["Errors"]] == [("keep/c", "AccessDenied")]
+    assert sorted(o["Key"] for o in direct(backend).list_objects_v2(Bucket=bucket)["Contents"]) == ["keep/c", "tmp/b"]
+    # Only denied keys: nothing is forwarded.
+    r = c.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "keep/c"}]})
+    assert [(e["Key"], e["Code"]) for e in r["Errors"]] == [("keep/c", "AccessDenied")]
+    # Control: all allowed.
+    r = c.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "tmp/b"}]})
+    assert [d["Key"] for d in r["Deleted"]] == ["tmp/b"] and not r.get("Errors")
+    assert [o["Key"] for o in direct(backend).list_objects_v2(Bucket=bucket)["Contents"]] == ["keep/c"]
 
 
 def test_copy_object_needs_getobject_on_the_source(gw):

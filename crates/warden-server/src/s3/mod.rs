@@ -500,7 +500,7 @@ async fn serve(
     let facts = facts(&parts, &who, source_ip, now.unix_timestamp());
     let headers = parts.headers.clone();
     let header = move |n: &str| header_str(&headers, n).map(str::to_string);
-    let mut plan: Plan =
+    let plan: Plan =
         ops::plan(parts.method.as_str(), &addr, &query, &header).map_err(|e| match e {
             ops::PlanError::NotImplemented => S3Error::not_implemented(),
             // Our wording: S3 routes such a request by its own precedence.
@@ -512,24 +512,57 @@ async fn serve(
         })?;
     tracing::debug!(request_id, operation = plan.operation, "s3 request");
 
-    // DeleteObjects names its keys in its body (at most 1000, a small body): one
-    // s3:DeleteObject need per key.
+    // DeleteObjects names its keys in its body (at most 1000, a small body): each key is decided
+    // on its own (s3:DeleteObject, or s3:DeleteObjectVersion with a VersionId); denied keys are
+    // left out of the forwarded body and reported per key in the 200 DeleteResult, as S3 does.
     let mut body = Some(body);
     let mut small_body: Option<Bytes> = None;
+    let mut denied_keys: Vec<String> = Vec::new();
+    let mut rewritten = false;
     if plan.operation == "DeleteObjects" {
         let bytes = to_bytes(body.take().unwrap_or_default(), 2 << 20)
             .await
-            .map_err(|_| S3Error::new(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"))?;
+            .map_err(|_| malformed_xml())?;
         let bucket = addr.bucket.clone().unwrap_or_default();
-        for key in xml_values(&bytes, "Key") {
-            plan.needs.push(Need {
-                action: "s3:DeleteObject",
+        let objects = xml_elements(&bytes, "Object");
+        if objects.is_empty() {
+            return Err(malformed_xml());
+        }
+        let mut allowed: Vec<&str> = Vec::new();
+        for element in &objects {
+            let key = xml_values(element.as_bytes(), "Key")
+                .pop()
+                .ok_or_else(malformed_xml)?;
+            let versioned = element.contains("<VersionId>");
+            let need = Need {
+                action: if versioned {
+                    "s3:DeleteObjectVersion"
+                } else {
+                    "s3:DeleteObject"
+                },
                 resource: ops::object_arn(&bucket, &key),
                 bucket: Some(bucket.clone()),
                 keys: vec![],
-            });
+            };
+            if decide(app, &who, &need, &facts)? {
+                allowed.push(element);
+            } else {
+                denied_keys.push(key);
+            }
         }
-        small_body = Some(bytes);
+        if denied_keys.is_empty() {
+            small_body = Some(bytes);
+        } else if allowed.is_empty() {
+            return Ok(delete_result(&denied_keys, request_id));
+        } else {
+            let quiet = xml_elements(&bytes, "Quiet").pop().unwrap_or_default();
+            let rebuilt = format!(
+                "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">{quiet}{}</Delete>",
+                allowed.concat()
+            );
+            small_body = Some(Bytes::from(rebuilt));
+            rewritten = true;
+        }
     }
 
     if let Some(bucket) = &addr.bucket {
@@ -547,6 +580,25 @@ async fn serve(
         }
     }
 
+    // `x-amz-expected-bucket-owner` is checked against warden's owners (the backend has other
+    // account ids), and never forwarded. Texts recorded by LocalStack against AWS (reference §5.6).
+    if let (Some(expected), Some(bucket)) = (
+        header_str(&parts.headers, "x-amz-expected-bucket-owner"),
+        &addr.bucket,
+    ) {
+        if expected.len() != 12 || !expected.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(S3Error::new(
+                400,
+                "InvalidBucketOwnerAWSAccountID",
+                format!(
+                    "The value of the expected bucket owner parameter must be an AWS Account ID... [{expected}]"
+                ),
+            ));
+        }
+        if plan.operation != "CreateBucket" && bucket_context(app, bucket).0 != expected {
+            return Err(S3Error::access_denied());
+        }
+    }
     for need in &plan.needs {
         if !decide(app, &who, need, &facts)? {
             return Err(S3Error::access_denied());
@@ -579,9 +631,60 @@ async fn serve(
         &who,
         body.take().unwrap_or_default(),
         small_body,
+        rewritten,
     )
     .await?;
-    after_forward(app, &who, &plan, &addr, &facts, resp).await
+    after_forward(app, &who, &plan, &addr, &facts, resp, &denied_keys).await
+}
+
+fn malformed_xml() -> S3Error {
+    S3Error::new(
+        400,
+        "MalformedXML",
+        "The XML you provided was not well-formed or did not validate against our published schema",
+    )
+}
+
+/// Every `<name>...</name>` element of a small XML body, whole.
+fn xml_elements(body: &[u8], name: &str) -> Vec<String> {
+    let text = String::from_utf8_lossy(body);
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let mut out = Vec::new();
+    let mut rest = text.as_ref();
+    while let Some(i) = rest.find(&open) {
+        let after = &rest[i..];
+        let Some(j) = after.find(&close) else { break };
+        out.push(after[..j + close.len()].to_string());
+        rest = &after[j + close.len()..];
+    }
+    out
+}
+
+fn denied_errors(keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| {
+            format!(
+                "<Error><Key>{}</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+                errors::escape(k)
+            )
+        })
+        .collect()
+}
+
+/// A DeleteResult of denied keys only (nothing was forwarded).
+fn delete_result(denied: &[String], request_id: &str) -> Response {
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">{}</DeleteResult>",
+        denied_errors(denied)
+    );
+    let mut resp = Response::new(Body::from(xml));
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/xml"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        resp.headers_mut().insert("x-amz-request-id", v);
+    }
+    resp
 }
 
 /// The text of every `<name>` element of a small XML body (DeleteObjects' keys), unescaped.
@@ -718,6 +821,7 @@ async fn forward(
     who: &Who,
     body: Body,
     small_body: Option<Bytes>,
+    rewritten: bool,
 ) -> Result<hyper::Response<hyper::body::Incoming>, S3Error> {
     // The path is rebuilt from the bucket and key the decision was about, never copied.
     let mut path = String::from("/");
@@ -768,6 +872,14 @@ async fn forward(
         }
         // A trailing checksum is verified here and cannot be forwarded as a header.
         if streaming.is_some() && n == "x-amz-sdk-checksum-algorithm" {
+            continue;
+        }
+        // A rewritten body gets a checksum of its own (below).
+        if rewritten
+            && (n == "content-md5"
+                || n.starts_with("x-amz-checksum-")
+                || n == "x-amz-sdk-checksum-algorithm")
+        {
             continue;
         }
         out_headers.push((name.clone(), value.clone()));
@@ -889,6 +1001,12 @@ async fn forward(
         if let Some(n) = length {
             set("content-length", &n.to_string());
         }
+        if rewritten {
+            let mut crc = sigv4::checksum::Checksum::new(sigv4::checksum::ChecksumAlgorithm::Crc32);
+            crc.update(&small);
+            set("x-amz-checksum-crc32", &crc.base64());
+            set("x-amz-sdk-checksum-algorithm", "CRC32");
+        }
     }
     let req = builder.body(body).map_err(|_| S3Error::internal())?;
     match gw.client.request(req).await {
@@ -922,6 +1040,7 @@ async fn after_forward(
     addr: &Address,
     facts: &RequestFacts,
     resp: hyper::Response<hyper::body::Incoming>,
+    denied_keys: &[String],
 ) -> Result<Response, S3Error> {
     let status = resp.status();
     let (mut parts, body) = resp.into_parts();
@@ -963,6 +1082,18 @@ async fn after_forward(
                 return Err(S3Error::access_denied());
             }
         }
+    }
+    if !denied_keys.is_empty() && status.is_success() {
+        let bytes = to_bytes(Body::new(body), 16 << 20)
+            .await
+            .map_err(|_| S3Error::internal())?;
+        let text = String::from_utf8_lossy(&bytes);
+        let merged = match text.rfind("</DeleteResult>") {
+            Some(i) => format!("{}{}{}", &text[..i], denied_errors(denied_keys), &text[i..]),
+            None => text.into_owned(),
+        };
+        parts.headers.remove("content-length");
+        return Ok(Response::from_parts(parts, Body::from(merged)));
     }
     if plan.operation == "ListBuckets" && status.is_success() {
         let bytes = to_bytes(Body::new(body), 16 << 20)
