@@ -377,6 +377,13 @@ def test_a_role_session_reads_a_bucket(gw):
         PolicyDocument=policy_doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}),
     )
     assert s3(gw, session).get_object(Bucket=bucket, Key="r")["Body"].read() == b"role-data"
+    # A URL the session presigns carries its token (X-Amz-Security-Token) and works too.
+    url = s3(gw, session).generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "r"}, ExpiresIn=60)
+    assert "X-Amz-Security-Token=" in url
+    assert _get(url) == (200, b"role-data")
+    # A tampered token is refused.
+    status, body = _get(url.replace("X-Amz-Security-Token=", "X-Amz-Security-Token=A"))
+    assert status in (400, 403) and b"<Error>" in body
 
 
 def test_an_explicit_deny_in_a_bucket_policy_beats_an_identity_allow(gw):
