@@ -63,7 +63,7 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def stream(url: str, pid: int | None) -> dict:
+def stream(url: str, pid: int | None, upload: str | None = None) -> dict:
     peak = [0]
     samples = []
     done = threading.Event()
@@ -77,8 +77,10 @@ def stream(url: str, pid: int | None) -> dict:
     t = threading.Thread(target=sample)
     t.start()
     t0 = time.monotonic()
-    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{size_download}", url],
-                         capture_output=True, text=True, check=True).stdout
+    cmd = ["curl", "-s", "-o", "/dev/null", "-w", "%{size_download}" if upload is None else "%{size_upload}"]
+    if upload is not None:
+        cmd += ["-T", upload]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
     secs = time.monotonic() - t0
     done.set()
     t.join()
@@ -111,6 +113,14 @@ def main() -> None:
         small = s3.generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": "small"}, ExpiresIn=900)
         big = s3.generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": "big"}, ExpiresIn=900)
         direct = f"http://127.0.0.1:{stub_port}"
+        # A presigned PUT (UNSIGNED-PAYLOAD) of a 512 MiB file, streamed by curl.
+        blob = os.path.join(data, "blob")
+        with open(blob, "wb") as f:
+            f.truncate(512 << 20)
+        put_url = s3.generate_presigned_url("put_object", Params={"Bucket": "bench", "Key": "up"}, ExpiresIn=900)
+        # One untimed upload each way first: the first large body pays for buffer growth.
+        stream(put_url, None, upload=blob)
+        stream(direct + "/bench/up", None, upload=blob)
         res = {
             "small_get_gateway_c32": wrk(small, 32, 2, args.duration),
             "small_get_direct_c32": wrk(direct + "/bench/small", 32, 2, args.duration),
@@ -118,6 +128,8 @@ def main() -> None:
             "small_get_direct_c1": wrk(direct + "/bench/small", 1, 1, args.duration),
             "big_gateway": stream(big, w.pid),
             "big_direct": stream(direct + "/bench/big", None),
+            "upload_gateway": stream(put_url, w.pid, upload=blob),
+            "upload_direct": stream(direct + "/bench/up", None, upload=blob),
             "idle_rss_kib": rss_kib(w.pid),
             "load_average": os.getloadavg(),
         }
