@@ -784,8 +784,8 @@ def test_path_tricks_address_exactly_the_key_that_was_authorized(gw, backend):
 # =================================================================================================
 
 
-def test_bucket_owners_and_policies_survive_a_restart(warden_factory, backend):
-    w = warden_factory(extra_env=gateway_env(backend))
+def test_bucket_owners_and_policies_survive_a_restart(warden_factory, backend, store):
+    w = warden_factory(extra_env={**gateway_env(backend), **store.env})
     bucket = new_bucket(w)
     s3(w).put_object(Bucket=bucket, Key="pub", Body=b"kept")
     s3(w).put_bucket_policy(
@@ -796,6 +796,12 @@ def test_bucket_owners_and_policies_survive_a_restart(warden_factory, backend):
     assert _get(f"{w.url}/{bucket}/pub") == (200, b"kept")
     assert bucket in s3(w).get_bucket_policy(Bucket=bucket)["Policy"]
     assert bucket in {b["Name"] for b in s3(w).list_buckets()["Buckets"]}
+    # Deleting the bucket forgets its owner and policy, durably.
+    s3(w).delete_object(Bucket=bucket, Key="pub")
+    s3(w).delete_bucket(Bucket=bucket)
+    w.restart()
+    assert bucket not in {b["Name"] for b in s3(w).list_buckets()["Buckets"]}
+    assert bucket not in store.dump()
 
 
 def test_iam_sts_and_s3_share_one_endpoint(gw):
