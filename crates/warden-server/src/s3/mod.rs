@@ -171,6 +171,8 @@ struct Who {
     payload: String,
     /// The seed of an aws-chunked body's signature chain.
     chain: Option<chunked::ChunkChain>,
+    /// When the request was signed (`s3:signatureAge`).
+    signed_at: Option<OffsetDateTime>,
 }
 
 async fn handle(app: Arc<AppState>, gw: Arc<S3Gateway>, req: Request) -> Response {
@@ -252,17 +254,8 @@ fn address(path: &str) -> Result<Address, S3Error> {
 
 /// The query's decoded pairs without the presigned-URL parameters.
 fn query_of(raw: &str) -> Query {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (n, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |s: &str| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (dec(n), dec(v))
-        })
+    query_of_all(raw)
+        .into_iter()
         .filter(|(n, _)| !is_presign_param(n))
         .collect()
 }
@@ -307,6 +300,7 @@ fn authenticate(app: &AppState, parts: &Parts, now: OffsetDateTime) -> Result<Wh
             ));
         }
     }
+    presigned_params(parts.uri.query().unwrap_or(""))?;
     let auth = match sigv4::parse_auth(&http, now) {
         Err(sigv4::SigV4Error::MissingAuthenticationToken) => {
             return Ok(Who {
@@ -316,6 +310,7 @@ fn authenticate(app: &AppState, parts: &Parts, now: OffsetDateTime) -> Result<Wh
                     .unwrap_or("UNSIGNED-PAYLOAD")
                     .to_string(),
                 chain: None,
+                signed_at: None,
             })
         }
         Err(e) => return Err(errors::from_sigv4(&e)),
@@ -407,7 +402,63 @@ fn authenticate(app: &AppState, parts: &Parts, now: OffsetDateTime) -> Result<Wh
         },
         payload,
         chain,
+        signed_at: Some(auth.request_time),
     })
+}
+
+/// S3's own checks of a presigned URL's parameters, with its texts (reference §1.7: "must be less
+/// than a week" and "requires the X-Amz-Algorithm, ..." pasted from or recorded on S3).
+fn presigned_params(query: &str) -> Result<(), S3Error> {
+    let params: Vec<(String, String)> = query_of_all(query);
+    let get = |n: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.as_str())
+    };
+    if get("X-Amz-Algorithm").is_none() && get("X-Amz-Credential").is_none() {
+        return Ok(());
+    }
+    let err = |m: &str| S3Error::new(400, "AuthorizationQueryParametersError", m);
+    let required = [
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Signature",
+        "X-Amz-Date",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Expires",
+    ];
+    if required.iter().any(|n| get(n).is_none()) {
+        return Err(err(
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
+             X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+        ));
+    }
+    match get("X-Amz-Expires").map(str::parse::<i64>) {
+        Some(Ok(n)) if n > 604_800 => Err(err(
+            "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires \
+             must be less than 604800 seconds",
+        )),
+        Some(Ok(n)) if n < 0 => Err(err("X-Amz-Expires must be non-negative")),
+        Some(Err(_)) => Err(err("X-Amz-Expires should be a number")),
+        _ => Ok(()),
+    }
+}
+
+/// Every decoded query pair, the presigned ones included.
+fn query_of_all(raw: &str) -> Query {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (n, v) = p.split_once('=').unwrap_or((p, ""));
+            let dec = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (dec(n), dec(v))
+        })
+        .collect()
 }
 
 fn valid_payload_line(p: &str) -> bool {
@@ -422,7 +473,7 @@ fn valid_payload_line(p: &str) -> bool {
 
 /// The request's global keys (`aws:SourceIp`, `aws:SecureTransport`, ...) and S3's request-wide
 /// ones (`s3:authType`, `s3:signatureversion`, `s3:x-amz-content-sha256`).
-fn facts(parts: &Parts, who: &Who, source_ip: Option<IpAddr>, now: i64) -> RequestFacts {
+fn facts(parts: &Parts, who: &Who, source_ip: Option<IpAddr>, now: OffsetDateTime) -> RequestFacts {
     let mut keys: Vec<(String, ContextValue)> = Vec::new();
     let mut one = |k: &str, v: &str| keys.push((k.to_string(), ContextValue::from(v)));
     if let Some(ip) = source_ip {
@@ -437,8 +488,17 @@ fn facts(parts: &Parts, who: &Who, source_ip: Option<IpAddr>, now: i64) -> Reque
         one("s3:authType", who.auth_type);
         one("s3:signatureversion", "AWS4-HMAC-SHA256");
     }
+    if let Some(at) = who.signed_at {
+        // Milliseconds since the request was signed (S3: "the time in milliseconds that a
+        // signature is valid in an authenticated request").
+        let age = (now - at).whole_milliseconds().max(0);
+        one("s3:signatureAge", &age.to_string());
+    }
     one("s3:x-amz-content-sha256", &who.payload);
-    RequestFacts { keys, now }
+    RequestFacts {
+        keys,
+        now: now.unix_timestamp(),
+    }
 }
 
 /// A bucket's owner and policy as the engine needs them; a bucket the gateway never saw created
@@ -497,7 +557,7 @@ async fn serve(
     let addr = address(parts.uri.path())?;
     let query = query_of(parts.uri.query().unwrap_or(""));
     let who = authenticate(app, &parts, now)?;
-    let facts = facts(&parts, &who, source_ip, now.unix_timestamp());
+    let facts = facts(&parts, &who, source_ip, now);
     let headers = parts.headers.clone();
     let header = move |n: &str| header_str(&headers, n).map(str::to_string);
     let plan: Plan =
