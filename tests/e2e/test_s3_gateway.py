@@ -616,6 +616,19 @@ def test_list_buckets_lists_the_callers_account_only(gw, org_world):
     assert code_of(ei.value) == ("BucketAlreadyExists", 409)
 
 
+def test_a_bucket_made_in_the_backend_directly_belongs_to_the_default_account(gw, backend, org_world):
+    name = unique("pre")
+    direct(backend).create_bucket(Bucket=name)
+    member_creds, _ = member_session(gw, org_world, "taker")
+    # Another account cannot claim it by "creating" it through the gateway.
+    with pytest.raises(ClientError) as ei:
+        s3(gw, member_creds).create_bucket(Bucket=name)
+    assert code_of(ei.value) == ("BucketAlreadyExists", 409)
+    denied(s3(gw, member_creds).list_objects_v2, Bucket=name)
+    # The default account's root owns it.
+    assert s3(gw).list_objects_v2(Bucket=name)["KeyCount"] == 0
+
+
 def test_a_missing_key_is_404_only_to_callers_who_may_list(gw):
     bucket = new_bucket(gw)
     _, reader = user_with(gw, [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}])

@@ -627,8 +627,17 @@ async fn serve(
 
     if let Some(bucket) = &addr.bucket {
         if plan.operation == "CreateBucket" {
-            if let Some(b) = app.warden.buckets().get(bucket) {
-                if who.caller.as_ref().map(|c| &c.account) != Some(&b.account) {
+            // The owner is whoever created the bucket first: warden's record, or, for a bucket
+            // already in the backend that warden never saw created, warden's default account.
+            let owner = match app.warden.buckets().get(bucket) {
+                Some(b) => Some(b.account),
+                None if backend_has_bucket(gw, bucket).await? => {
+                    Some(app.warden.config().default_account.clone())
+                }
+                None => None,
+            };
+            if let Some(owner) = owner {
+                if who.caller.as_ref().map(|c| &c.account) != Some(&owner) {
                     return Err(S3Error::new(
                         409,
                         "BucketAlreadyExists",
@@ -695,6 +704,58 @@ async fn serve(
     )
     .await?;
     after_forward(app, &who, &plan, &addr, &facts, resp, &denied_keys).await
+}
+
+/// Whether the backend holds `bucket` (HeadBucket with the backend's credentials).
+async fn backend_has_bucket(gw: &S3Gateway, bucket: &str) -> Result<bool, S3Error> {
+    let path = format!("/{bucket}");
+    let amz_date = sigv4::format_amz_date(OffsetDateTime::now_utc());
+    let payload = sigv4::sha256_hex(b"");
+    let headers: Vec<(&str, &[u8])> = vec![
+        ("host", gw.authority.as_bytes()),
+        ("x-amz-content-sha256", payload.as_bytes()),
+        ("x-amz-date", amz_date.as_bytes()),
+    ];
+    let req = HttpRequestParts {
+        method: "HEAD",
+        raw_path: &path,
+        raw_query: "",
+        headers: &headers,
+        body: b"",
+    };
+    let authorization = sigv4::sign_authorization_with_payload_hash(
+        &req,
+        &["host", "x-amz-content-sha256", "x-amz-date"],
+        &gw.backend.access_key_id,
+        gw.backend.secret_access_key.as_bytes(),
+        &gw.backend.region,
+        "s3",
+        OffsetDateTime::now_utc(),
+        payload.as_bytes(),
+    );
+    let req = hyper::Request::builder()
+        .method(Method::HEAD)
+        .uri(format!("{}://{}{}", gw.scheme, gw.authority, path))
+        .header("host", &gw.authority)
+        .header("x-amz-date", &amz_date)
+        .header("x-amz-content-sha256", &payload)
+        .header("authorization", authorization)
+        .body(CheckedBody::new(
+            Body::empty(),
+            Check::None,
+            Failure::default(),
+            Some(0),
+        ))
+        .map_err(|_| S3Error::internal())?;
+    let resp = gw.client.request(req).await.map_err(|e| {
+        tracing::warn!(error = %e, "s3 backend unreachable");
+        S3Error::new(
+            503,
+            "ServiceUnavailable",
+            "Please reduce your request rate.",
+        )
+    })?;
+    Ok(resp.status() != axum::http::StatusCode::NOT_FOUND)
 }
 
 fn malformed_xml() -> S3Error {
