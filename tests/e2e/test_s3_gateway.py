@@ -861,6 +861,25 @@ def test_bucket_owners_and_policies_survive_a_restart(warden_factory, backend, s
     assert bucket not in store.dump()
 
 
+def test_the_printed_profile_serves_s3_with_the_aws_cli(warden_factory, backend):
+    w = warden_factory(root_from_env=False, extra_env=gateway_env(backend))
+    profile = w.data_dir / "root-credentials"
+    assert "s3 =" in profile.read_text() and "signature_version = s3v4" in profile.read_text()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "AWS_CONFIG_FILE": str(profile),
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    bucket = unique("prof")
+    for args in (["s3", "mb", f"s3://{bucket}"], ["s3", "ls"], ["iam", "list-users"]):
+        r = subprocess.run(aws_cli_command() + ["--profile", "warden", *args], env=env, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+    r = subprocess.run(aws_cli_command() + ["--profile", "warden", "s3", "ls"], env=env, capture_output=True, text=True, timeout=60)
+    assert bucket in r.stdout, r.stdout + r.stderr
+
+
 def test_iam_sts_and_s3_share_one_endpoint(gw):
     assert gw.client("sts").get_caller_identity()["Account"] == ACCOUNT_ID
     assert "Users" in gw.client("iam").list_users()

@@ -240,8 +240,19 @@ fn write_private(path: &Path, text: &str) -> Result<(), StartupError> {
     file.sync_all().map_err(err)
 }
 
-fn profile_text(account: &str, key_id: &str, secret: &str, endpoint: &str) -> String {
-    format!(
+fn profile_text(account: &str, key_id: &str, secret: &str, endpoint: &str, s3: bool) -> String {
+    // With the S3 gateway the same endpoint serves s3 too; awscli v1 presigns with SigV2 unless told.
+    let s3_lines = if s3 {
+        concat!(
+            "# S3 is served too (warden serve --s3-backend): aws --profile warden s3 ls\n",
+            "s3 =\n",
+            "    signature_version = s3v4\n",
+            "    addressing_style = path\n",
+        )
+    } else {
+        ""
+    };
+    let text = format!(
         "# warden root credentials for account {account}. Keep this file secret.\n\
          # Paste into ~/.aws/config, then: aws --profile warden iam list-users\n\
          [profile warden]\n\
@@ -249,7 +260,8 @@ fn profile_text(account: &str, key_id: &str, secret: &str, endpoint: &str) -> St
          aws_secret_access_key = {secret}\n\
          region = us-east-1\n\
          endpoint_url = {endpoint}\n"
-    )
+    );
+    text + s3_lines
 }
 
 /// Gives the root user credentials: the configured ones, or on first start
@@ -271,7 +283,13 @@ fn bootstrap_root(
         .iam(account)
         .create_access_key(warden_core::keys::KeyOwner::Root)?;
     let secret = String::from_utf8_lossy(key.key.secret.expose()).into_owned();
-    let text = profile_text(account, &key.key.id, &secret, &format!("http://{addr}"));
+    let text = profile_text(
+        account,
+        &key.key.id,
+        &secret,
+        &format!("http://{addr}"),
+        opts.s3_backend.is_some(),
+    );
     let path = opts.data_dir.join("root-credentials");
     write_private(&path, &text)?;
     // Printed once, on the terminal of whoever started warden; never logged.
