@@ -1,5 +1,6 @@
-//! The canonical request of SigV4, byte for byte as AWS specifies it for
-//! services other than S3 (IAM, STS, Organizations).
+//! The canonical request of SigV4, byte for byte as AWS specifies it: the
+//! generic rules (IAM, STS, Organizations, warden's authorization API) and
+//! S3's exception for the canonical URI ([`UriRule`]).
 
 use sha2::{Digest, Sha256};
 
@@ -24,6 +25,42 @@ pub(crate) fn uri_encode_into(out: &mut Vec<u8>, input: &[u8]) {
             out.push(HEX_UPPER[usize::from(b >> 4)]);
             out.push(HEX_UPPER[usize::from(b & 0x0f)]);
         }
+    }
+}
+
+/// How the canonical URI is formed from the path as sent. AWS's generic
+/// rule normalizes and encodes the path again; S3 signs the path exactly as
+/// sent, so that keys such as `a//b` or `x/../y` stay distinct objects
+/// (botocore's `S3SigV4Auth._normalize_url_path` returns the path unchanged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UriRule {
+    /// Every service but S3: dot segments and empty segments removed, each
+    /// segment URI-encoded once more.
+    Normalized,
+    /// S3: the raw path as received, byte for byte (`/` when empty).
+    AsSent,
+}
+
+impl UriRule {
+    /// The rule of the service named in the credential scope. The scope
+    /// decides because it is what the signer signed for: a request signed for
+    /// `s3` was canonicalized by S3's rule whatever endpoint received it.
+    #[must_use]
+    pub fn for_service(service: &str) -> UriRule {
+        if service == "s3" {
+            UriRule::AsSent
+        } else {
+            UriRule::Normalized
+        }
+    }
+}
+
+/// The canonical URI of `raw_path` under `rule`.
+pub(crate) fn canonical_uri_with(out: &mut Vec<u8>, raw_path: &str, rule: UriRule) {
+    match rule {
+        UriRule::Normalized => canonical_uri_into(out, raw_path),
+        UriRule::AsSent if raw_path.is_empty() => out.push(b'/'),
+        UriRule::AsSent => out.extend_from_slice(raw_path.as_bytes()),
     }
 }
 
@@ -143,40 +180,6 @@ fn trimmed_value_into(out: &mut Vec<u8>, value: &[u8]) {
     }
 }
 
-/// Which canonical URI a signature covers: every service but S3 normalizes the path and encodes it
-/// again; S3 signs the path as sent (no dot-segment removal, no `//` folding, encoded once), which is
-/// the raw path for clients that encode like the SDKs, and the decoded path re-encoded the AWS way
-/// for the others (a client that sent `%2F`, or left a reserved byte unencoded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UriRule {
-    Normalized,
-    S3Raw,
-    S3Reencoded,
-}
-
-impl UriRule {
-    /// The first rule to try for a signing service.
-    pub(crate) fn for_service(service: &str) -> UriRule {
-        if service == "s3" {
-            UriRule::S3Raw
-        } else {
-            UriRule::Normalized
-        }
-    }
-}
-
-/// S3's canonical URI when the client's wire form is not the AWS encoding of its key: the decoded
-/// path encoded once, `/` kept.
-pub(crate) fn s3_reencoded_uri_into(out: &mut Vec<u8>, raw_path: &str) {
-    let decoded: Vec<u8> = percent_encoding::percent_decode_str(raw_path).collect();
-    for seg in decoded.split(|b| *b == b'/').enumerate() {
-        if seg.0 > 0 {
-            out.push(b'/');
-        }
-        uri_encode_into(out, seg.1);
-    }
-}
-
 /// Builds the full canonical request into `out`.
 ///
 /// `signed_headers` are lower-case names in the order the client listed them;
@@ -189,16 +192,11 @@ pub(crate) fn canonical_request_into(
     signed_headers: &[String],
     query_skip: Option<&str>,
     payload_hash_hex: &[u8],
-    rule: UriRule,
+    uri_rule: UriRule,
 ) {
     out.extend_from_slice(req.method.as_bytes());
     out.push(b'\n');
-    match rule {
-        UriRule::Normalized => canonical_uri_into(out, req.raw_path),
-        UriRule::S3Raw if req.raw_path.is_empty() => out.push(b'/'),
-        UriRule::S3Raw => out.extend_from_slice(req.raw_path.as_bytes()),
-        UriRule::S3Reencoded => s3_reencoded_uri_into(out, req.raw_path),
-    }
+    canonical_uri_with(out, req.raw_path, uri_rule);
     out.push(b'\n');
     canonical_query_into(out, req.raw_query, query_skip);
     out.push(b'\n');
@@ -269,23 +267,43 @@ mod tests {
         assert_eq!(uri("/%E1%88%B4"), "/%25E1%2588%25B4");
     }
 
-    fn s3_reencoded(p: &str) -> String {
+    fn s3_uri(p: &str) -> String {
         let mut v = Vec::new();
-        s3_reencoded_uri_into(&mut v, p);
+        canonical_uri_with(&mut v, p, UriRule::for_service("s3"));
         String::from_utf8(v).unwrap_or_default()
     }
 
     #[test]
-    fn s3_paths_keep_dot_segments_and_double_slashes_and_are_encoded_once() {
-        // S3 keys `a//b`, `x/.` and `bar/../foo.txt` are distinct objects (reference 1.2).
-        assert_eq!(s3_reencoded("/b/a//b"), "/b/a//b");
-        assert_eq!(s3_reencoded("/b/x/."), "/b/x/.");
-        assert_eq!(s3_reencoded("/b/bar/../foo.txt"), "/b/bar/../foo.txt");
-        assert_eq!(s3_reencoded("/b/a%20b"), "/b/a%20b");
-        assert_eq!(s3_reencoded("/b/a b+c"), "/b/a%20b%2Bc");
-        // An encoded slash decodes to a path separator: the re-encoded form keeps it literal.
-        assert_eq!(s3_reencoded("/b/a%2Fb"), "/b/a/b");
-        assert_eq!(s3_reencoded("/b/%E6%97%A5"), "/b/%E6%97%A5");
+    fn s3_signs_the_path_as_sent() {
+        // S3 keys with empty and dot segments are distinct objects: nothing is removed.
+        assert_eq!(s3_uri("/b/a//x"), "/b/a//x");
+        assert_eq!(s3_uri("/b/x/."), "/b/x/.");
+        assert_eq!(s3_uri("/b/bar/../foo.txt"), "/b/bar/../foo.txt");
+        // Encoded once by the client, not again: `%2F` inside a key stays `%2F`.
+        assert_eq!(s3_uri("/b/a%2Fb%20c"), "/b/a%2Fb%20c");
+        assert_eq!(s3_uri(""), "/");
+        // The same paths under the generic rule, for contrast.
+        assert_eq!(uri("/b/a//x"), "/b/a/x");
+        assert_eq!(uri("/b/a%2Fb%20c"), "/b/a%252Fb%2520c");
+    }
+
+    #[test]
+    fn the_scope_service_chooses_the_rule() {
+        assert_eq!(UriRule::for_service("s3"), UriRule::AsSent);
+        for service in [
+            "iam",
+            "sts",
+            "organizations",
+            "warden",
+            "s3-object-lambda",
+            "S3",
+        ] {
+            assert_eq!(
+                UriRule::for_service(service),
+                UriRule::Normalized,
+                "{service}"
+            );
+        }
     }
 
     #[test]

@@ -40,8 +40,10 @@
 //! listed once per value. With `http::HeaderMap`:
 //! `map.iter().map(|(k, v)| (k.as_str(), v.as_bytes())).collect::<Vec<_>>()`.
 //!
-//! Canonicalization follows AWS for non-S3 services: the path is normalized
-//! and its (already percent-encoded) wire form encoded once more, query
+//! Canonicalization follows AWS: for every service but S3 the path is normalized
+//! and its (already percent-encoded) wire form encoded once more; for S3 (the
+//! credential scope's service decides, [`UriRule::for_service`]) the path is
+//! signed exactly as sent. Query
 //! parameters are decoded, re-encoded and sorted, header values trimmed with
 //! inner runs of spaces folded, repeated headers joined with commas. Tested
 //! against AWS's SigV4 test suite in `tests/sigv4_suite.rs`.
@@ -57,6 +59,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
+pub use canonical::UriRule;
 pub use error::{SigV4Error, SIGNATURE_DOES_NOT_MATCH_MESSAGE};
 pub use key_cache::{derive_signing_key, SigningKeyCache, DEFAULT_SIGNING_KEY_CACHE_CAPACITY};
 pub use parse::{
@@ -96,10 +99,6 @@ fn scope_into(out: &mut Vec<u8>, scope: &CredentialScope) {
 }
 
 /// Computes the signature of `req` for the given auth data and signing key.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one argument per line of the canonical request and string to sign"
-)]
 fn compute_signature(
     req: &HttpRequestParts<'_>,
     signed_headers: &[String],
@@ -108,7 +107,6 @@ fn compute_signature(
     amz_date: &[u8],
     scope: &CredentialScope,
     signing_key: &[u8; 32],
-    rule: canonical::UriRule,
 ) -> [u8; 32] {
     let mut creq = Vec::with_capacity(
         256 + req.raw_path.len() + req.raw_query.len() + 64 * signed_headers.len(),
@@ -119,7 +117,7 @@ fn compute_signature(
         signed_headers,
         query_skip,
         payload_hash_hex,
-        rule,
+        UriRule::for_service(&scope.service),
     );
     let creq_hash = canonical::sha256_hex(&creq);
     let mut sts = Vec::with_capacity(200);
@@ -168,44 +166,24 @@ pub fn verify(
         &auth.scope.service,
         secret,
     );
-    check_signature(req, auth, &key, &payload)
-}
-
-/// Recomputes the signature with the signing service's canonical URI (for S3, the raw path first,
-/// then the decoded path re-encoded) and compares it in constant time.
-fn check_signature(
-    req: &HttpRequestParts<'_>,
-    auth: &ParsedAuth,
-    key: &[u8; 32],
-    payload_hash_hex: &[u8],
-) -> Result<(), SigV4Error> {
     let query_skip = match auth.kind {
         AuthKind::Header => None,
         AuthKind::Presigned => Some("X-Amz-Signature"),
     };
-    let first = canonical::UriRule::for_service(&auth.scope.service);
-    let rules: &[canonical::UriRule] = if first == canonical::UriRule::S3Raw {
-        &[canonical::UriRule::S3Raw, canonical::UriRule::S3Reencoded]
+    let expected = compute_signature(
+        req,
+        &auth.signed_headers,
+        query_skip,
+        &payload,
+        &parse::amz_date_bytes(auth.request_time),
+        &auth.scope,
+        &key,
+    );
+    if bool::from(expected.ct_eq(&auth.signature)) {
+        Ok(())
     } else {
-        &[first]
-    };
-    let amz_date = parse::amz_date_bytes(auth.request_time);
-    for rule in rules {
-        let expected = compute_signature(
-            req,
-            &auth.signed_headers,
-            query_skip,
-            payload_hash_hex,
-            &amz_date,
-            &auth.scope,
-            key,
-            *rule,
-        );
-        if bool::from(expected.ct_eq(&auth.signature)) {
-            return Ok(());
-        }
+        Err(SigV4Error::SignatureDoesNotMatch)
     }
-    Err(SigV4Error::SignatureDoesNotMatch)
 }
 
 /// Verifies a request whose body warden does not hold (a service asking the authorization API, the
@@ -238,7 +216,24 @@ pub fn verify_with_payload_hash(
         &auth.scope.service,
         secret,
     );
-    check_signature(req, auth, &key, payload_hash.as_bytes())
+    let query_skip = match auth.kind {
+        AuthKind::Header => None,
+        AuthKind::Presigned => Some("X-Amz-Signature"),
+    };
+    let expected = compute_signature(
+        req,
+        &auth.signed_headers,
+        query_skip,
+        payload_hash.as_bytes(),
+        &parse::amz_date_bytes(auth.request_time),
+        &auth.scope,
+        &key,
+    );
+    if bool::from(expected.ct_eq(&auth.signature)) {
+        Ok(())
+    } else {
+        Err(SigV4Error::SignatureDoesNotMatch)
+    }
 }
 
 /// The chain of chunk signatures of a streaming S3 upload whose seed signature `auth` carries
@@ -323,7 +318,6 @@ pub fn sign_authorization_with_payload_hash(
         amz_date.as_bytes(),
         &scope,
         &key,
-        canonical::UriRule::for_service(service),
     );
     format!(
         "{ALGORITHM} Credential={access_key_id}/{}, SignedHeaders={}, Signature={}",
@@ -393,7 +387,6 @@ pub fn presign_query(
         amz_date.as_bytes(),
         &scope,
         &key,
-        canonical::UriRule::for_service(service),
     );
     query.push_str("&X-Amz-Signature=");
     query.push_str(&hex::encode(sig));

@@ -366,7 +366,12 @@ pub(crate) fn check_times(auth: &ParsedAuth, now: OffsetDateTime) -> Result<(), 
             return Err(SigV4Error::RequestExpired);
         }
     }
-    // Presigned requests too: STS ignores an X-Amz-Expires beyond its 15
+    // S3 honours a presigned URL for its whole X-Amz-Expires, up to 7 days
+    // (sigv4-query-string-auth.html); only a date in the future is skew.
+    if auth.kind == AuthKind::Presigned && auth.scope.service == "s3" && auth.request_time <= now {
+        return Ok(());
+    }
+    // Other presigned requests too: STS ignores an X-Amz-Expires beyond its 15
     // minute window (aws-sdk-go#2167), so the skew bound applies to both kinds.
     check_skew(auth.request_time, now)
 }
