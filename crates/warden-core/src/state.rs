@@ -76,12 +76,12 @@ pub struct State {
     pub slr_deletion_tasks: BTreeMap<(String, String), DeletionTask>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
-    /// S3 buckets the gateway knows, by their globally unique name.
-    pub s3_buckets: BTreeMap<String, S3Bucket>,
     /// Where each stored organization's list elements sit in the store, by
     /// organization id; none for an organization still stored whole (see
     /// [`org_records`]).
     pub org_positions: HashMap<String, OrgPositions>,
+    /// S3 buckets the gateway knows, by their globally unique name.
+    pub s3_buckets: BTreeMap<String, S3Bucket>,
     /// Counts applied change sets.
     pub generation: u64,
     /// The generation at which each account last changed in a way the
@@ -288,9 +288,9 @@ entity_kinds! {
     ServerCertificate(ServerCertificate) => server_certificates, "server_certificate", Unaffected;
     SigningCertificate(SigningCertificate) => signing_certificates, "signing_certificate", Unaffected;
     SlrDeletionTask(DeletionTask) => slr_deletion_tasks, "slr_deletion_task", Unaffected;
-    S3Bucket(S3Bucket) => s3_buckets, "s3_bucket", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
+    S3Bucket(S3Bucket) => s3_buckets, "s3_bucket", Unaffected;
 }
 
 impl Entity for Account {
@@ -382,12 +382,6 @@ impl Entity for SshPublicKey {
     }
 }
 
-impl Entity for S3Bucket {
-    fn store_key(&self) -> (String, String) {
-        (self.account.clone(), self.name.clone())
-    }
-}
-
 impl Entity for ServiceCredential {
     fn store_key(&self) -> (String, String) {
         (self.account.clone(), self.id.clone())
@@ -424,6 +418,12 @@ impl Entity for Organization {
     }
 }
 
+impl Entity for S3Bucket {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.name.clone())
+    }
+}
+
 impl Change {
     /// Which principals' authorization views this change can alter.
     pub fn authz_scope(&self) -> AuthzScope<'_> {
@@ -442,8 +442,8 @@ impl Change {
             Change::ServerCertificate(c) => &c.account,
             Change::SigningCertificate(c) => &c.account,
             Change::SlrDeletionTask(t) => &t.account,
-            Change::S3Bucket(b) => &b.account,
             Change::Organization(o) => &o.management_account,
+            Change::S3Bucket(b) => &b.account,
             Change::Delete(_, (account, _)) => account,
         };
         let kind = match self {
