@@ -282,6 +282,7 @@ entity_kinds! {
     KeyLastUsed(KeyLastUsed) => key_last_used, "key_last_used", Unaffected;
     Policy(ManagedPolicy) => policies, "managed_policy", Account;
     Role(Role) => roles, "role", Account;
+    S3Bucket(S3Bucket) => s3_buckets, "s3_bucket", Unaffected;
     InstanceProfile(InstanceProfile) => instance_profiles, "instance_profile", Unaffected;
     SshPublicKey(SshPublicKey) => ssh_public_keys, "ssh_public_key", Unaffected;
     ServiceCredential(ServiceCredential) => service_credentials, "service_credential", Unaffected;
@@ -290,7 +291,6 @@ entity_kinds! {
     SlrDeletionTask(DeletionTask) => slr_deletion_tasks, "slr_deletion_task", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
-    S3Bucket(S3Bucket) => s3_buckets, "s3_bucket", Unaffected;
 }
 
 impl Entity for Account {
@@ -436,6 +436,7 @@ impl Change {
             Change::KeyLastUsed(l) => &l.account,
             Change::Policy(p) => &p.account,
             Change::Role(r) => &r.account,
+            Change::S3Bucket(b) => &b.account,
             Change::InstanceProfile(p) => &p.account,
             Change::SshPublicKey(k) => &k.account,
             Change::ServiceCredential(c) => &c.account,
@@ -443,7 +444,6 @@ impl Change {
             Change::SigningCertificate(c) => &c.account,
             Change::SlrDeletionTask(t) => &t.account,
             Change::Organization(o) => &o.management_account,
-            Change::S3Bucket(b) => &b.account,
             Change::Delete(_, (account, _)) => account,
         };
         let kind = match self {
