@@ -261,19 +261,21 @@ fn query_of(raw: &str) -> Query {
 }
 
 fn is_presign_param(name: &str) -> bool {
-    name.len() > 6 && name[..6].eq_ignore_ascii_case("x-amz-") && {
-        let rest = name[6..].to_ascii_lowercase();
-        matches!(
-            rest.as_str(),
-            "algorithm"
-                | "credential"
-                | "date"
-                | "expires"
-                | "signedheaders"
-                | "signature"
-                | "security-token"
-        )
-    }
+    // `get` rather than indexing: a name may hold multi-byte characters.
+    name.get(..6)
+        .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"))
+        && name.get(6..).is_some_and(|rest| {
+            matches!(
+                rest.to_ascii_lowercase().as_str(),
+                "algorithm"
+                    | "credential"
+                    | "date"
+                    | "expires"
+                    | "signedheaders"
+                    | "signature"
+                    | "security-token"
+            )
+        })
 }
 
 fn authenticate(app: &AppState, parts: &Parts, now: OffsetDateTime) -> Result<Who, S3Error> {
@@ -303,15 +305,19 @@ fn authenticate(app: &AppState, parts: &Parts, now: OffsetDateTime) -> Result<Wh
     presigned_params(parts.uri.query().unwrap_or(""))?;
     let auth = match sigv4::parse_auth(&http, now) {
         Err(sigv4::SigV4Error::MissingAuthenticationToken) => {
+            let payload = header_str(&parts.headers, "x-amz-content-sha256")
+                .unwrap_or("UNSIGNED-PAYLOAD")
+                .to_string();
+            if !valid_payload_line(&payload) {
+                return Err(invalid_payload_line(payload));
+            }
             return Ok(Who {
                 caller: None,
                 auth_type: "",
-                payload: header_str(&parts.headers, "x-amz-content-sha256")
-                    .unwrap_or("UNSIGNED-PAYLOAD")
-                    .to_string(),
+                payload,
                 chain: None,
                 signed_at: None,
-            })
+            });
         }
         Err(e) => return Err(errors::from_sigv4(&e)),
         Ok(a) => a,
@@ -331,16 +337,7 @@ fn authenticate(app: &AppState, parts: &Parts, now: OffsetDateTime) -> Result<Wh
             .to_string()
     };
     if !presigned && !valid_payload_line(&payload) {
-        return Err(S3Error::new(
-            400,
-            "InvalidArgument",
-            "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, \
-             STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, \
-             STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER \
-             or a valid sha256 value.",
-        )
-        .with("ArgumentName", "x-amz-content-sha256")
-        .with("ArgumentValue", payload));
+        return Err(invalid_payload_line(payload));
     }
     // Every x-amz-* header sent must be signed (S3, recorded for presigned URLs).
     let unsigned: Vec<String> = parts
@@ -459,6 +456,20 @@ fn query_of_all(raw: &str) -> Query {
             (dec(n), dec(v))
         })
         .collect()
+}
+
+/// S3's answer to an `x-amz-content-sha256` it does not know (reference §1.3, pasted S3 body).
+fn invalid_payload_line(payload: String) -> S3Error {
+    S3Error::new(
+        400,
+        "InvalidArgument",
+        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, \
+         STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, \
+         STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER \
+         or a valid sha256 value.",
+    )
+    .with("ArgumentName", "x-amz-content-sha256")
+    .with("ArgumentValue", payload)
 }
 
 fn valid_payload_line(p: &str) -> bool {
@@ -1317,6 +1328,17 @@ mod tests {
         for bad in ["/..", "/a%2Fb/k", "/UPPER/k", "/ab/k", "/.hidden/k"] {
             assert_eq!(address(bad).unwrap_err().code, "InvalidBucketName", "{bad}");
         }
+    }
+
+    #[test]
+    fn presign_parameter_names_are_matched_without_panicking() {
+        assert!(is_presign_param("X-Amz-Signature"));
+        assert!(is_presign_param("x-amz-security-token"));
+        assert!(!is_presign_param("x-amz-meta"));
+        assert!(!is_presign_param("x-am\u{e9}-Signature"));
+        assert!(!is_presign_param("\u{e9}\u{e9}\u{e9}\u{e9}"));
+        assert!(!valid_payload_line(&"z".repeat(64)));
+        assert!(valid_payload_line(&"a".repeat(64)));
     }
 
     #[test]
