@@ -371,11 +371,11 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
     });
     spawn_last_used_flusher(warden);
     let app = router(state.clone());
-    let server = tokio::spawn(crate::limits::serve(
-        listener,
-        app,
-        crate::limits::Limits::default(),
-    ));
+    let limits = crate::limits::Limits {
+        s3_bodies_stream: state.s3.is_some(),
+        ..crate::limits::Limits::default()
+    };
+    let server = tokio::spawn(crate::limits::serve(listener, app, limits));
     tracing::info!(%addr, dev = opts.dev, account = %opts.account_id, "warden is ready");
     Ok(Started {
         addr,

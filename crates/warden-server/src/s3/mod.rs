@@ -104,17 +104,18 @@ impl S3Gateway {
 /// Whether a request is S3's: signed for `s3` (header or presigned), SigV2-signed, or unsigned and
 /// not an IAM, STS or Organizations call (which are POSTs to `/`, or GETs naming an `Action`).
 pub(crate) fn is_s3_request(parts: &Parts) -> bool {
-    if let Some(auth) = parts
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-    {
+    is_s3(&parts.method, &parts.uri, &parts.headers)
+}
+
+/// [`is_s3_request`] on a request's method, URI and headers.
+pub(crate) fn is_s3(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
+    if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
         if auth.starts_with("AWS ") {
             return true;
         }
         return credential_service(auth) == Some("s3");
     }
-    let query = parts.uri.query().unwrap_or("");
+    let query = uri.query().unwrap_or("");
     if sigv2_query(query) {
         return true;
     }
@@ -125,14 +126,14 @@ pub(crate) fn is_s3_request(parts: &Parts) -> bool {
             return value.split('/').nth(3) == Some("s3");
         }
     }
-    if parts.headers.contains_key("x-amz-target") {
+    if headers.contains_key("x-amz-target") {
         return false;
     }
-    let path = parts.uri.path();
+    let path = uri.path();
     if path != "/" && !path.is_empty() {
         return true;
     }
-    parts.method != Method::POST && !query.split('&').any(|p| p.starts_with("Action="))
+    *method != Method::POST && !query.split('&').any(|p| p.starts_with("Action="))
 }
 
 /// A SigV2 presigned URL (`AWSAccessKeyId` and `Signature` in the query).
