@@ -319,6 +319,12 @@ impl Entity for Group {
     }
 }
 
+impl Entity for S3Bucket {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.name.clone())
+    }
+}
+
 impl Entity for AccessKey {
     fn store_key(&self) -> (String, String) {
         (self.account.clone(), self.id.clone())
@@ -415,12 +421,6 @@ impl Entity for Organization {
             .iter_mut()
             .for_each(crate::orgs::org_policies::compile);
         Ok(())
-    }
-}
-
-impl Entity for S3Bucket {
-    fn store_key(&self) -> (String, String) {
-        (self.account.clone(), self.name.clone())
     }
 }
 
