@@ -45,9 +45,11 @@ pub mod iam;
 pub mod model;
 pub mod orgs;
 pub mod page;
-pub mod s3;
 pub mod state;
 pub mod sts;
+
+// What the S3 gateway keeps: bucket owners and bucket policies.
+pub mod s3;
 
 // The crate's stable paths. Other crates (warden-server, warden, the
 // benches) name modules as `warden_core::users`, `warden_core::access`,

@@ -21,9 +21,11 @@ mod iam;
 mod limits;
 mod mapping;
 mod organizations;
-mod s3;
 mod startup;
 mod sts;
+
+// The S3 gateway (`warden serve --s3-backend`), on the same listener.
+mod s3;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
