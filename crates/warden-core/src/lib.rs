@@ -48,6 +48,9 @@ pub mod page;
 pub mod state;
 pub mod sts;
 
+// What the S3 gateway keeps: bucket owners and bucket policies.
+pub mod s3;
+
 // The crate's stable paths. Other crates (warden-server, warden, the
 // benches) name modules as `warden_core::users`, `warden_core::access`,
 // `warden_core::org_policies`, ...: these re-exports keep those paths

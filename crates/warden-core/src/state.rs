@@ -22,6 +22,7 @@ use crate::model::{
 };
 use crate::orgs::org_records::{self, OrgPositions};
 use crate::orgs::Organization;
+use crate::s3::S3Bucket;
 
 /// `(account, lower-cased name)`: names are unique case-insensitively but keep
 /// their case, and per-account ranges come out sorted.
@@ -90,6 +91,8 @@ pub struct State {
     /// organization id; none for an organization still stored whole (see
     /// [`org_records`]).
     pub org_positions: HashMap<String, OrgPositions>,
+    /// S3 buckets the gateway knows, by their globally unique name.
+    pub s3_buckets: BTreeMap<String, S3Bucket>,
     /// Counts applied change sets.
     pub generation: u64,
     /// The generation at which each account last changed in a way the
@@ -290,6 +293,7 @@ entity_kinds! {
     KeyLastUsed(KeyLastUsed) => key_last_used, "key_last_used", Unaffected;
     Policy(ManagedPolicy) => policies, "managed_policy", Account;
     Role(Role) => roles, "role", Account;
+    S3Bucket(S3Bucket) => s3_buckets, "s3_bucket", Unaffected;
     InstanceProfile(InstanceProfile) => instance_profiles, "instance_profile", Unaffected;
     SshPublicKey(SshPublicKey) => ssh_public_keys, "ssh_public_key", Unaffected;
     ServiceCredential(ServiceCredential) => service_credentials, "service_credential", Unaffected;
@@ -327,6 +331,12 @@ impl Entity for Group {
     fn loaded(&mut self, _: &MasterKey) -> Result<()> {
         compile_inline(&mut self.inline_policies);
         Ok(())
+    }
+}
+
+impl Entity for S3Bucket {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.name.clone())
     }
 }
 
@@ -465,6 +475,7 @@ impl Change {
             Change::KeyLastUsed(l) => &l.account,
             Change::Policy(p) => &p.account,
             Change::Role(r) => &r.account,
+            Change::S3Bucket(b) => &b.account,
             Change::InstanceProfile(p) => &p.account,
             Change::SshPublicKey(k) => &k.account,
             Change::ServiceCredential(c) => &c.account,

@@ -25,6 +25,9 @@ mod organizations;
 mod startup;
 mod sts;
 
+// The S3 gateway (`warden serve --s3-backend`), on the same listener.
+mod s3;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,6 +38,7 @@ use warden_core::Warden;
 use warden_wire::sigv4::SigningKeyCache;
 
 pub use limits::Limits;
+pub use s3::{S3Backend, S3Gateway};
 pub use startup::{start, DataDirLock, ServeOptions, Started, StartupError};
 
 /// Everything a request handler needs, shared by all requests.
@@ -47,6 +51,8 @@ pub struct AppState {
     pub signing_keys: SigningKeyCache,
     /// Present only in dev mode: nothing of it exists in normal mode.
     pub dev: Option<dev::DevMode>,
+    /// The S3 gateway, when `--s3-backend` is given.
+    pub s3: Option<Arc<S3Gateway>>,
 }
 
 // Handlers act for the request's caller: IAM and Organizations in its
@@ -76,13 +82,13 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
         .route("/health", get(|| async { "ok" }))
-        .route("/", get(edge::handle).post(edge::handle));
+        .route("/", get(s3::dispatch).post(s3::dispatch));
     if state.dev.is_some() {
         app = app
             .route("/moto-api/reset", post(dev::reset))
             .route("/moto-api/reset-auth", post(dev::reset_auth));
     }
-    app.fallback(edge::handle).with_state(state)
+    app.fallback(s3::dispatch).with_state(state)
 }
 
 /// Where a running server listens and keeps its data.

@@ -33,6 +33,10 @@ pub struct Limits {
     pub body_read_timeout: Duration,
     /// The request line and headers together; a larger head gets 431.
     pub max_header_bytes: usize,
+    /// With the S3 gateway on, an S3 request's body may take as long as it needs while data keeps
+    /// coming: `body_read_timeout` then bounds the silence between two pieces, not the whole body
+    /// (an object may be gigabytes; the gateway decides before it reads any of it).
+    pub s3_bodies_stream: bool,
 }
 
 impl Default for Limits {
@@ -46,6 +50,7 @@ impl Default for Limits {
             // SigV4 heads with a session token are 2-4 KiB; a Query GET may
             // carry a URL-encoded 10 KiB policy (about 30 KiB).
             max_header_bytes: 64 * 1024,
+            s3_bodies_stream: false,
         }
     }
 }
@@ -73,8 +78,14 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits) -> std::i
         let http = http.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+                let idle = limits.s3_bodies_stream
+                    && crate::s3::is_s3(req.method(), req.uri(), req.headers());
                 let mut req = req.map(|body| {
-                    Body::new(TimedBody::new(Body::new(body), limits.body_read_timeout))
+                    Body::new(TimedBody::new(
+                        Body::new(body),
+                        limits.body_read_timeout,
+                        idle,
+                    ))
                 });
                 // The edge reads the caller's address from here, as it did
                 // under `into_make_service_with_connect_info`.
@@ -102,15 +113,18 @@ struct TimedBody {
     timeout: Duration,
     deadline: Instant,
     sleep: Option<Pin<Box<Sleep>>>,
+    /// Each piece that arrives moves the deadline (S3 uploads, [`Limits::s3_bodies_stream`]).
+    idle: bool,
 }
 
 impl TimedBody {
-    fn new(inner: Body, timeout: Duration) -> Self {
+    fn new(inner: Body, timeout: Duration, idle: bool) -> Self {
         Self {
             inner,
             timeout,
             deadline: Instant::now() + timeout,
             sleep: None,
+            idle,
         }
     }
 }
@@ -125,6 +139,10 @@ impl http_body::Body for TimedBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
         if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            if this.idle {
+                this.deadline = Instant::now() + this.timeout;
+                this.sleep = None;
+            }
             return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
         }
         let deadline = this.deadline;
@@ -158,6 +176,7 @@ mod tests {
             header_read_timeout: Duration::from_millis(300),
             body_read_timeout: Duration::from_millis(300),
             max_header_bytes: 16 * 1024,
+            s3_bodies_stream: false,
         }
     }
 
@@ -212,6 +231,44 @@ mod tests {
             .await
             .expect("the server waited for the body forever");
         assert!(got.starts_with("HTTP/1.1 408"), "{got}");
+    }
+
+    /// A body trickling in over 1 s: refused under the total deadline (IAM), read in full when
+    /// the deadline is an idle one (an S3 upload with the gateway on).
+    #[tokio::test]
+    async fn s3_bodies_may_take_long_while_data_keeps_coming() {
+        for (stream, want) in [(false, "HTTP/1.1 408"), (true, "HTTP/1.1 200")] {
+            let app = Router::new().route(
+                "/bucket/key",
+                axum::routing::put(|body: Body| async move {
+                    match axum::body::to_bytes(body, 1 << 20).await {
+                        Ok(b) => (http::StatusCode::OK, b.len().to_string()),
+                        Err(_) => (http::StatusCode::REQUEST_TIMEOUT, String::new()),
+                    }
+                }),
+            );
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let limits = Limits {
+                s3_bodies_stream: stream,
+                ..short()
+            };
+            tokio::spawn(serve(listener, app, limits));
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.write_all(b"PUT /bucket/key HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nConnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            for _ in 0..6 {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                if s.write_all(b"a").await.is_err() {
+                    break;
+                }
+            }
+            let got = tokio::time::timeout(Duration::from_secs(5), read_to_close(&mut s))
+                .await
+                .unwrap();
+            assert!(got.starts_with(want), "stream={stream}: {got}");
+        }
     }
 
     #[tokio::test]

@@ -38,6 +38,8 @@ pub struct ServeOptions {
     /// of the SQLite file in `data_dir` (which still holds the master key
     /// file and the first root credentials).
     pub database_url: Option<String>,
+    /// The S3 gateway's backend (`--s3-backend`); `None` leaves the gateway off.
+    pub s3_backend: Option<crate::S3Backend>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -54,6 +56,7 @@ impl std::fmt::Debug for ServeOptions {
                 "database_url",
                 &self.database_url.as_ref().map(|_| "<redacted>"),
             )
+            .field("s3_backend", &self.s3_backend)
             .finish()
     }
 }
@@ -94,6 +97,9 @@ pub enum StartupError {
     /// given text.
     #[error("invalid account id {0}: it must be 12 digits")]
     AccountId(String),
+    /// The `--s3-backend` URL is unusable.
+    #[error("{0}")]
+    S3Backend(String),
     /// Dev mode was asked to use PostgreSQL, whose records would outlive the
     /// throwaway master key that encrypts them.
     #[error("--dev keeps its state in memory under a throwaway master key; it cannot take --database-url")]
@@ -234,8 +240,19 @@ fn write_private(path: &Path, text: &str) -> Result<(), StartupError> {
     file.sync_all().map_err(err)
 }
 
-fn profile_text(account: &str, key_id: &str, secret: &str, endpoint: &str) -> String {
-    format!(
+fn profile_text(account: &str, key_id: &str, secret: &str, endpoint: &str, s3: bool) -> String {
+    // With the S3 gateway the same endpoint serves s3 too; awscli v1 presigns with SigV2 unless told.
+    let s3_lines = if s3 {
+        concat!(
+            "# S3 is served too (warden serve --s3-backend): aws --profile warden s3 ls\n",
+            "s3 =\n",
+            "    signature_version = s3v4\n",
+            "    addressing_style = path\n",
+        )
+    } else {
+        ""
+    };
+    let text = format!(
         "# warden root credentials for account {account}. Keep this file secret.\n\
          # Paste into ~/.aws/config, then: aws --profile warden iam list-users\n\
          [profile warden]\n\
@@ -243,7 +260,8 @@ fn profile_text(account: &str, key_id: &str, secret: &str, endpoint: &str) -> St
          aws_secret_access_key = {secret}\n\
          region = us-east-1\n\
          endpoint_url = {endpoint}\n"
-    )
+    );
+    text + s3_lines
 }
 
 /// Gives the root user credentials: the configured ones, or on first start
@@ -265,7 +283,13 @@ fn bootstrap_root(
         .iam(account)
         .create_access_key(warden_core::keys::KeyOwner::Root)?;
     let secret = String::from_utf8_lossy(key.key.secret.expose()).into_owned();
-    let text = profile_text(account, &key.key.id, &secret, &format!("http://{addr}"));
+    let text = profile_text(
+        account,
+        &key.key.id,
+        &secret,
+        &format!("http://{addr}"),
+        opts.s3_backend.is_some(),
+    );
     let path = opts.data_dir.join("root-credentials");
     write_private(&path, &text)?;
     // Printed once, on the terminal of whoever started warden; never logged.
@@ -320,7 +344,20 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
         })?;
     bootstrap_root(&warden, &opts, addr)?;
 
+    let s3 = match &opts.s3_backend {
+        Some(b) => Some(Arc::new(
+            crate::S3Gateway::new(crate::S3Backend {
+                url: b.url.clone(),
+                region: b.region.clone(),
+                access_key_id: b.access_key_id.clone(),
+                secret_access_key: b.secret_access_key.clone(),
+            })
+            .map_err(StartupError::S3Backend)?,
+        )),
+        None => None,
+    };
     let state = Arc::new(AppState {
+        s3,
         warden: warden.clone(),
         signing_keys: SigningKeyCache::default(),
         dev: opts.dev.then(|| {
@@ -334,11 +371,11 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
     });
     spawn_last_used_flusher(warden);
     let app = router(state.clone());
-    let server = tokio::spawn(crate::limits::serve(
-        listener,
-        app,
-        crate::limits::Limits::default(),
-    ));
+    let limits = crate::limits::Limits {
+        s3_bodies_stream: state.s3.is_some(),
+        ..crate::limits::Limits::default()
+    };
+    let server = tokio::spawn(crate::limits::serve(listener, app, limits));
     tracing::info!(%addr, dev = opts.dev, account = %opts.account_id, "warden is ready");
     Ok(Started {
         addr,

@@ -43,6 +43,14 @@ struct ServeArgs {
     /// instead of the SQLite file in --data-dir.
     #[arg(long, env = "WARDEN_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Also serve S3 on the same listener, enforcing IAM in front of this S3-compatible store
+    /// (`http://host:port`, path-style). Its credentials come from
+    /// WARDEN_S3_BACKEND_ACCESS_KEY_ID and WARDEN_S3_BACKEND_SECRET_ACCESS_KEY.
+    #[arg(long, env = "WARDEN_S3_BACKEND")]
+    s3_backend: Option<String>,
+    /// The region the S3 backend signs for.
+    #[arg(long, default_value = "us-east-1", env = "WARDEN_S3_BACKEND_REGION")]
+    s3_backend_region: String,
 }
 
 fn init_logging() {
@@ -82,6 +90,19 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         dev: args.dev,
         root_key: root_key_from_env()?,
         database_url: args.database_url,
+        s3_backend: match args.s3_backend {
+            Some(url) => Some(warden_server::S3Backend {
+                url,
+                region: args.s3_backend_region,
+                access_key_id: std::env::var("WARDEN_S3_BACKEND_ACCESS_KEY_ID").map_err(|_| {
+                    "--s3-backend needs WARDEN_S3_BACKEND_ACCESS_KEY_ID".to_string()
+                })?,
+                secret_access_key: std::env::var("WARDEN_S3_BACKEND_SECRET_ACCESS_KEY").map_err(
+                    |_| "--s3-backend needs WARDEN_S3_BACKEND_SECRET_ACCESS_KEY".to_string(),
+                )?,
+            }),
+            None => None,
+        },
     };
     let started = warden_server::start(opts)
         .await

@@ -328,6 +328,7 @@ impl Harness {
             warden: Arc::new(warden),
             signing_keys: SigningKeyCache::default(),
             dev: None,
+            s3: None,
         });
         let app = router(state.clone());
         Self { state, app }

@@ -49,6 +49,8 @@
 //! against AWS's SigV4 test suite in `tests/sigv4_suite.rs`.
 
 mod canonical;
+pub mod checksum;
+pub mod chunked;
 mod error;
 mod key_cache;
 mod parse;
@@ -221,6 +223,23 @@ fn check_signature(
     }
 }
 
+/// The chain of chunk signatures of a streaming S3 upload whose seed signature `auth` carries
+/// (verify the request first).
+pub fn chunk_chain(
+    auth: &ParsedAuth,
+    secret: &[u8],
+    cache: &SigningKeyCache,
+) -> chunked::ChunkChain {
+    let key = cache.signing_key(
+        &auth.access_key_id,
+        &auth.scope.date,
+        &auth.scope.region,
+        &auth.scope.service,
+        secret,
+    );
+    chunked::ChunkChain::for_request(auth, key)
+}
+
 /// Client side: the `Authorization` header value for `req`.
 ///
 /// `req.headers` must already hold every header named in `signed_headers`
@@ -235,6 +254,36 @@ pub fn sign_authorization(
     service: &str,
     time: OffsetDateTime,
 ) -> String {
+    let payload = canonical::sha256_hex(req.body);
+    sign_authorization_with_payload_hash(
+        req,
+        signed_headers,
+        access_key_id,
+        secret,
+        region,
+        service,
+        time,
+        &payload,
+    )
+}
+
+/// Client side, as [`sign_authorization`], with the canonical request's payload line given
+/// (`UNSIGNED-PAYLOAD`, a `STREAMING-...` marker or a hex SHA-256) instead of hashed from `req.body`:
+/// the S3 gateway re-signs streamed requests for its backend with it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "sign_authorization's arguments plus the payload line"
+)]
+pub fn sign_authorization_with_payload_hash(
+    req: &HttpRequestParts<'_>,
+    signed_headers: &[&str],
+    access_key_id: &str,
+    secret: &[u8],
+    region: &str,
+    service: &str,
+    time: OffsetDateTime,
+    payload_hash: &[u8],
+) -> String {
     let mut names: Vec<String> = signed_headers
         .iter()
         .map(|h| h.to_ascii_lowercase())
@@ -248,12 +297,11 @@ pub fn sign_authorization(
         service: service.to_owned(),
     };
     let key = derive_signing_key(secret, &scope.date, region, service);
-    let payload = canonical::sha256_hex(req.body);
     let sig = compute_signature(
         req,
         &names,
         None,
-        &payload,
+        payload_hash,
         amz_date.as_bytes(),
         &scope,
         &key,
@@ -307,7 +355,13 @@ pub fn presign_query(
         query.push_str(&enc(t));
     }
     let key = derive_signing_key(secret, &scope.date, region, service);
-    let payload = canonical::sha256_hex(req.body);
+    // S3 presigned URLs sign `UNSIGNED-PAYLOAD`: the body is not known when the URL is made.
+    let hashed = canonical::sha256_hex(req.body);
+    let payload: &[u8] = if service == "s3" {
+        b"UNSIGNED-PAYLOAD"
+    } else {
+        &hashed
+    };
     let with_query = HttpRequestParts {
         raw_query: &query,
         ..*req
@@ -316,7 +370,7 @@ pub fn presign_query(
         &with_query,
         &["host".to_owned()],
         None,
-        &payload,
+        payload,
         amz_date.as_bytes(),
         &scope,
         &key,

