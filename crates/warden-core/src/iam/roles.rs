@@ -100,6 +100,10 @@ fn trust_with_pins(s: &State, document: &str) -> Result<(Compiled, Vec<(String, 
                 continue;
             };
             for (key, values) in entries {
+                if key.value == PrincipalKey::Federated {
+                    check_federated(s, values.iter().map(|v| v.value.as_str()))?;
+                    continue;
+                }
                 if key.value != PrincipalKey::Aws {
                     continue;
                 }
@@ -123,6 +127,27 @@ fn trust_with_pins(s: &State, document: &str) -> Result<(Compiled, Vec<(String, 
         }
     }
     Ok((compiled, pins))
+}
+
+/// A `Federated` principal naming an OIDC provider of an account warden
+/// serves must exist, as AWS requires (terraform users meet AWS's
+/// `Invalid principal in policy` when the role is created before its
+/// provider); built-in providers (`accounts.google.com`, ...) and other
+/// accounts' providers are not checked.
+fn check_federated<'v>(s: &State, values: impl Iterator<Item = &'v str>) -> Result<()> {
+    for arn in values {
+        let Some((account, _)) = crate::iam::oidc_providers::arn_key(arn) else {
+            continue;
+        };
+        if s.accounts.contains_key(&account)
+            && crate::iam::oidc_providers::find_by_arn(s, arn).is_none()
+        {
+            return Err(CoreError::MalformedPolicyDocument(format!(
+                "Invalid principal in policy: \"Federated\":\"{arn}\""
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The trust document as it stands now: a pinned principal that was deleted
