@@ -148,6 +148,9 @@ pub struct SessionClaims {
     /// Scope-down policies (JSON texts) added by GetScopedCredentials, oldest first: every one must allow.
     /// Encoded last and read as empty when absent, so tokens sealed before the field existed still open.
     pub scope_policies: Vec<String>,
+    /// The IAM OIDC provider ARN of an AssumeRoleWithWebIdentity session (`aws:FederatedProvider`);
+    /// the session ends when the provider is deleted.
+    pub federated_provider: Option<String>,
 }
 
 impl SessionClaims {
@@ -286,6 +289,7 @@ pub fn encode_claims(c: &SessionClaims) -> Result<Vec<u8>, TokenError> {
         session_tags,
         transitive_tag_keys,
         scope_policies,
+        federated_provider,
     } = c;
     let mut w = Writer(Vec::with_capacity(
         160 + principal_arn.len() + session_policy.as_ref().map_or(0, String::len),
@@ -318,6 +322,10 @@ pub fn encode_claims(c: &SessionClaims) -> Result<Vec<u8>, TokenError> {
     w.varint(scope_policies.len() as u64);
     for p in scope_policies {
         w.str(p)?;
+    }
+    // Written only when set, so other sessions' tokens keep their layout.
+    if federated_provider.is_some() {
+        w.opt_str(federated_provider)?;
     }
     Ok(w.0)
 }
@@ -369,6 +377,12 @@ fn decode_claims(buf: &[u8]) -> Option<SessionClaims> {
             scope_policies.push(r.string()?);
         }
     }
+    // Absent unless the session is a web identity's.
+    let federated_provider = if r.pos < buf.len() {
+        r.opt_string()?
+    } else {
+        None
+    };
     if r.pos != buf.len() {
         return None;
     }
@@ -392,6 +406,7 @@ fn decode_claims(buf: &[u8]) -> Option<SessionClaims> {
         session_tags,
         transitive_tag_keys,
         scope_policies,
+        federated_provider,
     })
 }
 

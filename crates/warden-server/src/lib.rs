@@ -23,6 +23,7 @@ mod mapping;
 mod organizations;
 mod startup;
 mod sts;
+mod web_identity;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

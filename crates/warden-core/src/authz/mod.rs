@@ -466,6 +466,9 @@ fn principal_keys(caller: &Caller, resolved: &Resolved, ctx: &mut RequestContext
         if let Some(si) = &session.source_identity {
             ctx.insert_static("aws:sourceidentity", si.as_str());
         }
+        if let Some(p) = &session.claims.federated_provider {
+            ctx.insert_static("aws:federatedprovider", p.as_str());
+        }
         ctx.insert_static(
             "aws:multifactorauthpresent",
             if session.mfa_authenticated {
