@@ -377,9 +377,13 @@ fn decode_claims(buf: &[u8]) -> Option<SessionClaims> {
             scope_policies.push(r.string()?);
         }
     }
-    // Absent unless the session is a web identity's.
+    // Absent unless the session is a web identity's; written only when set,
+    // so a present field must say so (one canonical encoding per claims).
     let federated_provider = if r.pos < buf.len() {
-        r.opt_string()?
+        match r.opt_string()? {
+            Some(p) => Some(p),
+            None => return None,
+        }
     } else {
         None
     };
@@ -598,7 +602,28 @@ mod tests {
             scope_policies: vec![
                 r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#.into(),
             ],
+            federated_provider: None,
         }
+    }
+
+    #[test]
+    fn a_federated_provider_round_trips_and_its_absence_keeps_the_old_layout() {
+        let plain = sample();
+        let federated = SessionClaims {
+            federated_provider: Some(
+                "arn:aws:iam::123456789012:oidc-provider/idp.example.com".into(),
+            ),
+            ..sample()
+        };
+        let a = encode_claims(&plain).unwrap();
+        let b = encode_claims(&federated).unwrap();
+        assert!(b.starts_with(&a) && b.len() > a.len());
+        assert_eq!(decode_claims(&a), Some(plain));
+        assert_eq!(decode_claims(&b), Some(federated));
+        // A trailing byte that is not an option tag is refused.
+        let mut bad = a.clone();
+        bad.push(7);
+        assert_eq!(decode_claims(&bad), None);
     }
 
     #[test]

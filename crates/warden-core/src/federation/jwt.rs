@@ -223,13 +223,14 @@ impl Token {
     /// its pinned `alg` (if any) is the token's, and its `kid` is the
     /// token's (a token without `kid` may use any key).
     fn fits(&self, key: &Jwk) -> bool {
-        let family = match (&key.key, self.alg) {
-            (KeyMaterial::Rsa { .. }, Alg::Rs256 | Alg::Rs384 | Alg::Rs512)
-            | (KeyMaterial::Rsa { .. }, Alg::Ps256 | Alg::Ps384 | Alg::Ps512) => true,
-            (KeyMaterial::Ec { p384: false, .. }, Alg::Es256) => true,
-            (KeyMaterial::Ec { p384: true, .. }, Alg::Es384) => true,
-            _ => false,
-        };
+        let family = matches!(
+            (&key.key, self.alg),
+            (
+                KeyMaterial::Rsa { .. },
+                Alg::Rs256 | Alg::Rs384 | Alg::Rs512 | Alg::Ps256 | Alg::Ps384 | Alg::Ps512
+            ) | (KeyMaterial::Ec { p384: false, .. }, Alg::Es256)
+                | (KeyMaterial::Ec { p384: true, .. }, Alg::Es384)
+        );
         let alg_ok = key.alg.as_deref().is_none_or(|a| a == self.alg.name());
         let kid_ok = match (&self.kid, &key.kid) {
             (Some(want), Some(have)) => want == have,

@@ -157,7 +157,10 @@ pub fn matched_audience(claims: &Map<String, Value>, provider: &OidcProvider) ->
 
 /// Session tags and transitive keys from the tags claim:
 /// `{"principal_tags": {"K": ["V"]}, "transitive_tag_keys": ["K"]}`.
-fn claim_tags(claims: &Map<String, Value>) -> Result<(Vec<(String, String)>, Vec<String>)> {
+/// Session tags in order, and the transitive keys.
+type ClaimTags = (Vec<(String, String)>, Vec<String>);
+
+fn claim_tags(claims: &Map<String, Value>) -> Result<ClaimTags> {
     let Some(t) = claims.get(TAGS_CLAIM) else {
         return Ok((vec![], vec![]));
     };
