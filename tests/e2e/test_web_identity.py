@@ -426,3 +426,15 @@ def test_a_signed_call_is_served_like_an_unsigned_one(server, iam, provider, iss
     # botocore never signs this operation; a raw signed request would be ignored the same way.
     out = signed.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="builder", WebIdentityToken=issuer.token())
     assert out["Provider"] == provider
+
+
+def test_an_unreachable_issuer_is_an_idp_communication_error(iam, anon_sts, provider, issuer):
+    # A registered issuer nobody serves (nothing listens on port 9 of loopback): warden cannot get its keys.
+    dead = f"https://127.0.0.1:9/{unique('gone')}"
+    dead_arn = iam.create_open_id_connect_provider(Url=dead, ClientIDList=[AUD])["OpenIDConnectProviderArn"]
+    role_arn = new_role(iam, dead_arn, type("I", (), {"host": dead.removeprefix("https://")})())
+    for _ in range(2):
+        with raises_aws("IDPCommunicationError", NO_KEY, 400):
+            assume(anon_sts, role_arn, issuer.token(iss=dead))
+    # The control: the live issuer's token for a role that trusts it.
+    assume(anon_sts, new_role(iam, provider, issuer), issuer.token())

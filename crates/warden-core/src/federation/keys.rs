@@ -42,8 +42,10 @@ pub trait Fetch: Send + Sync {
 }
 
 struct Entry {
+    /// Empty until a fetch succeeded.
     keys: Arc<Vec<Jwk>>,
-    fetched: Instant,
+    /// When `keys` were fetched; `None` while no fetch has succeeded.
+    fetched: Option<Instant>,
     last_attempt: Instant,
 }
 
@@ -91,21 +93,31 @@ impl KeyCache {
             entries.get(issuer).map(|e| {
                 (
                     Arc::clone(&e.keys),
-                    now.duration_since(e.fetched),
+                    e.fetched.map(|f| now.duration_since(f)),
                     now.duration_since(e.last_attempt),
                 )
             })
         };
         if let Some((keys, age, since_attempt)) = &cached {
-            let usable = *age < KEYS_TTL && token.has_candidate(keys);
+            let usable = age.is_some_and(|a| a < KEYS_TTL) && token.has_candidate(keys);
             if usable || *since_attempt < REFETCH_INTERVAL {
+                // An issuer never reached is not asked again before the interval either.
+                if age.is_none() {
+                    return Err(CoreError::IdpCommunicationError(NO_KEY.to_string()));
+                }
                 return Ok(Arc::clone(keys));
             }
         }
         // Note the attempt first, so concurrent misses do not all fetch.
-        if let Some(e) = self.entries.lock().get_mut(issuer) {
-            e.last_attempt = now;
-        }
+        self.entries
+            .lock()
+            .entry(issuer.to_string())
+            .and_modify(|e| e.last_attempt = now)
+            .or_insert_with(|| Entry {
+                keys: Arc::new(Vec::new()),
+                fetched: None,
+                last_attempt: now,
+            });
         match self.fetch(issuer) {
             Ok(keys) => {
                 let keys = Arc::new(keys);
@@ -113,7 +125,7 @@ impl KeyCache {
                     issuer.to_string(),
                     Entry {
                         keys: Arc::clone(&keys),
-                        fetched: now,
+                        fetched: Some(now),
                         last_attempt: now,
                     },
                 );
@@ -126,7 +138,7 @@ impl KeyCache {
                     "web identity: fetching the issuer's keys failed"
                 );
                 match cached {
-                    Some((keys, age, _)) if age < KEYS_TTL + STALE_FOR => Ok(keys),
+                    Some((keys, Some(age), _)) if age < KEYS_TTL + STALE_FOR => Ok(keys),
                     _ => Err(CoreError::IdpCommunicationError(NO_KEY.to_string())),
                 }
             }
@@ -254,5 +266,95 @@ impl Fetch for HttpsFetcher {
             .read_to_string()
             .map_err(|e| format!("{url}: {e}"))?;
         serde_json::from_str(&text).map_err(|e| format!("{url}: not JSON: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    const ISS: &str = "https://idp.example.com";
+
+    /// Serves one RSA key `k1`, or fails while `down` is set; counts JWKS fetches.
+    struct Fake {
+        down: Arc<AtomicBool>,
+        jwks: Arc<AtomicU64>,
+    }
+
+    impl Fetch for Fake {
+        fn get_json(&self, url: &str) -> std::result::Result<Value, String> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err("unreachable".into());
+            }
+            if url == format!("{ISS}/.well-known/openid-configuration") {
+                return Ok(json!({"issuer": ISS, "jwks_uri": format!("{ISS}/jwks")}));
+            }
+            self.jwks.fetch_add(1, Ordering::SeqCst);
+            Ok(json!({"keys": [{"kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB"}]}))
+        }
+    }
+
+    fn token(kid: &str) -> Token {
+        let h = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            json!({"alg": "RS256", "kid": kid}).to_string(),
+        );
+        super::super::jwt::parse(&format!("{h}.e30.c2ln")).unwrap()
+    }
+
+    fn cache() -> (KeyCache, Arc<AtomicBool>, Arc<AtomicU64>) {
+        let down = Arc::new(AtomicBool::new(false));
+        let jwks = Arc::new(AtomicU64::new(0));
+        let fake = Fake {
+            down: Arc::clone(&down),
+            jwks: Arc::clone(&jwks),
+        };
+        (KeyCache::new(Box::new(fake)), down, jwks)
+    }
+
+    #[test]
+    fn keys_are_fetched_once_and_unknown_kids_refetch_at_most_once_per_interval() {
+        let (c, _, jwks) = cache();
+        for _ in 0..3 {
+            assert_eq!(c.keys_for(ISS, &token("k1")).unwrap().len(), 1);
+        }
+        assert_eq!(jwks.load(Ordering::SeqCst), 1);
+        // Unknown kids right after a fetch: the cached set answers, no new fetch.
+        for _ in 0..5 {
+            assert_eq!(c.keys_for(ISS, &token("zz")).unwrap().len(), 1);
+        }
+        assert_eq!(jwks.load(Ordering::SeqCst), 1);
+        assert_eq!(c.fetch_count(), 1);
+    }
+
+    #[test]
+    fn an_unreachable_issuer_is_an_idp_communication_error_asked_at_most_once_per_interval() {
+        let (c, down, _) = cache();
+        down.store(true, Ordering::SeqCst);
+        for _ in 0..3 {
+            let e = c.keys_for(ISS, &token("k1")).unwrap_err();
+            assert_eq!(e.aws_code(), warden_wire::ErrorCode::IDPCommunicationError);
+        }
+        assert_eq!(c.fetch_count(), 1);
+    }
+
+    #[test]
+    fn a_discovery_document_of_another_issuer_or_plain_http_keys_is_refused() {
+        struct Odd(Value);
+        impl Fetch for Odd {
+            fn get_json(&self, _: &str) -> std::result::Result<Value, String> {
+                Ok(self.0.clone())
+            }
+        }
+        for doc in [
+            json!({"issuer": "https://evil.example.com", "jwks_uri": "https://evil.example.com/jwks"}),
+            json!({"issuer": ISS, "jwks_uri": "http://idp.example.com/jwks"}),
+            json!({"issuer": ISS}),
+        ] {
+            let c = KeyCache::new(Box::new(Odd(doc)));
+            assert!(c.keys_for(ISS, &token("k1")).is_err());
+        }
     }
 }
