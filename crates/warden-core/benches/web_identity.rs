@@ -30,8 +30,9 @@ use warden_core::Warden;
 const ACCOUNT: &str = "123456789012";
 const ISS: &str = "https://idp.bench.example";
 
-/// A test-only RSA key made with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`.
-const RSA_PKCS8: &[u8] = include_bytes!("../tests/data/web_identity_rsa2048.pk8");
+/// A test-only RSA key (PKCS#1 DER) made with
+/// `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -outform DER`.
+const RSA_PKCS1: &[u8] = include_bytes!("../tests/data/web_identity_rsa2048.der");
 
 fn b64(v: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(v)
@@ -58,7 +59,7 @@ struct Keys {
 
 fn keys() -> Keys {
     let rng = SystemRandom::new();
-    let rsa = RsaKeyPair::from_pkcs8(RSA_PKCS8).unwrap();
+    let rsa = RsaKeyPair::from_der(RSA_PKCS1).unwrap();
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
     let ec =
         EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap();
