@@ -438,3 +438,19 @@ def test_an_unreachable_issuer_is_an_idp_communication_error(iam, anon_sts, prov
             assume(anon_sts, role_arn, issuer.token(iss=dead))
     # The control: the live issuer's token for a role that trusts it.
     assume(anon_sts, new_role(iam, provider, issuer), issuer.token())
+
+
+def test_a_web_identity_session_survives_a_restart_and_still_ends_with_its_provider(warden_factory, issuer):
+    w = warden_factory(extra_env={"SSL_CERT_FILE": str(issuer.ca_file)})
+    iam = make_client("iam", w.url)
+    provider = iam.create_open_id_connect_provider(Url=issuer.url, ClientIDList=[AUD])["OpenIDConnectProviderArn"]
+    role_arn = new_role(iam, provider, issuer)
+    out = assume(make_client("sts", w.url), role_arn, issuer.token())
+    w.restart()
+    session = creds_client(w, "sts", out)
+    assert session.get_caller_identity()["Arn"] == out["AssumedRoleUser"]["Arn"]
+    # After the restart the keys are fetched again for a new session.
+    assume(make_client("sts", w.url), role_arn, issuer.token())
+    make_client("iam", w.url).delete_open_id_connect_provider(OpenIDConnectProviderArn=provider)
+    with raises_aws("InvalidClientTokenId", status=403):
+        session.get_caller_identity()
