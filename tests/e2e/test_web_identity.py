@@ -454,3 +454,13 @@ def test_a_web_identity_session_survives_a_restart_and_still_ends_with_its_provi
     make_client("iam", w.url).delete_open_id_connect_provider(OpenIDConnectProviderArn=provider)
     with raises_aws("InvalidClientTokenId", status=403):
         session.get_caller_identity()
+
+
+def test_a_roles_claim_limits_the_roles_a_token_may_assume(iam, anon_sts, provider, issuer):
+    role_arn = new_role(iam, provider, issuer)
+    other = new_role(iam, provider, issuer)
+    with raises_aws("InvalidIdentityToken", "The target role ARN is not present in the roles claim of the identity token", 400):
+        assume(anon_sts, role_arn, issuer.token(**{"https://aws.amazon.com/roles": [other]}))
+    # The control: the role is listed (as a list or a single string).
+    assume(anon_sts, role_arn, issuer.token(**{"https://aws.amazon.com/roles": [other, role_arn]}))
+    assume(anon_sts, role_arn, issuer.token(**{"https://aws.amazon.com/roles": role_arn}))

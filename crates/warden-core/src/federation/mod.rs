@@ -38,6 +38,9 @@ pub const LEEWAY: i64 = 60;
 /// using AssumeRoleWithWebIdentity").
 const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
 
+/// The claim listing the roles the token may assume.
+const ROLES_CLAIM: &str = "https://aws.amazon.com/roles";
+
 /// The claim carrying a source identity (same guide, "sts:SourceIdentity").
 const SOURCE_IDENTITY_CLAIM: &str = "https://aws.amazon.com/source_identity";
 
@@ -243,6 +246,15 @@ impl Sts<'_> {
             .filter(|s| !s.is_empty() && s.len() <= 255)
             .ok_or_else(|| invalid("The web identity token has no valid sub claim."))?
             .to_string();
+        // An issuer may name the roles its token may assume (AWS, 2026; the
+        // text is AWS's as quoted in the federation reference §2.4 step 8).
+        if let Some(roles) = string_list(token.claims.get(ROLES_CLAIM)) {
+            if !roles.iter().any(|r| r == &req.role_arn) {
+                return Err(invalid(
+                    "The target role ARN is not present in the roles claim of the identity token",
+                ));
+            }
+        }
         let (tags, transitive) = claim_tags(&token.claims)?;
         check_unique_tag_keys(&tags)?;
         check_reserved_tag_keys(&tags, &transitive)?;
