@@ -355,3 +355,36 @@ def test_providers_survive_a_restart(warden_factory, store):
     assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == [{"Arn": arn}]
     with raises_aws("EntityAlreadyExists", status=409):
         iam.create_open_id_connect_provider(Url=url)
+
+
+def test_a_github_actions_trust_policy_must_scope_the_subject(iam):
+    # AWS refuses a role that trusts GitHub's shared issuer without testing `sub` (federation.md §1.8, AWS's text).
+    arn = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"
+    try:
+        iam.create_open_id_connect_provider(Url="https://token.actions.githubusercontent.com", ClientIDList=["sts.amazonaws.com"])
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    host = "token.actions.githubusercontent.com"
+    text = (
+        f"Trust policy with trusted principal {arn} must evaluate, using StringEquals, StringLike or "
+        f"StringEqualsIgnoreCase, {host}:sub which is not scoped to all."
+    )
+
+    def doc(condition: dict) -> str:
+        return json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": arn}, "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": condition}]})
+
+    for bad in (
+        {"StringEquals": {f"{host}:aud": "sts.amazonaws.com"}},
+        {"StringLike": {f"{host}:sub": "*"}},
+        {"StringNotEquals": {f"{host}:sub": "repo:o/r:ref:refs/heads/main"}},
+    ):
+        with raises_aws("MalformedPolicyDocument", text, 400):
+            iam.create_role(RoleName=unique("gh"), AssumeRolePolicyDocument=doc(bad))
+    # The controls: a repository scoped with StringLike or StringEquals.
+    iam.create_role(RoleName=unique("gh"), AssumeRolePolicyDocument=doc({"StringLike": {f"{host}:sub": "repo:o/r:*"}}))
+    iam.create_role(
+        RoleName=unique("gh"),
+        AssumeRolePolicyDocument=doc({"StringEquals": {f"{host}:aud": "sts.amazonaws.com", f"{host}:sub": "repo:o/r:ref:refs/heads/main"}}),
+    )
