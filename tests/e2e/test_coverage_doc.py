@@ -111,11 +111,7 @@ def test_an_unserved_sts_operation_signed_answers_not_implemented(server):
 
 
 UNSIGNED_STS = {
-    "AssumeRoleWithWebIdentity": {
-        "RoleArn": "arn:aws:iam::123456789012:role/web",
-        "RoleSessionName": "s",
-        "WebIdentityToken": "x" * 10,
-    },
+    # AssumeRoleWithWebIdentity is served unsigned (tests/e2e/test_web_identity.py).
     "AssumeRoleWithSAML": {
         "RoleArn": "arn:aws:iam::123456789012:role/saml",
         "PrincipalArn": "arn:aws:iam::123456789012:saml-provider/idp",

@@ -41,6 +41,7 @@
 
 pub mod authz;
 pub mod error;
+pub mod federation;
 pub mod iam;
 pub mod model;
 pub mod orgs;

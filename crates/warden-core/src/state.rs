@@ -12,6 +12,7 @@ use crate::crypto::MasterKey;
 use crate::error::{CoreError, Result};
 use crate::iam::access_reports::{AccessJob, AccessRecord};
 use crate::iam::certificates::{ServerCertificate, SigningCertificate};
+use crate::iam::oidc_providers::OidcProvider;
 use crate::iam::policies::{compile_inline, compile_versions};
 use crate::iam::reports::CredentialReport;
 use crate::iam::service_credentials::ServiceCredential;
@@ -83,6 +84,8 @@ pub struct State {
     pub access_records: BTreeMap<(String, String), AccessRecord>,
     /// Access-report jobs by `(account, job id)`.
     pub access_jobs: BTreeMap<(String, String), AccessJob>,
+    /// OpenID Connect providers by `(account, url without scheme)`.
+    pub oidc_providers: BTreeMap<(String, String), OidcProvider>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
     /// Resource policies services keep in warden, by `(storing account, resource ARN)`.
@@ -303,6 +306,7 @@ entity_kinds! {
     CredentialReport(CredentialReport) => credential_reports, "credential_report", Unaffected;
     AccessRecord(AccessRecord) => access_records, "access_record", Unaffected;
     AccessJob(AccessJob) => access_jobs, "access_job", Unaffected;
+    OidcProvider(OidcProvider) => oidc_providers, "oidc_provider", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
     ResourcePolicy(StoredResourcePolicy) => resource_policies, "resource_policy", Unaffected;
@@ -445,6 +449,12 @@ impl Entity for DeletionTask {
     }
 }
 
+impl Entity for OidcProvider {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.url.clone())
+    }
+}
+
 impl Entity for Organization {
     fn store_key(&self) -> (String, String) {
         (self.management_account.clone(), self.id.clone())
@@ -485,6 +495,7 @@ impl Change {
             Change::CredentialReport(r) => &r.account,
             Change::AccessRecord(r) => &r.account,
             Change::AccessJob(j) => &j.account,
+            Change::OidcProvider(p) => &p.account,
             Change::Organization(o) => &o.management_account,
             Change::ResourcePolicy(p) => &p.account,
             Change::Delete(_, (account, _)) => account,

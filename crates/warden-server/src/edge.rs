@@ -179,7 +179,10 @@ impl Decoded {
             return false;
         };
         match row.service {
-            actions::Service::Sts => self.param("TokenCode").is_none(),
+            // AssumeRoleWithWebIdentity may fetch the issuer's keys over the network.
+            actions::Service::Sts => {
+                self.param("TokenCode").is_none() && self.name != "AssumeRoleWithWebIdentity"
+            }
             _ => matches!(
                 row.access_level,
                 actions::AccessLevel::List | actions::AccessLevel::Read
@@ -552,6 +555,19 @@ fn process_inner(
         body,
     };
     let now = OffsetDateTime::now_utc();
+    // AssumeRoleWithWebIdentity is served unsigned, a signature ignored:
+    // its token is its credential (crate::web_identity).
+    if decoded.name == "AssumeRoleWithWebIdentity" && decoded.json.is_none() {
+        *service = pick_service(None, parts, decoded)?;
+        if *service == Service::Sts {
+            let op = Op::resolve(*service, &decoded.name, decoded.params.version())?;
+            *action = Some(op);
+            if let Op::Sts(sts_op) = op {
+                let facts = request_facts("us-east-1", parts, source_ip, now.unix_timestamp());
+                return crate::web_identity::serve(app, sts_op, &decoded.params, facts, request_id);
+            }
+        }
+    }
     let who = match authenticate(app, &http, now) {
         Ok(who) => who,
         Err(e) => {

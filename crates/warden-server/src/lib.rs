@@ -24,6 +24,7 @@ mod mapping;
 mod organizations;
 mod startup;
 mod sts;
+mod web_identity;
 
 // The S3 gateway (`warden serve --s3-backend`), on the same listener.
 mod s3;

@@ -164,6 +164,11 @@ fn target<'s>(s: &'s State, arn: &'s str) -> Option<Target<'s>> {
                 boundary: None,
                 iam_tags: false,
             }),
+        "oidc-provider" => crate::iam::oidc_providers::find_by_arn(s, arn).map(|p| Target {
+            tags: &p.tags,
+            boundary: None,
+            iam_tags: false,
+        }),
         _ => None,
     };
     found

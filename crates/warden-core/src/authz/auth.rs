@@ -219,6 +219,13 @@ impl Warden {
                     .role(&claims.account, name)
                     .filter(|r| r.id == role_id)
                     .ok_or_else(gone)?;
+                // A web identity's session ends with its OIDC provider.
+                // (A provider created again under the same URL is another one.)
+                if let Some(provider) = &claims.federated_provider {
+                    crate::iam::oidc_providers::find_by_arn(&state, provider)
+                        .filter(|p| p.created <= claims.issued_at)
+                        .ok_or_else(gone)?;
+                }
                 (
                     PrincipalKind::AssumedRole {
                         role_name_lower: role.name.to_lowercase(),

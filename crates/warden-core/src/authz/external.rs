@@ -198,6 +198,7 @@ impl Warden {
         }
         let ask = Ask {
             caller,
+            outside_principal: None,
             action: &check.action,
             resource: &check.resource,
             resource_account: check.resource_account.as_deref(),

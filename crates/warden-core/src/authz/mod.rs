@@ -48,8 +48,11 @@ pub struct RequestFacts {
 /// resource of which account, with which keys and resource policy.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ask<'a> {
-    /// The authenticated caller; `None` for an anonymous request.
+    /// The authenticated caller; `None` for an anonymous request or a principal outside IAM.
     pub caller: Option<&'a Caller>,
+    /// Without a caller: the principal outside IAM that asks (a federated identity provider
+    /// assuming a role); `None` with no caller is the anonymous principal.
+    pub outside_principal: Option<&'a Principal>,
     /// The action, `service:Action`.
     pub action: &'a str,
     /// The resource ARN (or `*`).
@@ -467,6 +470,9 @@ fn principal_keys(caller: &Caller, resolved: &Resolved, ctx: &mut RequestContext
         if let Some(si) = &session.source_identity {
             ctx.insert_static("aws:sourceidentity", si.as_str());
         }
+        if let Some(p) = &session.claims.federated_provider {
+            ctx.insert_static("aws:federatedprovider", p.as_str());
+        }
         ctx.insert_static(
             "aws:multifactorauthpresent",
             if session.mfa_authenticated {
@@ -608,6 +614,7 @@ impl Warden {
     ) -> Result<()> {
         let ask = Ask {
             caller: Some(caller),
+            outside_principal: None,
             action,
             resource,
             resource_account: None,
@@ -641,6 +648,7 @@ impl Warden {
     ) -> Result<T> {
         let Ask {
             caller,
+            outside_principal,
             action,
             resource,
             resource_account,
@@ -672,7 +680,9 @@ impl Warden {
             .and_then(|r| r.principal.as_ref())
             .filter(|p| caller.is_some_and(|c| p.arn() == c.arn));
         let principal = match (caller, cached) {
-            (None, _) => Principal::anonymous(),
+            (None, _) => outside_principal
+                .cloned()
+                .unwrap_or_else(Principal::anonymous),
             (Some(_), Some(p)) => p.clone(),
             (Some(caller), None) => {
                 let p = Principal::parse(&caller.arn)

@@ -19,6 +19,7 @@ pub mod groups;
 pub mod keys;
 pub mod managed_policies;
 pub mod mfa;
+pub mod oidc_providers;
 pub mod passwords;
 pub mod policies;
 pub mod reports;

@@ -100,6 +100,10 @@ fn trust_with_pins(s: &State, document: &str) -> Result<(Compiled, Vec<(String, 
                 continue;
             };
             for (key, values) in entries {
+                if key.value == PrincipalKey::Federated {
+                    check_federated(s, st, values.iter().map(|v| v.value.as_str()))?;
+                    continue;
+                }
                 if key.value != PrincipalKey::Aws {
                     continue;
                 }
@@ -123,6 +127,63 @@ fn trust_with_pins(s: &State, document: &str) -> Result<(Compiled, Vec<(String, 
         }
     }
     Ok((compiled, pins))
+}
+
+/// A `Federated` principal naming an OIDC provider of an account warden
+/// serves must exist, as AWS requires (terraform users meet AWS's
+/// `Invalid principal in policy` when the role is created before its
+/// provider); built-in providers (`accounts.google.com`, ...) and other
+/// accounts' providers are not checked.
+fn check_federated<'v>(
+    s: &State,
+    st: &warden_policy::Statement,
+    values: impl Iterator<Item = &'v str>,
+) -> Result<()> {
+    for arn in values {
+        let Some((account, url)) = crate::iam::oidc_providers::arn_key(arn) else {
+            continue;
+        };
+        if url == GITHUB_ACTIONS
+            && st.effect.value == warden_policy::Effect::Allow
+            && !scopes_github_sub(st)
+        {
+            // AWS's refusal (2024+), quoted in the federation reference §1.8.
+            return Err(CoreError::MalformedPolicyDocument(format!(
+                "Trust policy with trusted principal {arn} must evaluate, using StringEquals, StringLike or StringEqualsIgnoreCase, {GITHUB_ACTIONS}:sub which is not scoped to all."
+            )));
+        }
+        if s.accounts.contains_key(&account)
+            && crate::iam::oidc_providers::find_by_arn(s, arn).is_none()
+        {
+            return Err(CoreError::MalformedPolicyDocument(format!(
+                "Invalid principal in policy: \"Federated\":\"{arn}\""
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// GitHub Actions' issuer: one `iss` for every GitHub customer, so AWS
+/// requires trust policies that allow it to test the token's `sub`.
+const GITHUB_ACTIONS: &str = "token.actions.githubusercontent.com";
+
+/// Whether the statement tests `token.actions.githubusercontent.com:sub`
+/// with StringEquals, StringLike or StringEqualsIgnoreCase, and not with a
+/// bare `*` that matches every repository.
+fn scopes_github_sub(st: &warden_policy::Statement) -> bool {
+    st.conditions.iter().any(|c| {
+        let op = c.operator.value.as_str();
+        let op = op
+            .strip_prefix("ForAnyValue:")
+            .or_else(|| op.strip_prefix("ForAllValues:"))
+            .unwrap_or(op);
+        ["StringEquals", "StringLike", "StringEqualsIgnoreCase"].contains(&op)
+            && c.key
+                .value
+                .eq_ignore_ascii_case(&format!("{GITHUB_ACTIONS}:sub"))
+            && !c.values.is_empty()
+            && c.values.iter().all(|v| v.value != "*")
+    })
 }
 
 /// The trust document as it stands now: a pinned principal that was deleted

@@ -75,6 +75,7 @@ impl Orgs<'_> {
                     .decide_ask(
                         &Ask {
                             caller: Some(r.caller),
+                            outside_principal: None,
                             action: c.action,
                             resource: &c.resource,
                             resource_account: Some(&org.management_account),

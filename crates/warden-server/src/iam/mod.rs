@@ -9,6 +9,7 @@ mod credentials;
 mod groups;
 mod instance_profiles;
 mod mfa;
+mod oidc_providers;
 mod policies;
 mod reports;
 mod roles;
@@ -168,6 +169,16 @@ impl IamApi for Iam<'_> {
     fn reset_service_specific_credential(&self, ctx: &RequestCtx, i: ResetServiceSpecificCredentialRequest) -> R<ResetServiceSpecificCredentialResponse> { service_credentials::reset_service_specific_credential(self.app, ctx, i) }
     fn update_service_specific_credential(&self, ctx: &RequestCtx, i: UpdateServiceSpecificCredentialRequest) -> R<()> { service_credentials::update_service_specific_credential(self.app, ctx, i) }
     fn delete_service_specific_credential(&self, ctx: &RequestCtx, i: DeleteServiceSpecificCredentialRequest) -> R<()> { service_credentials::delete_service_specific_credential(self.app, ctx, i) }
+    fn create_open_id_connect_provider(&self, ctx: &RequestCtx, i: CreateOpenIDConnectProviderRequest) -> R<CreateOpenIDConnectProviderResponse> { oidc_providers::create_open_id_connect_provider(self.app, ctx, i) }
+    fn get_open_id_connect_provider(&self, ctx: &RequestCtx, i: GetOpenIDConnectProviderRequest) -> R<GetOpenIDConnectProviderResponse> { oidc_providers::get_open_id_connect_provider(self.app, ctx, i) }
+    fn list_open_id_connect_providers(&self, ctx: &RequestCtx, i: ListOpenIDConnectProvidersRequest) -> R<ListOpenIDConnectProvidersResponse> { oidc_providers::list_open_id_connect_providers(self.app, ctx, i) }
+    fn delete_open_id_connect_provider(&self, ctx: &RequestCtx, i: DeleteOpenIDConnectProviderRequest) -> R<()> { oidc_providers::delete_open_id_connect_provider(self.app, ctx, i) }
+    fn update_open_id_connect_provider_thumbprint(&self, ctx: &RequestCtx, i: UpdateOpenIDConnectProviderThumbprintRequest) -> R<()> { oidc_providers::update_open_id_connect_provider_thumbprint(self.app, ctx, i) }
+    fn add_client_id_to_open_id_connect_provider(&self, ctx: &RequestCtx, i: AddClientIDToOpenIDConnectProviderRequest) -> R<()> { oidc_providers::add_client_id_to_open_id_connect_provider(self.app, ctx, i) }
+    fn remove_client_id_from_open_id_connect_provider(&self, ctx: &RequestCtx, i: RemoveClientIDFromOpenIDConnectProviderRequest) -> R<()> { oidc_providers::remove_client_id_from_open_id_connect_provider(self.app, ctx, i) }
+    fn tag_open_id_connect_provider(&self, ctx: &RequestCtx, i: TagOpenIDConnectProviderRequest) -> R<()> { oidc_providers::tag_open_id_connect_provider(self.app, ctx, i) }
+    fn untag_open_id_connect_provider(&self, ctx: &RequestCtx, i: UntagOpenIDConnectProviderRequest) -> R<()> { oidc_providers::untag_open_id_connect_provider(self.app, ctx, i) }
+    fn list_open_id_connect_provider_tags(&self, ctx: &RequestCtx, i: ListOpenIDConnectProviderTagsRequest) -> R<ListOpenIDConnectProviderTagsResponse> { oidc_providers::list_open_id_connect_provider_tags(self.app, ctx, i) }
     fn upload_server_certificate(&self, ctx: &RequestCtx, i: UploadServerCertificateRequest) -> R<UploadServerCertificateResponse> { certificates::upload_server_certificate(self.app, ctx, i) }
     fn get_server_certificate(&self, ctx: &RequestCtx, i: GetServerCertificateRequest) -> R<GetServerCertificateResponse> { certificates::get_server_certificate(self.app, ctx, i) }
     fn list_server_certificates(&self, ctx: &RequestCtx, i: ListServerCertificatesRequest) -> R<ListServerCertificatesResponse> { certificates::list_server_certificates(self.app, ctx, i) }
