@@ -13,6 +13,7 @@ use crate::iam::access_reports::{AccessJob, AccessRecord};
 use crate::iam::certificates::{ServerCertificate, SigningCertificate};
 use crate::iam::policies::{compile_inline, compile_versions};
 use crate::iam::reports::CredentialReport;
+use crate::iam::saml_providers::SamlProvider;
 use crate::iam::service_credentials::ServiceCredential;
 use crate::iam::service_linked_roles::DeletionTask;
 use crate::iam::ssh_keys::SshPublicKey;
@@ -81,6 +82,8 @@ pub struct State {
     pub access_records: BTreeMap<(String, String), AccessRecord>,
     /// Access-report jobs by `(account, job id)`.
     pub access_jobs: BTreeMap<(String, String), AccessJob>,
+    /// IAM SAML identity providers by `(account, lower-cased name)`.
+    pub saml_providers: BTreeMap<NameKey, SamlProvider>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
     /// Where each stored organization's list elements sit in the store, by
@@ -298,6 +301,7 @@ entity_kinds! {
     AccessJob(AccessJob) => access_jobs, "access_job", Unaffected;
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
+    SamlProvider(SamlProvider) => saml_providers, "saml_provider", Unaffected;
 }
 
 impl Entity for Account {
@@ -431,6 +435,12 @@ impl Entity for DeletionTask {
     }
 }
 
+impl Entity for SamlProvider {
+    fn store_key(&self) -> (String, String) {
+        name_key(&self.account, &self.name)
+    }
+}
+
 impl Entity for Organization {
     fn store_key(&self) -> (String, String) {
         (self.management_account.clone(), self.id.clone())
@@ -465,6 +475,7 @@ impl Change {
             Change::AccessRecord(r) => &r.account,
             Change::AccessJob(j) => &j.account,
             Change::Organization(o) => &o.management_account,
+            Change::SamlProvider(p) => &p.account,
             Change::Delete(_, (account, _)) => account,
         };
         let kind = match self {
