@@ -385,3 +385,45 @@ def test_providers_survive_a_restart(warden_factory, store, idp_cert):
     assert strip(after) == strip(before)
     arns = {p["Arn"] for p in iam.list_saml_providers()["SAMLProviderList"]}
     assert arn in arns and gone not in arns
+
+
+def saml_trust(provider_arn: str) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": provider_arn},
+                    "Action": "sts:AssumeRoleWithSAML",
+                    "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
+                }
+            ],
+        }
+    )
+
+
+def test_trust_policies_may_name_only_existing_saml_providers(iam, doc):
+    # AWS resolves every principal of a trust policy; one it cannot is MalformedPolicyDocument
+    # "Invalid principal in policy: ..." (the form LocalStack's AWS-recorded test_iam.snapshot.json
+    # shows for "AWS" principals).
+    missing = arn_of(unique("ghost"))
+    with raises_aws("MalformedPolicyDocument", f'Invalid principal in policy: "Federated":"{missing}"', 400):
+        iam.create_role(RoleName=unique("r"), AssumeRolePolicyDocument=saml_trust(missing))
+    # The control: once the provider exists, the same policy is accepted, on create and update.
+    name = unique("saml")
+    arn = iam.create_saml_provider(Name=name, SAMLMetadataDocument=doc)["SAMLProviderArn"]
+    role = unique("r")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=saml_trust(arn))
+    with raises_aws("MalformedPolicyDocument", f'Invalid principal in policy: "Federated":"{missing}"', 400):
+        iam.update_assume_role_policy(RoleName=role, PolicyDocument=saml_trust(missing))
+    iam.update_assume_role_policy(RoleName=role, PolicyDocument=saml_trust(arn))
+    # Deleting the provider leaves the trust policy as it is (AWS does not edit it).
+    iam.delete_saml_provider(SAMLProviderArn=arn)
+    assert arn in str(iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"])
+    # A provider of an account warden does not serve is not checked, as for "AWS" principals.
+    iam.create_role(
+        RoleName=unique("r"), AssumeRolePolicyDocument=saml_trust("arn:aws:iam::111122223333:saml-provider/Other")
+    )

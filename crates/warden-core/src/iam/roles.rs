@@ -100,6 +100,12 @@ fn trust_with_pins(s: &State, document: &str) -> Result<(Compiled, Vec<(String, 
                 continue;
             };
             for (key, values) in entries {
+                if key.value == PrincipalKey::Federated {
+                    for v in values {
+                        crate::iam::saml_providers::check_trusted_provider(s, &v.value)?;
+                    }
+                    continue;
+                }
                 if key.value != PrincipalKey::Aws {
                     continue;
                 }

@@ -155,6 +155,27 @@ pub fn provider_by_arn<'a>(s: &'a State, arn: &str) -> Option<&'a SamlProvider> 
     find_provider(s, account, arn).ok()
 }
 
+/// A trust policy's `Federated` principal that names a SAML provider of an
+/// account warden serves must name one that exists, as AWS checks
+/// ("Invalid principal in policy", MalformedPolicyDocument, the text AWS
+/// answers for any principal it cannot resolve). Other federated principals
+/// (OIDC providers, `cognito-identity.amazonaws.com`, ...) pass here.
+pub(crate) fn check_trusted_provider(s: &State, principal: &str) -> Result<()> {
+    let Some(account) = principal
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|rest| rest.split_once(":saml-provider/"))
+        .map(|(account, _)| account)
+    else {
+        return Ok(());
+    };
+    if s.accounts.contains_key(account) && provider_by_arn(s, principal).is_none() {
+        return Err(CoreError::MalformedPolicyDocument(format!(
+            "Invalid principal in policy: \"Federated\":\"{principal}\""
+        )));
+    }
+    Ok(())
+}
+
 fn providers_of<'a>(s: &'a State, account: &'a str) -> impl Iterator<Item = &'a SamlProvider> + 'a {
     s.saml_providers
         .range((account.to_string(), String::new())..)
