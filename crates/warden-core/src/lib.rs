@@ -45,6 +45,7 @@ pub mod iam;
 pub mod model;
 pub mod orgs;
 pub mod page;
+pub mod saml;
 pub mod state;
 pub mod sts;
 
