@@ -203,39 +203,64 @@ impl Sts<'_> {
         let seconds = role_session_seconds(&role, chained, req.duration)?;
         self.authorize_assume_role(&req, trust)?;
 
+        let mut session = self.role_session(
+            &role,
+            &req.session_name,
+            seconds,
+            SessionClaims {
+                mfa_authenticated: mfa_time.is_some(),
+                mfa_auth_time: mfa_time,
+                source_identity,
+                session_policy,
+                session_tags: tags,
+                transitive_tag_keys: transitive,
+                ..SessionClaims::default()
+            },
+            &req.region,
+        )?;
+        session.packed_policy_size =
+            (req.policy.is_some() || !req.policy_arns.is_empty() || !req.tags.is_empty())
+                .then_some(packed);
+        Ok(session)
+    }
+
+    /// Issues a session of `role` named `session_name` lasting `seconds`,
+    /// with what `extra` says about it (MFA, source identity, session
+    /// policy and tags, federation): the one place AssumeRole and
+    /// AssumeRoleWithWebIdentity make role sessions.
+    pub(crate) fn role_session(
+        &self,
+        role: &crate::model::Role,
+        session_name: &str,
+        seconds: i64,
+        extra: SessionClaims,
+        region: &str,
+    ) -> Result<AssumedRole> {
         let now = now_epoch();
         let session_arn = format!(
-            "arn:aws:sts::{role_account}:assumed-role/{}/{}",
-            role.name, req.session_name
+            "arn:aws:sts::{}:assumed-role/{}/{session_name}",
+            role.account, role.name
         );
-        let assumed_role_id = format!("{}:{}", role.id, req.session_name);
+        let assumed_role_id = format!("{}:{session_name}", role.id);
+        let source_identity = extra.source_identity.clone();
         let credentials = self.issue(SessionClaims {
-            account: role_account.to_string(),
+            account: role.account.clone(),
             principal_kind: SessionPrincipalKind::AssumedRole,
             principal_arn: session_arn.clone(),
             principal_id: assumed_role_id.clone(),
             role_arn: Some(role.arn()),
-            role_session_name: Some(req.session_name.clone()),
+            role_session_name: Some(session_name.to_string()),
             issued_at: now,
             expires_at: now + seconds,
-            mfa_authenticated: mfa_time.is_some(),
-            mfa_auth_time: mfa_time,
-            source_identity: source_identity.clone(),
-            session_policy,
-            session_tags: tags,
-            transitive_tag_keys: transitive,
-            ..SessionClaims::default()
+            ..extra
         })?;
         self.warden
-            .record_role_use(role_account, &role.name, now, &req.region);
+            .record_role_use(&role.account, &role.name, now, region);
         Ok(AssumedRole {
             credentials,
             assumed_role_id,
             arn: session_arn,
-            packed_policy_size: (req.policy.is_some()
-                || !req.policy_arns.is_empty()
-                || !req.tags.is_empty())
-            .then_some(packed),
+            packed_policy_size: None,
             source_identity,
         })
     }
@@ -537,7 +562,7 @@ impl Sts<'_> {
     /// The session policies of a request as one document: the inline policy
     /// and the documents of the managed policy ARNs, statements joined.
     /// AWS caps their combined plain text at 2,048 characters.
-    fn merged_session_policy(
+    pub(crate) fn merged_session_policy(
         &self,
         inline: Option<&str>,
         arns: &[String],
@@ -619,7 +644,7 @@ const DEFAULT_ROLE_SESSION: i32 = 3_600;
 
 /// Inputs of AssumeRole.
 /// The account and name of the role an AssumeRole `RoleArn` names.
-fn parse_role_arn(role_arn: &str) -> Result<(&str, &str)> {
+pub(crate) fn parse_role_arn(role_arn: &str) -> Result<(&str, &str)> {
     let invalid_arn = || CoreError::ValidationError(format!("{role_arn} is invalid"));
     let rest = role_arn
         .strip_prefix("arn:aws:iam::")
@@ -697,7 +722,7 @@ fn chained_source_identity(
 /// How long a role session lasts: the request's `DurationSeconds` within
 /// the role's `MaxSessionDuration` (one hour for role chaining), else the
 /// default capped the same way.
-fn role_session_seconds(
+pub(crate) fn role_session_seconds(
     role: &crate::model::Role,
     chained: bool,
     requested: Option<i32>,
@@ -834,7 +859,7 @@ pub struct FederatedUser {
     pub packed_policy_size: i32,
 }
 
-fn check_unique_tag_keys(tags: &[(String, String)]) -> Result<()> {
+pub(crate) fn check_unique_tag_keys(tags: &[(String, String)]) -> Result<()> {
     let mut seen = HashSet::new();
     if tags.iter().all(|(k, _)| seen.insert(k.to_lowercase())) {
         Ok(())
@@ -851,7 +876,10 @@ fn check_unique_tag_keys(tags: &[(String, String)]) -> Result<()> {
 /// ("Session tags must follow the rules for naming tags in IAM and AWS
 /// STS"). Otherwise a caller could pass e.g. `aws:PrincipalTag`-looking
 /// keys. AWS's exact answer is not recorded; see docs/security-choices.md.
-fn check_reserved_tag_keys(tags: &[(String, String)], transitive: &[String]) -> Result<()> {
+pub(crate) fn check_reserved_tag_keys(
+    tags: &[(String, String)],
+    transitive: &[String],
+) -> Result<()> {
     let reserved = |k: &str| k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:"));
     if tags.iter().any(|(k, _)| reserved(k)) || transitive.iter().any(|k| reserved(k)) {
         return Err(CoreError::InvalidParameterValue(
@@ -880,7 +908,7 @@ fn merge_principal_tags(
 /// policies and tags take, in percent. AWS's packing format is not
 /// published; this counts their plain text against 2,048 characters and
 /// tags against 50 of the largest tags, which keeps the same limits.
-fn packed_size_percent(policy: Option<&str>, tags: &[(String, String)]) -> i32 {
+pub(crate) fn packed_size_percent(policy: Option<&str>, tags: &[(String, String)]) -> i32 {
     let policy_chars = policy.map_or(0, |p| p.chars().filter(|c| !c.is_whitespace()).count());
     let tag_chars: usize = tags.iter().map(|(k, v)| k.len() + v.len()).sum();
     let policy_part = policy_chars * 100 / 2_048;

@@ -148,6 +148,9 @@ pub struct SessionClaims {
     /// Scope-down policies (JSON texts) added by GetScopedCredentials, oldest first: every one must allow.
     /// Encoded last and read as empty when absent, so tokens sealed before the field existed still open.
     pub scope_policies: Vec<String>,
+    /// The IAM OIDC provider ARN of an AssumeRoleWithWebIdentity session (`aws:FederatedProvider`);
+    /// the session ends when the provider is deleted.
+    pub federated_provider: Option<String>,
 }
 
 impl SessionClaims {
@@ -286,6 +289,7 @@ pub fn encode_claims(c: &SessionClaims) -> Result<Vec<u8>, TokenError> {
         session_tags,
         transitive_tag_keys,
         scope_policies,
+        federated_provider,
     } = c;
     let mut w = Writer(Vec::with_capacity(
         160 + principal_arn.len() + session_policy.as_ref().map_or(0, String::len),
@@ -318,6 +322,10 @@ pub fn encode_claims(c: &SessionClaims) -> Result<Vec<u8>, TokenError> {
     w.varint(scope_policies.len() as u64);
     for p in scope_policies {
         w.str(p)?;
+    }
+    // Written only when set, so other sessions' tokens keep their layout.
+    if federated_provider.is_some() {
+        w.opt_str(federated_provider)?;
     }
     Ok(w.0)
 }
@@ -369,6 +377,16 @@ fn decode_claims(buf: &[u8]) -> Option<SessionClaims> {
             scope_policies.push(r.string()?);
         }
     }
+    // Absent unless the session is a web identity's; written only when set,
+    // so a present field must say so (one canonical encoding per claims).
+    let federated_provider = if r.pos < buf.len() {
+        match r.opt_string()? {
+            Some(p) => Some(p),
+            None => return None,
+        }
+    } else {
+        None
+    };
     if r.pos != buf.len() {
         return None;
     }
@@ -392,6 +410,7 @@ fn decode_claims(buf: &[u8]) -> Option<SessionClaims> {
         session_tags,
         transitive_tag_keys,
         scope_policies,
+        federated_provider,
     })
 }
 
@@ -583,7 +602,28 @@ mod tests {
             scope_policies: vec![
                 r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#.into(),
             ],
+            federated_provider: None,
         }
+    }
+
+    #[test]
+    fn a_federated_provider_round_trips_and_its_absence_keeps_the_old_layout() {
+        let plain = sample();
+        let federated = SessionClaims {
+            federated_provider: Some(
+                "arn:aws:iam::123456789012:oidc-provider/idp.example.com".into(),
+            ),
+            ..sample()
+        };
+        let a = encode_claims(&plain).unwrap();
+        let b = encode_claims(&federated).unwrap();
+        assert!(b.starts_with(&a) && b.len() > a.len());
+        assert_eq!(decode_claims(&a), Some(plain));
+        assert_eq!(decode_claims(&b), Some(federated));
+        // A trailing byte that is not an option tag is refused.
+        let mut bad = a.clone();
+        bad.push(7);
+        assert_eq!(decode_claims(&bad), None);
     }
 
     #[test]
