@@ -86,6 +86,16 @@ pub enum CoreError {
     /// STS `InsufficientSessionLifetime`: GetScopedCredentials asked for more time than the calling session has.
     #[error("{0}")]
     InsufficientSessionLifetime(String),
+    /// STS `InvalidIdentityToken`: a web identity token that is malformed, badly signed, of
+    /// another issuer or audience, or of a provider the role's account does not have.
+    #[error("{0}")]
+    InvalidIdentityToken(String),
+    /// STS `ExpiredTokenException`: the web identity token has expired.
+    #[error("{0}")]
+    ExpiredIdentityToken(String),
+    /// STS `IDPCommunicationError`: the issuer's discovery document or keys could not be fetched.
+    #[error("{0}")]
+    IdpCommunicationError(String),
     /// STS `InvalidAuthorizationMessageException`: a message DecodeAuthorizationMessage cannot open.
     #[error("{0}")]
     InvalidAuthorizationMessage(String),
@@ -304,6 +314,9 @@ impl CoreError {
             Self::MalformedPolicyDocument(_) => ErrorCode::MalformedPolicyDocument,
             Self::PackedPolicyTooLarge(_) => ErrorCode::PackedPolicyTooLarge,
             Self::InsufficientSessionLifetime(_) => ErrorCode::InsufficientSessionLifetime,
+            Self::InvalidIdentityToken(_) => ErrorCode::InvalidIdentityToken,
+            Self::ExpiredIdentityToken(_) => ErrorCode::ExpiredTokenException,
+            Self::IdpCommunicationError(_) => ErrorCode::IDPCommunicationError,
             Self::RootAccessNoOrganization(_) => ErrorCode::OrganizationNotFoundException,
             Self::RootAccessNotAllFeatures(_) => {
                 ErrorCode::OrganizationNotInAllFeaturesModeException

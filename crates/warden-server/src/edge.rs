@@ -548,6 +548,25 @@ fn process_inner(
         body,
     };
     let now = OffsetDateTime::now_utc();
+    // AssumeRoleWithSAML is served unsigned, a signature ignored: the
+    // signed SAML response is its credential (crate::saml_federation).
+    if decoded.name == "AssumeRoleWithSAML" && decoded.json.is_none() {
+        *service = pick_service(None, parts, decoded)?;
+        if *service == Service::Sts {
+            let op = Op::resolve(*service, &decoded.name, decoded.params.version())?;
+            *action = Some(op);
+            if let Op::Sts(sts_op) = op {
+                let facts = request_facts("us-east-1", parts, source_ip, now.unix_timestamp());
+                return crate::saml_federation::serve(
+                    app,
+                    sts_op,
+                    &decoded.params,
+                    facts,
+                    request_id,
+                );
+            }
+        }
+    }
     let who = match authenticate(app, &http, now) {
         Ok(who) => who,
         Err(e) => {

@@ -21,6 +21,7 @@ mod iam;
 mod limits;
 mod mapping;
 mod organizations;
+mod saml_federation;
 mod startup;
 mod sts;
 

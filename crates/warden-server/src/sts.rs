@@ -26,7 +26,7 @@ fn mfa_pair(serial: Option<String>, code: Option<String>) -> R<Option<(String, S
     }
 }
 
-fn credentials_out(c: TemporaryCredentials) -> Credentials {
+pub(crate) fn credentials_out(c: TemporaryCredentials) -> Credentials {
     Credentials {
         access_key_id: c.access_key_id,
         secret_access_key: String::from_utf8_lossy(c.secret_access_key.expose()).into_owned(),
@@ -35,7 +35,7 @@ fn credentials_out(c: TemporaryCredentials) -> Credentials {
     }
 }
 
-fn policy_arns(list: Option<Vec<PolicyDescriptorType>>) -> Vec<String> {
+pub(crate) fn policy_arns(list: Option<Vec<PolicyDescriptorType>>) -> Vec<String> {
     list.unwrap_or_default()
         .into_iter()
         .filter_map(|p| p.arn)
@@ -86,6 +86,14 @@ impl StsApi for Sts<'_> {
             }),
             ..GetSessionTokenResponse::default()
         })
+    }
+
+    fn assume_role_with_saml(
+        &self,
+        ctx: &RequestCtx,
+        input: AssumeRoleWithSAMLRequest,
+    ) -> R<AssumeRoleWithSAMLResponse> {
+        crate::saml_federation::assume_role_with_saml(self.app, ctx, input)
     }
 
     fn assume_role(&self, ctx: &RequestCtx, input: AssumeRoleRequest) -> R<AssumeRoleResponse> {

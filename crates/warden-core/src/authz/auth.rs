@@ -219,6 +219,17 @@ impl Warden {
                     .role(&claims.account, name)
                     .filter(|r| r.id == role_id)
                     .ok_or_else(gone)?;
+                // A SAML session ends with its provider (one created again
+                // under the same name is another).
+                if let Some(provider) = claims
+                    .federated_provider
+                    .as_deref()
+                    .filter(|p| p.contains(":saml-provider/"))
+                {
+                    crate::iam::saml_providers::provider_by_arn(&state, provider)
+                        .filter(|p| p.created <= claims.issued_at)
+                        .ok_or_else(gone)?;
+                }
                 (
                     PrincipalKind::AssumedRole {
                         role_name_lower: role.name.to_lowercase(),
