@@ -32,6 +32,7 @@ fn claims() -> SessionClaims {
         session_tags: vec![("Project".into(), "Unicorn".into())],
         transitive_tag_keys: vec![],
         scope_policies: vec![],
+        federated_provider: None,
     }
 }
 
