@@ -116,11 +116,7 @@ UNSIGNED_STS = {
         "RoleSessionName": "s",
         "WebIdentityToken": "x" * 10,
     },
-    "AssumeRoleWithSAML": {
-        "RoleArn": "arn:aws:iam::123456789012:role/saml",
-        "PrincipalArn": "arn:aws:iam::123456789012:saml-provider/idp",
-        "SAMLAssertion": "x" * 10,
-    },
+    # AssumeRoleWithSAML is served unsigned (tests/e2e/test_saml_federation.py).
 }
 
 
