@@ -188,6 +188,66 @@ def b64(xml: str) -> str:
     return base64.b64encode(xml.encode()).decode()
 
 
+AWS_SP_METADATA = """<?xml version="1.0"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="urn:amazon:webservices">
+<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+<md:AssertionConsumerService index="1" isDefault="true" Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://signin.aws.amazon.com/saml"/>
+</md:SPSSODescriptor>
+</md:EntityDescriptor>"""
+
+
+def pysaml2_response(idp: Idp, roles: list[tuple[str, str]], session_name: str, name_id: str, *, sign: str = "assertion") -> str:
+    """The same IdP as a pysaml2 `Server` (PyPI's pysaml2, which drives xmlsec1), answering AWS
+    (its SP metadata: entity id `urn:amazon:webservices`, ACS https://signin.aws.amazon.com/saml)
+    with an IdP-initiated response."""
+    from saml2 import BINDING_HTTP_POST, xmldsig
+    from saml2.authn_context import PASSWORDPROTECTEDTRANSPORT
+    from saml2.config import IdPConfig
+    from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
+    from saml2.server import Server
+
+    sp = idp.dir / "aws-sp.xml"
+    sp.write_text(AWS_SP_METADATA)
+    cfg = IdPConfig()
+    cfg.load(
+        {
+            "entityid": idp.entity_id,
+            "service": {
+                "idp": {
+                    "endpoints": {"single_sign_on_service": [("https://idp.example.com/sso", BINDING_HTTP_POST)]},
+                    "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+                    "policy": {
+                        "default": {
+                            "lifetime": {"minutes": 5},
+                            "attribute_restrictions": None,
+                            "name_form": "urn:oasis:names:tc:SAML:2.0:attrname-format:uri",
+                        }
+                    },
+                }
+            },
+            "key_file": str(idp.key_path),
+            "cert_file": str(idp.cert_path),
+            "metadata": {"local": [str(sp)]},
+            "xmlsec_binary": XMLSEC1,
+        }
+    )
+    server = Server(config=cfg)
+    ava = {ROLE_ATTR: [f"{r},{p}" for r, p in roles], SESSION_ATTR: [session_name]}
+    resp = server.create_authn_response(
+        ava,
+        None,
+        ACS,
+        "urn:amazon:webservices",
+        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name_id),
+        sign_assertion=sign in ("assertion", "both"),
+        sign_response=sign in ("response", "both"),
+        authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": idp.entity_id},
+        sign_alg=xmldsig.SIG_RSA_SHA256,
+        digest_alg=xmldsig.DIGEST_SHA256,
+    )
+    return str(resp)
+
+
 if __name__ == "__main__":
     # The Rust unit tests' fixtures: fixed times far in the past, checked with a fixed "now".
     out = Path(__file__).resolve().parents[2] / "crates/warden-core/tests/data/saml"

@@ -25,7 +25,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from e2e_util import ACCOUNT_ID, Creds, make_client, raises_aws, unique
-from saml_idp import XMLSEC1, Idp, b64, response
+from saml_idp import XMLSEC1, Idp, b64, pysaml2_response, response
 
 pytestmark = pytest.mark.skipif(XMLSEC1 is None, reason="needs xmlsec1 (Debian package xmlsec1)")
 
@@ -267,3 +267,18 @@ def test_the_aws_cli_exchanges_an_assertion_unsigned(aws, idp, world):
     assert rc == 0, err
     assert out["AssumedRoleUser"]["Arn"].endswith("/cli-user")
     assert out["SubjectType"] == "persistent"
+
+
+@pytest.mark.parametrize("sign", ["assertion", "response", "both"])
+def test_a_pysaml2_identity_provider_signs_in(server, idp, world, sign):
+    """PyPI's pysaml2 as the IdP: its responses (its namespace prefixes, xsi:type'd attribute
+    values, its signature placement) are accepted, and a tampered one is not."""
+    pytest.importorskip("saml2")
+    sts = unsigned_sts(server)
+    xml = pysaml2_response(idp, [(world["role"], world["provider"])], "bob@example.com", "bob-id", sign=sign)
+    out = assume(sts, world, xml)
+    assert out["Subject"] == "bob-id" and out["SubjectType"] == "persistent"
+    assert out["AssumedRoleUser"]["Arn"].endswith("/bob@example.com")
+    tampered = pysaml2_response(idp, [(world["role"], world["provider"])], "bob@example.com", "bob-id", sign=sign)
+    with raises_aws("InvalidIdentityToken", status=400):
+        assume(sts, world, tampered.replace("bob-id", "admin-id"))
