@@ -282,3 +282,24 @@ def test_a_pysaml2_identity_provider_signs_in(server, idp, world, sign):
     tampered = pysaml2_response(idp, [(world["role"], world["provider"])], "bob@example.com", "bob-id", sign=sign)
     with raises_aws("InvalidIdentityToken", status=400):
         assume(sts, world, tampered.replace("bob-id", "admin-id"))
+
+
+def test_a_failed_status_is_idp_rejected_claim(server, idp, world):
+    sts = unsigned_sts(server)
+    ok = "urn:oasis:names:tc:SAML:2.0:status:Success"
+    xml = response(idp, [(world["role"], world["provider"])], sign="assertion")
+    failed = xml.replace(ok, "urn:oasis:names:tc:SAML:2.0:status:Responder")
+    with raises_aws("IDPRejectedClaim", "The identity provider reported that authentication failed", 403):
+        assume(sts, world, failed)
+    # The control: the same response with its Success status.
+    assume(sts, world, xml)
+
+
+def test_session_policies_are_checked_as_for_assume_role(server, idp, world):
+    sts = unsigned_sts(server)
+    with raises_aws("MalformedPolicyDocument", status=400):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])]), Policy="{not json")
+    # The control: a well-formed session policy, reported in PackedPolicySize.
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+    out = assume(sts, world, response(idp, [(world["role"], world["provider"])]), Policy=policy)
+    assert 0 < out["PackedPolicySize"] <= 100

@@ -60,6 +60,8 @@ pub enum Rejection {
     Invalid(String),
     /// `ExpiredTokenException`: outside its validity window.
     Expired(String),
+    /// `IDPRejectedClaim`: the IdP itself says authentication failed.
+    Rejected(String),
 }
 
 fn invalid(text: &str) -> Rejection {
@@ -213,7 +215,10 @@ pub fn verify_response(xml: &str, expect: &Expectations<'_>) -> Result<Assertion
     let status = only_child(response, SAMLP_NS, "Status")?;
     let code = only_child(status, SAMLP_NS, "StatusCode")?;
     if code.attribute("Value") != Some(SUCCESS) {
-        return Err(invalid("Invalid SAML response: the status is not Success"));
+        // Our text: the IdP's own status, not a fault of the response.
+        return Err(Rejection::Rejected(
+            "The identity provider reported that authentication failed".to_string(),
+        ));
     }
 
     // The signatures: each present must verify, one at least must exist.
@@ -700,7 +705,7 @@ mod tests {
 
     fn refused(xml: &str) -> String {
         match check(xml) {
-            Err(Rejection::Invalid(t) | Rejection::Expired(t)) => t,
+            Err(Rejection::Invalid(t) | Rejection::Expired(t) | Rejection::Rejected(t)) => t,
             Ok(a) => panic!("accepted: {a:?}"),
         }
     }

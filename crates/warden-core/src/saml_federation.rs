@@ -97,6 +97,7 @@ fn rejection(r: Rejection) -> CoreError {
     match r {
         Rejection::Invalid(t) => CoreError::InvalidIdentityToken(t),
         Rejection::Expired(t) => CoreError::ExpiredIdentityToken(t),
+        Rejection::Rejected(t) => CoreError::IdpRejectedClaim(t),
     }
 }
 
