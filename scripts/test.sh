@@ -22,6 +22,15 @@ if ! compgen -G "/usr/lib/*/faketime/libfaketimeMT.so.1" >/dev/null \
     || echo "    could not install libfaketime: the ExpiredToken tests will be skipped"
 fi
 
+# xmlsec1 signs the SAML responses of the AssumeRoleWithSAML tests; without it they are skipped.
+if ! command -v xmlsec1 >/dev/null 2>&1 \
+  && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> xmlsec1 (Debian package)"
+  apt-get install -y -qq xmlsec1 >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq xmlsec1 >/dev/null 2>&1; } \
+    || echo "    could not install xmlsec1: the AssumeRoleWithSAML tests will be skipped"
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 

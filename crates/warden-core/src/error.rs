@@ -96,6 +96,10 @@ pub enum CoreError {
     /// STS `IDPCommunicationError`: the issuer's discovery document or keys could not be fetched.
     #[error("{0}")]
     IdpCommunicationError(String),
+    /// STS `IDPRejectedClaim`: the identity provider reported that authentication failed (a SAML
+    /// response whose status is not Success).
+    #[error("{0}")]
+    IdpRejectedClaim(String),
     /// STS `InvalidAuthorizationMessageException`: a message DecodeAuthorizationMessage cannot open.
     #[error("{0}")]
     InvalidAuthorizationMessage(String),
@@ -317,6 +321,7 @@ impl CoreError {
             Self::InvalidIdentityToken(_) => ErrorCode::InvalidIdentityToken,
             Self::ExpiredIdentityToken(_) => ErrorCode::ExpiredTokenException,
             Self::IdpCommunicationError(_) => ErrorCode::IDPCommunicationError,
+            Self::IdpRejectedClaim(_) => ErrorCode::IDPRejectedClaim,
             Self::RootAccessNoOrganization(_) => ErrorCode::OrganizationNotFoundException,
             Self::RootAccessNotAllFeatures(_) => {
                 ErrorCode::OrganizationNotInAllFeaturesModeException

@@ -46,6 +46,8 @@ pub mod iam;
 pub mod model;
 pub mod orgs;
 pub mod page;
+pub mod saml;
+pub mod saml_federation;
 pub mod state;
 pub mod sts;
 

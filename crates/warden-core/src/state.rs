@@ -15,6 +15,7 @@ use crate::iam::certificates::{ServerCertificate, SigningCertificate};
 use crate::iam::oidc_providers::OidcProvider;
 use crate::iam::policies::{compile_inline, compile_versions};
 use crate::iam::reports::CredentialReport;
+use crate::iam::saml_providers::SamlProvider;
 use crate::iam::service_credentials::ServiceCredential;
 use crate::iam::service_linked_roles::DeletionTask;
 use crate::iam::ssh_keys::SshPublicKey;
@@ -86,6 +87,8 @@ pub struct State {
     pub access_jobs: BTreeMap<(String, String), AccessJob>,
     /// OpenID Connect providers by `(account, url without scheme)`.
     pub oidc_providers: BTreeMap<(String, String), OidcProvider>,
+    /// IAM SAML identity providers by `(account, lower-cased name)`.
+    pub saml_providers: BTreeMap<NameKey, SamlProvider>,
     /// Organizations by id.
     pub organizations: BTreeMap<String, Organization>,
     /// Resource policies services keep in warden, by `(storing account, resource ARN)`.
@@ -310,6 +313,7 @@ entity_kinds! {
     // Membership, OUs, SCPs and RCPs reach across accounts.
     Organization(Organization) => organizations, "organization", Everything;
     ResourcePolicy(StoredResourcePolicy) => resource_policies, "resource_policy", Unaffected;
+    SamlProvider(SamlProvider) => saml_providers, "saml_provider", Unaffected;
 }
 
 impl Entity for Account {
@@ -455,6 +459,12 @@ impl Entity for OidcProvider {
     }
 }
 
+impl Entity for SamlProvider {
+    fn store_key(&self) -> (String, String) {
+        name_key(&self.account, &self.name)
+    }
+}
+
 impl Entity for Organization {
     fn store_key(&self) -> (String, String) {
         (self.management_account.clone(), self.id.clone())
@@ -498,6 +508,7 @@ impl Change {
             Change::OidcProvider(p) => &p.account,
             Change::Organization(o) => &o.management_account,
             Change::ResourcePolicy(p) => &p.account,
+            Change::SamlProvider(p) => &p.account,
             Change::Delete(_, (account, _)) => account,
         };
         let kind = match self {

@@ -555,16 +555,26 @@ fn process_inner(
         body,
     };
     let now = OffsetDateTime::now_utc();
-    // AssumeRoleWithWebIdentity is served unsigned, a signature ignored:
-    // its token is its credential (crate::web_identity).
-    if decoded.name == "AssumeRoleWithWebIdentity" && decoded.json.is_none() {
+    // AssumeRoleWithWebIdentity and AssumeRoleWithSAML are served unsigned, a
+    // signature ignored: the token (crate::web_identity) or the signed SAML
+    // response (crate::saml_federation) is the credential.
+    if matches!(
+        decoded.name.as_str(),
+        "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML"
+    ) && decoded.json.is_none()
+    {
         *service = pick_service(None, parts, decoded)?;
         if *service == Service::Sts {
             let op = Op::resolve(*service, &decoded.name, decoded.params.version())?;
             *action = Some(op);
             if let Op::Sts(sts_op) = op {
                 let facts = request_facts("us-east-1", parts, source_ip, now.unix_timestamp());
-                return crate::web_identity::serve(app, sts_op, &decoded.params, facts, request_id);
+                use warden_wire::generated::sts::Operation as StsOp;
+                return if sts_op == StsOp::AssumeRoleWithSAML {
+                    crate::saml_federation::serve(app, sts_op, &decoded.params, facts, request_id)
+                } else {
+                    crate::web_identity::serve(app, sts_op, &decoded.params, facts, request_id)
+                };
             }
         }
     }
@@ -572,19 +582,6 @@ fn process_inner(
         Ok(who) => who,
         Err(e) => {
             *service = pick_service(None, parts, decoded)?;
-            // AssumeRoleWithSAML and AssumeRoleWithWebIdentity are called
-            // unsigned (the model's `authtype: none`). warden serves neither,
-            // so it says so instead of asking for a signature (issue 15).
-            if e.code == ErrorCode::MissingAuthenticationToken && *service == Service::Sts {
-                use warden_wire::generated::sts::Operation as StsOp;
-                let op = Op::resolve(*service, &decoded.name, decoded.params.version()).ok();
-                if let Some(Op::Sts(StsOp::AssumeRoleWithSAML | StsOp::AssumeRoleWithWebIdentity)) =
-                    op
-                {
-                    *action = op;
-                    return Err(ApiError::not_implemented(&decoded.name));
-                }
-            }
             return Err(e);
         }
     };

@@ -22,6 +22,7 @@ mod iam;
 mod limits;
 mod mapping;
 mod organizations;
+mod saml_federation;
 mod startup;
 mod sts;
 mod web_identity;

@@ -96,6 +96,14 @@ impl StsApi for Sts<'_> {
         crate::web_identity::assume_role_with_web_identity(self.app, ctx, input)
     }
 
+    fn assume_role_with_saml(
+        &self,
+        ctx: &RequestCtx,
+        input: AssumeRoleWithSAMLRequest,
+    ) -> R<AssumeRoleWithSAMLResponse> {
+        crate::saml_federation::assume_role_with_saml(self.app, ctx, input)
+    }
+
     fn assume_role(&self, ctx: &RequestCtx, input: AssumeRoleRequest) -> R<AssumeRoleResponse> {
         let mfa = mfa_pair(input.serial_number, input.token_code)?;
         let out = self.app.sts(ctx).assume_role(AssumeRoleInput {

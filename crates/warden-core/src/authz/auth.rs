@@ -219,11 +219,17 @@ impl Warden {
                     .role(&claims.account, name)
                     .filter(|r| r.id == role_id)
                     .ok_or_else(gone)?;
-                // A web identity's session ends with its OIDC provider.
-                // (A provider created again under the same URL is another one.)
-                if let Some(provider) = &claims.federated_provider {
-                    crate::iam::oidc_providers::find_by_arn(&state, provider)
-                        .filter(|p| p.created <= claims.issued_at)
+                // A federated session ends with its identity provider (one
+                // created again under the same name or URL is another).
+                if let Some(provider) = claims.federated_provider.as_deref() {
+                    let created = if provider.contains(":saml-provider/") {
+                        crate::iam::saml_providers::provider_by_arn(&state, provider)
+                            .map(|p| p.created)
+                    } else {
+                        crate::iam::oidc_providers::find_by_arn(&state, provider).map(|p| p.created)
+                    };
+                    created
+                        .filter(|c| *c <= claims.issued_at)
                         .ok_or_else(gone)?;
                 }
                 (

@@ -249,8 +249,11 @@ impl Iam<'_> {
             count(s.instance_profiles_of(account).count()),
         );
         m.insert("InstanceProfilesQuota", 1000);
-        // warden serves no OIDC or SAML providers yet.
-        m.insert("Providers", 0);
+        // OIDC providers are counted once they are served.
+        m.insert(
+            "Providers",
+            count(crate::iam::saml_providers::provider_count(&s, account)),
+        );
         m.insert(
             "GlobalEndpointTokenVersion",
             if record.v2_global_endpoint_tokens {

@@ -25,6 +25,7 @@ pub mod policies;
 pub mod reports;
 pub mod roles;
 pub mod root_access;
+pub mod saml_providers;
 pub mod service_credentials;
 pub mod service_linked_roles;
 pub mod ssh_keys;

@@ -102,6 +102,9 @@ fn trust_with_pins(s: &State, document: &str) -> Result<(Compiled, Vec<(String, 
             for (key, values) in entries {
                 if key.value == PrincipalKey::Federated {
                     check_federated(s, st, values.iter().map(|v| v.value.as_str()))?;
+                    for v in values {
+                        crate::iam::saml_providers::check_trusted_provider(s, &v.value)?;
+                    }
                     continue;
                 }
                 if key.value != PrincipalKey::Aws {

@@ -251,6 +251,15 @@ pub(crate) fn check_private_key(cert: &Certificate, private_key: &str) -> Result
     }
 }
 
+/// Whether `text` is one PEM RSA private key (PKCS#1 or PKCS#8): what
+/// CreateSAMLProvider and UpdateSAMLProvider take as `AddPrivateKey`.
+pub(crate) fn is_rsa_private_key(text: &str) -> bool {
+    matches!(
+        pem_blocks(text).as_deref(),
+        Some([(label, der)]) if matches!(parse_private_key(label, der), Some(KeyPublic::Rsa { .. }))
+    )
+}
+
 fn unsupported_key() -> CoreError {
     // Our text.
     CoreError::MalformedCertificate(

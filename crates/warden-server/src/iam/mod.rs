@@ -14,6 +14,7 @@ mod policies;
 mod reports;
 mod roles;
 mod root_access;
+mod saml_providers;
 mod service_credentials;
 mod simulation;
 mod ssh_keys;
@@ -292,4 +293,12 @@ impl IamApi for Iam<'_> {
     fn attach_role_policy(&self, ctx: &RequestCtx, i: AttachRolePolicyRequest) -> R<()> { policies::attach_role_policy(self.app, ctx, i) }
     fn detach_role_policy(&self, ctx: &RequestCtx, i: DetachRolePolicyRequest) -> R<()> { policies::detach_role_policy(self.app, ctx, i) }
     fn list_attached_role_policies(&self, ctx: &RequestCtx, i: ListAttachedRolePoliciesRequest) -> R<ListAttachedRolePoliciesResponse> { policies::list_attached_role_policies(self.app, ctx, i) }
+    fn create_saml_provider(&self, ctx: &RequestCtx, i: CreateSAMLProviderRequest) -> R<CreateSAMLProviderResponse> { saml_providers::create_saml_provider(self.app, ctx, i) }
+    fn get_saml_provider(&self, ctx: &RequestCtx, i: GetSAMLProviderRequest) -> R<GetSAMLProviderResponse> { saml_providers::get_saml_provider(self.app, ctx, i) }
+    fn list_saml_providers(&self, ctx: &RequestCtx, i: ListSAMLProvidersRequest) -> R<ListSAMLProvidersResponse> { saml_providers::list_saml_providers(self.app, ctx, i) }
+    fn update_saml_provider(&self, ctx: &RequestCtx, i: UpdateSAMLProviderRequest) -> R<UpdateSAMLProviderResponse> { saml_providers::update_saml_provider(self.app, ctx, i) }
+    fn delete_saml_provider(&self, ctx: &RequestCtx, i: DeleteSAMLProviderRequest) -> R<()> { saml_providers::delete_saml_provider(self.app, ctx, i) }
+    fn tag_saml_provider(&self, ctx: &RequestCtx, i: TagSAMLProviderRequest) -> R<()> { saml_providers::tag_saml_provider(self.app, ctx, i) }
+    fn untag_saml_provider(&self, ctx: &RequestCtx, i: UntagSAMLProviderRequest) -> R<()> { saml_providers::untag_saml_provider(self.app, ctx, i) }
+    fn list_saml_provider_tags(&self, ctx: &RequestCtx, i: ListSAMLProviderTagsRequest) -> R<ListSAMLProviderTagsResponse> { saml_providers::list_saml_provider_tags(self.app, ctx, i) }
 }

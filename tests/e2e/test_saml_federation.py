@@ -1,0 +1,305 @@
+"""AssumeRoleWithSAML (issue 17, part 2) through the real binary: responses written by the tests'
+IdP (tests/e2e/saml_idp.py) and signed by xmlsec1, exchanged with boto3's unsigned
+assume_role_with_saml and the aws CLI; each attack with its control.
+
+AWS's documented answers asserted here: the unsigned call (the model's `authtype: none`), the
+response shape (Subject, SubjectType with `urn:oasis:names:tc:SAML:2.0:nameid-format:` stripped,
+Issuer, Audience = the Recipient, NameQualifier = base64 SHA-1 of issuer + account + "/" + provider
+name, AssumedRoleUser, Credentials), the error codes (InvalidIdentityToken 400,
+ExpiredTokenException 400, AccessDenied 403 "Not authorized to perform sts:AssumeRoleWithSAML",
+RoleSessionName's "RoleSessionName is required in AuthnResponse"; the federation reference
+/work/shared/reference/federation.md §4 collects their sources). The texts of signature, wrapping,
+replay and expiry refusals are our own (no recording of AWS's exists): the tests assert their codes
+and statuses, and the texts only where they are AWS's.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import hashlib
+import json
+
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+
+from e2e_util import ACCOUNT_ID, Creds, make_client, raises_aws, unique
+from saml_idp import XMLSEC1, Idp, b64, pysaml2_response, response
+
+pytestmark = pytest.mark.skipif(XMLSEC1 is None, reason="needs xmlsec1 (Debian package xmlsec1)")
+
+DENIED = "Not authorized to perform sts:AssumeRoleWithSAML"
+
+
+def unsigned_sts(server):
+    import boto3
+
+    return boto3.session.Session().client(
+        "sts", endpoint_url=server.url, region_name="us-east-1", config=Config(signature_version=UNSIGNED)
+    )
+
+
+def trust(provider_arn: str, *statements_extra: dict, condition: dict | None = None, actions=None) -> str:
+    stmt = {
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": actions or "sts:AssumeRoleWithSAML",
+        "Condition": condition or {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [stmt, *statements_extra]})
+
+
+@pytest.fixture(scope="module")
+def idp():
+    return Idp()
+
+
+@pytest.fixture
+def world(iam, idp):
+    """A provider of the IdP and a role that trusts it."""
+    provider_name = unique("idp")
+    provider = iam.create_saml_provider(Name=provider_name, SAMLMetadataDocument=idp.metadata())["SAMLProviderArn"]
+    role_name = unique("saml-role")
+    role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust(provider))["Role"]
+    return {"provider": provider, "provider_name": provider_name, "role": role["Arn"], "role_name": role_name}
+
+
+def assume(sts, world, xml: str, **kw):
+    return sts.assume_role_with_saml(
+        RoleArn=world["role"], PrincipalArn=world["provider"], SAMLAssertion=b64(xml), **kw
+    )
+
+
+def test_a_signed_response_gives_a_role_session(server, idp, world):
+    sts = unsigned_sts(server)
+    xml = response(idp, [(world["role"], world["provider"])], session_name="alice@example.com")
+    out = assume(sts, world, xml)
+    assert out["Subject"] == "7ca82df9-1bad-4c6b-9c1b-alice"
+    assert out["SubjectType"] == "persistent"
+    assert out["Issuer"] == idp.entity_id
+    assert out["Audience"] == "https://signin.aws.amazon.com/saml"
+    expected_qualifier = base64.b64encode(
+        hashlib.sha1(f"{idp.entity_id}{ACCOUNT_ID}/{world['provider_name']}".encode()).digest()
+    ).decode()
+    assert out["NameQualifier"] == expected_qualifier
+    session_arn = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{world['role_name']}/alice@example.com"
+    assert out["AssumedRoleUser"]["Arn"] == session_arn
+    assert out["AssumedRoleUser"]["AssumedRoleId"].endswith(":alice@example.com")
+    assert "PackedPolicySize" not in out
+    creds = out["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA")
+    lifetime = (creds["Expiration"] - _dt.datetime.now(_dt.timezone.utc)).total_seconds()
+    assert 3500 < lifetime <= 3600
+    me = make_client("sts", server.url, Creds(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]))
+    assert me.get_caller_identity()["Arn"] == session_arn
+
+
+def test_the_response_may_be_signed_on_the_response_or_on_both(server, idp, world):
+    sts = unsigned_sts(server)
+    for sign in ("response", "both"):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])], sign=sign))
+
+
+def test_an_unsigned_response_is_refused(server, idp, world):
+    sts = unsigned_sts(server)
+    with raises_aws("InvalidIdentityToken", status=400):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])], sign="none"))
+    # Signed by a key the provider's metadata does not hold.
+    with raises_aws("InvalidIdentityToken", "Response signature invalid", 400):
+        assume(sts, world, response(Idp(), [(world["role"], world["provider"])]))
+    # The control: the same response signed by the provider's IdP.
+    assume(sts, world, response(idp, [(world["role"], world["provider"])]))
+
+
+def test_wrapped_signatures_are_refused(server, idp, world):
+    sts = unsigned_sts(server)
+    signed = response(idp, [(world["role"], world["provider"])])
+    start, end = signed.index("<saml:Assertion"), signed.index("</saml:Assertion>") + len("</saml:Assertion>")
+    original = signed[start:end]
+    sig_start, sig_end = original.index("<ds:Signature"), original.index("</ds:Signature>") + len("</ds:Signature>")
+    evil = (original[:sig_start] + original[sig_end:]).replace("alice@example.com", "mallory")
+    evil = evil.replace('ID="_a', 'ID="_evil', 1)
+    # XSW: an unsigned evil assertion before the signed one; after it; the signed one hidden
+    # in Extensions; the evil one carrying the signed one's ID.
+    variants = [
+        signed.replace(original, evil + original),
+        signed.replace(original, original + evil),
+        signed.replace(original, f"<samlp:Extensions>{original}</samlp:Extensions>{evil}"),
+        signed.replace(original, original + evil.replace('ID="_evil', 'ID="_a', 1)),
+    ]
+    for xml in variants:
+        with raises_aws("InvalidIdentityToken", status=400):
+            assume(sts, world, xml)
+    # The control: the untouched response.
+    assert assume(sts, world, signed)["AssumedRoleUser"]["Arn"].endswith("/alice@example.com")
+
+
+def test_an_assertion_is_used_once(server, idp, world):
+    sts = unsigned_sts(server)
+    xml = response(idp, [(world["role"], world["provider"])])
+    assume(sts, world, xml)
+    with raises_aws("InvalidIdentityToken", status=400):
+        assume(sts, world, xml)
+    # The control: a new assertion from the same IdP.
+    assume(sts, world, response(idp, [(world["role"], world["provider"])]))
+
+
+def test_an_expired_assertion_is_refused(server, idp, world):
+    sts = unsigned_sts(server)
+    old = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(hours=1)
+    with raises_aws("ExpiredTokenException", status=400):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])], issued=old))
+    # A clock three minutes ahead or behind is tolerated (the leeway).
+    skewed = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(seconds=400)
+    assume(sts, world, response(idp, [(world["role"], world["provider"])], issued=skewed))
+
+
+def test_a_wrong_audience_or_recipient_is_refused(server, idp, world):
+    sts = unsigned_sts(server)
+    with raises_aws("InvalidIdentityToken", "Response does not contain the required audience", 400):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])], audience="https://other.example.com"))
+    with raises_aws("InvalidIdentityToken", status=400):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])], recipient="https://evil.example.com/acs"))
+    # The control: AWS's ACS URL as the audience is accepted too.
+    assume(sts, world, response(idp, [(world["role"], world["provider"])], audience="https://signin.aws.amazon.com/saml"))
+
+
+def test_the_role_attribute_must_name_this_role_and_provider(server, iam, idp, world):
+    sts = unsigned_sts(server)
+    other_role = f"arn:aws:iam::{ACCOUNT_ID}:role/{unique('other')}"
+    with raises_aws("AccessDenied", DENIED, 403):
+        assume(sts, world, response(idp, [(other_role, world["provider"])]))
+    with raises_aws("InvalidIdentityToken", "RoleSessionName is required in AuthnResponse", 400):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])], session_name=""))
+    # The control: the pair may come in either order, among other pairs.
+    assume(sts, world, response(idp, [(other_role, world["provider"]), (world["provider"], world["role"])]))
+
+
+def test_the_trust_policy_sees_the_saml_keys(server, iam, idp, world):
+    sts = unsigned_sts(server)
+    iam.update_assume_role_policy(
+        RoleName=world["role_name"],
+        PolicyDocument=trust(
+            world["provider"],
+            condition={"StringEquals": {"saml:sub": "someone-else", "saml:sub_type": "persistent", "saml:iss": idp.entity_id}},
+        ),
+    )
+    with raises_aws("AccessDenied", DENIED, 403):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])]))
+    # The control: the subject the IdP asserts.
+    iam.update_assume_role_policy(
+        RoleName=world["role_name"],
+        PolicyDocument=trust(
+            world["provider"],
+            condition={
+                "StringEquals": {
+                    "saml:sub": "7ca82df9-1bad-4c6b-9c1b-alice",
+                    "saml:sub_type": "persistent",
+                    "saml:iss": idp.entity_id,
+                    "saml:doc": f"{ACCOUNT_ID}/{world['provider_name']}",
+                    "sts:RoleSessionName": "alice@example.com",
+                }
+            },
+        ),
+    )
+    assume(sts, world, response(idp, [(world["role"], world["provider"])]))
+
+
+def test_principal_tags_and_source_identity_need_their_trust_actions(server, iam, idp, world):
+    sts = unsigned_sts(server)
+    attrs = {
+        "https://aws.amazon.com/SAML/Attributes/PrincipalTag:Project": ["blue"],
+        "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys": ["Project"],
+        "https://aws.amazon.com/SAML/Attributes/SourceIdentity": ["alice"],
+    }
+    with raises_aws("AccessDenied", DENIED, 403):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])], extra_attrs=attrs))
+    iam.update_assume_role_policy(
+        RoleName=world["role_name"],
+        PolicyDocument=trust(world["provider"], actions=["sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"]),
+    )
+    out = assume(sts, world, response(idp, [(world["role"], world["provider"])], extra_attrs=attrs))
+    assert out["SourceIdentity"] == "alice"
+    assert isinstance(out["PackedPolicySize"], int)
+
+
+def test_the_duration_is_the_roles_and_capped_by_the_assertion(server, iam, idp, world):
+    sts = unsigned_sts(server)
+    with raises_aws("ValidationError", status=400):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])]), DurationSeconds=7200)
+    out = assume(sts, world, response(idp, [(world["role"], world["provider"])]), DurationSeconds=900)
+    lifetime = (out["Credentials"]["Expiration"] - _dt.datetime.now(_dt.timezone.utc)).total_seconds()
+    assert 850 < lifetime <= 900
+    cap = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=1800)
+    out = assume(sts, world, response(idp, [(world["role"], world["provider"])], session_not_on_or_after=cap))
+    lifetime = (out["Credentials"]["Expiration"] - _dt.datetime.now(_dt.timezone.utc)).total_seconds()
+    assert 1700 < lifetime <= 1800
+
+
+def test_deleting_the_provider_ends_its_sessions(server, iam, idp, world):
+    sts = unsigned_sts(server)
+    creds = assume(sts, world, response(idp, [(world["role"], world["provider"])]))["Credentials"]
+    me = make_client("sts", server.url, Creds(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]))
+    me.get_caller_identity()
+    iam.delete_saml_provider(SAMLProviderArn=world["provider"])
+    with pytest.raises(Exception) as e:
+        me.get_caller_identity()
+    assert "ExpiredToken" in str(e.value) or "InvalidClientTokenId" in str(e.value)
+    # And no new session through it.
+    with raises_aws("InvalidIdentityToken", status=400):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])]))
+
+
+def test_the_aws_cli_exchanges_an_assertion_unsigned(aws, idp, world):
+    xml = response(idp, [(world["role"], world["provider"])], session_name="cli-user")
+    rc, out, err = aws(
+        "sts",
+        "assume-role-with-saml",
+        "--role-arn",
+        world["role"],
+        "--principal-arn",
+        world["provider"],
+        "--saml-assertion",
+        b64(xml),
+        creds=None,
+    )
+    assert rc == 0, err
+    assert out["AssumedRoleUser"]["Arn"].endswith("/cli-user")
+    assert out["SubjectType"] == "persistent"
+
+
+@pytest.mark.parametrize("sign", ["assertion", "response", "both"])
+def test_a_pysaml2_identity_provider_signs_in(server, idp, world, sign):
+    """PyPI's pysaml2 as the IdP: its responses (its namespace prefixes, xsi:type'd attribute
+    values, its signature placement) are accepted, and a tampered one is not."""
+    pytest.importorskip("saml2")
+    sts = unsigned_sts(server)
+    xml = pysaml2_response(idp, [(world["role"], world["provider"])], "bob@example.com", "bob-id", sign=sign)
+    out = assume(sts, world, xml)
+    assert out["Subject"] == "bob-id" and out["SubjectType"] == "persistent"
+    assert out["AssumedRoleUser"]["Arn"].endswith("/bob@example.com")
+    tampered = pysaml2_response(idp, [(world["role"], world["provider"])], "bob@example.com", "bob-id", sign=sign)
+    with raises_aws("InvalidIdentityToken", status=400):
+        assume(sts, world, tampered.replace("bob-id", "admin-id"))
+
+
+def test_a_failed_status_is_idp_rejected_claim(server, idp, world):
+    sts = unsigned_sts(server)
+    ok = "urn:oasis:names:tc:SAML:2.0:status:Success"
+    xml = response(idp, [(world["role"], world["provider"])], sign="assertion")
+    failed = xml.replace(ok, "urn:oasis:names:tc:SAML:2.0:status:Responder")
+    with raises_aws("IDPRejectedClaim", "The identity provider reported that authentication failed", 403):
+        assume(sts, world, failed)
+    # The control: the same response with its Success status.
+    assume(sts, world, xml)
+
+
+def test_session_policies_are_checked_as_for_assume_role(server, idp, world):
+    sts = unsigned_sts(server)
+    with raises_aws("MalformedPolicyDocument", status=400):
+        assume(sts, world, response(idp, [(world["role"], world["provider"])]), Policy="{not json")
+    # The control: a well-formed session policy, reported in PackedPolicySize.
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+    out = assume(sts, world, response(idp, [(world["role"], world["provider"])]), Policy=policy)
+    assert 0 < out["PackedPolicySize"] <= 100
