@@ -464,3 +464,34 @@ def test_a_roles_claim_limits_the_roles_a_token_may_assume(iam, anon_sts, provid
     # The control: the role is listed (as a list or a single string).
     assume(anon_sts, role_arn, issuer.token(**{"https://aws.amazon.com/roles": [other, role_arn]}))
     assume(anon_sts, role_arn, issuer.token(**{"https://aws.amazon.com/roles": role_arn}))
+
+
+def test_an_rcp_on_the_roles_account_binds_assume_role_with_web_identity(warden_factory, issuer):
+    """Resource control policies govern STS actions on a member account's roles, federated ones included
+    (Organizations User Guide, orgs_manage_policies_rcps: STS is a supported service; RCPs apply to
+    requests from outside the organization too). The decision goes through warden's one engine entry."""
+    from e2e_util import member_session, new_organization, policy_doc
+
+    w = warden_factory(extra_env={"SSL_CERT_FILE": str(issuer.ca_file)})
+    world = new_organization(w)
+    admin, _ = member_session(w, world)
+    iam = make_client("iam", w.url, admin)
+    provider = iam.create_open_id_connect_provider(Url=issuer.url, ClientIDList=[AUD])["OpenIDConnectProviderArn"]
+    role_arn = new_role(iam, provider, issuer)
+    anon = make_client("sts", w.url)
+    assume(anon, role_arn, issuer.token())  # the control: no RCP yet
+    orgs = world["orgs"]
+    orgs.enable_policy_type(RootId=world["root"]["Id"], PolicyType="RESOURCE_CONTROL_POLICY")
+    rcp = orgs.create_policy(
+        Name=unique("no-oidc"),
+        Description="no web identity federation",
+        Type="RESOURCE_CONTROL_POLICY",
+        Content=policy_doc(
+            {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRoleWithWebIdentity", "Resource": "*"}
+        ),
+    )["Policy"]["PolicySummary"]["Id"]
+    orgs.attach_policy(PolicyId=rcp, TargetId=world["member"])
+    with raises_aws("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403):
+        assume(anon, role_arn, issuer.token())
+    orgs.detach_policy(PolicyId=rcp, TargetId=world["member"])
+    assume(anon, role_arn, issuer.token())
