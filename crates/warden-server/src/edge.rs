@@ -569,12 +569,7 @@ fn process_inner(
             *action = Some(op);
             if let Op::Sts(sts_op) = op {
                 let facts = request_facts("us-east-1", parts, source_ip, now.unix_timestamp());
-                use warden_wire::generated::sts::Operation as StsOp;
-                return if sts_op == StsOp::AssumeRoleWithSAML {
-                    crate::saml_federation::serve(app, sts_op, &decoded.params, facts, request_id)
-                } else {
-                    crate::web_identity::serve(app, sts_op, &decoded.params, facts, request_id)
-                };
+                return crate::web_identity::serve(app, sts_op, &decoded.params, facts, request_id);
             }
         }
     }

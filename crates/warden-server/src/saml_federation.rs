@@ -3,46 +3,12 @@
 //! signed SAML response is the credential, and the role's trust policy,
 //! not a caller's policies, decides.
 
-use warden_core::auth::{Caller, PrincipalKind};
 use warden_core::saml_federation::SamlInput;
 use warden_wire::generated::sts::*;
-use warden_wire::ApiError;
 
 use crate::edge::RequestCtx;
 use crate::mapping::R;
 use crate::AppState;
-
-/// Nobody: the request carries no AWS credential. Only this handler runs
-/// with it, and it never reads the caller.
-fn unauthenticated() -> Caller {
-    Caller {
-        account: String::new(),
-        kind: PrincipalKind::Root,
-        arn: "anonymous".to_string(),
-        user_id: String::new(),
-        access_key_id: String::new(),
-        session: None,
-        dev_stand_in: false,
-    }
-}
-
-/// Dispatches the unsigned call with the request's global keys.
-pub(crate) fn serve(
-    app: &AppState,
-    op: Operation,
-    params: &warden_wire::query::QueryParams,
-    facts: warden_core::authz::RequestFacts,
-    request_id: &str,
-) -> Result<String, ApiError> {
-    let ctx = RequestCtx {
-        caller: unauthenticated(),
-        // An unsigned request names no region; STS's global endpoint's.
-        region: "us-east-1".to_string(),
-        facts,
-        checks: Vec::new(),
-    };
-    dispatch_operation(&crate::sts::Sts { app }, &ctx, op, params, request_id)
-}
 
 pub(crate) fn assume_role_with_saml(
     app: &AppState,

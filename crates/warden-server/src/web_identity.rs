@@ -13,8 +13,9 @@ use crate::edge::RequestCtx;
 use crate::mapping::R;
 use crate::AppState;
 
-/// Nobody: the request carries no AWS credential. Only the web identity
-/// handler runs with it, and it never reads the caller.
+/// Nobody: the request carries no AWS credential. Only the two unsigned
+/// federation handlers (this one and `crate::saml_federation`) run with it,
+/// and neither reads the caller.
 fn unauthenticated() -> Caller {
     Caller {
         account: String::new(),
@@ -27,7 +28,9 @@ fn unauthenticated() -> Caller {
     }
 }
 
-/// Dispatches the unsigned call with the request's global keys.
+/// Dispatches an unsigned federation call (AssumeRoleWithWebIdentity or
+/// AssumeRoleWithSAML; the edge lets no other through) with the request's
+/// global keys.
 pub(crate) fn serve(
     app: &AppState,
     op: Operation,
