@@ -127,6 +127,15 @@ impl Caller {
     }
 }
 
+/// A closed account's principals can no longer sign in (CloseAccount): checked
+/// under the read lock the credential lookup already holds.
+fn refuse_closed(state: &crate::state::State, account: &str) -> Result<()> {
+    if crate::orgs::account_closure::is_closed(state, account) {
+        return Err(CoreError::InvalidClientTokenId);
+    }
+    Ok(())
+}
+
 impl Warden {
     /// Looks up the secret for `key_id` and the caller it stands for. For
     /// temporary keys the sealed `session_token` carries both; it must open
@@ -137,15 +146,10 @@ impl Warden {
         session_token: Option<&str>,
         now: Epoch,
     ) -> Result<(Secret, Caller)> {
-        let found = match session_token {
+        match session_token {
             None => self.long_term_credentials(key_id),
             Some(token) => self.session_credentials(key_id, token, now),
-        }?;
-        // A closed account's principals can no longer sign in (CloseAccount).
-        if crate::orgs::account_closure::is_closed(&self.read(), &found.1.account) {
-            return Err(CoreError::InvalidClientTokenId);
         }
-        Ok(found)
     }
 
     fn long_term_credentials(&self, key_id: &str) -> Result<(Secret, Caller)> {
@@ -155,6 +159,7 @@ impl Warden {
             .get(key_id)
             .filter(|k| k.status == KeyStatus::Active)
             .ok_or(CoreError::InvalidClientTokenId)?;
+        refuse_closed(&state, &key.account)?;
         let caller = match &key.user {
             None => Caller::root(&key.account, key_id),
             Some(lower) => {
@@ -194,6 +199,7 @@ impl Warden {
             return Err(CoreError::ExpiredToken);
         }
         let state = self.read();
+        refuse_closed(&state, &claims.account)?;
         // The principal must still exist: deleting a user or role ends its
         // sessions.
         let gone = || CoreError::InvalidClientTokenId;
