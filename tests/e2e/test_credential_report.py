@@ -249,6 +249,9 @@ def test_signing_certificates_fill_the_cert_columns(fresh, tmp_path):
     name = unique("certified")
     iam.create_user(UserName=name)
     first = iam.upload_signing_certificate(UserName=name, CertificateBody=certificate(1))["Certificate"]
+    # Upload times are kept to the second (certificates of one second fill the slots in id order):
+    # the second upload waits for the next second, so "oldest first" has one answer.
+    time.sleep(1.1 - (time.time() % 1))
     second = iam.upload_signing_certificate(UserName=name, CertificateBody=certificate(2))["Certificate"]
     iam.update_signing_certificate(UserName=name, CertificateId=second["CertificateId"], Status="Inactive")
     iam.generate_credential_report()
