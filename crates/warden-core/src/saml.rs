@@ -736,6 +736,13 @@ mod tests {
         let doc = Document::parse(xml).unwrap();
         let out = String::from_utf8(canonicalize(xml, doc.root_element(), None, &[])).unwrap();
         assert_eq!(out, r#"<r xmlns="urn:r"><e xmlns=""></e></r>"#);
+        // `xml:` attributes are ordinary attributes, sorted by their namespace
+        // URI, and the `xml` prefix is never declared.
+        let xml = r#"<r xmlns="urn:r"><v xml:lang="en" b="1">t</v></r>"#;
+        let doc = Document::parse(xml).unwrap();
+        let v = doc.root_element().first_element_child().unwrap();
+        let out = String::from_utf8(canonicalize(xml, v, None, &[])).unwrap();
+        assert_eq!(out, r#"<v xmlns="urn:r" b="1" xml:lang="en">t</v>"#);
     }
 
     #[test]
