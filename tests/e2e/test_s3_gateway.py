@@ -107,6 +107,19 @@ def s3(w, creds: Creds = ROOT, **cfg):
     return make_client("s3", w.url, creds, signature_version="s3v4", **cfg)
 
 
+def s3_in(w, region: str, creds: Creds = ROOT):
+    """An S3 client signing for `region`."""
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=w.url,
+        region_name=region,
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        aws_session_token=creds.session_token,
+        config=Config(signature_version="s3v4", retries={"total_max_attempts": 1, "mode": "legacy"}),
+    )
+
+
 def direct(backend_url: str):
     """The backend itself, with its own credentials (to see what really got stored)."""
     return boto3.session.Session().client(
@@ -153,18 +166,25 @@ def _hmac(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
-def signing_key(secret: str, date: str) -> bytes:
+def signing_key(secret: str, date: str, region: str = REGION) -> bytes:
     k = _hmac(("AWS4" + secret).encode(), date)
-    for part in (REGION, "s3", "aws4_request"):
+    for part in (region, "s3", "aws4_request"):
         k = _hmac(k, part)
     return k
 
 
 def signed_put(
-    w, creds: Creds, path: str, body: bytes, payload: str, extra: dict[str, str] | None = None
+    w,
+    creds: Creds,
+    path: str,
+    body: bytes,
+    payload: str,
+    extra: dict[str, str] | None = None,
+    method: str = "PUT",
+    region: str = REGION,
 ):
-    """Sends `PUT path` signed for S3 with the given payload line; returns (status, body, seed
-    signature, signing key)."""
+    """Signs `method path` for S3 with the given payload line and region; returns (headers, seed
+    signature, signing key, date, scope)."""
     now = _dt.datetime.now(_dt.timezone.utc)
     amz_date = now.strftime("%Y%m%dT%H%M%SZ")
     date = amz_date[:8]
@@ -173,11 +193,11 @@ def signed_put(
     headers.update({k.lower(): v for k, v in (extra or {}).items()})
     names = sorted(headers)
     creq = "\n".join(
-        ["PUT", path, "", *(f"{n}:{headers[n].strip()}" for n in names), "", ";".join(names), payload]
+        [method, path, "", *(f"{n}:{headers[n].strip()}" for n in names), "", ";".join(names), payload]
     )
-    scope = f"{date}/{REGION}/s3/aws4_request"
+    scope = f"{date}/{region}/s3/aws4_request"
     sts = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(creq.encode()).hexdigest()])
-    key = signing_key(creds.secret_access_key, date)
+    key = signing_key(creds.secret_access_key, date, region)
     sig = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
     headers["authorization"] = (
         f"AWS4-HMAC-SHA256 Credential={creds.access_key_id}/{scope}, "
@@ -863,6 +883,104 @@ def test_unsigned_amz_headers_and_sigv2_are_refused(gw):
     if "AWSAccessKeyId=" in v2:
         status, body = _get(v2)
         assert status == 400 and b"AWS4-HMAC-SHA256" in body, body
+
+
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def error_of(xml: bytes) -> dict[str, str]:
+    """An S3 error body's elements, decoded, without the request ids."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(xml)
+    return {e.tag: e.text or "" for e in root if e.tag not in ("RequestId", "HostId")}
+
+
+def test_an_unsigned_amz_header_is_refused_in_header_auth_too(gw, backend):
+    """Header auth, like presigned URLs: S3's answer to a header-signed request with an unsigned
+    `x-amz-acl`, quoted by englacial/zagg (issue #522): 403 AccessDenied, `<HeadersNotSigned>`."""
+    bucket = new_bucket(gw)
+    path = f"/{bucket}/meta"
+    body = b"with metadata"
+    line = hashlib.sha256(body).hexdigest()
+    headers, *_ = signed_put(gw, ROOT, path, body, line)
+    headers["x-amz-meta-smuggled"] = "1"
+    status, out = send(gw, "PUT", path, headers, body)
+    assert status == 403, out
+    assert b"<Code>AccessDenied</Code>" in out
+    assert b"<Message>There were headers present in the request which were not signed</Message>" in out
+    assert b"<HeadersNotSigned>x-amz-meta-smuggled</HeadersNotSigned>" in out
+    with pytest.raises(ClientError):
+        direct(backend).head_object(Bucket=bucket, Key="meta")
+    # Control: the same header, signed.
+    headers, *_ = signed_put(gw, ROOT, path, body, line, {"x-amz-meta-smuggled": "1"})
+    assert send(gw, "PUT", path, headers, body)[0] == 200
+    assert direct(backend).head_object(Bucket=bucket, Key="meta")["Metadata"] == {"smuggled": "1"}
+
+
+def test_a_credential_scoped_to_another_region_is_refused_as_s3_does(gw):
+    """S3's text, recorded against AWS (LocalStack `TestS3::test_create_bucket_aws_global`; the
+    error carries `<Region>`); the presigned form as versitygw words it (reference §1.7)."""
+    bucket = new_bucket(gw)
+    s3(gw).put_object(Bucket=bucket, Key="r", Body=b"region")
+    path = f"/{bucket}/r"
+    headers, *_ = signed_put(gw, ROOT, path, b"", EMPTY_SHA256, method="GET", region="eu-west-1")
+    status, out = send(gw, "GET", path, headers, b"")
+    assert status == 400, out
+    assert error_of(out) == {
+        "Code": "AuthorizationHeaderMalformed",
+        "Message": "The authorization header is malformed; the region 'eu-west-1' is wrong; expecting 'us-east-1'",
+        "Region": "us-east-1",
+    }
+    # Control: the gateway's region.
+    headers, *_ = signed_put(gw, ROOT, path, b"", EMPTY_SHA256, method="GET")
+    assert send(gw, "GET", path, headers, b"") == (200, b"region")
+    # Presigned: the X-Amz-Credential scope likewise.
+    url = s3_in(gw, "eu-west-1").generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "r"}, ExpiresIn=60)
+    assert "eu-west-1" in url
+    status, out = _get(url)
+    assert status == 400, out
+    assert error_of(out) == {
+        "Code": "AuthorizationQueryParametersError",
+        "Message": "Error parsing the X-Amz-Credential parameter; the region 'eu-west-1' is wrong; expecting 'us-east-1'",
+        "Region": "us-east-1",
+    }
+    url = s3(gw).generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "r"}, ExpiresIn=60)
+    assert _get(url) == (200, b"region")
+
+
+def test_the_gateway_serves_the_region_it_is_configured_for(warden_factory, backend):
+    w = warden_factory(extra_env={**gateway_env(backend), "WARDEN_S3_REGION": "eu-west-1"})
+    headers, *_ = signed_put(w, ROOT, "/", b"", EMPTY_SHA256, method="GET")
+    status, out = send(w, "GET", "/", headers, b"")
+    assert status == 400, out
+    assert error_of(out)["Message"].endswith("the region 'us-east-1' is wrong; expecting 'eu-west-1'")
+    # Control: a client of that region.
+    assert isinstance(s3_in(w, "eu-west-1").list_buckets()["Buckets"], list)
+
+
+def test_a_bucket_named_health_is_served_and_plain_gets_still_check_health(gw, backend):
+    root = s3(gw)
+    root.create_bucket(Bucket="health")
+    try:
+        root.put_object(Bucket="health", Key="k", Body=b"in health")
+        assert root.get_object(Bucket="health", Key="k")["Body"].read() == b"in health"
+        assert [o["Key"] for o in root.list_objects_v2(Bucket="health")["Contents"]] == ["k"]
+        root.head_bucket(Bucket="health")
+        # The bucket is warden's like any other: its owner is recorded and its actions decided.
+        _, creds = user_with(gw, [])
+        denied(s3(gw, creds).list_objects_v2, Bucket="health")
+        # A presigned URL for the bucket reaches S3 too.
+        url = root.generate_presigned_url("list_objects_v2", Params={"Bucket": "health"}, ExpiresIn=60)
+        status, out = _get(url)
+        assert status == 200 and b"<Key>k</Key>" in out, out
+        # An unsigned GET is warden's health check.
+        assert _get(f"{gw.url}/health") == (200, b"ok")
+        root.delete_object(Bucket="health", Key="k")
+    finally:
+        root.delete_bucket(Bucket="health")
+    with pytest.raises(ClientError):
+        direct(backend).head_bucket(Bucket="health")
 
 
 def test_path_tricks_address_exactly_the_key_that_was_authorized(gw, backend):

@@ -51,6 +51,10 @@ struct ServeArgs {
     /// The region the S3 backend signs for.
     #[arg(long, default_value = "us-east-1", env = "WARDEN_S3_BACKEND_REGION")]
     s3_backend_region: String,
+    /// The region the S3 gateway serves: clients sign for it (a credential scoped to another
+    /// region is refused with S3's AuthorizationHeaderMalformed).
+    #[arg(long, default_value = "us-east-1", env = "WARDEN_S3_REGION")]
+    s3_region: String,
 }
 
 fn init_logging() {
@@ -94,6 +98,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             Some(url) => Some(warden_server::S3Backend {
                 url,
                 region: args.s3_backend_region,
+                client_region: args.s3_region,
                 access_key_id: std::env::var("WARDEN_S3_BACKEND_ACCESS_KEY_ID").map_err(|_| {
                     "--s3-backend needs WARDEN_S3_BACKEND_ACCESS_KEY_ID".to_string()
                 })?,

@@ -4,8 +4,9 @@
 //! either refused with S3's AccessDenied or forwarded, re-signed with the backend's credentials, to
 //! any S3-compatible store. Bodies stream both ways. `docs/s3-gateway.md` says what is enforced.
 
+pub(crate) mod auth;
 mod body;
-mod errors;
+pub(crate) mod errors;
 mod ops;
 
 use std::net::{IpAddr, SocketAddr};
@@ -18,7 +19,6 @@ use axum::response::{IntoResponse, Response};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 use time::OffsetDateTime;
-use warden_core::auth::Caller;
 use warden_core::authz::external::ServiceCheck;
 use warden_core::authz::RequestFacts;
 use warden_core::CoreError;
@@ -26,6 +26,7 @@ use warden_policy::{ContextValue, DecisionKind};
 use warden_wire::sigv4::{self, chunked, HttpRequestParts};
 
 use crate::AppState;
+use auth::S3Client;
 use body::{Check, CheckedBody, Failure};
 use errors::S3Error;
 use ops::{Address, Need, Plan, Query};
@@ -37,6 +38,9 @@ pub struct S3Backend {
     pub url: String,
     /// The region the backend signs for.
     pub region: String,
+    /// The region the gateway serves (`--s3-region`): a client credential scoped to another is
+    /// refused, as S3 refuses one scoped to a region other than the bucket's.
+    pub client_region: String,
     /// The backend's access key id.
     pub access_key_id: String,
     /// The backend's secret access key.
@@ -49,6 +53,7 @@ impl std::fmt::Debug for S3Backend {
         f.debug_struct("S3Backend")
             .field("url", &self.url)
             .field("region", &self.region)
+            .field("client_region", &self.client_region)
             .field("access_key_id", &self.access_key_id)
             .finish_non_exhaustive()
     }
@@ -116,7 +121,7 @@ pub(crate) fn is_s3(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
         return credential_service(auth) == Some("s3");
     }
     let query = uri.query().unwrap_or("");
-    if sigv2_query(query) {
+    if auth::sigv2_query(query) {
         return true;
     }
     for piece in query.split('&') {
@@ -134,16 +139,6 @@ pub(crate) fn is_s3(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
         return true;
     }
     *method != Method::POST && !query.split('&').any(|p| p.starts_with("Action="))
-}
-
-/// A SigV2 presigned URL (`AWSAccessKeyId` and `Signature` in the query).
-fn sigv2_query(query: &str) -> bool {
-    let names = || {
-        query
-            .split('&')
-            .map(|p| p.split_once('=').map_or(p, |(n, _)| n))
-    };
-    names().any(|n| n == "AWSAccessKeyId") && names().any(|n| n == "Signature")
 }
 
 fn credential_service(auth: &str) -> Option<&str> {
@@ -164,16 +159,22 @@ pub(crate) async fn dispatch(State(app): State<Arc<AppState>>, req: Request) -> 
     }
 }
 
-/// Who is asking: an authenticated caller or nobody.
-struct Who {
-    caller: Option<Caller>,
-    auth_type: &'static str,
-    /// The client's payload line (`x-amz-content-sha256`, or `UNSIGNED-PAYLOAD` when presigned).
-    payload: String,
-    /// The seed of an aws-chunked body's signature chain.
-    chain: Option<chunked::ChunkChain>,
-    /// When the request was signed (`s3:signatureAge`).
-    signed_at: Option<OffsetDateTime>,
+/// `/health`: warden's health check answers a plain GET or HEAD. A request carrying a signature
+/// (an `Authorization` header, SigV4 or SigV2 query parameters) is a client's request, to S3 for a
+/// bucket named `health` when the gateway runs, so it goes where every other request goes.
+pub(crate) async fn health_or_dispatch(state: State<Arc<AppState>>, req: Request) -> Response {
+    let query = req.uri().query().unwrap_or("");
+    let signed = req.headers().contains_key("authorization")
+        || query.split('&').any(|p| {
+            let name = p.split_once('=').map_or(p, |(n, _)| n);
+            name.eq_ignore_ascii_case("X-Amz-Credential")
+                || name.eq_ignore_ascii_case("X-Amz-Signature")
+                || name == "AWSAccessKeyId"
+        });
+    if !signed && matches!(*req.method(), Method::GET | Method::HEAD) {
+        return "ok".into_response();
+    }
+    dispatch(state, req).await
 }
 
 async fn handle(app: Arc<AppState>, gw: Arc<S3Gateway>, req: Request) -> Response {
@@ -255,7 +256,7 @@ fn address(path: &str) -> Result<Address, S3Error> {
 
 /// The query's decoded pairs without the presigned-URL parameters.
 fn query_of(raw: &str) -> Query {
-    query_of_all(raw)
+    auth::query_pairs(raw)
         .into_iter()
         .filter(|(n, _)| !is_presign_param(n))
         .collect()
@@ -279,7 +280,14 @@ fn is_presign_param(name: &str) -> bool {
         })
 }
 
-fn authenticate(app: &AppState, parts: &Parts, now: OffsetDateTime) -> Result<Who, S3Error> {
+/// The request authenticated by S3's one authenticator ([`auth::authenticate`], shared with the
+/// authorization API), for the region the gateway serves.
+fn authenticate(
+    app: &AppState,
+    gw: &S3Gateway,
+    parts: &Parts,
+    now: OffsetDateTime,
+) -> Result<S3Client, S3Error> {
     let headers: Vec<(&str, &[u8])> = parts
         .headers
         .iter()
@@ -292,200 +300,17 @@ fn authenticate(app: &AppState, parts: &Parts, now: OffsetDateTime) -> Result<Wh
         headers: &headers,
         body: b"",
     };
-    let sigv2 = header_str(&parts.headers, "authorization").is_some_and(|a| a.starts_with("AWS "))
-        || sigv2_query(parts.uri.query().unwrap_or(""));
-    {
-        if sigv2 {
-            return Err(S3Error::new(
-                400,
-                "InvalidRequest",
-                "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
-            ));
-        }
-    }
-    presigned_params(parts.uri.query().unwrap_or(""))?;
-    let auth = match sigv4::parse_auth(&http, now) {
-        Err(sigv4::SigV4Error::MissingAuthenticationToken) => {
-            let payload = header_str(&parts.headers, "x-amz-content-sha256")
-                .unwrap_or("UNSIGNED-PAYLOAD")
-                .to_string();
-            if !valid_payload_line(&payload) {
-                return Err(invalid_payload_line(payload));
-            }
-            return Ok(Who {
-                caller: None,
-                auth_type: "",
-                payload,
-                chain: None,
-                signed_at: None,
-            });
-        }
-        Err(e) => return Err(errors::from_sigv4(&e)),
-        Ok(a) => a,
-    };
-    let presigned = auth.kind == sigv4::AuthKind::Presigned;
-    let payload = if presigned {
-        "UNSIGNED-PAYLOAD".to_string()
-    } else {
-        header_str(&parts.headers, "x-amz-content-sha256")
-            .ok_or_else(|| {
-                S3Error::new(
-                    400,
-                    "InvalidRequest",
-                    "Missing required header for this request: x-amz-content-sha256",
-                )
-            })?
-            .to_string()
-    };
-    if !presigned && !valid_payload_line(&payload) {
-        return Err(invalid_payload_line(payload));
-    }
-    // Every x-amz-* header sent must be signed (S3, recorded for presigned URLs).
-    let unsigned: Vec<String> = parts
-        .headers
-        .keys()
-        .map(|k| k.as_str())
-        .filter(|k| k.starts_with("x-amz-") && !(presigned && *k == "x-amz-content-sha256"))
-        .filter(|k| !auth.signed_headers.iter().any(|s| s == k))
-        .map(str::to_string)
-        .collect();
-    if !unsigned.is_empty() {
-        return Err(S3Error::new(
-            403,
-            "AccessDenied",
-            "There were headers present in the request which were not signed",
-        )
-        .with("HeadersNotSigned", unsigned.join(", ")));
-    }
-    let (secret, caller) = app
-        .warden
-        .credentials_for(
-            &auth.access_key_id,
-            auth.security_token.as_deref(),
-            now.unix_timestamp(),
-        )
-        .map_err(|e| match e {
-            CoreError::ExpiredToken => {
-                S3Error::new(400, "ExpiredToken", "The provided token has expired.")
-            }
-            CoreError::InvalidClientTokenId if auth.security_token.is_some() => S3Error::new(
-                400,
-                "InvalidToken",
-                "The provided token is malformed or otherwise invalid.",
-            ),
-            _ => S3Error::new(
-                403,
-                "InvalidAccessKeyId",
-                "The AWS Access Key Id you provided does not exist in our records.",
-            )
-            .with("AWSAccessKeyId", auth.access_key_id.clone()),
-        })?;
-    sigv4::verify_with_payload_hash(
-        &http,
-        &auth,
-        secret.expose(),
-        &app.signing_keys,
-        now,
-        &payload,
-    )
-    .map_err(|e| errors::from_sigv4(&e))?;
-    let chain = chunked::StreamingMode::from_content_sha256(&payload)
-        .map(|_| sigv4::chunk_chain(&auth, secret.expose(), &app.signing_keys));
-    Ok(Who {
-        caller: Some(caller),
-        auth_type: if presigned {
-            "REST-QUERY-STRING"
-        } else {
-            "REST-HEADER"
-        },
-        payload,
-        chain,
-        signed_at: Some(auth.request_time),
-    })
-}
-
-/// S3's own checks of a presigned URL's parameters, with its texts (reference §1.7: "must be less
-/// than a week" and "requires the X-Amz-Algorithm, ..." pasted from or recorded on S3).
-fn presigned_params(query: &str) -> Result<(), S3Error> {
-    let params: Vec<(String, String)> = query_of_all(query);
-    let get = |n: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(n))
-            .map(|(_, v)| v.as_str())
-    };
-    if get("X-Amz-Algorithm").is_none() && get("X-Amz-Credential").is_none() {
-        return Ok(());
-    }
-    let err = |m: &str| S3Error::new(400, "AuthorizationQueryParametersError", m);
-    let required = [
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Signature",
-        "X-Amz-Date",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Expires",
-    ];
-    if required.iter().any(|n| get(n).is_none()) {
-        return Err(err(
-            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
-             X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
-        ));
-    }
-    match get("X-Amz-Expires").map(str::parse::<i64>) {
-        Some(Ok(n)) if n > 604_800 => Err(err(
-            "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires \
-             must be less than 604800 seconds",
-        )),
-        Some(Ok(n)) if n < 0 => Err(err("X-Amz-Expires must be non-negative")),
-        Some(Err(_)) => Err(err("X-Amz-Expires should be a number")),
-        _ => Ok(()),
-    }
-}
-
-/// Every decoded query pair, the presigned ones included.
-fn query_of_all(raw: &str) -> Query {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (n, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |s: &str| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (dec(n), dec(v))
-        })
-        .collect()
-}
-
-/// S3's answer to an `x-amz-content-sha256` it does not know (reference §1.3, pasted S3 body).
-fn invalid_payload_line(payload: String) -> S3Error {
-    S3Error::new(
-        400,
-        "InvalidArgument",
-        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, \
-         STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, \
-         STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER \
-         or a valid sha256 value.",
-    )
-    .with("ArgumentName", "x-amz-content-sha256")
-    .with("ArgumentValue", payload)
-}
-
-fn valid_payload_line(p: &str) -> bool {
-    matches!(
-        p,
-        "UNSIGNED-PAYLOAD"
-            | "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-            | "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-            | "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
-    ) || (p.len() == 64 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+    auth::authenticate(app, &http, Some(&gw.backend.client_region), None, now)
 }
 
 /// The request's global keys (`aws:SourceIp`, `aws:SecureTransport`, ...) and S3's request-wide
 /// ones (`s3:authType`, `s3:signatureversion`, `s3:x-amz-content-sha256`).
-fn facts(parts: &Parts, who: &Who, source_ip: Option<IpAddr>, now: OffsetDateTime) -> RequestFacts {
+fn facts(
+    parts: &Parts,
+    who: &S3Client,
+    source_ip: Option<IpAddr>,
+    now: OffsetDateTime,
+) -> RequestFacts {
     let mut keys: Vec<(String, ContextValue)> = Vec::new();
     let mut one = |k: &str, v: &str| keys.push((k.to_string(), ContextValue::from(v)));
     if let Some(ip) = source_ip {
@@ -497,7 +322,7 @@ fn facts(parts: &Parts, who: &Who, source_ip: Option<IpAddr>, now: OffsetDateTim
     // warden serves plain HTTP (a TLS proxy in front does not change what warden saw).
     one("aws:SecureTransport", "false");
     if who.caller.is_some() {
-        one("s3:authType", who.auth_type);
+        one("s3:authType", who.auth_type());
         one("s3:signatureversion", "AWS4-HMAC-SHA256");
     }
     if let Some(at) = who.signed_at {
@@ -522,7 +347,12 @@ fn bucket_context(app: &AppState, bucket: &str) -> (String, Option<String>, bool
     }
 }
 
-fn decide(app: &AppState, who: &Who, need: &Need, facts: &RequestFacts) -> Result<bool, S3Error> {
+fn decide(
+    app: &AppState,
+    who: &S3Client,
+    need: &Need,
+    facts: &RequestFacts,
+) -> Result<bool, S3Error> {
     let (account, policy) = match &need.bucket {
         Some(b) => {
             let (account, policy, _) = bucket_context(app, b);
@@ -568,7 +398,7 @@ async fn serve(
     let now = OffsetDateTime::now_utc();
     let addr = address(parts.uri.path())?;
     let query = query_of(parts.uri.query().unwrap_or(""));
-    let who = authenticate(app, &parts, now)?;
+    let who = authenticate(app, gw, &parts, now)?;
     let facts = facts(&parts, &who, source_ip, now);
     let headers = parts.headers.clone();
     let header = move |n: &str| header_str(&headers, n).map(str::to_string);
@@ -846,7 +676,7 @@ fn xml_values(body: &[u8], name: &str) -> Vec<String> {
 /// Get/Put/DeleteBucketPolicy, answered by warden: the policy lives with the bucket's owner record.
 fn bucket_policy(
     app: &AppState,
-    who: &Who,
+    who: &S3Client,
     operation: &str,
     bucket: &str,
     body: &[u8],
@@ -951,7 +781,7 @@ async fn forward(
     gw: &S3Gateway,
     parts: &Parts,
     addr: &Address,
-    who: &Who,
+    who: &S3Client,
     body: Body,
     small_body: Option<Bytes>,
     rewritten: bool,
@@ -1168,7 +998,7 @@ async fn forward(
 /// that may not list the bucket (403, not 404, as S3 answers).
 async fn after_forward(
     app: &AppState,
-    who: &Who,
+    who: &S3Client,
     plan: &Plan,
     addr: &Address,
     facts: &RequestFacts,
@@ -1338,8 +1168,6 @@ mod tests {
         assert!(!is_presign_param("x-amz-meta"));
         assert!(!is_presign_param("x-am\u{e9}-Signature"));
         assert!(!is_presign_param("\u{e9}\u{e9}\u{e9}\u{e9}"));
-        assert!(!valid_payload_line(&"z".repeat(64)));
-        assert!(valid_payload_line(&"a".repeat(64)));
     }
 
     #[test]
