@@ -923,3 +923,39 @@ def test_a_credential_scoped_to_another_region_is_s3s_authorization_header_malfo
         "Message": "Error parsing the X-Amz-Credential parameter; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
         "HttpStatus": 400,
     }
+
+
+def test_a_service_may_pass_existing_object_tags_itself(iam, svc):
+    """`s3:ExistingObjectTag/<key>` is the resource's, which the service knows and warden does not:
+    a service passes it with the check (only the principal's keys are warden's to derive)."""
+    _, creds = user_allowed(
+        iam,
+        allow(
+            "s3:GetObject",
+            "arn:aws:s3:::tagged/*",
+            Condition={"StringEquals": {"s3:ExistingObjectTag/classification": "public"}},
+        ),
+    )
+    material = s3_request(creds, "GET", "/tagged/a")
+
+    def decide(*tags: tuple[str, str], policy: str | None = None) -> str:
+        keys = [{"Key": f"s3:ExistingObjectTag/{k}", "Values": [v]} for k, v in tags]
+        extra = {"Keys": keys}
+        if policy:
+            extra["ResourcePolicy"] = policy
+        return only(svc.authorize(material, "s3", [get_object("tagged", "a", **extra)]))["Decision"]
+
+    assert decide(("classification", "public")) == "Allow"
+    assert decide(("classification", "secret")) == "ImplicitDeny"
+    assert decide() == "ImplicitDeny"
+    deny_secret = policy_doc(
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::tagged/*",
+            "Condition": {"StringEquals": {"s3:ExistingObjectTag/team": "red"}},
+        }
+    )
+    assert decide(("classification", "public"), ("team", "red"), policy=deny_secret) == "ExplicitDeny"
+    assert decide(("classification", "public"), ("team", "blue"), policy=deny_secret) == "Allow"

@@ -983,6 +983,83 @@ def test_a_bucket_named_health_is_served_and_plain_gets_still_check_health(gw, b
         direct(backend).head_bucket(Bucket="health")
 
 
+def test_existing_object_tags_decide_reads_and_are_fetched_only_when_a_policy_reads_them(warden_factory, backend):
+    """`s3:ExistingObjectTag/<key>`: the tags stored on the object, read from the backend before
+    deciding the actions the Service Authorization Reference lists with the key (GetObject, ...).
+    S3 User Guide, "Tagging and access control policies": a policy granting GetObject only for
+    objects tagged `classification=public` (here as in its example, an identity policy)."""
+    w = warden_factory(extra_env={**gateway_env(backend), "WARDEN_LOG": "info,warden_server::s3=debug"})
+    fetches = lambda: w.stderr_text().count("s3 object tags fetched")  # noqa: E731
+    bucket = new_bucket(w)
+    root = s3(w)
+    root.put_object(Bucket=bucket, Key="public", Body=b"open", Tagging="classification=public")
+    root.put_object(Bucket=bucket, Key="secret", Body=b"closed", Tagging="classification=secret")
+    root.put_object(Bucket=bucket, Key="untagged", Body=b"plain")
+    # No policy reads the key: no tag is fetched, whoever asks.
+    assert root.get_object(Bucket=bucket, Key="secret")["Body"].read() == b"closed"
+    _, plain = user_with(w, [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}])
+    assert s3(w, plain).get_object(Bucket=bucket, Key="untagged")["Body"].read() == b"plain"
+    assert fetches() == 0
+    # An identity policy allowing GetObject for public objects only.
+    _, reader = user_with(
+        w,
+        [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Condition": {"StringEquals": {"s3:ExistingObjectTag/classification": "public"}},
+            }
+        ],
+    )
+    c = s3(w, reader)
+    assert c.get_object(Bucket=bucket, Key="public")["Body"].read() == b"open"
+    assert fetches() == 1
+    denied(c.get_object, Bucket=bucket, Key="untagged")
+    denied(c.get_object, Bucket=bucket, Key="secret")
+    # A missing object has no tags: denied (403, not 404: the reader may not list).
+    denied(c.get_object, Bucket=bucket, Key="missing")
+    # The tags are read at each request: retagged, the object opens and closes.
+    root.put_object_tagging(Bucket=bucket, Key="secret", Tagging={"TagSet": [{"Key": "classification", "Value": "public"}]})
+    assert c.get_object(Bucket=bucket, Key="secret")["Body"].read() == b"closed"
+    root.put_object_tagging(Bucket=bucket, Key="secret", Tagging={"TagSet": [{"Key": "classification", "Value": "secret"}]})
+    denied(c.get_object, Bucket=bucket, Key="secret")
+    # A deny on a tag in the bucket policy binds everyone, the owner's root included; control: the
+    # untagged object stays readable.
+    root.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                        "Condition": {"StringEquals": {"s3:ExistingObjectTag/classification": "secret"}},
+                    }
+                ],
+            }
+        ),
+    )
+    denied(root.get_object, Bucket=bucket, Key="secret")
+    denied(s3(w, plain).get_object, Bucket=bucket, Key="secret")
+    assert root.get_object(Bucket=bucket, Key="untagged")["Body"].read() == b"plain"
+    assert s3(w, plain).get_object(Bucket=bucket, Key="public")["Body"].read() == b"open"
+    # HeadObject is GetObject, and a copy reads its source's tags.
+    with pytest.raises(ClientError) as ei:
+        root.head_object(Bucket=bucket, Key="secret")
+    assert ei.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    denied(root.copy_object, Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "secret"})
+    root.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "untagged"})
+    # Actions the reference does not list with the key never fetch: PutObject on a tagged key.
+    before = fetches()
+    root.put_object(Bucket=bucket, Key="secret-2", Body=b"x")
+    root.list_objects_v2(Bucket=bucket)
+    assert fetches() == before
+
+
 def test_path_tricks_address_exactly_the_key_that_was_authorized(gw, backend):
     bucket = new_bucket(gw)
     root = s3(gw)

@@ -347,8 +347,12 @@ fn bucket_context(app: &AppState, bucket: &str) -> (String, Option<String>, bool
     }
 }
 
-fn decide(
+/// Decides one need. For an action that reads `s3:ExistingObjectTag/<key>`, the object's tags are
+/// fetched from the backend only when a policy taking part in the decision reads such a key: a
+/// request no policy conditions on tags is decided without the round trip, and identically.
+async fn decide(
     app: &AppState,
+    gw: &S3Gateway,
     who: &S3Client,
     need: &Need,
     facts: &RequestFacts,
@@ -366,7 +370,7 @@ fn decide(
     } else {
         account
     };
-    let check = ServiceCheck {
+    let mut check = ServiceCheck {
         action: need.action.to_string(),
         resource: need.resource.clone(),
         resource_account: account,
@@ -377,14 +381,95 @@ fn decide(
             policy
         },
     };
-    let decision = app
-        .warden
-        .decide_for_service(who.caller.as_ref(), &check, facts)
-        .map_err(|e| {
-            tracing::warn!(error = %e, action = need.action, "s3 decision failed");
-            S3Error::access_denied()
-        })?;
+    let tagged_object = match (&need.bucket, &need.object) {
+        (Some(bucket), Some(object)) if ops::reads_existing_object_tags(need.action) => {
+            Some((bucket, object))
+        }
+        _ => None,
+    };
+    let watch = tagged_object.map(|_| EXISTING_OBJECT_TAG);
+    let (mut decision, mentioned) = decide_check(app, who, &check, facts, watch)?;
+    if let (true, Some((bucket, object))) = (mentioned, tagged_object) {
+        for (key, value) in object_tags(gw, bucket, object).await? {
+            check.keys.push((
+                format!("s3:ExistingObjectTag/{key}"),
+                ContextValue::from(value),
+            ));
+        }
+        decision = decide_check(app, who, &check, facts, None)?.0;
+    }
     Ok(decision.kind == DecisionKind::Allow)
+}
+
+/// The condition key family of an object's stored tags, lower-case.
+const EXISTING_OBJECT_TAG: &str = "s3:existingobjecttag/";
+
+fn decide_check(
+    app: &AppState,
+    who: &S3Client,
+    check: &ServiceCheck,
+    facts: &RequestFacts,
+    watch: Option<&str>,
+) -> Result<(warden_core::authz::external::ServiceDecision, bool), S3Error> {
+    app.warden
+        .decide_for_service_watching(who.caller.as_ref(), check, facts, watch)
+        .map_err(|e| {
+            tracing::warn!(error = %e, action = check.action, "s3 decision failed");
+            S3Error::access_denied()
+        })
+}
+
+/// The tags stored on an object (GetObjectTagging with the backend's credentials); a missing
+/// object or bucket has none. Any other answer fails the request: deciding without tags a policy
+/// reads could allow what a tag denies.
+async fn object_tags(
+    gw: &S3Gateway,
+    bucket: &str,
+    object: &ops::ObjectRef,
+) -> Result<Vec<(String, String)>, S3Error> {
+    let mut path = format!("/{bucket}/");
+    encode_path(&mut path, &object.key);
+    let mut query = String::from("tagging=");
+    if let Some(v) = &object.version_id {
+        query.push_str("&versionId=");
+        let mut enc = String::new();
+        encode_path(&mut enc, v);
+        query.push_str(&enc.replace('/', "%2F"));
+    }
+    let resp = backend_request(gw, Method::GET, &path, &query).await?;
+    let status = resp.status();
+    tracing::debug!(status = status.as_u16(), "s3 object tags fetched");
+    if status == axum::http::StatusCode::NOT_FOUND {
+        return Ok(Vec::new());
+    }
+    if !status.is_success() {
+        tracing::warn!(
+            status = status.as_u16(),
+            "s3 backend refused GetObjectTagging"
+        );
+        return Err(backend_unavailable());
+    }
+    let bytes = to_bytes(Body::new(resp.into_body()), 1 << 20)
+        .await
+        .map_err(|_| backend_unavailable())?;
+    Ok(xml_elements(&bytes, "Tag")
+        .iter()
+        .filter_map(|tag| {
+            let key = xml_values(tag.as_bytes(), "Key").pop()?;
+            let value = xml_values(tag.as_bytes(), "Value")
+                .pop()
+                .unwrap_or_default();
+            Some((key, value))
+        })
+        .collect())
+}
+
+fn backend_unavailable() -> S3Error {
+    S3Error::new(
+        503,
+        "ServiceUnavailable",
+        "Please reduce your request rate.",
+    )
 }
 
 async fn serve(
@@ -445,8 +530,9 @@ async fn serve(
                 resource: ops::object_arn(&bucket, &key),
                 bucket: Some(bucket.clone()),
                 keys: vec![],
+                object: None,
             };
-            if decide(app, &who, &need, &facts)? {
+            if decide(app, gw, &who, &need, &facts).await? {
                 allowed.push(element);
             } else {
                 denied_keys.push(key);
@@ -511,7 +597,7 @@ async fn serve(
         }
     }
     for need in &plan.needs {
-        if !decide(app, &who, need, &facts)? {
+        if !decide(app, gw, &who, need, &facts).await? {
             return Err(S3Error::access_denied());
         }
     }
@@ -545,12 +631,23 @@ async fn serve(
         rewritten,
     )
     .await?;
-    after_forward(app, &who, &plan, &addr, &facts, resp, &denied_keys).await
+    after_forward(app, gw, &who, &plan, &addr, &facts, resp, &denied_keys).await
 }
 
 /// Whether the backend holds `bucket` (HeadBucket with the backend's credentials).
 async fn backend_has_bucket(gw: &S3Gateway, bucket: &str) -> Result<bool, S3Error> {
-    let path = format!("/{bucket}");
+    let resp = backend_request(gw, Method::HEAD, &format!("/{bucket}"), "").await?;
+    Ok(resp.status() != axum::http::StatusCode::NOT_FOUND)
+}
+
+/// A bodiless request of the gateway's own to the backend (`path` and `query` already encoded),
+/// signed with the backend's credentials.
+async fn backend_request(
+    gw: &S3Gateway,
+    method: Method,
+    path: &str,
+    query: &str,
+) -> Result<hyper::Response<hyper::body::Incoming>, S3Error> {
     let amz_date = sigv4::format_amz_date(OffsetDateTime::now_utc());
     let payload = sigv4::sha256_hex(b"");
     let headers: Vec<(&str, &[u8])> = vec![
@@ -559,9 +656,9 @@ async fn backend_has_bucket(gw: &S3Gateway, bucket: &str) -> Result<bool, S3Erro
         ("x-amz-date", amz_date.as_bytes()),
     ];
     let req = HttpRequestParts {
-        method: "HEAD",
-        raw_path: &path,
-        raw_query: "",
+        method: method.as_str(),
+        raw_path: path,
+        raw_query: query,
         headers: &headers,
         body: b"",
     };
@@ -575,9 +672,14 @@ async fn backend_has_bucket(gw: &S3Gateway, bucket: &str) -> Result<bool, S3Erro
         OffsetDateTime::now_utc(),
         payload.as_bytes(),
     );
+    let uri = if query.is_empty() {
+        format!("{}://{}{}", gw.scheme, gw.authority, path)
+    } else {
+        format!("{}://{}{}?{}", gw.scheme, gw.authority, path, query)
+    };
     let req = hyper::Request::builder()
-        .method(Method::HEAD)
-        .uri(format!("{}://{}{}", gw.scheme, gw.authority, path))
+        .method(method)
+        .uri(uri)
         .header("host", &gw.authority)
         .header("x-amz-date", &amz_date)
         .header("x-amz-content-sha256", &payload)
@@ -589,15 +691,10 @@ async fn backend_has_bucket(gw: &S3Gateway, bucket: &str) -> Result<bool, S3Erro
             Some(0),
         ))
         .map_err(|_| S3Error::internal())?;
-    let resp = gw.client.request(req).await.map_err(|e| {
+    gw.client.request(req).await.map_err(|e| {
         tracing::warn!(error = %e, "s3 backend unreachable");
-        S3Error::new(
-            503,
-            "ServiceUnavailable",
-            "Please reduce your request rate.",
-        )
-    })?;
-    Ok(resp.status() != axum::http::StatusCode::NOT_FOUND)
+        backend_unavailable()
+    })
 }
 
 fn malformed_xml() -> S3Error {
@@ -984,11 +1081,7 @@ async fn forward(
                 return Err(reason);
             }
             tracing::warn!(error = %e, "s3 backend unreachable");
-            Err(S3Error::new(
-                503,
-                "ServiceUnavailable",
-                "Please reduce your request rate.",
-            ))
+            Err(backend_unavailable())
         }
     }
 }
@@ -996,8 +1089,13 @@ async fn forward(
 /// The backend's answer, streamed back, after what the gateway records or hides: bucket owners on
 /// CreateBucket/DeleteBucket, other accounts' buckets in ListBuckets, and a missing key to a caller
 /// that may not list the bucket (403, not 404, as S3 answers).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the request's parts as serve holds them"
+)]
 async fn after_forward(
     app: &AppState,
+    gw: &S3Gateway,
     who: &S3Client,
     plan: &Plan,
     addr: &Address,
@@ -1040,8 +1138,9 @@ async fn after_forward(
                 resource: ops::bucket_arn(bucket),
                 bucket: Some(bucket.clone()),
                 keys: vec![],
+                object: None,
             };
-            if !decide(app, who, &list, facts)? {
+            if !decide(app, gw, who, &list, facts).await? {
                 return Err(S3Error::access_denied());
             }
         }
