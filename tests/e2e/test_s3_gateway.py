@@ -765,6 +765,8 @@ def test_a_signed_trailer_upload_verifies_its_trailer_signature(gw, backend):
         else:
             assert status == 200, out
             assert direct(backend).get_object(Bucket=bucket, Key=key)["Body"].read() == data
+            # The verified trailing checksum reached the backend, which stored it.
+            assert direct(backend).head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")["ChecksumCRC32"] == crc
 
 
 def test_small_chunks_before_the_last_are_refused(gw):
@@ -822,10 +824,44 @@ def test_an_unsigned_trailer_upload_checks_its_crc32(gw, backend):
         assert status == want, out
         if want == 200:
             assert direct(backend).get_object(Bucket=bucket, Key=key)["Body"].read() == data
+            # The verified trailing checksum is passed on (re-framed as the backend's own
+            # STREAMING-UNSIGNED-PAYLOAD-TRAILER upload) and stored: GetObject and HeadObject with
+            # ChecksumMode=ENABLED return it, from the backend and through the gateway.
+            assert direct(backend).head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")["ChecksumCRC32"] == crc
+            got = s3(gw).get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+            assert got["ChecksumCRC32"] == crc and got["Body"].read() == data
         else:
             assert b"<Code>BadDigest</Code>" in out, out
             with pytest.raises(ClientError):
                 direct(backend).head_object(Bucket=bucket, Key=key)
+
+
+def test_trailing_checksums_of_every_size_and_algorithm_are_stored(gw, backend):
+    import base64
+
+    bucket = new_bucket(gw)
+    sha256 = lambda d: base64.b64encode(hashlib.sha256(d).digest()).decode()  # noqa: E731
+    sha1 = lambda d: base64.b64encode(hashlib.sha1(d).digest()).decode()  # noqa: E731
+    crc32 = lambda d: base64.b64encode(zlib.crc32(d).to_bytes(4, "big")).decode()  # noqa: E731
+    cases = [("SHA256", sha256, b""), ("SHA1", sha1, os.urandom(70000)), ("CRC32", crc32, b"x")]
+    for name, digest, data in cases:
+        key = f"alg-{name}-{len(data)}"
+        path = f"/{bucket}/{key}"
+        header = f"x-amz-checksum-{name.lower()}"
+        extra = {
+            "content-encoding": "aws-chunked",
+            "x-amz-decoded-content-length": str(len(data)),
+            "x-amz-trailer": header,
+        }
+        headers, *_ = signed_put(gw, ROOT, path, b"", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", extra)
+        body = (f"{len(data):x}\r\n".encode() + data + b"\r\n") if data else b""
+        body += f"0\r\n{header}:{digest(data)}\r\n\r\n".encode()
+        headers["content-length"] = str(len(body))
+        status, out = send(gw, "PUT", path, headers, body)
+        assert status == 200, (name, out)
+        head = direct(backend).head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+        assert head[f"Checksum{name}"] == digest(data), (name, head)
+        assert direct(backend).get_object(Bucket=bucket, Key=key)["Body"].read() == data
 
 
 def test_a_body_that_does_not_match_its_signed_hash_is_refused_and_not_stored(gw, backend):

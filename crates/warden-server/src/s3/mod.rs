@@ -909,28 +909,34 @@ async fn forward(
 
     let mut out_headers: Vec<(HeaderName, HeaderValue)> = Vec::new();
     let streaming = chunked::StreamingMode::from_content_sha256(&who.payload);
+    // The trailing checksum an aws-chunked body declares: verified here, then passed on in a
+    // trailer of the gateway's own (`body::Reframe`).
+    let trailer = streaming
+        .and(header_str(&parts.headers, "x-amz-trailer"))
+        .and_then(sigv4::checksum::ChecksumAlgorithm::from_header);
+    let mut codings: Vec<String> = Vec::new();
+    if trailer.is_some() && small_body.is_none() {
+        codings.push("aws-chunked".to_string());
+    }
     for (name, value) in &parts.headers {
         let n = name.as_str();
         if DROP_HEADERS.contains(&n) {
             continue;
         }
         if n == "content-encoding" {
-            // Drop the aws-chunked coding the gateway removes; keep any other (gzip).
-            let rest: Vec<&str> = value
-                .to_str()
-                .unwrap_or("")
-                .split(',')
-                .map(str::trim)
-                .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("aws-chunked"))
-                .collect();
-            if !rest.is_empty() {
-                if let Ok(v) = HeaderValue::from_str(&rest.join(",")) {
-                    out_headers.push((name.clone(), v));
-                }
-            }
+            // Drop the client's aws-chunked coding, which the gateway decodes; keep any other (gzip).
+            codings.extend(
+                value
+                    .to_str()
+                    .unwrap_or("")
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("aws-chunked"))
+                    .map(str::to_string),
+            );
             continue;
         }
-        // A trailing checksum is verified here and cannot be forwarded as a header.
+        // The gateway states the checksum algorithm of what it forwards itself.
         if streaming.is_some() && n == "x-amz-sdk-checksum-algorithm" {
             continue;
         }
@@ -945,7 +951,14 @@ async fn forward(
         out_headers.push((name.clone(), value.clone()));
     }
 
+    if !codings.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&codings.join(",")) {
+            out_headers.push((HeaderName::from_static("content-encoding"), v));
+        }
+    }
+
     let failure: Failure = Failure::default();
+    let mut reframe: Option<(u64, sigv4::checksum::ChecksumAlgorithm)> = None;
     let (check, length, backend_payload) = match (streaming, small_body) {
         (_, Some(bytes)) => {
             let len = bytes.len() as u64;
@@ -961,8 +974,6 @@ async fn forward(
                         "You must provide the Content-Length HTTP header.",
                     )
                 })?;
-            let trailer = header_str(&parts.headers, "x-amz-trailer")
-                .and_then(sigv4::checksum::ChecksumAlgorithm::from_header);
             let dec = chunked::AwsChunkedDecoder::new(
                 mode,
                 who.chain.clone(),
@@ -970,9 +981,14 @@ async fn forward(
                 Some(decoded_len),
             )
             .map_err(body::chunk_error)?;
+            reframe = trailer.map(|a| (decoded_len, a));
+            let length = match reframe {
+                Some((n, a)) => body::Reframe::framed_len(n, a),
+                None => decoded_len,
+            };
             (
                 Check::Chunked(Box::new(dec)),
-                Some(decoded_len),
+                Some(length),
                 (Bytes::new(), false),
             )
         }
@@ -1001,12 +1017,19 @@ async fn forward(
             length,
         )
     } else {
-        CheckedBody::new(body, check, failure.clone(), length)
+        let checked = CheckedBody::new(body, check, failure.clone(), length);
+        match reframe {
+            Some((n, _)) => checked.reframed(body::Reframe::new(n)),
+            None => checked,
+        }
     };
-    // A client's signed SHA-256 is passed on (the backend checks it too); anything streamed or
-    // decoded goes as UNSIGNED-PAYLOAD to a local backend.
+    // A client's signed SHA-256 is passed on (the backend checks it too); a re-framed body with
+    // its trailer goes as STREAMING-UNSIGNED-PAYLOAD-TRAILER; anything else streamed or decoded as
+    // UNSIGNED-PAYLOAD.
     let payload_line: String = if is_small {
         sigv4::sha256_hex(&small)
+    } else if reframe.is_some() {
+        "STREAMING-UNSIGNED-PAYLOAD-TRAILER".to_string()
     } else if who.payload.len() == 64 {
         who.payload.to_ascii_lowercase()
     } else {
@@ -1060,6 +1083,11 @@ async fn forward(
         set("authorization", &authorization);
         if let Some(n) = length {
             set("content-length", &n.to_string());
+        }
+        if let Some((decoded_len, algorithm)) = reframe {
+            set("x-amz-decoded-content-length", &decoded_len.to_string());
+            set("x-amz-trailer", &algorithm.header());
+            set("x-amz-sdk-checksum-algorithm", algorithm.name());
         }
         if rewritten {
             let mut crc = sigv4::checksum::Checksum::new(sigv4::checksum::ChecksumAlgorithm::Crc32);
