@@ -1096,6 +1096,74 @@ def test_existing_object_tags_decide_reads_and_are_fetched_only_when_a_policy_re
     assert fetches() == before
 
 
+def test_create_bucket_is_decided_with_its_location_constraint(gw, backend):
+    """`s3:LocationConstraint` (SAR: CreateBucket's key) comes from the CreateBucketConfiguration
+    body, read before the decision and held to the client's signed hash."""
+    _, creds = user_with(
+        gw,
+        [
+            {
+                "Effect": "Allow",
+                "Action": "s3:CreateBucket",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"s3:LocationConstraint": "eu-west-1"}},
+            }
+        ],
+    )
+    c = s3(gw, creds)
+    ok = unique("loc")
+    c.create_bucket(Bucket=ok, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    assert direct(backend).get_bucket_location(Bucket=ok)["LocationConstraint"] == "eu-west-1"
+    for config in ({"LocationConstraint": "eu-central-1"}, None):
+        name = unique("loc")
+        kw = {"CreateBucketConfiguration": config} if config else {}
+        denied(c.create_bucket, Bucket=name, **kw)
+        with pytest.raises(ClientError):
+            direct(backend).head_bucket(Bucket=name)
+    # The body is the one signed: a configuration swapped after signing is refused.
+    name = unique("loc")
+    signed_for = b"<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>"
+    swapped = signed_for.replace(b"eu-west-1", b"eu-central-1")
+    headers, *_ = signed_put(gw, creds, f"/{name}", b"", hashlib.sha256(signed_for).hexdigest())
+    status, out = send(gw, "PUT", f"/{name}", headers, swapped)
+    assert status == 400 and error_of(out)["Code"] == "XAmzContentSHA256Mismatch", out
+    with pytest.raises(ClientError):
+        direct(backend).head_bucket(Bucket=name)
+    headers, *_ = signed_put(gw, creds, f"/{name}", b"", hashlib.sha256(signed_for).hexdigest())
+    assert send(gw, "PUT", f"/{name}", headers, signed_for)[0] == 200
+
+
+def test_tls_version_is_absent_on_plain_http(gw):
+    """warden serves plain HTTP: `s3:TlsVersion` is absent (as `aws:SecureTransport` is `false`), so
+    a `Null` condition sees it missing and a numeric comparison never matches."""
+    bucket = new_bucket(gw)
+    root = s3(gw)
+    root.put_object(Bucket=bucket, Key="k", Body=b"v")
+
+    def policy(condition: dict) -> str:
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                        "Condition": condition,
+                    }
+                ],
+            }
+        )
+
+    root.put_bucket_policy(Bucket=bucket, Policy=policy({"NumericLessThan": {"s3:TlsVersion": "1.2"}}))
+    assert root.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    root.put_bucket_policy(Bucket=bucket, Policy=policy({"Null": {"s3:TlsVersion": "true"}}))
+    denied(root.get_object, Bucket=bucket, Key="k")
+    root.delete_bucket_policy(Bucket=bucket)
+    assert root.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+
 def test_path_tricks_address_exactly_the_key_that_was_authorized(gw, backend):
     bucket = new_bucket(gw)
     root = s3(gw)

@@ -128,19 +128,24 @@ impl CheckedBody {
                 if got == *expected {
                     Ok(())
                 } else {
-                    // S3's text and extra elements (reference §1.3).
-                    Err(S3Error::new(
-                        400,
-                        "XAmzContentSHA256Mismatch",
-                        "The provided 'x-amz-content-sha256' header does not match what was computed.",
-                    )
-                    .with("ClientComputedContentSHA256", hex::encode(expected))
-                    .with("S3ComputedContentSHA256", hex::encode(got)))
+                    Err(sha256_mismatch(expected, &got))
                 }
             }
             Check::Chunked(d) => d.finish().map_err(chunk_error),
         }
     }
+}
+
+/// S3's answer to a body that does not hash to its signed `x-amz-content-sha256` (text and extra
+/// elements: reference §1.3).
+pub(crate) fn sha256_mismatch(expected: &[u8], got: &[u8]) -> S3Error {
+    S3Error::new(
+        400,
+        "XAmzContentSHA256Mismatch",
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    )
+    .with("ClientComputedContentSHA256", hex::encode(expected))
+    .with("S3ComputedContentSHA256", hex::encode(got))
 }
 
 pub(crate) fn chunk_error(e: warden_wire::sigv4::chunked::ChunkError) -> S3Error {

@@ -487,7 +487,7 @@ async fn serve(
     let facts = facts(&parts, &who, source_ip, now);
     let headers = parts.headers.clone();
     let header = move |n: &str| header_str(&headers, n).map(str::to_string);
-    let plan: Plan =
+    let mut plan: Plan =
         ops::plan(parts.method.as_str(), &addr, &query, &header).map_err(|e| match e {
             ops::PlanError::NotImplemented => S3Error::not_implemented(),
             // Our wording: S3 routes such a request by its own precedence.
@@ -507,9 +507,9 @@ async fn serve(
     let mut denied_keys: Vec<String> = Vec::new();
     let mut rewritten = false;
     if plan.operation == "DeleteObjects" {
-        let bytes = to_bytes(body.take().unwrap_or_default(), 2 << 20)
-            .await
-            .map_err(|_| malformed_xml())?;
+        let bytes = small_body_of(&parts, body.take().unwrap_or_default(), 2 << 20, &who)
+            .await?
+            .ok_or_else(malformed_xml)?;
         let bucket = addr.bucket.clone().unwrap_or_default();
         let objects = xml_elements(&bytes, "Object");
         if objects.is_empty() {
@@ -551,6 +551,23 @@ async fn serve(
             small_body = Some(Bytes::from(rebuilt));
             rewritten = true;
         }
+    }
+
+    // CreateBucket's configuration names the bucket's region: `s3:LocationConstraint` (SAR:
+    // CreateBucket's key). The body is small; it is read before the decision and forwarded as read.
+    if plan.operation == "CreateBucket" {
+        let bytes = small_body_of(&parts, body.take().unwrap_or_default(), 64 << 10, &who)
+            .await?
+            .ok_or_else(malformed_xml)?;
+        if let Some(region) = xml_values(&bytes, "LocationConstraint").pop() {
+            for need in &mut plan.needs {
+                need.keys.push((
+                    "s3:LocationConstraint".to_string(),
+                    ContextValue::from(region.trim()),
+                ));
+            }
+        }
+        small_body = Some(bytes);
     }
 
     if let Some(bucket) = &addr.bucket {
@@ -608,9 +625,9 @@ async fn serve(
     ) {
         let body = match small_body.take() {
             Some(b) => b,
-            None => to_bytes(body.take().unwrap_or_default(), 64 << 10)
-                .await
-                .map_err(|_| {
+            None => small_body_of(&parts, body.take().unwrap_or_default(), 64 << 10, &who)
+                .await?
+                .ok_or_else(|| {
                     S3Error::new(
                         400,
                         "MalformedPolicy",
@@ -695,6 +712,45 @@ async fn backend_request(
         tracing::warn!(error = %e, "s3 backend unreachable");
         backend_unavailable()
     })
+}
+
+/// A small body read whole (DeleteObjects' keys, CreateBucket's configuration, a bucket policy),
+/// held to what the client signed: its hex SHA-256, or an aws-chunked body's chunk signatures and
+/// trailing checksum. `None` when it is longer than `limit` or cut short.
+async fn small_body_of(
+    parts: &Parts,
+    body: Body,
+    limit: usize,
+    who: &S3Client,
+) -> Result<Option<Bytes>, S3Error> {
+    let Ok(bytes) = to_bytes(body, limit).await else {
+        return Ok(None);
+    };
+    if let Some(mode) = chunked::StreamingMode::from_content_sha256(&who.payload) {
+        let trailer = header_str(&parts.headers, "x-amz-trailer")
+            .and_then(sigv4::checksum::ChecksumAlgorithm::from_header);
+        let decoded_len = header_str(&parts.headers, "x-amz-decoded-content-length")
+            .and_then(|v| v.parse::<u64>().ok());
+        let mut decoder =
+            chunked::AwsChunkedDecoder::new(mode, who.chain.clone(), trailer, decoded_len)
+                .map_err(body::chunk_error)?;
+        let mut out = Vec::with_capacity(bytes.len());
+        decoder
+            .push(&bytes, &mut out)
+            .and_then(|()| decoder.finish())
+            .map_err(body::chunk_error)?;
+        return Ok(Some(Bytes::from(out)));
+    }
+    if who.payload.len() == 64 {
+        let mut expected = [0u8; 32];
+        hex::decode_to_slice(&who.payload, &mut expected).map_err(|_| S3Error::internal())?;
+        let got: [u8; 32] =
+            sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes)).into();
+        if got != expected {
+            return Err(body::sha256_mismatch(&expected, &got));
+        }
+    }
+    Ok(Some(bytes))
 }
 
 fn malformed_xml() -> S3Error {
