@@ -1252,6 +1252,86 @@ def test_iam_sts_and_s3_share_one_endpoint(gw):
     assert isinstance(s3(gw).list_buckets()["Buckets"], list)
 
 
+def _backend_cert(directory: Path) -> tuple[Path, Path, Path]:
+    """A test CA, and a certificate it signed for 127.0.0.1 with its key, made here with
+    `cryptography` (moto's dependency). Returns (CA, certificate, key) paths."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = _dt.datetime.now(_dt.timezone.utc)
+
+    def build(subject: str, issuer: str, public_key, signing_key, ca: bool):
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - _dt.timedelta(minutes=5))
+            .not_valid_after(now + _dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            b = b.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        return b.sign(signing_key, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = build("warden-test-ca", "warden-test-ca", ca_key.public_key(), ca_key, True)
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = build("127.0.0.1", "warden-test-ca", leaf_key.public_key(), ca_key, False)
+    paths = directory / "ca.pem", directory / "backend.pem", directory / "backend.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return paths
+
+
+def test_an_https_backend_is_reached_over_verified_tls(warden_factory, tmp_path):
+    _ensure_moto()
+    ca, cert, key = _backend_cert(tmp_path)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port), "-c", str(cert), "-k", str(key)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import ssl
+
+        ctx = ssl.create_default_context(cafile=str(ca))
+
+        def up():
+            try:
+                c = http.client.HTTPSConnection("127.0.0.1", port, timeout=1, context=ctx)
+                c.request("GET", "/moto-api/")
+                c.getresponse().read()
+                return True
+            except OSError:
+                return False
+
+        assert wait_until(up, timeout=30), "moto server (TLS) did not start"
+        url = f"https://127.0.0.1:{port}"
+        # Trusting the backend's certificate (SSL_CERT_FILE): served.
+        w = warden_factory(extra_env={**gateway_env(url), "SSL_CERT_FILE": str(ca)})
+        bucket = new_bucket(w)
+        s3(w).put_object(Bucket=bucket, Key="k", Body=b"over tls")
+        assert s3(w).get_object(Bucket=bucket, Key="k")["Body"].read() == b"over tls"
+        # Not trusting it: the certificate is refused and nothing is forwarded (503).
+        untrusting = warden_factory(extra_env={**gateway_env(url), "SSL_CERT_FILE": "/dev/null"})
+        with pytest.raises(ClientError) as ei:
+            s3(untrusting).list_objects_v2(Bucket=bucket)
+        assert code_of(ei.value) == ("ServiceUnavailable", 503), ei.value.response
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def test_without_the_flag_s3_is_not_served(warden_factory):
     w = warden_factory()
     with pytest.raises(ClientError):

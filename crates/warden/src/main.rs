@@ -44,7 +44,8 @@ struct ServeArgs {
     #[arg(long, env = "WARDEN_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
     /// Also serve S3 on the same listener, enforcing IAM in front of this S3-compatible store
-    /// (`http://host:port`, path-style). Its credentials come from
+    /// (`http[s]://host:port`, path-style; https verified against the system CA bundle and
+    /// SSL_CERT_FILE). Its credentials come from
     /// WARDEN_S3_BACKEND_ACCESS_KEY_ID and WARDEN_S3_BACKEND_SECRET_ACCESS_KEY.
     #[arg(long, env = "WARDEN_S3_BACKEND")]
     s3_backend: Option<String>,

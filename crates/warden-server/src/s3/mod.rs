@@ -16,6 +16,7 @@ use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{request::Parts, HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 use time::OffsetDateTime;
@@ -34,7 +35,7 @@ use ops::{Address, Need, Plan, Query};
 /// Where and how the gateway reaches its backend store.
 #[derive(Clone)]
 pub struct S3Backend {
-    /// `http://host:port` (path-style requests are sent to it).
+    /// `http[s]://host:port` (path-style requests are sent to it).
     pub url: String,
     /// The region the backend signs for.
     pub region: String,
@@ -65,7 +66,7 @@ pub struct S3Gateway {
     /// `host[:port]` of the backend, the `Host` it is signed for.
     authority: String,
     scheme: String,
-    client: Client<HttpConnector, CheckedBody>,
+    client: Client<HttpsConnector<HttpConnector>, CheckedBody>,
 }
 
 impl std::fmt::Debug for S3Gateway {
@@ -84,9 +85,9 @@ impl S3Gateway {
             .parse()
             .map_err(|e| format!("--s3-backend {}: {e}", backend.url))?;
         let scheme = uri.scheme_str().unwrap_or("");
-        if scheme != "http" {
+        if scheme != "http" && scheme != "https" {
             return Err(format!(
-                "--s3-backend {}: only http:// backends are supported",
+                "--s3-backend {}: only http:// and https:// backends are supported",
                 backend.url
             ));
         }
@@ -96,7 +97,14 @@ impl S3Gateway {
             .ok_or_else(|| format!("--s3-backend {}: no host", backend.url))?;
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
-        let client = Client::builder(TokioExecutor::new()).build(connector);
+        // The TLS layer below takes https:// URIs; plain http:// ones pass through it.
+        connector.enforce_http(false);
+        let tls = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(backend_tls_config()?)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
+        let client = Client::builder(TokioExecutor::new()).build(tls);
         Ok(S3Gateway {
             scheme: scheme.to_string(),
             authority,
@@ -104,6 +112,30 @@ impl S3Gateway {
             client,
         })
     }
+}
+
+/// TLS to an `https://` backend: the CA bundles warden trusts (the system's and `SSL_CERT_FILE`),
+/// certificates and host names verified by rustls.
+#[expect(
+    deprecated,
+    reason = "rustls deprecates its ring provider for lacking post-quantum key exchange; aws-lc-rs would bring a C/CMake build and licenses the tree does not allow (as warden-core's OIDC fetches)"
+)]
+fn backend_tls_config() -> Result<rustls::ClientConfig, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    for pem in warden_core::federation::keys::trusted_ca_bundles() {
+        for cert in CertificateDer::pem_slice_iter(&pem).flatten() {
+            // A bundle's unusable entry is skipped, as OpenSSL skips it.
+            let _ = roots.add(cert);
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("--s3-backend TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 /// Whether a request is S3's: signed for `s3` (header or presigned), SigV2-signed, or unsigned and
