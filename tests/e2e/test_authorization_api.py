@@ -880,3 +880,82 @@ def test_a_denial_carries_a_message_only_its_principals_account_can_decode(warde
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sts.decode_authorization_message(EncodedMessage=altered)
     assert e.value.response["Error"]["Code"] == "InvalidAuthorizationMessageException"
+
+
+# --- S3's one authenticator (shared with the gateway): unsigned headers and the scope's region ---
+
+
+def test_an_unsigned_amz_header_is_refused_in_header_auth_too(iam, svc):
+    """S3 refuses an `x-amz-*` header its signature does not cover in both forms: recorded for
+    presigned URLs (LocalStack `TestS3PresignedUrl`), and quoted from S3 for a header-signed
+    ListObjectsV2 carrying an unsigned `x-amz-acl` (englacial/zagg, issue #522)."""
+    _, creds = user_allowed(iam, allow("s3:GetObject", "*"))
+    material = s3_request(creds, "GET", "/photos/a")
+    # Control: as signed, it authenticates and is allowed.
+    assert svc.authorize(material, "s3", [get_object("photos", "a")])["Decision"] == "Allow"
+    smuggled = dict(material, Headers=material["Headers"] + [{"Name": "X-Amz-Acl", "Value": "public-read"}])
+    v = svc.authorize(smuggled, "s3", [get_object("photos", "a")])
+    assert v["Authenticated"] is False and v["Results"] == []
+    assert v["Error"] == {
+        "Code": "AccessDenied",
+        "Message": "There were headers present in the request which were not signed",
+        "HttpStatus": 403,
+    }
+
+
+def test_a_credential_scoped_to_another_region_is_s3s_authorization_header_malformed(iam, svc):
+    """S3's recorded text (LocalStack `TestS3::test_create_bucket_aws_global`, reference §1.8)."""
+    _, creds = user_allowed(iam, allow("s3:GetObject", "*"))
+    material = s3_request(creds, "GET", "/photos/a")
+    # Control: the region it was signed for.
+    assert svc.authorize(material, "s3", [get_object("photos", "a")], signing_region="us-east-1")["Decision"] == "Allow"
+    v = svc.authorize(material, "s3", [get_object("photos", "a")], signing_region="eu-west-1")
+    assert v["Error"] == {
+        "Code": "AuthorizationHeaderMalformed",
+        "Message": "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+        "HttpStatus": 400,
+    }
+    url = s3_request(creds, "GET", "/photos/a", presign=True)
+    assert svc.authorize(url, "s3", [get_object("photos", "a")], signing_region="us-east-1")["Decision"] == "Allow"
+    v = svc.authorize(url, "s3", [get_object("photos", "a")], signing_region="eu-west-1")
+    assert v["Error"] == {
+        "Code": "AuthorizationQueryParametersError",
+        "Message": "Error parsing the X-Amz-Credential parameter; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+        "HttpStatus": 400,
+    }
+
+
+def test_a_service_may_pass_existing_object_tags_itself(iam, svc):
+    """`s3:ExistingObjectTag/<key>` is the resource's, which the service knows and warden does not:
+    a service passes it with the check (only the principal's keys are warden's to derive)."""
+    _, creds = user_allowed(
+        iam,
+        allow(
+            "s3:GetObject",
+            "arn:aws:s3:::tagged/*",
+            Condition={"StringEquals": {"s3:ExistingObjectTag/classification": "public"}},
+        ),
+    )
+    material = s3_request(creds, "GET", "/tagged/a")
+
+    def decide(*tags: tuple[str, str], policy: str | None = None) -> str:
+        keys = [{"Key": f"s3:ExistingObjectTag/{k}", "Values": [v]} for k, v in tags]
+        extra = {"Keys": keys}
+        if policy:
+            extra["ResourcePolicy"] = policy
+        return only(svc.authorize(material, "s3", [get_object("tagged", "a", **extra)]))["Decision"]
+
+    assert decide(("classification", "public")) == "Allow"
+    assert decide(("classification", "secret")) == "ImplicitDeny"
+    assert decide() == "ImplicitDeny"
+    deny_secret = policy_doc(
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::tagged/*",
+            "Condition": {"StringEquals": {"s3:ExistingObjectTag/team": "red"}},
+        }
+    )
+    assert decide(("classification", "public"), ("team", "red"), policy=deny_secret) == "ExplicitDeny"
+    assert decide(("classification", "public"), ("team", "blue"), policy=deny_secret) == "Allow"

@@ -107,6 +107,19 @@ def s3(w, creds: Creds = ROOT, **cfg):
     return make_client("s3", w.url, creds, signature_version="s3v4", **cfg)
 
 
+def s3_in(w, region: str, creds: Creds = ROOT):
+    """An S3 client signing for `region`."""
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=w.url,
+        region_name=region,
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        aws_session_token=creds.session_token,
+        config=Config(signature_version="s3v4", retries={"total_max_attempts": 1, "mode": "legacy"}),
+    )
+
+
 def direct(backend_url: str):
     """The backend itself, with its own credentials (to see what really got stored)."""
     return boto3.session.Session().client(
@@ -153,18 +166,25 @@ def _hmac(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
-def signing_key(secret: str, date: str) -> bytes:
+def signing_key(secret: str, date: str, region: str = REGION) -> bytes:
     k = _hmac(("AWS4" + secret).encode(), date)
-    for part in (REGION, "s3", "aws4_request"):
+    for part in (region, "s3", "aws4_request"):
         k = _hmac(k, part)
     return k
 
 
 def signed_put(
-    w, creds: Creds, path: str, body: bytes, payload: str, extra: dict[str, str] | None = None
+    w,
+    creds: Creds,
+    path: str,
+    body: bytes,
+    payload: str,
+    extra: dict[str, str] | None = None,
+    method: str = "PUT",
+    region: str = REGION,
 ):
-    """Sends `PUT path` signed for S3 with the given payload line; returns (status, body, seed
-    signature, signing key)."""
+    """Signs `method path` for S3 with the given payload line and region; returns (headers, seed
+    signature, signing key, date, scope)."""
     now = _dt.datetime.now(_dt.timezone.utc)
     amz_date = now.strftime("%Y%m%dT%H%M%SZ")
     date = amz_date[:8]
@@ -173,11 +193,11 @@ def signed_put(
     headers.update({k.lower(): v for k, v in (extra or {}).items()})
     names = sorted(headers)
     creq = "\n".join(
-        ["PUT", path, "", *(f"{n}:{headers[n].strip()}" for n in names), "", ";".join(names), payload]
+        [method, path, "", *(f"{n}:{headers[n].strip()}" for n in names), "", ";".join(names), payload]
     )
-    scope = f"{date}/{REGION}/s3/aws4_request"
+    scope = f"{date}/{region}/s3/aws4_request"
     sts = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(creq.encode()).hexdigest()])
-    key = signing_key(creds.secret_access_key, date)
+    key = signing_key(creds.secret_access_key, date, region)
     sig = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
     headers["authorization"] = (
         f"AWS4-HMAC-SHA256 Credential={creds.access_key_id}/{scope}, "
@@ -745,6 +765,8 @@ def test_a_signed_trailer_upload_verifies_its_trailer_signature(gw, backend):
         else:
             assert status == 200, out
             assert direct(backend).get_object(Bucket=bucket, Key=key)["Body"].read() == data
+            # The verified trailing checksum reached the backend, which stored it.
+            assert direct(backend).head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")["ChecksumCRC32"] == crc
 
 
 def test_small_chunks_before_the_last_are_refused(gw):
@@ -802,10 +824,44 @@ def test_an_unsigned_trailer_upload_checks_its_crc32(gw, backend):
         assert status == want, out
         if want == 200:
             assert direct(backend).get_object(Bucket=bucket, Key=key)["Body"].read() == data
+            # The verified trailing checksum is passed on (re-framed as the backend's own
+            # STREAMING-UNSIGNED-PAYLOAD-TRAILER upload) and stored: GetObject and HeadObject with
+            # ChecksumMode=ENABLED return it, from the backend and through the gateway.
+            assert direct(backend).head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")["ChecksumCRC32"] == crc
+            got = s3(gw).get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+            assert got["ChecksumCRC32"] == crc and got["Body"].read() == data
         else:
             assert b"<Code>BadDigest</Code>" in out, out
             with pytest.raises(ClientError):
                 direct(backend).head_object(Bucket=bucket, Key=key)
+
+
+def test_trailing_checksums_of_every_size_and_algorithm_are_stored(gw, backend):
+    import base64
+
+    bucket = new_bucket(gw)
+    sha256 = lambda d: base64.b64encode(hashlib.sha256(d).digest()).decode()  # noqa: E731
+    sha1 = lambda d: base64.b64encode(hashlib.sha1(d).digest()).decode()  # noqa: E731
+    crc32 = lambda d: base64.b64encode(zlib.crc32(d).to_bytes(4, "big")).decode()  # noqa: E731
+    cases = [("SHA256", sha256, b""), ("SHA1", sha1, os.urandom(70000)), ("CRC32", crc32, b"x")]
+    for name, digest, data in cases:
+        key = f"alg-{name}-{len(data)}"
+        path = f"/{bucket}/{key}"
+        header = f"x-amz-checksum-{name.lower()}"
+        extra = {
+            "content-encoding": "aws-chunked",
+            "x-amz-decoded-content-length": str(len(data)),
+            "x-amz-trailer": header,
+        }
+        headers, *_ = signed_put(gw, ROOT, path, b"", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", extra)
+        body = (f"{len(data):x}\r\n".encode() + data + b"\r\n") if data else b""
+        body += f"0\r\n{header}:{digest(data)}\r\n\r\n".encode()
+        headers["content-length"] = str(len(body))
+        status, out = send(gw, "PUT", path, headers, body)
+        assert status == 200, (name, out)
+        head = direct(backend).head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+        assert head[f"Checksum{name}"] == digest(data), (name, head)
+        assert direct(backend).get_object(Bucket=bucket, Key=key)["Body"].read() == data
 
 
 def test_a_body_that_does_not_match_its_signed_hash_is_refused_and_not_stored(gw, backend):
@@ -863,6 +919,249 @@ def test_unsigned_amz_headers_and_sigv2_are_refused(gw):
     if "AWSAccessKeyId=" in v2:
         status, body = _get(v2)
         assert status == 400 and b"AWS4-HMAC-SHA256" in body, body
+
+
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def error_of(xml: bytes) -> dict[str, str]:
+    """An S3 error body's elements, decoded, without the request ids."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(xml)
+    return {e.tag: e.text or "" for e in root if e.tag not in ("RequestId", "HostId")}
+
+
+def test_an_unsigned_amz_header_is_refused_in_header_auth_too(gw, backend):
+    """Header auth, like presigned URLs: S3's answer to a header-signed request with an unsigned
+    `x-amz-acl`, quoted by englacial/zagg (issue #522): 403 AccessDenied, `<HeadersNotSigned>`."""
+    bucket = new_bucket(gw)
+    path = f"/{bucket}/meta"
+    body = b"with metadata"
+    line = hashlib.sha256(body).hexdigest()
+    headers, *_ = signed_put(gw, ROOT, path, body, line)
+    headers["x-amz-meta-smuggled"] = "1"
+    status, out = send(gw, "PUT", path, headers, body)
+    assert status == 403, out
+    assert b"<Code>AccessDenied</Code>" in out
+    assert b"<Message>There were headers present in the request which were not signed</Message>" in out
+    assert b"<HeadersNotSigned>x-amz-meta-smuggled</HeadersNotSigned>" in out
+    with pytest.raises(ClientError):
+        direct(backend).head_object(Bucket=bucket, Key="meta")
+    # Control: the same header, signed.
+    headers, *_ = signed_put(gw, ROOT, path, body, line, {"x-amz-meta-smuggled": "1"})
+    assert send(gw, "PUT", path, headers, body)[0] == 200
+    assert direct(backend).head_object(Bucket=bucket, Key="meta")["Metadata"] == {"smuggled": "1"}
+
+
+def test_a_credential_scoped_to_another_region_is_refused_as_s3_does(gw):
+    """S3's text, recorded against AWS (LocalStack `TestS3::test_create_bucket_aws_global`; the
+    error carries `<Region>`); the presigned form as versitygw words it (reference §1.7)."""
+    bucket = new_bucket(gw)
+    s3(gw).put_object(Bucket=bucket, Key="r", Body=b"region")
+    path = f"/{bucket}/r"
+    headers, *_ = signed_put(gw, ROOT, path, b"", EMPTY_SHA256, method="GET", region="eu-west-1")
+    status, out = send(gw, "GET", path, headers, b"")
+    assert status == 400, out
+    assert error_of(out) == {
+        "Code": "AuthorizationHeaderMalformed",
+        "Message": "The authorization header is malformed; the region 'eu-west-1' is wrong; expecting 'us-east-1'",
+        "Region": "us-east-1",
+    }
+    # Control: the gateway's region.
+    headers, *_ = signed_put(gw, ROOT, path, b"", EMPTY_SHA256, method="GET")
+    assert send(gw, "GET", path, headers, b"") == (200, b"region")
+    # Presigned: the X-Amz-Credential scope likewise.
+    url = s3_in(gw, "eu-west-1").generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "r"}, ExpiresIn=60)
+    assert "eu-west-1" in url
+    status, out = _get(url)
+    assert status == 400, out
+    assert error_of(out) == {
+        "Code": "AuthorizationQueryParametersError",
+        "Message": "Error parsing the X-Amz-Credential parameter; the region 'eu-west-1' is wrong; expecting 'us-east-1'",
+        "Region": "us-east-1",
+    }
+    url = s3(gw).generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "r"}, ExpiresIn=60)
+    assert _get(url) == (200, b"region")
+
+
+def test_the_gateway_serves_the_region_it_is_configured_for(warden_factory, backend):
+    w = warden_factory(extra_env={**gateway_env(backend), "WARDEN_S3_REGION": "eu-west-1"})
+    headers, *_ = signed_put(w, ROOT, "/", b"", EMPTY_SHA256, method="GET")
+    status, out = send(w, "GET", "/", headers, b"")
+    assert status == 400, out
+    assert error_of(out)["Message"].endswith("the region 'us-east-1' is wrong; expecting 'eu-west-1'")
+    # Control: a client of that region.
+    assert isinstance(s3_in(w, "eu-west-1").list_buckets()["Buckets"], list)
+
+
+def test_a_bucket_named_health_is_served_and_plain_gets_still_check_health(gw, backend):
+    root = s3(gw)
+    root.create_bucket(Bucket="health")
+    try:
+        root.put_object(Bucket="health", Key="k", Body=b"in health")
+        assert root.get_object(Bucket="health", Key="k")["Body"].read() == b"in health"
+        assert [o["Key"] for o in root.list_objects_v2(Bucket="health")["Contents"]] == ["k"]
+        root.head_bucket(Bucket="health")
+        # The bucket is warden's like any other: its owner is recorded and its actions decided.
+        _, creds = user_with(gw, [])
+        denied(s3(gw, creds).list_objects_v2, Bucket="health")
+        # A presigned URL for the bucket reaches S3 too.
+        url = root.generate_presigned_url("list_objects_v2", Params={"Bucket": "health"}, ExpiresIn=60)
+        status, out = _get(url)
+        assert status == 200 and b"<Key>k</Key>" in out, out
+        # An unsigned GET is warden's health check.
+        assert _get(f"{gw.url}/health") == (200, b"ok")
+        root.delete_object(Bucket="health", Key="k")
+    finally:
+        root.delete_bucket(Bucket="health")
+    with pytest.raises(ClientError):
+        direct(backend).head_bucket(Bucket="health")
+
+
+def test_existing_object_tags_decide_reads_and_are_fetched_only_when_a_policy_reads_them(warden_factory, backend):
+    """`s3:ExistingObjectTag/<key>`: the tags stored on the object, read from the backend before
+    deciding the actions the Service Authorization Reference lists with the key (GetObject, ...).
+    S3 User Guide, "Tagging and access control policies": a policy granting GetObject only for
+    objects tagged `classification=public` (here as in its example, an identity policy)."""
+    w = warden_factory(extra_env={**gateway_env(backend), "WARDEN_LOG": "info,warden_server::s3=debug"})
+    fetches = lambda: w.stderr_text().count("s3 object tags fetched")  # noqa: E731
+    bucket = new_bucket(w)
+    root = s3(w)
+    root.put_object(Bucket=bucket, Key="public", Body=b"open", Tagging="classification=public")
+    root.put_object(Bucket=bucket, Key="secret", Body=b"closed", Tagging="classification=secret")
+    root.put_object(Bucket=bucket, Key="untagged", Body=b"plain")
+    # No policy reads the key: no tag is fetched, whoever asks.
+    assert root.get_object(Bucket=bucket, Key="secret")["Body"].read() == b"closed"
+    _, plain = user_with(w, [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}])
+    assert s3(w, plain).get_object(Bucket=bucket, Key="untagged")["Body"].read() == b"plain"
+    assert fetches() == 0
+    # An identity policy allowing GetObject for public objects only.
+    _, reader = user_with(
+        w,
+        [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Condition": {"StringEquals": {"s3:ExistingObjectTag/classification": "public"}},
+            }
+        ],
+    )
+    c = s3(w, reader)
+    assert c.get_object(Bucket=bucket, Key="public")["Body"].read() == b"open"
+    assert fetches() == 1
+    denied(c.get_object, Bucket=bucket, Key="untagged")
+    denied(c.get_object, Bucket=bucket, Key="secret")
+    # A missing object has no tags: denied (403, not 404: the reader may not list).
+    denied(c.get_object, Bucket=bucket, Key="missing")
+    # The tags are read at each request: retagged, the object opens and closes.
+    root.put_object_tagging(Bucket=bucket, Key="secret", Tagging={"TagSet": [{"Key": "classification", "Value": "public"}]})
+    assert c.get_object(Bucket=bucket, Key="secret")["Body"].read() == b"closed"
+    root.put_object_tagging(Bucket=bucket, Key="secret", Tagging={"TagSet": [{"Key": "classification", "Value": "secret"}]})
+    denied(c.get_object, Bucket=bucket, Key="secret")
+    # A deny on a tag in the bucket policy binds everyone, the owner's root included; control: the
+    # untagged object stays readable.
+    root.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                        "Condition": {"StringEquals": {"s3:ExistingObjectTag/classification": "secret"}},
+                    }
+                ],
+            }
+        ),
+    )
+    denied(root.get_object, Bucket=bucket, Key="secret")
+    denied(s3(w, plain).get_object, Bucket=bucket, Key="secret")
+    assert root.get_object(Bucket=bucket, Key="untagged")["Body"].read() == b"plain"
+    assert s3(w, plain).get_object(Bucket=bucket, Key="public")["Body"].read() == b"open"
+    # HeadObject is GetObject, and a copy reads its source's tags.
+    with pytest.raises(ClientError) as ei:
+        root.head_object(Bucket=bucket, Key="secret")
+    assert ei.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    denied(root.copy_object, Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "secret"})
+    root.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "untagged"})
+    # Actions the reference does not list with the key never fetch: PutObject on a tagged key.
+    before = fetches()
+    root.put_object(Bucket=bucket, Key="secret-2", Body=b"x")
+    root.list_objects_v2(Bucket=bucket)
+    assert fetches() == before
+
+
+def test_create_bucket_is_decided_with_its_location_constraint(gw, backend):
+    """`s3:LocationConstraint` (SAR: CreateBucket's key) comes from the CreateBucketConfiguration
+    body, read before the decision and held to the client's signed hash."""
+    _, creds = user_with(
+        gw,
+        [
+            {
+                "Effect": "Allow",
+                "Action": "s3:CreateBucket",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"s3:LocationConstraint": "eu-west-1"}},
+            }
+        ],
+    )
+    c = s3(gw, creds)
+    ok = unique("loc")
+    c.create_bucket(Bucket=ok, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    assert direct(backend).get_bucket_location(Bucket=ok)["LocationConstraint"] == "eu-west-1"
+    for config in ({"LocationConstraint": "eu-central-1"}, None):
+        name = unique("loc")
+        kw = {"CreateBucketConfiguration": config} if config else {}
+        denied(c.create_bucket, Bucket=name, **kw)
+        with pytest.raises(ClientError):
+            direct(backend).head_bucket(Bucket=name)
+    # The body is the one signed: a configuration swapped after signing is refused.
+    name = unique("loc")
+    signed_for = b"<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>"
+    swapped = signed_for.replace(b"eu-west-1", b"eu-central-1")
+    headers, *_ = signed_put(gw, creds, f"/{name}", b"", hashlib.sha256(signed_for).hexdigest())
+    status, out = send(gw, "PUT", f"/{name}", headers, swapped)
+    assert status == 400 and error_of(out)["Code"] == "XAmzContentSHA256Mismatch", out
+    with pytest.raises(ClientError):
+        direct(backend).head_bucket(Bucket=name)
+    headers, *_ = signed_put(gw, creds, f"/{name}", b"", hashlib.sha256(signed_for).hexdigest())
+    assert send(gw, "PUT", f"/{name}", headers, signed_for)[0] == 200
+
+
+def test_tls_version_is_absent_on_plain_http(gw):
+    """warden serves plain HTTP: `s3:TlsVersion` is absent (as `aws:SecureTransport` is `false`), so
+    a `Null` condition sees it missing and a numeric comparison never matches."""
+    bucket = new_bucket(gw)
+    root = s3(gw)
+    root.put_object(Bucket=bucket, Key="k", Body=b"v")
+
+    def policy(condition: dict) -> str:
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                        "Condition": condition,
+                    }
+                ],
+            }
+        )
+
+    root.put_bucket_policy(Bucket=bucket, Policy=policy({"NumericLessThan": {"s3:TlsVersion": "1.2"}}))
+    assert root.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    root.put_bucket_policy(Bucket=bucket, Policy=policy({"Null": {"s3:TlsVersion": "true"}}))
+    denied(root.get_object, Bucket=bucket, Key="k")
+    root.delete_bucket_policy(Bucket=bucket)
+    assert root.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
 
 
 def test_path_tricks_address_exactly_the_key_that_was_authorized(gw, backend):
@@ -951,6 +1250,86 @@ def test_iam_sts_and_s3_share_one_endpoint(gw):
     assert gw.client("sts").get_caller_identity()["Account"] == ACCOUNT_ID
     assert "Users" in gw.client("iam").list_users()
     assert isinstance(s3(gw).list_buckets()["Buckets"], list)
+
+
+def _backend_cert(directory: Path) -> tuple[Path, Path, Path]:
+    """A test CA, and a certificate it signed for 127.0.0.1 with its key, made here with
+    `cryptography` (moto's dependency). Returns (CA, certificate, key) paths."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = _dt.datetime.now(_dt.timezone.utc)
+
+    def build(subject: str, issuer: str, public_key, signing_key, ca: bool):
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - _dt.timedelta(minutes=5))
+            .not_valid_after(now + _dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            b = b.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        return b.sign(signing_key, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = build("warden-test-ca", "warden-test-ca", ca_key.public_key(), ca_key, True)
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = build("127.0.0.1", "warden-test-ca", leaf_key.public_key(), ca_key, False)
+    paths = directory / "ca.pem", directory / "backend.pem", directory / "backend.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return paths
+
+
+def test_an_https_backend_is_reached_over_verified_tls(warden_factory, tmp_path):
+    _ensure_moto()
+    ca, cert, key = _backend_cert(tmp_path)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port), "-c", str(cert), "-k", str(key)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import ssl
+
+        ctx = ssl.create_default_context(cafile=str(ca))
+
+        def up():
+            try:
+                c = http.client.HTTPSConnection("127.0.0.1", port, timeout=1, context=ctx)
+                c.request("GET", "/moto-api/")
+                c.getresponse().read()
+                return True
+            except OSError:
+                return False
+
+        assert wait_until(up, timeout=30), "moto server (TLS) did not start"
+        url = f"https://127.0.0.1:{port}"
+        # Trusting the backend's certificate (SSL_CERT_FILE): served.
+        w = warden_factory(extra_env={**gateway_env(url), "SSL_CERT_FILE": str(ca)})
+        bucket = new_bucket(w)
+        s3(w).put_object(Bucket=bucket, Key="k", Body=b"over tls")
+        assert s3(w).get_object(Bucket=bucket, Key="k")["Body"].read() == b"over tls"
+        # Not trusting it: the certificate is refused and nothing is forwarded (503).
+        untrusting = warden_factory(extra_env={**gateway_env(url), "SSL_CERT_FILE": "/dev/null"})
+        with pytest.raises(ClientError) as ei:
+            s3(untrusting).list_objects_v2(Bucket=bucket)
+        assert code_of(ei.value) == ("ServiceUnavailable", 503), ei.value.response
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def test_without_the_flag_s3_is_not_served(warden_factory):

@@ -25,7 +25,7 @@ use warden_core::authz::messages::DeniedRequest;
 use warden_core::authz::RequestFacts;
 use warden_core::{access, actions, CoreError};
 use warden_policy::{ContextValue, DecisionKind};
-use warden_wire::sigv4::{self, AuthKind, HttpRequestParts, SigV4Error};
+use warden_wire::sigv4::{self, HttpRequestParts, SigV4Error};
 use warden_wire::{ApiError, ErrorCode, Service};
 
 use crate::authz::request_facts;
@@ -467,95 +467,16 @@ fn failure(code: &'static str, message: impl Into<String>, status: u16) -> AuthF
     }
 }
 
-/// S3's text for a bad signature (recorded against AWS: LocalStack's S3 snapshots,
-/// `/work/shared/reference/s3-authorization.md` §7), which differs from IAM's.
-const S3_SIGNATURE_DOES_NOT_MATCH: &str = "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
-
-/// A SigV4 failure as the signing service answers it: S3's codes for `s3`, the Query API's
-/// (IAM, STS: the codes warden's own API answers) otherwise.
-fn sigv4_failure(e: &SigV4Error, s3: bool, kind: AuthKind) -> AuthFailure {
-    if !s3 {
-        return failure(e.code().as_str(), e.message(), e.http_status());
-    }
-    // S3's codes and texts: s3-authorization.md §1.7 and §1.8 (statuses from the S3 model's
-    // error table; texts recorded or quoted there).
-    let malformed = match kind {
-        AuthKind::Header => "AuthorizationHeaderMalformed",
-        AuthKind::Presigned => "AuthorizationQueryParametersError",
-    };
-    match e {
-        SigV4Error::SignatureDoesNotMatch => {
-            failure("SignatureDoesNotMatch", S3_SIGNATURE_DOES_NOT_MATCH, 403)
-        }
-        SigV4Error::SignatureExpired(_) => failure(
-            "RequestTimeTooSkewed",
-            "The difference between the request time and the current time is too large.",
-            403,
-        ),
-        SigV4Error::RequestExpired => failure("AccessDenied", "Request has expired", 403),
-        SigV4Error::InvalidClientTokenId => failure(
-            "InvalidAccessKeyId",
-            "The AWS Access Key Id you provided does not exist in our records.",
-            403,
-        ),
-        SigV4Error::IncompleteSignature(m) | SigV4Error::ScopeMismatch(m) => {
-            failure(malformed, m.clone(), 400)
-        }
-        SigV4Error::MissingAuthenticationToken => failure("AccessDenied", "Access Denied", 403),
-    }
+/// A SigV4 failure as a Query API service (IAM, STS) answers it: the codes warden's own API answers.
+fn sigv4_failure(e: &SigV4Error) -> AuthFailure {
+    failure(e.code().as_str(), e.message(), e.http_status())
 }
 
-/// A failure of the key or token lookup, as the signing service answers it.
-fn credential_failure(e: CoreError, s3: bool, with_token: bool) -> AuthFailure {
-    if s3 {
-        return match e {
-            // S3's texts: real bodies quoted in s3-authorization.md §1.8.
-            CoreError::ExpiredToken => {
-                failure("ExpiredToken", "The provided token has expired.", 400)
-            }
-            _ if with_token => failure(
-                "InvalidToken",
-                "The provided token is malformed or otherwise invalid.",
-                400,
-            ),
-            _ => failure(
-                "InvalidAccessKeyId",
-                "The AWS Access Key Id you provided does not exist in our records.",
-                403,
-            ),
-        };
-    }
+/// A failure of the key or token lookup, as a Query API service answers it.
+fn credential_failure(e: CoreError) -> AuthFailure {
     let e = api_error_in(Service::Iam, e);
     let status = e.status();
     failure(e.code.as_str(), e.message, status)
-}
-
-/// The kind of auth a request attempts, for naming a parse failure: header unless only the query
-/// carries SigV4.
-fn attempted_kind(http: &HttpRequestParts<'_>) -> AuthKind {
-    let header = http
-        .headers
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
-    if !header && http.raw_query.contains("X-Amz-") {
-        AuthKind::Presigned
-    } else {
-        AuthKind::Header
-    }
-}
-
-/// Whether a request carries Signature Version 2 credentials (`AWSAccessKeyId` and `Signature` in
-/// the query, or an `Authorization: AWS ...` header), which `parse_auth` does not read.
-fn uses_sigv2(http: &HttpRequestParts<'_>) -> bool {
-    let header = http
-        .headers
-        .iter()
-        .any(|(n, v)| n.eq_ignore_ascii_case("authorization") && v.starts_with(b"AWS "));
-    let mut names = http
-        .raw_query
-        .split('&')
-        .map(|p| p.split_once('=').map_or(p, |(n, _)| n));
-    header || names.any(|n| n == "AWSAccessKeyId" || n == "Signature")
 }
 
 /// Verifies the client's signature: `Ok(None)` for a request without any credentials (anonymous),
@@ -568,44 +489,33 @@ fn authenticate_client(
     payload_hash: &str,
     now: OffsetDateTime,
 ) -> Result<Option<(Caller, String)>, AuthFailure> {
-    let s3 = signing_service == "s3";
-    // S3 looks at the key before the clock (s3-authorization.md §1.8); the Query API the other
-    // way round, as warden's own edge does.
-    let parsed = if s3 {
-        sigv4::parse_auth_untimed(http)
-    } else {
-        sigv4::parse_auth(http, now)
-    };
-    let auth = match parsed {
+    if signing_service == "s3" {
+        // S3's one authenticator, the gateway's.
+        let client =
+            crate::s3::auth::authenticate(app, http, signing_region, Some(payload_hash), now)
+                .map_err(|e| AuthFailure {
+                    code: e.code,
+                    message: e.message,
+                    status: e.status,
+                })?;
+        return Ok(client.caller.zip(client.scope_region));
+    }
+    let auth = match sigv4::parse_auth(http, now) {
         Ok(auth) => auth,
-        // Signature Version 2 is not "no credentials": refused, never taken for anonymous.
-        Err(SigV4Error::MissingAuthenticationToken) if uses_sigv2(http) => {
-            return Err(if s3 {
-                // S3's text for a refused SigV2 request (a pasted S3 body, s3-authorization.md §1.1).
-                failure(
-                    "InvalidRequest",
-                    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
-                    400,
-                )
-            } else {
-                // Our wording: the Query API's code for an unusable signature.
-                failure(
-                    "IncompleteSignature",
-                    "Signature Version 2 is not supported; sign with AWS4-HMAC-SHA256.",
-                    400,
-                )
-            });
+        // Signature Version 2 is not "no credentials": refused, never taken for anonymous. Our
+        // wording: the Query API's code for an unusable signature.
+        Err(SigV4Error::MissingAuthenticationToken) if crate::s3::auth::uses_sigv2(http) => {
+            return Err(failure(
+                "IncompleteSignature",
+                "Signature Version 2 is not supported; sign with AWS4-HMAC-SHA256.",
+                400,
+            ));
         }
         Err(SigV4Error::MissingAuthenticationToken) => return Ok(None),
-        Err(e) => return Err(sigv4_failure(&e, s3, attempted_kind(http))),
+        Err(e) => return Err(sigv4_failure(&e)),
     };
-    if s3 {
-        s3_scope(&auth, signing_region)?;
-        unsigned_amz_headers(http, &auth)?;
-    } else {
-        auth.check_scope(signing_region, signing_service)
-            .map_err(|e| sigv4_failure(&e, false, auth.kind))?;
-    }
+    auth.check_scope(signing_region, signing_service)
+        .map_err(|e| sigv4_failure(&e))?;
     let (secret, caller) = app
         .warden
         .credentials_for(
@@ -613,7 +523,7 @@ fn authenticate_client(
             auth.security_token.as_deref(),
             now.unix_timestamp(),
         )
-        .map_err(|e| credential_failure(e, s3, auth.security_token.is_some()))?;
+        .map_err(credential_failure)?;
     sigv4::verify_with_payload_hash(
         http,
         &auth,
@@ -622,71 +532,8 @@ fn authenticate_client(
         now,
         payload_hash,
     )
-    .map_err(|e| sigv4_failure(&e, s3, auth.kind))?;
+    .map_err(|e| sigv4_failure(&e))?;
     Ok(Some((caller, auth.scope.region)))
-}
-
-/// S3 refuses a presigned request carrying an `x-amz-*` header its signature does not cover
-/// (`x-amz-content-sha256` excepted): such a header would change the request without the signer's
-/// consent. Recorded against AWS (LocalStack's S3 presigned-URL snapshots, s3-authorization.md §1.7).
-fn unsigned_amz_headers(
-    http: &HttpRequestParts<'_>,
-    auth: &sigv4::ParsedAuth,
-) -> Result<(), AuthFailure> {
-    if auth.kind != AuthKind::Presigned {
-        return Ok(());
-    }
-    let unsigned = http.headers.iter().any(|(name, _)| {
-        let lower = name.to_ascii_lowercase();
-        lower.starts_with("x-amz-")
-            && lower != "x-amz-content-sha256"
-            && !auth.signed_headers.contains(&lower)
-    });
-    if unsigned {
-        return Err(failure(
-            "AccessDenied",
-            "There were headers present in the request which were not signed",
-            403,
-        ));
-    }
-    Ok(())
-}
-
-/// S3's answers for a credential scoped to another service or region.
-fn s3_scope(auth: &sigv4::ParsedAuth, region: Option<&str>) -> Result<(), AuthFailure> {
-    let (code, lead) = match auth.kind {
-        AuthKind::Header => (
-            "AuthorizationHeaderMalformed",
-            "The authorization header is malformed;",
-        ),
-        AuthKind::Presigned => (
-            "AuthorizationQueryParametersError",
-            "Error parsing the X-Amz-Credential parameter;",
-        ),
-    };
-    if auth.scope.service != "s3" {
-        // versitygw's wording (s3-authorization.md §1.8, unverified against AWS).
-        return Err(failure(
-            code,
-            format!(
-                "{lead} incorrect service \"{}\". This endpoint belongs to \"s3\".",
-                auth.scope.service
-            ),
-            400,
-        ));
-    }
-    if let Some(region) = region.filter(|r| *r != auth.scope.region) {
-        // Recorded against AWS for the header form (s3-authorization.md §1.8).
-        return Err(failure(
-            code,
-            format!(
-                "{lead} the region '{}' is wrong; expecting '{region}'",
-                auth.scope.region
-            ),
-            400,
-        ));
-    }
-    Ok(())
 }
 
 fn principal_json(p: &PrincipalFacts) -> Value {
@@ -936,27 +783,10 @@ mod tests {
     }
 
     #[test]
-    fn s3_failures_use_s3_codes_and_the_query_api_its_own() {
-        let f = sigv4_failure(&SigV4Error::InvalidClientTokenId, true, AuthKind::Header);
-        assert_eq!((f.code, f.status), ("InvalidAccessKeyId", 403));
-        let f = sigv4_failure(&SigV4Error::InvalidClientTokenId, false, AuthKind::Header);
+    fn query_api_failures_use_the_query_api_codes() {
+        let f = sigv4_failure(&SigV4Error::InvalidClientTokenId);
         assert_eq!((f.code, f.status), ("InvalidClientTokenId", 403));
-        let f = sigv4_failure(&SigV4Error::RequestExpired, true, AuthKind::Presigned);
-        assert_eq!(
-            (f.code, f.message.as_str(), f.status),
-            ("AccessDenied", "Request has expired", 403)
-        );
-        let f = sigv4_failure(
-            &SigV4Error::SignatureExpired("x".into()),
-            true,
-            AuthKind::Header,
-        );
-        assert_eq!((f.code, f.status), ("RequestTimeTooSkewed", 403));
-        let f = credential_failure(CoreError::ExpiredToken, true, true);
-        assert_eq!((f.code, f.status), ("ExpiredToken", 400));
-        let f = credential_failure(CoreError::InvalidClientTokenId, true, true);
-        assert_eq!((f.code, f.status), ("InvalidToken", 400));
-        let f = credential_failure(CoreError::InvalidClientTokenId, false, true);
+        let f = credential_failure(CoreError::InvalidClientTokenId);
         assert_eq!((f.code, f.status), ("InvalidClientTokenId", 403));
     }
 }

@@ -34,7 +34,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use warden_core::Warden;
 use warden_wire::sigv4::SigningKeyCache;
@@ -79,11 +79,12 @@ impl AppState {
     }
 }
 
-/// The router: `/health`, the AWS endpoint at `/`, and in dev mode only, the
+/// The router: `/health` (a plain GET; a signed request there is S3's, for a bucket named
+/// `health`), the AWS endpoint at `/`, and in dev mode only, the
 /// moto-compatible reset endpoints.
 pub fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
-        .route("/health", get(|| async { "ok" }))
+        .route("/health", any(s3::health_or_dispatch))
         .route("/", get(s3::dispatch).post(s3::dispatch));
     if state.dev.is_some() {
         app = app

@@ -349,6 +349,7 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
             crate::S3Gateway::new(crate::S3Backend {
                 url: b.url.clone(),
                 region: b.region.clone(),
+                client_region: b.client_region.clone(),
                 access_key_id: b.access_key_id.clone(),
                 secret_access_key: b.secret_access_key.clone(),
             })

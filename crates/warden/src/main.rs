@@ -44,13 +44,18 @@ struct ServeArgs {
     #[arg(long, env = "WARDEN_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
     /// Also serve S3 on the same listener, enforcing IAM in front of this S3-compatible store
-    /// (`http://host:port`, path-style). Its credentials come from
+    /// (`http[s]://host:port`, path-style; https verified against the system CA bundle and
+    /// SSL_CERT_FILE). Its credentials come from
     /// WARDEN_S3_BACKEND_ACCESS_KEY_ID and WARDEN_S3_BACKEND_SECRET_ACCESS_KEY.
     #[arg(long, env = "WARDEN_S3_BACKEND")]
     s3_backend: Option<String>,
     /// The region the S3 backend signs for.
     #[arg(long, default_value = "us-east-1", env = "WARDEN_S3_BACKEND_REGION")]
     s3_backend_region: String,
+    /// The region the S3 gateway serves: clients sign for it (a credential scoped to another
+    /// region is refused with S3's AuthorizationHeaderMalformed).
+    #[arg(long, default_value = "us-east-1", env = "WARDEN_S3_REGION")]
+    s3_region: String,
 }
 
 fn init_logging() {
@@ -94,6 +99,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             Some(url) => Some(warden_server::S3Backend {
                 url,
                 region: args.s3_backend_region,
+                client_region: args.s3_region,
                 access_key_id: std::env::var("WARDEN_S3_BACKEND_ACCESS_KEY_ID").map_err(|_| {
                     "--s3-backend needs WARDEN_S3_BACKEND_ACCESS_KEY_ID".to_string()
                 })?,

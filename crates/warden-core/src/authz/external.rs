@@ -178,6 +178,22 @@ impl Warden {
         check: &ServiceCheck,
         facts: &RequestFacts,
     ) -> Result<ServiceDecision> {
+        self.decide_for_service_watching(caller, check, facts, None)
+            .map(|(decision, _)| decision)
+    }
+
+    /// [`Warden::decide_for_service`], also telling whether a policy that took part in the decision
+    /// mentions a condition key starting with `key_prefix` (case-insensitive: in a condition's key,
+    /// in a condition's values or in a `Resource`, where a policy variable can read it). A key that
+    /// costs a lookup (S3's `s3:ExistingObjectTag/<key>`, stored in the backend) is needed only when
+    /// this says so: no policy reading it, no decision can change with it.
+    pub fn decide_for_service_watching(
+        &self,
+        caller: Option<&Caller>,
+        check: &ServiceCheck,
+        facts: &RequestFacts,
+        key_prefix: Option<&str>,
+    ) -> Result<(ServiceDecision, bool)> {
         check_service_keys(&check.keys)?;
         if let Some(account) = &check.resource_account {
             if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
@@ -218,12 +234,16 @@ impl Warden {
                     )
                 })
             });
-            ServiceDecision {
-                kind: decision.kind,
-                decided_by: decision.decided_by.map(PolicyType::as_str),
-                statements,
-                access_denied_message,
-            }
+            let mentioned = key_prefix.is_some_and(|prefix| set_mentions(set, prefix));
+            (
+                ServiceDecision {
+                    kind: decision.kind,
+                    decided_by: decision.decided_by.map(PolicyType::as_str),
+                    statements,
+                    access_denied_message,
+                },
+                mentioned,
+            )
         })
     }
 
@@ -278,6 +298,37 @@ impl Warden {
             session,
         }
     }
+}
+
+/// Whether a policy of `set` mentions `prefix` ([`Warden::decide_for_service_watching`]).
+fn set_mentions(set: &PolicySet<'_>, prefix: &str) -> bool {
+    let levels = set.scp_levels.iter().chain(set.rcp_levels).flatten();
+    set.identity
+        .iter()
+        .chain(set.boundary)
+        .chain(set.session)
+        .chain(set.scope_down)
+        .chain(set.resource)
+        .chain(levels)
+        .any(|p| policy_mentions(&p.policy, prefix))
+}
+
+/// Whether a condition key, a condition value or a resource of `policy` contains `prefix`, in any case.
+fn policy_mentions(policy: &Policy, prefix: &str) -> bool {
+    let has = |text: &str| {
+        text.as_bytes()
+            .windows(prefix.len())
+            .any(|w| w.eq_ignore_ascii_case(prefix.as_bytes()))
+    };
+    policy.document().statements.iter().any(|st| {
+        st.conditions
+            .iter()
+            .any(|c| has(&c.key.value) || c.values.iter().any(|v| has(&v.value)))
+            || st
+                .resource
+                .as_ref()
+                .is_some_and(|r| r.values.iter().any(|v| has(&v.value)))
+    })
 }
 
 /// The decision's matched statements, named.
@@ -392,6 +443,47 @@ mod tests {
             .access_denied_message
             .unwrap()
             .ends_with("with an explicit deny in a resource-based policy"));
+    }
+
+    #[test]
+    fn only_a_policy_that_applies_and_reads_the_key_asks_for_it() {
+        let (w, alice) = world();
+        let watching = |policy: Option<String>| {
+            w.decide_for_service_watching(
+                Some(&alice),
+                &get(A, policy),
+                &facts(),
+                Some("s3:existingobjecttag/"),
+            )
+            .unwrap()
+            .1
+        };
+        w.iam(A)
+            .put_inline_policy(
+                Holder::User("alice"),
+                "read",
+                &doc(r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#),
+            )
+            .unwrap();
+        assert!(!watching(None));
+        let tagged = doc(
+            r#"{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"s3:ExistingObjectTag/Class":"secret"}}}"#,
+        );
+        assert!(watching(Some(tagged)));
+        // In an identity policy, or read through a policy variable in a resource.
+        w.iam(A)
+            .put_inline_policy(
+                Holder::User("alice"),
+                "own",
+                &doc(r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${s3:existingObjectTag/owner}/*"}"#),
+            )
+            .unwrap();
+        assert!(watching(None));
+        // Not asked: no scan.
+        let (_, mentioned) = w
+            .decide_for_service_watching(Some(&alice), &get(A, None), &facts(), None)
+            .unwrap();
+        assert!(!mentioned);
     }
 
     #[test]

@@ -196,7 +196,9 @@ const SYSTEM_BUNDLES: &[&str] = &[
     "/etc/ssl/cert.pem",
 ];
 
-fn root_certs() -> Vec<ureq::tls::Certificate<'static>> {
+/// The PEM text of the CA bundles warden trusts for its outbound HTTPS (OIDC discovery, an
+/// `https://` S3 backend): the system bundle, plus `SSL_CERT_FILE` as curl and OpenSSL read it.
+pub fn trusted_ca_bundles() -> Vec<Vec<u8>> {
     let mut files: Vec<String> = SYSTEM_BUNDLES
         .iter()
         .find(|p| std::path::Path::new(p).exists())
@@ -206,12 +208,21 @@ fn root_certs() -> Vec<ureq::tls::Certificate<'static>> {
     if let Ok(extra) = std::env::var("SSL_CERT_FILE") {
         files.push(extra);
     }
+    files
+        .into_iter()
+        .filter_map(|file| match std::fs::read(&file) {
+            Ok(pem) => Some(pem),
+            Err(_) => {
+                tracing::warn!(file, "cannot read CA bundle");
+                None
+            }
+        })
+        .collect()
+}
+
+fn root_certs() -> Vec<ureq::tls::Certificate<'static>> {
     let mut out = Vec::new();
-    for file in files {
-        let Ok(pem) = std::fs::read(&file) else {
-            tracing::warn!(file, "web identity: cannot read CA bundle");
-            continue;
-        };
+    for pem in trusted_ca_bundles() {
         for item in ureq::tls::parse_pem(&pem).flatten() {
             if let ureq::tls::PemItem::Certificate(c) = item {
                 out.push(c);

@@ -104,31 +104,3 @@ pub(crate) fn escape(s: &str) -> String {
     }
     out
 }
-
-/// S3's answer to a SigV4 failure (S3 words these differently from IAM; texts from the reference
-/// §1.7/§1.8 and §7, recorded where it says so).
-pub(crate) fn from_sigv4(e: &warden_wire::sigv4::SigV4Error) -> S3Error {
-    use warden_wire::sigv4::SigV4Error as E;
-    match e {
-        E::SignatureDoesNotMatch | E::ScopeMismatch(_) => S3Error::new(
-            403,
-            "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided. \
-             Check your key and signing method.",
-        ),
-        E::RequestExpired => S3Error::new(403, "AccessDenied", "Request has expired"),
-        E::MissingAuthenticationToken => S3Error::access_denied(),
-        E::SignatureExpired(_) => S3Error::new(
-            403,
-            "RequestTimeTooSkewed",
-            "The difference between the request time and the current time is too large.",
-        )
-        .with("MaxAllowedSkewMilliseconds", "900000"),
-        E::IncompleteSignature(m) => S3Error::new(400, "AuthorizationHeaderMalformed", m.clone()),
-        E::InvalidClientTokenId => S3Error::new(
-            403,
-            "InvalidAccessKeyId",
-            "The AWS Access Key Id you provided does not exist in our records.",
-        ),
-    }
-}

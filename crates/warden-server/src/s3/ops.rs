@@ -24,6 +24,27 @@ pub(crate) struct Need {
     /// The bucket the resource belongs to (whose owner and policy apply), if any.
     pub bucket: Option<String>,
     pub keys: Vec<(String, ContextValue)>,
+    /// The object the resource names (its key and version), whose stored tags
+    /// `s3:ExistingObjectTag/<key>` reads; `None` for buckets and the service.
+    pub object: Option<ObjectRef>,
+}
+
+/// One object (or one version of it) in the need's bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ObjectRef {
+    pub key: String,
+    pub version_id: Option<String>,
+}
+
+/// Whether the Service Authorization Reference lists `s3:ExistingObjectTag/<key>` for `action`
+/// (`data/s3-existing-object-tag-actions.txt`, generated from the same pinned reference).
+pub(crate) fn reads_existing_object_tags(action: &str) -> bool {
+    let Some(name) = action.strip_prefix("s3:") else {
+        return false;
+    };
+    include_str!("../../data/s3-existing-object-tag-actions.txt")
+        .lines()
+        .any(|l| l == name)
 }
 
 /// A request's operation and everything it needs.
@@ -242,6 +263,7 @@ pub(crate) fn plan(
                     resource: "*".to_string(),
                     bucket: None,
                     keys: vec![],
+                    object: None,
                 }],
             }),
             _ => Err(PlanError::NotImplemented),
@@ -253,6 +275,7 @@ pub(crate) fn plan(
         resource: barn.clone(),
         bucket: Some(bucket.to_string()),
         keys,
+        object: None,
     };
     let one = |k: &str, v: &str| (k.to_string(), ContextValue::from(v));
     let Some(key) = addr.key.as_deref() else {
@@ -330,11 +353,16 @@ pub(crate) fn plan(
     let oarn = object_arn(bucket, key);
     let versioned = has(query, "versionId");
     let v = |plain: &'static str, version: &'static str| if versioned { version } else { plain };
+    let this_object = ObjectRef {
+        key: key.to_string(),
+        version_id: get(query, "versionId").map(str::to_string),
+    };
     let obj = |action: &'static str, keys: Vec<(String, ContextValue)>| Need {
         action,
         resource: oarn.clone(),
         bucket: Some(bucket.to_string()),
         keys,
+        object: Some(this_object.clone()),
     };
     let plan = |operation: &'static str, needs: Vec<Need>| Ok(Plan { operation, needs });
     match method {
@@ -471,6 +499,10 @@ pub(crate) fn plan(
                     resource: object_arn(&sb, &sk),
                     bucket: Some(sb),
                     keys: vec![],
+                    object: Some(ObjectRef {
+                        key: sk,
+                        version_id: sv,
+                    }),
                 });
             }
             plan(
@@ -729,6 +761,38 @@ mod tests {
         assert_eq!(
             p("GET", addr(Some("b"), Some("x/../secret")), q(&[])).needs[0].resource,
             "arn:aws:s3:::b/x/../secret"
+        );
+    }
+
+    #[test]
+    fn existing_object_tags_are_read_for_the_references_actions_only() {
+        let sar = sar();
+        assert!(reads_existing_object_tags("s3:GetObject"));
+        assert!(reads_existing_object_tags("s3:PutObjectVersionTagging"));
+        assert!(!reads_existing_object_tags("s3:PutObject"));
+        assert!(!reads_existing_object_tags("s3:ListBucket"));
+        assert!(!reads_existing_object_tags("GetObject"));
+        // Every listed action is one of the reference's, and the plans that need one name the object.
+        for line in include_str!("../../data/s3-existing-object-tag-actions.txt").lines() {
+            if !line.starts_with('#') {
+                assert!(sar.contains_key(&format!("s3:{line}")), "{line}");
+            }
+        }
+        for p in every_plan() {
+            for n in &p.needs {
+                if reads_existing_object_tags(n.action) {
+                    assert!(n.object.is_some(), "{} ({})", n.action, p.operation);
+                }
+            }
+        }
+        let h = |n: &str| (n == "x-amz-copy-source").then(|| "/src/a%20b?versionId=7".to_string());
+        let copy = plan("PUT", &addr(Some("b"), Some("k")), &q(&[]), &h).unwrap();
+        assert_eq!(
+            copy.needs[1].object,
+            Some(ObjectRef {
+                key: "a b".into(),
+                version_id: Some("7".into())
+            })
         );
     }
 

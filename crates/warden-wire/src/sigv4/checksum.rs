@@ -47,6 +47,21 @@ impl ChecksumAlgorithm {
     pub fn header(self) -> String {
         format!("x-amz-checksum-{}", self.name().to_ascii_lowercase())
     }
+
+    /// The digest's length in bytes.
+    pub fn digest_len(self) -> usize {
+        match self {
+            ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c => 4,
+            ChecksumAlgorithm::Crc64Nvme => 8,
+            ChecksumAlgorithm::Sha1 => 20,
+            ChecksumAlgorithm::Sha256 => 32,
+        }
+    }
+
+    /// The length of the digest's base64 (padded), as a header or trailer carries it.
+    pub fn base64_len(self) -> usize {
+        self.digest_len().div_ceil(3) * 4
+    }
 }
 
 const fn crc32c_table() -> [u32; 256] {

@@ -479,7 +479,7 @@ impl AwsChunkedDecoder {
                 .decode(value)
                 .map_err(|_| ChunkError::InvalidChecksumValue(algorithm))?
                 .len();
-            if expected_len != checksum_len(algorithm) {
+            if expected_len != algorithm.digest_len() {
                 return Err(ChunkError::InvalidChecksumValue(algorithm));
             }
             if checksum.base64() != value {
@@ -489,6 +489,14 @@ impl AwsChunkedDecoder {
         Ok(())
     }
 
+    /// The trailing checksum, once the body ended with it verified: its algorithm and base64 value.
+    pub fn verified_checksum(&self) -> Option<(ChecksumAlgorithm, String)> {
+        if self.state != State::Done {
+            return None;
+        }
+        Some((self.trailer?, self.checksum.as_ref()?.base64()))
+    }
+
     /// Ends the body: an error unless the final chunk, trailer and checksum were all read and verified.
     pub fn finish(&self) -> Result<(), ChunkError> {
         if self.state == State::Done {
@@ -496,14 +504,5 @@ impl AwsChunkedDecoder {
         } else {
             Err(ChunkError::IncompleteBody)
         }
-    }
-}
-
-fn checksum_len(a: ChecksumAlgorithm) -> usize {
-    match a {
-        ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c => 4,
-        ChecksumAlgorithm::Crc64Nvme => 8,
-        ChecksumAlgorithm::Sha1 => 20,
-        ChecksumAlgorithm::Sha256 => 32,
     }
 }
