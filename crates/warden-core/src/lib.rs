@@ -133,8 +133,10 @@ pub struct Warden {
     config: Config,
     state: RwLock<State>,
     /// Serializes writers: one change set is computed, stored and applied at
-    /// a time, so checks and effects never interleave.
-    writer: Mutex<()>,
+    /// a time, so checks and effects never interleave. It guards the
+    /// position in the shared store's log the model is at (0 for a store
+    /// of this process alone), so catching up never races a write.
+    writer: Mutex<u64>,
     store: Arc<dyn Store>,
     master: MasterKey,
     session_key: SessionKey,
@@ -151,13 +153,16 @@ pub struct Warden {
 impl Warden {
     /// Loads every record from `store` and builds the model.
     pub fn open(store: Arc<dyn Store>, master: MasterKey, config: Config) -> Result<Self> {
-        let records = store.load_all()?;
+        let (applied, records) = match store.shared() {
+            Some(shared) => shared.snapshot()?,
+            None => (0, store.load_all()?),
+        };
         let state = State::from_records(&records, &master)?;
         let session_key = master.derive_session_key();
         Ok(Self {
             config,
             state: RwLock::new(state),
-            writer: Mutex::new(()),
+            writer: Mutex::new(applied),
             store,
             master,
             session_key,
@@ -205,9 +210,24 @@ impl Warden {
 
     /// The one write path. `plan` inspects the model and returns the changes
     /// to make plus the reply; nothing is visible until the store has them.
+    ///
+    /// On a store shared by several processes the write holds the log
+    /// head's lock from before `plan` to the commit, and the model is first
+    /// brought up to the head: `plan` sees every batch any process
+    /// committed, so its checks (uniqueness, quotas, spent codes) hold
+    /// across processes.
     pub fn write<T>(&self, plan: impl FnOnce(&State) -> Result<(Vec<Change>, T)>) -> Result<T> {
-        let _writer = self.writer.lock();
+        let mut applied = self.writer.lock();
+        let log_write = match self.store.shared() {
+            Some(shared) => {
+                let (unseen, log_write) = shared.begin_write(*applied)?;
+                self.catch_up_with(&mut applied, unseen)?;
+                Some(log_write)
+            }
+            None => None,
+        };
         let before = self.state.read();
+        // Without changes the log write is dropped: rolled back, unlocked.
         let (changes, out) = plan(&before)?;
         if changes.is_empty() {
             return Ok(out);
@@ -217,9 +237,63 @@ impl Warden {
         // changes are applied below.
         let batch = before.mutations(&changes)?;
         drop(before);
-        self.store.apply(&batch)?;
+        match log_write {
+            // An error leaves the commit's fate unknown: memory is left as
+            // it is, and the log brings the batch if it landed.
+            Some(log_write) => *applied = log_write.commit(batch)?,
+            None => self.store.apply(&batch)?,
+        }
         self.state.write().apply_all(changes);
         Ok(out)
+    }
+
+    /// Applies what other processes sharing the store committed since the
+    /// model's position (nothing for a store of this process alone). The
+    /// follower calls it on each notification (`notified`: the newest
+    /// position announced, which spares the database a question when the
+    /// model is already there) and on each poll.
+    pub fn catch_up(&self, notified: Option<u64>) -> Result<()> {
+        let Some(shared) = self.store.shared() else {
+            return Ok(());
+        };
+        let mut applied = self.writer.lock();
+        if notified.is_some_and(|seq| seq <= *applied) {
+            return Ok(());
+        }
+        let unseen = shared.changes_since(*applied)?;
+        self.catch_up_with(&mut applied, unseen)
+    }
+
+    /// The log position the model is at (0 for a store of this process
+    /// alone).
+    pub fn log_position(&self) -> u64 {
+        *self.writer.lock()
+    }
+
+    /// Brings the model from `applied` to the head, under the writer lock.
+    fn catch_up_with(&self, applied: &mut u64, unseen: warden_store::Catchup) -> Result<()> {
+        match unseen {
+            warden_store::Catchup::Entries(entries) => {
+                if entries.is_empty() {
+                    return Ok(());
+                }
+                let mut state = self.state.write();
+                for entry in entries {
+                    state.apply_logged(&entry.mutations, &self.master)?;
+                    *applied = entry.seq;
+                }
+            }
+            warden_store::Catchup::Snapshot { seq, records } => {
+                let mut fresh = State::from_records(&records, &self.master)?;
+                let mut state = self.state.write();
+                // Every cached view is stale.
+                fresh.generation = state.generation + 1;
+                fresh.everything_changed = fresh.generation;
+                *state = fresh;
+                *applied = seq;
+            }
+        }
+        Ok(())
     }
 
     /// One account's IAM: the handle of every IAM operation, acting in
@@ -285,7 +359,16 @@ impl Warden {
             let changes = pending
                 .into_iter()
                 .filter_map(|((account, role), used)| {
-                    let mut r = s.role(&account, &role)?.clone();
+                    let stored = s.role(&account, &role)?;
+                    // A later use another node recorded is kept.
+                    if stored
+                        .last_used
+                        .as_ref()
+                        .is_some_and(|(at, _)| *at > used.0)
+                    {
+                        return None;
+                    }
+                    let mut r = stored.clone();
                     r.last_used = Some(used);
                     Some(Change::Role(r))
                 })
