@@ -283,11 +283,9 @@ def _creates_user(w) -> bool:
         return False
 
 
-def test_a_totp_code_spent_on_one_node_is_refused_on_another(nodes):
-    """The device's last accepted step is in its record and written through the write path, which
-    catches up before it checks: a code spent on node 1 cannot be spent again on node 2."""
-    first, second, _ = nodes.nodes
-    iam = first.client("iam")
+def _enabled_mfa_user(nodes):
+    """A user with an access key and an enabled virtual MFA device, both known to node 2."""
+    iam = nodes.nodes[0].client("iam")
     name = unique("mfa")
     iam.create_user(UserName=name)
     key = iam.create_access_key(UserName=name)["AccessKey"]
@@ -296,17 +294,50 @@ def test_a_totp_code_spent_on_one_node_is_refused_on_another(nodes):
     seed, serial = device["Base32StringSeed"], device["SerialNumber"]
     c1, c2 = two_consecutive_codes(seed)
     iam.enable_mfa_device(UserName=name, SerialNumber=serial, AuthenticationCode1=c1, AuthenticationCode2=c2)
+    # The key works on node 2 (so a refusal there is about the code, not the key).
+    assert wait_until(lambda: _identifies(nodes.nodes[1], creds))
+    return creds, seed, serial
+
+
+INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code."
+
+
+def test_a_totp_code_spent_on_one_node_is_refused_on_another(nodes):
+    """The device's last accepted step is in its record and written through the write path, which
+    catches up before it checks: a code spent on node 1 cannot be spent again on node 2."""
+    first, second, _ = nodes.nodes
+    creds, seed, serial = _enabled_mfa_user(nodes)
     # The next window's code: accepted once (a clock-skew window), newer than the two spent.
     code = totp(seed, time.time() + 30)
-    # The key works on node 2 (so a refusal there is about the code, not the key).
-    assert wait_until(lambda: _identifies(second, creds))
     # Control: the code is good, on node 1.
     make_client("sts", first.url, creds).get_session_token(SerialNumber=serial, TokenCode=code)
-    # Replayed on node 2 at once (no waiting for propagation): refused.
-    with raises_aws(
-        "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.", status=403
-    ):
+    # Replayed on node 2 at once: refused.
+    with raises_aws("AccessDenied", INVALID_CODE, status=403):
         make_client("sts", second.url, creds).get_session_token(SerialNumber=serial, TokenCode=code)
+
+
+def test_one_totp_code_sent_to_two_nodes_at_once_is_accepted_once(nodes):
+    """The same code raced on two nodes: the head lock orders the two writes and the second plans
+    against the first, so exactly one is accepted (a node planning on its own copy would accept
+    both)."""
+    first, second, _ = nodes.nodes
+    for _ in range(3):
+        creds, seed, serial = _enabled_mfa_user(nodes)
+        code = totp(seed, time.time() + 30)
+        clients = [make_client("sts", w.url, creds) for w in (first, second)]
+        barrier = threading.Barrier(2)
+
+        def spend(sts):
+            barrier.wait()
+            try:
+                sts.get_session_token(SerialNumber=serial, TokenCode=code)
+                return "ok"
+            except ClientError as e:
+                return error_of(e)
+
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            outcomes = sorted(pool.map(spend, clients), key=str)
+        assert outcomes == [("AccessDenied", INVALID_CODE, 403), "ok"], outcomes
 
 
 def test_a_node_started_later_catches_up_and_follows(nodes):
