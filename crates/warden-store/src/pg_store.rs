@@ -99,36 +99,44 @@ struct Connection {
 }
 
 /// An open connection and the statements prepared on it (prepared once:
-/// a round trip saved on every write).
+/// a statement sent as text costs a second round trip on every call).
 struct Live {
     client: Client,
-    upsert: Option<Statement>,
-    delete: Option<Statement>,
+    statements: std::collections::HashMap<&'static str, Statement>,
 }
 
 const UPSERT: &str =
     "INSERT INTO warden_records (kind, account, key, value) VALUES ($1, $2, $3, $4)
      ON CONFLICT (kind, account, key) DO UPDATE SET value = EXCLUDED.value";
 const DELETE: &str = "DELETE FROM warden_records WHERE kind = $1 AND account = $2 AND key = $3";
+const LOCK_HEAD: &str = "SELECT seq, compacted FROM warden_log_head WHERE id = 1 FOR UPDATE";
+/// The log rows of a batch, the head and the notification, in one round
+/// trip. Channels are per database, not per schema: the payload names the
+/// schema, so deployments in other schemas are not woken for nothing.
+const APPEND: &str = "WITH log AS (
+        INSERT INTO warden_log (seq, idx, kind, account, key, value)
+        SELECT $1, m.idx - 1, m.kind, m.account, m.key, m.value
+        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
+             WITH ORDINALITY AS m(kind, account, key, value, idx)
+     ), head AS (
+        UPDATE warden_log_head SET seq = $1 WHERE id = 1
+     )
+     SELECT pg_notify('warden_log', current_schema() || '/' || $1::text)";
 
 impl Live {
     fn is_closed(&self) -> bool {
         self.client.is_closed()
     }
-}
 
-/// The statement in `slot`, prepared on first use.
-fn prepared(
-    client: &mut Client,
-    slot: &mut Option<Statement>,
-    sql: &str,
-) -> Result<Statement, postgres::Error> {
-    if let Some(s) = slot {
-        return Ok(s.clone());
+    /// The statement for `sql`, prepared on first use.
+    fn statement(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
     }
-    let s = client.prepare(sql)?;
-    *slot = Some(s.clone());
-    Ok(s)
 }
 
 impl Connection {
@@ -137,8 +145,7 @@ impl Connection {
             Some(l) if !l.is_closed() => l,
             _ => Live {
                 client: self.config.connect(NoTls)?,
-                upsert: None,
-                delete: None,
+                statements: std::collections::HashMap::new(),
             },
         };
         Ok(self.live.insert(live))
@@ -298,16 +305,18 @@ impl Store for PostgresStore {
 }
 
 /// The head row: the last sequence number and the last one compacted away.
-fn head(
-    client: &mut impl postgres::GenericClient,
-    lock: bool,
-) -> Result<(u64, u64), postgres::Error> {
-    let sql = if lock {
-        "SELECT seq, compacted FROM warden_log_head WHERE id = 1 FOR UPDATE"
-    } else {
-        "SELECT seq, compacted FROM warden_log_head WHERE id = 1"
-    };
-    let row = client.query_one(sql, &[])?;
+fn head(client: &mut impl postgres::GenericClient) -> Result<(u64, u64), postgres::Error> {
+    let row = client.query_one(
+        "SELECT seq, compacted FROM warden_log_head WHERE id = 1",
+        &[],
+    )?;
+    Ok((seq_of(row.get(0)), seq_of(row.get(1))))
+}
+
+/// The head row, locked until the transaction ends.
+fn locked_head(live: &mut Live) -> Result<(u64, u64), postgres::Error> {
+    let lock = live.statement(LOCK_HEAD)?;
+    let row = live.client.query_one(&lock, &[])?;
     Ok((seq_of(row.get(0)), seq_of(row.get(1))))
 }
 
@@ -391,8 +400,9 @@ fn append(
     head: u64,
     retention: u64,
 ) -> Result<u64, postgres::Error> {
-    let put = prepared(&mut live.client, &mut live.upsert, UPSERT)?;
-    let del = prepared(&mut live.client, &mut live.delete, DELETE)?;
+    let put = live.statement(UPSERT)?;
+    let del = live.statement(DELETE)?;
+    let append = live.statement(APPEND)?;
     let client = &mut live.client;
     let seq = head + 1;
     let (mut kinds, mut accounts, mut keys, mut values) = (
@@ -419,33 +429,15 @@ fn append(
             }
         }
     }
-    // The whole batch in one statement: one round trip, not one per row.
-    client.execute(
-        "INSERT INTO warden_log (seq, idx, kind, account, key, value)
-         SELECT $1, m.idx - 1, m.kind, m.account, m.key, m.value
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
-              WITH ORDINALITY AS m(kind, account, key, value, idx)",
-        &[&db_seq(seq), &kinds, &accounts, &keys, &values],
-    )?;
+    client.execute(&append, &[&db_seq(seq), &kinds, &accounts, &keys, &values])?;
     if seq % COMPACT_EVERY == 0 && seq > retention {
         let compacted = db_seq(seq - retention);
         client.execute("DELETE FROM warden_log WHERE seq <= $1", &[&compacted])?;
         client.execute(
-            "UPDATE warden_log_head SET seq = $1, compacted = $2 WHERE id = 1",
-            &[&db_seq(seq), &compacted],
-        )?;
-    } else {
-        client.execute(
-            "UPDATE warden_log_head SET seq = $1 WHERE id = 1",
-            &[&db_seq(seq)],
+            "UPDATE warden_log_head SET compacted = $1 WHERE id = 1",
+            &[&compacted],
         )?;
     }
-    // Channels are per database, not per schema: the payload names the
-    // schema, so deployments in other schemas are not woken for nothing.
-    client.execute(
-        "SELECT pg_notify($1, current_schema() || '/' || $2)",
-        &[&CHANNEL, &seq.to_string()],
-    )?;
     Ok(seq)
 }
 
@@ -488,7 +480,7 @@ impl SharedStore for PostgresStore {
                     .isolation_level(postgres::IsolationLevel::RepeatableRead)
                     .read_only(true)
                     .start()?;
-                let (seq, _) = head(&mut tx, false)?;
+                let (seq, _) = head(&mut tx)?;
                 let records = all_records(&mut tx)?;
                 tx.commit()?;
                 Ok((seq, records))
@@ -506,7 +498,7 @@ impl SharedStore for PostgresStore {
                     .isolation_level(postgres::IsolationLevel::RepeatableRead)
                     .read_only(true)
                     .start()?;
-                let at = head(&mut tx, false)?;
+                let at = head(&mut tx)?;
                 let out = catchup(&mut tx, applied, at)?;
                 tx.commit()?;
                 Ok(out)
@@ -523,7 +515,7 @@ impl SharedStore for PostgresStore {
             // found dead here is replaced and the opening repeated.
             let opened = conn.run(|live| {
                 live.client.batch_execute("BEGIN")?;
-                let result = head(&mut live.client, true).and_then(|at| {
+                let result = locked_head(live).and_then(|at| {
                     let seen = if applied == u64::MAX {
                         Catchup::Entries(Vec::new())
                     } else {
