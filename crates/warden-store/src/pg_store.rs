@@ -68,6 +68,13 @@ pub const DEFAULT_LOG_RETENTION: u64 = 10_000;
 /// this many writes rather than one per write.
 const COMPACT_EVERY: u64 = 100;
 
+/// A write holds the head's lock, which stops every node's writes: a node
+/// that freezes inside one (stopped, or cut off while its connection stays
+/// open) loses its session after 10 s idle, and a writer waits at most 10 s
+/// for the lock before its write fails (ServiceFailure) rather than hangs.
+const SESSION_LIMITS: &str =
+    "SET idle_in_transaction_session_timeout = '10s'; SET lock_timeout = '10s'";
+
 /// The channel the committing transaction notifies.
 const CHANNEL: &str = "warden_log";
 
@@ -143,10 +150,14 @@ impl Connection {
     fn live(&mut self) -> Result<&mut Live, postgres::Error> {
         let live = match self.live.take() {
             Some(l) if !l.is_closed() => l,
-            _ => Live {
-                client: self.config.connect(NoTls)?,
-                statements: std::collections::HashMap::new(),
-            },
+            _ => {
+                let mut client = self.config.connect(NoTls)?;
+                client.batch_execute(SESSION_LIMITS)?;
+                Live {
+                    client,
+                    statements: std::collections::HashMap::new(),
+                }
+            }
         };
         Ok(self.live.insert(live))
     }
