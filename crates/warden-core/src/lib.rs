@@ -396,3 +396,191 @@ impl Warden {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod shared_store_tests {
+    //! `Warden::write` and `Warden::catch_up` on a shared store, against a
+    //! log kept in memory (the PostgreSQL one is tested in warden-store and
+    //! end to end in tests/e2e/test_scale_out.py).
+
+    use std::collections::BTreeMap;
+
+    use warden_store::{Catchup, LogEntry, LogWrite, Mutation, Record, SharedStore, StoreError};
+
+    use super::*;
+    use crate::iam::users::NewUser;
+
+    #[derive(Debug, Default)]
+    struct Log {
+        records: BTreeMap<(String, String, String), String>,
+        entries: Vec<LogEntry>,
+        compacted: u64,
+    }
+
+    impl Log {
+        fn since(&self, applied: u64) -> Catchup {
+            if applied < self.compacted {
+                return Catchup::Snapshot {
+                    seq: self.entries.len() as u64,
+                    records: self.all(),
+                };
+            }
+            Catchup::Entries(
+                self.entries
+                    .iter()
+                    .filter(|e| e.seq > applied)
+                    .cloned()
+                    .collect(),
+            )
+        }
+
+        fn all(&self) -> Vec<Record> {
+            self.records
+                .iter()
+                .map(|((kind, account, key), value)| Record {
+                    kind: kind.clone(),
+                    account: account.clone(),
+                    key: key.clone(),
+                    value: value.clone(),
+                })
+                .collect()
+        }
+    }
+
+    #[derive(Debug, Default, Clone)]
+    struct Shared(Arc<Mutex<Log>>);
+
+    struct Write(Arc<Mutex<Log>>);
+
+    impl LogWrite for Write {
+        fn commit(self: Box<Self>, batch: Vec<Mutation>) -> std::result::Result<u64, StoreError> {
+            let mut log = self.0.lock();
+            for m in &batch {
+                match m {
+                    Mutation::Put(r) => {
+                        log.records.insert(
+                            (r.kind.clone(), r.account.clone(), r.key.clone()),
+                            r.value.clone(),
+                        );
+                    }
+                    Mutation::Delete { kind, account, key } => {
+                        log.records
+                            .remove(&(kind.clone(), account.clone(), key.clone()));
+                    }
+                }
+            }
+            let seq = log.entries.len() as u64 + 1;
+            log.entries.push(LogEntry {
+                seq,
+                mutations: batch,
+            });
+            Ok(seq)
+        }
+    }
+
+    impl Store for Shared {
+        fn load_all(&self) -> std::result::Result<Vec<Record>, StoreError> {
+            Ok(self.0.lock().all())
+        }
+        fn apply(&self, batch: &[Mutation]) -> std::result::Result<(), StoreError> {
+            Box::new(Write(self.0.clone())).commit(batch.to_vec())?;
+            Ok(())
+        }
+        fn clear(&self) -> std::result::Result<(), StoreError> {
+            Ok(())
+        }
+        fn shared(&self) -> Option<&dyn SharedStore> {
+            Some(self)
+        }
+    }
+
+    impl SharedStore for Shared {
+        fn snapshot(&self) -> std::result::Result<(u64, Vec<Record>), StoreError> {
+            let log = self.0.lock();
+            Ok((log.entries.len() as u64, log.all()))
+        }
+        fn changes_since(&self, applied: u64) -> std::result::Result<Catchup, StoreError> {
+            Ok(self.0.lock().since(applied))
+        }
+        fn begin_write(
+            &self,
+            applied: u64,
+        ) -> std::result::Result<(Catchup, Box<dyn LogWrite>), StoreError> {
+            Ok((
+                self.0.lock().since(applied),
+                Box::new(Write(self.0.clone())),
+            ))
+        }
+        fn check_master_key(&self, _: &str, _: bool) -> std::result::Result<(), StoreError> {
+            Ok(())
+        }
+        fn follow(
+            &self,
+            _: std::time::Duration,
+            _: Box<dyn Fn(Option<u64>) + Send>,
+        ) -> std::result::Result<(), StoreError> {
+            Ok(())
+        }
+    }
+
+    const ACCOUNT: &str = "123456789012";
+
+    fn node(shared: &Shared, master: &MasterKey) -> Warden {
+        let config = Config {
+            default_account: ACCOUNT.to_string(),
+            password_hashing: crypto::PasswordHashing::fast_insecure(),
+            ..Config::default()
+        };
+        let w = Warden::open(Arc::new(shared.clone()), master.clone(), config).unwrap();
+        iam::account::ensure_account(&w, ACCOUNT).unwrap();
+        w
+    }
+
+    fn user(name: &str) -> NewUser {
+        NewUser {
+            name: name.into(),
+            ..NewUser::default()
+        }
+    }
+
+    #[test]
+    fn a_write_plans_against_what_other_nodes_committed() {
+        let (shared, master) = (Shared::default(), MasterKey::generate());
+        let (one, two) = (node(&shared, &master), node(&shared, &master));
+        let alice = one.iam(ACCOUNT).create_user(user("alice")).unwrap();
+        // Node two has not caught up, yet its write sees alice.
+        assert!(two.read().user(ACCOUNT, "alice").is_none());
+        assert!(matches!(
+            two.iam(ACCOUNT).create_user(user("ALICE")),
+            Err(CoreError::EntityAlreadyExists(_))
+        ));
+        assert_eq!(two.read().user(ACCOUNT, "alice").unwrap().id, alice.id);
+        assert_eq!(two.log_position(), one.log_position());
+    }
+
+    #[test]
+    fn catching_up_applies_the_tail_or_reloads_behind_the_compacted_log() {
+        let (shared, master) = (Shared::default(), MasterKey::generate());
+        let (one, two) = (node(&shared, &master), node(&shared, &master));
+        one.iam(ACCOUNT).create_user(user("bob")).unwrap();
+        two.catch_up(None).unwrap();
+        assert!(two.read().user(ACCOUNT, "bob").is_some());
+        // A notification of a position already applied costs nothing.
+        let generation = two.read().generation;
+        two.catch_up(Some(two.log_position())).unwrap();
+        assert_eq!(two.read().generation, generation);
+        // Entries two has not seen are compacted away: it reloads, and
+        // every cached view is stale.
+        one.iam(ACCOUNT).create_user(user("carol")).unwrap();
+        one.iam(ACCOUNT).delete_user("bob").unwrap();
+        shared.0.lock().compacted = one.log_position();
+        two.catch_up(None).unwrap();
+        let state = two.read();
+        assert!(state.user(ACCOUNT, "carol").is_some());
+        assert!(state.user(ACCOUNT, "bob").is_none());
+        assert!(state.generation > generation);
+        assert_eq!(state.everything_changed, state.generation);
+        drop(state);
+        assert_eq!(two.log_position(), one.log_position());
+    }
+}
