@@ -559,6 +559,36 @@ mod shared_store_tests {
     }
 
     #[test]
+    fn an_older_use_flushed_later_by_another_node_does_not_replace_a_newer_one() {
+        let (shared, master) = (Shared::default(), MasterKey::generate());
+        let (one, two) = (node(&shared, &master), node(&shared, &master));
+        let key = one
+            .iam(ACCOUNT)
+            .create_access_key(iam::keys::KeyOwner::Root)
+            .unwrap()
+            .key
+            .id;
+        one.record_key_use(&key, ACCOUNT, "iam", "us-east-1", 100);
+        two.record_key_use(&key, ACCOUNT, "sts", "eu-west-1", 200);
+        // The newer use is flushed first, the older one after it.
+        two.flush_key_use().unwrap();
+        one.flush_key_use().unwrap();
+        for w in [&one, &two] {
+            w.catch_up(None).unwrap();
+            let used = w.read().key_last_used.get(&key).cloned().unwrap();
+            assert_eq!((used.date, used.region.as_str()), (200, "eu-west-1"));
+        }
+        let stored = shared
+            .0
+            .lock()
+            .records
+            .keys()
+            .filter(|k| k.0 == "key_last_used")
+            .count();
+        assert_eq!(stored, 1);
+    }
+
+    #[test]
     fn catching_up_applies_the_tail_or_reloads_behind_the_compacted_log() {
         let (shared, master) = (Shared::default(), MasterKey::generate());
         let (one, two) = (node(&shared, &master), node(&shared, &master));
