@@ -21,6 +21,7 @@ import argparse
 import base64
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -179,6 +180,7 @@ def main() -> int:
         for n in nodes:
             n.stop()
         cluster.close()
+        shutil.rmtree(work, ignore_errors=True)
     out["loadavg_end"] = os.getloadavg()
     dest = REPO / "bench" / "results" / "scale.json"
     dest.parent.mkdir(exist_ok=True)
