@@ -14,11 +14,13 @@ import hmac
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import uuid
@@ -784,3 +786,93 @@ def postgres_store():
         yield StoreUnderTest("postgres", {"WARDEN_DATABASE_URL": url}, schema)
     finally:
         psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+# --------------------------------------------------------------------------------------
+# A PostgreSQL cluster of the test's own (initdb, pg_ctl), to stop and restart at will
+# --------------------------------------------------------------------------------------
+
+PG_BIN_DIRS = [os.environ.get("WARDEN_PG_BIN", ""), "/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin"]
+
+
+def pg_bin_dir() -> Path | None:
+    for d in PG_BIN_DIRS:
+        if d and (Path(d) / "initdb").is_file() and (Path(d) / "pg_ctl").is_file():
+            return Path(d)
+    return None
+
+
+class PgCluster:
+    """initdb in a temp dir, its own port, trust auth; `stop()`/`start()` with pg_ctl. As root the
+    server runs as the `postgres` user (PostgreSQL refuses to run as root)."""
+
+    def __init__(self):
+        bindir = pg_bin_dir()
+        if bindir is None:
+            if os.environ.get("WARDEN_REQUIRE_POSTGRES"):
+                pytest.fail("WARDEN_REQUIRE_POSTGRES is set but no PostgreSQL server binaries (initdb, pg_ctl)")
+            pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl)")
+        self.bindir = bindir
+        # Not under pytest's tmp dir: pytest makes its root 0700 again whenever a run starts, which
+        # would lock the `postgres` user out of its own data dir.
+        self.base = Path(tempfile.mkdtemp(prefix="warden-pg-"))
+        self.data = self.base / "pgdata"
+        self.log = self.base / "pg.log"
+        self.port = free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            # PostgreSQL refuses to run as root.
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            os.chmod(self.base, 0o777)
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write(
+                f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
+                "max_connections = 100\nshared_buffers = 16MB\nfsync = on\nsynchronous_commit = on\n"
+            )
+        self.start()
+
+    def _run(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        out = subprocess.run(
+            [*self.as_user, str(self.bindir / tool), *args], capture_output=True, text=True, timeout=timeout
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"{tool} failed ({out.returncode}): {out.stderr.strip()} {out.stdout.strip()}")
+        return out
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.stop("immediate")
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def url(self, database: str = "postgres", schema: str | None = None) -> str:
+        url = f"postgres://postgres@127.0.0.1:{self.port}/{database}?connect_timeout=3"
+        if schema:
+            url += f"&options=-csearch_path%3D{schema}"
+        return url
+
+    def sql(self, sql: str, database: str = "postgres") -> str:
+        out = subprocess.run(
+            ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", self.url(database).split("?")[0], "-c", sql],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"psql failed ({out.returncode}): {out.stderr.strip()}")
+        return out.stdout
+
+    def new_database(self) -> str:
+        name = f"warden_{uuid.uuid4().hex[:10]}"
+        self.sql(f"CREATE DATABASE {name}")
+        return name
+
+
+def new_master_key() -> str:
+    return base64.b64encode(os.urandom(32)).decode()

@@ -133,8 +133,10 @@ pub struct Warden {
     config: Config,
     state: RwLock<State>,
     /// Serializes writers: one change set is computed, stored and applied at
-    /// a time, so checks and effects never interleave.
-    writer: Mutex<()>,
+    /// a time, so checks and effects never interleave. It guards the
+    /// position in the shared store's log the model is at (0 for a store
+    /// of this process alone), so catching up never races a write.
+    writer: Mutex<u64>,
     store: Arc<dyn Store>,
     master: MasterKey,
     session_key: SessionKey,
@@ -151,13 +153,16 @@ pub struct Warden {
 impl Warden {
     /// Loads every record from `store` and builds the model.
     pub fn open(store: Arc<dyn Store>, master: MasterKey, config: Config) -> Result<Self> {
-        let records = store.load_all()?;
+        let (applied, records) = match store.shared() {
+            Some(shared) => shared.snapshot()?,
+            None => (0, store.load_all()?),
+        };
         let state = State::from_records(&records, &master)?;
         let session_key = master.derive_session_key();
         Ok(Self {
             config,
             state: RwLock::new(state),
-            writer: Mutex::new(()),
+            writer: Mutex::new(applied),
             store,
             master,
             session_key,
@@ -205,9 +210,24 @@ impl Warden {
 
     /// The one write path. `plan` inspects the model and returns the changes
     /// to make plus the reply; nothing is visible until the store has them.
+    ///
+    /// On a store shared by several processes the write holds the log
+    /// head's lock from before `plan` to the commit, and the model is first
+    /// brought up to the head: `plan` sees every batch any process
+    /// committed, so its checks (uniqueness, quotas, spent codes) hold
+    /// across processes.
     pub fn write<T>(&self, plan: impl FnOnce(&State) -> Result<(Vec<Change>, T)>) -> Result<T> {
-        let _writer = self.writer.lock();
+        let mut applied = self.writer.lock();
+        let log_write = match self.store.shared() {
+            Some(shared) => {
+                let (unseen, log_write) = shared.begin_write(*applied)?;
+                self.catch_up_with(&mut applied, unseen)?;
+                Some(log_write)
+            }
+            None => None,
+        };
         let before = self.state.read();
+        // Without changes the log write is dropped: rolled back, unlocked.
         let (changes, out) = plan(&before)?;
         if changes.is_empty() {
             return Ok(out);
@@ -217,9 +237,63 @@ impl Warden {
         // changes are applied below.
         let batch = before.mutations(&changes)?;
         drop(before);
-        self.store.apply(&batch)?;
+        match log_write {
+            // An error leaves the commit's fate unknown: memory is left as
+            // it is, and the log brings the batch if it landed.
+            Some(log_write) => *applied = log_write.commit(batch)?,
+            None => self.store.apply(&batch)?,
+        }
         self.state.write().apply_all(changes);
         Ok(out)
+    }
+
+    /// Applies what other processes sharing the store committed since the
+    /// model's position (nothing for a store of this process alone). The
+    /// follower calls it on each notification (`notified`: the newest
+    /// position announced, which spares the database a question when the
+    /// model is already there) and on each poll.
+    pub fn catch_up(&self, notified: Option<u64>) -> Result<()> {
+        let Some(shared) = self.store.shared() else {
+            return Ok(());
+        };
+        let mut applied = self.writer.lock();
+        if notified.is_some_and(|seq| seq <= *applied) {
+            return Ok(());
+        }
+        let unseen = shared.changes_since(*applied)?;
+        self.catch_up_with(&mut applied, unseen)
+    }
+
+    /// The log position the model is at (0 for a store of this process
+    /// alone).
+    pub fn log_position(&self) -> u64 {
+        *self.writer.lock()
+    }
+
+    /// Brings the model from `applied` to the head, under the writer lock.
+    fn catch_up_with(&self, applied: &mut u64, unseen: warden_store::Catchup) -> Result<()> {
+        match unseen {
+            warden_store::Catchup::Entries(entries) => {
+                if entries.is_empty() {
+                    return Ok(());
+                }
+                let mut state = self.state.write();
+                for entry in entries {
+                    state.apply_logged(&entry.mutations, &self.master)?;
+                    *applied = entry.seq;
+                }
+            }
+            warden_store::Catchup::Snapshot { seq, records } => {
+                let mut fresh = State::from_records(&records, &self.master)?;
+                let mut state = self.state.write();
+                // Every cached view is stale.
+                fresh.generation = state.generation + 1;
+                fresh.everything_changed = fresh.generation;
+                *state = fresh;
+                *applied = seq;
+            }
+        }
+        Ok(())
     }
 
     /// One account's IAM: the handle of every IAM operation, acting in
@@ -285,7 +359,16 @@ impl Warden {
             let changes = pending
                 .into_iter()
                 .filter_map(|((account, role), used)| {
-                    let mut r = s.role(&account, &role)?.clone();
+                    let stored = s.role(&account, &role)?;
+                    // A later use another node recorded is kept.
+                    if stored
+                        .last_used
+                        .as_ref()
+                        .is_some_and(|(at, _)| *at > used.0)
+                    {
+                        return None;
+                    }
+                    let mut r = stored.clone();
                     r.last_used = Some(used);
                     Some(Change::Role(r))
                 })
@@ -311,5 +394,223 @@ impl Warden {
         }
         iam::account::ensure_account(self, &self.config.default_account.clone())?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod shared_store_tests {
+    //! `Warden::write` and `Warden::catch_up` on a shared store, against a
+    //! log kept in memory (the PostgreSQL one is tested in warden-store and
+    //! end to end in tests/e2e/test_scale_out.py).
+
+    use std::collections::BTreeMap;
+
+    use warden_store::{Catchup, LogEntry, LogWrite, Mutation, Record, SharedStore, StoreError};
+
+    use super::*;
+    use crate::iam::users::NewUser;
+
+    #[derive(Debug, Default)]
+    struct Log {
+        records: BTreeMap<(String, String, String), String>,
+        entries: Vec<LogEntry>,
+        compacted: u64,
+    }
+
+    impl Log {
+        fn since(&self, applied: u64) -> Catchup {
+            if applied < self.compacted {
+                return Catchup::Snapshot {
+                    seq: self.entries.len() as u64,
+                    records: self.all(),
+                };
+            }
+            Catchup::Entries(
+                self.entries
+                    .iter()
+                    .filter(|e| e.seq > applied)
+                    .cloned()
+                    .collect(),
+            )
+        }
+
+        fn all(&self) -> Vec<Record> {
+            self.records
+                .iter()
+                .map(|((kind, account, key), value)| Record {
+                    kind: kind.clone(),
+                    account: account.clone(),
+                    key: key.clone(),
+                    value: value.clone(),
+                })
+                .collect()
+        }
+    }
+
+    #[derive(Debug, Default, Clone)]
+    struct Shared(Arc<Mutex<Log>>);
+
+    struct Write(Arc<Mutex<Log>>);
+
+    impl LogWrite for Write {
+        fn commit(self: Box<Self>, batch: Vec<Mutation>) -> std::result::Result<u64, StoreError> {
+            let mut log = self.0.lock();
+            for m in &batch {
+                match m {
+                    Mutation::Put(r) => {
+                        log.records.insert(
+                            (r.kind.clone(), r.account.clone(), r.key.clone()),
+                            r.value.clone(),
+                        );
+                    }
+                    Mutation::Delete { kind, account, key } => {
+                        log.records
+                            .remove(&(kind.clone(), account.clone(), key.clone()));
+                    }
+                }
+            }
+            let seq = log.entries.len() as u64 + 1;
+            log.entries.push(LogEntry {
+                seq,
+                mutations: batch,
+            });
+            Ok(seq)
+        }
+    }
+
+    impl Store for Shared {
+        fn load_all(&self) -> std::result::Result<Vec<Record>, StoreError> {
+            Ok(self.0.lock().all())
+        }
+        fn apply(&self, batch: &[Mutation]) -> std::result::Result<(), StoreError> {
+            Box::new(Write(self.0.clone())).commit(batch.to_vec())?;
+            Ok(())
+        }
+        fn clear(&self) -> std::result::Result<(), StoreError> {
+            Ok(())
+        }
+        fn shared(&self) -> Option<&dyn SharedStore> {
+            Some(self)
+        }
+    }
+
+    impl SharedStore for Shared {
+        fn snapshot(&self) -> std::result::Result<(u64, Vec<Record>), StoreError> {
+            let log = self.0.lock();
+            Ok((log.entries.len() as u64, log.all()))
+        }
+        fn changes_since(&self, applied: u64) -> std::result::Result<Catchup, StoreError> {
+            Ok(self.0.lock().since(applied))
+        }
+        fn begin_write(
+            &self,
+            applied: u64,
+        ) -> std::result::Result<(Catchup, Box<dyn LogWrite>), StoreError> {
+            Ok((
+                self.0.lock().since(applied),
+                Box::new(Write(self.0.clone())),
+            ))
+        }
+        fn check_master_key(&self, _: &str, _: bool) -> std::result::Result<(), StoreError> {
+            Ok(())
+        }
+        fn follow(
+            &self,
+            _: std::time::Duration,
+            _: Box<dyn Fn(Option<u64>) + Send>,
+        ) -> std::result::Result<(), StoreError> {
+            Ok(())
+        }
+    }
+
+    const ACCOUNT: &str = "123456789012";
+
+    fn node(shared: &Shared, master: &MasterKey) -> Warden {
+        let config = Config {
+            default_account: ACCOUNT.to_string(),
+            password_hashing: crypto::PasswordHashing::fast_insecure(),
+            ..Config::default()
+        };
+        let w = Warden::open(Arc::new(shared.clone()), master.clone(), config).unwrap();
+        iam::account::ensure_account(&w, ACCOUNT).unwrap();
+        w
+    }
+
+    fn user(name: &str) -> NewUser {
+        NewUser {
+            name: name.into(),
+            ..NewUser::default()
+        }
+    }
+
+    #[test]
+    fn a_write_plans_against_what_other_nodes_committed() {
+        let (shared, master) = (Shared::default(), MasterKey::generate());
+        let (one, two) = (node(&shared, &master), node(&shared, &master));
+        let alice = one.iam(ACCOUNT).create_user(user("alice")).unwrap();
+        // Node two has not caught up, yet its write sees alice.
+        assert!(two.read().user(ACCOUNT, "alice").is_none());
+        assert!(matches!(
+            two.iam(ACCOUNT).create_user(user("ALICE")),
+            Err(CoreError::EntityAlreadyExists(_))
+        ));
+        assert_eq!(two.read().user(ACCOUNT, "alice").unwrap().id, alice.id);
+        assert_eq!(two.log_position(), one.log_position());
+    }
+
+    #[test]
+    fn an_older_use_flushed_later_by_another_node_does_not_replace_a_newer_one() {
+        let (shared, master) = (Shared::default(), MasterKey::generate());
+        let (one, two) = (node(&shared, &master), node(&shared, &master));
+        let key = one
+            .iam(ACCOUNT)
+            .create_access_key(iam::keys::KeyOwner::Root)
+            .unwrap()
+            .key
+            .id;
+        one.record_key_use(&key, ACCOUNT, "iam", "us-east-1", 100);
+        two.record_key_use(&key, ACCOUNT, "sts", "eu-west-1", 200);
+        // The newer use is flushed first, the older one after it.
+        two.flush_key_use().unwrap();
+        one.flush_key_use().unwrap();
+        for w in [&one, &two] {
+            w.catch_up(None).unwrap();
+            let used = w.read().key_last_used.get(&key).cloned().unwrap();
+            assert_eq!((used.date, used.region.as_str()), (200, "eu-west-1"));
+        }
+        let stored = shared
+            .0
+            .lock()
+            .records
+            .keys()
+            .filter(|k| k.0 == "key_last_used")
+            .count();
+        assert_eq!(stored, 1);
+    }
+
+    #[test]
+    fn catching_up_applies_the_tail_or_reloads_behind_the_compacted_log() {
+        let (shared, master) = (Shared::default(), MasterKey::generate());
+        let (one, two) = (node(&shared, &master), node(&shared, &master));
+        one.iam(ACCOUNT).create_user(user("bob")).unwrap();
+        two.catch_up(None).unwrap();
+        assert!(two.read().user(ACCOUNT, "bob").is_some());
+        // A notification of a position already applied costs nothing.
+        let generation = two.read().generation;
+        two.catch_up(Some(two.log_position())).unwrap();
+        assert_eq!(two.read().generation, generation);
+        // Entries two has not seen are compacted away: it reloads, and
+        // every cached view is stale.
+        one.iam(ACCOUNT).create_user(user("carol")).unwrap();
+        one.iam(ACCOUNT).delete_user("bob").unwrap();
+        shared.0.lock().compacted = one.log_position();
+        two.catch_up(None).unwrap();
+        let state = two.read();
+        assert!(state.user(ACCOUNT, "carol").is_some());
+        assert!(state.user(ACCOUNT, "bob").is_none());
+        assert!(state.generation > generation);
+        assert_eq!(state.everything_changed, state.generation);
+        drop(state);
+        assert_eq!(two.log_position(), one.log_position());
     }
 }

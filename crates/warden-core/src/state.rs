@@ -654,6 +654,60 @@ impl State {
         Ok(out)
     }
 
+    /// Applies a batch another process committed (an entry of the shared
+    /// store's log) as one change set: each record becomes its change by the
+    /// loader's code, and an organization touched by the batch is rebuilt
+    /// by the loader from its records with the batch laid over them.
+    pub fn apply_logged(&mut self, batch: &[Mutation], master: &MasterKey) -> Result<()> {
+        let mut changes = Vec::with_capacity(batch.len());
+        let mut orgs: BTreeMap<(String, String), Vec<&Mutation>> = BTreeMap::new();
+        for m in batch {
+            let (kind, account, key) = match m {
+                Mutation::Put(r) => (&r.kind, &r.account, &r.key),
+                Mutation::Delete { kind, account, key } => (kind, account, key),
+            };
+            if let Some(org) = org_records::organization_of(kind, key) {
+                orgs.entry((account.clone(), org.to_string()))
+                    .or_default()
+                    .push(m);
+                continue;
+            }
+            changes.push(match m {
+                Mutation::Put(r) => Self::change_of(r, master)?,
+                Mutation::Delete { .. } => Change::Delete(
+                    Kind::from_record(kind).ok_or_else(|| {
+                        CoreError::Internal(format!("unknown record kind {kind}"))
+                    })?,
+                    (account.clone(), key.clone()),
+                ),
+            });
+        }
+        let mut positions = Vec::new();
+        for ((account, id), batch) in orgs {
+            let rebuilt = org_records::reassemble(
+                self.organizations.get(&id),
+                self.org_positions.get(&id),
+                &batch,
+            )?;
+            match rebuilt {
+                Some((org, at)) => {
+                    positions.push((id, at));
+                    changes.push(Change::Organization(org));
+                }
+                None => changes.push(Change::Delete(Kind::Organization, (account, id))),
+            }
+        }
+        self.apply_all(changes);
+        // The positions the records hold, not fresh ones.
+        for (id, at) in positions {
+            match at {
+                Some(at) => self.org_positions.insert(id, at),
+                None => self.org_positions.remove(&id),
+            };
+        }
+        Ok(())
+    }
+
     /// Whether a view of `account`'s principals derived at `generation` is
     /// still current.
     pub fn is_current(&self, account: &str, generation: u64) -> bool {

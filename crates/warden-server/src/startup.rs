@@ -279,9 +279,11 @@ fn bootstrap_root(
     if opts.dev || warden.iam(account).root_has_keys() {
         return Ok(());
     }
-    let key = warden
-        .iam(account)
-        .create_access_key(warden_core::keys::KeyOwner::Root)?;
+    // Decided inside the write: nodes starting at once on one shared
+    // database make one root key, and only its maker writes the file.
+    let Some(key) = warden.iam(account).create_first_root_key()? else {
+        return Ok(());
+    };
     let secret = String::from_utf8_lossy(key.key.secret.expose()).into_owned();
     let text = profile_text(
         account,
@@ -325,9 +327,27 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
         default_account: opts.account_id.clone(),
         ..Config::default()
     };
+    // Nodes sharing a database must share the master key: a node with
+    // another one is refused before it reads a record it cannot open, and
+    // the first to open the records records the key's id.
+    if let Some(shared) = store.shared() {
+        shared.check_master_key(master.id(), false)?;
+    }
     let warden = Arc::new(tokio::task::block_in_place(|| {
-        Warden::open(store, master, config)
+        Warden::open(store.clone(), master, config)
     })?);
+    if let Some(shared) = store.shared() {
+        shared.check_master_key(warden.master_key().id(), true)?;
+        let follower = warden.clone();
+        shared.follow(
+            LOG_POLL,
+            Box::new(move |notified| {
+                if let Err(e) = follower.catch_up(notified) {
+                    tracing::warn!(error = %e, "could not catch up with the shared database's log");
+                }
+            }),
+        )?;
+    }
     account::ensure_account(&warden, &opts.account_id)?;
 
     let listener = TcpListener::bind(opts.listen)
@@ -388,6 +408,10 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
 
 /// Access-key last-use is kept in memory on the request path and persisted
 /// every few seconds, so a request never waits for a disk sync to record it.
+/// How often a node sharing a database reads the log when no notification
+/// came: the bound on propagation when a notification is lost.
+const LOG_POLL: Duration = Duration::from_secs(1);
+
 fn spawn_last_used_flusher(warden: Arc<Warden>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(5));

@@ -23,7 +23,7 @@ use parking_lot::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
 
 mod pg_store;
-pub use crate::pg_store::PostgresStore;
+pub use crate::pg_store::{PostgresStore, DEFAULT_LOG_RETENTION};
 
 /// One persisted entity: a JSON document under a typed key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +78,19 @@ pub enum StoreError {
         /// Why it failed.
         source: std::io::Error,
     },
+    /// The database's records are sealed under another master key than
+    /// this node's: every node of one database must use the same key.
+    #[error(
+        "this node's master key (id {ours}) is not the one the database's records are sealed with \
+         (id {theirs}): every warden on one database must use the same master key \
+         (WARDEN_MASTER_KEY or WARDEN_MASTER_KEY_FILE)"
+    )]
+    MasterKeyMismatch {
+        /// This node's key id.
+        ours: String,
+        /// The key id recorded in the database.
+        theirs: String,
+    },
     /// The database was written by a newer warden: refused rather than
     /// misread.
     #[error("the database schema version {found} is newer than this warden understands ({known})")]
@@ -98,6 +111,75 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn apply(&self, batch: &[Mutation]) -> Result<(), StoreError>;
     /// Removes every record (dev-mode reset).
     fn clear(&self) -> Result<(), StoreError>;
+    /// The store as one shared by several warden processes, when it is one
+    /// (see [`SharedStore`]); `None` for a store only this process writes.
+    fn shared(&self) -> Option<&dyn SharedStore> {
+        None
+    }
+}
+
+/// One committed batch of the change log, at its place in the global order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// The batch's position in the log: 1, 2, 3, ... with no gaps.
+    pub seq: u64,
+    /// The batch, as it was applied to the records.
+    pub mutations: Vec<Mutation>,
+}
+
+/// What a node must apply to catch up with the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Catchup {
+    /// The entries after the node's position, oldest first (none when it is
+    /// current).
+    Entries(Vec<LogEntry>),
+    /// The node is behind the compacted part of the log: every record, as of
+    /// log position `seq`, to rebuild the model from.
+    Snapshot {
+        /// The log position the records are at.
+        seq: u64,
+        /// Every record.
+        records: Vec<Record>,
+    },
+}
+
+/// A store that several warden processes share (PostgreSQL). Each batch is
+/// also appended to a change log with a global sequence; writers are
+/// serialized by the log head's lock and plan against the model caught up to
+/// it, and every node follows the log to apply the others' batches.
+pub trait SharedStore: Send + Sync {
+    /// Every record and the log position they are at, read consistently.
+    fn snapshot(&self) -> Result<(u64, Vec<Record>), StoreError>;
+    /// What a node at log position `applied` must apply to be current.
+    fn changes_since(&self, applied: u64) -> Result<Catchup, StoreError>;
+    /// Opens a write: takes the log head's lock (held until the returned
+    /// write commits or is dropped) and hands back what a node at `applied`
+    /// has not seen yet.
+    fn begin_write(&self, applied: u64) -> Result<(Catchup, Box<dyn LogWrite>), StoreError>;
+    /// Checks `key_id` against the id of the master key the database's
+    /// secrets are sealed with ([`StoreError::MasterKeyMismatch`] when they
+    /// differ); when none is recorded yet and `record` is set, records it.
+    fn check_master_key(&self, key_id: &str, record: bool) -> Result<(), StoreError>;
+    /// Calls `wake` whenever another node may have appended to the log (on a
+    /// notification, with the newest position announced, and with `None`
+    /// at least every `poll` and after a reconnection, so a lost
+    /// notification misses nothing), from a thread of its own, for as long
+    /// as the process runs.
+    fn follow(
+        &self,
+        poll: std::time::Duration,
+        wake: Box<dyn Fn(Option<u64>) + Send>,
+    ) -> Result<(), StoreError>;
+}
+
+/// A write holding the log head's lock. Dropping it without committing
+/// rolls it back and releases the lock.
+pub trait LogWrite: Send {
+    /// Applies `batch` to the records, appends it to the log and commits;
+    /// answers the batch's log position once it is durable. An error leaves
+    /// it unknown whether the commit landed: the caller must not apply the
+    /// batch itself, the log will bring it if it did.
+    fn commit(self: Box<Self>, batch: Vec<Mutation>) -> Result<u64, StoreError>;
 }
 
 /// Schema migrations, applied in order at start. Index + 1 is the version.

@@ -167,7 +167,17 @@ impl Warden {
                     })
             })
             .collect();
-        self.write(|_| Ok((records, ())))
+        self.write(|s| {
+            // A later use another node recorded is kept.
+            let newer = |change: &Change| match change {
+                Change::AccessRecord(r) => s
+                    .access_records
+                    .get(&(r.account.clone(), r.key()))
+                    .is_none_or(|stored| stored.date <= r.date),
+                _ => true,
+            };
+            Ok((records.into_iter().filter(newer).collect(), ()))
+        })
     }
 
     /// Every recorded use of `principal_id`: `action -> (time, region)`,

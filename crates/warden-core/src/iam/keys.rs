@@ -147,8 +147,26 @@ pub struct LastUsedRecorder {
 impl Iam<'_> {
     /// CreateAccessKey: a new active key and secret; LimitExceeded past [`KEYS_PER_USER`] keys.
     pub fn create_access_key(&self, owner: KeyOwner<'_>) -> Result<NewAccessKey> {
-        let account = self.account;
+        self.warden.write(|s| self.plan_new_key(s, owner))
+    }
+
+    /// A first access key for the root user, unless it has one: decided
+    /// inside the write, so nodes starting at once on one shared database
+    /// create one key between them, not one each.
+    pub fn create_first_root_key(&self) -> Result<Option<NewAccessKey>> {
         self.warden.write(|s| {
+            if !s.keys_of(self.account, None).is_empty() {
+                return Ok((Vec::new(), None));
+            }
+            let (changes, key) = self.plan_new_key(s, KeyOwner::Root)?;
+            Ok((changes, Some(key)))
+        })
+    }
+
+    /// The change that creates a new key of `owner`, and the key.
+    fn plan_new_key(&self, s: &State, owner: KeyOwner<'_>) -> Result<(Vec<Change>, NewAccessKey)> {
+        let account = self.account;
+        {
             let lower = owner_lower(s, account, owner)?;
             if s.keys_of(account, lower.as_deref()).len() >= KEYS_PER_USER {
                 return Err(CoreError::LimitExceeded(format!(
@@ -184,7 +202,7 @@ impl Iam<'_> {
                 vec![Change::AccessKey(key.clone())],
                 NewAccessKey { key, user_name },
             ))
-        })
+        }
     }
 
     /// ListAccessKeys: the owner's keys (never their secrets), oldest first.
@@ -300,10 +318,16 @@ impl Warden {
             return Ok(());
         }
         self.write(|s| {
-            // A key deleted meanwhile has nothing left to record.
+            // A key deleted meanwhile has nothing left to record; a later
+            // use another node recorded is kept.
             let changes = pending
                 .into_iter()
                 .filter(|l| s.access_keys.contains_key(&l.key_id))
+                .filter(|l| {
+                    s.key_last_used
+                        .get(&l.key_id)
+                        .is_none_or(|stored| stored.date <= l.date)
+                })
                 .map(Change::KeyLastUsed)
                 .collect();
             Ok((changes, ()))

@@ -272,7 +272,16 @@ pub fn mutations(
     org: &Organization,
 ) -> Result<(Vec<Mutation>, OrgPositions)> {
     let positions = assign_positions(before.map(|(_, p)| p), org);
-    let before = before.map(|(o, _)| o);
+    let out = diff(before.map(|(o, _)| o), org, &positions)?;
+    Ok((out, positions))
+}
+
+/// The mutations from `before` to `org`, whose elements sit at `positions`.
+fn diff(
+    before: Option<&Organization>,
+    org: &Organization,
+    positions: &OrgPositions,
+) -> Result<Vec<Mutation>> {
     let mut out = Vec::new();
     let core = Core::of(org);
     if before.is_none_or(|b| Core::of(b) != core) {
@@ -284,7 +293,7 @@ pub fn mutations(
         &org.members,
         Part::Member,
         |m| m.account.clone(),
-        &positions,
+        positions,
         &mut out,
     )?;
     list(
@@ -293,7 +302,7 @@ pub fn mutations(
         &org.create_requests,
         Part::CreateRequest,
         |r| r.id.clone(),
-        &positions,
+        positions,
         &mut out,
     )?;
     list(
@@ -302,7 +311,7 @@ pub fn mutations(
         &org.policies,
         Part::Policy,
         |p| p.id.clone(),
-        &positions,
+        positions,
         &mut out,
     )?;
     // An attachment is its pair, so it is only ever put or deleted.
@@ -312,7 +321,7 @@ pub fn mutations(
         &org.attachments,
         Part::Attachment,
         |(t, p)| attachment_id(t, p),
-        &positions,
+        positions,
         &mut out,
     )?;
     list(
@@ -321,7 +330,7 @@ pub fn mutations(
         &org.units,
         Part::Unit,
         |u| u.id.clone(),
-        &positions,
+        positions,
         &mut out,
     )?;
     list(
@@ -330,7 +339,7 @@ pub fn mutations(
         &org.handshakes,
         Part::Handshake,
         |h| h.id.clone(),
-        &positions,
+        positions,
         &mut out,
     )?;
     list(
@@ -339,7 +348,7 @@ pub fn mutations(
         &org.service_access,
         Part::ServiceAccess,
         |a| a.service_principal.clone(),
-        &positions,
+        positions,
         &mut out,
     )?;
     list(
@@ -348,7 +357,7 @@ pub fn mutations(
         &org.delegated_admins,
         Part::DelegatedAdmin,
         delegation_id,
-        &positions,
+        positions,
         &mut out,
     )?;
     map(
@@ -384,7 +393,7 @@ pub fn mutations(
         },
         &mut out,
     )?;
-    Ok((out, positions))
+    Ok(out)
 }
 
 /// One list of parts: put what is new or changed (at its position), delete
@@ -472,6 +481,65 @@ pub fn deletions(org: &Organization, positions: Option<&OrgPositions>) -> Vec<Mu
         );
     }
     out
+}
+
+/// The organization a record of `kind` under `key` belongs to, when it is
+/// an organization record or part.
+pub fn organization_of<'k>(kind: &str, key: &'k str) -> Option<&'k str> {
+    if kind == ORGANIZATION {
+        return Some(key);
+    }
+    Part::from_record(kind)?;
+    key.split_once('/').map(|(org, _)| org)
+}
+
+/// An organization after a batch another process committed (`batch`: the
+/// mutations of its records), rebuilt by the loader from its records as
+/// this process holds them (`before` at `positions`) with the batch laid
+/// over them; `None` when the batch removed it.
+pub fn reassemble(
+    before: Option<&Organization>,
+    positions: Option<&OrgPositions>,
+    batch: &[&Mutation],
+) -> Result<Option<(Organization, Option<OrgPositions>)>> {
+    let mut records: BTreeMap<(String, String), Record> = BTreeMap::new();
+    // An organization still stored whole has no parts to start from: the
+    // batch that first writes it as parts writes every part.
+    if let (Some(org), Some(positions)) = (before, positions) {
+        for m in diff(None, org, positions)? {
+            if let Mutation::Put(r) = m {
+                records.insert((r.kind.clone(), r.key.clone()), r);
+            }
+        }
+    }
+    for m in batch {
+        match m {
+            Mutation::Put(r) => {
+                records.insert((r.kind.clone(), r.key.clone()), r.clone());
+            }
+            Mutation::Delete { kind, key, .. } => {
+                records.remove(&(kind.clone(), key.clone()));
+            }
+        }
+    }
+    if records.is_empty() {
+        return Ok(None);
+    }
+    let mut loader = Loader::default();
+    for r in records.values() {
+        loader.take(r)?;
+    }
+    let mut rebuilt = State::default();
+    loader.finish(&mut rebuilt)?;
+    let Some((id, org)) = rebuilt.organizations.pop_first() else {
+        return Ok(None);
+    };
+    // Positions already handed out stay spent, as on the writing process.
+    let positions = rebuilt.org_positions.remove(&id).map(|mut p| {
+        p.next = p.next.max(positions.map_or(0, |before| before.next));
+        p
+    });
+    Ok(Some((org, positions)))
 }
 
 /// The records of one organization, gathered while loading.
@@ -767,6 +835,84 @@ mod tests {
             .tag_org_resource(&units[3].id, vec![tag])
             .unwrap();
         w.orgs(MGMT).describe_organization().unwrap()
+    }
+
+    /// A store that keeps each batch it applies, as the shared store's log
+    /// does.
+    #[derive(Debug)]
+    struct Logging {
+        inner: SqliteStore,
+        batches: parking_lot::Mutex<Vec<Vec<Mutation>>>,
+    }
+
+    impl Store for Logging {
+        fn load_all(&self) -> std::result::Result<Vec<Record>, warden_store::StoreError> {
+            self.inner.load_all()
+        }
+        fn apply(&self, batch: &[Mutation]) -> std::result::Result<(), warden_store::StoreError> {
+            self.batches.lock().push(batch.to_vec());
+            self.inner.apply(batch)
+        }
+        fn clear(&self) -> std::result::Result<(), warden_store::StoreError> {
+            self.inner.clear()
+        }
+    }
+
+    #[test]
+    fn a_process_following_the_batches_rebuilds_the_organization_the_writer_holds() {
+        let store = Arc::new(Logging {
+            inner: SqliteStore::open_in_memory().unwrap(),
+            batches: parking_lot::Mutex::new(Vec::new()),
+        });
+        let config = Config {
+            default_account: MGMT.to_string(),
+            password_hashing: PasswordHashing::fast_insecure(),
+            ..Config::default()
+        };
+        let master = MasterKey::generate();
+        let w = Warden::open(store.clone(), master.clone(), config).unwrap();
+        crate::iam::account::ensure_account(&w, MGMT).unwrap();
+        // The follower starts from what was stored then, and applies every
+        // later batch as another process would from the log.
+        let mut follower = State::from_records(&store.load_all().unwrap(), &master).unwrap();
+        store.batches.lock().clear();
+        let org = busy_org(&w);
+        let mut renamed = org.clone();
+        renamed.units[0].name = "renamed".to_string();
+        renamed.units.remove(1);
+        let batch = w
+            .read()
+            .mutations(&[Change::Organization(renamed.clone())])
+            .unwrap();
+        store.apply(&batch).unwrap();
+        let batches = std::mem::take(&mut *store.batches.lock());
+        assert!(batches.len() > 10);
+        for batch in &batches[..batches.len() - 1] {
+            follower.apply_logged(batch, &master).unwrap();
+        }
+        assert_eq!(follower.organizations.get(&org.id), Some(&org));
+        assert_eq!(
+            follower.org_positions.get(&org.id),
+            w.read().org_positions.get(&org.id)
+        );
+        assert_eq!(follower.accounts, w.read().accounts);
+        // The last batch changes one OU and removes another.
+        follower
+            .apply_logged(&batches[batches.len() - 1], &master)
+            .unwrap();
+        assert_eq!(follower.organizations.get(&org.id), Some(&renamed));
+        // Removing the organization removes every part.
+        let gone = follower
+            .mutations(&[Change::Delete(
+                crate::state::Kind::Organization,
+                (MGMT.to_string(), org.id.clone()),
+            )])
+            .unwrap();
+        let generation = follower.generation;
+        follower.apply_logged(&gone, &master).unwrap();
+        assert!(follower.organizations.is_empty());
+        assert!(follower.org_positions.is_empty());
+        assert_eq!(follower.everything_changed, generation + 1);
     }
 
     #[test]
