@@ -453,6 +453,8 @@ mod tests {
             thumbprints: vec![],
             tags: vec![],
             created: 0,
+            context_provider: None,
+            identity_center_instance_arn: None,
         }
     }
 

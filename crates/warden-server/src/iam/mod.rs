@@ -175,6 +175,7 @@ impl IamApi for Iam<'_> {
     fn list_open_id_connect_providers(&self, ctx: &RequestCtx, i: ListOpenIDConnectProvidersRequest) -> R<ListOpenIDConnectProvidersResponse> { oidc_providers::list_open_id_connect_providers(self.app, ctx, i) }
     fn delete_open_id_connect_provider(&self, ctx: &RequestCtx, i: DeleteOpenIDConnectProviderRequest) -> R<()> { oidc_providers::delete_open_id_connect_provider(self.app, ctx, i) }
     fn update_open_id_connect_provider_thumbprint(&self, ctx: &RequestCtx, i: UpdateOpenIDConnectProviderThumbprintRequest) -> R<()> { oidc_providers::update_open_id_connect_provider_thumbprint(self.app, ctx, i) }
+    fn update_open_id_connect_provider(&self, ctx: &RequestCtx, i: UpdateOpenIDConnectProviderRequest) -> R<()> { oidc_providers::update_open_id_connect_provider(self.app, ctx, i) }
     fn add_client_id_to_open_id_connect_provider(&self, ctx: &RequestCtx, i: AddClientIDToOpenIDConnectProviderRequest) -> R<()> { oidc_providers::add_client_id_to_open_id_connect_provider(self.app, ctx, i) }
     fn remove_client_id_from_open_id_connect_provider(&self, ctx: &RequestCtx, i: RemoveClientIDFromOpenIDConnectProviderRequest) -> R<()> { oidc_providers::remove_client_id_from_open_id_connect_provider(self.app, ctx, i) }
     fn tag_open_id_connect_provider(&self, ctx: &RequestCtx, i: TagOpenIDConnectProviderRequest) -> R<()> { oidc_providers::tag_open_id_connect_provider(self.app, ctx, i) }
