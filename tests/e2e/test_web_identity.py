@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from e2e_util import ACCOUNT_ID, aws_cli_command, make_client, raises_aws, unique
+from e2e_util import ACCOUNT_ID, aws_cli_command, create_user_with_key, grant, make_client, raises_aws, unique
 
 AUD = "sts.amazonaws.com"
 SUB = "system:serviceaccount:ci:builder"
@@ -495,3 +495,48 @@ def test_an_rcp_on_the_roles_account_binds_assume_role_with_web_identity(warden_
         assume(anon, role_arn, issuer.token())
     orgs.detach_policy(PolicyId=rcp, TargetId=world["member"])
     assume(anon, role_arn, issuer.token())
+
+
+def test_the_providers_keys_reach_the_sessions_own_requests(server, iam, anon_sts, provider, issuer):
+    """AWS keeps a web identity's `amr`, `aud` and `sub` keys in the session's later requests, so a permission
+    policy may name `${HOST/PATH:sub}` (the per-user S3 prefix idiom) or condition on them (IAM User Guide,
+    "Available keys for AWS web identity federation"; shared/reference/federation.md §2.6). Each session reaches
+    only the user its subject names: the attack is the same session on another user, and another subject on it."""
+    alice, bob = unique("alice"), unique("bob")
+    for name in (alice, bob):
+        iam.create_user(UserName=name)
+    name = unique("web")
+    doc = json.loads(trust(provider, issuer.host))
+    doc["Statement"][0]["Condition"] = {"StringEquals": {f"{issuer.host}:aud": AUD}}
+    role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(doc))["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName=name, PolicyName="own-user",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:GetUser", "Resource": f"arn:aws:iam::{ACCOUNT_ID}:user/${{{issuer.host}:sub}}"},
+            {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*", "Condition": {
+                "StringEquals": {f"{issuer.host}:aud": AUD, "aws:PrincipalType": "AssumedRole"},
+                "ForAnyValue:StringEquals": {f"{issuer.host}:amr": "mfa"},
+            }},
+        ]}),
+    )
+    as_alice = creds_client(server, "iam", assume(anon_sts, role_arn, issuer.token(sub=alice, amr=["pwd", "mfa"])))
+    as_bob = creds_client(server, "iam", assume(anon_sts, role_arn, issuer.token(sub=bob, amr=["pwd"])))
+    assert as_alice.get_user(UserName=alice)["User"]["UserName"] == alice
+    assert as_bob.get_user(UserName=bob)["User"]["UserName"] == bob
+    with raises_aws("AccessDenied", status=403):
+        as_alice.get_user(UserName=bob)
+    with raises_aws("AccessDenied", status=403):
+        as_bob.get_user(UserName=alice)
+    # The multivalued `amr` and the single `aud`: alice signed in with MFA, bob did not.
+    as_alice.list_roles(MaxItems=1)
+    with raises_aws("AccessDenied", status=403):
+        as_bob.list_roles(MaxItems=1)
+    # A session of the role that did not come through the provider has no `:sub`: the variable matches nothing.
+    iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        doc["Statement"][0], {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "sts:AssumeRole"},
+    ]}))
+    someone, creds = create_user_with_key(iam)
+    grant(iam, someone["UserName"], ["sts:AssumeRole"], role_arn)
+    plain = make_client("sts", server.url, creds).assume_role(RoleArn=role_arn, RoleSessionName=alice)
+    with raises_aws("AccessDenied", status=403):
+        creds_client(server, "iam", plain).get_user(UserName=alice)

@@ -349,6 +349,14 @@ impl Sts<'_> {
                 session_tags: tags.clone(),
                 transitive_tag_keys: transitive,
                 federated_provider: Some(provider.arn()),
+                // "Only saml:namequalifier, saml:sub and saml:sub_type remain available in later
+                // requests made with the session" (federation reference §4.4, from the IAM User
+                // Guide's SAML condition keys).
+                federated_keys: vec![
+                    ("saml:namequalifier".into(), vec![qualifier.clone()]),
+                    ("saml:sub".into(), vec![assertion.subject.clone()]),
+                    ("saml:sub_type".into(), vec![subject_type.clone()]),
+                ],
                 ..SessionClaims::default()
             },
             &req.region,
