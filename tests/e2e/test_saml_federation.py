@@ -340,3 +340,24 @@ def test_saml_sub_type_and_namequalifier_reach_the_sessions_own_requests(server,
     transient = session(alice, name_format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient")
     with raises_aws("AccessDenied", status=403):
         transient.get_user(UserName=alice)
+
+
+def test_a_replayed_assertion_is_refused_after_a_restart(warden_factory, store, idp):
+    """The spent assertion IDs are stored through the one write path before the session is answered: a warden
+    restarted on the same database (SQLite file or PostgreSQL) still refuses the replay, and a fresh assertion
+    from the same IdP is the control."""
+    w = warden_factory(extra_env=store.env)
+    iam = make_client("iam", w.url)
+    world_ = {"provider_name": unique("idp")}
+    world_["provider"] = iam.create_saml_provider(Name=world_["provider_name"], SAMLMetadataDocument=idp.metadata())[
+        "SAMLProviderArn"
+    ]
+    world_["role"] = iam.create_role(RoleName=unique("saml-role"), AssumeRolePolicyDocument=trust(world_["provider"]))[
+        "Role"
+    ]["Arn"]
+    xml = response(idp, [(world_["role"], world_["provider"])])
+    assume(unsigned_sts(w), world_, xml)
+    w.restart()
+    with raises_aws("InvalidIdentityToken", "The SAML assertion has already been used", 400):
+        assume(unsigned_sts(w), world_, xml)
+    assume(unsigned_sts(w), world_, response(idp, [(world_["role"], world_["provider"])]))
