@@ -24,6 +24,7 @@ use crate::model::{
 };
 use crate::orgs::org_records::{self, OrgPositions};
 use crate::orgs::Organization;
+use crate::outbound::OutboundFederation;
 use crate::s3::S3Bucket;
 use crate::saml_federation::SpentAssertion;
 
@@ -102,6 +103,8 @@ pub struct State {
     pub s3_buckets: BTreeMap<String, S3Bucket>,
     /// SAML assertions already exchanged, by their key (issuer and ID hashed), across accounts.
     pub spent_assertions: HashMap<String, SpentAssertion>,
+    /// Outbound web identity federation (issuer and signing keys) by account id.
+    pub outbound_federations: BTreeMap<String, OutboundFederation>,
     /// Counts applied change sets.
     pub generation: u64,
     /// The generation at which each account last changed in a way the
@@ -318,6 +321,7 @@ entity_kinds! {
     ResourcePolicy(StoredResourcePolicy) => resource_policies, "resource_policy", Unaffected;
     SamlProvider(SamlProvider) => saml_providers, "saml_provider", Unaffected;
     SpentAssertion(SpentAssertion) => spent_assertions, "spent_saml_assertion", Unaffected;
+    OutboundFederation(OutboundFederation) => outbound_federations, "outbound_federation", Unaffected;
 }
 
 impl Entity for Account {
@@ -469,6 +473,15 @@ impl Entity for SamlProvider {
     }
 }
 
+impl Entity for OutboundFederation {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.account.clone())
+    }
+    fn loaded(&mut self, master: &MasterKey) -> Result<()> {
+        self.open_keys(master)
+    }
+}
+
 impl Entity for SpentAssertion {
     fn store_key(&self) -> (String, String) {
         (self.account.clone(), self.key.clone())
@@ -520,6 +533,7 @@ impl Change {
             Change::ResourcePolicy(p) => &p.account,
             Change::SamlProvider(p) => &p.account,
             Change::SpentAssertion(a) => &a.account,
+            Change::OutboundFederation(f) => &f.account,
             Change::Delete(_, (account, _)) => account,
         };
         let kind = match self {

@@ -51,6 +51,11 @@ struct ServeArgs {
     /// The region the S3 backend signs for.
     #[arg(long, default_value = "us-east-1", env = "WARDEN_S3_BACKEND_REGION")]
     s3_backend_region: String,
+    /// The URL outside services reach warden at (an https URL behind a TLS proxy): the base of the
+    /// issuers of outbound web identity federation (`URL/outbound/ID`). Default: http:// and the
+    /// listen address.
+    #[arg(long, env = "WARDEN_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 fn init_logging() {
@@ -90,6 +95,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         dev: args.dev,
         root_key: root_key_from_env()?,
         database_url: args.database_url,
+        public_url: args.public_url,
         s3_backend: match args.s3_backend {
             Some(url) => Some(warden_server::S3Backend {
                 url,

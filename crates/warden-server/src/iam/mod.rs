@@ -256,6 +256,9 @@ impl IamApi for Iam<'_> {
     fn untag_instance_profile(&self, ctx: &RequestCtx, i: UntagInstanceProfileRequest) -> R<()> { instance_profiles::untag_instance_profile(self.app, ctx, i) }
     fn list_instance_profile_tags(&self, ctx: &RequestCtx, i: ListInstanceProfileTagsRequest) -> R<ListInstanceProfileTagsResponse> { instance_profiles::list_instance_profile_tags(self.app, ctx, i) }
     fn create_account_alias(&self, ctx: &RequestCtx, i: CreateAccountAliasRequest) -> R<()> { account::create_account_alias(self.app, ctx, i) }
+    fn enable_outbound_web_identity_federation(&self, ctx: &RequestCtx) -> R<EnableOutboundWebIdentityFederationResponse> { crate::outbound::enable(self.app, ctx) }
+    fn disable_outbound_web_identity_federation(&self, ctx: &RequestCtx) -> R<()> { crate::outbound::disable(self.app, ctx) }
+    fn get_outbound_web_identity_federation_info(&self, ctx: &RequestCtx) -> R<GetOutboundWebIdentityFederationInfoResponse> { crate::outbound::info(self.app, ctx) }
     fn delete_account_alias(&self, ctx: &RequestCtx, i: DeleteAccountAliasRequest) -> R<()> { account::delete_account_alias(self.app, ctx, i) }
     fn list_account_aliases(&self, ctx: &RequestCtx, i: ListAccountAliasesRequest) -> R<ListAccountAliasesResponse> { account::list_account_aliases(self.app, ctx, i) }
     fn get_account_summary(&self, ctx: &RequestCtx) -> R<GetAccountSummaryResponse> { account::get_account_summary(self.app, ctx) }
