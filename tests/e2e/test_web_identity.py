@@ -540,3 +540,32 @@ def test_the_providers_keys_reach_the_sessions_own_requests(server, iam, anon_st
     plain = make_client("sts", server.url, creds).assume_role(RoleArn=role_arn, RoleSessionName=alice)
     with raises_aws("AccessDenied", status=403):
         creds_client(server, "iam", plain).get_user(UserName=alice)
+
+
+def test_a_token_repeating_a_member_name_is_refused(iam, anon_sts, provider, issuer):
+    """The ambiguity attack: a validly signed token whose payload says `sub` twice. serde_json would keep the last
+    and PyJWT (Python's json) also the last, but other verifiers keep the first; a token that two verifiers read
+    differently is refused. The trust policy admits only SUB: the attacker's token puts SUB last and another
+    subject first (and the same trick in the header: `alg` twice). The control: the same claims without the
+    repetition, signed by the same key."""
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    role_arn = new_role(iam, provider, issuer)
+    now = int(time.time())
+    key = issuer.keys["rsa1"]
+
+    def signed(header_text: str, payload_text: str) -> str:
+        signing_input = f"{b64u(header_text.encode())}.{b64u(payload_text.encode())}"
+        sig = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return f"{signing_input}.{b64u(sig)}"
+
+    header = '{"alg":"RS256","kid":"rsa1","typ":"JWT"}'
+    claims = f'"iss":"{issuer.url}","aud":"{AUD}","exp":{now + 600},"iat":{now}'
+    for bad in (
+        signed(header, f'{{{claims},"sub":"system:serviceaccount:other:intruder","sub":"{SUB}"}}'),
+        signed('{"alg":"none","alg":"RS256","kid":"rsa1"}', f'{{{claims},"sub":"{SUB}"}}'),
+        signed(header, f'{{{claims},"sub":"{SUB}","https://aws.amazon.com/tags":{{"principal_tags":{{}},"principal_tags":{{}}}}}}'),
+    ):
+        with raises_aws("InvalidIdentityToken", "The web identity token is not a well-formed JWT.", 400):
+            assume(anon_sts, role_arn, bad)
+    assume(anon_sts, role_arn, signed(header, f'{{{claims},"sub":"{SUB}"}}'))
