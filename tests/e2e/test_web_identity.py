@@ -569,3 +569,41 @@ def test_a_token_repeating_a_member_name_is_refused(iam, anon_sts, provider, iss
         with raises_aws("InvalidIdentityToken", "The web identity token is not a well-formed JWT.", 400):
             assume(anon_sts, role_arn, bad)
     assume(anon_sts, role_arn, signed(header, f'{{{claims},"sub":"{SUB}"}}'))
+
+
+JS_DIR = os.path.join(os.path.dirname(__file__), "js")
+
+
+@pytest.mark.skipif(
+    not os.path.isdir(os.path.join(JS_DIR, "node_modules", "@aws-sdk", "credential-providers")),
+    reason="needs node and `npm ci` in tests/e2e/js (scripts/test.sh runs it)",
+)
+def test_the_javascript_sdk_token_file_flow_gets_credentials_by_itself(server, iam, provider, issuer, tmp_path):
+    """A second SDK: the AWS SDK for JavaScript v3's fromTokenFile (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)
+    exchanges the token at warden and signs GetCallerIdentity with the session; a token for another audience in
+    the file makes it fail with InvalidIdentityToken (the control the other way round)."""
+    role_arn = new_role(iam, provider, issuer)
+    token_file = tmp_path / "token"
+    token_file.write_text(issuer.token())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({
+        "AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file),
+        "AWS_ROLE_ARN": role_arn,
+        "AWS_ROLE_SESSION_NAME": "js-flow",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "WARDEN_URL": server.url,
+    })
+
+    def run() -> tuple[int, dict]:
+        p = subprocess.run(["node", "web_identity_flow.js"], cwd=JS_DIR, env=env, capture_output=True, text=True, timeout=60)
+        return p.returncode, json.loads(p.stdout.strip().splitlines()[-1])
+
+    code, out = run()
+    assert code == 0, out
+    assert out["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role_arn.rsplit('/', 1)[1]}/js-flow"
+    assert out["Account"] == ACCOUNT_ID
+    token_file.write_text(issuer.token(aud="nobody"))
+    code, out = run()
+    # The SDK names the error by the model's shape, InvalidIdentityTokenException, for the wire code InvalidIdentityToken.
+    assert code != 0 and out["Error"] == "InvalidIdentityTokenException", out
