@@ -524,6 +524,53 @@ fn to_object(pairs: &[(String, String)]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Warden;
+
+    #[test]
+    fn the_stored_record_holds_the_keys_only_sealed() {
+        let w = Warden::in_memory_for_tests("123456789012").unwrap();
+        let issuer = w
+            .iam("123456789012")
+            .enable_outbound_federation("https://iam.example.com")
+            .unwrap();
+        assert!(issuer.starts_with("https://iam.example.com/outbound/"));
+        let f = w.read().outbound_federations["123456789012"].clone();
+        let stored = serde_json::to_value(&f).unwrap();
+        let mut fields: Vec<&str> = stored
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            [
+                "account",
+                "created",
+                "enabled",
+                "issuer_id",
+                "sealed_ec_key",
+                "sealed_rsa_key"
+            ]
+        );
+        // The sealed keys open only under their own account's context.
+        let master = w.master_key();
+        assert!(master
+            .open(&f.sealed_ec_key, &sealing_context("123456789012", "ec"))
+            .is_ok());
+        assert!(master
+            .open(&f.sealed_ec_key, &sealing_context("210987654321", "ec"))
+            .is_err());
+        assert!(master
+            .open(&f.sealed_rsa_key, &sealing_context("123456789012", "ec"))
+            .is_err());
+        // Read back from its record, the keys open and publish the same JWKS.
+        let mut reloaded: OutboundFederation = serde_json::from_value(stored).unwrap();
+        assert!(reloaded.keys.is_none());
+        reloaded.open_keys(master).unwrap();
+        assert_eq!(reloaded.keys.unwrap().jwks(), f.keys.unwrap().jwks());
+    }
 
     #[test]
     fn tokens_verify_with_the_published_keys_of_each_algorithm() {
