@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 
 import jwt
 import pytest
 
-from e2e_util import ACCOUNT_ID, create_user_with_key, grant, make_client, raises_aws, unique
+from e2e_util import ACCOUNT_ID, Creds, create_user_with_key, grant, make_client, raises_aws, unique
 
 
 def fetch_json(url: str) -> dict:
@@ -102,8 +103,6 @@ def test_several_audiences_the_default_duration_and_a_role_sessions_subject(serv
     c = make_client("sts", server.url, creds).assume_role(RoleArn=role_arn, RoleSessionName="minting", DurationSeconds=900)[
         "Credentials"
     ]
-    from e2e_util import Creds
-
     session = make_client("sts", server.url, Creds(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]))
     token = session.get_web_identity_token(Audience=["a", "b"], SigningAlgorithm="ES384")["WebIdentityToken"]
     claims = verify(token, "b", issuer)
