@@ -31,6 +31,13 @@ if ! command -v xmlsec1 >/dev/null 2>&1 \
     || echo "    could not install xmlsec1: the AssumeRoleWithSAML tests will be skipped"
 fi
 
+# The AWS SDK for JavaScript v3 drives one web identity test; without node and npm it is skipped.
+if command -v npm >/dev/null 2>&1; then
+  echo "==> AWS SDK for JavaScript (tests/e2e/js, npm ci)"
+  (cd tests/e2e/js && npm ci --no-audit --no-fund --silent) \
+    || echo "    npm ci failed: the JavaScript SDK test will be skipped"
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -98,16 +98,16 @@ def test_read_operations_the_doc_lists_as_served_do_not_answer_not_implemented(s
 
 def test_an_unserved_sts_operation_signed_answers_not_implemented(server):
     """What warden answers today for an operation it has no handler for, signed."""
-    assert documented()["STS"]["GetWebIdentityToken"] is False
+    # GetDelegatedAccessToken is the one STS operation not served (by design, partners only).
+    assert documented()["STS"]["GetDelegatedAccessToken"] is False
     params = {
-        "Action": "GetWebIdentityToken",
+        "Action": "GetDelegatedAccessToken",
         "Version": "2011-06-15",
-        "Audience.member.1": "https://example.com",
-        "SigningAlgorithm": "RS256",
+        "TradeInToken": "x" * 32,
     }
     r = signed_call(server.url, "sts", params)
     assert r.status == 501
-    assert r.error() == ("NotImplemented", not_implemented_text("GetWebIdentityToken"))
+    assert r.error() == ("NotImplemented", not_implemented_text("GetDelegatedAccessToken"))
 
 
 def unsigned_sts(server, action: str, params: dict[str, str]):

@@ -23,6 +23,7 @@ accepted (docs/federation.md).
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -218,6 +219,9 @@ ACTIONS = {
     "iam:UntagOpenIDConnectProvider": lambda c, arn: c.untag_open_id_connect_provider(OpenIDConnectProviderArn=arn, TagKeys=["team"]),
     "iam:ListOpenIDConnectProviderTags": lambda c, arn: c.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=arn),
     "iam:DeleteOpenIDConnectProvider": lambda c, arn: c.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn),
+    "iam:UpdateOpenIDConnectProvider": lambda c, arn: c.update_open_id_connect_provider(
+        OpenIDConnectProviderArn=arn, ContextProvider={"SubjectSourceKey": "sub"}
+    ),
 }
 
 
@@ -238,6 +242,107 @@ def test_each_operation_is_denied_without_its_action_and_allowed_on_the_provider
     # The control: granted on this provider's ARN (a wildcard over its host).
     grant(iam, caller["UserName"], [action], arn.rsplit(".example.com", 1)[0] + "*")
     call(client, arn)
+
+
+INSTANCE = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
+
+
+@contextlib.contextmanager
+def invalid_input(fragment: str):
+    """InvalidInput (400) whose text names `fragment`."""
+    with raises_aws("InvalidInput", status=400) as err:
+        yield
+    assert fragment in err["message"], err["message"]
+
+
+def test_update_sets_and_removes_the_context_provider_and_identity_center_instance(iam):
+    """UpdateOpenIDConnectProvider, with the rules its model documentation states: a value never with its Remove
+    flag, one configuration per call, the Identity Center association only with a context provider and removed
+    before it. No AWS answer to this 2025 operation is recorded (moto and LocalStack have none): the texts are
+    warden's, the codes (InvalidInput 400, NoSuchEntity 404) the model's."""
+    arn = iam.create_open_id_connect_provider(Url=new_url(), ClientIDList=["app"], ThumbprintList=[T1])[
+        "OpenIDConnectProviderArn"
+    ]
+    plain = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert "ContextProvider" not in plain and "IdentityCenterInstanceArn" not in plain
+
+    # An association needs a context provider first.
+    with invalid_input("ContextProvider"):
+        iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, IdentityCenterInstanceArn=INSTANCE)
+
+    context = {
+        "SubjectSourceKey": "sub",
+        "SubjectTypeValue": "workload",
+        "KeyDefinitionList": [{"SourceKey": "email", "TargetKey": "aws:email"}, {"SourceKey": "groups"}],
+    }
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, ContextProvider=context)
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, IdentityCenterInstanceArn=INSTANCE)
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert got["ContextProvider"] == context
+    assert got["IdentityCenterInstanceArn"] == INSTANCE
+    # The thumbprints and client ids are untouched ("This operation does not update ... thumbprints").
+    assert got["ThumbprintList"] == [T1] and got["ClientIDList"] == ["app"]
+
+    # The context provider cannot go while the association stays; removing them in order works.
+    with invalid_input("Remove the IAM Identity Center association"):
+        iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, RemoveContextProvider=True)
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, RemoveIdentityCenterInstance=True)
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, RemoveContextProvider=True)
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert "ContextProvider" not in got and "IdentityCenterInstanceArn" not in got
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        ({"ContextProvider": {"SubjectSourceKey": "sub"}, "RemoveContextProvider": True}, "not both"),
+        ({"IdentityCenterInstanceArn": INSTANCE, "RemoveIdentityCenterInstance": True}, "not both"),
+        ({"ContextProvider": {"SubjectSourceKey": "sub"}, "IdentityCenterInstanceArn": INSTANCE}, "not both"),
+        ({}, "Specify a ContextProvider"),
+        ({"ContextProvider": {"SubjectSourceKey": " sub"}}, "SubjectSourceKey"),
+        ({"ContextProvider": {"SubjectSourceKey": "a  b"}}, "SubjectSourceKey"),
+        ({"ContextProvider": {"SubjectSourceKey": "sub", "KeyDefinitionList": [{"SourceKey": "a,b"}]}}, "SourceKey"),
+        (
+            {"ContextProvider": {"SubjectSourceKey": "sub", "SubjectTypeValue": "user", "SubjectTypeSourceKey": "typ"}},
+            "not both",
+        ),
+    ],
+)
+def test_update_refuses_what_the_documentation_forbids(iam, args, fragment):
+    arn = iam.create_open_id_connect_provider(Url=new_url())["OpenIDConnectProviderArn"]
+    with invalid_input(fragment):
+        iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, **args)
+    # Nothing was stored by the refused call.
+    assert "ContextProvider" not in iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+
+
+def test_more_than_ten_key_definitions_break_the_models_constraint(iam):
+    arn = iam.create_open_id_connect_provider(Url=new_url())["OpenIDConnectProviderArn"]
+    context = {"SubjectSourceKey": "sub", "KeyDefinitionList": [{"SourceKey": f"k{i}"} for i in range(11)]}
+    with raises_aws(
+        "ValidationError",
+        "1 validation error detected: Value at 'contextProvider.keyDefinitionList' failed to satisfy constraint: "
+        "Member must have length less than or equal to 10",
+        400,
+    ):
+        iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, ContextProvider=context)
+    context["KeyDefinitionList"].pop()
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, ContextProvider=context)
+    assert len(iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ContextProvider"]["KeyDefinitionList"]) == 10
+
+
+def test_update_of_a_missing_provider_is_no_such_entity_and_create_takes_a_context_provider(iam):
+    missing = arn_of(new_url())
+    with raises_aws("NoSuchEntity", not_found(missing), 404):
+        iam.update_open_id_connect_provider(OpenIDConnectProviderArn=missing, ContextProvider={"SubjectSourceKey": "sub"})
+    # CreateOpenIDConnectProvider takes the same configuration, with the same rules.
+    with invalid_input("ContextProvider"):
+        iam.create_open_id_connect_provider(Url=new_url(), IdentityCenterInstanceArn=INSTANCE)
+    arn = iam.create_open_id_connect_provider(
+        Url=new_url(), ContextProvider={"SubjectSourceKey": "sub"}, IdentityCenterInstanceArn=INSTANCE
+    )["OpenIDConnectProviderArn"]
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert got["ContextProvider"]["SubjectSourceKey"] == "sub" and got["IdentityCenterInstanceArn"] == INSTANCE
 
 
 def test_create_and_list_are_denied_without_their_actions(server, iam):
@@ -345,12 +450,15 @@ def test_providers_survive_a_restart(warden_factory, store):
     )["OpenIDConnectProviderArn"]
     gone = iam.create_open_id_connect_provider(Url=new_url())["OpenIDConnectProviderArn"]
     iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="a")
+    iam.update_open_id_connect_provider(
+        OpenIDConnectProviderArn=arn, ContextProvider={"SubjectSourceKey": "sub", "SubjectTypeSourceKey": "typ"}
+    )
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=gone)
     before = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
     w.restart()
     iam = make_client("iam", w.url)
     after = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
-    for k in ("Url", "ClientIDList", "ThumbprintList", "Tags", "CreateDate"):
+    for k in ("Url", "ClientIDList", "ThumbprintList", "Tags", "CreateDate", "ContextProvider"):
         assert after[k] == before[k], k
     assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == [{"Arn": arn}]
     with raises_aws("EntityAlreadyExists", status=409):

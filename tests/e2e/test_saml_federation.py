@@ -303,3 +303,61 @@ def test_session_policies_are_checked_as_for_assume_role(server, idp, world):
     policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
     out = assume(sts, world, response(idp, [(world["role"], world["provider"])]), Policy=policy)
     assert 0 < out["PackedPolicySize"] <= 100
+
+
+def test_saml_sub_type_and_namequalifier_reach_the_sessions_own_requests(server, iam, idp, world):
+    """`saml:namequalifier`, `saml:sub` and `saml:sub_type` stay in the requests a SAML session makes (IAM User
+    Guide, SAML condition keys; shared/reference/federation.md §4.4): `${saml:sub}` names the one user a session
+    may read. The attack: the session reading another user, and another subject reading this one."""
+    sts = unsigned_sts(server)
+    alice, bob = unique("alice"), unique("bob")
+    for name in (alice, bob):
+        iam.create_user(UserName=name)
+    qualifier = base64.b64encode(
+        hashlib.sha1(f"{idp.entity_id}{ACCOUNT_ID}/{world['provider_name']}".encode()).digest()
+    ).decode()
+    iam.put_role_policy(
+        RoleName=world["role_name"], PolicyName="own-user",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "iam:GetUser", "Resource": f"arn:aws:iam::{ACCOUNT_ID}:user/${{saml:sub}}",
+            "Condition": {"StringEquals": {"saml:sub_type": "persistent", "saml:namequalifier": qualifier}},
+        }]}),
+    )
+
+    def session(name_id: str, **kw):
+        out = assume(sts, world, response(idp, [(world["role"], world["provider"])], name_id=name_id, **kw))
+        c = out["Credentials"]
+        return make_client("iam", server.url, Creds(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]))
+
+    as_alice, as_bob = session(alice), session(bob)
+    assert as_alice.get_user(UserName=alice)["User"]["UserName"] == alice
+    assert as_bob.get_user(UserName=bob)["User"]["UserName"] == bob
+    with raises_aws("AccessDenied", status=403):
+        as_alice.get_user(UserName=bob)
+    with raises_aws("AccessDenied", status=403):
+        as_bob.get_user(UserName=alice)
+    # saml:sub_type is in the session too: a transient NameID of the same value does not meet the condition.
+    transient = session(alice, name_format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient")
+    with raises_aws("AccessDenied", status=403):
+        transient.get_user(UserName=alice)
+
+
+def test_a_replayed_assertion_is_refused_after_a_restart(warden_factory, store, idp):
+    """The spent assertion IDs are stored through the one write path before the session is answered: a warden
+    restarted on the same database (SQLite file or PostgreSQL) still refuses the replay, and a fresh assertion
+    from the same IdP is the control."""
+    w = warden_factory(extra_env=store.env)
+    iam = make_client("iam", w.url)
+    world_ = {"provider_name": unique("idp")}
+    world_["provider"] = iam.create_saml_provider(Name=world_["provider_name"], SAMLMetadataDocument=idp.metadata())[
+        "SAMLProviderArn"
+    ]
+    world_["role"] = iam.create_role(RoleName=unique("saml-role"), AssumeRolePolicyDocument=trust(world_["provider"]))[
+        "Role"
+    ]["Arn"]
+    xml = response(idp, [(world_["role"], world_["provider"])])
+    assume(unsigned_sts(w), world_, xml)
+    w.restart()
+    with raises_aws("InvalidIdentityToken", "The SAML assertion has already been used", 400):
+        assume(unsigned_sts(w), world_, xml)
+    assume(unsigned_sts(w), world_, response(idp, [(world_["role"], world_["provider"])]))

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from e2e_util import ACCOUNT_ID, aws_cli_command, make_client, raises_aws, unique
+from e2e_util import ACCOUNT_ID, aws_cli_command, create_user_with_key, grant, make_client, raises_aws, unique
 
 AUD = "sts.amazonaws.com"
 SUB = "system:serviceaccount:ci:builder"
@@ -495,3 +495,115 @@ def test_an_rcp_on_the_roles_account_binds_assume_role_with_web_identity(warden_
         assume(anon, role_arn, issuer.token())
     orgs.detach_policy(PolicyId=rcp, TargetId=world["member"])
     assume(anon, role_arn, issuer.token())
+
+
+def test_the_providers_keys_reach_the_sessions_own_requests(server, iam, anon_sts, provider, issuer):
+    """AWS keeps a web identity's `amr`, `aud` and `sub` keys in the session's later requests, so a permission
+    policy may name `${HOST/PATH:sub}` (the per-user S3 prefix idiom) or condition on them (IAM User Guide,
+    "Available keys for AWS web identity federation"; shared/reference/federation.md §2.6). Each session reaches
+    only the user its subject names: the attack is the same session on another user, and another subject on it."""
+    alice, bob = unique("alice"), unique("bob")
+    for name in (alice, bob):
+        iam.create_user(UserName=name)
+    name = unique("web")
+    doc = json.loads(trust(provider, issuer.host))
+    doc["Statement"][0]["Condition"] = {"StringEquals": {f"{issuer.host}:aud": AUD}}
+    role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(doc))["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName=name, PolicyName="own-user",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:GetUser", "Resource": f"arn:aws:iam::{ACCOUNT_ID}:user/${{{issuer.host}:sub}}"},
+            {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*", "Condition": {
+                "StringEquals": {f"{issuer.host}:aud": AUD, "aws:PrincipalType": "AssumedRole"},
+                "ForAnyValue:StringEquals": {f"{issuer.host}:amr": "mfa"},
+            }},
+        ]}),
+    )
+    as_alice = creds_client(server, "iam", assume(anon_sts, role_arn, issuer.token(sub=alice, amr=["pwd", "mfa"])))
+    as_bob = creds_client(server, "iam", assume(anon_sts, role_arn, issuer.token(sub=bob, amr=["pwd"])))
+    assert as_alice.get_user(UserName=alice)["User"]["UserName"] == alice
+    assert as_bob.get_user(UserName=bob)["User"]["UserName"] == bob
+    with raises_aws("AccessDenied", status=403):
+        as_alice.get_user(UserName=bob)
+    with raises_aws("AccessDenied", status=403):
+        as_bob.get_user(UserName=alice)
+    # The multivalued `amr` and the single `aud`: alice signed in with MFA, bob did not.
+    as_alice.list_roles(MaxItems=1)
+    with raises_aws("AccessDenied", status=403):
+        as_bob.list_roles(MaxItems=1)
+    # A session of the role that did not come through the provider has no `:sub`: the variable matches nothing.
+    iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        doc["Statement"][0], {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "sts:AssumeRole"},
+    ]}))
+    someone, creds = create_user_with_key(iam)
+    grant(iam, someone["UserName"], ["sts:AssumeRole"], role_arn)
+    plain = make_client("sts", server.url, creds).assume_role(RoleArn=role_arn, RoleSessionName=alice)
+    with raises_aws("AccessDenied", status=403):
+        creds_client(server, "iam", plain).get_user(UserName=alice)
+
+
+def test_a_token_repeating_a_member_name_is_refused(iam, anon_sts, provider, issuer):
+    """The ambiguity attack: a validly signed token whose payload says `sub` twice. serde_json would keep the last
+    and PyJWT (Python's json) also the last, but other verifiers keep the first; a token that two verifiers read
+    differently is refused. The trust policy admits only SUB: the attacker's token puts SUB last and another
+    subject first (and the same trick in the header: `alg` twice). The control: the same claims without the
+    repetition, signed by the same key."""
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    role_arn = new_role(iam, provider, issuer)
+    now = int(time.time())
+    key = issuer.keys["rsa1"]
+
+    def signed(header_text: str, payload_text: str) -> str:
+        signing_input = f"{b64u(header_text.encode())}.{b64u(payload_text.encode())}"
+        sig = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return f"{signing_input}.{b64u(sig)}"
+
+    header = '{"alg":"RS256","kid":"rsa1","typ":"JWT"}'
+    claims = f'"iss":"{issuer.url}","aud":"{AUD}","exp":{now + 600},"iat":{now}'
+    for bad in (
+        signed(header, f'{{{claims},"sub":"system:serviceaccount:other:intruder","sub":"{SUB}"}}'),
+        signed('{"alg":"none","alg":"RS256","kid":"rsa1"}', f'{{{claims},"sub":"{SUB}"}}'),
+        signed(header, f'{{{claims},"sub":"{SUB}","https://aws.amazon.com/tags":{{"principal_tags":{{}},"principal_tags":{{}}}}}}'),
+    ):
+        with raises_aws("InvalidIdentityToken", "The web identity token is not a well-formed JWT.", 400):
+            assume(anon_sts, role_arn, bad)
+    assume(anon_sts, role_arn, signed(header, f'{{{claims},"sub":"{SUB}"}}'))
+
+
+JS_DIR = os.path.join(os.path.dirname(__file__), "js")
+
+
+@pytest.mark.skipif(
+    not os.path.isdir(os.path.join(JS_DIR, "node_modules", "@aws-sdk", "credential-providers")),
+    reason="needs node and `npm ci` in tests/e2e/js (scripts/test.sh runs it)",
+)
+def test_the_javascript_sdk_token_file_flow_gets_credentials_by_itself(server, iam, provider, issuer, tmp_path):
+    """A second SDK: the AWS SDK for JavaScript v3's fromTokenFile (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)
+    exchanges the token at warden and signs GetCallerIdentity with the session; a token for another audience in
+    the file makes it fail with InvalidIdentityToken (the control the other way round)."""
+    role_arn = new_role(iam, provider, issuer)
+    token_file = tmp_path / "token"
+    token_file.write_text(issuer.token())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({
+        "AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file),
+        "AWS_ROLE_ARN": role_arn,
+        "AWS_ROLE_SESSION_NAME": "js-flow",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "WARDEN_URL": server.url,
+    })
+
+    def run() -> tuple[int, dict]:
+        p = subprocess.run(["node", "web_identity_flow.js"], cwd=JS_DIR, env=env, capture_output=True, text=True, timeout=60)
+        return p.returncode, json.loads(p.stdout.strip().splitlines()[-1])
+
+    code, out = run()
+    assert code == 0, out
+    assert out["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role_arn.rsplit('/', 1)[1]}/js-flow"
+    assert out["Account"] == ACCOUNT_ID
+    token_file.write_text(issuer.token(aud="nobody"))
+    code, out = run()
+    # The SDK names the error by the model's shape, InvalidIdentityTokenException, for the wire code InvalidIdentityToken.
+    assert code != 0 and out["Error"] == "InvalidIdentityTokenException", out

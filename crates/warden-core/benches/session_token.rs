@@ -33,6 +33,7 @@ fn claims() -> SessionClaims {
         transitive_tag_keys: vec![],
         scope_policies: vec![],
         federated_provider: None,
+        federated_keys: vec![],
     }
 }
 

@@ -282,6 +282,22 @@ pub enum CoreError {
     /// IAM `ReportExpired` (410): the credential report is older than 4 hours.
     #[error("")]
     ReportExpired,
+    /// IAM `FeatureEnabled` (409): outbound web identity federation is already enabled.
+    #[error("{0}")]
+    FeatureEnabled(String),
+    /// IAM `FeatureDisabled` (404): outbound web identity federation is not enabled.
+    #[error("{0}")]
+    FeatureDisabled(String),
+    /// STS `OutboundWebIdentityFederationDisabledException` (403): GetWebIdentityToken in an
+    /// account that has not enabled the feature.
+    #[error("{0}")]
+    OutboundFederationDisabled(String),
+    /// STS `SessionDurationEscalationException` (403): the token would outlive the session.
+    #[error("{0}")]
+    SessionDurationEscalation(String),
+    /// STS `JWTPayloadSizeExceededException` (400): the token's claims are too large.
+    #[error("{0}")]
+    JwtPayloadTooLarge(String),
     /// A storage failure: the change was not applied.
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
@@ -296,6 +312,13 @@ impl CoreError {
     pub fn aws_code(&self) -> ErrorCode {
         match self {
             Self::NoSuchEntity(_) => ErrorCode::NoSuchEntity,
+            Self::FeatureEnabled(_) => ErrorCode::FeatureEnabled,
+            Self::FeatureDisabled(_) => ErrorCode::FeatureDisabled,
+            Self::OutboundFederationDisabled(_) => {
+                ErrorCode::OutboundWebIdentityFederationDisabledException
+            }
+            Self::SessionDurationEscalation(_) => ErrorCode::SessionDurationEscalationException,
+            Self::JwtPayloadTooLarge(_) => ErrorCode::JWTPayloadSizeExceededException,
             Self::EntityAlreadyExists(_) => ErrorCode::EntityAlreadyExists,
             Self::DeleteConflict(_) => ErrorCode::DeleteConflict,
             Self::LimitExceeded(_) => ErrorCode::LimitExceeded,

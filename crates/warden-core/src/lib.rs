@@ -45,6 +45,7 @@ pub mod federation;
 pub mod iam;
 pub mod model;
 pub mod orgs;
+pub mod outbound;
 pub mod page;
 pub mod saml;
 pub mod saml_federation;

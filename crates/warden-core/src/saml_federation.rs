@@ -5,11 +5,9 @@
 //! policy evaluated for the provider as `Federated` principal with the
 //! `saml:` condition keys, and a role session like AssumeRole's.
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
-
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use serde::{Deserialize, Serialize};
 use sha1::Digest;
 use warden_policy::{ContextValue, DecisionKind, NamedPolicy, Principal};
 
@@ -19,6 +17,7 @@ use crate::error::{CoreError, Result};
 use crate::iam::saml_providers::{provider_by_arn, SamlProvider};
 use crate::model::{now_epoch, Epoch};
 use crate::saml::{self, Assertion, Expectations, Rejection};
+use crate::state::{Change, Kind, State};
 use crate::sts::{
     check_reserved_tag_keys, check_unique_tag_keys, packed_size_percent, parse_role_arn,
     role_session_seconds, AssumedRole, Sts,
@@ -65,28 +64,77 @@ pub struct SamlSession {
     pub name_qualifier: String,
 }
 
-/// Assertion ids already exchanged, with when each stops being valid: an
-/// assertion is used once (SAML profiles 4.1.4.5). Process memory: a
-/// restart forgets them, which the assertions' five-minute lives bound.
-static SEEN: LazyLock<Mutex<HashMap<(String, String), Epoch>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+/// An assertion already exchanged, kept until it could no longer be
+/// accepted: an assertion is used once (SAML profiles 4.1.4.5). Stored through
+/// the one write path, so a restart or another node sharing the database
+/// refuses it too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpentAssertion {
+    /// The account of the provider it was exchanged through (the record's account).
+    pub account: String,
+    /// [`spent_key`] of its issuer and ID.
+    pub key: String,
+    /// When it stops being valid (its NotOnOrAfter); refused until then plus the leeway.
+    pub until: Epoch,
+}
 
-/// Records `(issuer, id)` as used until `until`; false if it already was.
-fn first_use(issuer: &str, id: &str, until: Epoch, now: Epoch) -> bool {
-    let mut seen = SEEN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if seen.len() > 10_000 {
-        seen.retain(|_, t| *t + saml::LEEWAY > now);
+impl SpentAssertion {
+    /// Whether it can still be presented at `now`, and so must be refused.
+    pub fn still_valid(&self, now: Epoch) -> bool {
+        self.until + saml::LEEWAY > now
     }
-    let key = (issuer.to_string(), id.to_string());
-    match seen.get(&key) {
-        Some(t) if *t + saml::LEEWAY > now => false,
-        _ => {
-            seen.insert(key, until);
-            true
-        }
+}
+
+/// The stored key of an assertion: hex SHA-256 of issuer, a NUL and ID, so
+/// that a key's length is fixed whatever the IdP writes, and an ID is
+/// per-issuer ("issuer\0id" cannot be forged from another pair: neither
+/// holds a NUL, which XML forbids).
+pub fn spent_key(issuer: &str, id: &str) -> String {
+    let digest = sha2::Sha256::new()
+        .chain_update(issuer.as_bytes())
+        .chain_update([0u8])
+        .chain_update(id.as_bytes())
+        .finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How many spent assertions may be held before a write also removes the
+/// expired ones: a sweep every so many writes keeps the sweep's cost per
+/// assertion small.
+const SWEEP_EVERY: usize = 256;
+
+/// The changes that record `(issuer, id)` as spent until `until`, with the
+/// expired ones removed now and then; `None` when it is spent already.
+fn spend(
+    s: &State,
+    account: &str,
+    issuer: &str,
+    id: &str,
+    until: Epoch,
+    now: Epoch,
+) -> Option<Vec<Change>> {
+    let key = spent_key(issuer, id);
+    if s.spent_assertions
+        .get(&key)
+        .is_some_and(|a| a.still_valid(now))
+    {
+        return None;
     }
+    let mut changes = Vec::new();
+    if s.spent_assertions.len() % SWEEP_EVERY == SWEEP_EVERY - 1 {
+        changes.extend(
+            s.spent_assertions
+                .values()
+                .filter(|a| !a.still_valid(now) && a.key != key)
+                .map(|a| Change::Delete(Kind::SpentAssertion, (a.account.clone(), a.key.clone()))),
+        );
+    }
+    changes.push(Change::SpentAssertion(SpentAssertion {
+        account: account.to_string(),
+        key,
+        until,
+    }));
+    Some(changes)
 }
 
 fn invalid(text: impl Into<String>) -> CoreError {
@@ -329,15 +377,19 @@ impl Sts<'_> {
                 return Err(denied());
             }
         }
-        // Used once, and only once it has been accepted.
-        if !first_use(
-            &assertion.issuer,
-            &assertion.id,
-            assertion.not_on_or_after,
-            now,
-        ) {
-            return Err(invalid("The SAML assertion has already been used"));
-        }
+        // Used once, and only once it has been accepted: spent on disk before the session is answered.
+        self.warden.write(|s| {
+            let changes = spend(
+                s,
+                &provider.account,
+                &assertion.issuer,
+                &assertion.id,
+                assertion.not_on_or_after,
+                now,
+            )
+            .ok_or_else(|| invalid("The SAML assertion has already been used"))?;
+            Ok((changes, ()))
+        })?;
 
         let mut session = self.role_session(
             &role,
@@ -349,6 +401,14 @@ impl Sts<'_> {
                 session_tags: tags.clone(),
                 transitive_tag_keys: transitive,
                 federated_provider: Some(provider.arn()),
+                // "Only saml:namequalifier, saml:sub and saml:sub_type remain available in later
+                // requests made with the session" (federation reference §4.4, from the IAM User
+                // Guide's SAML condition keys).
+                federated_keys: vec![
+                    ("saml:namequalifier".into(), vec![qualifier.clone()]),
+                    ("saml:sub".into(), vec![assertion.subject.clone()]),
+                    ("saml:sub_type".into(), vec![subject_type.clone()]),
+                ],
                 ..SessionClaims::default()
             },
             &req.region,
@@ -399,14 +459,52 @@ mod tests {
         );
     }
 
+    /// Applies `spend`'s changes as the write path would; false when refused.
+    fn spend_in(s: &mut State, issuer: &str, id: &str, until: Epoch, now: Epoch) -> bool {
+        match spend(s, "123456789012", issuer, id, until, now) {
+            Some(changes) => {
+                for c in changes {
+                    match c {
+                        Change::SpentAssertion(a) => {
+                            s.spent_assertions.insert(a.key.clone(), a);
+                        }
+                        Change::Delete(_, (_, key)) => {
+                            s.spent_assertions.remove(&key);
+                        }
+                        _ => unreachable!(),
+                    }
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
     #[test]
     fn an_assertion_id_is_accepted_once_until_it_expires() {
-        assert!(first_use("iss-t", "id-1", 1_000, 900));
-        assert!(!first_use("iss-t", "id-1", 1_000, 950));
+        let s = &mut State::default();
+        assert!(spend_in(s, "iss-t", "id-1", 1_000, 900));
+        assert!(!spend_in(s, "iss-t", "id-1", 1_000, 950));
         // Another issuer's id is another assertion.
-        assert!(first_use("iss-u", "id-1", 1_000, 950));
+        assert!(spend_in(s, "iss-u", "id-1", 1_000, 950));
+        assert_ne!(spent_key("iss-t", "id-1"), spent_key("iss-t", "id-2"));
+        assert_ne!(spent_key("a", "bc"), spent_key("ab", "c"));
         // Once expired (past the leeway), it could not be accepted anyway; the slot frees.
-        assert!(first_use("iss-t", "id-1", 5_000, 1_000 + saml::LEEWAY));
+        assert!(spend_in(s, "iss-t", "id-1", 5_000, 1_000 + saml::LEEWAY));
+    }
+
+    #[test]
+    fn expired_assertions_are_swept_now_and_then() {
+        let s = &mut State::default();
+        for i in 0..SWEEP_EVERY - 1 {
+            assert!(spend_in(s, "iss", &format!("old-{i}"), 1_000, 900));
+        }
+        assert_eq!(s.spent_assertions.len(), SWEEP_EVERY - 1);
+        // Later, every one of them has expired: the next write removes them and keeps its own.
+        let later = 1_000 + saml::LEEWAY;
+        assert!(spend_in(s, "iss", "new", later + 300, later));
+        assert_eq!(s.spent_assertions.len(), 1);
+        assert!(!spend_in(s, "iss", "new", later + 300, later + 1));
     }
 
     #[test]

@@ -24,7 +24,9 @@ use crate::model::{
 };
 use crate::orgs::org_records::{self, OrgPositions};
 use crate::orgs::Organization;
+use crate::outbound::OutboundFederation;
 use crate::s3::S3Bucket;
+use crate::saml_federation::SpentAssertion;
 
 /// `(account, lower-cased name)`: names are unique case-insensitively but keep
 /// their case, and per-account ranges come out sorted.
@@ -99,6 +101,10 @@ pub struct State {
     pub org_positions: HashMap<String, OrgPositions>,
     /// S3 buckets the gateway knows, by their globally unique name.
     pub s3_buckets: BTreeMap<String, S3Bucket>,
+    /// SAML assertions already exchanged, by their key (issuer and ID hashed), across accounts.
+    pub spent_assertions: HashMap<String, SpentAssertion>,
+    /// Outbound web identity federation (issuer and signing keys) by account id.
+    pub outbound_federations: BTreeMap<String, OutboundFederation>,
     /// Counts applied change sets.
     pub generation: u64,
     /// The generation at which each account last changed in a way the
@@ -314,6 +320,8 @@ entity_kinds! {
     Organization(Organization) => organizations, "organization", Everything;
     ResourcePolicy(StoredResourcePolicy) => resource_policies, "resource_policy", Unaffected;
     SamlProvider(SamlProvider) => saml_providers, "saml_provider", Unaffected;
+    SpentAssertion(SpentAssertion) => spent_assertions, "spent_saml_assertion", Unaffected;
+    OutboundFederation(OutboundFederation) => outbound_federations, "outbound_federation", Unaffected;
 }
 
 impl Entity for Account {
@@ -465,6 +473,21 @@ impl Entity for SamlProvider {
     }
 }
 
+impl Entity for OutboundFederation {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.account.clone())
+    }
+    fn loaded(&mut self, master: &MasterKey) -> Result<()> {
+        self.open_keys(master)
+    }
+}
+
+impl Entity for SpentAssertion {
+    fn store_key(&self) -> (String, String) {
+        (self.account.clone(), self.key.clone())
+    }
+}
+
 impl Entity for Organization {
     fn store_key(&self) -> (String, String) {
         (self.management_account.clone(), self.id.clone())
@@ -509,6 +532,8 @@ impl Change {
             Change::Organization(o) => &o.management_account,
             Change::ResourcePolicy(p) => &p.account,
             Change::SamlProvider(p) => &p.account,
+            Change::SpentAssertion(a) => &a.account,
+            Change::OutboundFederation(f) => &f.account,
             Change::Delete(_, (account, _)) => account,
         };
         let kind = match self {

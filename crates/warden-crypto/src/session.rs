@@ -151,6 +151,10 @@ pub struct SessionClaims {
     /// The IAM OIDC provider ARN of an AssumeRoleWithWebIdentity session (`aws:FederatedProvider`);
     /// the session ends when the provider is deleted.
     pub federated_provider: Option<String>,
+    /// The identity provider's condition keys that AWS keeps in the session's later requests
+    /// (`HOST/PATH:sub`, `:aud`, `:amr`; `saml:sub`, `saml:sub_type`, `saml:namequalifier`), each with
+    /// its values. Encoded after `federated_provider` and only with it; absent in older tokens.
+    pub federated_keys: Vec<(String, Vec<String>)>,
 }
 
 impl SessionClaims {
@@ -290,6 +294,7 @@ pub fn encode_claims(c: &SessionClaims) -> Result<Vec<u8>, TokenError> {
         transitive_tag_keys,
         scope_policies,
         federated_provider,
+        federated_keys,
     } = c;
     let mut w = Writer(Vec::with_capacity(
         160 + principal_arn.len() + session_policy.as_ref().map_or(0, String::len),
@@ -326,6 +331,20 @@ pub fn encode_claims(c: &SessionClaims) -> Result<Vec<u8>, TokenError> {
     // Written only when set, so other sessions' tokens keep their layout.
     if federated_provider.is_some() {
         w.opt_str(federated_provider)?;
+        // Likewise only when there are keys: a count present is never zero.
+        if !federated_keys.is_empty() {
+            w.varint(federated_keys.len() as u64);
+            for (key, values) in federated_keys {
+                w.str(key)?;
+                w.varint(values.len() as u64);
+                for v in values {
+                    w.str(v)?;
+                }
+            }
+        }
+    } else if !federated_keys.is_empty() {
+        // Provider keys belong to a federated session; without its provider they could not be read back.
+        return Err(TokenError::Invalid);
     }
     Ok(w.0)
 }
@@ -387,6 +406,26 @@ fn decode_claims(buf: &[u8]) -> Option<SessionClaims> {
     } else {
         None
     };
+    // Absent unless a federated session has provider keys (never a zero count).
+    let mut federated_keys = Vec::new();
+    if r.pos < buf.len() {
+        let n = usize::try_from(r.varint()?).ok()?;
+        if n == 0 || n > buf.len() - r.pos {
+            return None;
+        }
+        for _ in 0..n {
+            let key = r.string()?;
+            let m = usize::try_from(r.varint()?).ok()?;
+            if m > buf.len() - r.pos {
+                return None;
+            }
+            let mut values = Vec::with_capacity(m);
+            for _ in 0..m {
+                values.push(r.string()?);
+            }
+            federated_keys.push((key, values));
+        }
+    }
     if r.pos != buf.len() {
         return None;
     }
@@ -411,6 +450,7 @@ fn decode_claims(buf: &[u8]) -> Option<SessionClaims> {
         transitive_tag_keys,
         scope_policies,
         federated_provider,
+        federated_keys,
     })
 }
 
@@ -603,7 +643,44 @@ mod tests {
                 r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#.into(),
             ],
             federated_provider: None,
+            federated_keys: vec![],
         }
+    }
+
+    #[test]
+    fn federated_keys_round_trip_after_the_provider_and_older_tokens_still_decode() {
+        let provider_only = SessionClaims {
+            federated_provider: Some("arn:aws:iam::123456789012:saml-provider/Corp".into()),
+            ..sample()
+        };
+        let with_keys = SessionClaims {
+            federated_keys: vec![
+                ("saml:sub".into(), vec!["alice".into()]),
+                (
+                    "idp.example.com:amr".into(),
+                    vec!["pwd".into(), "mfa".into()],
+                ),
+                ("empty".into(), vec![]),
+            ],
+            ..provider_only.clone()
+        };
+        let a = encode_claims(&provider_only).unwrap();
+        let b = encode_claims(&with_keys).unwrap();
+        // A token sealed before the field existed is the prefix, and still opens.
+        assert!(b.starts_with(&a) && b.len() > a.len());
+        assert_eq!(decode_claims(&a), Some(provider_only));
+        assert_eq!(decode_claims(&b), Some(with_keys.clone()));
+        // A zero count is not the canonical encoding; a truncated list is refused.
+        let mut zero = a.clone();
+        zero.push(0);
+        assert_eq!(decode_claims(&zero), None);
+        assert_eq!(decode_claims(&b[..b.len() - 1]), None);
+        // Keys without a provider cannot be encoded.
+        let orphan = SessionClaims {
+            federated_provider: None,
+            ..with_keys
+        };
+        assert_eq!(encode_claims(&orphan), Err(TokenError::Invalid));
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod iam;
 mod limits;
 mod mapping;
 mod organizations;
+mod outbound;
 mod saml_federation;
 mod startup;
 mod sts;
@@ -55,6 +56,9 @@ pub struct AppState {
     pub dev: Option<dev::DevMode>,
     /// The S3 gateway, when `--s3-backend` is given.
     pub s3: Option<Arc<S3Gateway>>,
+    /// The URL outside verifiers reach warden at (`--public-url`, no trailing slash): the base of
+    /// the outbound web identity federation issuers.
+    pub public_url: String,
 }
 
 // Handlers act for the request's caller: IAM and Organizations in its
@@ -85,7 +89,15 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
         .route("/health", any(s3::health_or_dispatch))
-        .route("/", get(s3::dispatch).post(s3::dispatch));
+        .route("/", get(s3::dispatch).post(s3::dispatch))
+        .route(
+            "/outbound/{issuer_id}/.well-known/openid-configuration",
+            get(outbound::discovery),
+        )
+        .route(
+            "/outbound/{issuer_id}/.well-known/jwks.json",
+            get(outbound::jwks),
+        );
     if state.dev.is_some() {
         app = app
             .route("/moto-api/reset", post(dev::reset))

@@ -40,6 +40,9 @@ pub struct ServeOptions {
     pub database_url: Option<String>,
     /// The S3 gateway's backend (`--s3-backend`); `None` leaves the gateway off.
     pub s3_backend: Option<crate::S3Backend>,
+    /// The URL outside verifiers reach warden at (`--public-url`, `WARDEN_PUBLIC_URL`); `None`
+    /// is `http://` and the bound address.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -57,6 +60,7 @@ impl std::fmt::Debug for ServeOptions {
                 &self.database_url.as_ref().map(|_| "<redacted>"),
             )
             .field("s3_backend", &self.s3_backend)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -377,7 +381,12 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
         )),
         None => None,
     };
+    let public_url = opts.public_url.as_deref().map_or_else(
+        || format!("http://{addr}"),
+        |u| u.trim_end_matches('/').to_string(),
+    );
     let state = Arc::new(AppState {
+        public_url,
         s3,
         warden: warden.clone(),
         signing_keys: SigningKeyCache::default(),

@@ -42,7 +42,7 @@ pub(crate) fn policy_arns(list: Option<Vec<PolicyDescriptorType>>) -> Vec<String
         .collect()
 }
 
-fn sts_tags(tags: Option<Vec<Tag>>) -> Vec<(String, String)> {
+pub(crate) fn sts_tags(tags: Option<Vec<Tag>>) -> Vec<(String, String)> {
     tags.unwrap_or_default()
         .into_iter()
         .map(|t| (t.key, t.value))
@@ -102,6 +102,14 @@ impl StsApi for Sts<'_> {
         input: AssumeRoleWithSAMLRequest,
     ) -> R<AssumeRoleWithSAMLResponse> {
         crate::saml_federation::assume_role_with_saml(self.app, ctx, input)
+    }
+
+    fn get_web_identity_token(
+        &self,
+        ctx: &RequestCtx,
+        input: GetWebIdentityTokenRequest,
+    ) -> R<GetWebIdentityTokenResponse> {
+        crate::outbound::token(self.app, ctx, input)
     }
 
     fn assume_role(&self, ctx: &RequestCtx, input: AssumeRoleRequest) -> R<AssumeRoleResponse> {

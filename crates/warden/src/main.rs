@@ -56,6 +56,11 @@ struct ServeArgs {
     /// region is refused with S3's AuthorizationHeaderMalformed).
     #[arg(long, default_value = "us-east-1", env = "WARDEN_S3_REGION")]
     s3_region: String,
+    /// The URL outside services reach warden at (an https URL behind a TLS proxy): the base of the
+    /// issuers of outbound web identity federation (`URL/outbound/ID`). Default: http:// and the
+    /// listen address.
+    #[arg(long, env = "WARDEN_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 fn init_logging() {
@@ -95,6 +100,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         dev: args.dev,
         root_key: root_key_from_env()?,
         database_url: args.database_url,
+        public_url: args.public_url,
         s3_backend: match args.s3_backend {
             Some(url) => Some(warden_server::S3Backend {
                 url,

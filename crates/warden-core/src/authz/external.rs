@@ -90,6 +90,18 @@ const PRINCIPAL_KEYS: &[&str] = &[
     "aws:resourceaccount",
 ];
 
+/// Whether `key` (lower-cased) is one an identity provider's session carries: `saml:*`, or an OIDC
+/// provider's `HOST[/PATH]:claim`, whose host is no service prefix (those are `[a-z0-9-]+`). A service
+/// supplying one could pose as a federated user of another subject. The prefix ends at the first `:`,
+/// as a service key's tag part (`s3:ExistingObjectTag/a:b`) may hold more.
+fn is_identity_provider_key(key: &str) -> bool {
+    let prefix = key.split_once(':').map_or("", |(p, _)| p);
+    prefix == "saml"
+        || prefix
+            .bytes()
+            .any(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+}
+
 /// Refuses keys a service may not supply: the principal's (`aws:PrincipalTag/*` included) and the
 /// resource's organization, which warden derives.
 pub fn check_service_keys(keys: &[(String, ContextValue)]) -> Result<()> {
@@ -99,6 +111,7 @@ pub fn check_service_keys(keys: &[(String, ContextValue)]) -> Result<()> {
             .iter()
             .any(|p| p.eq_ignore_ascii_case(&lower))
             || lower.starts_with("aws:principaltag/")
+            || is_identity_provider_key(&lower)
         {
             return Err(CoreError::InvalidInput(format!(
                 "The condition key {k} is derived by warden from the principal and the resource; \
@@ -366,6 +379,28 @@ mod tests {
 
     const A: &str = "111111111111";
     const B: &str = "222222222222";
+
+    #[test]
+    fn a_service_may_not_supply_an_identity_providers_session_keys() {
+        let key = |k: &str| vec![(k.to_string(), ContextValue::from("x"))];
+        for refused in [
+            "saml:sub",
+            "SAML:namequalifier",
+            "idp.example.com/tenant:sub",
+            "10.0.0.5:8443/realms/ci:sub",
+            "cognito-identity.amazonaws.com:amr",
+        ] {
+            assert!(check_service_keys(&key(refused)).is_err(), "{refused}");
+        }
+        for allowed in [
+            "s3:prefix",
+            "s3:ExistingObjectTag/a:b",
+            "ec2:ResourceTag/x",
+            "custom",
+        ] {
+            assert!(check_service_keys(&key(allowed)).is_ok(), "{allowed}");
+        }
+    }
     const OBJECT: &str = "arn:aws:s3:::bucket/home/alice/notes.txt";
 
     fn facts() -> RequestFacts {

@@ -473,6 +473,14 @@ fn principal_keys(caller: &Caller, resolved: &Resolved, ctx: &mut RequestContext
         if let Some(p) = &session.claims.federated_provider {
             ctx.insert_static("aws:federatedprovider", p.as_str());
         }
+        // The identity provider's keys kept in the session: `${HOST/PATH:sub}` or `${saml:sub}` in a
+        // permission or resource policy. `amr` is multivalued, as in the trust policy.
+        for (k, values) in &session.claims.federated_keys {
+            match values.as_slice() {
+                [one] if !k.ends_with(":amr") => ctx.insert(k, one.as_str()),
+                _ => ctx.insert(k, ContextValue::from(values.clone())),
+            }
+        }
         ctx.insert_static(
             "aws:multifactorauthpresent",
             if session.mfa_authenticated {

@@ -171,12 +171,72 @@ pub struct Token {
     signature: Vec<u8>,
 }
 
+/// A JSON value read with every object's member names unique, at any depth. serde_json keeps the
+/// last of two equal names, while other JWT libraries keep the first: a token whose header or claims
+/// repeat a name (`{"sub":"a","sub":"b"}`) reads differently to warden and to another verifier of the
+/// same token, so it is refused (RFC 7515 §5.2 lets a JWS parser reject duplicate names).
+struct UniqueNames(Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueNames {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueNamesVisitor).map(UniqueNames)
+    }
+}
+
+struct UniqueNamesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueNamesVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value whose objects repeat no member name")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueNames(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let UniqueNames(value) = map.next_value()?;
+            if out.insert(key, value).is_some() {
+                return Err(serde::de::Error::custom("duplicate member name"));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 fn json_object(segment: &str) -> Result<Map<String, Value>, JwtError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| JwtError::Malformed)?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(m)) => Ok(m),
+    match serde_json::from_slice::<UniqueNames>(&bytes) {
+        Ok(UniqueNames(Value::Object(m))) => Ok(m),
         _ => Err(JwtError::Malformed),
     }
 }
@@ -302,6 +362,20 @@ mod tests {
     use ring::rand::SystemRandom;
     use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
     use serde_json::json;
+
+    #[test]
+    fn repeated_member_names_are_refused_at_any_depth() {
+        let seg = |t: &str| URL_SAFE_NO_PAD.encode(t);
+        assert!(json_object(&seg(r#"{"sub":"a","iss":"b","n":{"x":[1,{"y":2}]}}"#)).is_ok());
+        for bad in [
+            r#"{"sub":"a","sub":"b"}"#,
+            r#"{"alg":"RS256","kid":"k","alg":"none"}"#,
+            r#"{"t":{"x":1,"x":2}}"#,
+            r#"{"t":[{"x":1,"x":2}]}"#,
+        ] {
+            assert!(json_object(&seg(bad)).is_err(), "{bad}");
+        }
+    }
 
     fn b64(v: &[u8]) -> String {
         URL_SAFE_NO_PAD.encode(v)

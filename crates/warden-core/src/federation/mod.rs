@@ -335,8 +335,18 @@ impl Sts<'_> {
                 key(format!("{p}:oaud"), ContextValue::from(aud));
             }
         }
-        if let Some(amr) = string_list(token.claims.get("amr")) {
-            key(format!("{p}:amr"), ContextValue::from(amr));
+        let amr = string_list(token.claims.get("amr"));
+        if let Some(amr) = &amr {
+            key(format!("{p}:amr"), ContextValue::from(amr.clone()));
+        }
+        // The keys AWS keeps in the session's later requests (federation reference §2.6: `amr`,
+        // `aud`, `sub`; the IAM User Guide's "Available keys for AWS web identity federation").
+        let mut session_keys = vec![
+            (format!("{p}:aud"), vec![audience.clone()]),
+            (format!("{p}:sub"), vec![subject.clone()]),
+        ];
+        if let Some(amr) = amr {
+            session_keys.push((format!("{p}:amr"), amr));
         }
         if let Some(si) = &source_identity {
             key("sts:SourceIdentity".into(), si.as_str().into());
@@ -385,6 +395,7 @@ impl Sts<'_> {
                 session_tags: tags.clone(),
                 transitive_tag_keys: transitive,
                 federated_provider: Some(provider_arn.clone()),
+                federated_keys: session_keys,
                 ..SessionClaims::default()
             },
             &req.region,
@@ -453,6 +464,8 @@ mod tests {
             thumbprints: vec![],
             tags: vec![],
             created: 0,
+            context_provider: None,
+            identity_center_instance_arn: None,
         }
     }
 

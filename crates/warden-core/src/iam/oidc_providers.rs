@@ -42,6 +42,153 @@ pub struct OidcProvider {
     pub tags: Vec<Tag>,
     /// When it was created.
     pub created: Epoch,
+    /// The trusted identity propagation context provider, when one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_provider: Option<ContextProvider>,
+    /// The IAM Identity Center instance associated with it, when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_center_instance_arn: Option<String>,
+}
+
+/// A trusted identity propagation context provider: which token claims give
+/// the subject, its type and the trusted context keys. Stored and answered;
+/// warden injects no trusted context (it serves no IAM Identity Center).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextProvider {
+    /// `SubjectSourceKey`.
+    pub subject_source_key: String,
+    /// `SubjectTypeValue`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_type_value: Option<String>,
+    /// `SubjectTypeSourceKey`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_type_source_key: Option<String>,
+    /// `KeyDefinitionList`: `(SourceKey, TargetKey)` pairs.
+    #[serde(default)]
+    pub key_definitions: Vec<(String, Option<String>)>,
+}
+
+/// What UpdateOpenIDConnectProvider asks for: at most one of the two
+/// configurations changes per call.
+#[derive(Debug, Clone, Default)]
+pub struct OidcProviderUpdate {
+    /// `ContextProvider`.
+    pub context_provider: Option<ContextProvider>,
+    /// `RemoveContextProvider`.
+    pub remove_context_provider: bool,
+    /// `IdentityCenterInstanceArn`.
+    pub identity_center_instance_arn: Option<String>,
+    /// `RemoveIdentityCenterInstance`.
+    pub remove_identity_center_instance: bool,
+}
+
+/// A context provider key: "only ASCII letters (A-Z, a-z), numbers (0-9),
+/// single spaces, and the following characters: _ . : / = + - @ #. It can't
+/// start or end with a space or contain two spaces in a row" (the model's
+/// `contextProviderSourceKeyType`; its length, 1 to 128, the decoder checks).
+fn check_context_key(what: &str, key: &str) -> Result<()> {
+    let allowed = key
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" _.:/=+-@#".contains(&b));
+    if !allowed || key.starts_with(' ') || key.ends_with(' ') || key.contains("  ") {
+        // Our wording: no AWS answer is recorded for this new operation.
+        return Err(CoreError::InvalidInput(format!(
+            "{what} '{key}' may contain only ASCII letters, digits, single spaces and _ . : / = + - @ #, and may not start or end with a space."
+        )));
+    }
+    Ok(())
+}
+
+/// AWS's documented rules for a context provider: valid keys, a subject type
+/// given at most one way (the decoder has checked the model's lengths and
+/// the ten key definitions at most).
+fn check_context_provider(cp: &ContextProvider) -> Result<()> {
+    check_context_key("SubjectSourceKey", &cp.subject_source_key)?;
+    if let Some(key) = &cp.subject_type_source_key {
+        check_context_key("SubjectTypeSourceKey", key)?;
+    }
+    if cp.subject_type_value.is_some() && cp.subject_type_source_key.is_some() {
+        return Err(CoreError::InvalidInput(
+            "Specify either SubjectTypeValue or SubjectTypeSourceKey, but not both.".to_string(),
+        ));
+    }
+    for (source, target) in &cp.key_definitions {
+        check_context_key("SourceKey", source)?;
+        if let Some(target) = target {
+            check_context_key("TargetKey", target)?;
+        }
+    }
+    Ok(())
+}
+
+/// An IAM Identity Center instance ARN, `arn:aws:sso:::instance/ssoins-ID`
+/// (the form of InstanceMetadata in the IAM Identity Center reference).
+fn check_identity_center_instance_arn(arn: &str) -> Result<()> {
+    let id = arn.strip_prefix("arn:aws:sso:::instance/ssoins-");
+    if !id.is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        return Err(CoreError::InvalidInput(format!(
+            "IdentityCenterInstanceArn {arn} is not an IAM Identity Center instance ARN."
+        )));
+    }
+    Ok(())
+}
+
+impl OidcProviderUpdate {
+    /// Applies the update to `p` with the operation's documented rules: a
+    /// value and its Remove flag never together, one configuration per call,
+    /// the Identity Center association removed before the context provider,
+    /// and an association only with a context provider.
+    fn apply_to(self, p: &mut OidcProvider) -> Result<()> {
+        let invalid = |m: &str| Err(CoreError::InvalidInput(m.to_string()));
+        if self.context_provider.is_some() && self.remove_context_provider {
+            return invalid(
+                "Specify either ContextProvider or RemoveContextProvider, but not both.",
+            );
+        }
+        if self.identity_center_instance_arn.is_some() && self.remove_identity_center_instance {
+            return invalid(
+                "Specify either IdentityCenterInstanceArn or RemoveIdentityCenterInstance, but not both.",
+            );
+        }
+        let changes_context = self.context_provider.is_some() || self.remove_context_provider;
+        let changes_center =
+            self.identity_center_instance_arn.is_some() || self.remove_identity_center_instance;
+        match (changes_context, changes_center) {
+            (true, true) => invalid(
+                "A request can change either the context provider or the IAM Identity Center association, but not both.",
+            ),
+            (false, false) => invalid(
+                "Specify a ContextProvider, an IdentityCenterInstanceArn or one of the Remove parameters.",
+            ),
+            (true, false) => {
+                if let Some(cp) = self.context_provider {
+                    check_context_provider(&cp)?;
+                    p.context_provider = Some(cp);
+                } else if p.identity_center_instance_arn.is_some() {
+                    return invalid(
+                        "Remove the IAM Identity Center association before removing the context provider.",
+                    );
+                } else {
+                    p.context_provider = None;
+                }
+                Ok(())
+            }
+            (false, true) => {
+                if let Some(arn) = self.identity_center_instance_arn {
+                    check_identity_center_instance_arn(&arn)?;
+                    if p.context_provider.is_none() {
+                        return invalid(
+                            "An IAM Identity Center instance can be associated only with a provider that has a ContextProvider.",
+                        );
+                    }
+                    p.identity_center_instance_arn = Some(arn);
+                } else {
+                    p.identity_center_instance_arn = None;
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 impl OidcProvider {
@@ -67,6 +214,10 @@ pub struct NewOidcProvider {
     pub thumbprints: Vec<String>,
     /// `Tags`.
     pub tags: Vec<Tag>,
+    /// `ContextProvider`.
+    pub context_provider: Option<ContextProvider>,
+    /// `IdentityCenterInstanceArn` (only with a context provider).
+    pub identity_center_instance_arn: Option<String>,
 }
 
 /// The stored key (`(account, url)`) of the provider an ARN names, or `None`
@@ -174,6 +325,18 @@ impl Iam<'_> {
             return Err(client_id_quota());
         }
         check_new_tags(&req.tags)?;
+        if let Some(cp) = &req.context_provider {
+            check_context_provider(cp)?;
+        }
+        if let Some(arn) = &req.identity_center_instance_arn {
+            check_identity_center_instance_arn(arn)?;
+            if req.context_provider.is_none() {
+                // "If you specify this parameter, you must also specify ContextProvider."
+                return Err(CoreError::InvalidInput(
+                    "IdentityCenterInstanceArn requires a ContextProvider.".to_string(),
+                ));
+            }
+        }
         self.warden.write(|s| {
             if s.oidc_providers
                 .contains_key(&(account.to_string(), url.clone()))
@@ -203,6 +366,8 @@ impl Iam<'_> {
                 thumbprints: req.thumbprints.clone(),
                 tags: req.tags.clone(),
                 created: now_epoch(),
+                context_provider: req.context_provider.clone(),
+                identity_center_instance_arn: req.identity_center_instance_arn.clone(),
             };
             Ok((vec![Change::OidcProvider(provider.clone())], provider))
         })
@@ -264,6 +429,12 @@ impl Iam<'_> {
             p.thumbprints = thumbprints.to_vec();
             Ok(())
         })
+    }
+
+    /// UpdateOpenIDConnectProvider: sets or removes the context provider or
+    /// the IAM Identity Center association (never both in one call).
+    pub fn update_oidc_provider(&self, arn: &str, update: OidcProviderUpdate) -> Result<()> {
+        self.edit_oidc_provider(arn, |p| update.apply_to(p))
     }
 
     /// AddClientIDToOpenIDConnectProvider: idempotent for an id it holds.
@@ -333,6 +504,104 @@ mod tests {
         assert!(check_thumbprints(&[t('a'), t('B'), t('0'), t('9'), t('f')]).is_ok());
         assert!(check_thumbprints(&[t('a'), t('b'), t('c'), t('d'), t('e'), t('f')]).is_err());
         assert!(check_thumbprints(&[t('g')]).is_err());
+    }
+
+    fn provider() -> OidcProvider {
+        OidcProvider {
+            account: "123456789012".into(),
+            url: "example.com".into(),
+            client_ids: vec![],
+            thumbprints: vec![],
+            tags: vec![],
+            created: 0,
+            context_provider: None,
+            identity_center_instance_arn: None,
+        }
+    }
+
+    fn context(subject: &str) -> ContextProvider {
+        ContextProvider {
+            subject_source_key: subject.into(),
+            subject_type_value: None,
+            subject_type_source_key: None,
+            key_definitions: vec![],
+        }
+    }
+
+    const INSTANCE: &str = "arn:aws:sso:::instance/ssoins-1234567890abcdef";
+
+    #[test]
+    fn context_keys_are_ascii_with_single_inner_spaces() {
+        for good in ["sub", "a.b:c/d=e+f-g@h#i_j", "two words"] {
+            assert!(check_context_key("k", good).is_ok(), "{good}");
+        }
+        for bad in [" sub", "sub ", "a  b", "caf\u{e9}", "a,b", "a\"b"] {
+            assert!(check_context_key("k", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_update_changes_one_configuration_in_the_documented_order() {
+        let mut p = provider();
+        let set_center = || OidcProviderUpdate {
+            identity_center_instance_arn: Some(INSTANCE.into()),
+            ..Default::default()
+        };
+        // An association needs a context provider first.
+        assert!(set_center().apply_to(&mut p).is_err());
+        let set_context = OidcProviderUpdate {
+            context_provider: Some(context("sub")),
+            ..Default::default()
+        };
+        set_context.clone().apply_to(&mut p).unwrap();
+        set_center().apply_to(&mut p).unwrap();
+        assert_eq!(p.identity_center_instance_arn.as_deref(), Some(INSTANCE));
+        // The context provider cannot go while the association stays.
+        let remove_context = OidcProviderUpdate {
+            remove_context_provider: true,
+            ..Default::default()
+        };
+        assert!(remove_context.clone().apply_to(&mut p).is_err());
+        OidcProviderUpdate {
+            remove_identity_center_instance: true,
+            ..Default::default()
+        }
+        .apply_to(&mut p)
+        .unwrap();
+        remove_context.apply_to(&mut p).unwrap();
+        assert_eq!(p, provider());
+        // A value with its Remove flag, both configurations at once, or nothing: refused.
+        for bad in [
+            OidcProviderUpdate {
+                context_provider: Some(context("sub")),
+                remove_context_provider: true,
+                ..Default::default()
+            },
+            OidcProviderUpdate {
+                context_provider: Some(context("sub")),
+                identity_center_instance_arn: Some(INSTANCE.into()),
+                ..Default::default()
+            },
+            OidcProviderUpdate::default(),
+        ] {
+            assert!(bad.apply_to(&mut provider()).is_err());
+        }
+    }
+
+    #[test]
+    fn a_subject_type_is_given_one_way_and_every_key_is_checked() {
+        let mut cp = context("sub");
+        cp.subject_type_value = Some("user".into());
+        assert!(check_context_provider(&cp).is_ok());
+        cp.subject_type_source_key = Some("typ".into());
+        assert!(check_context_provider(&cp).is_err());
+        let mut cp = context("sub");
+        cp.key_definitions = vec![("email".into(), Some("aws:email".into()))];
+        assert!(check_context_provider(&cp).is_ok());
+        cp.key_definitions
+            .push(("ok".into(), Some("bad  target".into())));
+        assert!(check_context_provider(&cp).is_err());
+        assert!(check_identity_center_instance_arn("arn:aws:sso:::instance/x").is_err());
     }
 
     #[test]

@@ -175,6 +175,7 @@ impl IamApi for Iam<'_> {
     fn list_open_id_connect_providers(&self, ctx: &RequestCtx, i: ListOpenIDConnectProvidersRequest) -> R<ListOpenIDConnectProvidersResponse> { oidc_providers::list_open_id_connect_providers(self.app, ctx, i) }
     fn delete_open_id_connect_provider(&self, ctx: &RequestCtx, i: DeleteOpenIDConnectProviderRequest) -> R<()> { oidc_providers::delete_open_id_connect_provider(self.app, ctx, i) }
     fn update_open_id_connect_provider_thumbprint(&self, ctx: &RequestCtx, i: UpdateOpenIDConnectProviderThumbprintRequest) -> R<()> { oidc_providers::update_open_id_connect_provider_thumbprint(self.app, ctx, i) }
+    fn update_open_id_connect_provider(&self, ctx: &RequestCtx, i: UpdateOpenIDConnectProviderRequest) -> R<()> { oidc_providers::update_open_id_connect_provider(self.app, ctx, i) }
     fn add_client_id_to_open_id_connect_provider(&self, ctx: &RequestCtx, i: AddClientIDToOpenIDConnectProviderRequest) -> R<()> { oidc_providers::add_client_id_to_open_id_connect_provider(self.app, ctx, i) }
     fn remove_client_id_from_open_id_connect_provider(&self, ctx: &RequestCtx, i: RemoveClientIDFromOpenIDConnectProviderRequest) -> R<()> { oidc_providers::remove_client_id_from_open_id_connect_provider(self.app, ctx, i) }
     fn tag_open_id_connect_provider(&self, ctx: &RequestCtx, i: TagOpenIDConnectProviderRequest) -> R<()> { oidc_providers::tag_open_id_connect_provider(self.app, ctx, i) }
@@ -255,6 +256,9 @@ impl IamApi for Iam<'_> {
     fn untag_instance_profile(&self, ctx: &RequestCtx, i: UntagInstanceProfileRequest) -> R<()> { instance_profiles::untag_instance_profile(self.app, ctx, i) }
     fn list_instance_profile_tags(&self, ctx: &RequestCtx, i: ListInstanceProfileTagsRequest) -> R<ListInstanceProfileTagsResponse> { instance_profiles::list_instance_profile_tags(self.app, ctx, i) }
     fn create_account_alias(&self, ctx: &RequestCtx, i: CreateAccountAliasRequest) -> R<()> { account::create_account_alias(self.app, ctx, i) }
+    fn enable_outbound_web_identity_federation(&self, ctx: &RequestCtx) -> R<EnableOutboundWebIdentityFederationResponse> { crate::outbound::enable(self.app, ctx) }
+    fn disable_outbound_web_identity_federation(&self, ctx: &RequestCtx) -> R<()> { crate::outbound::disable(self.app, ctx) }
+    fn get_outbound_web_identity_federation_info(&self, ctx: &RequestCtx) -> R<GetOutboundWebIdentityFederationInfoResponse> { crate::outbound::info(self.app, ctx) }
     fn delete_account_alias(&self, ctx: &RequestCtx, i: DeleteAccountAliasRequest) -> R<()> { account::delete_account_alias(self.app, ctx, i) }
     fn list_account_aliases(&self, ctx: &RequestCtx, i: ListAccountAliasesRequest) -> R<ListAccountAliasesResponse> { account::list_account_aliases(self.app, ctx, i) }
     fn get_account_summary(&self, ctx: &RequestCtx) -> R<GetAccountSummaryResponse> { account::get_account_summary(self.app, ctx) }

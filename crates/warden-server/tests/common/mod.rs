@@ -329,6 +329,7 @@ impl Harness {
             signing_keys: SigningKeyCache::default(),
             dev: None,
             s3: None,
+            public_url: "http://127.0.0.1:4600".to_string(),
         });
         let app = router(state.clone());
         Self { state, app }
