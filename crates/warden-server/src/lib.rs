@@ -14,6 +14,7 @@
     )
 )]
 
+pub mod audit;
 mod authz;
 mod authzapi;
 mod dev;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub dev: Option<dev::DevMode>,
     /// The S3 gateway, when `--s3-backend` is given.
     pub s3: Option<Arc<S3Gateway>>,
+    /// The audit trail; `None` with `--audit-trail off`.
+    pub audit: Option<Arc<audit::AuditTrail>>,
 }
 
 // Handlers act for the request's caller: IAM and Organizations in its

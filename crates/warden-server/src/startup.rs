@@ -40,6 +40,9 @@ pub struct ServeOptions {
     pub database_url: Option<String>,
     /// The S3 gateway's backend (`--s3-backend`); `None` leaves the gateway off.
     pub s3_backend: Option<crate::S3Backend>,
+    /// The audit trail (`--audit-*`); `None` turns it off. Its `dir` defaults
+    /// to `DATA_DIR/audit` (none in dev mode: memory only).
+    pub audit: Option<crate::audit::AuditOptions>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -57,6 +60,7 @@ impl std::fmt::Debug for ServeOptions {
                 &self.database_url.as_ref().map(|_| "<redacted>"),
             )
             .field("s3_backend", &self.s3_backend)
+            .field("audit", &self.audit)
             .finish()
     }
 }
@@ -116,6 +120,14 @@ pub enum StartupError {
         dir: String,
         /// ` (pid N)` when the holder wrote its pid into the lock file.
         holder: String,
+    },
+    /// The audit trail's journal could not be opened or read.
+    #[error("audit trail {path}: {source}")]
+    Audit {
+        /// The journal's directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
     },
     /// Opening or locking `DIR/lock` failed other than by another holder.
     #[error("cannot lock the data dir {path}: {source}")]
@@ -356,8 +368,23 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
         )),
         None => None,
     };
+    let audit = match &opts.audit {
+        Some(audit) => {
+            let mut audit = audit.clone();
+            if audit.dir.is_none() && !opts.dev {
+                audit.dir = Some(opts.data_dir.join("audit"));
+            }
+            let path = audit.dir.clone().unwrap_or_default();
+            Some(
+                crate::audit::AuditTrail::open(audit)
+                    .map_err(|source| StartupError::Audit { path, source })?,
+            )
+        }
+        None => None,
+    };
     let state = Arc::new(AppState {
         s3,
+        audit,
         warden: warden.clone(),
         signing_keys: SigningKeyCache::default(),
         dev: opts.dev.then(|| {

@@ -329,6 +329,13 @@ impl Harness {
             signing_keys: SigningKeyCache::default(),
             dev: None,
             s3: None,
+            // In memory: the router tests run every request through the trail too.
+            audit: Some(
+                warden_server::audit::AuditTrail::open(
+                    warden_server::audit::AuditOptions::default(),
+                )
+                .expect("in-memory audit trail"),
+            ),
         });
         let app = router(state.clone());
         Self { state, app }

@@ -1,0 +1,1044 @@
+//! One CloudTrail record per request, built in one place from what the edge
+//! knows when the request ends: who called (or which key was presented),
+//! what was asked, and what was answered. Secrets are removed here, by
+//! [`redact`], before a record exists anywhere else.
+
+use std::net::IpAddr;
+
+use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+use warden_core::auth::{Caller, PrincipalKind};
+
+/// What CloudTrail writes for a value that looks secret but is not on a list.
+pub const HIDDEN: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
+
+/// CloudTrail's cap on `requestParameters` and `responseElements`: over it
+/// the field is left out (never cut mid-value).
+const MAX_ELEMENTS_BYTES: usize = 100 * 1024;
+
+/// The service a record belongs to (`eventSource`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `iam.amazonaws.com`
+    Iam,
+    /// `sts.amazonaws.com`
+    Sts,
+    /// `organizations.amazonaws.com`
+    Organizations,
+    /// `cloudtrail.amazonaws.com` (LookupEvents itself)
+    Cloudtrail,
+}
+
+impl Source {
+    /// The `eventSource` host.
+    pub fn host(self) -> &'static str {
+        match self {
+            Source::Iam => "iam.amazonaws.com",
+            Source::Sts => "sts.amazonaws.com",
+            Source::Organizations => "organizations.amazonaws.com",
+            Source::Cloudtrail => "cloudtrail.amazonaws.com",
+        }
+    }
+
+    /// The `eventVersion` AWS writes for this producer (the reference's
+    /// observed records: IAM 1.09, STS 1.08); the fields written here all
+    /// exist since 1.08.
+    fn event_version(self) -> &'static str {
+        match self {
+            Source::Sts => "1.08",
+            _ => "1.09",
+        }
+    }
+}
+
+/// What the request carried.
+#[derive(Debug, Clone, Copy)]
+pub enum Params<'a> {
+    /// Query protocol parameters (`Action` and `Version` are not parameters).
+    Query(&'a [(&'a str, &'a str)]),
+    /// A JSON 1.1 body.
+    Json(&'a [u8]),
+}
+
+/// Who made the request, as far as the edge got.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    /// Authenticated.
+    Caller(&'a Caller),
+    /// Authentication failed: the access key the request presented (if any),
+    /// and its owner when the key is one warden holds.
+    Unauthenticated {
+        /// The presented access key id.
+        key_id: Option<&'a str>,
+        /// The key's owner, when known (a bad signature with a real key).
+        owner: Option<&'a Caller>,
+    },
+    /// AssumeRoleWithWebIdentity / AssumeRoleWithSAML: the token is the
+    /// credential; the identity is read from the answer.
+    Federated,
+}
+
+/// The facts of one finished request.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// When the request completed.
+    pub time: OffsetDateTime,
+    /// The `x-amzn-requestid` answered.
+    pub request_id: &'a str,
+    /// The peer address.
+    pub source_ip: Option<IpAddr>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<&'a str>,
+    /// The region the request was addressed to.
+    pub region: &'a str,
+    /// `eventSource`.
+    pub source: Source,
+    /// `eventName`: the operation.
+    pub event_name: &'a str,
+    /// `readOnly`, from the action table's access level.
+    pub read_only: bool,
+    /// Who.
+    pub who: Who<'a>,
+    /// The request's parameters; `None` when they could not be read.
+    pub params: Option<Params<'a>>,
+    /// The answer's body, or the error's code and message.
+    pub result: Result<&'a str, (&'a str, &'a str)>,
+    /// The account that receives the record when no caller is known.
+    pub fallback_account: &'a str,
+}
+
+/// Error codes of requests that never got past authentication or
+/// authorization: their parameters are not recorded (CloudTrail writes
+/// `null` for denied requests).
+fn refused_before_running(code: &str) -> bool {
+    matches!(
+        code,
+        "AccessDenied"
+            | "AccessDeniedException"
+            | "InvalidClientTokenId"
+            | "SignatureDoesNotMatch"
+            | "IncompleteSignature"
+            | "MissingAuthenticationToken"
+            | "ExpiredToken"
+            | "RequestExpired"
+            | "InvalidSignatureException"
+            | "UnrecognizedClientException"
+    )
+}
+
+/// Builds the record of `call` (a JSON object, secrets removed).
+pub fn build(call: &Call<'_>) -> Value {
+    let mut rec = Map::new();
+    rec.insert("eventVersion".into(), call.source.event_version().into());
+    let (identity, recipient) = user_identity(call);
+    rec.insert("userIdentity".into(), identity);
+    rec.insert("eventTime".into(), iso_seconds(call.time).into());
+    rec.insert("eventSource".into(), call.source.host().into());
+    rec.insert("eventName".into(), call.event_name.into());
+    rec.insert("awsRegion".into(), call.region.into());
+    rec.insert(
+        "sourceIPAddress".into(),
+        call.source_ip
+            .map_or_else(|| "AWS Internal".to_string(), |ip| ip.to_string())
+            .into(),
+    );
+    if let Some(agent) = call.user_agent {
+        rec.insert("userAgent".into(), truncate(agent, 1024).into());
+    }
+    let mut truncated = Vec::new();
+    let params = match (&call.params, call.result) {
+        (_, Err((code, _))) if refused_before_running(code) => Value::Null,
+        (Some(p), _) => request_parameters(*p),
+        (None, _) => Value::Null,
+    };
+    let response = match call.result {
+        Ok(body) if keeps_response(call) => response_elements(call.source, call.event_name, body),
+        _ => Value::Null,
+    };
+    if let Err((code, message)) = call.result {
+        rec.insert("errorCode".into(), truncate(code, 1024).into());
+        rec.insert("errorMessage".into(), truncate(message, 1024).into());
+    }
+    for (name, value) in [
+        ("requestParameters", params),
+        ("responseElements", response),
+    ] {
+        if serde_json::to_vec(&value).map_or(0, |v| v.len()) > MAX_ELEMENTS_BYTES {
+            truncated.push(Value::from(name));
+            rec.insert(name.into(), Value::Null);
+        } else {
+            rec.insert(name.into(), value);
+        }
+    }
+    if !truncated.is_empty() {
+        rec.insert(
+            "additionalEventData".into(),
+            json!({ "wardenTruncatedFields": truncated }),
+        );
+    }
+    if matches!(call.who, Who::Unauthenticated { .. }) {
+        let extra = rec
+            .entry("additionalEventData")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(m) = extra {
+            m.insert("authenticationFailure".into(), true.into());
+        }
+    }
+    rec.insert("requestID".into(), truncate(call.request_id, 1024).into());
+    rec.insert("eventID".into(), uuid::Uuid::new_v4().to_string().into());
+    rec.insert("readOnly".into(), call.read_only.into());
+    if let Some(resources) = record_resources(&rec) {
+        rec.insert("resources".into(), resources);
+    }
+    rec.insert("eventType".into(), "AwsApiCall".into());
+    rec.insert("managementEvent".into(), true.into());
+    rec.insert("recipientAccountId".into(), recipient.into());
+    rec.insert("eventCategory".into(), "Management".into());
+    Value::Object(rec)
+}
+
+/// CloudTrail's `readOnly`: the action table's access level (List and Read
+/// are read-only), except STS, whose role calls CloudTrail marks read-only
+/// and whose token calls it does not (the reference's observed records).
+pub fn read_only(source: Source, event_name: &str) -> bool {
+    use warden_core::actions::{self, AccessLevel};
+    let service = match source {
+        Source::Iam => "iam",
+        Source::Sts => {
+            return matches!(
+                event_name,
+                "AssumeRole"
+                    | "AssumeRoleWithSAML"
+                    | "AssumeRoleWithWebIdentity"
+                    | "GetCallerIdentity"
+                    | "GetAccessKeyInfo"
+                    | "DecodeAuthorizationMessage"
+            )
+        }
+        Source::Organizations => "organizations",
+        Source::Cloudtrail => "cloudtrail",
+    };
+    actions::spec(service, event_name)
+        .is_some_and(|row| matches!(row.access_level, AccessLevel::List | AccessLevel::Read))
+}
+
+/// Read-only calls answer `null`, except the STS calls that issue
+/// credentials (CloudTrail logs their answer, minus the secret).
+fn keeps_response(call: &Call<'_>) -> bool {
+    !call.read_only
+        || (call.source == Source::Sts
+            && matches!(
+                call.event_name,
+                "AssumeRole" | "AssumeRoleWithSAML" | "AssumeRoleWithWebIdentity"
+            ))
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// `2026-03-02T09:15:42Z`.
+pub fn iso_seconds(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn iso_epoch(epoch: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(epoch).map_or_else(|_| String::new(), iso_seconds)
+}
+
+/// The last `/`-separated segment of an ARN: a user's or role's name.
+fn arn_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// The `userIdentity` block and the account that receives the record.
+fn user_identity(call: &Call<'_>) -> (Value, String) {
+    match call.who {
+        Who::Caller(caller) => (caller_identity(caller), caller.account.clone()),
+        Who::Unauthenticated {
+            owner: Some(owner), ..
+        } => (caller_identity(owner), owner.account.clone()),
+        Who::Unauthenticated {
+            key_id,
+            owner: None,
+        } => {
+            let mut m = Map::new();
+            m.insert("type".into(), "Unknown".into());
+            m.insert("accountId".into(), call.fallback_account.into());
+            if let Some(key) = key_id {
+                m.insert("accessKeyId".into(), truncate(key, 128).into());
+            }
+            (Value::Object(m), call.fallback_account.to_string())
+        }
+        Who::Federated => federated_identity(call),
+    }
+}
+
+fn session_attributes(caller: &Caller) -> Option<Value> {
+    let s = caller.session.as_ref()?;
+    Some(json!({
+        "creationDate": iso_epoch(s.issued),
+        "mfaAuthenticated": if s.mfa_authenticated { "true" } else { "false" },
+    }))
+}
+
+/// CloudTrail's identity block of an authenticated caller.
+pub fn caller_identity(caller: &Caller) -> Value {
+    let mut m = Map::new();
+    let attributes = session_attributes(caller);
+    let mut context = Map::new();
+    match &caller.kind {
+        PrincipalKind::Root => {
+            m.insert("type".into(), "Root".into());
+            m.insert("principalId".into(), caller.account.clone().into());
+            m.insert("arn".into(), caller.arn.clone().into());
+        }
+        PrincipalKind::User { .. } => {
+            m.insert("type".into(), "IAMUser".into());
+            m.insert("principalId".into(), caller.user_id.clone().into());
+            m.insert("arn".into(), caller.arn.clone().into());
+        }
+        PrincipalKind::AssumedRole { role_arn, .. } => {
+            m.insert("type".into(), "AssumedRole".into());
+            m.insert("principalId".into(), caller.user_id.clone().into());
+            m.insert("arn".into(), caller.arn.clone().into());
+            let role_id = caller.user_id.split(':').next().unwrap_or_default();
+            context.insert(
+                "sessionIssuer".into(),
+                json!({
+                    "type": "Role",
+                    "principalId": role_id,
+                    "arn": role_arn,
+                    "accountId": caller.account,
+                    "userName": arn_name(role_arn),
+                }),
+            );
+        }
+        PrincipalKind::FederatedUser { user_name_lower } => {
+            m.insert("type".into(), "FederatedUser".into());
+            m.insert("principalId".into(), caller.user_id.clone().into());
+            m.insert("arn".into(), caller.arn.clone().into());
+            context.insert(
+                "sessionIssuer".into(),
+                json!({
+                    "type": "IAMUser",
+                    "accountId": caller.account,
+                    "userName": user_name_lower,
+                }),
+            );
+        }
+    }
+    m.insert("accountId".into(), caller.account.clone().into());
+    m.insert("accessKeyId".into(), caller.access_key_id.clone().into());
+    if matches!(caller.kind, PrincipalKind::User { .. }) {
+        m.insert("userName".into(), arn_name(&caller.arn).into());
+    }
+    if let Some(a) = attributes {
+        context.insert("attributes".into(), a);
+    }
+    if !context.is_empty() {
+        m.insert("sessionContext".into(), Value::Object(context));
+    }
+    Value::Object(m)
+}
+
+/// The account named by an IAM ARN (`arn:aws:iam::ACCT:...`).
+fn arn_account(arn: &str) -> Option<&str> {
+    arn.split(':')
+        .nth(4)
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The identity of AssumeRoleWithWebIdentity / AssumeRoleWithSAML, from the
+/// answer (the token itself is never read here); the record goes to the
+/// role's account.
+fn federated_identity(call: &Call<'_>) -> (Value, String) {
+    let role_arn = match call.params {
+        Some(Params::Query(pairs)) => pairs.iter().find(|(k, _)| *k == "RoleArn").map(|(_, v)| *v),
+        _ => None,
+    };
+    let account = role_arn
+        .and_then(arn_account)
+        .unwrap_or(call.fallback_account)
+        .to_string();
+    let answer = call
+        .result
+        .ok()
+        .map(|body| response_elements(call.source, call.event_name, body))
+        .unwrap_or(Value::Null);
+    let text = |k: &str| answer.get(k).and_then(Value::as_str).map(str::to_string);
+    let identity = if call.event_name == "AssumeRoleWithSAML" {
+        let mut m = Map::new();
+        m.insert("type".into(), "SAMLUser".into());
+        if let (Some(q), Some(subject)) = (text("nameQualifier"), text("subject")) {
+            m.insert("principalId".into(), format!("{q}:{subject}").into());
+            m.insert("userName".into(), subject.into());
+            m.insert("identityProvider".into(), q.into());
+        }
+        m.insert("accountId".into(), account.clone().into());
+        Value::Object(m)
+    } else {
+        let mut m = Map::new();
+        m.insert("type".into(), "WebIdentityUser".into());
+        if let (Some(provider), Some(aud), Some(sub)) = (
+            text("provider"),
+            text("audience"),
+            text("subjectFromWebIdentityToken"),
+        ) {
+            m.insert(
+                "principalId".into(),
+                format!("{provider}:{aud}:{sub}").into(),
+            );
+            m.insert("userName".into(), sub.into());
+            m.insert("identityProvider".into(), provider.into());
+        }
+        m.insert("accountId".into(), account.clone().into());
+        Value::Object(m)
+    };
+    (identity, account)
+}
+
+/// The record's `resources`: the role of an STS role call.
+fn record_resources(rec: &Map<String, Value>) -> Option<Value> {
+    let name = rec.get("eventName")?.as_str()?;
+    if !name.starts_with("AssumeRole") || rec.contains_key("errorCode") {
+        return None;
+    }
+    let arn = rec.get("requestParameters")?.get("roleArn")?.as_str()?;
+    Some(json!([{
+        "accountId": arn_account(arn).unwrap_or_default(),
+        "type": "AWS::IAM::Role",
+        "ARN": arn,
+    }]))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters and answers: CloudTrail's lower-camel names, secrets removed.
+
+/// Members CloudTrail writes as numbers; every other Query value stays text
+/// (a Query request carries no types, and guessing would turn a user named
+/// `123` into a number).
+const NUMERIC_MEMBERS: &[&str] = &[
+    "durationSeconds",
+    "maxItems",
+    "maxResults",
+    "maxSessionDuration",
+    "minimumPasswordLength",
+    "maxPasswordAge",
+    "passwordReusePrevention",
+];
+
+/// Members CloudTrail writes as booleans.
+const BOOLEAN_MEMBERS: &[&str] = &[
+    "passwordResetRequired",
+    "setAsDefault",
+    "requireSymbols",
+    "requireNumbers",
+    "requireUppercaseCharacters",
+    "requireLowercaseCharacters",
+    "allowUsersToChangePassword",
+    "hardExpiry",
+];
+
+/// `UserName` → `userName`: only the first character is lowered, as
+/// CloudTrail does (`SAMLAssertionID` → `sAMLAssertionID`).
+pub fn lower_camel(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The Query parameters as CloudTrail nests them: `Tags.member.1.Key=a` →
+/// `{"tags":[{"key":"a"}]}`; secrets removed.
+fn request_parameters(params: Params<'_>) -> Value {
+    let mut tree = match params {
+        Params::Query(pairs) => {
+            if pairs.is_empty() {
+                return Value::Null;
+            }
+            let mut root = Value::Object(Map::new());
+            for (name, value) in pairs {
+                insert_path(&mut root, name, value);
+            }
+            lists_from_members(&mut root);
+            type_leaves(&mut root);
+            root
+        }
+        Params::Json(body) => match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) if m.is_empty() => return Value::Null,
+            Ok(v) => camel_keys(v),
+            Err(_) => return Value::Null,
+        },
+    };
+    redact(&mut tree);
+    tree
+}
+
+/// Puts `value` at the dotted `path` (names lower-camelled; `member` and
+/// index segments kept for [`lists_from_members`]).
+fn insert_path(root: &mut Value, path: &str, value: &str) {
+    let mut node = root;
+    let mut segments = path.split('.').peekable();
+    while let Some(seg) = segments.next() {
+        let key = if seg.bytes().all(|b| b.is_ascii_digit()) || seg == "member" || seg == "entry" {
+            seg.to_string()
+        } else {
+            lower_camel(seg)
+        };
+        let Value::Object(map) = node else {
+            return;
+        };
+        if segments.peek().is_none() {
+            map.insert(key, Value::String(value.to_string()));
+            return;
+        }
+        node = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
+    }
+}
+
+/// `{"member":{"1":a,"2":b}}` → `[a,b]`, depth first; maps sent as
+/// `entry.N.key/value` become objects.
+fn lists_from_members(v: &mut Value) {
+    let Value::Object(map) = v else {
+        return;
+    };
+    for child in map.values_mut() {
+        lists_from_members(child);
+    }
+    let only = |name: &str| map.len() == 1 && map.contains_key(name);
+    if only("member") {
+        if let Some(Value::Object(items)) = map.remove("member") {
+            let mut numbered: Vec<(u64, Value)> = items
+                .into_iter()
+                .map(|(k, v)| (k.parse().unwrap_or(u64::MAX), v))
+                .collect();
+            numbered.sort_by_key(|(n, _)| *n);
+            *v = Value::Array(numbered.into_iter().map(|(_, v)| v).collect());
+        }
+    } else if only("entry") {
+        if let Some(Value::Object(items)) = map.remove("entry") {
+            let mut out = Map::new();
+            for item in items.into_values() {
+                if let (Some(Value::String(k)), Some(value)) = (item.get("key"), item.get("value"))
+                {
+                    out.insert(k.clone(), value.clone());
+                }
+            }
+            *v = Value::Object(out);
+        }
+    }
+}
+
+/// Numbers and booleans of the members CloudTrail types so.
+fn type_leaves(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                if let Value::String(s) = child {
+                    if NUMERIC_MEMBERS.contains(&k.as_str()) {
+                        if let Ok(n) = s.parse::<i64>() {
+                            *child = n.into();
+                        }
+                    } else if BOOLEAN_MEMBERS.contains(&k.as_str()) {
+                        if let Ok(b) = s.parse::<bool>() {
+                            *child = b.into();
+                        }
+                    }
+                } else {
+                    type_leaves(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(type_leaves),
+        _ => {}
+    }
+}
+
+fn camel_keys(v: Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (lower_camel(&k), camel_keys(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(camel_keys).collect()),
+        other => other,
+    }
+}
+
+/// The answer as CloudTrail writes it: the operation's result element (Query
+/// XML) or the JSON body, names lower-camelled, IAM/STS dates in AWS's
+/// Java-style text, secrets removed; `null` when empty.
+fn response_elements(source: Source, event_name: &str, body: &str) -> Value {
+    let mut tree = match source {
+        Source::Iam | Source::Sts => xml_result(event_name, body, source),
+        Source::Organizations | Source::Cloudtrail => match serde_json::from_str::<Value>(body) {
+            Ok(v) => camel_keys(v),
+            Err(_) => Value::Null,
+        },
+    };
+    if tree.as_object().is_some_and(Map::is_empty) {
+        return Value::Null;
+    }
+    redact(&mut tree);
+    tree
+}
+
+fn xml_result(event_name: &str, body: &str, source: Source) -> Value {
+    let Ok(doc) = roxmltree::Document::parse(body) else {
+        return Value::Null;
+    };
+    let result_name = format!("{event_name}Result");
+    let Some(result) = doc
+        .root_element()
+        .children()
+        .find(|n| n.is_element() && n.tag_name().name() == result_name)
+    else {
+        return Value::Null;
+    };
+    xml_value(result, source)
+}
+
+fn xml_value(node: roxmltree::Node<'_, '_>, source: Source) -> Value {
+    let children: Vec<_> = node.children().filter(|n| n.is_element()).collect();
+    if children.is_empty() {
+        let text = node.text().unwrap_or_default();
+        return Value::String(java_date(text, source).unwrap_or_else(|| text.to_string()));
+    }
+    if children.iter().all(|c| c.tag_name().name() == "member") {
+        return Value::Array(children.iter().map(|c| xml_value(*c, source)).collect());
+    }
+    let mut map = Map::new();
+    for c in children {
+        map.insert(lower_camel(c.tag_name().name()), xml_value(c, source));
+    }
+    Value::Object(map)
+}
+
+/// IAM's `Mar 2, 2026 9:15:42 AM` and STS's `Mar 2, 2026, 9:15:42 AM` for an
+/// ISO 8601 timestamp; `None` for any other text.
+fn java_date(text: &str, source: Source) -> Option<String> {
+    if text.len() < 20 || text.as_bytes().get(10) != Some(&b'T') || !text.ends_with('Z') {
+        return None;
+    }
+    let t = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.get(usize::from(u8::from(t.month())) - 1)?;
+    let (hour, half) = match t.hour() {
+        0 => (12, "AM"),
+        h @ 1..=11 => (h, "AM"),
+        12 => (12, "PM"),
+        h => (h - 12, "PM"),
+    };
+    let comma = if source == Source::Sts { "," } else { "" };
+    Some(format!(
+        "{month} {}, {}{comma} {hour}:{:02}:{:02} {half}",
+        t.day(),
+        t.year(),
+        t.minute(),
+        t.second()
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redaction. It fails closed: a member whose name looks secret and is not
+// known safe is hidden, whatever operation it comes from.
+
+/// Secrets with a known place, left out as CloudTrail leaves them out
+/// (lower-cased names).
+const OMITTED: &[&str] = &[
+    "password",
+    "oldpassword",
+    "newpassword",
+    "secretaccesskey",
+    "privatekey",
+    "addprivatekey",
+    "base32stringseed",
+    "qrcodepng",
+    "servicepassword",
+    "servicecredentialsecret",
+    "samlassertion",
+    "webidentitytoken",
+    "tokencode",
+    "authenticationcode1",
+    "authenticationcode2",
+    "tradeintoken",
+];
+
+/// Parts of a name that make a member secret unless listed safe.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "secret",
+    "token",
+    "privatekey",
+    "seed",
+    "qrcode",
+    "assertion",
+    "authenticationcode",
+    "passphrase",
+    "totp",
+];
+
+/// Names that contain a secret word but hold no secret (lower-cased).
+const SAFE: &[&str] = &[
+    "passwordresetrequired",
+    "passwordlastused",
+    "allowuserstochangepassword",
+    "maxpasswordage",
+    "minimumpasswordlength",
+    "passwordreuseprevention",
+    "expirepasswords",
+    "subjectfromwebidentitytoken",
+    "nexttoken",
+    "assertionencryptionmode",
+];
+
+/// What happens to a member named `name`.
+#[derive(Debug, PartialEq, Eq)]
+enum Rule {
+    Keep,
+    Omit,
+    /// STS session tokens: CloudTrail's recent records write `""`.
+    Blank,
+    Hide,
+}
+
+fn rule(name: &str) -> Rule {
+    let lower = name.to_ascii_lowercase();
+    if lower == "sessiontoken" {
+        Rule::Blank
+    } else if OMITTED.contains(&lower.as_str()) {
+        Rule::Omit
+    } else if SAFE.contains(&lower.as_str()) {
+        Rule::Keep
+    } else if SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+        Rule::Hide
+    } else {
+        Rule::Keep
+    }
+}
+
+/// Removes, blanks or hides every secret member of `v`, at any depth.
+pub fn redact(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|k, _| rule(k) != Rule::Omit);
+            for (k, child) in map.iter_mut() {
+                match rule(k) {
+                    Rule::Blank => *child = Value::String(String::new()),
+                    Rule::Hide => *child = Value::String(HIDDEN.to_string()),
+                    Rule::Keep | Rule::Omit => redact(child),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call<'a>(
+        who: Who<'a>,
+        name: &'a str,
+        source: Source,
+        params: Option<Params<'a>>,
+        result: Result<&'a str, (&'a str, &'a str)>,
+        read_only: bool,
+    ) -> Call<'a> {
+        Call {
+            time: OffsetDateTime::from_unix_timestamp(1_772_442_942).unwrap(),
+            request_id: "req-1",
+            source_ip: Some("198.51.100.23".parse().unwrap()),
+            user_agent: Some("aws-cli/2"),
+            region: "us-east-1",
+            source,
+            event_name: name,
+            read_only,
+            who,
+            params,
+            result,
+            fallback_account: "123456789012",
+        }
+    }
+
+    fn user() -> Caller {
+        Caller {
+            account: "111122223333".into(),
+            kind: PrincipalKind::User {
+                name_lower: "dana".into(),
+            },
+            arn: "arn:aws:iam::111122223333:user/ops/Dana".into(),
+            user_id: "AIDAEXAMPLE".into(),
+            access_key_id: "AKIAEXAMPLE".into(),
+            session: None,
+            dev_stand_in: false,
+        }
+    }
+
+    #[test]
+    fn a_create_user_record_has_cloudtrails_fields() {
+        let caller = user();
+        let params = [
+            ("UserName", "build-bot"),
+            ("Path", "/service/"),
+            ("Tags.member.1.Key", "team"),
+            ("Tags.member.1.Value", "platform"),
+        ];
+        let body = "<CreateUserResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><CreateUserResult><User><Path>/service/</Path><UserName>build-bot</UserName><UserId>AIDANEW</UserId><Arn>arn:aws:iam::111122223333:user/service/build-bot</Arn><CreateDate>2026-03-02T13:05:42Z</CreateDate></User></CreateUserResult><ResponseMetadata><RequestId>x</RequestId></ResponseMetadata></CreateUserResponse>";
+        let rec = build(&call(
+            Who::Caller(&caller),
+            "CreateUser",
+            Source::Iam,
+            Some(Params::Query(&params)),
+            Ok(body),
+            false,
+        ));
+        assert_eq!(rec["eventVersion"], "1.09");
+        assert_eq!(rec["eventTime"], "2026-03-02T09:15:42Z");
+        assert_eq!(rec["eventSource"], "iam.amazonaws.com");
+        assert_eq!(rec["userIdentity"]["type"], "IAMUser");
+        assert_eq!(rec["userIdentity"]["userName"], "Dana");
+        assert_eq!(rec["userIdentity"]["accessKeyId"], "AKIAEXAMPLE");
+        assert_eq!(
+            rec["requestParameters"],
+            json!({"userName": "build-bot", "path": "/service/", "tags": [{"key": "team", "value": "platform"}]})
+        );
+        assert_eq!(rec["responseElements"]["user"]["userId"], "AIDANEW");
+        assert_eq!(
+            rec["responseElements"]["user"]["createDate"],
+            "Mar 2, 2026 1:05:42 PM"
+        );
+        assert_eq!(rec["readOnly"], false);
+        assert_eq!(rec["eventType"], "AwsApiCall");
+        assert_eq!(rec["managementEvent"], true);
+        assert_eq!(rec["recipientAccountId"], "111122223333");
+        assert_eq!(rec["sourceIPAddress"], "198.51.100.23");
+        assert!(rec.get("errorCode").is_none());
+    }
+
+    #[test]
+    fn a_denied_request_records_neither_parameters_nor_answer() {
+        let caller = user();
+        let params = [("UserName", "x")];
+        let rec = build(&call(
+            Who::Caller(&caller),
+            "CreateUser",
+            Source::Iam,
+            Some(Params::Query(&params)),
+            Err(("AccessDenied", "User: arn is not authorized")),
+            false,
+        ));
+        assert_eq!(rec["errorCode"], "AccessDenied");
+        assert_eq!(rec["requestParameters"], Value::Null);
+        assert_eq!(rec["responseElements"], Value::Null);
+    }
+
+    #[test]
+    fn an_unknown_key_is_recorded_as_an_unknown_identity_of_the_fallback_account() {
+        let rec = build(&call(
+            Who::Unauthenticated {
+                key_id: Some("AKIANOPE"),
+                owner: None,
+            },
+            "GetUser",
+            Source::Iam,
+            None,
+            Err((
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            )),
+            true,
+        ));
+        assert_eq!(
+            rec["userIdentity"],
+            json!({"type": "Unknown", "accountId": "123456789012", "accessKeyId": "AKIANOPE"})
+        );
+        assert_eq!(rec["additionalEventData"]["authenticationFailure"], true);
+        assert_eq!(rec["recipientAccountId"], "123456789012");
+    }
+
+    #[test]
+    fn sts_credentials_keep_the_key_id_and_lose_the_secret_and_token() {
+        let caller = user();
+        let params = [
+            ("DurationSeconds", "900"),
+            ("SerialNumber", "arn:aws:iam::111122223333:mfa/dana"),
+            ("TokenCode", "123456"),
+        ];
+        let body = "<GetSessionTokenResponse><GetSessionTokenResult><Credentials><AccessKeyId>ASIAX</AccessKeyId><SecretAccessKey>s3cr3t</SecretAccessKey><SessionToken>tok3n</SessionToken><Expiration>2026-03-02T21:46:15Z</Expiration></Credentials></GetSessionTokenResult></GetSessionTokenResponse>";
+        let rec = build(&call(
+            Who::Caller(&caller),
+            "GetSessionToken",
+            Source::Sts,
+            Some(Params::Query(&params)),
+            Ok(body),
+            false,
+        ));
+        assert_eq!(
+            rec["requestParameters"],
+            json!({"durationSeconds": 900, "serialNumber": "arn:aws:iam::111122223333:mfa/dana"})
+        );
+        assert_eq!(
+            rec["responseElements"],
+            json!({"credentials": {"accessKeyId": "ASIAX", "sessionToken": "", "expiration": "Mar 2, 2026, 9:46:15 PM"}})
+        );
+        let text = rec.to_string();
+        assert!(!text.contains("s3cr3t") && !text.contains("tok3n") && !text.contains("123456"));
+    }
+
+    #[test]
+    fn redaction_fails_closed_on_an_unknown_secret_looking_member() {
+        let mut v = json!({
+            "userName": "a",
+            "password": "p",
+            "passwordResetRequired": true,
+            "newFancySecret": {"nested": "x"},
+            "items": [{"clientToken": "t", "keep": "k"}],
+            "subjectFromWebIdentityToken": "sub",
+        });
+        redact(&mut v);
+        assert_eq!(
+            v,
+            json!({
+                "userName": "a",
+                "passwordResetRequired": true,
+                "newFancySecret": HIDDEN,
+                "items": [{"clientToken": HIDDEN, "keep": "k"}],
+                "subjectFromWebIdentityToken": "sub",
+            })
+        );
+    }
+
+    #[test]
+    fn every_secret_the_models_mark_sensitive_is_left_out() {
+        for name in [
+            "Password",
+            "OldPassword",
+            "NewPassword",
+            "SecretAccessKey",
+            "PrivateKey",
+            "AddPrivateKey",
+            "Base32StringSeed",
+            "QRCodePNG",
+            "ServicePassword",
+            "SAMLAssertion",
+            "WebIdentityToken",
+            "TokenCode",
+            "AuthenticationCode1",
+            "AuthenticationCode2",
+        ] {
+            let mut v = json!({ lower_camel(name): "secret-value" });
+            redact(&mut v);
+            assert_eq!(v, json!({}), "{name}");
+        }
+    }
+
+    #[test]
+    fn read_only_calls_answer_null_except_sts_role_calls() {
+        let caller = user();
+        let body = "<GetUserResponse><GetUserResult><User><UserName>a</UserName></User></GetUserResult></GetUserResponse>";
+        let rec = build(&call(
+            Who::Caller(&caller),
+            "GetUser",
+            Source::Iam,
+            Some(Params::Query(&[])),
+            Ok(body),
+            true,
+        ));
+        assert_eq!(rec["responseElements"], Value::Null);
+        assert_eq!(rec["requestParameters"], Value::Null);
+        let params = [
+            ("RoleArn", "arn:aws:iam::111122223333:role/r"),
+            ("RoleSessionName", "s"),
+        ];
+        let body = "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAY</AccessKeyId><SecretAccessKey>zz</SecretAccessKey><SessionToken>tt</SessionToken><Expiration>2026-03-02T21:46:15Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::111122223333:assumed-role/r/s</Arn><AssumedRoleId>AROAX:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>";
+        let rec = build(&call(
+            Who::Caller(&caller),
+            "AssumeRole",
+            Source::Sts,
+            Some(Params::Query(&params)),
+            Ok(body),
+            true,
+        ));
+        assert_eq!(
+            rec["responseElements"]["assumedRoleUser"]["assumedRoleId"],
+            "AROAX:s"
+        );
+        assert_eq!(rec["resources"][0]["type"], "AWS::IAM::Role");
+        assert_eq!(rec["resources"][0]["accountId"], "111122223333");
+    }
+
+    #[test]
+    fn an_assumed_role_names_its_session_issuer() {
+        let mut caller = user();
+        caller.kind = PrincipalKind::AssumedRole {
+            role_name_lower: "deployer".into(),
+            role_arn: "arn:aws:iam::111122223333:role/ci/Deployer".into(),
+            session_name: "run-1".into(),
+        };
+        caller.arn = "arn:aws:sts::111122223333:assumed-role/Deployer/run-1".into();
+        caller.user_id = "AROAEXAMPLE:run-1".into();
+        let id = caller_identity(&caller);
+        assert_eq!(id["type"], "AssumedRole");
+        assert_eq!(id["principalId"], "AROAEXAMPLE:run-1");
+        assert_eq!(
+            id["sessionContext"]["sessionIssuer"],
+            json!({"type": "Role", "principalId": "AROAEXAMPLE", "arn": "arn:aws:iam::111122223333:role/ci/Deployer", "accountId": "111122223333", "userName": "Deployer"})
+        );
+    }
+
+    #[test]
+    fn json_requests_are_recorded_with_lower_camel_names() {
+        let caller = user();
+        let body = br#"{"AccountId":"222233334444","Tags":[{"Key":"a","Value":"b"}]}"#;
+        let rec = build(&call(
+            Who::Caller(&caller),
+            "TagResource",
+            Source::Organizations,
+            Some(Params::Json(body)),
+            Ok("{}"),
+            false,
+        ));
+        assert_eq!(
+            rec["requestParameters"],
+            json!({"accountId": "222233334444", "tags": [{"key": "a", "value": "b"}]})
+        );
+        assert_eq!(rec["responseElements"], Value::Null);
+    }
+
+    #[test]
+    fn dates_render_as_aws_java_style_text() {
+        assert_eq!(
+            java_date("2024-08-01T00:03:28Z", Source::Iam).as_deref(),
+            Some("Aug 1, 2024 12:03:28 AM")
+        );
+        assert_eq!(
+            java_date("2024-07-30T21:46:15.123Z", Source::Sts).as_deref(),
+            Some("Jul 30, 2024, 9:46:15 PM")
+        );
+        assert_eq!(java_date("build-bot", Source::Iam), None);
+    }
+}
