@@ -708,7 +708,8 @@ fn cloudtrail_inner(
         let checks = warden_core::access::checks(&app.warden.read(), &caller, spec, &none);
         app.warden
             .authorize_checks(&caller, &checks, &facts)
-            .map_err(|e| from_api(api_error_in(Service::Iam, e)))?;
+            // A JSON service's refusal, as Organizations answers it: AccessDeniedException.
+            .map_err(|e| from_api(api_error_in(Service::Organizations, e)))?;
         crate::audit::lookup::lookup_events(app, trail, &caller, body)
     })();
     trace.caller = Some(caller);

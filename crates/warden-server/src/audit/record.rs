@@ -489,6 +489,10 @@ fn request_parameters(params: Params<'_>) -> Value {
         },
     };
     redact(&mut tree);
+    // ChangePassword's parameters are all secret: CloudTrail writes `null`.
+    if tree.as_object().is_some_and(Map::is_empty) {
+        return Value::Null;
+    }
     tree
 }
 
@@ -595,10 +599,10 @@ fn response_elements(source: Source, event_name: &str, body: &str) -> Value {
             Err(_) => Value::Null,
         },
     };
+    redact(&mut tree);
     if tree.as_object().is_some_and(Map::is_empty) {
         return Value::Null;
     }
-    redact(&mut tree);
     tree
 }
 
