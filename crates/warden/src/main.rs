@@ -74,7 +74,7 @@ struct ServeArgs {
     #[arg(long, default_value_t = 90, env = "WARDEN_AUDIT_RETENTION_DAYS")]
     audit_retention_days: u64,
     /// LookupEvents serves at most this many of the newest records (all stay in the journal).
-    #[arg(long, default_value_t = 200_000, env = "WARDEN_AUDIT_MEMORY_RECORDS")]
+    #[arg(long, default_value_t = 100_000, env = "WARDEN_AUDIT_MEMORY_RECORDS")]
     audit_memory_records: usize,
     /// Also write the trail as CloudTrail log files (AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/
     /// ..., gzip JSON) under this directory, for SIEM ingestion. Off unless given.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -17,6 +17,8 @@ const PREFIX: &str = "trail-";
 const SUFFIX: &str = ".jsonl";
 /// How often files past the retention are looked for.
 const RETENTION_TICK: Duration = Duration::from_secs(600);
+/// How often the journal thread takes the records queued since its last look.
+const POLL: Duration = Duration::from_millis(10);
 
 /// The journal files of `dir`, oldest first (their names sort by time).
 fn journal_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -137,25 +139,25 @@ impl Worker {
         Err(std::io::Error::other("no free journal file name"))
     }
 
+    /// Drains the queue every [`POLL`], never waking per record: a wake-up per
+    /// request would cost every request a context switch.
     pub(crate) fn run(mut self, rx: Receiver<Arc<Stored>>) {
         loop {
-            let wait = self.next_wait();
-            match rx.recv_timeout(wait) {
-                Ok(rec) => {
-                    self.write(&rec);
-                    // Take whatever else is queued before deciding to sync.
-                    while self.unsynced < self.options.sync_batch {
-                        match rx.try_recv() {
-                            Ok(rec) => self.write(&rec),
-                            Err(_) => break,
+            std::thread::sleep(self.next_wait());
+            loop {
+                match rx.try_recv() {
+                    Ok(rec) => {
+                        self.write(&rec);
+                        if self.unsynced >= self.options.sync_batch {
+                            self.sync();
                         }
                     }
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.sync();
-                    self.export();
-                    return;
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.sync();
+                        self.export();
+                        return;
+                    }
                 }
             }
             self.housekeeping();
@@ -163,16 +165,9 @@ impl Worker {
     }
 
     fn next_wait(&self) -> Duration {
-        let mut wait = RETENTION_TICK;
+        let mut wait = POLL;
         if let Some(since) = self.unsynced_since {
             wait = wait.min(self.options.sync_interval.saturating_sub(since.elapsed()));
-        }
-        if !self.export_pending.is_empty() {
-            wait = wait.min(
-                self.options
-                    .export_interval
-                    .saturating_sub(self.last_export.elapsed()),
-            );
         }
         wait.max(Duration::from_millis(1))
     }

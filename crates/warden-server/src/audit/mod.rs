@@ -49,7 +49,7 @@ impl Default for AuditOptions {
             rotate_bytes: 64 << 20,
             rotate_interval: Duration::from_secs(24 * 3600),
             retention: Duration::from_secs(90 * 24 * 3600),
-            memory_records: 200_000,
+            memory_records: 100_000,
             export_dir: None,
             export_interval: Duration::from_secs(300),
         }
