@@ -66,6 +66,7 @@ def main() -> int:
                 print(f"round {i + 1} CreateUser audit {mode}: {creates[mode][-1]:,.0f} req/s", flush=True)
         journal = sorted((work / "data-on" / "audit").glob("trail-*.jsonl"))
         lines = sum(sum(1 for _ in p.open()) for p in journal)
+        rss = {mode: bench.rss_kib(s.proc.pid) for mode, s in servers.items()}
     finally:
         for s in servers.values():
             s.stop()
@@ -80,6 +81,7 @@ def main() -> int:
         "get_user_on_over_off": med["on"] / med["off"] if med["off"] else None,
         "create_user_on_over_off": cmed["on"] / cmed["off"] if cmed["off"] else None,
         "journal_records": lines,
+        "rss_kib_at_end": rss,
         "loadavg_end": os.getloadavg(),
     }
     out = Path(__file__).resolve().parents[1] / "results"

@@ -560,7 +560,7 @@ fn finish(app: &AppState, f: &Finish<'_>) {
         Source::Sts | Source::Cloudtrail => f.trace.region.as_deref().unwrap_or("us-east-1"),
         Source::Iam | Source::Organizations => "us-east-1",
     };
-    let rec = record::build(&record::Call {
+    let rec = record::render(&record::Call {
         time: OffsetDateTime::now_utc(),
         request_id: f.request_id,
         source_ip: f.source_ip,
@@ -578,7 +578,7 @@ fn finish(app: &AppState, f: &Finish<'_>) {
         result: f.result.map_err(|(code, message, _)| (code, message)),
         fallback_account: key_account.as_deref().unwrap_or(default_account),
     });
-    trail.record(&rec);
+    trail.record(rec);
 }
 
 /// CloudTrail's JSON 1.1 requests: only LookupEvents is served.

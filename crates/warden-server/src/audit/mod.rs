@@ -76,20 +76,6 @@ pub(crate) struct Stored {
     pub json: String,
 }
 
-/// The resource a request parameter names, as LookupEvents reports it.
-const RESOURCE_MEMBERS: &[(&str, &str)] = &[
-    ("userName", "AWS::IAM::User"),
-    ("roleName", "AWS::IAM::Role"),
-    ("roleArn", "AWS::IAM::Role"),
-    ("groupName", "AWS::IAM::Group"),
-    ("policyArn", "AWS::IAM::Policy"),
-    ("instanceProfileName", "AWS::IAM::InstanceProfile"),
-    ("accessKeyId", "AWS::IAM::AccessKey"),
-    ("serialNumber", "AWS::IAM::MFADevice"),
-    ("accountId", "AWS::Organizations::Account"),
-    ("policyId", "AWS::Organizations::Policy"),
-];
-
 impl Stored {
     fn from_record(seq: u64, rec: &Value, json: String) -> Option<Stored> {
         let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
@@ -97,31 +83,11 @@ impl Stored {
             time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
         })?;
         let identity = rec.get("userIdentity").unwrap_or(&Value::Null);
-        let username = match identity.get("type").and_then(Value::as_str) {
-            Some("Root") => Some("root".to_string()),
-            Some("AssumedRole") | Some("FederatedUser") => text(identity, "principalId")
-                .and_then(|p| p.split_once(':').map(|(_, s)| s.to_string())),
-            _ => text(identity, "userName"),
-        };
-        let mut resources = Vec::new();
-        for block in ["requestParameters", "responseElements"] {
-            if let Some(Value::Object(m)) = rec.get(block) {
-                for (member, kind) in RESOURCE_MEMBERS {
-                    if let Some(name) = m.get(*member).and_then(Value::as_str) {
-                        resources.push((kind.to_string(), name.to_string()));
-                    }
-                }
-                // CreateAccessKey answers the new key's id inside `accessKey`.
-                if let Some(id) = m
-                    .get("accessKey")
-                    .and_then(|k| k.get("accessKeyId"))
-                    .and_then(Value::as_str)
-                {
-                    resources.push(("AWS::IAM::AccessKey".into(), id.to_string()));
-                }
-            }
-        }
-        resources.dedup();
+        let username = record::username_of(identity);
+        let resources = record::resources_of(
+            rec.get("requestParameters").unwrap_or(&Value::Null),
+            rec.get("responseElements").unwrap_or(&Value::Null),
+        );
         Some(Stored {
             seq,
             time: time.unix_timestamp(),
@@ -202,16 +168,14 @@ impl AuditTrail {
         }))
     }
 
-    /// Records one event: visible to LookupEvents at once, on disk within the
-    /// sync interval. Records past the retention or the memory cap leave the
-    /// index here.
-    pub fn record(&self, rec: &Value) {
-        let Some(mut stored) = Stored::from_record(0, rec, rec.to_string()) else {
-            tracing::warn!("audit record without its required fields; not recorded");
-            return;
-        };
+    /// Records one event (from [`record::render`]): visible to LookupEvents at
+    /// once, on disk within the sync interval. Records past the retention or
+    /// the memory cap leave the index here.
+    pub(crate) fn record(&self, mut stored: Stored) {
         let oldest =
             stored.time - i64::try_from(self.options.retention.as_secs()).unwrap_or(i64::MAX);
+        // Evicted records are freed after the lock is released.
+        let mut evicted = Vec::new();
         let stored = {
             let mut index = self.index.write();
             stored.seq = index.next_seq;
@@ -221,10 +185,11 @@ impl AuditTrail {
             while index.records.len() > self.options.memory_records
                 || index.records.front().is_some_and(|r| r.time < oldest)
             {
-                index.records.pop_front();
+                evicted.extend(index.records.pop_front());
             }
             stored
         };
+        drop(evicted);
         if let Some(tx) = self.sender.read().as_ref() {
             if tx.send(stored).is_err() {
                 tracing::error!("the audit journal thread has stopped; record kept in memory only");
