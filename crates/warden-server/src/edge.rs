@@ -21,9 +21,12 @@ use std::collections::BTreeMap;
 
 use warden_core::actions;
 
+use crate::audit::lookup::LookupError;
+use crate::audit::record::{self, Params, Source, Who};
 use crate::authz::request_facts;
 use crate::mapping::{api_error, api_error_in};
 use crate::AppState;
+use serde_json::Value;
 
 /// AWS refuses Query bodies over 1 MiB; so do we, before reading further.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -226,6 +229,7 @@ fn flatten_json(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<Stri
 }
 
 pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response {
+    let started = std::time::Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let source_ip = req
         .extensions()
@@ -258,6 +262,11 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
     if let Some(op) = crate::authzapi::target(&parts) {
         return crate::authzapi::handle(app, parts, body, op, request_id, source_ip).await;
     }
+    // CloudTrail's LookupEvents serves the audit trail (audit/lookup.rs).
+    if let Some(op) = crate::audit::lookup::target(&parts) {
+        let op = op.to_string();
+        return cloudtrail(&app, &parts, &body, &op, &request_id, source_ip, started);
+    }
     let decoded = match Decoded::read(&parts, &body) {
         Ok(d) => d,
         Err(e) => {
@@ -270,12 +279,20 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
         }
     };
     let outcome = if decoded.runs_inline() {
-        process(&app, &parts, &body, &decoded, &request_id, source_ip)
+        process(
+            &app,
+            &parts,
+            &body,
+            &decoded,
+            &request_id,
+            source_ip,
+            started,
+        )
     } else {
         let (app2, rid) = (app.clone(), request_id.clone());
         let name = decoded.name.clone();
         match tokio::task::spawn_blocking(move || {
-            process(&app2, &parts, &body, &decoded, &rid, source_ip)
+            process(&app2, &parts, &body, &decoded, &rid, source_ip, started)
         })
         .await
         {
@@ -284,7 +301,6 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
                 tracing::error!(error = %e, request_id, action = name, "request task failed");
                 Outcome {
                     service: Service::Iam,
-                    action: None,
                     result: Err(ApiError::new(
                         ErrorCode::ServiceFailure,
                         "An internal error occurred.",
@@ -293,16 +309,6 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
             }
         }
     };
-    let status = outcome
-        .result
-        .as_ref()
-        .map_or_else(ApiError::status, |_| 200);
-    tracing::info!(
-        request_id,
-        action = outcome.action.map_or("-", Op::name),
-        status,
-        "request"
-    );
     render(outcome.service, outcome.result, &request_id)
 }
 
@@ -384,7 +390,6 @@ fn pick_service(
 /// The outcome of one request, before it becomes HTTP.
 struct Outcome {
     service: Service,
-    action: Option<Op>,
     result: Result<String, ApiError>,
 }
 
@@ -395,28 +400,320 @@ fn process(
     decoded: &Decoded,
     request_id: &str,
     source_ip: Option<std::net::IpAddr>,
+    started: std::time::Instant,
 ) -> Outcome {
-    let mut service = if decoded.json.is_some() {
-        Service::Organizations
-    } else {
-        Service::Iam
+    let mut trace = Trace {
+        service: if decoded.json.is_some() {
+            Service::Organizations
+        } else {
+            Service::Iam
+        },
+        ..Trace::default()
     };
-    let mut action = None;
-    let result = process_inner(
+    let result = process_inner(app, parts, body, decoded, request_id, source_ip, &mut trace);
+    let pairs: Vec<(&str, &str)>;
+    let params = if decoded.json.is_some() {
+        Some(Params::Json(body))
+    } else {
+        pairs = decoded
+            .params
+            .iter()
+            .filter(|(k, _)| *k != "Action" && *k != "Version")
+            .collect();
+        Some(Params::Query(&pairs))
+    };
+    let source = match trace.service {
+        Service::Iam => Source::Iam,
+        Service::Sts => Source::Sts,
+        Service::Organizations => Source::Organizations,
+    };
+    let name = match trace.action {
+        Some(op) => op.name(),
+        None => truncated_name(&decoded.name),
+    };
+    finish(
         app,
-        parts,
-        body,
-        decoded,
-        request_id,
-        source_ip,
-        &mut service,
-        &mut action,
+        &Finish {
+            parts,
+            request_id,
+            source_ip,
+            started,
+            trace: &trace,
+            source,
+            event_name: name,
+            params,
+            result: result
+                .as_ref()
+                .map(String::as_str)
+                .map_err(|e| (e.code.as_str(), e.message.as_str(), e.status())),
+        },
     );
     Outcome {
-        service,
-        action,
+        service: trace.service,
         result,
     }
+}
+
+/// What the edge learned of a request on its way, for its log line and its
+/// audit record.
+#[derive(Debug)]
+pub(crate) struct Trace {
+    service: Service,
+    action: Option<Op>,
+    /// The authenticated caller.
+    caller: Option<Caller>,
+    /// The signing region, once authenticated.
+    region: Option<String>,
+    /// Authentication failed: what was presented.
+    refused: Option<AuthSeen>,
+    /// AssumeRoleWithWebIdentity / AssumeRoleWithSAML: the token authenticates.
+    federated: bool,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace {
+            service: Service::Iam,
+            action: None,
+            caller: None,
+            region: None,
+            refused: None,
+            federated: false,
+        }
+    }
+}
+
+/// What a failed authentication saw: the access key presented and, when it
+/// is one warden holds, its owner.
+#[derive(Debug, Default)]
+pub(crate) struct AuthSeen {
+    key_id: Option<String>,
+    owner: Option<Caller>,
+}
+
+/// A finished request, as [`finish`] logs and records it.
+struct Finish<'a> {
+    parts: &'a Parts,
+    request_id: &'a str,
+    source_ip: Option<std::net::IpAddr>,
+    started: std::time::Instant,
+    trace: &'a Trace,
+    source: Source,
+    event_name: &'a str,
+    params: Option<Params<'a>>,
+    /// The answer, or the error's code, message and status.
+    result: Result<&'a str, (&'a str, &'a str, u16)>,
+}
+
+/// The one place a request ends: its log line (operation, caller, error
+/// code, latency; never a secret) and its audit record.
+fn finish(app: &AppState, f: &Finish<'_>) {
+    // A failed authentication names the owner of the key it presented, marked unverified.
+    let caller = match (
+        &f.trace.caller,
+        f.trace.refused.as_ref().and_then(|r| r.owner.as_ref()),
+    ) {
+        (Some(c), _) => std::borrow::Cow::Borrowed(c.arn.as_str()),
+        (None, Some(owner)) => std::borrow::Cow::Owned(format!("unverified:{}", owner.arn)),
+        (None, None) => std::borrow::Cow::Borrowed("-"),
+    };
+    let (status, error) = match f.result {
+        Ok(_) => (200, "-"),
+        Err((code, _, status)) => (status, code),
+    };
+    tracing::info!(
+        request_id = f.request_id,
+        service = f.source.host(),
+        action = f.event_name,
+        caller = &*caller,
+        status,
+        error,
+        latency_us = u64::try_from(f.started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
+    let Some(trail) = &app.audit else {
+        return;
+    };
+    let who = if let Some(c) = &f.trace.caller {
+        Who::Caller(c)
+    } else if f.trace.federated {
+        Who::Federated
+    } else {
+        let seen = f.trace.refused.as_ref();
+        Who::Unauthenticated {
+            key_id: seen.and_then(|s| s.key_id.as_deref()),
+            owner: seen.and_then(|s| s.owner.as_ref()),
+        }
+    };
+    // A key whose embedded account warden serves belongs to that account's
+    // trail; any other unknown key to the default account's.
+    let default_account = &app.warden.config().default_account;
+    let key_account = f
+        .trace
+        .refused
+        .as_ref()
+        .and_then(|s| s.key_id.as_deref())
+        .and_then(warden_core::keys::account_of_key_id)
+        .filter(|a| app.warden.read().accounts.contains_key(a));
+    // IAM and Organizations are global: CloudTrail records them in us-east-1.
+    let region = match f.source {
+        Source::Sts | Source::Cloudtrail => f.trace.region.as_deref().unwrap_or("us-east-1"),
+        Source::Iam | Source::Organizations => "us-east-1",
+    };
+    let rec = record::render(&record::Call {
+        time: OffsetDateTime::now_utc(),
+        request_id: f.request_id,
+        source_ip: f.source_ip,
+        user_agent: f
+            .parts
+            .headers
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok()),
+        region,
+        source: f.source,
+        event_name: f.event_name,
+        read_only: record::read_only(f.source, f.event_name),
+        who,
+        params: f.params,
+        result: f.result.map_err(|(code, message, _)| (code, message)),
+        fallback_account: key_account.as_deref().unwrap_or(default_account),
+    });
+    trail.record(rec);
+}
+
+/// CloudTrail's JSON 1.1 requests: only LookupEvents is served.
+fn cloudtrail(
+    app: &AppState,
+    parts: &Parts,
+    body: &[u8],
+    op: &str,
+    request_id: &str,
+    source_ip: Option<std::net::IpAddr>,
+    started: std::time::Instant,
+) -> Response {
+    let mut trace = Trace::default();
+    let result = cloudtrail_inner(app, parts, body, op, source_ip, &mut trace);
+    let text = result.map(|v| v.to_string());
+    finish(
+        app,
+        &Finish {
+            parts,
+            request_id,
+            source_ip,
+            started,
+            trace: &trace,
+            source: Source::Cloudtrail,
+            event_name: truncated_name(op),
+            params: Some(Params::Json(body)),
+            result: text
+                .as_ref()
+                .map(String::as_str)
+                .map_err(|e| (e.code, e.message.as_str(), e.status)),
+        },
+    );
+    let (status, body) = match text {
+        Ok(text) => (StatusCode::OK, text),
+        Err(e) => (
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            serde_json::json!({"__type": e.code, "message": e.message}).to_string(),
+        ),
+    };
+    let mut resp = (
+        status,
+        [("content-type", "application/x-amz-json-1.1")],
+        body,
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+/// An operation name from the client, cut to a sane length for logs and records.
+fn truncated_name(name: &str) -> &str {
+    let mut end = name.len().min(128);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+fn cloudtrail_inner(
+    app: &AppState,
+    parts: &Parts,
+    body: &[u8],
+    op: &str,
+    source_ip: Option<std::net::IpAddr>,
+    trace: &mut Trace,
+) -> Result<Value, LookupError> {
+    let from_api = |e: ApiError| LookupError {
+        code: e.code.as_str(),
+        status: e.status(),
+        message: e.message,
+    };
+    let headers: Vec<(&str, &[u8])> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_bytes()))
+        .collect();
+    let http = HttpRequestParts {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+        body,
+    };
+    let now = OffsetDateTime::now_utc();
+    let mut seen = AuthSeen::default();
+    let who = match authenticate_seen(app, &http, now, &mut seen) {
+        Ok(who) => who,
+        Err(e) => {
+            trace.refused = Some(seen);
+            return Err(from_api(e));
+        }
+    };
+    trace.region = Some(who.region.clone());
+    let caller = who.caller;
+    let checked = (|| {
+        if let Some(service) = who.scope_service.as_deref().filter(|s| *s != "cloudtrail") {
+            return Err(from_api(
+                SigV4Error::ScopeMismatch(format!(
+                    "Credential should be scoped to correct service: 'cloudtrail', not '{service}'. "
+                ))
+                .api_error(),
+            ));
+        }
+        if op != "LookupEvents" {
+            return Err(LookupError {
+                code: "UnknownOperationException",
+                message: format!("The operation {op} is not supported by this endpoint."),
+                status: 400,
+            });
+        }
+        let Some(trail) = &app.audit else {
+            return Err(LookupError {
+                code: "OperationNotPermittedException",
+                message: "The audit trail is turned off on this server (--audit-trail off).".into(),
+                status: 400,
+            });
+        };
+        let spec = actions::spec("cloudtrail", "LookupEvents").ok_or_else(|| LookupError {
+            code: "InternalFailure",
+            message: "An internal error occurred.".into(),
+            status: 500,
+        })?;
+        let facts = request_facts(&who.region, parts, source_ip, now.unix_timestamp());
+        let none = |_: &str| None;
+        let checks = warden_core::access::checks(&app.warden.read(), &caller, spec, &none);
+        app.warden
+            .authorize_checks(&caller, &checks, &facts)
+            // A JSON service's refusal, as Organizations answers it: AccessDeniedException.
+            .map_err(|e| from_api(api_error_in(Service::Organizations, e)))?;
+        crate::audit::lookup::lookup_events(app, trail, &caller, body)
+    })();
+    trace.caller = Some(caller);
+    checked
 }
 
 /// An authenticated request: who, from which signing scope.
@@ -467,6 +764,16 @@ pub(crate) fn authenticate(
     http: &HttpRequestParts<'_>,
     now: OffsetDateTime,
 ) -> Result<Authenticated, ApiError> {
+    authenticate_seen(app, http, now, &mut AuthSeen::default())
+}
+
+/// [`authenticate`], noting in `seen` what a failed attempt presented.
+fn authenticate_seen(
+    app: &AppState,
+    http: &HttpRequestParts<'_>,
+    now: OffsetDateTime,
+    seen: &mut AuthSeen,
+) -> Result<Authenticated, ApiError> {
     let dev_allows = || app.dev.as_ref().is_some_and(|d| d.take_no_auth());
     // Dev mode decides the request time only once it knows who signed:
     // keys warden never issued skip it (test suites freeze their clocks),
@@ -483,6 +790,8 @@ pub(crate) fn authenticate(
         Err(e) => return Err(sigv4_error(&e)),
         Ok(auth) => auth,
     };
+    // Only a failure keeps these; a success drops them.
+    seen.key_id = Some(auth.access_key_id.clone());
     let found = app.warden.credentials_for(
         &auth.access_key_id,
         auth.security_token.as_deref(),
@@ -490,8 +799,10 @@ pub(crate) fn authenticate(
     );
     match found {
         Ok((secret, caller)) => {
-            sigv4::verify(http, &auth, secret.expose(), &app.signing_keys, now)
-                .map_err(|e| sigv4_error(&e))?;
+            if let Err(e) = sigv4::verify(http, &auth, secret.expose(), &app.signing_keys, now) {
+                seen.owner = Some(caller);
+                return Err(sigv4_error(&e));
+            }
             let long_term_key = auth
                 .security_token
                 .is_none()
@@ -528,10 +839,8 @@ pub(crate) fn authenticate(
     }
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the two out-parameters say what to render even when the request fails early"
-)]
+/// Runs one request; `trace` says what to render and record even when it
+/// fails early.
 fn process_inner(
     app: &AppState,
     parts: &Parts,
@@ -539,8 +848,7 @@ fn process_inner(
     decoded: &Decoded,
     request_id: &str,
     source_ip: Option<std::net::IpAddr>,
-    service: &mut Service,
-    action: &mut Option<Op>,
+    trace: &mut Trace,
 ) -> Result<String, ApiError> {
     let headers: Vec<(&str, &[u8])> = parts
         .headers
@@ -563,42 +871,57 @@ fn process_inner(
         "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML"
     ) && decoded.json.is_none()
     {
-        *service = pick_service(None, parts, decoded)?;
-        if *service == Service::Sts {
-            let op = Op::resolve(*service, &decoded.name, decoded.params.version())?;
-            *action = Some(op);
+        trace.service = pick_service(None, parts, decoded)?;
+        if trace.service == Service::Sts {
+            let op = Op::resolve(trace.service, &decoded.name, decoded.params.version())?;
+            trace.action = Some(op);
+            trace.federated = true;
             if let Op::Sts(sts_op) = op {
                 let facts = request_facts("us-east-1", parts, source_ip, now.unix_timestamp());
                 return crate::web_identity::serve(app, sts_op, &decoded.params, facts, request_id);
             }
         }
     }
-    let who = match authenticate(app, &http, now) {
+    let mut seen = AuthSeen::default();
+    let who = match authenticate_seen(app, &http, now, &mut seen) {
         Ok(who) => who,
         Err(e) => {
-            *service = pick_service(None, parts, decoded)?;
+            trace.refused = Some(seen);
+            trace.service = pick_service(None, parts, decoded)?;
             return Err(e);
         }
     };
-    *service = pick_service(who.scope_service.as_deref(), parts, decoded)?;
+    trace.region = Some(who.region.clone());
+    let Authenticated {
+        caller,
+        region,
+        scope_service,
+        long_term_key,
+    } = who;
+    // The trace holds the caller until the handler runs (and gets it back
+    // after), so an early failure is recorded with who made it.
+    let caller = &*trace.caller.insert(caller);
+    let service = &mut trace.service;
+    let action = &mut trace.action;
+    *service = pick_service(scope_service.as_deref(), parts, decoded)?;
     let op = Op::resolve(*service, &decoded.name, decoded.params.version())?;
     *action = Some(op);
 
-    let facts = request_facts(&who.region, parts, source_ip, now.unix_timestamp());
+    let facts = request_facts(&region, parts, source_ip, now.unix_timestamp());
     // Every operation of the three models has a row (a table test).
     let spec = op
         .spec()
         .ok_or_else(|| ApiError::new(ErrorCode::ServiceFailure, "An internal error occurred."))?;
     let params = |name: &str| decoded.param(name);
-    let checks = warden_core::access::checks(&app.warden.read(), &who.caller, spec, &params);
+    let checks = warden_core::access::checks(&app.warden.read(), caller, spec, &params);
     // Last-accessed information notes every authenticated attempt, allowed
     // or not ("includes all attempts to access an Amazon Web Services API,
     // not just the successful ones", the GenerateServiceLastAccessedDetails
     // reference). Memory only; see warden_core::iam::access_reports.
     app.warden.record_access(
-        &who.caller,
+        caller,
         checks.iter().map(|c| c.action),
-        &who.region,
+        &region,
         now.unix_timestamp(),
     );
     // AssumeRole's checks are decided inside the domain, with the role's
@@ -606,12 +929,18 @@ fn process_inner(
     // before it runs.
     if op != Op::Sts(warden_wire::generated::sts::Operation::AssumeRole) {
         app.warden
-            .authorize_checks(&who.caller, &checks, &facts)
+            .authorize_checks(caller, &checks, &facts)
             .map_err(|e| api_error_in(*service, e))?;
     }
+    let Some(caller) = trace.caller.take() else {
+        return Err(ApiError::new(
+            ErrorCode::ServiceFailure,
+            "An internal error occurred.",
+        ));
+    };
     let ctx = RequestCtx {
-        caller: who.caller,
-        region: who.region,
+        caller,
+        region,
         facts,
         checks,
     };
@@ -639,8 +968,8 @@ fn process_inner(
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
     };
     if out.is_ok() {
-        if let Some(key) = who.long_term_key {
-            let svc = who.scope_service.as_deref().unwrap_or("iam");
+        if let Some(key) = long_term_key {
+            let svc = scope_service.as_deref().unwrap_or("iam");
             app.warden.record_key_use(
                 &key,
                 &ctx.caller.account,
@@ -650,6 +979,7 @@ fn process_inner(
             );
         }
     }
+    trace.caller = Some(ctx.caller);
     out
 }
 

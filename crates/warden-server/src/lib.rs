@@ -14,6 +14,7 @@
     )
 )]
 
+pub mod audit;
 mod authz;
 mod authzapi;
 mod dev;
@@ -59,6 +60,8 @@ pub struct AppState {
     /// The URL outside verifiers reach warden at (`--public-url`, no trailing slash): the base of
     /// the outbound web identity federation issuers.
     pub public_url: String,
+    /// The audit trail; `None` with `--audit-trail off`.
+    pub audit: Option<Arc<audit::AuditTrail>>,
 }
 
 // Handlers act for the request's caller: IAM and Organizations in its

@@ -43,6 +43,9 @@ pub struct ServeOptions {
     /// The URL outside verifiers reach warden at (`--public-url`, `WARDEN_PUBLIC_URL`); `None`
     /// is `http://` and the bound address.
     pub public_url: Option<String>,
+    /// The audit trail (`--audit-*`); `None` turns it off. Its `dir` defaults
+    /// to `DATA_DIR/audit` (none in dev mode: memory only).
+    pub audit: Option<crate::audit::AuditOptions>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -61,6 +64,7 @@ impl std::fmt::Debug for ServeOptions {
             )
             .field("s3_backend", &self.s3_backend)
             .field("public_url", &self.public_url)
+            .field("audit", &self.audit)
             .finish()
     }
 }
@@ -120,6 +124,14 @@ pub enum StartupError {
         dir: String,
         /// ` (pid N)` when the holder wrote its pid into the lock file.
         holder: String,
+    },
+    /// The audit trail's journal could not be opened or read.
+    #[error("audit trail {path}: {source}")]
+    Audit {
+        /// The journal's directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
     },
     /// Opening or locking `DIR/lock` failed other than by another holder.
     #[error("cannot lock the data dir {path}: {source}")]
@@ -385,9 +397,24 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
         || format!("http://{addr}"),
         |u| u.trim_end_matches('/').to_string(),
     );
+    let audit = match &opts.audit {
+        Some(audit) => {
+            let mut audit = audit.clone();
+            if audit.dir.is_none() && !opts.dev {
+                audit.dir = Some(opts.data_dir.join("audit"));
+            }
+            let path = audit.dir.clone().unwrap_or_default();
+            Some(
+                crate::audit::AuditTrail::open(audit)
+                    .map_err(|source| StartupError::Audit { path, source })?,
+            )
+        }
+        None => None,
+    };
     let state = Arc::new(AppState {
         public_url,
         s3,
+        audit,
         warden: warden.clone(),
         signing_keys: SigningKeyCache::default(),
         dev: opts.dev.then(|| {

@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the IAM and STS endpoint.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Validate or evaluate IAM policy documents offline.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
@@ -61,6 +61,55 @@ struct ServeArgs {
     /// listen address.
     #[arg(long, env = "WARDEN_PUBLIC_URL")]
     public_url: Option<String>,
+    /// The audit trail: a CloudTrail-format record of every IAM, STS and Organizations call,
+    /// served by `aws cloudtrail lookup-events` (docs/audit.md).
+    #[arg(long, default_value = "on", env = "WARDEN_AUDIT_TRAIL", value_parser = ["on", "off"])]
+    audit_trail: String,
+    /// The audit journal's directory (default: DATA_DIR/audit; in --dev, memory only).
+    #[arg(long, env = "WARDEN_AUDIT_DIR")]
+    audit_dir: Option<PathBuf>,
+    /// Sync the audit journal at least this often while records are pending (the crash window).
+    #[arg(long, default_value_t = 200, env = "WARDEN_AUDIT_SYNC_MS")]
+    audit_sync_ms: u64,
+    /// ... or as soon as this many records are pending.
+    #[arg(long, default_value_t = 512, env = "WARDEN_AUDIT_SYNC_RECORDS")]
+    audit_sync_records: usize,
+    /// Start a new audit journal file past this size.
+    #[arg(long, default_value_t = 64, env = "WARDEN_AUDIT_ROTATE_MB")]
+    audit_rotate_mb: u64,
+    /// ... or past this age.
+    #[arg(long, default_value_t = 24, env = "WARDEN_AUDIT_ROTATE_HOURS")]
+    audit_rotate_hours: u64,
+    /// Delete audit journal files (and forget records) older than this.
+    #[arg(long, default_value_t = 90, env = "WARDEN_AUDIT_RETENTION_DAYS")]
+    audit_retention_days: u64,
+    /// LookupEvents serves at most this many of the newest records (all stay in the journal).
+    #[arg(long, default_value_t = 100_000, env = "WARDEN_AUDIT_MEMORY_RECORDS")]
+    audit_memory_records: usize,
+    /// Also write the trail as CloudTrail log files (AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/
+    /// ..., gzip JSON) under this directory, for SIEM ingestion. Off unless given.
+    #[arg(long, env = "WARDEN_AUDIT_EXPORT_DIR")]
+    audit_export_dir: Option<PathBuf>,
+    /// How often CloudTrail log files are written (seconds).
+    #[arg(long, default_value_t = 300, env = "WARDEN_AUDIT_EXPORT_SECS")]
+    audit_export_secs: u64,
+}
+
+impl ServeArgs {
+    fn audit(&self) -> Option<warden_server::audit::AuditOptions> {
+        use std::time::Duration;
+        (self.audit_trail == "on").then(|| warden_server::audit::AuditOptions {
+            dir: self.audit_dir.clone(),
+            sync_interval: Duration::from_millis(self.audit_sync_ms.max(1)),
+            sync_batch: self.audit_sync_records.max(1),
+            rotate_bytes: self.audit_rotate_mb.max(1) << 20,
+            rotate_interval: Duration::from_secs(self.audit_rotate_hours.max(1) * 3600),
+            retention: Duration::from_secs(self.audit_retention_days.max(1) * 24 * 3600),
+            memory_records: self.audit_memory_records.max(1),
+            export_dir: self.audit_export_dir.clone(),
+            export_interval: Duration::from_secs(self.audit_export_secs.max(1)),
+        })
+    }
 }
 
 fn init_logging() {
@@ -92,8 +141,9 @@ fn root_key_from_env() -> Result<Option<(String, String)>, String> {
     }
 }
 
-async fn serve(args: ServeArgs) -> Result<(), String> {
+async fn serve(args: Box<ServeArgs>) -> Result<(), String> {
     let opts = warden_server::ServeOptions {
+        audit: args.audit(),
         listen: args.listen,
         data_dir: args.data_dir,
         account_id: args.account_id,
@@ -126,6 +176,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         ..
     } = started;
     let warden = state.warden.clone();
+    let audit = state.audit.clone();
     tokio::select! {
         res = server => {
             res.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
@@ -134,8 +185,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             tracing::info!("shutting down");
         }
     }
-    // Persist what only lived in memory (access-key last use).
+    // Persist what only lived in memory (access-key last use), and write,
+    // sync and export the audit records still pending.
     let flushed = tokio::task::spawn_blocking(move || {
+        if let Some(audit) = audit {
+            audit.close();
+        }
         warden
             .flush_key_use()
             .and(warden.flush_role_use())

@@ -330,6 +330,13 @@ impl Harness {
             dev: None,
             s3: None,
             public_url: "http://127.0.0.1:4600".to_string(),
+            // In memory: the router tests run every request through the trail too.
+            audit: Some(
+                warden_server::audit::AuditTrail::open(
+                    warden_server::audit::AuditOptions::default(),
+                )
+                .expect("in-memory audit trail"),
+            ),
         });
         let app = router(state.clone());
         Self { state, app }

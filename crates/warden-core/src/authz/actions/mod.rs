@@ -32,6 +32,9 @@ pub enum Service {
     /// warden's own authorization API (`warden:`), for the services that ask warden
     /// (`tools/action-table/warden-actions.json`, `docs/authorization-api.md`).
     Warden,
+    /// AWS CloudTrail (`cloudtrail:`): only LookupEvents, which serves the audit trail
+    /// (`docs/audit.md`; `PARTIAL_SERVICES` in `tools/action-table/generate.py`).
+    Cloudtrail,
 }
 
 impl Service {
@@ -42,6 +45,7 @@ impl Service {
             Service::Sts => "sts",
             Service::Organizations => "organizations",
             Service::Warden => "warden",
+            Service::Cloudtrail => "cloudtrail",
         }
     }
 
@@ -55,6 +59,8 @@ impl Service {
             Some(Service::Organizations)
         } else if prefix.eq_ignore_ascii_case("warden") {
             Some(Service::Warden)
+        } else if prefix.eq_ignore_ascii_case("cloudtrail") {
+            Some(Service::Cloudtrail)
         } else {
             None
         }

@@ -10,7 +10,8 @@
 use super::*;
 
 /// The table: one row per operation of the IAM, STS and Organizations
-/// models, then warden's own actions (`warden-actions.json`), sorted by
+/// models, then warden's own actions (`warden-actions.json`), then the
+/// operations served of other services (`PARTIAL_SERVICES`), sorted by
 /// service (in `Service` order) then operation.
 pub(super) static TABLE: &[ActionSpec] = &[
     ActionSpec {
@@ -5053,6 +5054,19 @@ pub(super) static TABLE: &[ActionSpec] = &[
         in_reference: false,
         denial_form: DenialForm::Arn,
     },
+    ActionSpec {
+        service: Service::Cloudtrail,
+        operation: "LookupEvents",
+        action: "cloudtrail:LookupEvents",
+        access_level: AccessLevel::Read,
+        resource_type: None,
+        resource: ResourceSpec::Wildcard,
+        resource_tag_keys: &[],
+        request_keys: &[],
+        implied_actions: &[],
+        in_reference: true,
+        denial_form: DenialForm::Arn,
+    },
 ];
 
 /// Each operation's input members, for the test that every key source
@@ -5936,4 +5950,15 @@ pub(super) static INPUT_MEMBERS: &[(&str, &[&str])] = &[
     ("warden:DeleteResourcePolicy", &["ResourceArn"]),
     ("warden:GetResourcePolicy", &["ResourceArn"]),
     ("warden:PutResourcePolicy", &["ResourceArn", "Policy"]),
+    (
+        "cloudtrail:LookupEvents",
+        &[
+            "LookupAttributes",
+            "StartTime",
+            "EndTime",
+            "EventCategory",
+            "MaxResults",
+            "NextToken",
+        ],
+    ),
 ];

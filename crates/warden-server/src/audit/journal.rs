@@ -1,0 +1,402 @@
+//! The journal thread: appends records as JSON lines to `trail-*.jsonl`
+//! files (0600, in a 0700 directory), syncs them in batches, rotates by size
+//! and age, deletes files past the retention, and exports CloudTrail log
+//! files. Requests never wait for it: they hand it records over a channel.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::{AuditOptions, Stored};
+
+const PREFIX: &str = "trail-";
+const SUFFIX: &str = ".jsonl";
+/// How often files past the retention are looked for.
+const RETENTION_TICK: Duration = Duration::from_secs(600);
+/// How often the journal thread takes the records queued since its last look.
+const POLL: Duration = Duration::from_millis(10);
+
+/// The journal files of `dir`, oldest first (their names sort by time).
+fn journal_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Every line of every journal file, oldest first.
+pub(crate) fn read_all(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for path in journal_files(dir)? {
+        for line in BufReader::new(File::open(&path)?).lines() {
+            match line {
+                Ok(l) if !l.is_empty() => lines.push(l),
+                Ok(_) => {}
+                // A torn, non-UTF-8 tail: the rest of this file is unusable.
+                Err(_) => break,
+            }
+        }
+    }
+    Ok(lines)
+}
+
+fn create_private(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+/// `20260302T091542Z`, or with `minutes_only` `20260302T0915Z`.
+fn compact_time(t: time::OffsetDateTime, minutes_only: bool) -> String {
+    let base = format!(
+        "{:04}{:02}{:02}T{:02}{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    );
+    if minutes_only {
+        base + "Z"
+    } else {
+        format!("{base}{:02}Z", t.second())
+    }
+}
+
+struct Current {
+    writer: BufWriter<File>,
+    bytes: u64,
+    opened: Instant,
+}
+
+/// The journal thread's state.
+pub(crate) struct Worker {
+    options: AuditOptions,
+    current: Option<Current>,
+    /// Records written but not yet synced, and since when.
+    unsynced: usize,
+    unsynced_since: Option<Instant>,
+    export_pending: Vec<Arc<Stored>>,
+    last_export: Instant,
+    last_retention: Instant,
+}
+
+impl Worker {
+    pub(crate) fn new(options: AuditOptions) -> std::io::Result<Worker> {
+        let mut worker = Worker {
+            options,
+            current: None,
+            unsynced: 0,
+            unsynced_since: None,
+            export_pending: Vec::new(),
+            last_export: Instant::now(),
+            last_retention: Instant::now(),
+        };
+        // A fresh file per start: never append after a line a crash tore.
+        worker.open_file()?;
+        worker.apply_retention();
+        Ok(worker)
+    }
+
+    fn open_file(&mut self) -> std::io::Result<()> {
+        let Some(dir) = &self.options.dir else {
+            return Ok(());
+        };
+        let stamp = compact_time(time::OffsetDateTime::now_utc(), false);
+        for n in 0..10_000 {
+            let path = dir.join(format!("{PREFIX}{stamp}-{n:04}{SUFFIX}"));
+            match create_private(&path) {
+                Ok(file) => {
+                    // The new name must survive a crash with the records in it.
+                    File::open(dir)?.sync_all()?;
+                    self.current = Some(Current {
+                        writer: BufWriter::with_capacity(256 << 10, file),
+                        bytes: 0,
+                        opened: Instant::now(),
+                    });
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::other("no free journal file name"))
+    }
+
+    /// Drains the queue every [`POLL`], never waking per record: a wake-up per
+    /// request would cost every request a context switch.
+    pub(crate) fn run(mut self, rx: Receiver<Arc<Stored>>) {
+        loop {
+            std::thread::sleep(self.next_wait());
+            loop {
+                match rx.try_recv() {
+                    Ok(rec) => {
+                        self.write(&rec);
+                        if self.unsynced >= self.options.sync_batch {
+                            self.sync();
+                        }
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.sync();
+                        self.export();
+                        return;
+                    }
+                }
+            }
+            self.housekeeping();
+        }
+    }
+
+    fn next_wait(&self) -> Duration {
+        let mut wait = POLL;
+        if let Some(since) = self.unsynced_since {
+            wait = wait.min(self.options.sync_interval.saturating_sub(since.elapsed()));
+        }
+        wait.max(Duration::from_millis(1))
+    }
+
+    fn write(&mut self, rec: &Arc<Stored>) {
+        if self.options.export_dir.is_some() {
+            self.export_pending.push(rec.clone());
+        }
+        let Some(current) = self.current.as_mut() else {
+            return;
+        };
+        let line = rec.json.as_bytes();
+        let written = current
+            .writer
+            .write_all(line)
+            .and_then(|()| current.writer.write_all(b"\n"));
+        if let Err(e) = written {
+            tracing::error!(error = %e, "cannot write the audit journal");
+            return;
+        }
+        current.bytes += line.len() as u64 + 1;
+        self.unsynced += 1;
+        self.unsynced_since.get_or_insert_with(Instant::now);
+    }
+
+    fn sync(&mut self) {
+        if self.unsynced == 0 {
+            return;
+        }
+        if let Some(current) = self.current.as_mut() {
+            let synced = current
+                .writer
+                .flush()
+                .and_then(|()| current.writer.get_ref().sync_data());
+            if let Err(e) = synced {
+                tracing::error!(error = %e, "cannot sync the audit journal");
+                return;
+            }
+        }
+        self.unsynced = 0;
+        self.unsynced_since = None;
+    }
+
+    fn housekeeping(&mut self) {
+        if self.unsynced >= self.options.sync_batch
+            || self
+                .unsynced_since
+                .is_some_and(|s| s.elapsed() >= self.options.sync_interval)
+        {
+            self.sync();
+        }
+        let rotate = self.current.as_ref().is_some_and(|c| {
+            c.bytes >= self.options.rotate_bytes
+                || (c.bytes > 0 && c.opened.elapsed() >= self.options.rotate_interval)
+        });
+        if rotate {
+            self.sync();
+            if let Err(e) = self.open_file() {
+                tracing::error!(error = %e, "cannot start a new audit journal file");
+            }
+        }
+        if !self.export_pending.is_empty()
+            && self.last_export.elapsed() >= self.options.export_interval
+        {
+            self.export();
+        }
+        if self.last_retention.elapsed() >= RETENTION_TICK {
+            self.apply_retention();
+        }
+    }
+
+    /// Deletes journal files last written before the retention.
+    fn apply_retention(&mut self) {
+        self.last_retention = Instant::now();
+        let Some(dir) = &self.options.dir else {
+            return;
+        };
+        let Some(cutoff) = SystemTime::now().checked_sub(self.options.retention) else {
+            return;
+        };
+        let Ok(files) = journal_files(dir) else {
+            return;
+        };
+        // The newest file is the one being written.
+        for path in files.iter().take(files.len().saturating_sub(1)) {
+            let old = std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .is_ok_and(|m| m < cutoff);
+            if old {
+                if let Err(e) = std::fs::remove_file(path) {
+                    tracing::warn!(error = %e, path = %path.display(), "cannot delete an old audit journal file");
+                }
+            }
+        }
+    }
+
+    /// Writes the pending records as CloudTrail log files, one per account
+    /// and region.
+    fn export(&mut self) {
+        self.last_export = Instant::now();
+        let Some(root) = self.options.export_dir.clone() else {
+            return;
+        };
+        let mut groups: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+        for r in &self.export_pending {
+            groups
+                .entry((r.recipient.clone(), r.region.clone()))
+                .or_default()
+                .push(&r.json);
+        }
+        let now = time::OffsetDateTime::now_utc();
+        for ((account, region), records) in groups {
+            if let Err(e) = write_log_file(&root, &account, &region, now, &records) {
+                tracing::error!(error = %e, "cannot export audit records");
+                return; // kept for the next attempt
+            }
+        }
+        self.export_pending.clear();
+    }
+}
+
+/// Region names as they may appear in a path: the SigV4 scope is the
+/// client's text, so anything else is exported under `invalid-region`.
+fn path_safe(region: &str) -> &str {
+    let ok = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        region
+    } else {
+        "invalid-region"
+    }
+}
+
+/// `AWSLogs/ACCT/CloudTrail/REGION/YYYY/MM/DD/ACCT_CloudTrail_REGION_YYYYMMDDTHHmmZ_UNIQUE.json.gz`,
+/// gzip of `{"Records":[...]}`, written under a temporary name, synced,
+/// then renamed, so a collector never reads half a file.
+pub(crate) fn write_log_file(
+    root: &Path,
+    account: &str,
+    region: &str,
+    now: time::OffsetDateTime,
+    records: &[&str],
+) -> std::io::Result<PathBuf> {
+    let region = path_safe(region);
+    let account = if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+        account
+    } else {
+        "000000000000"
+    };
+    let dir = root
+        .join("AWSLogs")
+        .join(account)
+        .join("CloudTrail")
+        .join(region)
+        .join(format!("{:04}", now.year()))
+        .join(format!("{:02}", u8::from(now.month())))
+        .join(format!("{:02}", now.day()));
+    std::fs::create_dir_all(&dir)?;
+    let unique: String = uuid::Uuid::new_v4().simple().to_string()[..16].to_string();
+    let name = format!(
+        "{account}_CloudTrail_{region}_{}_{unique}.json.gz",
+        compact_time(now, true)
+    );
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let file = create_private(&tmp)?;
+    let mut gz =
+        flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::default());
+    gz.write_all(b"{\"Records\":[")?;
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            gz.write_all(b",")?;
+        }
+        gz.write_all(r.as_bytes())?;
+    }
+    gz.write_all(b"]}")?;
+    let file = gz
+        .finish()?
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    file.sync_all()?;
+    let path = dir.join(&name);
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exported_file_is_gzip_json_with_cloudtrails_name() {
+        let root = tempfile::tempdir().unwrap();
+        let now = time::OffsetDateTime::from_unix_timestamp(1_772_442_942).unwrap();
+        let path = write_log_file(
+            root.path(),
+            "111122223333",
+            "us-east-1",
+            now,
+            &[r#"{"eventName":"A"}"#, r#"{"eventName":"B"}"#],
+        )
+        .unwrap();
+        let rel = path
+            .strip_prefix(root.path())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            rel.starts_with("AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/02/111122223333_CloudTrail_us-east-1_20260302T0915Z_"),
+            "{rel}"
+        );
+        assert!(rel.ends_with(".json.gz"));
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(File::open(&path).unwrap()),
+            &mut text,
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["Records"][1]["eventName"], "B");
+    }
+
+    #[test]
+    fn a_region_from_the_client_cannot_climb_out_of_the_export_dir() {
+        assert_eq!(path_safe("../../etc"), "invalid-region");
+        assert_eq!(path_safe("eu-west-1"), "eu-west-1");
+        assert_eq!(path_safe(""), "invalid-region");
+    }
+}
