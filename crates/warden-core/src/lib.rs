@@ -43,6 +43,7 @@ pub mod authz;
 pub mod error;
 pub mod federation;
 pub mod iam;
+pub mod metrics;
 pub mod model;
 pub mod orgs;
 pub mod page;
@@ -146,6 +147,8 @@ pub struct Warden {
     /// Each principal's identity policies and boundary, resolved for the
     /// current model generation (see [`authz`]).
     resolved_policies: authz::ResolvedCache,
+    /// Counters and histograms for `/metrics`.
+    metrics: metrics::Metrics,
 }
 
 impl Warden {
@@ -165,6 +168,7 @@ impl Warden {
             role_last_used: Mutex::new(std::collections::HashMap::new()),
             access_used: iam::access_reports::AccessRecorder::default(),
             resolved_policies: authz::ResolvedCache::default(),
+            metrics: metrics::Metrics::default(),
         })
     }
 
@@ -198,6 +202,11 @@ impl Warden {
         &self.session_key
     }
 
+    /// The process's metrics (`/metrics`).
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.metrics
+    }
+
     /// A consistent view of the model for reads.
     pub fn read(&self) -> RwLockReadGuard<'_, State> {
         self.state.read()
@@ -217,7 +226,9 @@ impl Warden {
         // changes are applied below.
         let batch = before.mutations(&changes)?;
         drop(before);
+        let commit_started = std::time::Instant::now();
         self.store.apply(&batch)?;
+        self.metrics.record_store_commit(commit_started.elapsed());
         self.state.write().apply_all(changes);
         Ok(out)
     }

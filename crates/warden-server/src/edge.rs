@@ -226,6 +226,7 @@ fn flatten_json(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<Stri
 }
 
 pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response {
+    let started = std::time::Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let source_ip = req
         .extensions()
@@ -251,12 +252,18 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
                     format!("Request body must not exceed {MAX_BODY_BYTES} bytes."),
                 )
             };
+            count(&app, Service::Iam, None, Some(err.code), started);
             return render(Service::Iam, Err(err), &request_id);
         }
     };
     // The authorization API has its own operations and answers (authzapi.rs).
     if let Some(op) = crate::authzapi::target(&parts) {
         return crate::authzapi::handle(app, parts, body, op, request_id, source_ip).await;
+    }
+    if let Some(service) = crate::served::unserved_service(&app, &parts) {
+        app.warden.metrics().record_unserved();
+        tracing::info!(request_id, "request for a service warden does not serve");
+        return crate::served::refusal(&app, &parts, &service, &request_id);
     }
     let decoded = match Decoded::read(&parts, &body) {
         Ok(d) => d,
@@ -266,6 +273,7 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
             } else {
                 Service::Iam
             };
+            count(&app, service, None, Some(e.code), started);
             return render(service, Err(e), &request_id);
         }
     };
@@ -303,7 +311,32 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
         status,
         "request"
     );
+    let error = outcome.result.as_ref().err().map(|e| e.code);
+    count(&app, outcome.service, outcome.action, error, started);
     render(outcome.service, outcome.result, &request_id)
+}
+
+/// Counts an answered request in the metrics, under its operation's row of
+/// the action table (or its service's, when refused before the operation
+/// was known).
+fn count(
+    app: &AppState,
+    service: Service,
+    action: Option<Op>,
+    error: Option<ErrorCode>,
+    started: std::time::Instant,
+) {
+    let service = match service {
+        Service::Iam => actions::Service::Iam,
+        Service::Sts => actions::Service::Sts,
+        Service::Organizations => actions::Service::Organizations,
+    };
+    app.warden.metrics().record_request(
+        action.and_then(Op::spec),
+        service,
+        error,
+        started.elapsed(),
+    );
 }
 
 /// The JSON 1.1 operation named by `X-Amz-Target`, for Organizations.

@@ -51,6 +51,10 @@ struct ServeArgs {
     /// The region the S3 backend signs for.
     #[arg(long, default_value = "us-east-1", env = "WARDEN_S3_BACKEND_REGION")]
     s3_backend_region: String,
+    /// Serve Prometheus metrics at http://ADDR/metrics, on this listener only
+    /// (off unless given; never on --listen).
+    #[arg(long, env = "WARDEN_METRICS_LISTEN", value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 fn init_logging() {
@@ -90,6 +94,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         dev: args.dev,
         root_key: root_key_from_env()?,
         database_url: args.database_url,
+        metrics_listen: args.metrics_listen,
         s3_backend: match args.s3_backend {
             Some(url) => Some(warden_server::S3Backend {
                 url,
