@@ -209,3 +209,22 @@ def test_a_taken_metrics_port_fails_the_start(warden_factory, w, metrics_port):
     with pytest.raises(RuntimeError) as e:
         clash.start(timeout=10)
     assert f"cannot listen on 127.0.0.1:{metrics_port}" in str(e.value)
+
+
+def test_authorization_api_requests_are_counted_under_the_warden_service(w, metrics_port):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "authz-python"))
+    from warden_authz import WardenAuthz, WardenError
+
+    before = scrape(metrics_port)
+    client = WardenAuthz(w.url, ROOT.access_key_id, ROOT.secret_access_key)
+    try:
+        client.get_resource_policy("arn:aws:s3:::photos")
+        outcome = "ok"
+    except WardenError as e:
+        outcome = e.code
+    after = scrape(metrics_port)
+    labels = {"service": "warden", "action": "GetResourcePolicy", "outcome": outcome}
+    assert after.value("warden_requests_total", **labels) - before.value("warden_requests_total", **labels) == 1
