@@ -146,7 +146,7 @@ def test_other_services_in_the_same_profile_do_not_reach_warden(first_start, tmp
 
 def test_a_json_service_hears_in_json_which_services_warden_serves(server):
     dynamodb = make_client("dynamodb", server.url, ROOT)
-    with raises_aws("NotImplemented", status=501) as e:
+    with raises_aws("InvalidAction", status=400) as e:
         dynamodb.list_tables()
     assert f"serves {SERVED}" in e["message"] and "'dynamodb'" in e["message"], e["message"]
     assert "<ErrorResponse" not in e["message"]
@@ -165,7 +165,7 @@ def test_query_rest_json_and_s3_services_are_told_too(server, aws):
     ):
         r = aws(*args)
         assert r.returncode != 0
-        line = f"An error occurred (NotImplemented) when calling the {operation} operation: "
+        line = f"An error occurred (InvalidAction) when calling the {operation} operation: "
         assert line in r.stderr, r.stderr
         assert f"serves {SERVED}; the request is signed for '{name}'" in r.stderr, r.stderr
         assert "<ErrorResponse" not in r.stderr, r.stderr
@@ -187,7 +187,7 @@ def test_a_service_name_from_the_request_is_never_echoed_raw(server):
     conn.request("POST", "/", body=b"{}", headers={"Authorization": auth, "X-Amz-Date": now, "X-Amz-Target": "X.Y"})
     r = conn.getresponse()
     body = r.read().decode()
-    assert r.status == 501, body
+    assert r.status == 400, body
     assert "<script>" not in body and "another service" in body, body
 
 

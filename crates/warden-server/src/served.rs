@@ -68,8 +68,9 @@ pub(crate) fn unserved_service(app: &AppState, parts: &Parts) -> Option<String> 
     (!served).then_some(service)
 }
 
-/// The refusal of a request signed for `service`: `NotImplemented` (501,
-/// which the AWS SDKs do not retry), naming what is served. JSON services
+/// The refusal of a request signed for `service`: `InvalidAction` (400: the
+/// client's mistake, which the AWS SDKs do not retry and which no server-error
+/// alert should count), naming what is served. JSON services
 /// get a JSON body; Query, EC2 and REST-XML ones an `<ErrorResponse>`,
 /// which botocore's parsers of all three read. The code also travels in
 /// `x-amzn-errortype` for REST-JSON clients that read it from there.
@@ -90,7 +91,7 @@ pub(crate) fn refusal(app: &AppState, parts: &Parts, service: &str, request_id: 
         gateway_hint = " (S3 is served only with `warden serve --s3-backend`)";
     }
     let error = ApiError::new(
-        ErrorCode::NotImplemented,
+        ErrorCode::InvalidAction,
         format!(
             "This warden endpoint serves {served}; the request is signed for {shown}, which it \
              does not serve{gateway_hint}. Send that service to its own endpoint: a profile's \
@@ -125,7 +126,7 @@ pub(crate) fn refusal(app: &AppState, parts: &Parts, service: &str, request_id: 
             String::from_utf8_lossy(&error.to_json()).into_owned(),
         )
     } else {
-        let mut body = String::from("<ErrorResponse><Error><Type>Receiver</Type><Code>");
+        let mut body = String::from("<ErrorResponse><Error><Type>Sender</Type><Code>");
         body.push_str(error.code.as_str());
         body.push_str("</Code><Message>");
         warden_wire::xml::escape_into(&mut body, &error.message);
@@ -134,7 +135,7 @@ pub(crate) fn refusal(app: &AppState, parts: &Parts, service: &str, request_id: 
         body.push_str("</RequestId></ErrorResponse>");
         ("text/xml".to_string(), body)
     };
-    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::NOT_IMPLEMENTED);
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut resp = (status, body).into_response();
     let headers = resp.headers_mut();
     for (name, value) in [
