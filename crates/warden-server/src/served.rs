@@ -61,11 +61,11 @@ pub(crate) fn landing(app: &AppState) -> Response {
 /// does not answer.
 pub(crate) fn unserved_service(app: &AppState, parts: &Parts) -> Option<String> {
     let service = crate::s3::signing_service(parts)?;
-    let served = SERVED_SERVICES.contains(&service.as_str())
+    let served = SERVED_SERVICES.contains(&service.as_ref())
         || (service == "s3" && app.s3.is_some())
         // The authorization API's own scope (authzapi.rs answers it).
         || service == "warden";
-    (!served).then_some(service)
+    (!served).then(|| service.into_owned())
 }
 
 /// The refusal of a request signed for `service`: `InvalidAction` (400: the

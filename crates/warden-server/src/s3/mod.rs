@@ -156,14 +156,15 @@ fn presigned_service(query: &str) -> Option<String> {
 
 /// The service a SigV4 request is signed for: its `Authorization` header's
 /// credential scope, or its presigned URL's.
-pub(crate) fn signing_service(parts: &Parts) -> Option<String> {
+/// Borrowed from the header, so checking every request allocates nothing.
+pub(crate) fn signing_service(parts: &Parts) -> Option<std::borrow::Cow<'_, str>> {
     match parts
         .headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
     {
-        Some(auth) => credential_service(auth).map(str::to_string),
-        None => presigned_service(parts.uri.query().unwrap_or("")),
+        Some(auth) => credential_service(auth).map(std::borrow::Cow::Borrowed),
+        None => presigned_service(parts.uri.query().unwrap_or("")).map(std::borrow::Cow::Owned),
     }
 }
 
