@@ -64,4 +64,4 @@ cargo build --quiet -p warden
 export WARDEN_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/warden"
 
 echo "==> end-to-end suite (real binary, aws CLI, boto3)"
-.venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider
+.venv/bin/python -m pytest tests/e2e -q -rs -p no:cacheprovider

@@ -1337,3 +1337,39 @@ def test_without_the_flag_s3_is_not_served(warden_factory):
     with pytest.raises(ClientError):
         s3(w).list_buckets()
     assert w.client("sts").get_caller_identity()["Account"] == ACCOUNT_ID
+
+
+def test_with_the_gateway_a_signed_get_of_the_root_is_list_buckets_and_an_unsigned_one_the_landing_page(gw):
+    bucket = unique("root")
+    s3(gw).create_bucket(Bucket=bucket)
+    # Signed (botocore sends ListBuckets as `GET /`): S3's answer.
+    assert bucket in {b["Name"] for b in s3(gw).list_buckets()["Buckets"]}
+    # Unsigned: the page that says what this is, with s3 among the services served.
+    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5)
+    conn.request("GET", "/")
+    r = conn.getresponse()
+    body = r.read().decode()
+    assert r.status == 200 and "Services served here: iam, sts, organizations, s3, cloudtrail (LookupEvents)." in body, body
+    assert bucket not in body
+
+
+def test_the_printed_profile_sends_s3_to_the_gateway_by_its_services_section(warden_factory, backend):
+    w = warden_factory(root_from_env=False, extra_env=gateway_env(backend))
+    text = w.stdout_text()
+    assert text == (w.data_dir / "root-credentials").read_text()
+    section = text.split("[services warden]", 1)[1]
+    for service in ("iam", "sts", "organizations", "s3"):
+        assert f"{service} =\n    endpoint_url = {w.url}\n" in section, section
+    resolved = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import boto3; s = boto3.session.Session(profile_name='warden');"
+            "print(s.client('s3').meta.endpoint_url, s.client('dynamodb').meta.endpoint_url)",
+        ],
+        env={**os.environ, "AWS_CONFIG_FILE": str(w.data_dir / "root-credentials"), "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert resolved.stdout.split() == [w.url, "https://dynamodb.us-east-1.amazonaws.com"], resolved.stderr

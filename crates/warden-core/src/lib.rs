@@ -43,6 +43,7 @@ pub mod authz;
 pub mod error;
 pub mod federation;
 pub mod iam;
+pub mod metrics;
 pub mod model;
 pub mod orgs;
 pub mod outbound;
@@ -149,6 +150,8 @@ pub struct Warden {
     /// Each principal's identity policies and boundary, resolved for the
     /// current model generation (see [`authz`]).
     resolved_policies: authz::ResolvedCache,
+    /// Counters and histograms for `/metrics`.
+    metrics: metrics::Metrics,
 }
 
 impl Warden {
@@ -171,6 +174,7 @@ impl Warden {
             role_last_used: Mutex::new(std::collections::HashMap::new()),
             access_used: iam::access_reports::AccessRecorder::default(),
             resolved_policies: authz::ResolvedCache::default(),
+            metrics: metrics::Metrics::default(),
         })
     }
 
@@ -202,6 +206,11 @@ impl Warden {
     /// The key (derived from the master key) that seals and opens STS session tokens.
     pub fn session_key(&self) -> &SessionKey {
         &self.session_key
+    }
+
+    /// The process's metrics (`/metrics`).
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.metrics
     }
 
     /// A consistent view of the model for reads.
@@ -238,12 +247,14 @@ impl Warden {
         // changes are applied below.
         let batch = before.mutations(&changes)?;
         drop(before);
+        let commit_started = std::time::Instant::now();
         match log_write {
             // An error leaves the commit's fate unknown: memory is left as
             // it is, and the log brings the batch if it landed.
             Some(log_write) => *applied = log_write.commit(batch)?,
             None => self.store.apply(&batch)?,
         }
+        self.metrics.record_store_commit(commit_started.elapsed());
         self.state.write().apply_all(changes);
         Ok(out)
     }

@@ -392,6 +392,7 @@ impl Sts<'_> {
         })?;
 
         let mut session = self.role_session(
+            crate::metrics::SessionIssuer::AssumeRoleWithSaml,
             &role,
             &session_name,
             seconds,

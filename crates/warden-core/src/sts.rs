@@ -12,6 +12,7 @@ use crate::authz::RequestFacts;
 use crate::crypto::{self, Secret, SessionClaims, SessionPrincipalKind};
 use crate::error::{CoreError, Result};
 use crate::iam::policies::compile_document;
+use crate::metrics::SessionIssuer;
 use crate::model::{now_epoch, Epoch};
 use crate::Warden;
 
@@ -70,7 +71,11 @@ pub struct Sts<'a> {
 
 impl Sts<'_> {
     /// Seals `claims` (with a fresh key pair) into temporary credentials.
-    fn issue(&self, mut claims: SessionClaims) -> Result<TemporaryCredentials> {
+    fn issue(
+        &self,
+        issuer: SessionIssuer,
+        mut claims: SessionClaims,
+    ) -> Result<TemporaryCredentials> {
         claims.access_key_id = crate::iam::keys::access_key_id_for(&claims.account, true);
         claims.secret_access_key = crypto::new_secret_access_key();
         let session_token = self
@@ -78,6 +83,7 @@ impl Sts<'_> {
             .session_key()
             .seal_session(&claims)
             .map_err(|e| CoreError::Internal(e.to_string()))?;
+        self.warden.metrics().record_session(issuer);
         Ok(TemporaryCredentials {
             access_key_id: claims.access_key_id,
             secret_access_key: claims.secret_access_key,
@@ -115,18 +121,21 @@ impl Sts<'_> {
             )?),
         };
         let now = now_epoch();
-        self.issue(SessionClaims {
-            account: caller.account.clone(),
-            principal_kind: kind,
-            principal_arn: caller.arn.clone(),
-            principal_id: caller.user_id.clone(),
-            user_name_lower: user_lower,
-            issued_at: now,
-            expires_at: now + seconds,
-            mfa_authenticated: mfa_time.is_some(),
-            mfa_auth_time: mfa_time,
-            ..SessionClaims::default()
-        })
+        self.issue(
+            SessionIssuer::GetSessionToken,
+            SessionClaims {
+                account: caller.account.clone(),
+                principal_kind: kind,
+                principal_arn: caller.arn.clone(),
+                principal_id: caller.user_id.clone(),
+                user_name_lower: user_lower,
+                issued_at: now,
+                expires_at: now + seconds,
+                mfa_authenticated: mfa_time.is_some(),
+                mfa_auth_time: mfa_time,
+                ..SessionClaims::default()
+            },
+        )
     }
 
     /// AssumeRole: the trust policy must allow the caller (and, as AWS's
@@ -204,6 +213,7 @@ impl Sts<'_> {
         self.authorize_assume_role(&req, trust)?;
 
         let mut session = self.role_session(
+            SessionIssuer::AssumeRole,
             &role,
             &req.session_name,
             seconds,
@@ -230,6 +240,7 @@ impl Sts<'_> {
     /// AssumeRoleWithWebIdentity make role sessions.
     pub(crate) fn role_session(
         &self,
+        issuer: SessionIssuer,
         role: &crate::model::Role,
         session_name: &str,
         seconds: i64,
@@ -243,17 +254,20 @@ impl Sts<'_> {
         );
         let assumed_role_id = format!("{}:{session_name}", role.id);
         let source_identity = extra.source_identity.clone();
-        let credentials = self.issue(SessionClaims {
-            account: role.account.clone(),
-            principal_kind: SessionPrincipalKind::AssumedRole,
-            principal_arn: session_arn.clone(),
-            principal_id: assumed_role_id.clone(),
-            role_arn: Some(role.arn()),
-            role_session_name: Some(session_name.to_string()),
-            issued_at: now,
-            expires_at: now + seconds,
-            ..extra
-        })?;
+        let credentials = self.issue(
+            issuer,
+            SessionClaims {
+                account: role.account.clone(),
+                principal_kind: SessionPrincipalKind::AssumedRole,
+                principal_arn: session_arn.clone(),
+                principal_id: assumed_role_id.clone(),
+                role_arn: Some(role.arn()),
+                role_session_name: Some(session_name.to_string()),
+                issued_at: now,
+                expires_at: now + seconds,
+                ..extra
+            },
+        )?;
         self.warden
             .record_role_use(&role.account, &role.name, now, region);
         Ok(AssumedRole {
@@ -373,21 +387,24 @@ impl Sts<'_> {
         let now = now_epoch();
         let arn = format!("arn:aws:sts::{}:federated-user/{name}", caller.account);
         let id = format!("{}:{name}", caller.account);
-        let credentials = self.issue(SessionClaims {
-            account: caller.account.clone(),
-            principal_kind: SessionPrincipalKind::FederatedUser,
-            principal_arn: arn.clone(),
-            principal_id: id.clone(),
-            user_name_lower: user_lower,
-            // Binds the session to this user, not to its name.
-            user_id: matches!(caller.kind, PrincipalKind::User { .. })
-                .then(|| caller.user_id.clone()),
-            issued_at: now,
-            expires_at: now + seconds,
-            session_policy,
-            session_tags: merge_principal_tags(user_tags, tags),
-            ..SessionClaims::default()
-        })?;
+        let credentials = self.issue(
+            SessionIssuer::GetFederationToken,
+            SessionClaims {
+                account: caller.account.clone(),
+                principal_kind: SessionPrincipalKind::FederatedUser,
+                principal_arn: arn.clone(),
+                principal_id: id.clone(),
+                user_name_lower: user_lower,
+                // Binds the session to this user, not to its name.
+                user_id: matches!(caller.kind, PrincipalKind::User { .. })
+                    .then(|| caller.user_id.clone()),
+                issued_at: now,
+                expires_at: now + seconds,
+                session_policy,
+                session_tags: merge_principal_tags(user_tags, tags),
+                ..SessionClaims::default()
+            },
+        )?;
         Ok(FederatedUser {
             credentials,
             federated_user_id: id,
@@ -450,7 +467,7 @@ impl Sts<'_> {
         }
         claims.issued_at = now;
         let layers = claims.scope_policies.len();
-        let credentials = self.issue(claims)?;
+        let credentials = self.issue(SessionIssuer::GetScopedCredentials, claims)?;
         let size = credentials.session_token.len();
         if size > crate::crypto::MAX_TOKEN_LEN {
             return Err(CoreError::PackedPolicyTooLarge(
@@ -542,17 +559,20 @@ impl Sts<'_> {
             .session
             .as_ref()
             .and_then(|s| s.source_identity.clone());
-        let credentials = self.issue(SessionClaims {
-            account: target.to_string(),
-            principal_kind: SessionPrincipalKind::RootTask,
-            principal_arn: format!("arn:aws:iam::{target}:root"),
-            principal_id: target.to_string(),
-            issued_at: now,
-            expires_at: now + seconds,
-            source_identity: source_identity.clone(),
-            session_policy: Some(task.default_document()),
-            ..SessionClaims::default()
-        })?;
+        let credentials = self.issue(
+            SessionIssuer::AssumeRoot,
+            SessionClaims {
+                account: target.to_string(),
+                principal_kind: SessionPrincipalKind::RootTask,
+                principal_arn: format!("arn:aws:iam::{target}:root"),
+                principal_id: target.to_string(),
+                issued_at: now,
+                expires_at: now + seconds,
+                source_identity: source_identity.clone(),
+                session_policy: Some(task.default_document()),
+                ..SessionClaims::default()
+            },
+        )?;
         Ok(AssumedRoot {
             credentials,
             source_identity,

@@ -99,6 +99,7 @@ pub(crate) async fn handle(
     request_id: String,
     source_ip: Option<IpAddr>,
 ) -> Response {
+    let started = std::time::Instant::now();
     let Some(op) = Operation::from_name(&name) else {
         return render(
             Err(ApiError::new(
@@ -128,6 +129,12 @@ pub(crate) async fn handle(
         action = op.name(),
         status,
         "authorization API request"
+    );
+    app.warden.metrics().record_request(
+        warden_core::actions::spec_of(warden_core::actions::Service::Warden, op.name()),
+        warden_core::actions::Service::Warden,
+        result.as_ref().err().map(|e| e.code),
+        started.elapsed(),
     );
     render(result.map(|v| v.to_string()), &request_id)
 }

@@ -255,6 +255,7 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
                     format!("Request body must not exceed {MAX_BODY_BYTES} bytes."),
                 )
             };
+            count(&app, Service::Iam, None, Some(err.code), started);
             return render(Service::Iam, Err(err), &request_id);
         }
     };
@@ -267,6 +268,11 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
         let op = op.to_string();
         return cloudtrail(&app, &parts, &body, &op, &request_id, source_ip, started);
     }
+    if let Some(service) = crate::served::unserved_service(&app, &parts) {
+        app.warden.metrics().record_unserved();
+        tracing::info!(request_id, "request for a service warden does not serve");
+        return crate::served::refusal(&app, &parts, &service, &request_id);
+    }
     let decoded = match Decoded::read(&parts, &body) {
         Ok(d) => d,
         Err(e) => {
@@ -275,6 +281,7 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
             } else {
                 Service::Iam
             };
+            count(&app, service, None, Some(e.code), started);
             return render(service, Err(e), &request_id);
         }
     };
@@ -299,6 +306,13 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
             Ok(o) => o,
             Err(e) => {
                 tracing::error!(error = %e, request_id, action = name, "request task failed");
+                count(
+                    &app,
+                    Service::Iam,
+                    None,
+                    Some(ErrorCode::ServiceFailure),
+                    started,
+                );
                 Outcome {
                     service: Service::Iam,
                     result: Err(ApiError::new(
@@ -310,6 +324,29 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
         }
     };
     render(outcome.service, outcome.result, &request_id)
+}
+
+/// Counts an answered request in the metrics, under its operation's row of
+/// the action table (or its service's, when refused before the operation
+/// was known).
+fn count(
+    app: &AppState,
+    service: Service,
+    action: Option<Op>,
+    error: Option<ErrorCode>,
+    started: std::time::Instant,
+) {
+    let service = match service {
+        Service::Iam => actions::Service::Iam,
+        Service::Sts => actions::Service::Sts,
+        Service::Organizations => actions::Service::Organizations,
+    };
+    app.warden.metrics().record_request(
+        action.and_then(Op::spec),
+        service,
+        error,
+        started.elapsed(),
+    );
 }
 
 /// The JSON 1.1 operation named by `X-Amz-Target`, for Organizations.
@@ -447,6 +484,13 @@ fn process(
                 .map(String::as_str)
                 .map_err(|e| (e.code.as_str(), e.message.as_str(), e.status())),
         },
+    );
+    count(
+        app,
+        trace.service,
+        trace.action,
+        result.as_ref().err().map(|e| e.code),
+        started,
     );
     Outcome {
         service: trace.service,

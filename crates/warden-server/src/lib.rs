@@ -22,9 +22,11 @@ mod edge;
 mod iam;
 mod limits;
 mod mapping;
+mod metrics;
 mod organizations;
 mod outbound;
 mod saml_federation;
+mod served;
 mod startup;
 mod sts;
 mod web_identity;
@@ -92,7 +94,7 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
         .route("/health", any(s3::health_or_dispatch))
-        .route("/", get(s3::dispatch).post(s3::dispatch))
+        .route("/", get(root).post(s3::dispatch))
         .route(
             "/outbound/{issuer_id}/.well-known/openid-configuration",
             get(outbound::discovery),
@@ -107,6 +109,23 @@ pub fn router(state: Arc<AppState>) -> Router {
             .route("/moto-api/reset-auth", post(dev::reset_auth));
     }
     app.fallback(s3::dispatch).with_state(state)
+}
+
+/// `GET /`: the landing page for a visit (an unsigned look, from a browser
+/// or `curl`); anything else, such as S3's signed ListBuckets, as any request.
+async fn root(
+    axum::extract::State(app): axum::extract::State<Arc<AppState>>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = req.into_parts();
+    if served::is_a_visit(&parts) {
+        return served::landing(&app);
+    }
+    s3::dispatch(
+        axum::extract::State(app),
+        axum::extract::Request::from_parts(parts, body),
+    )
+    .await
 }
 
 /// Where a running server listens and keeps its data.

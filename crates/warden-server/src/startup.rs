@@ -46,6 +46,9 @@ pub struct ServeOptions {
     /// The audit trail (`--audit-*`); `None` turns it off. Its `dir` defaults
     /// to `DATA_DIR/audit` (none in dev mode: memory only).
     pub audit: Option<crate::audit::AuditOptions>,
+    /// Where to serve Prometheus `/metrics` (`--metrics-listen`); `None`
+    /// serves no metrics at all. Never the AWS listener.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -65,6 +68,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("s3_backend", &self.s3_backend)
             .field("public_url", &self.public_url)
             .field("audit", &self.audit)
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -226,6 +230,8 @@ pub struct Started {
     /// Held until the process has flushed and is about to exit (`None` in
     /// dev mode, which has no data dir).
     pub data_dir_lock: Option<DataDirLock>,
+    /// The bound address of the metrics listener, when one was asked for.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 fn master_key(opts: &ServeOptions) -> Result<MasterKey, StartupError> {
@@ -256,28 +262,38 @@ fn write_private(path: &Path, text: &str) -> Result<(), StartupError> {
     file.sync_all().map_err(err)
 }
 
+/// The shared-config text of the first root credentials: a `warden`
+/// profile whose `services` section sends only what warden serves to it
+/// (iam, sts, organizations, and s3 with the gateway), so other services
+/// used with the same profile still reach AWS.
 fn profile_text(account: &str, key_id: &str, secret: &str, endpoint: &str, s3: bool) -> String {
-    // With the S3 gateway the same endpoint serves s3 too; awscli v1 presigns with SigV2 unless told.
-    let s3_lines = if s3 {
-        concat!(
-            "# S3 is served too (warden serve --s3-backend): aws --profile warden s3 ls\n",
-            "s3 =\n",
-            "    signature_version = s3v4\n",
-            "    addressing_style = path\n",
-        )
+    // awscli v1 presigns with SigV2 unless told; the gateway is path-style.
+    let s3_profile_lines = if s3 {
+        "s3 =\n    signature_version = s3v4\n    addressing_style = path\n"
     } else {
         ""
     };
-    let text = format!(
+    let mut services = vec!["iam", "sts", "organizations"];
+    if s3 {
+        services.push("s3");
+    }
+    let endpoints: String = services
+        .iter()
+        .map(|service| format!("{service} =\n    endpoint_url = {endpoint}\n"))
+        .collect();
+    format!(
         "# warden root credentials for account {account}. Keep this file secret.\n\
-         # Paste into ~/.aws/config, then: aws --profile warden iam list-users\n\
+         # Append to ~/.aws/config, then: aws --profile warden iam list-users\n\
          [profile warden]\n\
          aws_access_key_id = {key_id}\n\
          aws_secret_access_key = {secret}\n\
          region = us-east-1\n\
-         endpoint_url = {endpoint}\n"
-    );
-    text + s3_lines
+         services = warden\n\
+         {s3_profile_lines}\
+         \n\
+         [services warden]\n\
+         {endpoints}"
+    )
 }
 
 /// Gives the root user credentials: the configured ones, or on first start
@@ -310,11 +326,15 @@ fn bootstrap_root(
     );
     let path = opts.data_dir.join("root-credentials");
     write_private(&path, &text)?;
-    // Printed once, on the terminal of whoever started warden; never logged.
-    println!(
-        "warden: created root credentials in {}\n\n{text}",
+    // Printed once, to whoever started warden; never logged. Standard
+    // output carries the profile alone, so `warden serve >> ~/.aws/config`
+    // appends a valid config; what a person reads goes to standard error.
+    eprintln!(
+        "warden: created root credentials in {}; their profile follows on standard output",
         path.display()
     );
+    print!("{text}");
+    let _ = std::io::stdout().flush();
     Ok(())
 }
 
@@ -366,18 +386,12 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
     }
     account::ensure_account(&warden, &opts.account_id)?;
 
-    let listener = TcpListener::bind(opts.listen)
-        .await
-        .map_err(|source| StartupError::Listen {
-            addr: opts.listen,
-            source,
-        })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| StartupError::Listen {
-            addr: opts.listen,
-            source,
-        })?;
+    let (listener, addr) = bind(opts.listen).await?;
+    // Bound before anything is served, so a taken port fails the start.
+    let metrics_listener = match opts.metrics_listen {
+        Some(at) => Some(bind(at).await?),
+        None => None,
+    };
     bootstrap_root(&warden, &opts, addr)?;
 
     let s3 = match &opts.s3_backend {
@@ -433,13 +447,40 @@ pub async fn start(opts: ServeOptions) -> Result<Started, StartupError> {
         ..crate::limits::Limits::default()
     };
     let server = tokio::spawn(crate::limits::serve(listener, app, limits));
-    tracing::info!(%addr, dev = opts.dev, account = %opts.account_id, "warden is ready");
+    let metrics_addr = metrics_listener.map(|(listener, at)| {
+        let app = crate::metrics::router(state.warden.clone());
+        tokio::spawn(async move {
+            if let Err(e) =
+                crate::limits::serve(listener, app, crate::limits::Limits::default()).await
+            {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+        at
+    });
+    let metrics = metrics_addr.map(|a| a.to_string());
+    tracing::info!(
+        %addr,
+        metrics = metrics.as_deref().unwrap_or("off"),
+        dev = opts.dev,
+        account = %opts.account_id,
+        "warden is ready"
+    );
     Ok(Started {
         addr,
         state,
         server,
         data_dir_lock,
+        metrics_addr,
     })
+}
+
+/// Binds `at`, with the real port when it asked for port 0.
+async fn bind(at: SocketAddr) -> Result<(TcpListener, SocketAddr), StartupError> {
+    let err = |source| StartupError::Listen { addr: at, source };
+    let listener = TcpListener::bind(at).await.map_err(err)?;
+    let bound = listener.local_addr().map_err(err)?;
+    Ok((listener, bound))
 }
 
 /// Access-key last-use is kept in memory on the request path and persisted

@@ -93,6 +93,10 @@ struct ServeArgs {
     /// How often CloudTrail log files are written (seconds).
     #[arg(long, default_value_t = 300, env = "WARDEN_AUDIT_EXPORT_SECS")]
     audit_export_secs: u64,
+    /// Serve Prometheus metrics at http://ADDR/metrics, on this listener only
+    /// (off unless given; never on --listen).
+    #[arg(long, env = "WARDEN_METRICS_LISTEN", value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 impl ServeArgs {
@@ -151,6 +155,7 @@ async fn serve(args: Box<ServeArgs>) -> Result<(), String> {
         root_key: root_key_from_env()?,
         database_url: args.database_url,
         public_url: args.public_url,
+        metrics_listen: args.metrics_listen,
         s3_backend: match args.s3_backend {
             Some(url) => Some(warden_server::S3Backend {
                 url,

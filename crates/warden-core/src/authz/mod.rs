@@ -815,6 +815,7 @@ impl Warden {
             trust_and_key_policies_optional: false,
         };
         let decision = evaluate(&ctx, &set, &opts);
+        self.metrics().record_decision(decision.kind);
         Ok(report(&decision, &set, &ctx))
     }
 }

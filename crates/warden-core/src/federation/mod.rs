@@ -386,6 +386,7 @@ impl Sts<'_> {
 
         let provider_arn = provider.arn();
         let mut session = self.role_session(
+            crate::metrics::SessionIssuer::AssumeRoleWithWebIdentity,
             &role,
             &req.session_name,
             seconds,

@@ -156,12 +156,8 @@ pub(crate) fn is_s3(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
     if auth::sigv2_query(query) {
         return true;
     }
-    for piece in query.split('&') {
-        let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-        if name.eq_ignore_ascii_case("X-Amz-Credential") {
-            let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
-            return value.split('/').nth(3) == Some("s3");
-        }
+    if let Some(service) = presigned_service(query) {
+        return service == "s3";
     }
     if headers.contains_key("x-amz-target") {
         return false;
@@ -171,6 +167,32 @@ pub(crate) fn is_s3(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
         return true;
     }
     *method != Method::POST && !query.split('&').any(|p| p.starts_with("Action="))
+}
+
+/// The service a presigned URL's `X-Amz-Credential` is scoped to.
+fn presigned_service(query: &str) -> Option<String> {
+    for piece in query.split('&') {
+        let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+        if name.eq_ignore_ascii_case("X-Amz-Credential") {
+            let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+            return Some(value.split('/').nth(3).unwrap_or("").to_string());
+        }
+    }
+    None
+}
+
+/// The service a SigV4 request is signed for: its `Authorization` header's
+/// credential scope, or its presigned URL's.
+/// Borrowed from the header, so checking every request allocates nothing.
+pub(crate) fn signing_service(parts: &Parts) -> Option<std::borrow::Cow<'_, str>> {
+    match parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(auth) => credential_service(auth).map(std::borrow::Cow::Borrowed),
+        None => presigned_service(parts.uri.query().unwrap_or("")).map(std::borrow::Cow::Owned),
+    }
 }
 
 fn credential_service(auth: &str) -> Option<&str> {
