@@ -182,18 +182,8 @@ fn call(
     op: Operation,
     source_ip: Option<IpAddr>,
 ) -> Result<Value, ApiError> {
-    let headers: Vec<(&str, &[u8])> = parts
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_bytes()))
-        .collect();
-    let http = HttpRequestParts {
-        method: parts.method.as_str(),
-        raw_path: parts.uri.path(),
-        raw_query: parts.uri.query().unwrap_or(""),
-        headers: &headers,
-        body,
-    };
+    let headers = crate::edge::header_pairs(parts);
+    let http = crate::edge::signed_parts(parts, &headers, body);
     let now = OffsetDateTime::now_utc();
     let who = crate::edge::authenticate(app, &http, now)?;
     if let Some(service) = who.scope_service.as_deref().filter(|s| *s != SCOPE_SERVICE) {

@@ -349,6 +349,32 @@ fn count(
     );
 }
 
+/// A request's headers as SigV4 reads them: (name, raw value), one entry per
+/// value, in arrival order, borrowed from `parts`.
+pub(crate) fn header_pairs(parts: &Parts) -> Vec<(&str, &[u8])> {
+    parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_bytes()))
+        .collect()
+}
+
+/// What SigV4 verifies of a request received here: its method, its path and
+/// query exactly as sent, `headers` (from [`header_pairs`]) and `body`.
+pub(crate) fn signed_parts<'a>(
+    parts: &'a Parts,
+    headers: &'a [(&'a str, &'a [u8])],
+    body: &'a [u8],
+) -> HttpRequestParts<'a> {
+    HttpRequestParts {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query().unwrap_or(""),
+        headers,
+        body,
+    }
+}
+
 /// The JSON 1.1 operation named by `X-Amz-Target`, for Organizations.
 fn json_operation(parts: &Parts) -> Option<&str> {
     let target = parts.headers.get("x-amz-target")?.to_str().ok()?;
@@ -696,18 +722,8 @@ fn cloudtrail_inner(
         status: e.status(),
         message: e.message,
     };
-    let headers: Vec<(&str, &[u8])> = parts
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_bytes()))
-        .collect();
-    let http = HttpRequestParts {
-        method: parts.method.as_str(),
-        raw_path: parts.uri.path(),
-        raw_query: parts.uri.query().unwrap_or(""),
-        headers: &headers,
-        body,
-    };
+    let headers = header_pairs(parts);
+    let http = signed_parts(parts, &headers, body);
     let now = OffsetDateTime::now_utc();
     let mut seen = AuthSeen::default();
     let who = match authenticate_seen(app, &http, now, &mut seen) {
@@ -894,18 +910,8 @@ fn process_inner(
     source_ip: Option<std::net::IpAddr>,
     trace: &mut Trace,
 ) -> Result<String, ApiError> {
-    let headers: Vec<(&str, &[u8])> = parts
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_bytes()))
-        .collect();
-    let http = HttpRequestParts {
-        method: parts.method.as_str(),
-        raw_path: parts.uri.path(),
-        raw_query: parts.uri.query().unwrap_or(""),
-        headers: &headers,
-        body,
-    };
+    let headers = header_pairs(parts);
+    let http = signed_parts(parts, &headers, body);
     let now = OffsetDateTime::now_utc();
     // AssumeRoleWithWebIdentity and AssumeRoleWithSAML are served unsigned, a
     // signature ignored: the token (crate::web_identity) or the signed SAML

@@ -342,18 +342,8 @@ fn authenticate(
     parts: &Parts,
     now: OffsetDateTime,
 ) -> Result<S3Client, S3Error> {
-    let headers: Vec<(&str, &[u8])> = parts
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_bytes()))
-        .collect();
-    let http = HttpRequestParts {
-        method: parts.method.as_str(),
-        raw_path: parts.uri.path(),
-        raw_query: parts.uri.query().unwrap_or(""),
-        headers: &headers,
-        body: b"",
-    };
+    let headers = crate::edge::header_pairs(parts);
+    let http = crate::edge::signed_parts(parts, &headers, b"");
     auth::authenticate(app, &http, Some(&gw.backend.client_region), None, now)
 }
 
