@@ -65,13 +65,21 @@ def test_data_dir_and_every_file_in_it_are_owner_only(warden_factory):
         names = set()
         for p in w.data_dir.iterdir():
             names.add(p.name)
+            if p.name == "audit":
+                # The audit journal's directory: owner-only too, and every journal file in it.
+                assert p.is_dir() and mode_of(p) == 0o700, f"audit: {oct(mode_of(p))}"
+                journals = list(p.iterdir())
+                assert journals, "the audit journal has no file"
+                for j in journals:
+                    assert j.is_file() and mode_of(j) == 0o600, f"audit/{j.name}: {oct(mode_of(j))}"
+                continue
             assert p.is_file(), p
             assert mode_of(p) == 0o600, f"{p.name}: {oct(mode_of(p))}"
         return names
 
     names = check()
     # While the server runs, SQLite's WAL and shared-memory files exist too.
-    expected = {"warden.db", "warden.db-wal", "warden.db-shm", "master.key", "root-credentials", "lock"}
+    expected = {"warden.db", "warden.db-wal", "warden.db-shm", "master.key", "root-credentials", "lock", "audit"}
     assert expected <= names, sorted(names)
 
     # Honest use: the owner's server restarts on its own files and still has the user.
