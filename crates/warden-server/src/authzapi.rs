@@ -14,8 +14,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -147,16 +147,7 @@ fn render(result: Result<String, ApiError>, request_id: &str) -> Response {
             String::from_utf8_lossy(&e.to_json()).into_owned(),
         ),
     };
-    let mut resp = (
-        status,
-        [("content-type", "application/x-amz-json-1.1")],
-        body,
-    )
-        .into_response();
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        resp.headers_mut().insert("x-amzn-requestid", v);
-    }
-    resp
+    crate::edge::answer(status, "application/x-amz-json-1.1", body, request_id)
 }
 
 /// A domain error of the call as this JSON API names it (`AccessDeniedException` for a refusal).

@@ -400,6 +400,17 @@ fn render(service: Service, result: Result<String, ApiError>, request_id: &str) 
     } else {
         "text/xml"
     };
+    answer(status, content_type, body, request_id)
+}
+
+/// An AWS answer: `body` as `content_type`, with the request id AWS's
+/// clients read from `x-amzn-requestid`.
+pub(crate) fn answer(
+    status: StatusCode,
+    content_type: &'static str,
+    body: String,
+    request_id: &str,
+) -> Response {
     let mut resp = (status, [("content-type", content_type)], body).into_response();
     if let Ok(v) = HeaderValue::from_str(request_id) {
         resp.headers_mut().insert("x-amzn-requestid", v);
@@ -688,16 +699,7 @@ fn cloudtrail(
             serde_json::json!({"__type": e.code, "message": e.message}).to_string(),
         ),
     };
-    let mut resp = (
-        status,
-        [("content-type", "application/x-amz-json-1.1")],
-        body,
-    )
-        .into_response();
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        resp.headers_mut().insert("x-amzn-requestid", v);
-    }
-    resp
+    answer(status, "application/x-amz-json-1.1", body, request_id)
 }
 
 /// An operation name from the client, cut to a sane length for logs and records.
