@@ -701,23 +701,33 @@ async fn backend_has_bucket(gw: &S3Gateway, bucket: &str) -> Result<bool, S3Erro
     Ok(resp.status() != axum::http::StatusCode::NOT_FOUND)
 }
 
-/// A bodiless request of the gateway's own to the backend (`path` and `query` already encoded),
-/// signed with the backend's credentials.
-async fn backend_request(
+/// What the gateway adds to a request for the backend: its signature with the backend's
+/// credentials over `host`, `x-amz-content-sha256` (`payload_line`) and `x-amz-date`, and the
+/// backend URI.
+struct BackendSignature {
+    amz_date: String,
+    authorization: String,
+    uri: String,
+}
+
+/// Signs a request for the backend (`path` and `query` already encoded). One clock reading
+/// serves the `x-amz-date` header and the signature, so the two cannot straddle a second.
+fn sign_for_backend(
     gw: &S3Gateway,
-    method: Method,
+    method: &str,
     path: &str,
     query: &str,
-) -> Result<hyper::Response<hyper::body::Incoming>, S3Error> {
-    let amz_date = sigv4::format_amz_date(OffsetDateTime::now_utc());
-    let payload = sigv4::sha256_hex(b"");
+    payload_line: &str,
+) -> BackendSignature {
+    let now = OffsetDateTime::now_utc();
+    let amz_date = sigv4::format_amz_date(now);
     let headers: Vec<(&str, &[u8])> = vec![
         ("host", gw.authority.as_bytes()),
-        ("x-amz-content-sha256", payload.as_bytes()),
+        ("x-amz-content-sha256", payload_line.as_bytes()),
         ("x-amz-date", amz_date.as_bytes()),
     ];
     let req = HttpRequestParts {
-        method: method.as_str(),
+        method,
         raw_path: path,
         raw_query: query,
         headers: &headers,
@@ -730,21 +740,38 @@ async fn backend_request(
         gw.backend.secret_access_key.as_bytes(),
         &gw.backend.region,
         "s3",
-        OffsetDateTime::now_utc(),
-        payload.as_bytes(),
+        now,
+        payload_line.as_bytes(),
     );
     let uri = if query.is_empty() {
         format!("{}://{}{}", gw.scheme, gw.authority, path)
     } else {
         format!("{}://{}{}?{}", gw.scheme, gw.authority, path, query)
     };
+    BackendSignature {
+        amz_date,
+        authorization,
+        uri,
+    }
+}
+
+/// A bodiless request of the gateway's own to the backend (`path` and `query` already encoded),
+/// signed with the backend's credentials.
+async fn backend_request(
+    gw: &S3Gateway,
+    method: Method,
+    path: &str,
+    query: &str,
+) -> Result<hyper::Response<hyper::body::Incoming>, S3Error> {
+    let payload = sigv4::sha256_hex(b"");
+    let signed = sign_for_backend(gw, method.as_str(), path, query, &payload);
     let req = hyper::Request::builder()
         .method(method)
-        .uri(uri)
+        .uri(signed.uri)
         .header("host", &gw.authority)
-        .header("x-amz-date", &amz_date)
+        .header("x-amz-date", &signed.amz_date)
         .header("x-amz-content-sha256", &payload)
-        .header("authorization", authorization)
+        .header("authorization", signed.authorization)
         .body(CheckedBody::new(
             Body::empty(),
             Check::None,
@@ -1136,38 +1163,10 @@ async fn forward(
         "UNSIGNED-PAYLOAD".to_string()
     };
 
-    let amz_date = sigv4::format_amz_date(OffsetDateTime::now_utc());
-    let raw_query = query.clone();
-    let sign_headers: Vec<(&str, &[u8])> = vec![
-        ("host", gw.authority.as_bytes()),
-        ("x-amz-content-sha256", payload_line.as_bytes()),
-        ("x-amz-date", amz_date.as_bytes()),
-    ];
-    let to_sign = HttpRequestParts {
-        method: parts.method.as_str(),
-        raw_path: &path,
-        raw_query: &raw_query,
-        headers: &sign_headers,
-        body: b"",
-    };
-    let authorization = sigv4::sign_authorization_with_payload_hash(
-        &to_sign,
-        &["host", "x-amz-content-sha256", "x-amz-date"],
-        &gw.backend.access_key_id,
-        gw.backend.secret_access_key.as_bytes(),
-        &gw.backend.region,
-        "s3",
-        OffsetDateTime::now_utc(),
-        payload_line.as_bytes(),
-    );
-    let uri = if query.is_empty() {
-        format!("{}://{}{}", gw.scheme, gw.authority, path)
-    } else {
-        format!("{}://{}{}?{}", gw.scheme, gw.authority, path, query)
-    };
+    let signed = sign_for_backend(gw, parts.method.as_str(), &path, &query, &payload_line);
     let mut builder = hyper::Request::builder()
         .method(parts.method.clone())
-        .uri(uri);
+        .uri(signed.uri);
     if let Some(h) = builder.headers_mut() {
         for (n, v) in out_headers {
             h.append(n, v);
@@ -1178,9 +1177,9 @@ async fn forward(
             }
         };
         set("host", &gw.authority);
-        set("x-amz-date", &amz_date);
+        set("x-amz-date", &signed.amz_date);
         set("x-amz-content-sha256", &payload_line);
-        set("authorization", &authorization);
+        set("authorization", &signed.authorization);
         if let Some(n) = length {
             set("content-length", &n.to_string());
         }
