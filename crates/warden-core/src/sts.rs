@@ -173,12 +173,7 @@ impl Sts<'_> {
         let (tags, transitive) = inherited_and_requested_tags(parent, &req)?;
         let source_identity = chained_source_identity(caller, parent, &req)?;
         let session_policy = self.merged_session_policy(req.policy.as_deref(), &req.policy_arns)?;
-        let packed = packed_size_percent(session_policy.as_deref(), &tags);
-        if packed > 100 {
-            return Err(CoreError::PackedPolicyTooLarge(format!(
-                "Packed policy consumes {packed}% of allotted space, please use smaller policy."
-            )));
-        }
+        let packed = checked_packed_size(session_policy.as_deref(), &tags)?;
         let mfa_time = match &req.mfa {
             Some((serial, code)) => {
                 let user = match &caller.kind {
@@ -378,12 +373,7 @@ impl Sts<'_> {
             None => Vec::new(),
         };
         let session_policy = self.merged_session_policy(policy, policy_arns)?;
-        let packed = packed_size_percent(session_policy.as_deref(), &tags);
-        if packed > 100 {
-            return Err(CoreError::PackedPolicyTooLarge(format!(
-                "Packed policy consumes {packed}% of allotted space, please use smaller policy."
-            )));
-        }
+        let packed = checked_packed_size(session_policy.as_deref(), &tags)?;
         let now = now_epoch();
         let arn = format!("arn:aws:sts::{}:federated-user/{name}", caller.account);
         let id = format!("{}:{name}", caller.account);
@@ -934,6 +924,18 @@ pub(crate) fn packed_size_percent(policy: Option<&str>, tags: &[(String, String)
     let policy_part = policy_chars * 100 / 2_048;
     let tag_part = tag_chars * 100 / (50 * (128 + 256));
     (policy_part + tag_part) as i32
+}
+
+/// [`packed_size_percent`], refused with AWS's PackedPolicyTooLarge past 100 %: the one check of
+/// every call that issues a session with session policies or tags.
+pub(crate) fn checked_packed_size(policy: Option<&str>, tags: &[(String, String)]) -> Result<i32> {
+    let packed = packed_size_percent(policy, tags);
+    if packed > 100 {
+        return Err(CoreError::PackedPolicyTooLarge(format!(
+            "Packed policy consumes {packed}% of allotted space, please use smaller policy."
+        )));
+    }
+    Ok(packed)
 }
 
 #[cfg(test)]

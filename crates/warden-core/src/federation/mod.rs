@@ -24,7 +24,7 @@ use crate::error::{CoreError, Result};
 use crate::iam::oidc_providers::{find_by_issuer, OidcProvider};
 use crate::model::now_epoch;
 use crate::sts::{
-    check_reserved_tag_keys, check_unique_tag_keys, packed_size_percent, parse_role_arn,
+    check_reserved_tag_keys, check_unique_tag_keys, checked_packed_size, parse_role_arn,
     role_session_seconds, AssumedRole, Sts,
 };
 use jwt::JwtError;
@@ -264,12 +264,7 @@ impl Sts<'_> {
             .and_then(Value::as_str)
             .map(str::to_string);
         let session_policy = self.merged_session_policy(req.policy.as_deref(), &req.policy_arns)?;
-        let packed = packed_size_percent(session_policy.as_deref(), &tags);
-        if packed > 100 {
-            return Err(CoreError::PackedPolicyTooLarge(format!(
-                "Packed policy consumes {packed}% of allotted space, please use smaller policy."
-            )));
-        }
+        let packed = checked_packed_size(session_policy.as_deref(), &tags)?;
         let (role, trust) = {
             let s = self.warden.read();
             let role = s
