@@ -20,7 +20,7 @@ use crate::saml::{self, Assertion, Expectations, Rejection};
 use crate::state::{Change, Kind, State};
 use crate::sts::{
     check_reserved_tag_keys, check_unique_tag_keys, checked_packed_size, parse_role_arn,
-    role_session_seconds, AssumedRole, Sts,
+    role_and_trust, role_session_seconds, AssumedRole, Sts,
 };
 
 const ATTR: &str = "https://aws.amazon.com/SAML/Attributes/";
@@ -256,17 +256,11 @@ impl Sts<'_> {
         let session_policy = self.merged_session_policy(req.policy.as_deref(), &req.policy_arns)?;
         let packed = checked_packed_size(session_policy.as_deref(), &tags)?;
 
-        let (role, trust) = {
-            let s = self.warden.read();
-            let role = parse_role_arn(&req.role_arn)
-                .ok()
-                .and_then(|(a, n)| s.role(a, n))
-                .filter(|r| r.arn() == req.role_arn)
-                .cloned();
-            let trust = role
-                .as_ref()
-                .and_then(|r| crate::iam::roles::effective_trust(&s, r));
-            (role, trust)
+        let (role, trust) = match parse_role_arn(&req.role_arn) {
+            Ok((account, name)) => {
+                role_and_trust(&self.warden.read(), account, name, &req.role_arn)
+            }
+            Err(_) => (None, None),
         };
         let (Some(role), Some(trust)) = (role, trust) else {
             return Err(denied());

@@ -190,17 +190,7 @@ impl Sts<'_> {
                 .filter(|p| p.mfa_authenticated)
                 .and_then(|p| p.mfa_auth_time),
         };
-        let (role, trust) = {
-            let s = self.warden.read();
-            let role = s
-                .role(role_account, role_name)
-                .filter(|r| r.arn() == role_arn)
-                .cloned();
-            let trust = role
-                .as_ref()
-                .and_then(|r| crate::iam::roles::effective_trust(&s, r));
-            (role, trust)
-        };
+        let (role, trust) = role_and_trust(&self.warden.read(), role_account, role_name, role_arn);
         let (Some(role), Some(trust)) = (role, trust) else {
             return Err(denied());
         };
@@ -912,6 +902,24 @@ fn merge_principal_tags(
         .collect();
     out.extend(session_tags);
     out
+}
+
+/// The role `account`/`name` (parsed from `arn`) if its ARN is `arn` as written, with its
+/// effective trust policy; `None` for a missing role or a trust policy that no longer compiles.
+pub(crate) fn role_and_trust(
+    s: &crate::State,
+    account: &str,
+    name: &str,
+    arn: &str,
+) -> (
+    Option<crate::model::Role>,
+    Option<std::sync::Arc<warden_policy::Policy>>,
+) {
+    let role = s.role(account, name).filter(|r| r.arn() == arn).cloned();
+    let trust = role
+        .as_ref()
+        .and_then(|r| crate::iam::roles::effective_trust(s, r));
+    (role, trust)
 }
 
 /// AWS's `PackedPolicySize`: how much of the packed space the session

@@ -25,7 +25,7 @@ use crate::iam::oidc_providers::{find_by_issuer, OidcProvider};
 use crate::model::now_epoch;
 use crate::sts::{
     check_reserved_tag_keys, check_unique_tag_keys, checked_packed_size, parse_role_arn,
-    role_session_seconds, AssumedRole, Sts,
+    role_and_trust, role_session_seconds, AssumedRole, Sts,
 };
 use jwt::JwtError;
 use keys::KeyCache;
@@ -265,17 +265,8 @@ impl Sts<'_> {
             .map(str::to_string);
         let session_policy = self.merged_session_policy(req.policy.as_deref(), &req.policy_arns)?;
         let packed = checked_packed_size(session_policy.as_deref(), &tags)?;
-        let (role, trust) = {
-            let s = self.warden.read();
-            let role = s
-                .role(role_account, role_name)
-                .filter(|r| r.arn() == req.role_arn)
-                .cloned();
-            let trust = role
-                .as_ref()
-                .and_then(|r| crate::iam::roles::effective_trust(&s, r));
-            (role, trust)
-        };
+        let (role, trust) =
+            role_and_trust(&self.warden.read(), role_account, role_name, &req.role_arn);
         // AWS's text (federation reference §2.4 step 9); a missing role reads the same.
         let denied = || {
             CoreError::AccessDenied(
