@@ -230,7 +230,7 @@ fn flatten_json(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<Stri
 
 pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response {
     let started = std::time::Instant::now();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = crate::ids::fresh_uuid().to_string();
     let source_ip = req
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()

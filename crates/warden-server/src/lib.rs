@@ -20,6 +20,7 @@ mod authzapi;
 mod dev;
 mod edge;
 mod iam;
+mod ids;
 mod limits;
 mod mapping;
 mod metrics;

@@ -78,18 +78,22 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits) -> std::i
         let http = http.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-                let idle = limits.s3_bodies_stream
+                let s3 = limits.s3_bodies_stream
                     && crate::s3::is_s3(req.method(), req.uri(), req.headers());
                 let mut req = req.map(|body| {
                     Body::new(TimedBody::new(
                         Body::new(body),
                         limits.body_read_timeout,
-                        idle,
+                        s3,
                     ))
                 });
                 // The edge reads the caller's address from here, as it did
                 // under `into_make_service_with_connect_info`.
                 req.extensions_mut().insert(ConnectInfo(peer));
+                if limits.s3_bodies_stream {
+                    // Told once: the router's dispatch reads it instead of asking again.
+                    req.extensions_mut().insert(crate::s3::S3Route(s3));
+                }
                 tower::Service::call(&mut app.clone(), req)
             });
             if let Err(e) = http.serve_connection(TokioIo::new(stream), service).await {

@@ -153,12 +153,15 @@ pub(crate) fn uses_sigv2(http: &HttpRequestParts<'_>) -> bool {
 
 /// A SigV2 presigned URL (`AWSAccessKeyId` and `Signature` in the query).
 pub(crate) fn sigv2_query(query: &str) -> bool {
-    let names = || {
-        query
-            .split('&')
-            .map(|p| p.split_once('=').map_or(p, |(n, _)| n))
-    };
-    names().any(|n| n == "AWSAccessKeyId") && names().any(|n| n == "Signature")
+    let (mut key_id, mut signature) = (false, false);
+    for piece in query.split('&') {
+        match piece.split_once('=').map_or(piece, |(n, _)| n) {
+            "AWSAccessKeyId" => key_id = true,
+            "Signature" => signature = true,
+            _ => {}
+        }
+    }
+    key_id && signature
 }
 
 /// The kind of auth a request attempts, for naming a parse failure: header unless only the query
@@ -170,31 +173,26 @@ fn attempted_kind(http: &HttpRequestParts<'_>) -> AuthKind {
     }
 }
 
-/// Every decoded query pair.
-pub(crate) fn query_pairs(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (n, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |s: &str| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (dec(n), dec(v))
-        })
-        .collect()
+/// Every decoded query pair, borrowed where nothing was escaped.
+pub(crate) fn query_pairs(
+    raw: &str,
+) -> impl Iterator<Item = (std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)> + '_ {
+    raw.split('&').filter(|p| !p.is_empty()).map(|p| {
+        let (n, v) = p.split_once('=').unwrap_or((p, ""));
+        let dec = |s| percent_encoding::percent_decode_str(s).decode_utf8_lossy();
+        (dec(n), dec(v))
+    })
 }
 
 /// S3's own checks of a presigned URL's parameters, with its texts (reference §1.7: "must be less
 /// than a week" and "requires the X-Amz-Algorithm, ..." pasted from or recorded on S3).
 fn presigned_params(query: &str) -> Result<(), S3Error> {
-    let params = query_pairs(query);
+    let params: Vec<_> = query_pairs(query).collect();
     let get = |n: &str| {
         params
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(n))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| &**v)
     };
     if get("X-Amz-Algorithm").is_none() && get("X-Amz-Credential").is_none() {
         return Ok(());

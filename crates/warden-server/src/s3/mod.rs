@@ -67,6 +67,9 @@ pub struct S3Gateway {
     authority: String,
     scheme: String,
     client: Client<HttpsConnector<HttpConnector>, CheckedBody>,
+    /// The backend's signing keys (one per day): every forwarded request is signed, and deriving
+    /// the key costs four HMACs.
+    signing_keys: sigv4::SigningKeyCache,
 }
 
 impl std::fmt::Debug for S3Gateway {
@@ -110,6 +113,7 @@ impl S3Gateway {
             authority,
             backend,
             client,
+            signing_keys: sigv4::SigningKeyCache::new(4),
         })
     }
 }
@@ -170,15 +174,19 @@ pub(crate) fn is_s3(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
 }
 
 /// The service a presigned URL's `X-Amz-Credential` is scoped to.
-fn presigned_service(query: &str) -> Option<String> {
-    for piece in query.split('&') {
+fn presigned_service(query: &str) -> Option<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
+    let value = query.split('&').find_map(|piece| {
         let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-        if name.eq_ignore_ascii_case("X-Amz-Credential") {
-            let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
-            return Some(value.split('/').nth(3).unwrap_or("").to_string());
-        }
-    }
-    None
+        name.eq_ignore_ascii_case("X-Amz-Credential")
+            .then_some(value)
+    })?;
+    Some(
+        match percent_encoding::percent_decode_str(value).decode_utf8_lossy() {
+            Cow::Borrowed(v) => Cow::Borrowed(v.split('/').nth(3).unwrap_or("")),
+            Cow::Owned(v) => Cow::Owned(v.split('/').nth(3).unwrap_or("").to_string()),
+        },
+    )
 }
 
 /// The service a SigV4 request is signed for: its `Authorization` header's
@@ -191,7 +199,7 @@ pub(crate) fn signing_service(parts: &Parts) -> Option<std::borrow::Cow<'_, str>
         .and_then(|v| v.to_str().ok())
     {
         Some(auth) => credential_service(auth).map(std::borrow::Cow::Borrowed),
-        None => presigned_service(parts.uri.query().unwrap_or("")).map(std::borrow::Cow::Owned),
+        None => presigned_service(parts.uri.query().unwrap_or("")),
     }
 }
 
@@ -201,14 +209,21 @@ fn credential_service(auth: &str) -> Option<&str> {
     cred.split('/').nth(3)
 }
 
+/// Whether a request is S3's ([`is_s3_request`]), as the connection's service found it before
+/// routing (a request extension), so the router need not parse the request again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct S3Route(pub bool);
+
 /// The router's entry: S3 requests go to the gateway when it runs, everything else to the AWS
 /// API edge.
 pub(crate) async fn dispatch(State(app): State<Arc<AppState>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    let is_s3 = || match parts.extensions.get::<S3Route>() {
+        Some(route) => route.0,
+        None => is_s3_request(&parts),
+    };
     match app.s3.clone() {
-        Some(gw) if is_s3_request(&parts) => {
-            handle(app, gw, Request::from_parts(parts, body)).await
-        }
+        Some(gw) if is_s3() => handle(app, gw, Request::from_parts(parts, body)).await,
         _ => crate::edge::handle(State(app), Request::from_parts(parts, body)).await,
     }
 }
@@ -232,7 +247,10 @@ pub(crate) async fn health_or_dispatch(state: State<Arc<AppState>>, req: Request
 }
 
 async fn handle(app: Arc<AppState>, gw: Arc<S3Gateway>, req: Request) -> Response {
-    let request_id = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+    let request_id = crate::ids::fresh_uuid()
+        .simple()
+        .encode_upper(&mut uuid::Uuid::encode_buffer())
+        .to_string();
     let source_ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -311,8 +329,8 @@ fn address(path: &str) -> Result<Address, S3Error> {
 /// The query's decoded pairs without the presigned-URL parameters.
 fn query_of(raw: &str) -> Query {
     auth::query_pairs(raw)
-        .into_iter()
         .filter(|(n, _)| !is_presign_param(n))
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
         .collect()
 }
 
@@ -321,16 +339,17 @@ fn is_presign_param(name: &str) -> bool {
     name.get(..6)
         .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"))
         && name.get(6..).is_some_and(|rest| {
-            matches!(
-                rest.to_ascii_lowercase().as_str(),
-                "algorithm"
-                    | "credential"
-                    | "date"
-                    | "expires"
-                    | "signedheaders"
-                    | "signature"
-                    | "security-token"
-            )
+            [
+                "algorithm",
+                "credential",
+                "date",
+                "expires",
+                "signedheaders",
+                "signature",
+                "security-token",
+            ]
+            .iter()
+            .any(|p| rest.eq_ignore_ascii_case(p))
         })
 }
 
@@ -742,6 +761,7 @@ fn sign_for_backend(
         "s3",
         now,
         payload_line.as_bytes(),
+        Some(&gw.signing_keys),
     );
     let uri = if query.is_empty() {
         format!("{}://{}{}", gw.scheme, gw.authority, path)

@@ -2,6 +2,8 @@
 //! generic rules (IAM, STS, Organizations, warden's authorization API) and
 //! S3's exception for the canonical URI ([`UriRule`]).
 
+use std::borrow::Cow;
+
 use sha2::{Digest, Sha256};
 
 use super::HttpRequestParts;
@@ -105,8 +107,10 @@ pub(crate) fn canonical_uri_into(out: &mut Vec<u8>, raw_path: &str) {
 /// signature covers) and the presigned auth parameters (what the expiry and
 /// credential checks read) both come from it, so a parameter cannot mean
 /// one thing to the signature and another to the checks (`X-Amz-%45xpires`
-/// is `X-Amz-Expires` to both).
-pub(crate) fn query_pairs(raw_query: &str) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> + '_ {
+/// is `X-Amz-Expires` to both). A piece without escapes is borrowed, not copied.
+pub(crate) fn query_pairs(
+    raw_query: &str,
+) -> impl Iterator<Item = (Cow<'_, [u8]>, Cow<'_, [u8]>)> + '_ {
     raw_query
         .split('&')
         .filter(|piece| !piece.is_empty())
@@ -116,8 +120,8 @@ pub(crate) fn query_pairs(raw_query: &str) -> impl Iterator<Item = (Vec<u8>, Vec
                 None => (piece, ""),
             };
             (
-                percent_encoding::percent_decode_str(name).collect::<Vec<u8>>(),
-                percent_encoding::percent_decode_str(value).collect::<Vec<u8>>(),
+                Cow::from(percent_encoding::percent_decode_str(name)),
+                Cow::from(percent_encoding::percent_decode_str(value)),
             )
         })
 }
@@ -136,7 +140,7 @@ pub(crate) fn canonical_query_into(out: &mut Vec<u8>, raw_query: &str, skip: Opt
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     for (name_dec, value_dec) in query_pairs(raw_query) {
         if let Some(skip) = skip {
-            if name_dec == skip.as_bytes() {
+            if *name_dec == *skip.as_bytes() {
                 continue;
             }
         }

@@ -264,15 +264,17 @@ pub fn sign_authorization(
         service,
         time,
         &payload,
+        None,
     )
 }
 
 /// Client side, as [`sign_authorization`], with the canonical request's payload line given
 /// (`UNSIGNED-PAYLOAD`, a `STREAMING-...` marker or a hex SHA-256) instead of hashed from `req.body`:
-/// the S3 gateway re-signs streamed requests for its backend with it.
+/// the S3 gateway re-signs streamed requests for its backend with it. With a `cache`, the
+/// signing key (four HMACs) is derived once per day, region and service, as on the verifying side.
 #[expect(
     clippy::too_many_arguments,
-    reason = "sign_authorization's arguments plus the payload line"
+    reason = "sign_authorization's arguments plus the payload line and the key cache"
 )]
 pub fn sign_authorization_with_payload_hash(
     req: &HttpRequestParts<'_>,
@@ -283,6 +285,7 @@ pub fn sign_authorization_with_payload_hash(
     service: &str,
     time: OffsetDateTime,
     payload_hash: &[u8],
+    cache: Option<&SigningKeyCache>,
 ) -> String {
     let mut names: Vec<String> = signed_headers
         .iter()
@@ -296,7 +299,10 @@ pub fn sign_authorization_with_payload_hash(
         region: region.to_owned(),
         service: service.to_owned(),
     };
-    let key = derive_signing_key(secret, &scope.date, region, service);
+    let key = match cache {
+        Some(cache) => cache.signing_key(access_key_id, &scope.date, region, service, secret),
+        None => derive_signing_key(secret, &scope.date, region, service),
+    };
     let sig = compute_signature(
         req,
         &names,

@@ -293,7 +293,7 @@ fn presign_params(raw_query: &str) -> Result<PresignParams, SigV4Error> {
         }
         // Only the exact name is the auth parameter; another letter case
         // is an ordinary (signed) parameter, as before.
-        if name != PRESIGN_NAMES[i].as_bytes() {
+        if *name != *PRESIGN_NAMES[i].as_bytes() {
             continue;
         }
         let decoded = String::from_utf8_lossy(&value).into_owned();
