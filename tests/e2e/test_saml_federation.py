@@ -155,6 +155,25 @@ def test_a_signature_out_of_its_place_is_refused_even_where_the_xml_dsig_library
     assume(sts, world, signed)
 
 
+def test_a_response_with_a_dtd_is_refused(server, idp, world):
+    # XXE: an external entity in an element the assertion's signature does not cover, and an
+    # internal one; any DTD is refused before anything is read.
+    sts = unsigned_sts(server)
+    signed = response(idp, [(world["role"], world["provider"])])
+    declaration = signed[: signed.index("?>") + 2]
+    for dtd, text in (
+        ('<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;"),
+        ('<!DOCTYPE r [<!ENTITY x "mallory">]>', "&x;"),
+    ):
+        xml = signed.replace(declaration, declaration + dtd, 1).replace(
+            "<samlp:Status>", f"<samlp:Extensions>{text}</samlp:Extensions><samlp:Status>", 1
+        )
+        with raises_aws("InvalidIdentityToken", "Invalid SAML response: not well-formed XML", 400):
+            assume(sts, world, xml)
+    # The control: the same extension text without a DTD.
+    assume(sts, world, signed.replace("<samlp:Status>", "<samlp:Extensions>x</samlp:Extensions><samlp:Status>", 1))
+
+
 def test_an_assertion_is_used_once(server, idp, world):
     sts = unsigned_sts(server)
     xml = response(idp, [(world["role"], world["provider"])])
