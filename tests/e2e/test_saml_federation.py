@@ -135,6 +135,45 @@ def test_wrapped_signatures_are_refused(server, idp, world):
     assert assume(sts, world, signed)["AssumedRoleUser"]["Arn"].endswith("/alice@example.com")
 
 
+def test_a_signature_out_of_its_place_is_refused_even_where_the_xml_dsig_library_accepts_it(server, idp, world):
+    # The Response's signature moved into the Assertion: its enveloped transform drops it
+    # wherever it sits inside the Response, so its digest still holds, and the XML-DSig
+    # library (bergshamra) lets a reference name the document element from anywhere. warden
+    # counts a signature only as a direct child of the element its one reference names.
+    sts = unsigned_sts(server)
+    signed = response(idp, [(world["role"], world["provider"])], sign="response")
+    sig_start, sig_end = signed.index("<ds:Signature"), signed.index("</ds:Signature>") + len("</ds:Signature>")
+    signature, rest = signed[sig_start:sig_end], signed[:sig_start] + signed[sig_end:]
+    for before, why in (
+        ("<saml:Subject>", "the reference is not the signed element"),
+        ("<saml:NameID", "a signature is not on the Response or the Assertion"),
+    ):
+        moved = rest.replace(before, signature + before, 1)
+        with raises_aws("InvalidIdentityToken", f"Response signature invalid: {why}", 400):
+            assume(sts, world, moved)
+    # The control: the signature where the IdP put it.
+    assume(sts, world, signed)
+
+
+def test_a_response_with_a_dtd_is_refused(server, idp, world):
+    # XXE: an external entity in an element the assertion's signature does not cover, and an
+    # internal one; any DTD is refused before anything is read.
+    sts = unsigned_sts(server)
+    signed = response(idp, [(world["role"], world["provider"])])
+    declaration = signed[: signed.index("?>") + 2]
+    for dtd, text in (
+        ('<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;"),
+        ('<!DOCTYPE r [<!ENTITY x "mallory">]>', "&x;"),
+    ):
+        xml = signed.replace(declaration, declaration + dtd, 1).replace(
+            "<samlp:Status>", f"<samlp:Extensions>{text}</samlp:Extensions><samlp:Status>", 1
+        )
+        with raises_aws("InvalidIdentityToken", "Invalid SAML response: not well-formed XML", 400):
+            assume(sts, world, xml)
+    # The control: the same extension text without a DTD.
+    assume(sts, world, signed.replace("<samlp:Status>", "<samlp:Extensions>x</samlp:Extensions><samlp:Status>", 1))
+
+
 def test_an_assertion_is_used_once(server, idp, world):
     sts = unsigned_sts(server)
     xml = response(idp, [(world["role"], world["provider"])])

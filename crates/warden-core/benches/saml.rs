@@ -1,7 +1,8 @@
 //! SAML response verification in process (no HTTP, no session): parse,
-//! exclusive c14n of the signed element and of SignedInfo, SHA-256
-//! digest and RSA-2048 signature check, conditions and attributes; on the
-//! xmlsec1-signed fixtures, the signature on the assertion or on both.
+//! warden's structural checks, bergshamra's XML-DSig check (exclusive c14n
+//! of the signed element and of SignedInfo, SHA-256 digest, RSA-2048),
+//! conditions and attributes; on the xmlsec1-signed fixtures, the
+//! signature on the assertion or on both.
 //!
 //! `cargo bench -p warden-core --bench saml`
 

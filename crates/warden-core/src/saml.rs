@@ -2,39 +2,42 @@
 //! signature against the provider's metadata certificates, and the
 //! assertion's conditions, subject and attributes.
 //!
-//! Why hand-written, on `roxmltree`: no maintained pure-Rust XML-DSig crate
-//! exists (`samael` binds libxmlsec1 through C, `xmlsec` likewise), and a C
-//! XML stack is what the project keeps out. The part written here is kept
-//! to the least XML-DSig that SAML IdPs use, and is strict about shape,
-//! which is what defeats signature wrapping:
+//! The cryptography of XML-DSig (reference resolution, the enveloped and
+//! exclusive-c14n transforms, digests, SignedInfo canonicalization and the
+//! RSA check) is `bergshamra`'s (RustCrypto provider), run on the one tree
+//! `uppsala` parsed; docs/security-choices.md says why this library. Around
+//! it warden keeps a strict structural pre-filter, which is what defeats
+//! signature wrapping, and reads every value from that same tree:
 //!
 //! - the document is parsed with DTDs refused (no entities, no XXE);
-//! - every `ID` in the document is unique, there is exactly one
-//!   `Assertion`, a direct child of the `Response`, and no
-//!   `EncryptedAssertion` (not supported yet);
-//! - a signature counts only as a direct child of the element it signs
-//!   (the `Response` or the `Assertion`), with exactly one `Reference` whose
-//!   `URI` is `#` + that element's `ID`, and only the enveloped-signature
-//!   and exclusive-c14n transforms; so the element whose digest was checked
-//!   is the element every value is then read from;
-//! - every such signature present must verify, and at least one must be;
-//! - keys come only from the provider's metadata; `KeyInfo` is ignored;
+//! - every ID (any attribute the library resolves references by) is unique
+//!   in the document, there is exactly one `Assertion`, a direct child of
+//!   the `Response`, and no `EncryptedAssertion` (not supported yet);
+//! - every signature is a direct child of the element it signs (the
+//!   `Response` or the `Assertion`), one at most on each, with exactly one
+//!   `Reference` whose `URI` is `#` + that element's `ID`, exclusive c14n
+//!   1.0 without comments, only the enveloped-signature and exclusive-c14n
+//!   transforms, and RSA PKCS#1 v1.5 over SHA-1/SHA-2; the library's own
+//!   anti-wrapping rule is looser (it accepts a reference to the document
+//!   element from a signature anywhere), so this one is checked first;
+//! - every signature present must be reported valid by the library, with
+//!   its one reference resolved to the signature's parent element and its
+//!   digest computed locally, and at least one must exist;
+//! - keys come only from the provider's metadata (the library's
+//!   trusted-keys-only mode: `KeyInfo` is never a source of keys);
 //! - NameID and attribute values are read across all their text nodes,
 //!   as canonicalization sees them, so a comment cannot cut a value short.
 //!
-//! Algorithms: RSA PKCS#1 v1.5 with SHA-256, SHA-384, SHA-512 and SHA-1
-//! (AWS accepts SHA-1 signed responses from older IdPs, so warden does
-//! too); digests of the same family; exclusive XML canonicalization 1.0
-//! without comments (with an `InclusiveNamespaces` prefix list).
+//! SHA-1 is accepted because AWS accepts SHA-1 signed responses from older
+//! IdPs.
 
 use std::collections::{BTreeMap, HashSet};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use roxmltree::{Document, Node, NodeId, ParsingOptions};
-use rsa::pkcs1v15::Pkcs1v15Sign;
-use rsa::{BigUint, RsaPublicKey};
-use sha2::Digest;
+use bergshamra_dsig::{DsigContext, VerifyResult};
+use bergshamra_keys::KeysManager;
+use uppsala::{Document, NodeId, NodeKind};
 
 use crate::model::Epoch;
 
@@ -47,6 +50,25 @@ const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+/// The signature methods accepted: what SAML IdPs use with the RSA keys
+/// that provider metadata is required to hold.
+const SIGNATURE_METHODS: &[&str] = &[
+    "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+];
+/// The digest methods accepted, of the same families.
+const DIGEST_METHODS: &[&str] = &[
+    "http://www.w3.org/2000/09/xmldsig#sha1",
+    "http://www.w3.org/2001/04/xmlenc#sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#sha384",
+    "http://www.w3.org/2001/04/xmlenc#sha512",
+];
+/// The attributes `bergshamra` resolves a same-document `#id` reference by
+/// (matched by local name, whatever the namespace; `xml:id` included).
+/// Every value of these must be unique so a reference names one element.
+const ID_ATTRIBUTES: &[&str] = &["ID", "Id", "id", "AssertionID"];
 
 /// Clock skew tolerated on every time check, in seconds (ours: AWS does
 /// not document one).
@@ -129,16 +151,28 @@ pub fn verify_base64(encoded: &str, expect: &Expectations<'_>) -> Result<Asserti
     verify_response(&xml, expect)
 }
 
-fn is(node: Node<'_, '_>, ns: &str, name: &str) -> bool {
-    node.is_element() && node.tag_name().namespace() == Some(ns) && node.tag_name().name() == name
+/// Whether `node` is the element `ns`:`name`.
+fn is(doc: &Document<'_>, node: NodeId, ns: &str, name: &str) -> bool {
+    doc.element(node)
+        .is_some_and(|e| e.name.matches(Some(ns), name))
 }
 
-fn child<'a, 'i>(node: Node<'a, 'i>, ns: &str, name: &str) -> Option<Node<'a, 'i>> {
-    node.children().find(|n| is(*n, ns, name))
+fn children_named<'d>(
+    doc: &'d Document<'_>,
+    node: NodeId,
+    ns: &'d str,
+    name: &'d str,
+) -> impl Iterator<Item = NodeId> + 'd {
+    doc.children_iter(node)
+        .filter(move |n| is(doc, *n, ns, name))
 }
 
-fn only_child<'a, 'i>(node: Node<'a, 'i>, ns: &str, name: &str) -> Result<Node<'a, 'i>, Rejection> {
-    let mut it = node.children().filter(|n| is(*n, ns, name));
+fn child(doc: &Document<'_>, node: NodeId, ns: &str, name: &str) -> Option<NodeId> {
+    children_named(doc, node, ns, name).next()
+}
+
+fn only_child(doc: &Document<'_>, node: NodeId, ns: &str, name: &str) -> Result<NodeId, Rejection> {
+    let mut it = children_named(doc, node, ns, name);
     match (it.next(), it.next()) {
         (Some(n), None) => Ok(n),
         _ => Err(Rejection::Invalid(format!(
@@ -147,13 +181,20 @@ fn only_child<'a, 'i>(node: Node<'a, 'i>, ns: &str, name: &str) -> Result<Node<'
     }
 }
 
+/// An unqualified attribute of an element (a prefixed `x:ID` is another
+/// attribute, never this one).
+fn attribute<'d>(doc: &'d Document<'_>, node: NodeId, name: &str) -> Option<&'d str> {
+    doc.element(node)?
+        .attributes
+        .iter()
+        .find(|a| a.name.namespace_uri.is_none() && a.name.local_name == name)
+        .map(|a| a.value.as_ref())
+}
+
 /// All the text of an element, as canonicalization sees it (comments and
-/// processing instructions dropped, every text node joined).
-pub fn text_of(node: Node<'_, '_>) -> String {
-    node.descendants()
-        .filter(|n| n.is_text())
-        .filter_map(|n| n.text())
-        .collect()
+/// processing instructions dropped, every text and CDATA node joined).
+fn text_of(doc: &Document<'_>, node: NodeId) -> String {
+    doc.text_content_deep(node)
 }
 
 fn time(value: &str) -> Result<Epoch, Rejection> {
@@ -162,135 +203,279 @@ fn time(value: &str) -> Result<Epoch, Rejection> {
         .map_err(|_| invalid("Invalid SAML response: a time is not an xs:dateTime"))
 }
 
+fn elements<'d>(doc: &'d Document<'_>) -> impl Iterator<Item = NodeId> + 'd {
+    doc.descendants(doc.root())
+        .into_iter()
+        .filter(|n| matches!(doc.node_kind(*n), Some(NodeKind::Element(_))))
+}
+
 /// Verifies a SAML `Response` document.
 pub fn verify_response(xml: &str, expect: &Expectations<'_>) -> Result<Assertion, Rejection> {
-    let doc = Document::parse_with_options(
-        xml,
-        ParsingOptions {
-            allow_dtd: false,
-            ..ParsingOptions::default()
-        },
-    )
-    .map_err(|_| invalid("Invalid SAML response: not well-formed XML"))?;
-    let response = doc.root_element();
-    if !is(response, SAMLP_NS, "Response") || response.attribute("Version") != Some("2.0") {
-        return Err(invalid(
-            "Invalid SAML response: the root is not a SAML 2.0 Response",
-        ));
-    }
+    let doc = uppsala::Parser::new()
+        .with_forbid_dtd(true)
+        .parse(xml)
+        .map_err(|_| invalid("Invalid SAML response: not well-formed XML"))?;
+    let response = doc
+        .document_element()
+        .filter(|r| is(&doc, *r, SAMLP_NS, "Response"))
+        .filter(|r| attribute(&doc, *r, "Version") == Some("2.0"))
+        .ok_or_else(|| invalid("Invalid SAML response: the root is not a SAML 2.0 Response"))?;
     // Every ID once: a reference must name exactly one element.
     let mut ids = HashSet::new();
-    for n in doc.descendants().filter(Node::is_element) {
-        for a in n
-            .attributes()
-            .filter(|a| a.name() == "ID" && a.namespace().is_none())
+    for n in elements(&doc) {
+        let Some(element) = doc.element(n) else {
+            continue;
+        };
+        for a in element
+            .attributes
+            .iter()
+            .filter(|a| ID_ATTRIBUTES.contains(&a.name.local_name.as_ref()))
         {
-            if !ids.insert(a.value()) {
+            if !ids.insert(a.value.as_ref()) {
                 return Err(invalid("Invalid SAML response: duplicate ID"));
             }
         }
     }
-    if doc
-        .descendants()
-        .any(|n| is(n, SAML_NS, "EncryptedAssertion"))
-    {
+    if elements(&doc).any(|n| is(&doc, n, SAML_NS, "EncryptedAssertion")) {
         return Err(invalid(
             "Encrypted assertions are not supported by this provider",
         ));
     }
-    let assertions: Vec<Node<'_, '_>> = doc
-        .descendants()
-        .filter(|n| is(*n, SAML_NS, "Assertion"))
+    let assertions: Vec<NodeId> = elements(&doc)
+        .filter(|n| is(&doc, *n, SAML_NS, "Assertion"))
         .collect();
     let [assertion] = assertions[..] else {
         return Err(invalid(
             "Invalid SAML response: expected exactly one Assertion",
         ));
     };
-    if assertion.parent() != Some(response) {
+    if doc.parent(assertion) != Some(response) {
         return Err(invalid(
             "Invalid SAML response: the Assertion is not the Response's child",
         ));
     }
-    let status = only_child(response, SAMLP_NS, "Status")?;
-    let code = only_child(status, SAMLP_NS, "StatusCode")?;
-    if code.attribute("Value") != Some(SUCCESS) {
+    let status = only_child(&doc, response, SAMLP_NS, "Status")?;
+    let code = only_child(&doc, status, SAMLP_NS, "StatusCode")?;
+    if attribute(&doc, code, "Value") != Some(SUCCESS) {
         // Our text: the IdP's own status, not a fault of the response.
         return Err(Rejection::Rejected(
             "The identity provider reported that authentication failed".to_string(),
         ));
     }
 
-    // The signatures: each present must verify, one at least must exist.
-    let mut signed = false;
-    for target in [response, assertion] {
-        let mut sigs = target.children().filter(|n| is(*n, DS_NS, "Signature"));
-        if let Some(sig) = sigs.next() {
-            if sigs.next().is_some() {
-                return Err(invalid(
-                    "Invalid SAML response: more than one signature on an element",
-                ));
-            }
-            verify_enveloped(xml, sig, target, expect.certificates)?;
-            signed = true;
-        }
-    }
-    if !signed {
+    verify_signatures(xml, &doc, response, assertion, expect.certificates)?;
+    read_assertion(&doc, response, assertion, expect)
+}
+
+/// The structural pre-filter on every signature, then the library's
+/// verdict on each; `Ok` only when every signature is where it may be, is
+/// valid, and signs exactly its parent (the `Response` or the `Assertion`).
+fn verify_signatures(
+    xml: &str,
+    doc: &Document<'_>,
+    response: NodeId,
+    assertion: NodeId,
+    certificates: &[Vec<u8>],
+) -> Result<(), Rejection> {
+    let signatures: Vec<NodeId> = elements(doc)
+        .filter(|n| is(doc, *n, DS_NS, "Signature"))
+        .collect();
+    if signatures.is_empty() {
         return Err(invalid(
             "Response signature invalid: the response is not signed",
         ));
     }
+    let mut signed = Vec::with_capacity(2);
+    for &signature in &signatures {
+        let target = doc
+            .parent(signature)
+            .filter(|p| *p == response || *p == assertion)
+            .ok_or_else(|| {
+                invalid("Response signature invalid: a signature is not on the Response or the Assertion")
+            })?;
+        if signed.contains(&target) {
+            return Err(invalid(
+                "Invalid SAML response: more than one signature on an element",
+            ));
+        }
+        check_signature_shape(doc, signature, target)?;
+        signed.push(target);
+    }
 
-    if let Some(dest) = response.attribute("Destination") {
+    let mut keys = KeysManager::new();
+    for der in certificates {
+        // Metadata holds RSA keys only (checked when it is stored); a
+        // certificate the library cannot read simply offers no key.
+        if let Ok(key) = bergshamra_keys::loader::load_x509_cert_der(der) {
+            keys.add_key(key);
+        }
+    }
+    // Trusted keys only, strict reference positions, every reference
+    // digest computed locally; certificate dates are not checked (as AWS,
+    // which uses the key).
+    let context = DsigContext::new(keys);
+    let results =
+        bergshamra_dsig::verify::verify_all_document_with_source(&context, doc, Some(xml))
+            .map_err(|e| {
+                tracing::debug!(error = %e, "SAML signature refused by the XML-DSig library");
+                bad_signature()
+            })?;
+    if results.len() != signatures.len() {
+        return Err(bad_signature());
+    }
+    for result in results {
+        match result {
+            VerifyResult::Valid {
+                signature_node,
+                references,
+                ..
+            } => {
+                let parent = doc.parent(signature_node);
+                let [reference] = &references[..] else {
+                    return Err(bad_signature());
+                };
+                if !signatures.contains(&signature_node)
+                    || parent.is_none()
+                    || reference.resolved_node != parent
+                    || !reference.digest_verified
+                {
+                    return Err(bad_signature());
+                }
+            }
+            VerifyResult::Invalid { reason } => {
+                tracing::debug!(%reason, "SAML signature refused by the XML-DSig library");
+                return Err(bad_signature());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn bad_signature() -> Rejection {
+    invalid("Response signature invalid")
+}
+
+/// The shape warden accepts for an enveloped signature `signature`, a
+/// direct child of `target` that must sign exactly `target`: nothing the
+/// library would do beyond it is reached.
+fn check_signature_shape(
+    doc: &Document<'_>,
+    signature: NodeId,
+    target: NodeId,
+) -> Result<(), Rejection> {
+    let algorithm = |node: NodeId| attribute(doc, node, "Algorithm").unwrap_or("");
+    let signed_info = only_child(doc, signature, DS_NS, "SignedInfo")?;
+    if algorithm(only_child(
+        doc,
+        signed_info,
+        DS_NS,
+        "CanonicalizationMethod",
+    )?) != EXC_C14N
+    {
+        return Err(invalid(
+            "Response signature invalid: unsupported canonicalization",
+        ));
+    }
+    if !SIGNATURE_METHODS.contains(&algorithm(only_child(
+        doc,
+        signed_info,
+        DS_NS,
+        "SignatureMethod",
+    )?)) {
+        return Err(invalid(
+            "Response signature invalid: unsupported signature method",
+        ));
+    }
+    let reference = only_child(doc, signed_info, DS_NS, "Reference")?;
+    let target_id = attribute(doc, target, "ID").ok_or_else(bad_signature)?;
+    if attribute(doc, reference, "URI") != Some(&format!("#{target_id}")) {
+        return Err(invalid(
+            "Response signature invalid: the reference is not the signed element",
+        ));
+    }
+    let not_enveloped = || invalid("Response signature invalid: the signature is not enveloped");
+    let transforms = child(doc, reference, DS_NS, "Transforms").ok_or_else(not_enveloped)?;
+    let mut enveloped = false;
+    for t in doc
+        .children_iter(transforms)
+        .filter(|t| doc.element(*t).is_some())
+    {
+        match (is(doc, t, DS_NS, "Transform"), algorithm(t)) {
+            (true, ENVELOPED) if !enveloped => enveloped = true,
+            (true, EXC_C14N) => {}
+            _ => return Err(invalid("Response signature invalid: unsupported transform")),
+        }
+    }
+    if !enveloped {
+        return Err(not_enveloped());
+    }
+    if !DIGEST_METHODS.contains(&algorithm(only_child(
+        doc,
+        reference,
+        DS_NS,
+        "DigestMethod",
+    )?)) {
+        return Err(invalid(
+            "Response signature invalid: unsupported digest method",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads the verified assertion: its issuer, subject, conditions and
+/// attributes, checked against `expect`.
+fn read_assertion(
+    doc: &Document<'_>,
+    response: NodeId,
+    assertion: NodeId,
+    expect: &Expectations<'_>,
+) -> Result<Assertion, Rejection> {
+    if let Some(dest) = attribute(doc, response, "Destination") {
         if !expect.recipients.contains(&dest) {
             return Err(invalid(
                 "Invalid SAML response: Destination is not this service",
             ));
         }
     }
-    let issuer = text_of(only_child(assertion, SAML_NS, "Issuer")?);
+    let issuer = text_of(doc, only_child(doc, assertion, SAML_NS, "Issuer")?);
     if issuer.trim() != expect.issuer {
         return Err(invalid(
             "Issuer not present in specified provider (Service: AWSOpenIdDiscoveryService; Status Code: 400; Error Code: AuthSamlInvalidSamlResponseException)",
         ));
     }
-    let id = assertion
-        .attribute("ID")
+    let id = attribute(doc, assertion, "ID")
         .ok_or_else(|| invalid("Invalid SAML response: the Assertion has no ID"))?;
     let now = expect.now;
 
-    let subject = only_child(assertion, SAML_NS, "Subject")?;
-    let name_id = only_child(subject, SAML_NS, "NameID")?;
-    let mut bearers = subject
-        .children()
-        .filter(|n| is(*n, SAML_NS, "SubjectConfirmation"))
-        .filter(|n| n.attribute("Method") == Some(BEARER));
+    let subject = only_child(doc, assertion, SAML_NS, "Subject")?;
+    let name_id = only_child(doc, subject, SAML_NS, "NameID")?;
+    let mut bearers = children_named(doc, subject, SAML_NS, "SubjectConfirmation")
+        .filter(|n| attribute(doc, *n, "Method") == Some(BEARER));
     let (Some(bearer), None) = (bearers.next(), bearers.next()) else {
         return Err(invalid(
             "Invalid SAML response: expected exactly one bearer SubjectConfirmation",
         ));
     };
-    let data = only_child(bearer, SAML_NS, "SubjectConfirmationData")?;
-    let recipient = data
-        .attribute("Recipient")
+    let data = only_child(doc, bearer, SAML_NS, "SubjectConfirmationData")?;
+    let recipient = attribute(doc, data, "Recipient")
         .filter(|r| expect.recipients.contains(r))
         .ok_or_else(|| invalid("Invalid SAML response: the Recipient is not this service"))?;
     let confirm_until =
-        time(data.attribute("NotOnOrAfter").ok_or_else(|| {
+        time(attribute(doc, data, "NotOnOrAfter").ok_or_else(|| {
             invalid("Invalid SAML response: the confirmation has no NotOnOrAfter")
         })?)?;
-    if let Some(nb) = data.attribute("NotBefore") {
+    if let Some(nb) = attribute(doc, data, "NotBefore") {
         if time(nb)? > now + LEEWAY {
             return Err(Rejection::Expired("Assertion is not yet valid".to_string()));
         }
     }
 
-    let conditions = only_child(assertion, SAML_NS, "Conditions")?;
+    let conditions = only_child(doc, assertion, SAML_NS, "Conditions")?;
     let mut until = confirm_until;
-    if let Some(v) = conditions.attribute("NotOnOrAfter") {
+    if let Some(v) = attribute(doc, conditions, "NotOnOrAfter") {
         until = until.min(time(v)?);
     }
-    if let Some(v) = conditions.attribute("NotBefore") {
+    if let Some(v) = attribute(doc, conditions, "NotBefore") {
         if time(v)? > now + LEEWAY {
             return Err(Rejection::Expired("Assertion is not yet valid".to_string()));
         }
@@ -299,41 +484,30 @@ pub fn verify_response(xml: &str, expect: &Expectations<'_>) -> Result<Assertion
         return Err(Rejection::Expired("Assertion has expired".to_string()));
     }
     // Every AudienceRestriction must name us (SAML core 2.5.1.4), and there must be one.
-    let restrictions: Vec<Node<'_, '_>> = conditions
-        .children()
-        .filter(|n| is(*n, SAML_NS, "AudienceRestriction"))
-        .collect();
-    let names_us = |r: &Node<'_, '_>| {
-        r.children()
-            .filter(|n| is(*n, SAML_NS, "Audience"))
-            .any(|a| expect.audiences.contains(&text_of(a).trim()))
+    let restrictions: Vec<NodeId> =
+        children_named(doc, conditions, SAML_NS, "AudienceRestriction").collect();
+    let names_us = |r: &NodeId| {
+        children_named(doc, *r, SAML_NS, "Audience")
+            .any(|a| expect.audiences.contains(&text_of(doc, a).trim()))
     };
     if restrictions.is_empty() || !restrictions.iter().all(names_us) {
         return Err(invalid("Response does not contain the required audience"));
     }
 
-    let session_not_on_or_after = match child(assertion, SAML_NS, "AuthnStatement")
-        .and_then(|a| a.attribute("SessionNotOnOrAfter"))
+    let session_not_on_or_after = match child(doc, assertion, SAML_NS, "AuthnStatement")
+        .and_then(|a| attribute(doc, a, "SessionNotOnOrAfter"))
     {
         Some(v) => Some(time(v)?),
         None => None,
     };
     let mut attributes: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for statement in assertion
-        .children()
-        .filter(|n| is(*n, SAML_NS, "AttributeStatement"))
-    {
-        for attr in statement
-            .children()
-            .filter(|n| is(*n, SAML_NS, "Attribute"))
-        {
-            let Some(name) = attr.attribute("Name") else {
+    for statement in children_named(doc, assertion, SAML_NS, "AttributeStatement") {
+        for attr in children_named(doc, statement, SAML_NS, "Attribute") {
+            let Some(name) = attribute(doc, attr, "Name") else {
                 continue;
             };
-            let values = attr
-                .children()
-                .filter(|n| is(*n, SAML_NS, "AttributeValue"))
-                .map(|v| text_of(v).trim().to_string());
+            let values = children_named(doc, attr, SAML_NS, "AttributeValue")
+                .map(|v| text_of(doc, v).trim().to_string());
             attributes
                 .entry(name.to_string())
                 .or_default()
@@ -343,333 +517,13 @@ pub fn verify_response(xml: &str, expect: &Expectations<'_>) -> Result<Assertion
     Ok(Assertion {
         id: id.to_string(),
         issuer: issuer.trim().to_string(),
-        subject: text_of(name_id).trim().to_string(),
-        subject_format: name_id.attribute("Format").map(str::to_string),
+        subject: text_of(doc, name_id).trim().to_string(),
+        subject_format: attribute(doc, name_id, "Format").map(str::to_string),
         recipient: recipient.to_string(),
         not_on_or_after: until,
         session_not_on_or_after,
         attributes,
     })
-}
-
-/// The digest or signature hash an algorithm URI names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hash {
-    Sha1,
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl Hash {
-    fn of_digest(uri: &str) -> Option<Hash> {
-        match uri {
-            "http://www.w3.org/2000/09/xmldsig#sha1" => Some(Hash::Sha1),
-            "http://www.w3.org/2001/04/xmlenc#sha256" => Some(Hash::Sha256),
-            "http://www.w3.org/2001/04/xmldsig-more#sha384" => Some(Hash::Sha384),
-            "http://www.w3.org/2001/04/xmlenc#sha512" => Some(Hash::Sha512),
-            _ => None,
-        }
-    }
-
-    fn of_signature(uri: &str) -> Option<Hash> {
-        match uri {
-            "http://www.w3.org/2000/09/xmldsig#rsa-sha1" => Some(Hash::Sha1),
-            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => Some(Hash::Sha256),
-            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => Some(Hash::Sha384),
-            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => Some(Hash::Sha512),
-            _ => None,
-        }
-    }
-
-    fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            Hash::Sha1 => sha1::Sha1::digest(data).to_vec(),
-            Hash::Sha256 => sha2::Sha256::digest(data).to_vec(),
-            Hash::Sha384 => sha2::Sha384::digest(data).to_vec(),
-            Hash::Sha512 => sha2::Sha512::digest(data).to_vec(),
-        }
-    }
-
-    fn pkcs1(self) -> Pkcs1v15Sign {
-        match self {
-            Hash::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
-            Hash::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
-            Hash::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
-            Hash::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
-        }
-    }
-}
-
-fn bad_signature() -> Rejection {
-    invalid("Response signature invalid")
-}
-
-/// The `InclusiveNamespaces PrefixList` of an exclusive-c14n element.
-fn prefix_list(method: Node<'_, '_>) -> Vec<String> {
-    method
-        .children()
-        .find(|n| is(*n, EXC_C14N, "InclusiveNamespaces"))
-        .and_then(|n| n.attribute("PrefixList"))
-        .map(|l| l.split_whitespace().map(str::to_string).collect())
-        .unwrap_or_default()
-}
-
-/// Checks an enveloped signature `sig`, a direct child of `target`, that
-/// must sign exactly `target`.
-fn verify_enveloped(
-    xml: &str,
-    sig: Node<'_, '_>,
-    target: Node<'_, '_>,
-    certificates: &[Vec<u8>],
-) -> Result<(), Rejection> {
-    let signed_info = only_child(sig, DS_NS, "SignedInfo")?;
-    let c14n = only_child(signed_info, DS_NS, "CanonicalizationMethod")?;
-    if c14n.attribute("Algorithm") != Some(EXC_C14N) {
-        return Err(invalid(
-            "Response signature invalid: unsupported canonicalization",
-        ));
-    }
-    let method = only_child(signed_info, DS_NS, "SignatureMethod")?
-        .attribute("Algorithm")
-        .and_then(Hash::of_signature)
-        .ok_or_else(|| invalid("Response signature invalid: unsupported signature method"))?;
-    let reference = only_child(signed_info, DS_NS, "Reference")?;
-    let target_id = target.attribute("ID").ok_or_else(bad_signature)?;
-    if reference.attribute("URI") != Some(&format!("#{target_id}")) {
-        return Err(invalid(
-            "Response signature invalid: the reference is not the signed element",
-        ));
-    }
-    let mut inclusive = Vec::new();
-    if let Some(transforms) = child(reference, DS_NS, "Transforms") {
-        let mut enveloped = false;
-        for t in transforms.children().filter(Node::is_element) {
-            match (is(t, DS_NS, "Transform"), t.attribute("Algorithm")) {
-                (true, Some(ENVELOPED)) if !enveloped => enveloped = true,
-                (true, Some(EXC_C14N)) => inclusive = prefix_list(t),
-                _ => return Err(invalid("Response signature invalid: unsupported transform")),
-            }
-        }
-        if !enveloped {
-            return Err(invalid(
-                "Response signature invalid: the signature is not enveloped",
-            ));
-        }
-    } else {
-        return Err(invalid(
-            "Response signature invalid: the signature is not enveloped",
-        ));
-    }
-    let digest_hash = only_child(reference, DS_NS, "DigestMethod")?
-        .attribute("Algorithm")
-        .and_then(Hash::of_digest)
-        .ok_or_else(|| invalid("Response signature invalid: unsupported digest method"))?;
-    let expected_digest = decode_b64(&text_of(only_child(reference, DS_NS, "DigestValue")?))?;
-    let canonical = canonicalize(xml, target, Some(sig.id()), &inclusive);
-    if digest_hash.digest(&canonical) != expected_digest {
-        return Err(invalid(
-            "Response signature invalid: the digest does not match",
-        ));
-    }
-    let signature = decode_b64(&text_of(only_child(sig, DS_NS, "SignatureValue")?))?;
-    let signed_bytes = canonicalize(xml, signed_info, None, &prefix_list(c14n));
-    let hashed = method.digest(&signed_bytes);
-    let verified = certificates
-        .iter()
-        .filter_map(|der| rsa_key(der))
-        .any(|key| key.verify(method.pkcs1(), &hashed, &signature).is_ok());
-    if verified {
-        Ok(())
-    } else {
-        Err(bad_signature())
-    }
-}
-
-fn decode_b64(text: &str) -> Result<Vec<u8>, Rejection> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    STANDARD.decode(compact).map_err(|_| bad_signature())
-}
-
-/// The RSA public key of a DER certificate.
-fn rsa_key(der: &[u8]) -> Option<RsaPublicKey> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
-    match cert.public_key().parsed().ok()? {
-        x509_parser::public_key::PublicKey::RSA(k) => RsaPublicKey::new(
-            BigUint::from_bytes_be(k.modulus),
-            BigUint::from_bytes_be(k.exponent),
-        )
-        .ok(),
-        _ => None,
-    }
-}
-
-/// Exclusive XML canonicalization 1.0, without comments, of the subtree
-/// at `top`, leaving out the subtree `omit` (the enveloped signature).
-/// `inclusive` is the `InclusiveNamespaces` prefix list (`#default` for the
-/// default namespace).
-pub fn canonicalize(
-    xml: &str,
-    top: Node<'_, '_>,
-    omit: Option<NodeId>,
-    inclusive: &[String],
-) -> Vec<u8> {
-    let mut out = String::new();
-    // The namespaces rendered by output ancestors: prefix ("" = default) to URI.
-    let rendered: Vec<(String, String)> = Vec::new();
-    element(xml, top, omit, inclusive, &rendered, &mut out);
-    out.into_bytes()
-}
-
-/// An element's qualified name as written: roxmltree keeps the namespace
-/// URI, not the prefix, so the prefix is read back from the source.
-fn qname<'i>(xml: &'i str, node: Node<'_, '_>) -> &'i str {
-    let start = node.range().start + 1;
-    let rest = xml.get(start..).unwrap_or("");
-    let end = rest
-        .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
-        .unwrap_or(rest.len());
-    &rest[..end]
-}
-
-fn prefix_of(qname: &str) -> &str {
-    qname.split_once(':').map_or("", |(p, _)| p)
-}
-
-fn element(
-    xml: &str,
-    node: Node<'_, '_>,
-    omit: Option<NodeId>,
-    inclusive: &[String],
-    rendered: &[(String, String)],
-    out: &mut String,
-) {
-    let name = qname(xml, node);
-    // Visibly utilized prefixes: the element's own and its prefixed attributes'.
-    let mut used: Vec<String> = vec![prefix_of(name).to_string()];
-    let attrs: Vec<(String, &str, Option<&str>, &str)> = node
-        .attributes()
-        .map(|a| {
-            let q = xml.get(a.range_qname()).unwrap_or(a.name()).to_string();
-            (q, a.name(), a.namespace(), a.value())
-        })
-        .collect();
-    for (q, _, ns, _) in &attrs {
-        if ns.is_some() {
-            used.push(prefix_of(q).to_string());
-        }
-    }
-    for p in inclusive {
-        let p = if p == "#default" { "" } else { p.as_str() };
-        if node
-            .lookup_namespace_uri(Some(p).filter(|p| !p.is_empty()))
-            .is_some()
-        {
-            used.push(p.to_string());
-        }
-    }
-    used.sort();
-    used.dedup();
-    let current = |prefix: &str| -> Option<String> {
-        rendered
-            .iter()
-            .rev()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, u)| u.clone())
-    };
-    let mut now_rendered = rendered.to_vec();
-    let mut decls = String::new();
-    for p in &used {
-        let uri = if p.is_empty() {
-            node.lookup_namespace_uri(None).unwrap_or("").to_string()
-        } else {
-            match node.lookup_namespace_uri(Some(p)) {
-                Some(u) => u.to_string(),
-                None => continue,
-            }
-        };
-        let before = current(p);
-        // The default namespace "" needs no declaration unless an output
-        // ancestor declared another.
-        let needed = if p.is_empty() {
-            before.as_deref().unwrap_or("") != uri
-        } else {
-            before.as_deref() != Some(uri.as_str())
-        };
-        if needed {
-            if p.is_empty() {
-                decls.push_str(&format!(" xmlns=\"{}\"", escape_attr(&uri)));
-            } else {
-                decls.push_str(&format!(" xmlns:{p}=\"{}\"", escape_attr(&uri)));
-            }
-            now_rendered.push((p.clone(), uri));
-        }
-    }
-    out.push('<');
-    out.push_str(name);
-    out.push_str(&decls);
-    let mut sorted = attrs;
-    // Unqualified attributes first, then by namespace URI and local name.
-    sorted.sort_by(|a, b| (a.2.unwrap_or(""), a.1).cmp(&(b.2.unwrap_or(""), b.1)));
-    for (q, _, _, v) in &sorted {
-        out.push(' ');
-        out.push_str(q);
-        out.push_str("=\"");
-        out.push_str(&escape_attr(v));
-        out.push('"');
-    }
-    out.push('>');
-    for c in node.children() {
-        if Some(c.id()) == omit {
-            continue;
-        }
-        if c.is_element() {
-            element(xml, c, omit, inclusive, &now_rendered, out);
-        } else if c.is_text() {
-            out.push_str(&escape_text(c.text().unwrap_or("")));
-        } else if let Some(pi) = c.pi() {
-            out.push_str("<?");
-            out.push_str(pi.target);
-            if let Some(v) = pi.value {
-                out.push(' ');
-                out.push_str(v);
-            }
-            out.push_str("?>");
-        }
-    }
-    out.push_str("</");
-    out.push_str(name);
-    out.push('>');
-}
-
-fn escape_text(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '\r' => o.push_str("&#xD;"),
-            _ => o.push(c),
-        }
-    }
-    o
-}
-
-fn escape_attr(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '"' => o.push_str("&quot;"),
-            '\t' => o.push_str("&#x9;"),
-            '\n' => o.push_str("&#xA;"),
-            '\r' => o.push_str("&#xD;"),
-            _ => o.push(c),
-        }
-    }
-    o
 }
 
 #[cfg(test)]
@@ -680,7 +534,7 @@ mod tests {
     /// for five minutes.
     const CERT: &str = include_str!("../tests/data/saml/idp_cert.b64");
     const SIGNED_ASSERTION: &str = include_str!("../tests/data/saml/signed_assertion.xml");
-    const SIGNED_RESPONSE: &str = include_str!("../tests/data/saml/signed_both.xml");
+    const SIGNED_RESPONSE: &str = include_str!("../tests/data/saml/signed_response.xml");
     const SIGNED_BOTH: &str = include_str!("../tests/data/saml/signed_both.xml");
     const SIGNED_COMMENT: &str = include_str!("../tests/data/saml/signed_comment.xml");
     const ISSUED: Epoch = 1_767_268_800;
@@ -711,41 +565,6 @@ mod tests {
     }
 
     #[test]
-    fn exclusive_c14n_renders_only_used_namespaces_in_order() {
-        let xml = r#"<a:x xmlns:a="urn:a" xmlns:b="urn:b" xmlns:unused="urn:u" a:y="2" z="1&#9;&lt;"><b:c   /><!-- gone --><d xmlns="urn:d">t&amp;&#13;</d></a:x>"#;
-        let doc = Document::parse(xml).unwrap();
-        let out = String::from_utf8(canonicalize(xml, doc.root_element(), None, &[])).unwrap();
-        assert_eq!(
-            out,
-            r#"<a:x xmlns:a="urn:a" z="1&#x9;&lt;" a:y="2"><b:c xmlns:b="urn:b"></b:c><d xmlns="urn:d">t&amp;&#xD;</d></a:x>"#
-        );
-        // A prefix of the inclusive list is rendered where it is in scope, used or not.
-        let out = String::from_utf8(canonicalize(
-            xml,
-            doc.root_element(),
-            None,
-            &["unused".into()],
-        ))
-        .unwrap();
-        assert!(
-            out.starts_with(r#"<a:x xmlns:a="urn:a" xmlns:unused="urn:u" z="#),
-            "{out}"
-        );
-        // An element without namespace under a rendered default gets xmlns="".
-        let xml = r#"<r xmlns="urn:r"><e xmlns=""/></r>"#;
-        let doc = Document::parse(xml).unwrap();
-        let out = String::from_utf8(canonicalize(xml, doc.root_element(), None, &[])).unwrap();
-        assert_eq!(out, r#"<r xmlns="urn:r"><e xmlns=""></e></r>"#);
-        // `xml:` attributes are ordinary attributes, sorted by their namespace
-        // URI, and the `xml` prefix is never declared.
-        let xml = r#"<r xmlns="urn:r"><v xml:lang="en" b="1">t</v></r>"#;
-        let doc = Document::parse(xml).unwrap();
-        let v = doc.root_element().first_element_child().unwrap();
-        let out = String::from_utf8(canonicalize(xml, v, None, &[])).unwrap();
-        assert_eq!(out, r#"<v xmlns="urn:r" b="1" xml:lang="en">t</v>"#);
-    }
-
-    #[test]
     fn responses_signed_by_xmlsec1_verify_on_the_assertion_the_response_or_both() {
         for xml in [SIGNED_ASSERTION, SIGNED_RESPONSE, SIGNED_BOTH] {
             let a = check(xml).unwrap();
@@ -769,11 +588,24 @@ mod tests {
     }
 
     #[test]
-    fn any_change_to_the_signed_content_breaks_the_digest() {
+    fn any_change_to_the_signed_content_breaks_the_signature() {
+        // Controls: the untouched responses verify.
+        check(SIGNED_ASSERTION).unwrap();
+        check(SIGNED_RESPONSE).unwrap();
         let tampered = SIGNED_ASSERTION.replace("alice@example.com", "mallory@example.com");
-        assert!(refused(&tampered).contains("digest"));
+        assert_eq!(check(&tampered).unwrap_err(), bad_signature());
         let tampered = SIGNED_RESPONSE.replace("role/Dev", "role/Admin");
-        assert!(refused(&tampered).contains("digest"));
+        assert_eq!(check(&tampered).unwrap_err(), bad_signature());
+        // The signature value itself, one character changed.
+        let value_at = SIGNED_ASSERTION.find("<ds:SignatureValue>").unwrap() + 19;
+        let mut tampered = SIGNED_ASSERTION.to_string();
+        let flipped = if &tampered[value_at..=value_at] == "A" {
+            "B"
+        } else {
+            "A"
+        };
+        tampered.replace_range(value_at..=value_at, flipped);
+        assert_eq!(check(&tampered).unwrap_err(), bad_signature());
     }
 
     #[test]
@@ -834,6 +666,16 @@ mod tests {
             &format!("{signed}{}", evil_assertion("_a_assertion")),
         );
         assert!(refused(&same_id).contains("duplicate ID"));
+        // The library also resolves references by `Id`, `id` and `AssertionID`:
+        // those count as IDs too, whatever their namespace.
+        for attr in ["Id", "id", "AssertionID", "x:ID"] {
+            let other = SIGNED_ASSERTION.replacen(
+                "<samlp:Status>",
+                &format!("<samlp:Status xmlns:x=\"urn:x\" {attr}=\"_a_assertion\">"),
+                1,
+            );
+            assert!(refused(&other).contains("duplicate ID"), "{attr}");
+        }
         // The response's signature moved onto an evil response that wraps the original.
         let sig_start = SIGNED_RESPONSE.find("<ds:Signature").unwrap();
         let sig_end = SIGNED_RESPONSE.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
@@ -847,6 +689,41 @@ mod tests {
         // A signature whose reference names another element than its parent.
         let misdirected = SIGNED_ASSERTION.replace("URI=\"#_a_assertion\"", "URI=\"#_elsewhere\"");
         assert!(refused(&misdirected).contains("reference is not the signed element"));
+    }
+
+    /// The library's verdict alone, in its SAML mode (trusted keys only,
+    /// strict reference positions), on the fixture certificate.
+    fn library_says_valid(xml: &str) -> bool {
+        let der = STANDARD.decode(CERT.trim()).unwrap();
+        let mut keys = KeysManager::new();
+        keys.add_key(bergshamra_keys::loader::load_x509_cert_der(&der).unwrap());
+        let results = bergshamra_dsig::verify::verify_all(&DsigContext::new(keys), xml).unwrap();
+        !results.is_empty() && results.iter().all(VerifyResult::is_valid)
+    }
+
+    #[test]
+    fn a_signature_the_library_accepts_out_of_place_is_still_refused() {
+        // Control: the response's signature where it belongs is valid for both.
+        assert!(library_says_valid(SIGNED_RESPONSE));
+        check(SIGNED_RESPONSE).unwrap();
+        let sig_start = SIGNED_RESPONSE.find("<ds:Signature").unwrap();
+        let sig_end = SIGNED_RESPONSE.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+        let sig = &SIGNED_RESPONSE[sig_start..sig_end];
+        let without = SIGNED_RESPONSE.replace(sig, "");
+        // The Response's signature moved into the Assertion: the enveloped
+        // transform drops it wherever it sits, and the library lets a
+        // reference name the document element from anywhere.
+        let subject_at = without.find("<saml:Subject>").unwrap();
+        let mut in_assertion = without.clone();
+        in_assertion.insert_str(subject_at, sig);
+        assert!(library_says_valid(&in_assertion));
+        assert!(refused(&in_assertion).contains("reference is not the signed element"));
+        // Deeper still, inside the Subject: not a child of what it signs.
+        let name_id_at = without.find("<saml:NameID").unwrap();
+        let mut in_subject = without.clone();
+        in_subject.insert_str(name_id_at, sig);
+        assert!(library_says_valid(&in_subject));
+        assert!(refused(&in_subject).contains("not on the Response or the Assertion"));
     }
 
     #[test]
