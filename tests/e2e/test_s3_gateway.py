@@ -1373,3 +1373,29 @@ def test_the_printed_profile_sends_s3_to_the_gateway_by_its_services_section(war
         timeout=60,
     )
     assert resolved.stdout.split() == [w.url, "https://dynamodb.us-east-1.amazonaws.com"], resolved.stderr
+
+
+def test_gateway_requests_are_counted_in_the_metrics(module_warden_factory, backend):
+    from test_metrics import scrape
+
+    port = free_port()
+    w = module_warden_factory(extra_env={**gateway_env(backend), "WARDEN_METRICS_LISTEN": f"127.0.0.1:{port}"})
+    bucket = new_bucket(w)
+    s3(w).put_object(Bucket=bucket, Key="k", Body=b"1")
+    _, nobody = user_with(w, [], name=unique("nobody"))
+    before = scrape(port)
+    s3(w).get_object(Bucket=bucket, Key="k")
+    with pytest.raises(ClientError):
+        s3(w).get_object(Bucket=bucket, Key="missing")
+    denied(s3(w, nobody).get_object, Bucket=bucket, Key="k")
+    after = scrape(port)
+
+    def moved(outcome: str) -> float:
+        labels = {"service": "s3", "action": "GetObject", "outcome": outcome}
+        return after.value("warden_requests_total", **labels) - before.value("warden_requests_total", **labels)
+
+    assert moved("ok") == 1
+    assert moved("backend_4xx") == 1
+    assert moved("AccessDenied") == 1
+    got = after.value("warden_request_duration_seconds_count", service="s3", action="GetObject")
+    assert got - before.value("warden_request_duration_seconds_count", service="s3", action="GetObject") == 3

@@ -105,6 +105,124 @@ const SERVICES: [Service; 4] = [
     Service::Warden,
 ];
 
+/// The S3 gateway's operations, each a row of its own under `service="s3"`
+/// (warden-server's planner test proves every operation it names is here).
+pub const S3_OPERATIONS: &[&str] = &[
+    "AbortMultipartUpload",
+    "CompleteMultipartUpload",
+    "CopyObject",
+    "CreateBucket",
+    "CreateMultipartUpload",
+    "DeleteBucket",
+    "DeleteBucketConfiguration",
+    "DeleteBucketPolicy",
+    "DeleteBucketTagging",
+    "DeleteObject",
+    "DeleteObjectTagging",
+    "DeleteObjects",
+    "GetAccelerateConfiguration",
+    "GetBucketAcl",
+    "GetBucketCORS",
+    "GetBucketLocation",
+    "GetBucketLogging",
+    "GetBucketNotification",
+    "GetBucketObjectLockConfiguration",
+    "GetBucketOwnershipControls",
+    "GetBucketPolicy",
+    "GetBucketPolicyStatus",
+    "GetBucketPublicAccessBlock",
+    "GetBucketRequestPayment",
+    "GetBucketTagging",
+    "GetBucketVersioning",
+    "GetBucketWebsite",
+    "GetEncryptionConfiguration",
+    "GetLifecycleConfiguration",
+    "GetObject",
+    "GetObjectAcl",
+    "GetObjectAttributes",
+    "GetObjectLegalHold",
+    "GetObjectRetention",
+    "GetObjectTagging",
+    "GetReplicationConfiguration",
+    "HeadBucket",
+    "HeadObject",
+    "ListBucketMultipartUploads",
+    "ListBucketVersions",
+    "ListBuckets",
+    "ListMultipartUploads",
+    "ListObjectVersions",
+    "ListObjects",
+    "ListObjectsV2",
+    "ListParts",
+    "PutAccelerateConfiguration",
+    "PutBucketAcl",
+    "PutBucketCORS",
+    "PutBucketLogging",
+    "PutBucketNotification",
+    "PutBucketObjectLockConfiguration",
+    "PutBucketOwnershipControls",
+    "PutBucketPolicy",
+    "PutBucketPublicAccessBlock",
+    "PutBucketRequestPayment",
+    "PutBucketTagging",
+    "PutBucketVersioning",
+    "PutBucketWebsite",
+    "PutEncryptionConfiguration",
+    "PutLifecycleConfiguration",
+    "PutObject",
+    "PutObjectAcl",
+    "PutObjectLegalHold",
+    "PutObjectRetention",
+    "PutObjectTagging",
+    "PutReplicationConfiguration",
+    "RestoreObject",
+    "UploadPart",
+    "UploadPartCopy",
+];
+
+/// How an S3 gateway request ended: `ok` (forwarded or answered below 400),
+/// the backend's refusal by status class, or the gateway's own refusal by its
+/// S3 error code (`other` for a code not listed).
+pub const S3_OUTCOMES: &[&str] = &[
+    "ok",
+    "backend_4xx",
+    "backend_5xx",
+    "other",
+    "AccessDenied",
+    "AuthorizationHeaderMalformed",
+    "AuthorizationQueryParametersError",
+    "BucketAlreadyExists",
+    "ExpiredToken",
+    "IncompleteBody",
+    "InternalError",
+    "InvalidAccessKeyId",
+    "InvalidArgument",
+    "InvalidBucketName",
+    "InvalidBucketOwnerAWSAccountID",
+    "InvalidRequest",
+    "InvalidToken",
+    "InvalidURI",
+    "MalformedPolicy",
+    "MalformedXML",
+    "MethodNotAllowed",
+    "MissingContentLength",
+    "NoSuchBucket",
+    "NoSuchBucketPolicy",
+    "NotImplemented",
+    "RequestTimeTooSkewed",
+    "ServiceUnavailable",
+    "SignatureDoesNotMatch",
+];
+
+/// Who answered an S3 gateway request, for [`Metrics::record_s3_request`].
+#[derive(Debug, Clone, Copy)]
+pub enum S3Outcome<'a> {
+    /// The backend's answer, passed on with its status.
+    Backend(u16),
+    /// The gateway's own answer: its status and, when refused, S3's error code.
+    Gateway(u16, Option<&'a str>),
+}
+
 /// An STS operation that issues temporary credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionIssuer {
@@ -179,6 +297,10 @@ pub struct Metrics {
     /// Requests signed for a service warden does not serve (its name is the
     /// caller's text, so it is no label).
     unserved: AtomicU64,
+    /// The S3 gateway's `(operations + 1) × outcomes` counters (the extra
+    /// row: refused before the operation was known) and a histogram per row.
+    s3_requests: Box<[AtomicU64]>,
+    s3_latency: Box<[Histogram]>,
 }
 
 impl Default for Metrics {
@@ -193,6 +315,12 @@ impl Default for Metrics {
             sessions: std::array::from_fn(|_| AtomicU64::new(0)),
             store_commit: Histogram::default(),
             unserved: AtomicU64::new(0),
+            s3_requests: (0..(S3_OPERATIONS.len() + 1) * S3_OUTCOMES.len())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+            s3_latency: (0..=S3_OPERATIONS.len())
+                .map(|_| Histogram::default())
+                .collect(),
         }
     }
 }
@@ -251,6 +379,35 @@ impl Metrics {
             counter.fetch_add(1, Relaxed);
         }
         if let Some(histogram) = self.latency.get(row) {
+            histogram.observe(elapsed);
+        }
+    }
+
+    /// Counts one S3 gateway request: its operation (`None` when refused
+    /// before it was known), how it ended and how long it took. Labels come
+    /// from the fixed lists above: a name not in them counts under the
+    /// unknown row or `other`, never as a new label.
+    pub fn record_s3_request(
+        &self,
+        operation: Option<&str>,
+        outcome: S3Outcome<'_>,
+        elapsed: Duration,
+    ) {
+        let row = operation
+            .and_then(|op| S3_OPERATIONS.iter().position(|o| *o == op))
+            .unwrap_or(S3_OPERATIONS.len());
+        let slot = match outcome {
+            S3Outcome::Backend(status) | S3Outcome::Gateway(status, None) if status < 400 => 0,
+            S3Outcome::Backend(status) if status < 500 => 1,
+            S3Outcome::Backend(_) => 2,
+            S3Outcome::Gateway(_, code) => code
+                .and_then(|c| S3_OUTCOMES.iter().skip(4).position(|o| *o == c))
+                .map_or(3, |i| i + 4),
+        };
+        if let Some(counter) = self.s3_requests.get(row * S3_OUTCOMES.len() + slot) {
+            counter.fetch_add(1, Relaxed);
+        }
+        if let Some(histogram) = self.s3_latency.get(row) {
             histogram.observe(elapsed);
         }
     }
@@ -369,6 +526,18 @@ impl Metrics {
                 );
             }
         }
+        for (row, counters) in self.s3_requests.chunks(S3_OUTCOMES.len()).enumerate() {
+            let action = s3_row_label(row);
+            for (outcome, counter) in S3_OUTCOMES.iter().zip(counters) {
+                let n = counter.load(Relaxed);
+                if n > 0 {
+                    let _ = writeln!(
+                        out,
+                        "warden_requests_total{{service=\"s3\",action=\"{action}\",outcome=\"{outcome}\"}} {n}"
+                    );
+                }
+            }
+        }
         out.push_str(
             "# HELP warden_request_duration_seconds Time from a request's arrival to its answer, by \
              service and action.\n\
@@ -385,7 +554,22 @@ impl Metrics {
                 &format!("service=\"{service}\",action=\"{action}\""),
             );
         }
+        for (row, histogram) in self.s3_latency.iter().enumerate() {
+            if histogram.count.load(Relaxed) == 0 {
+                continue;
+            }
+            histogram.render(
+                out,
+                "warden_request_duration_seconds",
+                &format!("service=\"s3\",action=\"{}\"", s3_row_label(row)),
+            );
+        }
     }
+}
+
+/// The `action` label of an S3 gateway row.
+fn s3_row_label(row: usize) -> &'static str {
+    S3_OPERATIONS.get(row).copied().unwrap_or("unknown")
 }
 
 /// The model's entity counts, by kind.
@@ -416,6 +600,40 @@ mod tests {
         assert_eq!(seconds(250), "0.00025");
         assert_eq!(seconds(2_500_000), "2.5");
         assert_eq!(seconds(10_000_000), "10");
+    }
+
+    #[test]
+    fn s3_gateway_requests_count_under_their_operation_and_outcome() {
+        let m = Metrics::default();
+        let ms = Duration::from_millis(1);
+        m.record_s3_request(Some("GetObject"), S3Outcome::Backend(200), ms);
+        m.record_s3_request(Some("GetObject"), S3Outcome::Backend(404), ms);
+        m.record_s3_request(Some("GetObject"), S3Outcome::Backend(503), ms);
+        m.record_s3_request(
+            Some("GetObject"),
+            S3Outcome::Gateway(403, Some("AccessDenied")),
+            ms,
+        );
+        m.record_s3_request(
+            None,
+            S3Outcome::Gateway(403, Some("SignatureDoesNotMatch")),
+            ms,
+        );
+        // Names outside the fixed lists never become labels.
+        m.record_s3_request(Some("Mine"), S3Outcome::Gateway(400, Some("Custom")), ms);
+        let text = m.render(&[("users", 0); 8]);
+        for line in [
+            r#"warden_requests_total{service="s3",action="GetObject",outcome="ok"} 1"#,
+            r#"warden_requests_total{service="s3",action="GetObject",outcome="backend_4xx"} 1"#,
+            r#"warden_requests_total{service="s3",action="GetObject",outcome="backend_5xx"} 1"#,
+            r#"warden_requests_total{service="s3",action="GetObject",outcome="AccessDenied"} 1"#,
+            r#"warden_requests_total{service="s3",action="unknown",outcome="SignatureDoesNotMatch"} 1"#,
+            r#"warden_requests_total{service="s3",action="unknown",outcome="other"} 1"#,
+            r#"warden_request_duration_seconds_count{service="s3",action="GetObject"} 4"#,
+        ] {
+            assert!(text.contains(line), "missing {line} in\n{text}");
+        }
+        assert!(!text.contains("Mine") && !text.contains("Custom"));
     }
 
     #[test]

@@ -22,6 +22,7 @@ use hyper_util::rt::TokioExecutor;
 use time::OffsetDateTime;
 use warden_core::authz::external::ServiceCheck;
 use warden_core::authz::RequestFacts;
+use warden_core::metrics::S3Outcome;
 use warden_core::CoreError;
 use warden_policy::{ContextValue, DecisionKind};
 use warden_wire::sigv4::{self, chunked, HttpRequestParts};
@@ -247,6 +248,7 @@ pub(crate) async fn health_or_dispatch(state: State<Arc<AppState>>, req: Request
 }
 
 async fn handle(app: Arc<AppState>, gw: Arc<S3Gateway>, req: Request) -> Response {
+    let started = std::time::Instant::now();
     let request_id = crate::ids::fresh_uuid()
         .simple()
         .encode_upper(&mut uuid::Uuid::encode_buffer())
@@ -257,15 +259,39 @@ async fn handle(app: Arc<AppState>, gw: Arc<S3Gateway>, req: Request) -> Respons
         .map(|c| c.0.ip());
     let head = req.method() == Method::HEAD;
     let (parts, body) = req.into_parts();
-    let result = serve(&app, &gw, parts, body, source_ip, &request_id).await;
+    let mut operation = None;
+    let result = serve(
+        &app,
+        &gw,
+        parts,
+        body,
+        source_ip,
+        &request_id,
+        &mut operation,
+    )
+    .await;
+    let metrics = app.warden.metrics();
     match result {
-        Ok(resp) => resp,
+        Ok(resp) => {
+            // Time to the answer's head: a streamed body is not waited for.
+            metrics.record_s3_request(
+                operation,
+                S3Outcome::Backend(resp.status().as_u16()),
+                started.elapsed(),
+            );
+            resp
+        }
         Err(e) => {
             tracing::info!(
                 request_id,
                 code = e.code,
                 status = e.status,
                 "s3 request refused"
+            );
+            metrics.record_s3_request(
+                operation,
+                S3Outcome::Gateway(e.status, Some(e.code)),
+                started.elapsed(),
             );
             e.render(&request_id, head)
         }
@@ -542,6 +568,7 @@ async fn serve(
     body: Body,
     source_ip: Option<IpAddr>,
     request_id: &str,
+    operation: &mut Option<&'static str>,
 ) -> Result<Response, S3Error> {
     let now = OffsetDateTime::now_utc();
     let addr = address(parts.uri.path())?;
@@ -561,6 +588,7 @@ async fn serve(
             ),
         })?;
     tracing::debug!(request_id, operation = plan.operation, "s3 request");
+    *operation = Some(plan.operation);
 
     // DeleteObjects names its keys in its body (at most 1000, a small body): each key is decided
     // on its own (s3:DeleteObject, or s3:DeleteObjectVersion with a VersionId); denied keys are

@@ -689,7 +689,37 @@ mod tests {
             q(&[("uploadId", "u"), ("partNumber", "1")]),
             &h,
         );
+        add(
+            "PUT",
+            addr(Some("b"), Some("k")),
+            q(&[("uploadId", "u"), ("partNumber", "1")]),
+            &none,
+        );
+        add(
+            "GET",
+            addr(Some("b"), None),
+            q(&[("list-type", "2")]),
+            &none,
+        );
         plans
+    }
+
+    #[test]
+    fn every_operation_has_a_metrics_row() {
+        let plans = every_plan();
+        for operation in ["UploadPart", "ListObjectsV2", "GetObject"] {
+            assert!(
+                plans.iter().any(|p| p.operation == operation),
+                "{operation}"
+            );
+        }
+        for p in plans {
+            assert!(
+                warden_core::metrics::S3_OPERATIONS.contains(&p.operation),
+                "{} has no row in warden_core::metrics::S3_OPERATIONS",
+                p.operation
+            );
+        }
     }
 
     #[test]
