@@ -31,6 +31,8 @@ fn bench(c: &mut Criterion) {
         audiences: saml::AWS_AUDIENCES,
         recipients: saml::AWS_RECIPIENTS,
         now: NOW,
+        decryption_keys: &[],
+        encryption_required: false,
     };
     c.bench_function("saml_verify_signed_assertion", |b| {
         b.iter(|| saml::verify_response(SIGNED_ASSERTION, &expect).unwrap())
