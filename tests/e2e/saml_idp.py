@@ -286,10 +286,25 @@ AWS_SP_METADATA = """<?xml version="1.0"?>
 </md:EntityDescriptor>"""
 
 
-def pysaml2_response(idp: Idp, roles: list[tuple[str, str]], session_name: str, name_id: str, *, sign: str = "assertion") -> str:
+def pysaml2_response(
+    idp: Idp,
+    roles: list[tuple[str, str]],
+    session_name: str,
+    name_id: str,
+    *,
+    sign: str = "assertion",
+    encrypt_to: Idp | None = None,
+    aes: bool = True,
+) -> str:
     """The same IdP as a pysaml2 `Server` (PyPI's pysaml2, which drives xmlsec1), answering AWS
     (its SP metadata: entity id `urn:amazon:webservices`, ACS https://signin.aws.amazon.com/saml)
-    with an IdP-initiated response."""
+    with an IdP-initiated response. With `encrypt_to`, pysaml2 encrypts the assertion for that key
+    pair's certificate: its own way (RSA-OAEP, its namespace prefixes, its EncryptedKey), with
+    3DES-CBC, the only content cipher it offers, or, with `aes`, AES-256-CBC put in its place."""
+    import functools
+    from unittest import mock
+
+    import saml2.entity
     from saml2 import BINDING_HTTP_POST, xmldsig
     from saml2.authn_context import PASSWORDPROTECTEDTRANSPORT
     from saml2.config import IdPConfig
@@ -323,18 +338,27 @@ def pysaml2_response(idp: Idp, roles: list[tuple[str, str]], session_name: str, 
     )
     server = Server(config=cfg)
     ava = {ROLE_ATTR: [f"{r},{p}" for r, p in roles], SESSION_ATTR: [session_name]}
-    resp = server.create_authn_response(
-        ava,
-        None,
-        ACS,
-        "urn:amazon:webservices",
-        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name_id),
-        sign_assertion=sign in ("assertion", "both"),
-        sign_response=sign in ("response", "both"),
-        authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": idp.entity_id},
-        sign_alg=xmldsig.SIG_RSA_SHA256,
-        digest_alg=xmldsig.DIGEST_SHA256,
-    )
+    encryption = {}
+    if encrypt_to is not None:
+        encryption = {"encrypt_assertion": True, "encrypt_cert_assertion": encrypt_to.cert_path.read_text()}
+    template = saml2.entity.pre_encryption_part
+    if aes:
+        template = functools.partial(template, msg_enc=CONTENT["aes256-cbc"])
+        server.sec.encrypt_assertion = functools.partial(server.sec.encrypt_assertion, key_type="aes-256")
+    with mock.patch.object(saml2.entity, "pre_encryption_part", template):
+        resp = server.create_authn_response(
+            ava,
+            None,
+            ACS,
+            "urn:amazon:webservices",
+            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name_id),
+            sign_assertion=sign in ("assertion", "both"),
+            sign_response=sign in ("response", "both"),
+            authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": idp.entity_id},
+            sign_alg=xmldsig.SIG_RSA_SHA256,
+            digest_alg=xmldsig.DIGEST_SHA256,
+            **encryption,
+        )
     return str(resp)
 
 

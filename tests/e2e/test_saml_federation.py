@@ -490,3 +490,19 @@ def test_key_transport_pkcs1_v1_5_is_refused(server, iam, idp, sp, world):
         assume(sts, w, response(idp, roles, encrypt_to=sp, transport="rsa-1_5"))
     # Control: RSA-OAEP.
     assume(sts, w, response(idp, roles, encrypt_to=sp))
+
+
+@pytest.mark.parametrize("sign", ["assertion", "response"])
+def test_a_pysaml2_identity_provider_encrypts_in_its_own_way(server, iam, idp, sp, world, sign):
+    sts = unsigned_sts(server)
+    w = encrypted_world(iam, idp, world, sp.key_pem)
+    roles = [(w["role"], w["provider"])]
+    xml = pysaml2_response(idp, roles, "alice@example.com", "nid-alice", sign=sign, encrypt_to=sp)
+    assert "EncryptedAssertion" in xml and "alice" not in xml and "aes256-cbc" in xml
+    out = assume(sts, w, xml)
+    assert out["Subject"] == "nid-alice"
+    # pysaml2's own content cipher, 3DES, is refused (AWS names AES-GCM or AES-CBC only).
+    triple_des = pysaml2_response(idp, roles, "alice@example.com", "nid-alice", sign=sign, encrypt_to=sp, aes=False)
+    assert "tripledes-cbc" in triple_des
+    with raises_aws("InvalidIdentityToken", "Invalid SAML response: unsupported encryption method", 400):
+        assume(sts, w, triple_des)
