@@ -1340,4 +1340,81 @@ mod tests {
         assert_eq!(check(&swapped).unwrap_err(), bad_signature());
         check(ENCRYPTED_SIGNED_RESPONSE).unwrap();
     }
+
+    /// `plaintext` encrypted to the SP's public key as an attacker can (the
+    /// key is public), in place of the EncryptedData of an assertion-signed
+    /// fixture (the Response unsigned).
+    fn attacker_encrypted(plaintext: &str) -> String {
+        const TEMPLATE: &str = r#"<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/><xenc:CipherData><xenc:CipherValue></xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo><xenc:CipherData><xenc:CipherValue></xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>"#;
+        let mut keys = KeysManager::new();
+        keys.add_key(bergshamra_keys::loader::load_rsa_private_pem(SP_KEY.as_bytes()).unwrap());
+        let data = bergshamra_enc::encrypt::encrypt(
+            &EncContext::new(keys),
+            TEMPLATE,
+            plaintext.as_bytes(),
+        )
+        .unwrap();
+        let xml = ENCRYPTED_SIGNED_ASSERTION;
+        let start = xml.find("<xenc:EncryptedData").unwrap();
+        let end = xml.find("</xenc:EncryptedData>").unwrap() + "</xenc:EncryptedData>".len();
+        format!("{}{data}{}", &xml[..start], &xml[end..])
+    }
+
+    #[test]
+    fn a_plaintext_that_breaks_out_of_its_place_is_refused() {
+        // Control: an IdP-signed assertion, encrypted by anyone, is as good
+        // as the same assertion sent plain.
+        assert_alice(&check(&attacker_encrypted(plain_signed_assertion())).unwrap());
+        // The plaintext closes the EncryptedAssertion and puts the signed
+        // assertion beside its own unsigned one, or hides the signed one in
+        // a second EncryptedAssertion.
+        let evil = evil_assertion("_evil");
+        let escapes = [
+            format!(
+                "{evil}</saml:EncryptedAssertion>{}<saml:EncryptedAssertion>",
+                plain_signed_assertion()
+            ),
+            format!(
+                "{}</saml:EncryptedAssertion><saml:EncryptedAssertion>{evil}",
+                plain_signed_assertion()
+            ),
+            format!("{}{evil}", plain_signed_assertion()),
+        ];
+        for plaintext in escapes {
+            let xml = attacker_encrypted(&plaintext);
+            assert_eq!(check(&xml).unwrap_err(), undecryptable());
+            assert!(why_decrypted_is_refused(&xml).contains("exactly one"));
+        }
+        // The attacker's own assertion alone, unsigned, and with a DTD.
+        let xml = attacker_encrypted(&evil);
+        assert_eq!(check(&xml).unwrap_err(), undecryptable());
+        assert!(why_decrypted_is_refused(&xml).contains("not signed"));
+        let dtd = format!(
+            "<!DOCTYPE r [<!ENTITY x \"y\">]>{}",
+            plain_signed_assertion()
+        );
+        let xml = attacker_encrypted(&dtd);
+        assert_eq!(check(&xml).unwrap_err(), undecryptable());
+        assert!(why_decrypted_is_refused(&xml).contains("not well-formed"));
+    }
+
+    /// The reason behind the one text, as logged at debug level.
+    fn why_decrypted_is_refused(xml: &str) -> String {
+        let (doc, response) = parse_response(xml).unwrap();
+        let decrypted = decrypt_assertion(xml, &doc, response, &[SP_KEY]).unwrap();
+        let certs = vec![STANDARD.decode(CERT.trim()).unwrap()];
+        let expect = Expectations {
+            issuer: "https://idp.example.com/saml",
+            certificates: &certs,
+            audiences: AWS_AUDIENCES,
+            recipients: AWS_RECIPIENTS,
+            now: ISSUED + 60,
+            decryption_keys: &[],
+            encryption_required: false,
+        };
+        match verify_decrypted(&decrypted, false, &expect) {
+            Err(Rejection::Invalid(t) | Rejection::Expired(t) | Rejection::Rejected(t)) => t,
+            Ok(a) => panic!("accepted: {a:?}"),
+        }
+    }
 }
