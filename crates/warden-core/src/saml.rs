@@ -33,7 +33,7 @@
 //! IdPs.
 //!
 //! An `EncryptedAssertion` is decrypted by `bergshamra`'s XML-Enc with the
-//! provider's private keys (see [`decrypt_assertion`]): the Response's
+//! provider's private keys (`decrypt_assertion`): the Response's
 //! signature, which covers the ciphertext, is checked first on the document
 //! as received; the decrypted `Assertion` then goes through the same checks
 //! as a plain one, on the tree parsed from the decrypted document, and is

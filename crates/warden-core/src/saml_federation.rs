@@ -187,7 +187,7 @@ impl Sts<'_> {
             .filter_map(|c| STANDARD.decode(c).ok())
             .collect();
         // Opened per request, held only for it; a key that does not open
-        // (another master key) is skipped, by id, never by content.
+        // (another master key) is skipped and logged by its id, never its content.
         let master = self.warden.master_key();
         let private_keys: Vec<_> = provider
             .private_keys
