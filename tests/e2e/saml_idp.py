@@ -8,6 +8,7 @@ Run as a script it writes the Rust unit tests' fixtures (crates/warden-core/test
 from __future__ import annotations
 
 import base64
+import re
 import datetime as _dt
 import shutil
 import subprocess
@@ -43,6 +44,34 @@ SIGNATURE_TEMPLATE = """<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsi
 <ds:SignatureValue></ds:SignatureValue>
 <ds:KeyInfo><ds:X509Data><ds:X509Certificate/></ds:X509Data></ds:KeyInfo>
 </ds:Signature>"""
+
+ENCRYPTION_TEMPLATE = """<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element">
+<xenc:EncryptionMethod Algorithm="{content}"/>
+<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
+<xenc:EncryptedKey>
+<xenc:EncryptionMethod Algorithm="{transport}">{transport_params}</xenc:EncryptionMethod>
+<xenc:CipherData><xenc:CipherValue/></xenc:CipherData>
+</xenc:EncryptedKey>
+</ds:KeyInfo>
+<xenc:CipherData><xenc:CipherValue/></xenc:CipherData>
+</xenc:EncryptedData>"""
+
+# Content ciphers (XML-Enc 1.0 CBC, 1.1 GCM) and key transports by short name.
+CONTENT = {
+    "aes128-cbc": "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+    "aes256-cbc": "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+    "aes128-gcm": "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+    "aes256-gcm": "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+}
+TRANSPORT = {
+    "rsa-oaep-mgf1p": ("http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p", ""),
+    "rsa-oaep-sha256": (
+        "http://www.w3.org/2009/xmlenc11#rsa-oaep",
+        '<ds:DigestMethod xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+        '<xenc11:MGF xmlns:xenc11="http://www.w3.org/2009/xmlenc11#" Algorithm="http://www.w3.org/2009/xmlenc11#mgf1sha256"/>',
+    ),
+    "rsa-1_5": ("http://www.w3.org/2001/04/xmlenc#rsa-1_5", ""),
+}
 
 DIGESTS = {"sha256": "http://www.w3.org/2001/04/xmlenc#sha256", "sha1": "http://www.w3.org/2000/09/xmldsig#sha1"}
 
@@ -94,6 +123,10 @@ class Idp:
 </md:EntityDescriptor>
 """
 
+    @property
+    def key_pem(self) -> str:
+        return self.key_path.read_text()
+
     def sign(self, xml: str, alg: str = "sha256") -> str:
         """Fills the first Signature template of `xml` (xmlsec1 signs one per run)."""
         src = self.dir / f"{uuid.uuid4().hex}.xml"
@@ -117,6 +150,58 @@ class Idp:
         return out
 
 
+def encrypt_assertion(xml: str, to: Idp, content: str = "aes256-gcm", transport: str = "rsa-oaep-mgf1p") -> str:
+    """Replaces the Assertion of `xml` with an EncryptedAssertion for the key pair `to` (the SP's),
+    encrypted by xmlsec1 from the template: a fresh AES key under RSA `transport`."""
+    start = xml.index("<saml:Assertion")
+    end = xml.index("</saml:Assertion>") + len("</saml:Assertion>")
+    plain = to.dir / f"{uuid.uuid4().hex}.xml"
+    plain.write_text(xml[start:end])
+    template = to.dir / f"{uuid.uuid4().hex}-tmpl.xml"
+    # xmlsec1 1.2 wraps with OAEP SHA-1 only: the XML-Enc 1.1 SHA-256 form is rewrapped below.
+    uri, params = TRANSPORT["rsa-oaep-mgf1p" if transport == "rsa-oaep-sha256" else transport]
+    template.write_text(ENCRYPTION_TEMPLATE.format(content=CONTENT[content], transport=uri, transport_params=params))
+    encrypted = subprocess.run(
+        [
+            XMLSEC1 or "xmlsec1",
+            "--encrypt",
+            "--pubkey-cert-pem",
+            str(to.cert_path),
+            "--session-key",
+            "aes-" + content[3:6],
+            "--xml-data",
+            str(plain),
+            str(template),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    encrypted = encrypted[encrypted.index("<xenc:EncryptedData") :].strip()
+    if transport == "rsa-oaep-sha256":
+        encrypted = rewrap_oaep_sha256(encrypted, to)
+    return f"{xml[:start]}<saml:EncryptedAssertion>{encrypted}</saml:EncryptedAssertion>{xml[end:]}"
+
+
+def rewrap_oaep_sha256(encrypted: str, to: Idp) -> str:
+    """The session key of `encrypted` (OAEP SHA-1, as xmlsec1 1.2 wraps it) wrapped again with
+    XML-Enc 1.1 RSA-OAEP, SHA-256 digest and MGF1-SHA-256, as newer IdPs do."""
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    key_start = encrypted.index("<xenc:EncryptedKey")
+    value_start = encrypted.index("<xenc:CipherValue>", key_start) + len("<xenc:CipherValue>")
+    value_end = encrypted.index("</xenc:CipherValue>", value_start)
+    sha1 = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
+    sha256 = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    session_key = to.key.decrypt(base64.b64decode(encrypted[value_start:value_end]), sha1)
+    rewrapped = base64.b64encode(to.key.public_key().encrypt(session_key, sha256)).decode()
+    encrypted = encrypted[:value_start] + rewrapped + encrypted[value_end:]
+    uri, params = TRANSPORT["rsa-oaep-sha256"]
+    method = f'<xenc:EncryptionMethod Algorithm="{uri}">{params}</xenc:EncryptionMethod>'
+    old = re.compile(r"<xenc:EncryptionMethod[^>]*(/>|>.*?</xenc:EncryptionMethod>)", re.S)
+    return encrypted[:key_start] + old.sub(lambda _: method, encrypted[key_start:], count=1)
+
+
 def iso(t: _dt.datetime) -> str:
     return t.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -137,8 +222,12 @@ def response(
     extra_attrs: dict[str, list[str]] | None = None,
     assertion_id: str | None = None,
     session_not_on_or_after: _dt.datetime | None = None,
+    encrypt_to: Idp | None = None,
+    content: str = "aes256-gcm",
+    transport: str = "rsa-oaep-mgf1p",
 ) -> str:
-    """A Response XML; `sign` is "assertion", "response", "both" or "none"."""
+    """A Response XML; `sign` is "assertion", "response", "both" or "none". With `encrypt_to`, the
+    assertion is encrypted for that key pair after its own signature and before the response's."""
     issued = issued or _dt.datetime.now(_dt.timezone.utc)
     until = issued + _dt.timedelta(seconds=lifetime)
     rid, aid = "_r" + uuid.uuid4().hex, assertion_id or ("_a" + uuid.uuid4().hex)
@@ -152,7 +241,7 @@ def response(
         if vs
     )
     session_attr = f' SessionNotOnOrAfter="{iso(session_not_on_or_after)}"' if session_not_on_or_after else ""
-    assertion = f"""<saml:Assertion ID="{aid}" Version="2.0" IssueInstant="{iso(issued)}">
+    assertion = f"""<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{aid}" Version="2.0" IssueInstant="{iso(issued)}">
 <saml:Issuer>{idp.entity_id}</saml:Issuer>{sig(aid) if sign in ("assertion", "both") else ""}
 <saml:Subject>
 <saml:NameID Format="{name_format}">{name_id}</saml:NameID>
@@ -168,20 +257,21 @@ def response(
 </saml:Assertion>"""
     xml = f"""<?xml version="1.0" encoding="UTF-8"?>
 <samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{rid}" Version="2.0" IssueInstant="{iso(issued)}" Destination="{recipient}">
-<saml:Issuer>{idp.entity_id}</saml:Issuer>{sig(rid) if sign == "response" else ""}
+<saml:Issuer>{idp.entity_id}</saml:Issuer>
 <samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>
 {assertion}
 </samlp:Response>
 """
-    if sign == "none":
-        return xml
-    signed = idp.sign(xml, alg)
-    if sign == "both":
-        # xmlsec1 fills the first template only: the assertion is signed first, then the
-        # response around it (its template comes first in document order).
+    if sign in ("assertion", "both"):
+        xml = idp.sign(xml, alg)
+    if encrypt_to is not None:
+        xml = encrypt_assertion(xml, encrypt_to, content, transport)
+    if sign in ("response", "both"):
+        # xmlsec1 fills the first template only: the response's is added once the assertion is
+        # signed (and encrypted), right after the response's Issuer.
         issuer = f"<saml:Issuer>{idp.entity_id}</saml:Issuer>"
-        signed = idp.sign(signed.replace(issuer, issuer + sig(rid), 1), alg)
-    return signed
+        xml = idp.sign(xml.replace(issuer, issuer + sig(rid), 1), alg)
+    return xml
 
 
 def b64(xml: str) -> str:
@@ -196,10 +286,25 @@ AWS_SP_METADATA = """<?xml version="1.0"?>
 </md:EntityDescriptor>"""
 
 
-def pysaml2_response(idp: Idp, roles: list[tuple[str, str]], session_name: str, name_id: str, *, sign: str = "assertion") -> str:
+def pysaml2_response(
+    idp: Idp,
+    roles: list[tuple[str, str]],
+    session_name: str,
+    name_id: str,
+    *,
+    sign: str = "assertion",
+    encrypt_to: Idp | None = None,
+    aes: bool = True,
+) -> str:
     """The same IdP as a pysaml2 `Server` (PyPI's pysaml2, which drives xmlsec1), answering AWS
     (its SP metadata: entity id `urn:amazon:webservices`, ACS https://signin.aws.amazon.com/saml)
-    with an IdP-initiated response."""
+    with an IdP-initiated response. With `encrypt_to`, pysaml2 encrypts the assertion for that key
+    pair's certificate: its own way (RSA-OAEP, its namespace prefixes, its EncryptedKey), with
+    3DES-CBC, the only content cipher it offers, or, with `aes`, AES-256-CBC put in its place."""
+    import functools
+    from unittest import mock
+
+    import saml2.entity
     from saml2 import BINDING_HTTP_POST, xmldsig
     from saml2.authn_context import PASSWORDPROTECTEDTRANSPORT
     from saml2.config import IdPConfig
@@ -233,18 +338,27 @@ def pysaml2_response(idp: Idp, roles: list[tuple[str, str]], session_name: str, 
     )
     server = Server(config=cfg)
     ava = {ROLE_ATTR: [f"{r},{p}" for r, p in roles], SESSION_ATTR: [session_name]}
-    resp = server.create_authn_response(
-        ava,
-        None,
-        ACS,
-        "urn:amazon:webservices",
-        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name_id),
-        sign_assertion=sign in ("assertion", "both"),
-        sign_response=sign in ("response", "both"),
-        authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": idp.entity_id},
-        sign_alg=xmldsig.SIG_RSA_SHA256,
-        digest_alg=xmldsig.DIGEST_SHA256,
-    )
+    encryption = {}
+    if encrypt_to is not None:
+        encryption = {"encrypt_assertion": True, "encrypt_cert_assertion": encrypt_to.cert_path.read_text()}
+    template = saml2.entity.pre_encryption_part
+    if aes:
+        template = functools.partial(template, msg_enc=CONTENT["aes256-cbc"])
+        server.sec.encrypt_assertion = functools.partial(server.sec.encrypt_assertion, key_type="aes-256")
+    with mock.patch.object(saml2.entity, "pre_encryption_part", template):
+        resp = server.create_authn_response(
+            ava,
+            None,
+            ACS,
+            "urn:amazon:webservices",
+            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name_id),
+            sign_assertion=sign in ("assertion", "both"),
+            sign_response=sign in ("response", "both"),
+            authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": idp.entity_id},
+            sign_alg=xmldsig.SIG_RSA_SHA256,
+            digest_alg=xmldsig.DIGEST_SHA256,
+            **encryption,
+        )
     return str(resp)
 
 
@@ -261,3 +375,20 @@ if __name__ == "__main__":
     # A comment inside the NameID, signed as is (the comment-injection case).
     commented = response(idp, roles, issued=at, name_id="user@evil.com<!---->.example.com", assertion_id="_a_comment")
     (out / "signed_comment.xml").write_text(commented)
+    # Encrypted assertions, for the SP key pair whose private key is kept beside them.
+    sp = Idp(entity_id="urn:amazon:webservices")
+    (out / "sp_key.pem").write_text(sp.key_pem)
+    # Another key pair's private key: the wrong key.
+    (out / "other_key.pem").write_text(Idp().key_pem)
+    encrypted = {
+        "encrypted_signed_assertion": dict(sign="assertion"),
+        "encrypted_signed_response": dict(sign="response"),
+        "encrypted_signed_both": dict(sign="both", content="aes128-gcm", transport="rsa-oaep-sha256"),
+        "encrypted_cbc": dict(sign="assertion", content="aes256-cbc"),
+        "encrypted_cbc128_oaep11": dict(sign="assertion", content="aes128-cbc", transport="rsa-oaep-sha256"),
+        "encrypted_rsa15": dict(sign="assertion", transport="rsa-1_5"),
+        "encrypted_unsigned": dict(sign="none"),
+    }
+    for name, how in encrypted.items():
+        xml = response(idp, roles, issued=at, assertion_id=f"_a_{name}", encrypt_to=sp, **how)
+        (out / f"{name}.xml").write_text(xml)

@@ -25,7 +25,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from e2e_util import ACCOUNT_ID, Creds, make_client, raises_aws, unique
-from saml_idp import XMLSEC1, Idp, b64, pysaml2_response, response
+from saml_idp import XMLSEC1, Idp, b64, encrypt_assertion, pysaml2_response, response
 
 pytestmark = pytest.mark.skipif(XMLSEC1 is None, reason="needs xmlsec1 (Debian package xmlsec1)")
 
@@ -400,3 +400,109 @@ def test_a_replayed_assertion_is_refused_after_a_restart(warden_factory, store, 
     with raises_aws("InvalidIdentityToken", "The SAML assertion has already been used", 400):
         assume(unsigned_sts(w), world_, xml)
     assume(unsigned_sts(w), world_, response(idp, [(world_["role"], world_["provider"])]))
+
+
+# Encrypted assertions (AssertionEncryptionMode, the provider's private keys).
+
+UNDECRYPTABLE = "Invalid SAML response: the encrypted assertion could not be decrypted"
+
+
+@pytest.fixture(scope="module")
+def sp():
+    """The service provider's encryption key pair (AWS's side: its private key goes to the provider)."""
+    return Idp(entity_id="urn:amazon:webservices")
+
+
+def encrypted_world(iam, idp, world, key_pem: str | None, mode: str = "Allowed") -> dict:
+    """`world` with a provider of its own holding `key_pem` (none: no key) in `mode`."""
+    name = unique("idp-enc")
+    extra = {"AddPrivateKey": key_pem, "AssertionEncryptionMode": mode} if key_pem else {}
+    provider = iam.create_saml_provider(Name=name, SAMLMetadataDocument=idp.metadata(), **extra)["SAMLProviderArn"]
+    iam.update_assume_role_policy(RoleName=world["role_name"], PolicyDocument=trust(provider))
+    return {**world, "provider": provider, "provider_name": name}
+
+
+def test_an_encrypted_assertion_gives_a_session_with_the_providers_key(server, iam, idp, sp, world):
+    sts = unsigned_sts(server)
+    w = encrypted_world(iam, idp, world, sp.key_pem)
+    roles = [(w["role"], w["provider"])]
+    # Signed on the assertion (inside the ciphertext), AES-GCM and AES-CBC; and signed on the
+    # Response only, over the ciphertext.
+    for how in (dict(sign="assertion"), dict(sign="assertion", content="aes128-cbc"), dict(sign="response")):
+        xml = response(idp, roles, encrypt_to=sp, **how)
+        assert "alice" not in xml and "<saml:EncryptedAssertion>" in xml
+        out = assume(sts, w, xml)
+        assert out["Subject"] == "7ca82df9-1bad-4c6b-9c1b-alice"
+        assert out["AssumedRoleUser"]["Arn"].endswith("/alice@example.com")
+
+
+def test_a_wrong_key_or_no_key_does_not_decrypt(server, iam, idp, sp, world):
+    sts = unsigned_sts(server)
+    other = Idp()
+    for key in (other.key_pem, None):
+        w = encrypted_world(iam, idp, world, key)
+        with raises_aws("InvalidIdentityToken", UNDECRYPTABLE, 400):
+            assume(sts, w, response(idp, [(w["role"], w["provider"])], encrypt_to=sp))
+    # Rotation, and the control: the right key added beside the wrong one decrypts.
+    w = encrypted_world(iam, idp, world, other.key_pem)
+    iam.update_saml_provider(SAMLProviderArn=w["provider"], AddPrivateKey=sp.key_pem)
+    assume(sts, w, response(idp, [(w["role"], w["provider"])], encrypt_to=sp))
+
+
+def test_mode_required_refuses_a_plain_assertion(server, iam, idp, sp, world):
+    sts = unsigned_sts(server)
+    w = encrypted_world(iam, idp, world, sp.key_pem, mode="Required")
+    roles = [(w["role"], w["provider"])]
+    with raises_aws("InvalidIdentityToken", "The SAML provider requires encrypted assertions", 400):
+        assume(sts, w, response(idp, roles))
+    assume(sts, w, response(idp, roles, encrypt_to=sp))
+    # Control: Allowed takes both.
+    iam.update_saml_provider(SAMLProviderArn=w["provider"], AssertionEncryptionMode="Allowed")
+    assume(sts, w, response(idp, roles))
+    assume(sts, w, response(idp, roles, encrypt_to=sp))
+
+
+def test_a_plain_signed_assertion_beside_an_encrypted_one_is_refused(server, iam, idp, sp, world):
+    sts = unsigned_sts(server)
+    w = encrypted_world(iam, idp, world, sp.key_pem)
+    roles = [(w["role"], w["provider"])]
+    plain = response(idp, [(w["role"], w["provider"])], session_name="mallory")
+    start, end = plain.index("<saml:Assertion"), plain.index("</saml:Assertion>") + len("</saml:Assertion>")
+    evil = plain[start:end]
+    for sign in ("assertion", "response"):
+        encrypted = response(idp, roles, sign=sign, encrypt_to=sp)
+        for wrapped in (
+            encrypted.replace("<saml:EncryptedAssertion>", evil + "<saml:EncryptedAssertion>", 1),
+            encrypted.replace("</saml:EncryptedAssertion>", "</saml:EncryptedAssertion>" + evil, 1),
+        ):
+            with raises_aws("InvalidIdentityToken", status=400):
+                assume(sts, w, wrapped)
+        # Control: each alone is accepted.
+        assume(sts, w, encrypted)
+    assume(sts, w, plain)
+
+
+def test_key_transport_pkcs1_v1_5_is_refused(server, iam, idp, sp, world):
+    sts = unsigned_sts(server)
+    w = encrypted_world(iam, idp, world, sp.key_pem)
+    roles = [(w["role"], w["provider"])]
+    with raises_aws("InvalidIdentityToken", "Invalid SAML response: unsupported key transport", 400):
+        assume(sts, w, response(idp, roles, encrypt_to=sp, transport="rsa-1_5"))
+    # Control: RSA-OAEP.
+    assume(sts, w, response(idp, roles, encrypt_to=sp))
+
+
+@pytest.mark.parametrize("sign", ["assertion", "response"])
+def test_a_pysaml2_identity_provider_encrypts_in_its_own_way(server, iam, idp, sp, world, sign):
+    sts = unsigned_sts(server)
+    w = encrypted_world(iam, idp, world, sp.key_pem)
+    roles = [(w["role"], w["provider"])]
+    xml = pysaml2_response(idp, roles, "alice@example.com", "nid-alice", sign=sign, encrypt_to=sp)
+    assert "EncryptedAssertion" in xml and "alice" not in xml and "aes256-cbc" in xml
+    out = assume(sts, w, xml)
+    assert out["Subject"] == "nid-alice"
+    # pysaml2's own content cipher, 3DES, is refused (AWS names AES-GCM or AES-CBC only).
+    triple_des = pysaml2_response(idp, roles, "alice@example.com", "nid-alice", sign=sign, encrypt_to=sp, aes=False)
+    assert "tripledes-cbc" in triple_des
+    with raises_aws("InvalidIdentityToken", "Invalid SAML response: unsupported encryption method", 400):
+        assume(sts, w, triple_des)

@@ -11,8 +11,9 @@
 //!
 //! - the document is parsed with DTDs refused (no entities, no XXE);
 //! - every ID (any attribute the library resolves references by) is unique
-//!   in the document, there is exactly one `Assertion`, a direct child of
-//!   the `Response`, and no `EncryptedAssertion` (not supported yet);
+//!   in the document, and there is exactly one assertion, plain
+//!   (`Assertion`) or encrypted (`EncryptedAssertion`), a direct child of
+//!   the `Response`;
 //! - every signature is a direct child of the element it signs (the
 //!   `Response` or the `Assertion`), one at most on each, with exactly one
 //!   `Reference` whose `URI` is `#` + that element's `ID`, exclusive c14n
@@ -30,12 +31,20 @@
 //!
 //! SHA-1 is accepted because AWS accepts SHA-1 signed responses from older
 //! IdPs.
+//!
+//! An `EncryptedAssertion` is decrypted by `bergshamra`'s XML-Enc with the
+//! provider's private keys (`decrypt_assertion`): the Response's
+//! signature, which covers the ciphertext, is checked first on the document
+//! as received; the decrypted `Assertion` then goes through the same checks
+//! as a plain one, on the tree parsed from the decrypted document, and is
+//! the one read.
 
 use std::collections::{BTreeMap, HashSet};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use bergshamra_dsig::{DsigContext, VerifyResult};
+use bergshamra_enc::EncContext;
 use bergshamra_keys::KeysManager;
 use uppsala::{Document, NodeId, NodeKind};
 
@@ -45,6 +54,8 @@ use crate::model::Epoch;
 pub const SAML_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 /// The SAML 2.0 protocol namespace.
 pub const SAMLP_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+const XENC_NS: &str = "http://www.w3.org/2001/04/xmlenc#";
+const XENC11_NS: &str = "http://www.w3.org/2009/xmlenc11#";
 const DS_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
@@ -65,6 +76,33 @@ const DIGEST_METHODS: &[&str] = &[
     "http://www.w3.org/2001/04/xmldsig-more#sha384",
     "http://www.w3.org/2001/04/xmlenc#sha512",
 ];
+/// Content encryption accepted for an `EncryptedAssertion`: AES-CBC and
+/// AES-GCM, 128 and 256 bits, what IdPs offer and what AWS names ("AES-GCM
+/// or AES-CBC", CreateSAMLProvider's `AddPrivateKey`).
+const CONTENT_CIPHERS: &[&str] = &[
+    "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+    "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+    "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+    "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+];
+/// RSA-OAEP key transport, in its XML-Enc 1.0 (MGF1 with SHA-1) and 1.1
+/// (MGF named) forms. RSA PKCS#1 v1.5 (`xmlenc#rsa-1_5`) is refused before
+/// the library sees it: its decryption is a Bleichenbacher oracle.
+const RSA_OAEP_MGF1P: &str = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p";
+const RSA_OAEP_11: &str = "http://www.w3.org/2009/xmlenc11#rsa-oaep";
+/// The OAEP digests accepted (absent means SHA-1).
+const OAEP_DIGESTS: &[&str] = &[
+    "http://www.w3.org/2000/09/xmldsig#sha1",
+    "http://www.w3.org/2001/04/xmlenc#sha256",
+];
+/// The OAEP mask generation functions accepted (absent means MGF1-SHA-1).
+const OAEP_MGFS: &[&str] = &[
+    "http://www.w3.org/2009/xmlenc11#mgf1sha1",
+    "http://www.w3.org/2009/xmlenc11#mgf1sha256",
+];
+const ENCRYPTED_ELEMENT: &str = "http://www.w3.org/2001/04/xmlenc#Element";
+const ENCRYPTED_KEY_TYPE: &str = "http://www.w3.org/2001/04/xmlenc#EncryptedKey";
+
 /// The attributes `bergshamra` resolves a same-document `#id` reference by
 /// (matched by local name, whatever the namespace; `xml:id` included).
 /// Every value of these must be unique so a reference names one element.
@@ -124,6 +162,11 @@ pub struct Expectations<'a> {
     pub recipients: &'a [&'a str],
     /// The time to check against.
     pub now: Epoch,
+    /// The provider's PEM private keys (at most two, for rotation) that
+    /// decrypt an `EncryptedAssertion`.
+    pub decryption_keys: &'a [&'a str],
+    /// `AssertionEncryptionMode` `Required`: a plain `Assertion` is refused.
+    pub encryption_required: bool,
 }
 
 /// The ACS URLs AWS names as recipients, and its SP entity id as audience
@@ -209,8 +252,9 @@ fn elements<'d>(doc: &'d Document<'_>) -> impl Iterator<Item = NodeId> + 'd {
         .filter(|n| matches!(doc.node_kind(*n), Some(NodeKind::Element(_))))
 }
 
-/// Verifies a SAML `Response` document.
-pub fn verify_response(xml: &str, expect: &Expectations<'_>) -> Result<Assertion, Rejection> {
+/// Parses a response, DTDs refused (no entities, no XXE), and finds its
+/// `Response` element.
+fn parse_response(xml: &str) -> Result<(Document<'_>, NodeId), Rejection> {
     let doc = uppsala::Parser::new()
         .with_forbid_dtd(true)
         .parse(xml)
@@ -220,9 +264,13 @@ pub fn verify_response(xml: &str, expect: &Expectations<'_>) -> Result<Assertion
         .filter(|r| is(&doc, *r, SAMLP_NS, "Response"))
         .filter(|r| attribute(&doc, *r, "Version") == Some("2.0"))
         .ok_or_else(|| invalid("Invalid SAML response: the root is not a SAML 2.0 Response"))?;
-    // Every ID once: a reference must name exactly one element.
+    Ok((doc, response))
+}
+
+/// Every ID once: a reference must name exactly one element.
+fn check_unique_ids(doc: &Document<'_>) -> Result<(), Rejection> {
     let mut ids = HashSet::new();
-    for n in elements(&doc) {
+    for n in elements(doc) {
         let Some(element) = doc.element(n) else {
             continue;
         };
@@ -236,24 +284,46 @@ pub fn verify_response(xml: &str, expect: &Expectations<'_>) -> Result<Assertion
             }
         }
     }
-    if elements(&doc).any(|n| is(&doc, n, SAML_NS, "EncryptedAssertion")) {
-        return Err(invalid(
-            "Encrypted assertions are not supported by this provider",
-        ));
-    }
-    let assertions: Vec<NodeId> = elements(&doc)
-        .filter(|n| is(&doc, *n, SAML_NS, "Assertion"))
+    Ok(())
+}
+
+/// The one assertion of a response, plain or encrypted.
+enum Found {
+    Plain(NodeId),
+    Encrypted(NodeId),
+}
+
+/// The one `Assertion` or `EncryptedAssertion` of the whole document (one
+/// of either kind in all, so a plain one beside an encrypted one is
+/// refused), a direct child of `response`.
+fn the_assertion(doc: &Document<'_>, response: NodeId) -> Result<Found, Rejection> {
+    let found: Vec<Found> = elements(doc)
+        .filter_map(|n| {
+            if is(doc, n, SAML_NS, "Assertion") {
+                Some(Found::Plain(n))
+            } else if is(doc, n, SAML_NS, "EncryptedAssertion") {
+                Some(Found::Encrypted(n))
+            } else {
+                None
+            }
+        })
         .collect();
-    let [assertion] = assertions[..] else {
-        return Err(invalid(
-            "Invalid SAML response: expected exactly one Assertion",
-        ));
-    };
-    if doc.parent(assertion) != Some(response) {
+    let [one] = <[Found; 1]>::try_from(found)
+        .map_err(|_| invalid("Invalid SAML response: expected exactly one Assertion"))?;
+    let (Found::Plain(node) | Found::Encrypted(node)) = one;
+    if doc.parent(node) != Some(response) {
         return Err(invalid(
             "Invalid SAML response: the Assertion is not the Response's child",
         ));
     }
+    Ok(one)
+}
+
+/// Verifies a SAML `Response` document.
+pub fn verify_response(xml: &str, expect: &Expectations<'_>) -> Result<Assertion, Rejection> {
+    let (doc, response) = parse_response(xml)?;
+    check_unique_ids(&doc)?;
+    let found = the_assertion(&doc, response)?;
     let status = only_child(&doc, response, SAMLP_NS, "Status")?;
     let code = only_child(&doc, status, SAMLP_NS, "StatusCode")?;
     if attribute(&doc, code, "Value") != Some(SUCCESS) {
@@ -262,44 +332,292 @@ pub fn verify_response(xml: &str, expect: &Expectations<'_>) -> Result<Assertion
             "The identity provider reported that authentication failed".to_string(),
         ));
     }
+    if let Some(dest) = attribute(&doc, response, "Destination") {
+        if !expect.recipients.contains(&dest) {
+            return Err(invalid(
+                "Invalid SAML response: Destination is not this service",
+            ));
+        }
+    }
 
-    verify_signatures(xml, &doc, response, assertion, expect.certificates)?;
-    read_assertion(&doc, response, assertion, expect)
+    match found {
+        Found::Plain(assertion) => {
+            if expect.encryption_required {
+                // Our text: AWS publishes none for this case.
+                return Err(invalid("The SAML provider requires encrypted assertions"));
+            }
+            verify_signatures(
+                xml,
+                &doc,
+                &[response, assertion],
+                Signed::Required,
+                expect.certificates,
+            )?;
+            read_assertion(&doc, assertion, expect)
+        }
+        Found::Encrypted(encrypted) => {
+            check_encryption_shape(&doc, encrypted)?;
+            // The Response's signature covers the ciphertext: it is checked
+            // on the document as received, before anything is decrypted.
+            let response_signed = verify_signatures(
+                xml,
+                &doc,
+                &[response],
+                Signed::Optional,
+                expect.certificates,
+            )?;
+            let decrypted = decrypt_assertion(xml, &doc, response, expect.decryption_keys)?;
+            verify_decrypted(&decrypted, response_signed, expect).map_err(|reason| {
+                tracing::debug!(?reason, "decrypted SAML assertion refused");
+                undecryptable()
+            })
+        }
+    }
 }
 
-/// The structural pre-filter on every signature, then the library's
-/// verdict on each; `Ok` only when every signature is where it may be, is
-/// valid, and signs exactly its parent (the `Response` or the `Assertion`).
-fn verify_signatures(
+/// The one text for every failure from decryption to the decrypted
+/// assertion's signature (ours: AWS publishes none), so the answer is no
+/// padding or format oracle on the ciphertext.
+fn undecryptable() -> Rejection {
+    invalid("Invalid SAML response: the encrypted assertion could not be decrypted")
+}
+
+/// The decrypted document's checks: the same as a plain response's on the
+/// tree parsed from it, the assertion now a child of the
+/// `EncryptedAssertion` it replaced; its own signature is required unless
+/// the Response's (already verified) covered the ciphertext.
+fn verify_decrypted(
+    xml: &str,
+    response_signed: bool,
+    expect: &Expectations<'_>,
+) -> Result<Assertion, Rejection> {
+    let (doc, response) = parse_response(xml)?;
+    check_unique_ids(&doc)?;
+    if elements(&doc).any(|n| is(&doc, n, XENC_NS, "EncryptedData")) {
+        return Err(invalid("Invalid SAML response: nested encryption"));
+    }
+    let only = |name: &str| {
+        let mut found = elements(&doc).filter(|n| is(&doc, *n, SAML_NS, name));
+        match (found.next(), found.next()) {
+            (Some(n), None) => Ok(n),
+            _ => Err(invalid(
+                "Invalid SAML response: expected exactly one Assertion",
+            )),
+        }
+    };
+    let encrypted = only("EncryptedAssertion")?;
+    let assertion = only("Assertion")?;
+    if doc.parent(encrypted) != Some(response) || doc.parent(assertion) != Some(encrypted) {
+        return Err(invalid(
+            "Invalid SAML response: the decrypted Assertion moved",
+        ));
+    }
+    let signed = if response_signed {
+        Signed::Optional
+    } else {
+        Signed::Required
+    };
+    verify_signatures(xml, &doc, &[assertion], signed, expect.certificates)?;
+    read_assertion(&doc, assertion, expect)
+}
+
+/// Only what IdPs send reaches the XML-Enc library: one `EncryptedData`
+/// in the document, the `EncryptedAssertion`'s child, of type Element,
+/// AES-CBC or AES-GCM, its ciphertext inline; its key in an
+/// `EncryptedKey` (inside its `KeyInfo`, or beside it in the
+/// `EncryptedAssertion` and named by a `RetrievalMethod`) under RSA-OAEP;
+/// no other key source (no derived or agreed keys, no key names).
+fn check_encryption_shape(doc: &Document<'_>, encrypted: NodeId) -> Result<(), Rejection> {
+    let refused = |what: &str| Rejection::Invalid(format!("Invalid SAML response: {what}"));
+    let algorithm = |node: NodeId| attribute(doc, node, "Algorithm").unwrap_or("");
+    let mut data = elements(doc).filter(|n| is(doc, *n, XENC_NS, "EncryptedData"));
+    let (Some(data), None) = (data.next(), data.next()) else {
+        return Err(refused("expected exactly one EncryptedData"));
+    };
+    let mut peer_keys = Vec::new();
+    for c in doc
+        .children_iter(encrypted)
+        .filter(|c| doc.element(*c).is_some())
+    {
+        if is(doc, c, XENC_NS, "EncryptedKey") {
+            peer_keys.push(c);
+        } else if c != data {
+            return Err(refused("unexpected content in the EncryptedAssertion"));
+        }
+    }
+    if doc.parent(data) != Some(encrypted) {
+        return Err(refused("the EncryptedData is not the EncryptedAssertion's"));
+    }
+    if !matches!(attribute(doc, data, "Type"), None | Some(ENCRYPTED_ELEMENT)) {
+        return Err(refused("the EncryptedData is not an element"));
+    }
+    let method = only_child(doc, data, XENC_NS, "EncryptionMethod")?;
+    if !CONTENT_CIPHERS.contains(&algorithm(method))
+        || doc.children_iter(method).any(|c| doc.element(c).is_some())
+    {
+        return Err(refused("unsupported encryption method"));
+    }
+    check_inline_cipher(doc, data)?;
+    let key_info = only_child(doc, data, DS_NS, "KeyInfo")?;
+    let mut inline_keys = Vec::new();
+    for c in doc
+        .children_iter(key_info)
+        .filter(|c| doc.element(*c).is_some())
+    {
+        if is(doc, c, XENC_NS, "EncryptedKey") {
+            inline_keys.push(c);
+        } else if is(doc, c, DS_NS, "RetrievalMethod")
+            && attribute(doc, c, "Type") == Some(ENCRYPTED_KEY_TYPE)
+            && doc.children_iter(c).all(|t| doc.element(t).is_none())
+            && peer_keys.iter().any(|k| {
+                attribute(doc, *k, "Id")
+                    .is_some_and(|id| attribute(doc, c, "URI") == Some(&format!("#{id}")))
+            })
+        {
+        } else {
+            return Err(refused("unsupported key information"));
+        }
+    }
+    if inline_keys.is_empty() && peer_keys.is_empty() {
+        return Err(refused("no EncryptedKey"));
+    }
+    let all_keys: Vec<NodeId> = elements(doc)
+        .filter(|n| is(doc, *n, XENC_NS, "EncryptedKey"))
+        .collect();
+    if all_keys.len() != inline_keys.len() + peer_keys.len() {
+        return Err(refused("an EncryptedKey is out of place"));
+    }
+    for key in all_keys {
+        let method = only_child(doc, key, XENC_NS, "EncryptionMethod")?;
+        let transport = algorithm(method);
+        if transport != RSA_OAEP_MGF1P && transport != RSA_OAEP_11 {
+            return Err(refused("unsupported key transport"));
+        }
+        for p in doc
+            .children_iter(method)
+            .filter(|c| doc.element(*c).is_some())
+        {
+            let accepted = (is(doc, p, DS_NS, "DigestMethod")
+                && OAEP_DIGESTS.contains(&algorithm(p)))
+                || (transport == RSA_OAEP_11
+                    && is(doc, p, XENC11_NS, "MGF")
+                    && OAEP_MGFS.contains(&algorithm(p)));
+            if !accepted {
+                return Err(refused("unsupported key transport"));
+            }
+        }
+        check_inline_cipher(doc, key)?;
+    }
+    Ok(())
+}
+
+/// The ciphertext is inline (`CipherValue`), never fetched (`CipherReference`).
+fn check_inline_cipher(doc: &Document<'_>, encrypted: NodeId) -> Result<(), Rejection> {
+    let cipher_data = only_child(doc, encrypted, XENC_NS, "CipherData")?;
+    let mut parts = doc
+        .children_iter(cipher_data)
+        .filter(|c| doc.element(*c).is_some());
+    match (parts.next(), parts.next()) {
+        (Some(value), None) if is(doc, value, XENC_NS, "CipherValue") => Ok(()),
+        _ => Err(invalid(
+            "Invalid SAML response: the ciphertext is not inline",
+        )),
+    }
+}
+
+/// Decrypts the one `EncryptedData` (checked by [`check_encryption_shape`])
+/// with each private key in turn: the whole document comes back with the
+/// plaintext `Assertion` in its place, so the plaintext keeps the namespaces
+/// it is in scope of. The Response's signature, already verified, is cut out
+/// first: it no longer matches once the content changes, and only the
+/// assertion's may be checked on the result.
+fn decrypt_assertion(
     xml: &str,
     doc: &Document<'_>,
     response: NodeId,
-    assertion: NodeId,
+    private_keys: &[&str],
+) -> Result<String, Rejection> {
+    let mut input = xml.to_string();
+    if let Some(range) = child(doc, response, DS_NS, "Signature").and_then(|s| doc.node_range(s)) {
+        input.replace_range(range, "");
+    }
+    if private_keys.is_empty() {
+        tracing::debug!("encrypted SAML assertion but the provider has no private key");
+        return Err(undecryptable());
+    }
+    for (index, pem) in private_keys.iter().enumerate() {
+        // The key's own errors never name its material; logged by position.
+        let key = match bergshamra_keys::loader::load_rsa_private_pem(pem.as_bytes()) {
+            Ok(key) => key,
+            Err(_) => {
+                tracing::debug!(
+                    index,
+                    "a SAML provider private key is not a readable RSA key"
+                );
+                continue;
+            }
+        };
+        let mut keys = KeysManager::new();
+        keys.add_key(key);
+        // No CipherReference (also refused by the shape check) and no
+        // password-derived keys.
+        let context = EncContext::new(keys)
+            .with_disable_cipher_reference(true)
+            .with_max_pbkdf2_iterations(0);
+        match bergshamra_enc::decrypt::decrypt(&context, &input) {
+            Ok(decrypted) => return Ok(decrypted),
+            Err(e) => {
+                tracing::debug!(index, error = %e, "SAML assertion not decrypted with this key")
+            }
+        }
+    }
+    Err(undecryptable())
+}
+
+/// Whether a signature must be present among those checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Signed {
+    Required,
+    Optional,
+}
+
+/// The structural pre-filter on every signature, then the library's
+/// verdict on each; `Ok` only when every signature is a direct child of one
+/// of `targets`, is valid, and signs exactly its parent. Answers whether
+/// any signature was there.
+fn verify_signatures(
+    xml: &str,
+    doc: &Document<'_>,
+    targets: &[NodeId],
+    signed: Signed,
     certificates: &[Vec<u8>],
-) -> Result<(), Rejection> {
+) -> Result<bool, Rejection> {
     let signatures: Vec<NodeId> = elements(doc)
         .filter(|n| is(doc, *n, DS_NS, "Signature"))
         .collect();
     if signatures.is_empty() {
-        return Err(invalid(
-            "Response signature invalid: the response is not signed",
-        ));
+        return match signed {
+            Signed::Required => Err(invalid(
+                "Response signature invalid: the response is not signed",
+            )),
+            Signed::Optional => Ok(false),
+        };
     }
-    let mut signed = Vec::with_capacity(2);
+    let mut signed_elements = Vec::with_capacity(2);
     for &signature in &signatures {
         let target = doc
             .parent(signature)
-            .filter(|p| *p == response || *p == assertion)
+            .filter(|p| targets.contains(p))
             .ok_or_else(|| {
                 invalid("Response signature invalid: a signature is not on the Response or the Assertion")
             })?;
-        if signed.contains(&target) {
+        if signed_elements.contains(&target) {
             return Err(invalid(
                 "Invalid SAML response: more than one signature on an element",
             ));
         }
         check_signature_shape(doc, signature, target)?;
-        signed.push(target);
+        signed_elements.push(target);
     }
 
     let mut keys = KeysManager::new();
@@ -348,7 +666,7 @@ fn verify_signatures(
             }
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 fn bad_signature() -> Rejection {
@@ -426,17 +744,9 @@ fn check_signature_shape(
 /// attributes, checked against `expect`.
 fn read_assertion(
     doc: &Document<'_>,
-    response: NodeId,
     assertion: NodeId,
     expect: &Expectations<'_>,
 ) -> Result<Assertion, Rejection> {
-    if let Some(dest) = attribute(doc, response, "Destination") {
-        if !expect.recipients.contains(&dest) {
-            return Err(invalid(
-                "Invalid SAML response: Destination is not this service",
-            ));
-        }
-    }
     let issuer = text_of(doc, only_child(doc, assertion, SAML_NS, "Issuer")?);
     if issuer.trim() != expect.issuer {
         return Err(invalid(
@@ -538,6 +848,36 @@ mod tests {
     const SIGNED_BOTH: &str = include_str!("../tests/data/saml/signed_both.xml");
     const SIGNED_COMMENT: &str = include_str!("../tests/data/saml/signed_comment.xml");
     const ISSUED: Epoch = 1_767_268_800;
+    /// The same assertions encrypted by xmlsec1 for `SP_KEY`'s public key.
+    const SP_KEY: &str = include_str!("../tests/data/saml/sp_key.pem");
+    const OTHER_KEY: &str = include_str!("../tests/data/saml/other_key.pem");
+    const ENCRYPTED_SIGNED_ASSERTION: &str =
+        include_str!("../tests/data/saml/encrypted_signed_assertion.xml");
+    const ENCRYPTED_SIGNED_RESPONSE: &str =
+        include_str!("../tests/data/saml/encrypted_signed_response.xml");
+    const ENCRYPTED_SIGNED_BOTH: &str =
+        include_str!("../tests/data/saml/encrypted_signed_both.xml");
+    const ENCRYPTED_CBC: &str = include_str!("../tests/data/saml/encrypted_cbc.xml");
+    const ENCRYPTED_CBC128_OAEP11: &str =
+        include_str!("../tests/data/saml/encrypted_cbc128_oaep11.xml");
+    const ENCRYPTED_RSA15: &str = include_str!("../tests/data/saml/encrypted_rsa15.xml");
+    const ENCRYPTED_UNSIGNED: &str = include_str!("../tests/data/saml/encrypted_unsigned.xml");
+
+    fn check_with(xml: &str, keys: &[&str], required: bool) -> Result<Assertion, Rejection> {
+        let certs = vec![STANDARD.decode(CERT.trim()).unwrap()];
+        verify_response(
+            xml,
+            &Expectations {
+                issuer: "https://idp.example.com/saml",
+                certificates: &certs,
+                audiences: AWS_AUDIENCES,
+                recipients: AWS_RECIPIENTS,
+                now: ISSUED + 60,
+                decryption_keys: keys,
+                encryption_required: required,
+            },
+        )
+    }
 
     fn check_at(xml: &str, now: Epoch, audiences: &[&str]) -> Result<Assertion, Rejection> {
         let certs = vec![STANDARD.decode(CERT.trim()).unwrap()];
@@ -549,12 +889,14 @@ mod tests {
                 audiences,
                 recipients: AWS_RECIPIENTS,
                 now,
+                decryption_keys: &[],
+                encryption_required: false,
             },
         )
     }
 
     fn check(xml: &str) -> Result<Assertion, Rejection> {
-        check_at(xml, ISSUED + 60, AWS_AUDIENCES)
+        check_with(xml, &[SP_KEY], false)
     }
 
     fn refused(xml: &str) -> String {
@@ -562,6 +904,17 @@ mod tests {
             Err(Rejection::Invalid(t) | Rejection::Expired(t) | Rejection::Rejected(t)) => t,
             Ok(a) => panic!("accepted: {a:?}"),
         }
+    }
+
+    fn assert_alice(a: &Assertion) {
+        assert_eq!(a.issuer, "https://idp.example.com/saml");
+        assert_eq!(a.subject, "7ca82df9-1bad-4c6b-9c1b-alice");
+        assert_eq!(a.recipient, "https://signin.aws.amazon.com/saml");
+        assert_eq!(a.not_on_or_after, ISSUED + 300);
+        assert_eq!(
+            a.attributes["https://aws.amazon.com/SAML/Attributes/Role"],
+            vec!["arn:aws:iam::123456789012:role/Dev,arn:aws:iam::123456789012:saml-provider/Corp"]
+        );
     }
 
     #[test]
@@ -623,6 +976,8 @@ mod tests {
                 audiences: AWS_AUDIENCES,
                 recipients: AWS_RECIPIENTS,
                 now: ISSUED + 60,
+                decryption_keys: &[],
+                encryption_required: false,
             },
         );
         assert_eq!(none.unwrap_err(), bad_signature());
@@ -758,5 +1113,308 @@ mod tests {
             .unwrap_err(),
             invalid("Response does not contain the required audience")
         );
+    }
+
+    #[test]
+    fn encrypted_assertions_decrypt_with_every_accepted_algorithm_and_verify() {
+        // AES-256-GCM and OAEP (MGF1-SHA-1) signed on the assertion, on the
+        // response (over the ciphertext), both (AES-128-GCM, OAEP 1.1 with
+        // SHA-256 and MGF1-SHA-256), and AES-CBC 256 and 128.
+        for (xml, id) in [
+            (ENCRYPTED_SIGNED_ASSERTION, "_a_encrypted_signed_assertion"),
+            (ENCRYPTED_SIGNED_RESPONSE, "_a_encrypted_signed_response"),
+            (ENCRYPTED_SIGNED_BOTH, "_a_encrypted_signed_both"),
+            (ENCRYPTED_CBC, "_a_encrypted_cbc"),
+            (ENCRYPTED_CBC128_OAEP11, "_a_encrypted_cbc128_oaep11"),
+        ] {
+            assert!(!xml.contains("alice"), "the fixture is not encrypted");
+            let a = check(xml).unwrap_or_else(|e| panic!("{id}: {e:?}"));
+            assert_alice(&a);
+            assert_eq!(a.id, id);
+        }
+    }
+
+    #[test]
+    fn either_of_two_keys_decrypts_and_a_wrong_or_missing_key_does_not() {
+        assert_eq!(
+            check_with(ENCRYPTED_SIGNED_ASSERTION, &[OTHER_KEY], false).unwrap_err(),
+            undecryptable()
+        );
+        assert_eq!(
+            check_with(ENCRYPTED_SIGNED_ASSERTION, &[], false).unwrap_err(),
+            undecryptable()
+        );
+        // Rotation: the right key second, or first.
+        check_with(ENCRYPTED_SIGNED_ASSERTION, &[OTHER_KEY, SP_KEY], false).unwrap();
+        check_with(ENCRYPTED_SIGNED_ASSERTION, &[SP_KEY, OTHER_KEY], false).unwrap();
+        // A key that is no key is skipped, not fatal.
+        check_with(ENCRYPTED_SIGNED_ASSERTION, &["not a key", SP_KEY], false).unwrap();
+    }
+
+    #[test]
+    fn mode_required_refuses_a_plain_assertion() {
+        assert_eq!(
+            check_with(SIGNED_ASSERTION, &[SP_KEY], true).unwrap_err(),
+            invalid("The SAML provider requires encrypted assertions")
+        );
+        // Controls: Allowed takes it, Required takes the encrypted one.
+        check_with(SIGNED_ASSERTION, &[SP_KEY], false).unwrap();
+        check_with(ENCRYPTED_SIGNED_ASSERTION, &[SP_KEY], true).unwrap();
+    }
+
+    #[test]
+    fn pkcs1_v1_5_key_transport_is_refused_before_decryption() {
+        // Same shape as the accepted fixture but for the transport.
+        assert!(refused(ENCRYPTED_RSA15).contains("unsupported key transport"));
+        check(ENCRYPTED_SIGNED_ASSERTION).unwrap();
+    }
+
+    #[test]
+    fn other_algorithms_and_key_sources_are_refused_before_decryption() {
+        let xml = ENCRYPTED_SIGNED_ASSERTION;
+        let content = "http://www.w3.org/2009/xmlenc11#aes256-gcm";
+        assert!(xml.contains(content));
+        let other = xml.replace(content, "http://www.w3.org/2001/04/xmlenc#aes192-cbc");
+        assert!(refused(&other).contains("unsupported encryption method"));
+        let other = xml.replace(content, "http://www.w3.org/2001/04/xmlenc#tripledes-cbc");
+        assert!(refused(&other).contains("unsupported encryption method"));
+        // A ciphertext to fetch instead of an inline one.
+        let start = xml.rfind("<xenc:CipherValue>").unwrap();
+        let end = xml.rfind("</xenc:CipherValue>").unwrap() + "</xenc:CipherValue>".len();
+        let fetched = format!(
+            "{}<xenc:CipherReference URI=\"#_r\"/>{}",
+            &xml[..start],
+            &xml[end..]
+        );
+        assert!(refused(&fetched).contains("not inline"));
+        // A key by name (the library would look it up) instead of an EncryptedKey.
+        let ki_start = xml.find("<ds:KeyInfo").unwrap();
+        let ki_end = xml.find("</ds:KeyInfo>").unwrap() + "</ds:KeyInfo>".len();
+        let named = format!(
+            "{}<ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:KeyName>k</ds:KeyName></ds:KeyInfo>{}",
+            &xml[..ki_start],
+            &xml[ki_end..]
+        );
+        assert!(refused(&named).contains("unsupported key information"));
+        // Control: untouched, it decrypts.
+        check(xml).unwrap();
+    }
+
+    /// `xml` with its EncryptedKey moved beside the EncryptedData, named by a
+    /// RetrievalMethod (the "peer" placement of OpenSAML-based IdPs).
+    fn with_peer_key(xml: &str, uri: &str) -> String {
+        let ki_start = xml.find("<ds:KeyInfo").unwrap();
+        let ki_end = xml.find("</ds:KeyInfo>").unwrap() + "</ds:KeyInfo>".len();
+        let key_start = xml.find("<xenc:EncryptedKey").unwrap();
+        let key_end = xml.find("</xenc:EncryptedKey>").unwrap() + "</xenc:EncryptedKey>".len();
+        let key = xml[key_start..key_end].replacen(
+            "<xenc:EncryptedKey",
+            "<xenc:EncryptedKey xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\" Id=\"_k1\"",
+            1,
+        );
+        let retrieval = format!(
+            "<ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:RetrievalMethod Type=\"http://www.w3.org/2001/04/xmlenc#EncryptedKey\" URI=\"{uri}\"/></ds:KeyInfo>"
+        );
+        let moved = format!("{}{retrieval}{}", &xml[..ki_start], &xml[ki_end..]);
+        moved.replace(
+            "</xenc:EncryptedData></saml:EncryptedAssertion>",
+            &format!("</xenc:EncryptedData>{key}</saml:EncryptedAssertion>"),
+        )
+    }
+
+    #[test]
+    fn a_peer_encrypted_key_named_by_a_retrieval_method_decrypts() {
+        assert_alice(&check(&with_peer_key(ENCRYPTED_SIGNED_ASSERTION, "#_k1")).unwrap());
+        // Naming something else than the peer key is refused.
+        let elsewhere = with_peer_key(ENCRYPTED_SIGNED_ASSERTION, "#_other");
+        assert!(refused(&elsewhere).contains("unsupported key information"));
+    }
+
+    #[test]
+    fn the_decrypted_assertion_must_be_signed_unless_the_response_is() {
+        assert_eq!(check(ENCRYPTED_UNSIGNED).unwrap_err(), undecryptable());
+        // Controls: signed inside, or the response signed over the ciphertext.
+        check(ENCRYPTED_SIGNED_ASSERTION).unwrap();
+        check(ENCRYPTED_SIGNED_RESPONSE).unwrap();
+    }
+
+    /// The base64 text of the EncryptedData's own CipherValue (the last one).
+    fn with_ciphertext_byte_flipped(xml: &str, from_end: usize) -> String {
+        let start = xml.rfind("<xenc:CipherValue>").unwrap() + "<xenc:CipherValue>".len();
+        let end = xml.rfind("</xenc:CipherValue>").unwrap();
+        let compact: String = xml[start..end].split_whitespace().collect();
+        let mut bytes = STANDARD.decode(compact).unwrap();
+        let at = bytes.len() - from_end;
+        bytes[at] ^= 1;
+        format!("{}{}{}", &xml[..start], STANDARD.encode(bytes), &xml[end..])
+    }
+
+    #[test]
+    fn a_changed_ciphertext_is_refused_with_one_text() {
+        // GCM: the tag fails. CBC: the padding or the plaintext breaks, and
+        // which one is not told (no padding oracle).
+        for xml in [ENCRYPTED_SIGNED_ASSERTION, ENCRYPTED_CBC] {
+            for from_end in [1, 17, 40] {
+                let changed = with_ciphertext_byte_flipped(xml, from_end);
+                assert_eq!(check(&changed).unwrap_err(), undecryptable());
+            }
+            check(xml).unwrap();
+        }
+        // Under a Response signature the change breaks that first.
+        let changed = with_ciphertext_byte_flipped(ENCRYPTED_SIGNED_RESPONSE, 1);
+        assert_eq!(check(&changed).unwrap_err(), bad_signature());
+    }
+
+    /// The plain signed assertion of the SIGNED_ASSERTION fixture.
+    fn plain_signed_assertion() -> &'static str {
+        let start = SIGNED_ASSERTION.find("<saml:Assertion").unwrap();
+        let end = SIGNED_ASSERTION.find("</saml:Assertion>").unwrap() + "</saml:Assertion>".len();
+        &SIGNED_ASSERTION[start..end]
+    }
+
+    #[test]
+    fn a_plain_assertion_beside_an_encrypted_one_is_refused() {
+        for xml in [ENCRYPTED_SIGNED_ASSERTION, ENCRYPTED_SIGNED_RESPONSE] {
+            // Before or after the EncryptedAssertion, or inside it.
+            let before = xml.replacen(
+                "<saml:EncryptedAssertion>",
+                &format!("{}<saml:EncryptedAssertion>", plain_signed_assertion()),
+                1,
+            );
+            assert!(refused(&before).contains("exactly one Assertion"));
+            let after = xml.replacen(
+                "</saml:EncryptedAssertion>",
+                &format!("</saml:EncryptedAssertion>{}", plain_signed_assertion()),
+                1,
+            );
+            assert!(refused(&after).contains("exactly one Assertion"));
+            let inside = xml.replacen(
+                "</saml:EncryptedAssertion>",
+                &format!("{}</saml:EncryptedAssertion>", plain_signed_assertion()),
+                1,
+            );
+            assert!(refused(&inside).contains("exactly one Assertion"));
+            // Control: alone, each is accepted.
+            check(xml).unwrap();
+        }
+        check(SIGNED_ASSERTION).unwrap();
+        // Two encrypted assertions.
+        let start = ENCRYPTED_SIGNED_ASSERTION
+            .find("<saml:EncryptedAssertion>")
+            .unwrap();
+        let end = ENCRYPTED_SIGNED_ASSERTION
+            .find("</saml:EncryptedAssertion>")
+            .unwrap()
+            + "</saml:EncryptedAssertion>".len();
+        let one = &ENCRYPTED_SIGNED_ASSERTION[start..end];
+        let two = ENCRYPTED_SIGNED_ASSERTION.replacen(one, &format!("{one}{one}"), 1);
+        assert!(refused(&two).contains("exactly one Assertion"));
+    }
+
+    #[test]
+    fn the_response_signature_is_not_moved_onto_an_assertion_encrypted_by_anyone() {
+        // The SP's public key is public: anyone can encrypt an assertion to
+        // it. An unsigned assertion of the attacker's, encrypted, in place of
+        // the response-signed one, keeping the Response's signature: the
+        // signature no longer matches.
+        let start = ENCRYPTED_SIGNED_RESPONSE
+            .find("<saml:EncryptedAssertion>")
+            .unwrap();
+        let end = ENCRYPTED_SIGNED_RESPONSE
+            .find("</saml:EncryptedAssertion>")
+            .unwrap()
+            + "</saml:EncryptedAssertion>".len();
+        let unsigned_start = ENCRYPTED_UNSIGNED
+            .find("<saml:EncryptedAssertion>")
+            .unwrap();
+        let unsigned_end = ENCRYPTED_UNSIGNED
+            .find("</saml:EncryptedAssertion>")
+            .unwrap()
+            + "</saml:EncryptedAssertion>".len();
+        let swapped = format!(
+            "{}{}{}",
+            &ENCRYPTED_SIGNED_RESPONSE[..start],
+            &ENCRYPTED_UNSIGNED[unsigned_start..unsigned_end],
+            &ENCRYPTED_SIGNED_RESPONSE[end..]
+        );
+        assert_eq!(check(&swapped).unwrap_err(), bad_signature());
+        check(ENCRYPTED_SIGNED_RESPONSE).unwrap();
+    }
+
+    /// `plaintext` encrypted to the SP's public key as an attacker can (the
+    /// key is public), in place of the EncryptedData of an assertion-signed
+    /// fixture (the Response unsigned).
+    fn attacker_encrypted(plaintext: &str) -> String {
+        const TEMPLATE: &str = r#"<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/><xenc:CipherData><xenc:CipherValue></xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo><xenc:CipherData><xenc:CipherValue></xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>"#;
+        let mut keys = KeysManager::new();
+        keys.add_key(bergshamra_keys::loader::load_rsa_private_pem(SP_KEY.as_bytes()).unwrap());
+        let data = bergshamra_enc::encrypt::encrypt(
+            &EncContext::new(keys),
+            TEMPLATE,
+            plaintext.as_bytes(),
+        )
+        .unwrap();
+        let xml = ENCRYPTED_SIGNED_ASSERTION;
+        let start = xml.find("<xenc:EncryptedData").unwrap();
+        let end = xml.find("</xenc:EncryptedData>").unwrap() + "</xenc:EncryptedData>".len();
+        format!("{}{data}{}", &xml[..start], &xml[end..])
+    }
+
+    #[test]
+    fn a_plaintext_that_breaks_out_of_its_place_is_refused() {
+        // Control: an IdP-signed assertion, encrypted by anyone, is as good
+        // as the same assertion sent plain.
+        assert_alice(&check(&attacker_encrypted(plain_signed_assertion())).unwrap());
+        // The plaintext closes the EncryptedAssertion and puts the signed
+        // assertion beside its own unsigned one, or hides the signed one in
+        // a second EncryptedAssertion.
+        let evil = evil_assertion("_evil");
+        let escapes = [
+            format!(
+                "{evil}</saml:EncryptedAssertion>{}<saml:EncryptedAssertion>",
+                plain_signed_assertion()
+            ),
+            format!(
+                "{}</saml:EncryptedAssertion><saml:EncryptedAssertion>{evil}",
+                plain_signed_assertion()
+            ),
+            format!("{}{evil}", plain_signed_assertion()),
+        ];
+        for plaintext in escapes {
+            let xml = attacker_encrypted(&plaintext);
+            assert_eq!(check(&xml).unwrap_err(), undecryptable());
+            assert!(why_decrypted_is_refused(&xml).contains("exactly one"));
+        }
+        // The attacker's own assertion alone, unsigned, and with a DTD.
+        let xml = attacker_encrypted(&evil);
+        assert_eq!(check(&xml).unwrap_err(), undecryptable());
+        assert!(why_decrypted_is_refused(&xml).contains("not signed"));
+        let dtd = format!(
+            "<!DOCTYPE r [<!ENTITY x \"y\">]>{}",
+            plain_signed_assertion()
+        );
+        let xml = attacker_encrypted(&dtd);
+        assert_eq!(check(&xml).unwrap_err(), undecryptable());
+        assert!(why_decrypted_is_refused(&xml).contains("not well-formed"));
+    }
+
+    /// The reason behind the one text, as logged at debug level.
+    fn why_decrypted_is_refused(xml: &str) -> String {
+        let (doc, response) = parse_response(xml).unwrap();
+        let decrypted = decrypt_assertion(xml, &doc, response, &[SP_KEY]).unwrap();
+        let certs = vec![STANDARD.decode(CERT.trim()).unwrap()];
+        let expect = Expectations {
+            issuer: "https://idp.example.com/saml",
+            certificates: &certs,
+            audiences: AWS_AUDIENCES,
+            recipients: AWS_RECIPIENTS,
+            now: ISSUED + 60,
+            decryption_keys: &[],
+            encryption_required: false,
+        };
+        match verify_decrypted(&decrypted, false, &expect) {
+            Err(Rejection::Invalid(t) | Rejection::Expired(t) | Rejection::Rejected(t)) => t,
+            Ok(a) => panic!("accepted: {a:?}"),
+        }
     }
 }

@@ -186,6 +186,21 @@ impl Sts<'_> {
             .iter()
             .filter_map(|c| STANDARD.decode(c).ok())
             .collect();
+        // Opened per request, held only for it; a key that does not open
+        // (another master key) is skipped and logged by its id, never its content.
+        let master = self.warden.master_key();
+        let private_keys: Vec<_> = provider
+            .private_keys
+            .iter()
+            .filter_map(|k| {
+                master
+                    .open(&k.sealed, k.id.as_bytes())
+                    .inspect_err(|_| tracing::warn!(key_id = %k.id, "a SAML provider private key does not open"))
+                    .ok()
+            })
+            .collect();
+        let decryption_keys: Vec<&str> =
+            private_keys.iter().filter_map(|k| k.expose_str()).collect();
         let assertion = saml::verify_base64(
             &req.saml_assertion,
             &Expectations {
@@ -194,12 +209,11 @@ impl Sts<'_> {
                 audiences: saml::AWS_AUDIENCES,
                 recipients: saml::AWS_RECIPIENTS,
                 now,
+                decryption_keys: &decryption_keys,
+                encryption_required: provider.encryption_mode.as_deref() == Some("Required"),
             },
         )
         .map_err(rejection)?;
-        if provider.encryption_mode.as_deref() == Some("Required") {
-            return Err(invalid("The provider requires encrypted assertions"));
-        }
         if provider.idp.valid_until <= now {
             return Err(invalid("The provider's metadata has expired"));
         }
