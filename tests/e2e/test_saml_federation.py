@@ -462,6 +462,29 @@ def test_mode_required_refuses_a_plain_assertion(server, iam, idp, sp, world):
     assume(sts, w, response(idp, roles, encrypt_to=sp))
 
 
+def test_failed_decryptions_lock_the_providers_keys_for_a_while(server, iam, idp, sp, world):
+    """Each failed decryption is an RSA operation an attacker chose and can time (the Marvin
+    attack on non-constant-time RSA needs very many): 100 failures within a minute lock the
+    provider's keys for a minute (DECRYPTION_POLICY)."""
+    sts = unsigned_sts(server)
+    w = encrypted_world(iam, idp, world, sp.key_pem)
+    roles = [(w["role"], w["provider"])]
+    # Ciphertexts for a key the provider does not hold: every one is tried and fails.
+    stranger = Idp()
+    wrong = response(idp, roles, encrypt_to=stranger)
+    for _ in range(100):
+        with raises_aws("InvalidIdentityToken", UNDECRYPTABLE, 400):
+            assume(sts, w, wrong)
+    # Locked: the right ciphertext is not decrypted either, and gets the same answer.
+    with raises_aws("InvalidIdentityToken", UNDECRYPTABLE, 400):
+        assume(sts, w, response(idp, roles, encrypt_to=sp))
+    # Plain assertions still work under Allowed.
+    assume(sts, w, response(idp, roles))
+    # Control: another provider with the same key is not locked.
+    other = encrypted_world(iam, idp, world, sp.key_pem)
+    assume(sts, other, response(idp, [(other["role"], other["provider"])], encrypt_to=sp))
+
+
 def test_a_plain_signed_assertion_beside_an_encrypted_one_is_refused(server, iam, idp, sp, world):
     sts = unsigned_sts(server)
     w = encrypted_world(iam, idp, world, sp.key_pem)

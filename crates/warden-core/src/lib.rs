@@ -41,6 +41,7 @@
 
 pub mod authz;
 pub mod error;
+pub mod failures;
 pub mod federation;
 pub mod iam;
 pub mod metrics;

@@ -382,6 +382,15 @@ fn undecryptable() -> Rejection {
     invalid("Invalid SAML response: the encrypted assertion could not be decrypted")
 }
 
+impl Rejection {
+    /// Whether this is the refusal of an encrypted assertion that a private
+    /// key was tried on (the caller counts these: each is an RSA decryption
+    /// an attacker can time).
+    pub fn is_undecryptable(&self) -> bool {
+        *self == undecryptable()
+    }
+}
+
 /// The decrypted document's checks: the same as a plain response's on the
 /// tree parsed from it, the assertion now a child of the
 /// `EncryptedAssertion` it replaced; its own signature is required unless

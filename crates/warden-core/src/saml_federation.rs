@@ -14,6 +14,7 @@ use warden_policy::{ContextValue, DecisionKind, NamedPolicy, Principal};
 use crate::authz::{Ask, RequestFacts};
 use crate::crypto::SessionClaims;
 use crate::error::{CoreError, Result};
+use crate::failures::{monotonic_secs, FailureLimiter, FailurePolicy};
 use crate::iam::saml_providers::{provider_by_arn, SamlProvider};
 use crate::model::{now_epoch, Epoch};
 use crate::saml::{self, Assertion, Expectations, Rejection};
@@ -171,6 +172,27 @@ fn single<'a>(a: &'a Assertion, name: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
+/// Failed decryptions of encrypted assertions a provider's keys may take.
+/// Each is an RSA private-key operation on a ciphertext anyone can send, and
+/// the RSA code is not constant-time (RUSTSEC-2023-0071, the Marvin attack,
+/// which needs very many timed queries): after 100 failures within a minute
+/// the provider's keys are not tried for a minute, doubling up to 15 minutes
+/// while failures go on. The price: a flood of garbage blocks the provider's
+/// encrypted assertions for as long (plain ones still work under `Allowed`).
+pub const DECRYPTION_POLICY: FailurePolicy = FailurePolicy {
+    max_failures: 100,
+    window: 60,
+    lockout: 60,
+    max_lockout: 900,
+};
+
+/// The decryption limiter of this process, keyed by provider ARN.
+fn decryption_limiter() -> &'static parking_lot::Mutex<FailureLimiter> {
+    static LIMITER: std::sync::OnceLock<parking_lot::Mutex<FailureLimiter>> =
+        std::sync::OnceLock::new();
+    LIMITER.get_or_init(|| parking_lot::Mutex::new(FailureLimiter::new(DECRYPTION_POLICY)))
+}
+
 impl Sts<'_> {
     /// AssumeRoleWithSAML (see the module's steps).
     pub fn assume_role_with_saml(&self, req: SamlInput) -> Result<SamlSession> {
@@ -199,9 +221,19 @@ impl Sts<'_> {
                     .ok()
             })
             .collect();
-        let decryption_keys: Vec<&str> =
+        let mut decryption_keys: Vec<&str> =
             private_keys.iter().filter_map(|k| k.expose_str()).collect();
-        let assertion = saml::verify_base64(
+        // Failed decryptions lock the provider's keys for a while (see
+        // DECRYPTION_POLICY): answered as undecryptable, no RSA operation run.
+        let mono = monotonic_secs();
+        // The stored ARN, not the caller's spelling: another letter case is
+        // the same provider and must not get counts of its own.
+        let provider_arn = provider.arn();
+        let provider_key = [provider_arn.as_str()];
+        if !decryption_keys.is_empty() && decryption_limiter().lock().locked(&provider_key, mono) {
+            decryption_keys.clear();
+        }
+        let verified = saml::verify_base64(
             &req.saml_assertion,
             &Expectations {
                 issuer: &provider.idp.entity_id,
@@ -212,8 +244,13 @@ impl Sts<'_> {
                 decryption_keys: &decryption_keys,
                 encryption_required: provider.encryption_mode.as_deref() == Some("Required"),
             },
-        )
-        .map_err(rejection)?;
+        );
+        if let Err(r) = &verified {
+            if r.is_undecryptable() && !decryption_keys.is_empty() {
+                decryption_limiter().lock().fail(&provider_key, mono);
+            }
+        }
+        let assertion = verified.map_err(rejection)?;
         if provider.idp.valid_until <= now {
             return Err(invalid("The provider's metadata has expired"));
         }

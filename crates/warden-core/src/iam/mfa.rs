@@ -2,6 +2,7 @@
 
 use crate::crypto::{self, Secret};
 use crate::error::{CoreError, Result};
+use crate::failures::{monotonic_secs, FailureLimiter, FailurePolicy};
 use crate::iam::users::{check_new_tags, find_user, merge_tags, remove_tags};
 use crate::iam::Iam;
 use crate::model::{now_epoch, Epoch, MfaDevice, Tag};
@@ -9,7 +10,7 @@ use crate::page::{paginate, Page, PageQuery};
 use crate::state::{Change, Kind, State};
 
 /// Consecutive wrong MFA codes, per device and per caller, after which
-/// further attempts are refused for a while (see [`MfaLimiter`]).
+/// further attempts are refused for a while (see [`MFA_POLICY`]).
 pub const MFA_MAX_FAILURES: u32 = 5;
 /// Failures older than this are forgotten (seconds).
 pub const MFA_FAILURE_WINDOW: u64 = 300;
@@ -19,82 +20,26 @@ pub const MFA_LOCKOUT: u64 = 300;
 /// The longest lock-out (seconds): doubling stops at one hour.
 pub const MFA_MAX_LOCKOUT: u64 = 3_600;
 
-#[derive(Debug, Clone, Default)]
-struct FailureCount {
-    failures: u32,
-    first_failure: u64,
-    lockouts: u32,
-    locked_until: u64,
-}
-
-/// Limits guessing of TOTP codes. A 6-digit code with a ±1 step window is
+/// The limit on guessing TOTP codes. A 6-digit code with a ±1 step window is
 /// guessed with probability 3e-6 per try; answering every try lets a holder
 /// of stolen long-term keys find one in minutes. After [`MFA_MAX_FAILURES`]
 /// consecutive failures within [`MFA_FAILURE_WINDOW`] a key (a device, or a
 /// caller) is locked: every attempt is refused as a wrong code, even a right
 /// one, until the lock-out ends. A success clears the counts of its device
-/// and caller. Memory only: a restart forgets them (documented in
-/// docs/security-choices.md). Times are monotonic seconds.
-#[derive(Debug, Default)]
-pub struct MfaLimiter {
-    counts: std::collections::HashMap<String, FailureCount>,
-}
-
-impl MfaLimiter {
-    /// Whether any of `keys` is locked at `now`.
-    pub fn locked(&self, keys: &[&str], now: u64) -> bool {
-        keys.iter()
-            .filter_map(|k| self.counts.get(*k))
-            .any(|c| now < c.locked_until)
-    }
-
-    /// Counts one failure against each of `keys`.
-    pub fn fail(&mut self, keys: &[&str], now: u64) {
-        if self.counts.len() > 100_000 {
-            // Bounded: drop entries that neither lock nor count any more.
-            self.counts
-                .retain(|_, c| now < c.locked_until || now < c.first_failure + MFA_FAILURE_WINDOW);
-        }
-        for key in keys {
-            let c = self.counts.entry((*key).to_string()).or_default();
-            if c.failures == 0 || now >= c.first_failure + MFA_FAILURE_WINDOW {
-                c.failures = 0;
-                c.first_failure = now;
-            }
-            c.failures += 1;
-            if c.failures >= MFA_MAX_FAILURES {
-                let factor = 1u64 << c.lockouts.min(16);
-                c.locked_until = now + (MFA_LOCKOUT.saturating_mul(factor)).min(MFA_MAX_LOCKOUT);
-                c.lockouts = c.lockouts.saturating_add(1);
-                c.failures = 0;
-            }
-        }
-    }
-
-    /// A success: forgets the failures of `keys`.
-    pub fn succeed(&mut self, keys: &[&str]) {
-        for key in keys {
-            self.counts.remove(*key);
-        }
-    }
-}
+/// and caller.
+pub const MFA_POLICY: FailurePolicy = FailurePolicy {
+    max_failures: MFA_MAX_FAILURES,
+    window: MFA_FAILURE_WINDOW,
+    lockout: MFA_LOCKOUT,
+    max_lockout: MFA_MAX_LOCKOUT,
+};
 
 /// The limiter of every warden in this process, keyed by the warden's
 /// session key id: `Warden` (lib.rs) has no slot for it yet.
-fn limiter() -> &'static parking_lot::Mutex<MfaLimiter> {
-    static LIMITER: std::sync::OnceLock<parking_lot::Mutex<MfaLimiter>> =
+fn limiter() -> &'static parking_lot::Mutex<FailureLimiter> {
+    static LIMITER: std::sync::OnceLock<parking_lot::Mutex<FailureLimiter>> =
         std::sync::OnceLock::new();
-    LIMITER.get_or_init(Default::default)
-}
-
-/// Monotonic seconds since the first call (wall-clock jumps must neither
-/// end nor extend a lock-out).
-fn monotonic_secs() -> u64 {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    START
-        .get_or_init(std::time::Instant::now)
-        .elapsed()
-        .as_secs()
+    LIMITER.get_or_init(|| parking_lot::Mutex::new(FailureLimiter::new(MFA_POLICY)))
 }
 
 /// A device as first created: the seed leaves warden only here.
@@ -483,7 +428,7 @@ mod tests {
 
     #[test]
     fn limiter_locks_after_consecutive_failures_and_resets_on_success() {
-        let mut l = MfaLimiter::default();
+        let mut l = FailureLimiter::new(MFA_POLICY);
         let keys = ["dev", "caller"];
         for i in 0..MFA_MAX_FAILURES - 1 {
             l.fail(&keys, 10 + u64::from(i));
@@ -516,7 +461,7 @@ mod tests {
 
     #[test]
     fn failures_outside_the_window_do_not_add_up() {
-        let mut l = MfaLimiter::default();
+        let mut l = FailureLimiter::new(MFA_POLICY);
         for i in 0..20u64 {
             l.fail(&["d"], i * MFA_FAILURE_WINDOW);
             assert!(!l.locked(&["d"], i * MFA_FAILURE_WINDOW));
@@ -525,7 +470,7 @@ mod tests {
 
     #[test]
     fn lockouts_are_capped() {
-        let mut l = MfaLimiter::default();
+        let mut l = FailureLimiter::new(MFA_POLICY);
         let mut t = 0;
         for _ in 0..40 {
             for _ in 0..MFA_MAX_FAILURES {
