@@ -441,7 +441,7 @@ fn append(
         }
     }
     client.execute(&append, &[&db_seq(seq), &kinds, &accounts, &keys, &values])?;
-    if seq % COMPACT_EVERY == 0 && seq > retention {
+    if seq.is_multiple_of(COMPACT_EVERY) && seq > retention {
         let compacted = db_seq(seq - retention);
         client.execute("DELETE FROM warden_log WHERE seq <= $1", &[&compacted])?;
         client.execute(

@@ -43,7 +43,7 @@ pub fn statement(i: usize) -> String {
             format!("[\"{svc}:Get*\",\"{svc}:List*\",\"{svc}:Describe*\"]"),
         )
     };
-    let cond = if i % 3 == 0 {
+    let cond = if i.is_multiple_of(3) {
         format!(",\"Condition\":{{\"StringEquals\":{{\"aws:PrincipalTag/team\":\"team-{}\"}},\"IpAddress\":{{\"aws:SourceIp\":\"10.{}.0.0/16\"}}}}", i % 5, i % 256)
     } else {
         String::new()
