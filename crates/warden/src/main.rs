@@ -5,8 +5,9 @@ mod policy_cmd;
 
 /// mimalloc instead of glibc's malloc: a request allocates a few hundred small blocks, and
 /// with glibc that was about a sixth of the CPU of an S3 gateway GET; mimalloc cut the CPU per
-/// request by about a tenth (docs/benchmarks.md). Its C is built by `cc`, as ring's is; no
-/// system library is linked.
+/// request by about a tenth (docs/benchmarks.md). Transparent huge pages are off (`no_thp`):
+/// with them its arenas doubled the idle RSS. Its C is built by `cc`, as ring's is; no system
+/// library is linked.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
