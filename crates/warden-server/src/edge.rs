@@ -639,9 +639,9 @@ fn finish(app: &AppState, f: Finish<'_>) {
         }
     };
     // IAM and Organizations are global: CloudTrail records them in us-east-1.
-    let region = match f.source {
-        Source::Sts | Source::Cloudtrail => f.trace.region.as_deref().unwrap_or("us-east-1"),
-        Source::Iam | Source::Organizations => "us-east-1",
+    let region: std::borrow::Cow<'static, str> = match (f.source, &f.trace.region) {
+        (Source::Sts | Source::Cloudtrail, Some(region)) => region.clone().into(),
+        _ => "us-east-1".into(),
     };
     let read_only = record::read_only(f.source, f.event_name);
     // Only what the record needs is copied: the journal thread renders it.
@@ -655,6 +655,12 @@ fn finish(app: &AppState, f: Finish<'_>) {
         ),
         Params::Json(body) => record::PendingParams::Json(body.to_vec()),
     });
+    // Only a record without a known caller names this account.
+    let fallback_account = match (&who, key_account) {
+        (record::PendingWho::Caller(_), _) => String::new(),
+        (_, Some(account)) => account,
+        (_, None) => default_account.clone(),
+    };
     trail.record(record::Pending {
         time: OffsetDateTime::now_utc(),
         request_id: f.request_id.to_string(),
@@ -665,7 +671,7 @@ fn finish(app: &AppState, f: Finish<'_>) {
             .get("user-agent")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
-        region: region.to_string(),
+        region,
         source: f.source,
         event_name: f.event_name.to_string(),
         read_only,
@@ -675,7 +681,7 @@ fn finish(app: &AppState, f: Finish<'_>) {
             Ok(body) => Ok(keeps_answer.then(|| body.to_string())),
             Err((code, message, _)) => Err((code.to_string(), message.to_string())),
         },
-        fallback_account: key_account.unwrap_or_else(|| default_account.clone()),
+        fallback_account,
     });
 }
 

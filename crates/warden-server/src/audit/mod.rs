@@ -441,7 +441,7 @@ mod tests {
             who: PendingWho::Caller(Caller::root("111122223333", "AKIAROOT")),
             params: Some(PendingParams::Query(vec![("UserName".into(), user.into())])),
             result: Ok(None),
-            fallback_account: "111122223333".into(),
+            fallback_account: String::new(),
         }
     }
 
