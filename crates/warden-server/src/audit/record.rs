@@ -500,16 +500,33 @@ fn truncate(s: &str, max: usize) -> &str {
 
 /// `2026-03-02T09:15:42Z`.
 pub fn iso_seconds(t: OffsetDateTime) -> String {
+    // Written digit by digit: it runs for every record, and `format!` cost
+    // about as much as writing the whole identity block.
     let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let year = u32::try_from(t.year()).unwrap_or(0).min(9999);
+    let (hour, minute, second) = t.to_hms();
+    let mut out = String::with_capacity(20);
+    push_two_digits(&mut out, year / 100);
+    push_two_digits(&mut out, year % 100);
+    for (separator, n) in [
+        ('-', u32::from(u8::from(t.month()))),
+        ('-', u32::from(t.day())),
+        ('T', u32::from(hour)),
+        (':', u32::from(minute)),
+        (':', u32::from(second)),
+    ] {
+        out.push(separator);
+        push_two_digits(&mut out, n);
+    }
+    out.push('Z');
+    out
+}
+
+/// `n` (below 100) as two digits.
+fn push_two_digits(out: &mut String, n: u32) {
+    for digit in [n / 10 % 10, n % 10] {
+        out.push(char::from_digit(digit, 10).unwrap_or('0'));
+    }
 }
 
 fn iso_epoch(epoch: i64) -> String {
@@ -711,8 +728,9 @@ enum Parameters<'a> {
     /// None, or only secrets (CloudTrail writes `null`).
     Null,
     /// Query parameters with plain names (no `.`: no list, map or
-    /// structure), the common case: written in order, without a tree.
-    Flat(&'a [(&'a str, &'a str)]),
+    /// structure), the common case: their lower-camel names and values as
+    /// [`redact`] leaves them, in order, without a tree.
+    Flat(Vec<(String, Leaf<'a>)>),
     /// Anything else, nested, lower-camelled and redacted.
     Tree(Value),
 }
@@ -741,11 +759,18 @@ impl<'a> Parameters<'a> {
                         .all(|(i, (a, _))| pairs[i + 1..].iter().all(|(b, _)| !same_camel(a, b)))
             };
             if pairs.iter().all(|(name, _)| plain(name)) && distinct() {
-                let any_kept = pairs.iter().any(|(name, _)| rule(name) != Rule::Omit);
-                return if any_kept {
-                    Parameters::Flat(pairs)
-                } else {
+                let kept: Vec<(String, Leaf<'a>)> = pairs
+                    .iter()
+                    .filter_map(|(name, value)| {
+                        let key = lower_camel(name);
+                        let leaf = flat_leaf(&key, value)?;
+                        Some((key, leaf))
+                    })
+                    .collect();
+                return if kept.is_empty() {
                     Parameters::Null
+                } else {
+                    Parameters::Flat(kept)
                 };
             }
         }
@@ -759,15 +784,10 @@ impl<'a> Parameters<'a> {
     fn member(&self, key: &str) -> Option<&str> {
         match self {
             Parameters::Null => None,
-            Parameters::Flat(pairs) => pairs
-                .iter()
-                .find(|(name, _)| same_camel(name, key))
-                .and_then(
-                    |(name, value)| match flat_leaf(&lower_camel(name), value)? {
-                        Leaf::Text(text) => Some(text),
-                        Leaf::Number(_) | Leaf::Bool(_) => None,
-                    },
-                ),
+            Parameters::Flat(members) => match members.iter().find(|(k, _)| k == key)? {
+                (_, Leaf::Text(text)) => Some(text),
+                (_, Leaf::Number(_) | Leaf::Bool(_)) => None,
+            },
             Parameters::Tree(tree) => tree.get(key).and_then(Value::as_str),
         }
     }
@@ -775,16 +795,14 @@ impl<'a> Parameters<'a> {
     fn to_json(&self) -> String {
         match self {
             Parameters::Null => "null".to_string(),
-            Parameters::Flat(pairs) => {
+            Parameters::Flat(members) => {
                 let mut out = Vec::with_capacity(128);
                 let mut object = Object::open(&mut out);
-                for (name, value) in pairs.iter() {
-                    let key = lower_camel(name);
-                    match flat_leaf(&key, value) {
-                        None => {}
-                        Some(Leaf::Text(text)) => object.put(&key, text),
-                        Some(Leaf::Number(n)) => object.put(&key, &n),
-                        Some(Leaf::Bool(b)) => object.put(&key, &b),
+                for (key, leaf) in members {
+                    match leaf {
+                        Leaf::Text(text) => object.put(key, text),
+                        Leaf::Number(n) => object.put(key, n),
+                        Leaf::Bool(b) => object.put(key, b),
                     }
                 }
                 object.close();
@@ -1515,6 +1533,10 @@ mod tests {
             Some("Jul 30, 2024, 9:46:15 PM")
         );
         assert_eq!(java_date("build-bot", Source::Iam), None);
+        let epoch = OffsetDateTime::from_unix_timestamp(0).unwrap();
+        assert_eq!(iso_seconds(epoch), "1970-01-01T00:00:00Z");
+        let late = OffsetDateTime::from_unix_timestamp(1_798_761_599).unwrap();
+        assert_eq!(iso_seconds(late), "2026-12-31T23:59:59Z");
     }
 }
 
