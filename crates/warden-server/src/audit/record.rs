@@ -266,14 +266,41 @@ impl<'o> Object<'o> {
 /// `"`, `\\` and control characters). Most strings need no escape and are
 /// copied whole: serde_json's byte-by-byte writer cost a third of a record.
 fn json_string(out: &mut Vec<u8>, text: &str) {
-    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if needs_escape(text.as_bytes()) {
+        let _ = serde_json::to_writer(out, text);
+    } else {
         out.reserve(text.len() + 2);
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());
         out.push(b'"');
-    } else {
-        let _ = serde_json::to_writer(out, text);
     }
+}
+
+/// Whether `bytes` hold a `"`, a `\\` or a control character, eight bytes
+/// at a time (the classic "has a zero byte" / "has a byte less than n" word
+/// tests; they never miss one, and a false alarm only takes serde_json's
+/// path).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        let below_space = v.wrapping_sub(ONES * 0x20) & !v & HIGHS != 0;
+        if below_space
+            || has_zero_byte(v ^ (ONES * u64::from(b'"')))
+            || has_zero_byte(v ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// Renders the record of `call`: its JSON text, written straight out (it
@@ -1539,11 +1566,29 @@ mod tests {
             "quote \" and backslash \\",
             "line\nbreak\ttab\u{1}\u{1f}",
             "del \u{7f}, slash /, é, 漢字, </script>",
+            "eight ok then a \" past the first word",
+            "a long string with no escape at all, then one at the very end\\",
+            "\u{0}",
+            "0123456789abcdef\u{1f}",
         ] {
             let mut out = Vec::new();
             json_string(&mut out, text);
             assert_eq!(out, serde_json::to_vec(text).unwrap(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn the_word_test_finds_every_byte_that_needs_an_escape_at_every_position() {
+        for b in 0u8..=127 {
+            let expected = b < 0x20 || b == b'"' || b == b'\\';
+            for at in 0..17 {
+                let mut bytes = vec![b'a'; 17];
+                bytes[at] = b;
+                assert_eq!(needs_escape(&bytes), expected, "byte {b} at {at}");
+            }
+        }
+        // Bytes of multi-byte characters need none.
+        assert!(!needs_escape("é漢字€😀 long enough for a word".as_bytes()));
     }
 
     #[test]
