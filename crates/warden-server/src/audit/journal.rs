@@ -302,23 +302,41 @@ impl Worker {
     }
 
     /// Appends `json` as a line; its position and length, or `None` when it
-    /// is not in a journal file.
+    /// is not in a journal file. After a failed write the file's tail may be
+    /// torn and its offsets are no longer known, so the record goes to a new
+    /// file; if that fails too, records stay in memory from then on (after
+    /// every journaled one, so the index stays in order).
     fn write(&mut self, json: &str) -> Option<(u128, u32)> {
-        let current = self.current.as_mut()?;
-        let len = u32::try_from(json.len()).ok()?;
-        let written = current
-            .writer
-            .write_all(json.as_bytes())
-            .and_then(|()| current.writer.write_all(b"\n"));
-        if let Err(e) = written {
-            tracing::error!(error = %e, "cannot write the audit journal; record kept in memory");
-            return None;
+        match self.append(json) {
+            Ok(located) => located,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot write the audit journal; starting a new file");
+                self.current = None;
+                if let Err(e) = self.open_file() {
+                    tracing::error!(error = %e, "cannot start a new audit journal file; records are kept in memory only");
+                    return None;
+                }
+                self.append(json).unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "cannot write the audit journal; records are kept in memory only");
+                    self.current = None;
+                    None
+                })
+            }
         }
+    }
+
+    fn append(&mut self, json: &str) -> std::io::Result<Option<(u128, u32)>> {
+        let Some(current) = self.current.as_mut() else {
+            return Ok(None);
+        };
+        let len = u32::try_from(json.len()).map_err(std::io::Error::other)?;
+        current.writer.write_all(json.as_bytes())?;
+        current.writer.write_all(b"\n")?;
         let pos = (u128::from(current.key) << 64) | u128::from(current.bytes);
         current.bytes += u64::from(len) + 1;
         self.unsynced += 1;
         self.unsynced_since.get_or_insert_with(Instant::now);
-        Some((pos, len))
+        Ok(Some((pos, len)))
     }
 
     /// Makes the written records readable by LookupEvents (not durable).
@@ -549,5 +567,63 @@ mod tests {
         assert_eq!(path_safe("../../etc"), "invalid-region");
         assert_eq!(path_safe("eu-west-1"), "eu-west-1");
         assert_eq!(path_safe(""), "invalid-region");
+    }
+}
+
+#[cfg(test)]
+mod write_failure {
+    use super::*;
+    use crate::audit::record::{Pending, PendingParams, PendingWho, Source};
+    use warden_core::auth::Caller;
+
+    fn pending() -> Pending {
+        Pending {
+            time: time::OffsetDateTime::now_utc(),
+            request_id: "req".into(),
+            source_ip: None,
+            user_agent: None,
+            region: "us-east-1".into(),
+            source: Source::Iam,
+            event_name: "GetUser".into(),
+            read_only: true,
+            who: PendingWho::Caller(Caller::root("111122223333", "AKIAROOT")),
+            params: Some(PendingParams::Query(vec![("UserName".into(), "a".into())])),
+            result: Ok(None),
+            fallback_account: String::new(),
+        }
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_failed_write_moves_the_record_to_a_new_file_whose_offsets_are_right() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = AuditOptions {
+            dir: Some(dir.path().to_path_buf()),
+            ..AuditOptions::default()
+        };
+        let keys = Keys(std::hash::RandomState::new());
+        let index = Arc::new(RwLock::new(Index::default()));
+        let mut worker = Worker::new(options, keys, index).unwrap();
+        // Control: a write to the file the worker opened lands in it.
+        let first = worker.take(&pending());
+        assert!(first.memory.is_none());
+        let first_file = (first.pos >> 64) as u64;
+        // Every write to /dev/full fails (ENOSPC); unbuffered, it fails at once.
+        if let Some(current) = worker.current.as_mut() {
+            current.writer = BufWriter::with_capacity(0, File::create("/dev/full").unwrap());
+        }
+        let moved = worker.take(&pending());
+        assert!(
+            moved.memory.is_none(),
+            "kept in memory instead of a new file"
+        );
+        let new_file = (moved.pos >> 64) as u64;
+        assert!(new_file > first_file);
+        assert_eq!(moved.pos as u64, 0, "the first line of the new file");
+        worker.flush();
+        let path = worker.index.read().files.get(&new_file).cloned().unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(text.len(), moved.len as usize + 1);
+        assert!(Fields::parse(text.trim_end()).is_some());
     }
 }

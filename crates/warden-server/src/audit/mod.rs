@@ -71,8 +71,9 @@ const QUEUE_RECORDS: usize = 65_536;
 /// recorded before it, before it answers from what is indexed.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The file key of records held in memory only (no journal, or after the
-/// trail closed): they sort after every journal file.
+/// The file key of records held in memory only (no journal, after the
+/// trail closed, or once the journal cannot be written): they sort after
+/// every journal file.
 const MEMORY_FILE: u64 = u64::MAX;
 
 /// What LookupEvents reports of a record, read from its JSON text (or
@@ -212,7 +213,13 @@ impl Index {
         }
         if let Some(front) = self.entries.front() {
             let first_file = (front.pos >> 64) as u64;
-            self.files = self.files.split_off(&first_file);
+            if self
+                .files
+                .first_key_value()
+                .is_some_and(|(k, _)| *k < first_file)
+            {
+                self.files = self.files.split_off(&first_file);
+            }
         }
         evicted
     }
