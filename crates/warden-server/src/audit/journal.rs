@@ -601,7 +601,7 @@ mod write_failure {
             dir: Some(dir.path().to_path_buf()),
             ..AuditOptions::default()
         };
-        let keys = Keys(std::hash::RandomState::new());
+        let keys = Keys::new();
         let index = Arc::new(RwLock::new(Index::default()));
         let mut worker = Worker::new(options, keys, index).unwrap();
         // Control: a write to the file the worker opened lands in it.
