@@ -51,6 +51,7 @@ def main() -> int:
     servers = {mode: start(args.warden_bin, work, mode) for mode in ("off", "on")}
     reads: dict[str, list[float]] = {"off": [], "on": []}
     p99: dict[str, list[float]] = {"off": [], "on": []}
+    cpu: dict[str, list[float]] = {"off": [], "on": []}
     creates: dict[str, list[float]] = {"off": [], "on": []}
     try:
         for i in range(args.rounds):
@@ -59,7 +60,10 @@ def main() -> int:
                 r = bench.bench_read(servers[mode], work, "iam", GET_USER, args.duration)
                 reads[mode].append(r["ok_rps"])
                 p99[mode].append(r.get("p99_ms") or 0.0)
-                print(f"round {i + 1} GetUser audit {mode}: {r['ok_rps']:,.0f} req/s", flush=True)
+                if r["server_cpu_us_per_request"] is not None:
+                    cpu[mode].append(r["server_cpu_us_per_request"])
+                cpu_text = f", server CPU {cpu[mode][-1]:.1f} us/request" if cpu[mode] else ""
+                print(f"round {i + 1} GetUser audit {mode}: {r['ok_rps']:,.0f} req/s{cpu_text}", flush=True)
             for mode in order:
                 c = bench.bench_create(servers[mode], work, args.duration / 2, 20_000, f"r{i}{mode}")
                 creates[mode].append(c["created_per_s"])
@@ -79,6 +83,11 @@ def main() -> int:
         "get_user_median": med,
         "create_user_median": cmed,
         "get_user_on_over_off": med["on"] / med["off"] if med["off"] else None,
+        "get_user_server_cpu_us_per_request": cpu,
+        # Throughput a saturated machine would give, from CPU per request: off / on.
+        "get_user_cpu_off_over_on": (
+            statistics.median(cpu["off"]) / statistics.median(cpu["on"]) if cpu["off"] and cpu["on"] else None
+        ),
         "create_user_on_over_off": cmed["on"] / cmed["off"] if cmed["off"] else None,
         "journal_records": lines,
         "rss_kib_at_end": rss,

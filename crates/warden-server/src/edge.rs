@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use warden_core::actions;
 
 use crate::audit::lookup::LookupError;
-use crate::audit::record::{self, Params, Source, Who};
+use crate::audit::record::{self, Params, Source};
 use crate::authz::request_facts;
 use crate::mapping::{api_error, api_error_in};
 use crate::AppState;
@@ -507,12 +507,12 @@ fn process(
     };
     finish(
         app,
-        &Finish {
+        Finish {
             parts,
             request_id,
             source_ip,
             started,
-            trace: &trace,
+            trace: &mut trace,
             source,
             event_name: name,
             params,
@@ -578,7 +578,8 @@ struct Finish<'a> {
     request_id: &'a str,
     source_ip: Option<std::net::IpAddr>,
     started: std::time::Instant,
-    trace: &'a Trace,
+    /// Its caller is handed to the audit record.
+    trace: &'a mut Trace,
     source: Source,
     event_name: &'a str,
     params: Option<Params<'a>>,
@@ -588,7 +589,7 @@ struct Finish<'a> {
 
 /// The one place a request ends: its log line (operation, caller, error
 /// code, latency; never a secret) and its audit record.
-fn finish(app: &AppState, f: &Finish<'_>) {
+fn finish(app: &AppState, f: Finish<'_>) {
     // A failed authentication names the owner of the key it presented, marked unverified.
     let caller = match (
         &f.trace.caller,
@@ -615,17 +616,6 @@ fn finish(app: &AppState, f: &Finish<'_>) {
     let Some(trail) = &app.audit else {
         return;
     };
-    let who = if let Some(c) = &f.trace.caller {
-        Who::Caller(c)
-    } else if f.trace.federated {
-        Who::Federated
-    } else {
-        let seen = f.trace.refused.as_ref();
-        Who::Unauthenticated {
-            key_id: seen.and_then(|s| s.key_id.as_deref()),
-            owner: seen.and_then(|s| s.owner.as_ref()),
-        }
-    };
     // A key whose embedded account warden serves belongs to that account's
     // trail; any other unknown key to the default account's.
     let default_account = &app.warden.config().default_account;
@@ -636,30 +626,63 @@ fn finish(app: &AppState, f: &Finish<'_>) {
         .and_then(|s| s.key_id.as_deref())
         .and_then(warden_core::keys::account_of_key_id)
         .filter(|a| app.warden.read().accounts.contains_key(a));
-    // IAM and Organizations are global: CloudTrail records them in us-east-1.
-    let region = match f.source {
-        Source::Sts | Source::Cloudtrail => f.trace.region.as_deref().unwrap_or("us-east-1"),
-        Source::Iam | Source::Organizations => "us-east-1",
+    let federated = f.trace.federated;
+    let who = if let Some(c) = f.trace.caller.take() {
+        record::PendingWho::Caller(c)
+    } else if federated {
+        record::PendingWho::Federated
+    } else {
+        let seen = f.trace.refused.take().unwrap_or_default();
+        record::PendingWho::Unauthenticated {
+            key_id: seen.key_id,
+            owner: seen.owner,
+        }
     };
-    let rec = record::render(&record::Call {
+    // IAM and Organizations are global: CloudTrail records them in us-east-1.
+    let region: std::borrow::Cow<'static, str> = match (f.source, &f.trace.region) {
+        (Source::Sts | Source::Cloudtrail, Some(region)) => region.clone().into(),
+        _ => "us-east-1".into(),
+    };
+    let read_only = record::read_only(f.source, f.event_name);
+    // Only what the record needs is copied: the journal thread renders it.
+    let keeps_answer = federated || record::keeps_response(f.source, f.event_name, read_only);
+    let params = f.params.map(|p| match p {
+        Params::Query(pairs) => record::PendingParams::Query(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ),
+        Params::Json(body) => record::PendingParams::Json(body.to_vec()),
+    });
+    // Only a record without a known caller names this account.
+    let fallback_account = match (&who, key_account) {
+        (record::PendingWho::Caller(_), _) => String::new(),
+        (_, Some(account)) => account,
+        (_, None) => default_account.clone(),
+    };
+    trail.record(record::Pending {
         time: OffsetDateTime::now_utc(),
-        request_id: f.request_id,
+        request_id: f.request_id.to_string(),
         source_ip: f.source_ip,
         user_agent: f
             .parts
             .headers
             .get("user-agent")
-            .and_then(|v| v.to_str().ok()),
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
         region,
         source: f.source,
-        event_name: f.event_name,
-        read_only: record::read_only(f.source, f.event_name),
+        event_name: f.event_name.to_string(),
+        read_only,
         who,
-        params: f.params,
-        result: f.result.map_err(|(code, message, _)| (code, message)),
-        fallback_account: key_account.as_deref().unwrap_or(default_account),
+        params,
+        result: match f.result {
+            Ok(body) => Ok(keeps_answer.then(|| body.to_string())),
+            Err((code, message, _)) => Err((code.to_string(), message.to_string())),
+        },
+        fallback_account,
     });
-    trail.record(rec);
 }
 
 /// CloudTrail's JSON 1.1 requests: only LookupEvents is served.
@@ -677,12 +700,12 @@ fn cloudtrail(
     let text = result.map(|v| v.to_string());
     finish(
         app,
-        &Finish {
+        Finish {
             parts,
             request_id,
             source_ip,
             started,
-            trace: &trace,
+            trace: &mut trace,
             source: Source::Cloudtrail,
             event_name: truncated_name(op),
             params: Some(Params::Json(body)),

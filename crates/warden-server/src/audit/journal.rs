@@ -1,7 +1,8 @@
-//! The journal thread: appends records as JSON lines to `trail-*.jsonl`
-//! files (0600, in a 0700 directory), syncs them in batches, rotates by size
-//! and age, deletes files past the retention, and exports CloudTrail log
-//! files. Requests never wait for it: they hand it records over a channel.
+//! The journal thread: renders the records requests hand it, appends them
+//! as JSON lines to `trail-*.jsonl` files (0600, in a 0700 directory),
+//! indexes them, syncs in batches, rotates by size and age, deletes files
+//! past the retention, and exports CloudTrail log files. Requests never
+//! wait for it unless its queue is full.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -11,7 +12,9 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{AuditOptions, Stored};
+use parking_lot::RwLock;
+
+use super::{AuditOptions, Entry, Fields, Index, Keys, Message};
 
 const PREFIX: &str = "trail-";
 const SUFFIX: &str = ".jsonl";
@@ -35,20 +38,81 @@ fn journal_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Every line of every journal file, oldest first.
-pub(crate) fn read_all(dir: &Path) -> std::io::Result<Vec<String>> {
-    let mut lines = Vec::new();
-    for path in journal_files(dir)? {
-        for line in BufReader::new(File::open(&path)?).lines() {
-            match line {
-                Ok(l) if !l.is_empty() => lines.push(l),
-                Ok(_) => {}
-                // A torn, non-UTF-8 tail: the rest of this file is unusable.
-                Err(_) => break,
+/// The key of a journal file, from its name: the digits of its start time
+/// and number (`trail-20260302T091542Z-0003.jsonl` → 202603020915420003).
+/// Keys sort as the names do.
+fn file_key(path: &Path) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    let digits: String = name
+        .strip_prefix(PREFIX)?
+        .strip_suffix(SUFFIX)?
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    if digits.len() == 18 {
+        digits.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// Indexes the newest records of the journal files in `dir`: at most `cap`,
+/// none older than `oldest`. Files are read newest first, and reading stops
+/// once the cap is reached, so a start reads about `cap` records whatever
+/// the retention holds. A line a crash tore is skipped.
+pub(crate) fn load(
+    dir: &Path,
+    keys: &Keys,
+    index: &mut Index,
+    cap: usize,
+    oldest: i64,
+) -> std::io::Result<()> {
+    let mut newest_first: Vec<Vec<Entry>> = Vec::new();
+    let mut count = 0;
+    for path in journal_files(dir)?.into_iter().rev() {
+        if count >= cap {
+            break;
+        }
+        let Some(key) = file_key(&path) else {
+            continue;
+        };
+        let mut entries = Vec::new();
+        let mut reader = BufReader::new(File::open(&path)?);
+        let mut line = Vec::new();
+        let mut offset = 0u64;
+        loop {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line)?;
+            if read == 0 {
+                break;
+            }
+            let at = offset;
+            offset += read as u64;
+            let text = line.strip_suffix(b"\n").unwrap_or(&line);
+            let Ok(text) = std::str::from_utf8(text) else {
+                continue;
+            };
+            let (Some(fields), Ok(len)) = (Fields::parse(text), u32::try_from(text.len())) else {
+                continue;
+            };
+            if fields.time >= oldest {
+                entries.push(keys.entry(
+                    &fields,
+                    (u128::from(key) << 64) | u128::from(at),
+                    len,
+                    None,
+                ));
             }
         }
+        count += entries.len();
+        index.files.insert(key, path);
+        newest_first.push(entries);
     }
-    Ok(lines)
+    for entries in newest_first.into_iter().rev() {
+        index.entries.extend(entries);
+    }
+    drop(index.evict(cap, oldest));
+    Ok(())
 }
 
 fn create_private(path: &Path) -> std::io::Result<File> {
@@ -81,26 +145,47 @@ fn compact_time(t: time::OffsetDateTime, minutes_only: bool) -> String {
 
 struct Current {
     writer: BufWriter<File>,
+    /// The file's key ([`file_key`]).
+    key: u64,
     bytes: u64,
     opened: Instant,
+}
+
+/// A record waiting for the next export: its account, region and text.
+struct Exportable {
+    account: String,
+    region: String,
+    json: String,
 }
 
 /// The journal thread's state.
 pub(crate) struct Worker {
     options: AuditOptions,
+    keys: Keys,
+    index: Arc<RwLock<Index>>,
     current: Option<Current>,
     /// Records written but not yet synced, and since when.
     unsynced: usize,
     unsynced_since: Option<Instant>,
-    export_pending: Vec<Arc<Stored>>,
+    export_pending: Vec<Exportable>,
     last_export: Instant,
     last_retention: Instant,
 }
 
+/// At most this many rendered records wait before they are indexed, so the
+/// index's lock is taken once per batch, never per record.
+const INDEX_BATCH: usize = 4096;
+
 impl Worker {
-    pub(crate) fn new(options: AuditOptions) -> std::io::Result<Worker> {
+    pub(crate) fn new(
+        options: AuditOptions,
+        keys: Keys,
+        index: Arc<RwLock<Index>>,
+    ) -> std::io::Result<Worker> {
         let mut worker = Worker {
             options,
+            keys,
+            index,
             current: None,
             unsynced: 0,
             unsynced_since: None,
@@ -125,8 +210,12 @@ impl Worker {
                 Ok(file) => {
                     // The new name must survive a crash with the records in it.
                     File::open(dir)?.sync_all()?;
+                    let key = file_key(&path)
+                        .ok_or_else(|| std::io::Error::other("unexpected journal file name"))?;
+                    self.index.write().files.insert(key, path);
                     self.current = Some(Current {
                         writer: BufWriter::with_capacity(256 << 10, file),
+                        key,
                         bytes: 0,
                         opened: Instant::now(),
                     });
@@ -139,26 +228,41 @@ impl Worker {
         Err(std::io::Error::other("no free journal file name"))
     }
 
-    /// Drains the queue every [`POLL`], never waking per record: a wake-up per
-    /// request would cost every request a context switch.
-    pub(crate) fn run(mut self, rx: Receiver<Arc<Stored>>) {
+    /// Drains the queue every [`POLL`] (or when LookupEvents unparks it),
+    /// never woken per record: a wake-up per request would cost every
+    /// request a context switch.
+    pub(crate) fn run(mut self, rx: Receiver<Message>) {
         loop {
-            std::thread::sleep(self.next_wait());
-            loop {
+            std::thread::park_timeout(self.next_wait());
+            let mut batch = Vec::new();
+            let mut settled = Vec::new();
+            let closed = loop {
                 match rx.try_recv() {
-                    Ok(rec) => {
-                        self.write(&rec);
+                    Ok(Message::Record(pending)) => {
+                        batch.push(self.take(&pending));
                         if self.unsynced >= self.options.sync_batch {
                             self.sync();
                         }
+                        if batch.len() >= INDEX_BATCH {
+                            self.publish(std::mem::take(&mut batch));
+                        }
                     }
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        self.sync();
-                        self.export();
-                        return;
-                    }
+                    Ok(Message::Settle(answer)) => settled.push(answer),
+                    Err(TryRecvError::Empty) => break false,
+                    Err(TryRecvError::Disconnected) => break true,
                 }
+            };
+            if !settled.is_empty() {
+                self.flush();
+            }
+            self.publish(batch);
+            for answer in settled {
+                let _ = answer.send(());
+            }
+            if closed {
+                self.sync();
+                self.export();
+                return;
             }
             self.housekeeping();
         }
@@ -172,25 +276,90 @@ impl Worker {
         wait.max(Duration::from_millis(1))
     }
 
-    fn write(&mut self, rec: &Arc<Stored>) {
-        if self.options.export_dir.is_some() {
-            self.export_pending.push(rec.clone());
-        }
-        let Some(current) = self.current.as_mut() else {
-            return;
+    /// Renders a record, appends it to the journal and returns its index
+    /// entry (kept in memory when there is no journal or it cannot be
+    /// written).
+    fn take(&mut self, pending: &super::record::Pending) -> Entry {
+        let (json, fields) = pending.render();
+        let located = self.write(&json);
+        let exported = self.options.export_dir.is_some().then(|| Exportable {
+            account: fields.recipient.clone(),
+            region: fields.region.clone(),
+            json: String::new(),
+        });
+        let (entry, json) = match located {
+            Some((pos, len)) => (self.keys.entry(&fields, pos, len, None), json),
+            None => {
+                let text = json.clone().into_boxed_str();
+                (self.keys.entry(&fields, 0, 0, Some(text)), json)
+            }
         };
-        let line = rec.json.as_bytes();
-        let written = current
-            .writer
-            .write_all(line)
-            .and_then(|()| current.writer.write_all(b"\n"));
-        if let Err(e) = written {
-            tracing::error!(error = %e, "cannot write the audit journal");
-            return;
+        if let Some(mut exported) = exported {
+            exported.json = json;
+            self.export_pending.push(exported);
         }
-        current.bytes += line.len() as u64 + 1;
+        entry
+    }
+
+    /// Appends `json` as a line; its position and length, or `None` when it
+    /// is not in a journal file. After a failed write the file's tail may be
+    /// torn and its offsets are no longer known, so the record goes to a new
+    /// file; if that fails too, records stay in memory from then on (after
+    /// every journaled one, so the index stays in order).
+    fn write(&mut self, json: &str) -> Option<(u128, u32)> {
+        match self.append(json) {
+            Ok(located) => located,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot write the audit journal; starting a new file");
+                self.current = None;
+                if let Err(e) = self.open_file() {
+                    tracing::error!(error = %e, "cannot start a new audit journal file; records are kept in memory only");
+                    return None;
+                }
+                self.append(json).unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "cannot write the audit journal; records are kept in memory only");
+                    self.current = None;
+                    None
+                })
+            }
+        }
+    }
+
+    fn append(&mut self, json: &str) -> std::io::Result<Option<(u128, u32)>> {
+        let Some(current) = self.current.as_mut() else {
+            return Ok(None);
+        };
+        let len = u32::try_from(json.len()).map_err(std::io::Error::other)?;
+        current.writer.write_all(json.as_bytes())?;
+        current.writer.write_all(b"\n")?;
+        let pos = (u128::from(current.key) << 64) | u128::from(current.bytes);
+        current.bytes += u64::from(len) + 1;
         self.unsynced += 1;
         self.unsynced_since.get_or_insert_with(Instant::now);
+        Ok(Some((pos, len)))
+    }
+
+    /// Makes the written records readable by LookupEvents (not durable).
+    fn flush(&mut self) {
+        if let Some(current) = self.current.as_mut() {
+            if let Err(e) = current.writer.flush() {
+                tracing::error!(error = %e, "cannot write the audit journal");
+            }
+        }
+    }
+
+    /// Indexes a batch and lets records past the cap or the retention go.
+    fn publish(&mut self, batch: Vec<Entry>) {
+        let oldest =
+            time::OffsetDateTime::now_utc().unix_timestamp() - super::retention_secs(&self.options);
+        let evicted = {
+            let mut index = self.index.write();
+            for entry in batch {
+                index.push(entry);
+            }
+            index.evict(self.options.memory_records, oldest)
+        };
+        drop(evicted);
     }
 
     fn sync(&mut self) {
@@ -271,16 +440,16 @@ impl Worker {
         let Some(root) = self.options.export_dir.clone() else {
             return;
         };
-        let mut groups: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+        let mut groups: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
         for r in &self.export_pending {
             groups
-                .entry((r.recipient.clone(), r.region.clone()))
+                .entry((&r.account, &r.region))
                 .or_default()
                 .push(&r.json);
         }
         let now = time::OffsetDateTime::now_utc();
         for ((account, region), records) in groups {
-            if let Err(e) = write_log_file(&root, &account, &region, now, &records) {
+            if let Err(e) = write_log_file(&root, account, region, now, &records) {
                 tracing::error!(error = %e, "cannot export audit records");
                 return; // kept for the next attempt
             }
@@ -398,5 +567,63 @@ mod tests {
         assert_eq!(path_safe("../../etc"), "invalid-region");
         assert_eq!(path_safe("eu-west-1"), "eu-west-1");
         assert_eq!(path_safe(""), "invalid-region");
+    }
+}
+
+#[cfg(test)]
+mod write_failure {
+    use super::*;
+    use crate::audit::record::{Pending, PendingParams, PendingWho, Source};
+    use warden_core::auth::Caller;
+
+    fn pending() -> Pending {
+        Pending {
+            time: time::OffsetDateTime::now_utc(),
+            request_id: "req".into(),
+            source_ip: None,
+            user_agent: None,
+            region: "us-east-1".into(),
+            source: Source::Iam,
+            event_name: "GetUser".into(),
+            read_only: true,
+            who: PendingWho::Caller(Caller::root("111122223333", "AKIAROOT")),
+            params: Some(PendingParams::Query(vec![("UserName".into(), "a".into())])),
+            result: Ok(None),
+            fallback_account: String::new(),
+        }
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_failed_write_moves_the_record_to_a_new_file_whose_offsets_are_right() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = AuditOptions {
+            dir: Some(dir.path().to_path_buf()),
+            ..AuditOptions::default()
+        };
+        let keys = Keys::new();
+        let index = Arc::new(RwLock::new(Index::default()));
+        let mut worker = Worker::new(options, keys, index).unwrap();
+        // Control: a write to the file the worker opened lands in it.
+        let first = worker.take(&pending());
+        assert!(first.memory.is_none());
+        let first_file = (first.pos >> 64) as u64;
+        // Every write to /dev/full fails (ENOSPC); unbuffered, it fails at once.
+        if let Some(current) = worker.current.as_mut() {
+            current.writer = BufWriter::with_capacity(0, File::create("/dev/full").unwrap());
+        }
+        let moved = worker.take(&pending());
+        assert!(
+            moved.memory.is_none(),
+            "kept in memory instead of a new file"
+        );
+        let new_file = (moved.pos >> 64) as u64;
+        assert!(new_file > first_file);
+        assert_eq!(moved.pos as u64, 0, "the first line of the new file");
+        worker.flush();
+        let path = worker.index.read().files.get(&new_file).cloned().unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(text.len(), moved.len as usize + 1);
+        assert!(Fields::parse(text.trim_end()).is_some());
     }
 }

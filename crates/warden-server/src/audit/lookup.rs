@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use serde_json::{json, Value};
 use warden_core::auth::Caller;
 
-use super::{AuditTrail, Stored};
+use super::{AuditTrail, Entry, Fields, Keys};
 
 /// `X-Amz-Target`'s prefix for CloudTrail.
 pub(crate) const TARGET_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101";
@@ -189,7 +189,8 @@ fn binding(q: &Query, account: &str) -> u64 {
     h.finish()
 }
 
-fn matches(r: &Stored, attribute: &Option<(String, String)>) -> bool {
+/// Whether a record's text matches the attribute (confirming [`picks`]).
+fn matches(r: &Fields, attribute: &Option<(String, String)>) -> bool {
     let Some((key, value)) = attribute else {
         return true;
     };
@@ -202,6 +203,25 @@ fn matches(r: &Stored, attribute: &Option<(String, String)>) -> bool {
         "ResourceName" => r.resources.iter().any(|(_, n)| n == value),
         "EventSource" => r.event_source == *value,
         "AccessKeyId" => r.access_key_id.as_deref() == Some(value.as_str()),
+        _ => false,
+    }
+}
+
+/// Whether an index entry may match the attribute, by the values' hashes.
+fn picks(e: &Entry, attribute: &Option<(String, String)>, keys: &Keys) -> bool {
+    let Some((key, value)) = attribute else {
+        return true;
+    };
+    let h = keys.of(Some(value));
+    match key.as_str() {
+        "EventId" => e.event_id == h,
+        "EventName" => e.event_name == h,
+        "ReadOnly" => e.read_only == (value == "true"),
+        "Username" => e.username == h,
+        "ResourceType" => e.resources.iter().any(|(t, _)| *t == h),
+        "ResourceName" => e.resources.iter().any(|(_, n)| *n == h),
+        "EventSource" => e.event_source == h,
+        "AccessKeyId" => e.access_key_id == h,
         _ => false,
     }
 }
@@ -231,14 +251,14 @@ pub(crate) fn lookup_events(
     let before = match &q.next {
         None => None,
         Some(token) => {
-            let parsed = token.split_once('.').and_then(|(seq, hash)| {
+            let parsed = token.split_once('.').and_then(|(pos, hash)| {
                 Some((
-                    seq.parse::<u64>().ok()?,
+                    u128::from_str_radix(pos, 16).ok()?,
                     u64::from_str_radix(hash, 16).ok()?,
                 ))
             });
             match parsed {
-                Some((seq, hash)) if hash == bind => Some(seq),
+                Some((pos, hash)) if hash == bind => Some(pos),
                 _ => {
                     return Err(invalid(
                         "InvalidNextTokenException",
@@ -253,15 +273,21 @@ pub(crate) fn lookup_events(
         return Ok(json!({ "Events": [] }));
     }
     let accounts = visible_accounts(app, caller);
-    let (page, more) = trail.newest_first(before, q.max, |r| {
-        accounts.contains(&r.recipient)
-            && q.start.is_none_or(|s| r.time as f64 >= s.floor())
-            && q.end.is_none_or(|e| r.time as f64 <= e)
-            && matches(r, &q.attribute)
-    });
+    let keys = trail.keys();
+    let account_keys: Vec<u64> = accounts.iter().map(|a| keys.of(Some(a))).collect();
+    let in_range = |time: i64| {
+        q.start.is_none_or(|s| time as f64 >= s.floor()) && q.end.is_none_or(|e| time as f64 <= e)
+    };
+    let (page, more) = trail.newest_first(
+        before,
+        q.max,
+        |e| account_keys.contains(&e.recipient) && in_range(e.time) && picks(e, &q.attribute, keys),
+        |f| accounts.contains(&f.recipient) && in_range(f.time) && matches(f, &q.attribute),
+    );
     let events: Vec<Value> = page
         .iter()
-        .map(|r| {
+        .map(|found| {
+            let r = &found.fields;
             let mut e = serde_json::Map::new();
             e.insert("EventId".into(), r.event_id.clone().into());
             e.insert("EventName".into(), r.event_name.clone().into());
@@ -284,14 +310,14 @@ pub(crate) fn lookup_events(
                     .map(|(t, n)| json!({"ResourceType": t, "ResourceName": n}))
                     .collect(),
             );
-            e.insert("CloudTrailEvent".into(), r.json.clone().into());
+            e.insert("CloudTrailEvent".into(), found.json.clone().into());
             Value::Object(e)
         })
         .collect();
     let mut out = json!({ "Events": events });
     if more {
         if let Some(last) = page.last() {
-            out["NextToken"] = format!("{}.{bind:x}", last.seq).into();
+            out["NextToken"] = format!("{:x}.{bind:x}", last.pos).into();
         }
     }
     Ok(out)
