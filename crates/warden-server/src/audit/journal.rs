@@ -573,24 +573,10 @@ mod tests {
 #[cfg(test)]
 mod write_failure {
     use super::*;
-    use crate::audit::record::{Pending, PendingParams, PendingWho, Source};
-    use warden_core::auth::Caller;
+    use crate::audit::record::Pending;
 
     fn pending() -> Pending {
-        Pending {
-            time: time::OffsetDateTime::now_utc(),
-            request_id: "req".into(),
-            source_ip: None,
-            user_agent: None,
-            region: "us-east-1".into(),
-            source: Source::Iam,
-            event_name: "GetUser".into(),
-            read_only: true,
-            who: PendingWho::Caller(Caller::root("111122223333", "AKIAROOT")),
-            params: Some(PendingParams::Query(vec![("UserName".into(), "a".into())])),
-            result: Ok(None),
-            fallback_account: String::new(),
-        }
+        crate::audit::record::test_pending("a")
     }
 
     #[test]

@@ -463,25 +463,11 @@ fn read_at(
 
 #[cfg(test)]
 mod tests {
-    use super::record::{Pending, PendingParams, PendingWho, Source};
+    use super::record::Pending;
     use super::*;
-    use warden_core::auth::Caller;
 
     fn pending(user: &str) -> Pending {
-        Pending {
-            time: time::OffsetDateTime::now_utc(),
-            request_id: "req".into(),
-            source_ip: None,
-            user_agent: None,
-            region: "us-east-1".into(),
-            source: Source::Iam,
-            event_name: "GetUser".into(),
-            read_only: true,
-            who: PendingWho::Caller(Caller::root("111122223333", "AKIAROOT")),
-            params: Some(PendingParams::Query(vec![("UserName".into(), user.into())])),
-            result: Ok(None),
-            fallback_account: String::new(),
-        }
+        crate::audit::record::test_pending(user)
     }
 
     fn journaled(dir: &std::path::Path, cap: usize) -> AuditOptions {

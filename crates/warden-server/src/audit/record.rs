@@ -397,37 +397,10 @@ pub(crate) fn render(call: &Call<'_>) -> (String, crate::audit::Fields) {
     (String::from_utf8(out).unwrap_or_default(), fields)
 }
 
-/// A fresh version-4 GUID for `eventID`, without a `getrandom` call per
-/// record: each thread seeds 128 bits once and then counts, mixed by
-/// splitmix64 (a bijection, so a thread never repeats an id; two threads'
-/// random seeds make a collision as unlikely as between random UUIDs). The
-/// id identifies a record; it protects nothing.
+/// A fresh version-4 GUID for `eventID` ([`crate::ids::fresh_uuid`]: no
+/// `getrandom` call per record).
 fn event_id() -> String {
-    use std::cell::Cell;
-    thread_local! {
-        static STATE: Cell<(u64, u64, u64)> = {
-            let seed = uuid::Uuid::new_v4().as_u64_pair();
-            Cell::new((seed.0, seed.1, 0))
-        };
-    }
-    fn mix(mut z: u64) -> u64 {
-        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    let (hi, lo) = STATE.with(|s| {
-        let (a, b, n) = s.get();
-        s.set((a, b, n.wrapping_add(1)));
-        (a ^ mix(n), b ^ mix(n ^ 0x5555_5555_5555_5555))
-    });
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&hi.to_be_bytes());
-    bytes[8..].copy_from_slice(&lo.to_be_bytes());
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .hyphenated()
-        .to_string()
+    crate::ids::fresh_uuid().hyphenated().to_string()
 }
 
 /// LookupEvents' `Username` of an identity of type `kind`: `root` for the
@@ -1218,6 +1191,26 @@ pub fn redact(v: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(redact),
         _ => {}
+    }
+}
+
+/// A GetUser record by the root user, as the request path hands it over
+/// (tests of the journal and the index).
+#[cfg(test)]
+pub(crate) fn test_pending(user: &str) -> Pending {
+    Pending {
+        time: time::OffsetDateTime::now_utc(),
+        request_id: "req".into(),
+        source_ip: None,
+        user_agent: None,
+        region: "us-east-1".into(),
+        source: Source::Iam,
+        event_name: "GetUser".into(),
+        read_only: true,
+        who: PendingWho::Caller(warden_core::auth::Caller::root("111122223333", "AKIAROOT")),
+        params: Some(PendingParams::Query(vec![("UserName".into(), user.into())])),
+        result: Ok(None),
+        fallback_account: String::new(),
     }
 }
 
