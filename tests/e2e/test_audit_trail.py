@@ -341,6 +341,82 @@ def test_no_secret_reaches_the_journal_the_lookup_answers_or_the_logs(server, ia
     assert journal_mode == 0o600 and stat.S_IMODE(journal_dir.stat().st_mode) == 0o700
 
 
+def _authorize_or_none(authz, material, checks):
+    from warden_authz import WardenError
+
+    try:
+        return authz.authorize(material, "s3", checks)
+    except WardenError:
+        return None
+
+
+def test_authorization_api_calls_are_recorded_without_the_clients_signature_material(server, iam):
+    # The authorization API's client-request helpers (signing an S3 request as boto3 does).
+    from test_authorization_api import s3_request
+    from warden_authz import WardenAuthz, WardenError
+
+    service_user, service_creds = create_user_with_key(iam, unique("authzsvc"))
+    grant(iam, service_user["UserName"], ["warden:Authorize"], resource="arn:aws:s3:::*")
+    bare_user, bare_creds = create_user_with_key(iam, unique("authzbare"))
+    client_user, client_creds = create_user_with_key(iam, unique("authzclient"))
+    grant(iam, client_user["UserName"], ["sts:GetSessionToken"])
+    sts = make_client("sts", server.url, client_creds)
+    assert wait_until(lambda: _try(sts.get_session_token), timeout=10)
+    session = sts.get_session_token()["Credentials"]
+    material = s3_request(
+        Creds(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]), "GET", "/photos/cat.jpg"
+    )
+    checks = [{"Action": "s3:GetObject", "Resource": "arn:aws:s3:::photos/cat.jpg", "ResourceAccount": ACCOUNT_ID}]
+
+    # A service without warden:Authorize is denied; the granted one (the control) gets a verdict.
+    bare = WardenAuthz(server.url, bare_creds.access_key_id, bare_creds.secret_access_key)
+    with pytest.raises(WardenError) as denied:
+        bare.authorize(material, "s3", checks)
+    assert denied.value.code == "AccessDeniedException"
+    service = WardenAuthz(server.url, service_creds.access_key_id, service_creds.secret_access_key)
+    verdict = wait_until(lambda: _authorize_or_none(service, material, checks), timeout=10)
+    assert verdict and verdict["Authenticated"] is True
+    # A bad signature of the calling service is an authentication failure of the call.
+    forged = WardenAuthz(server.url, service_creds.access_key_id, "not-the-secret")
+    with pytest.raises(WardenError) as bad_sig:
+        forged.authorize(material, "s3", checks)
+    assert bad_sig.value.code == "SignatureDoesNotMatch"
+
+    source = [{"AttributeKey": "EventSource", "AttributeValue": "warden.amazonaws.com"}]
+    by_source = [record(e) for e in events_of(server, LookupAttributes=source)]
+    assert by_source and all(r["eventSource"] == "warden.amazonaws.com" for r in by_source)
+    by_user = [record(e) for e in events_of(server, LookupAttributes=[
+        {"AttributeKey": "Username", "AttributeValue": service_user["UserName"]}])]
+    # Newest first: the bad signature, then the allowed call (retries before it may have been denied).
+    assert by_user[0]["errorCode"] == "SignatureDoesNotMatch"
+    assert by_user[0]["additionalEventData"]["authenticationFailure"] is True
+    allowed = next(r for r in by_user if "errorCode" not in r)
+    assert allowed["eventName"] == "Authorize" and allowed["eventSource"] == "warden.amazonaws.com"
+    assert allowed["userIdentity"]["arn"] == service_user["Arn"]
+    assert allowed["readOnly"] is True and allowed["responseElements"] is None
+    assert allowed["awsRegion"] == "us-east-1" and allowed["recipientAccountId"] == ACCOUNT_ID
+    # Only the allow-listed members: the client's request material is not among them.
+    assert allowed["requestParameters"] == {
+        "signingService": "s3",
+        "checks": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::photos/cat.jpg", "resourceAccount": ACCOUNT_ID}],
+    }
+    refused = [record(e) for e in by_name(server, "Authorize") if record(e)["userIdentity"].get("arn") == bare_user["Arn"]]
+    assert [(r["errorCode"], r["requestParameters"]) for r in refused] == [("AccessDeniedException", None)]
+
+    journal_dir = server.data_dir / "audit"
+    journal = "".join(p.read_text() for p in sorted(journal_dir.glob("trail-*.jsonl")))
+    assert allowed["eventID"] in journal  # the control: the record is in the journal
+    signature = next(h["Value"] for h in material["Headers"] if h["Name"].lower() == "authorization").split("Signature=")[1]
+    for label, secret in [
+        ("session token", session["SessionToken"]),
+        ("session secret", session["SecretAccessKey"]),
+        ("client signature", signature),
+        ("service secret", service_creds.secret_access_key),
+    ]:
+        assert secret not in journal, f"{label} found in the journal"
+        assert secret not in json.dumps(by_source), f"{label} found in LookupEvents"
+
+
 def test_events_survive_a_clean_restart(warden_factory):
     w = warden_factory()
     iam = w.client("iam")

@@ -28,7 +28,9 @@ use warden_policy::{ContextValue, DecisionKind};
 use warden_wire::sigv4::{self, HttpRequestParts, SigV4Error};
 use warden_wire::{ApiError, ErrorCode, Service};
 
+use crate::audit::record::{Params, Source};
 use crate::authz::request_facts;
+use crate::edge::{Finish, Trace};
 use crate::mapping::api_error_in;
 use crate::AppState;
 
@@ -110,33 +112,99 @@ pub(crate) async fn handle(
         );
     };
     let result = if op.runs_inline() {
-        call(&app, &parts, &body, op, source_ip)
+        serve(&app, &parts, &body, op, &request_id, source_ip, started)
     } else {
-        let app2 = app.clone();
-        tokio::task::spawn_blocking(move || call(&app2, &parts, &body, op, source_ip))
-            .await
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "authorization API task failed");
-                Err(ApiError::new(
-                    ErrorCode::ServiceFailure,
-                    "An internal error occurred.",
-                ))
-            })
+        let (app2, rid) = (app.clone(), request_id.clone());
+        tokio::task::spawn_blocking(move || {
+            serve(&app2, &parts, &body, op, &rid, source_ip, started)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "authorization API task failed");
+            Err(ApiError::new(
+                ErrorCode::ServiceFailure,
+                "An internal error occurred.",
+            ))
+        })
     };
-    let status = result.as_ref().map_or_else(ApiError::status, |_| 200);
-    tracing::info!(
-        request_id,
-        action = op.name(),
-        status,
-        "authorization API request"
-    );
     app.warden.metrics().record_request(
         warden_core::actions::spec_of(warden_core::actions::Service::Warden, op.name()),
         warden_core::actions::Service::Warden,
         result.as_ref().err().map(|e| e.code),
         started.elapsed(),
     );
-    render(result.map(|v| v.to_string()), &request_id)
+    render(result, &request_id)
+}
+
+/// Runs one call and ends it where every request ends ([`crate::edge::finish`]): its log line
+/// and its audit record.
+fn serve(
+    app: &AppState,
+    parts: &Parts,
+    body: &[u8],
+    op: Operation,
+    request_id: &str,
+    source_ip: Option<IpAddr>,
+    started: std::time::Instant,
+) -> Result<String, ApiError> {
+    let mut trace = Trace::default();
+    let result = call(app, parts, body, op, source_ip, &mut trace).map(|v| v.to_string());
+    let recorded = recorded_parameters(body);
+    crate::edge::finish(
+        app,
+        Finish {
+            parts,
+            request_id,
+            source_ip,
+            started,
+            trace: &mut trace,
+            source: Source::Warden,
+            event_name: op.name(),
+            params: recorded.as_deref().map(Params::Json),
+            result: result
+                .as_ref()
+                .map(String::as_str)
+                .map_err(|e| (e.code.as_str(), e.message.as_str(), e.status())),
+        },
+    );
+    result
+}
+
+/// The top-level members of a call its audit record keeps: a strict allow-list, because the body
+/// carries the end client's request material (its `Authorization` header, its session token), which
+/// must never be written. Context keys (`Keys`) and inline policies are left out too.
+const RECORDED_MEMBERS: &[&str] = &["SigningService", "SigningRegion", "ResourceArn", "Policy"];
+
+/// The members of each of `Checks` the record keeps.
+const RECORDED_CHECK_MEMBERS: &[&str] =
+    &["Action", "Resource", "ResourceAccount", "ResourcePolicyArn"];
+
+/// The allow-listed text members of a call's body, as JSON for the record (`None`: not a JSON
+/// object).
+fn recorded_parameters(body: &[u8]) -> Option<Vec<u8>> {
+    let Ok(Value::Object(sent)) = serde_json::from_slice::<Value>(body) else {
+        return None;
+    };
+    let texts = |from: &serde_json::Map<String, Value>, allowed: &[&str]| {
+        allowed
+            .iter()
+            .filter_map(|name| {
+                from.get(*name)
+                    .filter(|v| v.is_string())
+                    .map(|v| (name.to_string(), v.clone()))
+            })
+            .collect::<serde_json::Map<String, Value>>()
+    };
+    let mut kept = texts(&sent, RECORDED_MEMBERS);
+    if let Some(Value::Array(checks)) = sent.get("Checks") {
+        let checks = checks
+            .iter()
+            .filter_map(Value::as_object)
+            .map(|check| Value::Object(texts(check, RECORDED_CHECK_MEMBERS)))
+            .collect();
+        kept.insert("Checks".to_string(), Value::Array(checks));
+    }
+    serde_json::to_vec(&Value::Object(kept)).ok()
 }
 
 fn render(result: Result<String, ApiError>, request_id: &str) -> Response {
@@ -172,11 +240,14 @@ fn call(
     body: &[u8],
     op: Operation,
     source_ip: Option<IpAddr>,
+    trace: &mut Trace,
 ) -> Result<Value, ApiError> {
     let headers = crate::edge::header_pairs(parts);
     let http = crate::edge::signed_parts(parts, &headers, body);
     let now = OffsetDateTime::now_utc();
-    let who = crate::edge::authenticate(app, &http, now)?;
+    let who = crate::edge::authenticate(app, &http, now, trace)?;
+    // The trace keeps the calling service for the audit record, whatever the outcome.
+    let service: &Caller = trace.caller.insert(who.caller);
     if let Some(service) = who.scope_service.as_deref().filter(|s| *s != SCOPE_SERVICE) {
         // AWS's wording for a request signed for another service (edge.rs).
         return Err(SigV4Error::ScopeMismatch(format!(
@@ -185,7 +256,6 @@ fn call(
         .api_error());
     }
     let facts = request_facts(&who.region, parts, source_ip, now.unix_timestamp());
-    let service = who.caller;
     match op {
         Operation::Authorize => {
             let input: AuthorizeInput = parse(body)?;
@@ -198,15 +268,15 @@ fn call(
                 if let Some(a) = &check.resource_account {
                     params.push(("ResourceAccount", a.clone()));
                 }
-                authorize_service(app, &service, op, &params, &facts)?;
+                authorize_service(app, service, op, &params, &facts)?;
             }
-            authorize(app, &service, &input, now)
+            authorize(app, service, &input, now)
         }
         Operation::PutResourcePolicy => {
             let input: PutPolicyInput = parse(body)?;
             authorize_service(
                 app,
-                &service,
+                service,
                 op,
                 &[
                     ("ResourceArn", input.resource_arn.clone()),
@@ -224,7 +294,7 @@ fn call(
             let input: PolicyArnInput = parse(body)?;
             authorize_service(
                 app,
-                &service,
+                service,
                 op,
                 &[("ResourceArn", input.resource_arn.clone())],
                 &facts,
@@ -244,7 +314,7 @@ fn call(
             let input: PolicyArnInput = parse(body)?;
             authorize_service(
                 app,
-                &service,
+                service,
                 op,
                 &[("ResourceArn", input.resource_arn.clone())],
                 &facts,

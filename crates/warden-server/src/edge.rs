@@ -542,7 +542,7 @@ pub(crate) struct Trace {
     service: Service,
     action: Option<Op>,
     /// The authenticated caller.
-    caller: Option<Caller>,
+    pub(crate) caller: Option<Caller>,
     /// The signing region, once authenticated.
     region: Option<String>,
     /// Authentication failed: what was presented.
@@ -573,23 +573,23 @@ pub(crate) struct AuthSeen {
 }
 
 /// A finished request, as [`finish`] logs and records it.
-struct Finish<'a> {
-    parts: &'a Parts,
-    request_id: &'a str,
-    source_ip: Option<std::net::IpAddr>,
-    started: std::time::Instant,
+pub(crate) struct Finish<'a> {
+    pub(crate) parts: &'a Parts,
+    pub(crate) request_id: &'a str,
+    pub(crate) source_ip: Option<std::net::IpAddr>,
+    pub(crate) started: std::time::Instant,
     /// Its caller is handed to the audit record.
-    trace: &'a mut Trace,
-    source: Source,
-    event_name: &'a str,
-    params: Option<Params<'a>>,
+    pub(crate) trace: &'a mut Trace,
+    pub(crate) source: Source,
+    pub(crate) event_name: &'a str,
+    pub(crate) params: Option<Params<'a>>,
     /// The answer, or the error's code, message and status.
-    result: Result<&'a str, (&'a str, &'a str, u16)>,
+    pub(crate) result: Result<&'a str, (&'a str, &'a str, u16)>,
 }
 
 /// The one place a request ends: its log line (operation, caller, error
 /// code, latency; never a secret) and its audit record.
-fn finish(app: &AppState, f: Finish<'_>) {
+pub(crate) fn finish(app: &AppState, f: Finish<'_>) {
     // A failed authentication names the owner of the key it presented, marked unverified.
     let caller = match (
         &f.trace.caller,
@@ -640,7 +640,7 @@ fn finish(app: &AppState, f: Finish<'_>) {
     };
     // IAM and Organizations are global: CloudTrail records them in us-east-1.
     let region: std::borrow::Cow<'static, str> = match (f.source, &f.trace.region) {
-        (Source::Sts | Source::Cloudtrail, Some(region)) => region.clone().into(),
+        (Source::Sts | Source::Cloudtrail | Source::Warden, Some(region)) => region.clone().into(),
         _ => "us-east-1".into(),
     };
     let read_only = record::read_only(f.source, f.event_name);
@@ -750,15 +750,7 @@ fn cloudtrail_inner(
     let headers = header_pairs(parts);
     let http = signed_parts(parts, &headers, body);
     let now = OffsetDateTime::now_utc();
-    let mut seen = AuthSeen::default();
-    let who = match authenticate_seen(app, &http, now, &mut seen) {
-        Ok(who) => who,
-        Err(e) => {
-            trace.refused = Some(seen);
-            return Err(from_api(e));
-        }
-    };
-    trace.region = Some(who.region.clone());
+    let who = authenticate(app, &http, now, trace).map_err(from_api)?;
     let caller = who.caller;
     let checked = (|| {
         if let Some(service) = who.scope_service.as_deref().filter(|s| *s != "cloudtrail") {
@@ -844,12 +836,25 @@ fn dev_caller(
     }
 }
 
+/// Authenticates a request, noting in `trace` what its log line and audit
+/// record need: the signing region, or what a failed attempt presented.
 pub(crate) fn authenticate(
     app: &AppState,
     http: &HttpRequestParts<'_>,
     now: OffsetDateTime,
+    trace: &mut Trace,
 ) -> Result<Authenticated, ApiError> {
-    authenticate_seen(app, http, now, &mut AuthSeen::default())
+    let mut seen = AuthSeen::default();
+    match authenticate_seen(app, http, now, &mut seen) {
+        Ok(who) => {
+            trace.region = Some(who.region.clone());
+            Ok(who)
+        }
+        Err(e) => {
+            trace.refused = Some(seen);
+            Err(e)
+        }
+    }
 }
 
 /// [`authenticate`], noting in `seen` what a failed attempt presented.
@@ -957,16 +962,13 @@ fn process_inner(
             }
         }
     }
-    let mut seen = AuthSeen::default();
-    let who = match authenticate_seen(app, &http, now, &mut seen) {
+    let who = match authenticate(app, &http, now, trace) {
         Ok(who) => who,
         Err(e) => {
-            trace.refused = Some(seen);
             trace.service = pick_service(None, parts, decoded)?;
             return Err(e);
         }
     };
-    trace.region = Some(who.region.clone());
     let Authenticated {
         caller,
         region,

@@ -27,6 +27,9 @@ pub enum Source {
     Organizations,
     /// `cloudtrail.amazonaws.com` (LookupEvents itself)
     Cloudtrail,
+    /// `warden.amazonaws.com`: warden's own authorization API (a name of
+    /// ours: AWS has no such service; the action namespace is `warden:`).
+    Warden,
 }
 
 impl Source {
@@ -37,6 +40,7 @@ impl Source {
             Source::Sts => "sts.amazonaws.com",
             Source::Organizations => "organizations.amazonaws.com",
             Source::Cloudtrail => "cloudtrail.amazonaws.com",
+            Source::Warden => "warden.amazonaws.com",
         }
     }
 
@@ -489,6 +493,7 @@ pub fn read_only(source: Source, event_name: &str) -> bool {
         }
         Source::Organizations => "organizations",
         Source::Cloudtrail => "cloudtrail",
+        Source::Warden => "warden",
     };
     actions::spec(service, event_name)
         .is_some_and(|row| matches!(row.access_level, AccessLevel::List | AccessLevel::Read))
@@ -497,7 +502,12 @@ pub fn read_only(source: Source, event_name: &str) -> bool {
 /// Whether the record holds the answer: read-only calls record `null`,
 /// except the STS calls that issue credentials (CloudTrail logs their
 /// answer, minus the secret).
+/// The authorization API's answers are never kept: they describe the end
+/// clients of the calling service, not the call.
 pub(crate) fn keeps_response(source: Source, event_name: &str, read_only: bool) -> bool {
+    if source == Source::Warden {
+        return false;
+    }
     !read_only
         || (source == Source::Sts
             && matches!(
@@ -1028,10 +1038,12 @@ fn camel_keys(v: Value) -> Value {
 fn response_elements(source: Source, event_name: &str, body: &str) -> Value {
     let mut tree = match source {
         Source::Iam | Source::Sts => xml_result(event_name, body, source),
-        Source::Organizations | Source::Cloudtrail => match serde_json::from_str::<Value>(body) {
-            Ok(v) => camel_keys(v),
-            Err(_) => Value::Null,
-        },
+        Source::Organizations | Source::Cloudtrail | Source::Warden => {
+            match serde_json::from_str::<Value>(body) {
+                Ok(v) => camel_keys(v),
+                Err(_) => Value::Null,
+            }
+        }
     };
     redact(&mut tree);
     if tree.as_object().is_some_and(Map::is_empty) {
