@@ -1,5 +1,5 @@
-"""The audit trail: CloudTrail-format records of every IAM, STS and Organizations call, served by
-CloudTrail's LookupEvents (`aws cloudtrail lookup-events`), journaled in DATA_DIR/audit and
+"""The audit trail: CloudTrail-format records of every IAM, STS, Organizations and authorization API
+call, served by CloudTrail's LookupEvents (`aws cloudtrail lookup-events`), journaled in DATA_DIR/audit and
 exported as CloudTrail log files.
 
 Sources: the record shape, redaction rules and LookupEvents behaviour in

@@ -831,6 +831,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn records_keep_only_allow_listed_members_of_a_call() {
+        let body = json!({
+            "Request": {
+                "Method": "GET",
+                "Path": "/b/k",
+                "Headers": [
+                    {"Name": "Authorization", "Value": "AWS4-HMAC-SHA256 Signature=abc123"},
+                    {"Name": "X-Amz-Security-Token", "Value": "the-session-token"}
+                ],
+                "PayloadHash": "UNSIGNED-PAYLOAD"
+            },
+            "SigningService": "s3",
+            "Keys": [{"Key": "s3:x", "Values": ["context-value"]}],
+            "Checks": [{
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::b/k",
+                "ResourcePolicy": "{\"Statement\":[]}",
+                "Keys": [{"Key": "s3:y", "Values": ["check-value"]}]
+            }]
+        });
+        let kept = recorded_parameters(body.to_string().as_bytes()).unwrap();
+        let kept: Value = serde_json::from_slice(&kept).unwrap();
+        assert_eq!(
+            kept,
+            json!({
+                "SigningService": "s3",
+                "Checks": [{"Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k"}]
+            })
+        );
+        // A policy call keeps its ARN and policy; a body that is no object keeps nothing.
+        let put = json!({"ResourceArn": "arn:aws:s3:::b", "Policy": "{}"}).to_string();
+        let kept: Value =
+            serde_json::from_slice(&recorded_parameters(put.as_bytes()).unwrap()).unwrap();
+        assert_eq!(
+            kept,
+            json!({"ResourceArn": "arn:aws:s3:::b", "Policy": "{}"})
+        );
+        assert_eq!(recorded_parameters(b"[1]"), None);
+    }
+
+    #[test]
     fn payload_hashes_are_hex_sha256_or_a_known_marker() {
         assert!(valid_payload_hash(&"a".repeat(64)));
         assert!(valid_payload_hash("UNSIGNED-PAYLOAD"));
