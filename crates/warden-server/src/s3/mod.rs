@@ -355,28 +355,9 @@ fn address(path: &str) -> Result<Address, S3Error> {
 /// The query's decoded pairs without the presigned-URL parameters.
 fn query_of(raw: &str) -> Query {
     auth::query_pairs(raw)
-        .filter(|(n, _)| !is_presign_param(n))
+        .filter(|(n, _)| !sigv4::is_presign_param(n))
         .map(|(n, v)| (n.into_owned(), v.into_owned()))
         .collect()
-}
-
-fn is_presign_param(name: &str) -> bool {
-    // `get` rather than indexing: a name may hold multi-byte characters.
-    name.get(..6)
-        .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"))
-        && name.get(6..).is_some_and(|rest| {
-            [
-                "algorithm",
-                "credential",
-                "date",
-                "expires",
-                "signedheaders",
-                "signature",
-                "security-token",
-            ]
-            .iter()
-            .any(|p| rest.eq_ignore_ascii_case(p))
-        })
 }
 
 /// The request authenticated by S3's one authenticator ([`auth::authenticate`], shared with the
@@ -1077,7 +1058,9 @@ async fn forward(
         .filter(|p| !p.is_empty())
         .filter(|p| {
             let name = p.split_once('=').map_or(*p, |(n, _)| n);
-            !is_presign_param(&percent_encoding::percent_decode_str(name).decode_utf8_lossy())
+            !sigv4::is_presign_param(
+                &percent_encoding::percent_decode_str(name).decode_utf8_lossy(),
+            )
         })
         .collect::<Vec<_>>()
         .join("&");
@@ -1437,11 +1420,11 @@ mod tests {
 
     #[test]
     fn presign_parameter_names_are_matched_without_panicking() {
-        assert!(is_presign_param("X-Amz-Signature"));
-        assert!(is_presign_param("x-amz-security-token"));
-        assert!(!is_presign_param("x-amz-meta"));
-        assert!(!is_presign_param("x-am\u{e9}-Signature"));
-        assert!(!is_presign_param("\u{e9}\u{e9}\u{e9}\u{e9}"));
+        assert!(sigv4::is_presign_param("X-Amz-Signature"));
+        assert!(sigv4::is_presign_param("x-amz-security-token"));
+        assert!(!sigv4::is_presign_param("x-amz-meta"));
+        assert!(!sigv4::is_presign_param("x-am\u{e9}-Signature"));
+        assert!(!sigv4::is_presign_param("\u{e9}\u{e9}\u{e9}\u{e9}"));
     }
 
     #[test]

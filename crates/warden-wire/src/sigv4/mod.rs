@@ -63,8 +63,8 @@ pub use canonical::UriRule;
 pub use error::{SigV4Error, SIGNATURE_DOES_NOT_MATCH_MESSAGE};
 pub use key_cache::{derive_signing_key, SigningKeyCache, DEFAULT_SIGNING_KEY_CACHE_CAPACITY};
 pub use parse::{
-    format_amz_date, parse_amz_date, parse_auth, parse_auth_untimed, AuthKind, CredentialScope,
-    ParsedAuth, ALGORITHM, MAX_CLOCK_SKEW, MAX_PRESIGNED_EXPIRES_SECS,
+    format_amz_date, is_presign_param, parse_amz_date, parse_auth, parse_auth_untimed, AuthKind,
+    CredentialScope, ParsedAuth, ALGORITHM, MAX_CLOCK_SKEW, MAX_PRESIGNED_EXPIRES_SECS,
 };
 
 /// The parts of an HTTP request SigV4 covers, borrowed from the server's request.

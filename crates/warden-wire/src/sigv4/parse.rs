@@ -265,6 +265,13 @@ const PRESIGN_NAMES: [&str; 7] = [
     "X-Amz-Security-Token",
 ];
 
+/// Whether a decoded query parameter name is one of presigned SigV4's own
+/// (`X-Amz-Signature`, ...), in any letter case: such a parameter is the
+/// signature's, never the operation's.
+pub fn is_presign_param(name: &str) -> bool {
+    PRESIGN_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
 /// Reads the presigned auth parameters from the decoded query pairs (the
 /// same decoding the canonical query uses). An auth parameter given twice,
 /// in any encoding or letter case, is refused: which one counts would be
