@@ -324,6 +324,23 @@ fn head(client: &mut impl postgres::GenericClient) -> Result<(u64, u64), postgre
     Ok((seq_of(row.get(0)), seq_of(row.get(1))))
 }
 
+/// Runs `read` in one read-only repeatable-read transaction: everything it
+/// reads is of one snapshot.
+fn in_one_snapshot<T>(
+    live: &mut Live,
+    read: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T, postgres::Error>,
+) -> Result<T, postgres::Error> {
+    let mut tx = live
+        .client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    let out = read(&mut tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
 /// The head row, locked until the transaction ends.
 fn locked_head(live: &mut Live) -> Result<(u64, u64), postgres::Error> {
     let lock = live.statement(LOCK_HEAD)?;
@@ -485,16 +502,10 @@ impl SharedStore for PostgresStore {
     fn snapshot(&self) -> Result<(u64, Vec<Record>), StoreError> {
         Ok(self.call(|c| {
             c.run(|live| {
-                let mut tx = live
-                    .client
-                    .build_transaction()
-                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                    .read_only(true)
-                    .start()?;
-                let (seq, _) = head(&mut tx)?;
-                let records = all_records(&mut tx)?;
-                tx.commit()?;
-                Ok((seq, records))
+                in_one_snapshot(live, |tx| {
+                    let (seq, _) = head(tx)?;
+                    Ok((seq, all_records(tx)?))
+                })
             })
         })??)
     }
@@ -503,16 +514,10 @@ impl SharedStore for PostgresStore {
         Ok(self.call(move |c| {
             c.run(|live| {
                 // One snapshot for the head and what follows it.
-                let mut tx = live
-                    .client
-                    .build_transaction()
-                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                    .read_only(true)
-                    .start()?;
-                let at = head(&mut tx)?;
-                let out = catchup(&mut tx, applied, at)?;
-                tx.commit()?;
-                Ok(out)
+                in_one_snapshot(live, |tx| {
+                    let at = head(tx)?;
+                    catchup(tx, applied, at)
+                })
             })
         })??)
     }
