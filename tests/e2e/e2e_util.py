@@ -730,10 +730,10 @@ def member_session(w: Any, world: dict, name: str = "admin") -> tuple[Creds, str
 POSTGRES_URL = os.environ.get("WARDEN_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
 
 
-def psql(sql: str) -> str:
-    """Runs `sql` with the machine's psql against POSTGRES_URL; returns its unaligned output."""
+def psql(sql: str, url: str = POSTGRES_URL) -> str:
+    """Runs `sql` with the machine's psql against `url`; returns its unaligned output."""
     out = subprocess.run(
-        ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", POSTGRES_URL, "-c", sql],
+        ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
         capture_output=True,
         text=True,
         timeout=30,
@@ -858,15 +858,7 @@ class PgCluster:
         return url
 
     def sql(self, sql: str, database: str = "postgres") -> str:
-        out = subprocess.run(
-            ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", self.url(database).split("?")[0], "-c", sql],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"psql failed ({out.returncode}): {out.stderr.strip()}")
-        return out.stdout
+        return psql(sql, self.url(database).split("?")[0])
 
     def new_database(self) -> str:
         name = f"warden_{uuid.uuid4().hex[:10]}"
