@@ -390,20 +390,26 @@ def test_deleting_the_provider_or_the_role_ends_their_sessions(server, iam, anon
         fresh_session.get_caller_identity()
 
 
-def test_the_sdk_environment_flow_gets_credentials_by_itself(server, iam, provider, issuer, tmp_path):
-    role_arn = new_role(iam, provider, issuer)
+def token_file_env(issuer, role_arn: str, session_name: str, tmp_path) -> tuple:
+    """A token file holding a fresh token, and an environment for an SDK's web identity flow
+    (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN) with no other AWS settings or files."""
     token_file = tmp_path / "token"
     token_file.write_text(issuer.token())
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({
         "AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file),
         "AWS_ROLE_ARN": role_arn,
-        "AWS_ROLE_SESSION_NAME": "sdk-flow",
-        "AWS_ENDPOINT_URL": server.url,
-        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ROLE_SESSION_NAME": session_name,
         "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
     })
+    return token_file, env
+
+
+def test_the_sdk_environment_flow_gets_credentials_by_itself(server, iam, provider, issuer, tmp_path):
+    role_arn = new_role(iam, provider, issuer)
+    token_file, env = token_file_env(issuer, role_arn, "sdk-flow", tmp_path)
+    env.update({"AWS_ENDPOINT_URL": server.url, "AWS_DEFAULT_REGION": "us-east-1"})
     want = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role_arn.rsplit('/', 1)[1]}/sdk-flow"
     # boto3: a client with no credentials given finds them through the web identity provider.
     code = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"
@@ -583,17 +589,8 @@ def test_the_javascript_sdk_token_file_flow_gets_credentials_by_itself(server, i
     exchanges the token at warden and signs GetCallerIdentity with the session; a token for another audience in
     the file makes it fail with InvalidIdentityToken (the control the other way round)."""
     role_arn = new_role(iam, provider, issuer)
-    token_file = tmp_path / "token"
-    token_file.write_text(issuer.token())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({
-        "AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file),
-        "AWS_ROLE_ARN": role_arn,
-        "AWS_ROLE_SESSION_NAME": "js-flow",
-        "AWS_CONFIG_FILE": str(tmp_path / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-        "WARDEN_URL": server.url,
-    })
+    token_file, env = token_file_env(issuer, role_arn, "js-flow", tmp_path)
+    env["WARDEN_URL"] = server.url
 
     def run() -> tuple[int, dict]:
         p = subprocess.run(["node", "web_identity_flow.js"], cwd=JS_DIR, env=env, capture_output=True, text=True, timeout=60)
