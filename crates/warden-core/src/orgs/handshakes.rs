@@ -512,9 +512,10 @@ impl Orgs<'_> {
             .filter(|(_, h)| h.account == self.account && h.shown_at(now) && filter.admits(h))
             .map(|(o, h)| view(o, h, now))
             .collect();
-        out.sort_by(|a, b| {
-            (a.handshake.requested, &a.handshake.id).cmp(&(b.handshake.requested, &b.handshake.id))
-        });
+        // Stable on the time alone: `requested` has one-second steps, and two
+        // handshakes sent in the same second keep their organization's send
+        // order (their ids are random, so ordering by id shuffled them).
+        out.sort_by_key(|v| v.handshake.requested);
         Ok(out)
     }
 
@@ -652,6 +653,42 @@ mod tests {
             .list_handshakes_for_account(&HandshakeFilter::default())
             .unwrap();
         assert_eq!(listed.len(), 1);
+    }
+
+    #[test]
+    fn handshakes_sent_in_the_same_second_are_listed_in_the_order_sent() {
+        let w = setup();
+        let mut sent = Vec::new();
+        for _ in 0..6 {
+            let h = w
+                .orgs(MGMT)
+                .invite_account("ACCOUNT", OTHER, None, Vec::new())
+                .unwrap();
+            w.orgs(MGMT).cancel_handshake(&h.handshake.id).unwrap();
+            sent.push(h.handshake.id);
+        }
+        // One second for all of them, and ids in the reverse of the sent order: listing by id
+        // would reverse them.
+        w.orgs(MGMT)
+            .edit_org(|org| {
+                let n = org.handshakes.len();
+                for (i, h) in org.handshakes.iter_mut().enumerate() {
+                    h.requested = 1_800_000_000;
+                    h.expires = h.requested + EXPIRY_SECONDS;
+                    h.id = format!("h-{:010}", n - i);
+                }
+                Ok(())
+            })
+            .unwrap();
+        let listed: Vec<String> = w
+            .orgs(OTHER)
+            .list_handshakes_for_account(&HandshakeFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|v| v.handshake.id)
+            .collect();
+        let expected: Vec<String> = (1..=6).rev().map(|i| format!("h-{i:010}")).collect();
+        assert_eq!(listed, expected);
     }
 
     #[test]
