@@ -1399,3 +1399,135 @@ def test_gateway_requests_are_counted_in_the_metrics(module_warden_factory, back
     assert moved("AccessDenied") == 1
     got = after.value("warden_request_duration_seconds_count", service="s3", action="GetObject")
     assert got - before.value("warden_request_duration_seconds_count", service="s3", action="GetObject") == 3
+
+
+# --- the audit trail ------------------------------------------------------------------------------
+
+
+def s3_events(w, creds: Creds = ROOT, **attribute) -> list[dict]:
+    """The S3 records LookupEvents finds (newest first), as records."""
+    (key, value), = attribute.items() if attribute else (("EventSource", "s3.amazonaws.com"),)
+    ct = make_client("cloudtrail", w.url, creds)
+    out = []
+    for page in ct.get_paginator("lookup_events").paginate(
+        LookupAttributes=[{"AttributeKey": key, "AttributeValue": value}]
+    ):
+        out.extend(json.loads(e["CloudTrailEvent"]) for e in page["Events"])
+    return [r for r in out if r["eventSource"] == "s3.amazonaws.com"]
+
+
+def test_bucket_level_calls_are_in_the_trail_and_object_level_calls_are_not(gw, cli, org_world):
+    """CloudTrail records S3's bucket-level calls as management events, under its own names
+    (S3 User Guide, "Amazon S3 CloudTrail events"); object-level calls are data events, which
+    CloudTrail records only when a trail asks for them."""
+    user, creds = user_with(
+        gw,
+        [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:CreateBucket", "s3:ListAllMyBuckets", "s3:GetLifecycleConfiguration", "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket"],
+                "Resource": "*",
+            }
+        ],
+    )
+    c = s3(gw, creds)
+    bucket = unique("trail")
+    c.create_bucket(Bucket=bucket)
+    # Denied (no s3:DeleteBucket), then its control: the same call with the permission.
+    denied(c.delete_bucket, Bucket=bucket)
+    # A backend's own error: the bucket has no lifecycle configuration.
+    with pytest.raises(ClientError) as ei:
+        c.get_bucket_lifecycle_configuration(Bucket=bucket)
+    assert code_of(ei.value) == ("NoSuchLifecycleConfiguration", 404)
+    # Object-level calls and listings of objects: data events.
+    c.put_object(Bucket=bucket, Key="k", Body=b"data")
+    assert c.get_object(Bucket=bucket, Key="k")["Body"].read() == b"data"
+    c.list_objects_v2(Bucket=bucket)
+    c.head_bucket(Bucket=bucket)
+    # A presigned ListBuckets, and a bad signature with the user's real key.
+    url = c.generate_presigned_url("list_buckets", ExpiresIn=60)
+    assert _get(url)[0] == 200
+    signature = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["X-Amz-Signature"][0]
+    with pytest.raises(ClientError) as ei:
+        s3(gw, Creds(creds.access_key_id, "not-the-secret")).list_buckets()
+    assert code_of(ei.value) == ("SignatureDoesNotMatch", 403)
+    # The root user's bucket policy, then an anonymous read of it: refused, and recorded as the
+    # anonymous principal's, in the bucket owner's trail.
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}],
+    }
+    s3(gw).put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    status, _ = _get(f"{gw.url}/{bucket}?policy")
+    assert status == 403
+    gw.client("iam").put_user_policy(
+        UserName=user["UserName"],
+        PolicyName="delete",
+        PolicyDocument=policy_doc({"Effect": "Allow", "Action": "s3:DeleteBucket", "Resource": f"arn:aws:s3:::{bucket}"}),
+    )
+    c.delete_object(Bucket=bucket, Key="k")
+    c.delete_bucket(Bucket=bucket)
+
+    mine = [r for r in s3_events(gw, ResourceName=bucket)]
+    names = [(r["eventName"], r.get("errorCode")) for r in reversed(mine)]
+    assert names == [
+        ("CreateBucket", None),
+        ("DeleteBucket", "AccessDenied"),
+        ("GetBucketLifecycle", "NoSuchLifecycleConfiguration"),
+        ("PutBucketPolicy", None),
+        ("GetBucketPolicy", "AccessDenied"),
+        ("DeleteBucket", None),
+    ], names
+    create, denial, lifecycle, put_policy, anonymous, delete = reversed(mine)
+    assert create["userIdentity"] == {
+        "type": "IAMUser",
+        "principalId": user["UserId"],
+        "arn": user["Arn"],
+        "accountId": ACCOUNT_ID,
+        "accessKeyId": creds.access_key_id,
+        "userName": user["UserName"],
+    }
+    host = urllib.parse.urlsplit(gw.url).netloc
+    assert create["requestParameters"] == {"bucketName": bucket, "Host": host}
+    assert create["awsRegion"] == REGION and create["readOnly"] is False
+    assert create["additionalEventData"] == {"SignatureVersion": "SigV4", "AuthenticationMethod": "AuthHeader"}
+    assert create["resources"] == [{"type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"}]
+    assert create["responseElements"] is None and create["recipientAccountId"] == ACCOUNT_ID
+    assert create["managementEvent"] is True and create["eventCategory"] == "Management"
+    assert create["requestID"] and create["userAgent"].startswith("Boto3/")
+    assert denial["errorMessage"] == "Access Denied"
+    assert denial["requestParameters"] == {"bucketName": bucket, "Host": host}
+    assert lifecycle["readOnly"] is True and lifecycle["requestParameters"]["lifecycle"] == ""
+    assert lifecycle["errorMessage"] == "The lifecycle configuration does not exist"
+    assert put_policy["userIdentity"]["type"] == "Root"
+    assert put_policy["requestParameters"]["bucketPolicy"] == policy
+    assert put_policy["requestParameters"]["policy"] == ""
+    assert anonymous["userIdentity"] == {"type": "AWSAccount", "principalId": "", "accountId": "ANONYMOUS_PRINCIPAL"}
+    assert anonymous["recipientAccountId"] == ACCOUNT_ID and "additionalEventData" not in anonymous
+    assert delete["userIdentity"]["arn"] == user["Arn"] and "errorCode" not in delete
+
+    # ListBuckets names no bucket: found by the user's name, presigned and failed alike.
+    listed = [r for r in s3_events(gw, Username=user["UserName"]) if r["eventName"] == "ListBuckets"]
+    presigned = [r for r in listed if "errorCode" not in r]
+    assert presigned and presigned[0]["additionalEventData"]["AuthenticationMethod"] == "QueryString"
+    failed = [r for r in listed if r.get("errorCode") == "SignatureDoesNotMatch"]
+    assert len(failed) == 1 and failed[0]["additionalEventData"] == {"authenticationFailure": True}
+    assert failed[0]["userIdentity"]["arn"] == user["Arn"]
+    assert failed[0]["requestParameters"] == {"Host": host}
+
+    # No data event was recorded.
+    everything = s3_events(gw)
+    assert not {"PutObject", "GetObject", "ListObjects", "ListObjectsV2", "HeadBucket", "DeleteObject"} & {
+        r["eventName"] for r in everything
+    }
+    # The CLI finds them too, by event source.
+    r = cli("cloudtrail", "lookup-events", "--lookup-attributes", f"AttributeKey=ResourceName,AttributeValue={bucket}")
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)["Events"]) == 6
+    # Another account's caller sees none of them.
+    member_creds, _ = member_session(gw, org_world, "trail")
+    assert s3_events(gw, member_creds, ResourceName=bucket) == []
+    # Neither the user's secret nor the presigned URL's signature reaches the journal.
+    journal = "".join(p.read_text() for p in sorted((gw.data_dir / "audit").glob("trail-*.jsonl")))
+    assert bucket in journal
+    assert creds.secret_access_key not in journal and signature not in journal

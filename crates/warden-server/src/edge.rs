@@ -549,6 +549,14 @@ pub(crate) struct Trace {
     refused: Option<AuthSeen>,
     /// AssumeRoleWithWebIdentity / AssumeRoleWithSAML: the token authenticates.
     federated: bool,
+    /// An S3 request without any credentials (not a failed authentication).
+    anonymous: bool,
+    /// The account whose trail receives a record without a known caller, when it is not the
+    /// presented key's or the default account's (an S3 bucket's owner).
+    recipient: Option<String>,
+    /// `additionalEventData` members of the service's records (S3's `SignatureVersion`,
+    /// `AuthenticationMethod`).
+    details: &'static [(&'static str, &'static str)],
 }
 
 impl Default for Trace {
@@ -560,6 +568,32 @@ impl Default for Trace {
             region: None,
             refused: None,
             federated: false,
+            anonymous: false,
+            recipient: None,
+            details: &[],
+        }
+    }
+}
+
+impl Trace {
+    /// An S3 gateway request's trace: its caller (or what a failed authentication presented,
+    /// or nobody at all), the region it was addressed to, the bucket owner's account that
+    /// receives a record without a caller, and how it was signed.
+    pub(crate) fn for_s3(
+        caller: Option<Caller>,
+        refused: Option<AuthSeen>,
+        region: String,
+        recipient: Option<String>,
+        details: &'static [(&'static str, &'static str)],
+    ) -> Trace {
+        Trace {
+            anonymous: caller.is_none() && refused.is_none(),
+            caller,
+            refused,
+            region: Some(region),
+            recipient,
+            details,
+            ..Trace::default()
         }
     }
 }
@@ -570,6 +604,34 @@ impl Default for Trace {
 pub(crate) struct AuthSeen {
     key_id: Option<String>,
     owner: Option<Caller>,
+}
+
+impl AuthSeen {
+    /// What a request whose authentication failed presented, read again from the request (an
+    /// authenticator that does not note it as it goes: S3's). The owner is known when the key
+    /// is one warden holds.
+    pub(crate) fn presented(
+        app: &AppState,
+        http: &HttpRequestParts<'_>,
+        now: OffsetDateTime,
+    ) -> AuthSeen {
+        let Ok(auth) = sigv4::parse_auth_untimed(http) else {
+            return AuthSeen::default();
+        };
+        let owner = app
+            .warden
+            .credentials_for(
+                &auth.access_key_id,
+                auth.security_token.as_deref(),
+                now.unix_timestamp(),
+            )
+            .ok()
+            .map(|(_, caller)| caller);
+        AuthSeen {
+            key_id: Some(auth.access_key_id),
+            owner,
+        }
+    }
 }
 
 /// A finished request, as [`finish`] logs and records it.
@@ -631,6 +693,8 @@ pub(crate) fn finish(app: &AppState, f: Finish<'_>) {
         record::PendingWho::Caller(c)
     } else if federated {
         record::PendingWho::Federated
+    } else if f.trace.anonymous {
+        record::PendingWho::Anonymous
     } else {
         let seen = f.trace.refused.take().unwrap_or_default();
         record::PendingWho::Unauthenticated {
@@ -640,7 +704,9 @@ pub(crate) fn finish(app: &AppState, f: Finish<'_>) {
     };
     // IAM and Organizations are global: CloudTrail records them in us-east-1.
     let region: std::borrow::Cow<'static, str> = match (f.source, &f.trace.region) {
-        (Source::Sts | Source::Cloudtrail | Source::Warden, Some(region)) => region.clone().into(),
+        (Source::Sts | Source::Cloudtrail | Source::Warden | Source::S3, Some(region)) => {
+            region.clone().into()
+        }
         _ => "us-east-1".into(),
     };
     let read_only = record::read_only(f.source, f.event_name);
@@ -654,12 +720,14 @@ pub(crate) fn finish(app: &AppState, f: Finish<'_>) {
                 .collect(),
         ),
         Params::Json(body) => record::PendingParams::Json(body.to_vec()),
+        Params::Verbatim(body) => record::PendingParams::Verbatim(body.to_vec()),
     });
     // Only a record without a known caller names this account.
-    let fallback_account = match (&who, key_account) {
-        (record::PendingWho::Caller(_), _) => String::new(),
-        (_, Some(account)) => account,
-        (_, None) => default_account.clone(),
+    let fallback_account = match (&who, key_account, f.trace.recipient.take()) {
+        (record::PendingWho::Caller(_), ..) => String::new(),
+        (_, Some(account), _) => account,
+        (_, None, Some(recipient)) => recipient,
+        (_, None, None) => default_account.clone(),
     };
     trail.record(record::Pending {
         time: OffsetDateTime::now_utc(),
@@ -682,6 +750,7 @@ pub(crate) fn finish(app: &AppState, f: Finish<'_>) {
             Err((code, message, _)) => Err((code.to_string(), message.to_string())),
         },
         fallback_account,
+        details: f.trace.details,
     });
 }
 

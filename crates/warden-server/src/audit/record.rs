@@ -30,6 +30,9 @@ pub enum Source {
     /// `warden.amazonaws.com`: warden's own authorization API (a name of
     /// ours: AWS has no such service; the action namespace is `warden:`).
     Warden,
+    /// `s3.amazonaws.com`: the S3 gateway's management events (bucket-level
+    /// calls and ListBuckets).
+    S3,
 }
 
 impl Source {
@@ -41,6 +44,7 @@ impl Source {
             Source::Organizations => "organizations.amazonaws.com",
             Source::Cloudtrail => "cloudtrail.amazonaws.com",
             Source::Warden => "warden.amazonaws.com",
+            Source::S3 => "s3.amazonaws.com",
         }
     }
 
@@ -62,6 +66,9 @@ pub enum Params<'a> {
     Query(&'a [(&'a str, &'a str)]),
     /// A JSON 1.1 body.
     Json(&'a [u8]),
+    /// A JSON object already in the names the service's records use (S3's
+    /// `bucketName` and `Host`): redacted, never lower-camelled.
+    Verbatim(&'a [u8]),
 }
 
 /// Who made the request, as far as the edge got.
@@ -80,6 +87,8 @@ pub enum Who<'a> {
     /// AssumeRoleWithWebIdentity / AssumeRoleWithSAML: the token is the
     /// credential; the identity is read from the answer.
     Federated,
+    /// An S3 request without any credentials.
+    Anonymous,
 }
 
 /// The facts of one finished request.
@@ -109,6 +118,8 @@ pub struct Call<'a> {
     pub result: Result<&'a str, (&'a str, &'a str)>,
     /// The account that receives the record when no caller is known.
     pub fallback_account: &'a str,
+    /// `additionalEventData` members of the service (S3's signature facts).
+    pub details: &'a [(&'static str, &'static str)],
 }
 
 /// A finished request's facts, owned, on their way to the journal thread,
@@ -131,6 +142,7 @@ pub(crate) struct Pending {
     pub result: Result<Option<String>, (String, String)>,
     /// Empty when a caller is known (the record does not use it then).
     pub fallback_account: String,
+    pub details: &'static [(&'static str, &'static str)],
 }
 
 /// [`Who`], owned.
@@ -142,6 +154,7 @@ pub(crate) enum PendingWho {
         owner: Option<Caller>,
     },
     Federated,
+    Anonymous,
 }
 
 /// [`Params`], owned.
@@ -149,6 +162,7 @@ pub(crate) enum PendingWho {
 pub(crate) enum PendingParams {
     Query(Vec<(String, String)>),
     Json(Vec<u8>),
+    Verbatim(Vec<u8>),
 }
 
 impl Pending {
@@ -165,6 +179,7 @@ impl Pending {
                 Some(Params::Query(&pairs))
             }
             Some(PendingParams::Json(body)) => Some(Params::Json(body)),
+            Some(PendingParams::Verbatim(body)) => Some(Params::Verbatim(body)),
         };
         let who = match &self.who {
             PendingWho::Caller(caller) => Who::Caller(caller),
@@ -173,6 +188,7 @@ impl Pending {
                 owner: owner.as_ref(),
             },
             PendingWho::Federated => Who::Federated,
+            PendingWho::Anonymous => Who::Anonymous,
         };
         render(&Call {
             time: self.time,
@@ -190,6 +206,7 @@ impl Pending {
                 Err((code, message)) => Err((code, message)),
             },
             fallback_account: &self.fallback_account,
+            details: self.details,
         })
     }
 }
@@ -210,6 +227,11 @@ fn refused_before_running(code: &str) -> bool {
             | "RequestExpired"
             | "InvalidSignatureException"
             | "UnrecognizedClientException"
+            // S3's own codes for the same failures.
+            | "InvalidAccessKeyId"
+            | "InvalidToken"
+            | "AuthorizationHeaderMalformed"
+            | "AuthorizationQueryParametersError"
     )
 }
 
@@ -311,7 +333,10 @@ fn needs_escape(bytes: &[u8]) -> bool {
 /// runs for every request, so no tree of the record, of its identity or of
 /// plain Query parameters), and the fields LookupEvents filters on.
 pub(crate) fn render(call: &Call<'_>) -> (String, crate::audit::Fields) {
-    let refused = matches!(call.result, Err((code, _)) if refused_before_running(code));
+    // S3's records of refused calls still name the bucket (the parameters the gateway hands
+    // over are its own short list, never the request's body: `s3/trail.rs`).
+    let refused = call.source != Source::S3
+        && matches!(call.result, Err((code, _)) if refused_before_running(code));
     let params = match call.params {
         Some(p) if !refused => Parameters::of(p),
         _ => Parameters::Null,
@@ -357,8 +382,11 @@ pub(crate) fn render(call: &Call<'_>) -> (String, crate::audit::Fields) {
         }
     }
     let unauthenticated = matches!(call.who, Who::Unauthenticated { .. });
-    if !truncated.is_empty() || unauthenticated {
+    if !truncated.is_empty() || unauthenticated || !call.details.is_empty() {
         let mut extra = record.object("additionalEventData");
+        for (name, value) in call.details {
+            extra.put(name, value);
+        }
         if !truncated.is_empty() {
             extra.put_json("wardenTruncatedFields", &truncated);
         }
@@ -378,6 +406,19 @@ pub(crate) fn render(call: &Call<'_>) -> (String, crate::audit::Fields) {
         role.put("type", "AWS::IAM::Role");
         role.put("ARN", arn);
         role.close();
+        out.push(b']');
+    } else if let Some(bucket) = params
+        .member("bucketName")
+        .filter(|_| call.source == Source::S3)
+    {
+        // S3's records name the bucket (its owner's account is left out: warden's record of
+        // owners is not part of the request's facts).
+        let out = record.key("resources");
+        out.push(b'[');
+        let mut resource = Object::open(&mut *out);
+        resource.put("type", "AWS::S3::Bucket");
+        resource.put("ARN", &format!("arn:aws:s3:::{bucket}"));
+        resource.close();
         out.push(b']');
     }
     record.put("eventType", "AwsApiCall");
@@ -442,6 +483,7 @@ const RESOURCE_MEMBERS: &[(&str, &str)] = &[
     ("serialNumber", "AWS::IAM::MFADevice"),
     ("accountId", "AWS::Organizations::Account"),
     ("policyId", "AWS::Organizations::Policy"),
+    ("bucketName", "AWS::S3::Bucket"),
 ];
 
 /// LookupEvents' `Resources`: `(ResourceType, ResourceName)` pairs named by
@@ -494,6 +536,9 @@ pub fn read_only(source: Source, event_name: &str) -> bool {
         Source::Organizations => "organizations",
         Source::Cloudtrail => "cloudtrail",
         Source::Warden => "warden",
+        // CloudTrail's S3 event names are not all the action table's: the
+        // name's verb tells (GetBucketAcl, ListBuckets vs PutBucketAcl, ...).
+        Source::S3 => return event_name.starts_with("Get") || event_name.starts_with("List"),
     };
     actions::spec(service, event_name)
         .is_some_and(|row| matches!(row.access_level, AccessLevel::List | AccessLevel::Read))
@@ -505,7 +550,8 @@ pub fn read_only(source: Source, event_name: &str) -> bool {
 /// The authorization API's answers are never kept: they describe the end
 /// clients of the calling service, not the call.
 pub(crate) fn keeps_response(source: Source, event_name: &str, read_only: bool) -> bool {
-    if source == Source::Warden {
+    // S3's management events record no answer (`responseElements: null`).
+    if matches!(source, Source::Warden | Source::S3) {
         return false;
     }
     !read_only
@@ -599,6 +645,22 @@ fn write_identity(record: &mut Object<'_>, call: &Call<'_>) -> Identity {
                 account: call.fallback_account.to_string(),
                 username: username(Some("Unknown"), None, None),
                 access_key_id: key_id.filter(|k| !k.is_empty()).map(str::to_string),
+            }
+        }
+        Who::Anonymous => {
+            // S3's records of requests without credentials (the S3 User Guide's
+            // "Identifying access to S3 objects using CloudTrail" queries
+            // `userIdentity.accountId='ANONYMOUS_PRINCIPAL'`); the record goes to
+            // the bucket owner's account.
+            let mut id = record.object("userIdentity");
+            id.put("type", "AWSAccount");
+            id.put("principalId", "");
+            id.put("accountId", "ANONYMOUS_PRINCIPAL");
+            id.close();
+            Identity {
+                account: call.fallback_account.to_string(),
+                username: None,
+                access_key_id: None,
             }
         }
         Who::Federated => {
@@ -932,6 +994,11 @@ fn request_parameters(params: Params<'_>) -> Value {
             Ok(v) => camel_keys(v),
             Err(_) => return Value::Null,
         },
+        Params::Verbatim(body) => match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) if m.is_empty() => return Value::Null,
+            Ok(v) => v,
+            Err(_) => return Value::Null,
+        },
     };
     redact(&mut tree);
     // ChangePassword's parameters are all secret: CloudTrail writes `null`.
@@ -1038,6 +1105,8 @@ fn camel_keys(v: Value) -> Value {
 fn response_elements(source: Source, event_name: &str, body: &str) -> Value {
     let mut tree = match source {
         Source::Iam | Source::Sts => xml_result(event_name, body, source),
+        // Never kept ([`keeps_response`]).
+        Source::S3 => Value::Null,
         Source::Organizations | Source::Cloudtrail | Source::Warden => {
             match serde_json::from_str::<Value>(body) {
                 Ok(v) => camel_keys(v),
@@ -1223,6 +1292,7 @@ pub(crate) fn test_pending(user: &str) -> Pending {
         params: Some(PendingParams::Query(vec![("UserName".into(), user.into())])),
         result: Ok(None),
         fallback_account: String::new(),
+        details: &[],
     }
 }
 
@@ -1252,6 +1322,7 @@ mod tests {
             params,
             result,
             fallback_account: "123456789012",
+            details: &[],
         }
     }
 
@@ -1267,6 +1338,84 @@ mod tests {
             session: None,
             dev_stand_in: false,
         }
+    }
+
+    #[test]
+    fn s3_records_keep_s3s_names_and_name_the_bucket() {
+        let caller = user();
+        let params = br#"{"bucketName":"logs","Host":"127.0.0.1:4600","policy":"","bucketPolicy":{"Statement":[{"Condition":{"DateGreaterThan":{"aws:TokenIssueTime":"2026-01-01T00:00:00Z"}}}]}}"#;
+        let mut c = call(
+            Who::Caller(&caller),
+            "PutBucketPolicy",
+            Source::S3,
+            Some(Params::Verbatim(params)),
+            Ok(""),
+            read_only(Source::S3, "PutBucketPolicy"),
+        );
+        c.details = &[
+            ("SignatureVersion", "SigV4"),
+            ("AuthenticationMethod", "AuthHeader"),
+        ];
+        let (text, fields) = render(&c);
+        let r: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(r["eventSource"], "s3.amazonaws.com");
+        assert_eq!(r["readOnly"], false);
+        assert_eq!(r["responseElements"], Value::Null);
+        // Not lower-camelled; redacted by name as any other parameters.
+        assert_eq!(r["requestParameters"]["Host"], "127.0.0.1:4600");
+        assert_eq!(r["requestParameters"]["bucketName"], "logs");
+        assert_eq!(
+            r["requestParameters"]["bucketPolicy"]["Statement"][0]["Condition"]["DateGreaterThan"]
+                ["aws:TokenIssueTime"],
+            HIDDEN
+        );
+        assert_eq!(
+            r["additionalEventData"]["AuthenticationMethod"],
+            "AuthHeader"
+        );
+        assert_eq!(r["additionalEventData"]["SignatureVersion"], "SigV4");
+        assert_eq!(
+            r["resources"],
+            json!([{"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::logs"}])
+        );
+        assert_eq!(
+            fields.resources,
+            [("AWS::S3::Bucket".to_string(), "logs".to_string())]
+        );
+        // What the index reads back from the text agrees with what rendering gathered.
+        assert_eq!(crate::audit::Fields::parse(&text).unwrap(), fields);
+        assert!(read_only(Source::S3, "GetBucketAcl") && read_only(Source::S3, "ListBuckets"));
+        assert!(!read_only(Source::S3, "DeleteBucket") && !read_only(Source::S3, "CreateBucket"));
+    }
+
+    #[test]
+    fn an_anonymous_s3_call_is_the_anonymous_principal_in_the_owners_trail() {
+        let params = br#"{"bucketName":"public","Host":"h","policy":""}"#;
+        let mut c = call(
+            Who::Anonymous,
+            "GetBucketPolicy",
+            Source::S3,
+            Some(Params::Verbatim(params)),
+            Err(("AccessDenied", "Access Denied")),
+            true,
+        );
+        c.fallback_account = "444455556666";
+        let (text, fields) = render(&c);
+        let r: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            r["userIdentity"],
+            json!({"type": "AWSAccount", "principalId": "", "accountId": "ANONYMOUS_PRINCIPAL"})
+        );
+        assert_eq!(r["recipientAccountId"], "444455556666");
+        // Not an authentication failure; the refusal still names the bucket.
+        assert!(r.get("additionalEventData").is_none());
+        assert_eq!(r["requestParameters"]["bucketName"], "public");
+        assert_eq!(
+            fields.resources,
+            [("AWS::S3::Bucket".to_string(), "public".to_string())]
+        );
+        assert_eq!(fields.username, None);
+        assert_eq!(fields.recipient, "444455556666");
     }
 
     #[test]
@@ -1660,6 +1809,7 @@ mod timing {
             params: Some(Params::Query(&params)),
             result: Ok("<GetUserResponse/>"),
             fallback_account: "111122223333",
+            details: &[],
         };
         let t = std::time::Instant::now();
         for _ in 0..n {
@@ -1694,6 +1844,7 @@ mod timing {
                 )])),
                 result: Ok(None),
                 fallback_account: String::new(),
+                details: &[],
             });
         }
         let handed = t.elapsed();

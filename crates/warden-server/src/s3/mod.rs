@@ -8,6 +8,7 @@ pub(crate) mod auth;
 mod body;
 pub(crate) mod errors;
 mod ops;
+mod trail;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -259,18 +260,39 @@ async fn handle(app: Arc<AppState>, gw: Arc<S3Gateway>, req: Request) -> Respons
         .map(|c| c.0.ip());
     let head = req.method() == Method::HEAD;
     let (parts, body) = req.into_parts();
-    let mut operation = None;
-    let result = serve(
-        &app,
-        &gw,
-        parts,
-        body,
-        source_ip,
-        &request_id,
-        &mut operation,
-    )
-    .await;
+    let mut noted = trail::Noted::default();
+    let result = serve(&app, &gw, &parts, body, source_ip, &request_id, &mut noted).await;
+    let operation = noted.operation;
     let metrics = app.warden.metrics();
+    if noted.event.is_some() {
+        // A management event: its log line and audit record are the edge's.
+        let (result, backend_error) = match result {
+            Ok(resp) => {
+                let (resp, error) = trail::backend_error(resp, &request_id, head).await;
+                (Ok(resp), error)
+            }
+            Err(e) => (Err(e), None),
+        };
+        let outcome = match &result {
+            Ok(resp) => S3Outcome::Backend(resp.status().as_u16()),
+            Err(e) => S3Outcome::Gateway(e.status, Some(e.code)),
+        };
+        metrics.record_s3_request(operation, outcome, started.elapsed());
+        trail::finish(
+            &app,
+            &gw,
+            trail::Finished {
+                parts: &parts,
+                request_id: &request_id,
+                source_ip,
+                started,
+                result: &result,
+                backend_error,
+            },
+            noted,
+        );
+        return result.unwrap_or_else(|e| e.render(&request_id, head));
+    }
     match result {
         Ok(resp) => {
             // Time to the answer's head: a streamed body is not waited for.
@@ -361,16 +383,22 @@ fn query_of(raw: &str) -> Query {
 }
 
 /// The request authenticated by S3's one authenticator ([`auth::authenticate`], shared with the
-/// authorization API), for the region the gateway serves.
+/// authorization API), for the region the gateway serves. A management event's failure notes
+/// what the request presented, for its audit record.
 fn authenticate(
     app: &AppState,
     gw: &S3Gateway,
     parts: &Parts,
     now: OffsetDateTime,
+    noted: &mut trail::Noted,
 ) -> Result<S3Client, S3Error> {
     let headers = crate::edge::header_pairs(parts);
     let http = crate::edge::signed_parts(parts, &headers, b"");
-    auth::authenticate(app, &http, Some(&gw.backend.client_region), None, now)
+    let result = auth::authenticate(app, &http, Some(&gw.backend.client_region), None, now);
+    if result.is_err() && noted.event.is_some() {
+        noted.refused = Some(crate::edge::AuthSeen::presented(app, &http, now));
+    }
+    result
 }
 
 /// The request's global keys (`aws:SourceIp`, `aws:SecureTransport`, ...) and S3's request-wide
@@ -545,31 +573,35 @@ fn backend_unavailable() -> S3Error {
 async fn serve(
     app: &Arc<AppState>,
     gw: &S3Gateway,
-    parts: Parts,
+    parts: &Parts,
     body: Body,
     source_ip: Option<IpAddr>,
     request_id: &str,
-    operation: &mut Option<&'static str>,
+    noted: &mut trail::Noted,
 ) -> Result<Response, S3Error> {
     let now = OffsetDateTime::now_utc();
     let addr = address(parts.uri.path())?;
     let query = query_of(parts.uri.query().unwrap_or(""));
-    let who = authenticate(app, gw, &parts, now)?;
-    let facts = facts(&parts, &who, source_ip, now);
-    let headers = parts.headers.clone();
-    let header = move |n: &str| header_str(&headers, n).map(str::to_string);
-    let mut plan: Plan =
-        ops::plan(parts.method.as_str(), &addr, &query, &header).map_err(|e| match e {
-            ops::PlanError::NotImplemented => S3Error::not_implemented(),
-            // Our wording: S3 routes such a request by its own precedence.
-            ops::PlanError::Ambiguous => S3Error::new(
-                400,
-                "InvalidRequest",
-                "The request names more than one sub-resource.",
-            ),
-        })?;
+    let header = |n: &str| header_str(&parts.headers, n).map(str::to_string);
+    // Planned before authenticating, so that a failed authentication of a management event is
+    // recorded under its name; a request without a plan is refused after authentication, as before.
+    let planned = ops::plan(parts.method.as_str(), &addr, &query, &header);
+    if let Ok(plan) = &planned {
+        noted.planned(plan, &addr, &query);
+    }
+    let who = authenticate(app, gw, parts, now, noted)?;
+    noted.authenticated(&who);
+    let facts = facts(parts, &who, source_ip, now);
+    let mut plan: Plan = planned.map_err(|e| match e {
+        ops::PlanError::NotImplemented => S3Error::not_implemented(),
+        // Our wording: S3 routes such a request by its own precedence.
+        ops::PlanError::Ambiguous => S3Error::new(
+            400,
+            "InvalidRequest",
+            "The request names more than one sub-resource.",
+        ),
+    })?;
     tracing::debug!(request_id, operation = plan.operation, "s3 request");
-    *operation = Some(plan.operation);
 
     // DeleteObjects names its keys in its body (at most 1000, a small body): each key is decided
     // on its own (s3:DeleteObject, or s3:DeleteObjectVersion with a VersionId); denied keys are
@@ -579,7 +611,7 @@ async fn serve(
     let mut denied_keys: Vec<String> = Vec::new();
     let mut rewritten = false;
     if plan.operation == "DeleteObjects" {
-        let bytes = small_body_of(&parts, body.take().unwrap_or_default(), 2 << 20, &who)
+        let bytes = small_body_of(parts, body.take().unwrap_or_default(), 2 << 20, &who)
             .await?
             .ok_or_else(malformed_xml)?;
         let bucket = addr.bucket.clone().unwrap_or_default();
@@ -628,10 +660,11 @@ async fn serve(
     // CreateBucket's configuration names the bucket's region: `s3:LocationConstraint` (SAR:
     // CreateBucket's key). The body is small; it is read before the decision and forwarded as read.
     if plan.operation == "CreateBucket" {
-        let bytes = small_body_of(&parts, body.take().unwrap_or_default(), 64 << 10, &who)
+        let bytes = small_body_of(parts, body.take().unwrap_or_default(), 64 << 10, &who)
             .await?
             .ok_or_else(malformed_xml)?;
         if let Some(region) = xml_values(&bytes, "LocationConstraint").pop() {
+            noted.location = Some(region.trim().to_string());
             for need in &mut plan.needs {
                 need.keys.push((
                     "s3:LocationConstraint".to_string(),
@@ -697,7 +730,7 @@ async fn serve(
     ) {
         let body = match small_body.take() {
             Some(b) => b,
-            None => small_body_of(&parts, body.take().unwrap_or_default(), 64 << 10, &who)
+            None => small_body_of(parts, body.take().unwrap_or_default(), 64 << 10, &who)
                 .await?
                 .ok_or_else(|| {
                     S3Error::new(
@@ -707,12 +740,15 @@ async fn serve(
                     )
                 })?,
         };
+        if plan.operation == "PutBucketPolicy" {
+            noted.policy = Some(body.clone());
+        }
         return bucket_policy(app, &who, plan.operation, bucket, &body, request_id);
     }
 
     let resp = forward(
         gw,
-        &parts,
+        parts,
         &addr,
         &who,
         body.take().unwrap_or_default(),

@@ -52,6 +52,10 @@ pub(crate) fn reads_existing_object_tags(action: &str) -> bool {
 pub(crate) struct Plan {
     /// The S3 operation's name, for logs and for what the gateway answers itself.
     pub operation: &'static str,
+    /// The `eventName` of a CloudTrail management event (bucket-level calls and ListBuckets);
+    /// `None` for data events (objects, listings of objects), which CloudTrail records only when
+    /// a trail asks for them, and warden does not.
+    pub event: Option<&'static str>,
     pub needs: Vec<Need>,
 }
 
@@ -74,99 +78,187 @@ pub(crate) fn object_arn(bucket: &str, key: &str) -> String {
     format!("arn:aws:s3:::{bucket}/{key}")
 }
 
-/// Bucket sub-resources and their (GET, PUT, DELETE) actions. DELETE of a configuration is
-/// authorized by its Put action, as the SAR lists no Delete action for most of them.
-const BUCKET_SUBRESOURCES: &[(&str, &str, &str, &str)] = &[
-    ("acl", "s3:GetBucketAcl", "s3:PutBucketAcl", ""),
-    (
-        "policy",
-        "s3:GetBucketPolicy",
-        "s3:PutBucketPolicy",
-        "s3:DeleteBucketPolicy",
-    ),
-    ("policyStatus", "s3:GetBucketPolicyStatus", "", ""),
-    (
-        "tagging",
-        "s3:GetBucketTagging",
-        "s3:PutBucketTagging",
-        "s3:PutBucketTagging",
-    ),
-    (
-        "versioning",
-        "s3:GetBucketVersioning",
-        "s3:PutBucketVersioning",
-        "",
-    ),
-    (
-        "cors",
-        "s3:GetBucketCORS",
-        "s3:PutBucketCORS",
-        "s3:PutBucketCORS",
-    ),
-    (
-        "lifecycle",
-        "s3:GetLifecycleConfiguration",
-        "s3:PutLifecycleConfiguration",
-        "s3:PutLifecycleConfiguration",
-    ),
-    (
-        "website",
-        "s3:GetBucketWebsite",
-        "s3:PutBucketWebsite",
-        "s3:DeleteBucketWebsite",
-    ),
-    (
-        "encryption",
-        "s3:GetEncryptionConfiguration",
-        "s3:PutEncryptionConfiguration",
-        "s3:PutEncryptionConfiguration",
-    ),
-    (
-        "notification",
-        "s3:GetBucketNotification",
-        "s3:PutBucketNotification",
-        "",
-    ),
-    ("logging", "s3:GetBucketLogging", "s3:PutBucketLogging", ""),
-    (
-        "object-lock",
-        "s3:GetBucketObjectLockConfiguration",
-        "s3:PutBucketObjectLockConfiguration",
-        "",
-    ),
-    (
-        "ownershipControls",
-        "s3:GetBucketOwnershipControls",
-        "s3:PutBucketOwnershipControls",
-        "s3:PutBucketOwnershipControls",
-    ),
-    (
-        "publicAccessBlock",
-        "s3:GetBucketPublicAccessBlock",
-        "s3:PutBucketPublicAccessBlock",
-        "s3:PutBucketPublicAccessBlock",
-    ),
-    (
-        "replication",
-        "s3:GetReplicationConfiguration",
-        "s3:PutReplicationConfiguration",
-        "s3:PutReplicationConfiguration",
-    ),
-    (
-        "requestPayment",
-        "s3:GetBucketRequestPayment",
-        "s3:PutBucketRequestPayment",
-        "",
-    ),
-    (
-        "accelerate",
-        "s3:GetAccelerateConfiguration",
-        "s3:PutAccelerateConfiguration",
-        "",
-    ),
-    ("location", "s3:GetBucketLocation", "", ""),
-    ("uploads", "s3:ListBucketMultipartUploads", "", ""),
-    ("versions", "s3:ListBucketVersions", "", ""),
+/// One method on a bucket sub-resource: the IAM action that authorizes it, and the `eventName`
+/// CloudTrail records it under as a management event (`""`: a data event, not recorded by
+/// default). CloudTrail's names are S3's older ones where they differ from the API's
+/// (`GetBucketLifecycle` for GetBucketLifecycleConfiguration, `GetBucketPublicAccessBlock` for
+/// GetPublicAccessBlock): the S3 User Guide's "Amazon S3 CloudTrail events", bucket-level list.
+#[derive(Debug, Clone, Copy)]
+struct Verb {
+    action: &'static str,
+    event: &'static str,
+}
+
+const fn verb(action: &'static str, event: &'static str) -> Verb {
+    Verb { action, event }
+}
+
+/// A method the sub-resource does not have.
+const NO_VERB: Verb = verb("", "");
+
+/// A bucket sub-resource and its GET, PUT and DELETE.
+#[derive(Debug, Clone, Copy)]
+struct BucketSub {
+    name: &'static str,
+    get: Verb,
+    put: Verb,
+    delete: Verb,
+}
+
+/// Bucket sub-resources. DELETE of a configuration is authorized by its Put action, as the SAR
+/// lists no Delete action for most of them. ListMultipartUploads and ListObjectVersions list
+/// objects: warden counts them with the data events, as ListObjects.
+const BUCKET_SUBRESOURCES: &[BucketSub] = &[
+    BucketSub {
+        name: "acl",
+        get: verb("s3:GetBucketAcl", "GetBucketAcl"),
+        put: verb("s3:PutBucketAcl", "PutBucketAcl"),
+        delete: NO_VERB,
+    },
+    BucketSub {
+        name: "policy",
+        get: verb("s3:GetBucketPolicy", "GetBucketPolicy"),
+        put: verb("s3:PutBucketPolicy", "PutBucketPolicy"),
+        delete: verb("s3:DeleteBucketPolicy", "DeleteBucketPolicy"),
+    },
+    BucketSub {
+        name: "policyStatus",
+        get: verb("s3:GetBucketPolicyStatus", "GetBucketPolicyStatus"),
+        put: NO_VERB,
+        delete: NO_VERB,
+    },
+    BucketSub {
+        name: "tagging",
+        get: verb("s3:GetBucketTagging", "GetBucketTagging"),
+        put: verb("s3:PutBucketTagging", "PutBucketTagging"),
+        delete: verb("s3:PutBucketTagging", "DeleteBucketTagging"),
+    },
+    BucketSub {
+        name: "versioning",
+        get: verb("s3:GetBucketVersioning", "GetBucketVersioning"),
+        put: verb("s3:PutBucketVersioning", "PutBucketVersioning"),
+        delete: NO_VERB,
+    },
+    BucketSub {
+        name: "cors",
+        get: verb("s3:GetBucketCORS", "GetBucketCors"),
+        put: verb("s3:PutBucketCORS", "PutBucketCors"),
+        delete: verb("s3:PutBucketCORS", "DeleteBucketCors"),
+    },
+    BucketSub {
+        name: "lifecycle",
+        get: verb("s3:GetLifecycleConfiguration", "GetBucketLifecycle"),
+        put: verb("s3:PutLifecycleConfiguration", "PutBucketLifecycle"),
+        delete: verb("s3:PutLifecycleConfiguration", "DeleteBucketLifecycle"),
+    },
+    BucketSub {
+        name: "website",
+        get: verb("s3:GetBucketWebsite", "GetBucketWebsite"),
+        put: verb("s3:PutBucketWebsite", "PutBucketWebsite"),
+        delete: verb("s3:DeleteBucketWebsite", "DeleteBucketWebsite"),
+    },
+    BucketSub {
+        name: "encryption",
+        get: verb("s3:GetEncryptionConfiguration", "GetBucketEncryption"),
+        put: verb("s3:PutEncryptionConfiguration", "PutBucketEncryption"),
+        delete: verb("s3:PutEncryptionConfiguration", "DeleteBucketEncryption"),
+    },
+    BucketSub {
+        name: "notification",
+        get: verb("s3:GetBucketNotification", "GetBucketNotification"),
+        put: verb("s3:PutBucketNotification", "PutBucketNotification"),
+        delete: NO_VERB,
+    },
+    BucketSub {
+        name: "logging",
+        get: verb("s3:GetBucketLogging", "GetBucketLogging"),
+        put: verb("s3:PutBucketLogging", "PutBucketLogging"),
+        delete: NO_VERB,
+    },
+    BucketSub {
+        name: "object-lock",
+        get: verb(
+            "s3:GetBucketObjectLockConfiguration",
+            "GetObjectLockConfiguration",
+        ),
+        put: verb(
+            "s3:PutBucketObjectLockConfiguration",
+            "PutObjectLockConfiguration",
+        ),
+        delete: NO_VERB,
+    },
+    BucketSub {
+        name: "ownershipControls",
+        get: verb(
+            "s3:GetBucketOwnershipControls",
+            "GetBucketOwnershipControls",
+        ),
+        put: verb(
+            "s3:PutBucketOwnershipControls",
+            "PutBucketOwnershipControls",
+        ),
+        delete: verb(
+            "s3:PutBucketOwnershipControls",
+            "DeleteBucketOwnershipControls",
+        ),
+    },
+    BucketSub {
+        name: "publicAccessBlock",
+        get: verb(
+            "s3:GetBucketPublicAccessBlock",
+            "GetBucketPublicAccessBlock",
+        ),
+        put: verb(
+            "s3:PutBucketPublicAccessBlock",
+            "PutBucketPublicAccessBlock",
+        ),
+        delete: verb(
+            "s3:PutBucketPublicAccessBlock",
+            "DeleteBucketPublicAccessBlock",
+        ),
+    },
+    BucketSub {
+        name: "replication",
+        get: verb("s3:GetReplicationConfiguration", "GetBucketReplication"),
+        put: verb("s3:PutReplicationConfiguration", "PutBucketReplication"),
+        delete: verb("s3:PutReplicationConfiguration", "DeleteBucketReplication"),
+    },
+    BucketSub {
+        name: "requestPayment",
+        get: verb("s3:GetBucketRequestPayment", "GetBucketRequestPayment"),
+        put: verb("s3:PutBucketRequestPayment", "PutBucketRequestPayment"),
+        delete: NO_VERB,
+    },
+    BucketSub {
+        name: "accelerate",
+        get: verb(
+            "s3:GetAccelerateConfiguration",
+            "GetBucketAccelerateConfiguration",
+        ),
+        put: verb(
+            "s3:PutAccelerateConfiguration",
+            "PutBucketAccelerateConfiguration",
+        ),
+        delete: NO_VERB,
+    },
+    BucketSub {
+        name: "location",
+        get: verb("s3:GetBucketLocation", "GetBucketLocation"),
+        put: NO_VERB,
+        delete: NO_VERB,
+    },
+    BucketSub {
+        name: "uploads",
+        get: verb("s3:ListBucketMultipartUploads", ""),
+        put: NO_VERB,
+        delete: NO_VERB,
+    },
+    BucketSub {
+        name: "versions",
+        get: verb("s3:ListBucketVersions", ""),
+        put: NO_VERB,
+        delete: NO_VERB,
+    },
 ];
 
 /// Sub-resources of objects the table maps.
@@ -233,7 +325,7 @@ fn check_params(query: &Query) -> Result<(), PlanError> {
         if PLAIN_PARAMS.contains(&n) {
             continue;
         }
-        if OBJECT_SUBRESOURCES.contains(&n) || BUCKET_SUBRESOURCES.iter().any(|(s, ..)| *s == n) {
+        if OBJECT_SUBRESOURCES.contains(&n) || BUCKET_SUBRESOURCES.iter().any(|sub| sub.name == n) {
             subresources += 1;
             continue;
         }
@@ -258,6 +350,7 @@ pub(crate) fn plan(
         return match method {
             "GET" => Ok(Plan {
                 operation: "ListBuckets",
+                event: Some("ListBuckets"),
                 needs: vec![Need {
                     action: "s3:ListAllMyBuckets",
                     resource: "*".to_string(),
@@ -279,15 +372,19 @@ pub(crate) fn plan(
     };
     let one = |k: &str, v: &str| (k.to_string(), ContextValue::from(v));
     let Some(key) = addr.key.as_deref() else {
-        for (sub, get_a, put_a, del_a) in BUCKET_SUBRESOURCES {
-            if has(query, sub) {
-                let (action, operation) = match method {
-                    "GET" | "HEAD" if !get_a.is_empty() => (*get_a, &get_a[3..]),
-                    "PUT" if !put_a.is_empty() => (*put_a, &put_a[3..]),
-                    "DELETE" if !del_a.is_empty() => (*del_a, &del_a[3..]),
-                    _ => return Err(PlanError::NotImplemented),
+        for sub in BUCKET_SUBRESOURCES {
+            if has(query, sub.name) {
+                let verb = match method {
+                    "GET" | "HEAD" => sub.get,
+                    "PUT" => sub.put,
+                    "DELETE" => sub.delete,
+                    _ => NO_VERB,
                 };
-                let operation = match (method, *sub) {
+                let Some(operation) = verb.action.strip_prefix("s3:") else {
+                    return Err(PlanError::NotImplemented);
+                };
+                let action = verb.action;
+                let operation = match (method, sub.name) {
                     ("DELETE", "policy") => "DeleteBucketPolicy",
                     ("DELETE", "tagging") => "DeleteBucketTagging",
                     ("DELETE", _) => "DeleteBucketConfiguration",
@@ -296,16 +393,17 @@ pub(crate) fn plan(
                     _ => operation,
                 };
                 let mut keys = Vec::new();
-                if *sub == "versions" {
+                if sub.name == "versions" {
                     list_keys(query, &mut keys);
                 }
-                if method == "PUT" && *sub == "acl" {
+                if method == "PUT" && sub.name == "acl" {
                     if let Some(acl) = header("x-amz-acl") {
                         keys.push(one("s3:x-amz-acl", &acl));
                     }
                 }
                 return Ok(Plan {
                     operation,
+                    event: Some(verb.event).filter(|e| !e.is_empty()),
                     needs: vec![need(action, keys)],
                 });
             }
@@ -318,21 +416,25 @@ pub(crate) fn plan(
                 }
                 Ok(Plan {
                     operation: "CreateBucket",
+                    event: Some("CreateBucket"),
                     needs: vec![need("s3:CreateBucket", keys)],
                 })
             }
             "DELETE" => Ok(Plan {
                 operation: "DeleteBucket",
+                event: Some("DeleteBucket"),
                 needs: vec![need("s3:DeleteBucket", vec![])],
             }),
             "HEAD" => Ok(Plan {
                 operation: "HeadBucket",
+                event: None,
                 needs: vec![need("s3:ListBucket", vec![])],
             }),
             "GET" => {
                 let mut keys = Vec::new();
                 list_keys(query, &mut keys);
                 Ok(Plan {
+                    event: None,
                     operation: if get(query, "list-type") == Some("2") {
                         "ListObjectsV2"
                     } else {
@@ -345,6 +447,7 @@ pub(crate) fn plan(
             // s3:DeleteObject need per key (see `delete_objects_needs`).
             "POST" if has(query, "delete") => Ok(Plan {
                 operation: "DeleteObjects",
+                event: None,
                 needs: vec![],
             }),
             _ => Err(PlanError::NotImplemented),
@@ -364,7 +467,13 @@ pub(crate) fn plan(
         keys,
         object: Some(this_object.clone()),
     };
-    let plan = |operation: &'static str, needs: Vec<Need>| Ok(Plan { operation, needs });
+    let plan = |operation: &'static str, needs: Vec<Need>| {
+        Ok(Plan {
+            operation,
+            event: None,
+            needs,
+        })
+    };
     match method {
         "GET" | "HEAD" => {
             if has(query, "acl") {
@@ -650,8 +759,8 @@ mod tests {
             add(m, addr(None, None), q(&[]), &none);
             add(m, addr(Some("b"), None), q(&[]), &none);
             add(m, addr(Some("b"), None), q(&[("delete", "")]), &none);
-            for (sub, ..) in BUCKET_SUBRESOURCES {
-                add(m, addr(Some("b"), None), q(&[(sub, "")]), &none);
+            for sub in BUCKET_SUBRESOURCES {
+                add(m, addr(Some("b"), None), q(&[(sub.name, "")]), &none);
             }
             for sub in [
                 "",
@@ -745,6 +854,64 @@ mod tests {
                     n.action,
                     p.operation
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn bucket_level_calls_are_management_events_under_cloudtrails_names() {
+        let none = |_: &str| None;
+        let event = |m: &str, a: Address, query: Query| plan(m, &a, &query, &none).unwrap().event;
+        let bucket = || addr(Some("b"), None);
+        // The S3 User Guide's bucket-level list, where CloudTrail's names differ from the API's.
+        for (method, sub, name) in [
+            ("GET", "lifecycle", "GetBucketLifecycle"),
+            ("PUT", "lifecycle", "PutBucketLifecycle"),
+            ("DELETE", "lifecycle", "DeleteBucketLifecycle"),
+            ("GET", "cors", "GetBucketCors"),
+            ("DELETE", "cors", "DeleteBucketCors"),
+            ("GET", "encryption", "GetBucketEncryption"),
+            ("DELETE", "encryption", "DeleteBucketEncryption"),
+            ("PUT", "notification", "PutBucketNotification"),
+            ("GET", "object-lock", "GetObjectLockConfiguration"),
+            ("GET", "publicAccessBlock", "GetBucketPublicAccessBlock"),
+            (
+                "DELETE",
+                "publicAccessBlock",
+                "DeleteBucketPublicAccessBlock",
+            ),
+            ("GET", "replication", "GetBucketReplication"),
+            ("PUT", "policy", "PutBucketPolicy"),
+            ("DELETE", "tagging", "DeleteBucketTagging"),
+            ("GET", "location", "GetBucketLocation"),
+        ] {
+            assert_eq!(
+                event(method, bucket(), q(&[(sub, "")])),
+                Some(name),
+                "{method} ?{sub}"
+            );
+        }
+        assert_eq!(event("GET", addr(None, None), q(&[])), Some("ListBuckets"));
+        assert_eq!(event("PUT", bucket(), q(&[])), Some("CreateBucket"));
+        assert_eq!(event("DELETE", bucket(), q(&[])), Some("DeleteBucket"));
+        // Data events: objects, and listings of a bucket's objects.
+        assert_eq!(event("HEAD", bucket(), q(&[])), None);
+        assert_eq!(event("GET", bucket(), q(&[("list-type", "2")])), None);
+        assert_eq!(event("GET", bucket(), q(&[("versions", "")])), None);
+        assert_eq!(event("GET", bucket(), q(&[("uploads", "")])), None);
+        assert_eq!(event("POST", bucket(), q(&[("delete", "")])), None);
+        assert_eq!(event("GET", addr(Some("b"), Some("k")), q(&[])), None);
+        assert_eq!(
+            event("PUT", addr(Some("b"), Some("k")), q(&[("acl", "")])),
+            None
+        );
+        // Every sub-resource method but the two listings names its event.
+        for sub in BUCKET_SUBRESOURCES {
+            for verb in [sub.get, sub.put, sub.delete] {
+                let listing = matches!(sub.name, "uploads" | "versions");
+                if !verb.action.is_empty() {
+                    assert_eq!(verb.event.is_empty(), listing, "{}", sub.name);
+                }
             }
         }
     }
