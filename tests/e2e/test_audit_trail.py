@@ -464,6 +464,36 @@ def test_a_member_account_sees_its_own_events_and_the_management_account_sees_me
     assert {(member, member_user), (ACCOUNT_ID, mgmt_user)} <= users
     assert any(r["eventName"] == "CreateOrganization" for r in seen_by_mgmt)
 
+    # The cross-account AssumeRole is in both accounts' trails (reference cloudtrail-events.md §1.6):
+    # the role's account sees the caller as another account's principal; the copies share the
+    # request id and a sharedEventID.
+    role_arn = f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
+    theirs = [r for r in seen_by_member if r["eventName"] == "AssumeRole"]
+    assert len(theirs) == 1, theirs
+    assert theirs[0]["userIdentity"] == {"type": "AWSAccount", "principalId": admin["UserId"], "accountId": ACCOUNT_ID}
+    assert theirs[0]["recipientAccountId"] == member and "errorCode" not in theirs[0]
+    assert theirs[0]["requestParameters"]["roleArn"] == role_arn
+    assert theirs[0]["responseElements"]["credentials"]["accessKeyId"] == c["AccessKeyId"]
+    assert c["SecretAccessKey"] not in json.dumps(theirs[0])
+    mine = [r for r in seen_by_mgmt if r["eventName"] == "AssumeRole" and r["recipientAccountId"] == ACCOUNT_ID]
+    assert len(mine) == 1, mine
+    assert mine[0]["userIdentity"]["arn"] == admin["Arn"]
+    assert mine[0]["requestID"] == theirs[0]["requestID"] and mine[0]["eventID"] != theirs[0]["eventID"]
+    assert mine[0]["sharedEventID"] == theirs[0]["sharedEventID"]
+    # The management account sees its member's copy too; the member does not see the caller's.
+    assert theirs[0]["eventID"] in {r["eventID"] for r in seen_by_mgmt}
+    # A denied cross-account AssumeRole is in the caller's trail only; a same-account one has no copy.
+    with raises_aws("AccessDenied", status=403):
+        sts.assume_role(RoleArn=f"arn:aws:iam::{member}:role/NoSuchRole", RoleSessionName="denied")
+    w.client("iam").create_role(RoleName="local", AssumeRolePolicyDocument=TRUST_ACCOUNT.format(account=ACCOUNT_ID))
+    sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/local", RoleSessionName="local")
+    calls = [record(e) for e in by_name(w, "AssumeRole")]
+    assert [r["recipientAccountId"] for r in calls if r["requestParameters"] and r["requestParameters"]["roleSessionName"] == "local"] == [ACCOUNT_ID]
+    assert all("sharedEventID" not in r for r in calls if r["requestParameters"] and r["requestParameters"]["roleSessionName"] == "local")
+    refused = [r for r in calls if r.get("errorCode") == "AccessDenied"]
+    assert [r["recipientAccountId"] for r in refused] == [ACCOUNT_ID], refused
+    assert [r for r in by_name(w, "AssumeRole", member_creds) if r.get("errorCode")] == []
+
 
 def _account_id(orgs, request_id):
     st = orgs.describe_create_account_status(CreateAccountRequestId=request_id)["CreateAccountStatus"]

@@ -729,7 +729,7 @@ pub(crate) fn finish(app: &AppState, f: Finish<'_>) {
         (_, None, Some(recipient)) => recipient,
         (_, None, None) => default_account.clone(),
     };
-    trail.record(record::Pending {
+    let mut pending = record::Pending {
         time: OffsetDateTime::now_utc(),
         request_id: f.request_id.to_string(),
         source_ip: f.source_ip,
@@ -751,7 +751,13 @@ pub(crate) fn finish(app: &AppState, f: Finish<'_>) {
         },
         fallback_account,
         details: f.trace.details,
-    });
+        shared_event_id: None,
+    };
+    let copy = pending.role_owners_copy();
+    trail.record(pending);
+    if let Some(copy) = copy {
+        trail.record(copy);
+    }
 }
 
 /// CloudTrail's JSON 1.1 requests: only LookupEvents is served.

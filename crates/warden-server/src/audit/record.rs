@@ -89,6 +89,14 @@ pub enum Who<'a> {
     Federated,
     /// An S3 request without any credentials.
     Anonymous,
+    /// Another account's principal, as the account whose resource it used
+    /// sees it (the role owner's copy of a cross-account AssumeRole).
+    Account {
+        /// The caller's `principalId`.
+        principal_id: &'a str,
+        /// The caller's account.
+        account: &'a str,
+    },
 }
 
 /// The facts of one finished request.
@@ -120,11 +128,13 @@ pub struct Call<'a> {
     pub fallback_account: &'a str,
     /// `additionalEventData` members of the service (S3's signature facts).
     pub details: &'a [(&'static str, &'static str)],
+    /// `sharedEventID`: one call's records delivered to more than one account.
+    pub shared_event_id: Option<&'a str>,
 }
 
 /// A finished request's facts, owned, on their way to the journal thread,
 /// which renders them: the request does not wait for that.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Pending {
     pub time: OffsetDateTime,
     pub request_id: String,
@@ -143,10 +153,11 @@ pub(crate) struct Pending {
     /// Empty when a caller is known (the record does not use it then).
     pub fallback_account: String,
     pub details: &'static [(&'static str, &'static str)],
+    pub shared_event_id: Option<String>,
 }
 
 /// [`Who`], owned.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum PendingWho {
     Caller(Caller),
     Unauthenticated {
@@ -155,10 +166,14 @@ pub(crate) enum PendingWho {
     },
     Federated,
     Anonymous,
+    Account {
+        principal_id: String,
+        account: String,
+    },
 }
 
 /// [`Params`], owned.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum PendingParams {
     Query(Vec<(String, String)>),
     Json(Vec<u8>),
@@ -189,6 +204,13 @@ impl Pending {
             },
             PendingWho::Federated => Who::Federated,
             PendingWho::Anonymous => Who::Anonymous,
+            PendingWho::Account {
+                principal_id,
+                account,
+            } => Who::Account {
+                principal_id,
+                account,
+            },
         };
         render(&Call {
             time: self.time,
@@ -207,6 +229,41 @@ impl Pending {
             },
             fallback_account: &self.fallback_account,
             details: self.details,
+            shared_event_id: self.shared_event_id.as_deref(),
+        })
+    }
+
+    /// The role owner's copy of a successful cross-account AssumeRole: CloudTrail delivers the
+    /// call to the caller's account and to the role's, the latter seeing the caller as
+    /// `{"type": "AWSAccount", "principalId", "accountId"}`; both copies share `requestID` and a
+    /// `sharedEventID` (set on `self` too). `None` for every other call.
+    pub(crate) fn role_owners_copy(&mut self) -> Option<Pending> {
+        let PendingWho::Caller(caller) = &self.who else {
+            return None;
+        };
+        if self.source != Source::Sts || self.event_name != "AssumeRole" || self.result.is_err() {
+            return None;
+        }
+        let role_account = match &self.params {
+            Some(PendingParams::Query(pairs)) => pairs
+                .iter()
+                .find(|(k, _)| k == "RoleArn")
+                .and_then(|(_, arn)| arn_account(arn)),
+            _ => None,
+        }?;
+        if role_account == caller.account {
+            return None;
+        }
+        let who = PendingWho::Account {
+            principal_id: principal_id(caller).to_string(),
+            account: caller.account.clone(),
+        };
+        let role_account = role_account.to_string();
+        self.shared_event_id = Some(event_id());
+        Some(Pending {
+            who,
+            fallback_account: role_account,
+            ..self.clone()
         })
     }
 }
@@ -424,6 +481,9 @@ pub(crate) fn render(call: &Call<'_>) -> (String, crate::audit::Fields) {
     record.put("eventType", "AwsApiCall");
     record.put_json("managementEvent", &true);
     record.put("recipientAccountId", &identity.account);
+    if let Some(shared) = call.shared_event_id {
+        record.put("sharedEventID", shared);
+    }
     record.put("eventCategory", "Management");
     record.close();
     let fields = crate::audit::Fields {
@@ -647,6 +707,21 @@ fn write_identity(record: &mut Object<'_>, call: &Call<'_>) -> Identity {
                 access_key_id: key_id.filter(|k| !k.is_empty()).map(str::to_string),
             }
         }
+        Who::Account {
+            principal_id,
+            account,
+        } => {
+            let mut id = record.object("userIdentity");
+            id.put("type", "AWSAccount");
+            id.put("principalId", principal_id);
+            id.put("accountId", account);
+            id.close();
+            Identity {
+                account: call.fallback_account.to_string(),
+                username: None,
+                access_key_id: None,
+            }
+        }
         Who::Anonymous => {
             // S3's records of requests without credentials (the S3 User Guide's
             // "Identifying access to S3 objects using CloudTrail" queries
@@ -684,10 +759,7 @@ fn write_caller(record: &mut Object<'_>, caller: &Caller) -> Identity {
         PrincipalKind::AssumedRole { .. } => "AssumedRole",
         PrincipalKind::FederatedUser { .. } => "FederatedUser",
     };
-    let principal_id = match caller.kind {
-        PrincipalKind::Root => &caller.account,
-        _ => &caller.user_id,
-    };
+    let principal_id = principal_id(caller);
     let user_name =
         matches!(caller.kind, PrincipalKind::User { .. }).then(|| arn_name(&caller.arn));
     let mut id = record.object("userIdentity");
@@ -747,6 +819,15 @@ fn write_caller(record: &mut Object<'_>, caller: &Caller) -> Identity {
         account: caller.account.clone(),
         username: username(Some(kind), Some(principal_id), user_name),
         access_key_id: Some(caller.access_key_id.clone()).filter(|k| !k.is_empty()),
+    }
+}
+
+/// CloudTrail's `principalId` of a caller: the account id for the root user,
+/// else its unique id (`AIDA…`, `AROA…:session`).
+fn principal_id(caller: &Caller) -> &str {
+    match caller.kind {
+        PrincipalKind::Root => &caller.account,
+        _ => &caller.user_id,
     }
 }
 
@@ -1293,6 +1374,7 @@ pub(crate) fn test_pending(user: &str) -> Pending {
         result: Ok(None),
         fallback_account: String::new(),
         details: &[],
+        shared_event_id: None,
     }
 }
 
@@ -1323,6 +1405,7 @@ mod tests {
             result,
             fallback_account: "123456789012",
             details: &[],
+            shared_event_id: None,
         }
     }
 
@@ -1416,6 +1499,52 @@ mod tests {
         );
         assert_eq!(fields.username, None);
         assert_eq!(fields.recipient, "444455556666");
+    }
+
+    #[test]
+    fn a_cross_account_assume_role_has_a_copy_for_the_roles_account() {
+        let role = "arn:aws:iam::444455556666:role/auditor";
+        let assume = |role_arn: &str, result: Result<Option<String>, (String, String)>| Pending {
+            source: Source::Sts,
+            event_name: "AssumeRole".into(),
+            read_only: true,
+            who: PendingWho::Caller(user()),
+            params: Some(PendingParams::Query(vec![
+                ("RoleArn".into(), role_arn.into()),
+                ("RoleSessionName".into(), "audit".into()),
+            ])),
+            result,
+            ..test_pending("x")
+        };
+        let mut caller_s = assume(role, Ok(None));
+        let copy = caller_s.role_owners_copy().expect("a copy");
+        let (mine, _) = caller_s.render();
+        let (theirs, fields) = copy.render();
+        let (mine, theirs): (Value, Value) = (
+            serde_json::from_str(&mine).unwrap(),
+            serde_json::from_str(&theirs).unwrap(),
+        );
+        assert_eq!(mine["recipientAccountId"], "111122223333");
+        assert_eq!(mine["userIdentity"]["type"], "IAMUser");
+        assert_eq!(theirs["recipientAccountId"], "444455556666");
+        assert_eq!(
+            theirs["userIdentity"],
+            json!({"type": "AWSAccount", "principalId": "AIDAEXAMPLE", "accountId": "111122223333"})
+        );
+        assert_eq!(mine["requestID"], theirs["requestID"]);
+        assert!(mine["sharedEventID"].is_string());
+        assert_eq!(mine["sharedEventID"], theirs["sharedEventID"]);
+        assert_ne!(mine["eventID"], theirs["eventID"]);
+        assert_eq!(mine["requestParameters"], theirs["requestParameters"]);
+        assert_eq!(fields.recipient, "444455556666");
+        // Same account, a refusal, or another call: one record only, without a shared id.
+        let mut same = assume("arn:aws:iam::111122223333:role/auditor", Ok(None));
+        assert!(same.role_owners_copy().is_none());
+        let mut refused = assume(role, Err(("AccessDenied".into(), "no".into())));
+        assert!(refused.role_owners_copy().is_none());
+        assert!(same.shared_event_id.is_none() && refused.shared_event_id.is_none());
+        let mut other = test_pending("x");
+        assert!(other.role_owners_copy().is_none());
     }
 
     #[test]
@@ -1810,6 +1939,7 @@ mod timing {
             result: Ok("<GetUserResponse/>"),
             fallback_account: "111122223333",
             details: &[],
+            shared_event_id: None,
         };
         let t = std::time::Instant::now();
         for _ in 0..n {
@@ -1845,6 +1975,7 @@ mod timing {
                 result: Ok(None),
                 fallback_account: String::new(),
                 details: &[],
+                shared_event_id: None,
             });
         }
         let handed = t.elapsed();
