@@ -673,6 +673,18 @@ def restart_clock_ahead(w: Any, seconds: int) -> _dt.datetime:
 # --------------------------------------------------------------------------------------
 
 
+def iam_user_identity(user: dict, access_key_id: str) -> dict:
+    """CloudTrail's `userIdentity` of a call signed with an IAM user's access key."""
+    return {
+        "type": "IAMUser",
+        "principalId": user["UserId"],
+        "arn": user["Arn"],
+        "accountId": user["Arn"].split(":")[4],
+        "accessKeyId": access_key_id,
+        "userName": user["UserName"],
+    }
+
+
 def creds_of(resp) -> Creds:
     """The temporary credentials of an AssumeRole (or similar) answer."""
     c = resp["Credentials"]

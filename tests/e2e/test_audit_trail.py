@@ -31,6 +31,7 @@ from e2e_util import (
     Creds,
     create_user_with_key,
     grant,
+    iam_user_identity,
     make_client,
     raises_aws,
     run_aws,
@@ -105,14 +106,7 @@ def test_the_cli_finds_a_create_user_an_access_denied_and_a_failed_signature_wit
     denial = [r for r in created if r.get("errorCode") == "AccessDenied" and r["userIdentity"].get("arn") == user["Arn"]]
     assert len(denial) == 1, created
     d = denial[0]
-    assert d["userIdentity"] == {
-        "type": "IAMUser",
-        "principalId": user["UserId"],
-        "arn": user["Arn"],
-        "accountId": ACCOUNT_ID,
-        "accessKeyId": creds.access_key_id,
-        "userName": user["UserName"],
-    }
+    assert d["userIdentity"] == iam_user_identity(user, creds.access_key_id)
     assert d["errorMessage"].startswith(f"User: {user['Arn']} is not authorized to perform: iam:CreateUser")
     assert d["requestParameters"] is None and d["responseElements"] is None
 

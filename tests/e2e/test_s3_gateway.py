@@ -42,6 +42,7 @@ from e2e_util import (
     create_user_with_key,
     creds_of,
     free_port,
+    iam_user_identity,
     make_client,
     member_session,
     new_organization,
@@ -1448,6 +1449,10 @@ def test_bucket_level_calls_are_in_the_trail_and_object_level_calls_are_not(gw, 
     url = c.generate_presigned_url("list_buckets", ExpiresIn=60)
     assert _get(url)[0] == 200
     signature = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["X-Amz-Signature"][0]
+    # The same with a session's credentials: its token travels in the URL.
+    session = creds_of(make_client("sts", gw.url, creds).get_session_token())
+    session_url = s3(gw, session).generate_presigned_url("list_buckets", ExpiresIn=60)
+    assert "X-Amz-Security-Token=" in session_url and _get(session_url)[0] == 200
     with pytest.raises(ClientError) as ei:
         s3(gw, Creds(creds.access_key_id, "not-the-secret")).list_buckets()
     assert code_of(ei.value) == ("SignatureDoesNotMatch", 403)
@@ -1479,14 +1484,7 @@ def test_bucket_level_calls_are_in_the_trail_and_object_level_calls_are_not(gw, 
         ("DeleteBucket", None),
     ], names
     create, denial, lifecycle, put_policy, anonymous, delete = reversed(mine)
-    assert create["userIdentity"] == {
-        "type": "IAMUser",
-        "principalId": user["UserId"],
-        "arn": user["Arn"],
-        "accountId": ACCOUNT_ID,
-        "accessKeyId": creds.access_key_id,
-        "userName": user["UserName"],
-    }
+    assert create["userIdentity"] == iam_user_identity(user, creds.access_key_id)
     host = urllib.parse.urlsplit(gw.url).netloc
     assert create["requestParameters"] == {"bucketName": bucket, "Host": host}
     assert create["awsRegion"] == REGION and create["readOnly"] is False
@@ -1509,7 +1507,9 @@ def test_bucket_level_calls_are_in_the_trail_and_object_level_calls_are_not(gw, 
     # ListBuckets names no bucket: found by the user's name, presigned and failed alike.
     listed = [r for r in s3_events(gw, Username=user["UserName"]) if r["eventName"] == "ListBuckets"]
     presigned = [r for r in listed if "errorCode" not in r]
-    assert presigned and presigned[0]["additionalEventData"]["AuthenticationMethod"] == "QueryString"
+    assert len(presigned) == 2, presigned
+    assert {r["additionalEventData"]["AuthenticationMethod"] for r in presigned} == {"QueryString"}
+    assert {r["userIdentity"]["accessKeyId"] for r in presigned} == {creds.access_key_id, session.access_key_id}
     failed = [r for r in listed if r.get("errorCode") == "SignatureDoesNotMatch"]
     assert len(failed) == 1 and failed[0]["additionalEventData"] == {"authenticationFailure": True}
     assert failed[0]["userIdentity"]["arn"] == user["Arn"]
@@ -1531,3 +1531,5 @@ def test_bucket_level_calls_are_in_the_trail_and_object_level_calls_are_not(gw, 
     journal = "".join(p.read_text() for p in sorted((gw.data_dir / "audit").glob("trail-*.jsonl")))
     assert bucket in journal
     assert creds.secret_access_key not in journal and signature not in journal
+    assert session.session_token not in journal and session.secret_access_key not in journal
+    assert session.access_key_id in journal
