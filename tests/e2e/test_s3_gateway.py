@@ -1533,3 +1533,6 @@ def test_bucket_level_calls_are_in_the_trail_and_object_level_calls_are_not(gw, 
     assert creds.secret_access_key not in journal and signature not in journal
     assert session.session_token not in journal and session.secret_access_key not in journal
     assert session.access_key_id in journal
+    # The log line of each is the edge's, with the answer's real status (PutBucketPolicy's 204).
+    line = next(l for l in gw.stderr_text().splitlines() if f'request_id="{put_policy["requestID"]}"' in l)
+    assert 'service="s3.amazonaws.com" action="PutBucketPolicy"' in line and "status=204" in line, line

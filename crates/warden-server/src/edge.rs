@@ -557,6 +557,8 @@ pub(crate) struct Trace {
     /// `additionalEventData` members of the service's records (S3's `SignatureVersion`,
     /// `AuthenticationMethod`).
     details: &'static [(&'static str, &'static str)],
+    /// A success's status when it is not 200 (an S3 backend's 204), for the log line.
+    success_status: Option<u16>,
 }
 
 impl Default for Trace {
@@ -571,6 +573,7 @@ impl Default for Trace {
             anonymous: false,
             recipient: None,
             details: &[],
+            success_status: None,
         }
     }
 }
@@ -578,13 +581,14 @@ impl Default for Trace {
 impl Trace {
     /// An S3 gateway request's trace: its caller (or what a failed authentication presented,
     /// or nobody at all), the region it was addressed to, the bucket owner's account that
-    /// receives a record without a caller, and how it was signed.
+    /// receives a record without a caller, how it was signed, and the answer's status.
     pub(crate) fn for_s3(
         caller: Option<Caller>,
         refused: Option<AuthSeen>,
         region: String,
         recipient: Option<String>,
         details: &'static [(&'static str, &'static str)],
+        status: u16,
     ) -> Trace {
         Trace {
             anonymous: caller.is_none() && refused.is_none(),
@@ -593,6 +597,7 @@ impl Trace {
             region: Some(region),
             recipient,
             details,
+            success_status: Some(status),
             ..Trace::default()
         }
     }
@@ -662,7 +667,7 @@ pub(crate) fn finish(app: &AppState, f: Finish<'_>) {
         (None, None) => std::borrow::Cow::Borrowed("-"),
     };
     let (status, error) = match f.result {
-        Ok(_) => (200, "-"),
+        Ok(_) => (f.trace.success_status.unwrap_or(200), "-"),
         Err((code, _, status)) => (status, code),
     };
     tracing::info!(

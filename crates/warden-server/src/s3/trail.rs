@@ -103,12 +103,17 @@ pub(super) fn finish(app: &AppState, gw: &S3Gateway, f: Finished<'_>, noted: Not
         ],
         None => &[],
     };
+    let status = match f.result {
+        Ok(resp) => resp.status().as_u16(),
+        Err(e) => e.status,
+    };
     let mut trace = Trace::for_s3(
         noted.caller,
         noted.refused,
         gw.backend.client_region.clone(),
         recipient,
         details,
+        status,
     );
     let result = match (f.result, &f.backend_error) {
         (Err(e), _) => Err((e.code, e.message.as_str(), e.status)),
