@@ -867,10 +867,22 @@ fn cloudtrail_inner(
             .authorize_checks(&caller, &checks, &facts)
             // A JSON service's refusal, as Organizations answers it: AccessDeniedException.
             .map_err(|e| from_api(api_error_in(Service::Organizations, e)))?;
-        crate::audit::lookup::lookup_events(app, trail, &caller, body)
+        off_the_worker(|| crate::audit::lookup::lookup_events(app, trail, &caller, body))
     })();
     trace.caller = Some(caller);
     checked
+}
+
+/// Runs `f`, which may wait (LookupEvents reads the journal files and waits up to 5 s for the
+/// journal thread to catch up), without holding up the other requests queued on this tokio worker:
+/// on the multi-threaded runtime the worker first hands them to another thread.
+fn off_the_worker<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
 }
 
 /// An authenticated request: who, from which signing scope.
@@ -1143,6 +1155,39 @@ fn process_inner(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_waiting_lookup_leaves_its_workers_other_requests_running() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        // One worker: while the lookup waits, a request queued behind it runs only if the worker
+        // handed its queue over.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let other_ran = Arc::new(AtomicBool::new(false));
+        let ran = runtime.block_on(async {
+            let flag = other_ran.clone();
+            tokio::spawn(async move {
+                let flag = flag.clone();
+                tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+                off_the_worker(|| {
+                    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+                    while !other_ran.load(Ordering::SeqCst) && std::time::Instant::now() < deadline
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    other_ran.load(Ordering::SeqCst)
+                })
+            })
+            .await
+            .unwrap()
+        });
+        assert!(ran);
+        // Outside a multi-threaded runtime it simply runs.
+        assert_eq!(off_the_worker(|| 7), 7);
+    }
 
     fn flat(body: &str) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
