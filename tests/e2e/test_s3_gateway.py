@@ -1489,7 +1489,7 @@ def test_bucket_level_calls_are_in_the_trail_and_object_level_calls_are_not(gw, 
     assert create["requestParameters"] == {"bucketName": bucket, "Host": host}
     assert create["awsRegion"] == REGION and create["readOnly"] is False
     assert create["additionalEventData"] == {"SignatureVersion": "SigV4", "AuthenticationMethod": "AuthHeader"}
-    assert create["resources"] == [{"type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"}]
+    assert create["resources"] == [{"accountId": ACCOUNT_ID, "type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"}]
     assert create["responseElements"] is None and create["recipientAccountId"] == ACCOUNT_ID
     assert create["managementEvent"] is True and create["eventCategory"] == "Management"
     assert create["requestID"] and create["userAgent"].startswith("Boto3/")

@@ -551,9 +551,10 @@ pub(crate) struct Trace {
     federated: bool,
     /// An S3 request without any credentials (not a failed authentication).
     anonymous: bool,
-    /// The account whose trail receives a record without a known caller, when it is not the
-    /// presented key's or the default account's (an S3 bucket's owner).
-    recipient: Option<String>,
+    /// The account that owns the resource the call names (an S3 bucket's owner): the record's
+    /// `resources` name it, and a record without a known caller goes to its trail unless the
+    /// presented key names an account warden serves.
+    resource_owner: Option<String>,
     /// `additionalEventData` members of the service's records (S3's `SignatureVersion`,
     /// `AuthenticationMethod`).
     details: &'static [(&'static str, &'static str)],
@@ -571,7 +572,7 @@ impl Default for Trace {
             refused: None,
             federated: false,
             anonymous: false,
-            recipient: None,
+            resource_owner: None,
             details: &[],
             success_status: None,
         }
@@ -580,13 +581,13 @@ impl Default for Trace {
 
 impl Trace {
     /// An S3 gateway request's trace: its caller (or what a failed authentication presented,
-    /// or nobody at all), the region it was addressed to, the bucket owner's account that
-    /// receives a record without a caller, how it was signed, and the answer's status.
+    /// or nobody at all), the region it was addressed to, the bucket's owner, how it was signed,
+    /// and the answer's status.
     pub(crate) fn for_s3(
         caller: Option<Caller>,
         refused: Option<AuthSeen>,
         region: String,
-        recipient: Option<String>,
+        resource_owner: Option<String>,
         details: &'static [(&'static str, &'static str)],
         status: u16,
     ) -> Trace {
@@ -595,7 +596,7 @@ impl Trace {
             caller,
             refused,
             region: Some(region),
-            recipient,
+            resource_owner,
             details,
             success_status: Some(status),
             ..Trace::default()
@@ -728,10 +729,11 @@ pub(crate) fn finish(app: &AppState, f: Finish<'_>) {
         Params::Verbatim(body) => record::PendingParams::Verbatim(body.to_vec()),
     });
     // Only a record without a known caller names this account.
-    let fallback_account = match (&who, key_account, f.trace.recipient.take()) {
+    let resource_owner = f.trace.resource_owner.take();
+    let fallback_account = match (&who, key_account, &resource_owner) {
         (record::PendingWho::Caller(_), ..) => String::new(),
         (_, Some(account), _) => account,
-        (_, None, Some(recipient)) => recipient,
+        (_, None, Some(owner)) => owner.clone(),
         (_, None, None) => default_account.clone(),
     };
     let mut pending = record::Pending {
@@ -757,6 +759,7 @@ pub(crate) fn finish(app: &AppState, f: Finish<'_>) {
         fallback_account,
         details: f.trace.details,
         shared_event_id: None,
+        resource_owner,
     };
     let copy = pending.role_owners_copy();
     trail.record(pending);

@@ -130,6 +130,8 @@ pub struct Call<'a> {
     pub details: &'a [(&'static str, &'static str)],
     /// `sharedEventID`: one call's records delivered to more than one account.
     pub shared_event_id: Option<&'a str>,
+    /// The account owning the resource the record names (an S3 bucket's owner).
+    pub resource_owner: Option<&'a str>,
 }
 
 /// A finished request's facts, owned, on their way to the journal thread,
@@ -154,6 +156,7 @@ pub(crate) struct Pending {
     pub fallback_account: String,
     pub details: &'static [(&'static str, &'static str)],
     pub shared_event_id: Option<String>,
+    pub resource_owner: Option<String>,
 }
 
 /// [`Who`], owned.
@@ -230,6 +233,7 @@ impl Pending {
             fallback_account: &self.fallback_account,
             details: self.details,
             shared_event_id: self.shared_event_id.as_deref(),
+            resource_owner: self.resource_owner.as_deref(),
         })
     }
 
@@ -468,11 +472,13 @@ pub(crate) fn render(call: &Call<'_>) -> (String, crate::audit::Fields) {
         .member("bucketName")
         .filter(|_| call.source == Source::S3)
     {
-        // S3's records name the bucket (its owner's account is left out: warden's record of
-        // owners is not part of the request's facts).
+        // S3's records name the bucket, and its owner when warden holds one.
         let out = record.key("resources");
         out.push(b'[');
         let mut resource = Object::open(&mut *out);
+        if let Some(owner) = call.resource_owner {
+            resource.put("accountId", owner);
+        }
         resource.put("type", "AWS::S3::Bucket");
         resource.put("ARN", &format!("arn:aws:s3:::{bucket}"));
         resource.close();
@@ -1375,6 +1381,7 @@ pub(crate) fn test_pending(user: &str) -> Pending {
         fallback_account: String::new(),
         details: &[],
         shared_event_id: None,
+        resource_owner: None,
     }
 }
 
@@ -1406,6 +1413,7 @@ mod tests {
             fallback_account: "123456789012",
             details: &[],
             shared_event_id: None,
+            resource_owner: None,
         }
     }
 
@@ -1439,6 +1447,7 @@ mod tests {
             ("SignatureVersion", "SigV4"),
             ("AuthenticationMethod", "AuthHeader"),
         ];
+        c.resource_owner = Some("444455556666");
         let (text, fields) = render(&c);
         let r: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(r["eventSource"], "s3.amazonaws.com");
@@ -1459,7 +1468,7 @@ mod tests {
         assert_eq!(r["additionalEventData"]["SignatureVersion"], "SigV4");
         assert_eq!(
             r["resources"],
-            json!([{"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::logs"}])
+            json!([{"accountId": "444455556666", "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::logs"}])
         );
         assert_eq!(
             fields.resources,
@@ -1940,6 +1949,7 @@ mod timing {
             fallback_account: "111122223333",
             details: &[],
             shared_event_id: None,
+            resource_owner: None,
         };
         let t = std::time::Instant::now();
         for _ in 0..n {
@@ -1976,6 +1986,7 @@ mod timing {
                 fallback_account: String::new(),
                 details: &[],
                 shared_event_id: None,
+                resource_owner: None,
             });
         }
         let handed = t.elapsed();

@@ -86,12 +86,15 @@ pub(super) fn finish(app: &AppState, gw: &S3Gateway, f: Finished<'_>, noted: Not
         return;
     };
     let params = Value::Object(request_parameters(f.parts, &noted)).to_string();
-    // A record without a caller (anonymous, or a failed signature whose key names no account
-    // warden serves) goes to the bucket owner's trail.
-    let recipient = noted
+    // The bucket's owner, when warden holds one (a bucket never created through the gateway is the
+    // default account's, which a record without a caller falls back to anyway). A record without
+    // a caller (anonymous, or a failed signature whose key names no account warden serves) goes
+    // to the owner's trail.
+    let owner = noted
         .bucket
         .as_deref()
-        .map(|bucket| super::bucket_context(app, bucket).0);
+        .and_then(|bucket| app.warden.buckets().get(bucket))
+        .map(|b| b.account);
     let details: &'static [(&'static str, &'static str)] = match noted.signed {
         Some(AuthKind::Header) => &[
             ("SignatureVersion", "SigV4"),
@@ -111,7 +114,7 @@ pub(super) fn finish(app: &AppState, gw: &S3Gateway, f: Finished<'_>, noted: Not
         noted.caller,
         noted.refused,
         gw.backend.client_region.clone(),
-        recipient,
+        owner,
         details,
         status,
     );
