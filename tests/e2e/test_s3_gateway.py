@@ -1503,6 +1503,7 @@ def test_bucket_level_calls_are_in_the_trail_and_object_level_calls_are_not(gw, 
     assert anonymous["userIdentity"] == {"type": "AWSAccount", "principalId": "", "accountId": "ANONYMOUS_PRINCIPAL"}
     assert anonymous["recipientAccountId"] == ACCOUNT_ID and "additionalEventData" not in anonymous
     assert delete["userIdentity"]["arn"] == user["Arn"] and "errorCode" not in delete
+    assert delete["resources"] == create["resources"]
 
     # ListBuckets names no bucket: found by the user's name, presigned and failed alike.
     listed = [r for r in s3_events(gw, Username=user["UserName"]) if r["eventName"] == "ListBuckets"]

@@ -587,7 +587,7 @@ async fn serve(
     // recorded under its name; a request without a plan is refused after authentication, as before.
     let planned = ops::plan(parts.method.as_str(), &addr, &query, &header);
     if let Ok(plan) = &planned {
-        noted.planned(plan, &addr, &query);
+        noted.planned(app, plan, &addr, &query);
     }
     let who = authenticate(app, gw, parts, now, noted)?;
     noted.authenticated(&who);

@@ -34,6 +34,8 @@ pub(super) struct Noted {
     /// noted only then.
     pub event: Option<&'static str>,
     pub bucket: Option<String>,
+    /// The bucket's owner when the request arrived (DeleteBucket forgets it before the record).
+    pub owner: Option<String>,
     /// The query (sub-resource and plain parameters; the presigned ones are not kept).
     pub query: Query,
     /// The authenticated caller.
@@ -50,11 +52,12 @@ pub(super) struct Noted {
 
 impl Noted {
     /// The request's plan is known.
-    pub fn planned(&mut self, plan: &Plan, addr: &Address, query: &Query) {
+    pub fn planned(&mut self, app: &AppState, plan: &Plan, addr: &Address, query: &Query) {
         self.operation = Some(plan.operation);
         if let Some(event) = plan.event {
             self.event = Some(event);
             self.bucket.clone_from(&addr.bucket);
+            self.owner = owner_of(app, self.bucket.as_deref());
             self.query.clone_from(query);
         }
     }
@@ -86,15 +89,10 @@ pub(super) fn finish(app: &AppState, gw: &S3Gateway, f: Finished<'_>, noted: Not
         return;
     };
     let params = Value::Object(request_parameters(f.parts, &noted)).to_string();
-    // The bucket's owner, when warden holds one (a bucket never created through the gateway is the
-    // default account's, which a record without a caller falls back to anyway). A record without
-    // a caller (anonymous, or a failed signature whose key names no account warden serves) goes
-    // to the owner's trail.
-    let owner = noted
-        .bucket
-        .as_deref()
-        .and_then(|bucket| app.warden.buckets().get(bucket))
-        .map(|b| b.account);
+    // The bucket's owner: now (CreateBucket's new owner), else when the request arrived
+    // (DeleteBucket's). A record without a caller (anonymous, or a failed signature whose key
+    // names no account warden serves) goes to the owner's trail.
+    let owner = owner_of(app, noted.bucket.as_deref()).or(noted.owner);
     let details: &'static [(&'static str, &'static str)] = match noted.signed {
         Some(AuthKind::Header) => &[
             ("SignatureVersion", "SigV4"),
@@ -139,6 +137,14 @@ pub(super) fn finish(app: &AppState, gw: &S3Gateway, f: Finished<'_>, noted: Not
             result,
         },
     );
+}
+
+/// The owner warden holds for `bucket`; `None` for a bucket never created through the gateway
+/// (the default account's, which a record without a caller falls back to anyway).
+fn owner_of(app: &AppState, bucket: Option<&str>) -> Option<String> {
+    bucket
+        .and_then(|b| app.warden.buckets().get(b))
+        .map(|b| b.account)
 }
 
 /// `requestParameters` in S3's names: `bucketName`, `Host`, the query's parameters (the
