@@ -1188,35 +1188,42 @@ mod tests {
         let other = xml.replace(content, "http://www.w3.org/2001/04/xmlenc#tripledes-cbc");
         assert!(refused(&other).contains("unsupported encryption method"));
         // A ciphertext to fetch instead of an inline one.
-        let start = xml.rfind("<xenc:CipherValue>").unwrap();
-        let end = xml.rfind("</xenc:CipherValue>").unwrap() + "</xenc:CipherValue>".len();
+        let value = last_element(xml, "xenc:CipherValue");
         let fetched = format!(
             "{}<xenc:CipherReference URI=\"#_r\"/>{}",
-            &xml[..start],
-            &xml[end..]
+            &xml[..value.start],
+            &xml[value.end..]
         );
         assert!(refused(&fetched).contains("not inline"));
         // A key by name (the library would look it up) instead of an EncryptedKey.
-        let ki_start = xml.find("<ds:KeyInfo").unwrap();
-        let ki_end = xml.find("</ds:KeyInfo>").unwrap() + "</ds:KeyInfo>".len();
+        let key_info = element(xml, "ds:KeyInfo");
         let named = format!(
             "{}<ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:KeyName>k</ds:KeyName></ds:KeyInfo>{}",
-            &xml[..ki_start],
-            &xml[ki_end..]
+            &xml[..key_info.start],
+            &xml[key_info.end..]
         );
         assert!(refused(&named).contains("unsupported key information"));
         // Control: untouched, it decrypts.
         check(xml).unwrap();
     }
 
+    /// The bytes of the first element `name` (as written, prefix included) in `xml`, tags included.
+    fn element(xml: &str, name: &str) -> std::ops::Range<usize> {
+        let close = format!("</{name}>");
+        xml.find(&format!("<{name}")).unwrap()..xml.find(&close).unwrap() + close.len()
+    }
+
+    /// [`element`] for the last one.
+    fn last_element(xml: &str, name: &str) -> std::ops::Range<usize> {
+        let close = format!("</{name}>");
+        xml.rfind(&format!("<{name}")).unwrap()..xml.rfind(&close).unwrap() + close.len()
+    }
+
     /// `xml` with its EncryptedKey moved beside the EncryptedData, named by a
     /// RetrievalMethod (the "peer" placement of OpenSAML-based IdPs).
     fn with_peer_key(xml: &str, uri: &str) -> String {
-        let ki_start = xml.find("<ds:KeyInfo").unwrap();
-        let ki_end = xml.find("</ds:KeyInfo>").unwrap() + "</ds:KeyInfo>".len();
-        let key_start = xml.find("<xenc:EncryptedKey").unwrap();
-        let key_end = xml.find("</xenc:EncryptedKey>").unwrap() + "</xenc:EncryptedKey>".len();
-        let key = xml[key_start..key_end].replacen(
+        let key_info = element(xml, "ds:KeyInfo");
+        let key = xml[element(xml, "xenc:EncryptedKey")].replacen(
             "<xenc:EncryptedKey",
             "<xenc:EncryptedKey xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\" Id=\"_k1\"",
             1,
@@ -1224,7 +1231,11 @@ mod tests {
         let retrieval = format!(
             "<ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:RetrievalMethod Type=\"http://www.w3.org/2001/04/xmlenc#EncryptedKey\" URI=\"{uri}\"/></ds:KeyInfo>"
         );
-        let moved = format!("{}{retrieval}{}", &xml[..ki_start], &xml[ki_end..]);
+        let moved = format!(
+            "{}{retrieval}{}",
+            &xml[..key_info.start],
+            &xml[key_info.end..]
+        );
         moved.replace(
             "</xenc:EncryptedData></saml:EncryptedAssertion>",
             &format!("</xenc:EncryptedData>{key}</saml:EncryptedAssertion>"),
@@ -1364,9 +1375,8 @@ mod tests {
         )
         .unwrap();
         let xml = ENCRYPTED_SIGNED_ASSERTION;
-        let start = xml.find("<xenc:EncryptedData").unwrap();
-        let end = xml.find("</xenc:EncryptedData>").unwrap() + "</xenc:EncryptedData>".len();
-        format!("{}{data}{}", &xml[..start], &xml[end..])
+        let encrypted = element(xml, "xenc:EncryptedData");
+        format!("{}{data}{}", &xml[..encrypted.start], &xml[encrypted.end..])
     }
 
     #[test]
