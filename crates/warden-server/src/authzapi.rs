@@ -149,7 +149,8 @@ fn serve(
 ) -> Result<String, ApiError> {
     let mut trace = Trace::default();
     let result = call(app, parts, body, op, source_ip, &mut trace).map(|v| v.to_string());
-    let recorded = recorded_parameters(body);
+    // Parsed again for the record only when there is a trail to keep it.
+    let recorded = app.audit.as_ref().and_then(|_| recorded_parameters(body));
     crate::edge::finish(
         app,
         Finish {

@@ -4,8 +4,9 @@
 use std::cell::Cell;
 
 /// A fresh version-4 UUID: each thread seeds 128 bits once from the system's generator and then
-/// counts, mixed by splitmix64's finalizer (a bijection, so a thread never repeats an id; two
-/// threads' random seeds make a collision as unlikely as between random UUIDs). Ids identify
+/// counts, mixed by splitmix64's finalizer (a bijection of the counter, so a thread's ids differ
+/// before the 6 version and variant bits are set, and a repeat after that needs two 122-bit values
+/// to meet; two threads' random seeds make a collision as unlikely as between random UUIDs). Ids identify
 /// requests and records; they protect nothing, so being guessable from earlier ones is harmless.
 pub(crate) fn fresh_uuid() -> uuid::Uuid {
     thread_local! {

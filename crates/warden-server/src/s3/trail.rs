@@ -88,7 +88,11 @@ pub(super) fn finish(app: &AppState, gw: &S3Gateway, f: Finished<'_>, noted: Not
     let Some(event) = noted.event else {
         return;
     };
-    let params = Value::Object(request_parameters(f.parts, &noted)).to_string();
+    // Built for the record only when there is a trail to keep it.
+    let params = app
+        .audit
+        .as_ref()
+        .map(|_| Value::Object(request_parameters(f.parts, &noted)).to_string());
     // The bucket's owner: now (CreateBucket's new owner), else when the request arrived
     // (DeleteBucket's). A record without a caller (anonymous, or a failed signature whose key
     // names no account warden serves) goes to the owner's trail.
@@ -133,7 +137,7 @@ pub(super) fn finish(app: &AppState, gw: &S3Gateway, f: Finished<'_>, noted: Not
             trace: &mut trace,
             source: Source::S3,
             event_name: event,
-            params: Some(Params::Verbatim(params.as_bytes())),
+            params: params.as_deref().map(|p| Params::Verbatim(p.as_bytes())),
             result,
         },
     );
