@@ -92,3 +92,64 @@ pub fn monotonic_secs() -> u64 {
         .elapsed()
         .as_secs()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: FailurePolicy = FailurePolicy {
+        max_failures: 3,
+        window: 60,
+        lockout: 10,
+        max_lockout: 25,
+    };
+
+    #[test]
+    fn failures_outside_the_window_are_forgotten() {
+        let mut l = FailureLimiter::new(POLICY);
+        l.fail(&["k"], 0);
+        l.fail(&["k"], 1);
+        // The third failure comes after the window: it starts a new count.
+        l.fail(&["k"], 61);
+        assert!(!l.locked(&["k"], 61));
+        l.fail(&["k"], 62);
+        l.fail(&["k"], 63);
+        assert!(l.locked(&["k"], 63));
+    }
+
+    #[test]
+    fn lockouts_double_up_to_the_longest() {
+        let mut l = FailureLimiter::new(POLICY);
+        let mut now = 0;
+        for expected in [10, 20, 25, 25] {
+            for _ in 0..3 {
+                l.fail(&["k"], now);
+            }
+            assert!(l.locked(&["k"], now + expected - 1), "{expected}");
+            assert!(!l.locked(&["k"], now + expected), "{expected}");
+            now += expected;
+        }
+        // A success starts over.
+        l.succeed(&["k"]);
+        for _ in 0..3 {
+            l.fail(&["k"], now);
+        }
+        assert!(!l.locked(&["k"], now + 10));
+    }
+
+    #[test]
+    fn memory_stays_bounded_and_locks_survive_the_sweep() {
+        let mut l = FailureLimiter::new(POLICY);
+        for i in 0..100_001 {
+            l.fail(&[&format!("k{i}")], 0);
+        }
+        for _ in 0..3 {
+            l.fail(&["locked"], 95);
+        }
+        // Past the others' window, the next failure sweeps what neither counts nor locks.
+        l.fail(&["late"], 100);
+        assert_eq!(l.counts.len(), 2);
+        assert!(l.locked(&["locked"], 100));
+        assert!(l.counts.contains_key("late"));
+    }
+}
